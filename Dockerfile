@@ -1,0 +1,39 @@
+# PlantGraph hub image; docker-compose.yml builds it for both `migrate` and `hub`.
+
+# --- build: install dependencies, compile schema + hub, drop dev dependencies ---
+FROM node:24-bookworm-slim AS build
+WORKDIR /app
+# Manifests first, so the `npm ci` layer is reused until dependencies change.
+# Every workspace's package.json must be present or `npm ci` rejects the lockfile.
+COPY package.json package-lock.json .npmrc ./
+COPY schema/package.json schema/
+COPY hub/package.json hub/
+COPY test/package.json test/
+RUN npm ci
+COPY tsconfig*.json ./
+COPY schema schema
+COPY hub hub
+COPY test test
+# `tsc -b hub` also builds schema, which hub references. schema.graphql is
+# normally committed (npm run schema:generate); print it if a checkout lacks it.
+RUN npx tsc -b hub \
+ && { test -f schema/schema.graphql || node hub/dist/cli.js schema; } \
+ && npm prune --omit=dev
+
+# --- runtime: compiled output and dependencies only -----------------------------
+FROM node:24-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/package.json ./
+# node_modules/@plantgraph/* are workspace symlinks into these folders.
+COPY --from=build /app/schema/package.json /app/schema/schema.graphql schema/
+COPY --from=build /app/schema/dist schema/dist
+COPY --from=build /app/hub/package.json hub/
+COPY --from=build /app/hub/dist hub/dist
+# Run as the image's unprivileged user, not root; without DATABASE_URL the hub
+# keeps its embedded database in .plantgraph/, which that user must own.
+RUN mkdir .plantgraph && chown node:node .plantgraph
+USER node
+EXPOSE 4000
+CMD ["node", "hub/dist/cli.js", "start"]

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { printSchema } from 'graphql';
+import { configFromEnv } from './config.js';
+import { migrate, MIGRATIONS_SRC, openDatabase } from './infrastructure/database/database.js';
+import { buildHubSchema } from './graphql/schema.js';
+import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
+import { startHub } from './hub.js';
+
+export const SDL_FILE = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
+
+const USAGE = `plantgraph <command>
+
+  start [--demo]      run the hub (embedded unless DATABASE_URL / NATS_URL are set);
+                      --demo seeds the demo plant and runs its machine simulator
+  migrate             apply pending database migrations (DATABASE_URL, or the embedded folder)
+  schema              write the GraphQL SDL to schema/schema.graphql
+  migration:create    write a migration for model changes to hub/src/infrastructure/database/migrations
+`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...flags] = argv;
+  switch (command) {
+    case 'start': {
+      const config = configFromEnv(process.env, flags.includes('--demo') ? { demo: true } : {});
+      console.log(`[hub] starting: database ${config.databaseUrl ? redact(config.databaseUrl) : `embedded (PGlite) in ${config.dataDir}`}, bus ${config.natsUrl ?? 'in-process'}`);
+      const hub = await startHub(config);
+      console.log(`[hub] ready at ${hub.url}
+  GraphQL (HTTP and WebSocket):  ${hub.url}/graphql
+  health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${config.demo ? `
+  demo plant "acme" is live; try:  query { equipment(path: "acme") { name children { path state } } }` : ''}
+  stop with Ctrl-C`);
+      const stop = async () => {
+        console.log('[hub] stopping');
+        await hub.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      return;
+    }
+    case 'migrate': {
+      const config = configFromEnv();
+      console.log(`[migrate] ${config.databaseUrl ? redact(config.databaseUrl) : `embedded database in ${config.dataDir}`}`);
+      const db = await openDatabase(config);
+      try {
+        const applied = await migrate(db);
+        console.log(applied.length ? `[migrate] applied: ${applied.join(', ')}` : '[migrate] already up to date');
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    case 'schema': {
+      await writeFile(SDL_FILE, printSchema(await buildHubSchema(new InProcessBus())) + '\n');
+      console.log(`[schema] wrote ${SDL_FILE}`);
+      return;
+    }
+    case 'migration:create': {
+      const db = await openDatabase(configFromEnv());
+      try {
+        await migrate(db);
+        const result = await db.migrator.create(MIGRATIONS_SRC);
+        console.log(result.diff.up.length ? `[migration] wrote ${MIGRATIONS_SRC}/${result.fileName}` : '[migration] the model and the database agree; nothing to write');
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    default:
+      console.log(USAGE);
+      process.exitCode = command ? 2 : 0;
+  }
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
+}
+
+main(process.argv.slice(2)).catch((err: Error) => {
+  console.error(`[plantgraph] ${err.message}`);
+  process.exit(1);
+});

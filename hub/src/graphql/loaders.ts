@@ -1,0 +1,49 @@
+import DataLoader from 'dataloader';
+import type { EntityName } from '@mikro-orm/core';
+import {
+  Equipment, EquipmentClass, MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot,
+  Person, PersonnelClass, ProductDefinition, ProductDefinitionVersion, Qualification,
+} from '@plantgraph/schema';
+import type { Tx } from '../infrastructure/database/database.js';
+
+/**
+ * Per-request batch loaders: a nested query costs one SQL statement per level and relation,
+ * however many parents there are.
+ */
+export function createLoaders(em: Tx) {
+  const byId = <T extends { id: string }>(entity: EntityName<T>) =>
+    new DataLoader<string, T | null>(async (ids) => {
+      const rows = await em.find(entity, { id: { $in: [...ids] } } as never);
+      const map = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => map.get(id) ?? null);
+    });
+
+  const byParent = <T extends object>(entity: EntityName<T>, fk: string, orderBy: string) =>
+    new DataLoader<string, T[]>(async (ids) => {
+      const rows = await em.find(entity, { [fk]: { $in: [...ids] } } as never, { orderBy: { [orderBy]: 'asc' } as never });
+      const groups = new Map<string, T[]>(ids.map((id) => [id, []]));
+      for (const r of rows) groups.get((r as Record<string, { id: string }>)[fk]!.id)?.push(r);
+      return ids.map((id) => groups.get(id)!);
+    });
+
+  return {
+    equipment: byId(Equipment),
+    equipmentChildren: byParent(Equipment, 'parent', 'path'),
+    equipmentClass: byId(EquipmentClass),
+    materialClass: byId(MaterialClass),
+    materialDefinition: byId(MaterialDefinition),
+    materialLot: byId(MaterialLot),
+    sublotsOfLot: byParent(MaterialSublot, 'lot', 'sublotNumber'),
+    qualificationsOfPerson: byParent(Qualification, 'person', 'code'),
+    personnelClassesOfPerson: new DataLoader<string, PersonnelClass[]>(async (ids) => {
+      const people = await em.find(Person, { id: { $in: [...ids] } }, { populate: ['personnelClasses'] });
+      const map = new Map(people.map((p) => [p.id, p.personnelClasses.getItems()]));
+      return ids.map((id) => map.get(id) ?? []);
+    }),
+    productDefinition: byId(ProductDefinition),
+    productDefinitionVersion: byId(ProductDefinitionVersion),
+    versionsOfProductDefinition: byParent(ProductDefinitionVersion, 'productDefinition', 'version'),
+  };
+}
+
+export type Loaders = ReturnType<typeof createLoaders>;

@@ -1,0 +1,44 @@
+import type { GraphQLSchema } from 'graphql';
+import { buildSchema, type PubSub } from 'type-graphql';
+import type { MessageBus } from '../infrastructure/bus/message-bus.js';
+import { EquipmentResolver, EquipmentStateChangeResolver } from '../modules/equipment/equipment.resolver.js';
+import { EquipmentClassResolver } from '../modules/equipment/equipment-class.resolver.js';
+import { MaterialClassResolver, MaterialDefinitionResolver, MaterialLotResolver, MaterialSublotResolver } from '../modules/material/material.resolver.js';
+import { PersonnelClassResolver, PersonResolver } from '../modules/personnel/personnel.resolver.js';
+import { ProductDefinitionResolver, ProductDefinitionVersionResolver } from '../modules/product-definition/product-definition.resolver.js';
+import { WorkOrderResolver } from '../modules/work-order/work-order.resolver.js';
+
+export const resolvers = [
+  EquipmentResolver, EquipmentStateChangeResolver, EquipmentClassResolver,
+  MaterialClassResolver, MaterialDefinitionResolver, MaterialLotResolver, MaterialSublotResolver,
+  PersonnelClassResolver, PersonResolver,
+  ProductDefinitionResolver, ProductDefinitionVersionResolver,
+  WorkOrderResolver,
+] as const;
+
+/** The hub's GraphQL schema; `schema/schema.graphql` is this, printed. */
+export function buildHubSchema(bus: MessageBus): Promise<GraphQLSchema> {
+  return buildSchema({ resolvers, validate: false, pubSub: busPubSub(bus) });
+}
+
+/** type-graphql's topic-based subscriptions, carried by the bus (topics are subjects). */
+function busPubSub(bus: MessageBus): PubSub {
+  return {
+    publish: (subject: string, payload: unknown) => void bus.publish(subject, payload),
+    subscribe: (subject: string) => {
+      const subscription = bus.subscribe([subject]);
+      return {
+        [Symbol.asyncIterator]: () => ({
+          next: async () => {
+            const r = await subscription.next();
+            return r.done ? r : { done: false, value: r.value.data };
+          },
+          return: async () => {
+            subscription.close();
+            return { done: true, value: undefined };
+          },
+        }),
+      };
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { HubConfig } from './config.js';
+import { migrate, openDatabase, type Database } from './infrastructure/database/database.js';
+import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
+import type { MessageBus } from './infrastructure/bus/message-bus.js';
+import { NatsBus } from './infrastructure/bus/nats-bus.js';
+import { createContext, type HubContext } from './graphql/context.js';
+import { send, serveGraphQL } from './graphql/http.js';
+import { buildHubSchema } from './graphql/schema.js';
+import { createServices, type Services } from './services.js';
+import { startSignalIngest } from './modules/signals/signal-ingest.js';
+import { seedDemoPlant } from './demo/demo-plant.js';
+import { startSimulator } from './demo/simulator.js';
+
+export interface RunningHub {
+  url: string;
+  port: number;
+  db: Database;
+  bus: MessageBus;
+  services: Services;
+  close(): Promise<void>;
+}
+
+type Log = Pick<Console, 'log' | 'warn' | 'error'>;
+
+/** Starts one hub: database, bus, GraphQL over HTTP and WebSocket on one port, signal ingest, demo. */
+export async function startHub(config: HubConfig, log: Log = console): Promise<RunningHub> {
+  const db = await openDatabase(config);
+  const cleanup: (() => Promise<unknown>)[] = [() => db.close()];
+  try {
+    if (config.databaseUrl) {
+      const pending = await db.migrator.getPending();
+      if (pending.length) throw new Error(`The database has ${pending.length} pending migration(s) (${pending.map((m) => m.name).join(', ')}). Run \`plantgraph migrate\` first.`);
+    } else {
+      const applied = await migrate(db);
+      if (applied.length) log.log(`[db] embedded database at ${config.dataDir}: applied ${applied.length} migration(s)`);
+    }
+
+    const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl) : new InProcessBus();
+    cleanup.unshift(() => bus.close());
+    const services = createServices(db, bus);
+    const schema = await buildHubSchema(bus);
+    const contextFor = (): HubContext => createContext(db, services, 'anonymous');
+
+    const server = createServer();
+    const wss = new WebSocketServer({ noServer: true });
+    const subscriptions = useServer({ schema, context: () => contextFor() }, wss);
+    const apollo = new ApolloServer<HubContext>({
+      schema,
+      introspection: true,
+      plugins: [
+        ApolloServerPluginDrainHttpServer({ httpServer: server }),
+        { serverWillStart: async () => ({ drainServer: async () => { await subscriptions.dispose(); } }) },
+      ],
+    });
+    await apollo.start();
+    cleanup.unshift(() => apollo.stop());
+
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      route(req, res).catch((err: Error) => {
+        log.error(`[http] ${req.method} ${req.url} failed: ${err.stack ?? err.message}`);
+        if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal error; see the hub log.' }] });
+        else res.destroy();
+      });
+    });
+    const route = async (req: IncomingMessage, res: ServerResponse) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/graphql') return serveGraphQL(apollo, req, res, async () => contextFor());
+      if (path === '/healthz') return send(res, 200, { status: 'ok' });
+      if (path === '/readyz') return readiness(db, bus).then((r) => send(res, r.ready ? 200 : 503, r));
+      if (path === '/') return send(res, 200, { name: 'PlantGraph hub', graphql: '/graphql', health: '/healthz', readiness: '/readyz' });
+      send(res, 404, { error: `Nothing at ${path}. The GraphQL API is at /graphql.` });
+    };
+    // Upgrades are routed by path so later WebSocket endpoints (the flow editor) can share the port.
+    server.on('upgrade', (req, socket, head) => {
+      if ((req.url ?? '').split('?')[0] === '/graphql') wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      else socket.destroy();
+    });
+
+    const ingest = startSignalIngest(db, bus, services.uow, log);
+    cleanup.unshift(() => ingest.stop());
+
+    if (config.demo) {
+      const seeded = await seedDemoPlant(services, db);
+      if (seeded) log.log('[demo] seeded the demo plant "acme"');
+      const simulator = startSimulator(bus, db, config.simulatorIntervalMs);
+      cleanup.unshift(() => simulator.stop());
+    }
+
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, resolve);
+    });
+    const port = (server.address() as AddressInfo).port;
+    cleanup.unshift(() => new Promise((r) => { server.close(r); server.closeAllConnections(); }));
+    const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    return { url: `http://${host}:${port}`, port, db, bus, services, close: () => runAll(cleanup) };
+  } catch (err) {
+    await runAll(cleanup);
+    throw err;
+  }
+}
+
+async function runAll(steps: (() => Promise<unknown>)[]): Promise<void> {
+  for (const step of steps.splice(0)) await step().catch((err: Error) => console.error(`[hub] shutdown step failed: ${err.message}`));
+}
+
+async function readiness(db: Database, bus: MessageBus) {
+  const check = async (fn: () => Promise<unknown>) => fn().then(() => 'ok', (err: Error) => `unreachable: ${err.message}`);
+  const database = await check(() => db.em.fork().execute('select 1'));
+  const messageBus = await check(() => bus.checkReady());
+  return { ready: database === 'ok' && messageBus === 'ok', database, bus: messageBus };
+}

@@ -1,0 +1,95 @@
+/**
+ * The hub's messaging, behind one interface with two implementations: NATS (core subjects for
+ * events, JetStream for durable signals) and an in-process bus with the same subject semantics
+ * for the embedded mode. Subjects are listed in `../../subjects.ts`.
+ */
+export interface BusMessage {
+  subject: string;
+  data: unknown;
+}
+
+/** A live subscription; iterate it for messages, `close()` (or break out of the loop) to end it. */
+export interface BusSubscription extends AsyncIterableIterator<BusMessage> {
+  close(): void;
+}
+
+/** One durable signal delivered to the ingest consumer; settle it exactly once. */
+export interface SignalDelivery {
+  subject: string;
+  payload: Uint8Array;
+  /** Delivery attempt, starting at 1. */
+  attempt: number;
+  /** Done with it: it will not come again. Call only after its effects are committed. */
+  ack(): void;
+  /** Not processed now; deliver again later. */
+  nak(): void;
+}
+
+export interface SignalConsumer {
+  stop(): Promise<void>;
+}
+
+export interface MessageBus {
+  readonly kind: 'nats' | 'in-process';
+  /** Publishes a domain event (fire-and-forget for subscribers; stored for replay on NATS). */
+  publish(subject: string, data: unknown): Promise<void>;
+  /** Subscribes to one or more subject patterns (`*` one token, `>` the rest). */
+  subscribe(patterns: string[]): BusSubscription;
+  /** Publishes a machine signal durably; a repeated `messageId` within the window is dropped. */
+  publishSignal(subject: string, payload: Uint8Array, messageId: string): Promise<void>;
+  /** Starts the single durable consumer of signals; `handle` receives batches in arrival order. */
+  consumeSignals(handle: (batch: SignalDelivery[]) => Promise<void>, options?: { batchSize?: number }): SignalConsumer;
+  /** Resolves when the bus is reachable; rejects with the reason otherwise. */
+  checkReady(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Whether `subject` matches a NATS pattern: `*` matches one token, a final `>` one or more. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return i === p.length - 1 && s.length > i;
+    if (i >= s.length) return false;
+    if (p[i] !== '*' && p[i] !== s[i]) return false;
+  }
+  return p.length === s.length;
+}
+
+/** A push-to-pull queue behind a subscription, shared by both implementations. */
+export function createSubscriptionQueue(onClose: () => void): BusSubscription & { push(m: BusMessage): void } {
+  const buffered: BusMessage[] = [];
+  let waiting: ((r: IteratorResult<BusMessage>) => void) | null = null;
+  let closed = false;
+  const sub = {
+    push(m: BusMessage) {
+      if (closed) return;
+      if (waiting) {
+        const w = waiting;
+        waiting = null;
+        w({ value: m, done: false });
+      } else buffered.push(m);
+    },
+    next(): Promise<IteratorResult<BusMessage>> {
+      if (buffered.length) return Promise.resolve({ value: buffered.shift()!, done: false });
+      if (closed) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve) => (waiting = resolve));
+    },
+    return(): Promise<IteratorResult<BusMessage>> {
+      sub.close();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      buffered.length = 0;
+      onClose();
+      waiting?.({ value: undefined, done: true });
+      waiting = null;
+    },
+    [Symbol.asyncIterator]() {
+      return sub;
+    },
+  };
+  return sub as BusSubscription & { push(m: BusMessage): void };
+}

@@ -1,0 +1,111 @@
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { createSubscriptionQueue, type MessageBus, type SignalConsumer, type SignalDelivery } from './message-bus.js';
+import { EVENT_STREAM, SIGNAL_CONSUMER, SIGNAL_STREAM } from '../../subjects.js';
+
+const SECOND_NS = 1_000_000_000;
+
+/**
+ * The production bus. Domain events go to core NATS subjects, captured by the event stream for
+ * later replay; machine signals go through JetStream with de-duplication by message id and one
+ * durable pull consumer shared by all hub replicas (each signal reaches one replica).
+ */
+export class NatsBus implements MessageBus {
+  readonly kind = 'nats' as const;
+  private constructor(private readonly nc: NatsConnection, private readonly js: JetStreamClient) {}
+
+  static async connect(servers: string, name = 'plantgraph-hub'): Promise<NatsBus> {
+    const nc = await connect({ servers: servers.split(','), name, maxReconnectAttempts: -1 });
+    const jsm = await jetstreamManager(nc);
+    await ensureStream(jsm, {
+      name: SIGNAL_STREAM.name, subjects: [SIGNAL_STREAM.subjects], retention: RetentionPolicy.Limits,
+      storage: StorageType.File, duplicate_window: 120 * SECOND_NS, max_age: 7 * 24 * 3600 * SECOND_NS,
+    });
+    await ensureStream(jsm, {
+      name: EVENT_STREAM.name, subjects: [EVENT_STREAM.subjects], retention: RetentionPolicy.Limits,
+      storage: StorageType.File, max_age: 24 * 3600 * SECOND_NS,
+    });
+    try {
+      await jsm.consumers.info(SIGNAL_STREAM.name, SIGNAL_CONSUMER);
+    } catch {
+      await jsm.consumers.add(SIGNAL_STREAM.name, {
+        durable_name: SIGNAL_CONSUMER, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All,
+        ack_wait: 30 * SECOND_NS, max_ack_pending: 10_000, filter_subject: SIGNAL_STREAM.subjects,
+      });
+    }
+    return new NatsBus(nc, jetstream(nc));
+  }
+
+  async publish(subject: string, data: unknown): Promise<void> {
+    // Through JetStream so that a resolved publish means the event is stored for replay.
+    await this.js.publish(subject, JSON.stringify(data));
+  }
+
+  subscribe(patterns: string[]) {
+    const subs: Subscription[] = [];
+    const queue = createSubscriptionQueue(() => subs.forEach((s) => s.unsubscribe()));
+    for (const pattern of patterns) {
+      subs.push(this.nc.subscribe(pattern, {
+        callback: (err, msg) => {
+          if (err) return queue.close();
+          queue.push({ subject: msg.subject, data: msg.json() });
+        },
+      }));
+    }
+    return queue;
+  }
+
+  async publishSignal(subject: string, payload: Uint8Array, messageId: string): Promise<void> {
+    await this.js.publish(subject, payload, { msgID: messageId });
+  }
+
+  consumeSignals(handle: (batch: SignalDelivery[]) => Promise<void>, options: { batchSize?: number } = {}): SignalConsumer {
+    const batchSize = options.batchSize ?? 256;
+    let running = true;
+    const loop = (async () => {
+      const consumer = await this.js.consumers.get(SIGNAL_STREAM.name, SIGNAL_CONSUMER);
+      while (running && !this.nc.isClosed()) {
+        const batch: SignalDelivery[] = [];
+        try {
+          const messages = await consumer.fetch({ max_messages: batchSize, expires: 1000 });
+          for await (const m of messages) {
+            batch.push({
+              subject: m.subject, payload: m.data, attempt: m.info.deliveryCount,
+              ack: () => m.ack(), nak: () => m.nak(1000),
+            });
+            if (batch.length >= batchSize) break;
+          }
+        } catch (err) {
+          if (!running) break;
+          console.error(`[bus] fetching signals failed, retrying in 1 s: ${(err as Error).message}`);
+          await new Promise((r) => setTimeout(r, 1000));
+          continue;
+        }
+        // Unsettled messages are redelivered by JetStream after ack_wait.
+        if (batch.length) await handle(batch).catch((err) => console.error(`[ingest] batch failed, it will be redelivered: ${(err as Error).message}`));
+      }
+    })();
+    return { stop: async () => { running = false; await loop; } };
+  }
+
+  async checkReady(): Promise<void> {
+    if (this.nc.isClosed()) throw new Error('NATS connection is closed.');
+    await this.nc.flush();
+  }
+
+  async close(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain();
+  }
+}
+
+type StreamManager = Awaited<ReturnType<typeof jetstreamManager>>;
+async function ensureStream(jsm: StreamManager, config: Parameters<StreamManager['streams']['add']>[0]): Promise<void> {
+  try {
+    await jsm.streams.info(config.name!);
+    await jsm.streams.update(config.name!, config);
+  } catch (err) {
+    if (!/not found/i.test((err as Error).message)) throw err;
+    await jsm.streams.add(config);
+  }
+}

@@ -1,0 +1,41 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type EntityManager, type MikroORM, type Options } from '@mikro-orm/sql';
+import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM as PgliteORM } from '@mikro-orm/pglite';
+import { MikroORM as PostgresORM } from '@mikro-orm/postgresql';
+import { entities } from '@plantgraph/schema';
+import type { HubConfig } from '../../config.js';
+
+export type Database = MikroORM;
+export type Tx = EntityManager;
+
+/** Compiled migrations live next to this file; `migration:create` writes TypeScript into src/. */
+export const MIGRATIONS_DIST = fileURLToPath(new URL('./migrations', import.meta.url));
+export const MIGRATIONS_SRC = fileURLToPath(new URL('../../../src/infrastructure/database/migrations', import.meta.url));
+
+/** Opens PostgreSQL when `databaseUrl` is set, else the embedded PGlite database. */
+export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'dataDir' | 'logSql'>): Promise<Database> {
+  const options: Partial<Options> = {
+    entities,
+    metadataProvider: ReflectMetadataProvider,
+    extensions: [Migrator],
+    migrations: { path: MIGRATIONS_DIST, pathTs: MIGRATIONS_SRC, glob: '!(*.d).js', snapshot: false, silent: true },
+    // Other owners (e.g. a job queue) may keep tables in the same database.
+    schemaGenerator: { ignoreSchema: ['bullmq'] },
+    debug: config.logSql ? ['query'] : false,
+    allowGlobalContext: false,
+  };
+  if (config.databaseUrl) {
+    return (await PostgresORM.init({ ...options, clientUrl: config.databaseUrl } as never)) as unknown as Database;
+  }
+  if (!config.dataDir.startsWith('memory://')) mkdirSync(config.dataDir, { recursive: true });
+  return (await PgliteORM.init({ ...options, dbName: config.dataDir } as never)) as unknown as Database;
+}
+
+/** Applies pending migrations; returns the names applied. */
+export async function migrate(db: Database): Promise<string[]> {
+  const applied = await db.migrator.up();
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,29 @@
+import { Connection, CreateEquipmentClassInput, EquipmentClass, EquipmentClassResult, UpdateEquipmentClassInput } from '@plantgraph/schema';
+import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import type { HubContext } from '../../graphql/context.js';
+import { PageArgs } from '../../graphql/pagination.js';
+
+const EquipmentClassConnection = Connection(EquipmentClass);
+
+@Resolver(() => EquipmentClass)
+export class EquipmentClassResolver {
+  @Query(() => EquipmentClass, { nullable: true })
+  equipmentClass(@Arg('code') code: string, @Ctx() ctx: HubContext) {
+    return ctx.em.findOne(EquipmentClass, { code });
+  }
+
+  @Query(() => EquipmentClassConnection, { description: 'Equipment classes ordered by code.' })
+  equipmentClasses(@Args() page: PageArgs, @Ctx() ctx: HubContext) {
+    return ctx.services.equipmentClass.list(ctx.em, page);
+  }
+
+  @Mutation(() => EquipmentClassResult)
+  createEquipmentClass(@Arg('input') input: CreateEquipmentClassInput, @Ctx() ctx: HubContext) {
+    return ctx.services.equipmentClass.create(ctx.actor, input);
+  }
+
+  @Mutation(() => EquipmentClassResult)
+  updateEquipmentClass(@Arg('code') code: string, @Arg('input') input: UpdateEquipmentClassInput, @Ctx() ctx: HubContext) {
+    return ctx.services.equipmentClass.update(ctx.actor, code, input);
+  }
+}

@@ -1,0 +1,152 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import {
+  ALLOWED_PARENT_LEVELS, type CreateEquipmentInput, DuplicatePath, Equipment, EquipmentClass, type EquipmentFilter,
+  EquipmentStateChange, HierarchyCycle, InvalidInput, InvalidPropertyValue, LevelNotAllowed, NotFound, type PropertyValue,
+  type SetEquipmentStateInput, UnknownParent, UnknownReference, type UpdateEquipmentInput, checkPropertyValues,
+} from '@plantgraph/schema';
+import { GraphQLError } from 'graphql';
+import type { Tx } from '../../infrastructure/database/database.js';
+import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
+import { subjects } from '../../subjects.js';
+import { paginate, type PageArgs } from '../../graphql/pagination.js';
+import { checkPath, checkPathSegment, checkText, likePrefix } from '../shared/keys.js';
+import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import { applyStateReport, stateChangeFromEvent, stateReportProblem, type EquipmentStateChangedEvent } from './equipment-state.js';
+
+/** Where `prefix` (a path) matches the equipment itself and everything under it. */
+export const underPath = (prefix: string) => ({ $or: [{ path: prefix }, { path: { $like: likePrefix(`${prefix}/`) } }] });
+
+export class EquipmentService {
+  constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus) {}
+
+  list(em: Tx, filter: EquipmentFilter | null | undefined, page: PageArgs) {
+    const where: FilterQuery<Equipment>[] = [];
+    if (filter?.pathPrefix) where.push(underPath(filter.pathPrefix));
+    if (filter?.level?.length) where.push({ level: { $in: filter.level } });
+    if (filter?.state?.length) where.push({ state: { $in: filter.state } });
+    if (filter?.equipmentClass) where.push({ equipmentClass: { code: filter.equipmentClass } });
+    return paginate(em, Equipment, { $and: where }, page, 'path');
+  }
+
+  stateHistory(em: Tx, equipment: Equipment, page: PageArgs) {
+    return paginate(em, EquipmentStateChange, { equipment: equipment.id }, page, 'id', 'desc');
+  }
+
+  create(actor: string, input: CreateEquipmentInput) {
+    return this.uow.run(actor, async (work) => {
+      const { tx } = work;
+      checkPathSegment('code', input.code);
+      checkText('name', input.name);
+      const parent = input.parentPath ? await findParent(tx, input.parentPath) : null;
+      checkLevel(input.level, parent);
+      const path = parent ? `${parent.path}/${input.code}` : input.code;
+      if (await tx.count(Equipment, { path })) fail(new DuplicatePath(path));
+      const equipmentClass = input.equipmentClass ? await findClass(tx, input.equipmentClass) : null;
+      checkProperties(equipmentClass, input.properties);
+      const equipment = tx.create(Equipment, {
+        path, code: input.code, name: input.name.trim(), level: input.level, parent, equipmentClass, properties: input.properties,
+      });
+      work.changed('EquipmentCreated', equipment, equipment.path);
+      return equipment;
+    });
+  }
+
+  update(actor: string, path: string, input: UpdateEquipmentInput) {
+    return this.uow.run(actor, async (work) => {
+      const { tx } = work;
+      const equipment = (await tx.findOne(Equipment, { path }, { populate: ['equipmentClass'] })) ?? fail(new NotFound('equipment', path));
+      const before = snapshot(equipment);
+      if (input.name != null) {
+        checkText('name', input.name);
+        equipment.name = input.name.trim();
+      }
+      let parent = equipment.parent ? await tx.findOneOrFail(Equipment, equipment.parent.id) : null;
+      if (input.parentPath != null) {
+        checkPath('parentPath', input.parentPath);
+        if (input.parentPath === path || input.parentPath.startsWith(`${path}/`)) fail(new HierarchyCycle(path, input.parentPath));
+        parent = await findParent(tx, input.parentPath);
+        checkLevel(equipment.level, parent);
+        equipment.parent = parent;
+      }
+      if (input.code != null) {
+        checkPathSegment('code', input.code);
+        equipment.code = input.code;
+      }
+      const newPath = parent ? `${parent.path}/${equipment.code}` : equipment.code;
+      if (newPath !== path) {
+        if (await tx.count(Equipment, { path: newPath })) fail(new DuplicatePath(newPath));
+        await tx.flush();
+        await tx.execute(
+          'update equipment set path = ? || substr(path, ?) where path = ? or path like ?',
+          [newPath, path.length + 1, path, likePrefix(`${path}/`)],
+        );
+        equipment.path = newPath;
+      }
+      if (input.equipmentClass != null) {
+        equipment.equipmentClass = input.equipmentClass === '' ? null : await findClass(tx, input.equipmentClass);
+      }
+      if (input.properties != null) equipment.properties = input.properties;
+      if (input.equipmentClass != null || input.properties != null) checkProperties(equipment.equipmentClass ?? null, equipment.properties);
+      work.changed('EquipmentUpdated', equipment, equipment.path, before);
+      return equipment;
+    });
+  }
+
+  setState(actor: string, input: SetEquipmentStateInput) {
+    return this.uow.run(actor, async (work) => {
+      const { tx } = work;
+      const equipment = (await tx.findOne(Equipment, { path: input.path })) ?? fail(new NotFound('equipment', input.path));
+      const problem = stateReportProblem(input.state, input.reason);
+      if (problem) fail(new InvalidInput('reason', problem));
+      const before = snapshot(equipment);
+      const event = applyStateReport(tx, equipment, { state: input.state, reason: input.reason, at: new Date(), source: `api:${actor}` });
+      if (event) {
+        work.emit(event);
+        work.audit('EquipmentStateSet', equipment, before);
+      }
+      return equipment;
+    });
+  }
+
+  /** Live state changes at `scope` and below, from every hub replica. */
+  subscribeStateChanges(scope: string): AsyncIterable<EquipmentStateChange> {
+    if (!/^[A-Za-z0-9_-]{1,64}(\/[A-Za-z0-9_-]{1,64})*$/.test(scope)) {
+      throw new GraphQLError(`scope: "${scope}" is not an equipment path; give a path prefix such as "acme" or "acme/berlin/assembly".`, { extensions: { code: 'BAD_USER_INPUT' } });
+    }
+    const subscription = this.bus.subscribe(subjects.equipmentStateChangedScope(scope));
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          const r = await subscription.next();
+          return r.done ? r : { done: false, value: stateChangeFromEvent(r.value.data as EquipmentStateChangedEvent) };
+        },
+        return: async () => {
+          subscription.close();
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+  }
+
+}
+
+async function findParent(tx: Tx, parentPath: string): Promise<Equipment> {
+  checkPath('parentPath', parentPath);
+  return (await tx.findOne(Equipment, { path: parentPath })) ?? fail(new UnknownParent(parentPath));
+}
+
+async function findClass(tx: Tx, code: string): Promise<EquipmentClass> {
+  return (await tx.findOne(EquipmentClass, { code })) ?? fail(new UnknownReference('equipmentClass', 'equipment class', code));
+}
+
+function checkLevel(level: Equipment['level'], parent: Equipment | null): void {
+  const allowed = ALLOWED_PARENT_LEVELS[level];
+  const ok = parent ? allowed.includes(parent.level) : allowed.length === 0;
+  if (!ok) fail(new LevelNotAllowed(level, parent?.level ?? null, allowed));
+}
+
+function checkProperties(equipmentClass: EquipmentClass | null, values: PropertyValue[]): void {
+  if (!equipmentClass && values.length) fail(new InvalidPropertyValue(values[0]!.name, 'the equipment has no class; set equipmentClass to one that declares this property.'));
+  const problem = equipmentClass && checkPropertyValues(equipmentClass.properties, values);
+  if (problem) fail(new InvalidPropertyValue(...problem));
+}

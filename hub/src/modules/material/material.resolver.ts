@@ -1,0 +1,125 @@
+import {
+  Connection, CreateMaterialClassInput, CreateMaterialDefinitionInput, CreateMaterialLotInput, CreateMaterialSublotInput,
+  Equipment, MaterialClass, MaterialClassResult, MaterialDefinition, MaterialDefinitionFilter, MaterialDefinitionResult,
+  MaterialLot, MaterialLotFilter, MaterialLotResult, MaterialSublot, MaterialSublotResult,
+  UpdateMaterialClassInput, UpdateMaterialDefinitionInput, UpdateMaterialLotInput,
+} from '@plantgraph/schema';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { HubContext } from '../../graphql/context.js';
+import { PageArgs } from '../../graphql/pagination.js';
+
+const MaterialClassConnection = Connection(MaterialClass);
+const MaterialDefinitionConnection = Connection(MaterialDefinition);
+const MaterialLotConnection = Connection(MaterialLot);
+
+@Resolver(() => MaterialClass)
+export class MaterialClassResolver {
+  @Query(() => MaterialClass, { nullable: true })
+  materialClass(@Arg('code') code: string, @Ctx() ctx: HubContext) {
+    return ctx.em.findOne(MaterialClass, { code });
+  }
+
+  @Query(() => MaterialClassConnection, { description: 'Material classes ordered by code.' })
+  materialClasses(@Args() page: PageArgs, @Ctx() ctx: HubContext) {
+    return ctx.services.material.listClasses(ctx.em, page);
+  }
+
+  @Mutation(() => MaterialClassResult)
+  createMaterialClass(@Arg('input') input: CreateMaterialClassInput, @Ctx() ctx: HubContext) {
+    return ctx.services.material.createClass(ctx.actor, input);
+  }
+
+  @Mutation(() => MaterialClassResult)
+  updateMaterialClass(@Arg('code') code: string, @Arg('input') input: UpdateMaterialClassInput, @Ctx() ctx: HubContext) {
+    return ctx.services.material.updateClass(ctx.actor, code, input);
+  }
+}
+
+@Resolver(() => MaterialDefinition)
+export class MaterialDefinitionResolver {
+  @Query(() => MaterialDefinition, { nullable: true })
+  materialDefinition(@Arg('code') code: string, @Ctx() ctx: HubContext) {
+    return ctx.em.findOne(MaterialDefinition, { code });
+  }
+
+  @Query(() => MaterialDefinitionConnection, { description: 'Material definitions ordered by code.' })
+  materialDefinitions(@Arg('filter', () => MaterialDefinitionFilter, { nullable: true }) filter: MaterialDefinitionFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
+    return ctx.services.material.listDefinitions(ctx.em, filter, page);
+  }
+
+  @FieldResolver(() => MaterialClass, { nullable: true })
+  materialClass(@Root() d: MaterialDefinition, @Ctx() ctx: HubContext) {
+    return d.materialClass ? ctx.loaders.materialClass.load(d.materialClass.id) : null;
+  }
+
+  @Mutation(() => MaterialDefinitionResult)
+  createMaterialDefinition(@Arg('input') input: CreateMaterialDefinitionInput, @Ctx() ctx: HubContext) {
+    return ctx.services.material.createDefinition(ctx.actor, input);
+  }
+
+  @Mutation(() => MaterialDefinitionResult)
+  updateMaterialDefinition(@Arg('code') code: string, @Arg('input') input: UpdateMaterialDefinitionInput, @Ctx() ctx: HubContext) {
+    return ctx.services.material.updateDefinition(ctx.actor, code, input);
+  }
+}
+
+@Resolver(() => MaterialLot)
+export class MaterialLotResolver {
+  @Query(() => MaterialLot, { nullable: true })
+  materialLot(@Arg('lotNumber') lotNumber: string, @Ctx() ctx: HubContext) {
+    return ctx.em.findOne(MaterialLot, { lotNumber });
+  }
+
+  @Query(() => MaterialLotConnection, { description: 'Material lots ordered by lot number.' })
+  materialLots(@Arg('filter', () => MaterialLotFilter, { nullable: true }) filter: MaterialLotFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
+    return ctx.services.material.listLots(ctx.em, filter, page);
+  }
+
+  @FieldResolver(() => MaterialDefinition)
+  materialDefinition(@Root() lot: MaterialLot, @Ctx() ctx: HubContext) {
+    return ctx.loaders.materialDefinition.load(lot.materialDefinition.id);
+  }
+
+  @FieldResolver(() => Equipment, { nullable: true, description: 'Where the lot is stored.' })
+  location(@Root() lot: MaterialLot, @Ctx() ctx: HubContext) {
+    return lot.location ? ctx.loaders.equipment.load(lot.location.id) : null;
+  }
+
+  @FieldResolver(() => [MaterialSublot])
+  sublots(@Root() lot: MaterialLot, @Ctx() ctx: HubContext) {
+    return ctx.loaders.sublotsOfLot.load(lot.id);
+  }
+
+  @FieldResolver(() => Boolean, { description: 'Whether the lot is past its expiry now.' })
+  expired(@Root() lot: MaterialLot) {
+    return Boolean(lot.expiresAt && lot.expiresAt.getTime() <= Date.now());
+  }
+
+  @Mutation(() => MaterialLotResult)
+  createMaterialLot(@Arg('input') input: CreateMaterialLotInput, @Ctx() ctx: HubContext) {
+    return ctx.services.material.createLot(ctx.actor, input);
+  }
+
+  @Mutation(() => MaterialLotResult)
+  updateMaterialLot(@Arg('lotNumber') lotNumber: string, @Arg('input') input: UpdateMaterialLotInput, @Ctx() ctx: HubContext) {
+    return ctx.services.material.updateLot(ctx.actor, lotNumber, input);
+  }
+
+  @Mutation(() => MaterialSublotResult)
+  createMaterialSublot(@Arg('input') input: CreateMaterialSublotInput, @Ctx() ctx: HubContext) {
+    return ctx.services.material.createSublot(ctx.actor, input);
+  }
+}
+
+@Resolver(() => MaterialSublot)
+export class MaterialSublotResolver {
+  @FieldResolver(() => MaterialLot)
+  lot(@Root() sublot: MaterialSublot, @Ctx() ctx: HubContext) {
+    return ctx.loaders.materialLot.load(sublot.lot.id);
+  }
+
+  @FieldResolver(() => Equipment, { nullable: true })
+  location(@Root() sublot: MaterialSublot, @Ctx() ctx: HubContext) {
+    return sublot.location ? ctx.loaders.equipment.load(sublot.location.id) : null;
+  }
+}

@@ -1,0 +1,190 @@
+import { type FilterQuery, LockMode } from '@mikro-orm/core';
+import {
+  type CreateMaterialClassInput, type CreateMaterialDefinitionInput, type CreateMaterialLotInput, type CreateMaterialSublotInput,
+  DuplicateKey, Equipment, InvalidInput, InvalidPropertyValue, MaterialClass, MaterialDefinition, type MaterialDefinitionFilter,
+  MaterialLot, type MaterialLotFilter, MaterialSublot, NotFound, type PropertyDefinition, type PropertyValue, UnknownReference,
+  type UpdateMaterialClassInput, type UpdateMaterialDefinitionInput, type UpdateMaterialLotInput, checkPropertyDefinitions, checkPropertyValues,
+} from '@plantgraph/schema';
+import type { Tx } from '../../infrastructure/database/database.js';
+import { paginate, type PageArgs } from '../../graphql/pagination.js';
+import { checkKey, checkQuantity, checkText, likePrefix } from '../shared/keys.js';
+import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import { underPath } from '../equipment/equipment.service.js';
+
+/** Material classes, definitions, lots and sublots (IEC 62264-2 material model). */
+export class MaterialService {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  listClasses(em: Tx, page: PageArgs) {
+    return paginate(em, MaterialClass, {}, page, 'code');
+  }
+
+  listDefinitions(em: Tx, filter: MaterialDefinitionFilter | null | undefined, page: PageArgs) {
+    const where: FilterQuery<MaterialDefinition>[] = [];
+    if (filter?.materialClass) where.push({ materialClass: { code: filter.materialClass } });
+    if (filter?.codePrefix) where.push({ code: { $like: likePrefix(filter.codePrefix) } });
+    return paginate(em, MaterialDefinition, { $and: where }, page, 'code');
+  }
+
+  listLots(em: Tx, filter: MaterialLotFilter | null | undefined, page: PageArgs) {
+    const where: FilterQuery<MaterialLot>[] = [];
+    if (filter?.materialDefinition) where.push({ materialDefinition: { code: filter.materialDefinition } });
+    if (filter?.status?.length) where.push({ status: { $in: filter.status } });
+    if (filter?.locationPrefix) where.push({ location: underPath(filter.locationPrefix) });
+    if (filter?.expiresBefore) where.push({ expiresAt: { $lt: filter.expiresBefore } });
+    return paginate(em, MaterialLot, { $and: where }, page, 'lotNumber');
+  }
+
+  createClass(actor: string, input: CreateMaterialClassInput) {
+    return this.uow.run(actor, async (work) => {
+      checkKey('code', input.code);
+      checkDefinitions(input.properties);
+      if (await work.tx.count(MaterialClass, { code: input.code })) fail(new DuplicateKey('material class', input.code));
+      const materialClass = work.tx.create(MaterialClass, { code: input.code, description: input.description ?? null, properties: input.properties });
+      work.changed('MaterialClassCreated', materialClass, input.code);
+      return materialClass;
+    });
+  }
+
+  updateClass(actor: string, code: string, input: UpdateMaterialClassInput) {
+    return this.uow.run(actor, async (work) => {
+      const { tx } = work;
+      const materialClass = (await tx.findOne(MaterialClass, { code })) ?? fail(new NotFound('material class', code));
+      const before = snapshot(materialClass);
+      if (input.description !== undefined) materialClass.description = input.description;
+      if (input.properties) {
+        checkDefinitions(input.properties);
+        for (const member of await tx.find(MaterialDefinition, { materialClass })) {
+          const problem = checkPropertyValues(input.properties, member.properties);
+          if (problem) fail(new InvalidInput('properties', `material definition "${member.code}" would no longer fit the class: ${problem[1]} Update it first.`));
+        }
+        materialClass.properties = input.properties;
+      }
+      work.changed('MaterialClassUpdated', materialClass, code, before);
+      return materialClass;
+    });
+  }
+
+  createDefinition(actor: string, input: CreateMaterialDefinitionInput) {
+    return this.uow.run(actor, async (work) => {
+      const { tx } = work;
+      checkKey('code', input.code);
+      checkText('name', input.name);
+      checkText('unitOfMeasure', input.unitOfMeasure, 32);
+      if (await tx.count(MaterialDefinition, { code: input.code })) fail(new DuplicateKey('material definition', input.code));
+      const materialClass = input.materialClass ? await findClass(tx, input.materialClass) : null;
+      checkValues(materialClass, input.properties);
+      const definition = tx.create(MaterialDefinition, {
+        code: input.code, name: input.name.trim(), materialClass, unitOfMeasure: input.unitOfMeasure, properties: input.properties,
+      });
+      work.changed('MaterialDefinitionCreated', definition, input.code);
+      return definition;
+    });
+  }
+
+  updateDefinition(actor: string, code: string, input: UpdateMaterialDefinitionInput) {
+    return this.uow.run(actor, async (work) => {
+      const { tx } = work;
+      const definition = (await tx.findOne(MaterialDefinition, { code }, { populate: ['materialClass'] })) ?? fail(new NotFound('material definition', code));
+      const before = snapshot(definition);
+      if (input.name != null) {
+        checkText('name', input.name);
+        definition.name = input.name.trim();
+      }
+      if (input.materialClass != null) definition.materialClass = input.materialClass === '' ? null : await findClass(tx, input.materialClass);
+      if (input.properties) definition.properties = input.properties;
+      checkValues(definition.materialClass ?? null, definition.properties);
+      work.changed('MaterialDefinitionUpdated', definition, code, before);
+      return definition;
+    });
+  }
+
+  createLot(actor: string, input: CreateMaterialLotInput) {
+    return this.uow.run(actor, async (work) => {
+      const { tx } = work;
+      checkKey('lotNumber', input.lotNumber);
+      checkQuantity('quantity', input.quantity);
+      if (await tx.count(MaterialLot, { lotNumber: input.lotNumber })) fail(new DuplicateKey('material lot', input.lotNumber));
+      const definition = (await tx.findOne(MaterialDefinition, { code: input.materialDefinition }, { populate: ['materialClass'] }))
+        ?? fail(new UnknownReference('materialDefinition', 'material definition', input.materialDefinition));
+      if (input.unitOfMeasure && input.unitOfMeasure !== definition.unitOfMeasure) {
+        fail(new InvalidInput('unitOfMeasure', `"${input.unitOfMeasure}" differs from the unit of ${definition.code} (${definition.unitOfMeasure}); convert the quantity to ${definition.unitOfMeasure}.`));
+      }
+      checkValues(definition.materialClass ?? null, input.properties);
+      const lot = tx.create(MaterialLot, {
+        lotNumber: input.lotNumber, materialDefinition: definition, quantity: input.quantity, unitOfMeasure: definition.unitOfMeasure,
+        status: input.status, expiresAt: input.expiresAt ?? null, location: input.location ? await findLocation(tx, input.location) : null,
+        properties: input.properties,
+      });
+      work.changed('MaterialLotCreated', lot, input.lotNumber);
+      return lot;
+    });
+  }
+
+  updateLot(actor: string, lotNumber: string, input: UpdateMaterialLotInput) {
+    return this.uow.run(actor, async (work) => {
+      const { tx } = work;
+      const lot = (await tx.findOne(MaterialLot, { lotNumber }, { populate: ['materialDefinition.materialClass'] })) ?? fail(new NotFound('material lot', lotNumber));
+      const before = snapshot(lot);
+      if (input.quantity != null) {
+        checkQuantity('quantity', input.quantity);
+        const inSublots = await sublotTotal(tx, lot);
+        if (input.quantity < inSublots) fail(new InvalidInput('quantity', `${input.quantity} is less than the ${inSublots} ${lot.unitOfMeasure} held in sublots of ${lotNumber}; reduce the sublots first.`));
+        lot.quantity = input.quantity;
+      }
+      if (input.status != null) lot.status = input.status;
+      if (input.expiresAt !== undefined) lot.expiresAt = input.expiresAt;
+      if (input.location != null) lot.location = input.location === '' ? null : await findLocation(tx, input.location);
+      if (input.properties) {
+        checkValues(lot.materialDefinition.materialClass ?? null, input.properties);
+        lot.properties = input.properties;
+      }
+      work.changed('MaterialLotUpdated', lot, lotNumber, before);
+      return lot;
+    });
+  }
+
+  createSublot(actor: string, input: CreateMaterialSublotInput) {
+    return this.uow.run(actor, async (work) => {
+      const { tx } = work;
+      checkKey('sublotNumber', input.sublotNumber);
+      checkQuantity('quantity', input.quantity);
+      if (await tx.count(MaterialSublot, { sublotNumber: input.sublotNumber })) fail(new DuplicateKey('material sublot', input.sublotNumber));
+      // Lock the lot so concurrent sublots cannot together exceed it.
+      const lot = (await tx.findOne(MaterialLot, { lotNumber: input.lot }, { lockMode: LockMode.PESSIMISTIC_WRITE }))
+        ?? fail(new UnknownReference('lot', 'material lot', input.lot));
+      const free = lot.quantity - (await sublotTotal(tx, lot));
+      if (input.quantity > free) fail(new InvalidInput('quantity', `${input.quantity} ${lot.unitOfMeasure} exceeds the ${free} ${lot.unitOfMeasure} of lot ${lot.lotNumber} not yet in sublots.`));
+      const sublot = tx.create(MaterialSublot, {
+        sublotNumber: input.sublotNumber, lot, quantity: input.quantity, status: input.status ?? lot.status,
+        location: input.location ? await findLocation(tx, input.location) : lot.location ?? null,
+      });
+      work.changed('MaterialSublotCreated', sublot, input.sublotNumber);
+      return sublot;
+    });
+  }
+}
+
+async function sublotTotal(tx: Tx, lot: MaterialLot): Promise<number> {
+  const sublots = await tx.find(MaterialSublot, { lot }, { fields: ['quantity'] });
+  return sublots.reduce((sum, s) => sum + s.quantity, 0);
+}
+
+async function findClass(tx: Tx, code: string): Promise<MaterialClass> {
+  return (await tx.findOne(MaterialClass, { code })) ?? fail(new UnknownReference('materialClass', 'material class', code));
+}
+
+async function findLocation(tx: Tx, path: string): Promise<Equipment> {
+  return (await tx.findOne(Equipment, { path })) ?? fail(new UnknownReference('location', 'equipment', path));
+}
+
+function checkDefinitions(defs: PropertyDefinition[]): void {
+  const problem = checkPropertyDefinitions(defs);
+  if (problem) fail(new InvalidInput(...problem));
+}
+
+function checkValues(materialClass: MaterialClass | null, values: PropertyValue[]): void {
+  if (!materialClass && values.length) fail(new InvalidPropertyValue(values[0]!.name, 'the material has no class; set materialClass to one that declares this property.'));
+  const problem = materialClass && checkPropertyValues(materialClass.properties, values);
+  if (problem) fail(new InvalidPropertyValue(...problem));
+}

@@ -1,0 +1,71 @@
+import {
+  Connection, CreatePersonInput, CreatePersonnelClassInput, Equipment, Person, PersonFilter, PersonnelClass, PersonnelClassResult,
+  PersonResult, Qualification, RecordQualificationInput, UpdatePersonInput,
+} from '@plantgraph/schema';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { HubContext } from '../../graphql/context.js';
+import { PageArgs } from '../../graphql/pagination.js';
+
+const PersonnelClassConnection = Connection(PersonnelClass);
+const PersonConnection = Connection(Person);
+
+@Resolver(() => PersonnelClass)
+export class PersonnelClassResolver {
+  @Query(() => PersonnelClass, { nullable: true })
+  personnelClass(@Arg('code') code: string, @Ctx() ctx: HubContext) {
+    return ctx.em.findOne(PersonnelClass, { code });
+  }
+
+  @Query(() => PersonnelClassConnection, { description: 'Personnel classes ordered by code.' })
+  personnelClasses(@Args() page: PageArgs, @Ctx() ctx: HubContext) {
+    return ctx.services.personnel.listClasses(ctx.em, page);
+  }
+
+  @Mutation(() => PersonnelClassResult)
+  createPersonnelClass(@Arg('input') input: CreatePersonnelClassInput, @Ctx() ctx: HubContext) {
+    return ctx.services.personnel.createClass(ctx.actor, input);
+  }
+}
+
+@Resolver(() => Person)
+export class PersonResolver {
+  @Query(() => Person, { nullable: true })
+  person(@Arg('employeeId') employeeId: string, @Ctx() ctx: HubContext) {
+    return ctx.em.findOne(Person, { employeeId });
+  }
+
+  @Query(() => PersonConnection, { description: 'People ordered by employee id.' })
+  persons(@Arg('filter', () => PersonFilter, { nullable: true }) filter: PersonFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
+    return ctx.services.personnel.listPersons(ctx.em, filter, page);
+  }
+
+  @FieldResolver(() => [PersonnelClass])
+  personnelClasses(@Root() person: Person, @Ctx() ctx: HubContext) {
+    return ctx.loaders.personnelClassesOfPerson.load(person.id);
+  }
+
+  @FieldResolver(() => [Qualification], { description: 'Training records, current or expired.' })
+  qualifications(@Root() person: Person, @Ctx() ctx: HubContext) {
+    return ctx.loaders.qualificationsOfPerson.load(person.id);
+  }
+
+  @FieldResolver(() => Equipment, { nullable: true, description: 'The site, area or line the person belongs to.' })
+  homeEquipment(@Root() person: Person, @Ctx() ctx: HubContext) {
+    return person.homeEquipment ? ctx.loaders.equipment.load(person.homeEquipment.id) : null;
+  }
+
+  @Mutation(() => PersonResult)
+  createPerson(@Arg('input') input: CreatePersonInput, @Ctx() ctx: HubContext) {
+    return ctx.services.personnel.createPerson(ctx.actor, input);
+  }
+
+  @Mutation(() => PersonResult)
+  updatePerson(@Arg('employeeId') employeeId: string, @Arg('input') input: UpdatePersonInput, @Ctx() ctx: HubContext) {
+    return ctx.services.personnel.updatePerson(ctx.actor, employeeId, input);
+  }
+
+  @Mutation(() => PersonResult, { description: 'Records a training; returns the person with all records.' })
+  recordQualification(@Arg('input') input: RecordQualificationInput, @Ctx() ctx: HubContext) {
+    return ctx.services.personnel.recordQualification(ctx.actor, input);
+  }
+}

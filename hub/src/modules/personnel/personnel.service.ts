@@ -1,0 +1,104 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import {
+  type CreatePersonInput, type CreatePersonnelClassInput, DuplicateKey, Equipment, InvalidInput, NotFound, Person, type PersonFilter,
+  PersonnelClass, Qualification, type RecordQualificationInput, UnknownReference, type UpdatePersonInput, checkPropertyDefinitions,
+} from '@plantgraph/schema';
+import type { Tx } from '../../infrastructure/database/database.js';
+import { paginate, type PageArgs } from '../../graphql/pagination.js';
+import { checkKey, checkText } from '../shared/keys.js';
+import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import { underPath } from '../equipment/equipment.service.js';
+
+/** Personnel classes, people and their training records. */
+export class PersonnelService {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  listClasses(em: Tx, page: PageArgs) {
+    return paginate(em, PersonnelClass, {}, page, 'code');
+  }
+
+  listPersons(em: Tx, filter: PersonFilter | null | undefined, page: PageArgs) {
+    const where: FilterQuery<Person>[] = [];
+    if (filter?.personnelClass) where.push({ personnelClasses: { code: filter.personnelClass } });
+    if (filter?.homePrefix) where.push({ homeEquipment: underPath(filter.homePrefix) });
+    if (filter?.active != null) where.push({ active: filter.active });
+    if (filter?.qualifiedFor) {
+      const now = new Date();
+      where.push({ qualifications: { code: filter.qualifiedFor, trainedAt: { $lte: now }, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] } });
+    }
+    return paginate(em, Person, { $and: where }, page, 'employeeId');
+  }
+
+  createClass(actor: string, input: CreatePersonnelClassInput) {
+    return this.uow.run(actor, async (work) => {
+      checkKey('code', input.code);
+      const problem = checkPropertyDefinitions(input.properties);
+      if (problem) fail(new InvalidInput(...problem));
+      if (await work.tx.count(PersonnelClass, { code: input.code })) fail(new DuplicateKey('personnel class', input.code));
+      const personnelClass = work.tx.create(PersonnelClass, { code: input.code, description: input.description ?? null, properties: input.properties });
+      work.changed('PersonnelClassCreated', personnelClass, input.code);
+      return personnelClass;
+    });
+  }
+
+  createPerson(actor: string, input: CreatePersonInput) {
+    return this.uow.run(actor, async (work) => {
+      const { tx } = work;
+      checkKey('employeeId', input.employeeId);
+      checkText('name', input.name);
+      if (await tx.count(Person, { employeeId: input.employeeId })) fail(new DuplicateKey('person', input.employeeId));
+      const person = tx.create(Person, {
+        employeeId: input.employeeId, name: input.name.trim(),
+        homeEquipment: input.homeEquipment ? await findEquipment(tx, input.homeEquipment) : null,
+      });
+      person.personnelClasses.set(await findClasses(tx, input.personnelClasses));
+      work.changed('PersonCreated', person, input.employeeId);
+      return person;
+    });
+  }
+
+  updatePerson(actor: string, employeeId: string, input: UpdatePersonInput) {
+    return this.uow.run(actor, async (work) => {
+      const { tx } = work;
+      const person = (await tx.findOne(Person, { employeeId }, { populate: ['personnelClasses'] })) ?? fail(new NotFound('person', employeeId));
+      const before = snapshot(person);
+      if (input.name != null) {
+        checkText('name', input.name);
+        person.name = input.name.trim();
+      }
+      if (input.personnelClasses) person.personnelClasses.set(await findClasses(tx, input.personnelClasses));
+      if (input.homeEquipment != null) person.homeEquipment = input.homeEquipment === '' ? null : await findEquipment(tx, input.homeEquipment);
+      if (input.active != null) person.active = input.active;
+      work.changed('PersonUpdated', person, employeeId, before);
+      return person;
+    });
+  }
+
+  recordQualification(actor: string, input: RecordQualificationInput) {
+    return this.uow.run(actor, async (work) => {
+      const { tx } = work;
+      checkKey('code', input.code);
+      if (input.expiresAt && input.expiresAt <= input.trainedAt) fail(new InvalidInput('expiresAt', 'must be after trainedAt.'));
+      if (input.trainedAt.getTime() > Date.now() + 86_400_000) fail(new InvalidInput('trainedAt', 'lies in the future; record training once it has happened.'));
+      const person = (await tx.findOne(Person, { employeeId: input.employeeId })) ?? fail(new NotFound('person', input.employeeId));
+      const existing = await tx.findOne(Qualification, { person, code: input.code });
+      const before = existing ? snapshot(existing) : undefined;
+      const record = existing ?? tx.create(Qualification, { person, code: input.code, trainedAt: input.trainedAt });
+      Object.assign(record, { description: input.description ?? null, trainedAt: input.trainedAt, expiresAt: input.expiresAt ?? null });
+      work.changed('QualificationRecorded', record, `${input.employeeId}/${input.code}`, before);
+      await tx.flush();
+      return person;
+    });
+  }
+}
+
+async function findEquipment(tx: Tx, path: string): Promise<Equipment> {
+  return (await tx.findOne(Equipment, { path })) ?? fail(new UnknownReference('homeEquipment', 'equipment', path));
+}
+
+async function findClasses(tx: Tx, codes: string[]): Promise<PersonnelClass[]> {
+  const found = await tx.find(PersonnelClass, { code: { $in: codes } });
+  const missing = codes.find((c) => !found.some((f) => f.code === c));
+  if (missing) fail(new UnknownReference('personnelClasses', 'personnel class', missing));
+  return found;
+}

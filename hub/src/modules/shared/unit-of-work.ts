@@ -1,0 +1,86 @@
+import { wrap } from '@mikro-orm/core';
+import { AuditRecord, type ErrorResult } from '@plantgraph/schema';
+import type { Database, Tx } from '../../infrastructure/database/database.js';
+import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
+import { subjects } from '../../subjects.js';
+
+/** An expected failure inside a unit of work: rolls the transaction back and becomes the result. */
+export class Failure extends Error {
+  constructor(readonly result: ErrorResult) {
+    super(result.message);
+  }
+}
+export function fail(result: ErrorResult): never {
+  throw new Failure(result);
+}
+
+export interface DomainEvent {
+  subject: string;
+  /** Past tense, e.g. `EquipmentCreated`. */
+  type: string;
+  /** A function when the data holds values assigned at commit (generated ids). */
+  data: Record<string, unknown> | (() => Record<string, unknown>);
+}
+
+/** What a service gets inside a unit of work. */
+export interface Work {
+  tx: Tx;
+  actor: string;
+  /** Records a change of a stored object in the audit trail, in this transaction. */
+  audit(action: string, entity: object & { id: string }, before?: unknown): void;
+  /** Publishes an event once the transaction has committed; dropped on rollback. */
+  emit(event: DomainEvent): void;
+  /** Audits a change and announces it as event `type` (past tense) keyed by the object's business key. */
+  changed(type: string, entity: object & { id: string }, key: string, before?: unknown): void;
+}
+
+/**
+ * Runs one command: a transaction with its audit records, then its events after the commit.
+ * A `fail(...)` anywhere rolls everything back and returns the failure as the result.
+ */
+export class UnitOfWork {
+  constructor(private readonly db: Database, private readonly bus: MessageBus) {}
+
+  async run<T>(actor: string, body: (work: Work) => Promise<T>): Promise<T | ErrorResult> {
+    const events: DomainEvent[] = [];
+    let result: T;
+    try {
+      result = await this.db.em.fork().transactional(async (tx) => {
+        const work: Work = {
+          tx,
+          actor,
+          audit: (action, entity, before) => {
+            tx.persist(tx.create(AuditRecord, {
+              actor, action, entityType: entity.constructor.name, entityId: entity.id, before: before ?? null, after: snapshot(entity),
+            }));
+          },
+          emit: (event) => events.push(event),
+          changed: (type, entity, key, before) => {
+            work.audit(type, entity, before);
+            work.emit({ subject: subjects.domainEvent(type, key), type, data: { id: entity.id, key, actor } });
+          },
+        };
+        return body(work);
+      });
+    } catch (err) {
+      if (err instanceof Failure) return err.result;
+      throw err;
+    }
+    await this.publish(events);
+    return result;
+  }
+
+  /** Events of a committed change; a bus outage must not turn a committed change into an error. */
+  async publish(events: DomainEvent[]): Promise<void> {
+    for (const e of events) {
+      const data = typeof e.data === 'function' ? e.data() : e.data;
+      await this.bus.publish(e.subject, { type: e.type, ...data }).catch((err: Error) =>
+        console.error(`[events] could not publish ${e.type} on ${e.subject}: ${err.message}`));
+    }
+  }
+}
+
+/** The stored fields of an entity (relations as ids), for audit records. */
+export function snapshot(entity: object): unknown {
+  return JSON.parse(JSON.stringify(wrap(entity).toObject()));
+}

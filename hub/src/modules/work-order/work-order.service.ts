@@ -1,0 +1,57 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import {
+  type CreateWorkOrderInput, DuplicateKey, Equipment, InvalidInput, ProductDefinition, ProductDefinitionVersion,
+  ProductDefinitionVersionState, UnknownReference, WorkOrder, type WorkOrderFilter,
+} from '@plantgraph/schema';
+import type { Tx } from '../../infrastructure/database/database.js';
+import { paginate, type PageArgs } from '../../graphql/pagination.js';
+import { checkKey, checkQuantity } from '../shared/keys.js';
+import { fail, type UnitOfWork } from '../shared/unit-of-work.js';
+import { underPath } from '../equipment/equipment.service.js';
+
+const MAKEABLE = [ProductDefinitionVersionState.Approved, ProductDefinitionVersionState.Active];
+
+/** Work orders: stored and queried here; the regulated lifecycle builds on this. */
+export class WorkOrderService {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  list(em: Tx, filter: WorkOrderFilter | null | undefined, page: PageArgs) {
+    const where: FilterQuery<WorkOrder>[] = [];
+    if (filter?.state?.length) where.push({ state: { $in: filter.state } });
+    if (filter?.equipmentPrefix) where.push({ equipment: underPath(filter.equipmentPrefix) });
+    if (filter?.productDefinition) where.push({ productDefinitionVersion: { productDefinition: { code: filter.productDefinition } } });
+    return paginate(em, WorkOrder, { $and: where }, page, 'number');
+  }
+
+  create(actor: string, input: CreateWorkOrderInput) {
+    return this.uow.run(actor, async (work) => {
+      const { tx } = work;
+      checkKey('number', input.number);
+      checkQuantity('quantity', input.quantity);
+      if (input.quantity === 0) fail(new InvalidInput('quantity', 'must be above 0.'));
+      if (input.plannedStart && input.plannedEnd && input.plannedEnd <= input.plannedStart) fail(new InvalidInput('plannedEnd', 'must be after plannedStart.'));
+      if (await tx.count(WorkOrder, { number: input.number })) fail(new DuplicateKey('work order', input.number));
+      const definition = (await tx.findOne(ProductDefinition, { code: input.productDefinition }, { populate: ['producedMaterial'] }))
+        ?? fail(new UnknownReference('productDefinition', 'product definition', input.productDefinition));
+      const version = await findMakeableVersion(tx, definition, input.version);
+      const equipment = (await tx.findOne(Equipment, { path: input.equipment })) ?? fail(new UnknownReference('equipment', 'equipment', input.equipment));
+      const order = tx.create(WorkOrder, {
+        number: input.number, productDefinitionVersion: version, quantity: input.quantity, unitOfMeasure: definition.producedMaterial.unitOfMeasure,
+        equipment, plannedStart: input.plannedStart ?? null, plannedEnd: input.plannedEnd ?? null,
+      });
+      work.changed('WorkOrderCreated', order, input.number);
+      return order;
+    });
+  }
+}
+
+async function findMakeableVersion(tx: Tx, definition: ProductDefinition, number: number | null | undefined): Promise<ProductDefinitionVersion> {
+  if (number == null) {
+    return (await tx.findOne(ProductDefinitionVersion, { productDefinition: definition, state: ProductDefinitionVersionState.Active }))
+      ?? fail(new InvalidInput('productDefinition', `${definition.code} has no Active version; activate one or give an Approved version number.`));
+  }
+  const version = (await tx.findOne(ProductDefinitionVersion, { productDefinition: definition, version: number }))
+    ?? fail(new UnknownReference('version', 'product definition version', `${definition.code}/${number}`));
+  if (!MAKEABLE.includes(version.state)) fail(new InvalidInput('version', `version ${number} of ${definition.code} is ${version.state}; only Approved or Active versions can be made.`));
+  return version;
+}

@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { OptionalProps } from '@mikro-orm/core';
+import { PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Field, ID } from 'type-graphql';
+
+/** Columns every stored ISA-95 object has: a stable id and when it was created and last changed. */
+
+/** `Defaulted` names the subclass's properties that have defaults, so `em.create` may omit them. */
+export abstract class Identified<Defaulted extends string = never> {
+  [OptionalProps]?: 'createdAt' | 'updatedAt' | Defaulted;
+
+  @Field(() => ID)
+  @PrimaryKey({ type: 'uuid' })
+  id: string = randomUUID();
+
+  @Field()
+  @Property({ type: 'timestamptz' })
+  createdAt: Date = new Date();
+
+  @Field()
+  @Property({ type: 'timestamptz', onUpdate: () => new Date() })
+  updatedAt: Date = new Date();
+}

@@ -1,0 +1,55 @@
+import { OptionalProps } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Equipment } from './equipment.entity.js';
+import { EquipmentState } from './equipment-state.js';
+
+/**
+ * One entry of an equipment's state history. Signals from equipment carry their source and
+ * sequence; the unique pair makes a re-delivered signal a no-op.
+ */
+@ObjectType({ description: 'A state an equipment entered, when, why, and who reported it.' })
+@Entity()
+@Index({ properties: ['equipment', 'at'] })
+@Unique({ properties: ['source', 'sequence'] })
+export class EquipmentStateChange {
+  [OptionalProps]?: 'applied';
+  @Field(() => ID)
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @ManyToOne(() => Equipment, { deleteRule: 'cascade' })
+  equipment!: Equipment;
+
+  @Field({ description: 'Path of the equipment at the time of the change.' })
+  @Property({ columnType: 'text collate "C"' })
+  path!: string;
+
+  @Field(() => EquipmentState)
+  @Enum({ items: () => EquipmentState })
+  state!: EquipmentState;
+
+  @Field(() => EquipmentState, { nullable: true })
+  @Enum({ items: () => EquipmentState, nullable: true })
+  previousState?: EquipmentState | null;
+
+  @Field(() => String, { nullable: true })
+  @Property({ type: 'text', nullable: true })
+  reason?: string | null;
+
+  @Field({ description: 'When the equipment entered the state (the signal time, not the arrival time).' })
+  @Property({ type: 'timestamptz' })
+  at!: Date;
+
+  @Field({ description: 'Who reported it: a signal source id, or `api:<actor>` for a mutation.' })
+  @Property()
+  source!: string;
+
+  @Field(() => String, { nullable: true, description: "The source's sequence number, for signals." })
+  @Property({ type: 'bigint', nullable: true })
+  sequence?: string | null;
+
+  @Field({ description: 'False when the signal was older than the current state: kept in history, not applied.' })
+  @Property()
+  applied: boolean = true;
+}

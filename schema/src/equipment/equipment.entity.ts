@@ -1,0 +1,55 @@
+import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
+import { Field, ObjectType } from 'type-graphql';
+import { Identified } from '../common/identified.js';
+import { PropertyValue } from '../common/properties.js';
+import { EquipmentClass } from './equipment-class.entity.js';
+import { EquipmentLevel } from './equipment-level.js';
+import { EquipmentState } from './equipment-state.js';
+
+/**
+ * One node of the role-based equipment hierarchy, from the enterprise down to a control module.
+ * `path` is the parent's path plus this equipment's `code` (`acme/berlin/assembly/line-1/press-2`);
+ * it is unique and is the key the rest of the system (subjects, scopes, signals) uses.
+ */
+@ObjectType()
+@Entity()
+@Index({ properties: ['parent'] })
+export class Equipment extends Identified<'properties' | 'state' | 'stateSince'> {
+  @Field()
+  @Property({ unique: true, columnType: 'text collate "C"' })
+  path!: string;
+
+  @Field({ description: 'The last path segment; letters, digits, `-` and `_`.' })
+  @Property()
+  code!: string;
+
+  @Field()
+  @Property()
+  name!: string;
+
+  @Field(() => EquipmentLevel)
+  @Enum({ items: () => EquipmentLevel })
+  level!: EquipmentLevel;
+
+  @ManyToOne(() => Equipment, { nullable: true, deleteRule: 'restrict' })
+  parent?: Equipment | null;
+
+  @ManyToOne(() => EquipmentClass, { nullable: true, deleteRule: 'restrict' })
+  equipmentClass?: EquipmentClass | null;
+
+  @Field(() => [PropertyValue])
+  @Property({ type: 'json' })
+  properties: PropertyValue[] = [];
+
+  @Field(() => EquipmentState)
+  @Enum({ items: () => EquipmentState })
+  state: EquipmentState = EquipmentState.Offline;
+
+  @Field(() => String, { nullable: true, description: 'Why the equipment is in its state (a downtime reason code when Down).' })
+  @Property({ type: 'text', nullable: true })
+  stateReason?: string | null;
+
+  @Field({ description: 'When the equipment entered its current state.' })
+  @Property({ type: 'timestamptz' })
+  stateSince: Date = new Date();
+}

@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { AuditRecord } from './audit/audit-record.entity.js';
+import { Equipment } from './equipment/equipment.entity.js';
+import { EquipmentClass } from './equipment/equipment-class.entity.js';
+import { EquipmentStateChange } from './equipment/equipment-state-change.entity.js';
+import { MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot } from './material/material.entities.js';
+import { Person, PersonnelClass, Qualification } from './personnel/personnel.entities.js';
+import { ProductDefinition, ProductDefinitionVersion } from './product-definition/product-definition.entities.js';
+import { WorkOrder } from './work-order/work-order.entities.js';
+
+export * from './common/connection.js';
+export * from './common/errors.js';
+export * from './common/identified.js';
+export * from './common/properties.js';
+export * from './audit/audit-record.entity.js';
+export * from './equipment/equipment-level.js';
+export * from './equipment/equipment-state.js';
+export * from './equipment/equipment.entity.js';
+export * from './equipment/equipment-class.entity.js';
+export * from './equipment/equipment-state-change.entity.js';
+export * from './equipment/equipment.inputs.js';
+export * from './equipment/equipment.results.js';
+export * from './material/material.entities.js';
+export * from './material/material.inputs.js';
+export * from './material/material.results.js';
+export * from './personnel/personnel.entities.js';
+export * from './personnel/personnel.inputs.js';
+export * from './personnel/personnel.results.js';
+export * from './product-definition/product-segment.js';
+export * from './product-definition/product-definition.entities.js';
+export * from './product-definition/product-definition.inputs.js';
+export * from './product-definition/product-definition.results.js';
+export * from './work-order/work-order.entities.js';
+export * from './work-order/work-order.inputs.js';
+export * from './work-order/work-order.results.js';
+
+/** Every stored entity of the model, for the ORM. */
+export const entities = [
+  AuditRecord, Equipment, EquipmentClass, EquipmentStateChange,
+  MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot,
+  PersonnelClass, Person, Qualification,
+  ProductDefinition, ProductDefinitionVersion, WorkOrder,
+];

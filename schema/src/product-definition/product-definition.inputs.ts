@@ -1,0 +1,38 @@
+import { Field, ID, InputType } from 'type-graphql';
+import { ProductDefinitionVersionState } from './product-definition.entities.js';
+import { ProductSegment } from './product-segment.js';
+
+@InputType({ description: 'Creates the definition with version 1 in Draft.' })
+export class CreateProductDefinitionInput {
+  @Field() code!: string;
+  @Field() name!: string;
+  @Field({ description: 'Code of the material definition the product is.' }) producedMaterial!: string;
+  @Field(() => [ProductSegment], { defaultValue: [] }) segments!: ProductSegment[];
+  @Field(() => String, { nullable: true }) changeNote?: string | null;
+}
+
+@InputType({ description: 'Starts a new Draft version, copying the segments of the latest version unless given.' })
+export class CreateProductDefinitionVersionInput {
+  @Field({ description: 'Code of the product definition.' }) productDefinition!: string;
+  @Field(() => [ProductSegment], { nullable: true }) segments?: ProductSegment[];
+  @Field(() => String, { nullable: true }) changeNote?: string | null;
+}
+
+@InputType({ description: 'Only a Draft version can change.' })
+export class UpdateProductDefinitionVersionInput {
+  @Field(() => ID) id!: string;
+  @Field(() => [ProductSegment], { nullable: true }) segments?: ProductSegment[];
+  @Field(() => String, { nullable: true }) changeNote?: string | null;
+}
+
+@InputType({ description: 'Moves a version through Draft → ForReview → Approved → Active → Deprecated. Activating deprecates the previously active version.' })
+export class TransitionProductDefinitionVersionInput {
+  @Field(() => ID) id!: string;
+  @Field(() => ProductDefinitionVersionState) state!: ProductDefinitionVersionState;
+}
+
+@InputType()
+export class ProductDefinitionFilter {
+  @Field(() => String, { nullable: true, description: 'Codes starting with this text.' }) codePrefix?: string | null;
+  @Field(() => String, { nullable: true, description: 'Code of the produced material definition.' }) producedMaterial?: string | null;
+}

@@ -1,0 +1,37 @@
+import { DecimalType } from '@mikro-orm/core';
+import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Identified } from '../common/identified.js';
+import { Equipment } from '../equipment/equipment.entity.js';
+import { ProductDefinitionVersion } from '../product-definition/product-definition.entities.js';
+
+/** The states of a regulated work order, from planning to disposition. */
+export enum WorkOrderState {
+  Draft = 'Draft',
+  Released = 'Released',
+  InProgress = 'InProgress',
+  Paused = 'Paused',
+  Completed = 'Completed',
+  UnderReview = 'UnderReview',
+  ReleasedToStock = 'ReleasedToStock',
+  Rejected = 'Rejected',
+  Cancelled = 'Cancelled',
+}
+registerEnumType(WorkOrderState, { name: 'WorkOrderState' });
+
+/** An order to make a quantity of a product by one version of its master record, on some equipment. */
+@ObjectType()
+@Entity()
+@Index({ properties: ['state'] })
+@Index({ properties: ['equipment'] })
+export class WorkOrder extends Identified<'state' | 'stateChangedAt'> {
+  @Field({ description: 'The order number, usually from the ERP.' }) @Property({ unique: true }) number!: string;
+  @ManyToOne(() => ProductDefinitionVersion, { deleteRule: 'restrict' }) productDefinitionVersion!: ProductDefinitionVersion;
+  @Field() @Property({ type: new DecimalType('number'), precision: 18, scale: 6 }) quantity!: number;
+  @Field() @Property() unitOfMeasure!: string;
+  @ManyToOne(() => Equipment, { deleteRule: 'restrict' }) equipment!: Equipment;
+  @Field(() => WorkOrderState) @Enum({ items: () => WorkOrderState }) state: WorkOrderState = WorkOrderState.Draft;
+  @Field({ description: 'When the order entered its current state.' }) @Property({ type: 'timestamptz' }) stateChangedAt: Date = new Date();
+  @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) plannedStart?: Date | null;
+  @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) plannedEnd?: Date | null;
+}

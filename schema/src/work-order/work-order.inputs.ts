@@ -1,0 +1,20 @@
+import { Field, Int, InputType } from 'type-graphql';
+import { WorkOrderState } from './work-order.entities.js';
+
+@InputType({ description: 'Creates the order in Draft. Its lifecycle (release, execution, review) has its own mutations.' })
+export class CreateWorkOrderInput {
+  @Field() number!: string;
+  @Field({ description: 'Code of the product definition.' }) productDefinition!: string;
+  @Field(() => Int, { nullable: true, description: 'Version to make by; defaults to the Active one.' }) version?: number | null;
+  @Field() quantity!: number;
+  @Field({ description: 'Path of the equipment (line, work center …) that will run the order.' }) equipment!: string;
+  @Field(() => Date, { nullable: true }) plannedStart?: Date | null;
+  @Field(() => Date, { nullable: true }) plannedEnd?: Date | null;
+}
+
+@InputType()
+export class WorkOrderFilter {
+  @Field(() => [WorkOrderState], { nullable: true }) state?: WorkOrderState[];
+  @Field(() => String, { nullable: true, description: 'Orders running on this equipment or under it.' }) equipmentPrefix?: string | null;
+  @Field(() => String, { nullable: true, description: 'Code of the product definition.' }) productDefinition?: string | null;
+}
