@@ -9,6 +9,7 @@ import { migrate, openDatabase, type Database } from './infrastructure/database/
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import { NatsBus } from './infrastructure/bus/nats-bus.js';
+import { Subjects } from './subjects.js';
 import { createContext, type HubContext } from './graphql/context.js';
 import { send, serveGraphQL } from './graphql/http.js';
 import { buildHubSchema } from './graphql/schema.js';
@@ -41,7 +42,8 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
       if (applied.length) log.log(`[db] embedded database at ${config.dataDir}: applied ${applied.length} migration(s)`);
     }
 
-    const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl) : new InProcessBus();
+    const subjects = new Subjects(config.natsNamespace);
+    const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, subjects) : new InProcessBus(subjects);
     cleanup.unshift(() => bus.close());
     const services = createServices(db, bus);
     const schema = await buildHubSchema(bus);
@@ -88,8 +90,10 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
     if (config.demo) {
       const seeded = await seedDemoPlant(services, db);
       if (seeded) log.log('[demo] seeded the demo plant "acme"');
-      const simulator = startSimulator(bus, db, config.simulatorIntervalMs);
-      cleanup.unshift(() => simulator.stop());
+      if (config.simulatorIntervalMs > 0) {
+        const simulator = startSimulator(bus, db, config.simulatorIntervalMs);
+        cleanup.unshift(() => simulator.stop());
+      }
     }
 
     await new Promise<void>((resolve, reject) => {

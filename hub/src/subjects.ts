@@ -15,10 +15,6 @@
  * harmless too) and are read by the durable consumer `hub-ingest`. Events are published after the
  * transaction commits and kept 24 h in `PLANTGRAPH_EVENTS`.
  */
-export const SIGNAL_STREAM = { name: 'PLANTGRAPH_SIGNALS', subjects: 'pg.signal.>' } as const;
-export const EVENT_STREAM = { name: 'PLANTGRAPH_EVENTS', subjects: 'pg.event.>' } as const;
-export const SIGNAL_CONSUMER = 'hub-ingest';
-
 /** The payload equipment (or a gateway, or a flow) publishes to report a state change. */
 export interface EquipmentStateSignal {
   /** One of the `EquipmentState` values. */
@@ -35,17 +31,46 @@ export interface EquipmentStateSignal {
 
 export const pathTokens = (path: string): string => path.split('/').join('.');
 
-export const subjects = {
-  equipmentStateSignal: (path: string) => `pg.signal.equipment.state.${pathTokens(path)}`,
-  equipmentStateSignalPrefix: 'pg.signal.equipment.state.',
-  equipmentStateChanged: (path: string) => `pg.event.equipment_state.changed.${pathTokens(path)}`,
+/**
+ * The subjects and streams of one PlantGraph installation. The namespace (default `pg`,
+ * `PLANTGRAPH_NATS_NAMESPACE`) lets several installations share one NATS cluster; the tables
+ * above show the default.
+ */
+export class Subjects {
+  readonly signalStream: { name: string; subjects: string };
+  readonly eventStream: { name: string; subjects: string };
+  readonly signalConsumer = 'hub-ingest';
+  readonly equipmentStateSignalPrefix: string;
+  readonly signalRejected: string;
+
+  constructor(readonly namespace = 'pg') {
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(namespace)) throw new Error(`The NATS namespace must be 1-32 letters, digits, "-" or "_" (got "${namespace}").`);
+    const stream = namespace === 'pg' ? 'PLANTGRAPH' : `PLANTGRAPH_${namespace.toUpperCase()}`;
+    this.signalStream = { name: `${stream}_SIGNALS`, subjects: `${namespace}.signal.>` };
+    this.eventStream = { name: `${stream}_EVENTS`, subjects: `${namespace}.event.>` };
+    this.equipmentStateSignalPrefix = `${namespace}.signal.equipment.state.`;
+    this.signalRejected = `${namespace}.event.signal.rejected`;
+  }
+
+  equipmentStateSignal(path: string): string {
+    return `${this.equipmentStateSignalPrefix}${pathTokens(path)}`;
+  }
+
+  equipmentStateChanged(path: string): string {
+    return `${this.namespace}.event.equipment_state.changed.${pathTokens(path)}`;
+  }
+
   /** Patterns that match the scope itself and everything under it. */
-  equipmentStateChangedScope: (scope: string) => [`pg.event.equipment_state.changed.${pathTokens(scope)}`, `pg.event.equipment_state.changed.${pathTokens(scope)}.>`],
+  equipmentStateChangedScope(scope: string): string[] {
+    const base = `${this.namespace}.event.equipment_state.changed.${pathTokens(scope)}`;
+    return [base, `${base}.>`];
+  }
+
   /** `MaterialLotCreated` about lot `L-1/a` → `pg.event.material_lot.created.L-1.a`. */
-  domainEvent: (type: string, key: string) => {
+  domainEvent(type: string, key: string): string {
     const [, entity, action] = /^(.+?)([A-Z][a-z]+)$/.exec(type) ?? [type, type, 'happened'];
-    const snake = (s: string) => s.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase();
-    return `pg.event.${snake(entity!)}.${snake(action!)}.${key.replace(/[^A-Za-z0-9_-]+/g, '.').replace(/^\.+|\.+$/g, '') || '_'}`;
-  },
-  signalRejected: 'pg.event.signal.rejected',
-} as const;
+    const snake = (w: string) => w.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase();
+    const tokens = key.replace(/[^A-Za-z0-9_-]+/g, '.').replace(/^\.+|\.+$/g, '') || '_';
+    return `${this.namespace}.event.${snake(entity!)}.${snake(action!)}.${tokens}`;
+  }
+}

@@ -2,7 +2,7 @@ import { Equipment, EquipmentState } from '@plantgraph/schema';
 import { DEMO_MACHINE_LEVEL } from './demo-plant.js';
 import type { Database } from '../infrastructure/database/database.js';
 import type { MessageBus } from '../infrastructure/bus/message-bus.js';
-import { subjects, type EquipmentStateSignal } from '../subjects.js';
+import type { EquipmentStateSignal } from '../subjects.js';
 
 const DOWN_REASONS = ['JAM', 'NO_MATERIAL', 'TOOL_CHANGE', 'SENSOR_FAULT'];
 
@@ -27,7 +27,7 @@ export function startSimulator(bus: MessageBus, db: Database, intervalMs: number
         state, reason: state === EquipmentState.Down ? DOWN_REASONS[Math.floor(Math.random() * DOWN_REASONS.length)] : null,
         at: new Date().toISOString(), source, sequence: ++sequence,
       };
-      await bus.publishSignal(subjects.equipmentStateSignal(path), Buffer.from(JSON.stringify(signal)), `${source}:${sequence}`);
+      await bus.publishSignal(bus.subjects.equipmentStateSignal(path), Buffer.from(JSON.stringify(signal)), `${source}:${sequence}`);
     }
   };
   const timer = setInterval(() => void tick().catch((err: Error) => console.error(`[demo] simulator: ${err.message}`)), intervalMs);

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { OptionalProps } from '@mikro-orm/core';
 import { PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { Field, ID } from 'type-graphql';
+import { Field, ID, ObjectType } from 'type-graphql';
 
-/** Columns every stored ISA-95 object has: a stable id and when it was created and last changed. */
-
-/** `Defaulted` names the subclass's properties that have defaults, so `em.create` may omit them. */
+/**
+ * Columns every stored ISA-95 object has: a stable id and when it was created and last changed.
+ * Not in the GraphQL schema itself (nothing returns it); object types inherit its fields.
+ * `Defaulted` names the subclass's properties that have defaults, so `em.create` may omit them.
+ */
+@ObjectType()
 export abstract class Identified<Defaulted extends string = never> {
   [OptionalProps]?: 'createdAt' | 'updatedAt' | Defaulted;
 

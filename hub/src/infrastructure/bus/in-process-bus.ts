@@ -1,3 +1,4 @@
+import { Subjects } from '../../subjects.js';
 import { createSubscriptionQueue, type MessageBus, type SignalConsumer, type SignalDelivery, subjectMatches } from './message-bus.js';
 
 const DEDUPLICATION_WINDOW_MS = 120_000;
@@ -11,6 +12,7 @@ interface QueuedSignal { subject: string; payload: Uint8Array; attempt: number }
  */
 export class InProcessBus implements MessageBus {
   readonly kind = 'in-process' as const;
+  constructor(readonly subjects: Subjects = new Subjects()) {}
   readonly #subscriptions = new Set<{ patterns: string[]; queue: ReturnType<typeof createSubscriptionQueue> }>();
   readonly #signals: QueuedSignal[] = [];
   readonly #seenMessageIds = new Map<string, number>();

@@ -3,6 +3,8 @@
  * events, JetStream for durable signals) and an in-process bus with the same subject semantics
  * for the embedded mode. Subjects are listed in `../../subjects.ts`.
  */
+import type { Subjects } from '../../subjects.js';
+
 export interface BusMessage {
   subject: string;
   data: unknown;
@@ -31,6 +33,7 @@ export interface SignalConsumer {
 
 export interface MessageBus {
   readonly kind: 'nats' | 'in-process';
+  readonly subjects: Subjects;
   /** Publishes a domain event (fire-and-forget for subscribers; stored for replay on NATS). */
   publish(subject: string, data: unknown): Promise<void>;
   /** Subscribes to one or more subject patterns (`*` one token, `>` the rest). */

@@ -2,7 +2,7 @@ import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamCl
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { createSubscriptionQueue, type MessageBus, type SignalConsumer, type SignalDelivery } from './message-bus.js';
-import { EVENT_STREAM, SIGNAL_CONSUMER, SIGNAL_STREAM } from '../../subjects.js';
+import { Subjects } from '../../subjects.js';
 
 const SECOND_NS = 1_000_000_000;
 
@@ -13,28 +13,29 @@ const SECOND_NS = 1_000_000_000;
  */
 export class NatsBus implements MessageBus {
   readonly kind = 'nats' as const;
-  private constructor(private readonly nc: NatsConnection, private readonly js: JetStreamClient) {}
+  private constructor(private readonly nc: NatsConnection, private readonly js: JetStreamClient, readonly subjects: Subjects) {}
 
-  static async connect(servers: string, name = 'plantgraph-hub'): Promise<NatsBus> {
+  static async connect(servers: string, subjects = new Subjects(), name = 'plantgraph-hub'): Promise<NatsBus> {
+    const { signalStream, eventStream, signalConsumer } = subjects;
     const nc = await connect({ servers: servers.split(','), name, maxReconnectAttempts: -1 });
     const jsm = await jetstreamManager(nc);
     await ensureStream(jsm, {
-      name: SIGNAL_STREAM.name, subjects: [SIGNAL_STREAM.subjects], retention: RetentionPolicy.Limits,
+      name: signalStream.name, subjects: [signalStream.subjects], retention: RetentionPolicy.Limits,
       storage: StorageType.File, duplicate_window: 120 * SECOND_NS, max_age: 7 * 24 * 3600 * SECOND_NS,
     });
     await ensureStream(jsm, {
-      name: EVENT_STREAM.name, subjects: [EVENT_STREAM.subjects], retention: RetentionPolicy.Limits,
+      name: eventStream.name, subjects: [eventStream.subjects], retention: RetentionPolicy.Limits,
       storage: StorageType.File, max_age: 24 * 3600 * SECOND_NS,
     });
     try {
-      await jsm.consumers.info(SIGNAL_STREAM.name, SIGNAL_CONSUMER);
+      await jsm.consumers.info(signalStream.name, signalConsumer);
     } catch {
-      await jsm.consumers.add(SIGNAL_STREAM.name, {
-        durable_name: SIGNAL_CONSUMER, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All,
-        ack_wait: 30 * SECOND_NS, max_ack_pending: 10_000, filter_subject: SIGNAL_STREAM.subjects,
+      await jsm.consumers.add(signalStream.name, {
+        durable_name: signalConsumer, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All,
+        ack_wait: 30 * SECOND_NS, max_ack_pending: 10_000, filter_subject: signalStream.subjects,
       });
     }
-    return new NatsBus(nc, jetstream(nc));
+    return new NatsBus(nc, jetstream(nc), subjects);
   }
 
   async publish(subject: string, data: unknown): Promise<void> {
@@ -64,7 +65,7 @@ export class NatsBus implements MessageBus {
     const batchSize = options.batchSize ?? 256;
     let running = true;
     const loop = (async () => {
-      const consumer = await this.js.consumers.get(SIGNAL_STREAM.name, SIGNAL_CONSUMER);
+      const consumer = await this.js.consumers.get(this.subjects.signalStream.name, this.subjects.signalConsumer);
       while (running && !this.nc.isClosed()) {
         const batch: SignalDelivery[] = [];
         try {

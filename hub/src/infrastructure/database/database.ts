@@ -20,6 +20,8 @@ export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'data
   const options: Partial<Options> = {
     entities,
     metadataProvider: ReflectMetadataProvider,
+    // Always run the compiled migrations, also under test runners that look like a TS runtime.
+    preferTs: false,
     extensions: [Migrator],
     migrations: { path: MIGRATIONS_DIST, pathTs: MIGRATIONS_SRC, glob: '!(*.d).js', snapshot: false, silent: true },
     // Other owners (e.g. a job queue) may keep tables in the same database.

@@ -1,5 +1,5 @@
 import { Equipment, EquipmentState, EquipmentStateChange, STATES_REQUIRING_REASON } from '@plantgraph/schema';
-import { subjects } from '../../subjects.js';
+import type { Subjects } from '../../subjects.js';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { DomainEvent } from '../shared/unit-of-work.js';
 
@@ -23,7 +23,7 @@ export function stateReportProblem(state: EquipmentState, reason: string | null 
  * (a late signal), makes it the current state. Returns the event to publish after commit, or
  * null when nothing changed.
  */
-export function applyStateReport(tx: Tx, equipment: Equipment, report: StateReport): DomainEvent | null {
+export function applyStateReport(tx: Tx, subjects: Subjects, equipment: Equipment, report: StateReport): DomainEvent | null {
   const reason = report.reason?.trim() || null;
   const current = report.at.getTime() >= equipment.stateSince.getTime();
   if (current && equipment.state === report.state && (equipment.stateReason ?? null) === reason) return null;

@@ -7,7 +7,6 @@ import {
 import { GraphQLError } from 'graphql';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
-import { subjects } from '../../subjects.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
 import { checkPath, checkPathSegment, checkText, likePrefix } from '../shared/keys.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
@@ -99,7 +98,7 @@ export class EquipmentService {
       const problem = stateReportProblem(input.state, input.reason);
       if (problem) fail(new InvalidInput('reason', problem));
       const before = snapshot(equipment);
-      const event = applyStateReport(tx, equipment, { state: input.state, reason: input.reason, at: new Date(), source: `api:${actor}` });
+      const event = applyStateReport(tx, this.bus.subjects, equipment, { state: input.state, reason: input.reason, at: new Date(), source: `api:${actor}` });
       if (event) {
         work.emit(event);
         work.audit('EquipmentStateSet', equipment, before);
@@ -113,7 +112,7 @@ export class EquipmentService {
     if (!/^[A-Za-z0-9_-]{1,64}(\/[A-Za-z0-9_-]{1,64})*$/.test(scope)) {
       throw new GraphQLError(`scope: "${scope}" is not an equipment path; give a path prefix such as "acme" or "acme/berlin/assembly".`, { extensions: { code: 'BAD_USER_INPUT' } });
     }
-    const subscription = this.bus.subscribe(subjects.equipmentStateChangedScope(scope));
+    const subscription = this.bus.subscribe(this.bus.subjects.equipmentStateChangedScope(scope));
     return {
       [Symbol.asyncIterator]: () => ({
         next: async () => {

@@ -2,7 +2,6 @@ import { wrap } from '@mikro-orm/core';
 import { AuditRecord, type ErrorResult } from '@plantgraph/schema';
 import type { Database, Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
-import { subjects } from '../../subjects.js';
 
 /** An expected failure inside a unit of work: rolls the transaction back and becomes the result. */
 export class Failure extends Error {
@@ -57,7 +56,7 @@ export class UnitOfWork {
           emit: (event) => events.push(event),
           changed: (type, entity, key, before) => {
             work.audit(type, entity, before);
-            work.emit({ subject: subjects.domainEvent(type, key), type, data: { id: entity.id, key, actor } });
+            work.emit({ subject: this.bus.subjects.domainEvent(type, key), type, data: { id: entity.id, key, actor } });
           },
         };
         return body(work);

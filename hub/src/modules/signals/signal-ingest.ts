@@ -1,7 +1,7 @@
 import { Equipment, EquipmentState, EquipmentStateChange } from '@plantgraph/schema';
 import type { Database } from '../../infrastructure/database/database.js';
 import type { MessageBus, SignalConsumer, SignalDelivery } from '../../infrastructure/bus/message-bus.js';
-import { subjects, type EquipmentStateSignal } from '../../subjects.js';
+import type { EquipmentStateSignal, Subjects } from '../../subjects.js';
 import { applyStateReport, stateReportProblem, type StateReport } from '../equipment/equipment-state.js';
 import type { DomainEvent, UnitOfWork } from '../shared/unit-of-work.js';
 
@@ -17,7 +17,7 @@ interface ParsedSignal { delivery: SignalDelivery; path: string; report: StateRe
  */
 export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork, log: Pick<Console, 'error'> = console): SignalConsumer {
   const reject = async (d: SignalDelivery, reason: string) => {
-    await bus.publish(subjects.signalRejected, { type: 'SignalRejected', subject: d.subject, reason, payload: Buffer.from(d.payload).toString('utf8').slice(0, 4096) })
+    await bus.publish(bus.subjects.signalRejected, { type: 'SignalRejected', subject: d.subject, reason, payload: Buffer.from(d.payload).toString('utf8').slice(0, 4096) })
       .catch((err: Error) => log.error(`[ingest] could not dead-letter a signal on ${d.subject} (${reason}): ${err.message}`));
     d.ack();
   };
@@ -25,7 +25,7 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
   return bus.consumeSignals(async (batch) => {
     const signals: ParsedSignal[] = [];
     for (const d of batch) {
-      const parsed = parseSignal(d);
+      const parsed = parseSignal(bus.subjects, d);
       if (typeof parsed === 'string') await reject(d, parsed);
       else signals.push(parsed);
     }
@@ -47,7 +47,7 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
           const key = `${s.report.source}\u0000${s.report.sequence}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          const event = applyStateReport(tx, eq, s.report);
+          const event = applyStateReport(tx, bus.subjects, eq, s.report);
           if (event) events.push(event);
         }
       });
@@ -62,7 +62,7 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
 }
 
 /** The signal, or why it cannot be accepted. */
-function parseSignal(d: SignalDelivery): ParsedSignal | string {
+function parseSignal(subjects: Subjects, d: SignalDelivery): ParsedSignal | string {
   if (!d.subject.startsWith(subjects.equipmentStateSignalPrefix)) return `unknown signal subject; publish state signals on ${subjects.equipmentStateSignalPrefix}<path tokens>.`;
   const path = d.subject.slice(subjects.equipmentStateSignalPrefix.length).split('.').join('/');
   let body: Partial<EquipmentStateSignal>;

@@ -1,0 +1,10 @@
+export { startHub, type RunningHub } from './hub.js';
+export { configFromEnv, type HubConfig } from './config.js';
+export { Subjects, pathTokens, type EquipmentStateSignal } from './subjects.js';
+export type { MessageBus, BusMessage, BusSubscription, SignalDelivery } from './infrastructure/bus/message-bus.js';
+export { subjectMatches } from './infrastructure/bus/message-bus.js';
+export { InProcessBus } from './infrastructure/bus/in-process-bus.js';
+export { NatsBus } from './infrastructure/bus/nats-bus.js';
+export { openDatabase, migrate, type Database } from './infrastructure/database/database.js';
+export { buildHubSchema } from './graphql/schema.js';
+export { MAX_PAGE_SIZE } from './graphql/pagination.js';

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { createClient, type Client } from 'graphql-ws';
+import { configFromEnv, migrate, openDatabase, startHub, type HubConfig, type RunningHub } from '@plantgraph/hub';
+
+/** The real services on this machine (CI exports the same defaults). */
+export const TEST_DATABASE_URL = process.env.PLANTGRAPH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_NATS_URL = process.env.PLANTGRAPH_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+
+export type Mode = 'embedded' | 'postgres+nats';
+export const MODES: Mode[] = ['embedded', 'postgres+nats'];
+
+export const uniqueName = (prefix: string) => `${prefix}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+
+/** A fresh PostgreSQL database with the hub's migrations applied; drop it when done. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = uniqueName('plantgraph_t_');
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', logSql: false });
+  await migrate(db);
+  await db.close();
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestHub extends RunningHub {
+  mode: Mode;
+  /** Settings another replica needs to join this installation. */
+  shared: Partial<HubConfig>;
+  gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** Starts a hub on a random port, embedded or on the real PostgreSQL and NATS, isolated from other tests. */
+export async function startTestHub(mode: Mode, overrides: Partial<HubConfig> = {}): Promise<TestHub> {
+  const database = mode === 'postgres+nats' && !overrides.databaseUrl ? await createTestDatabase() : null;
+  const shared: Partial<HubConfig> = mode === 'postgres+nats'
+    ? { databaseUrl: overrides.databaseUrl ?? database!.url, natsUrl: TEST_NATS_URL, natsNamespace: overrides.natsNamespace ?? uniqueName('t') }
+    : {};
+  const config = configFromEnv({}, { port: 0, dataDir: 'memory://', demo: false, simulatorIntervalMs: 60_000, ...shared, ...overrides });
+  const hub = await startHub(config, { log: () => {}, warn: console.warn, error: console.error });
+  return Object.assign(hub, {
+    mode,
+    shared,
+    gql: <T>(query: string, variables?: Record<string, unknown>) => graphql<T>(hub.url, query, variables),
+    stop: async () => {
+      await hub.close();
+      await database?.drop();
+      if (shared.natsNamespace && !overrides.natsNamespace) await deleteNatsNamespace(shared.natsNamespace);
+    },
+  });
+}
+
+/** POSTs one operation; fails the test on GraphQL errors so they are never silently ignored. */
+export async function graphql<T = any>(url: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
+  if (body.errors?.length) throw new Error(`GraphQL errors: ${body.errors.map((e) => e.message).join('; ')}`);
+  return body.data as T;
+}
+
+/** The raw response, for tests about errors. */
+export async function graphqlRaw(url: string, body: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}
+
+/** A graphql-ws subscription whose events can be awaited one by one. */
+export async function subscribe(url: string, query: string, variables?: Record<string, unknown>) {
+  const client: Client = createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, lazy: false, retryAttempts: 0 });
+  const received: any[] = [];
+  const errors: unknown[] = [];
+  let wake: (() => void) | null = null;
+  let subscribed!: () => void;
+  const ready = new Promise<void>((r) => (subscribed = r));
+  client.on('connected', () => subscribed());
+  const unsubscribe = client.subscribe({ query, variables }, {
+    next: (v) => { received.push(v); wake?.(); },
+    error: (e) => { errors.push(e); wake?.(); },
+    complete: () => wake?.(),
+  });
+  await ready;
+  // Give the server a moment to open the bus subscription behind the operation.
+  await new Promise((r) => setTimeout(r, 300));
+  return {
+    received,
+    errors,
+    /** Waits until `predicate` holds for some received event; returns it. */
+    async waitFor(predicate: (e: any) => boolean, timeoutMs = 10_000): Promise<any> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = received.find(predicate);
+        if (hit) return hit;
+        if (errors.length) throw new Error(`subscription failed: ${JSON.stringify(errors)}`);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(received)}`);
+        await new Promise<void>((r) => { wake = r; setTimeout(r, Math.min(left, 200)); });
+      }
+    },
+    async close() {
+      unsubscribe();
+      await client.dispose();
+    },
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Removes the JetStream streams a test namespace created, so test runs leave NATS as they found it. */
+export async function deleteNatsNamespace(namespace: string): Promise<void> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const { Subjects } = await import('@plantgraph/hub');
+  const nc = await connect({ servers: TEST_NATS_URL });
+  const jsm = await jetstreamManager(nc);
+  const subjects = new Subjects(namespace);
+  for (const stream of [subjects.signalStream.name, subjects.eventStream.name]) await jsm.streams.delete(stream).catch(() => false);
+  await nc.close();
+}
