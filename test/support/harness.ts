@@ -103,7 +103,8 @@ export async function subscribe(url: string, query: string, variables?: Record<s
       for (;;) {
         const hit = received.find(predicate);
         if (hit) return hit;
-        if (errors.length) throw new Error(`subscription failed: ${JSON.stringify(errors)}`);
+        const failed = received.find((e) => e.errors);
+        if (errors.length || failed) throw new Error(`subscription failed: ${JSON.stringify(errors.length ? errors : failed.errors)}`);
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(received)}`);
         await new Promise<void>((r) => { wake = r; setTimeout(r, Math.min(left, 200)); });

@@ -1,4 +1,4 @@
-import { OptionalProps } from '@mikro-orm/core';
+import { BigIntType, OptionalProps } from '@mikro-orm/core';
 import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
 
 /** One change made through the API: who did what to which record, with the values before and after. */
@@ -6,7 +6,7 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/decorators/legac
 @Index({ properties: ['entityType', 'entityId'] })
 export class AuditRecord {
   [OptionalProps]?: 'at';
-  @PrimaryKey({ type: 'bigint', autoincrement: true }) id!: string;
+  @PrimaryKey({ type: new BigIntType('string'), autoincrement: true }) id!: string;
   @Property({ type: 'timestamptz' }) at: Date = new Date();
   @Property() actor!: string;
   /** Past-tense action, e.g. `EquipmentCreated`. */

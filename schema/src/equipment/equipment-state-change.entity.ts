@@ -1,4 +1,4 @@
-import { OptionalProps } from '@mikro-orm/core';
+import { BigIntType, OptionalProps } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { Field, ID, ObjectType } from 'type-graphql';
 import { Equipment } from './equipment.entity.js';
@@ -15,7 +15,7 @@ import { EquipmentState } from './equipment-state.js';
 export class EquipmentStateChange {
   [OptionalProps]?: 'applied';
   @Field(() => ID)
-  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  @PrimaryKey({ type: new BigIntType('string'), autoincrement: true })
   id!: string;
 
   @ManyToOne(() => Equipment, { deleteRule: 'cascade' })
@@ -46,7 +46,7 @@ export class EquipmentStateChange {
   source!: string;
 
   @Field(() => String, { nullable: true, description: "The source's sequence number, for signals." })
-  @Property({ type: 'bigint', nullable: true })
+  @Property({ type: new BigIntType('string'), nullable: true })
   sequence?: string | null;
 
   @Field({ description: 'False when the signal was older than the current state: kept in history, not applied.' })

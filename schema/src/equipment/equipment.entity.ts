@@ -52,4 +52,8 @@ export class Equipment extends Identified<'properties' | 'state' | 'stateSince'>
   @Field({ description: 'When the equipment entered its current state.' })
   @Property({ type: 'timestamptz' })
   stateSince: Date = new Date();
+
+  @Field(() => Date, { nullable: true, description: 'Time of the newest state report, repeats included; older reports do not change the state.' })
+  @Property({ type: 'timestamptz', nullable: true })
+  lastReportedAt?: Date | null;
 }

@@ -32,7 +32,7 @@ export class NatsBus implements MessageBus {
     } catch {
       await jsm.consumers.add(signalStream.name, {
         durable_name: signalConsumer, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All,
-        ack_wait: 30 * SECOND_NS, max_ack_pending: 10_000, filter_subject: signalStream.subjects,
+        ack_wait: 10 * SECOND_NS, max_ack_pending: 10_000, filter_subject: signalStream.subjects,
       });
     }
     return new NatsBus(nc, jetstream(nc), subjects);
@@ -83,7 +83,7 @@ export class NatsBus implements MessageBus {
           await new Promise((r) => setTimeout(r, 1000));
           continue;
         }
-        // Unsettled messages are redelivered by JetStream after ack_wait.
+        // Unsettled messages (a crashed or failed batch) are redelivered by JetStream after ack_wait (10 s).
         if (batch.length) await handle(batch).catch((err) => console.error(`[ingest] batch failed, it will be redelivered: ${(err as Error).message}`));
       }
     })();

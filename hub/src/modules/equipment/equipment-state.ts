@@ -19,19 +19,24 @@ export function stateReportProblem(state: EquipmentState, reason: string | null 
 }
 
 /**
- * Records a reported state in the history and, unless it is older than the current state
- * (a late signal), makes it the current state. Returns the event to publish after commit, or
- * null when nothing changed.
+ * Records a reported state in the history and makes it the current state, unless it is older
+ * than the newest report (a late signal) or repeats the current state. Every signal is kept, so
+ * the history does not depend on which replica took which signal; repeating the current state
+ * through the API is a no-op. The caller holds the equipment row lock. Returns the event to
+ * publish after commit, or null when the current state did not change.
  */
 export function applyStateReport(tx: Tx, subjects: Subjects, equipment: Equipment, report: StateReport): DomainEvent | null {
   const reason = report.reason?.trim() || null;
-  const current = report.at.getTime() >= equipment.stateSince.getTime();
-  if (current && equipment.state === report.state && (equipment.stateReason ?? null) === reason) return null;
+  const newer = report.at.getTime() >= (equipment.lastReportedAt ?? equipment.stateSince).getTime();
+  const repeat = equipment.state === report.state && (equipment.stateReason ?? null) === reason;
+  const isSignal = report.sequence != null;
+  if (newer && repeat && !isSignal) return null;
   const change = tx.create(EquipmentStateChange, {
-    equipment, path: equipment.path, state: report.state, previousState: current ? equipment.state : null,
-    reason, at: report.at, source: report.source, sequence: report.sequence == null ? null : String(report.sequence), applied: current,
+    equipment, path: equipment.path, state: report.state, previousState: newer ? equipment.state : null,
+    reason, at: report.at, source: report.source, sequence: isSignal ? String(report.sequence) : null, applied: newer,
   });
-  if (!current) return null;
+  if (newer) equipment.lastReportedAt = report.at;
+  if (!newer || repeat) return null;
   equipment.state = report.state;
   equipment.stateReason = reason;
   equipment.stateSince = report.at;

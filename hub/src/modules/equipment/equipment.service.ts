@@ -1,4 +1,4 @@
-import type { FilterQuery } from '@mikro-orm/core';
+import { type FilterQuery, LockMode } from '@mikro-orm/core';
 import {
   ALLOWED_PARENT_LEVELS, type CreateEquipmentInput, DuplicatePath, Equipment, EquipmentClass, type EquipmentFilter,
   EquipmentStateChange, HierarchyCycle, InvalidInput, InvalidPropertyValue, LevelNotAllowed, NotFound, type PropertyValue,
@@ -94,7 +94,7 @@ export class EquipmentService {
   setState(actor: string, input: SetEquipmentStateInput) {
     return this.uow.run(actor, async (work) => {
       const { tx } = work;
-      const equipment = (await tx.findOne(Equipment, { path: input.path })) ?? fail(new NotFound('equipment', input.path));
+      const equipment = (await tx.findOne(Equipment, { path: input.path }, { lockMode: LockMode.PESSIMISTIC_WRITE })) ?? fail(new NotFound('equipment', input.path));
       const problem = stateReportProblem(input.state, input.reason);
       if (problem) fail(new InvalidInput('reason', problem));
       const before = snapshot(equipment);

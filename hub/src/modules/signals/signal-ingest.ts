@@ -1,3 +1,4 @@
+import { LockMode } from '@mikro-orm/core';
 import { Equipment, EquipmentState, EquipmentStateChange } from '@plantgraph/schema';
 import type { Database } from '../../infrastructure/database/database.js';
 import type { MessageBus, SignalConsumer, SignalDelivery } from '../../infrastructure/bus/message-bus.js';
@@ -35,7 +36,9 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
     const unknown: ParsedSignal[] = [];
     try {
       await db.em.fork().transactional(async (tx) => {
-        const equipment = new Map((await tx.find(Equipment, { path: { $in: [...new Set(signals.map((s) => s.path))] } })).map((e) => [e.path, e]));
+        // Row locks, taken in path order, serialise replicas that write the same equipment.
+        const rows = await tx.find(Equipment, { path: { $in: [...new Set(signals.map((s) => s.path))] } }, { orderBy: { path: 'asc' }, lockMode: LockMode.PESSIMISTIC_WRITE });
+        const equipment = new Map(rows.map((e) => [e.path, e]));
         const keys = signals.map((s) => ({ source: s.report.source, sequence: String(s.report.sequence) }));
         const seen = new Set((await tx.find(EquipmentStateChange, { $or: keys }, { fields: ['source', 'sequence'] })).map((c) => `${c.source}\u0000${c.sequence}`));
         for (const s of signals) {

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261122125704 extends Migration {
+export class Migration20261122131212 extends Migration {
 
-  override name = 'Migration20261122125704';
+  override name = 'Migration20261122131212';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "audit_record" ("id" bigserial primary key, "at" timestamptz not null, "actor" varchar(255) not null, "action" varchar(255) not null, "entity_type" varchar(255) not null, "entity_id" varchar(255) not null, "before" jsonb null, "after" jsonb null);`);
@@ -11,7 +11,7 @@ export class Migration20261122125704 extends Migration {
     this.addSql(`create table "equipment_class" ("id" uuid not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "code" varchar(255) not null, "description" text null, "properties" jsonb not null, "ideal_cycle_time_seconds" double precision null, primary key ("id"));`);
     this.addSql(`alter table "equipment_class" add constraint "equipment_class_code_unique" unique ("code");`);
 
-    this.addSql(`create table "equipment" ("id" uuid not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "path" text collate "C" not null, "code" varchar(255) not null, "name" varchar(255) not null, "level" text not null, "parent_id" uuid null, "equipment_class_id" uuid null, "properties" jsonb not null, "state" text not null default 'Offline', "state_reason" text null, "state_since" timestamptz not null, primary key ("id"));`);
+    this.addSql(`create table "equipment" ("id" uuid not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "path" text collate "C" not null, "code" varchar(255) not null, "name" varchar(255) not null, "level" text not null, "parent_id" uuid null, "equipment_class_id" uuid null, "properties" jsonb not null, "state" text not null default 'Offline', "state_reason" text null, "state_since" timestamptz not null, "last_reported_at" timestamptz null, primary key ("id"));`);
     this.addSql(`alter table "equipment" add constraint "equipment_path_unique" unique ("path");`);
     this.addSql(`create index "equipment_parent_id_index" on "equipment" ("parent_id");`);
 

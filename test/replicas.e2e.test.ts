@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NatsBus, Subjects } from '@plantgraph/hub';
+import { TEST_NATS_URL, createTestDatabase, deleteNatsNamespace, graphql, sleep, subscribe, uniqueName } from './support/harness.js';
+import { spawnHub, type HubProcess } from './support/process.js';
+
+const STATE_CHANGED = 'subscription ($scope: String!) { equipmentStateChanged(scope: $scope) { path state reason source sequence } }';
+
+/** Two hub processes on one PostgreSQL and one NATS: any replica serves any subscriber. */
+describe('two hub replicas on PostgreSQL and NATS', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const namespace = uniqueName('r');
+  let a: HubProcess;
+  let b: HubProcess;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const env = { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PLANTGRAPH_NATS_NAMESPACE: namespace, PLANTGRAPH_SIMULATOR_INTERVAL_MS: '0' };
+    a = await spawnHub(env, ['--demo']);
+    b = await spawnHub(env);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await database?.drop();
+    await deleteNatsNamespace(namespace);
+  });
+
+  it('delivers a change made through replica A to a subscriber on replica B', async () => {
+    expect(a.url).not.toBe(b.url);
+    const onB = await subscribe(b.url, STATE_CHANGED, { scope: 'acme/berlin' });
+    const { r } = await graphql(a.url, 'mutation { r: setEquipmentState(input: { path: "acme/berlin/assembly/line-2/tester-1", state: Maintenance }) { __typename } }');
+    expect(r.__typename).toBe('Equipment');
+    const event = await onB.waitFor((e) => e.data.equipmentStateChanged.path === 'acme/berlin/assembly/line-2/tester-1');
+    expect(event.data.equipmentStateChanged).toEqual({ path: 'acme/berlin/assembly/line-2/tester-1', state: 'Maintenance', reason: null, source: 'api:anonymous', sequence: null });
+    await onB.close();
+  });
+
+  it('consumes signals published by equipment once across both replicas, and both serve the result', async () => {
+    const onA = await subscribe(a.url, STATE_CHANGED, { scope: 'acme/berlin/packaging' });
+    const onB = await subscribe(b.url, STATE_CHANGED, { scope: 'acme' });
+    const equipment = await NatsBus.connect(TEST_NATS_URL, new Subjects(namespace), 'test-plc');
+    const machines = ['filler-1', 'labeler-1', 'inspector-1', 'wrapper-1', 'palletizer-1'];
+    let sequence = 0;
+    const start = Date.now();
+    for (let round = 0; round < 10; round++) {
+      for (const m of machines) {
+        sequence++;
+        const body = { state: round % 2 ? 'Running' : 'Idle', source: 'gateway-3', sequence, at: new Date(start + sequence).toISOString() };
+        await equipment.publishSignal(equipment.subjects.equipmentStateSignal(`acme/berlin/packaging/line-3/${m}`), Buffer.from(JSON.stringify(body)), `gateway-3:${sequence}`);
+      }
+    }
+    await equipment.close();
+    // Each signal is stored exactly once, whichever replica took it; the latest report wins.
+    const deadline = Date.now() + 20_000;
+    let nodes: { state: string; stateHistory: { totalCount: number } }[] = [];
+    do {
+      await sleep(300);
+      nodes = (await graphql(b.url, `{ equipmentList(filter: { pathPrefix: "acme/berlin/packaging/line-3", level: [WorkCell] }) {
+        edges { node { state stateHistory { totalCount } } } } }`)).equipmentList.edges.map((e: any) => e.node);
+    } while (Date.now() < deadline && nodes.some((n) => n.stateHistory.totalCount < 10));
+    expect(nodes.map((n) => [n.state, n.stateHistory.totalCount])).toEqual(machines.map(() => ['Running', 10]));
+    // Both replicas' subscribers see the same changes, each once.
+    await sleep(500);
+    const key = (e: any) => `${e.data.equipmentStateChanged.path}#${e.data.equipmentStateChanged.sequence}`;
+    expect(onA.received.length).toBeGreaterThanOrEqual(5);
+    expect(onA.received.map(key).sort()).toEqual(onB.received.map(key).sort());
+    expect(new Set(onB.received.map(key)).size).toBe(onB.received.length);
+    await Promise.all([onA.close(), onB.close()]);
+  });
+
+  it('loses no acked signal when a replica is killed mid-stream', async () => {
+    const equipment = await NatsBus.connect(TEST_NATS_URL, new Subjects(namespace), 'test-plc');
+    const path = 'acme/berlin/assembly/line-1/robot-1';
+    const total = 400;
+    const start = Date.now();
+    const publishing = (async () => {
+      for (let i = 1; i <= total; i++) {
+        const body = { state: i % 2 ? 'Running' : 'Idle', source: 'plc-robot', sequence: i, at: new Date(start + i).toISOString() };
+        await equipment.publishSignal(equipment.subjects.equipmentStateSignal(path), Buffer.from(JSON.stringify(body)), `plc-robot:${i}`);
+        if (i === 100) await a.kill();
+      }
+    })();
+    await publishing;
+    await equipment.close();
+    const deadline = Date.now() + 45_000;
+    let count = 0;
+    while (Date.now() < deadline) {
+      count = (await graphql(b.url, `{ equipment(path: "${path}") { stateHistory { totalCount } } }`)).equipment.stateHistory.totalCount;
+      if (count >= total) break;
+      await sleep(500);
+    }
+    expect(count).toBe(total);
+    const latest = await graphql(b.url, `{ equipment(path: "${path}") { state } }`);
+    expect(latest.equipment.state).toBe('Idle'); // signal 400, the latest
+  });
+});
