@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TEST_DATABASE_URL, TEST_NATS_URL, deleteNatsNamespace, graphql, subscribe, uniqueName } from './support/harness.js';
+import { CLI, spawnHub } from './support/process.js';
+import pg from 'pg';
+
+const run = promisify(execFile);
+
+describe('plantgraph CLI', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('migrates a PostgreSQL database once, and the hub refuses to start on an unmigrated one', async () => {
+    const name = uniqueName('plantgraph_cli_');
+    const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const url = new URL(TEST_DATABASE_URL);
+    url.pathname = `/${name}`;
+    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: url.toString(), NATS_URL: TEST_NATS_URL, PLANTGRAPH_NATS_NAMESPACE: uniqueName('m') };
+    try {
+      await expect(spawnHub(env)).rejects.toThrow(/pending migration.*Run `plantgraph migrate` first/s);
+      const first = await run(process.execPath, [CLI, 'migrate'], { env });
+      expect(first.stdout).toMatch(/applied: Migration\d+/);
+      const second = await run(process.execPath, [CLI, 'migrate'], { env });
+      expect(second.stdout).toMatch(/already up to date/);
+      const hub = await spawnHub(env);
+      expect((await fetch(`${hub.url}/readyz`)).status).toBe(200);
+      await hub.stop();
+    } finally {
+      await admin.query(`drop database ${name} with (force)`);
+      await admin.end();
+      await deleteNatsNamespace(env.PLANTGRAPH_NATS_NAMESPACE);
+    }
+  });
+
+  it('prints its commands', async () => {
+    const { stdout } = await run(process.execPath, [CLI]);
+    expect(stdout).toMatch(/start \[--demo\]/);
+    await expect(run(process.execPath, [CLI, 'nonsense'])).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('runs the quick start: embedded hub with a live demo plant that survives a restart', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'plantgraph-quickstart-'));
+    dirs.push(dataDir);
+    const env = { PLANTGRAPH_DATA_DIR: dataDir, PLANTGRAPH_SIMULATOR_INTERVAL_MS: '500' };
+    const hub = await spawnHub(env, ['--demo']);
+    expect(hub.output()).toMatch(/seeded the demo plant/);
+    expect(hub.output()).toMatch(/GraphQL \(HTTP and WebSocket\): +http:\/\/127\.0\.0\.1:\d+\/graphql/);
+    const live = await subscribe(hub.url, 'subscription { equipmentStateChanged(scope: "acme") { path state source } }');
+    const event = await live.waitFor((e) => e.data.equipmentStateChanged.source.startsWith('demo-simulator'), 10_000);
+    expect(event.data.equipmentStateChanged.path).toMatch(/^acme\/berlin\//);
+    await live.close();
+    const before = await graphql(hub.url, '{ equipmentList { totalCount } }');
+    expect(before.equipmentList.totalCount).toBe(20);
+    await hub.stop();
+
+    const again = await spawnHub(env, ['--demo']);
+    expect(again.output()).not.toMatch(/seeded/);
+    const after = await graphql(again.url, '{ equipmentList { totalCount } equipment(path: "acme/berlin/assembly/line-1/press-1") { stateHistory { totalCount } } }');
+    expect(after.equipmentList.totalCount).toBe(20);
+    await again.stop();
+  });
+});
