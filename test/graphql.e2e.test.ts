@@ -119,6 +119,7 @@ describe.each(MODES)('mutations refuse bad input and change nothing (%s)', (mode
     ['sublots beyond the lot', 'mutation { r: createMaterialSublot(input: { sublotNumber: "B9", lot: "L-BOLT-0107", quantity: 15001 }) { RESULT } }', {}, 'InvalidInput', /exceeds the 15000 pcs/],
     ['a lot shrunk below its sublots', 'mutation { r: updateMaterialLot(lotNumber: "L-BOLT-0107", input: { quantity: 10 }) { RESULT } }', {}, 'InvalidInput', /held in sublots/],
     ['a person with an unknown class (after the person row was staged)', 'mutation { r: createPerson(input: { employeeId: "E9", name: "Nine", personnelClasses: ["operator", "astronaut"] }) { RESULT } }', {}, 'UnknownReference', /no personnel class "astronaut"/],
+    ['an update of a missing personnel class', 'mutation { r: updatePersonnelClass(code: "pilot", input: { description: "x" }) { RESULT } }', {}, 'NotFound', /No personnel class "pilot"/],
     ['training that expires before it starts', 'mutation { r: recordQualification(input: { employeeId: "E1001", code: "x", trainedAt: "2026-01-02T00:00:00Z", expiresAt: "2026-01-01T00:00:00Z" }) { RESULT } }', {}, 'InvalidInput', /expiresAt: must be after trainedAt/],
     ['a target outside its limits', `mutation { r: createProductDefinition(input: { code: "PD-X", name: "X", producedMaterial: "BRACKET-A", segments: [
       { code: "10", name: "Press", parameters: [{ name: "pressure", target: 200, lowerLimit: 172, upperLimit: 188 }] }] }) { RESULT } }`, {}, 'InvalidInput', /segments\[0\]\.parameters\[0\]\.target: must lie within the limits/],

@@ -8,6 +8,12 @@ export class CreatePersonnelClassInput {
   @Field(() => [PropertyDefinition], { defaultValue: [] }) properties!: PropertyDefinition[];
 }
 
+@InputType({ description: 'Fields left out are kept.' })
+export class UpdatePersonnelClassInput {
+  @Field(() => String, { nullable: true }) description?: string | null;
+  @Field(() => [PropertyDefinition], { nullable: true }) properties?: PropertyDefinition[];
+}
+
 @InputType()
 export class CreatePersonInput {
   @Field() employeeId!: string;

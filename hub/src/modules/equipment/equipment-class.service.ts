@@ -1,10 +1,8 @@
-import {
-  type CreateEquipmentClassInput, DuplicateKey, Equipment, EquipmentClass, InvalidInput, NotFound,
-  type PropertyDefinition, type UpdateEquipmentClassInput, checkPropertyDefinitions, checkPropertyValues,
-} from '@plantgraph/schema';
+import { type CreateEquipmentClassInput, DuplicateKey, Equipment, EquipmentClass, InvalidInput, NotFound, type UpdateEquipmentClassInput } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
 import { checkKey } from '../shared/keys.js';
+import { requireMembersStillFit, requireValidDefinitions } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
 
 export class EquipmentClassService {
@@ -17,7 +15,7 @@ export class EquipmentClassService {
   create(actor: string, input: CreateEquipmentClassInput) {
     return this.uow.run(actor, async (work) => {
       checkKey('code', input.code);
-      checkDefinitions(input.properties);
+      requireValidDefinitions(input.properties);
       checkCycleTime(input.idealCycleTimeSeconds);
       if (await work.tx.count(EquipmentClass, { code: input.code })) fail(new DuplicateKey('equipment class', input.code));
       const equipmentClass = work.tx.create(EquipmentClass, {
@@ -39,23 +37,15 @@ export class EquipmentClassService {
         equipmentClass.idealCycleTimeSeconds = input.idealCycleTimeSeconds;
       }
       if (input.properties) {
-        checkDefinitions(input.properties);
-        // Members must still fit: a new required property or a changed type must not orphan values.
-        for (const member of await tx.find(Equipment, { equipmentClass })) {
-          const problem = checkPropertyValues(input.properties, member.properties);
-          if (problem) fail(new InvalidInput('properties', `equipment "${member.path}" would no longer fit the class: ${problem[1]} Update that equipment first.`));
-        }
+        requireValidDefinitions(input.properties);
+        const members = await tx.find(Equipment, { equipmentClass });
+        requireMembersStillFit(input.properties, members.map((m) => ({ key: m.path, properties: m.properties })), 'equipment');
         equipmentClass.properties = input.properties;
       }
       work.changed('EquipmentClassUpdated', equipmentClass, code, before);
       return equipmentClass;
     });
   }
-}
-
-function checkDefinitions(defs: PropertyDefinition[]): void {
-  const problem = checkPropertyDefinitions(defs);
-  if (problem) fail(new InvalidInput(...problem));
 }
 
 function checkCycleTime(seconds: number | null | undefined): void {

@@ -1,14 +1,15 @@
 import { type FilterQuery, LockMode } from '@mikro-orm/core';
 import {
   ALLOWED_PARENT_LEVELS, type CreateEquipmentInput, DuplicatePath, Equipment, EquipmentClass, type EquipmentFilter,
-  EquipmentStateChange, HierarchyCycle, InvalidInput, InvalidPropertyValue, LevelNotAllowed, NotFound, type PropertyValue,
-  type SetEquipmentStateInput, UnknownParent, UnknownReference, type UpdateEquipmentInput, checkPropertyValues,
+  EquipmentStateChange, HierarchyCycle, InvalidInput, LevelNotAllowed, NotFound, 
+  type SetEquipmentStateInput, UnknownParent, UnknownReference, type UpdateEquipmentInput,
 } from '@plantgraph/schema';
 import { GraphQLError } from 'graphql';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkPath, checkPathSegment, checkText, likePrefix } from '../shared/keys.js';
+import { checkPath, checkPathSegment, checkText, isEquipmentPath, likePrefix } from '../shared/keys.js';
+import { requireValuesFit } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
 import { applyStateReport, stateChangeFromEvent, stateReportProblem, type EquipmentStateChangedEvent } from './equipment-state.js';
 
@@ -41,7 +42,7 @@ export class EquipmentService {
       const path = parent ? `${parent.path}/${input.code}` : input.code;
       if (await tx.count(Equipment, { path })) fail(new DuplicatePath(path));
       const equipmentClass = input.equipmentClass ? await findClass(tx, input.equipmentClass) : null;
-      checkProperties(equipmentClass, input.properties);
+      requireValuesFit(equipmentClass, input.properties, 'equipment');
       const equipment = tx.create(Equipment, {
         path, code: input.code, name: input.name.trim(), level: input.level, parent, equipmentClass, properties: input.properties,
       });
@@ -85,7 +86,7 @@ export class EquipmentService {
         equipment.equipmentClass = input.equipmentClass === '' ? null : await findClass(tx, input.equipmentClass);
       }
       if (input.properties != null) equipment.properties = input.properties;
-      if (input.equipmentClass != null || input.properties != null) checkProperties(equipment.equipmentClass ?? null, equipment.properties);
+      if (input.equipmentClass != null || input.properties != null) requireValuesFit(equipment.equipmentClass ?? null, equipment.properties, 'equipment');
       work.changed('EquipmentUpdated', equipment, equipment.path, before);
       return equipment;
     });
@@ -109,7 +110,7 @@ export class EquipmentService {
 
   /** Live state changes at `scope` and below, from every hub replica. */
   subscribeStateChanges(scope: string): AsyncIterable<EquipmentStateChange> {
-    if (!/^[A-Za-z0-9_-]{1,64}(\/[A-Za-z0-9_-]{1,64})*$/.test(scope)) {
+    if (!isEquipmentPath(scope)) {
       throw new GraphQLError(`scope: "${scope}" is not an equipment path; give a path prefix such as "acme" or "acme/berlin/assembly".`, { extensions: { code: 'BAD_USER_INPUT' } });
     }
     const subscription = this.bus.subscribe(this.bus.subjects.equipmentStateChangedScope(scope));
@@ -142,10 +143,4 @@ function checkLevel(level: Equipment['level'], parent: Equipment | null): void {
   const allowed = ALLOWED_PARENT_LEVELS[level];
   const ok = parent ? allowed.includes(parent.level) : allowed.length === 0;
   if (!ok) fail(new LevelNotAllowed(level, parent?.level ?? null, allowed));
-}
-
-function checkProperties(equipmentClass: EquipmentClass | null, values: PropertyValue[]): void {
-  if (!equipmentClass && values.length) fail(new InvalidPropertyValue(values[0]!.name, 'the equipment has no class; set equipmentClass to one that declares this property.'));
-  const problem = equipmentClass && checkPropertyValues(equipmentClass.properties, values);
-  if (problem) fail(new InvalidPropertyValue(...problem));
 }

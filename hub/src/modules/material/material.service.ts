@@ -1,13 +1,13 @@
 import { type FilterQuery, LockMode } from '@mikro-orm/core';
 import {
   type CreateMaterialClassInput, type CreateMaterialDefinitionInput, type CreateMaterialLotInput, type CreateMaterialSublotInput,
-  DuplicateKey, Equipment, InvalidInput, InvalidPropertyValue, MaterialClass, MaterialDefinition, type MaterialDefinitionFilter,
-  MaterialLot, type MaterialLotFilter, MaterialSublot, NotFound, type PropertyDefinition, type PropertyValue, UnknownReference,
-  type UpdateMaterialClassInput, type UpdateMaterialDefinitionInput, type UpdateMaterialLotInput, checkPropertyDefinitions, checkPropertyValues,
+  DuplicateKey, Equipment, InvalidInput, MaterialClass, MaterialDefinition, type MaterialDefinitionFilter, MaterialLot, type MaterialLotFilter,
+  MaterialSublot, NotFound, UnknownReference, type UpdateMaterialClassInput, type UpdateMaterialDefinitionInput, type UpdateMaterialLotInput,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
 import { checkKey, checkQuantity, checkText, likePrefix } from '../shared/keys.js';
+import { requireMembersStillFit, requireValidDefinitions, requireValuesFit } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
 import { underPath } from '../equipment/equipment.service.js';
 
@@ -38,7 +38,7 @@ export class MaterialService {
   createClass(actor: string, input: CreateMaterialClassInput) {
     return this.uow.run(actor, async (work) => {
       checkKey('code', input.code);
-      checkDefinitions(input.properties);
+      requireValidDefinitions(input.properties);
       if (await work.tx.count(MaterialClass, { code: input.code })) fail(new DuplicateKey('material class', input.code));
       const materialClass = work.tx.create(MaterialClass, { code: input.code, description: input.description ?? null, properties: input.properties });
       work.changed('MaterialClassCreated', materialClass, input.code);
@@ -53,11 +53,9 @@ export class MaterialService {
       const before = snapshot(materialClass);
       if (input.description !== undefined) materialClass.description = input.description;
       if (input.properties) {
-        checkDefinitions(input.properties);
-        for (const member of await tx.find(MaterialDefinition, { materialClass })) {
-          const problem = checkPropertyValues(input.properties, member.properties);
-          if (problem) fail(new InvalidInput('properties', `material definition "${member.code}" would no longer fit the class: ${problem[1]} Update it first.`));
-        }
+        requireValidDefinitions(input.properties);
+        const members = await tx.find(MaterialDefinition, { materialClass });
+        requireMembersStillFit(input.properties, members.map((m) => ({ key: m.code, properties: m.properties })), 'material definition');
         materialClass.properties = input.properties;
       }
       work.changed('MaterialClassUpdated', materialClass, code, before);
@@ -73,7 +71,7 @@ export class MaterialService {
       checkText('unitOfMeasure', input.unitOfMeasure, 32);
       if (await tx.count(MaterialDefinition, { code: input.code })) fail(new DuplicateKey('material definition', input.code));
       const materialClass = input.materialClass ? await findClass(tx, input.materialClass) : null;
-      checkValues(materialClass, input.properties);
+      requireValuesFit(materialClass, input.properties, 'material');
       const definition = tx.create(MaterialDefinition, {
         code: input.code, name: input.name.trim(), materialClass, unitOfMeasure: input.unitOfMeasure, properties: input.properties,
       });
@@ -93,7 +91,7 @@ export class MaterialService {
       }
       if (input.materialClass != null) definition.materialClass = input.materialClass === '' ? null : await findClass(tx, input.materialClass);
       if (input.properties) definition.properties = input.properties;
-      checkValues(definition.materialClass ?? null, definition.properties);
+      requireValuesFit(definition.materialClass ?? null, definition.properties, 'material');
       work.changed('MaterialDefinitionUpdated', definition, code, before);
       return definition;
     });
@@ -110,7 +108,7 @@ export class MaterialService {
       if (input.unitOfMeasure && input.unitOfMeasure !== definition.unitOfMeasure) {
         fail(new InvalidInput('unitOfMeasure', `"${input.unitOfMeasure}" differs from the unit of ${definition.code} (${definition.unitOfMeasure}); convert the quantity to ${definition.unitOfMeasure}.`));
       }
-      checkValues(definition.materialClass ?? null, input.properties);
+      requireValuesFit(definition.materialClass ?? null, input.properties, 'material');
       const lot = tx.create(MaterialLot, {
         lotNumber: input.lotNumber, materialDefinition: definition, quantity: input.quantity, unitOfMeasure: definition.unitOfMeasure,
         status: input.status, expiresAt: input.expiresAt ?? null, location: input.location ? await findLocation(tx, input.location) : null,
@@ -136,7 +134,7 @@ export class MaterialService {
       if (input.expiresAt !== undefined) lot.expiresAt = input.expiresAt;
       if (input.location != null) lot.location = input.location === '' ? null : await findLocation(tx, input.location);
       if (input.properties) {
-        checkValues(lot.materialDefinition.materialClass ?? null, input.properties);
+        requireValuesFit(lot.materialDefinition.materialClass ?? null, input.properties, 'material');
         lot.properties = input.properties;
       }
       work.changed('MaterialLotUpdated', lot, lotNumber, before);
@@ -176,15 +174,4 @@ async function findClass(tx: Tx, code: string): Promise<MaterialClass> {
 
 async function findLocation(tx: Tx, path: string): Promise<Equipment> {
   return (await tx.findOne(Equipment, { path })) ?? fail(new UnknownReference('location', 'equipment', path));
-}
-
-function checkDefinitions(defs: PropertyDefinition[]): void {
-  const problem = checkPropertyDefinitions(defs);
-  if (problem) fail(new InvalidInput(...problem));
-}
-
-function checkValues(materialClass: MaterialClass | null, values: PropertyValue[]): void {
-  if (!materialClass && values.length) fail(new InvalidPropertyValue(values[0]!.name, 'the material has no class; set materialClass to one that declares this property.'));
-  const problem = materialClass && checkPropertyValues(materialClass.properties, values);
-  if (problem) fail(new InvalidPropertyValue(...problem));
 }

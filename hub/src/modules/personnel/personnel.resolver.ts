@@ -1,6 +1,6 @@
 import {
   Connection, CreatePersonInput, CreatePersonnelClassInput, Equipment, Person, PersonFilter, PersonnelClass, PersonnelClassResult,
-  PersonResult, Qualification, RecordQualificationInput, UpdatePersonInput,
+  PersonResult, Qualification, RecordQualificationInput, UpdatePersonInput, UpdatePersonnelClassInput,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
@@ -24,6 +24,11 @@ export class PersonnelClassResolver {
   @Mutation(() => PersonnelClassResult)
   createPersonnelClass(@Arg('input') input: CreatePersonnelClassInput, @Ctx() ctx: HubContext) {
     return ctx.services.personnel.createClass(ctx.actor, input);
+  }
+
+  @Mutation(() => PersonnelClassResult)
+  updatePersonnelClass(@Arg('code') code: string, @Arg('input') input: UpdatePersonnelClassInput, @Ctx() ctx: HubContext) {
+    return ctx.services.personnel.updateClass(ctx.actor, code, input);
   }
 }
 

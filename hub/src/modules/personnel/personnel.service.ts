@@ -1,11 +1,12 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import {
   type CreatePersonInput, type CreatePersonnelClassInput, DuplicateKey, Equipment, InvalidInput, NotFound, Person, type PersonFilter,
-  PersonnelClass, Qualification, type RecordQualificationInput, UnknownReference, type UpdatePersonInput, checkPropertyDefinitions,
+  PersonnelClass, Qualification, type RecordQualificationInput, UnknownReference, type UpdatePersonInput, type UpdatePersonnelClassInput,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
 import { checkKey, checkText } from '../shared/keys.js';
+import { requireValidDefinitions } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
 import { underPath } from '../equipment/equipment.service.js';
 
@@ -32,11 +33,24 @@ export class PersonnelService {
   createClass(actor: string, input: CreatePersonnelClassInput) {
     return this.uow.run(actor, async (work) => {
       checkKey('code', input.code);
-      const problem = checkPropertyDefinitions(input.properties);
-      if (problem) fail(new InvalidInput(...problem));
+      requireValidDefinitions(input.properties);
       if (await work.tx.count(PersonnelClass, { code: input.code })) fail(new DuplicateKey('personnel class', input.code));
       const personnelClass = work.tx.create(PersonnelClass, { code: input.code, description: input.description ?? null, properties: input.properties });
       work.changed('PersonnelClassCreated', personnelClass, input.code);
+      return personnelClass;
+    });
+  }
+
+  updateClass(actor: string, code: string, input: UpdatePersonnelClassInput) {
+    return this.uow.run(actor, async (work) => {
+      const personnelClass = (await work.tx.findOne(PersonnelClass, { code })) ?? fail(new NotFound('personnel class', code));
+      const before = snapshot(personnelClass);
+      if (input.description !== undefined) personnelClass.description = input.description;
+      if (input.properties) {
+        requireValidDefinitions(input.properties);
+        personnelClass.properties = input.properties;
+      }
+      work.changed('PersonnelClassUpdated', personnelClass, code, before);
       return personnelClass;
     });
   }

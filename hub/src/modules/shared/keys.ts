@@ -9,10 +9,11 @@ export function checkPathSegment(field: string, code: string): void {
   if (!SEGMENT.test(code)) fail(new InvalidInput(field, `"${code}" is not a valid code: use 1-64 letters, digits, "-" or "_".`));
 }
 
+export const isEquipmentPath = (path: string): boolean => path.length <= 1024 && path.split('/').every((s) => SEGMENT.test(s));
+
 /** A path given as input: segments separated by "/". */
 export function checkPath(field: string, path: string): void {
-  const segments = path.split('/');
-  if (path.length > 1024 || segments.some((s) => !SEGMENT.test(s))) {
+  if (!isEquipmentPath(path)) {
     fail(new InvalidInput(field, `"${path}" is not a valid equipment path: segments of letters, digits, "-" or "_", separated by "/" (e.g. acme/berlin/assembly).`));
   }
 }
