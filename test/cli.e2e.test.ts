@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL, TEST_NATS_URL, deleteNatsNamespace, graphql, subscribe, uniqueName } from './support/harness.js';
+import { TEST_DATABASE_URL, TEST_NATS_URL, deleteNatsNamespace, graphql, graphqlRaw, subscribe, uniqueName } from './support/harness.js';
 import { CLI, spawnHub } from './support/process.js';
 import pg from 'pg';
 
@@ -51,17 +51,19 @@ describe('plantgraph CLI', () => {
     const hub = await spawnHub(env, ['--demo']);
     expect(hub.output()).toMatch(/seeded the demo plant/);
     expect(hub.output()).toMatch(/GraphQL \(HTTP and WebSocket\): +http:\/\/127\.0\.0\.1:\d+\/graphql/);
-    const live = await subscribe(hub.url, 'subscription { equipmentStateChanged(scope: "acme") { path state source } }');
+    const live = await subscribe(hub.url, 'subscription { equipmentStateChanged(scope: "acme") { path state source } }', undefined, hub.token);
     const event = await live.waitFor((e) => e.data.equipmentStateChanged.source.startsWith('demo-simulator'), 10_000);
     expect(event.data.equipmentStateChanged.path).toMatch(/^acme\/berlin\//);
     await live.close();
-    const before = await graphql(hub.url, '{ equipmentList { totalCount } }');
+    const before = await graphql(hub.url, '{ equipmentList { totalCount } }', undefined, hub.token!);
     expect(before.equipmentList.totalCount).toBe(20);
     await hub.stop();
 
     const again = await spawnHub(env, ['--demo']);
     expect(again.output()).not.toMatch(/seeded/);
-    const after = await graphql(again.url, '{ equipmentList { totalCount } equipment(path: "acme/berlin/assembly/line-1/press-1") { stateHistory { totalCount } } }');
+    const after = await graphql(again.url, '{ equipmentList { totalCount } }', undefined, again.token!);
+    expect(again.token).not.toBe(hub.token);
+    expect((await graphqlRaw(again.url, { query: '{ viewer { name } }' }, hub.token!)).status).toBe(401);
     expect(after.equipmentList.totalCount).toBe(20);
     await again.stop();
   });

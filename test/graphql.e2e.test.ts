@@ -64,9 +64,9 @@ describe.each(MODES)('GraphQL API (%s)', (mode) => {
   });
 
   it('refuses a page size beyond the documented bound, saying how to page', async () => {
-    const { body } = await graphqlRaw(hub.url, { query: '{ equipmentList(first: 1000000000) { totalCount } }' });
+    const { body } = await graphqlRaw(hub.url, { query: '{ equipmentList(first: 501) { totalCount } }' }, hub.localAdminToken!);
     expect(body.errors[0].message).toMatch(/first must be between 1 and 500/);
-    const bad = await graphqlRaw(hub.url, { query: '{ equipmentList(after: "garbage") { totalCount } }' });
+    const bad = await graphqlRaw(hub.url, { query: '{ equipmentList(after: "garbage") { totalCount } }' }, hub.localAdminToken!);
     expect(bad.body.errors[0].message).toMatch(/not a cursor from this list/);
   });
 
@@ -171,6 +171,6 @@ describe.each(MODES)('mutations refuse bad input and change nothing (%s)', (mode
     const after = await tableCounts(hub);
     expect(after.audit_record).toBe(before.audit_record + 1);
     const [audit] = await hub.db.em.fork().execute('select actor, action, before, after from audit_record order by id desc limit 1');
-    expect(audit).toMatchObject({ actor: 'anonymous', action: 'EquipmentUpdated', before: { path: 'acme/berlin/packaging/line-3' }, after: { path: 'acme/berlin/assembly/line-9' } });
+    expect(audit).toMatchObject({ actor: 'api-key:local-admin', action: 'EquipmentUpdated', before: { path: 'acme/berlin/packaging/line-3' }, after: { path: 'acme/berlin/assembly/line-9' } });
   });
 });

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsBus, Subjects } from '@plantgraph/hub';
 import { TEST_NATS_URL, createTestDatabase, deleteNatsNamespace, graphql, sleep, subscribe, uniqueName } from './support/harness.js';
-import { spawnHub, type HubProcess } from './support/process.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { CLI, spawnHub, type HubProcess } from './support/process.js';
+
+const run = promisify(execFile);
 
 const STATE_CHANGED = 'subscription ($scope: String!) { equipmentStateChanged(scope: $scope) { path state reason source sequence } }';
 
@@ -11,10 +15,14 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
   const namespace = uniqueName('r');
   let a: HubProcess;
   let b: HubProcess;
+  let token: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
     const env = { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PLANTGRAPH_NATS_NAMESPACE: namespace, PLANTGRAPH_SIMULATOR_INTERVAL_MS: '0' };
+    // Replicas share one database, so they share a key made the production way, with the CLI.
+    const created = await run(process.execPath, [CLI, 'api-key', 'create', '--name', 'replica-test', '--grant', 'admin@*'], { env: { ...env, PATH: process.env.PATH ?? '' } });
+    token = /\n(pgk_\S+)/.exec(created.stdout)![1]!;
     a = await spawnHub(env, ['--demo']);
     b = await spawnHub(env);
   });
@@ -26,17 +34,17 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
 
   it('delivers a change made through replica A to a subscriber on replica B', async () => {
     expect(a.url).not.toBe(b.url);
-    const onB = await subscribe(b.url, STATE_CHANGED, { scope: 'acme/berlin' });
-    const { r } = await graphql(a.url, 'mutation { r: setEquipmentState(input: { path: "acme/berlin/assembly/line-2/tester-1", state: Maintenance }) { __typename } }');
+    const onB = await subscribe(b.url, STATE_CHANGED, { scope: 'acme/berlin' }, token);
+    const { r } = await graphql(a.url, 'mutation { r: setEquipmentState(input: { path: "acme/berlin/assembly/line-2/tester-1", state: Maintenance }) { __typename } }', undefined, token);
     expect(r.__typename).toBe('Equipment');
     const event = await onB.waitFor((e) => e.data.equipmentStateChanged.path === 'acme/berlin/assembly/line-2/tester-1');
-    expect(event.data.equipmentStateChanged).toEqual({ path: 'acme/berlin/assembly/line-2/tester-1', state: 'Maintenance', reason: null, source: 'api:anonymous', sequence: null });
+    expect(event.data.equipmentStateChanged).toEqual({ path: 'acme/berlin/assembly/line-2/tester-1', state: 'Maintenance', reason: null, source: 'api:api-key:replica-test', sequence: null });
     await onB.close();
   });
 
   it('consumes signals published by equipment once across both replicas, and both serve the result', async () => {
-    const onA = await subscribe(a.url, STATE_CHANGED, { scope: 'acme/berlin/packaging' });
-    const onB = await subscribe(b.url, STATE_CHANGED, { scope: 'acme' });
+    const onA = await subscribe(a.url, STATE_CHANGED, { scope: 'acme/berlin/packaging' }, token);
+    const onB = await subscribe(b.url, STATE_CHANGED, { scope: 'acme' }, token);
     const equipment = await NatsBus.connect(TEST_NATS_URL, new Subjects(namespace), 'test-plc');
     const machines = ['filler-1', 'labeler-1', 'inspector-1', 'wrapper-1', 'palletizer-1'];
     let sequence = 0;
@@ -55,7 +63,7 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
     do {
       await sleep(300);
       nodes = (await graphql(b.url, `{ equipmentList(filter: { pathPrefix: "acme/berlin/packaging/line-3", level: [WorkCell] }) {
-        edges { node { state stateHistory { totalCount } } } } }`)).equipmentList.edges.map((e: any) => e.node);
+        edges { node { state stateHistory { totalCount } } } } }`, undefined, token)).equipmentList.edges.map((e: any) => e.node);
     } while (Date.now() < deadline && nodes.some((n) => n.stateHistory.totalCount < 10));
     expect(nodes.map((n) => [n.state, n.stateHistory.totalCount])).toEqual(machines.map(() => ['Running', 10]));
     // Both replicas' subscribers see the same changes, each once.
@@ -84,12 +92,12 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
     const deadline = Date.now() + 45_000;
     let count = 0;
     while (Date.now() < deadline) {
-      count = (await graphql(b.url, `{ equipment(path: "${path}") { stateHistory { totalCount } } }`)).equipment.stateHistory.totalCount;
+      count = (await graphql(b.url, `{ equipment(path: "${path}") { stateHistory { totalCount } } }`, undefined, token)).equipment.stateHistory.totalCount;
       if (count >= total) break;
       await sleep(500);
     }
     expect(count).toBe(total);
-    const latest = await graphql(b.url, `{ equipment(path: "${path}") { state } }`);
+    const latest = await graphql(b.url, `{ equipment(path: "${path}") { state } }`, undefined, token);
     expect(latest.equipment.state).toBe('Idle'); // signal 400, the latest
   });
 });

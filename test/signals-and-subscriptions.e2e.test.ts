@@ -19,12 +19,12 @@ describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (
     (await hub.gql(`query ($p: String!) { equipment(path: $p) { state stateReason stateHistory { totalCount edges { node { state reason source sequence applied } } } } }`, { p: path })).equipment;
 
   it('delivers a change to subscribers of its scope only, after it is stored', async () => {
-    const assembly = await subscribe(hub.url, STATE_CHANGED, { scope: 'acme/berlin/assembly' });
-    const packaging = await subscribe(hub.url, STATE_CHANGED, { scope: 'acme/berlin/packaging' });
+    const assembly = await subscribe(hub.url, STATE_CHANGED, { scope: 'acme/berlin/assembly' }, hub.localAdminToken);
+    const packaging = await subscribe(hub.url, STATE_CHANGED, { scope: 'acme/berlin/packaging' }, hub.localAdminToken);
     const { r } = await hub.gql(`mutation { r: setEquipmentState(input: { path: "${PRESS_1}", state: Down, reason: "JAM" }) { __typename ... on Equipment { state stateReason } } }`);
     expect(r).toEqual({ __typename: 'Equipment', state: 'Down', stateReason: 'JAM' });
     const event = await assembly.waitFor((e) => e.data.equipmentStateChanged.path === PRESS_1);
-    expect(event.data.equipmentStateChanged).toMatchObject({ state: 'Down', previousState: 'Offline', reason: 'JAM', source: 'api:anonymous', equipment: { name: 'Press 1', state: 'Down' } });
+    expect(event.data.equipmentStateChanged).toMatchObject({ state: 'Down', previousState: 'Offline', reason: 'JAM', source: 'api:api-key:local-admin', equipment: { name: 'Press 1', state: 'Down' } });
     await hub.gql(`mutation { setEquipmentState(input: { path: "${LABELER}", state: Running }) { __typename } }`);
     await packaging.waitFor((e) => e.data.equipmentStateChanged.path === LABELER);
     expect(packaging.received.map((e) => e.data.equipmentStateChanged.path)).toEqual([LABELER]);
@@ -33,7 +33,7 @@ describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (
   });
 
   it('applies a machine signal once, however often it is delivered', async () => {
-    const sub = await subscribe(hub.url, STATE_CHANGED, { scope: 'acme' });
+    const sub = await subscribe(hub.url, STATE_CHANGED, { scope: 'acme' }, hub.localAdminToken);
     const body = { state: 'Down', reason: 'NO_MATERIAL', source: 'plc-7', sequence: 41, at: new Date().toISOString() };
     await signal(PRESS_2, body, 'plc-7:41');
     await signal(PRESS_2, body, 'plc-7:41'); // the bus drops this one by message id
@@ -85,10 +85,10 @@ describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (
   });
 
   it('refuses a scope that is not a path, before subscribing', async () => {
-    const sub = await subscribe(hub.url, STATE_CHANGED, { scope: 'acme.>' });
+    const sub = await subscribe(hub.url, STATE_CHANGED, { scope: 'acme.>' }, hub.localAdminToken);
     await expect(sub.waitFor(() => false, 3000)).rejects.toThrow(/is not an equipment path/);
     await sub.close();
-    const { body } = await graphqlRaw(hub.url, { query: '{ equipment(path: "acme") { name } }' });
+    const { body } = await graphqlRaw(hub.url, { query: '{ equipment(path: "acme") { name } }' }, hub.localAdminToken!);
     expect(body.data.equipment.name).toBe('Acme Manufacturing');
   });
 });

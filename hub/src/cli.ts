@@ -6,6 +6,10 @@ import { configFromEnv } from './config.js';
 import { migrate, MIGRATIONS_SRC, openDatabase } from './infrastructure/database/database.js';
 import { buildHubSchema } from './graphql/schema.js';
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
+import { type Grant, Role } from '@plantgraph/schema';
+import { ApiKeyService } from './auth/api-keys.js';
+import { UnitOfWork } from './modules/shared/unit-of-work.js';
+import { isEquipmentPath } from './modules/shared/keys.js';
 import { startHub } from './hub.js';
 
 export const SDL_FILE = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
@@ -15,6 +19,9 @@ const USAGE = `plantgraph <command>
   start [--demo]      run the hub (embedded unless DATABASE_URL / NATS_URL are set);
                       --demo seeds the demo plant and runs its machine simulator
   migrate             apply pending database migrations (DATABASE_URL, or the embedded folder)
+  api-key create --name <name> --grant <role>@<scope> [--grant …] [--expires <ISO date>]
+                      create an API key directly in the database (to bootstrap production);
+                      prints the secret once
   schema              write the GraphQL SDL to schema/schema.graphql
   migration:create    write a migration for model changes to hub/src/infrastructure/database/migrations
 `;
@@ -26,10 +33,13 @@ async function main(argv: string[]): Promise<void> {
       const config = configFromEnv(process.env, flags.includes('--demo') ? { demo: true } : {});
       console.log(`[hub] starting: database ${config.databaseUrl ? redact(config.databaseUrl) : `embedded (PGlite) in ${config.dataDir}`}, bus ${config.natsUrl ?? 'in-process'}`);
       const hub = await startHub(config);
+      const token = hub.localAdminToken ? `
+  local admin token (new at every start; send "Authorization: Bearer <token>"):
+    ${hub.localAdminToken}` : '';
       console.log(`[hub] ready at ${hub.url}
   GraphQL (HTTP and WebSocket):  ${hub.url}/graphql
   health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${config.demo ? `
-  demo plant "acme" is live; try:  query { equipment(path: "acme") { name children { path state } } }` : ''}
+  demo plant "acme" is live; try:  query { equipment(path: "acme") { name children { path state } } }` : ''}${token}
   stop with Ctrl-C`);
       const stop = async () => {
         console.log('[hub] stopping');
@@ -47,6 +57,26 @@ async function main(argv: string[]): Promise<void> {
       try {
         const applied = await migrate(db);
         console.log(applied.length ? `[migrate] applied: ${applied.join(', ')}` : '[migrate] already up to date');
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    case 'api-key': {
+      if (flags[0] !== 'create') throw new Error('Usage: plantgraph api-key create --name <name> --grant <role>@<scope> [--grant …] [--expires <ISO date>]');
+      const name = option(flags, '--name');
+      const grants = options(flags, '--grant').map(parseGrant);
+      const expires = option(flags, '--expires', false);
+      if (!name || !grants.length) throw new Error('api-key create needs --name and at least one --grant, e.g. --grant admin@acme');
+      const expiresAt = expires ? new Date(expires) : null;
+      if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new Error(`--expires: "${expires}" is not a date (use e.g. 2027-01-31).`);
+      const config = configFromEnv();
+      const db = await openDatabase(config);
+      try {
+        const pending = await db.migrator.getPending();
+        if (pending.length) throw new Error('The database has pending migrations; run `plantgraph migrate` first.');
+        const secret = await new ApiKeyService(db, new UnitOfWork(db, new InProcessBus())).issueDirect(name, grants, 'system:cli', expiresAt);
+        console.log(`[api-key] created "${name}" with ${grants.map((g) => `${g.role}@${g.scope}`).join(', ')}. The secret is shown only now:\n${secret}`);
       } finally {
         await db.close();
       }
@@ -72,6 +102,27 @@ async function main(argv: string[]): Promise<void> {
       console.log(USAGE);
       process.exitCode = command ? 2 : 0;
   }
+}
+
+function option(flags: string[], name: string, required = true): string | undefined {
+  const i = flags.indexOf(name);
+  if (i < 0 || !flags[i + 1]) {
+    if (required) throw new Error(`${name} <value> is required.`);
+    return undefined;
+  }
+  return flags[i + 1];
+}
+
+function options(flags: string[], name: string): string[] {
+  return flags.flatMap((f, i) => (f === name && flags[i + 1] ? [flags[i + 1]!] : []));
+}
+
+function parseGrant(text: string): Grant {
+  const [role, scope] = text.split('@');
+  if (!Object.values(Role).includes(role as Role) || !scope || (scope !== '*' && !isEquipmentPath(scope))) {
+    throw new Error(`--grant "${text}": write <role>@<scope>, role one of ${Object.values(Role).join(', ')}, scope a path prefix or *.`);
+  }
+  return { role: role as Role, scope };
 }
 
 function redact(url: string): string {

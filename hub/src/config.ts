@@ -1,7 +1,45 @@
 import { resolve } from 'node:path';
 
+export interface OidcConfig {
+  issuer: string;
+  audience: string;
+  /** Unset: read from the issuer's `/.well-known/openid-configuration` at start. */
+  jwksUrl?: string;
+  /** Claim (dotted path) listing roles, as `role` or `role@scope`. */
+  rolesClaim: string;
+  /** Claim listing the scopes that plain roles apply to. */
+  scopesClaim: string;
+  clockSkewSeconds: number;
+}
+
+export interface AuthConfig {
+  /** Off only when explicitly asked for (`PLANTGRAPH_AUTH=off`), never in production. */
+  enabled: boolean;
+  oidc: OidcConfig | null;
+}
+
+/** Bounds on what one caller can ask of the hub; documented in the README. */
+export interface LimitsConfig {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxCost: number;
+  maxDirectives: number;
+  ratePerSecond: number;
+  rateBurst: number;
+  maxSubscriptionsPerSocket: number;
+  /** Bytes queued for a subscriber before it is disconnected as too slow. */
+  maxSocketBufferBytes: number;
+  /** A JSON file of allowed operation documents; when set, nothing else runs. */
+  safelistFile?: string;
+}
+
 /** Everything the hub reads from its environment; see the README's configuration table. */
 export interface HubConfig {
+  /** Production: introspection and field suggestions off, auth mandatory. */
+  production: boolean;
+  auth: AuthConfig;
+  limits: LimitsConfig;
   port: number;
   host: string;
   /** PostgreSQL connection string; unset runs the embedded database (PGlite) in `dataDir`. */
@@ -26,7 +64,39 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
   const interval = Number(env.PLANTGRAPH_SIMULATOR_INTERVAL_MS ?? 3000);
   if (!(interval === 0 || interval >= 100)) throw new Error(`PLANTGRAPH_SIMULATOR_INTERVAL_MS must be 0 (off) or at least 100, got "${env.PLANTGRAPH_SIMULATOR_INTERVAL_MS}".`);
   const dataDir = env.PLANTGRAPH_DATA_DIR ?? '.plantgraph/data';
+  const production = env.NODE_ENV === 'production' || env.PLANTGRAPH_PRODUCTION === '1';
+  const authSetting = (env.PLANTGRAPH_AUTH ?? 'on').toLowerCase();
+  if (!['on', 'off'].includes(authSetting)) throw new Error(`PLANTGRAPH_AUTH must be "on" or "off", got "${env.PLANTGRAPH_AUTH}".`);
+  if (production && authSetting === 'off') throw new Error('PLANTGRAPH_AUTH=off is refused in production mode (NODE_ENV=production). Configure an identity provider or API keys.');
+  const issuer = env.PLANTGRAPH_OIDC_ISSUER;
+  if (issuer && !env.PLANTGRAPH_OIDC_AUDIENCE) throw new Error('PLANTGRAPH_OIDC_AUDIENCE is required with PLANTGRAPH_OIDC_ISSUER: the audience your identity provider puts in tokens for this hub.');
+  const int = (name: string, fallback: number, min = 1) => {
+    const value = Number(env[name] ?? fallback);
+    if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer of at least ${min}, got "${env[name]}".`);
+    return value;
+  };
   return {
+    production,
+    auth: {
+      enabled: authSetting === 'on',
+      oidc: issuer ? {
+        issuer, audience: env.PLANTGRAPH_OIDC_AUDIENCE!, jwksUrl: env.PLANTGRAPH_OIDC_JWKS_URL || undefined,
+        rolesClaim: env.PLANTGRAPH_OIDC_ROLES_CLAIM || 'roles', scopesClaim: env.PLANTGRAPH_OIDC_SCOPES_CLAIM || 'plantgraph_scopes',
+        clockSkewSeconds: int('PLANTGRAPH_OIDC_CLOCK_SKEW_SECONDS', 30, 0),
+      } : null,
+    },
+    limits: {
+      maxDepth: int('PLANTGRAPH_MAX_DEPTH', 12),
+      maxAliases: int('PLANTGRAPH_MAX_ALIASES', 30),
+      maxTokens: int('PLANTGRAPH_MAX_TOKENS', 5000),
+      maxCost: int('PLANTGRAPH_MAX_COST', 100_000),
+      maxDirectives: int('PLANTGRAPH_MAX_DIRECTIVES', 20),
+      ratePerSecond: int('PLANTGRAPH_RATE_LIMIT_PER_SECOND', 50),
+      rateBurst: int('PLANTGRAPH_RATE_LIMIT_BURST', 200),
+      maxSubscriptionsPerSocket: int('PLANTGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET', 50),
+      maxSocketBufferBytes: int('PLANTGRAPH_MAX_SOCKET_BUFFER_BYTES', 4_000_000),
+      safelistFile: env.PLANTGRAPH_OPERATION_SAFELIST || undefined,
+    },
     port,
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: env.DATABASE_URL || undefined,

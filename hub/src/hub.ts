@@ -2,7 +2,6 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { HubConfig } from './config.js';
 import { migrate, openDatabase, type Database } from './infrastructure/database/database.js';
@@ -11,6 +10,10 @@ import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import { NatsBus } from './infrastructure/bus/nats-bus.js';
 import { Subjects } from './subjects.js';
 import { createContext, type HubContext } from './graphql/context.js';
+import { createGate } from './auth/bootstrap.js';
+import type { Principal } from './auth/principal.js';
+import { limitRules, maskSuggestions } from './graphql/hardening.js';
+import { serveGraphQLOverWebSocket } from './graphql/ws.js';
 import { send, serveGraphQL } from './graphql/http.js';
 import { buildHubSchema } from './graphql/schema.js';
 import { createServices, type Services } from './services.js';
@@ -20,6 +23,8 @@ import { startSimulator } from './demo/simulator.js';
 
 export interface RunningHub {
   url: string;
+  /** The admin API key issued at this start (embedded/demo mode without an identity provider). */
+  localAdminToken: string | null;
   port: number;
   db: Database;
   bus: MessageBus;
@@ -46,15 +51,20 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
     const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, subjects) : new InProcessBus(subjects);
     cleanup.unshift(() => bus.close());
     const services = createServices(db, bus);
+    const gate = await createGate(config, services, log);
     const schema = await buildHubSchema(bus);
-    const contextFor = (): HubContext => createContext(db, services, 'anonymous');
+    const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);
 
     const server = createServer();
-    const wss = new WebSocketServer({ noServer: true });
-    const subscriptions = useServer({ schema, context: () => contextFor() }, wss);
+    const wss = new WebSocketServer({ noServer: true, maxPayload: 1_000_000 });
+    const subscriptions = serveGraphQLOverWebSocket(wss, schema, gate, config.limits, contextFor);
     const apollo = new ApolloServer<HubContext>({
       schema,
-      introspection: true,
+      introspection: !config.production,
+      includeStacktraceInErrorResponses: !config.production,
+      validationRules: limitRules(config.limits),
+      parseOptions: { maxTokens: config.limits.maxTokens },
+      formatError: (formatted) => (config.production ? { ...formatted, message: maskSuggestions(formatted.message) } : formatted),
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
         { serverWillStart: async () => ({ drainServer: async () => { await subscriptions.dispose(); } }) },
@@ -72,7 +82,7 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
     });
     const route = async (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0];
-      if (path === '/graphql') return serveGraphQL(apollo, req, res, async () => contextFor());
+      if (path === '/graphql') return serveGraphQL(apollo, gate, req, res, contextFor);
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
       if (path === '/readyz') return readiness(db, bus).then((r) => send(res, r.ready ? 200 : 503, r));
       if (path === '/') return send(res, 200, { name: 'PlantGraph hub', graphql: '/graphql', health: '/healthz', readiness: '/readyz' });
@@ -103,7 +113,7 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
     const port = (server.address() as AddressInfo).port;
     cleanup.unshift(() => new Promise((r) => { server.close(r); server.closeAllConnections(); }));
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    return { url: `http://${host}:${port}`, port, db, bus, services, close: () => runAll(cleanup) };
+    return { url: `http://${host}:${port}`, port, db, bus, services, localAdminToken: gate.localAdminToken, close: () => runAll(cleanup) };
   } catch (err) {
     await runAll(cleanup);
     throw err;

@@ -7,6 +7,7 @@ import { MaterialService } from './modules/material/material.service.js';
 import { PersonnelService } from './modules/personnel/personnel.service.js';
 import { ProductDefinitionService } from './modules/product-definition/product-definition.service.js';
 import { WorkOrderService } from './modules/work-order/work-order.service.js';
+import { ApiKeyService } from './auth/api-keys.js';
 
 /** The domain services of one hub, built once at start and handed to resolvers via the context. */
 export function createServices(db: Database, bus: MessageBus) {
@@ -19,6 +20,7 @@ export function createServices(db: Database, bus: MessageBus) {
     personnel: new PersonnelService(uow),
     productDefinition: new ProductDefinitionService(uow),
     workOrder: new WorkOrderService(uow),
+    apiKeys: new ApiKeyService(db, uow),
   };
 }
 export type Services = ReturnType<typeof createServices>;

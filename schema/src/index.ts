@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { AuditRecord } from './audit/audit-record.entity.js';
+import { ApiKey } from './auth/api-key.entity.js';
 import { Equipment } from './equipment/equipment.entity.js';
 import { EquipmentClass } from './equipment/equipment-class.entity.js';
 import { EquipmentStateChange } from './equipment/equipment-state-change.entity.js';
@@ -8,6 +9,8 @@ import { Person, PersonnelClass, Qualification } from './personnel/personnel.ent
 import { ProductDefinition, ProductDefinitionVersion } from './product-definition/product-definition.entities.js';
 import { WorkOrder } from './work-order/work-order.entities.js';
 
+export * from './auth/access.js';
+export * from './auth/api-key.entity.js';
 export * from './common/connection.js';
 export * from './common/errors.js';
 export * from './common/identified.js';
@@ -36,7 +39,7 @@ export * from './work-order/work-order.results.js';
 
 /** Every stored entity of the model, for the ORM. */
 export const entities = [
-  AuditRecord, Equipment, EquipmentClass, EquipmentStateChange,
+  ApiKey, AuditRecord, Equipment, EquipmentClass, EquipmentStateChange,
   MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot,
   PersonnelClass, Person, Qualification,
   ProductDefinition, ProductDefinitionVersion, WorkOrder,

@@ -39,6 +39,7 @@ export interface TestHub extends RunningHub {
   mode: Mode;
   /** Settings another replica needs to join this installation. */
   shared: Partial<HubConfig>;
+  /** Runs an operation as the hub's local admin. */
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<T>;
   stop(): Promise<void>;
 }
@@ -54,7 +55,7 @@ export async function startTestHub(mode: Mode, overrides: Partial<HubConfig> = {
   return Object.assign(hub, {
     mode,
     shared,
-    gql: <T>(query: string, variables?: Record<string, unknown>) => graphql<T>(hub.url, query, variables),
+    gql: <T>(query: string, variables?: Record<string, unknown>) => graphql<T>(hub.url, query, variables, hub.localAdminToken!),
     stop: async () => {
       await hub.close();
       await database?.drop();
@@ -64,22 +65,29 @@ export async function startTestHub(mode: Mode, overrides: Partial<HubConfig> = {
 }
 
 /** POSTs one operation; fails the test on GraphQL errors so they are never silently ignored. */
-export async function graphql<T = any>(url: string, query: string, variables?: Record<string, unknown>): Promise<T> {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+export async function graphql<T = any>(url: string, query: string, variables: Record<string, unknown> | undefined, token: string): Promise<T> {
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
   const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
   if (body.errors?.length) throw new Error(`GraphQL errors: ${body.errors.map((e) => e.message).join('; ')}`);
   return body.data as T;
 }
 
 /** The raw response, for tests about errors. */
-export async function graphqlRaw(url: string, body: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+export async function graphqlRaw(url: string, body: unknown, token?: string): Promise<{ status: number; body: any }> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 }
 
 /** A graphql-ws subscription whose events can be awaited one by one. */
-export async function subscribe(url: string, query: string, variables?: Record<string, unknown>) {
-  const client: Client = createClient({ url: `${url.replace(/^http/, 'ws')}/graphql`, lazy: false, retryAttempts: 0 });
+export async function subscribe(url: string, query: string, variables: Record<string, unknown> | undefined, token: string | null) {
+  let closed: { code: number; reason: string } | null = null;
+  const client: Client = createClient({
+    url: `${url.replace(/^http/, 'ws')}/graphql`, lazy: false, retryAttempts: 0,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+    on: { closed: (e) => { const ev = e as { code: number; reason: string }; closed = { code: ev.code, reason: ev.reason }; wake?.(); } },
+  });
   const received: any[] = [];
   const errors: unknown[] = [];
   let wake: (() => void) | null = null;
@@ -91,12 +99,14 @@ export async function subscribe(url: string, query: string, variables?: Record<s
     error: (e) => { errors.push(e); wake?.(); },
     complete: () => wake?.(),
   });
-  await ready;
+  await Promise.race([ready, new Promise((r) => setTimeout(r, 3000))]);
   // Give the server a moment to open the bus subscription behind the operation.
   await new Promise((r) => setTimeout(r, 300));
   return {
     received,
     errors,
+    /** How the server closed the socket, if it did. */
+    closed: () => closed as { code: number; reason: string } | null,
     /** Waits until `predicate` holds for some received event; returns it. */
     async waitFor(predicate: (e: any) => boolean, timeoutMs = 10_000): Promise<any> {
       const deadline = Date.now() + timeoutMs;
@@ -105,6 +115,7 @@ export async function subscribe(url: string, query: string, variables?: Record<s
         if (hit) return hit;
         const failed = received.find((e) => e.errors);
         if (errors.length || failed) throw new Error(`subscription failed: ${JSON.stringify(errors.length ? errors : failed.errors)}`);
+        if (closed) throw new Error(`socket closed: ${JSON.stringify(closed)}`);
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(received)}`);
         await new Promise<void>((r) => { wake = r; setTimeout(r, Math.min(left, 200)); });

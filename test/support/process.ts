@@ -5,6 +5,8 @@ export const CLI = fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.ur
 
 export interface HubProcess {
   url: string;
+  /** The local admin token the hub printed (embedded/dev mode without an identity provider). */
+  token: string | null;
   child: ChildProcess;
   output: () => string;
   /** SIGTERM and wait for the exit. */
@@ -26,7 +28,7 @@ export async function spawnHub(env: Record<string, string>, args: string[] = [])
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /ready at (http:\/\/[^\s]+)/.exec(output);
-      if (match) {
+      if (match && output.includes('stop with Ctrl-C')) {
         clearTimeout(timer);
         resolve(match[1]!);
       }
@@ -39,5 +41,6 @@ export async function spawnHub(env: Record<string, string>, args: string[] = [])
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
     await exited;
   };
-  return { url, child, output: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+  const token = /local admin token[^\n]*\n\s*(pgk_\S+)/.exec(output)?.[1] ?? null;
+  return { url, token, child, output: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }

@@ -1,8 +1,9 @@
 import { Equipment, EquipmentLevel, ErrorResult, LotSelection, MaterialLotStatus, MaterialUse, ProductDefinitionVersion, ProductDefinitionVersionState, PropertyDataType } from '@plantgraph/schema';
 import type { Database } from '../infrastructure/database/database.js';
 import type { Services } from '../services.js';
+import { Principal } from '../auth/principal.js';
 
-const ACTOR = 'demo-seed';
+const ACTOR = Principal.system('demo-seed');
 const L = EquipmentLevel;
 const DAY = 86_400_000;
 

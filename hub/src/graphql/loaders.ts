@@ -5,34 +5,37 @@ import {
   Person, PersonnelClass, ProductDefinition, ProductDefinitionVersion, Qualification,
 } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
+import type { Principal } from '../auth/principal.js';
+import { pathsVisible, placedVisible } from '../auth/visibility.js';
 
 /**
  * Per-request batch loaders: a nested query costs one SQL statement per level and relation,
  * however many parents there are.
  */
-export function createLoaders(em: Tx) {
-  const byId = <T extends { id: string }>(entity: EntityName<T>) =>
+export function createLoaders(em: Tx, principal: Principal) {
+  const byId = <T extends { id: string }>(entity: EntityName<T>, visible: object = {}) =>
     new DataLoader<string, T | null>(async (ids) => {
-      const rows = await em.find(entity, { id: { $in: [...ids] } } as never);
+      const rows = await em.find(entity, { $and: [{ id: { $in: [...ids] } }, visible] } as never);
       const map = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => map.get(id) ?? null);
     });
 
-  const byParent = <T extends object>(entity: EntityName<T>, fk: string, orderBy: string) =>
+  const byParent = <T extends object>(entity: EntityName<T>, fk: string, orderBy: string, visible: object = {}) =>
     new DataLoader<string, T[]>(async (ids) => {
-      const rows = await em.find(entity, { [fk]: { $in: [...ids] } } as never, { orderBy: { [orderBy]: 'asc' } as never });
+      const rows = await em.find(entity, { $and: [{ [fk]: { $in: [...ids] } }, visible] } as never, { orderBy: { [orderBy]: 'asc' } as never });
       const groups = new Map<string, T[]>(ids.map((id) => [id, []]));
       for (const r of rows) groups.get((r as Record<string, { id: string }>)[fk]!.id)?.push(r);
       return ids.map((id) => groups.get(id)!);
     });
 
   return {
-    equipment: byId(Equipment),
-    equipmentChildren: byParent(Equipment, 'parent', 'path'),
+    // Relations are filtered too: a parent or location outside the caller's scopes reads as null.
+    equipment: byId(Equipment, pathsVisible(principal)),
+    equipmentChildren: byParent(Equipment, 'parent', 'path', pathsVisible(principal)),
     equipmentClass: byId(EquipmentClass),
     materialClass: byId(MaterialClass),
     materialDefinition: byId(MaterialDefinition),
-    materialLot: byId(MaterialLot),
+    materialLot: byId(MaterialLot, placedVisible(principal, 'location')),
     sublotsOfLot: byParent(MaterialSublot, 'lot', 'sublotNumber'),
     qualificationsOfPerson: byParent(Qualification, 'person', 'code'),
     personnelClassesOfPerson: new DataLoader<string, PersonnelClass[]>(async (ids) => {

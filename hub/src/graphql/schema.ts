@@ -7,6 +7,8 @@ import { MaterialClassResolver, MaterialDefinitionResolver, MaterialLotResolver,
 import { PersonnelClassResolver, PersonResolver } from '../modules/personnel/personnel.resolver.js';
 import { ProductDefinitionResolver, ProductDefinitionVersionResolver } from '../modules/product-definition/product-definition.resolver.js';
 import { WorkOrderResolver } from '../modules/work-order/work-order.resolver.js';
+import { ApiKeyResolver } from '../auth/api-key.resolver.js';
+import { guard } from './guard.js';
 
 export const resolvers = [
   EquipmentResolver, EquipmentStateChangeResolver, EquipmentClassResolver,
@@ -14,11 +16,12 @@ export const resolvers = [
   PersonnelClassResolver, PersonResolver,
   ProductDefinitionResolver, ProductDefinitionVersionResolver,
   WorkOrderResolver,
+  ApiKeyResolver,
 ] as const;
 
 /** The hub's GraphQL schema; `schema/schema.graphql` is this, printed. */
 export function buildHubSchema(bus: MessageBus): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, validate: false, pubSub: busPubSub(bus) });
+  return buildSchema({ resolvers, validate: false, pubSub: busPubSub(bus), globalMiddlewares: [guard] });
 }
 
 /** type-graphql's topic-based subscriptions, carried by the bus (topics are subjects). */

@@ -1,7 +1,9 @@
-import { type ClassType, Field, Int, ObjectType } from 'type-graphql';
+import { type ClassType, Extensions, Field, Int, ObjectType } from 'type-graphql';
+import { Permission } from '../auth/access.js';
 
 /** Relay page info; cursors are opaque keyset positions, so any page can be reached. */
 @ObjectType()
+@Extensions({ allow: [Permission.Read] })
 export class PageInfo {
   @Field() hasNextPage!: boolean;
   @Field() hasPreviousPage!: boolean;
@@ -18,12 +20,14 @@ export interface Page<T> {
 /** Builds the `<Name>Connection` and `<Name>Edge` types for a node type. */
 export function Connection<T extends object>(node: ClassType<T>, name = node.name) {
   @ObjectType(`${name}Edge`)
+  @Extensions({ allow: [Permission.Read] })
   class Edge {
     @Field() cursor!: string;
     @Field(() => node) node!: T;
   }
 
   @ObjectType(`${name}Connection`)
+  @Extensions({ allow: [Permission.Read] })
   class ConnectionType implements Page<T> {
     @Field(() => [Edge]) edges!: Edge[];
     @Field(() => PageInfo) pageInfo!: PageInfo;

@@ -1,4 +1,5 @@
-import { Field, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import { Extensions, Field, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import { ANY_CALLER } from '../auth/access.js';
 
 /** Machine-readable codes of expected failures; clients switch on these, people read `message`. */
 export enum ErrorCode {
@@ -15,6 +16,7 @@ export enum ErrorCode {
 }
 registerEnumType(ErrorCode, { name: 'ErrorCode' });
 
+@Extensions({ allow: [ANY_CALLER] })
 @InterfaceType({
   description: 'An expected failure of a mutation. Nothing was stored; `message` says what to fix.',
 })
@@ -24,6 +26,7 @@ export abstract class ErrorResult {
 }
 
 @ObjectType({ implements: ErrorResult, description: 'No object has the given key.' })
+@Extensions({ allow: [ANY_CALLER] })
 export class NotFound extends ErrorResult {
   @Field() entity!: string;
   @Field() key!: string;
@@ -34,6 +37,7 @@ export class NotFound extends ErrorResult {
 }
 
 @ObjectType({ implements: ErrorResult, description: 'Another object already uses this unique key.' })
+@Extensions({ allow: [ANY_CALLER] })
 export class DuplicateKey extends ErrorResult {
   @Field() entity!: string;
   @Field() key!: string;
@@ -44,6 +48,7 @@ export class DuplicateKey extends ErrorResult {
 }
 
 @ObjectType({ implements: ErrorResult, description: 'A field refers to an object that does not exist.' })
+@Extensions({ allow: [ANY_CALLER] })
 export class UnknownReference extends ErrorResult {
   @Field({ description: 'The input field holding the reference.' }) field!: string;
   @Field() entity!: string;
@@ -55,6 +60,7 @@ export class UnknownReference extends ErrorResult {
 }
 
 @ObjectType({ implements: ErrorResult, description: 'An input value breaks a rule of the model.' })
+@Extensions({ allow: [ANY_CALLER] })
 export class InvalidInput extends ErrorResult {
   @Field({ description: 'The input field at fault, as a path (e.g. `segments[1].parameters[0].target`).' }) field!: string;
   constructor(field: string, problem: string) {
@@ -64,6 +70,7 @@ export class InvalidInput extends ErrorResult {
 }
 
 @ObjectType({ implements: ErrorResult, description: 'An object cannot move from its current state to the requested one.' })
+@Extensions({ allow: [ANY_CALLER] })
 export class InvalidTransition extends ErrorResult {
   @Field() currentState!: string;
   @Field() requestedState!: string;
@@ -79,6 +86,7 @@ export class InvalidTransition extends ErrorResult {
 }
 
 @ObjectType({ implements: ErrorResult, description: "A property value does not fit its class's declaration." })
+@Extensions({ allow: [ANY_CALLER] })
 export class InvalidPropertyValue extends ErrorResult {
   @Field() property!: string;
   constructor(property: string, problem: string) {

@@ -1,4 +1,5 @@
-import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Extensions, Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Permission } from '../auth/access.js';
 import { GraphQLJSON } from 'graphql-scalars';
 
 /** The value types an ISA-95 class property can declare. */
@@ -14,6 +15,7 @@ registerEnumType(PropertyDataType, { name: 'PropertyDataType' });
 /** A typed property declared by a class (equipment class, material class …); stored as JSON. */
 @ObjectType()
 @InputType('PropertyDefinitionInput')
+@Extensions({ allow: [Permission.Read] })
 export class PropertyDefinition {
   @Field() name!: string;
   @Field(() => PropertyDataType) dataType!: PropertyDataType;
@@ -25,6 +27,7 @@ export class PropertyDefinition {
 /** A value given for a class property on a member (an equipment, a lot …); stored as JSON. */
 @ObjectType()
 @InputType('PropertyValueInput')
+@Extensions({ allow: [Permission.Read] })
 export class PropertyValue {
   @Field() name!: string;
   @Field(() => GraphQLJSON, { description: 'String, number, boolean or ISO-8601 date-time, per the declared data type.' })

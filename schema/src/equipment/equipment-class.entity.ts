@@ -1,11 +1,13 @@
 import { Entity, Property } from '@mikro-orm/decorators/legacy';
-import { Field, ObjectType } from 'type-graphql';
+import { Extensions, Field, ObjectType } from 'type-graphql';
+import { Permission } from '../auth/access.js';
 import { Identified } from '../common/identified.js';
 import { PropertyDefinition } from '../common/properties.js';
 
 /** A kind of equipment (e.g. `hydraulic-press`) and the typed properties its members carry. */
 @ObjectType()
 @Entity()
+@Extensions({ allow: [Permission.Read] })
 export class EquipmentClass extends Identified<'properties'> {
   @Field()
   @Property({ unique: true })

@@ -1,6 +1,7 @@
 import { BigIntType, OptionalProps } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Extensions, Field, ID, ObjectType } from 'type-graphql';
+import { Permission } from '../auth/access.js';
 import { Equipment } from './equipment.entity.js';
 import { EquipmentState } from './equipment-state.js';
 
@@ -12,6 +13,7 @@ import { EquipmentState } from './equipment-state.js';
 @Entity()
 @Index({ properties: ['equipment', 'at'] })
 @Unique({ properties: ['source', 'sequence'] })
+@Extensions({ allow: [Permission.Read] })
 export class EquipmentStateChange {
   [OptionalProps]?: 'applied';
   @Field(() => ID)

@@ -1,5 +1,6 @@
 import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
-import { Field, ObjectType } from 'type-graphql';
+import { Extensions, Field, ObjectType } from 'type-graphql';
+import { Permission } from '../auth/access.js';
 import { Identified } from '../common/identified.js';
 import { PropertyValue } from '../common/properties.js';
 import { EquipmentClass } from './equipment-class.entity.js';
@@ -14,6 +15,7 @@ import { EquipmentState } from './equipment-state.js';
 @ObjectType()
 @Entity()
 @Index({ properties: ['parent'] })
+@Extensions({ allow: [Permission.Read] })
 export class Equipment extends Identified<'properties' | 'state' | 'stateSince'> {
   @Field()
   @Property({ unique: true, columnType: 'text collate "C"' })

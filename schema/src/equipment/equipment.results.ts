@@ -1,10 +1,12 @@
-import { createUnionType, Field, ObjectType } from 'type-graphql';
+import { createUnionType, Extensions, Field, ObjectType } from 'type-graphql';
+import { ANY_CALLER } from '../auth/access.js';
 import { DuplicateKey, ErrorCode, ErrorResult, InvalidInput, InvalidPropertyValue, NotFound, UnknownReference } from '../common/errors.js';
 import { Equipment } from './equipment.entity.js';
 import { EquipmentClass } from './equipment-class.entity.js';
 import { EquipmentLevel } from './equipment-level.js';
 
 @ObjectType({ implements: ErrorResult, description: 'The parent path names no equipment.' })
+@Extensions({ allow: [ANY_CALLER] })
 export class UnknownParent extends ErrorResult {
   @Field() parentPath!: string;
   constructor(parentPath: string) {
@@ -14,6 +16,7 @@ export class UnknownParent extends ErrorResult {
 }
 
 @ObjectType({ implements: ErrorResult, description: 'Another equipment already has this path.' })
+@Extensions({ allow: [ANY_CALLER] })
 export class DuplicatePath extends ErrorResult {
   @Field() path!: string;
   constructor(path: string) {
@@ -23,6 +26,7 @@ export class DuplicatePath extends ErrorResult {
 }
 
 @ObjectType({ implements: ErrorResult, description: 'The new parent is the equipment itself or one of its descendants.' })
+@Extensions({ allow: [ANY_CALLER] })
 export class HierarchyCycle extends ErrorResult {
   @Field() path!: string;
   @Field() parentPath!: string;
@@ -33,6 +37,7 @@ export class HierarchyCycle extends ErrorResult {
 }
 
 @ObjectType({ implements: ErrorResult, description: 'The level cannot sit directly under the parent level.' })
+@Extensions({ allow: [ANY_CALLER] })
 export class LevelNotAllowed extends ErrorResult {
   @Field(() => EquipmentLevel) level!: EquipmentLevel;
   @Field(() => EquipmentLevel, { nullable: true }) parentLevel!: EquipmentLevel | null;

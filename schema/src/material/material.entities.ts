@@ -1,6 +1,7 @@
 import { DecimalType } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Extensions, Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Permission } from '../auth/access.js';
 import { Identified } from '../common/identified.js';
 import { PropertyDefinition, PropertyValue } from '../common/properties.js';
 import { Equipment } from '../equipment/equipment.entity.js';
@@ -20,6 +21,7 @@ const quantity = () => ({ type: new DecimalType('number'), precision: 18, scale:
 /** A grouping of material definitions sharing properties (e.g. `resin`, `fastener`). */
 @ObjectType()
 @Entity()
+@Extensions({ allow: [Permission.Read] })
 export class MaterialClass extends Identified<'properties'> {
   @Field() @Property({ unique: true }) code!: string;
   @Field(() => String, { nullable: true }) @Property({ type: 'text', nullable: true }) description?: string | null;
@@ -29,6 +31,7 @@ export class MaterialClass extends Identified<'properties'> {
 /** A material the plant uses or makes (an item / part number). */
 @ObjectType()
 @Entity()
+@Extensions({ allow: [Permission.Read] })
 export class MaterialDefinition extends Identified<'properties'> {
   @Field() @Property({ unique: true }) code!: string;
   @Field() @Property() name!: string;
@@ -41,6 +44,7 @@ export class MaterialDefinition extends Identified<'properties'> {
 @ObjectType()
 @Entity()
 @Index({ properties: ['materialDefinition'] })
+@Extensions({ allow: [Permission.Read] })
 export class MaterialLot extends Identified<'properties' | 'status'> {
   @Field() @Property({ unique: true }) lotNumber!: string;
   @ManyToOne(() => MaterialDefinition, { deleteRule: 'restrict' }) materialDefinition!: MaterialDefinition;
@@ -56,6 +60,7 @@ export class MaterialLot extends Identified<'properties' | 'status'> {
 @ObjectType()
 @Entity()
 @Index({ properties: ['lot'] })
+@Extensions({ allow: [Permission.Read] })
 export class MaterialSublot extends Identified<'status'> {
   @Field() @Property({ unique: true }) sublotNumber!: string;
   @ManyToOne(() => MaterialLot, { deleteRule: 'cascade' }) lot!: MaterialLot;

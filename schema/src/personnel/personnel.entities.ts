@@ -1,6 +1,7 @@
 import { Collection } from '@mikro-orm/core';
 import { Entity, Index, ManyToMany, ManyToOne, OneToMany, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { Field, ObjectType } from 'type-graphql';
+import { Extensions, Field, ObjectType } from 'type-graphql';
+import { Permission } from '../auth/access.js';
 import { Identified } from '../common/identified.js';
 import { PropertyDefinition } from '../common/properties.js';
 import { Equipment } from '../equipment/equipment.entity.js';
@@ -8,6 +9,7 @@ import { Equipment } from '../equipment/equipment.entity.js';
 /** A role people hold on the floor (e.g. `operator`, `qa-inspector`). */
 @ObjectType()
 @Entity()
+@Extensions({ allow: [Permission.Read] })
 export class PersonnelClass extends Identified<'properties'> {
   @Field() @Property({ unique: true }) code!: string;
   @Field(() => String, { nullable: true }) @Property({ type: 'text', nullable: true }) description?: string | null;
@@ -17,6 +19,7 @@ export class PersonnelClass extends Identified<'properties'> {
 /** A person who may be assigned to work, with their classes and training records. */
 @ObjectType()
 @Entity()
+@Extensions({ allow: [Permission.Read] })
 export class Person extends Identified<'active'> {
   @Field({ description: 'The plant’s identifier for the person (badge or HR number).' })
   @Property({ unique: true }) employeeId!: string;
@@ -32,6 +35,7 @@ export class Person extends Identified<'active'> {
 @Entity()
 @Index({ properties: ['person'] })
 @Unique({ properties: ['person', 'code'] })
+@Extensions({ allow: [Permission.Read] })
 export class Qualification extends Identified<'current'> {
   @ManyToOne(() => Person, { deleteRule: 'cascade' }) person!: Person;
   @Field({ description: 'What the person is qualified for, e.g. `press-setup` or `sterile-fill`.' }) @Property() code!: string;

@@ -1,5 +1,6 @@
 import { Entity, Enum, Index, ManyToOne, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Extensions, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Permission } from '../auth/access.js';
 import { Identified } from '../common/identified.js';
 import { MaterialDefinition } from '../material/material.entities.js';
 import { ProductSegment } from './product-segment.js';
@@ -27,6 +28,7 @@ export const PRODUCT_DEFINITION_TRANSITIONS: Readonly<Record<ProductDefinitionVe
 /** The master manufacturing record of a product: what is made, kept as a series of versions. */
 @ObjectType()
 @Entity()
+@Extensions({ allow: [Permission.Read] })
 export class ProductDefinition extends Identified {
   @Field() @Property({ unique: true }) code!: string;
   @Field() @Property() name!: string;
@@ -38,6 +40,7 @@ export class ProductDefinition extends Identified {
 @Entity()
 @Unique({ properties: ['productDefinition', 'version'] })
 @Index({ properties: ['state'] })
+@Extensions({ allow: [Permission.Read] })
 export class ProductDefinitionVersion extends Identified<'state' | 'segments' | 'stateChangedAt'> {
   @ManyToOne(() => ProductDefinition, { deleteRule: 'cascade' }) productDefinition!: ProductDefinition;
   @Field(() => Int) @Property() version!: number;

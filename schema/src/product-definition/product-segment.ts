@@ -1,4 +1,5 @@
-import { Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Extensions, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Permission } from '../auth/access.js';
 
 /** Whether a segment uses up or brings forth a material. */
 export enum MaterialUse {
@@ -17,6 +18,7 @@ registerEnumType(LotSelection, { name: 'LotSelection' });
 
 @ObjectType({ description: 'A material a segment consumes or produces, per unit of the order quantity.' })
 @InputType('MaterialSpecificationInput')
+@Extensions({ allow: [Permission.Read] })
 export class MaterialSpecification {
   @Field({ description: 'Code of the material definition.' }) materialDefinition!: string;
   @Field(() => MaterialUse) use!: MaterialUse;
@@ -27,6 +29,7 @@ export class MaterialSpecification {
 
 @ObjectType({ description: 'A process parameter with its target and the tolerance band around it.' })
 @InputType('ParameterSpecificationInput')
+@Extensions({ allow: [Permission.Read] })
 export class ParameterSpecification {
   @Field() name!: string;
   @Field() target!: number;
@@ -38,6 +41,7 @@ export class ParameterSpecification {
 /** A step of the master record (an ISA-95 product segment), stored inside its version. */
 @ObjectType({ description: 'A step of the master record with what it needs: materials, parameters, equipment class, qualification.' })
 @InputType('ProductSegmentInput')
+@Extensions({ allow: [Permission.Read] })
 export class ProductSegment {
   @Field({ description: 'Unique within the version, e.g. `10-mix`.' }) code!: string;
   @Field() name!: string;

@@ -1,6 +1,7 @@
 import { DecimalType } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
-import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Extensions, Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Permission } from '../auth/access.js';
 import { Identified } from '../common/identified.js';
 import { Equipment } from '../equipment/equipment.entity.js';
 import { ProductDefinitionVersion } from '../product-definition/product-definition.entities.js';
@@ -24,6 +25,7 @@ registerEnumType(WorkOrderState, { name: 'WorkOrderState' });
 @Entity()
 @Index({ properties: ['state'] })
 @Index({ properties: ['equipment'] })
+@Extensions({ allow: [Permission.Read] })
 export class WorkOrder extends Identified<'state' | 'stateChangedAt'> {
   @Field({ description: 'The order number, usually from the ERP.' }) @Property({ unique: true }) number!: string;
   @ManyToOne(() => ProductDefinitionVersion, { deleteRule: 'restrict' }) productDefinitionVersion!: ProductDefinitionVersion;

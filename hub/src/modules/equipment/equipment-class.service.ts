@@ -1,9 +1,11 @@
-import { type CreateEquipmentClassInput, DuplicateKey, Equipment, EquipmentClass, InvalidInput, NotFound, type UpdateEquipmentClassInput } from '@plantgraph/schema';
+import { type CreateEquipmentClassInput, DuplicateKey, Equipment, EquipmentClass, InvalidInput, NotFound, Permission, type UpdateEquipmentClassInput } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
 import { checkKey } from '../shared/keys.js';
 import { requireMembersStillFit, requireValidDefinitions } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import type { Principal } from '../../auth/principal.js';
+import { requireEnterpriseWide } from '../../auth/visibility.js';
 
 export class EquipmentClassService {
   constructor(private readonly uow: UnitOfWork) {}
@@ -12,8 +14,9 @@ export class EquipmentClassService {
     return paginate(em, EquipmentClass, {}, page, 'code');
   }
 
-  create(actor: string, input: CreateEquipmentClassInput) {
-    return this.uow.run(actor, async (work) => {
+  create(principal: Principal, input: CreateEquipmentClassInput) {
+    return this.uow.run(principal.name, async (work) => {
+      requireEnterpriseWide(principal, Permission.ManageMasterData);
       checkKey('code', input.code);
       requireValidDefinitions(input.properties);
       checkCycleTime(input.idealCycleTimeSeconds);
@@ -26,9 +29,10 @@ export class EquipmentClassService {
     });
   }
 
-  update(actor: string, code: string, input: UpdateEquipmentClassInput) {
-    return this.uow.run(actor, async (work) => {
+  update(principal: Principal, code: string, input: UpdateEquipmentClassInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
+      requireEnterpriseWide(principal, Permission.ManageMasterData);
       const equipmentClass = (await tx.findOne(EquipmentClass, { code })) ?? fail(new NotFound('equipment class', code));
       const before = snapshot(equipmentClass);
       if (input.description !== undefined) equipmentClass.description = input.description;

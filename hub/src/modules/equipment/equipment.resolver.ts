@@ -1,9 +1,10 @@
 import {
   Connection, CreateEquipmentInput, CreateEquipmentResult, Equipment, EquipmentClass, EquipmentFilter, EquipmentStateChange,
-  SetEquipmentStateInput, SetEquipmentStateResult, UpdateEquipmentInput, UpdateEquipmentResult,
+  SetEquipmentStateInput, SetEquipmentStateResult, UpdateEquipmentInput, UpdateEquipmentResult, Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
+import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
 
 const EquipmentConnection = Connection(Equipment);
@@ -12,13 +13,15 @@ const EquipmentStateChangeConnection = Connection(EquipmentStateChange);
 @Resolver(() => Equipment)
 export class EquipmentResolver {
   @Query(() => Equipment, { nullable: true, description: 'The equipment at a path, e.g. `acme/berlin/assembly/line-1`.' })
+  @Allow(Permission.Read)
   equipment(@Arg('path') path: string, @Ctx() ctx: HubContext) {
-    return ctx.em.findOne(Equipment, { path });
+    return ctx.services.equipment.get(ctx.em, ctx.principal, path);
   }
 
   @Query(() => EquipmentConnection, { description: 'Equipment ordered by path.' })
+  @Allow(Permission.Read)
   equipmentList(@Arg('filter', () => EquipmentFilter, { nullable: true }) filter: EquipmentFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
-    return ctx.services.equipment.list(ctx.em, filter, page);
+    return ctx.services.equipment.list(ctx.em, ctx.principal, filter, page);
   }
 
   @FieldResolver(() => Equipment, { nullable: true })
@@ -42,24 +45,28 @@ export class EquipmentResolver {
   }
 
   @Mutation(() => CreateEquipmentResult)
+  @Allow(Permission.ManageMasterData)
   createEquipment(@Arg('input') input: CreateEquipmentInput, @Ctx() ctx: HubContext) {
-    return ctx.services.equipment.create(ctx.actor, input);
+    return ctx.services.equipment.create(ctx.principal, input);
   }
 
   @Mutation(() => UpdateEquipmentResult)
+  @Allow(Permission.ManageMasterData)
   updateEquipment(@Arg('path') path: string, @Arg('input') input: UpdateEquipmentInput, @Ctx() ctx: HubContext) {
-    return ctx.services.equipment.update(ctx.actor, path, input);
+    return ctx.services.equipment.update(ctx.principal, path, input);
   }
 
   @Mutation(() => SetEquipmentStateResult, { description: 'Sets the state by hand (machines report through the signal subject).' })
+  @Allow(Permission.SetEquipmentState)
   setEquipmentState(@Arg('input') input: SetEquipmentStateInput, @Ctx() ctx: HubContext) {
-    return ctx.services.equipment.setState(ctx.actor, input);
+    return ctx.services.equipment.setState(ctx.principal, input);
   }
 
   @Subscription(() => EquipmentStateChange, {
     description: 'Each state change of the equipment at `scope` (a path prefix such as `acme/berlin`) and everything under it.',
-    subscribe: ({ args, context }) => (context as HubContext).services.equipment.subscribeStateChanges(args.scope as string),
+    subscribe: ({ args, context }) => (context as HubContext).services.equipment.subscribeStateChanges((context as HubContext).principal, args.scope as string),
   })
+  @Allow(Permission.Read)
   equipmentStateChanged(@Root() change: EquipmentStateChange, @Arg('scope') _scope: string, @Ctx() ctx: HubContext) {
     ctx.renew();
     return change;

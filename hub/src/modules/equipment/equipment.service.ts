@@ -1,7 +1,7 @@
 import { type FilterQuery, LockMode } from '@mikro-orm/core';
 import {
   ALLOWED_PARENT_LEVELS, type CreateEquipmentInput, DuplicatePath, Equipment, EquipmentClass, type EquipmentFilter,
-  EquipmentStateChange, HierarchyCycle, InvalidInput, LevelNotAllowed, NotFound, 
+  EquipmentStateChange, HierarchyCycle, Permission, InvalidInput, LevelNotAllowed, NotFound, 
   type SetEquipmentStateInput, UnknownParent, UnknownReference, type UpdateEquipmentInput,
 } from '@plantgraph/schema';
 import { GraphQLError } from 'graphql';
@@ -11,6 +11,8 @@ import { paginate, type PageArgs } from '../../graphql/pagination.js';
 import { checkPath, checkPathSegment, checkText, isEquipmentPath, likePrefix } from '../shared/keys.js';
 import { requireValuesFit } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import type { Principal } from '../../auth/principal.js';
+import { forbidden, pathsVisible, requireAt } from '../../auth/visibility.js';
 import { applyStateReport, stateChangeFromEvent, stateReportProblem, type EquipmentStateChangedEvent } from './equipment-state.js';
 
 /** Where `prefix` (a path) matches the equipment itself and everything under it. */
@@ -19,8 +21,12 @@ export const underPath = (prefix: string) => ({ $or: [{ path: prefix }, { path: 
 export class EquipmentService {
   constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus) {}
 
-  list(em: Tx, filter: EquipmentFilter | null | undefined, page: PageArgs) {
-    const where: FilterQuery<Equipment>[] = [];
+  get(em: Tx, principal: Principal, path: string) {
+    return em.findOne(Equipment, { $and: [{ path }, pathsVisible(principal)] });
+  }
+
+  list(em: Tx, principal: Principal, filter: EquipmentFilter | null | undefined, page: PageArgs) {
+    const where: FilterQuery<Equipment>[] = [pathsVisible(principal)];
     if (filter?.pathPrefix) where.push(underPath(filter.pathPrefix));
     if (filter?.level?.length) where.push({ level: { $in: filter.level } });
     if (filter?.state?.length) where.push({ state: { $in: filter.state } });
@@ -32,14 +38,16 @@ export class EquipmentService {
     return paginate(em, EquipmentStateChange, { equipment: equipment.id }, page, 'id', 'desc');
   }
 
-  create(actor: string, input: CreateEquipmentInput) {
-    return this.uow.run(actor, async (work) => {
+  create(principal: Principal, input: CreateEquipmentInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkPathSegment('code', input.code);
       checkText('name', input.name);
       const parent = input.parentPath ? await findParent(tx, input.parentPath) : null;
-      checkLevel(input.level, parent);
       const path = parent ? `${parent.path}/${input.code}` : input.code;
+      if (parent) requireAt(principal, Permission.ManageMasterData, parent.path, () => new UnknownParent(parent.path));
+      else if (!principal.can(Permission.ManageMasterData, path)) throw forbidden(principal, `create the enterprise ${path}`);
+      checkLevel(input.level, parent);
       if (await tx.count(Equipment, { path })) fail(new DuplicatePath(path));
       const equipmentClass = input.equipmentClass ? await findClass(tx, input.equipmentClass) : null;
       requireValuesFit(equipmentClass, input.properties, 'equipment');
@@ -51,10 +59,11 @@ export class EquipmentService {
     });
   }
 
-  update(actor: string, path: string, input: UpdateEquipmentInput) {
-    return this.uow.run(actor, async (work) => {
+  update(principal: Principal, path: string, input: UpdateEquipmentInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       const equipment = (await tx.findOne(Equipment, { path }, { populate: ['equipmentClass'] })) ?? fail(new NotFound('equipment', path));
+      requireAt(principal, Permission.ManageMasterData, path, () => new NotFound('equipment', path));
       const before = snapshot(equipment);
       if (input.name != null) {
         checkText('name', input.name);
@@ -65,6 +74,7 @@ export class EquipmentService {
         checkPath('parentPath', input.parentPath);
         if (input.parentPath === path || input.parentPath.startsWith(`${path}/`)) fail(new HierarchyCycle(path, input.parentPath));
         parent = await findParent(tx, input.parentPath);
+        requireAt(principal, Permission.ManageMasterData, parent.path, () => new UnknownParent(input.parentPath!));
         checkLevel(equipment.level, parent);
         equipment.parent = parent;
       }
@@ -92,14 +102,15 @@ export class EquipmentService {
     });
   }
 
-  setState(actor: string, input: SetEquipmentStateInput) {
-    return this.uow.run(actor, async (work) => {
+  setState(principal: Principal, input: SetEquipmentStateInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       const equipment = (await tx.findOne(Equipment, { path: input.path }, { lockMode: LockMode.PESSIMISTIC_WRITE })) ?? fail(new NotFound('equipment', input.path));
+      requireAt(principal, Permission.SetEquipmentState, input.path, () => new NotFound('equipment', input.path));
       const problem = stateReportProblem(input.state, input.reason);
       if (problem) fail(new InvalidInput('reason', problem));
       const before = snapshot(equipment);
-      const event = applyStateReport(tx, this.bus.subjects, equipment, { state: input.state, reason: input.reason, at: new Date(), source: `api:${actor}` });
+      const event = applyStateReport(tx, this.bus.subjects, equipment, { state: input.state, reason: input.reason, at: new Date(), source: `api:${principal.name}` });
       if (event) {
         work.emit(event);
         work.audit('EquipmentStateSet', equipment, before);
@@ -109,16 +120,22 @@ export class EquipmentService {
   }
 
   /** Live state changes at `scope` and below, from every hub replica. */
-  subscribeStateChanges(scope: string): AsyncIterable<EquipmentStateChange> {
+  subscribeStateChanges(principal: Principal, scope: string): AsyncIterable<EquipmentStateChange> {
     if (!isEquipmentPath(scope)) {
       throw new GraphQLError(`scope: "${scope}" is not an equipment path; give a path prefix such as "acme" or "acme/berlin/assembly".`, { extensions: { code: 'BAD_USER_INPUT' } });
     }
+    if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, 'subscribe to state changes');
     const subscription = this.bus.subscribe(this.bus.subjects.equipmentStateChangedScope(scope));
     return {
       [Symbol.asyncIterator]: () => ({
         next: async () => {
-          const r = await subscription.next();
-          return r.done ? r : { done: false, value: stateChangeFromEvent(r.value.data as EquipmentStateChangedEvent) };
+          for (;;) {
+            const r = await subscription.next();
+            if (r.done) return r;
+            const event = r.value.data as EquipmentStateChangedEvent;
+            // The scope may reach beyond the principal's: deliver only what they may read.
+            if (principal.can(Permission.Read, event.path)) return { done: false, value: stateChangeFromEvent(event) };
+          }
         },
         return: async () => {
           subscription.close();

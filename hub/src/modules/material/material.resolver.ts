@@ -2,10 +2,11 @@ import {
   Connection, CreateMaterialClassInput, CreateMaterialDefinitionInput, CreateMaterialLotInput, CreateMaterialSublotInput,
   Equipment, MaterialClass, MaterialClassResult, MaterialDefinition, MaterialDefinitionFilter, MaterialDefinitionResult,
   MaterialLot, MaterialLotFilter, MaterialLotResult, MaterialSublot, MaterialSublotResult,
-  UpdateMaterialClassInput, UpdateMaterialDefinitionInput, UpdateMaterialLotInput,
+  UpdateMaterialClassInput, UpdateMaterialDefinitionInput, UpdateMaterialLotInput, Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
+import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
 
 const MaterialClassConnection = Connection(MaterialClass);
@@ -15,34 +16,40 @@ const MaterialLotConnection = Connection(MaterialLot);
 @Resolver(() => MaterialClass)
 export class MaterialClassResolver {
   @Query(() => MaterialClass, { nullable: true })
+  @Allow(Permission.Read)
   materialClass(@Arg('code') code: string, @Ctx() ctx: HubContext) {
     return ctx.em.findOne(MaterialClass, { code });
   }
 
   @Query(() => MaterialClassConnection, { description: 'Material classes ordered by code.' })
+  @Allow(Permission.Read)
   materialClasses(@Args() page: PageArgs, @Ctx() ctx: HubContext) {
     return ctx.services.material.listClasses(ctx.em, page);
   }
 
   @Mutation(() => MaterialClassResult)
+  @Allow(Permission.ManageMasterData)
   createMaterialClass(@Arg('input') input: CreateMaterialClassInput, @Ctx() ctx: HubContext) {
-    return ctx.services.material.createClass(ctx.actor, input);
+    return ctx.services.material.createClass(ctx.principal, input);
   }
 
   @Mutation(() => MaterialClassResult)
+  @Allow(Permission.ManageMasterData)
   updateMaterialClass(@Arg('code') code: string, @Arg('input') input: UpdateMaterialClassInput, @Ctx() ctx: HubContext) {
-    return ctx.services.material.updateClass(ctx.actor, code, input);
+    return ctx.services.material.updateClass(ctx.principal, code, input);
   }
 }
 
 @Resolver(() => MaterialDefinition)
 export class MaterialDefinitionResolver {
   @Query(() => MaterialDefinition, { nullable: true })
+  @Allow(Permission.Read)
   materialDefinition(@Arg('code') code: string, @Ctx() ctx: HubContext) {
     return ctx.em.findOne(MaterialDefinition, { code });
   }
 
   @Query(() => MaterialDefinitionConnection, { description: 'Material definitions ordered by code.' })
+  @Allow(Permission.Read)
   materialDefinitions(@Arg('filter', () => MaterialDefinitionFilter, { nullable: true }) filter: MaterialDefinitionFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
     return ctx.services.material.listDefinitions(ctx.em, filter, page);
   }
@@ -53,26 +60,30 @@ export class MaterialDefinitionResolver {
   }
 
   @Mutation(() => MaterialDefinitionResult)
+  @Allow(Permission.ManageMasterData)
   createMaterialDefinition(@Arg('input') input: CreateMaterialDefinitionInput, @Ctx() ctx: HubContext) {
-    return ctx.services.material.createDefinition(ctx.actor, input);
+    return ctx.services.material.createDefinition(ctx.principal, input);
   }
 
   @Mutation(() => MaterialDefinitionResult)
+  @Allow(Permission.ManageMasterData)
   updateMaterialDefinition(@Arg('code') code: string, @Arg('input') input: UpdateMaterialDefinitionInput, @Ctx() ctx: HubContext) {
-    return ctx.services.material.updateDefinition(ctx.actor, code, input);
+    return ctx.services.material.updateDefinition(ctx.principal, code, input);
   }
 }
 
 @Resolver(() => MaterialLot)
 export class MaterialLotResolver {
   @Query(() => MaterialLot, { nullable: true })
+  @Allow(Permission.Read)
   materialLot(@Arg('lotNumber') lotNumber: string, @Ctx() ctx: HubContext) {
-    return ctx.em.findOne(MaterialLot, { lotNumber });
+    return ctx.services.material.getLot(ctx.em, ctx.principal, lotNumber);
   }
 
   @Query(() => MaterialLotConnection, { description: 'Material lots ordered by lot number.' })
+  @Allow(Permission.Read)
   materialLots(@Arg('filter', () => MaterialLotFilter, { nullable: true }) filter: MaterialLotFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
-    return ctx.services.material.listLots(ctx.em, filter, page);
+    return ctx.services.material.listLots(ctx.em, ctx.principal, filter, page);
   }
 
   @FieldResolver(() => MaterialDefinition)
@@ -96,18 +107,21 @@ export class MaterialLotResolver {
   }
 
   @Mutation(() => MaterialLotResult)
+  @Allow(Permission.ManageMasterData)
   createMaterialLot(@Arg('input') input: CreateMaterialLotInput, @Ctx() ctx: HubContext) {
-    return ctx.services.material.createLot(ctx.actor, input);
+    return ctx.services.material.createLot(ctx.principal, input);
   }
 
   @Mutation(() => MaterialLotResult)
+  @Allow(Permission.ManageMasterData)
   updateMaterialLot(@Arg('lotNumber') lotNumber: string, @Arg('input') input: UpdateMaterialLotInput, @Ctx() ctx: HubContext) {
-    return ctx.services.material.updateLot(ctx.actor, lotNumber, input);
+    return ctx.services.material.updateLot(ctx.principal, lotNumber, input);
   }
 
   @Mutation(() => MaterialSublotResult)
+  @Allow(Permission.ManageMasterData)
   createMaterialSublot(@Arg('input') input: CreateMaterialSublotInput, @Ctx() ctx: HubContext) {
-    return ctx.services.material.createSublot(ctx.actor, input);
+    return ctx.services.material.createSublot(ctx.principal, input);
   }
 }
 

@@ -1,14 +1,16 @@
 import { type FilterQuery, LockMode } from '@mikro-orm/core';
 import {
   type CreateMaterialClassInput, type CreateMaterialDefinitionInput, type CreateMaterialLotInput, type CreateMaterialSublotInput,
-  DuplicateKey, Equipment, InvalidInput, MaterialClass, MaterialDefinition, type MaterialDefinitionFilter, MaterialLot, type MaterialLotFilter,
-  MaterialSublot, NotFound, UnknownReference, type UpdateMaterialClassInput, type UpdateMaterialDefinitionInput, type UpdateMaterialLotInput,
+  DuplicateKey, Equipment, type ErrorResult, InvalidInput, MaterialClass, MaterialDefinition, type MaterialDefinitionFilter, MaterialLot, type MaterialLotFilter,
+  MaterialSublot, NotFound, Permission, UnknownReference, type UpdateMaterialClassInput, type UpdateMaterialDefinitionInput, type UpdateMaterialLotInput,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
 import { checkKey, checkQuantity, checkText, likePrefix } from '../shared/keys.js';
 import { requireMembersStillFit, requireValidDefinitions, requireValuesFit } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import type { Principal } from '../../auth/principal.js';
+import { placedVisible, requireAt, requireEnterpriseWide } from '../../auth/visibility.js';
 import { underPath } from '../equipment/equipment.service.js';
 
 /** Material classes, definitions, lots and sublots (IEC 62264-2 material model). */
@@ -26,8 +28,12 @@ export class MaterialService {
     return paginate(em, MaterialDefinition, { $and: where }, page, 'code');
   }
 
-  listLots(em: Tx, filter: MaterialLotFilter | null | undefined, page: PageArgs) {
-    const where: FilterQuery<MaterialLot>[] = [];
+  getLot(em: Tx, principal: Principal, lotNumber: string) {
+    return em.findOne(MaterialLot, { $and: [{ lotNumber }, placedVisible(principal, 'location')] });
+  }
+
+  listLots(em: Tx, principal: Principal, filter: MaterialLotFilter | null | undefined, page: PageArgs) {
+    const where: FilterQuery<MaterialLot>[] = [placedVisible(principal, 'location') as FilterQuery<MaterialLot>];
     if (filter?.materialDefinition) where.push({ materialDefinition: { code: filter.materialDefinition } });
     if (filter?.status?.length) where.push({ status: { $in: filter.status } });
     if (filter?.locationPrefix) where.push({ location: underPath(filter.locationPrefix) });
@@ -35,8 +41,9 @@ export class MaterialService {
     return paginate(em, MaterialLot, { $and: where }, page, 'lotNumber');
   }
 
-  createClass(actor: string, input: CreateMaterialClassInput) {
-    return this.uow.run(actor, async (work) => {
+  createClass(principal: Principal, input: CreateMaterialClassInput) {
+    return this.uow.run(principal.name, async (work) => {
+      requireEnterpriseWide(principal, Permission.ManageMasterData);
       checkKey('code', input.code);
       requireValidDefinitions(input.properties);
       if (await work.tx.count(MaterialClass, { code: input.code })) fail(new DuplicateKey('material class', input.code));
@@ -46,9 +53,10 @@ export class MaterialService {
     });
   }
 
-  updateClass(actor: string, code: string, input: UpdateMaterialClassInput) {
-    return this.uow.run(actor, async (work) => {
+  updateClass(principal: Principal, code: string, input: UpdateMaterialClassInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
+      requireEnterpriseWide(principal, Permission.ManageMasterData);
       const materialClass = (await tx.findOne(MaterialClass, { code })) ?? fail(new NotFound('material class', code));
       const before = snapshot(materialClass);
       if (input.description !== undefined) materialClass.description = input.description;
@@ -63,9 +71,10 @@ export class MaterialService {
     });
   }
 
-  createDefinition(actor: string, input: CreateMaterialDefinitionInput) {
-    return this.uow.run(actor, async (work) => {
+  createDefinition(principal: Principal, input: CreateMaterialDefinitionInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
+      requireEnterpriseWide(principal, Permission.ManageMasterData);
       checkKey('code', input.code);
       checkText('name', input.name);
       checkText('unitOfMeasure', input.unitOfMeasure, 32);
@@ -80,9 +89,10 @@ export class MaterialService {
     });
   }
 
-  updateDefinition(actor: string, code: string, input: UpdateMaterialDefinitionInput) {
-    return this.uow.run(actor, async (work) => {
+  updateDefinition(principal: Principal, code: string, input: UpdateMaterialDefinitionInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
+      requireEnterpriseWide(principal, Permission.ManageMasterData);
       const definition = (await tx.findOne(MaterialDefinition, { code }, { populate: ['materialClass'] })) ?? fail(new NotFound('material definition', code));
       const before = snapshot(definition);
       if (input.name != null) {
@@ -97,8 +107,8 @@ export class MaterialService {
     });
   }
 
-  createLot(actor: string, input: CreateMaterialLotInput) {
-    return this.uow.run(actor, async (work) => {
+  createLot(principal: Principal, input: CreateMaterialLotInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkKey('lotNumber', input.lotNumber);
       checkQuantity('quantity', input.quantity);
@@ -111,7 +121,7 @@ export class MaterialService {
       requireValuesFit(definition.materialClass ?? null, input.properties, 'material');
       const lot = tx.create(MaterialLot, {
         lotNumber: input.lotNumber, materialDefinition: definition, quantity: input.quantity, unitOfMeasure: definition.unitOfMeasure,
-        status: input.status, expiresAt: input.expiresAt ?? null, location: input.location ? await findLocation(tx, input.location) : null,
+        status: input.status, expiresAt: input.expiresAt ?? null, location: await placeFor(tx, principal, input.location),
         properties: input.properties,
       });
       work.changed('MaterialLotCreated', lot, input.lotNumber);
@@ -119,10 +129,12 @@ export class MaterialService {
     });
   }
 
-  updateLot(actor: string, lotNumber: string, input: UpdateMaterialLotInput) {
-    return this.uow.run(actor, async (work) => {
+  updateLot(principal: Principal, lotNumber: string, input: UpdateMaterialLotInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const lot = (await tx.findOne(MaterialLot, { lotNumber }, { populate: ['materialDefinition.materialClass'] })) ?? fail(new NotFound('material lot', lotNumber));
+      const lot = (await tx.findOne(MaterialLot, { $and: [{ lotNumber }, placedVisible(principal, 'location')] }, { populate: ['materialDefinition.materialClass', 'location'] }))
+        ?? fail(new NotFound('material lot', lotNumber));
+      requirePlaced(principal, lot.location ?? null, () => new NotFound('material lot', lotNumber));
       const before = snapshot(lot);
       if (input.quantity != null) {
         checkQuantity('quantity', input.quantity);
@@ -132,7 +144,7 @@ export class MaterialService {
       }
       if (input.status != null) lot.status = input.status;
       if (input.expiresAt !== undefined) lot.expiresAt = input.expiresAt;
-      if (input.location != null) lot.location = input.location === '' ? null : await findLocation(tx, input.location);
+      if (input.location != null) lot.location = await placeFor(tx, principal, input.location || null);
       if (input.properties) {
         requireValuesFit(lot.materialDefinition.materialClass ?? null, input.properties, 'material');
         lot.properties = input.properties;
@@ -142,20 +154,21 @@ export class MaterialService {
     });
   }
 
-  createSublot(actor: string, input: CreateMaterialSublotInput) {
-    return this.uow.run(actor, async (work) => {
+  createSublot(principal: Principal, input: CreateMaterialSublotInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkKey('sublotNumber', input.sublotNumber);
       checkQuantity('quantity', input.quantity);
       if (await tx.count(MaterialSublot, { sublotNumber: input.sublotNumber })) fail(new DuplicateKey('material sublot', input.sublotNumber));
       // Lock the lot so concurrent sublots cannot together exceed it.
-      const lot = (await tx.findOne(MaterialLot, { lotNumber: input.lot }, { lockMode: LockMode.PESSIMISTIC_WRITE }))
+      const lot = (await tx.findOne(MaterialLot, { $and: [{ lotNumber: input.lot }, placedVisible(principal, 'location')] }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['location'] }))
         ?? fail(new UnknownReference('lot', 'material lot', input.lot));
+      requirePlaced(principal, lot.location ?? null, () => new UnknownReference('lot', 'material lot', input.lot));
       const free = lot.quantity - (await sublotTotal(tx, lot));
       if (input.quantity > free) fail(new InvalidInput('quantity', `${input.quantity} ${lot.unitOfMeasure} exceeds the ${free} ${lot.unitOfMeasure} of lot ${lot.lotNumber} not yet in sublots.`));
       const sublot = tx.create(MaterialSublot, {
         sublotNumber: input.sublotNumber, lot, quantity: input.quantity, status: input.status ?? lot.status,
-        location: input.location ? await findLocation(tx, input.location) : lot.location ?? null,
+        location: input.location ? await placeFor(tx, principal, input.location) : lot.location ?? null,
       });
       work.changed('MaterialSublotCreated', sublot, input.sublotNumber);
       return sublot;
@@ -172,6 +185,18 @@ async function findClass(tx: Tx, code: string): Promise<MaterialClass> {
   return (await tx.findOne(MaterialClass, { code })) ?? fail(new UnknownReference('materialClass', 'material class', code));
 }
 
-async function findLocation(tx: Tx, path: string): Promise<Equipment> {
-  return (await tx.findOne(Equipment, { path })) ?? fail(new UnknownReference('location', 'equipment', path));
+/** The equipment to store at, checked for the caller; no location needs enterprise-wide rights. */
+async function placeFor(tx: Tx, principal: Principal, path: string | null | undefined): Promise<Equipment | null> {
+  if (!path) {
+    requireEnterpriseWide(principal, Permission.ManageMasterData);
+    return null;
+  }
+  const location = (await tx.findOne(Equipment, { path })) ?? fail(new UnknownReference('location', 'equipment', path));
+  requireAt(principal, Permission.ManageMasterData, path, () => new UnknownReference('location', 'equipment', path));
+  return location;
+}
+
+function requirePlaced(principal: Principal, location: Equipment | null, hidden: () => ErrorResult): void {
+  if (location) requireAt(principal, Permission.ManageMasterData, location.path, hidden);
+  else requireEnterpriseWide(principal, Permission.ManageMasterData);
 }

@@ -1,9 +1,10 @@
 import {
   Connection, CreatePersonInput, CreatePersonnelClassInput, Equipment, Person, PersonFilter, PersonnelClass, PersonnelClassResult,
-  PersonResult, Qualification, RecordQualificationInput, UpdatePersonInput, UpdatePersonnelClassInput,
+  PersonResult, Qualification, RecordQualificationInput, UpdatePersonInput, UpdatePersonnelClassInput, Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
+import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
 
 const PersonnelClassConnection = Connection(PersonnelClass);
@@ -12,36 +13,42 @@ const PersonConnection = Connection(Person);
 @Resolver(() => PersonnelClass)
 export class PersonnelClassResolver {
   @Query(() => PersonnelClass, { nullable: true })
+  @Allow(Permission.Read)
   personnelClass(@Arg('code') code: string, @Ctx() ctx: HubContext) {
     return ctx.em.findOne(PersonnelClass, { code });
   }
 
   @Query(() => PersonnelClassConnection, { description: 'Personnel classes ordered by code.' })
+  @Allow(Permission.Read)
   personnelClasses(@Args() page: PageArgs, @Ctx() ctx: HubContext) {
     return ctx.services.personnel.listClasses(ctx.em, page);
   }
 
   @Mutation(() => PersonnelClassResult)
+  @Allow(Permission.ManageMasterData)
   createPersonnelClass(@Arg('input') input: CreatePersonnelClassInput, @Ctx() ctx: HubContext) {
-    return ctx.services.personnel.createClass(ctx.actor, input);
+    return ctx.services.personnel.createClass(ctx.principal, input);
   }
 
   @Mutation(() => PersonnelClassResult)
+  @Allow(Permission.ManageMasterData)
   updatePersonnelClass(@Arg('code') code: string, @Arg('input') input: UpdatePersonnelClassInput, @Ctx() ctx: HubContext) {
-    return ctx.services.personnel.updateClass(ctx.actor, code, input);
+    return ctx.services.personnel.updateClass(ctx.principal, code, input);
   }
 }
 
 @Resolver(() => Person)
 export class PersonResolver {
   @Query(() => Person, { nullable: true })
+  @Allow(Permission.Read)
   person(@Arg('employeeId') employeeId: string, @Ctx() ctx: HubContext) {
-    return ctx.em.findOne(Person, { employeeId });
+    return ctx.services.personnel.getPerson(ctx.em, ctx.principal, employeeId);
   }
 
   @Query(() => PersonConnection, { description: 'People ordered by employee id.' })
+  @Allow(Permission.Read)
   persons(@Arg('filter', () => PersonFilter, { nullable: true }) filter: PersonFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
-    return ctx.services.personnel.listPersons(ctx.em, filter, page);
+    return ctx.services.personnel.listPersons(ctx.em, ctx.principal, filter, page);
   }
 
   @FieldResolver(() => [PersonnelClass])
@@ -60,17 +67,20 @@ export class PersonResolver {
   }
 
   @Mutation(() => PersonResult)
+  @Allow(Permission.ManageMasterData)
   createPerson(@Arg('input') input: CreatePersonInput, @Ctx() ctx: HubContext) {
-    return ctx.services.personnel.createPerson(ctx.actor, input);
+    return ctx.services.personnel.createPerson(ctx.principal, input);
   }
 
   @Mutation(() => PersonResult)
+  @Allow(Permission.ManageMasterData)
   updatePerson(@Arg('employeeId') employeeId: string, @Arg('input') input: UpdatePersonInput, @Ctx() ctx: HubContext) {
-    return ctx.services.personnel.updatePerson(ctx.actor, employeeId, input);
+    return ctx.services.personnel.updatePerson(ctx.principal, employeeId, input);
   }
 
   @Mutation(() => PersonResult, { description: 'Records a training; returns the person with all records.' })
+  @Allow(Permission.ManageMasterData)
   recordQualification(@Arg('input') input: RecordQualificationInput, @Ctx() ctx: HubContext) {
-    return ctx.services.personnel.recordQualification(ctx.actor, input);
+    return ctx.services.personnel.recordQualification(ctx.principal, input);
   }
 }

@@ -1,6 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import {
-  type CreatePersonInput, type CreatePersonnelClassInput, DuplicateKey, Equipment, InvalidInput, NotFound, Person, type PersonFilter,
+  type CreatePersonInput, type CreatePersonnelClassInput, DuplicateKey, Equipment, InvalidInput, NotFound, Permission, Person, type PersonFilter,
   PersonnelClass, Qualification, type RecordQualificationInput, UnknownReference, type UpdatePersonInput, type UpdatePersonnelClassInput,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
@@ -8,6 +8,8 @@ import { paginate, type PageArgs } from '../../graphql/pagination.js';
 import { checkKey, checkText } from '../shared/keys.js';
 import { requireValidDefinitions } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import type { Principal } from '../../auth/principal.js';
+import { placedVisible, requireAt, requireEnterpriseWide } from '../../auth/visibility.js';
 import { underPath } from '../equipment/equipment.service.js';
 
 /** Personnel classes, people and their training records. */
@@ -18,8 +20,12 @@ export class PersonnelService {
     return paginate(em, PersonnelClass, {}, page, 'code');
   }
 
-  listPersons(em: Tx, filter: PersonFilter | null | undefined, page: PageArgs) {
-    const where: FilterQuery<Person>[] = [];
+  getPerson(em: Tx, principal: Principal, employeeId: string) {
+    return em.findOne(Person, { $and: [{ employeeId }, placedVisible(principal, 'homeEquipment')] });
+  }
+
+  listPersons(em: Tx, principal: Principal, filter: PersonFilter | null | undefined, page: PageArgs) {
+    const where: FilterQuery<Person>[] = [placedVisible(principal, 'homeEquipment') as FilterQuery<Person>];
     if (filter?.personnelClass) where.push({ personnelClasses: { code: filter.personnelClass } });
     if (filter?.homePrefix) where.push({ homeEquipment: underPath(filter.homePrefix) });
     if (filter?.active != null) where.push({ active: filter.active });
@@ -30,8 +36,9 @@ export class PersonnelService {
     return paginate(em, Person, { $and: where }, page, 'employeeId');
   }
 
-  createClass(actor: string, input: CreatePersonnelClassInput) {
-    return this.uow.run(actor, async (work) => {
+  createClass(principal: Principal, input: CreatePersonnelClassInput) {
+    return this.uow.run(principal.name, async (work) => {
+      requireEnterpriseWide(principal, Permission.ManageMasterData);
       checkKey('code', input.code);
       requireValidDefinitions(input.properties);
       if (await work.tx.count(PersonnelClass, { code: input.code })) fail(new DuplicateKey('personnel class', input.code));
@@ -41,8 +48,9 @@ export class PersonnelService {
     });
   }
 
-  updateClass(actor: string, code: string, input: UpdatePersonnelClassInput) {
-    return this.uow.run(actor, async (work) => {
+  updateClass(principal: Principal, code: string, input: UpdatePersonnelClassInput) {
+    return this.uow.run(principal.name, async (work) => {
+      requireEnterpriseWide(principal, Permission.ManageMasterData);
       const personnelClass = (await work.tx.findOne(PersonnelClass, { code })) ?? fail(new NotFound('personnel class', code));
       const before = snapshot(personnelClass);
       if (input.description !== undefined) personnelClass.description = input.description;
@@ -55,15 +63,15 @@ export class PersonnelService {
     });
   }
 
-  createPerson(actor: string, input: CreatePersonInput) {
-    return this.uow.run(actor, async (work) => {
+  createPerson(principal: Principal, input: CreatePersonInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkKey('employeeId', input.employeeId);
       checkText('name', input.name);
       if (await tx.count(Person, { employeeId: input.employeeId })) fail(new DuplicateKey('person', input.employeeId));
       const person = tx.create(Person, {
         employeeId: input.employeeId, name: input.name.trim(),
-        homeEquipment: input.homeEquipment ? await findEquipment(tx, input.homeEquipment) : null,
+        homeEquipment: await homeFor(tx, principal, input.homeEquipment),
       });
       person.personnelClasses.set(await findClasses(tx, input.personnelClasses));
       work.changed('PersonCreated', person, input.employeeId);
@@ -71,30 +79,30 @@ export class PersonnelService {
     });
   }
 
-  updatePerson(actor: string, employeeId: string, input: UpdatePersonInput) {
-    return this.uow.run(actor, async (work) => {
+  updatePerson(principal: Principal, employeeId: string, input: UpdatePersonInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const person = (await tx.findOne(Person, { employeeId }, { populate: ['personnelClasses'] })) ?? fail(new NotFound('person', employeeId));
+      const person = await findPerson(tx, principal, employeeId, ['personnelClasses']);
       const before = snapshot(person);
       if (input.name != null) {
         checkText('name', input.name);
         person.name = input.name.trim();
       }
       if (input.personnelClasses) person.personnelClasses.set(await findClasses(tx, input.personnelClasses));
-      if (input.homeEquipment != null) person.homeEquipment = input.homeEquipment === '' ? null : await findEquipment(tx, input.homeEquipment);
+      if (input.homeEquipment != null) person.homeEquipment = await homeFor(tx, principal, input.homeEquipment || null);
       if (input.active != null) person.active = input.active;
       work.changed('PersonUpdated', person, employeeId, before);
       return person;
     });
   }
 
-  recordQualification(actor: string, input: RecordQualificationInput) {
-    return this.uow.run(actor, async (work) => {
+  recordQualification(principal: Principal, input: RecordQualificationInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkKey('code', input.code);
       if (input.expiresAt && input.expiresAt <= input.trainedAt) fail(new InvalidInput('expiresAt', 'must be after trainedAt.'));
       if (input.trainedAt.getTime() > Date.now() + 86_400_000) fail(new InvalidInput('trainedAt', 'lies in the future; record training once it has happened.'));
-      const person = (await tx.findOne(Person, { employeeId: input.employeeId })) ?? fail(new NotFound('person', input.employeeId));
+      const person = await findPerson(tx, principal, input.employeeId);
       const existing = await tx.findOne(Qualification, { person, code: input.code });
       const before = existing ? snapshot(existing) : undefined;
       const record = existing ?? tx.create(Qualification, { person, code: input.code, trainedAt: input.trainedAt });
@@ -106,8 +114,23 @@ export class PersonnelService {
   }
 }
 
-async function findEquipment(tx: Tx, path: string): Promise<Equipment> {
-  return (await tx.findOne(Equipment, { path })) ?? fail(new UnknownReference('homeEquipment', 'equipment', path));
+/** A person the caller may see and manage (at their home equipment, or enterprise-wide). */
+async function findPerson(tx: Tx, principal: Principal, employeeId: string, populate: 'personnelClasses'[] = []): Promise<Person> {
+  const hidden = () => new NotFound('person', employeeId);
+  const person = (await tx.findOne(Person, { $and: [{ employeeId }, placedVisible(principal, 'homeEquipment')] }, { populate: [...populate, 'homeEquipment'] })) ?? fail(hidden());
+  if (person.homeEquipment) requireAt(principal, Permission.ManageMasterData, person.homeEquipment.path, hidden);
+  else requireEnterpriseWide(principal, Permission.ManageMasterData);
+  return person;
+}
+
+async function homeFor(tx: Tx, principal: Principal, path: string | null | undefined): Promise<Equipment | null> {
+  if (!path) {
+    requireEnterpriseWide(principal, Permission.ManageMasterData);
+    return null;
+  }
+  const home = (await tx.findOne(Equipment, { path })) ?? fail(new UnknownReference('homeEquipment', 'equipment', path));
+  requireAt(principal, Permission.ManageMasterData, path, () => new UnknownReference('homeEquipment', 'equipment', path));
+  return home;
 }
 
 async function findClasses(tx: Tx, codes: string[]): Promise<PersonnelClass[]> {

@@ -1,10 +1,11 @@
 import {
   Connection, CreateProductDefinitionInput, CreateProductDefinitionVersionInput, MaterialDefinition, ProductDefinition, ProductDefinitionFilter,
   ProductDefinitionResult, ProductDefinitionVersion, ProductDefinitionVersionResult, ProductDefinitionVersionState,
-  TransitionProductDefinitionVersionInput, UpdateProductDefinitionVersionInput,
+  TransitionProductDefinitionVersionInput, UpdateProductDefinitionVersionInput, Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
+import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
 
 const ProductDefinitionConnection = Connection(ProductDefinition);
@@ -12,11 +13,13 @@ const ProductDefinitionConnection = Connection(ProductDefinition);
 @Resolver(() => ProductDefinition)
 export class ProductDefinitionResolver {
   @Query(() => ProductDefinition, { nullable: true })
+  @Allow(Permission.Read)
   productDefinition(@Arg('code') code: string, @Ctx() ctx: HubContext) {
     return ctx.em.findOne(ProductDefinition, { code });
   }
 
   @Query(() => ProductDefinitionConnection, { description: 'Product definitions ordered by code.' })
+  @Allow(Permission.Read)
   productDefinitions(@Arg('filter', () => ProductDefinitionFilter, { nullable: true }) filter: ProductDefinitionFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
     return ctx.services.productDefinition.list(ctx.em, filter, page);
   }
@@ -38,23 +41,27 @@ export class ProductDefinitionResolver {
   }
 
   @Mutation(() => ProductDefinitionResult, { description: 'Creates a product definition with version 1 in Draft.' })
+  @Allow(Permission.ManageMasterData)
   createProductDefinition(@Arg('input') input: CreateProductDefinitionInput, @Ctx() ctx: HubContext) {
-    return ctx.services.productDefinition.create(ctx.actor, input);
+    return ctx.services.productDefinition.create(ctx.principal, input);
   }
 
   @Mutation(() => ProductDefinitionVersionResult)
+  @Allow(Permission.ManageMasterData)
   createProductDefinitionVersion(@Arg('input') input: CreateProductDefinitionVersionInput, @Ctx() ctx: HubContext) {
-    return ctx.services.productDefinition.createVersion(ctx.actor, input);
+    return ctx.services.productDefinition.createVersion(ctx.principal, input);
   }
 
   @Mutation(() => ProductDefinitionVersionResult)
+  @Allow(Permission.ManageMasterData)
   updateProductDefinitionVersion(@Arg('input') input: UpdateProductDefinitionVersionInput, @Ctx() ctx: HubContext) {
-    return ctx.services.productDefinition.updateVersion(ctx.actor, input);
+    return ctx.services.productDefinition.updateVersion(ctx.principal, input);
   }
 
   @Mutation(() => ProductDefinitionVersionResult)
+  @Allow(Permission.ManageMasterData, Permission.Release)
   transitionProductDefinitionVersion(@Arg('input') input: TransitionProductDefinitionVersionInput, @Ctx() ctx: HubContext) {
-    return ctx.services.productDefinition.transitionVersion(ctx.actor, input);
+    return ctx.services.productDefinition.transitionVersion(ctx.principal, input);
   }
 }
 

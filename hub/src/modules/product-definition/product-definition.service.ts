@@ -1,7 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import {
   type CreateProductDefinitionInput, type CreateProductDefinitionVersionInput, DuplicateKey, EquipmentClass, InvalidInput, InvalidTransition,
-  MaterialDefinition, NotFound, PRODUCT_DEFINITION_TRANSITIONS, ProductDefinition, type ProductDefinitionFilter, ProductDefinitionVersion,
+  MaterialDefinition, NotFound, Permission, PRODUCT_DEFINITION_TRANSITIONS, ProductDefinition, type ProductDefinitionFilter, ProductDefinitionVersion,
   ProductDefinitionVersionState, type ProductSegment, type TransitionProductDefinitionVersionInput, UnknownReference,
   type UpdateProductDefinitionVersionInput,
 } from '@plantgraph/schema';
@@ -9,6 +9,8 @@ import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
 import { checkKey, checkText, likePrefix } from '../shared/keys.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import type { Principal } from '../../auth/principal.js';
+import { requireEnterpriseWide } from '../../auth/visibility.js';
 
 const S = ProductDefinitionVersionState;
 
@@ -23,9 +25,10 @@ export class ProductDefinitionService {
     return paginate(em, ProductDefinition, { $and: where }, page, 'code');
   }
 
-  create(actor: string, input: CreateProductDefinitionInput) {
-    return this.uow.run(actor, async (work) => {
+  create(principal: Principal, input: CreateProductDefinitionInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
+      requireEnterpriseWide(principal, Permission.ManageMasterData);
       checkKey('code', input.code);
       checkText('name', input.name);
       if (await tx.count(ProductDefinition, { code: input.code })) fail(new DuplicateKey('product definition', input.code));
@@ -40,9 +43,10 @@ export class ProductDefinitionService {
     });
   }
 
-  createVersion(actor: string, input: CreateProductDefinitionVersionInput) {
-    return this.uow.run(actor, async (work) => {
+  createVersion(principal: Principal, input: CreateProductDefinitionVersionInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
+      requireEnterpriseWide(principal, Permission.ManageMasterData);
       const definition = (await tx.findOne(ProductDefinition, { code: input.productDefinition })) ?? fail(new NotFound('product definition', input.productDefinition));
       const versions = await tx.find(ProductDefinitionVersion, { productDefinition: definition }, { orderBy: { version: 'desc' } });
       const draft = versions.find((v) => v.state === S.Draft || v.state === S.ForReview);
@@ -56,9 +60,10 @@ export class ProductDefinitionService {
     });
   }
 
-  updateVersion(actor: string, input: UpdateProductDefinitionVersionInput) {
-    return this.uow.run(actor, async (work) => {
+  updateVersion(principal: Principal, input: UpdateProductDefinitionVersionInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
+      requireEnterpriseWide(principal, Permission.ManageMasterData);
       const version = await findVersion(tx, input.id);
       if (version.state !== S.Draft) fail(new InvalidInput('id', `version ${version.version} is ${version.state}; only a Draft can change. Start a new version instead.`));
       const before = snapshot(version);
@@ -72,9 +77,11 @@ export class ProductDefinitionService {
     });
   }
 
-  transitionVersion(actor: string, input: TransitionProductDefinitionVersionInput) {
-    return this.uow.run(actor, async (work) => {
+  transitionVersion(principal: Principal, input: TransitionProductDefinitionVersionInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
+      // Approving, activating and retiring a master record is a release decision; the rest is authoring.
+      requireEnterpriseWide(principal, [S.Draft, S.ForReview].includes(input.state) ? Permission.ManageMasterData : Permission.Release);
       const version = await findVersion(tx, input.id);
       const allowed = PRODUCT_DEFINITION_TRANSITIONS[version.state];
       if (!allowed.includes(input.state)) fail(new InvalidTransition(`Version ${version.version}`, version.state, input.state, [...allowed]));

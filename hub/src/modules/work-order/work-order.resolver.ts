@@ -1,6 +1,7 @@
-import { Connection, CreateWorkOrderInput, CreateWorkOrderResult, Equipment, ProductDefinitionVersion, WorkOrder, WorkOrderFilter } from '@plantgraph/schema';
+import { Connection, CreateWorkOrderInput, CreateWorkOrderResult, Equipment, ProductDefinitionVersion, WorkOrder, WorkOrderFilter, Permission } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
+import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
 
 const WorkOrderConnection = Connection(WorkOrder);
@@ -8,13 +9,15 @@ const WorkOrderConnection = Connection(WorkOrder);
 @Resolver(() => WorkOrder)
 export class WorkOrderResolver {
   @Query(() => WorkOrder, { nullable: true })
+  @Allow(Permission.Read)
   workOrder(@Arg('number') number: string, @Ctx() ctx: HubContext) {
-    return ctx.em.findOne(WorkOrder, { number });
+    return ctx.services.workOrder.get(ctx.em, ctx.principal, number);
   }
 
   @Query(() => WorkOrderConnection, { description: 'Work orders ordered by number.' })
+  @Allow(Permission.Read)
   workOrders(@Arg('filter', () => WorkOrderFilter, { nullable: true }) filter: WorkOrderFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
-    return ctx.services.workOrder.list(ctx.em, filter, page);
+    return ctx.services.workOrder.list(ctx.em, ctx.principal, filter, page);
   }
 
   @FieldResolver(() => ProductDefinitionVersion)
@@ -28,7 +31,8 @@ export class WorkOrderResolver {
   }
 
   @Mutation(() => CreateWorkOrderResult, { description: 'Creates a work order in Draft.' })
+  @Allow(Permission.PlanWorkOrders)
   createWorkOrder(@Arg('input') input: CreateWorkOrderInput, @Ctx() ctx: HubContext) {
-    return ctx.services.workOrder.create(ctx.actor, input);
+    return ctx.services.workOrder.create(ctx.principal, input);
   }
 }

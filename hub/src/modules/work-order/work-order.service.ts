@@ -1,12 +1,14 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import {
   type CreateWorkOrderInput, DuplicateKey, Equipment, InvalidInput, ProductDefinition, ProductDefinitionVersion,
-  ProductDefinitionVersionState, UnknownReference, WorkOrder, type WorkOrderFilter,
+  Permission, ProductDefinitionVersionState, UnknownReference, WorkOrder, type WorkOrderFilter,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
 import { checkKey, checkQuantity } from '../shared/keys.js';
 import { fail, type UnitOfWork } from '../shared/unit-of-work.js';
+import type { Principal } from '../../auth/principal.js';
+import { pathsVisible, requireAt } from '../../auth/visibility.js';
 import { underPath } from '../equipment/equipment.service.js';
 
 const MAKEABLE = [ProductDefinitionVersionState.Approved, ProductDefinitionVersionState.Active];
@@ -15,16 +17,20 @@ const MAKEABLE = [ProductDefinitionVersionState.Approved, ProductDefinitionVersi
 export class WorkOrderService {
   constructor(private readonly uow: UnitOfWork) {}
 
-  list(em: Tx, filter: WorkOrderFilter | null | undefined, page: PageArgs) {
-    const where: FilterQuery<WorkOrder>[] = [];
+  get(em: Tx, principal: Principal, number: string) {
+    return em.findOne(WorkOrder, { $and: [{ number }, { equipment: pathsVisible(principal) }] });
+  }
+
+  list(em: Tx, principal: Principal, filter: WorkOrderFilter | null | undefined, page: PageArgs) {
+    const where: FilterQuery<WorkOrder>[] = [{ equipment: pathsVisible(principal) } as FilterQuery<WorkOrder>];
     if (filter?.state?.length) where.push({ state: { $in: filter.state } });
     if (filter?.equipmentPrefix) where.push({ equipment: underPath(filter.equipmentPrefix) });
     if (filter?.productDefinition) where.push({ productDefinitionVersion: { productDefinition: { code: filter.productDefinition } } });
     return paginate(em, WorkOrder, { $and: where }, page, 'number');
   }
 
-  create(actor: string, input: CreateWorkOrderInput) {
-    return this.uow.run(actor, async (work) => {
+  create(principal: Principal, input: CreateWorkOrderInput) {
+    return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkKey('number', input.number);
       checkQuantity('quantity', input.quantity);
@@ -35,6 +41,7 @@ export class WorkOrderService {
         ?? fail(new UnknownReference('productDefinition', 'product definition', input.productDefinition));
       const version = await findMakeableVersion(tx, definition, input.version);
       const equipment = (await tx.findOne(Equipment, { path: input.equipment })) ?? fail(new UnknownReference('equipment', 'equipment', input.equipment));
+      requireAt(principal, Permission.PlanWorkOrders, equipment.path, () => new UnknownReference('equipment', 'equipment', input.equipment));
       const order = tx.create(WorkOrder, {
         number: input.number, productDefinitionVersion: version, quantity: input.quantity, unitOfMeasure: definition.producedMaterial.unitOfMeasure,
         equipment, plannedStart: input.plannedStart ?? null, plannedEnd: input.plannedEnd ?? null,

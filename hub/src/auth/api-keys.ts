@@ -1,0 +1,109 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ApiKey, type CreateApiKeyInput, CreatedApiKey, type Grant, InvalidInput, NotFound, Permission, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
+import type { Database, Tx } from '../infrastructure/database/database.js';
+import { isEquipmentPath, checkText } from '../modules/shared/keys.js';
+import { fail, snapshot, type UnitOfWork } from '../modules/shared/unit-of-work.js';
+import { paginate, type PageArgs } from '../graphql/pagination.js';
+import { Principal, within } from './principal.js';
+import { forbidden } from './visibility.js';
+
+const TOKEN = /^pgk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+const LAST_USE_RESOLUTION_MS = 60_000;
+const LOCAL_ADMIN = 'local-admin';
+
+const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+/** API keys for machines and connectors: created and revoked through GraphQL, stored as hashes. */
+export class ApiKeyService {
+  constructor(private readonly db: Database, private readonly uow: UnitOfWork) {}
+
+  async list(em: Tx, principal: Principal, page: PageArgs) {
+    if (principal.scopesFor(Permission.ManageKeys).includes(WHOLE_INSTALLATION)) return paginate(em, ApiKey, {}, page, 'prefix');
+    // Listed only to those who could have created it: every grant inside their ManageKeys scopes.
+    // Keys are few, so the filter runs here and the page is cut after it, keeping counts honest.
+    const visible = (await em.find(ApiKey, {}, { orderBy: { prefix: 'asc' } })).filter((k) => grantsWithin(principal, k.grants));
+    const start = page.after ? visible.findIndex((k) => k.prefix === Buffer.from(page.after!, 'base64url').toString()) + 1 : 0;
+    const nodes = visible.slice(start, start + page.first);
+    const edges = nodes.map((node) => ({ node, cursor: Buffer.from(node.prefix).toString('base64url') }));
+    return {
+      edges, totalCount: visible.length,
+      pageInfo: { hasNextPage: start + page.first < visible.length, hasPreviousPage: start > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+    };
+  }
+
+  create(principal: Principal, input: CreateApiKeyInput) {
+    return this.uow.run(principal.name, async (work) => {
+      checkText('name', input.name, 128);
+      if (!input.grants.length) fail(new InvalidInput('grants', 'give at least one grant, e.g. { role: integrator, scope: "acme/berlin" }.'));
+      for (const [i, g] of input.grants.entries()) {
+        if (g.scope !== WHOLE_INSTALLATION && !isEquipmentPath(g.scope)) fail(new InvalidInput(`grants[${i}].scope`, `"${g.scope}" is not a path prefix such as "acme/berlin", nor "*".`));
+      }
+      if (!grantsWithin(principal, input.grants)) throw forbidden(principal, 'grant roles outside the scopes where you manage keys');
+      if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) fail(new InvalidInput('expiresAt', 'lies in the past.'));
+      const { key, secret } = issue(work.tx, input.name, input.grants.map((g) => ({ role: g.role, scope: g.scope })), principal.name, input.expiresAt ?? null);
+      work.changed('ApiKeyCreated', key, key.prefix);
+      return Object.assign(new CreatedApiKey(), { apiKey: key, secret });
+    });
+  }
+
+  revoke(principal: Principal, id: string) {
+    return this.uow.run(principal.name, async (work) => {
+      const key = (await work.tx.findOne(ApiKey, { id })) ?? fail(new NotFound('API key', id));
+      if (!grantsWithin(principal, key.grants)) fail(new NotFound('API key', id));
+      const before = snapshot(key);
+      key.revokedAt ??= new Date();
+      work.changed('ApiKeyRevoked', key, key.prefix, before);
+      return key;
+    });
+  }
+
+  /** The principal for a presented key, or null when it is unknown, revoked or expired. */
+  async authenticate(token: string): Promise<Principal | null> {
+    const match = TOKEN.exec(token);
+    if (!match) return null;
+    const em = this.db.em.fork();
+    const key = await em.findOne(ApiKey, { prefix: match[1]! });
+    if (!key || !timingSafeEqual(Buffer.from(key.secretHash), Buffer.from(hash(match[2]!)))) return null;
+    const now = Date.now();
+    if (key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= now)) return null;
+    if (!key.lastUsedAt || now - key.lastUsedAt.getTime() > LAST_USE_RESOLUTION_MS) {
+      await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: new Date(now) });
+    }
+    return new Principal(key.name, 'api-key', key.grants, key.expiresAt ?? null);
+  }
+
+  /** Whether any key can still be used (production mode needs a way in). */
+  async anyUsable(): Promise<boolean> {
+    return (await this.db.em.fork().count(ApiKey, { revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] })) > 0;
+  }
+
+  /** Issues a key outside GraphQL (the CLI, the local admin token); returns the secret. */
+  async issueDirect(name: string, grants: Grant[], createdBy: string, expiresAt: Date | null = null, replacePrevious = false): Promise<string> {
+    const em = this.db.em.fork();
+    return em.transactional(async (tx) => {
+      if (replacePrevious) await tx.nativeUpdate(ApiKey, { name, revokedAt: null }, { revokedAt: new Date() });
+      const { key, secret } = issue(tx, name, grants, createdBy, expiresAt);
+      await tx.flush();
+      void key;
+      return secret;
+    });
+  }
+
+  /** A fresh admin key for the embedded/demo hub, printed at start; earlier ones stop working. */
+  issueLocalAdmin(): Promise<string> {
+    return this.issueDirect(LOCAL_ADMIN, [{ role: Role.Admin, scope: WHOLE_INSTALLATION }], 'system:hub', null, true);
+  }
+}
+
+function issue(tx: Tx, name: string, grants: Grant[], createdBy: string, expiresAt: Date | null) {
+  const prefix = randomBytes(9).toString('base64url').replace(/[-_]/g, '0').slice(0, 12);
+  const secretPart = randomBytes(32).toString('base64url');
+  const key = tx.create(ApiKey, { name, prefix, secretHash: hash(secretPart), grants, createdBy, expiresAt });
+  return { key, secret: `pgk_${prefix}_${secretPart}` };
+}
+
+/** Whether every grant lies inside a scope where the principal may manage keys. */
+function grantsWithin(principal: Principal, grants: readonly Grant[]): boolean {
+  const scopes = principal.scopesFor(Permission.ManageKeys);
+  return grants.every((g) => scopes.some((s) => within(g.scope, s)));
+}

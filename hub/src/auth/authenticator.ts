@@ -1,0 +1,72 @@
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { GraphQLError } from 'graphql';
+import { type Grant, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
+import type { AuthConfig } from '../config.js';
+import { isEquipmentPath } from '../modules/shared/keys.js';
+import type { ApiKeyService } from './api-keys.js';
+import { Principal } from './principal.js';
+
+const ROLES = new Set<string>(Object.values(Role));
+
+export class AuthenticationError extends GraphQLError {
+  constructor(message: string) {
+    super(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  }
+}
+
+/**
+ * Turns a bearer credential into a principal: an OpenID Connect access token (JWT, checked
+ * against the identity provider's JWKS) or a PlantGraph API key (`pgk_…`).
+ */
+export class Authenticator {
+  readonly #jwks: ReturnType<typeof createRemoteJWKSet> | null;
+
+  constructor(private readonly config: AuthConfig, private readonly apiKeys: ApiKeyService) {
+    this.#jwks = config.oidc?.jwksUrl ? createRemoteJWKSet(new URL(config.oidc.jwksUrl), { cooldownDuration: 30_000 }) : null;
+  }
+
+  async authenticate(authorization: string | undefined | null): Promise<Principal> {
+    if (!this.config.enabled) return new Principal('anonymous', 'auth-off', [{ role: Role.Admin, scope: WHOLE_INSTALLATION }]);
+    const token = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '')?.[1];
+    if (!token) throw new AuthenticationError('Authentication required: send "Authorization: Bearer <token>" with an OpenID Connect access token or a PlantGraph API key.');
+    if (token.startsWith('pgk_')) {
+      const principal = await this.apiKeys.authenticate(token);
+      if (!principal) throw new AuthenticationError('The API key is unknown, revoked or expired. Ask an administrator for a new one.');
+      return principal;
+    }
+    if (!this.#jwks || !this.config.oidc) throw new AuthenticationError('This hub accepts API keys only (no identity provider is configured).');
+    const { issuer, audience, clockSkewSeconds, rolesClaim, scopesClaim } = this.config.oidc;
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.#jwks, { issuer, audience, clockTolerance: clockSkewSeconds }));
+    } catch (err) {
+      throw new AuthenticationError(`The access token was rejected (${(err as Error).message}). Sign in again to get a fresh token.`);
+    }
+    const grants = grantsFromClaims(claim(payload, rolesClaim), claim(payload, scopesClaim));
+    const id = typeof payload.sub === 'string' ? payload.sub : 'unknown';
+    return new Principal(id, 'user', grants, payload.exp ? new Date(payload.exp * 1000) : null);
+  }
+}
+
+/** Reads a claim by dotted path (e.g. `realm_access.roles`) as a list of strings. */
+function claim(payload: JWTPayload, path: string): string[] {
+  let value: unknown = payload;
+  for (const part of path.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  if (typeof value === 'string') return value.split(/[\s,]+/).filter(Boolean);
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+/**
+ * `role@scope` entries grant a role over one scope; a plain `role` applies to every scope in the
+ * scopes claim. Unknown roles and malformed scopes grant nothing.
+ */
+export function grantsFromClaims(roles: string[], scopes: string[]): Grant[] {
+  const validScope = (s: string) => s === WHOLE_INSTALLATION || isEquipmentPath(s);
+  const grants: Grant[] = [];
+  for (const entry of roles) {
+    const [role, scope] = entry.split('@') as [string, string | undefined];
+    if (!ROLES.has(role)) continue;
+    for (const s of scope !== undefined ? [scope] : scopes) if (validScope(s)) grants.push({ role: role as Role, scope: s });
+  }
+  return grants;
+}

@@ -1,0 +1,50 @@
+import type { HubConfig, OidcConfig } from '../config.js';
+import type { Services } from '../services.js';
+import { Gate } from '../graphql/gate.js';
+import { Safelist } from '../graphql/hardening.js';
+import { RateLimiter } from '../graphql/rate-limit.js';
+import { Authenticator } from './authenticator.js';
+
+type Log = Pick<Console, 'log' | 'warn'>;
+
+/**
+ * Sets up who may come in, refusing unsafe setups: production needs an identity provider or a
+ * usable API key; switching authentication off is allowed outside production only, loudly.
+ */
+export async function createGate(config: HubConfig, services: Services, log: Log): Promise<Gate & { localAdminToken: string | null }> {
+  const oidc = config.auth.oidc ? await withJwksUrl(config.auth.oidc) : null;
+  let localAdminToken: string | null = null;
+  if (!config.auth.enabled) {
+    log.warn([
+      '',
+      '!!! AUTHENTICATION IS OFF (PLANTGRAPH_AUTH=off) !!!',
+      '!!! Anyone who can reach this port can read and change everything. Use it on your own machine only. !!!',
+      '',
+    ].join('\n'));
+  } else if (config.production) {
+    if (!oidc && !(await services.apiKeys.anyUsable())) {
+      throw new Error('Production mode needs a way to authenticate: set PLANTGRAPH_OIDC_ISSUER and PLANTGRAPH_OIDC_AUDIENCE for your identity provider, '
+        + 'or create an API key first with `plantgraph api-key create --name <name> --grant admin@<scope>`.');
+    }
+  } else if (!oidc) {
+    localAdminToken = await services.apiKeys.issueLocalAdmin();
+  }
+  const safelist = config.limits.safelistFile ? Safelist.load(config.limits.safelistFile) : null;
+  if (safelist) log.log(`[hub] operation safelist: ${safelist.size} documents from ${config.limits.safelistFile}`);
+  const gate = new Gate(new Authenticator({ ...config.auth, oidc }, services.apiKeys), new RateLimiter(config.limits.ratePerSecond, config.limits.rateBurst), safelist);
+  return Object.assign(gate, { localAdminToken });
+}
+
+/** Fills in the JWKS URL from the issuer's OpenID Connect discovery document. */
+async function withJwksUrl(oidc: OidcConfig): Promise<OidcConfig> {
+  if (oidc.jwksUrl) return oidc;
+  const discovery = `${oidc.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+  try {
+    const res = await fetch(discovery, { signal: AbortSignal.timeout(10_000) });
+    const body = (await res.json()) as { jwks_uri?: string };
+    if (!res.ok || !body.jwks_uri) throw new Error(`HTTP ${res.status}, jwks_uri ${body.jwks_uri ?? 'missing'}`);
+    return { ...oidc, jwksUrl: body.jwks_uri };
+  } catch (err) {
+    throw new Error(`Cannot read the identity provider's discovery document ${discovery} (${(err as Error).message}). Check PLANTGRAPH_OIDC_ISSUER or set PLANTGRAPH_OIDC_JWKS_URL.`);
+  }
+}

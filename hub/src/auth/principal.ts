@@ -1,0 +1,60 @@
+import { ANY_CALLER, type Grant, type Permission, Role, ROLE_PERMISSIONS, WHOLE_INSTALLATION } from '@plantgraph/schema';
+
+export type PrincipalKind = 'user' | 'api-key' | 'system' | 'auth-off';
+
+/** Who is calling, and which roles they hold over which parts of the hierarchy. */
+export class Principal {
+  readonly #scopes = new Map<string, string[]>();
+
+  constructor(
+    readonly id: string,
+    readonly kind: PrincipalKind,
+    readonly grants: readonly Grant[],
+    /** When the credential stops being valid (a token's `exp`), if it does. */
+    readonly expiresAt: Date | null = null,
+  ) {}
+
+  /** The name written to audit records and logs. */
+  get name(): string {
+    return this.kind === 'auth-off' ? 'anonymous' : `${this.kind}:${this.id}`;
+  }
+
+  /** The hub itself acting (seeding the demo plant): may do everything. */
+  static system(id: string): Principal {
+    return new Principal(id, 'system', [{ role: Role.Admin, scope: WHOLE_INSTALLATION }]);
+  }
+
+  /** Path prefixes where the permission holds, without nested duplicates; `*` means all. */
+  scopesFor(permission: Permission): string[] {
+    let scopes = this.#scopes.get(permission);
+    if (!scopes) {
+      const all = this.grants.filter((g) => ROLE_PERMISSIONS[g.role]?.includes(permission)).map((g) => g.scope);
+      scopes = all.includes(WHOLE_INSTALLATION) ? [WHOLE_INSTALLATION] : [...new Set(all)].filter((s) => !all.some((o) => o !== s && within(s, o)));
+      this.#scopes.set(permission, scopes);
+    }
+    return scopes;
+  }
+
+  /** Whether the permission holds at the equipment `path`. */
+  can(permission: Permission, path: string): boolean {
+    return this.scopesFor(permission).some((scope) => scope === WHOLE_INSTALLATION || within(path, scope));
+  }
+
+  /** Whether the permission holds anywhere at all (the coarse check on API fields). */
+  canAnywhere(permission: Permission | typeof ANY_CALLER): boolean {
+    return permission === ANY_CALLER || this.scopesFor(permission).length > 0;
+  }
+
+  /**
+   * Whether the permission holds for a whole enterprise (or everything): needed for master data
+   * that belongs to no single area, like classes, material definitions and product definitions.
+   */
+  canEnterpriseWide(permission: Permission): boolean {
+    return this.scopesFor(permission).some((scope) => scope === WHOLE_INSTALLATION || !scope.includes('/'));
+  }
+}
+
+/** Whether `path` is `scope` or lies under it. */
+export function within(path: string, scope: string): boolean {
+  return scope === WHOLE_INSTALLATION || path === scope || path.startsWith(`${scope}/`);
+}

@@ -1,0 +1,53 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import { GraphQLError } from 'graphql';
+import { Permission, WHOLE_INSTALLATION, type ErrorResult } from '@plantgraph/schema';
+import { likePrefix } from '../modules/shared/keys.js';
+import { fail } from '../modules/shared/unit-of-work.js';
+import type { Principal } from './principal.js';
+
+/** Matches no row: for a principal without the permission anywhere. */
+const NOTHING = { id: { $in: [] as string[] } };
+
+/**
+ * Rows whose equipment path lies in the principal's scopes for `permission`. Every query of
+ * hierarchy-scoped data goes through this, so lists, lookups, nested fields and counts agree.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- applies to any entity with a path
+export function pathsVisible(principal: Principal, permission: Permission = Permission.Read): FilterQuery<any> {
+  const scopes = principal.scopesFor(permission);
+  if (scopes.includes(WHOLE_INSTALLATION)) return {};
+  if (!scopes.length) return NOTHING;
+  return { $or: scopes.flatMap((s) => [{ path: s }, { path: { $like: likePrefix(`${s}/`) } }]) };
+}
+
+/** Rows placed at an equipment (`relation`), or placed nowhere, which needs enterprise-wide read. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- applies to any entity placed at equipment
+export function placedVisible(principal: Principal, relation: string): FilterQuery<any> {
+  const scopes = principal.scopesFor(Permission.Read);
+  if (scopes.includes(WHOLE_INSTALLATION)) return {};
+  const placed = { [relation]: pathsVisible(principal) };
+  return principal.canEnterpriseWide(Permission.Read) ? { $or: [placed, { [relation]: null }] } : placed;
+}
+
+export function forbidden(principal: Principal, what: string): GraphQLError {
+  console.warn(`[auth] denied ${principal.name}: ${what}`);
+  return new GraphQLError(`You are not allowed to ${what}. Ask an administrator for a role that grants it.`, { extensions: { code: 'FORBIDDEN' } });
+}
+
+/**
+ * Guards a command at an equipment path. Out of the principal's sight it fails exactly as if
+ * the equipment did not exist (`hidden`), so denials leak nothing; in sight but not permitted,
+ * it is refused with FORBIDDEN.
+ */
+export function requireAt(principal: Principal, permission: Permission, path: string, hidden: () => ErrorResult): void {
+  if (!principal.can(Permission.Read, path)) {
+    console.warn(`[auth] denied ${principal.name}: ${permission} at a path out of scope`);
+    fail(hidden());
+  }
+  if (!principal.can(permission, path)) throw forbidden(principal, `${permission} at ${path}`);
+}
+
+/** Guards a command on master data that belongs to the whole enterprise. */
+export function requireEnterpriseWide(principal: Principal, permission: Permission): void {
+  if (!principal.canEnterpriseWide(permission)) throw forbidden(principal, `${permission} for master data shared by the whole enterprise (it needs a grant on an enterprise, e.g. scope "acme")`);
+}

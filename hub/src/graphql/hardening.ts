@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
+import type { LimitsConfig } from '../config.js';
+
+/**
+ * Static limits on operation documents, checked after parsing and before anything executes
+ * (so before any SQL). The cost model (graphql-armor's): a scalar field costs 1, an object
+ * field 2, each multiplied by 1.5 per level of nesting and by the `first` of the list it is in.
+ */
+export function limitRules(limits: LimitsConfig): ValidationRule[] {
+  // Report as validation errors (HTTP 400, listed with the others) instead of throwing.
+  const report = { propagateOnRejection: false, onReject: [(ctx: ValidationContext | null, err: GraphQLError) => ctx?.reportError(limitError(err))], exposeLimits: true };
+  return [
+    maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, ...report }),
+    maxAliasesRule({ n: limits.maxAliases, ...report }),
+    maxDirectivesRule({ n: limits.maxDirectives, ...report }),
+    costLimitRule({ maxCost: limits.maxCost, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5, ignoreIntrospection: true, ...report }),
+  ] as unknown as ValidationRule[];
+}
+
+/** The library prefixes "Syntax Error:"; say what the limit is for instead. */
+function limitError(err: GraphQLError): GraphQLError {
+  const message = err.message.replace(/^Syntax Error: /, '');
+  return new GraphQLError(`${message} Ask for less in one operation (see the README's limits).`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+}
+
+/** Hides "Did you mean …" hints in production, so the schema cannot be mapped by probing. */
+export function maskSuggestions(message: string): string {
+  return message.replace(/\s*Did you mean[^?]*\?/g, '');
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The optional persisted-operation safelist: a JSON array of documents (or an object of
+ * sha256 → document). With it, only those documents run, sent in full or by hash
+ * (`extensions.persistedQuery.sha256Hash`).
+ */
+export class Safelist {
+  private constructor(private readonly documents: Map<string, string>) {}
+
+  static load(file: string): Safelist {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new Error(`PLANTGRAPH_OPERATION_SAFELIST: cannot read ${file} as JSON (${(err as Error).message}).`);
+    }
+    const docs = Array.isArray(parsed) ? parsed : Object.values(parsed as Record<string, unknown>);
+    if (!docs.every((d) => typeof d === 'string')) throw new Error(`PLANTGRAPH_OPERATION_SAFELIST: ${file} must hold a list of GraphQL documents (strings).`);
+    return new Safelist(new Map((docs as string[]).map((d) => [sha256(d), d])));
+  }
+
+  get size(): number {
+    return this.documents.size;
+  }
+
+  /** The document to run, or an error saying it is not allowed. */
+  resolve(query: unknown, extensions: unknown): string | GraphQLError {
+    const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+    const key = typeof query === 'string' ? sha256(query) : typeof hash === 'string' ? hash : null;
+    const document = key ? this.documents.get(key) : undefined;
+    return document ?? new GraphQLError('This operation is not on the hub\'s safelist. Add it to the file named by PLANTGRAPH_OPERATION_SAFELIST.', { extensions: { code: 'OPERATION_NOT_ALLOWED' } });
+  }
+}

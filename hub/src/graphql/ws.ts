@@ -1,0 +1,84 @@
+import type { IncomingMessage } from 'node:http';
+import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { LimitsConfig } from '../config.js';
+import type { Principal } from '../auth/principal.js';
+import type { HubContext } from './context.js';
+import type { Gate } from './gate.js';
+import { limitRules } from './hardening.js';
+
+type Connection = {
+  socket: WebSocket;
+  request: IncomingMessage;
+  principal?: Principal;
+  operations?: number;
+  expiry?: NodeJS.Timeout;
+};
+
+const TOKEN_EXPIRED = 4401;
+const TOO_SLOW = 4429;
+
+/**
+ * graphql-ws on the hub's WebSocket server. The caller authenticates in `connection_init`
+ * (`{ "authorization": "Bearer …" }`) before any operation; each operation passes the same gate,
+ * limits and validation as HTTP; a socket closes when its token expires, when it opens too many
+ * operations, or when it reads too slowly to keep its queue small.
+ */
+export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLSchema, gate: Gate, limits: LimitsConfig, contextFor: (p: Principal) => HubContext) {
+  const rules = [...specifiedRules, ...limitRules(limits)];
+  return useServer<Record<string, unknown> | undefined, Connection>({
+    schema,
+    onConnect: async (ctx) => {
+      const params = ctx.connectionParams ?? {};
+      const authorization = (params.authorization ?? params.Authorization ?? ctx.extra.request.headers.authorization) as string | undefined;
+      try {
+        const principal = await gate.admit(authorization);
+        ctx.extra.principal = principal;
+        ctx.extra.operations = 0;
+        if (principal.expiresAt) {
+          const socket = ctx.extra.socket;
+          ctx.extra.expiry = setTimeout(() => socket.close(TOKEN_EXPIRED, 'Token expired: reconnect with a fresh token'), Math.max(0, principal.expiresAt.getTime() - Date.now()));
+          socket.once('close', () => clearTimeout(ctx.extra.expiry));
+        }
+        return true;
+      } catch (err) {
+        console.warn(`[auth] WebSocket connection refused: ${(err as Error).message}`);
+        return false;
+      }
+    },
+    onSubscribe: (ctx, _id, payload) => {
+      const principal = ctx.extra.principal!;
+      const limited = gate.limit(principal);
+      if (limited) return [limited];
+      if (ctx.extra.operations! >= limits.maxSubscriptionsPerSocket) {
+        return [new GraphQLError(`At most ${limits.maxSubscriptionsPerSocket} operations per connection; complete some or open another connection.`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+      }
+      const source = gate.document(payload.query, payload.extensions);
+      if (source instanceof GraphQLError) return [source];
+      let document;
+      try {
+        document = parse(source, { maxTokens: limits.maxTokens });
+      } catch (err) {
+        return [err as GraphQLError];
+      }
+      const errors = validate(schema, document, rules);
+      if (errors.length) return errors;
+      ctx.extra.operations!++;
+      return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue: contextFor(principal) };
+    },
+    onComplete: (ctx) => {
+      ctx.extra.operations = Math.max(0, (ctx.extra.operations ?? 1) - 1);
+    },
+    onNext: (ctx) => {
+      // A subscriber that does not read would grow the hub's memory without bound.
+      if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) {
+        console.warn(`[ws] closing a subscriber of ${ctx.extra.principal?.name}: ${ctx.extra.socket.bufferedAmount} bytes unread`);
+        ctx.extra.socket.close(TOO_SLOW, 'Subscriber too slow: events piled up unread');
+      }
+    },
+  }, wss);
+}
+
+export { CloseCode };

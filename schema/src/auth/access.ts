@@ -1,0 +1,61 @@
+import { registerEnumType } from 'type-graphql';
+
+/** What a principal may do, each within the parts of the equipment hierarchy its grants cover. */
+export enum Permission {
+  /** See records: equipment, state history, lots, people, orders; master data once read anywhere. */
+  Read = 'Read',
+  /** Set an equipment state by hand (machines report through signals). */
+  SetEquipmentState = 'SetEquipmentState',
+  /** Record work on a step of a work order at the station. */
+  ExecuteSteps = 'ExecuteSteps',
+  /** Put an electronic signature on a regulated record. */
+  Sign = 'Sign',
+  /** Approve and activate master records; release orders and lots. */
+  Release = 'Release',
+  /** Create and schedule work orders. */
+  PlanWorkOrders = 'PlanWorkOrders',
+  /** Create and change the hierarchy, classes, materials, lots, people, product definitions. */
+  ManageMasterData = 'ManageMasterData',
+  /** Edit and deploy plant flows. */
+  ManageFlows = 'ManageFlows',
+  /** Configure connectors and replay their jobs. */
+  ManageConnectors = 'ManageConnectors',
+  /** Create, list and revoke API keys. */
+  ManageKeys = 'ManageKeys',
+}
+registerEnumType(Permission, { name: 'Permission' });
+
+/** Roles in the plant's language; each is a fixed set of permissions (see ROLE_PERMISSIONS). */
+export enum Role {
+  Operator = 'operator',
+  Supervisor = 'supervisor',
+  Quality = 'quality',
+  Maintenance = 'maintenance',
+  Engineer = 'engineer',
+  Integrator = 'integrator',
+  Admin = 'admin',
+}
+registerEnumType(Role, { name: 'Role' });
+
+const P = Permission;
+/** The documented meaning of each role. */
+export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
+  [Role.Operator]: [P.Read, P.ExecuteSteps],
+  [Role.Supervisor]: [P.Read, P.ExecuteSteps, P.SetEquipmentState, P.PlanWorkOrders, P.Release],
+  [Role.Quality]: [P.Read, P.Sign, P.Release],
+  [Role.Maintenance]: [P.Read, P.SetEquipmentState],
+  [Role.Engineer]: [P.Read, P.ManageMasterData, P.ManageFlows],
+  [Role.Integrator]: [P.Read, P.ManageMasterData, P.PlanWorkOrders, P.ManageConnectors],
+  [Role.Admin]: Object.values(P),
+};
+
+/** A scope covering every enterprise of the installation. */
+export const WHOLE_INSTALLATION = '*';
+
+/** Field guard for results that only echo the caller's own request (expected failures). */
+export const ANY_CALLER = 'AnyCaller';
+
+/** The guard declarations read by the hub's middleware and by the schema-walk test. */
+export interface GuardExtensions {
+  allow: (Permission | typeof ANY_CALLER)[];
+}
