@@ -44,7 +44,8 @@ export class Authenticator {
     }
     const grants = grantsFromClaims(claim(payload, rolesClaim), claim(payload, scopesClaim));
     const id = typeof payload.sub === 'string' ? payload.sub : 'unknown';
-    return new Principal(id, 'user', grants, payload.exp ? new Date(payload.exp * 1000) : null);
+    // Valid until exp plus the tolerated skew, exactly as long as jwtVerify accepts it.
+    return new Principal(id, 'user', grants, payload.exp ? new Date((payload.exp + clockSkewSeconds) * 1000) : null);
   }
 }
 

@@ -1,0 +1,51 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+/**
+ * A real OpenID Connect identity provider, as far as the hub can tell: a key pair, a JWKS and a
+ * discovery document served on loopback, and tokens minted with the private key.
+ */
+export class TestIdentityProvider {
+  static readonly audience = 'plantgraph-hub';
+  private constructor(readonly issuer: string, private readonly server: Server, private readonly privateKey: PrivateKey, private readonly kid: string) {}
+
+  static async start(): Promise<TestIdentityProvider> {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key-1', alg: 'RS256', use: 'sig' };
+    const server = createServer((req, res) => {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      res.setHeader('content-type', 'application/json');
+      if (req.url === '/.well-known/openid-configuration') return res.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/jwks` }));
+      if (req.url === '/jwks') return res.end(JSON.stringify({ keys: [jwk] }));
+      res.statusCode = 404;
+      res.end('{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return new TestIdentityProvider(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, privateKey, jwk.kid);
+  }
+
+  /** The hub settings that trust this provider. */
+  get oidc() {
+    return { issuer: this.issuer, audience: TestIdentityProvider.audience, rolesClaim: 'roles', scopesClaim: 'plantgraph_scopes', clockSkewSeconds: 30 };
+  }
+
+  /** A signed access token; `roles` entries are `role` or `role@scope`. */
+  async token(claims: { sub?: string; roles?: string[]; scopes?: string[] } & JWTPayload = {}, options: { expiresIn?: string | number; issuer?: string; audience?: string; key?: PrivateKey } = {}): Promise<string> {
+    const { roles = [], scopes = [], sub = 'user-1', ...rest } = claims;
+    const jwt = new SignJWT({ roles, plantgraph_scopes: scopes, ...rest })
+      .setProtectedHeader({ alg: 'RS256', kid: this.kid })
+      .setSubject(sub)
+      .setIssuer(options.issuer ?? this.issuer)
+      .setAudience(options.audience ?? TestIdentityProvider.audience)
+      .setIssuedAt();
+    jwt.setExpirationTime(options.expiresIn ?? '10m');
+    return jwt.sign(options.key ?? this.privateKey);
+  }
+
+  async stop(): Promise<void> {
+    await new Promise((r) => this.server.close(r));
+  }
+}
