@@ -12,7 +12,7 @@ import { Subjects } from './subjects.js';
 import { createContext, type HubContext } from './graphql/context.js';
 import { createGate } from './auth/bootstrap.js';
 import type { Principal } from './auth/principal.js';
-import { limitRules, maskSuggestions } from './graphql/hardening.js';
+import { clarifyLimits, limitRules, maskSuggestions } from './graphql/hardening.js';
 import { serveGraphQLOverWebSocket } from './graphql/ws.js';
 import { send, serveGraphQL } from './graphql/http.js';
 import { buildHubSchema } from './graphql/schema.js';
@@ -64,7 +64,7 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
       includeStacktraceInErrorResponses: !config.production,
       validationRules: limitRules(config.limits),
       parseOptions: { maxTokens: config.limits.maxTokens },
-      formatError: (formatted) => (config.production ? { ...formatted, message: maskSuggestions(formatted.message) } : formatted),
+      formatError: (formatted) => ({ ...formatted, message: config.production ? maskSuggestions(clarifyLimits(formatted.message)) : clarifyLimits(formatted.message) }),
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
         { serverWillStart: async () => ({ drainServer: async () => { await subscriptions.dispose(); } }) },

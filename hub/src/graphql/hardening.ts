@@ -20,7 +20,33 @@ export function limitRules(limits: LimitsConfig): ValidationRule[] {
     maxAliasesRule({ n: limits.maxAliases, ...report }),
     maxDirectivesRule({ n: limits.maxDirectives, ...report }),
     costLimitRule({ maxCost: limits.maxCost, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5, ignoreIntrospection: true, ...report }),
+    maxStringLengthRule(MAX_STRING_LENGTH),
   ] as unknown as ValidationRule[];
+}
+
+/** Longest string a document or its variables may carry; keys and names are far shorter. */
+export const MAX_STRING_LENGTH = 10_000;
+
+function maxStringLengthRule(max: number): ValidationRule {
+  return (context) => ({
+    StringValue(node) {
+      if (node.value.length > max) context.reportError(new GraphQLError(`A string of ${node.value.length} characters is over the limit of ${max}.`, { nodes: [node], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+    },
+  });
+}
+
+/** The same bound for variables, which validation does not see. */
+export function oversizedVariable(variables: unknown, max = MAX_STRING_LENGTH, path = '$'): GraphQLError | null {
+  if (typeof variables === 'string') {
+    return variables.length > max ? new GraphQLError(`Variable ${path} is ${variables.length} characters long, over the limit of ${max}.`, { extensions: { code: 'BAD_USER_INPUT' } }) : null;
+  }
+  if (variables && typeof variables === 'object') {
+    for (const [k, v] of Object.entries(variables)) {
+      const found = oversizedVariable(v, max, `${path}.${k}`);
+      if (found) return found;
+    }
+  }
+  return null;
 }
 
 /** The library prefixes "Syntax Error:"; say what the limit is for instead. */
@@ -32,6 +58,11 @@ function limitError(err: GraphQLError): GraphQLError {
 /** Hides "Did you mean …" hints in production, so the schema cannot be mapped by probing. */
 export function maskSuggestions(message: string): string {
   return message.replace(/\s*Did you mean[^?]*\?/g, '');
+}
+
+/** graphql-js's token-limit message, said so that the caller knows it hit a limit. */
+export function clarifyLimits(message: string): string {
+  return message.replace(/^Syntax Error: Document contains more that (\d+) tokens\. Parsing aborted\.$/, 'The document has more than $1 tokens, the limit. Send smaller operations (see the README\'s limits).');
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

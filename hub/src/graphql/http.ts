@@ -4,6 +4,7 @@ import { GraphQLError } from 'graphql';
 import type { Principal } from '../auth/principal.js';
 import type { HubContext } from './context.js';
 import type { Gate } from './gate.js';
+import { oversizedVariable } from './hardening.js';
 
 const MAX_BODY_BYTES = 1_000_000;
 
@@ -15,7 +16,12 @@ export async function serveGraphQL(apollo: ApolloServer<HubContext>, gate: Gate,
   let body: unknown = undefined;
   if (req.method === 'POST') {
     const text = await readBody(req);
-    if (text === null) return send(res, 413, { errors: [{ message: `Request body over ${MAX_BODY_BYTES} bytes; send smaller operations.` }] });
+    if (text === null) {
+      // Stop reading the rest of the upload: answer, then drop the connection.
+      res.setHeader('connection', 'close');
+      res.once('finish', () => req.destroy());
+      return send(res, 413, { errors: [{ message: `Request body over ${MAX_BODY_BYTES} bytes; send smaller operations.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+    }
     try {
       body = text ? JSON.parse(text) : {};
     } catch {
@@ -35,6 +41,8 @@ export async function serveGraphQL(apollo: ApolloServer<HubContext>, gate: Gate,
     return sendError(res, 429, limited);
   }
   const url = new URL(req.url ?? '/', 'http://localhost');
+  const oversized = oversizedVariable((body as { variables?: unknown } | undefined)?.variables);
+  if (oversized) return sendError(res, 400, oversized);
   if (gate.safelisted && (req.method === 'POST' || url.searchParams.has('query'))) {
     const request = (req.method === 'POST' ? body : Object.fromEntries(url.searchParams)) as { query?: unknown; extensions?: unknown } | undefined;
     if (Array.isArray(request)) return sendError(res, 400, new GraphQLError('Batched operations are not accepted; send one operation per request.'));

@@ -7,7 +7,7 @@ import type { LimitsConfig } from '../config.js';
 import type { Principal } from '../auth/principal.js';
 import type { HubContext } from './context.js';
 import type { Gate } from './gate.js';
-import { limitRules } from './hardening.js';
+import { clarifyLimits, limitRules, oversizedVariable } from './hardening.js';
 
 type Connection = {
   socket: WebSocket;
@@ -55,13 +55,15 @@ export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLS
       if (ctx.extra.operations! >= limits.maxSubscriptionsPerSocket) {
         return [new GraphQLError(`At most ${limits.maxSubscriptionsPerSocket} operations per connection; complete some or open another connection.`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
       }
+      const oversized = oversizedVariable(payload.variables);
+      if (oversized) return [oversized];
       const source = gate.document(payload.query, payload.extensions);
       if (source instanceof GraphQLError) return [source];
       let document;
       try {
         document = parse(source, { maxTokens: limits.maxTokens });
       } catch (err) {
-        return [err as GraphQLError];
+        return [new GraphQLError(clarifyLimits((err as GraphQLError).message), { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
       }
       const errors = validate(schema, document, rules);
       if (errors.length) return errors;
