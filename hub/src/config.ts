@@ -28,8 +28,10 @@ export interface LimitsConfig {
   ratePerSecond: number;
   rateBurst: number;
   maxSubscriptionsPerSocket: number;
-  /** Bytes queued for a subscriber before it is disconnected as too slow. */
+  /** Bytes queued on a subscriber's socket before it is disconnected as too slow. */
   maxSocketBufferBytes: number;
+  /** Events waiting for one subscription before its socket is disconnected as too slow. */
+  maxQueuedEvents: number;
   /** A JSON file of allowed operation documents; when set, nothing else runs. */
   safelistFile?: string;
 }
@@ -95,6 +97,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       rateBurst: int('PLANTGRAPH_RATE_LIMIT_BURST', 200),
       maxSubscriptionsPerSocket: int('PLANTGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET', 50),
       maxSocketBufferBytes: int('PLANTGRAPH_MAX_SOCKET_BUFFER_BYTES', 4_000_000),
+      maxQueuedEvents: int('PLANTGRAPH_MAX_QUEUED_EVENTS', 1000),
       safelistFile: env.PLANTGRAPH_OPERATION_SAFELIST || undefined,
     },
     port,

@@ -2,6 +2,7 @@ import type { Database, Tx } from '../infrastructure/database/database.js';
 import type { Services } from '../services.js';
 import { createLoaders, type Loaders } from './loaders.js';
 import type { Principal } from '../auth/principal.js';
+import type { QueueOptions } from '../infrastructure/bus/message-bus.js';
 
 /** What every resolver receives: its own identity map and loaders, the caller, the services. */
 export interface HubContext {
@@ -10,6 +11,8 @@ export interface HubContext {
   /** Who is calling; every service call and query is checked against it. */
   principal: Principal;
   services: Services;
+  /** For subscriptions: how many events may wait for a slow reader, and what then. */
+  eventQueue?: QueueOptions;
   /** Starts a fresh identity map and loaders; subscriptions call it per event so data is current. */
   renew(): void;
 }

@@ -68,19 +68,24 @@ export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLS
       const errors = validate(schema, document, rules);
       if (errors.length) return errors;
       ctx.extra.operations!++;
-      return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue: contextFor(principal) };
+      const socket = ctx.extra.socket;
+      const contextValue = contextFor(principal);
+      contextValue.eventQueue = { limit: limits.maxQueuedEvents, onOverflow: () => closeSlow(socket, `${limits.maxQueuedEvents} events waiting`) };
+      return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
     },
     onComplete: (ctx) => {
       ctx.extra.operations = Math.max(0, (ctx.extra.operations ?? 1) - 1);
     },
     onNext: (ctx) => {
       // A subscriber that does not read would grow the hub's memory without bound.
-      if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) {
-        console.warn(`[ws] closing a subscriber of ${ctx.extra.principal?.name}: ${ctx.extra.socket.bufferedAmount} bytes unread`);
-        ctx.extra.socket.close(TOO_SLOW, 'Subscriber too slow: events piled up unread');
-      }
+      if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) closeSlow(ctx.extra.socket, `${ctx.extra.socket.bufferedAmount} bytes unsent`);
     },
   }, wss);
+}
+
+function closeSlow(socket: WebSocket, backlog: string): void {
+  console.warn(`[ws] closing a subscriber that does not keep up: ${backlog}`);
+  socket.close(TOO_SLOW, 'Subscriber too slow: events piled up unread');
 }
 
 export { CloseCode };

@@ -1,5 +1,5 @@
 import { Subjects } from '../../subjects.js';
-import { createSubscriptionQueue, type MessageBus, type SignalConsumer, type SignalDelivery, subjectMatches } from './message-bus.js';
+import { createSubscriptionQueue, type MessageBus, type QueueOptions, type SignalConsumer, type SignalDelivery, subjectMatches } from './message-bus.js';
 
 const DEDUPLICATION_WINDOW_MS = 120_000;
 
@@ -25,8 +25,8 @@ export class InProcessBus implements MessageBus {
     for (const s of this.#subscriptions) if (s.patterns.some((p) => subjectMatches(p, subject))) s.queue.push({ subject, data: copy });
   }
 
-  subscribe(patterns: string[]) {
-    const queue = createSubscriptionQueue(() => this.#subscriptions.delete(entry));
+  subscribe(patterns: string[], options?: QueueOptions) {
+    const queue = createSubscriptionQueue(() => this.#subscriptions.delete(entry), options);
     const entry = { patterns, queue };
     this.#subscriptions.add(entry);
     return queue;

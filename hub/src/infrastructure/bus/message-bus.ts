@@ -37,7 +37,7 @@ export interface MessageBus {
   /** Publishes a domain event (fire-and-forget for subscribers; stored for replay on NATS). */
   publish(subject: string, data: unknown): Promise<void>;
   /** Subscribes to one or more subject patterns (`*` one token, `>` the rest). */
-  subscribe(patterns: string[]): BusSubscription;
+  subscribe(patterns: string[], options?: QueueOptions): BusSubscription;
   /** Publishes a machine signal durably; a repeated `messageId` within the window is dropped. */
   publishSignal(subject: string, payload: Uint8Array, messageId: string): Promise<void>;
   /** Starts the single durable consumer of signals; `handle` receives batches in arrival order. */
@@ -59,8 +59,15 @@ export function subjectMatches(pattern: string, subject: string): boolean {
   return p.length === s.length;
 }
 
+export interface QueueOptions {
+  /** Messages held for a reader that does not keep up; beyond it the subscription ends. */
+  limit?: number;
+  /** Called once when the limit is hit (the subscription is closed right after). */
+  onOverflow?: () => void;
+}
+
 /** A push-to-pull queue behind a subscription, shared by both implementations. */
-export function createSubscriptionQueue(onClose: () => void): BusSubscription & { push(m: BusMessage): void } {
+export function createSubscriptionQueue(onClose: () => void, options: QueueOptions = {}): BusSubscription & { push(m: BusMessage): void } {
   const buffered: BusMessage[] = [];
   let waiting: ((r: IteratorResult<BusMessage>) => void) | null = null;
   let closed = false;
@@ -71,6 +78,9 @@ export function createSubscriptionQueue(onClose: () => void): BusSubscription & 
         const w = waiting;
         waiting = null;
         w({ value: m, done: false });
+      } else if (options.limit !== undefined && buffered.length >= options.limit) {
+        options.onOverflow?.();
+        sub.close();
       } else buffered.push(m);
     },
     next(): Promise<IteratorResult<BusMessage>> {

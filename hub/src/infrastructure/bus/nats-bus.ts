@@ -1,7 +1,7 @@
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { createSubscriptionQueue, type MessageBus, type SignalConsumer, type SignalDelivery } from './message-bus.js';
+import { createSubscriptionQueue, type MessageBus, type QueueOptions, type SignalConsumer, type SignalDelivery } from './message-bus.js';
 import { Subjects } from '../../subjects.js';
 
 const SECOND_NS = 1_000_000_000;
@@ -43,9 +43,9 @@ export class NatsBus implements MessageBus {
     await this.js.publish(subject, JSON.stringify(data));
   }
 
-  subscribe(patterns: string[]) {
+  subscribe(patterns: string[], options?: QueueOptions) {
     const subs: Subscription[] = [];
-    const queue = createSubscriptionQueue(() => subs.forEach((s) => s.unsubscribe()));
+    const queue = createSubscriptionQueue(() => subs.forEach((s) => s.unsubscribe()), options);
     for (const pattern of patterns) {
       subs.push(this.nc.subscribe(pattern, {
         callback: (err, msg) => {

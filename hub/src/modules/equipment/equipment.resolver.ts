@@ -64,7 +64,10 @@ export class EquipmentResolver {
 
   @Subscription(() => EquipmentStateChange, {
     description: 'Each state change of the equipment at `scope` (a path prefix such as `acme/berlin`) and everything under it.',
-    subscribe: ({ args, context }) => (context as HubContext).services.equipment.subscribeStateChanges((context as HubContext).principal, args.scope as string),
+    subscribe: ({ args, context }) => {
+      const ctx = context as HubContext;
+      return ctx.services.equipment.subscribeStateChanges(ctx.principal, args.scope as string, ctx.eventQueue);
+    },
   })
   @Allow(Permission.Read)
   equipmentStateChanged(@Root() change: EquipmentStateChange, @Arg('scope') _scope: string, @Ctx() ctx: HubContext) {

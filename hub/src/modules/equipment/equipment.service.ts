@@ -6,7 +6,7 @@ import {
 } from '@plantgraph/schema';
 import { GraphQLError } from 'graphql';
 import type { Tx } from '../../infrastructure/database/database.js';
-import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
+import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
 import { checkPath, checkPathSegment, checkText, isEquipmentPath, likePrefix } from '../shared/keys.js';
 import { requireValuesFit } from '../shared/properties.js';
@@ -120,12 +120,12 @@ export class EquipmentService {
   }
 
   /** Live state changes at `scope` and below, from every hub replica. */
-  subscribeStateChanges(principal: Principal, scope: string): AsyncIterable<EquipmentStateChange> {
+  subscribeStateChanges(principal: Principal, scope: string, queue: QueueOptions = {}): AsyncIterable<EquipmentStateChange> {
     if (!isEquipmentPath(scope)) {
       throw new GraphQLError(`scope: "${scope}" is not an equipment path; give a path prefix such as "acme" or "acme/berlin/assembly".`, { extensions: { code: 'BAD_USER_INPUT' } });
     }
     if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, 'subscribe to state changes');
-    const subscription = this.bus.subscribe(this.bus.subjects.equipmentStateChangedScope(scope));
+    const subscription = this.bus.subscribe(this.bus.subjects.equipmentStateChangedScope(scope), queue);
     return {
       [Symbol.asyncIterator]: () => ({
         next: async () => {
