@@ -1,8 +1,8 @@
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv, startHub } from '@plantgraph/hub';
-import { graphql, graphqlRaw, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
-import { TestIdentityProvider } from './support/idp.js';
+import { graphql, graphqlRaw, sleep, subscribe, type TestHub } from './support/harness.js';
+import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
 
 const VIEWER = '{ viewer { name kind grants { role scope } } }';
 
@@ -10,13 +10,9 @@ describe('authentication', () => {
   let idp: TestIdentityProvider;
   let hub: TestHub;
   beforeAll(async () => {
-    idp = await TestIdentityProvider.start();
-    hub = await startTestHub('embedded', { demo: true, simulatorIntervalMs: 0, auth: { enabled: true, oidc: idp.oidc } });
+    ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0 }));
   });
-  afterAll(async () => {
-    await hub?.stop();
-    await idp?.stop();
-  });
+  afterAll(() => hub?.stop());
 
   it('issues no local admin token when an identity provider is configured', () => {
     expect(hub.localAdminToken).toBeNull();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANY_CALLER, Permission } from '@plantgraph/schema';
 import { buildHubSchema, InProcessBus } from '@plantgraph/hub';
 import { graphqlRaw, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
-import { TestIdentityProvider } from './support/idp.js';
+import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
 
 const LIMITS = {
   maxDepth: 12, maxAliases: 30, maxTokens: 5000, maxCost: 100_000, maxDirectives: 20,
@@ -57,14 +57,8 @@ describe('every field of the schema declares who may use it', () => {
 describe('limits per caller and per connection', () => {
   let idp: TestIdentityProvider;
   let hub: TestHub;
-  beforeAll(async () => {
-    idp = await TestIdentityProvider.start();
-    hub = await startTestHub('embedded', { demo: true, simulatorIntervalMs: 0, auth: { enabled: true, oidc: idp.oidc }, limits: LIMITS });
-  });
-  afterAll(async () => {
-    await hub?.stop();
-    await idp?.stop();
-  });
+  beforeAll(async () => ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0, limits: LIMITS })));
+  afterAll(() => hub?.stop());
 
   it('rate-limits each principal on its own, with a clear 429', async () => {
     const [ana, ben] = await Promise.all([idp.token({ sub: 'ana', roles: ['operator@acme'] }), idp.token({ sub: 'ben', roles: ['operator@acme'] })]);
@@ -100,14 +94,10 @@ describe('production mode', () => {
   let hub: TestHub;
   let token: string;
   beforeAll(async () => {
-    idp = await TestIdentityProvider.start();
-    hub = await startTestHub('embedded', { production: true, auth: { enabled: true, oidc: idp.oidc } });
+    ({ idp, hub } = await startHubWithIdp({ production: true }));
     token = await idp.token({ roles: ['admin@*'] });
   });
-  afterAll(async () => {
-    await hub?.stop();
-    await idp?.stop();
-  });
+  afterAll(() => hub?.stop());
 
   it('turns off introspection and field suggestions', async () => {
     const introspection = await graphqlRaw(hub.url, { query: getIntrospectionQuery() }, token);

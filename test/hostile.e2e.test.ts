@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphqlRaw, sleep, startTestHub, type TestHub } from './support/harness.js';
-import { TestIdentityProvider } from './support/idp.js';
+import { graphqlRaw, sleep, type TestHub } from './support/harness.js';
+import { startHubWithIdp, TestIdentityProvider } from './support/idp.js';
 import { countStatements } from './support/plant.js';
 import { spawnHub, type HubProcess } from './support/process.js';
 
@@ -25,15 +25,11 @@ describe('hostile queries are rejected quickly, clearly, and before any SQL', ()
   let hub: TestHub;
   let token: string;
   beforeAll(async () => {
-    idp = await TestIdentityProvider.start();
-    hub = await startTestHub('embedded', { demo: true, simulatorIntervalMs: 0, auth: { enabled: true, oidc: idp.oidc } });
+    ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0 }));
     token = await idp.token({ roles: ['admin@*'] });
     await graphqlRaw(hub.url, { query: '{ viewer { name } }' }, token); // warm up the JWKS cache
   });
-  afterAll(async () => {
-    await hub?.stop();
-    await idp?.stop();
-  });
+  afterAll(() => hub?.stop());
 
   it.each(HOSTILE)('%s', async (_name, body, status, message) => {
     let response!: Awaited<ReturnType<typeof graphqlRaw>>;

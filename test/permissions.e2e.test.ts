@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Permission, ROLE_PERMISSIONS, Role } from '@plantgraph/schema';
-import { graphqlRaw, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
-import { TestIdentityProvider } from './support/idp.js';
+import { graphqlRaw, sleep, subscribe, type TestHub } from './support/harness.js';
+import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
 
 const ASSEMBLY_PRESS = 'acme/berlin/assembly/line-1/press-1';
 const SCOPES = ['acme', 'acme/berlin/assembly', 'acme/berlin/packaging'] as const;
@@ -36,13 +36,9 @@ describe('permission matrix: every role at every scope against queries, mutation
   let idp: TestIdentityProvider;
   let hub: TestHub;
   beforeAll(async () => {
-    idp = await TestIdentityProvider.start();
-    hub = await startTestHub('embedded', { demo: true, simulatorIntervalMs: 0, auth: { enabled: true, oidc: idp.oidc } });
+    ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0 }));
   });
-  afterAll(async () => {
-    await hub?.stop();
-    await idp?.stop();
-  });
+  afterAll(() => hub?.stop());
 
   const cases = Object.values(Role).flatMap((role) => SCOPES.flatMap((scope) => OPERATIONS.map((op) => [role, scope, op.name, op] as const)));
   it.each(cases)('%s at %s: %s', async (role, scope, _name, op) => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphqlRaw, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
-import { TestIdentityProvider } from './support/idp.js';
+import { graphqlRaw, sleep, subscribe, type TestHub } from './support/harness.js';
+import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
 
 /**
  * A supervisor of the packaging area tries to learn about the assembly area every way the schema
@@ -16,14 +16,10 @@ describe('scope leakage: packaging sees nothing of assembly', () => {
   };
 
   beforeAll(async () => {
-    idp = await TestIdentityProvider.start();
-    hub = await startTestHub('embedded', { demo: true, simulatorIntervalMs: 0, auth: { enabled: true, oidc: idp.oidc } });
+    ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0 }));
     token = await idp.token({ sub: 'pack-lead', roles: ['supervisor@acme/berlin/packaging', 'engineer@acme/berlin/packaging'] });
   });
-  afterAll(async () => {
-    await hub?.stop();
-    await idp?.stop();
-  });
+  afterAll(() => hub?.stop());
 
   it('by path and by key: the same null as for things that do not exist', async () => {
     const body = await ask(`{

@@ -1,6 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
+import type { HubConfig } from '@plantgraph/hub';
+import { startTestHub, type TestHub } from './harness.js';
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
@@ -48,4 +50,16 @@ export class TestIdentityProvider {
   async stop(): Promise<void> {
     await new Promise((r) => this.server.close(r));
   }
+}
+
+/** An embedded hub that trusts a fresh test identity provider; stopping the hub stops both. */
+export async function startHubWithIdp(overrides: Partial<HubConfig> = {}): Promise<{ idp: TestIdentityProvider; hub: TestHub }> {
+  const idp = await TestIdentityProvider.start();
+  const hub = await startTestHub('embedded', { ...overrides, auth: { enabled: true, oidc: idp.oidc } });
+  const stopHub = hub.stop;
+  hub.stop = async () => {
+    await stopHub();
+    await idp.stop();
+  };
+  return { idp, hub };
 }

@@ -1,6 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { GraphQLError } from 'graphql';
-import { Permission, WHOLE_INSTALLATION, type ErrorResult } from '@plantgraph/schema';
+import { Equipment, Permission, UnknownReference, WHOLE_INSTALLATION, type ErrorResult } from '@plantgraph/schema';
+import type { Tx } from '../infrastructure/database/database.js';
 import { likePrefix } from '../modules/shared/keys.js';
 import { fail } from '../modules/shared/unit-of-work.js';
 import type { Principal } from './principal.js';
@@ -50,4 +51,21 @@ export function requireAt(principal: Principal, permission: Permission, path: st
 /** Guards a command on master data that belongs to the whole enterprise. */
 export function requireEnterpriseWide(principal: Principal, permission: Permission): void {
   if (!principal.canEnterpriseWide(permission)) throw forbidden(principal, `${permission} for master data shared by the whole enterprise (it needs a grant on an enterprise, e.g. scope "acme")`);
+}
+
+/**
+ * Master data placed at an equipment (a lot's location, a person's home): the caller must manage
+ * master data there; placed nowhere, it must do so enterprise-wide.
+ */
+export function requireManageablePlace(principal: Principal, place: { path: string } | null | undefined, hidden: () => ErrorResult): void {
+  if (place) requireAt(principal, Permission.ManageMasterData, place.path, hidden);
+  else requireEnterpriseWide(principal, Permission.ManageMasterData);
+}
+
+/** Resolves the equipment named by input `field` to place master data at, checked for the caller. */
+export async function placeAt(tx: Tx, principal: Principal, field: string, path: string | null | undefined): Promise<Equipment | null> {
+  const unknown = () => new UnknownReference(field, 'equipment', path!);
+  const place = path ? ((await tx.findOne(Equipment, { path })) ?? fail(unknown())) : null;
+  requireManageablePlace(principal, place, unknown);
+  return place;
 }

@@ -1,7 +1,7 @@
 import { type FilterQuery, LockMode } from '@mikro-orm/core';
 import {
   type CreateMaterialClassInput, type CreateMaterialDefinitionInput, type CreateMaterialLotInput, type CreateMaterialSublotInput,
-  DuplicateKey, Equipment, type ErrorResult, InvalidInput, MaterialClass, MaterialDefinition, type MaterialDefinitionFilter, MaterialLot, type MaterialLotFilter,
+  DuplicateKey, InvalidInput, MaterialClass, MaterialDefinition, type MaterialDefinitionFilter, MaterialLot, type MaterialLotFilter,
   MaterialSublot, NotFound, Permission, UnknownReference, type UpdateMaterialClassInput, type UpdateMaterialDefinitionInput, type UpdateMaterialLotInput,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
@@ -10,7 +10,7 @@ import { checkKey, checkQuantity, checkText, likePrefix } from '../shared/keys.j
 import { requireMembersStillFit, requireValidDefinitions, requireValuesFit } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
 import type { Principal } from '../../auth/principal.js';
-import { placedVisible, requireAt, requireEnterpriseWide } from '../../auth/visibility.js';
+import { placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace } from '../../auth/visibility.js';
 import { underPath } from '../equipment/equipment.service.js';
 
 /** Material classes, definitions, lots and sublots (IEC 62264-2 material model). */
@@ -121,7 +121,7 @@ export class MaterialService {
       requireValuesFit(definition.materialClass ?? null, input.properties, 'material');
       const lot = tx.create(MaterialLot, {
         lotNumber: input.lotNumber, materialDefinition: definition, quantity: input.quantity, unitOfMeasure: definition.unitOfMeasure,
-        status: input.status, expiresAt: input.expiresAt ?? null, location: await placeFor(tx, principal, input.location),
+        status: input.status, expiresAt: input.expiresAt ?? null, location: await placeAt(tx, principal, 'location', input.location),
         properties: input.properties,
       });
       work.changed('MaterialLotCreated', lot, input.lotNumber);
@@ -134,7 +134,7 @@ export class MaterialService {
       const { tx } = work;
       const lot = (await tx.findOne(MaterialLot, { $and: [{ lotNumber }, placedVisible(principal, 'location')] }, { populate: ['materialDefinition.materialClass', 'location'] }))
         ?? fail(new NotFound('material lot', lotNumber));
-      requirePlaced(principal, lot.location ?? null, () => new NotFound('material lot', lotNumber));
+      requireManageablePlace(principal, lot.location, () => new NotFound('material lot', lotNumber));
       const before = snapshot(lot);
       if (input.quantity != null) {
         checkQuantity('quantity', input.quantity);
@@ -144,7 +144,7 @@ export class MaterialService {
       }
       if (input.status != null) lot.status = input.status;
       if (input.expiresAt !== undefined) lot.expiresAt = input.expiresAt;
-      if (input.location != null) lot.location = await placeFor(tx, principal, input.location || null);
+      if (input.location != null) lot.location = await placeAt(tx, principal, 'location', input.location || null);
       if (input.properties) {
         requireValuesFit(lot.materialDefinition.materialClass ?? null, input.properties, 'material');
         lot.properties = input.properties;
@@ -163,12 +163,12 @@ export class MaterialService {
       // Lock the lot so concurrent sublots cannot together exceed it.
       const lot = (await tx.findOne(MaterialLot, { $and: [{ lotNumber: input.lot }, placedVisible(principal, 'location')] }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['location'] }))
         ?? fail(new UnknownReference('lot', 'material lot', input.lot));
-      requirePlaced(principal, lot.location ?? null, () => new UnknownReference('lot', 'material lot', input.lot));
+      requireManageablePlace(principal, lot.location, () => new UnknownReference('lot', 'material lot', input.lot));
       const free = lot.quantity - (await sublotTotal(tx, lot));
       if (input.quantity > free) fail(new InvalidInput('quantity', `${input.quantity} ${lot.unitOfMeasure} exceeds the ${free} ${lot.unitOfMeasure} of lot ${lot.lotNumber} not yet in sublots.`));
       const sublot = tx.create(MaterialSublot, {
         sublotNumber: input.sublotNumber, lot, quantity: input.quantity, status: input.status ?? lot.status,
-        location: input.location ? await placeFor(tx, principal, input.location) : lot.location ?? null,
+        location: input.location ? await placeAt(tx, principal, 'location', input.location) : lot.location ?? null,
       });
       work.changed('MaterialSublotCreated', sublot, input.sublotNumber);
       return sublot;
@@ -183,20 +183,4 @@ async function sublotTotal(tx: Tx, lot: MaterialLot): Promise<number> {
 
 async function findClass(tx: Tx, code: string): Promise<MaterialClass> {
   return (await tx.findOne(MaterialClass, { code })) ?? fail(new UnknownReference('materialClass', 'material class', code));
-}
-
-/** The equipment to store at, checked for the caller; no location needs enterprise-wide rights. */
-async function placeFor(tx: Tx, principal: Principal, path: string | null | undefined): Promise<Equipment | null> {
-  if (!path) {
-    requireEnterpriseWide(principal, Permission.ManageMasterData);
-    return null;
-  }
-  const location = (await tx.findOne(Equipment, { path })) ?? fail(new UnknownReference('location', 'equipment', path));
-  requireAt(principal, Permission.ManageMasterData, path, () => new UnknownReference('location', 'equipment', path));
-  return location;
-}
-
-function requirePlaced(principal: Principal, location: Equipment | null, hidden: () => ErrorResult): void {
-  if (location) requireAt(principal, Permission.ManageMasterData, location.path, hidden);
-  else requireEnterpriseWide(principal, Permission.ManageMasterData);
 }

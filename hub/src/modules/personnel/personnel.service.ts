@@ -1,6 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import {
-  type CreatePersonInput, type CreatePersonnelClassInput, DuplicateKey, Equipment, InvalidInput, NotFound, Permission, Person, type PersonFilter,
+  type CreatePersonInput, type CreatePersonnelClassInput, DuplicateKey, InvalidInput, NotFound, Permission, Person, type PersonFilter,
   PersonnelClass, Qualification, type RecordQualificationInput, UnknownReference, type UpdatePersonInput, type UpdatePersonnelClassInput,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
@@ -9,7 +9,7 @@ import { checkKey, checkText } from '../shared/keys.js';
 import { requireValidDefinitions } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
 import type { Principal } from '../../auth/principal.js';
-import { placedVisible, requireAt, requireEnterpriseWide } from '../../auth/visibility.js';
+import { placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace } from '../../auth/visibility.js';
 import { underPath } from '../equipment/equipment.service.js';
 
 /** Personnel classes, people and their training records. */
@@ -71,7 +71,7 @@ export class PersonnelService {
       if (await tx.count(Person, { employeeId: input.employeeId })) fail(new DuplicateKey('person', input.employeeId));
       const person = tx.create(Person, {
         employeeId: input.employeeId, name: input.name.trim(),
-        homeEquipment: await homeFor(tx, principal, input.homeEquipment),
+        homeEquipment: await placeAt(tx, principal, 'homeEquipment', input.homeEquipment),
       });
       person.personnelClasses.set(await findClasses(tx, input.personnelClasses));
       work.changed('PersonCreated', person, input.employeeId);
@@ -89,7 +89,7 @@ export class PersonnelService {
         person.name = input.name.trim();
       }
       if (input.personnelClasses) person.personnelClasses.set(await findClasses(tx, input.personnelClasses));
-      if (input.homeEquipment != null) person.homeEquipment = await homeFor(tx, principal, input.homeEquipment || null);
+      if (input.homeEquipment != null) person.homeEquipment = await placeAt(tx, principal, 'homeEquipment', input.homeEquipment || null);
       if (input.active != null) person.active = input.active;
       work.changed('PersonUpdated', person, employeeId, before);
       return person;
@@ -118,19 +118,8 @@ export class PersonnelService {
 async function findPerson(tx: Tx, principal: Principal, employeeId: string, populate: 'personnelClasses'[] = []): Promise<Person> {
   const hidden = () => new NotFound('person', employeeId);
   const person = (await tx.findOne(Person, { $and: [{ employeeId }, placedVisible(principal, 'homeEquipment')] }, { populate: [...populate, 'homeEquipment'] })) ?? fail(hidden());
-  if (person.homeEquipment) requireAt(principal, Permission.ManageMasterData, person.homeEquipment.path, hidden);
-  else requireEnterpriseWide(principal, Permission.ManageMasterData);
+  requireManageablePlace(principal, person.homeEquipment, hidden);
   return person;
-}
-
-async function homeFor(tx: Tx, principal: Principal, path: string | null | undefined): Promise<Equipment | null> {
-  if (!path) {
-    requireEnterpriseWide(principal, Permission.ManageMasterData);
-    return null;
-  }
-  const home = (await tx.findOne(Equipment, { path })) ?? fail(new UnknownReference('homeEquipment', 'equipment', path));
-  requireAt(principal, Permission.ManageMasterData, path, () => new UnknownReference('homeEquipment', 'equipment', path));
-  return home;
 }
 
 async function findClasses(tx: Tx, codes: string[]): Promise<PersonnelClass[]> {
