@@ -8,6 +8,7 @@ import { PersonnelClassResolver, PersonResolver } from '../modules/personnel/per
 import { ProductDefinitionResolver, ProductDefinitionVersionResolver } from '../modules/product-definition/product-definition.resolver.js';
 import { WorkOrderResolver } from '../modules/work-order/work-order.resolver.js';
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
+import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { guard } from './guard.js';
 
 export const resolvers = [
@@ -17,6 +18,7 @@ export const resolvers = [
   ProductDefinitionResolver, ProductDefinitionVersionResolver,
   WorkOrderResolver,
   ApiKeyResolver,
+  AuditResolver,
 ] as const;
 
 /** The hub's GraphQL schema; `schema/schema.graphql` is this, printed. */

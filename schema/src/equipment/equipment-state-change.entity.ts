@@ -24,7 +24,7 @@ export class EquipmentStateChange {
   equipment!: Equipment;
 
   @Field({ description: 'Path of the equipment at the time of the change.' })
-  @Property({ columnType: 'text collate "C"' })
+  @Property({ type: 'text', collation: 'C' })
   path!: string;
 
   @Field(() => EquipmentState)

@@ -18,7 +18,7 @@ import { EquipmentState } from './equipment-state.js';
 @Extensions({ allow: [Permission.Read] })
 export class Equipment extends Identified<'properties' | 'state' | 'stateSince'> {
   @Field()
-  @Property({ unique: true, columnType: 'text collate "C"' })
+  @Property({ unique: true, type: 'text', collation: 'C' })
   path!: string;
 
   @Field({ description: 'The last path segment; letters, digits, `-` and `_`.' })

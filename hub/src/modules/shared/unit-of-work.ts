@@ -1,5 +1,6 @@
 import { wrap } from '@mikro-orm/core';
-import { AuditRecord, type ErrorResult } from '@plantgraph/schema';
+import type { ErrorResult } from '@plantgraph/schema';
+import { appendToAuditChain, type AuditEntry } from '../audit/audit-chain.js';
 import type { Database, Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 
@@ -26,11 +27,11 @@ export interface Work {
   tx: Tx;
   actor: string;
   /** Records a change of a stored object in the audit trail, in this transaction. */
-  audit(action: string, entity: object & { id: string }, before?: unknown): void;
+  audit(action: string, entity: object & { id: string }, before?: unknown, reason?: string | null): void;
   /** Publishes an event once the transaction has committed; dropped on rollback. */
   emit(event: DomainEvent): void;
   /** Audits a change and announces it as event `type` (past tense) keyed by the object's business key. */
-  changed(type: string, entity: object & { id: string }, key: string, before?: unknown): void;
+  changed(type: string, entity: object & { id: string }, key: string, before?: unknown, reason?: string | null): void;
 }
 
 /**
@@ -45,21 +46,22 @@ export class UnitOfWork {
     let result: T;
     try {
       result = await this.db.em.fork().transactional(async (tx) => {
+        const audit: AuditEntry[] = [];
         const work: Work = {
           tx,
           actor,
-          audit: (action, entity, before) => {
-            tx.persist(tx.create(AuditRecord, {
-              actor, action, entityType: entity.constructor.name, entityId: entity.id, before: before ?? null, after: snapshot(entity),
-            }));
+          audit: (action, entity, before, reason) => {
+            audit.push({ action, entityType: entity.constructor.name, entityId: entity.id, before: before ?? null, after: snapshot(entity), reason });
           },
           emit: (event) => events.push(event),
-          changed: (type, entity, key, before) => {
-            work.audit(type, entity, before);
+          changed: (type, entity, key, before, reason) => {
+            work.audit(type, entity, before, reason);
             work.emit({ subject: this.bus.subjects.domainEvent(type, key), type, data: { id: entity.id, key, actor } });
           },
         };
-        return body(work);
+        const value = await body(work);
+        await appendToAuditChain(tx, actor, audit);
+        return value;
       });
     } catch (err) {
       if (err instanceof Failure) return err.result;
