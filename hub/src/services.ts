@@ -7,6 +7,7 @@ import { MaterialService } from './modules/material/material.service.js';
 import { PersonnelService } from './modules/personnel/personnel.service.js';
 import { ProductDefinitionService } from './modules/product-definition/product-definition.service.js';
 import { WorkOrderService } from './modules/work-order/work-order.service.js';
+import { WorkOrderLifecycleService } from './modules/work-order/work-order-lifecycle.service.js';
 import { ApiKeyService } from './auth/api-keys.js';
 
 /** The domain services of one hub, built once at start and handed to resolvers via the context. */
@@ -19,7 +20,8 @@ export function createServices(db: Database, bus: MessageBus) {
     material: new MaterialService(uow),
     personnel: new PersonnelService(uow),
     productDefinition: new ProductDefinitionService(uow),
-    workOrder: new WorkOrderService(uow),
+    workOrder: new WorkOrderService(uow, bus),
+    workOrderLifecycle: new WorkOrderLifecycleService(uow, bus),
     apiKeys: new ApiKeyService(db, uow),
   };
 }

@@ -8,6 +8,7 @@
  * | `pg.signal.equipment.state.<path>`        | equipment → hub | `EquipmentStateSignal` (JSON), header `Nats-Msg-Id: <source>:<sequence>` |
  * | `pg.event.equipment_state.changed.<path>` | hub → anyone   | `EquipmentStateChanged`        |
  * | `pg.event.<entity>.<action>.<path or key>`| hub → anyone   | `{ type, id, key, actor }` after each committed mutation, e.g. `pg.event.material_lot.created.L-100` for `MaterialLotCreated` |
+ * | `pg.event.work_order.changed.<line path>` | hub → anyone   | `WorkOrderCreated`, `WorkOrderReleased`, `…Started`, `…Paused`, `…Resumed`, `…Cancelled` … (`{ type, number, state, previousState, path, at, actor }`) |
  * | `pg.event.signal.rejected`                | hub → anyone   | `SignalRejected` (dead letter: subject, reason, payload) |
  *
  * Signals go into the JetStream stream `PLANTGRAPH_SIGNALS` (de-duplicated by message id over a
@@ -63,6 +64,15 @@ export class Subjects {
   /** Patterns that match the scope itself and everything under it. */
   equipmentStateChangedScope(scope: string): string[] {
     const base = `${this.namespace}.event.equipment_state.changed.${pathTokens(scope)}`;
+    return [base, `${base}.>`];
+  }
+
+  workOrderChanged(equipmentPath: string): string {
+    return `${this.namespace}.event.work_order.changed.${pathTokens(equipmentPath)}`;
+  }
+
+  workOrderChangedScope(scope: string): string[] {
+    const base = `${this.namespace}.event.work_order.changed.${pathTokens(scope)}`;
     return [base, `${base}.>`];
   }
 

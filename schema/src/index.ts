@@ -8,6 +8,7 @@ import { MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot } from '
 import { Person, PersonnelClass, Qualification } from './personnel/personnel.entities.js';
 import { ProductDefinition, ProductDefinitionVersion } from './product-definition/product-definition.entities.js';
 import { WorkOrder } from './work-order/work-order.entities.js';
+import { MaterialReservation } from './work-order/material-reservation.entity.js';
 
 export * from './auth/access.js';
 export * from './auth/api-key.entity.js';
@@ -36,11 +37,14 @@ export * from './product-definition/product-definition.results.js';
 export * from './work-order/work-order.entities.js';
 export * from './work-order/work-order.inputs.js';
 export * from './work-order/work-order.results.js';
+export * from './work-order/work-order-lifecycle.js';
+export * from './work-order/master-record-snapshot.js';
+export * from './work-order/material-reservation.entity.js';
 
 /** Every stored entity of the model, for the ORM. */
 export const entities = [
   ApiKey, AuditRecord, Equipment, EquipmentClass, EquipmentStateChange,
   MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot,
   PersonnelClass, Person, Qualification,
-  ProductDefinition, ProductDefinitionVersion, WorkOrder,
+  ProductDefinition, ProductDefinitionVersion, WorkOrder, MaterialReservation,
 ];

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityName } from '@mikro-orm/core';
 import {
   Equipment, EquipmentClass, MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot,
-  Person, PersonnelClass, ProductDefinition, ProductDefinitionVersion, Qualification,
+  MaterialReservation, Person, PersonnelClass, ProductDefinition, ProductDefinitionVersion, Qualification,
 } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
 import type { Principal } from '../auth/principal.js';
@@ -36,6 +36,9 @@ export function createLoaders(em: Tx, principal: Principal) {
     materialClass: byId(MaterialClass),
     materialDefinition: byId(MaterialDefinition),
     materialLot: byId(MaterialLot, placedVisible(principal, 'location')),
+    // A visible order shows the lots it holds, wherever they are stored.
+    materialLotAny: byId(MaterialLot),
+    reservationsOfOrder: byParent(MaterialReservation, 'workOrder', 'createdAt'),
     sublotsOfLot: byParent(MaterialSublot, 'lot', 'sublotNumber'),
     qualificationsOfPerson: byParent(Qualification, 'person', 'code'),
     personnelClassesOfPerson: new DataLoader<string, PersonnelClass[]>(async (ids) => {

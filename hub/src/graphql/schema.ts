@@ -6,7 +6,7 @@ import { EquipmentClassResolver } from '../modules/equipment/equipment-class.res
 import { MaterialClassResolver, MaterialDefinitionResolver, MaterialLotResolver, MaterialSublotResolver } from '../modules/material/material.resolver.js';
 import { PersonnelClassResolver, PersonResolver } from '../modules/personnel/personnel.resolver.js';
 import { ProductDefinitionResolver, ProductDefinitionVersionResolver } from '../modules/product-definition/product-definition.resolver.js';
-import { WorkOrderResolver } from '../modules/work-order/work-order.resolver.js';
+import { MaterialReservationResolver, WorkOrderResolver } from '../modules/work-order/work-order.resolver.js';
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { guard } from './guard.js';
@@ -16,7 +16,7 @@ export const resolvers = [
   MaterialClassResolver, MaterialDefinitionResolver, MaterialLotResolver, MaterialSublotResolver,
   PersonnelClassResolver, PersonResolver,
   ProductDefinitionResolver, ProductDefinitionVersionResolver,
-  WorkOrderResolver,
+  WorkOrderResolver, MaterialReservationResolver,
   ApiKeyResolver,
   AuditResolver,
 ] as const;

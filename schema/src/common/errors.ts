@@ -13,6 +13,7 @@ export enum ErrorCode {
   HierarchyCycle = 'HierarchyCycle',
   LevelNotAllowed = 'LevelNotAllowed',
   InvalidTransition = 'InvalidTransition',
+  ReleaseBlocked = 'ReleaseBlocked',
 }
 registerEnumType(ErrorCode, { name: 'ErrorCode' });
 

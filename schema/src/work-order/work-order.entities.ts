@@ -1,10 +1,11 @@
 import { DecimalType } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
-import { Extensions, Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Extensions, Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { Permission } from '../auth/access.js';
 import { Identified } from '../common/identified.js';
 import { Equipment } from '../equipment/equipment.entity.js';
 import { ProductDefinitionVersion } from '../product-definition/product-definition.entities.js';
+import { MasterRecordSnapshot } from './master-record-snapshot.js';
 
 /** The states of a regulated work order, from planning to disposition. */
 export enum WorkOrderState {
@@ -20,13 +21,23 @@ export enum WorkOrderState {
 }
 registerEnumType(WorkOrderState, { name: 'WorkOrderState' });
 
+/** The equipment and operators assigned to one segment of an order. */
+@ObjectType()
+@InputType('StepAssignmentInput')
+@Extensions({ allow: [Permission.Read] })
+export class StepAssignment {
+  @Field({ description: 'Code of the segment in the master record.' }) segment!: string;
+  @Field({ description: 'Path of the equipment that runs it.' }) equipment!: string;
+  @Field(() => [String], { description: 'Employee ids of the operators.' }) operators!: string[];
+}
+
 /** An order to make a quantity of a product by one version of its master record, on some equipment. */
 @ObjectType()
 @Entity()
 @Index({ properties: ['state'] })
 @Index({ properties: ['equipment'] })
 @Extensions({ allow: [Permission.Read] })
-export class WorkOrder extends Identified<'state' | 'stateChangedAt'> {
+export class WorkOrder extends Identified<'state' | 'stateChangedAt' | 'assignments'> {
   @Field({ description: 'The order number, usually from the ERP.' }) @Property({ unique: true }) number!: string;
   @ManyToOne(() => ProductDefinitionVersion, { deleteRule: 'restrict' }) productDefinitionVersion!: ProductDefinitionVersion;
   @Field() @Property({ type: new DecimalType('number'), precision: 18, scale: 6 }) quantity!: number;
@@ -36,4 +47,9 @@ export class WorkOrder extends Identified<'state' | 'stateChangedAt'> {
   @Field({ description: 'When the order entered its current state.' }) @Property({ type: 'timestamptz' }) stateChangedAt: Date = new Date();
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) plannedStart?: Date | null;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) plannedEnd?: Date | null;
+  @Field(() => MasterRecordSnapshot, { nullable: true, description: 'The master record as released; null before release.' })
+  @Property({ type: 'json', nullable: true }) snapshot?: MasterRecordSnapshot | null;
+  @Field(() => [StepAssignment], { description: 'Who and what runs each segment, fixed at release.' })
+  @Property({ type: 'json' }) assignments: StepAssignment[] = [];
+  @Field(() => String, { nullable: true, description: 'Why the order was paused or cancelled.' }) @Property({ type: 'text', nullable: true }) stateReason?: string | null;
 }

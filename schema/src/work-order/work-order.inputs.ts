@@ -1,5 +1,5 @@
 import { Field, Int, InputType } from 'type-graphql';
-import { WorkOrderState } from './work-order.entities.js';
+import { StepAssignment, WorkOrderState } from './work-order.entities.js';
 
 @InputType({ description: 'Creates the order in Draft. Its lifecycle (release, execution, review) has its own mutations.' })
 export class CreateWorkOrderInput {
@@ -17,4 +17,24 @@ export class WorkOrderFilter {
   @Field(() => [WorkOrderState], { nullable: true }) state?: WorkOrderState[];
   @Field(() => String, { nullable: true, description: 'Orders running on this equipment or under it.' }) equipmentPrefix?: string | null;
   @Field(() => String, { nullable: true, description: 'Code of the product definition.' }) productDefinition?: string | null;
+}
+
+@InputType({ description: 'A lot chosen for a material whose selection rule is SpecificLot.' })
+export class LotChoiceInput {
+  @Field() segment!: string;
+  @Field({ description: 'Code of the material definition.' }) materialDefinition!: string;
+  @Field() lotNumber!: string;
+}
+
+@InputType({ description: 'Releases a Draft order: snapshots the master record, checks people and equipment, reserves material.' })
+export class ReleaseWorkOrderInput {
+  @Field() number!: string;
+  @Field(() => [StepAssignment], { description: 'One per segment of the master record.' }) assignments!: StepAssignment[];
+  @Field(() => [LotChoiceInput], { defaultValue: [] }) lots!: LotChoiceInput[];
+}
+
+@InputType()
+export class WorkOrderTransitionInput {
+  @Field() number!: string;
+  @Field(() => String, { nullable: true, description: 'Required to pause and to cancel.' }) reason?: string | null;
 }

@@ -1,5 +1,46 @@
-import { createUnionType } from 'type-graphql';
-import { DuplicateKey, InvalidInput, UnknownReference } from '../common/errors.js';
+import { createUnionType, Extensions, Field, ObjectType, registerEnumType } from 'type-graphql';
+import { ANY_CALLER } from '../auth/access.js';
+import { DuplicateKey, ErrorCode, ErrorResult, InvalidInput, InvalidTransition, NotFound, UnknownReference } from '../common/errors.js';
 import { WorkOrder } from './work-order.entities.js';
 
+export enum ReleaseProblemKind {
+  MissingAssignment = 'MissingAssignment',
+  UnknownEquipment = 'UnknownEquipment',
+  WrongEquipmentClass = 'WrongEquipmentClass',
+  EquipmentUnavailable = 'EquipmentUnavailable',
+  UnknownOperator = 'UnknownOperator',
+  NotQualified = 'NotQualified',
+  MaterialShort = 'MaterialShort',
+  LotExpired = 'LotExpired',
+  LotNotReleased = 'LotNotReleased',
+  MasterRecordNotCurrent = 'MasterRecordNotCurrent',
+}
+registerEnumType(ReleaseProblemKind, { name: 'ReleaseProblemKind' });
+
+@ObjectType({ description: 'One reason an order cannot be released.' })
+@Extensions({ allow: [ANY_CALLER] })
+export class ReleaseProblem {
+  @Field(() => ReleaseProblemKind) kind!: ReleaseProblemKind;
+  @Field(() => String, { nullable: true, description: 'The segment it concerns.' }) segment!: string | null;
+  @Field({ description: 'The equipment path, employee id, material or lot at fault.' }) subject!: string;
+  @Field() message!: string;
+}
+
+@ObjectType({ implements: ErrorResult, description: 'Release checks failed; nothing was reserved or changed.' })
+@Extensions({ allow: [ANY_CALLER] })
+export class ReleaseBlocked extends ErrorResult {
+  @Field(() => [ReleaseProblem]) problems!: ReleaseProblem[];
+  constructor(problems: ReleaseProblem[]) {
+    super();
+    Object.assign(this, {
+      code: ErrorCode.ReleaseBlocked, problems,
+      message: `The order cannot be released: ${problems.map((p) => p.message).join(' ')}`,
+    });
+  }
+}
+
 export const CreateWorkOrderResult = createUnionType({ name: 'CreateWorkOrderResult', types: () => [WorkOrder, DuplicateKey, UnknownReference, InvalidInput] as const });
+export const WorkOrderTransitionResult = createUnionType({
+  name: 'WorkOrderTransitionResult',
+  types: () => [WorkOrder, NotFound, InvalidTransition, ReleaseBlocked, InvalidInput] as const,
+});

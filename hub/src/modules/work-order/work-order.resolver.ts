@@ -1,5 +1,7 @@
-import { Connection, CreateWorkOrderInput, CreateWorkOrderResult, Equipment, ProductDefinitionVersion, WorkOrder, WorkOrderFilter, Permission } from '@plantgraph/schema';
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Connection, CreateWorkOrderInput, CreateWorkOrderResult, Equipment, ProductDefinitionVersion, WorkOrder, WorkOrderFilter, Permission,
+  JOB_ORDER_STATE, JobOrderState, MaterialLot, MaterialReservation, ReleaseWorkOrderInput, WorkOrderTransitionInput, WorkOrderTransitionResult } from '@plantgraph/schema';
+import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { WorkOrderEvent } from './work-order-events.js';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
@@ -30,9 +32,69 @@ export class WorkOrderResolver {
     return ctx.loaders.equipment.load(order.equipment.id);
   }
 
+  @FieldResolver(() => JobOrderState, { description: 'The OPC UA ISA-95 job control state, for equipment-facing systems.' })
+  jobControlState(@Root() order: WorkOrder) {
+    return JOB_ORDER_STATE[order.state];
+  }
+
+  @FieldResolver(() => [MaterialReservation], { description: 'Material held, consumed or returned for the order.' })
+  reservations(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
+    return ctx.loaders.reservationsOfOrder.load(order.id);
+  }
+
+  @Mutation(() => WorkOrderTransitionResult, { description: 'Draft → Released: snapshots the master record, checks people, equipment and material, reserves lots.' })
+  @Allow(Permission.Release)
+  releaseWorkOrder(@Arg('input') input: ReleaseWorkOrderInput, @Ctx() ctx: HubContext) {
+    return ctx.services.workOrderLifecycle.release(ctx.principal, input);
+  }
+
+  @Mutation(() => WorkOrderTransitionResult, { description: 'Released → InProgress.' })
+  @Allow(Permission.ExecuteSteps)
+  startWorkOrder(@Arg('input') input: WorkOrderTransitionInput, @Ctx() ctx: HubContext) {
+    return ctx.services.workOrderLifecycle.start(ctx.principal, input);
+  }
+
+  @Mutation(() => WorkOrderTransitionResult, { description: 'InProgress → Paused; needs a reason.' })
+  @Allow(Permission.ExecuteSteps)
+  pauseWorkOrder(@Arg('input') input: WorkOrderTransitionInput, @Ctx() ctx: HubContext) {
+    return ctx.services.workOrderLifecycle.pause(ctx.principal, input);
+  }
+
+  @Mutation(() => WorkOrderTransitionResult, { description: 'Paused → InProgress.' })
+  @Allow(Permission.ExecuteSteps)
+  resumeWorkOrder(@Arg('input') input: WorkOrderTransitionInput, @Ctx() ctx: HubContext) {
+    return ctx.services.workOrderLifecycle.resume(ctx.principal, input);
+  }
+
+  @Mutation(() => WorkOrderTransitionResult, { description: 'Draft, Released or Paused → Cancelled; needs a reason; returns every reservation.' })
+  @Allow(Permission.PlanWorkOrders)
+  cancelWorkOrder(@Arg('input') input: WorkOrderTransitionInput, @Ctx() ctx: HubContext) {
+    return ctx.services.workOrderLifecycle.cancel(ctx.principal, input);
+  }
+
+  @Subscription(() => WorkOrderEvent, {
+    description: 'Each change of the orders running at `scope` (a path prefix) and below.',
+    subscribe: ({ args, context }) => {
+      const ctx = context as HubContext;
+      return ctx.services.workOrder.subscribeChanges(ctx.principal, args.scope as string, ctx.eventQueue);
+    },
+  })
+  @Allow(Permission.Read)
+  workOrderChanged(@Root() event: WorkOrderEvent, @Arg('scope') _scope: string) {
+    return event;
+  }
+
   @Mutation(() => CreateWorkOrderResult, { description: 'Creates a work order in Draft.' })
   @Allow(Permission.PlanWorkOrders)
   createWorkOrder(@Arg('input') input: CreateWorkOrderInput, @Ctx() ctx: HubContext) {
     return ctx.services.workOrder.create(ctx.principal, input);
+  }
+}
+
+@Resolver(() => MaterialReservation)
+export class MaterialReservationResolver {
+  @FieldResolver(() => MaterialLot)
+  lot(@Root() reservation: MaterialReservation, @Ctx() ctx: HubContext) {
+    return ctx.loaders.materialLotAny.load(reservation.lot.id);
   }
 }

@@ -5,17 +5,21 @@ import {
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkKey, checkQuantity } from '../shared/keys.js';
+import { checkKey, checkQuantity, isEquipmentPath } from '../shared/keys.js';
+import { GraphQLError } from 'graphql';
+import type { QueueOptions } from '../../infrastructure/bus/message-bus.js';
 import { fail, type UnitOfWork } from '../shared/unit-of-work.js';
 import type { Principal } from '../../auth/principal.js';
-import { pathsVisible, requireAt } from '../../auth/visibility.js';
+import { forbidden, pathsVisible, requireAt } from '../../auth/visibility.js';
 import { underPath } from '../equipment/equipment.service.js';
+import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
+import { orderChanged, type WorkOrderEvent } from './work-order-events.js';
 
 const MAKEABLE = [ProductDefinitionVersionState.Approved, ProductDefinitionVersionState.Active];
 
 /** Work orders: stored and queried here; the regulated lifecycle builds on this. */
 export class WorkOrderService {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus) {}
 
   get(em: Tx, principal: Principal, number: string) {
     return em.findOne(WorkOrder, { $and: [{ number }, { equipment: pathsVisible(principal) }] });
@@ -27,6 +31,29 @@ export class WorkOrderService {
     if (filter?.equipmentPrefix) where.push({ equipment: underPath(filter.equipmentPrefix) });
     if (filter?.productDefinition) where.push({ productDefinitionVersion: { productDefinition: { code: filter.productDefinition } } });
     return paginate(em, WorkOrder, { $and: where }, page, 'number');
+  }
+
+  /** Live changes of orders running at `scope` and below, limited to what the caller may read. */
+  subscribeChanges(principal: Principal, scope: string, queue: QueueOptions = {}): AsyncIterable<WorkOrderEvent> {
+    if (!isEquipmentPath(scope)) throw new GraphQLError(`scope: "${scope}" is not an equipment path; give a path prefix such as "acme/berlin".`, { extensions: { code: 'BAD_USER_INPUT' } });
+    if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, 'subscribe to work orders');
+    const subscription = this.bus.subscribe(this.bus.subjects.workOrderChangedScope(scope), queue);
+    return {
+      [Symbol.asyncIterator]: () => ({
+        next: async () => {
+          for (;;) {
+            const r = await subscription.next();
+            if (r.done) return r;
+            const event = r.value.data as WorkOrderEvent & { at: string };
+            if (principal.can(Permission.Read, event.path)) return { done: false, value: { ...event, at: new Date(event.at) } };
+          }
+        },
+        return: async () => {
+          subscription.close();
+          return { done: true, value: undefined };
+        },
+      }),
+    };
   }
 
   create(principal: Principal, input: CreateWorkOrderInput) {
@@ -46,7 +73,7 @@ export class WorkOrderService {
         number: input.number, productDefinitionVersion: version, quantity: input.quantity, unitOfMeasure: definition.producedMaterial.unitOfMeasure,
         equipment, plannedStart: input.plannedStart ?? null, plannedEnd: input.plannedEnd ?? null,
       });
-      work.changed('WorkOrderCreated', order, input.number);
+      orderChanged(work, this.bus.subjects, 'WorkOrderCreated', order, null);
       return order;
     });
   }

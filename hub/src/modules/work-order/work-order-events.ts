@@ -1,0 +1,29 @@
+import { Extensions, Field, ObjectType } from 'type-graphql';
+import { Permission, WorkOrder, WorkOrderState } from '@plantgraph/schema';
+import type { Subjects } from '../../subjects.js';
+import type { Work } from '../shared/unit-of-work.js';
+
+/** A change of a work order, as delivered to subscribers. */
+@ObjectType()
+@Extensions({ allow: [Permission.Read] })
+export class WorkOrderEvent {
+  @Field({ description: 'Past tense: WorkOrderReleased, WorkOrderPaused, …' }) type!: string;
+  @Field() number!: string;
+  @Field(() => WorkOrderState) state!: WorkOrderState;
+  @Field(() => WorkOrderState, { nullable: true }) previousState!: WorkOrderState | null;
+  @Field({ description: 'Path of the equipment running the order.' }) path!: string;
+  @Field() at!: Date;
+  @Field() actor!: string;
+  @Field(() => String, { nullable: true }) reason!: string | null;
+}
+
+/** Audits a change of an order and announces it on its line's subject, after commit. */
+export function orderChanged(work: Work, subjects: Subjects, type: string, order: WorkOrder & { equipment: { path: string } }, previousState: WorkOrderState | null, before?: unknown, reason?: string | null): void {
+  work.audit(type, order, before, reason);
+  work.emit({
+    subject: subjects.workOrderChanged(order.equipment.path),
+    type,
+    data: { number: order.number, state: order.state, previousState, path: order.equipment.path, at: new Date().toISOString(), actor: work.actor, reason: reason ?? null },
+  });
+}
+

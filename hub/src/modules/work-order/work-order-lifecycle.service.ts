@@ -1,0 +1,101 @@
+import {
+  InvalidInput, InvalidTransition, MaterialReservation, MasterRecordSnapshot, NotFound, Permission, ProductDefinitionVersion, ReleaseBlocked,
+  type ReleaseWorkOrderInput, ReservationStatus, WORK_ORDER_TRANSITIONS, WorkOrder, WorkOrderState, type WorkOrderTransitionInput,
+} from '@plantgraph/schema';
+import type { Tx } from '../../infrastructure/database/database.js';
+import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
+import type { Principal } from '../../auth/principal.js';
+import { pathsVisible, requireAt } from '../../auth/visibility.js';
+import { checkText } from '../shared/keys.js';
+import { fail, snapshot, type UnitOfWork, type Work } from '../shared/unit-of-work.js';
+import { orderChanged } from './work-order-events.js';
+import { planRelease } from './release-checks.js';
+
+const S = WorkOrderState;
+/** The event each entered state announces (InProgress depends on where it came from). */
+const EVENT: Record<WorkOrderState, string> = {
+  [S.Draft]: 'WorkOrderCreated', [S.Released]: 'WorkOrderReleased', [S.InProgress]: 'WorkOrderStarted', [S.Paused]: 'WorkOrderPaused',
+  [S.Completed]: 'WorkOrderCompleted', [S.UnderReview]: 'WorkOrderSubmittedForReview', [S.ReleasedToStock]: 'WorkOrderReleasedToStock',
+  [S.Rejected]: 'WorkOrderRejected', [S.Cancelled]: 'WorkOrderCancelled',
+};
+
+/** The regulated lifecycle of a work order: release, start, pause, resume, cancel. */
+export class WorkOrderLifecycleService {
+  constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus) {}
+
+  release(principal: Principal, input: ReleaseWorkOrderInput) {
+    return this.uow.run(principal.name, async (work) => {
+      const { tx } = work;
+      const order = await findOrder(tx, principal, input.number, Permission.Release);
+      requireTransition(order, S.Released);
+      const version = await tx.findOneOrFail(ProductDefinitionVersion, order.productDefinitionVersion.id, { populate: ['productDefinition.producedMaterial'] });
+      const { problems, reservations } = await planRelease(tx, principal, order, version.segments, version.state, input);
+      if (problems.length) fail(new ReleaseBlocked(problems));
+      for (const r of reservations) tx.create(MaterialReservation, { workOrder: order, segment: r.segment, lot: r.lot, quantity: r.quantity });
+      const produced = version.productDefinition.producedMaterial;
+      // A deep copy: later revisions of the master record cannot reach the released order.
+      order.snapshot = JSON.parse(JSON.stringify(Object.assign(new MasterRecordSnapshot(), {
+        productDefinition: version.productDefinition.code, name: version.productDefinition.name, version: version.version,
+        producedMaterial: { code: produced.code, name: produced.name, unitOfMeasure: produced.unitOfMeasure },
+        segments: version.segments, takenAt: new Date().toISOString(),
+      }))) as MasterRecordSnapshot;
+      order.assignments = input.assignments.map((a) => ({ segment: a.segment, equipment: a.equipment, operators: [...a.operators] }));
+      this.enter(work, order, S.Released);
+      return order;
+    });
+  }
+
+  start(principal: Principal, input: WorkOrderTransitionInput) {
+    return this.move(principal, input, S.InProgress, Permission.ExecuteSteps);
+  }
+
+  pause(principal: Principal, input: WorkOrderTransitionInput) {
+    return this.move(principal, input, S.Paused, Permission.ExecuteSteps, true);
+  }
+
+  resume(principal: Principal, input: WorkOrderTransitionInput) {
+    return this.move(principal, input, S.InProgress, Permission.ExecuteSteps);
+  }
+
+  /** Cancelling gives every reservation back, so no quantity stays held for a dead order. */
+  cancel(principal: Principal, input: WorkOrderTransitionInput) {
+    return this.move(principal, input, S.Cancelled, Permission.PlanWorkOrders, true, async (tx, order) => {
+      await tx.nativeUpdate(MaterialReservation, { workOrder: order, status: ReservationStatus.Reserved }, { status: ReservationStatus.Returned });
+    });
+  }
+
+  private move(principal: Principal, input: WorkOrderTransitionInput, to: WorkOrderState, permission: Permission, needsReason = false, effect?: (tx: Tx, order: WorkOrder) => Promise<void>) {
+    return this.uow.run(principal.name, async (work) => {
+      const order = await findOrder(work.tx, principal, input.number, permission);
+      requireTransition(order, to);
+      if (needsReason) {
+        if (!input.reason) fail(new InvalidInput('reason', `say why the order is ${to === S.Paused ? 'paused' : 'cancelled'}.`));
+        checkText('reason', input.reason, 1000);
+      }
+      await effect?.(work.tx, order);
+      this.enter(work, order, to, input.reason ?? null);
+      return order;
+    });
+  }
+
+  private enter(work: Work, order: WorkOrder, to: WorkOrderState, reason: string | null = null): void {
+    const before = snapshot(order);
+    const from = order.state;
+    Object.assign(order, { state: to, stateChangedAt: new Date(), stateReason: reason });
+    const type = from === S.Paused && to === S.InProgress ? 'WorkOrderResumed' : EVENT[to];
+    orderChanged(work, this.bus.subjects, type, order as WorkOrder & { equipment: { path: string } }, from, before, reason);
+  }
+}
+
+/** The order, if the caller may see it; the permission is checked at the order's line. */
+async function findOrder(tx: Tx, principal: Principal, number: string, permission: Permission): Promise<WorkOrder> {
+  const hidden = () => new NotFound('work order', number);
+  const order = (await tx.findOne(WorkOrder, { $and: [{ number }, { equipment: pathsVisible(principal) }] }, { populate: ['equipment'] })) ?? fail(hidden());
+  requireAt(principal, permission, order.equipment.path, hidden);
+  return order;
+}
+
+function requireTransition(order: WorkOrder, to: WorkOrderState): void {
+  const allowed = WORK_ORDER_TRANSITIONS[order.state];
+  if (!allowed.includes(to)) fail(new InvalidTransition(`Work order ${order.number}`, order.state, to, [...allowed]));
+}
