@@ -66,8 +66,12 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
         edges { node { state stateHistory { totalCount } } } } }`, undefined, token)).equipmentList.edges.map((e: any) => e.node);
     } while (Date.now() < deadline && nodes.some((n) => n.stateHistory.totalCount < 10));
     expect(nodes.map((n) => [n.state, n.stateHistory.totalCount])).toEqual(machines.map(() => ['Running', 10]));
-    // Both replicas' subscribers see the same changes, each once.
-    await sleep(500);
+    // Both replicas' subscribers see the same changes, each once (allow the last ones to arrive).
+    for (let settled = 0, last = -1; settled < 3 && Date.now() < deadline + 5000; await sleep(200)) {
+      const count = onA.received.length + onB.received.length;
+      settled = count === last && onA.received.length === onB.received.length ? settled + 1 : 0;
+      last = count;
+    }
     const key = (e: any) => `${e.data.equipmentStateChanged.path}#${e.data.equipmentStateChanged.sequence}`;
     expect(onA.received.length).toBeGreaterThanOrEqual(5);
     expect(onA.received.map(key).sort()).toEqual(onB.received.map(key).sort());

@@ -10,7 +10,7 @@ import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import { NatsBus } from './infrastructure/bus/nats-bus.js';
 import { Subjects } from './subjects.js';
 import { createContext, type HubContext } from './graphql/context.js';
-import { createGate } from './auth/bootstrap.js';
+import { createGate, resolveAuthConfig } from './auth/bootstrap.js';
 import type { Principal } from './auth/principal.js';
 import { clarifyLimits, limitRules, maskSuggestions } from './graphql/hardening.js';
 import { serveGraphQLOverWebSocket } from './graphql/ws.js';
@@ -50,7 +50,7 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
     const subjects = new Subjects(config.natsNamespace);
     const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, subjects) : new InProcessBus(subjects);
     cleanup.unshift(() => bus.close());
-    const services = createServices(db, bus);
+    const services = createServices(db, bus, await resolveAuthConfig(config.auth));
     const gate = await createGate(config, services, log);
     const schema = await buildHubSchema(bus);
     const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);

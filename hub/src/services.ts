@@ -9,10 +9,19 @@ import { ProductDefinitionService } from './modules/product-definition/product-d
 import { WorkOrderService } from './modules/work-order/work-order.service.js';
 import { WorkOrderLifecycleService } from './modules/work-order/work-order-lifecycle.service.js';
 import { ApiKeyService } from './auth/api-keys.js';
+import { Authenticator } from './auth/authenticator.js';
+import { SignatureService } from './auth/signatures.js';
+import type { AuthConfig } from './config.js';
+import { WorkOrderExecutionService } from './modules/work-order/execution.service.js';
+import { WorkOrderReviewService } from './modules/work-order/review.service.js';
+import { GenealogyService } from './modules/work-order/genealogy.service.js';
 
 /** The domain services of one hub, built once at start and handed to resolvers via the context. */
-export function createServices(db: Database, bus: MessageBus) {
+export function createServices(db: Database, bus: MessageBus, auth: AuthConfig) {
   const uow = new UnitOfWork(db, bus);
+  const apiKeys = new ApiKeyService(db, uow);
+  const authenticator = new Authenticator(auth, apiKeys);
+  const signatures = new SignatureService(authenticator);
   return {
     uow,
     equipment: new EquipmentService(uow, bus),
@@ -22,7 +31,12 @@ export function createServices(db: Database, bus: MessageBus) {
     productDefinition: new ProductDefinitionService(uow),
     workOrder: new WorkOrderService(uow, bus),
     workOrderLifecycle: new WorkOrderLifecycleService(uow, bus),
-    apiKeys: new ApiKeyService(db, uow),
+    apiKeys,
+    authenticator,
+    signatures,
+    execution: new WorkOrderExecutionService(uow, bus, signatures),
+    review: new WorkOrderReviewService(uow, bus, signatures),
+    genealogy: new GenealogyService(),
   };
 }
 export type Services = ReturnType<typeof createServices>;

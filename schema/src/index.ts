@@ -9,6 +9,7 @@ import { Person, PersonnelClass, Qualification } from './personnel/personnel.ent
 import { ProductDefinition, ProductDefinitionVersion } from './product-definition/product-definition.entities.js';
 import { WorkOrder } from './work-order/work-order.entities.js';
 import { MaterialReservation } from './work-order/material-reservation.entity.js';
+import { Deviation, ElectronicSignature, LotGenealogy, StepRecord } from './work-order/execution.entities.js';
 
 export * from './auth/access.js';
 export * from './auth/api-key.entity.js';
@@ -40,6 +41,7 @@ export * from './work-order/work-order.results.js';
 export * from './work-order/work-order-lifecycle.js';
 export * from './work-order/master-record-snapshot.js';
 export * from './work-order/material-reservation.entity.js';
+export * from './work-order/execution.entities.js';
 
 /** Every stored entity of the model, for the ORM. */
 export const entities = [
@@ -47,4 +49,5 @@ export const entities = [
   MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot,
   PersonnelClass, Person, Qualification,
   ProductDefinition, ProductDefinitionVersion, WorkOrder, MaterialReservation,
+  StepRecord, Deviation, LotGenealogy, ElectronicSignature,
 ];

@@ -36,13 +36,13 @@ export class TestIdentityProvider {
 
   /** A signed access token; `roles` entries are `role` or `role@scope`. */
   async token(claims: { sub?: string; roles?: string[]; scopes?: string[] } & JWTPayload = {}, options: { expiresIn?: string | number; issuer?: string; audience?: string; key?: PrivateKey } = {}): Promise<string> {
-    const { roles = [], scopes = [], sub = 'user-1', ...rest } = claims;
+    const { roles = [], scopes = [], sub = 'user-1', iat, ...rest } = claims;
     const jwt = new SignJWT({ roles, plantgraph_scopes: scopes, ...rest })
       .setProtectedHeader({ alg: 'RS256', kid: this.kid })
       .setSubject(sub)
       .setIssuer(options.issuer ?? this.issuer)
       .setAudience(options.audience ?? TestIdentityProvider.audience)
-      .setIssuedAt();
+      .setIssuedAt(iat ?? undefined);
     jwt.setExpirationTime(options.expiresIn ?? '10m');
     return jwt.sign(options.key ?? this.privateKey);
   }

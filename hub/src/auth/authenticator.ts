@@ -20,8 +20,10 @@ export class AuthenticationError extends GraphQLError {
  */
 export class Authenticator {
   readonly #jwks: ReturnType<typeof createRemoteJWKSet> | null;
+  readonly oidc: AuthConfig['oidc'];
 
   constructor(private readonly config: AuthConfig, private readonly apiKeys: ApiKeyService) {
+    this.oidc = config.oidc;
     this.#jwks = config.oidc?.jwksUrl ? createRemoteJWKSet(new URL(config.oidc.jwksUrl), { cooldownDuration: 30_000 }) : null;
   }
 
@@ -45,7 +47,7 @@ export class Authenticator {
     const grants = grantsFromClaims(claim(payload, rolesClaim), claim(payload, scopesClaim));
     const id = typeof payload.sub === 'string' ? payload.sub : 'unknown';
     // Valid until exp plus the tolerated skew, exactly as long as jwtVerify accepts it.
-    return new Principal(id, 'user', grants, payload.exp ? new Date((payload.exp + clockSkewSeconds) * 1000) : null);
+    return new Principal(id, 'user', grants, payload.exp ? new Date((payload.exp + clockSkewSeconds) * 1000) : null, payload.iat ? new Date(payload.iat * 1000) : null);
   }
 }
 

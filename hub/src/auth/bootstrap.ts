@@ -1,9 +1,8 @@
-import type { HubConfig, OidcConfig } from '../config.js';
+import type { AuthConfig, HubConfig, OidcConfig } from '../config.js';
 import type { Services } from '../services.js';
 import { Gate } from '../graphql/gate.js';
 import { Safelist } from '../graphql/hardening.js';
 import { RateLimiter } from '../graphql/rate-limit.js';
-import { Authenticator } from './authenticator.js';
 
 type Log = Pick<Console, 'log' | 'warn'>;
 
@@ -12,7 +11,7 @@ type Log = Pick<Console, 'log' | 'warn'>;
  * usable API key; switching authentication off is allowed outside production only, loudly.
  */
 export async function createGate(config: HubConfig, services: Services, log: Log): Promise<Gate & { localAdminToken: string | null }> {
-  const oidc = config.auth.oidc ? await withJwksUrl(config.auth.oidc) : null;
+  const oidc = services.authenticator.oidc;
   let localAdminToken: string | null = null;
   if (!config.auth.enabled) {
     log.warn([
@@ -31,8 +30,13 @@ export async function createGate(config: HubConfig, services: Services, log: Log
   }
   const safelist = config.limits.safelistFile ? Safelist.load(config.limits.safelistFile) : null;
   if (safelist) log.log(`[hub] operation safelist: ${safelist.size} documents from ${config.limits.safelistFile}`);
-  const gate = new Gate(new Authenticator({ ...config.auth, oidc }, services.apiKeys), new RateLimiter(config.limits.ratePerSecond, config.limits.rateBurst), safelist);
+  const gate = new Gate(services.authenticator, new RateLimiter(config.limits.ratePerSecond, config.limits.rateBurst), safelist);
   return Object.assign(gate, { localAdminToken });
+}
+
+/** The authentication settings with the identity provider's JWKS URL found (discovery). */
+export async function resolveAuthConfig(auth: AuthConfig): Promise<AuthConfig> {
+  return { ...auth, oidc: auth.oidc ? await withJwksUrl(auth.oidc) : null };
 }
 
 /** Fills in the JWKS URL from the issuer's OpenID Connect discovery document. */

@@ -12,6 +12,8 @@ export class Principal {
     readonly grants: readonly Grant[],
     /** When the credential stops being valid (a token's `exp`), if it does. */
     readonly expiresAt: Date | null = null,
+    /** When the person signed in to get this credential (a token's `iat`), for re-authentication. */
+    readonly authenticatedAt: Date | null = null,
   ) {}
 
   /** The name written to audit records and logs. */

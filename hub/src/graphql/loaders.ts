@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityName } from '@mikro-orm/core';
 import {
   Equipment, EquipmentClass, MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot,
-  MaterialReservation, Person, PersonnelClass, ProductDefinition, ProductDefinitionVersion, Qualification,
+  Deviation, MaterialReservation, StepRecord, Person, PersonnelClass, ProductDefinition, ProductDefinitionVersion, Qualification,
 } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
 import type { Principal } from '../auth/principal.js';
@@ -39,6 +39,8 @@ export function createLoaders(em: Tx, principal: Principal) {
     // A visible order shows the lots it holds, wherever they are stored.
     materialLotAny: byId(MaterialLot),
     reservationsOfOrder: byParent(MaterialReservation, 'workOrder', 'createdAt'),
+    stepsOfOrder: byParent(StepRecord, 'workOrder', 'sequence'),
+    deviationsOfOrder: byParent(Deviation, 'workOrder', 'createdAt'),
     sublotsOfLot: byParent(MaterialSublot, 'lot', 'sublotNumber'),
     qualificationsOfPerson: byParent(Qualification, 'person', 'code'),
     personnelClassesOfPerson: new DataLoader<string, PersonnelClass[]>(async (ids) => {

@@ -7,6 +7,7 @@ import { MaterialClassResolver, MaterialDefinitionResolver, MaterialLotResolver,
 import { PersonnelClassResolver, PersonResolver } from '../modules/personnel/personnel.resolver.js';
 import { ProductDefinitionResolver, ProductDefinitionVersionResolver } from '../modules/product-definition/product-definition.resolver.js';
 import { MaterialReservationResolver, WorkOrderResolver } from '../modules/work-order/work-order.resolver.js';
+import { GenealogyResolver, WorkOrderExecutionResolver } from '../modules/work-order/execution.resolver.js';
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { guard } from './guard.js';
@@ -16,7 +17,7 @@ export const resolvers = [
   MaterialClassResolver, MaterialDefinitionResolver, MaterialLotResolver, MaterialSublotResolver,
   PersonnelClassResolver, PersonResolver,
   ProductDefinitionResolver, ProductDefinitionVersionResolver,
-  WorkOrderResolver, MaterialReservationResolver,
+  WorkOrderResolver, MaterialReservationResolver, WorkOrderExecutionResolver, GenealogyResolver,
   ApiKeyResolver,
   AuditResolver,
 ] as const;

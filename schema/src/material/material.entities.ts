@@ -54,6 +54,8 @@ export class MaterialLot extends Identified<'properties' | 'status'> {
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) expiresAt?: Date | null;
   @ManyToOne(() => Equipment, { nullable: true, deleteRule: 'restrict' }) location?: Equipment | null;
   @Field(() => [PropertyValue]) @Property({ type: 'json' }) properties: PropertyValue[] = [];
+  @Field(() => Date, { nullable: true, description: 'Set at release to stock: from then on its genealogy cannot change.' })
+  @Property({ type: 'timestamptz', nullable: true }) genealogyLockedAt?: Date | null;
 }
 
 /** A separately stored or tracked part of a lot (a container, a drum, a reel). */

@@ -51,5 +51,8 @@ export class WorkOrder extends Identified<'state' | 'stateChangedAt' | 'assignme
   @Property({ type: 'json', nullable: true }) snapshot?: MasterRecordSnapshot | null;
   @Field(() => [StepAssignment], { description: 'Who and what runs each segment, fixed at release.' })
   @Property({ type: 'json' }) assignments: StepAssignment[] = [];
+  @Field(() => Date, { nullable: true, description: 'When the line was confirmed clear before the first step.' })
+  @Property({ type: 'timestamptz', nullable: true }) lineClearedAt?: Date | null;
+  @Field(() => String, { nullable: true, description: 'The lot the order produced, once completed.' }) @Property({ nullable: true }) producedLot?: string | null;
   @Field(() => String, { nullable: true, description: 'Why the order was paused or cancelled.' }) @Property({ type: 'text', nullable: true }) stateReason?: string | null;
 }

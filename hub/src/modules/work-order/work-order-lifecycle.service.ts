@@ -1,15 +1,16 @@
 import {
-  InvalidInput, InvalidTransition, MaterialReservation, MasterRecordSnapshot, NotFound, Permission, ProductDefinitionVersion, ReleaseBlocked,
+  InvalidInput, InvalidTransition, MaterialReservation, MasterRecordSnapshot, Permission, ProductDefinitionVersion, ReleaseBlocked,
   type ReleaseWorkOrderInput, ReservationStatus, WORK_ORDER_TRANSITIONS, WorkOrder, WorkOrderState, type WorkOrderTransitionInput,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../auth/principal.js';
-import { pathsVisible, requireAt } from '../../auth/visibility.js';
 import { checkText } from '../shared/keys.js';
 import { fail, snapshot, type UnitOfWork, type Work } from '../shared/unit-of-work.js';
 import { orderChanged } from './work-order-events.js';
+import { findOrderFor } from './work-order-access.js';
 import { planRelease } from './release-checks.js';
+import type { Subjects } from '../../subjects.js';
 
 const S = WorkOrderState;
 /** The event each entered state announces (InProgress depends on where it came from). */
@@ -26,7 +27,7 @@ export class WorkOrderLifecycleService {
   release(principal: Principal, input: ReleaseWorkOrderInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const order = await findOrder(tx, principal, input.number, Permission.Release);
+      const order = await findOrderFor(tx, principal, input.number, Permission.Release);
       requireTransition(order, S.Released);
       const version = await tx.findOneOrFail(ProductDefinitionVersion, order.productDefinitionVersion.id, { populate: ['productDefinition.producedMaterial'] });
       const { problems, reservations } = await planRelease(tx, principal, order, version.segments, version.state, input);
@@ -66,7 +67,7 @@ export class WorkOrderLifecycleService {
 
   private move(principal: Principal, input: WorkOrderTransitionInput, to: WorkOrderState, permission: Permission, needsReason = false, effect?: (tx: Tx, order: WorkOrder) => Promise<void>) {
     return this.uow.run(principal.name, async (work) => {
-      const order = await findOrder(work.tx, principal, input.number, permission);
+      const order = await findOrderFor(work.tx, principal, input.number, permission);
       requireTransition(order, to);
       if (needsReason) {
         if (!input.reason) fail(new InvalidInput('reason', `say why the order is ${to === S.Paused ? 'paused' : 'cancelled'}.`));
@@ -79,23 +80,22 @@ export class WorkOrderLifecycleService {
   }
 
   private enter(work: Work, order: WorkOrder, to: WorkOrderState, reason: string | null = null): void {
-    const before = snapshot(order);
-    const from = order.state;
-    Object.assign(order, { state: to, stateChangedAt: new Date(), stateReason: reason });
-    const type = from === S.Paused && to === S.InProgress ? 'WorkOrderResumed' : EVENT[to];
-    orderChanged(work, this.bus.subjects, type, order as WorkOrder & { equipment: { path: string } }, from, before, reason);
+    enterState(work, this.bus.subjects, order, to, reason);
   }
 }
 
-/** The order, if the caller may see it; the permission is checked at the order's line. */
-async function findOrder(tx: Tx, principal: Principal, number: string, permission: Permission): Promise<WorkOrder> {
-  const hidden = () => new NotFound('work order', number);
-  const order = (await tx.findOne(WorkOrder, { $and: [{ number }, { equipment: pathsVisible(principal) }] }, { populate: ['equipment'] })) ?? fail(hidden());
-  requireAt(principal, permission, order.equipment.path, hidden);
-  return order;
+/** Moves an order to `to` (after the caller checked the transition), audited and announced. */
+export function enterState(work: Work, subjects: Subjects, order: WorkOrder, to: WorkOrderState, reason: string | null = null): void {
+  requireTransition(order, to);
+  const before = snapshot(order);
+  const from = order.state;
+  Object.assign(order, { state: to, stateChangedAt: new Date(), stateReason: reason });
+  const type = from === S.Paused && to === S.InProgress ? 'WorkOrderResumed' : EVENT[to];
+  orderChanged(work, subjects, type, order, from, before, reason);
 }
 
-function requireTransition(order: WorkOrder, to: WorkOrderState): void {
+
+export function requireTransition(order: WorkOrder, to: WorkOrderState): void {
   const allowed = WORK_ORDER_TRANSITIONS[order.state];
   if (!allowed.includes(to)) fail(new InvalidTransition(`Work order ${order.number}`, order.state, to, [...allowed]));
 }

@@ -1,0 +1,127 @@
+import {
+  Deviation, ElectronicSignature, InvalidInput, InvalidTransition, MaterialLot, MeasurementInput, NotFound, Permission, ProductSegment,
+  SignatureInput, StepRecord, WorkOrder, WorkOrderTransitionResult,
+} from '@plantgraph/schema';
+import { Arg, Ctx, Extensions, Field, FieldResolver, Int, Mutation, ObjectType, Resolver, Root, createUnionType } from 'type-graphql';
+import type { HubContext } from '../../graphql/context.js';
+import { Allow } from '../../graphql/guard.js';
+
+const StepResult = createUnionType({ name: 'StepResult', types: () => [StepRecord, NotFound, InvalidInput, InvalidTransition] as const });
+const DeviationResult = createUnionType({ name: 'DeviationResult', types: () => [Deviation, NotFound, InvalidInput] as const });
+
+@ObjectType({ description: 'A lot linked to another through production: what went in, or what it went into.' })
+@Extensions({ allow: [Permission.Read] })
+class GenealogyLink {
+  @Field(() => MaterialLot) lot!: MaterialLot;
+  @Field({ description: 'The lot on the other side of this link.' }) via!: string;
+  @Field() quantity!: number;
+  @Field(() => Int, { description: '1 for direct links, 2 for links of links, …' }) depth!: number;
+}
+
+@Resolver(() => WorkOrder)
+export class WorkOrderExecutionResolver {
+  @FieldResolver(() => ProductSegment, { nullable: true, description: 'The step to do now, from the snapshot (with its pinned work instruction); null when none is left.' })
+  async currentStep(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
+    if (!order.snapshot) return null;
+    const done = await ctx.loaders.stepsOfOrder.load(order.id);
+    const open = done.find((s) => !s.completedAt);
+    return order.snapshot.segments.find((s) => s.code === open?.segment) ?? order.snapshot.segments[done.length] ?? null;
+  }
+
+  @FieldResolver(() => [StepRecord], { description: 'The executed record, step by step.' })
+  steps(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
+    return ctx.loaders.stepsOfOrder.load(order.id);
+  }
+
+  @FieldResolver(() => [Deviation])
+  deviations(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
+    return ctx.loaders.deviationsOfOrder.load(order.id);
+  }
+
+  @FieldResolver(() => [ElectronicSignature], { description: 'Signatures on the order itself (review, approval).' })
+  signatures(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
+    return ctx.em.find(ElectronicSignature, { recordType: 'WorkOrder', recordId: order.id }, { orderBy: { signedAt: 'asc' } });
+  }
+
+  @Mutation(() => WorkOrderTransitionResult, { description: 'Confirms the line is clear; needed before the first step.' })
+  @Allow(Permission.ExecuteSteps)
+  confirmLineClearance(@Arg('number') number: string, @Ctx() ctx: HubContext) {
+    return ctx.services.execution.confirmLineClearance(ctx.principal, number);
+  }
+
+  @Mutation(() => StepResult, { description: 'Starts the next step as the signed-in operator; blocked when a prerequisite is missing.' })
+  @Allow(Permission.ExecuteSteps)
+  startStep(@Arg('number') number: string, @Ctx() ctx: HubContext) {
+    return ctx.services.execution.startStep(ctx.principal, number);
+  }
+
+  @Mutation(() => StepResult, { description: 'Records captured values; one outside its limits opens a deviation.' })
+  @Allow(Permission.ExecuteSteps)
+  recordMeasurements(@Arg('number') number: string, @Arg('measurements', () => [MeasurementInput]) measurements: MeasurementInput[], @Ctx() ctx: HubContext) {
+    return ctx.services.execution.recordMeasurements(ctx.principal, number, measurements);
+  }
+
+  @Mutation(() => StepResult, { description: 'Consumes material for the current step from the lots reserved at release.' })
+  @Allow(Permission.ExecuteSteps)
+  consumeMaterial(@Arg('number') number: string, @Arg('lotNumber') lotNumber: string, @Arg('quantity') quantity: number, @Ctx() ctx: HubContext) {
+    return ctx.services.execution.consumeMaterial(ctx.principal, number, lotNumber, quantity);
+  }
+
+  @Mutation(() => StepResult, { description: 'Completes the current step; critical steps need `verification` by a second person.' })
+  @Allow(Permission.ExecuteSteps)
+  completeStep(@Arg('number') number: string, @Arg('verification', () => SignatureInput, { nullable: true }) verification: SignatureInput | null, @Ctx() ctx: HubContext) {
+    return ctx.services.execution.completeStep(ctx.principal, number, verification);
+  }
+
+  @Mutation(() => WorkOrderTransitionResult, { description: 'InProgress → Completed: creates the produced lot (quarantined) with its genealogy; returns unused reservations.' })
+  @Allow(Permission.ExecuteSteps)
+  completeWorkOrder(@Arg('number') number: string, @Arg('producedLotNumber') producedLotNumber: string, @Arg('producedQuantity') producedQuantity: number, @Ctx() ctx: HubContext) {
+    return ctx.services.execution.complete(ctx.principal, number, producedLotNumber, producedQuantity);
+  }
+
+  @Mutation(() => WorkOrderTransitionResult, { description: 'Completed → UnderReview.' })
+  @Allow(Permission.ExecuteSteps)
+  submitWorkOrderForReview(@Arg('number') number: string, @Ctx() ctx: HubContext) {
+    return ctx.services.review.submitForReview(ctx.principal, number);
+  }
+
+  @Mutation(() => WorkOrderTransitionResult, { description: 'UnderReview → ReleasedToStock, signed; refused while deviations are open. Locks the genealogy.' })
+  @Allow(Permission.Release)
+  releaseWorkOrderToStock(@Arg('number') number: string, @Arg('signature') signature: SignatureInput, @Ctx() ctx: HubContext) {
+    return ctx.services.review.releaseToStock(ctx.principal, number, signature);
+  }
+
+  @Mutation(() => WorkOrderTransitionResult, { description: 'UnderReview → Rejected, with the disposition, signed.' })
+  @Allow(Permission.Release)
+  rejectWorkOrder(@Arg('number') number: string, @Arg('disposition') disposition: string, @Arg('signature') signature: SignatureInput, @Ctx() ctx: HubContext) {
+    return ctx.services.review.reject(ctx.principal, number, disposition, signature);
+  }
+
+  @Mutation(() => DeviationResult, { description: 'Closes a deviation with its resolution, signed by two different people.' })
+  @Allow(Permission.Sign)
+  closeDeviation(@Arg('id') id: string, @Arg('resolution') resolution: string, @Arg('signatures', () => [SignatureInput]) signatures: SignatureInput[], @Ctx() ctx: HubContext) {
+    return ctx.services.review.closeDeviation(ctx.principal, id, resolution, signatures);
+  }
+
+  @Mutation(() => StepResult, { description: 'Corrects a recorded value through a signed Correction deviation that keeps the prior value.' })
+  @Allow(Permission.Sign)
+  correctMeasurement(
+    @Arg('number') number: string, @Arg('segment') segment: string, @Arg('parameter') parameter: string, @Arg('value') value: number,
+    @Arg('reason') reason: string, @Arg('signatures', () => [SignatureInput]) signatures: SignatureInput[], @Ctx() ctx: HubContext,
+  ) {
+    return ctx.services.review.correctMeasurement(ctx.principal, number, segment, parameter, value, reason, signatures);
+  }
+}
+
+@Resolver(() => MaterialLot)
+export class GenealogyResolver {
+  @FieldResolver(() => [GenealogyLink], { description: 'Every lot that went into this one, recursively (one query).' })
+  genealogyInputs(@Root() lot: MaterialLot, @Ctx() ctx: HubContext) {
+    return ctx.services.genealogy.trace(ctx.em, lot.id, 'inputs');
+  }
+
+  @FieldResolver(() => [GenealogyLink], { description: 'Every lot this one went into, recursively (one query).' })
+  genealogyOutputs(@Root() lot: MaterialLot, @Ctx() ctx: HubContext) {
+    return ctx.services.genealogy.trace(ctx.em, lot.id, 'outputs');
+  }
+}

@@ -1,0 +1,184 @@
+import { LockMode } from '@mikro-orm/core';
+import {
+  Deviation, DeviationKind, Equipment, MaterialDefinition, EquipmentState, InvalidInput, LotGenealogy, MaterialLot, MaterialLotStatus,
+  MaterialReservation, type MeasurementInput, Permission, Person, Qualification, ReservationStatus, type SignatureInput,
+  SignatureMeaning, StepRecord, WorkOrderState,
+} from '@plantgraph/schema';
+import type { Tx } from '../../infrastructure/database/database.js';
+import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
+import type { Principal } from '../../auth/principal.js';
+import type { SignatureService } from '../../auth/signatures.js';
+import { checkKey, checkQuantity } from '../shared/keys.js';
+import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import { orderChanged } from './work-order-events.js';
+import { findOrderFor } from './work-order-access.js';
+import { enterState, requireTransition } from './work-order-lifecycle.service.js';
+
+const NOT_USABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance, EquipmentState.CalibrationDue]);
+
+/**
+ * Execution at the station, against the order's snapshot only: line clearance, one step at a time
+ * with hard guards, captured values judged against the snapshot's limits (out of tolerance opens a
+ * deviation), material consumed from the order's reservations, and completion with the produced
+ * lot and its genealogy.
+ */
+export class WorkOrderExecutionService {
+  constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus, private readonly signatures: SignatureService) {}
+
+  confirmLineClearance(principal: Principal, number: string) {
+    return this.uow.run(principal.name, async (work) => {
+      const order = await findOrderFor(work.tx, principal, number, Permission.ExecuteSteps);
+      if (order.state !== WorkOrderState.InProgress) fail(new InvalidInput('number', `order ${number} is ${order.state}; line clearance is confirmed once it is InProgress.`));
+      const before = snapshot(order);
+      order.lineClearedAt = new Date();
+      orderChanged(work, this.bus.subjects, 'WorkOrderLineCleared', order, order.state, before);
+      return order;
+    });
+  }
+
+  startStep(principal: Principal, number: string) {
+    return this.uow.run(principal.name, async (work) => {
+      const { tx } = work;
+      const order = await findOrderFor(tx, principal, number, Permission.ExecuteSteps);
+      const operator = await operatorOf(tx, principal);
+      const steps = await tx.find(StepRecord, { workOrder: order }, { orderBy: { sequence: 'asc' } });
+      const blocked: string[] = [];
+      if (order.state !== WorkOrderState.InProgress) blocked.push(`the order is ${order.state}, not InProgress.`);
+      if (steps.some((s) => !s.completedAt)) blocked.push('the current step is not completed yet.');
+      const segment = order.snapshot?.segments[steps.length];
+      if (!segment) fail(new InvalidInput('number', `order ${number} has no step left to start; complete the order.`));
+      if (!order.lineClearedAt) blocked.push('line clearance has not been confirmed.');
+      const assignment = order.assignments.find((a) => a.segment === segment.code)!;
+      if (!assignment.operators.includes(operator.employeeId)) blocked.push(`${operator.employeeId} is not assigned to ${segment.code} (assigned: ${assignment.operators.join(', ')}).`);
+      if (segment.qualification) {
+        const q = await tx.findOne(Qualification, { person: operator, code: segment.qualification });
+        if (!q?.current) blocked.push(`${operator.employeeId} holds no current ${segment.qualification} qualification.`);
+      }
+      const equipment = await tx.findOne(Equipment, { path: assignment.equipment });
+      if (!equipment || NOT_USABLE.has(equipment.state)) blocked.push(`${assignment.equipment} is ${equipment?.state ?? 'gone'}${equipment?.stateReason ? ` (${equipment.stateReason})` : ''}.`);
+      if (blocked.length) fail(new InvalidInput('number', `step ${segment.code} cannot start: ${blocked.join(' ')}`));
+      const step = tx.create(StepRecord, { workOrder: order, segment: segment.code, sequence: steps.length + 1, operator: operator.employeeId, equipment: assignment.equipment, startedAt: new Date() });
+      work.audit('StepStarted', step);
+      return step;
+    });
+  }
+
+  recordMeasurements(principal: Principal, number: string, measurements: MeasurementInput[]) {
+    return this.uow.run(principal.name, async (work) => {
+      const { tx } = work;
+      const { order, step, segment } = await currentStep(tx, principal, number);
+      const before = snapshot(step);
+      for (const [i, m] of measurements.entries()) {
+        const spec = segment.parameters.find((p) => p.name === m.parameter)
+          ?? fail(new InvalidInput(`measurements[${i}].parameter`, `${segment.code} has no parameter "${m.parameter}" (it has: ${segment.parameters.map((p) => p.name).join(', ') || 'none'}).`));
+        if (!Number.isFinite(m.value)) fail(new InvalidInput(`measurements[${i}].value`, 'must be a finite number.'));
+        const withinTolerance = m.value >= spec.lowerLimit && m.value <= spec.upperLimit;
+        step.measurements = [...step.measurements.filter((x) => x.parameter !== m.parameter), { parameter: m.parameter, value: m.value, lowerLimit: spec.lowerLimit, upperLimit: spec.upperLimit, withinTolerance }];
+        if (!withinTolerance) {
+          const deviation = tx.create(Deviation, {
+            workOrder: order, kind: DeviationKind.OutOfTolerance, segment: segment.code, openedBy: work.actor,
+            description: `${m.parameter} = ${m.value} at ${segment.code} is outside ${spec.lowerLimit}…${spec.upperLimit}${spec.unitOfMeasure ? ` ${spec.unitOfMeasure}` : ''}.`,
+          });
+          orderChanged(work, this.bus.subjects, 'DeviationOpened', order, order.state, undefined, deviation.description);
+          work.audit('DeviationOpened', deviation);
+        }
+      }
+      work.audit('MeasurementsRecorded', step, before);
+      return step;
+    });
+  }
+
+  /** Takes material for the current step from the order's reservation of that lot. */
+  consumeMaterial(principal: Principal, number: string, lotNumber: string, quantity: number) {
+    return this.uow.run(principal.name, async (work) => {
+      const { tx } = work;
+      checkKey('lotNumber', lotNumber);
+      checkQuantity('quantity', quantity);
+      const { order, step } = await currentStep(tx, principal, number);
+      const reservation = (await tx.findOne(MaterialReservation, { workOrder: order, segment: step.segment, lot: { lotNumber }, status: ReservationStatus.Reserved }, { populate: ['lot'], lockMode: LockMode.PESSIMISTIC_WRITE }))
+        ?? fail(new InvalidInput('lotNumber', `no reservation of lot ${lotNumber} is open for step ${step.segment}; use the lots reserved at release.`));
+      const left = round(reservation.quantity - reservation.consumedQuantity);
+      if (quantity > left) fail(new InvalidInput('quantity', `${quantity} exceeds the ${left} ${reservation.lot.unitOfMeasure} still reserved from ${lotNumber}.`));
+      const before = snapshot(reservation);
+      reservation.consumedQuantity = round(reservation.consumedQuantity + quantity);
+      if (reservation.consumedQuantity >= reservation.quantity) reservation.status = ReservationStatus.Consumed;
+      reservation.lot.quantity = round(reservation.lot.quantity - quantity);
+      work.audit('MaterialConsumed', reservation, before);
+      return step;
+    });
+  }
+
+  /** Completes the current step; a critical step needs a second person to verify and sign. */
+  completeStep(principal: Principal, number: string, verification: SignatureInput | null | undefined) {
+    return this.uow.run(principal.name, async (work) => {
+      const { tx } = work;
+      const { step, segment } = await currentStep(tx, principal, number);
+      const missing = segment.parameters.filter((p) => !step.measurements.some((m) => m.parameter === p.name)).map((p) => p.name);
+      if (missing.length) fail(new InvalidInput('number', `record ${missing.join(', ')} before completing ${segment.code}.`));
+      const before = snapshot(step);
+      if (segment.critical) {
+        if (!verification) fail(new InvalidInput('verification', `${segment.code} is critical: a second person must verify it with their signature.`));
+        const signature = await this.signatures.sign(tx, 'verification', { ...verification, meaning: SignatureMeaning.Verification }, 'StepRecord', step);
+        if (signature.signer === step.operator) fail(new InvalidInput('verification', `the verifier must be a different person than the operator (${step.operator}).`));
+        step.verifiedBy = signature.signer;
+      }
+      step.completedAt = new Date();
+      work.audit('StepCompleted', step, before);
+      return step;
+    });
+  }
+
+  /**
+   * InProgress → Completed: creates the produced lot (in quarantine) from what the steps consumed,
+   * and gives back whatever was reserved but not used (the yield variance), so no phantom stock.
+   */
+  complete(principal: Principal, number: string, producedLotNumber: string, producedQuantity: number) {
+    return this.uow.run(principal.name, async (work) => {
+      const { tx } = work;
+      checkKey('producedLotNumber', producedLotNumber);
+      checkQuantity('producedQuantity', producedQuantity);
+      const order = await findOrderFor(tx, principal, number, Permission.ExecuteSteps);
+      requireTransition(order, WorkOrderState.Completed);
+      const steps = await tx.find(StepRecord, { workOrder: order });
+      const open = (order.snapshot?.segments ?? []).filter((s) => !steps.some((r) => r.segment === s.code && r.completedAt)).map((s) => s.code);
+      if (open.length) fail(new InvalidInput('number', `steps ${open.join(', ')} are not completed.`));
+      if (await tx.count(MaterialLot, { lotNumber: producedLotNumber })) fail(new InvalidInput('producedLotNumber', `lot ${producedLotNumber} already exists.`));
+      const reservations = await tx.find(MaterialReservation, { workOrder: order }, { populate: ['lot'] });
+      const produced = order.snapshot!.producedMaterial;
+      const definition = await tx.findOneOrFail(MaterialDefinition, { code: produced.code });
+      const lot = tx.create(MaterialLot, {
+        lotNumber: producedLotNumber, materialDefinition: definition, quantity: producedQuantity, unitOfMeasure: produced.unitOfMeasure,
+        status: MaterialLotStatus.Quarantine, location: order.equipment,
+      });
+      const inputs = new Map<MaterialLot, number>();
+      for (const r of reservations) {
+        if (r.consumedQuantity > 0) inputs.set(r.lot, round((inputs.get(r.lot) ?? 0) + r.consumedQuantity));
+        if (r.status === ReservationStatus.Reserved) r.status = ReservationStatus.Returned;
+      }
+      for (const [input, quantity] of inputs) tx.create(LotGenealogy, { output: lot, input, quantity, workOrder: order });
+      order.producedLot = producedLotNumber;
+      work.audit('MaterialLotProduced', lot);
+      enterState(work, this.bus.subjects, order, WorkOrderState.Completed);
+      return order;
+    });
+  }
+}
+
+
+/** The person at the station: the signed-in user whose subject is their employee id. */
+async function operatorOf(tx: Tx, principal: Principal): Promise<Person> {
+  return (principal.kind === 'user' ? await tx.findOne(Person, { employeeId: principal.id, active: true }) : null)
+    ?? fail(new InvalidInput('operator', `steps are executed by a signed-in person of the plant; "${principal.name}" is not one.`));
+}
+
+async function currentStep(tx: Tx, principal: Principal, number: string) {
+  const order = await findOrderFor(tx, principal, number, Permission.ExecuteSteps);
+  if (order.state !== WorkOrderState.InProgress) fail(new InvalidInput('number', `order ${number} is ${order.state}; steps are recorded while it is InProgress.`));
+  const step = (await tx.findOne(StepRecord, { workOrder: order, completedAt: null })) ?? fail(new InvalidInput('number', `order ${number} has no started step; start one first.`));
+  const operator = await operatorOf(tx, principal);
+  if (operator.employeeId !== step.operator) fail(new InvalidInput('number', `step ${step.segment} is being executed by ${step.operator}; only they record it.`));
+  const segment = order.snapshot!.segments.find((s) => s.code === step.segment)!;
+  return { order, step, segment };
+}
+
+const round = (n: number) => Math.round(n * 1e6) / 1e6;

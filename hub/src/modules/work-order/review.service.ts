@@ -1,0 +1,120 @@
+import {
+  Deviation, DeviationKind, DeviationState, InvalidInput, MaterialLot, MaterialLotStatus, NotFound, Permission, type SignatureInput,
+  SignatureMeaning, StepRecord, WorkOrder, WorkOrderState,
+} from '@plantgraph/schema';
+import type { Tx } from '../../infrastructure/database/database.js';
+import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
+import type { Principal } from '../../auth/principal.js';
+import type { SignatureService } from '../../auth/signatures.js';
+import { requireAt } from '../../auth/visibility.js';
+import { checkText } from '../shared/keys.js';
+import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import { orderChanged } from './work-order-events.js';
+import { findOrderFor } from './work-order-access.js';
+import { enterState, requireTransition } from './work-order-lifecycle.service.js';
+
+/**
+ * Quality's part: review the executed record against the snapshot, close deviations with two
+ * signatures, correct recorded values only through a deviation (the prior value is kept), and
+ * release the produced lot to stock (locking its genealogy) or reject it.
+ */
+export class WorkOrderReviewService {
+  constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus, private readonly signatures: SignatureService) {}
+
+  submitForReview(principal: Principal, number: string) {
+    return this.uow.run(principal.name, async (work) => {
+      const order = await findOrderFor(work.tx, principal, number, Permission.ExecuteSteps);
+      enterState(work, this.bus.subjects, order, WorkOrderState.UnderReview);
+      return order;
+    });
+  }
+
+  /** UnderReview → ReleasedToStock: no open deviation may remain; the lot is released and its genealogy locked. */
+  releaseToStock(principal: Principal, number: string, signature: SignatureInput) {
+    return this.uow.run(principal.name, async (work) => {
+      const { tx } = work;
+      const order = await findOrderFor(tx, principal, number, Permission.Release);
+      requireTransition(order, WorkOrderState.ReleasedToStock);
+      const open = await tx.find(Deviation, { workOrder: order, state: DeviationState.Open });
+      if (open.length) fail(new InvalidInput('number', `order ${number} has ${open.length} open deviation(s): ${open.map((d) => d.description).join(' ')} Close them before releasing to stock.`));
+      await this.signatures.sign(tx, 'signature', { ...signature, meaning: SignatureMeaning.Approval }, 'WorkOrder', order);
+      const lot = await producedLot(tx, order);
+      const before = snapshot(lot);
+      Object.assign(lot, { status: MaterialLotStatus.Released, genealogyLockedAt: new Date() });
+      work.audit('MaterialLotReleased', lot, before);
+      enterState(work, this.bus.subjects, order, WorkOrderState.ReleasedToStock);
+      return order;
+    });
+  }
+
+  /** UnderReview → Rejected, with the disposition recorded and signed; the lot is rejected. */
+  reject(principal: Principal, number: string, disposition: string, signature: SignatureInput) {
+    return this.uow.run(principal.name, async (work) => {
+      const { tx } = work;
+      checkText('disposition', disposition, 2000);
+      const order = await findOrderFor(tx, principal, number, Permission.Release);
+      requireTransition(order, WorkOrderState.Rejected);
+      await this.signatures.sign(tx, 'signature', { ...signature, meaning: SignatureMeaning.Review }, 'WorkOrder', order);
+      const lot = await producedLot(tx, order);
+      const before = snapshot(lot);
+      Object.assign(lot, { status: MaterialLotStatus.Rejected, genealogyLockedAt: new Date() });
+      work.audit('MaterialLotRejected', lot, before, disposition);
+      enterState(work, this.bus.subjects, order, WorkOrderState.Rejected, disposition);
+      return order;
+    });
+  }
+
+  /** Closes a deviation with its resolution, signed by two different people. */
+  closeDeviation(principal: Principal, id: string, resolution: string, signatures: SignatureInput[]) {
+    return this.uow.run(principal.name, async (work) => {
+      const { tx } = work;
+      checkText('resolution', resolution, 2000);
+      const deviation = (await tx.findOne(Deviation, { id }, { populate: ['workOrder.equipment'] })) ?? fail(new NotFound('deviation', id));
+      requireAt(principal, Permission.Sign, deviation.workOrder.equipment.path, () => new NotFound('deviation', id));
+      if (deviation.state !== DeviationState.Open) fail(new InvalidInput('id', 'the deviation is already closed.'));
+      const before = snapshot(deviation);
+      Object.assign(deviation, { resolution, state: DeviationState.Closed, closedAt: new Date() });
+      await this.twoPeopleSign(tx, signatures, 'Deviation', deviation);
+      work.audit('DeviationClosed', deviation, before, resolution);
+      orderChanged(work, this.bus.subjects, 'DeviationClosed', deviation.workOrder, deviation.workOrder.state, undefined, resolution);
+      return deviation;
+    });
+  }
+
+  /**
+   * Corrects a recorded value: never in place without trace. A Correction deviation keeps the
+   * prior value, two people sign it, and the audit trail has both values and the reason.
+   */
+  correctMeasurement(principal: Principal, number: string, segment: string, parameter: string, value: number, reason: string, signatures: SignatureInput[]) {
+    return this.uow.run(principal.name, async (work) => {
+      const { tx } = work;
+      checkText('reason', reason, 2000);
+      const order = await findOrderFor(tx, principal, number, Permission.Sign);
+      if ([WorkOrderState.ReleasedToStock, WorkOrderState.Rejected].includes(order.state)) fail(new InvalidInput('number', `order ${number} is ${order.state}; its record is closed.`));
+      const step = (await tx.findOne(StepRecord, { workOrder: order, segment })) ?? fail(new NotFound('step', `${number}/${segment}`));
+      const measured = step.measurements.find((m) => m.parameter === parameter) ?? fail(new NotFound('measurement', `${segment}/${parameter}`));
+      const before = snapshot(step);
+      const deviation = tx.create(Deviation, {
+        workOrder: order, kind: DeviationKind.Correction, segment, openedBy: work.actor, state: DeviationState.Closed, closedAt: new Date(), resolution: reason,
+        description: `${parameter} at ${segment} corrected from ${measured.value} to ${value}: ${reason}`,
+      });
+      step.measurements = step.measurements.map((m) => (m.parameter === parameter ? { ...m, value, withinTolerance: value >= m.lowerLimit && value <= m.upperLimit } : m));
+      await this.twoPeopleSign(tx, signatures, 'Deviation', deviation);
+      work.audit('DeviationRecorded', deviation);
+      work.audit('MeasurementCorrected', step, before, reason);
+      return step;
+    });
+  }
+
+  private async twoPeopleSign(tx: Tx, inputs: SignatureInput[], recordType: string, record: { id: string }) {
+    if (inputs.length !== 2) fail(new InvalidInput('signatures', 'give exactly two signatures, by two different people.'));
+    const [a, b] = [await this.signatures.sign(tx, 'signatures[0]', inputs[0]!, recordType, record), await this.signatures.sign(tx, 'signatures[1]', inputs[1]!, recordType, record)];
+    if (a.signer === b.signer) fail(new InvalidInput('signatures', `both signatures are by ${a.signer}; a second, different person must sign.`));
+  }
+}
+
+
+async function producedLot(tx: Tx, order: WorkOrder): Promise<MaterialLot> {
+  return (order.producedLot ? await tx.findOne(MaterialLot, { lotNumber: order.producedLot }) : null)
+    ?? fail(new InvalidInput('number', `order ${order.number} produced no lot.`));
+}
