@@ -41,7 +41,8 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
     const { workOrder } = await run('ana', '{ workOrder(number: "WO-1001") { currentStep { code workInstruction parameters { name target } } } }');
     expect(workOrder.currentStep).toEqual({ code: '10-stamp', workInstruction: 'WI-104 rev C', parameters: [{ name: 'pressure', target: 180 }] });
     expect((await run('ana', `mutation { startStep(number: "WO-1001") { ${R} ... on StepRecord { segment operator } } }`)).startStep).toMatchObject({ segment: '10-stamp', operator: 'E1001' });
-    await run('ana', 'mutation { recordMeasurements(number: "WO-1001", measurements: [{ parameter: "pressure", value: 181 }]) { __typename } }');
+    const captured = await run('ana', 'mutation { recordMeasurements(number: "WO-1001", measurements: [{ parameter: "pressure", value: 181 }], containers: ["BIN-17"], passed: true) { ... on StepRecord { containers passed equipment } } }');
+    expect(captured.recordMeasurements).toEqual({ containers: ['BIN-17'], passed: true, equipment: `${LINE_1}/press-1` });
     expect((await run('ana', `mutation { consumeMaterial(number: "WO-1001", lotNumber: "L-COIL-0001", quantity: 210) { ${R} } }`)).consumeMaterial.__typename).toBe('StepRecord');
     expect((await run('ana', `mutation { consumeMaterial(number: "WO-1001", lotNumber: "L-COIL-0002", quantity: 1) { ${R} } }`)).consumeMaterial.message).toMatch(/no reservation of lot L-COIL-0002/);
     expect((await run('ana', `mutation { completeStep(number: "WO-1001") { ${R} ... on StepRecord { completedAt } } }`)).completeStep.completedAt).not.toBeNull();

@@ -28,7 +28,7 @@ export class MeasurementInput {
 @Extensions({ allow: [Permission.Read] })
 @Entity()
 @Index({ properties: ['workOrder'] })
-export class StepRecord extends Identified<'measurements' | 'completedAt'> {
+export class StepRecord extends Identified<'measurements' | 'completedAt' | 'containers'> {
   @ManyToOne(() => WorkOrder, { deleteRule: 'cascade' }) workOrder!: WorkOrder;
   @Field() @Property() segment!: string;
   @Field(() => Int) @Property() sequence!: number;
@@ -37,6 +37,9 @@ export class StepRecord extends Identified<'measurements' | 'completedAt'> {
   @Field() @Property({ type: 'timestamptz' }) startedAt!: Date;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) completedAt?: Date | null;
   @Field(() => [Measurement]) @Property({ type: 'json' }) measurements: Measurement[] = [];
+  @Field(() => [String], { description: 'Container ids the step filled or used.' }) @Property({ type: 'json' }) containers: string[] = [];
+  @Field(() => Boolean, { nullable: true, description: "The operator's pass/fail verdict; a fail opens a deviation." })
+  @Property({ type: 'boolean', nullable: true }) passed?: boolean | null;
   @Field(() => String, { nullable: true, description: 'Employee id of the second person who verified a critical step.' })
   @Property({ nullable: true }) verifiedBy?: string | null;
 }

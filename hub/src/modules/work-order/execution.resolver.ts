@@ -55,10 +55,14 @@ export class WorkOrderExecutionResolver {
     return ctx.services.execution.startStep(ctx.principal, number);
   }
 
-  @Mutation(() => StepResult, { description: 'Records captured values; one outside its limits opens a deviation.' })
+  @Mutation(() => StepResult, { description: 'Records what the current step captures: values (one outside its limits opens a deviation), container ids, and a pass/fail verdict (a fail opens a deviation).' })
   @Allow(Permission.ExecuteSteps)
-  recordMeasurements(@Arg('number') number: string, @Arg('measurements', () => [MeasurementInput]) measurements: MeasurementInput[], @Ctx() ctx: HubContext) {
-    return ctx.services.execution.recordMeasurements(ctx.principal, number, measurements);
+  recordMeasurements(
+    @Arg('number') number: string, @Arg('measurements', () => [MeasurementInput], { defaultValue: [] }) measurements: MeasurementInput[],
+    @Arg('containers', () => [String], { nullable: true }) containers: string[] | null, @Arg('passed', () => Boolean, { nullable: true }) passed: boolean | null,
+    @Ctx() ctx: HubContext,
+  ) {
+    return ctx.services.execution.recordMeasurements(ctx.principal, number, measurements, { containers, passed });
   }
 
   @Mutation(() => StepResult, { description: 'Consumes material for the current step from the lots reserved at release.' })

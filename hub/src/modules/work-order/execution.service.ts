@@ -63,7 +63,7 @@ export class WorkOrderExecutionService {
     });
   }
 
-  recordMeasurements(principal: Principal, number: string, measurements: MeasurementInput[]) {
+  recordMeasurements(principal: Principal, number: string, measurements: MeasurementInput[], capture: { passed?: boolean | null; containers?: string[] | null } = {}) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       const { order, step, segment } = await currentStep(tx, principal, number);
@@ -79,6 +79,16 @@ export class WorkOrderExecutionService {
             workOrder: order, kind: DeviationKind.OutOfTolerance, segment: segment.code, openedBy: work.actor,
             description: `${m.parameter} = ${m.value} at ${segment.code} is outside ${spec.lowerLimit}…${spec.upperLimit}${spec.unitOfMeasure ? ` ${spec.unitOfMeasure}` : ''}.`,
           });
+          orderChanged(work, this.bus.subjects, 'DeviationOpened', order, order.state, undefined, deviation.description);
+          work.audit('DeviationOpened', deviation);
+        }
+      }
+      for (const [i, id] of (capture.containers ?? []).entries()) checkKey(`containers[${i}]`, id);
+      if (capture.containers) step.containers = [...new Set([...step.containers, ...capture.containers])];
+      if (capture.passed != null) {
+        step.passed = capture.passed;
+        if (!capture.passed) {
+          const deviation = tx.create(Deviation, { workOrder: order, kind: DeviationKind.OutOfTolerance, segment: segment.code, openedBy: work.actor, description: `${segment.code} was judged failed by ${step.operator}.` });
           orderChanged(work, this.bus.subjects, 'DeviationOpened', order, order.state, undefined, deviation.description);
           work.audit('DeviationOpened', deviation);
         }
