@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { EntityName } from '@mikro-orm/core';
 import {
   Equipment, EquipmentClass, MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot,
-  Deviation, MaterialReservation, StepRecord, Person, PersonnelClass, ProductDefinition, ProductDefinitionVersion, Qualification,
+  Deviation, ElectronicSignature, MaterialReservation, StepRecord, Person, PersonnelClass, ProductDefinition, ProductDefinitionVersion, Qualification,
 } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
 import type { Principal } from '../auth/principal.js';
@@ -41,6 +41,10 @@ export function createLoaders(em: Tx, principal: Principal) {
     reservationsOfOrder: byParent(MaterialReservation, 'workOrder', 'createdAt'),
     stepsOfOrder: byParent(StepRecord, 'workOrder', 'sequence'),
     deviationsOfOrder: byParent(Deviation, 'workOrder', 'createdAt'),
+    signaturesOfOrder: new DataLoader<string, ElectronicSignature[]>(async (ids) => {
+      const rows = await em.find(ElectronicSignature, { recordType: 'WorkOrder', recordId: { $in: [...ids] } }, { orderBy: { signedAt: 'asc' } });
+      return ids.map((id) => rows.filter((r) => r.recordId === id));
+    }),
     sublotsOfLot: byParent(MaterialSublot, 'lot', 'sublotNumber'),
     qualificationsOfPerson: byParent(Qualification, 'person', 'code'),
     personnelClassesOfPerson: new DataLoader<string, PersonnelClass[]>(async (ids) => {

@@ -4,16 +4,16 @@ import {
   EquipmentStateChange, HierarchyCycle, Permission, InvalidInput, LevelNotAllowed, NotFound, 
   type SetEquipmentStateInput, UnknownParent, UnknownReference, type UpdateEquipmentInput,
 } from '@plantgraph/schema';
-import { GraphQLError } from 'graphql';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkPath, checkPathSegment, checkText, isEquipmentPath, likePrefix } from '../shared/keys.js';
+import { checkPath, checkPathSegment, checkText, likePrefix } from '../shared/keys.js';
+import { scopedSubscription } from '../shared/scoped-subscription.js';
 import { requireValuesFit } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
 import type { Principal } from '../../auth/principal.js';
 import { forbidden, pathsVisible, requireAt } from '../../auth/visibility.js';
-import { applyStateReport, stateChangeFromEvent, stateReportProblem, type EquipmentStateChangedEvent } from './equipment-state.js';
+import { applyStateReport, stateChangeFromEvent, stateReportProblem } from './equipment-state.js';
 
 /** Where `prefix` (a path) matches the equipment itself and everything under it. */
 export const underPath = (prefix: string) => ({ $or: [{ path: prefix }, { path: { $like: likePrefix(`${prefix}/`) } }] });
@@ -121,30 +121,8 @@ export class EquipmentService {
 
   /** Live state changes at `scope` and below, from every hub replica. */
   subscribeStateChanges(principal: Principal, scope: string, queue: QueueOptions = {}): AsyncIterable<EquipmentStateChange> {
-    if (!isEquipmentPath(scope)) {
-      throw new GraphQLError(`scope: "${scope}" is not an equipment path; give a path prefix such as "acme" or "acme/berlin/assembly".`, { extensions: { code: 'BAD_USER_INPUT' } });
-    }
-    if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, 'subscribe to state changes');
-    const subscription = this.bus.subscribe(this.bus.subjects.equipmentStateChangedScope(scope), queue);
-    return {
-      [Symbol.asyncIterator]: () => ({
-        next: async () => {
-          for (;;) {
-            const r = await subscription.next();
-            if (r.done) return r;
-            const event = r.value.data as EquipmentStateChangedEvent;
-            // The scope may reach beyond the principal's: deliver only what they may read.
-            if (principal.can(Permission.Read, event.path)) return { done: false, value: stateChangeFromEvent(event) };
-          }
-        },
-        return: async () => {
-          subscription.close();
-          return { done: true, value: undefined };
-        },
-      }),
-    };
+    return scopedSubscription(this.bus, principal, scope, (s) => this.bus.subjects.equipmentStateChangedScope(s), 'state changes', stateChangeFromEvent, queue);
   }
-
 }
 
 async function findParent(tx: Tx, parentPath: string): Promise<Equipment> {

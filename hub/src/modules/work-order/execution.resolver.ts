@@ -40,7 +40,7 @@ export class WorkOrderExecutionResolver {
 
   @FieldResolver(() => [ElectronicSignature], { description: 'Signatures on the order itself (review, approval).' })
   signatures(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
-    return ctx.em.find(ElectronicSignature, { recordType: 'WorkOrder', recordId: order.id }, { orderBy: { signedAt: 'asc' } });
+    return ctx.loaders.signaturesOfOrder.load(order.id);
   }
 
   @Mutation(() => WorkOrderTransitionResult, { description: 'Confirms the line is clear; needed before the first step.' })

@@ -5,12 +5,12 @@ import {
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkKey, checkQuantity, isEquipmentPath } from '../shared/keys.js';
-import { GraphQLError } from 'graphql';
+import { checkKey, checkQuantity } from '../shared/keys.js';
+import { scopedSubscription } from '../shared/scoped-subscription.js';
 import type { QueueOptions } from '../../infrastructure/bus/message-bus.js';
 import { fail, type UnitOfWork } from '../shared/unit-of-work.js';
 import type { Principal } from '../../auth/principal.js';
-import { forbidden, pathsVisible, requireAt } from '../../auth/visibility.js';
+import { pathsVisible, requireAt } from '../../auth/visibility.js';
 import { underPath } from '../equipment/equipment.service.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import { orderChanged, type WorkOrderEvent } from './work-order-events.js';
@@ -35,25 +35,8 @@ export class WorkOrderService {
 
   /** Live changes of orders running at `scope` and below, limited to what the caller may read. */
   subscribeChanges(principal: Principal, scope: string, queue: QueueOptions = {}): AsyncIterable<WorkOrderEvent> {
-    if (!isEquipmentPath(scope)) throw new GraphQLError(`scope: "${scope}" is not an equipment path; give a path prefix such as "acme/berlin".`, { extensions: { code: 'BAD_USER_INPUT' } });
-    if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, 'subscribe to work orders');
-    const subscription = this.bus.subscribe(this.bus.subjects.workOrderChangedScope(scope), queue);
-    return {
-      [Symbol.asyncIterator]: () => ({
-        next: async () => {
-          for (;;) {
-            const r = await subscription.next();
-            if (r.done) return r;
-            const event = r.value.data as WorkOrderEvent & { at: string };
-            if (principal.can(Permission.Read, event.path)) return { done: false, value: { ...event, at: new Date(event.at) } };
-          }
-        },
-        return: async () => {
-          subscription.close();
-          return { done: true, value: undefined };
-        },
-      }),
-    };
+    return scopedSubscription<WorkOrderEvent & { at: string }, WorkOrderEvent>(this.bus, principal, scope, (s) => this.bus.subjects.workOrderChangedScope(s), 'work orders',
+      (event) => ({ ...event, at: new Date(event.at) }), queue);
   }
 
   create(principal: Principal, input: CreateWorkOrderInput) {
