@@ -2,16 +2,12 @@ import { createHash } from 'node:crypto';
 import { ElectronicSignature, InvalidInput, Person, type SignatureInput } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
 import { fail, snapshot } from '../modules/shared/unit-of-work.js';
+import { canonical } from '../modules/audit/audit-chain.js';
 import type { Authenticator } from './authenticator.js';
 
 /** How recently the signer must have signed in: the re-authentication Part 11 asks for. */
 const REAUTHENTICATION_WINDOW_MS = 5 * 60_000;
 
-const canonical = (value: unknown): string => {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
-};
 
 /** Electronic signatures: the signer proves who they are again, and the signature is bound to the record's hash. */
 export class SignatureService {

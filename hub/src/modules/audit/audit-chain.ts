@@ -19,7 +19,7 @@ export interface AuditEntry {
 type Hashed = Pick<AuditRecord, 'at' | 'actor' | 'action' | 'entityType' | 'entityId' | 'before' | 'after' | 'reason'>;
 
 /** JSON with object keys sorted, so a record hashes the same after a round trip through jsonb. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
