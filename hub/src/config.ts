@@ -56,6 +56,10 @@ export interface HubConfig {
   demo: boolean;
   /** How often the demo simulator reports machine states; 0 turns it off. */
   simulatorIntervalMs: number;
+  /** Default time an alert may stay unacknowledged before it escalates a level. */
+  alertEscalateAfterSeconds: number;
+  /** How often the hub looks for alerts to escalate. */
+  alertEscalationCheckMs: number;
   /** Log every SQL statement (for debugging). */
   logSql: boolean;
 }
@@ -106,6 +110,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     dataDir: dataDir.startsWith('memory://') ? dataDir : resolve(dataDir),
     natsUrl: env.NATS_URL || undefined,
     natsNamespace: env.PLANTGRAPH_NATS_NAMESPACE || 'pg',
+    alertEscalateAfterSeconds: int('PLANTGRAPH_ALERT_ESCALATE_AFTER_SECONDS', 300),
+    alertEscalationCheckMs: int('PLANTGRAPH_ALERT_ESCALATION_CHECK_MS', 5000, 50),
     demo: env.PLANTGRAPH_DEMO === '1' || env.PLANTGRAPH_DEMO === 'true',
     simulatorIntervalMs: interval,
     logSql: env.PLANTGRAPH_LOG_SQL === '1',

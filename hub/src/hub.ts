@@ -18,6 +18,7 @@ import { send, serveGraphQL } from './graphql/http.js';
 import { buildHubSchema } from './graphql/schema.js';
 import { createServices, type Services } from './services.js';
 import { startSignalIngest } from './modules/signals/signal-ingest.js';
+import { startAlertEscalation } from './modules/alert/alert.service.js';
 import { seedDemoPlant } from './demo/demo-plant.js';
 import { startSimulator } from './demo/simulator.js';
 
@@ -50,7 +51,7 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
     const subjects = new Subjects(config.natsNamespace);
     const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, subjects) : new InProcessBus(subjects);
     cleanup.unshift(() => bus.close());
-    const services = createServices(db, bus, await resolveAuthConfig(config.auth));
+    const services = createServices(db, bus, await resolveAuthConfig(config.auth), config.alertEscalateAfterSeconds);
     const gate = await createGate(config, services, log);
     const schema = await buildHubSchema(bus);
     const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);
@@ -96,6 +97,8 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
 
     const ingest = startSignalIngest(db, bus, services.uow, log);
     cleanup.unshift(() => ingest.stop());
+    const escalation = startAlertEscalation(services.alerts, config.alertEscalationCheckMs);
+    cleanup.unshift(() => escalation.stop());
 
     if (config.demo) {
       const seeded = await seedDemoPlant(services, db);

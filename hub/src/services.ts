@@ -15,9 +15,10 @@ import type { AuthConfig } from './config.js';
 import { WorkOrderExecutionService } from './modules/work-order/execution.service.js';
 import { WorkOrderReviewService } from './modules/work-order/review.service.js';
 import { GenealogyService } from './modules/work-order/genealogy.service.js';
+import { AlertService } from './modules/alert/alert.service.js';
 
 /** The domain services of one hub, built once at start and handed to resolvers via the context. */
-export function createServices(db: Database, bus: MessageBus, auth: AuthConfig) {
+export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, alertEscalateAfterSeconds = 300) {
   const uow = new UnitOfWork(db, bus);
   const apiKeys = new ApiKeyService(db, uow);
   const authenticator = new Authenticator(auth, apiKeys);
@@ -37,6 +38,7 @@ export function createServices(db: Database, bus: MessageBus, auth: AuthConfig) 
     execution: new WorkOrderExecutionService(uow, bus, signatures),
     review: new WorkOrderReviewService(uow, bus, signatures),
     genealogy: new GenealogyService(),
+    alerts: new AlertService(db, uow, bus, alertEscalateAfterSeconds),
   };
 }
 export type Services = ReturnType<typeof createServices>;

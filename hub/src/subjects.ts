@@ -9,6 +9,7 @@
  * | `pg.event.equipment_state.changed.<path>` | hub → anyone   | `EquipmentStateChanged`        |
  * | `pg.event.<entity>.<action>.<path or key>`| hub → anyone   | `{ type, id, key, actor }` after each committed mutation, e.g. `pg.event.material_lot.created.L-100` for `MaterialLotCreated` |
  * | `pg.event.work_order.changed.<line path>` | hub → anyone   | `WorkOrderCreated`, `WorkOrderReleased`, `…Started`, `…Paused`, `…Resumed`, `…Cancelled` … (`{ type, number, state, previousState, path, at, actor }`) |
+ * | `pg.event.alert.changed.<equipment path>` | hub → anyone   | `AlertRaised`, `AlertEscalated`, `AlertAcknowledged`, `AlertCleared` (`{ type, id, path, severity, title, escalationLevel, occurrences, at, actor }`) |
  * | `pg.event.signal.rejected`                | hub → anyone   | `SignalRejected` (dead letter: subject, reason, payload) |
  *
  * Signals go into the JetStream stream `PLANTGRAPH_SIGNALS` (de-duplicated by message id over a
@@ -73,6 +74,15 @@ export class Subjects {
 
   workOrderChangedScope(scope: string): string[] {
     const base = `${this.namespace}.event.work_order.changed.${pathTokens(scope)}`;
+    return [base, `${base}.>`];
+  }
+
+  alertChanged(equipmentPath: string): string {
+    return `${this.namespace}.event.alert.changed.${pathTokens(equipmentPath)}`;
+  }
+
+  alertChangedScope(scope: string): string[] {
+    const base = `${this.namespace}.event.alert.changed.${pathTokens(scope)}`;
     return [base, `${base}.>`];
   }
 

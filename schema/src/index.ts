@@ -10,6 +10,7 @@ import { ProductDefinition, ProductDefinitionVersion } from './product-definitio
 import { WorkOrder } from './work-order/work-order.entities.js';
 import { MaterialReservation } from './work-order/material-reservation.entity.js';
 import { Deviation, ElectronicSignature, LotGenealogy, StepRecord } from './work-order/execution.entities.js';
+import { Alert } from './alert/alert.entity.js';
 
 export * from './auth/access.js';
 export * from './auth/api-key.entity.js';
@@ -42,6 +43,7 @@ export * from './work-order/work-order-lifecycle.js';
 export * from './work-order/master-record-snapshot.js';
 export * from './work-order/material-reservation.entity.js';
 export * from './work-order/execution.entities.js';
+export * from './alert/alert.entity.js';
 
 /** Every stored entity of the model, for the ORM. */
 export const entities = [
@@ -49,5 +51,5 @@ export const entities = [
   MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot,
   PersonnelClass, Person, Qualification,
   ProductDefinition, ProductDefinitionVersion, WorkOrder, MaterialReservation,
-  StepRecord, Deviation, LotGenealogy, ElectronicSignature,
+  StepRecord, Deviation, LotGenealogy, ElectronicSignature, Alert,
 ];

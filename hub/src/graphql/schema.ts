@@ -10,6 +10,7 @@ import { MaterialReservationResolver, WorkOrderResolver } from '../modules/work-
 import { GenealogyResolver, WorkOrderExecutionResolver } from '../modules/work-order/execution.resolver.js';
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
+import { AlertResolver } from '../modules/alert/alert.resolver.js';
 import { guard } from './guard.js';
 
 export const resolvers = [
@@ -20,6 +21,7 @@ export const resolvers = [
   WorkOrderResolver, MaterialReservationResolver, WorkOrderExecutionResolver, GenealogyResolver,
   ApiKeyResolver,
   AuditResolver,
+  AlertResolver,
 ] as const;
 
 /** The hub's GraphQL schema; `schema/schema.graphql` is this, printed. */

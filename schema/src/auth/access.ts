@@ -22,6 +22,10 @@ export enum Permission {
   ManageConnectors = 'ManageConnectors',
   /** Create, list and revoke API keys. */
   ManageKeys = 'ManageKeys',
+  /** Raise and clear alerts (flows, connectors, people). */
+  RaiseAlerts = 'RaiseAlerts',
+  /** Acknowledge alerts, with a comment. */
+  AcknowledgeAlerts = 'AcknowledgeAlerts',
 }
 registerEnumType(Permission, { name: 'Permission' });
 
@@ -40,12 +44,12 @@ registerEnumType(Role, { name: 'Role' });
 const P = Permission;
 /** The documented meaning of each role. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
-  [Role.Operator]: [P.Read, P.ExecuteSteps],
-  [Role.Supervisor]: [P.Read, P.ExecuteSteps, P.SetEquipmentState, P.PlanWorkOrders, P.Release],
-  [Role.Quality]: [P.Read, P.Sign, P.Release],
-  [Role.Maintenance]: [P.Read, P.SetEquipmentState],
-  [Role.Engineer]: [P.Read, P.ManageMasterData, P.ManageFlows],
-  [Role.Integrator]: [P.Read, P.ManageMasterData, P.PlanWorkOrders, P.ManageConnectors],
+  [Role.Operator]: [P.Read, P.ExecuteSteps, P.AcknowledgeAlerts],
+  [Role.Supervisor]: [P.Read, P.ExecuteSteps, P.SetEquipmentState, P.PlanWorkOrders, P.Release, P.RaiseAlerts, P.AcknowledgeAlerts],
+  [Role.Quality]: [P.Read, P.Sign, P.Release, P.AcknowledgeAlerts],
+  [Role.Maintenance]: [P.Read, P.SetEquipmentState, P.RaiseAlerts, P.AcknowledgeAlerts],
+  [Role.Engineer]: [P.Read, P.ManageMasterData, P.ManageFlows, P.RaiseAlerts],
+  [Role.Integrator]: [P.Read, P.ManageMasterData, P.PlanWorkOrders, P.ManageConnectors, P.RaiseAlerts],
   [Role.Admin]: Object.values(P),
 };
 

@@ -7,7 +7,7 @@ import {
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkPath, checkPathSegment, checkText, likePrefix } from '../shared/keys.js';
+import { checkPath, checkPathSegment, checkText, likePrefix, underPathOf } from '../shared/keys.js';
 import { scopedSubscription } from '../shared/scoped-subscription.js';
 import { requireValuesFit } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
@@ -15,8 +15,6 @@ import type { Principal } from '../../auth/principal.js';
 import { forbidden, pathsVisible, requireAt } from '../../auth/visibility.js';
 import { applyStateReport, stateChangeFromEvent, stateReportProblem } from './equipment-state.js';
 
-/** Where `prefix` (a path) matches the equipment itself and everything under it. */
-export const underPath = (prefix: string) => ({ $or: [{ path: prefix }, { path: { $like: likePrefix(`${prefix}/`) } }] });
 
 export class EquipmentService {
   constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus) {}
@@ -27,7 +25,7 @@ export class EquipmentService {
 
   list(em: Tx, principal: Principal, filter: EquipmentFilter | null | undefined, page: PageArgs) {
     const where: FilterQuery<Equipment>[] = [pathsVisible(principal)];
-    if (filter?.pathPrefix) where.push(underPath(filter.pathPrefix));
+    if (filter?.pathPrefix) where.push(underPathOf(filter.pathPrefix));
     if (filter?.level?.length) where.push({ level: { $in: filter.level } });
     if (filter?.state?.length) where.push({ state: { $in: filter.state } });
     if (filter?.equipmentClass) where.push({ equipmentClass: { code: filter.equipmentClass } });
@@ -121,7 +119,7 @@ export class EquipmentService {
 
   /** Live state changes at `scope` and below, from every hub replica. */
   subscribeStateChanges(principal: Principal, scope: string, queue: QueueOptions = {}): AsyncIterable<EquipmentStateChange> {
-    return scopedSubscription(this.bus, principal, scope, (s) => this.bus.subjects.equipmentStateChangedScope(s), 'state changes', stateChangeFromEvent, queue);
+    return scopedSubscription(this.bus, principal, scope, { patterns: (s) => this.bus.subjects.equipmentStateChangedScope(s), what: 'state changes', toValue: stateChangeFromEvent, queue });
   }
 }
 

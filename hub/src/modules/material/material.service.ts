@@ -6,12 +6,11 @@ import {
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkKey, checkQuantity, checkText, likePrefix } from '../shared/keys.js';
+import { checkKey, checkQuantity, checkText, likePrefix, underPathOf } from '../shared/keys.js';
 import { requireMembersStillFit, requireValidDefinitions, requireValuesFit } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
 import type { Principal } from '../../auth/principal.js';
 import { placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace } from '../../auth/visibility.js';
-import { underPath } from '../equipment/equipment.service.js';
 
 /** Material classes, definitions, lots and sublots (IEC 62264-2 material model). */
 export class MaterialService {
@@ -36,7 +35,7 @@ export class MaterialService {
     const where: FilterQuery<MaterialLot>[] = [placedVisible(principal, 'location') as FilterQuery<MaterialLot>];
     if (filter?.materialDefinition) where.push({ materialDefinition: { code: filter.materialDefinition } });
     if (filter?.status?.length) where.push({ status: { $in: filter.status } });
-    if (filter?.locationPrefix) where.push({ location: underPath(filter.locationPrefix) });
+    if (filter?.locationPrefix) where.push({ location: underPathOf(filter.locationPrefix) });
     if (filter?.expiresBefore) where.push({ expiresAt: { $lt: filter.expiresBefore } });
     return paginate(em, MaterialLot, { $and: where }, page, 'lotNumber');
   }

@@ -5,12 +5,11 @@ import {
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkKey, checkText } from '../shared/keys.js';
+import { checkKey, checkText, underPathOf } from '../shared/keys.js';
 import { requireValidDefinitions } from '../shared/properties.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
 import type { Principal } from '../../auth/principal.js';
 import { placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace } from '../../auth/visibility.js';
-import { underPath } from '../equipment/equipment.service.js';
 
 /** Personnel classes, people and their training records. */
 export class PersonnelService {
@@ -27,7 +26,7 @@ export class PersonnelService {
   listPersons(em: Tx, principal: Principal, filter: PersonFilter | null | undefined, page: PageArgs) {
     const where: FilterQuery<Person>[] = [placedVisible(principal, 'homeEquipment') as FilterQuery<Person>];
     if (filter?.personnelClass) where.push({ personnelClasses: { code: filter.personnelClass } });
-    if (filter?.homePrefix) where.push({ homeEquipment: underPath(filter.homePrefix) });
+    if (filter?.homePrefix) where.push({ homeEquipment: underPathOf(filter.homePrefix) });
     if (filter?.active != null) where.push({ active: filter.active });
     if (filter?.qualifiedFor) {
       const now = new Date();

@@ -35,3 +35,6 @@ export function checkQuantity(field: string, value: number): void {
 
 /** Escapes a user-given prefix for SQL LIKE. */
 export const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Rows whose `path` is `prefix` or lies under it. */
+export const underPathOf = (prefix: string) => ({ $or: [{ path: prefix }, { path: { $like: likePrefix(`${prefix}/`) } }] });

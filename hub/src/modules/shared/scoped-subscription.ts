@@ -5,18 +5,27 @@ import type { Principal } from '../../auth/principal.js';
 import { forbidden } from '../../auth/visibility.js';
 import { isEquipmentPath } from './keys.js';
 
+export interface ScopedSubscriptionOptions<E, T> {
+  /** The subject patterns covering the scope. */
+  patterns: (scope: string) => string[];
+  /** What is subscribed to, for messages. */
+  what: string;
+  toValue: (event: E) => T;
+  /** Further filtering of events (e.g. a minimum severity). */
+  accept?: (event: E) => boolean;
+  queue?: QueueOptions;
+}
+
 /**
- * Events on `patterns` for a subscriber, as GraphQL values. The requested scope may reach beyond
- * the principal's own, so each event is delivered only if the principal may read its path.
+ * Events at `scope` and below for a subscriber, as GraphQL values. The requested scope may reach
+ * beyond the principal's own, so each event is delivered only if the principal may read its path.
  */
-export function scopedSubscription<E extends { path: string }, T>(
-  bus: MessageBus, principal: Principal, scope: string, patterns: (scope: string) => string[], what: string, toValue: (event: E) => T, queue: QueueOptions = {},
-): AsyncIterable<T> {
+export function scopedSubscription<E extends { path: string }, T>(bus: MessageBus, principal: Principal, scope: string, options: ScopedSubscriptionOptions<E, T>): AsyncIterable<T> {
   if (!isEquipmentPath(scope)) {
     throw new GraphQLError(`scope: "${scope}" is not an equipment path; give a path prefix such as "acme" or "acme/berlin/assembly".`, { extensions: { code: 'BAD_USER_INPUT' } });
   }
-  if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, `subscribe to ${what}`);
-  const subscription = bus.subscribe(patterns(scope), queue);
+  if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, `subscribe to ${options.what}`);
+  const subscription = bus.subscribe(options.patterns(scope), options.queue);
   return {
     [Symbol.asyncIterator]: () => ({
       next: async (): Promise<IteratorResult<T>> => {
@@ -24,7 +33,7 @@ export function scopedSubscription<E extends { path: string }, T>(
           const r = await subscription.next();
           if (r.done) return { done: true, value: undefined };
           const event = r.value.data as E;
-          if (principal.can(Permission.Read, event.path)) return { done: false, value: toValue(event) };
+          if (principal.can(Permission.Read, event.path) && (options.accept?.(event) ?? true)) return { done: false, value: options.toValue(event) };
         }
       },
       return: async (): Promise<IteratorResult<T>> => {

@@ -5,13 +5,12 @@ import {
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkKey, checkQuantity } from '../shared/keys.js';
+import { checkKey, checkQuantity, underPathOf } from '../shared/keys.js';
 import { scopedSubscription } from '../shared/scoped-subscription.js';
 import type { QueueOptions } from '../../infrastructure/bus/message-bus.js';
 import { fail, type UnitOfWork } from '../shared/unit-of-work.js';
 import type { Principal } from '../../auth/principal.js';
 import { pathsVisible, requireAt } from '../../auth/visibility.js';
-import { underPath } from '../equipment/equipment.service.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import { orderChanged, type WorkOrderEvent } from './work-order-events.js';
 
@@ -28,15 +27,16 @@ export class WorkOrderService {
   list(em: Tx, principal: Principal, filter: WorkOrderFilter | null | undefined, page: PageArgs) {
     const where: FilterQuery<WorkOrder>[] = [{ equipment: pathsVisible(principal) } as FilterQuery<WorkOrder>];
     if (filter?.state?.length) where.push({ state: { $in: filter.state } });
-    if (filter?.equipmentPrefix) where.push({ equipment: underPath(filter.equipmentPrefix) });
+    if (filter?.equipmentPrefix) where.push({ equipment: underPathOf(filter.equipmentPrefix) });
     if (filter?.productDefinition) where.push({ productDefinitionVersion: { productDefinition: { code: filter.productDefinition } } });
     return paginate(em, WorkOrder, { $and: where }, page, 'number');
   }
 
   /** Live changes of orders running at `scope` and below, limited to what the caller may read. */
   subscribeChanges(principal: Principal, scope: string, queue: QueueOptions = {}): AsyncIterable<WorkOrderEvent> {
-    return scopedSubscription<WorkOrderEvent & { at: string }, WorkOrderEvent>(this.bus, principal, scope, (s) => this.bus.subjects.workOrderChangedScope(s), 'work orders',
-      (event) => ({ ...event, at: new Date(event.at) }), queue);
+    return scopedSubscription<WorkOrderEvent & { at: string }, WorkOrderEvent>(this.bus, principal, scope, {
+      patterns: (s) => this.bus.subjects.workOrderChangedScope(s), what: 'work orders', toValue: (event) => ({ ...event, at: new Date(event.at) }), queue,
+    });
   }
 
   create(principal: Principal, input: CreateWorkOrderInput) {

@@ -1,0 +1,143 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import {
+  Alert, type AlertFilter, AlertSeverity, AlertState, Equipment, InvalidInput, NotFound, Permission, type RaiseAlertInput, SEVERITY_RANK,
+} from '@plantgraph/schema';
+import type { Database, Tx } from '../../infrastructure/database/database.js';
+import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
+import type { Principal } from '../../auth/principal.js';
+import { pathsVisible, requireAt } from '../../auth/visibility.js';
+import { paginate, type PageArgs } from '../../graphql/pagination.js';
+import { appendToAuditChain } from '../audit/audit-chain.js';
+import { checkKey, checkText, underPathOf } from '../shared/keys.js';
+import { scopedSubscription } from '../shared/scoped-subscription.js';
+import { fail, snapshot, type UnitOfWork, type Work } from '../shared/unit-of-work.js';
+
+export interface AlertEvent {
+  type: string; id: string; path: string; severity: AlertSeverity; title: string; state: AlertState;
+  escalationLevel: number; occurrences: number; at: string; actor: string;
+}
+
+/** Alerts: raised (de-duplicated), acknowledged with a comment, cleared, escalated when ignored. */
+export class AlertService {
+  constructor(private readonly db: Database, private readonly uow: UnitOfWork, private readonly bus: MessageBus, private readonly escalateAfterSeconds: number) {}
+
+  list(em: Tx, principal: Principal, filter: AlertFilter | null | undefined, page: PageArgs) {
+    const where: FilterQuery<Alert>[] = [pathsVisible(principal)];
+    if (filter?.pathPrefix) where.push(underPathOf(filter.pathPrefix));
+    if (filter?.state?.length) where.push({ state: { $in: filter.state } });
+    if (filter?.minSeverity) where.push({ severity: { $in: Object.values(AlertSeverity).filter((s) => SEVERITY_RANK[s] >= SEVERITY_RANK[filter.minSeverity!]) } });
+    return paginate(em, Alert, { $and: where }, page, 'raisedAt', 'desc');
+  }
+
+  get(em: Tx, principal: Principal, id: string) {
+    return /^[0-9a-f-]{36}$/i.test(id) ? em.findOne(Alert, { $and: [{ id }, pathsVisible(principal)] }) : null;
+  }
+
+  /** Raises an alert, or counts another occurrence of the open one with the same key. */
+  raise(principal: Principal, input: RaiseAlertInput) {
+    return this.uow.run(principal.name, async (work) => {
+      const { tx } = work;
+      checkKey('deduplicationKey', input.deduplicationKey);
+      checkText('title', input.title);
+      if (input.escalateAfterSeconds != null && !(input.escalateAfterSeconds >= 1)) fail(new InvalidInput('escalateAfterSeconds', 'must be at least 1.'));
+      const equipment = (await tx.findOne(Equipment, { path: input.path })) ?? fail(new NotFound('equipment', input.path));
+      requireAt(principal, Permission.RaiseAlerts, equipment.path, () => new NotFound('equipment', input.path));
+      // The advisory lock makes concurrent raises of one key agree on a single open alert.
+      await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`alert:${input.deduplicationKey}`]);
+      const now = new Date();
+      const open = await tx.findOne(Alert, { deduplicationKey: input.deduplicationKey, state: { $ne: AlertState.Cleared } });
+      if (open) {
+        const before = snapshot(open);
+        open.occurrences += 1;
+        open.lastRaisedAt = now;
+        if (SEVERITY_RANK[input.severity] > SEVERITY_RANK[open.severity]) open.severity = input.severity;
+        work.audit('AlertRaisedAgain', open, before);
+        return open;
+      }
+      const escalateAfterSeconds = input.escalateAfterSeconds ?? this.escalateAfterSeconds;
+      const alert = tx.create(Alert, {
+        equipment, path: equipment.path, deduplicationKey: input.deduplicationKey, severity: input.severity, title: input.title.trim(),
+        description: input.description ?? null, raisedBy: work.actor, raisedAt: now, lastRaisedAt: now, escalateAfterSeconds,
+        nextEscalationAt: new Date(now.getTime() + escalateAfterSeconds * 1000),
+      });
+      this.changed(work, 'AlertRaised', alert);
+      return alert;
+    });
+  }
+
+  acknowledge(principal: Principal, id: string, comment: string) {
+    return this.uow.run(principal.name, async (work) => {
+      checkText('comment', comment, 2000);
+      const alert = await this.find(work.tx, principal, id, Permission.AcknowledgeAlerts);
+      if (alert.state !== AlertState.Active) fail(new InvalidInput('id', `the alert is ${alert.state}; only an Active alert can be acknowledged.`));
+      const before = snapshot(alert);
+      Object.assign(alert, { state: AlertState.Acknowledged, acknowledgedBy: work.actor, acknowledgedAt: new Date(), acknowledgeComment: comment, nextEscalationAt: null });
+      this.changed(work, 'AlertAcknowledged', alert, before, comment);
+      return alert;
+    });
+  }
+
+  clear(principal: Principal, id: string, comment: string | null | undefined) {
+    return this.uow.run(principal.name, async (work) => {
+      const alert = await this.find(work.tx, principal, id, Permission.RaiseAlerts);
+      if (alert.state === AlertState.Cleared) fail(new InvalidInput('id', 'the alert is already cleared.'));
+      const before = snapshot(alert);
+      Object.assign(alert, { state: AlertState.Cleared, clearedBy: work.actor, clearedAt: new Date(), nextEscalationAt: null });
+      this.changed(work, 'AlertCleared', alert, before, comment ?? null);
+      return alert;
+    });
+  }
+
+  /**
+   * Raises the level of every Active alert whose time is up, in one statement: with several hub
+   * replicas each alert still escalates exactly once per period.
+   */
+  async escalateDue(): Promise<number> {
+    const events: AlertEvent[] = [];
+    await this.db.em.fork().transactional(async (tx) => {
+      const rows = await tx.execute<{ id: string }[]>(`update alert set escalation_level = escalation_level + 1,
+          next_escalation_at = next_escalation_at + escalate_after_seconds * interval '1 second', updated_at = now()
+        where state = 'Active' and next_escalation_at <= now() returning id`);
+      if (!rows.length) return;
+      const escalated = await tx.find(Alert, { id: { $in: rows.map((r) => r.id) } });
+      await appendToAuditChain(tx, 'system:alert-escalation', escalated.map((a) => ({ action: 'AlertEscalated', entityType: 'Alert', entityId: a.id, before: null, after: snapshot(a) })));
+      events.push(...escalated.map((a) => eventOf('AlertEscalated', a, 'system:alert-escalation')));
+    });
+    for (const e of events) await this.bus.publish(this.bus.subjects.alertChanged(e.path), e).catch(() => undefined);
+    return events.length;
+  }
+
+  /** New and escalated alerts at `scope` and below, of at least `minSeverity`. */
+  subscribeRaised(principal: Principal, scope: string, minSeverity: AlertSeverity, queue: QueueOptions = {}) {
+    return scopedSubscription<AlertEvent, Omit<AlertEvent, 'at'> & { at: Date }>(this.bus, principal, scope, {
+      patterns: (s) => this.bus.subjects.alertChangedScope(s), what: 'alerts', queue,
+      accept: (e) => (e.type === 'AlertRaised' || e.type === 'AlertEscalated') && SEVERITY_RANK[e.severity] >= SEVERITY_RANK[minSeverity],
+      toValue: (e) => ({ ...e, at: new Date(e.at) }),
+    });
+  }
+
+  private async find(tx: Tx, principal: Principal, id: string, permission: Permission): Promise<Alert> {
+    const hidden = () => new NotFound('alert', id);
+    const alert = (/^[0-9a-f-]{36}$/i.test(id) ? await tx.findOne(Alert, { id }) : null) ?? fail(hidden());
+    requireAt(principal, permission, alert.path, hidden);
+    return alert;
+  }
+
+  private changed(work: Work, type: string, alert: Alert, before?: unknown, reason?: string | null): void {
+    work.audit(type, alert, before, reason);
+    work.emit({ subject: this.bus.subjects.alertChanged(alert.path), type, data: () => ({ ...eventOf(type, alert, work.actor) }) });
+  }
+}
+
+function eventOf(type: string, a: Alert, actor: string): AlertEvent {
+  return { type, id: a.id, path: a.path, severity: a.severity, title: a.title, state: a.state, escalationLevel: a.escalationLevel, occurrences: a.occurrences, at: new Date().toISOString(), actor };
+}
+
+/** Starts the escalation timer; returns its stop function. */
+export function startAlertEscalation(alerts: AlertService, everyMs: number): { stop(): Promise<void> } {
+  let running: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(() => alerts.escalateDue()).catch((err: Error) => console.error(`[alerts] escalation failed: ${err.message}`));
+  }, everyMs);
+  return { stop: async () => { clearInterval(timer); await running; } };
+}
