@@ -8,3 +8,4 @@ export { NatsBus } from './infrastructure/bus/nats-bus.js';
 export { openDatabase, migrate, type Database } from './infrastructure/database/database.js';
 export { buildHubSchema } from './graphql/schema.js';
 export { MAX_PAGE_SIZE } from './graphql/pagination.js';
+export { computeOee, operatingIntervals, type OeeInput, type OeeFigures } from './modules/oee/oee-calculation.js';

@@ -1,0 +1,140 @@
+import { EquipmentState } from '@plantgraph/schema';
+
+/**
+ * OEE by the ISO 22400-2 time and quantity elements, computed from what equipment reported.
+ * Pure arithmetic: the inputs are the equipment's state intervals, its part counts, the shift
+ * calendar for the window, and the ideal cycle time. The rules, with worked vectors, are in
+ * docs/oee.md; `test/oee-vectors.test.ts` checks them.
+ */
+
+export interface Interval { from: Date; to: Date }
+export interface StateInterval extends Interval { state: EquipmentState; reason: string | null }
+export interface CountSample { at: Date; good: number; scrap: number; rework: number }
+/** A shift (it may cross midnight) with its planned breaks. */
+export interface ShiftWindow extends Interval { breaks: Interval[] }
+
+export interface OeeInput {
+  window: Interval;
+  shifts: ShiftWindow[];
+  /** The equipment's states, in time order; gaps are time without data. */
+  states: StateInterval[];
+  counts: CountSample[];
+  /** Planned run time per item (ISO 22400 PRI), in seconds; null when unknown. */
+  idealCycleTimeSeconds: number | null;
+  /** Stops shorter than this are microstops: a speed loss, not an availability loss. */
+  microstopThresholdSeconds: number;
+}
+
+export interface DowntimeReason { reason: string; seconds: number; occurrences: number }
+
+export interface OeeFigures {
+  /** POT: shift time in the window, less planned breaks. */
+  plannedOperationTime: number;
+  /** PDOT: planned downtime inside POT (Maintenance, Offline: not scheduled to run). */
+  plannedDowntime: number;
+  /** PBT = POT − PDOT. */
+  plannedBusyTime: number;
+  /** APT: Running time inside PBT, microstops included. */
+  actualProductionTime: number;
+  /** ADOT: unplanned stops (Down, CalibrationDue) inside PBT, microstops excluded. */
+  actualUnitDownTime: number;
+  /** ADET: delays (Idle: starved, blocked, waiting) inside PBT, microstops excluded. */
+  actualUnitDelayTime: number;
+  /** Stops shorter than the threshold, counted inside APT. */
+  microstopTime: number;
+  /** Time inside PBT with no reported state; counted as a delay. */
+  noDataTime: number;
+  producedQuantity: number;
+  goodQuantity: number;
+  scrapQuantity: number;
+  reworkQuantity: number;
+  availability: number | null;
+  performance: number | null;
+  quality: number | null;
+  oee: number | null;
+  /** Mean APT between unplanned stops, and mean length of one, in seconds. */
+  mtbf: number | null;
+  mttr: number | null;
+  topDowntimeReasons: DowntimeReason[];
+}
+
+const seconds = (ms: number) => ms / 1000;
+
+/** Time of `a` that lies in `b`, in ms. */
+function overlap(a: Interval, b: Interval): number {
+  return Math.max(0, Math.min(a.to.getTime(), b.to.getTime()) - Math.max(a.from.getTime(), b.from.getTime()));
+}
+
+/** The planned operating time as disjoint intervals: shifts clipped to the window, breaks cut out. */
+export function operatingIntervals(window: Interval, shifts: ShiftWindow[]): Interval[] {
+  const result: Interval[] = [];
+  for (const shift of shifts) {
+    let pieces: Interval[] = [{ from: new Date(Math.max(shift.from.getTime(), window.from.getTime())), to: new Date(Math.min(shift.to.getTime(), window.to.getTime())) }];
+    for (const brk of shift.breaks) {
+      pieces = pieces.flatMap((p) => {
+        if (overlap(p, brk) === 0) return [p];
+        return [{ from: p.from, to: brk.from }, { from: brk.to, to: p.to }].filter((x) => x.to > x.from);
+      });
+    }
+    result.push(...pieces.filter((p) => p.to > p.from));
+  }
+  return result.sort((a, b) => a.from.getTime() - b.from.getTime());
+}
+
+const PLANNED = new Set([EquipmentState.Maintenance, EquipmentState.Offline]);
+const UNPLANNED_STOP = new Set([EquipmentState.Down, EquipmentState.CalibrationDue]);
+
+export function computeOee(input: OeeInput): OeeFigures {
+  const operating = operatingIntervals(input.window, input.shifts);
+  const pot = operating.reduce((sum, i) => sum + (i.to.getTime() - i.from.getTime()), 0);
+  const thresholdMs = input.microstopThresholdSeconds * 1000;
+  let pdot = 0, apt = 0, adot = 0, adet = 0, micro = 0, covered = 0;
+  const reasons = new Map<string, DowntimeReason>();
+  let failures = 0;
+
+  for (const s of input.states) {
+    const inPot = operating.reduce((sum, o) => sum + overlap(s, o), 0);
+    if (inPot === 0) continue;
+    covered += inPot;
+    const length = s.to.getTime() - s.from.getTime();
+    if (s.state === EquipmentState.Running) apt += inPot;
+    else if (PLANNED.has(s.state)) pdot += inPot;
+    else if (length < thresholdMs) micro += inPot; // a microstop: lost speed, not availability
+    else {
+      if (UNPLANNED_STOP.has(s.state)) {
+        adot += inPot;
+        failures++;
+      } else adet += inPot;
+      const key = s.reason ?? s.state;
+      const r = reasons.get(key) ?? { reason: key, seconds: 0, occurrences: 0 };
+      r.seconds += seconds(inPot);
+      r.occurrences++;
+      reasons.set(key, r);
+    }
+  }
+  const noData = pot - covered;
+  apt += micro;
+  adet += noData;
+  const pbt = pot - pdot;
+
+  const inWindow = input.counts.filter((c) => operating.some((o) => c.at >= o.from && c.at < o.to));
+  const good = inWindow.reduce((s, c) => s + c.good, 0);
+  const scrap = inWindow.reduce((s, c) => s + c.scrap, 0);
+  const rework = inWindow.reduce((s, c) => s + c.rework, 0);
+  const produced = good + scrap + rework;
+
+  const availability = pbt > 0 ? apt / pbt : null;
+  const performance = apt > 0 && input.idealCycleTimeSeconds ? (input.idealCycleTimeSeconds * produced) / seconds(apt) : null;
+  const quality = produced > 0 ? good / produced : null;
+  const oee = availability !== null && performance !== null && quality !== null ? availability * performance * quality : null;
+  return {
+    plannedOperationTime: seconds(pot), plannedDowntime: seconds(pdot), plannedBusyTime: seconds(pbt),
+    actualProductionTime: seconds(apt), actualUnitDownTime: seconds(adot), actualUnitDelayTime: seconds(adet),
+    microstopTime: seconds(micro), noDataTime: seconds(noData),
+    producedQuantity: produced, goodQuantity: good, scrapQuantity: scrap, reworkQuantity: rework,
+    availability, performance, quality, oee,
+    mtbf: failures ? seconds(apt) / failures : null,
+    mttr: failures ? seconds(adot) / failures : null,
+    topDowntimeReasons: [...reasons.values()].sort((a, b) => b.seconds - a.seconds || a.reason.localeCompare(b.reason)),
+  };
+}
