@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EquipmentState as S } from '@plantgraph/schema';
-import { computeOee, type OeeInput } from '@plantgraph/hub';
+import { computeOee, shiftWindows, type OeeInput } from '@plantgraph/hub';
 
 /** Hand-computed vectors; each is worked through in docs/oee.md. Times are UTC. */
 const t = (hhmm: string, day = '2026-03-02') => {
@@ -92,5 +92,16 @@ describe('OEE test vectors (ISO 22400-2 elements)', () => {
       counts: [{ at: t('06:30'), good: 10, scrap: 0, rework: 0 }], idealCycleTimeSeconds: null, microstopThresholdSeconds: 120,
     });
     expect(f).toMatchObject({ availability: 0.75, performance: null, quality: 1, oee: null });
+  });
+
+  it('vector 5: shift calendars in local time, also across a DST change and midnight', () => {
+    const calendar = { timeZone: 'Europe/Berlin', shifts: [{ name: 'Night', start: '22:00', end: '06:00', breaks: [{ start: '02:00', end: '02:30' }] }] };
+    // 28 → 29 March 2026: clocks go from 02:00 CET to 03:00 CEST, so this night lasts 7 hours.
+    const [night] = shiftWindows(calendar, { from: new Date('2026-03-28T20:00:00Z'), to: new Date('2026-03-29T06:00:00Z') });
+    expect(night).toMatchObject({ label: '2026-03-28 Night', from: new Date('2026-03-28T21:00:00Z'), to: new Date('2026-03-29T04:00:00Z') });
+    // 02:00–02:30 does not exist that night; the break falls on the first half hour after the jump.
+    expect(night!.breaks).toEqual([{ from: new Date('2026-03-29T01:00:00Z'), to: new Date('2026-03-29T01:30:00Z') }]);
+    const summer = shiftWindows(calendar, { from: new Date('2026-07-01T12:00:00Z'), to: new Date('2026-07-02T12:00:00Z') });
+    expect(summer.map((s) => [s.label, s.from.toISOString(), s.to.toISOString()])).toEqual([['2026-07-01 Night', '2026-07-01T20:00:00.000Z', '2026-07-02T04:00:00.000Z']]);
   });
 });

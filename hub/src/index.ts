@@ -9,3 +9,4 @@ export { openDatabase, migrate, type Database } from './infrastructure/database/
 export { buildHubSchema } from './graphql/schema.js';
 export { MAX_PAGE_SIZE } from './graphql/pagination.js';
 export { computeOee, operatingIntervals, type OeeInput, type OeeFigures } from './modules/oee/oee-calculation.js';
+export { shiftWindows } from './modules/oee/shift-windows.js';

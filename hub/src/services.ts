@@ -16,6 +16,7 @@ import { WorkOrderExecutionService } from './modules/work-order/execution.servic
 import { WorkOrderReviewService } from './modules/work-order/review.service.js';
 import { GenealogyService } from './modules/work-order/genealogy.service.js';
 import { AlertService } from './modules/alert/alert.service.js';
+import { OeeService } from './modules/oee/oee.service.js';
 
 /** The domain services of one hub, built once at start and handed to resolvers via the context. */
 export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, alertEscalateAfterSeconds = 300) {
@@ -39,6 +40,7 @@ export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, 
     review: new WorkOrderReviewService(uow, bus, signatures),
     genealogy: new GenealogyService(),
     alerts: new AlertService(db, uow, bus, alertEscalateAfterSeconds),
+    oee: new OeeService(uow),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -6,7 +6,9 @@
  * | subject                                   | direction      | payload                        |
  * |-------------------------------------------|----------------|--------------------------------|
  * | `pg.signal.equipment.state.<path>`        | equipment → hub | `EquipmentStateSignal` (JSON), header `Nats-Msg-Id: <source>:<sequence>` |
+ * | `pg.signal.equipment.count.<path>`        | equipment → hub | `EquipmentCountSignal`: parts since the last count, header `Nats-Msg-Id: <source>:<sequence>` |
  * | `pg.event.equipment_state.changed.<path>` | hub → anyone   | `EquipmentStateChanged`        |
+ * | `pg.event.production.counted.<path>`      | hub → anyone   | `ProductionCounted` (`{ path, good, scrap, rework, at }`) |
  * | `pg.event.<entity>.<action>.<path or key>`| hub → anyone   | `{ type, id, key, actor }` after each committed mutation, e.g. `pg.event.material_lot.created.L-100` for `MaterialLotCreated` |
  * | `pg.event.work_order.changed.<line path>` | hub → anyone   | `WorkOrderCreated`, `WorkOrderReleased`, `…Started`, `…Paused`, `…Resumed`, `…Cancelled` … (`{ type, number, state, previousState, path, at, actor }`) |
  * | `pg.event.alert.changed.<equipment path>` | hub → anyone   | `AlertRaised`, `AlertEscalated`, `AlertAcknowledged`, `AlertCleared` (`{ type, id, path, severity, title, escalationLevel, occurrences, at, actor }`) |
@@ -31,6 +33,16 @@ export interface EquipmentStateSignal {
   sequence: number;
 }
 
+/** Parts an equipment made since its previous count signal. */
+export interface EquipmentCountSignal {
+  good: number;
+  scrap?: number;
+  rework?: number;
+  at?: string;
+  source: string;
+  sequence: number;
+}
+
 export const pathTokens = (path: string): string => path.split('/').join('.');
 
 /**
@@ -43,6 +55,7 @@ export class Subjects {
   readonly eventStream: { name: string; subjects: string };
   readonly signalConsumer = 'hub-ingest';
   readonly equipmentStateSignalPrefix: string;
+  readonly equipmentCountSignalPrefix: string;
   readonly signalRejected: string;
 
   constructor(readonly namespace = 'pg') {
@@ -51,7 +64,16 @@ export class Subjects {
     this.signalStream = { name: `${stream}_SIGNALS`, subjects: `${namespace}.signal.>` };
     this.eventStream = { name: `${stream}_EVENTS`, subjects: `${namespace}.event.>` };
     this.equipmentStateSignalPrefix = `${namespace}.signal.equipment.state.`;
+    this.equipmentCountSignalPrefix = `${namespace}.signal.equipment.count.`;
     this.signalRejected = `${namespace}.event.signal.rejected`;
+  }
+
+  equipmentCountSignal(path: string): string {
+    return `${this.equipmentCountSignalPrefix}${pathTokens(path)}`;
+  }
+
+  productionCounted(path: string): string {
+    return `${this.namespace}.event.production.counted.${pathTokens(path)}`;
   }
 
   equipmentStateSignal(path: string): string {

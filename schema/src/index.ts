@@ -4,6 +4,8 @@ import { ApiKey } from './auth/api-key.entity.js';
 import { Equipment } from './equipment/equipment.entity.js';
 import { EquipmentClass } from './equipment/equipment-class.entity.js';
 import { EquipmentStateChange } from './equipment/equipment-state-change.entity.js';
+import { ProductionCount } from './equipment/production-count.entity.js';
+import { ShiftCalendar } from './equipment/shift-calendar.entity.js';
 import { MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot } from './material/material.entities.js';
 import { Person, PersonnelClass, Qualification } from './personnel/personnel.entities.js';
 import { ProductDefinition, ProductDefinitionVersion } from './product-definition/product-definition.entities.js';
@@ -24,6 +26,8 @@ export * from './equipment/equipment-state.js';
 export * from './equipment/equipment.entity.js';
 export * from './equipment/equipment-class.entity.js';
 export * from './equipment/equipment-state-change.entity.js';
+export * from './equipment/production-count.entity.js';
+export * from './equipment/shift-calendar.entity.js';
 export * from './equipment/equipment.inputs.js';
 export * from './equipment/equipment.results.js';
 export * from './material/material.entities.js';
@@ -47,7 +51,7 @@ export * from './alert/alert.entity.js';
 
 /** Every stored entity of the model, for the ORM. */
 export const entities = [
-  ApiKey, AuditRecord, Equipment, EquipmentClass, EquipmentStateChange,
+  ApiKey, AuditRecord, Equipment, EquipmentClass, EquipmentStateChange, ProductionCount, ShiftCalendar,
   MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot,
   PersonnelClass, Person, Qualification,
   ProductDefinition, ProductDefinitionVersion, WorkOrder, MaterialReservation,

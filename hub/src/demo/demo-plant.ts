@@ -53,6 +53,14 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
     must(await services.equipment.create(ACTOR, { parentPath, code, name, level, equipmentClass, properties: properties ?? [] }));
   }
 
+  must(await services.oee.setCalendar(ACTOR, {
+    scope: 'acme/berlin', timeZone: 'Europe/Berlin', microstopThresholdSeconds: 120,
+    shifts: [
+      { name: 'Early', start: '06:00', end: '14:00', breaks: [{ start: '10:00', end: '10:30' }] },
+      { name: 'Late', start: '14:00', end: '22:00', breaks: [{ start: '18:00', end: '18:30' }] },
+      { name: 'Night', start: '22:00', end: '06:00', breaks: [{ start: '02:00', end: '02:30' }] },
+    ],
+  }));
   must(await services.material.createClass(ACTOR, { code: 'sheet-metal', description: 'Coil and sheet steel', properties: [{ name: 'thicknessMm', dataType: PropertyDataType.Decimal, unitOfMeasure: 'mm', required: true }] }));
   must(await services.material.createClass(ACTOR, { code: 'fastener', description: 'Bolts, nuts, rivets', properties: [] }));
   must(await services.material.createClass(ACTOR, { code: 'finished-good', description: 'Sellable products', properties: [] }));

@@ -2,7 +2,7 @@ import { Equipment, EquipmentState } from '@plantgraph/schema';
 import { DEMO_MACHINE_LEVEL } from './demo-plant.js';
 import type { Database } from '../infrastructure/database/database.js';
 import type { MessageBus } from '../infrastructure/bus/message-bus.js';
-import type { EquipmentStateSignal } from '../subjects.js';
+import type { EquipmentCountSignal, EquipmentStateSignal } from '../subjects.js';
 
 const DOWN_REASONS = ['JAM', 'NO_MATERIAL', 'TOOL_CHANGE', 'SENSOR_FAULT'];
 
@@ -28,6 +28,11 @@ export function startSimulator(bus: MessageBus, db: Database, intervalMs: number
         at: new Date().toISOString(), source, sequence: ++sequence,
       };
       await bus.publishSignal(bus.subjects.equipmentStateSignal(path), Buffer.from(JSON.stringify(signal)), `${source}:${sequence}`);
+      if (state === EquipmentState.Running) {
+        // Running machines report the parts they made, about one in thirty scrapped.
+        const count: EquipmentCountSignal = { good: 1 + Math.floor(Math.random() * 5), scrap: Math.random() < 0.2 ? 1 : 0, source, sequence: ++sequence };
+        await bus.publishSignal(bus.subjects.equipmentCountSignal(path), Buffer.from(JSON.stringify(count)), `${source}:${sequence}`);
+      }
     }
   };
   const timer = setInterval(() => void tick().catch((err: Error) => console.error(`[demo] simulator: ${err.message}`)), intervalMs);

@@ -11,6 +11,7 @@ import { GenealogyResolver, WorkOrderExecutionResolver } from '../modules/work-o
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { AlertResolver } from '../modules/alert/alert.resolver.js';
+import { OeeResolver } from '../modules/oee/oee.resolver.js';
 import { guard } from './guard.js';
 
 export const resolvers = [
@@ -22,6 +23,7 @@ export const resolvers = [
   ApiKeyResolver,
   AuditResolver,
   AlertResolver,
+  OeeResolver,
 ] as const;
 
 /** The hub's GraphQL schema; `schema/schema.graphql` is this, printed. */

@@ -52,6 +52,9 @@ export interface OeeFigures {
   performance: number | null;
   quality: number | null;
   oee: number | null;
+  /** Ideal cycle time × PQ: the time the parts should have taken (sums across equipment). */
+  idealProductionTime: number;
+  unplannedStops: number;
   /** Mean APT between unplanned stops, and mean length of one, in seconds. */
   mtbf: number | null;
   mttr: number | null;
@@ -123,18 +126,45 @@ export function computeOee(input: OeeInput): OeeFigures {
   const rework = inWindow.reduce((s, c) => s + c.rework, 0);
   const produced = good + scrap + rework;
 
-  const availability = pbt > 0 ? apt / pbt : null;
-  const performance = apt > 0 && input.idealCycleTimeSeconds ? (input.idealCycleTimeSeconds * produced) / seconds(apt) : null;
-  const quality = produced > 0 ? good / produced : null;
-  const oee = availability !== null && performance !== null && quality !== null ? availability * performance * quality : null;
-  return {
+  return withRatios({
     plannedOperationTime: seconds(pot), plannedDowntime: seconds(pdot), plannedBusyTime: seconds(pbt),
     actualProductionTime: seconds(apt), actualUnitDownTime: seconds(adot), actualUnitDelayTime: seconds(adet),
     microstopTime: seconds(micro), noDataTime: seconds(noData),
     producedQuantity: produced, goodQuantity: good, scrapQuantity: scrap, reworkQuantity: rework,
-    availability, performance, quality, oee,
-    mtbf: failures ? seconds(apt) / failures : null,
-    mttr: failures ? seconds(adot) / failures : null,
-    topDowntimeReasons: [...reasons.values()].sort((a, b) => b.seconds - a.seconds || a.reason.localeCompare(b.reason)),
+    idealProductionTime: input.idealCycleTimeSeconds ? input.idealCycleTimeSeconds * produced : 0,
+    unplannedStops: failures,
+    topDowntimeReasons: [...reasons.values()],
+  }, input.idealCycleTimeSeconds !== null);
+}
+
+type Elements = Omit<OeeFigures, 'availability' | 'performance' | 'quality' | 'oee' | 'mtbf' | 'mttr'>;
+
+/** Ratios from summed elements: how lines, areas and shifts are rolled up (never by averaging ratios). */
+function withRatios(e: Elements, performanceKnown: boolean): OeeFigures {
+  const availability = e.plannedBusyTime > 0 ? e.actualProductionTime / e.plannedBusyTime : null;
+  const performance = performanceKnown && e.actualProductionTime > 0 ? e.idealProductionTime / e.actualProductionTime : null;
+  const quality = e.producedQuantity > 0 ? e.goodQuantity / e.producedQuantity : null;
+  const oee = availability !== null && performance !== null && quality !== null ? availability * performance * quality : null;
+  return {
+    ...e, availability, performance, quality, oee,
+    mtbf: e.unplannedStops ? e.actualProductionTime / e.unplannedStops : null,
+    mttr: e.unplannedStops ? e.actualUnitDownTime / e.unplannedStops : null,
+    topDowntimeReasons: [...e.topDowntimeReasons].sort((a, b) => b.seconds - a.seconds || a.reason.localeCompare(b.reason)),
   };
+}
+
+/** Sums the elements of several equipment or periods; performance is known only if it is for all. */
+export function aggregateOee(parts: OeeFigures[]): OeeFigures {
+  const sum = (k: keyof Elements) => parts.reduce((s, p) => s + (p[k] as number), 0);
+  const reasons = new Map<string, DowntimeReason>();
+  for (const r of parts.flatMap((p) => p.topDowntimeReasons)) {
+    const acc = reasons.get(r.reason) ?? { reason: r.reason, seconds: 0, occurrences: 0 };
+    acc.seconds += r.seconds;
+    acc.occurrences += r.occurrences;
+    reasons.set(r.reason, acc);
+  }
+  const keys = ['plannedOperationTime', 'plannedDowntime', 'plannedBusyTime', 'actualProductionTime', 'actualUnitDownTime', 'actualUnitDelayTime', 'microstopTime',
+    'noDataTime', 'producedQuantity', 'goodQuantity', 'scrapQuantity', 'reworkQuantity', 'idealProductionTime', 'unplannedStops'] as const;
+  const elements = Object.fromEntries(keys.map((k) => [k, sum(k)])) as unknown as Elements;
+  return withRatios({ ...elements, topDowntimeReasons: [...reasons.values()] }, parts.length > 0 && parts.every((p) => p.actualProductionTime === 0 || p.performance !== null));
 }

@@ -1,20 +1,16 @@
 import { LockMode } from '@mikro-orm/core';
-import { Equipment, EquipmentState, EquipmentStateChange } from '@plantgraph/schema';
-import type { Database } from '../../infrastructure/database/database.js';
+import { Equipment, EquipmentStateChange, ProductionCount } from '@plantgraph/schema';
+import type { Database, Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus, SignalConsumer, SignalDelivery } from '../../infrastructure/bus/message-bus.js';
-import type { EquipmentStateSignal, Subjects } from '../../subjects.js';
-import { applyStateReport, stateReportProblem, type StateReport } from '../equipment/equipment-state.js';
+import { applyStateReport } from '../equipment/equipment-state.js';
 import type { DomainEvent, UnitOfWork } from '../shared/unit-of-work.js';
-
-const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
-const STATES = new Set<string>(Object.values(EquipmentState));
-
-interface ParsedSignal { delivery: SignalDelivery; path: string; report: StateReport & { sequence: number } }
+import { parseSignal, type ParsedSignal } from './signal-parsing.js';
 
 /**
- * The durable consumer of equipment state signals. Per batch: one transaction writes every new
- * state and its history; only after the commit are the signals acked and the events published.
- * Re-delivered signals are recognised by (source, sequence) and change nothing.
+ * The durable consumer of equipment signals (states and part counts). Per batch: one transaction
+ * writes every new state, its history and the counts; only after the commit are the signals
+ * acked and the events published. Re-delivered signals are recognised by (source, sequence) and
+ * change nothing.
  */
 export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork, log: Pick<Console, 'error'> = console): SignalConsumer {
   const reject = async (d: SignalDelivery, reason: string) => {
@@ -39,19 +35,23 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
         // Row locks, taken in path order, serialise replicas that write the same equipment.
         const rows = await tx.find(Equipment, { path: { $in: [...new Set(signals.map((s) => s.path))] } }, { orderBy: { path: 'asc' }, lockMode: LockMode.PESSIMISTIC_WRITE });
         const equipment = new Map(rows.map((e) => [e.path, e]));
-        const keys = signals.map((s) => ({ source: s.report.source, sequence: String(s.report.sequence) }));
-        const seen = new Set((await tx.find(EquipmentStateChange, { $or: keys }, { fields: ['source', 'sequence'] })).map((c) => `${c.source}\u0000${c.sequence}`));
+        const seen = await alreadyStored(tx, signals);
         for (const s of signals) {
           const eq = equipment.get(s.path);
           if (!eq) {
             unknown.push(s);
             continue;
           }
-          const key = `${s.report.source}\u0000${s.report.sequence}`;
+          const key = `${s.kind}\u0000${s.source}\u0000${s.sequence}`;
           if (seen.has(key)) continue;
           seen.add(key);
-          const event = applyStateReport(tx, bus.subjects, eq, s.report);
-          if (event) events.push(event);
+          if (s.kind === 'state') {
+            const event = applyStateReport(tx, bus.subjects, eq, { ...s.report, source: s.source, sequence: s.sequence });
+            if (event) events.push(event);
+          } else {
+            const count = tx.create(ProductionCount, { equipment: eq, path: eq.path, ...s.count, source: s.source, sequence: String(s.sequence) });
+            events.push({ subject: bus.subjects.productionCounted(eq.path), type: 'ProductionCounted', data: { path: eq.path, good: count.good, scrap: count.scrap, rework: count.rework, at: count.at.toISOString() } });
+          }
         }
       });
     } catch (err) {
@@ -64,25 +64,12 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
   });
 }
 
-/** The signal, or why it cannot be accepted. */
-function parseSignal(subjects: Subjects, d: SignalDelivery): ParsedSignal | string {
-  if (!d.subject.startsWith(subjects.equipmentStateSignalPrefix)) return `unknown signal subject; publish state signals on ${subjects.equipmentStateSignalPrefix}<path tokens>.`;
-  const path = d.subject.slice(subjects.equipmentStateSignalPrefix.length).split('.').join('/');
-  let body: Partial<EquipmentStateSignal>;
-  try {
-    body = JSON.parse(Buffer.from(d.payload).toString('utf8')) as Partial<EquipmentStateSignal>;
-  } catch {
-    return 'the payload is not JSON; send {"state":"Running","source":"plc-7","sequence":42}.';
-  }
-  if (!body || typeof body !== 'object') return 'the payload must be a JSON object.';
-  if (typeof body.state !== 'string' || !STATES.has(body.state)) return `state must be one of ${[...STATES].join(', ')} (got ${JSON.stringify(body.state)}).`;
-  if (typeof body.source !== 'string' || !body.source || body.source.length > 128) return 'source must be a non-empty string of at most 128 characters naming the sender.';
-  if (!Number.isSafeInteger(body.sequence) || body.sequence! < 0) return `sequence must be a non-negative integer (got ${JSON.stringify(body.sequence)}).`;
-  if (body.reason != null && typeof body.reason !== 'string') return 'reason must be a string.';
-  const problem = stateReportProblem(body.state as EquipmentState, body.reason);
-  if (problem) return problem;
-  const at = body.at === undefined ? new Date() : new Date(body.at);
-  if (typeof body.at !== 'undefined' && (typeof body.at !== 'string' || Number.isNaN(at.getTime()))) return `at must be an ISO-8601 time (got ${JSON.stringify(body.at)}).`;
-  if (at.getTime() > Date.now() + MAX_CLOCK_AHEAD_MS) return `at (${body.at}) is more than 5 minutes in the future; check the sender's clock.`;
-  return { delivery: d, path, report: { state: body.state as EquipmentState, reason: body.reason ?? null, at, source: body.source, sequence: body.sequence! } };
+/** The (kind, source, sequence) keys of this batch that an earlier delivery already stored. */
+async function alreadyStored(tx: Tx, signals: ParsedSignal[]): Promise<Set<string>> {
+  const keys = (kind: ParsedSignal['kind']) => signals.filter((s) => s.kind === kind).map((s) => ({ source: s.source, sequence: String(s.sequence) }));
+  const [states, counts] = [keys('state'), keys('count')];
+  const stored = new Set<string>();
+  if (states.length) for (const c of await tx.find(EquipmentStateChange, { $or: states }, { fields: ['source', 'sequence'] })) stored.add(`state\u0000${c.source}\u0000${c.sequence}`);
+  if (counts.length) for (const c of await tx.find(ProductionCount, { $or: counts }, { fields: ['source', 'sequence'] })) stored.add(`count\u0000${c.source}\u0000${c.sequence}`);
+  return stored;
 }

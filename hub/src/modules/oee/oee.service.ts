@@ -1,0 +1,132 @@
+import { Equipment, EquipmentLevel, EquipmentState, EquipmentStateChange, InvalidInput, NotFound, Permission, ProductionCount, type SetShiftCalendarInput, ShiftCalendar } from '@plantgraph/schema';
+import { GraphQLError } from 'graphql';
+import { registerEnumType } from 'type-graphql';
+import type { Tx } from '../../infrastructure/database/database.js';
+import type { Principal } from '../../auth/principal.js';
+import { pathsVisible, requireAt } from '../../auth/visibility.js';
+import { checkPath, checkText, isEquipmentPath, underPathOf } from '../shared/keys.js';
+import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import { aggregateOee, computeOee, type Interval, type OeeFigures, type StateInterval } from './oee-calculation.js';
+import { shiftWindows, type NamedShiftWindow } from './shift-windows.js';
+
+export enum OeeGrouping {
+  Equipment = 'Equipment',
+  ProductionLine = 'ProductionLine',
+  Area = 'Area',
+  Site = 'Site',
+  Shift = 'Shift',
+  Day = 'Day',
+}
+registerEnumType(OeeGrouping, { name: 'OeeGrouping' });
+
+/** The equipment OEE is measured on: the machines at the bottom of the hierarchy. */
+const MACHINES = [EquipmentLevel.WorkCell, EquipmentLevel.WorkUnit, EquipmentLevel.Unit, EquipmentLevel.ProductionUnit];
+const LINE_LEVELS = [EquipmentLevel.ProductionLine, EquipmentLevel.ProcessCell, EquipmentLevel.WorkCenter, EquipmentLevel.ProductionUnit, EquipmentLevel.StorageZone];
+const MAX_WINDOW_MS = 93 * 86_400_000;
+const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+export interface OeeRow extends OeeFigures { group: string }
+
+/** OEE, state time and downtime reasons for any part of the hierarchy and any time window. */
+export class OeeService {
+  constructor(private readonly uow: UnitOfWork) {}
+
+  setCalendar(principal: Principal, input: SetShiftCalendarInput) {
+    return this.uow.run(principal.name, async (work) => {
+      const { tx } = work;
+      checkPath('scope', input.scope);
+      const equipment = (await tx.findOne(Equipment, { path: input.scope })) ?? fail(new NotFound('equipment', input.scope));
+      requireAt(principal, Permission.ManageMasterData, equipment.path, () => new NotFound('equipment', input.scope));
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: input.timeZone });
+      } catch {
+        fail(new InvalidInput('timeZone', `"${input.timeZone}" is not an IANA time zone such as Europe/Berlin.`));
+      }
+      if (!input.shifts.length) fail(new InvalidInput('shifts', 'give at least one shift.'));
+      for (const [i, s] of input.shifts.entries()) {
+        checkText(`shifts[${i}].name`, s.name, 64);
+        for (const [field, value] of [['start', s.start], ['end', s.end], ...s.breaks.flatMap((b, j) => [[`breaks[${j}].start`, b.start], [`breaks[${j}].end`, b.end]])] as const) {
+          if (!HHMM.test(value)) fail(new InvalidInput(`shifts[${i}].${field}`, `"${value}" is not a time of day as HH:MM.`));
+        }
+      }
+      if (input.microstopThresholdSeconds != null && !(input.microstopThresholdSeconds >= 1)) fail(new InvalidInput('microstopThresholdSeconds', 'must be at least 1.'));
+      const existing = await tx.findOne(ShiftCalendar, { scope: input.scope });
+      const before = existing ? snapshot(existing) : undefined;
+      const calendar = existing ?? tx.create(ShiftCalendar, { scope: input.scope, timeZone: input.timeZone, shifts: [] });
+      Object.assign(calendar, {
+        timeZone: input.timeZone, shifts: JSON.parse(JSON.stringify(input.shifts)) as ShiftCalendar['shifts'],
+        microstopThresholdSeconds: input.microstopThresholdSeconds ?? calendar.microstopThresholdSeconds,
+      });
+      work.changed('ShiftCalendarSet', calendar, input.scope, before);
+      return calendar;
+    });
+  }
+
+  async oee(em: Tx, principal: Principal, scope: string, from: Date, to: Date, groupBy: OeeGrouping): Promise<OeeRow[]> {
+    const window = checkWindow(scope, from, to);
+    const machines = await em.find(Equipment, { $and: [underPathOf(scope), pathsVisible(principal), { level: { $in: MACHINES } }] }, { populate: ['equipmentClass'], orderBy: { path: 'asc' } });
+    if (!machines.length) return [];
+    const [states, counts, calendars, ancestors] = await Promise.all([
+      statesOf(em, machines, window), em.find(ProductionCount, { equipment: { $in: machines }, at: { $gte: window.from, $lt: window.to } }),
+      em.find(ShiftCalendar, {}), groupBy === OeeGrouping.ProductionLine || groupBy === OeeGrouping.Area || groupBy === OeeGrouping.Site ? ancestorsOf(em, machines) : Promise.resolve([]),
+    ]);
+    const groups = new Map<string, OeeFigures[]>();
+    const add = (group: string, f: OeeFigures) => groups.set(group, [...(groups.get(group) ?? []), f]);
+    for (const m of machines) {
+      const calendar = calendars.filter((c) => m.path === c.scope || m.path.startsWith(`${c.scope}/`)).sort((a, b) => b.scope.length - a.scope.length)[0];
+      const shifts: NamedShiftWindow[] = calendar ? shiftWindows(calendar, window) : [{ ...window, breaks: [], name: 'all day', label: window.from.toISOString().slice(0, 10) }];
+      const base = {
+        states: states.get(m.id) ?? [], counts: counts.filter((c) => c.equipment.id === m.id),
+        idealCycleTimeSeconds: m.equipmentClass?.idealCycleTimeSeconds ?? null, microstopThresholdSeconds: calendar?.microstopThresholdSeconds ?? 120,
+      };
+      if (groupBy === OeeGrouping.Shift || groupBy === OeeGrouping.Day) {
+        for (const shift of shifts) {
+          const piece = { from: new Date(Math.max(shift.from.getTime(), window.from.getTime())), to: new Date(Math.min(shift.to.getTime(), window.to.getTime())) };
+          add(groupBy === OeeGrouping.Shift ? shift.label : shift.label.slice(0, 10), computeOee({ ...base, window: piece, shifts: [shift] }));
+        }
+        continue;
+      }
+      const figures = computeOee({ ...base, window, shifts });
+      const level = { [OeeGrouping.ProductionLine]: LINE_LEVELS, [OeeGrouping.Area]: [EquipmentLevel.Area], [OeeGrouping.Site]: [EquipmentLevel.Site] }[groupBy as string];
+      const group = level ? ancestors.filter((a) => level.includes(a.level) && m.path.startsWith(`${a.path}/`)).sort((a, b) => b.path.length - a.path.length)[0]?.path ?? m.path : m.path;
+      add(group, figures);
+    }
+    return [...groups.entries()].map(([group, parts]) => ({ group, ...aggregateOee(parts) })).sort((a, b) => a.group.localeCompare(b.group));
+  }
+}
+
+function checkWindow(scope: string, from: Date, to: Date): Interval {
+  const bad = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+  if (!isEquipmentPath(scope)) throw bad(`scope: "${scope}" is not an equipment path.`);
+  if (!(to > from)) throw bad('to must be after from.');
+  if (to.getTime() - from.getTime() > MAX_WINDOW_MS) throw bad('ask for at most 93 days at a time.');
+  return { from, to: new Date(Math.min(to.getTime(), Date.now())) };
+}
+
+/** Each machine's state intervals in the window: the state it was in at `from`, then its applied changes. */
+async function statesOf(em: Tx, machines: Equipment[], window: Interval): Promise<Map<string, StateInterval[]>> {
+  const ids = machines.map((m) => m.id);
+  const [before, during] = await Promise.all([
+    em.execute<{ equipment_id: string; state: EquipmentState; reason: string | null; at: Date }[]>(
+      `select distinct on (equipment_id) equipment_id, state, reason, at from equipment_state_change
+       where equipment_id in (${ids.map(() => '?').join(',')}) and applied and at <= ? order by equipment_id, at desc, id desc`, [...ids, window.from]),
+    em.find(EquipmentStateChange, { equipment: { $in: ids }, applied: true, at: { $gt: window.from, $lt: window.to } }, { orderBy: { at: 'asc', id: 'asc' } }),
+  ]);
+  const result = new Map<string, StateInterval[]>();
+  for (const id of ids) {
+    const start = before.find((b) => b.equipment_id === id);
+    const points = [
+      ...(start ? [{ state: start.state, reason: start.reason, at: window.from }] : []),
+      ...during.filter((c) => c.equipment.id === id).map((c) => ({ state: c.state, reason: c.reason ?? null, at: c.at })),
+    ];
+    // Repeated reports of the same state are one interval (or a long stop would look like microstops).
+    const changes = points.filter((p, i) => i === 0 || p.state !== points[i - 1]!.state || p.reason !== points[i - 1]!.reason);
+    result.set(id, changes.map((p, i) => ({ state: p.state, reason: p.reason, from: p.at, to: changes[i + 1]?.at ?? window.to })));
+  }
+  return result;
+}
+
+async function ancestorsOf(em: Tx, machines: Equipment[]): Promise<Equipment[]> {
+  const prefixes = new Set(machines.flatMap((m) => m.path.split('/').slice(0, -1).map((_, i, all) => all.slice(0, i + 1).join('/'))));
+  return em.find(Equipment, { path: { $in: [...prefixes] } });
+}
