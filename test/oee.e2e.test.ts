@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODES, sleep, startTestHub, type TestHub } from './support/harness.js';
+import { MODES, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
 
 /**
  * OEE from real signals: a machine reports states and part counts through the signal path and
@@ -7,7 +7,7 @@ import { MODES, sleep, startTestHub, type TestHub } from './support/harness.js';
  */
 describe.each(MODES)('OEE from machine signals (%s)', (mode) => {
   let hub: TestHub;
-  beforeAll(async () => { hub = await startTestHub(mode, { simulatorIntervalMs: 0 }); });
+  beforeAll(async () => { hub = await startTestHub(mode, { simulatorIntervalMs: 0, oeeUpdateIntervalMs: 300 }); });
   afterAll(async () => { await hub?.stop(); });
 
   it('measures availability, performance, quality, microstops and MTBF/MTTR, grouped by machine, line and shift', async () => {
@@ -19,6 +19,7 @@ describe.each(MODES)('OEE from machine signals (%s)', (mode) => {
     // One all-day shift in UTC; stops of 1 s or more count as failures.
     ok(await hub.gql('mutation { r: setShiftCalendar(input: { scope: "oee/site", timeZone: "UTC", microstopThresholdSeconds: 1, shifts: [{ name: "Day", start: "00:00", end: "00:00" }] }) { __typename ... on ErrorResult { code } } }'));
 
+    const live = await subscribe(hub.url, 'subscription { oeeUpdated(scope: "oee/site") { path shift goodQuantity producedQuantity availability } }', undefined, hub.localAdminToken);
     const t0 = Date.now() + 1500;
     const at = (s: number) => new Date(t0 + s * 1000).toISOString();
     const send = (kind: 'state' | 'count', seq: number, body: object) => hub.bus.publishSignal(
@@ -50,6 +51,11 @@ describe.each(MODES)('OEE from machine signals (%s)', (mode) => {
     expect(line).toMatchObject({ group: 'oee/site/area/line', actualProductionTime: 5 });
     const shifts = (await q('Shift')).oee;
     expect(shifts.map((s: any) => s.group)).toEqual([...new Set([at(0), at(6)].map((x) => `${x.slice(0, 10)} Day`))]);
+    // Live boards get the current shift's figures whenever the machine reports.
+    await send('count', 8, { good: 1 });
+    const update = await live.waitFor((e) => e.data.oeeUpdated.producedQuantity === 9);
+    expect(update.data.oeeUpdated).toMatchObject({ path: 'oee/site/area/line/m1', goodQuantity: 8, shift: expect.stringMatching(/ Day$/) });
+    await live.close();
     const pareto = await hub.gql(`{ downtimePareto(scope: "oee/site", from: "${at(0)}", to: "${at(6)}") { reason seconds } }`);
     expect(pareto.downtimePareto).toEqual([{ reason: 'JAM', seconds: 1 }]);
   });

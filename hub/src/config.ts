@@ -60,6 +60,8 @@ export interface HubConfig {
   alertEscalateAfterSeconds: number;
   /** How often the hub looks for alerts to escalate. */
   alertEscalationCheckMs: number;
+  /** How often live OEE figures are published for machines that reported. */
+  oeeUpdateIntervalMs: number;
   /** Log every SQL statement (for debugging). */
   logSql: boolean;
 }
@@ -112,6 +114,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     natsNamespace: env.PLANTGRAPH_NATS_NAMESPACE || 'pg',
     alertEscalateAfterSeconds: int('PLANTGRAPH_ALERT_ESCALATE_AFTER_SECONDS', 300),
     alertEscalationCheckMs: int('PLANTGRAPH_ALERT_ESCALATION_CHECK_MS', 5000, 50),
+    oeeUpdateIntervalMs: int('PLANTGRAPH_OEE_UPDATE_INTERVAL_MS', 5000, 100),
     demo: env.PLANTGRAPH_DEMO === '1' || env.PLANTGRAPH_DEMO === 'true',
     simulatorIntervalMs: interval,
     logSql: env.PLANTGRAPH_LOG_SQL === '1',

@@ -19,6 +19,7 @@ import { buildHubSchema } from './graphql/schema.js';
 import { createServices, type Services } from './services.js';
 import { startSignalIngest } from './modules/signals/signal-ingest.js';
 import { startAlertEscalation } from './modules/alert/alert.service.js';
+import { startOeeUpdates } from './modules/oee/oee-updates.js';
 import { seedDemoPlant } from './demo/demo-plant.js';
 import { startSimulator } from './demo/simulator.js';
 
@@ -95,7 +96,9 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
       else socket.destroy();
     });
 
-    const ingest = startSignalIngest(db, bus, services.uow, log);
+    const oeeUpdates = startOeeUpdates(db, bus, config.oeeUpdateIntervalMs);
+    cleanup.unshift(() => oeeUpdates.stop());
+    const ingest = startSignalIngest(db, bus, services.uow, log, oeeUpdates.touch);
     cleanup.unshift(() => ingest.stop());
     const escalation = startAlertEscalation(services.alerts, config.alertEscalationCheckMs);
     cleanup.unshift(() => escalation.stop());
@@ -114,7 +117,11 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
       server.listen(config.port, config.host, resolve);
     });
     const port = (server.address() as AddressInfo).port;
-    cleanup.unshift(() => new Promise((r) => { server.close(r); server.closeAllConnections(); }));
+    cleanup.unshift(() => new Promise((r) => {
+      server.close(r);
+      server.closeAllConnections();
+      for (const socket of wss.clients) socket.terminate(); // upgraded sockets are not the server's any more
+    }));
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     return { url: `http://${host}:${port}`, port, db, bus, services, localAdminToken: gate.localAdminToken, close: () => runAll(cleanup) };
   } catch (err) {

@@ -40,7 +40,7 @@ export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, 
     review: new WorkOrderReviewService(uow, bus, signatures),
     genealogy: new GenealogyService(),
     alerts: new AlertService(db, uow, bus, alertEscalateAfterSeconds),
-    oee: new OeeService(uow),
+    oee: new OeeService(uow, bus),
   };
 }
 export type Services = ReturnType<typeof createServices>;

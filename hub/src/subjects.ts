@@ -9,6 +9,7 @@
  * | `pg.signal.equipment.count.<path>`        | equipment → hub | `EquipmentCountSignal`: parts since the last count, header `Nats-Msg-Id: <source>:<sequence>` |
  * | `pg.event.equipment_state.changed.<path>` | hub → anyone   | `EquipmentStateChanged`        |
  * | `pg.event.production.counted.<path>`      | hub → anyone   | `ProductionCounted` (`{ path, good, scrap, rework, at }`) |
+ * | `pg.event.oee.updated.<machine path>`     | hub → anyone   | `OeeUpdated`: the current shift's figures of a machine that reported, at most every few seconds |
  * | `pg.event.<entity>.<action>.<path or key>`| hub → anyone   | `{ type, id, key, actor }` after each committed mutation, e.g. `pg.event.material_lot.created.L-100` for `MaterialLotCreated` |
  * | `pg.event.work_order.changed.<line path>` | hub → anyone   | `WorkOrderCreated`, `WorkOrderReleased`, `…Started`, `…Paused`, `…Resumed`, `…Cancelled` … (`{ type, number, state, previousState, path, at, actor }`) |
  * | `pg.event.alert.changed.<equipment path>` | hub → anyone   | `AlertRaised`, `AlertEscalated`, `AlertAcknowledged`, `AlertCleared` (`{ type, id, path, severity, title, escalationLevel, occurrences, at, actor }`) |
@@ -70,6 +71,15 @@ export class Subjects {
 
   equipmentCountSignal(path: string): string {
     return `${this.equipmentCountSignalPrefix}${pathTokens(path)}`;
+  }
+
+  oeeUpdated(path: string): string {
+    return `${this.namespace}.event.oee.updated.${pathTokens(path)}`;
+  }
+
+  oeeUpdatedScope(scope: string): string[] {
+    const base = `${this.namespace}.event.oee.updated.${pathTokens(scope)}`;
+    return [base, `${base}.>`];
   }
 
   productionCounted(path: string): string {

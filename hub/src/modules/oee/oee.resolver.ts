@@ -1,5 +1,5 @@
 import { InvalidInput, NotFound, Permission, SetShiftCalendarInput, ShiftCalendar } from '@plantgraph/schema';
-import { Arg, Ctx, Extensions, Field, Float, Int, Mutation, ObjectType, Query, Resolver, createUnionType } from 'type-graphql';
+import { Arg, Ctx, Extensions, Field, Float, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription, createUnionType } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { aggregateOee } from './oee-calculation.js';
@@ -41,8 +41,35 @@ class OeeRow {
   @Field(() => [DowntimeReason]) topDowntimeReasons!: DowntimeReason[];
 }
 
+@ObjectType({ description: "A machine's figures for the current shift, published as it reports." })
+@Extensions({ allow: [Permission.Read] })
+class OeeUpdate {
+  @Field() path!: string;
+  @Field() from!: Date;
+  @Field() to!: Date;
+  @Field(() => String, { nullable: true, description: 'The shift, e.g. "2026-03-02 Early"; null without a calendar (last 8 hours).' }) shift!: string | null;
+  @Field(() => Float, { nullable: true }) oee!: number | null;
+  @Field(() => Float, { nullable: true }) availability!: number | null;
+  @Field(() => Float, { nullable: true }) performance!: number | null;
+  @Field(() => Float, { nullable: true }) quality!: number | null;
+  @Field(() => Int) goodQuantity!: number;
+  @Field(() => Int) producedQuantity!: number;
+}
+
 @Resolver()
 export class OeeResolver {
+  @Subscription(() => OeeUpdate, {
+    description: 'Current-shift OEE of the machines at `scope` and below, for live boards.',
+    subscribe: ({ args, context }) => {
+      const ctx = context as HubContext;
+      return ctx.services.oee.subscribeUpdates(ctx.principal, args.scope as string, ctx.eventQueue);
+    },
+  })
+  @Allow(Permission.Read)
+  oeeUpdated(@Root() update: OeeUpdate, @Arg('scope') _scope: string) {
+    return update;
+  }
+
   @Query(() => [OeeRow], { description: 'OEE of the machines at `scope` and below in [from, to), grouped.' })
   @Allow(Permission.Read)
   oee(

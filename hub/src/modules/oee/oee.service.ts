@@ -2,6 +2,8 @@ import { Equipment, EquipmentLevel, EquipmentState, EquipmentStateChange, Invali
 import { GraphQLError } from 'graphql';
 import { registerEnumType } from 'type-graphql';
 import type { Tx } from '../../infrastructure/database/database.js';
+import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
+import { scopedSubscription } from '../shared/scoped-subscription.js';
 import type { Principal } from '../../auth/principal.js';
 import { pathsVisible, requireAt } from '../../auth/visibility.js';
 import { checkPath, checkText, isEquipmentPath, underPathOf } from '../shared/keys.js';
@@ -27,9 +29,20 @@ const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 export interface OeeRow extends OeeFigures { group: string }
 
+export interface OeeUpdate {
+  path: string; from: string; to: string; shift: string | null;
+  oee: number | null; availability: number | null; performance: number | null; quality: number | null; goodQuantity: number; producedQuantity: number;
+}
+
 /** OEE, state time and downtime reasons for any part of the hierarchy and any time window. */
 export class OeeService {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus) {}
+
+  subscribeUpdates(principal: Principal, scope: string, queue: QueueOptions = {}) {
+    return scopedSubscription<OeeUpdate, Omit<OeeUpdate, 'from' | 'to'> & { from: Date; to: Date }>(this.bus, principal, scope, {
+      patterns: (s) => this.bus.subjects.oeeUpdatedScope(s), what: 'OEE updates', queue, toValue: (u) => ({ ...u, from: new Date(u.from), to: new Date(u.to) }),
+    });
+  }
 
   setCalendar(principal: Principal, input: SetShiftCalendarInput) {
     return this.uow.run(principal.name, async (work) => {
@@ -93,6 +106,28 @@ export class OeeService {
     }
     return [...groups.entries()].map(([group, parts]) => ({ group, ...aggregateOee(parts) })).sort((a, b) => a.group.localeCompare(b.group));
   }
+}
+
+/** Current-shift figures for machines that reported, for live boards (see `startOeeUpdates`). */
+export async function currentShiftOee(em: Tx, machineIds: string[], now = new Date()): Promise<OeeUpdate[]> {
+  const machines = await em.find(Equipment, { id: { $in: machineIds } }, { populate: ['equipmentClass'] });
+  const calendars = await em.find(ShiftCalendar, {});
+  const updates: OeeUpdate[] = [];
+  for (const m of machines) {
+    const calendar = calendars.filter((c) => m.path === c.scope || m.path.startsWith(`${c.scope}/`)).sort((a, b) => b.scope.length - a.scope.length)[0];
+    const shift = calendar ? shiftWindows(calendar, { from: new Date(now.getTime() - 1), to: now }).find((s) => s.from <= now && s.to > now) : undefined;
+    const window = { from: shift?.from ?? new Date(now.getTime() - 8 * 3_600_000), to: now };
+    const [states, counts] = await Promise.all([statesOf(em, [m], window), em.find(ProductionCount, { equipment: m, at: { $gte: window.from, $lt: window.to } })]);
+    const f = computeOee({
+      window, shifts: [shift ?? { ...window, breaks: [] }], states: states.get(m.id) ?? [], counts,
+      idealCycleTimeSeconds: m.equipmentClass?.idealCycleTimeSeconds ?? null, microstopThresholdSeconds: calendar?.microstopThresholdSeconds ?? 120,
+    });
+    updates.push({
+      path: m.path, from: window.from.toISOString(), to: window.to.toISOString(), shift: shift?.label ?? null,
+      oee: f.oee, availability: f.availability, performance: f.performance, quality: f.quality, goodQuantity: f.goodQuantity, producedQuantity: f.producedQuantity,
+    });
+  }
+  return updates;
 }
 
 function checkWindow(scope: string, from: Date, to: Date): Interval {

@@ -12,7 +12,7 @@ import { parseSignal, type ParsedSignal } from './signal-parsing.js';
  * acked and the events published. Re-delivered signals are recognised by (source, sequence) and
  * change nothing.
  */
-export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork, log: Pick<Console, 'error'> = console): SignalConsumer {
+export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork, log: Pick<Console, 'error'> = console, onStored: (equipmentIds: string[]) => void = () => {}): SignalConsumer {
   const reject = async (d: SignalDelivery, reason: string) => {
     await bus.publish(bus.subjects.signalRejected, { type: 'SignalRejected', subject: d.subject, reason, payload: Buffer.from(d.payload).toString('utf8').slice(0, 4096) })
       .catch((err: Error) => log.error(`[ingest] could not dead-letter a signal on ${d.subject} (${reason}): ${err.message}`));
@@ -30,6 +30,7 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
 
     const events: DomainEvent[] = [];
     const unknown: ParsedSignal[] = [];
+    const stored = new Set<string>();
     try {
       await db.em.fork().transactional(async (tx) => {
         // Row locks, taken in path order, serialise replicas that write the same equipment.
@@ -45,6 +46,7 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
           const key = `${s.kind}\u0000${s.source}\u0000${s.sequence}`;
           if (seen.has(key)) continue;
           seen.add(key);
+          stored.add(eq.id);
           if (s.kind === 'state') {
             const event = applyStateReport(tx, bus.subjects, eq, { ...s.report, source: s.source, sequence: s.sequence });
             if (event) events.push(event);
@@ -61,6 +63,7 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
     for (const s of signals) if (!unknown.includes(s)) s.delivery.ack();
     for (const s of unknown) await reject(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`);
     await uow.publish(events);
+    if (stored.size) onStored([...stored]);
   });
 }
 
