@@ -71,13 +71,16 @@ export class UnitOfWork {
     return result;
   }
 
-  /** Events of a committed change; a bus outage must not turn a committed change into an error. */
+  /**
+   * Events of a committed change, sent in order without waiting for each acknowledgement in turn
+   * (they are pipelined on one connection). A bus outage must not turn a committed change into an error.
+   */
   async publish(events: DomainEvent[]): Promise<void> {
-    for (const e of events) {
+    await Promise.all(events.map((e) => {
       const data = typeof e.data === 'function' ? e.data() : e.data;
-      await this.bus.publish(e.subject, { type: e.type, ...data }).catch((err: Error) =>
+      return this.bus.publish(e.subject, { type: e.type, ...data }).catch((err: Error) =>
         console.error(`[events] could not publish ${e.type} on ${e.subject}: ${err.message}`));
-    }
+    }));
   }
 }
 
