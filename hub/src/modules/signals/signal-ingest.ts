@@ -1,5 +1,5 @@
 import { LockMode } from '@mikro-orm/core';
-import { Equipment, EquipmentStateChange, ProductionCount } from '@plantgraph/schema';
+import { Equipment, ProductionCount } from '@plantgraph/schema';
 import type { Database, Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus, SignalConsumer, SignalDelivery } from '../../infrastructure/bus/message-bus.js';
 import { applyStateReport } from '../equipment/equipment-state.js';
@@ -69,10 +69,15 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
 
 /** The (kind, source, sequence) keys of this batch that an earlier delivery already stored. */
 async function alreadyStored(tx: Tx, signals: ParsedSignal[]): Promise<Set<string>> {
-  const keys = (kind: ParsedSignal['kind']) => signals.filter((s) => s.kind === kind).map((s) => ({ source: s.source, sequence: String(s.sequence) }));
-  const [states, counts] = [keys('state'), keys('count')];
   const stored = new Set<string>();
-  if (states.length) for (const c of await tx.find(EquipmentStateChange, { $or: states }, { fields: ['source', 'sequence'] })) stored.add(`state\u0000${c.source}\u0000${c.sequence}`);
-  if (counts.length) for (const c of await tx.find(ProductionCount, { $or: counts }, { fields: ['source', 'sequence'] })) stored.add(`count\u0000${c.source}\u0000${c.sequence}`);
+  for (const [kind, table] of [['state', 'equipment_state_change'], ['count', 'production_count']] as const) {
+    const keys = signals.filter((s) => s.kind === kind);
+    if (!keys.length) continue;
+    // One row-value IN list: an index lookup per key on (source, sequence).
+    const rows = await tx.execute<{ source: string; sequence: string }[]>(
+      `select source, sequence::text as sequence from ${table} where (source, sequence) in (${keys.map(() => '(?, ?::bigint)').join(', ')})`,
+      keys.flatMap((s) => [s.source, s.sequence]));
+    for (const r of rows) stored.add(`${kind}\u0000${r.source}\u0000${r.sequence}`);
+  }
   return stored;
 }
