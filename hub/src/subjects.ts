@@ -78,8 +78,7 @@ export class Subjects {
   }
 
   oeeUpdatedScope(scope: string): string[] {
-    const base = `${this.namespace}.event.oee.updated.${pathTokens(scope)}`;
-    return [base, `${base}.>`];
+    return this.atAndBelow('oee.updated', scope);
   }
 
   productionCounted(path: string): string {
@@ -94,10 +93,8 @@ export class Subjects {
     return `${this.namespace}.event.equipment_state.changed.${pathTokens(path)}`;
   }
 
-  /** Patterns that match the scope itself and everything under it. */
   equipmentStateChangedScope(scope: string): string[] {
-    const base = `${this.namespace}.event.equipment_state.changed.${pathTokens(scope)}`;
-    return [base, `${base}.>`];
+    return this.atAndBelow('equipment_state.changed', scope);
   }
 
   workOrderChanged(equipmentPath: string): string {
@@ -105,8 +102,7 @@ export class Subjects {
   }
 
   workOrderChangedScope(scope: string): string[] {
-    const base = `${this.namespace}.event.work_order.changed.${pathTokens(scope)}`;
-    return [base, `${base}.>`];
+    return this.atAndBelow('work_order.changed', scope);
   }
 
   alertChanged(equipmentPath: string): string {
@@ -114,7 +110,12 @@ export class Subjects {
   }
 
   alertChangedScope(scope: string): string[] {
-    const base = `${this.namespace}.event.alert.changed.${pathTokens(scope)}`;
+    return this.atAndBelow('alert.changed', scope);
+  }
+
+  /** Patterns matching event `topic` for the scope itself and everything under it. */
+  private atAndBelow(topic: string, scope: string): string[] {
+    const base = `${this.namespace}.event.${topic}.${pathTokens(scope)}`;
     return [base, `${base}.>`];
   }
 

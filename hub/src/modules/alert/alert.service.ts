@@ -8,7 +8,7 @@ import type { Principal } from '../../auth/principal.js';
 import { pathsVisible, requireAt } from '../../auth/visibility.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
 import { appendToAuditChain } from '../audit/audit-chain.js';
-import { checkKey, checkText, underPathOf } from '../shared/keys.js';
+import { checkKey, checkText, isUuid, underPathOf } from '../shared/keys.js';
 import { scopedSubscription } from '../shared/scoped-subscription.js';
 import { fail, snapshot, type UnitOfWork, type Work } from '../shared/unit-of-work.js';
 
@@ -30,7 +30,7 @@ export class AlertService {
   }
 
   get(em: Tx, principal: Principal, id: string) {
-    return /^[0-9a-f-]{36}$/i.test(id) ? em.findOne(Alert, { $and: [{ id }, pathsVisible(principal)] }) : null;
+    return isUuid(id) ? em.findOne(Alert, { $and: [{ id }, pathsVisible(principal)] }) : null;
   }
 
   /** Raises an alert, or counts another occurrence of the open one with the same key. */
@@ -118,7 +118,7 @@ export class AlertService {
 
   private async find(tx: Tx, principal: Principal, id: string, permission: Permission): Promise<Alert> {
     const hidden = () => new NotFound('alert', id);
-    const alert = (/^[0-9a-f-]{36}$/i.test(id) ? await tx.findOne(Alert, { id }) : null) ?? fail(hidden());
+    const alert = (isUuid(id) ? await tx.findOne(Alert, { id }) : null) ?? fail(hidden());
     requireAt(principal, permission, alert.path, hidden);
     return alert;
   }

@@ -86,7 +86,7 @@ export class OeeService {
     const groups = new Map<string, OeeFigures[]>();
     const add = (group: string, f: OeeFigures) => groups.set(group, [...(groups.get(group) ?? []), f]);
     for (const m of machines) {
-      const calendar = calendars.filter((c) => m.path === c.scope || m.path.startsWith(`${c.scope}/`)).sort((a, b) => b.scope.length - a.scope.length)[0];
+      const calendar = calendarFor(calendars, m.path);
       const shifts: NamedShiftWindow[] = calendar ? shiftWindows(calendar, window) : [{ ...window, breaks: [], name: 'all day', label: window.from.toISOString().slice(0, 10) }];
       const base = {
         states: states.get(m.id) ?? [], counts: counts.filter((c) => c.equipment.id === m.id),
@@ -114,7 +114,7 @@ export async function currentShiftOee(em: Tx, machineIds: string[], now = new Da
   const calendars = await em.find(ShiftCalendar, {});
   const updates: OeeUpdate[] = [];
   for (const m of machines) {
-    const calendar = calendars.filter((c) => m.path === c.scope || m.path.startsWith(`${c.scope}/`)).sort((a, b) => b.scope.length - a.scope.length)[0];
+    const calendar = calendarFor(calendars, m.path);
     const shift = calendar ? shiftWindows(calendar, { from: new Date(now.getTime() - 1), to: now }).find((s) => s.from <= now && s.to > now) : undefined;
     const window = { from: shift?.from ?? new Date(now.getTime() - 8 * 3_600_000), to: now };
     const [states, counts] = await Promise.all([statesOf(em, [m], window), em.find(ProductionCount, { equipment: m, at: { $gte: window.from, $lt: window.to } })]);
@@ -128,6 +128,11 @@ export async function currentShiftOee(em: Tx, machineIds: string[], now = new Da
     });
   }
   return updates;
+}
+
+/** The calendar nearest up the path: a line's own, else its area's, else its site's. */
+function calendarFor(calendars: ShiftCalendar[], path: string): ShiftCalendar | undefined {
+  return calendars.filter((c) => path === c.scope || path.startsWith(`${c.scope}/`)).sort((a, b) => b.scope.length - a.scope.length)[0];
 }
 
 function checkWindow(scope: string, from: Date, to: Date): Interval {

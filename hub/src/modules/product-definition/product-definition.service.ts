@@ -7,7 +7,7 @@ import {
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkKey, checkText, likePrefix } from '../shared/keys.js';
+import { checkKey, checkText, likePrefix, isUuid } from '../shared/keys.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
 import type { Principal } from '../../auth/principal.js';
 import { requireEnterpriseWide } from '../../auth/visibility.js';
@@ -103,8 +103,7 @@ export class ProductDefinitionService {
 }
 
 async function findVersion(tx: Tx, id: string): Promise<ProductDefinitionVersion> {
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
-  return (uuid && (await tx.findOne(ProductDefinitionVersion, { id }, { populate: ['productDefinition'] }))) || fail(new NotFound('product definition version', id));
+  return (isUuid(id) && (await tx.findOne(ProductDefinitionVersion, { id }, { populate: ['productDefinition'] }))) || fail(new NotFound('product definition version', id));
 }
 
 /** Type-graphql inputs are class instances; the JSON column wants plain data. */

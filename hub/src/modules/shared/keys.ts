@@ -38,3 +38,9 @@ export const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/
 
 /** Rows whose `path` is `prefix` or lies under it. */
 export const underPathOf = (prefix: string) => ({ $or: [{ path: prefix }, { path: { $like: likePrefix(`${prefix}/`) } }] });
+
+/** Quantities are stored with 6 decimals; round sums the same way so they compare exactly. */
+export const roundQuantity = (n: number): number => Math.round(n * 1e6) / 1e6;
+
+/** Ids are UUIDs; anything else cannot name a stored object (and must not reach a uuid column). */
+export const isUuid = (id: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);

@@ -29,7 +29,7 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
     if (!signals.length) return;
 
     const events: DomainEvent[] = [];
-    const unknown: ParsedSignal[] = [];
+    const unknown = new Set<ParsedSignal>();
     const stored = new Set<string>();
     try {
       await db.em.fork().transactional(async (tx) => {
@@ -40,7 +40,7 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
         for (const s of signals) {
           const eq = equipment.get(s.path);
           if (!eq) {
-            unknown.push(s);
+            unknown.add(s);
             continue;
           }
           const key = `${s.kind}\u0000${s.source}\u0000${s.sequence}`;
@@ -60,7 +60,7 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
       for (const s of signals) s.delivery.nak();
       throw err;
     }
-    for (const s of signals) if (!unknown.includes(s)) s.delivery.ack();
+    for (const s of signals) if (!unknown.has(s)) s.delivery.ack();
     for (const s of unknown) await reject(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`);
     await uow.publish(events);
     if (stored.size) onStored([...stored]);

@@ -8,7 +8,7 @@ import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../auth/principal.js';
 import type { SignatureService } from '../../auth/signatures.js';
-import { checkKey, checkQuantity } from '../shared/keys.js';
+import { checkKey, checkQuantity, roundQuantity } from '../shared/keys.js';
 import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
 import { orderChanged } from './work-order-events.js';
 import { findOrderFor } from './work-order-access.js';
@@ -107,12 +107,12 @@ export class WorkOrderExecutionService {
       const { order, step } = await currentStep(tx, principal, number);
       const reservation = (await tx.findOne(MaterialReservation, { workOrder: order, segment: step.segment, lot: { lotNumber }, status: ReservationStatus.Reserved }, { populate: ['lot'], lockMode: LockMode.PESSIMISTIC_WRITE }))
         ?? fail(new InvalidInput('lotNumber', `no reservation of lot ${lotNumber} is open for step ${step.segment}; use the lots reserved at release.`));
-      const left = round(reservation.quantity - reservation.consumedQuantity);
+      const left = roundQuantity(reservation.quantity - reservation.consumedQuantity);
       if (quantity > left) fail(new InvalidInput('quantity', `${quantity} exceeds the ${left} ${reservation.lot.unitOfMeasure} still reserved from ${lotNumber}.`));
       const before = snapshot(reservation);
-      reservation.consumedQuantity = round(reservation.consumedQuantity + quantity);
+      reservation.consumedQuantity = roundQuantity(reservation.consumedQuantity + quantity);
       if (reservation.consumedQuantity >= reservation.quantity) reservation.status = ReservationStatus.Consumed;
-      reservation.lot.quantity = round(reservation.lot.quantity - quantity);
+      reservation.lot.quantity = roundQuantity(reservation.lot.quantity - quantity);
       work.audit('MaterialConsumed', reservation, before);
       return step;
     });
@@ -162,7 +162,7 @@ export class WorkOrderExecutionService {
       });
       const inputs = new Map<MaterialLot, number>();
       for (const r of reservations) {
-        if (r.consumedQuantity > 0) inputs.set(r.lot, round((inputs.get(r.lot) ?? 0) + r.consumedQuantity));
+        if (r.consumedQuantity > 0) inputs.set(r.lot, roundQuantity((inputs.get(r.lot) ?? 0) + r.consumedQuantity));
         if (r.status === ReservationStatus.Reserved) r.status = ReservationStatus.Returned;
       }
       for (const [input, quantity] of inputs) tx.create(LotGenealogy, { output: lot, input, quantity, workOrder: order });
@@ -191,4 +191,3 @@ async function currentStep(tx: Tx, principal: Principal, number: string) {
   return { order, step, segment };
 }
 
-const round = (n: number) => Math.round(n * 1e6) / 1e6;

@@ -1,12 +1,12 @@
 import { LockMode } from '@mikro-orm/core';
 import {
-  Equipment, EquipmentState, LotSelection, MaterialLot, MaterialLotStatus, MaterialReservation, MaterialUse, Person,
+  Equipment, EquipmentState, LotSelection, Permission, MaterialLot, MaterialLotStatus, MaterialReservation, MaterialUse, Person,
   ProductDefinitionVersionState, type ProductSegment, Qualification, ReleaseProblem, ReleaseProblemKind as K,
   type ReleaseWorkOrderInput, ReservationStatus, type WorkOrder,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
+import { roundQuantity } from '../shared/keys.js';
 import type { Principal } from '../../auth/principal.js';
-import { Permission } from '@plantgraph/schema';
 
 const UNAVAILABLE = new Set([EquipmentState.Maintenance, EquipmentState.CalibrationDue]);
 
@@ -63,7 +63,7 @@ export async function planRelease(tx: Tx, principal: Principal, order: WorkOrder
   const taken = new Map<string, number>(); // lot id → quantity planned in this release
   for (const segment of segments) {
     for (const spec of segment.materials.filter((m) => m.use === MaterialUse.Consumed)) {
-      const required = round(spec.quantity * order.quantity);
+      const required = roundQuantity(spec.quantity * order.quantity);
       const lots = await tx.find(MaterialLot, { materialDefinition: { code: spec.materialDefinition } }, {
         lockMode: LockMode.PESSIMISTIC_WRITE,
         orderBy: spec.lotSelection === LotSelection.FEFO ? { expiresAt: 'asc nulls last', createdAt: 'asc' } : { createdAt: 'asc' },
@@ -90,7 +90,7 @@ export async function planRelease(tx: Tx, principal: Principal, order: WorkOrder
         reservations.push({ segment: segment.code, lot, quantity });
         taken.set(lot.id, (taken.get(lot.id) ?? 0) + quantity);
         free.set(lot.id, (free.get(lot.id) ?? 0) - quantity);
-        missing = round(missing - quantity);
+        missing = roundQuantity(missing - quantity);
         if (missing <= 0) break;
       }
       if (missing > 0) {
@@ -108,7 +108,6 @@ async function availability(tx: Tx, lots: MaterialLot[], taken: Map<string, numb
   const open = await tx.find(MaterialReservation, { lot: { $in: lots.map((l) => l.id) }, status: ReservationStatus.Reserved });
   const held = new Map<string, number>();
   for (const r of open) held.set(r.lot.id, (held.get(r.lot.id) ?? 0) + r.quantity - r.consumedQuantity);
-  return new Map(lots.map((l) => [l.id, round(l.quantity - (held.get(l.id) ?? 0) - (taken.get(l.id) ?? 0))]));
+  return new Map(lots.map((l) => [l.id, roundQuantity(l.quantity - (held.get(l.id) ?? 0) - (taken.get(l.id) ?? 0))]));
 }
 
-const round = (n: number) => Math.round(n * 1e6) / 1e6;

@@ -41,7 +41,7 @@ export class WorkOrderLifecycleService {
         segments: version.segments, takenAt: new Date().toISOString(),
       }))) as MasterRecordSnapshot;
       order.assignments = input.assignments.map((a) => ({ segment: a.segment, equipment: a.equipment, operators: [...a.operators] }));
-      this.enter(work, order, S.Released);
+      enterState(work, this.bus.subjects, order, S.Released);
       return order;
     });
   }
@@ -74,14 +74,11 @@ export class WorkOrderLifecycleService {
         checkText('reason', input.reason, 1000);
       }
       await effect?.(work.tx, order);
-      this.enter(work, order, to, input.reason ?? null);
+      enterState(work, this.bus.subjects, order, to, input.reason ?? null);
       return order;
     });
   }
 
-  private enter(work: Work, order: WorkOrder, to: WorkOrderState, reason: string | null = null): void {
-    enterState(work, this.bus.subjects, order, to, reason);
-  }
 }
 
 /** Moves an order to `to` (after the caller checked the transition), audited and announced. */
