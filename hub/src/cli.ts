@@ -46,7 +46,9 @@ async function main(argv: string[]): Promise<void> {
     ${hub.localAdminToken}` : '';
       console.log(`[hub] ready at ${hub.url}
   GraphQL (HTTP and WebSocket):  ${hub.url}/graphql
-  health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${config.demo ? `
+  health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${hub.flows ? `
+  flow editor (plant "${hub.flows.plant}"):  ${hub.url}/flows/  (sign in with a hub token or API key as the password)
+  flows' http in endpoints:      ${hub.url}/flows-http/…` : ''}${config.demo ? `
   demo plant "acme" is live; try:  query { equipment(path: "acme") { name children { path state } } }` : ''}${token}
   stop with Ctrl-C`);
       const stop = async () => {

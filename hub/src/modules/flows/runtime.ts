@@ -28,6 +28,8 @@ type Log = Pick<Console, 'log' | 'warn' | 'error'>;
 
 export interface FlowsRuntime {
   readonly plant: string;
+  /** What Node-RED gets as the setting `plantgraph` (the PlantGraph nodes connect through it). */
+  readonly embedded: EmbeddedHub;
   /** Whether this replica holds the lease and runs the flows. */
   readonly leader: boolean;
   /** Serves requests under `/flows` and `/flows-http`; false for any other path. */
@@ -189,6 +191,7 @@ export async function startFlowsRuntime({ config, db, bus, services, schema, con
 
     return {
       plant,
+      embedded,
       get leader() { return lease.leader; },
       handleRequest(req, res) {
         const path = (req.url ?? '/').split('?')[0]!;
