@@ -94,7 +94,7 @@ describe('authentication', () => {
 
 describe('startup safety', () => {
   it('refuses to start in production without an identity provider or an API key', async () => {
-    const config = configFromEnv({ NODE_ENV: 'production', PLANTGRAPH_DATA_DIR: 'memory://' }, { port: 0 });
+    const config = configFromEnv({ NODE_ENV: 'production', PLANTGRAPH_DATA_DIR: 'memory://', PLANTGRAPH_FLOWS: 'off' }, { port: 0 });
     await expect(startHub(config, { log: () => {}, warn: () => {}, error: () => {} })).rejects.toThrow(/Production mode needs a way to authenticate/);
   });
 

@@ -52,7 +52,8 @@ describe('plantgraph CLI', () => {
     expect(hub.output()).toMatch(/seeded the demo plant/);
     expect(hub.output()).toMatch(/GraphQL \(HTTP and WebSocket\): +http:\/\/127\.0\.0\.1:\d+\/graphql/);
     const live = await subscribe(hub.url, 'subscription { equipmentStateChanged(scope: "acme") { path state source } }', undefined, hub.token);
-    const event = await live.waitFor((e) => e.data.equipmentStateChanged.source.startsWith('demo-simulator'), 10_000);
+    // The demo machines publish PLC tags over MQTT; the demo flows map them to equipment states.
+    const event = await live.waitFor((e) => e.data.equipmentStateChanged.source.startsWith('node-red:'), 20_000);
     expect(event.data.equipmentStateChanged.path).toMatch(/^acme\/berlin\//);
     await live.close();
     const before = await graphql(hub.url, '{ equipmentList { totalCount } }', undefined, hub.token!);

@@ -58,6 +58,12 @@ export interface HubConfig {
   demo: boolean;
   /** How often the demo simulator reports machine states; 0 turns it off. */
   simulatorIntervalMs: number;
+  /**
+   * With flows on, the demo machines publish PLC tags over MQTT for the demo flows: to this broker,
+   * or, unset, to a broker embedded in the hub on `demoMqttPort` (loopback).
+   */
+  demoMqttUrl?: string;
+  demoMqttPort: number;
   /** Default time an alert may stay unacknowledged before it escalates a level. */
   alertEscalateAfterSeconds: number;
   /** How often the hub looks for alerts to escalate. */
@@ -151,6 +157,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     oeeUpdateIntervalMs: int('PLANTGRAPH_OEE_UPDATE_INTERVAL_MS', 5000, 100),
     demo: env.PLANTGRAPH_DEMO === '1' || env.PLANTGRAPH_DEMO === 'true',
     simulatorIntervalMs: interval,
+    demoMqttUrl: env.PLANTGRAPH_DEMO_MQTT_URL || undefined,
+    demoMqttPort: int('PLANTGRAPH_DEMO_MQTT_PORT', 1884, 0),
     logSql: env.PLANTGRAPH_LOG_SQL === '1',
     flows: {
       enabled: flowsSetting === 'on',

@@ -22,6 +22,8 @@ import { startAlertEscalation } from './modules/alert/alert.service.js';
 import { startOeeUpdates } from './modules/oee/oee-updates.js';
 import { seedDemoPlant } from './demo/demo-plant.js';
 import { startSimulator } from './demo/simulator.js';
+import { mqttGateway, signalGateway, startEmbeddedBroker } from './demo/machine-gateway.js';
+import { seedDemoFlows } from './demo/demo-flows.js';
 import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js';
 
 export interface RunningHub {
@@ -100,6 +102,19 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
       else if (!flows?.handleUpgrade(req, socket, head)) socket.destroy();
     });
 
+    // The demo's machines talk MQTT to the demo flows when there are flows to listen.
+    let demoMqttUrl: string | null = null;
+    if (config.demo && config.flows.enabled) {
+      demoMqttUrl = config.demoMqttUrl ?? null;
+      if (!demoMqttUrl) {
+        const broker = await startEmbeddedBroker(config.demoMqttPort);
+        cleanup.unshift(() => broker.close());
+        demoMqttUrl = broker.url;
+        log.log(`[demo] MQTT broker for the demo machines at ${broker.url}`);
+      }
+      if (await seedDemoFlows(services.flows, config.flows.plant, demoMqttUrl)) log.log(`[demo] stored the demo flows as plant "${config.flows.plant}" (flows/plants/demo.json)`);
+    }
+
     let flows: FlowsRuntime | null = null;
     if (config.flows.enabled) {
       flows = await startFlowsRuntime({ config, db, bus, services, schema, contextFor, log });
@@ -117,7 +132,7 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
       const seeded = await seedDemoPlant(services, db);
       if (seeded) log.log('[demo] seeded the demo plant "acme"');
       if (config.simulatorIntervalMs > 0) {
-        const simulator = startSimulator(bus, db, config.simulatorIntervalMs);
+        const simulator = startSimulator(demoMqttUrl ? await mqttGateway(demoMqttUrl) : signalGateway(bus), db, config.simulatorIntervalMs);
         cleanup.unshift(() => simulator.stop());
       }
     }

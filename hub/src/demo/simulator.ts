@@ -1,20 +1,19 @@
 import { Equipment, EquipmentState } from '@plantgraph/schema';
 import { DEMO_MACHINE_LEVEL } from './demo-plant.js';
 import type { Database } from '../infrastructure/database/database.js';
-import type { MessageBus } from '../infrastructure/bus/message-bus.js';
-import type { EquipmentCountSignal, EquipmentStateSignal } from '../subjects.js';
+import type { MachineGateway } from './machine-gateway.js';
 
 const DOWN_REASONS = ['JAM', 'NO_MATERIAL', 'TOOL_CHANGE', 'SENSOR_FAULT'];
 
 /**
- * Plays the demo plant's machines: every interval a few work units report a new state through
- * the signal subject, exactly as real equipment would.
+ * Plays the demo plant's machines: every interval a few work units report a new state and the
+ * parts they made, through a gateway (signal subjects, or PLC tags over MQTT for the demo flows).
  */
-export function startSimulator(bus: MessageBus, db: Database, intervalMs: number) {
-  // A fresh source per run keeps (source, sequence) unique across restarts.
-  const source = `demo-simulator-${Date.now().toString(36)}`;
-  let sequence = 0;
+export function startSimulator(gateway: MachineGateway, db: Database, intervalMs: number) {
   let paths: string[] = [];
+  // Now and then a machine breaks down for a few minutes, long enough for the demo's
+  // "down longer than 2 minutes" alert rule; it is left alone until it is repaired.
+  const brokenUntil = new Map<string, number>();
   const tick = async () => {
     if (!paths.length) {
       const machines = await db.em.fork().find(Equipment, { level: DEMO_MACHINE_LEVEL, path: { $like: 'acme/%' } }, { fields: ['path'] });
@@ -22,21 +21,17 @@ export function startSimulator(bus: MessageBus, db: Database, intervalMs: number
     }
     for (let i = 0; i < Math.min(3, paths.length); i++) {
       const path = paths[Math.floor(Math.random() * paths.length)]!;
+      if ((brokenUntil.get(path) ?? 0) > Date.now()) continue;
       const state = pickState();
-      const signal: EquipmentStateSignal = {
-        state, reason: state === EquipmentState.Down ? DOWN_REASONS[Math.floor(Math.random() * DOWN_REASONS.length)] : null,
-        at: new Date().toISOString(), source, sequence: ++sequence,
-      };
-      await bus.publishSignal(bus.subjects.equipmentSignal('state', path), Buffer.from(JSON.stringify(signal)), `${source}:${sequence}`);
-      if (state === EquipmentState.Running) {
-        // Running machines report the parts they made, about one in thirty scrapped.
-        const count: EquipmentCountSignal = { good: 1 + Math.floor(Math.random() * 5), scrap: Math.random() < 0.2 ? 1 : 0, source, sequence: ++sequence };
-        await bus.publishSignal(bus.subjects.equipmentSignal('count', path), Buffer.from(JSON.stringify(count)), `${source}:${sequence}`);
-      }
+      if (state === EquipmentState.Down && Math.random() < 0.1) brokenUntil.set(path, Date.now() + 150_000 + Math.random() * 120_000);
+      const reason = state === EquipmentState.Down ? DOWN_REASONS[Math.floor(Math.random() * DOWN_REASONS.length)]! : null;
+      // Running machines report the parts they made, about one in thirty scrapped.
+      const running = state === EquipmentState.Running;
+      await gateway.report({ path, state, reason, good: running ? 1 + Math.floor(Math.random() * 5) : 0, scrap: running && Math.random() < 0.2 ? 1 : 0 });
     }
   };
   const timer = setInterval(() => void tick().catch((err: Error) => console.error(`[demo] simulator: ${err.message}`)), intervalMs);
-  return { stop: async () => clearInterval(timer) };
+  return { stop: async () => { clearInterval(timer); await gateway.close(); } };
 }
 
 function pickState(): EquipmentState {
