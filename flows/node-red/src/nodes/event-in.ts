@@ -27,7 +27,8 @@ export = function register(RED: NodeAPI): void {
       try {
         const hub = hubConnection(RED, config.hub);
         let failed = false;
-        unsubscribe = hub.subscribeEvents(scope, types, (event) => {
+        let end: (() => void) | null = null;
+        end = hub.subscribeEvents(scope, types, (event) => {
           backoff = MIN_BACKOFF_MS; // events flow again: the next failure starts over with a short wait
           received++;
           node.status({ fill: 'green', shape: 'dot', text: `${received} events, last ${event.type}` });
@@ -35,11 +36,16 @@ export = function register(RED: NodeAPI): void {
         }, (err) => {
           if (failed || closed) return;
           failed = true;
+          // Release the failed subscription (it may fail while still subscribing, before `end` is set).
+          end?.();
           unsubscribe = null;
           scheduleRetry(err);
         });
-        // An error reported while subscribing already scheduled the retry: drop this subscription.
-        if (failed) { unsubscribe(); unsubscribe = null; } else node.status({ fill: 'green', shape: 'ring', text: `subscribed to ${short(scope, 24)}` });
+        if (failed) end();
+        else {
+          unsubscribe = end;
+          node.status({ fill: 'green', shape: 'ring', text: `subscribed to ${short(scope, 24)}` });
+        }
       } catch (err) {
         scheduleRetry(err);
       }
