@@ -43,6 +43,7 @@ export = function register(RED: NodeAPI): void {
     const severity: AlertSeverity = ALERT_SEVERITIES.includes(config.severity as AlertSeverity) ? config.severity! : 'Medium';
     let escalateAfterSeconds: number | undefined;
 
+    let configError = '';
     try {
       spec = ruleSpec(config);
       escalateAfterSeconds = numberSetting(config.escalateAfterSeconds, undefined, 'escalate after');
@@ -51,7 +52,8 @@ export = function register(RED: NodeAPI): void {
       showStatus();
     } catch (err) {
       node.status({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
-      node.error(`configuration: ${errorMessage(err)}`);
+      configError = errorMessage(err);
+      node.error(`configuration: ${configError}`);
     }
 
     function showStatus() {
@@ -93,7 +95,7 @@ export = function register(RED: NodeAPI): void {
     node.on('input', async (msg, _send, done) => {
       const transitions: AlertTransition[] = [];
       try {
-        if (!engine || !spec) throw new Error('the node is misconfigured; see its configuration error');
+        if (!engine || !spec) throw new Error(`misconfigured: ${configError}`);
         const path = config.path?.trim() || pathOf(msg);
         if (!path) throw new Error('no equipment path: set Path in the node, or send msg.path (event-in and equipment-signal set it)');
         collecting = transitions;

@@ -6,7 +6,7 @@
 import type { SignalKind } from '../hub-connection.js';
 import { EquipmentSignalMapper, type CountField } from '../logic/equipment-signal-mapper.js';
 import { SequenceGenerator } from '../logic/sequence.js';
-import { errorMessage, hubConnection, numberSetting, short, type Node, type NodeAPI, type NodeConfig } from './red.js';
+import { errorMessage, hubConnection, numberSetting, short, tail, type Node, type NodeAPI, type NodeConfig } from './red.js';
 
 interface EquipmentSignalNodeConfig extends NodeConfig {
   hub: string;
@@ -39,6 +39,7 @@ export = function register(RED: NodeAPI): void {
     const property = config.property?.trim() || 'payload';
     let mapper: EquipmentSignalMapper | null = null;
     let published = 0;
+    let configError = '';
     try {
       if (!KINDS.includes(config.kind)) throw new Error(`signal kind must be one of ${KINDS.join(', ')}`);
       mapper = new EquipmentSignalMapper({
@@ -59,12 +60,13 @@ export = function register(RED: NodeAPI): void {
       node.status({ fill: 'grey', shape: 'ring', text: `${config.kind}: waiting` });
     } catch (err) {
       node.status({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
-      node.error(`configuration: ${errorMessage(err)}`);
+      configError = errorMessage(err);
+      node.error(`configuration: ${configError}`);
     }
 
     node.on('input', async (msg, send, done) => {
       try {
-        if (!mapper) throw new Error('the node is misconfigured; see its configuration error');
+        if (!mapper) throw new Error(`misconfigured: ${configError}`);
         const result = mapper.map({ value: RED.util.getMessageProperty(msg, property), topic: msg.topic, path: msg.path, reason: msg.reason, at: msg.at });
         if ('skip' in result) {
           node.status({ fill: 'green', shape: 'ring', text: `${published} sent, skipped: ${result.skip}` });
@@ -74,7 +76,7 @@ export = function register(RED: NodeAPI): void {
         const body = { ...fields, source, sequence: sequence.next() };
         await hubConnection(RED, config.hub).publishSignal(kind, path, body);
         published++;
-        node.status({ fill: 'green', shape: 'dot', text: `${published} sent, ${short(`${path}: ${describe(fields)}`, 30)}` });
+        node.status({ fill: 'green', shape: 'dot', text: `${published} sent, ${tail(`${path}: ${describe(fields)}`)}` });
         if (config.passthrough !== false) {
           msg.signal = { kind, path, ...body };
           send(msg);

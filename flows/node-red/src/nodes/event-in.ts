@@ -2,7 +2,7 @@
  * `plantgraph-event-in`: live hub events at and below a scope (an equipment path or `*`),
  * optionally of some types only. Re-subscribes after errors with growing backoff (1 s … 30 s).
  */
-import { errorMessage, hubConnection, short, type Node, type NodeAPI, type NodeConfig } from './red.js';
+import { errorMessage, hubConnection, short, tail, type Node, type NodeAPI, type NodeConfig } from './red.js';
 
 interface EventInNodeConfig extends NodeConfig { hub: string; scope?: string; types?: string }
 
@@ -44,7 +44,7 @@ export = function register(RED: NodeAPI): void {
         if (failed) end();
         else {
           unsubscribe = end;
-          node.status({ fill: 'green', shape: 'ring', text: `subscribed to ${short(scope, 24)}` });
+          node.status({ fill: 'green', shape: 'ring', text: `subscribed to ${tail(scope, 24)}` });
         }
       } catch (err) {
         scheduleRetry(err);

@@ -35,8 +35,10 @@ export interface NodeAPI {
 
 export const errorMessage = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** Short status text: Node-RED shows about 30 characters under a node. */
-export const short = (text: string, max = 40): string => (text.length > max ? `…${text.slice(-(max - 1))}` : text);
+/** Short status text: Node-RED shows about 30 characters under a node. Errors keep their start… */
+export const short = (text: string, max = 40): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** …paths their end (the machine, not the enterprise). */
+export const tail = (text: string, max = 30): string => (text.length > max ? `…${text.slice(-(max - 1))}` : text);
 
 /** A number field of the editor (strings there), or the fallback when empty. */
 export function numberSetting(value: unknown, fallback: number | undefined, label: string): number | undefined {
