@@ -41,7 +41,7 @@ describe.each([
   });
 
   it('drops a signal whose message id was seen, and redelivers what is not acked', async () => {
-    const subject = bus.subjects.equipmentStateSignal('acme/line-1');
+    const subject = bus.subjects.equipmentSignal('state', 'acme/line-1');
     for (const [id, body] of [['s:1', 'one'], ['s:1', 'one again'], ['s:2', 'two'], ['s:3', 'three']]) {
       await bus.publishSignal(subject, Buffer.from(body!), id!);
     }

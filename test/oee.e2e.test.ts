@@ -23,7 +23,7 @@ describe.each(MODES)('OEE from machine signals (%s)', (mode) => {
     const t0 = Date.now() + 1500;
     const at = (s: number) => new Date(t0 + s * 1000).toISOString();
     const send = (kind: 'state' | 'count', seq: number, body: object) => hub.bus.publishSignal(
-      kind === 'state' ? hub.bus.subjects.equipmentStateSignal('oee/site/area/line/m1') : hub.bus.subjects.equipmentCountSignal('oee/site/area/line/m1'),
+      kind === 'state' ? hub.bus.subjects.equipmentSignal('state', 'oee/site/area/line/m1') : hub.bus.subjects.equipmentSignal('count', 'oee/site/area/line/m1'),
       Buffer.from(JSON.stringify({ ...body, source: 'plc-oee', sequence: seq })), `plc-oee:${seq}`);
     await send('state', 1, { state: 'Running', at: at(0) });
     await send('count', 2, { good: 3, at: at(1) });

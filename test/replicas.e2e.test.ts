@@ -53,7 +53,7 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
       for (const m of machines) {
         sequence++;
         const body = { state: round % 2 ? 'Running' : 'Idle', source: 'gateway-3', sequence, at: new Date(start + sequence).toISOString() };
-        await equipment.publishSignal(equipment.subjects.equipmentStateSignal(`acme/berlin/packaging/line-3/${m}`), Buffer.from(JSON.stringify(body)), `gateway-3:${sequence}`);
+        await equipment.publishSignal(equipment.subjects.equipmentSignal('state', `acme/berlin/packaging/line-3/${m}`), Buffer.from(JSON.stringify(body)), `gateway-3:${sequence}`);
       }
     }
     await equipment.close();
@@ -87,7 +87,7 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
     const publishing = (async () => {
       for (let i = 1; i <= total; i++) {
         const body = { state: i % 2 ? 'Running' : 'Idle', source: 'plc-robot', sequence: i, at: new Date(start + i).toISOString() };
-        await equipment.publishSignal(equipment.subjects.equipmentStateSignal(path), Buffer.from(JSON.stringify(body)), `plc-robot:${i}`);
+        await equipment.publishSignal(equipment.subjects.equipmentSignal('state', path), Buffer.from(JSON.stringify(body)), `plc-robot:${i}`);
         if (i === 100) await a.kill();
       }
     })();

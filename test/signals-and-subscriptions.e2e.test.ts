@@ -14,7 +14,7 @@ describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (
   afterAll(async () => { await hub?.stop(); });
 
   const signal = (path: string, body: Partial<EquipmentStateSignal> | string, messageId: string) =>
-    hub.bus.publishSignal(hub.bus.subjects.equipmentStateSignal(path), Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), messageId);
+    hub.bus.publishSignal(hub.bus.subjects.equipmentSignal('state', path), Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), messageId);
   const history = async (path: string) =>
     (await hub.gql(`query ($p: String!) { equipment(path: $p) { state stateReason stateHistory { totalCount edges { node { state reason source sequence applied } } } } }`, { p: path })).equipment;
 

@@ -98,7 +98,7 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
 
     const oeeUpdates = startOeeUpdates(db, bus, config.oeeUpdateIntervalMs);
     cleanup.unshift(() => oeeUpdates.stop());
-    const ingest = startSignalIngest(db, bus, services.uow, log, oeeUpdates.touch);
+    const ingest = startSignalIngest(db, bus, services.uow, services.signals.statistics, log, oeeUpdates.touch);
     cleanup.unshift(() => ingest.stop());
     const escalation = startAlertEscalation(services.alerts, config.alertEscalationCheckMs);
     cleanup.unshift(() => escalation.stop());

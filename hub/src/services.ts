@@ -17,6 +17,7 @@ import { WorkOrderReviewService } from './modules/work-order/review.service.js';
 import { GenealogyService } from './modules/work-order/genealogy.service.js';
 import { AlertService } from './modules/alert/alert.service.js';
 import { OeeService } from './modules/oee/oee.service.js';
+import { SignalService } from './modules/signals/signals.service.js';
 
 /** The domain services of one hub, built once at start and handed to resolvers via the context. */
 export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, alertEscalateAfterSeconds = 300) {
@@ -41,6 +42,7 @@ export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, 
     genealogy: new GenealogyService(),
     alerts: new AlertService(db, uow, bus, alertEscalateAfterSeconds),
     oee: new OeeService(uow, bus),
+    signals: new SignalService(bus),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -7,12 +7,16 @@
  * |-------------------------------------------|----------------|--------------------------------|
  * | `pg.signal.equipment.state.<path>`        | equipment → hub | `EquipmentStateSignal` (JSON), header `Nats-Msg-Id: <source>:<sequence>` |
  * | `pg.signal.equipment.count.<path>`        | equipment → hub | `EquipmentCountSignal`: parts since the last count, header `Nats-Msg-Id: <source>:<sequence>` |
+ * | `pg.signal.equipment.cycle.<path>`        | equipment → hub | `EquipmentCycleSignal`: one completed machine cycle and its time |
+ * | `pg.signal.equipment.value.<path>`        | equipment → hub | `EquipmentValueSignal`: a process value (name, value, unit) |
  * | `pg.event.equipment_state.changed.<path>` | hub → anyone   | `EquipmentStateChanged`        |
  * | `pg.event.production.counted.<path>`      | hub → anyone   | `ProductionCounted` (`{ path, good, scrap, rework, at }`) |
  * | `pg.event.oee.updated.<machine path>`     | hub → anyone   | `OeeUpdated`: the current shift's figures of a machine that reported, at most every few seconds |
  * | `pg.event.<entity>.<action>.<path or key>`| hub → anyone   | `{ type, id, key, actor }` after each committed mutation, e.g. `pg.event.material_lot.created.L-100` for `MaterialLotCreated` |
  * | `pg.event.work_order.changed.<line path>` | hub → anyone   | `WorkOrderCreated`, `WorkOrderReleased`, `…Started`, `…Paused`, `…Resumed`, `…Cancelled` … (`{ type, number, state, previousState, path, at, actor }`) |
  * | `pg.event.alert.changed.<equipment path>` | hub → anyone   | `AlertRaised`, `AlertEscalated`, `AlertAcknowledged`, `AlertCleared` (`{ type, id, path, severity, title, escalationLevel, occurrences, at, actor }`) |
+ * | `pg.event.process_value.reported.<path>`  | hub → anyone   | `ProcessValueReported` (`{ path, name, value, unit, at }`) |
+ * | `pg.event.flow.<type>.<path>`             | flows → anyone | an event a flow published (`{ type, path, data }`) |
  * | `pg.event.signal.rejected`                | hub → anyone   | `SignalRejected` (dead letter: subject, reason, payload) |
  *
  * Signals go into the JetStream stream `PLANTGRAPH_SIGNALS` (de-duplicated by message id over a
@@ -44,6 +48,29 @@ export interface EquipmentCountSignal {
   sequence: number;
 }
 
+/** One completed machine cycle: a count of `good` (default 1) and `scrap` parts with its cycle time. */
+export interface EquipmentCycleSignal {
+  cycleTimeMs: number;
+  good?: number;
+  scrap?: number;
+  at?: string;
+  source: string;
+  sequence: number;
+}
+
+/** A process value: a temperature, a pressure, a speed … */
+export interface EquipmentValueSignal {
+  name: string;
+  value: number;
+  unit?: string;
+  at?: string;
+  source: string;
+  sequence: number;
+}
+
+export const SIGNAL_KINDS = ['state', 'count', 'cycle', 'value'] as const;
+export type SignalKind = (typeof SIGNAL_KINDS)[number];
+
 export const pathTokens = (path: string): string => path.split('/').join('.');
 
 /**
@@ -55,8 +82,8 @@ export class Subjects {
   readonly signalStream: { name: string; subjects: string };
   readonly eventStream: { name: string; subjects: string };
   readonly signalConsumer = 'hub-ingest';
-  readonly equipmentStateSignalPrefix: string;
-  readonly equipmentCountSignalPrefix: string;
+  /** `<ns>.signal.equipment.<kind>.` for each signal kind. */
+  readonly signalPrefix: Record<SignalKind, string>;
   readonly signalRejected: string;
 
   constructor(readonly namespace = 'pg') {
@@ -64,13 +91,32 @@ export class Subjects {
     const stream = namespace === 'pg' ? 'PLANTGRAPH' : `PLANTGRAPH_${namespace.toUpperCase()}`;
     this.signalStream = { name: `${stream}_SIGNALS`, subjects: `${namespace}.signal.>` };
     this.eventStream = { name: `${stream}_EVENTS`, subjects: `${namespace}.event.>` };
-    this.equipmentStateSignalPrefix = `${namespace}.signal.equipment.state.`;
-    this.equipmentCountSignalPrefix = `${namespace}.signal.equipment.count.`;
+    this.signalPrefix = Object.fromEntries(SIGNAL_KINDS.map((k) => [k, `${namespace}.signal.equipment.${k}.`])) as Record<SignalKind, string>;
     this.signalRejected = `${namespace}.event.signal.rejected`;
   }
 
-  equipmentCountSignal(path: string): string {
-    return `${this.equipmentCountSignalPrefix}${pathTokens(path)}`;
+  equipmentSignal(kind: SignalKind, path: string): string {
+    return `${this.signalPrefix[kind]}${pathTokens(path)}`;
+  }
+
+  /** The kind and equipment path of a signal subject, or null when it is not one. */
+  parseSignalSubject(subject: string): { kind: SignalKind; path: string } | null {
+    const kind = SIGNAL_KINDS.find((k) => subject.startsWith(this.signalPrefix[k]));
+    return kind ? { kind, path: subject.slice(this.signalPrefix[kind].length).split('.').join('/') } : null;
+  }
+
+  processValueReported(path: string): string {
+    return `${this.namespace}.event.process_value.reported.${pathTokens(path)}`;
+  }
+
+  flowEvent(type: string, path: string): string {
+    return `${this.namespace}.event.flow.${type}.${pathTokens(path)}`;
+  }
+
+  /** Every event at and below `scope`, whatever its topic (`<ns>.event.<entity>.<action>.<path>`). */
+  eventsScope(scope: string): string[] {
+    const base = `${this.namespace}.event.*.*.${pathTokens(scope)}`;
+    return [base, `${base}.>`];
   }
 
   oeeUpdated(path: string): string {
@@ -83,10 +129,6 @@ export class Subjects {
 
   productionCounted(path: string): string {
     return `${this.namespace}.event.production.counted.${pathTokens(path)}`;
-  }
-
-  equipmentStateSignal(path: string): string {
-    return `${this.equipmentStateSignalPrefix}${pathTokens(path)}`;
   }
 
   equipmentStateChanged(path: string): string {

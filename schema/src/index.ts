@@ -5,6 +5,7 @@ import { Equipment } from './equipment/equipment.entity.js';
 import { EquipmentClass } from './equipment/equipment-class.entity.js';
 import { EquipmentStateChange } from './equipment/equipment-state-change.entity.js';
 import { ProductionCount } from './equipment/production-count.entity.js';
+import { ProcessValue } from './equipment/process-value.entity.js';
 import { ShiftCalendar } from './equipment/shift-calendar.entity.js';
 import { MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot } from './material/material.entities.js';
 import { Person, PersonnelClass, Qualification } from './personnel/personnel.entities.js';
@@ -27,6 +28,7 @@ export * from './equipment/equipment.entity.js';
 export * from './equipment/equipment-class.entity.js';
 export * from './equipment/equipment-state-change.entity.js';
 export * from './equipment/production-count.entity.js';
+export * from './equipment/process-value.entity.js';
 export * from './equipment/shift-calendar.entity.js';
 export * from './equipment/equipment.inputs.js';
 export * from './equipment/equipment.results.js';
@@ -51,7 +53,7 @@ export * from './alert/alert.entity.js';
 
 /** Every stored entity of the model, for the ORM. */
 export const entities = [
-  ApiKey, AuditRecord, Equipment, EquipmentClass, EquipmentStateChange, ProductionCount, ShiftCalendar,
+  ApiKey, AuditRecord, Equipment, EquipmentClass, EquipmentStateChange, ProductionCount, ProcessValue, ShiftCalendar,
   MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot,
   PersonnelClass, Person, Qualification,
   ProductDefinition, ProductDefinitionVersion, WorkOrder, MaterialReservation,

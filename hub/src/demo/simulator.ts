@@ -27,11 +27,11 @@ export function startSimulator(bus: MessageBus, db: Database, intervalMs: number
         state, reason: state === EquipmentState.Down ? DOWN_REASONS[Math.floor(Math.random() * DOWN_REASONS.length)] : null,
         at: new Date().toISOString(), source, sequence: ++sequence,
       };
-      await bus.publishSignal(bus.subjects.equipmentStateSignal(path), Buffer.from(JSON.stringify(signal)), `${source}:${sequence}`);
+      await bus.publishSignal(bus.subjects.equipmentSignal('state', path), Buffer.from(JSON.stringify(signal)), `${source}:${sequence}`);
       if (state === EquipmentState.Running) {
         // Running machines report the parts they made, about one in thirty scrapped.
         const count: EquipmentCountSignal = { good: 1 + Math.floor(Math.random() * 5), scrap: Math.random() < 0.2 ? 1 : 0, source, sequence: ++sequence };
-        await bus.publishSignal(bus.subjects.equipmentCountSignal(path), Buffer.from(JSON.stringify(count)), `${source}:${sequence}`);
+        await bus.publishSignal(bus.subjects.equipmentSignal('count', path), Buffer.from(JSON.stringify(count)), `${source}:${sequence}`);
       }
     }
   };

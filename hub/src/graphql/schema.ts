@@ -12,6 +12,7 @@ import { ApiKeyResolver } from '../auth/api-key.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { AlertResolver } from '../modules/alert/alert.resolver.js';
 import { OeeResolver } from '../modules/oee/oee.resolver.js';
+import { SignalResolver } from '../modules/signals/signals.resolver.js';
 import { guard } from './guard.js';
 
 export const resolvers = [
@@ -24,6 +25,7 @@ export const resolvers = [
   AuditResolver,
   AlertResolver,
   OeeResolver,
+  SignalResolver,
 ] as const;
 
 /** The hub's GraphQL schema; `schema/schema.graphql` is this, printed. */

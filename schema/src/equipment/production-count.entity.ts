@@ -1,10 +1,13 @@
 import { BigIntType } from '@mikro-orm/core';
 import { Entity, Index, ManyToOne, PrimaryKey, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { Extensions, Field, ID, Int, ObjectType } from 'type-graphql';
+import { Extensions, Field, Float, ID, Int, ObjectType } from 'type-graphql';
 import { Permission } from '../auth/access.js';
 import { Equipment } from './equipment.entity.js';
 
-/** Parts an equipment reported since its previous count signal: good, scrap and rework. */
+/**
+ * Parts an equipment reported since its previous count signal: good, scrap and rework. A cycle
+ * completion is a count that also carries the cycle's measured time.
+ */
 @ObjectType()
 @Extensions({ allow: [Permission.Read] })
 @Entity()
@@ -18,6 +21,8 @@ export class ProductionCount {
   @Field(() => Int) @Property() good!: number;
   @Field(() => Int) @Property() scrap!: number;
   @Field(() => Int) @Property() rework!: number;
+  @Field(() => Float, { nullable: true, description: 'Measured cycle time in milliseconds, for cycle-completion signals.' })
+  @Property({ type: 'double', nullable: true }) cycleTimeMs?: number | null;
   @Field() @Property() source!: string;
   @Field() @Property({ type: new BigIntType('string') }) sequence!: string;
 }

@@ -53,6 +53,10 @@ export class WorkOrder extends Identified<'state' | 'stateChangedAt' | 'assignme
   @Property({ type: 'json' }) assignments: StepAssignment[] = [];
   @Field(() => Date, { nullable: true, description: 'When the line was confirmed clear before the first step.' })
   @Property({ type: 'timestamptz', nullable: true }) lineClearedAt?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'When the order first went InProgress (start of its OEE window).' })
+  @Property({ type: 'timestamptz', nullable: true }) actualStart?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'When the order was completed or cancelled (end of its OEE window).' })
+  @Property({ type: 'timestamptz', nullable: true }) actualEnd?: Date | null;
   @Field(() => String, { nullable: true, description: 'The lot the order produced, once completed.' }) @Property({ nullable: true }) producedLot?: string | null;
   @Field(() => String, { nullable: true, description: 'Why the order was paused or cancelled.' }) @Property({ type: 'text', nullable: true }) stateReason?: string | null;
 }

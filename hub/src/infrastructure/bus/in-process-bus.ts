@@ -2,6 +2,8 @@ import { Subjects } from '../../subjects.js';
 import { createSubscriptionQueue, type MessageBus, type QueueOptions, type SignalConsumer, type SignalDelivery, subjectMatches } from './message-bus.js';
 
 const DEDUPLICATION_WINDOW_MS = 120_000;
+/** Signals held before publishers are made to wait for the consumer (back-pressure). */
+const MAX_PENDING_SIGNALS = 20_000;
 
 interface QueuedSignal { subject: string; payload: Uint8Array; attempt: number }
 
@@ -17,6 +19,7 @@ export class InProcessBus implements MessageBus {
   readonly #signals: QueuedSignal[] = [];
   readonly #seenMessageIds = new Map<string, number>();
   #wakeConsumer: (() => void) | null = null;
+  #publishersWaiting: (() => void)[] = [];
   #closed = false;
 
   async publish(subject: string, data: unknown): Promise<void> {
@@ -34,6 +37,7 @@ export class InProcessBus implements MessageBus {
 
   async publishSignal(subject: string, payload: Uint8Array, messageId: string): Promise<void> {
     if (this.#closed) throw new Error('The in-process bus is closed.');
+    while (this.#signals.length >= MAX_PENDING_SIGNALS && !this.#closed) await new Promise<void>((r) => this.#publishersWaiting.push(r));
     const now = Date.now();
     for (const [id, at] of this.#seenMessageIds) {
       if (now - at < DEDUPLICATION_WINDOW_MS) break;
@@ -56,6 +60,7 @@ export class InProcessBus implements MessageBus {
           continue;
         }
         const taken = this.#signals.splice(0, batchSize);
+        for (const wake of this.#publishersWaiting.splice(0)) wake();
         const unsettled = new Set(taken);
         const redeliver: QueuedSignal[] = [];
         const batch = taken.map((q): SignalDelivery => {
@@ -90,6 +95,7 @@ export class InProcessBus implements MessageBus {
 
   async close(): Promise<void> {
     this.#closed = true;
+    for (const wake of this.#publishersWaiting.splice(0)) wake();
     for (const s of [...this.#subscriptions]) s.queue.close();
     this.#wakeConsumer?.();
   }

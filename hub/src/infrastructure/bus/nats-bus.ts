@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import { AckPolicy, type ConsumerMessages, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { createSubscriptionQueue, type MessageBus, type QueueOptions, type SignalConsumer, type SignalDelivery } from './message-bus.js';
@@ -14,6 +14,7 @@ const SECOND_NS = 1_000_000_000;
 export class NatsBus implements MessageBus {
   readonly kind = 'nats' as const;
   private constructor(private readonly nc: NatsConnection, private readonly js: JetStreamClient, readonly subjects: Subjects) {}
+  #flush: Promise<void> | null = null;
 
   static async connect(servers: string, subjects = new Subjects(), name = 'plantgraph-hub'): Promise<NatsBus> {
     const { signalStream, eventStream, signalConsumer } = subjects;
@@ -38,9 +39,15 @@ export class NatsBus implements MessageBus {
     return new NatsBus(nc, jetstream(nc), subjects);
   }
 
-  async publish(subject: string, data: unknown): Promise<void> {
-    // Through JetStream so that a resolved publish means the event is stored for replay.
-    await this.js.publish(subject, JSON.stringify(data));
+  publish(subject: string, data: unknown): Promise<void> {
+    // A core publish on a subject the event stream captures: written to the socket in call order,
+    // and every publish of one tick shares one flush, so a resolved publish means the server has it.
+    this.nc.publish(subject, JSON.stringify(data));
+    this.#flush ??= Promise.resolve().then(() => {
+      this.#flush = null;
+      return this.nc.flush();
+    });
+    return this.#flush;
   }
 
   subscribe(patterns: string[], options?: QueueOptions) {
@@ -61,33 +68,61 @@ export class NatsBus implements MessageBus {
     await this.js.publish(subject, payload, { msgID: messageId });
   }
 
+  /**
+   * Signals flow continuously (a JetStream consume with a bounded buffer); each batch is whatever
+   * arrived while the previous one was being stored, up to `batchSize`, so batches grow with the
+   * load and latency stays low when it is light. When the handler falls behind, reading stops at
+   * four batches buffered and JetStream holds the rest (back-pressure, not memory).
+   */
   consumeSignals(handle: (batch: SignalDelivery[]) => Promise<void>, options: { batchSize?: number } = {}): SignalConsumer {
-    const batchSize = options.batchSize ?? 256;
+    const batchSize = options.batchSize ?? 512;
+    const buffered: JsMsg[] = [];
     let running = true;
-    const loop = (async () => {
-      const consumer = await this.js.consumers.get(this.subjects.signalStream.name, this.subjects.signalConsumer);
+    let messages: ConsumerMessages | null = null;
+    let wakeHandler = null as (() => void) | null;
+    let resumeReading = null as (() => void) | null;
+    const reader = (async () => {
       while (running && !this.nc.isClosed()) {
-        const batch: SignalDelivery[] = [];
         try {
-          const messages = await consumer.fetch({ max_messages: batchSize, expires: 1000 });
+          const consumer = await this.js.consumers.get(this.subjects.signalStream.name, this.subjects.signalConsumer);
+          messages = await consumer.consume({ max_messages: batchSize * 2 });
           for await (const m of messages) {
-            batch.push({
-              subject: m.subject, payload: m.data, attempt: m.info.deliveryCount,
-              ack: () => m.ack(), nak: () => m.nak(1000),
-            });
-            if (batch.length >= batchSize) break;
+            buffered.push(m);
+            wakeHandler?.();
+            if (buffered.length >= batchSize * 4) await new Promise<void>((r) => (resumeReading = r));
           }
         } catch (err) {
           if (!running) break;
-          console.error(`[bus] fetching signals failed, retrying in 1 s: ${(err as Error).message}`);
+          console.error(`[bus] reading signals failed, retrying in 1 s: ${(err as Error).message}`);
           await new Promise((r) => setTimeout(r, 1000));
-          continue;
         }
-        // Unsettled messages (a crashed or failed batch) are redelivered by JetStream after ack_wait (10 s).
-        if (batch.length) await handle(batch).catch((err) => console.error(`[ingest] batch failed, it will be redelivered: ${(err as Error).message}`));
       }
     })();
-    return { stop: async () => { running = false; await loop; } };
+    const handler = (async () => {
+      while (running) {
+        if (!buffered.length) {
+          await new Promise<void>((r) => (wakeHandler = r));
+          wakeHandler = null;
+          continue;
+        }
+        const batch = buffered.splice(0, batchSize).map((m): SignalDelivery => ({
+          subject: m.subject, payload: m.data, attempt: m.info.deliveryCount, ack: () => m.ack(), nak: () => m.nak(1000),
+        }));
+        resumeReading?.();
+        resumeReading = null;
+        // Unsettled messages (a crashed or failed batch) are redelivered by JetStream after ack_wait (10 s).
+        await handle(batch).catch((err) => console.error(`[ingest] batch failed, it will be redelivered: ${(err as Error).message}`));
+      }
+    })();
+    return {
+      stop: async () => {
+        running = false;
+        await messages?.close().catch(() => {});
+        wakeHandler?.();
+        resumeReading?.();
+        await Promise.all([reader, handler]);
+      },
+    };
   }
 
   async checkReady(): Promise<void> {

@@ -18,6 +18,20 @@ export function stateReportProblem(state: EquipmentState, reason: string | null 
   return null;
 }
 
+/** The part of an equipment row a state report is judged against. */
+export interface CurrentState { state: EquipmentState; stateReason?: string | null; stateSince: Date; lastReportedAt?: Date | null }
+
+/**
+ * Whether a report is `newer` than the newest report so far (else it is late: kept in the history,
+ * not applied) and whether it `repeat`s the current state. One rule for the API and the signal path.
+ */
+export function judgeStateReport(current: CurrentState, state: EquipmentState, reason: string | null, at: Date): { newer: boolean; repeat: boolean } {
+  return {
+    newer: at.getTime() >= (current.lastReportedAt ?? current.stateSince).getTime(),
+    repeat: current.state === state && (current.stateReason ?? null) === reason,
+  };
+}
+
 /**
  * Records a reported state in the history and makes it the current state, unless it is older
  * than the newest report (a late signal) or repeats the current state. Every signal is kept, so
@@ -27,8 +41,7 @@ export function stateReportProblem(state: EquipmentState, reason: string | null 
  */
 export function applyStateReport(tx: Tx, subjects: Subjects, equipment: Equipment, report: StateReport): DomainEvent | null {
   const reason = report.reason?.trim() || null;
-  const newer = report.at.getTime() >= (equipment.lastReportedAt ?? equipment.stateSince).getTime();
-  const repeat = equipment.state === report.state && (equipment.stateReason ?? null) === reason;
+  const { newer, repeat } = judgeStateReport(equipment, report.state, reason, report.at);
   const isSignal = report.sequence != null;
   if (newer && repeat && !isSignal) return null;
   const change = tx.create(EquipmentStateChange, {

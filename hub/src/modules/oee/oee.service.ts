@@ -1,4 +1,4 @@
-import { Equipment, EquipmentLevel, EquipmentState, EquipmentStateChange, InvalidInput, NotFound, Permission, ProductionCount, type SetShiftCalendarInput, ShiftCalendar } from '@plantgraph/schema';
+import { Equipment, EquipmentLevel, WorkOrder, EquipmentState, EquipmentStateChange, InvalidInput, NotFound, Permission, ProductionCount, type SetShiftCalendarInput, ShiftCalendar } from '@plantgraph/schema';
 import { GraphQLError } from 'graphql';
 import { registerEnumType } from 'type-graphql';
 import type { Tx } from '../../infrastructure/database/database.js';
@@ -18,6 +18,7 @@ export enum OeeGrouping {
   Site = 'Site',
   Shift = 'Shift',
   Day = 'Day',
+  WorkOrder = 'WorkOrder',
 }
 registerEnumType(OeeGrouping, { name: 'OeeGrouping' });
 
@@ -85,6 +86,7 @@ export class OeeService {
     ]);
     const groups = new Map<string, OeeFigures[]>();
     const add = (group: string, f: OeeFigures) => groups.set(group, [...(groups.get(group) ?? []), f]);
+    const orders = groupBy === OeeGrouping.WorkOrder ? await ordersRunningIn(em, window) : [];
     for (const m of machines) {
       const calendar = calendarFor(calendars, m.path);
       const shifts: NamedShiftWindow[] = calendar ? shiftWindows(calendar, window) : [{ ...window, breaks: [], name: 'all day', label: window.from.toISOString().slice(0, 10) }];
@@ -92,6 +94,15 @@ export class OeeService {
         states: states.get(m.id) ?? [], counts: counts.filter((c) => c.equipment.id === m.id),
         idealCycleTimeSeconds: m.equipmentClass?.idealCycleTimeSeconds ?? null, microstopThresholdSeconds: calendar?.microstopThresholdSeconds ?? 120,
       };
+      if (groupBy === OeeGrouping.WorkOrder) {
+        // An order's window is its first start to its completion (or now), cut to the asked window.
+        for (const order of orders.filter((o) => m.path.startsWith(`${o.equipment.path}/`) || m.path === o.equipment.path)) {
+          const piece = { from: new Date(Math.max(order.actualStart!.getTime(), window.from.getTime())), to: new Date(Math.min(order.actualEnd?.getTime() ?? Date.now(), window.to.getTime())) };
+          if (piece.to <= piece.from) continue;
+          add(order.number, computeOee({ ...base, window: piece, shifts: calendar ? shiftWindows(calendar, piece) : [{ ...piece, breaks: [] }] }));
+        }
+        continue;
+      }
       if (groupBy === OeeGrouping.Shift || groupBy === OeeGrouping.Day) {
         for (const shift of shifts) {
           const piece = { from: new Date(Math.max(shift.from.getTime(), window.from.getTime())), to: new Date(Math.min(shift.to.getTime(), window.to.getTime())) };
@@ -164,6 +175,11 @@ async function statesOf(em: Tx, machines: Equipment[], window: Interval): Promis
     result.set(id, changes.map((p, i) => ({ state: p.state, reason: p.reason, from: p.at, to: changes[i + 1]?.at ?? window.to })));
   }
   return result;
+}
+
+/** Orders that ran (started, and not ended before) in the window. */
+function ordersRunningIn(em: Tx, window: Interval): Promise<WorkOrder[]> {
+  return em.find(WorkOrder, { actualStart: { $ne: null, $lt: window.to }, $or: [{ actualEnd: null }, { actualEnd: { $gt: window.from } }] }, { populate: ['equipment'] });
 }
 
 async function ancestorsOf(em: Tx, machines: Equipment[]): Promise<Equipment[]> {

@@ -86,7 +86,11 @@ export function enterState(work: Work, subjects: Subjects, order: WorkOrder, to:
   requireTransition(order, to);
   const before = snapshot(order);
   const from = order.state;
-  Object.assign(order, { state: to, stateChangedAt: new Date(), stateReason: reason });
+  const now = new Date();
+  Object.assign(order, { state: to, stateChangedAt: now, stateReason: reason });
+  // The order's OEE window: first start to completion or cancellation.
+  if (to === S.InProgress) order.actualStart ??= now;
+  if (to === S.Completed || to === S.Cancelled) order.actualEnd = now;
   const type = from === S.Paused && to === S.InProgress ? 'WorkOrderResumed' : EVENT[to];
   orderChanged(work, subjects, type, order, from, before, reason);
 }
