@@ -18,9 +18,13 @@ export interface RemoteConnectionOptions {
   batchSize?: number;
 }
 
-const PUBLISH_SIGNALS = `mutation PlantGraphPublishSignals($signals: [EquipmentSignalInput!]!) { publishSignals(signals: $signals) { accepted } }`;
+const ERRORS = '... on ErrorResult { code message } ... on InvalidInput { field } ... on NotFound { key }';
+const PUBLISH_SIGNALS = `mutation PlantGraphPublishSignals($signals: [EquipmentSignalInput!]!) { publishSignals(signals: $signals) { __typename ... on SignalsPublished { accepted } ${ERRORS} } }`;
 const HUB_EVENTS = `subscription PlantGraphHubEvents($scope: String!, $types: [String!]) { hubEvents(scope: $scope, types: $types) { subject type path data } }`;
-const PUBLISH_EVENT = `mutation PlantGraphPublishFlowEvent($type: String!, $path: String!, $data: String!) { publishFlowEvent(type: $type, path: $path, data: $data) { published } }`;
+const PUBLISH_EVENT = `mutation PlantGraphPublishFlowEvent($type: String!, $path: String!, $data: String!) { publishFlowEvent(type: $type, path: $path, data: $data) { __typename ... on FlowEventPublished { published } ${ERRORS} } }`;
+
+/** A mutation's union result: the success type, or an ErrorResult with code and message. */
+interface MutationResult { __typename: string; message?: string; field?: string; key?: string; accepted?: number; published?: boolean }
 
 const KIND_ENUM: Record<SignalKind, string> = { state: 'State', count: 'Count', cycle: 'Cycle', value: 'Value' };
 /** The fields of `EquipmentSignalInput` besides kind and path. */
@@ -95,7 +99,8 @@ export class RemoteHubConnection implements HubConnection {
   async publishEvent(type: string, path: string, data: Record<string, unknown>): Promise<void> {
     const res = await this.graphql(PUBLISH_EVENT, { type, path, data: JSON.stringify(data) });
     throwOnErrors(res);
-    if (!res.data?.publishFlowEvent?.published) throw new Error(`the hub did not publish event ${type} about ${path}`);
+    const result = res.data?.publishFlowEvent as MutationResult | undefined;
+    if (result?.__typename !== 'FlowEventPublished' || !result.published) throw new Error(`event ${type} about ${path}: ${describeFailure(result)}`);
   }
 
   async graphql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
@@ -130,14 +135,32 @@ export class RemoteHubConnection implements HubConnection {
     }
   }
 
+  /**
+   * The hub refuses a whole call for one bad signal (and publishes none of it): the bad one fails
+   * alone, with the hub's message, and the rest of the batch goes again.
+   */
   private async send(batch: Pending[]): Promise<void> {
-    try {
-      const res = await this.graphql(PUBLISH_SIGNALS, { signals: batch.map((p) => p.signal) });
-      throwOnErrors(res);
-      if (typeof res.data?.publishSignals?.accepted !== 'number') throw new Error('the hub returned no publishSignals result');
-      for (const p of batch) p.resolve();
-    } catch (err) {
-      for (const p of batch) p.reject(toError(err));
+    while (batch.length) {
+      let result: MutationResult | undefined;
+      try {
+        const res = await this.graphql(PUBLISH_SIGNALS, { signals: batch.map((p) => p.signal) });
+        throwOnErrors(res);
+        result = res.data?.publishSignals as MutationResult | undefined;
+      } catch (err) {
+        for (const p of batch) p.reject(toError(err));
+        return;
+      }
+      if (result?.__typename === 'SignalsPublished') {
+        for (const p of batch) p.resolve();
+        return;
+      }
+      const index = /^signals\[(\d+)\]/.exec(result?.field ?? '')?.[1];
+      const refused = result?.__typename === 'NotFound' && result.key
+        ? batch.filter((p) => p.signal.path === result.key)
+        : index !== undefined && batch[Number(index)] ? [batch[Number(index)]!] : batch;
+      const err = new Error(`signal refused by the hub: ${describeFailure(result)}`);
+      for (const p of refused) p.reject(err);
+      batch = refused.length ? batch.filter((p) => !refused.includes(p)) : [];
     }
   }
 
@@ -152,6 +175,11 @@ export class RemoteHubConnection implements HubConnection {
     });
     return this.ws;
   }
+}
+
+function describeFailure(result: MutationResult | undefined): string {
+  if (!result) return 'no result';
+  return `${result.__typename}${result.field ? ` (${result.field})` : ''}: ${result.message ?? 'refused'}`;
 }
 
 function throwOnErrors(res: GraphQLResponse): void {

@@ -141,7 +141,7 @@ describe('plantgraph-event-out', () => {
     expect(hub.events).toEqual([{ type: 'MaterialStaged', path: PRESS, data: { lot: 'L-100' } }, { type: 'Counted', path: PRESS, data: { value: 5 } }]);
     const error = next(node, 'call:error');
     node.receive({ eventType: 'bad type!', path: PRESS, payload: {} });
-    expect(String((await error).args[0])).toMatch(/event type must be a name/);
+    expect(String((await error).args[0])).toMatch(/event type must be a PascalCase name like ScrapRateHigh/);
   });
 });
 

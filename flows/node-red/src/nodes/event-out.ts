@@ -3,7 +3,8 @@ import { errorMessage, hubConnection, short, type Node, type NodeAPI, type NodeC
 
 interface EventOutNodeConfig extends NodeConfig { hub: string; eventType?: string; path?: string }
 
-const EVENT_TYPE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+// The hub's rule for flow event types: PascalCase, e.g. ScrapRateHigh.
+const EVENT_TYPE = /^[A-Z][A-Za-z0-9]{0,63}$/;
 
 export = function register(RED: NodeAPI): void {
   function EventOutNode(this: Node, config: EventOutNodeConfig) {
@@ -15,7 +16,7 @@ export = function register(RED: NodeAPI): void {
       try {
         const type = config.eventType?.trim() || (typeof msg.eventType === 'string' ? msg.eventType : '');
         const path = config.path?.trim() || (typeof msg.path === 'string' ? msg.path : '');
-        if (!EVENT_TYPE.test(type)) throw new Error(`event type must be a name like MaterialStaged (letters, digits, _), from the node or msg.eventType (got "${type}")`);
+        if (!EVENT_TYPE.test(type)) throw new Error(`event type must be a PascalCase name like ScrapRateHigh, from the node or msg.eventType (got "${type}")`);
         if (!path) throw new Error('no equipment path: set Path in the node or send msg.path');
         // The hub takes an object; a plain value travels as { value }.
         const data = msg.payload !== null && typeof msg.payload === 'object' && !Array.isArray(msg.payload) ? (msg.payload as Record<string, unknown>) : { value: msg.payload ?? null };
