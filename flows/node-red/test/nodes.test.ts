@@ -94,6 +94,23 @@ describe('plantgraph-equipment-signal', () => {
     expect(seen.at(-1)).toBe('bus unavailable');
     expect(hub.signals).toEqual([]);
   });
+  it('throttles its status to one update per 500 ms, the last one shown, and leaves no timer on close', async () => {
+    const timersBefore = timerCount();
+    await helper.load(nodes, [HUB, { id: 'sig', type: 'plantgraph-equipment-signal', hub: 'hub', kind: 'count', path: PRESS, wires: [] }]);
+    const sig = helper.getNode('sig');
+    const seen = statuses(sig);
+    for (let i = 0; i < 200; i++) sig.receive({ payload: 1 });
+    await until(() => hub.signals.length === 200, 2_000, '200 counts');
+    await until(() => seen.at(-1)?.startsWith('200 sent, ') === true, 1_500, 'the last status');
+    expect(seen.length).toBeLessThanOrEqual(3);
+    for (let i = 0; i < 5; i++) sig.receive({ payload: 1 });
+    await until(() => hub.signals.length === 205, 2_000, '205 counts');
+    // The update for 205 is due within 500 ms: close must cancel its timer.
+    const pending = timerCount();
+    await helper.unload();
+    expect(timerCount()).toBe(pending - 1);
+    expect(timerCount()).toBeLessThanOrEqual(timersBefore);
+  });
 });
 
 describe('plantgraph-event-in', () => {

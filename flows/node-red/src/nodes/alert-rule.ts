@@ -8,7 +8,7 @@ import { AlertClient } from '../logic/alert-client.js';
 import { ALERT_SEVERITIES, AlertRuleEngine, deduplicationKey, type AlertSeverity, type AlertTransition, type Observation, type RuleSpec } from '../logic/alert-rules.js';
 import { toNumber } from '../logic/signal-mapping.js';
 import { fillTemplate } from '../logic/templates.js';
-import { errorMessage, hubConnection, numberSetting, short, type Node, type NodeAPI, type NodeConfig, type NodeMessage } from './red.js';
+import { errorMessage, hubConnection, numberSetting, short, StatusThrottle, type Node, type NodeAPI, type NodeConfig, type NodeMessage } from './red.js';
 
 interface AlertRuleNodeConfig extends NodeConfig {
   hub: string;
@@ -34,6 +34,7 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const alertIds = new Map<string, string>();
+    const status = new StatusThrottle(node);
     const queues = new Map<string, Promise<void>>();
     let engine: AlertRuleEngine | null = null;
     let spec: RuleSpec | null = null;
@@ -58,7 +59,7 @@ export = function register(RED: NodeAPI): void {
 
     function showStatus() {
       const active = engine?.activeCount ?? 0;
-      node.status(active ? { fill: 'red', shape: 'dot', text: `${active} raised of ${engine!.pathCount} paths` } : { fill: 'green', shape: 'dot', text: `ok, ${engine?.pathCount ?? 0} paths` });
+      status.show(active ? { fill: 'red', shape: 'dot', text: `${active} raised of ${engine!.pathCount} paths` } : { fill: 'green', shape: 'dot', text: `ok, ${engine?.pathCount ?? 0} paths` });
     }
 
     /** One hub call chain per path, so a clear never overtakes its raise. */
@@ -104,13 +105,14 @@ export = function register(RED: NodeAPI): void {
         await Promise.all(transitions.map(handle));
         done();
       } catch (err) {
-        node.status({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
+        status.now({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
         done(err instanceof Error ? err : new Error(String(err)));
       }
     });
 
     node.on('close', (_removed, done) => {
       if (tick) clearInterval(tick);
+      status.stop();
       engine?.dispose();
       // Let hub calls under way finish, so a clear is not lost on redeploy.
       void Promise.allSettled([...queues.values()]).then(() => done());

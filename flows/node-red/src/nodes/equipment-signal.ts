@@ -6,7 +6,7 @@
 import type { SignalKind } from '../hub-connection.js';
 import { EquipmentSignalMapper, type CountField } from '../logic/equipment-signal-mapper.js';
 import { SequenceGenerator } from '../logic/sequence.js';
-import { errorMessage, hubConnection, numberSetting, short, tail, type Node, type NodeAPI, type NodeConfig } from './red.js';
+import { errorMessage, hubConnection, numberSetting, short, StatusThrottle, tail, type Node, type NodeAPI, type NodeConfig } from './red.js';
 
 interface EquipmentSignalNodeConfig extends NodeConfig {
   hub: string;
@@ -39,6 +39,7 @@ export = function register(RED: NodeAPI): void {
     const property = config.property?.trim() || 'payload';
     let mapper: EquipmentSignalMapper | null = null;
     let published = 0;
+    const status = new StatusThrottle(node);
     let configError = '';
     try {
       if (!KINDS.includes(config.kind)) throw new Error(`signal kind must be one of ${KINDS.join(', ')}`);
@@ -69,23 +70,28 @@ export = function register(RED: NodeAPI): void {
         if (!mapper) throw new Error(`misconfigured: ${configError}`);
         const result = mapper.map({ value: RED.util.getMessageProperty(msg, property), topic: msg.topic, path: msg.path, reason: msg.reason, at: msg.at });
         if ('skip' in result) {
-          node.status({ fill: 'green', shape: 'ring', text: `${published} sent, skipped: ${result.skip}` });
+          status.show({ fill: 'green', shape: 'ring', text: `${published} sent, skipped: ${result.skip}` });
           return done();
         }
         const { kind, path, fields } = result.publish;
         const body = { ...fields, source, sequence: sequence.next() };
         await hubConnection(RED, config.hub).publishSignal(kind, path, body);
         published++;
-        node.status({ fill: 'green', shape: 'dot', text: `${published} sent, ${tail(`${path}: ${describe(fields)}`)}` });
+        status.show({ fill: 'green', shape: 'dot', text: `${published} sent, ${tail(`${path}: ${describe(fields)}`)}` });
         if (config.passthrough !== false) {
           msg.signal = { kind, path, ...body };
           send(msg);
         }
         done();
       } catch (err) {
-        node.status({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
+        status.now({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
         done(err instanceof Error ? err : new Error(String(err)));
       }
+    });
+
+    node.on('close', (_removed, done) => {
+      status.stop();
+      done();
     });
   }
 

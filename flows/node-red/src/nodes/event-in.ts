@@ -2,7 +2,7 @@
  * `plantgraph-event-in`: live hub events at and below a scope (an equipment path or `*`),
  * optionally of some types only. Re-subscribes after errors with growing backoff (1 s … 30 s).
  */
-import { errorMessage, hubConnection, short, tail, type Node, type NodeAPI, type NodeConfig } from './red.js';
+import { errorMessage, hubConnection, short, StatusThrottle, tail, type Node, type NodeAPI, type NodeConfig } from './red.js';
 
 interface EventInNodeConfig extends NodeConfig { hub: string; scope?: string; types?: string }
 
@@ -20,6 +20,7 @@ export = function register(RED: NodeAPI): void {
     let backoff = MIN_BACKOFF_MS;
     let received = 0;
     let closed = false;
+    const status = new StatusThrottle(node);
 
     function subscribe() {
       retry = null;
@@ -31,7 +32,7 @@ export = function register(RED: NodeAPI): void {
         end = hub.subscribeEvents(scope, types, (event) => {
           backoff = MIN_BACKOFF_MS; // events flow again: the next failure starts over with a short wait
           received++;
-          node.status({ fill: 'green', shape: 'dot', text: `${received} events, last ${event.type}` });
+          status.show({ fill: 'green', shape: 'dot', text: `${received} events, last ${event.type}` });
           node.send({ topic: event.subject, payload: event.data, eventType: event.type, path: event.path });
         }, (err) => {
           if (failed || closed) return;
@@ -44,7 +45,7 @@ export = function register(RED: NodeAPI): void {
         if (failed) end();
         else {
           unsubscribe = end;
-          node.status({ fill: 'green', shape: 'ring', text: `subscribed to ${tail(scope, 24)}` });
+          status.now({ fill: 'green', shape: 'ring', text: `subscribed to ${tail(scope, 24)}` });
         }
       } catch (err) {
         scheduleRetry(err);
@@ -55,7 +56,7 @@ export = function register(RED: NodeAPI): void {
       if (closed) return;
       const wait = backoff;
       backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-      node.status({ fill: 'red', shape: 'ring', text: short(`retry in ${wait / 1000}s: ${errorMessage(err)}`) });
+      status.now({ fill: 'red', shape: 'ring', text: short(`retry in ${wait / 1000}s: ${errorMessage(err)}`) });
       node.warn(`event subscription to ${scope} failed, subscribing again in ${wait / 1000} s: ${errorMessage(err)}`);
       retry = setTimeout(subscribe, wait);
     }
@@ -68,6 +69,7 @@ export = function register(RED: NodeAPI): void {
       retry = null;
       unsubscribe?.();
       unsubscribe = null;
+      status.stop();
       node.status({});
       done();
     });

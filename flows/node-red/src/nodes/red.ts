@@ -54,3 +54,53 @@ export function hubConnection(RED: NodeAPI, hubId: unknown): import('../hub-conn
   if (!hub?.connection) throw new Error('no PlantGraph hub configured: select a hub in the node');
   return hub.connection();
 }
+
+/**
+ * Status updates at most every `intervalMs` (the last one wins): a node passing thousands of
+ * messages a second would otherwise flood every open editor with status events.
+ */
+export class StatusThrottle {
+  private last = 0;
+  private pending: NodeStatus | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  constructor(private readonly node: Node, private readonly intervalMs = 500) {}
+
+  show(status: NodeStatus): void {
+    if (this.stopped) return; // closed: a late hub answer must not start a timer
+    const wait = this.last + this.intervalMs - Date.now();
+    if (wait <= 0 && !this.timer) {
+      this.last = Date.now();
+      this.node.status(status);
+      return;
+    }
+    this.pending = status;
+    this.timer ??= setTimeout(() => {
+      this.timer = null;
+      this.last = Date.now();
+      if (this.pending) this.node.status(this.pending);
+      this.pending = null;
+    }, Math.max(wait, 0));
+  }
+
+  /** Shows at once (errors), dropping a pending update. */
+  now(status: NodeStatus): void {
+    if (this.stopped) return;
+    this.cancel();
+    this.last = Date.now();
+    this.node.status(status);
+  }
+
+  /** On close: no more updates, no timer left. */
+  stop(): void {
+    this.stopped = true;
+    this.cancel();
+  }
+
+  private cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending = null;
+  }
+}
