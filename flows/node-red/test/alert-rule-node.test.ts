@@ -68,6 +68,18 @@ describe('plantgraph-alert-rule: threshold', () => {
     node.receive({ path: PRESS, payload: 5 });
     expect(String((await error).args[0])).toBe(`Error: raiseAlert: NotFound: no equipment ${PRESS}`);
   });
+  it('raises again on the next message after the hub failed a raise', async () => {
+    const { node, outputs } = await load({ rule: 'threshold', high: '80' });
+    const real = hub.graphql.bind(hub);
+    hub.graphql = async () => { throw new Error('hub unreachable'); };
+    const error = next(node, 'call:error');
+    node.receive({ path: PRESS, payload: 90 });
+    expect(String((await error).args[0])).toMatch(/hub unreachable/);
+    hub.graphql = real;
+    node.receive({ path: PRESS, payload: 91 });
+    await until(() => outputs.length === 1, 2_000, 'the raise');
+    expect(hub.alerts).toMatchObject([{ path: PRESS, state: 'Active' }]);
+  });
 });
 
 describe('plantgraph-alert-rule: state held too long', () => {

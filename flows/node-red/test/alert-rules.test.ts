@@ -41,6 +41,13 @@ describe('threshold with hysteresis', () => {
   it('refuses a rule without limits', () => {
     expect(() => new AlertRuleEngine({ kind: 'threshold' }, () => {})).toThrow(/high or a low limit/);
   });
+  it('decides again after a transition the hub did not take is retracted', () => {
+    const { e, kinds } = engine({ kind: 'threshold', high: 80 });
+    e.observe(PRESS, { value: 90 });
+    e.retract(PRESS); // the raise failed
+    e.observe(PRESS, { value: 91 });
+    expect(kinds()).toEqual([`raise ${PRESS}`, `raise ${PRESS}`]);
+  });
 });
 
 describe('state held too long', () => {
@@ -85,6 +92,17 @@ describe('state held too long', () => {
     expect(kinds()).toEqual([`raise ${PRESS}`]);
     e.observe(OVEN, { state: 'Down', since: Date.now() - 120_000 });
     expect(kinds()).toEqual([`raise ${PRESS}`, `raise ${OVEN}`]);
+  });
+
+  it('raises again on the next message when a raise after the timer was retracted', () => {
+    const { e, kinds } = engine({ kind: 'stateDuration', states: ['Down'], durationMs: 60_000 });
+    e.observe(PRESS, { state: 'Down' });
+    vi.advanceTimersByTime(60_000);
+    e.retract(PRESS);
+    e.observe(PRESS, { state: 'Down' });
+    expect(kinds()).toEqual([`raise ${PRESS}`, `raise ${PRESS}`]);
+    e.observe(PRESS, { state: 'Down' });
+    expect(kinds()).toHaveLength(2);
   });
 
   it('leaves no timer behind when disposed', () => {

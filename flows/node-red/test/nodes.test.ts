@@ -80,6 +80,20 @@ describe('plantgraph-equipment-signal', () => {
     expect(hub.signals.map((s) => s.body.good)).toEqual([4, 3]);
   });
 
+  it('loses no parts of a cumulative counter when the hub is briefly unreachable', async () => {
+    await helper.load(nodes, [HUB, { id: 'sig', type: 'plantgraph-equipment-signal', hub: 'hub', kind: 'count', path: PRESS, countMode: 'cumulative', wires: [] }]);
+    const sig = helper.getNode('sig');
+    sig.receive({ payload: 500 });
+    hub.failSignals = new Error('bus unavailable');
+    const error = next(sig, 'call:error');
+    sig.receive({ payload: 505 });
+    await error;
+    hub.failSignals = null;
+    sig.receive({ payload: 507 });
+    await until(() => hub.signals.length === 1, 2_000, 'a count');
+    expect(hub.signals[0]!.body.good).toBe(7);
+  });
+
   it('fails the message with done(err) when the value cannot be mapped or the hub refuses', async () => {
     await helper.load(nodes, [HUB, { id: 'sig', type: 'plantgraph-equipment-signal', hub: 'hub', kind: 'state', path: PRESS, stateMap: '1=Running', wires: [] }]);
     const sig = helper.getNode('sig');

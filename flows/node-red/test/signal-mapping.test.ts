@@ -121,4 +121,25 @@ describe('equipment signal mapper', () => {
     expect(() => m.map({ value: 0 })).toThrow(/positive/);
     expect(() => m.map({ value: 1, at: 'yesterday' })).toThrow(/msg.at is not a time/);
   });
+
+  it('undoes what it remembered of a signal the hub did not take', () => {
+    const values = new EquipmentSignalMapper({ kind: 'value', path: PRESS, deadband: 1, valueName: 't' });
+    const first = values.map({ value: 20 });
+    if (!('publish' in first)) throw new Error('expected a signal');
+    values.failed(first.publish);
+    expect(values.map({ value: 20.2 })).toMatchObject({ publish: { fields: { value: 20.2 } } }); // not held back by a value the hub never saw
+
+    const states = new EquipmentSignalMapper({ kind: 'state', path: PRESS, onlyOnChange: true });
+    const running = states.map({ value: 'Running' });
+    if (!('publish' in running)) throw new Error('expected a signal');
+    states.failed(running.publish);
+    expect(states.map({ value: 'Running' })).toMatchObject({ publish: { fields: { state: 'Running' } } });
+
+    const counts = new EquipmentSignalMapper({ kind: 'count', path: PRESS, countMode: 'cumulative' });
+    counts.map({ value: 100 });
+    const lost = counts.map({ value: { good: 104, scrap: 1 } }); // scrap's first total: baseline only
+    if (!('publish' in lost)) throw new Error('expected a signal');
+    counts.failed(lost.publish);
+    expect(counts.map({ value: { good: 106, scrap: 3 } })).toEqual({ publish: { kind: 'count', path: PRESS, fields: { good: 6, scrap: 2 } } });
+  });
 });

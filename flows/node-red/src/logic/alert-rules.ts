@@ -128,6 +128,15 @@ export class AlertRuleEngine {
   /** Whether the alert of a path is raised (undefined: not seen yet). */
   activeAt(path: string): boolean | undefined { return this.paths.get(path)?.active; }
 
+  /**
+   * The hub did not take a transition (unreachable, refused): forget whether the path is raised,
+   * so the next observation decides again instead of the rule believing a raise that never was.
+   */
+  retract(path: string): void {
+    const s = this.paths.get(path);
+    if (s) s.active = undefined;
+  }
+
   get pathCount(): number { return this.paths.size; }
   get activeCount(): number { return [...this.paths.values()].filter((s) => s.active).length; }
 
@@ -144,9 +153,15 @@ export class AlertRuleEngine {
       this.report(path, 'clear', { state, ...(left ? { previousState: left.state, durationMs: now - left.since } : {}) });
       return;
     }
-    if (s.timing) return; // still in a watched state: the running timer stands
+    if (s.timing) {
+      // Still in a watched state: the running timer stands. Overdue but not raised (the raise
+      // failed and was retracted): raise again now.
+      if (s.active !== true && s.timing.timer === null) this.report(path, 'raise', { state: s.timing.state, durationMs: now - s.timing.since });
+      return;
+    }
     const fire = () => {
-      if (s.timing?.timer !== timer) return;
+      if (!s.timing || s.timing.timer !== timer) return;
+      s.timing.timer = null; // ran out
       this.report(path, 'raise', { state, durationMs: this.timers.now() - since });
     };
     const remaining = spec.durationMs - (now - since);

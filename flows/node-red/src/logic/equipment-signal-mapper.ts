@@ -88,6 +88,19 @@ export class EquipmentSignalMapper {
     }
   }
 
+  /**
+   * The hub did not take this signal: undo what the mapper remembered of it, so the next value
+   * is compared with what the hub really has (deadband, last state) and no counted parts are lost.
+   */
+  failed(draft: SignalDraft): void {
+    const f = draft.fields;
+    if (draft.kind === 'value') this.deadband.forget(`${draft.path}\u0000${String(f.name)}`);
+    else if (draft.kind === 'state') this.lastState.delete(draft.path);
+    else if (draft.kind === 'count' && this.config.countMode === 'cumulative') {
+      for (const field of COUNT_FIELDS) if (typeof f[field] === 'number') this.counter.carry(`${draft.path}\u0000${field}`, f[field]);
+    }
+  }
+
   private count(path: string, raw: unknown, draft: (f: Record<string, unknown>) => MappingResult): MappingResult {
     // A number counts the configured field; an object may carry several ({ good, scrap, rework }).
     const given: [CountField, unknown][] = isObject(raw)

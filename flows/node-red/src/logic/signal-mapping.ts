@@ -80,6 +80,11 @@ export class Deadband {
     this.published.set(key, value);
     return true;
   }
+
+  /** The last admitted value never reached the hub: admit the next one whatever it is. */
+  forget(key: string): void {
+    this.published.delete(key);
+  }
 }
 
 /**
@@ -90,12 +95,21 @@ export class Deadband {
  */
 export class CumulativeCounter {
   private readonly totals = new Map<string, number>();
+  /** Parts of increments the hub did not take, added to the next increment. */
+  private readonly carried = new Map<string, number>();
 
   increment(key: string, total: number): number | null {
     const last = this.totals.get(key);
     this.totals.set(key, total);
     if (last === undefined) return null;
-    return total >= last ? total - last : total;
+    const parts = (total >= last ? total - last : total) + (this.carried.get(key) ?? 0);
+    this.carried.delete(key);
+    return parts;
+  }
+
+  /** An increment was not published: count its parts with the next one, so none are lost. */
+  carry(key: string, parts: number): void {
+    this.carried.set(key, (this.carried.get(key) ?? 0) + parts);
   }
 }
 

@@ -64,7 +64,11 @@ export = function register(RED: NodeAPI): void {
 
     /** One hub call chain per path, so a clear never overtakes its raise. */
     function handle(t: AlertTransition): Promise<void> {
-      const run = (queues.get(t.path) ?? Promise.resolve()).then(() => transition(t));
+      const run = (queues.get(t.path) ?? Promise.resolve()).then(() => transition(t)).catch((err: unknown) => {
+        engine?.retract(t.path);
+        showStatus();
+        throw err;
+      });
       const tail = run.catch(() => {});
       queues.set(t.path, tail);
       void tail.then(() => { if (queues.get(t.path) === tail) queues.delete(t.path); });

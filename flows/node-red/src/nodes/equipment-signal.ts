@@ -75,7 +75,12 @@ export = function register(RED: NodeAPI): void {
         }
         const { kind, path, fields } = result.publish;
         const body = { ...fields, source, sequence: sequence.next() };
-        await hubConnection(RED, config.hub).publishSignal(kind, path, body);
+        try {
+          await hubConnection(RED, config.hub).publishSignal(kind, path, body);
+        } catch (err) {
+          mapper.failed(result.publish);
+          throw err;
+        }
         published++;
         status.show({ fill: 'green', shape: 'dot', text: `${published} sent, ${tail(`${path}: ${describe(fields)}`)}` });
         if (config.passthrough !== false) {
