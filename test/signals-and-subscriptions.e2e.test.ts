@@ -91,6 +91,22 @@ describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (
     const { body } = await graphqlRaw(hub.url, { query: '{ equipment(path: "acme") { name } }' }, hub.localAdminToken!);
     expect(body.data.equipment.name).toBe('Acme Manufacturing');
   });
+
+  it('runs identical subscriptions once and still serves each subscriber on its own', async () => {
+    const boards = await Promise.all([1, 2, 3].map(() => subscribe(hub.url, STATE_CHANGED, { scope: 'acme/berlin/assembly/line-2' }, hub.localAdminToken)));
+    const other = await subscribe(hub.url, STATE_CHANGED, { scope: 'acme/berlin/packaging' }, hub.localAdminToken);
+    const path = 'acme/berlin/assembly/line-2/press-3';
+    await hub.gql(`mutation { setEquipmentState(input: { path: "${path}", state: Down, reason: "SHARED_1" }) { __typename } }`);
+    for (const b of boards) expect((await b.waitFor((e) => e.data.equipmentStateChanged.reason === 'SHARED_1')).data.equipmentStateChanged).toMatchObject({ path, equipment: { state: 'Down' } });
+    // One board leaving does not end the shared execution for the others.
+    await boards[0]!.close();
+    await hub.gql(`mutation { setEquipmentState(input: { path: "${path}", state: Down, reason: "SHARED_2" }) { __typename } }`);
+    for (const b of boards.slice(1)) await b.waitFor((e) => e.data.equipmentStateChanged.reason === 'SHARED_2');
+    for (const b of boards.slice(1)) expect(b.received).toHaveLength(2);
+    expect(boards[0]!.received).toHaveLength(1);
+    expect(other.received).toHaveLength(0);
+    await Promise.all([...boards.slice(1), other].map((b) => b.close()));
+  });
 });
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {

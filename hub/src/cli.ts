@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { printSchema } from 'graphql';
 import { configFromEnv } from './config.js';
@@ -11,6 +12,8 @@ import { ApiKeyService } from './auth/api-keys.js';
 import { UnitOfWork } from './modules/shared/unit-of-work.js';
 import { isEquipmentPath } from './modules/shared/keys.js';
 import { startHub } from './hub.js';
+import { FlowStore } from './modules/flows/storage.js';
+import { InvalidFlowsError, parseFlows } from './modules/flows/flow-document.js';
 
 export const SDL_FILE = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
 
@@ -22,6 +25,11 @@ const USAGE = `plantgraph <command>
   api-key create --name <name> --grant <role>@<scope> [--grant …] [--expires <ISO date>]
                       create an API key directly in the database (to bootstrap production);
                       prints the secret once
+  flows export <plant> [--file <path>]
+                      write the plant's current flows (default flows/plants/<plant>.json)
+  flows import <plant> [--file <path>]
+                      store that file as the plant's new flows revision (deployed by "cli");
+                      the replica running the flows loads it within seconds
   schema              write the GraphQL SDL to schema/schema.graphql
   migration:create    write a migration for model changes to hub/src/infrastructure/database/migrations
 `;
@@ -38,7 +46,9 @@ async function main(argv: string[]): Promise<void> {
     ${hub.localAdminToken}` : '';
       console.log(`[hub] ready at ${hub.url}
   GraphQL (HTTP and WebSocket):  ${hub.url}/graphql
-  health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${config.demo ? `
+  health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${hub.flows ? `
+  flow editor (plant "${hub.flows.plant}"):  ${hub.url}/flows/  (sign in with a hub token or API key as the password)
+  flows' http in endpoints:      ${hub.url}/flows-http/…` : ''}${config.demo ? `
   demo plant "acme" is live; try:  query { equipment(path: "acme") { name children { path state } } }` : ''}${token}
   stop with Ctrl-C`);
       const stop = async () => {
@@ -82,6 +92,35 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case 'flows': {
+      const [action, plant] = flags;
+      if (!['export', 'import'].includes(action ?? '') || !plant || plant.startsWith('--')) throw new Error('Usage: plantgraph flows export|import <plant> [--file <path>]');
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(plant)) throw new Error(`flows ${action}: the plant must be 1-64 letters, digits, "-" or "_", got "${plant}".`);
+      const file = resolve(option(flags, '--file', false) ?? `flows/plants/${plant}.json`);
+      const config = configFromEnv();
+      // Read and check the file before touching the database: nothing is stored on an error.
+      const text = action === 'import' ? await readFlowsFile(file) : null;
+      const db = await openDatabase(config);
+      try {
+        const pending = await db.migrator.getPending();
+        if (pending.length) throw new Error('The database has pending migrations; run `plantgraph migrate` first.');
+        const store = new FlowStore(db);
+        const where = config.databaseUrl ? redact(config.databaseUrl) : `the embedded database in ${config.dataDir}`;
+        if (action === 'export') {
+          const current = await store.current(plant);
+          if (!current) throw new Error(`flows export: plant "${plant}" has no flows in ${where} yet (deploy from the editor or import a file first).`);
+          await mkdir(dirname(file), { recursive: true });
+          await writeFile(file, current.flows);
+          console.log(`[flows] exported plant "${plant}" revision ${current.id} (${current.nodeCount} nodes, deployed by ${current.deployedBy} at ${current.deployedAt.toISOString()}) from ${where} to ${file}`);
+        } else {
+          const revision = await store.saveRevision(plant, text!, 'cli', 'cli');
+          console.log(`[flows] imported ${file} into plant "${plant}" as revision ${revision.id} (${revision.nodeCount} nodes) in ${where}; the hub running the flows loads it within a few seconds`);
+        }
+      } finally {
+        await db.close();
+      }
+      return;
+    }
     case 'schema': {
       await writeFile(SDL_FILE, printSchema(await buildHubSchema(new InProcessBus())) + '\n');
       console.log(`[schema] wrote ${SDL_FILE}`);
@@ -102,6 +141,22 @@ async function main(argv: string[]): Promise<void> {
       console.log(USAGE);
       process.exitCode = command ? 2 : 0;
   }
+}
+
+async function readFlowsFile(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new Error(`flows import: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+  try {
+    parseFlows(text, file);
+  } catch (err) {
+    if (err instanceof InvalidFlowsError) throw new Error(`flows import: nothing stored. ${err.message}`);
+    throw err;
+  }
+  return text;
 }
 
 function option(flags: string[], name: string, required = true): string | undefined {

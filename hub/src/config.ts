@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { type Grant, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
+import { isEquipmentPath } from './modules/shared/keys.js';
 
 export interface OidcConfig {
   issuer: string;
@@ -64,6 +66,29 @@ export interface HubConfig {
   oeeUpdateIntervalMs: number;
   /** Log every SQL statement (for debugging). */
   logSql: boolean;
+  /** The embedded Node-RED runtime (editor at `/flows`, `http in` endpoints under `/flows-http`). */
+  flows: FlowsConfig;
+}
+
+export interface FlowsConfig {
+  enabled: boolean;
+  /** The flows document this hub runs (one Node-RED runtime per process, one plant). */
+  plant: string;
+  /** Encrypts node credentials; unset outside production: generated once and kept in the database. */
+  credentialSecret?: string;
+  /** What the flows' principal (`flows:<plant>`) may do, as `role@scope` grants. */
+  grants: Grant[];
+}
+
+/** Reads `role@scope` grants, e.g. `engineer@*,operator@acme/berlin`. */
+export function parseGrants(text: string, setting: string): Grant[] {
+  return text.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    const [role, scope] = entry.split('@');
+    if (!Object.values(Role).includes(role as Role) || !scope || (scope !== WHOLE_INSTALLATION && !isEquipmentPath(scope))) {
+      throw new Error(`${setting}: "${entry}" is not a grant; write <role>@<scope>, role one of ${Object.values(Role).join(', ')}, scope an equipment path or *.`);
+    }
+    return { role: role as Role, scope };
+  });
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<HubConfig> = {}): HubConfig {
@@ -83,6 +108,15 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer of at least ${min}, got "${env[name]}".`);
     return value;
   };
+  const demo = overrides.demo ?? (env.PLANTGRAPH_DEMO === '1' || env.PLANTGRAPH_DEMO === 'true');
+  const flowsSetting = (env.PLANTGRAPH_FLOWS ?? 'on').toLowerCase();
+  if (!['on', 'off'].includes(flowsSetting)) throw new Error(`PLANTGRAPH_FLOWS must be "on" or "off", got "${env.PLANTGRAPH_FLOWS}".`);
+  const plant = env.PLANTGRAPH_FLOWS_PLANT || (demo ? 'demo' : 'main');
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(plant)) throw new Error(`PLANTGRAPH_FLOWS_PLANT must be 1-64 letters, digits, "-" or "_", got "${plant}".`);
+  const credentialSecret = env.PLANTGRAPH_FLOWS_CREDENTIAL_SECRET || undefined;
+  if (production && flowsSetting === 'on' && !credentialSecret) {
+    throw new Error('PLANTGRAPH_FLOWS_CREDENTIAL_SECRET is required in production: it encrypts the credentials of the flows (keep it safe; without it they cannot be decrypted). Or set PLANTGRAPH_FLOWS=off.');
+  }
   return {
     production,
     auth: {
@@ -118,6 +152,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     demo: env.PLANTGRAPH_DEMO === '1' || env.PLANTGRAPH_DEMO === 'true',
     simulatorIntervalMs: interval,
     logSql: env.PLANTGRAPH_LOG_SQL === '1',
+    flows: {
+      enabled: flowsSetting === 'on',
+      plant,
+      credentialSecret,
+      grants: parseGrants(env.PLANTGRAPH_FLOWS_GRANTS ?? 'engineer@*,operator@*', 'PLANTGRAPH_FLOWS_GRANTS'),
+    },
     ...overrides,
   };
 }

@@ -22,6 +22,7 @@ import { startAlertEscalation } from './modules/alert/alert.service.js';
 import { startOeeUpdates } from './modules/oee/oee-updates.js';
 import { seedDemoPlant } from './demo/demo-plant.js';
 import { startSimulator } from './demo/simulator.js';
+import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js';
 
 export interface RunningHub {
   url: string;
@@ -31,6 +32,8 @@ export interface RunningHub {
   db: Database;
   bus: MessageBus;
   services: Services;
+  /** The embedded Node-RED (editor at `/flows`), unless `PLANTGRAPH_FLOWS=off`. */
+  flows: FlowsRuntime | null;
   close(): Promise<void>;
 }
 
@@ -85,16 +88,23 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
     const route = async (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/graphql') return serveGraphQL(apollo, gate, req, res, contextFor);
+      if (flows?.handleRequest(req, res)) return;
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
       if (path === '/readyz') return readiness(db, bus).then((r) => send(res, r.ready ? 200 : 503, r));
-      if (path === '/') return send(res, 200, { name: 'PlantGraph hub', graphql: '/graphql', health: '/healthz', readiness: '/readyz' });
+      if (path === '/') return send(res, 200, { name: 'PlantGraph hub', graphql: '/graphql', health: '/healthz', readiness: '/readyz', ...(flows ? { flowEditor: '/flows/', flowEndpoints: '/flows-http/' } : {}) });
       send(res, 404, { error: `Nothing at ${path}. The GraphQL API is at /graphql.` });
     };
     // Upgrades are routed by path so later WebSocket endpoints (the flow editor) can share the port.
     server.on('upgrade', (req, socket, head) => {
       if ((req.url ?? '').split('?')[0] === '/graphql') wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
-      else socket.destroy();
+      else if (!flows?.handleUpgrade(req, socket, head)) socket.destroy();
     });
+
+    let flows: FlowsRuntime | null = null;
+    if (config.flows.enabled) {
+      flows = await startFlowsRuntime({ config, db, bus, services, schema, contextFor, log });
+      cleanup.unshift(() => flows!.close());
+    }
 
     const oeeUpdates = startOeeUpdates(db, bus, config.oeeUpdateIntervalMs);
     cleanup.unshift(() => oeeUpdates.stop());
@@ -123,7 +133,7 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
       for (const socket of wss.clients) socket.terminate(); // upgraded sockets are not the server's any more
     }));
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    return { url: `http://${host}:${port}`, port, db, bus, services, localAdminToken: gate.localAdminToken, close: () => runAll(cleanup) };
+    return { url: `http://${host}:${port}`, port, db, bus, services, localAdminToken: gate.localAdminToken, flows, close: () => runAll(cleanup) };
   } catch (err) {
     await runAll(cleanup);
     throw err;

@@ -18,6 +18,7 @@ import { GenealogyService } from './modules/work-order/genealogy.service.js';
 import { AlertService } from './modules/alert/alert.service.js';
 import { OeeService } from './modules/oee/oee.service.js';
 import { SignalService } from './modules/signals/signals.service.js';
+import { FlowStore } from './modules/flows/storage.js';
 
 /** The domain services of one hub, built once at start and handed to resolvers via the context. */
 export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, alertEscalateAfterSeconds = 300) {
@@ -43,6 +44,7 @@ export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, 
     alerts: new AlertService(db, uow, bus, alertEscalateAfterSeconds),
     oee: new OeeService(uow, bus),
     signals: new SignalService(bus),
+    flows: new FlowStore(db, uow, bus),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -50,7 +50,8 @@ export async function startTestHub(mode: Mode, overrides: Partial<HubConfig> = {
   const shared: Partial<HubConfig> = mode === 'postgres+nats'
     ? { databaseUrl: overrides.databaseUrl ?? database!.url, natsUrl: TEST_NATS_URL, natsNamespace: overrides.natsNamespace ?? uniqueName('t') }
     : {};
-  const config = configFromEnv({}, { port: 0, dataDir: 'memory://', demo: false, simulatorIntervalMs: 60_000, ...shared, ...overrides });
+  // Node-RED allows one runtime per process: test hubs run without flows unless a test asks (flows-*.test.ts).
+  const config = configFromEnv({ PLANTGRAPH_FLOWS: 'off' }, { port: 0, dataDir: 'memory://', demo: false, simulatorIntervalMs: 60_000, ...shared, ...overrides });
   const hub = await startHub(config, { log: () => {}, warn: console.warn, error: console.error });
   return Object.assign(hub, {
     mode,

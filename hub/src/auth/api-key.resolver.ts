@@ -12,7 +12,7 @@ const RevokeApiKeyResult = createUnionType({ name: 'RevokeApiKeyResult', types: 
 @Extensions({ allow: [ANY_CALLER] })
 class Viewer {
   @Field() name!: string;
-  @Field({ description: '`user` (identity provider), `api-key`, or `auth-off`.' }) kind!: string;
+  @Field({ description: '`user` (identity provider), `api-key`, `service` (e.g. the flows), or `auth-off`.' }) kind!: string;
   @Field(() => [Grant]) grants!: Grant[];
   @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
 }

@@ -1,6 +1,7 @@
 import { ANY_CALLER, type Grant, type Permission, Role, ROLE_PERMISSIONS, WHOLE_INSTALLATION } from '@plantgraph/schema';
 
-export type PrincipalKind = 'user' | 'api-key' | 'system' | 'auth-off';
+/** `service`: a part of the hub acting in its own name (e.g. `flows:<plant>`, the embedded flows). */
+export type PrincipalKind = 'user' | 'api-key' | 'system' | 'auth-off' | 'service';
 
 /** Who is calling, and which roles they hold over which parts of the hierarchy. */
 export class Principal {
@@ -18,12 +19,18 @@ export class Principal {
 
   /** The name written to audit records and logs. */
   get name(): string {
-    return this.kind === 'auth-off' ? 'anonymous' : `${this.kind}:${this.id}`;
+    if (this.kind === 'auth-off') return 'anonymous';
+    return this.kind === 'service' ? this.id : `${this.kind}:${this.id}`;
   }
 
   /** The hub itself acting (seeding the demo plant): may do everything. */
   static system(id: string): Principal {
     return new Principal(id, 'system', [{ role: Role.Admin, scope: WHOLE_INSTALLATION }]);
+  }
+
+  /** A hub component with its own configured grants, named by `id` (e.g. `flows:demo`). */
+  static service(id: string, grants: readonly Grant[]): Principal {
+    return new Principal(id, 'service', grants);
   }
 
   /** Path prefixes where the permission holds, without nested duplicates; `*` means all. */

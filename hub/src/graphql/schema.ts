@@ -13,6 +13,7 @@ import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { AlertResolver } from '../modules/alert/alert.resolver.js';
 import { OeeResolver } from '../modules/oee/oee.resolver.js';
 import { SignalResolver } from '../modules/signals/signals.resolver.js';
+import { FlowsResolver } from '../modules/flows/flows.resolver.js';
 import { guard } from './guard.js';
 
 export const resolvers = [
@@ -26,6 +27,7 @@ export const resolvers = [
   AlertResolver,
   OeeResolver,
   SignalResolver,
+  FlowsResolver,
 ] as const;
 
 /** The hub's GraphQL schema; `schema/schema.graphql` is this, printed. */

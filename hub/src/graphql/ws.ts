@@ -1,13 +1,16 @@
 import type { IncomingMessage } from 'node:http';
-import { GraphQLError, parse, specifiedRules, validate, type GraphQLSchema } from 'graphql';
+import type { Duplex } from 'node:stream';
+import { GraphQLError, parse, specifiedRules, subscribe, validate, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { LimitsConfig } from '../config.js';
 import type { Principal } from '../auth/principal.js';
+import type { QueueOptions } from '../infrastructure/bus/message-bus.js';
 import type { HubContext } from './context.js';
 import type { Gate } from './gate.js';
 import { clarifyLimits, limitRules, oversizedVariable } from './hardening.js';
+import { SharedSubscriptions } from './shared-subscriptions.js';
 
 type Connection = {
   socket: WebSocket;
@@ -16,6 +19,9 @@ type Connection = {
   operations?: number;
   expiry?: NodeJS.Timeout;
 };
+
+/** A subscription's context also says which shared execution it joins (see `SharedSubscriptions`). */
+type SharingContext = HubContext & { sharing?: { key: string; queue: QueueOptions } };
 
 const TOKEN_EXPIRED = 4401;
 const TOO_SLOW = 4429;
@@ -28,8 +34,14 @@ const TOO_SLOW = 4429;
  */
 export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLSchema, gate: Gate, limits: LimitsConfig, contextFor: (p: Principal) => HubContext) {
   const rules = [...specifiedRules, ...limitRules(limits)];
+  const shared = new SharedSubscriptions();
+  const corked = new Set<Duplex>();
   return useServer<Record<string, unknown> | undefined, Connection>({
     schema,
+    subscribe: (args) => {
+      const { sharing } = args.contextValue as SharingContext;
+      return sharing ? shared.subscribe(sharing.key, args, sharing.queue) : subscribe(args);
+    },
     onConnect: async (ctx) => {
       const params = ctx.connectionParams ?? {};
       const authorization = (params.authorization ?? params.Authorization ?? ctx.extra.request.headers.authorization) as string | undefined;
@@ -69,14 +81,26 @@ export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLS
       if (errors.length) return errors;
       ctx.extra.operations!++;
       const socket = ctx.extra.socket;
-      const contextValue = contextFor(principal);
-      contextValue.eventQueue = { limit: limits.maxQueuedEvents, onOverflow: () => closeSlow(socket, `${limits.maxQueuedEvents} events waiting`) };
+      const queue = { limit: limits.maxQueuedEvents, onOverflow: () => closeSlow(socket, `${limits.maxQueuedEvents} events waiting`) };
+      const contextValue: SharingContext = Object.assign(contextFor(principal), {
+        eventQueue: queue, sharing: { key: SharedSubscriptions.key(principal, source, payload.variables, payload.operationName), queue },
+      });
       return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
     },
     onComplete: (ctx) => {
       ctx.extra.operations = Math.max(0, (ctx.extra.operations ?? 1) - 1);
     },
     onNext: (ctx) => {
+      // One write per socket per tick instead of one per event (a shared result reaches many sockets at once).
+      const raw = (ctx.extra.socket as WebSocket & { _socket?: Duplex })._socket;
+      if (raw && !corked.has(raw)) {
+        corked.add(raw);
+        raw.cork();
+        setImmediate(() => {
+          corked.delete(raw);
+          raw.uncork();
+        });
+      }
       // A subscriber that does not read would grow the hub's memory without bound.
       if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) closeSlow(ctx.extra.socket, `${ctx.extra.socket.bufferedAmount} bytes unsent`);
     },

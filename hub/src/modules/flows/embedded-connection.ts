@@ -1,0 +1,111 @@
+import { graphql, type GraphQLSchema } from 'graphql';
+import { Permission, WHOLE_INSTALLATION } from '@plantgraph/schema';
+import type { MessageBus, BusSubscription } from '../../infrastructure/bus/message-bus.js';
+import type { HubContext } from '../../graphql/context.js';
+import { type Principal, within } from '../../auth/principal.js';
+import { isEquipmentPath } from '../shared/keys.js';
+
+/*
+ * The contract is `flows/node-red/src/hub-connection.ts` (the node package owns it); these are
+ * structural copies, so the hub does not depend on the node package's build.
+ */
+export type SignalKind = 'state' | 'count' | 'cycle' | 'value';
+export interface SignalBody { source: string; sequence: number; at?: string; [field: string]: unknown }
+export interface HubEvent { subject: string; type: string; path: string | null; data: Record<string, unknown> }
+export interface GraphQLResponse { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] }
+export interface HubConnection {
+  publishSignal(kind: SignalKind, path: string, body: SignalBody): Promise<void>;
+  subscribeEvents(scope: string, types: string[], onEvent: (event: HubEvent) => void, onError: (err: Error) => void): () => void;
+  publishEvent(type: string, path: string, data: Record<string, unknown>): Promise<void>;
+  graphql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse>;
+  close(): Promise<void>;
+}
+export interface EmbeddedHub { connect(): HubConnection; plant: string }
+
+/** `equipment_state.changed` → `EquipmentStateChanged`. */
+const typeFromSubject = (topic: string, action: string) =>
+  `${topic}_${action}`.split('_').map((w) => (w ? w[0]!.toUpperCase() + w.slice(1) : '')).join('');
+
+/**
+ * A connection for the embedded flows, acting as the flows' principal: signals go onto the
+ * durable ingest path, events are filtered by what the principal may read, GraphQL runs against
+ * the hub's schema with the principal's context. Nothing else of the hub is reachable from it.
+ */
+export class EmbeddedConnection implements HubConnection {
+  readonly #subscriptions = new Set<BusSubscription>();
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly schema: GraphQLSchema,
+    private readonly contextFor: (principal: Principal) => HubContext,
+    readonly principal: Principal,
+  ) {}
+
+  private checkPath(path: string, what: string): void {
+    if (typeof path !== 'string' || !isEquipmentPath(path)) throw new Error(`${what}: "${path}" is not an equipment path (segments of letters, digits, "-" or "_", separated by "/").`);
+    if (!this.principal.can(Permission.Read, path)) throw new Error(`${what}: ${path} is outside the scopes of ${this.principal.name} (PLANTGRAPH_FLOWS_GRANTS).`);
+  }
+
+  async publishSignal(kind: SignalKind, path: string, body: SignalBody): Promise<void> {
+    this.checkPath(path, 'publishSignal');
+    if (!body || typeof body.source !== 'string' || !body.source) throw new Error('publishSignal: the body needs "source", a stable sender id (e.g. the flow node id).');
+    if (!Number.isSafeInteger(body.sequence) || body.sequence < 0) throw new Error(`publishSignal: "sequence" must be a non-negative integer increasing per source, got ${JSON.stringify(body.sequence)}.`);
+    const subject = this.bus.subjects.equipmentSignal(kind, path);
+    await this.bus.publishSignal(subject, Buffer.from(JSON.stringify(body)), `${body.source}:${body.sequence}`);
+  }
+
+  subscribeEvents(scope: string, types: string[], onEvent: (event: HubEvent) => void, onError: (err: Error) => void): () => void {
+    if (scope !== WHOLE_INSTALLATION) this.checkPath(scope, 'subscribeEvents');
+    const patterns = scope === WHOLE_INSTALLATION ? [`${this.bus.subjects.namespace}.event.>`] : this.bus.subjects.eventsScope(scope);
+    const subscription = this.bus.subscribe(patterns, { limit: 10_000, onOverflow: () => onError(new Error('subscribeEvents: the flow did not keep up; 10,000 events were waiting. Subscribe again.')) });
+    this.#subscriptions.add(subscription);
+    const wanted = new Set(types);
+    void (async () => {
+      try {
+        for await (const message of subscription) {
+          const event = this.toEvent(message.subject, message.data);
+          if (!event || (wanted.size && !wanted.has(event.type))) continue;
+          if (event.path ? !within(event.path, scope) || !this.principal.can(Permission.Read, event.path) : !this.principal.scopesFor(Permission.Read).includes(WHOLE_INSTALLATION)) continue;
+          try {
+            onEvent(event);
+          } catch (err) {
+            onError(err as Error);
+          }
+        }
+      } catch (err) {
+        onError(err as Error);
+      } finally {
+        this.#subscriptions.delete(subscription);
+      }
+    })();
+    return () => subscription.close();
+  }
+
+  private toEvent(subject: string, raw: unknown): HubEvent | null {
+    const [, , topic, action] = subject.split('.');
+    if (!topic || !action) return null;
+    const data = (raw && typeof raw === 'object' ? raw : { value: raw }) as Record<string, unknown>;
+    const type = typeof data.type === 'string' ? data.type : typeFromSubject(topic, action);
+    const path = typeof data.path === 'string' && isEquipmentPath(data.path) ? data.path : null;
+    return { subject, type, path, data };
+  }
+
+  /** The same as the `publishFlowEvent` mutation: one shape and one set of checks for flow events. */
+  async publishEvent(type: string, path: string, data: Record<string, unknown>): Promise<void> {
+    const ctx = this.contextFor(this.principal);
+    const result = await ctx.services.signals.publishFlowEvent(ctx.em, this.principal, type, path, JSON.stringify(data ?? {}));
+    if (!('published' in result)) throw new Error(`publishEvent: ${result.message}`);
+  }
+
+  async graphql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
+    const result = await graphql({ schema: this.schema, source: query, variableValues: variables, contextValue: this.contextFor(this.principal) });
+    const response: GraphQLResponse = { data: result.data as Record<string, unknown> | null | undefined };
+    if (result.errors?.length) response.errors = result.errors.map((e) => ({ message: e.message, ...(e.extensions && Object.keys(e.extensions).length ? { extensions: e.extensions as Record<string, unknown> } : {}) }));
+    return response;
+  }
+
+  async close(): Promise<void> {
+    for (const subscription of this.#subscriptions) subscription.close();
+    this.#subscriptions.clear();
+  }
+}
