@@ -1,0 +1,3 @@
+/** The connection types shared by the PlantGraph nodes and a hub, and the remote connection. */
+export type { EmbeddedHub, GraphQLResponse, HubConnection, HubEvent, SignalBody, SignalKind } from './hub-connection.js';
+export { createRemoteConnection, RemoteHubConnection, type RemoteConnectionOptions } from './remote-connection.js';
