@@ -9,14 +9,19 @@ COPY package.json package-lock.json .npmrc ./
 COPY schema/package.json schema/
 COPY hub/package.json hub/
 COPY test/package.json test/
+COPY connectors/sdk/package.json connectors/sdk/
+COPY flows/node-red/package.json flows/node-red/
 RUN npm ci
 COPY tsconfig*.json ./
 COPY schema schema
 COPY hub hub
 COPY test test
+COPY flows flows
 # `tsc -b hub` also builds schema, which hub references. schema.graphql is
 # normally committed (npm run schema:generate); print it if a checkout lacks it.
+# The PlantGraph Node-RED nodes are built to CommonJS with their editor HTML.
 RUN npx tsc -b hub \
+ && npm run build -w flows/node-red \
  && { test -f schema/schema.graphql || node hub/dist/cli.js schema; } \
  && npm prune --omit=dev
 
@@ -31,6 +36,10 @@ COPY --from=build /app/schema/package.json /app/schema/schema.graphql schema/
 COPY --from=build /app/schema/dist schema/dist
 COPY --from=build /app/hub/package.json hub/
 COPY --from=build /app/hub/dist hub/dist
+COPY --from=build /app/flows/node-red/package.json flows/node-red/
+COPY --from=build /app/flows/node-red/dist flows/node-red/dist
+# The demo plant's flows (seeded with --demo).
+COPY --from=build /app/flows/plants flows/plants
 # Run as the image's unprivileged user, not root; without DATABASE_URL the hub
 # keeps its embedded database in .plantgraph/, which that user must own.
 RUN mkdir .plantgraph && chown node:node .plantgraph
