@@ -5,22 +5,10 @@ import type { HubContext } from '../../graphql/context.js';
 import { type Principal, within } from '../../auth/principal.js';
 import { isEquipmentPath } from '../shared/keys.js';
 
-/*
- * The contract is `flows/node-red/src/hub-connection.ts` (the node package owns it); these are
- * structural copies, so the hub does not depend on the node package's build.
- */
-export type SignalKind = 'state' | 'count' | 'cycle' | 'value';
-export interface SignalBody { source: string; sequence: number; at?: string; [field: string]: unknown }
-export interface HubEvent { subject: string; type: string; path: string | null; data: Record<string, unknown> }
-export interface GraphQLResponse { data?: Record<string, unknown> | null; errors?: { message: string; extensions?: Record<string, unknown> }[] }
-export interface HubConnection {
-  publishSignal(kind: SignalKind, path: string, body: SignalBody): Promise<void>;
-  subscribeEvents(scope: string, types: string[], onEvent: (event: HubEvent) => void, onError: (err: Error) => void): () => void;
-  publishEvent(type: string, path: string, data: Record<string, unknown>): Promise<void>;
-  graphql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse>;
-  close(): Promise<void>;
-}
-export interface EmbeddedHub { connect(): HubConnection; plant: string }
+// The contract is the node package's (`flows/node-red/src/hub-connection.ts`): one definition for both sides.
+import type { EmbeddedHub, GraphQLResponse, HubConnection, HubEvent, SignalBody, SignalKind } from '@plantgraph/node-red-contrib-plantgraph';
+
+export type { EmbeddedHub };
 
 /** `equipment_state.changed` → `EquipmentStateChanged`. */
 const typeFromSubject = (topic: string, action: string) =>
