@@ -4,26 +4,17 @@
  * hub's ingest path. The mapping itself lives in logic/equipment-signal-mapper.ts.
  */
 import type { SignalKind } from '../hub-connection.js';
-import { EquipmentSignalMapper, type CountField } from '../logic/equipment-signal-mapper.js';
+import { EquipmentSignalMapper, type EquipmentSignalConfig } from '../logic/equipment-signal-mapper.js';
 import { SequenceGenerator } from '../logic/sequence.js';
 import { errorMessage, hubConnection, numberSetting, short, StatusThrottle, tail, type Node, type NodeAPI, type NodeConfig } from './red.js';
 
-interface EquipmentSignalNodeConfig extends NodeConfig {
+/** The mapper's settings as the editor stores them (numbers arrive as text). */
+interface EquipmentSignalNodeConfig extends NodeConfig, Omit<EquipmentSignalConfig, 'factor' | 'offset' | 'deadband'> {
   hub: string;
-  kind: SignalKind;
-  path?: string;
-  topicMapping?: string;
   property?: string;
   factor?: string | number;
   offset?: string | number;
   deadband?: string | number;
-  valueName?: string;
-  unit?: string;
-  stateMap?: string;
-  defaultReason?: string;
-  onlyOnChange?: boolean;
-  countMode?: 'increment' | 'cumulative';
-  countField?: CountField;
   source?: string;
   passthrough?: boolean;
 }

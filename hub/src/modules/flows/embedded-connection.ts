@@ -1,8 +1,8 @@
 import { graphql, type GraphQLSchema } from 'graphql';
 import { Permission, WHOLE_INSTALLATION } from '@plantgraph/schema';
-import type { MessageBus, BusSubscription } from '../../infrastructure/bus/message-bus.js';
+import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { HubContext } from '../../graphql/context.js';
-import { type Principal, within } from '../../auth/principal.js';
+import type { Principal } from '../../auth/principal.js';
 import { isEquipmentPath } from '../shared/keys.js';
 
 // The contract is the node package's (`flows/node-red/src/hub-connection.ts`): one definition for both sides.
@@ -10,17 +10,13 @@ import type { EmbeddedHub, GraphQLResponse, HubConnection, HubEvent, SignalBody,
 
 export type { EmbeddedHub };
 
-/** `equipment_state.changed` → `EquipmentStateChanged`. */
-const typeFromSubject = (topic: string, action: string) =>
-  `${topic}_${action}`.split('_').map((w) => (w ? w[0]!.toUpperCase() + w.slice(1) : '')).join('');
-
 /**
  * A connection for the embedded flows, acting as the flows' principal: signals go onto the
  * durable ingest path, events are filtered by what the principal may read, GraphQL runs against
  * the hub's schema with the principal's context. Nothing else of the hub is reachable from it.
  */
 export class EmbeddedConnection implements HubConnection {
-  readonly #subscriptions = new Set<BusSubscription>();
+  readonly #subscriptions = new Set<() => void>();
 
   constructor(
     private readonly bus: MessageBus,
@@ -42,20 +38,20 @@ export class EmbeddedConnection implements HubConnection {
     await this.bus.publishSignal(subject, Buffer.from(JSON.stringify(body)), `${body.source}:${body.sequence}`);
   }
 
+  /** The `hubEvents` feed (one visibility rule for both), as callbacks; the scope must be the flows' own. */
   subscribeEvents(scope: string, types: string[], onEvent: (event: HubEvent) => void, onError: (err: Error) => void): () => void {
     if (scope !== WHOLE_INSTALLATION) this.checkPath(scope, 'subscribeEvents');
-    const patterns = scope === WHOLE_INSTALLATION ? [`${this.bus.subjects.namespace}.event.>`] : this.bus.subjects.eventsScope(scope);
-    const subscription = this.bus.subscribe(patterns, { limit: 10_000, onOverflow: () => onError(new Error('subscribeEvents: the flow did not keep up; 10,000 events were waiting. Subscribe again.')) });
-    this.#subscriptions.add(subscription);
-    const wanted = new Set(types);
+    const { services } = this.contextFor(this.principal);
+    const events = services.signals.subscribeEvents(this.principal, scope, types, {
+      limit: 10_000, onOverflow: () => onError(new Error('subscribeEvents: the flow did not keep up; 10,000 events were waiting. Subscribe again.')),
+    })[Symbol.asyncIterator]();
+    const stop = () => void events.return?.();
+    this.#subscriptions.add(stop);
     void (async () => {
       try {
-        for await (const message of subscription) {
-          const event = this.toEvent(message.subject, message.data);
-          if (!event || (wanted.size && !wanted.has(event.type))) continue;
-          if (event.path ? !within(event.path, scope) || !this.principal.can(Permission.Read, event.path) : !this.principal.scopesFor(Permission.Read).includes(WHOLE_INSTALLATION)) continue;
+        for (let r = await events.next(); !r.done; r = await events.next()) {
           try {
-            onEvent(event);
+            onEvent(r.value);
           } catch (err) {
             onError(err as Error);
           }
@@ -63,19 +59,10 @@ export class EmbeddedConnection implements HubConnection {
       } catch (err) {
         onError(err as Error);
       } finally {
-        this.#subscriptions.delete(subscription);
+        this.#subscriptions.delete(stop);
       }
     })();
-    return () => subscription.close();
-  }
-
-  private toEvent(subject: string, raw: unknown): HubEvent | null {
-    const [, , topic, action] = subject.split('.');
-    if (!topic || !action) return null;
-    const data = (raw && typeof raw === 'object' ? raw : { value: raw }) as Record<string, unknown>;
-    const type = typeof data.type === 'string' ? data.type : typeFromSubject(topic, action);
-    const path = typeof data.path === 'string' && isEquipmentPath(data.path) ? data.path : null;
-    return { subject, type, path, data };
+    return stop;
   }
 
   /** The same as the `publishFlowEvent` mutation: one shape and one set of checks for flow events. */
@@ -93,7 +80,7 @@ export class EmbeddedConnection implements HubConnection {
   }
 
   async close(): Promise<void> {
-    for (const subscription of this.#subscriptions) subscription.close();
+    for (const stop of [...this.#subscriptions]) stop();
     this.#subscriptions.clear();
   }
 }

@@ -63,7 +63,9 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
       const unknown = new Set(batch.unknown);
       for (const s of signals) if (!unknown.has(s)) s.delivery.ack();
       for (const s of unknown) rejections.push(deadLetter(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`));
-      Object.assign(stats, { stored: stats.stored + batch.stored, duplicates: stats.duplicates + batch.duplicates, rejectedUnknownEquipment: stats.rejectedUnknownEquipment + unknown.size });
+      stats.stored += batch.stored;
+      stats.duplicates += batch.duplicates;
+      stats.rejectedUnknownEquipment += unknown.size;
       rejections.push(uow.publish(batch.events));
       if (batch.equipmentIds.size) onStored([...batch.equipmentIds]);
     }

@@ -3,6 +3,7 @@ import { Arg, Ctx, Extensions, Field, Float, InputType, Int, Mutation, ObjectTyp
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import type { SignalKind as SubjectSignalKind } from '../../subjects.js';
+import type { HubEventValue } from './signals.service.js';
 
 export enum SignalKind { State = 'state', Count = 'count', Cycle = 'cycle', Value = 'value' }
 registerEnumType(SignalKind, { name: 'SignalKind', description: 'What a machine signal reports.' });
@@ -94,7 +95,7 @@ export class SignalResolver {
     },
   })
   @Allow(Permission.Read)
-  hubEvents(@Root() event: HubEvent, @Arg('scope') _scope: string, @Arg('types', () => [String], { nullable: true }) _types: string[] | null) {
-    return event;
+  hubEvents(@Root() event: HubEventValue, @Arg('scope') _scope: string, @Arg('types', () => [String], { nullable: true }) _types: string[] | null): HubEvent {
+    return { ...event, data: JSON.stringify(event.data) };
   }
 }

@@ -18,7 +18,8 @@ export interface SignalInput {
   cycleTimeMs?: number | null; name?: string | null; value?: number | null; unit?: string | null;
 }
 
-export interface HubEventValue { subject: string; type: string; path: string | null; data: string }
+/** Any hub event as flows and `hubEvents` subscribers get it. */
+export interface HubEventValue { subject: string; type: string; path: string | null; data: Record<string, unknown> }
 
 /**
  * Signals from clients that are not on NATS (a remote Node-RED, a gateway behind HTTP), the
@@ -68,12 +69,12 @@ export class SignalService {
           for (;;) {
             const r = await subscription.next();
             if (r.done) return { done: true, value: undefined };
-            const data = r.value.data as { type?: string; path?: unknown };
+            const data = r.value.data as Record<string, unknown>;
             const type = typeof data.type === 'string' ? data.type : 'Unknown';
-            const path = typeof data.path === 'string' ? data.path : null;
+            const path = typeof data.path === 'string' && isEquipmentPath(data.path) ? data.path : null;
             // Events about no equipment (master data) are for enterprise-wide readers only.
             const visible = path ? principal.can(Permission.Read, path) : principal.canEnterpriseWide(Permission.Read);
-            if (visible && (!wanted || wanted.has(type))) return { done: false, value: { subject: r.value.subject, type, path, data: JSON.stringify(data) } };
+            if (visible && (!wanted || wanted.has(type))) return { done: false, value: { subject: r.value.subject, type, path, data } };
           }
         },
         return: async (): Promise<IteratorResult<HubEventValue>> => {
