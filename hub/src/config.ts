@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { type Grant, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
-import { isEquipmentPath } from './modules/shared/keys.js';
+import { isEquipmentPath } from './core/keys.js';
 
 export interface OidcConfig {
   issuer: string;

@@ -11,7 +11,7 @@ import { NatsBus } from './infrastructure/bus/nats-bus.js';
 import { Subjects } from './subjects.js';
 import { createContext, type HubContext } from './graphql/context.js';
 import { createGate, resolveAuthConfig } from './auth/bootstrap.js';
-import type { Principal } from './auth/principal.js';
+import type { Principal } from './core/principal.js';
 import { clarifyLimits, limitRules, maskSuggestions } from './graphql/hardening.js';
 import { serveGraphQLOverWebSocket } from './graphql/ws.js';
 import { send, serveGraphQL } from './graphql/http.js';

@@ -7,6 +7,6 @@ export { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 export { NatsBus } from './infrastructure/bus/nats-bus.js';
 export { openDatabase, migrate, type Database } from './infrastructure/database/database.js';
 export { buildHubSchema } from './graphql/schema.js';
-export { MAX_PAGE_SIZE } from './graphql/pagination.js';
+export { MAX_PAGE_SIZE } from './core/paging.js';
 export { computeOee, operatingIntervals, type OeeInput, type OeeFigures } from './modules/oee/oee-calculation.js';
 export { shiftWindows } from './modules/oee/shift-windows.js';

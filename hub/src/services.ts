@@ -1,6 +1,6 @@
 import type { Database } from './infrastructure/database/database.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
-import { UnitOfWork } from './modules/shared/unit-of-work.js';
+import { UnitOfWork } from './core/unit-of-work.js';
 import { EquipmentService } from './modules/equipment/equipment.service.js';
 import { EquipmentClassService } from './modules/equipment/equipment-class.service.js';
 import { MaterialService } from './modules/material/material.service.js';

@@ -1,11 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ApiKey, type CreateApiKeyInput, CreatedApiKey, type Grant, InvalidInput, NotFound, Permission, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
+import { ApiKey, type CreateApiKeyInput, CreatedApiKey, type Grant, Permission, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
 import type { Database, Tx } from '../infrastructure/database/database.js';
-import { isEquipmentPath, checkText } from '../modules/shared/keys.js';
-import { fail, snapshot, type UnitOfWork } from '../modules/shared/unit-of-work.js';
-import { paginate, type PageArgs } from '../graphql/pagination.js';
-import { Principal, within } from './principal.js';
-import { forbidden } from './visibility.js';
+import { isEquipmentPath, checkText } from '../core/keys.js';
+import { snapshot, type UnitOfWork } from '../core/unit-of-work.js';
+import { paginate, type PageRequest } from '../core/paging.js';
+import { Principal, within } from '../core/principal.js';
+import { forbidden } from '../core/visibility.js';
+import { fail, invalidInput, notFound } from '../core/failures.js';
 
 const TOKEN = /^pgk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 const LAST_USE_RESOLUTION_MS = 60_000;
@@ -17,7 +18,7 @@ const hash = (secret: string) => createHash('sha256').update(secret).digest('hex
 export class ApiKeyService {
   constructor(private readonly db: Database, private readonly uow: UnitOfWork) {}
 
-  async list(em: Tx, principal: Principal, page: PageArgs) {
+  async list(em: Tx, principal: Principal, page: PageRequest) {
     if (principal.scopesFor(Permission.ManageKeys).includes(WHOLE_INSTALLATION)) return paginate(em, ApiKey, {}, page, 'prefix');
     // Listed only to those who could have created it: every grant inside their ManageKeys scopes.
     // Keys are few, so the filter runs here and the page is cut after it, keeping counts honest.
@@ -34,12 +35,12 @@ export class ApiKeyService {
   create(principal: Principal, input: CreateApiKeyInput) {
     return this.uow.run(principal.name, async (work) => {
       checkText('name', input.name, 128);
-      if (!input.grants.length) fail(new InvalidInput('grants', 'give at least one grant, e.g. { role: integrator, scope: "acme/berlin" }.'));
+      if (!input.grants.length) fail(invalidInput('grants', 'give at least one grant, e.g. { role: integrator, scope: "acme/berlin" }.'));
       for (const [i, g] of input.grants.entries()) {
-        if (g.scope !== WHOLE_INSTALLATION && !isEquipmentPath(g.scope)) fail(new InvalidInput(`grants[${i}].scope`, `"${g.scope}" is not a path prefix such as "acme/berlin", nor "*".`));
+        if (g.scope !== WHOLE_INSTALLATION && !isEquipmentPath(g.scope)) fail(invalidInput(`grants[${i}].scope`, `"${g.scope}" is not a path prefix such as "acme/berlin", nor "*".`));
       }
       if (!grantsWithin(principal, input.grants)) throw forbidden(principal, 'grant roles outside the scopes where you manage keys');
-      if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) fail(new InvalidInput('expiresAt', 'lies in the past.'));
+      if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) fail(invalidInput('expiresAt', 'lies in the past.'));
       const { key, secret } = issue(work.tx, input.name, input.grants.map((g) => ({ role: g.role, scope: g.scope })), principal.name, input.expiresAt ?? null);
       work.changed('ApiKeyCreated', key, key.prefix);
       return Object.assign(new CreatedApiKey(), { apiKey: key, secret });
@@ -48,8 +49,8 @@ export class ApiKeyService {
 
   revoke(principal: Principal, id: string) {
     return this.uow.run(principal.name, async (work) => {
-      const key = (await work.tx.findOne(ApiKey, { id })) ?? fail(new NotFound('API key', id));
-      if (!grantsWithin(principal, key.grants)) fail(new NotFound('API key', id));
+      const key = (await work.tx.findOne(ApiKey, { id })) ?? fail(notFound('API key', id));
+      if (!grantsWithin(principal, key.grants)) fail(notFound('API key', id));
       const before = snapshot(key);
       key.revokedAt ??= new Date();
       work.changed('ApiKeyRevoked', key, key.prefix, before);

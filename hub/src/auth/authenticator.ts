@@ -1,16 +1,17 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { GraphQLError } from 'graphql';
 import { type Grant, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
 import type { AuthConfig } from '../config.js';
-import { isEquipmentPath } from '../modules/shared/keys.js';
+import { isEquipmentPath } from '../core/keys.js';
 import type { ApiKeyService } from './api-keys.js';
-import { Principal } from './principal.js';
+import { Principal } from '../core/principal.js';
+import { FaultCode, HubFault } from '../core/faults.js';
 
 const ROLES = new Set<string>(Object.values(Role));
 
-export class AuthenticationError extends GraphQLError {
+/** The credential is missing or unusable; the message says how to authenticate. */
+export class AuthenticationError extends HubFault {
   constructor(message: string) {
-    super(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    super(FaultCode.Unauthenticated, message);
   }
 }
 

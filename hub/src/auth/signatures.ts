@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { ElectronicSignature, InvalidInput, Person, type SignatureInput } from '@plantgraph/schema';
+import { ElectronicSignature, Person, type SignatureInput } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
-import { fail, snapshot } from '../modules/shared/unit-of-work.js';
-import { canonical } from '../modules/audit/audit-chain.js';
+import { snapshot } from '../core/unit-of-work.js';
+import { canonical } from '../core/audit-chain.js';
 import type { Authenticator } from './authenticator.js';
+import { fail, invalidInput } from '../core/failures.js';
 
 /** How recently the signer must have signed in: the re-authentication Part 11 asks for. */
 const REAUTHENTICATION_WINDOW_MS = 5 * 60_000;
@@ -16,19 +17,19 @@ export class SignatureService {
   /** Signs `record` (its current content) as the person the input's fresh token belongs to. */
   async sign(tx: Tx, field: string, input: SignatureInput, recordType: string, record: { id: string }): Promise<ElectronicSignature> {
     // Only people sign; checked first, as looking up a key would need a second connection mid-transaction.
-    if (input.token.startsWith('pgk_')) fail(new InvalidInput(`${field}.token`, 'a signature needs the signer\'s own sign-in token from the identity provider, not an API key.'));
+    if (input.token.startsWith('pgk_')) fail(invalidInput(`${field}.token`, 'a signature needs the signer\'s own sign-in token from the identity provider, not an API key.'));
     let principal;
     try {
       principal = await this.authenticator.authenticate(`Bearer ${input.token}`);
     } catch (err) {
-      return fail(new InvalidInput(`${field}.token`, `the signer could not be authenticated (${(err as Error).message})`));
+      return fail(invalidInput(`${field}.token`, `the signer could not be authenticated (${(err as Error).message})`));
     }
-    if (principal.kind !== 'user' || !principal.authenticatedAt) fail(new InvalidInput(`${field}.token`, 'a signature needs the signer\'s own sign-in token from the identity provider, not an API key.'));
+    if (principal.kind !== 'user' || !principal.authenticatedAt) fail(invalidInput(`${field}.token`, 'a signature needs the signer\'s own sign-in token from the identity provider, not an API key.'));
     if (Date.now() - principal.authenticatedAt.getTime() > REAUTHENTICATION_WINDOW_MS) {
-      fail(new InvalidInput(`${field}.token`, 'the signer signed in more than 5 minutes ago; sign in again to sign.'));
+      fail(invalidInput(`${field}.token`, 'the signer signed in more than 5 minutes ago; sign in again to sign.'));
     }
     const person = (await tx.findOne(Person, { employeeId: principal.id, active: true }))
-      ?? fail(new InvalidInput(`${field}.token`, `the signer "${principal.id}" is not an active person of the plant (the token's subject must be their employee id).`));
+      ?? fail(invalidInput(`${field}.token`, `the signer "${principal.id}" is not an active person of the plant (the token's subject must be their employee id).`));
     const recordHash = createHash('sha256').update(canonical(snapshot(record))).digest('hex');
     return tx.create(ElectronicSignature, {
       signer: person.employeeId, printedName: person.name, signedAt: new Date(), meaning: input.meaning, recordType, recordId: record.id, recordHash,

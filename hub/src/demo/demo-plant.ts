@@ -1,7 +1,8 @@
-import { Equipment, EquipmentLevel, ErrorResult, LotSelection, MaterialLotStatus, MaterialUse, ProductDefinitionVersion, ProductDefinitionVersionState, PropertyDataType } from '@plantgraph/schema';
+import { Equipment, EquipmentLevel, LotSelection, MaterialLotStatus, MaterialUse, ProductDefinitionVersion, ProductDefinitionVersionState, PropertyDataType } from '@plantgraph/schema';
+import { type DomainFailure, isFailure } from '../core/failures.js';
 import type { Database } from '../infrastructure/database/database.js';
 import type { Services } from '../services.js';
-import { Principal } from '../auth/principal.js';
+import { Principal } from '../core/principal.js';
 
 const ACTOR = Principal.system('demo-seed');
 const L = EquipmentLevel;
@@ -133,7 +134,7 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
 }
 
 /** The demo data is ours: a failure here is a bug, so say which. */
-function must<T>(result: T | ErrorResult): T {
-  if (result instanceof ErrorResult) throw new Error(`Seeding the demo plant failed: ${result.message}`);
-  return result as T;
+function must<T>(result: T | DomainFailure): T {
+  if (isFailure(result)) throw new Error(`Seeding the demo plant failed: ${result.message}`);
+  return result;
 }

@@ -1,7 +1,7 @@
 import type { Database, Tx } from '../infrastructure/database/database.js';
 import type { Services } from '../services.js';
 import { createLoaders, type Loaders } from './loaders.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { QueueOptions } from '../infrastructure/bus/message-bus.js';
 
 /** What every resolver receives: its own identity map and loaders, the caller, the services. */

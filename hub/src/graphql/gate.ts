@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { Authenticator } from '../auth/authenticator.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Safelist } from './hardening.js';
 

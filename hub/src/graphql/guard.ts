@@ -1,7 +1,7 @@
 import { ANY_CALLER, type GuardExtensions, type Permission } from '@plantgraph/schema';
 import { Extensions, type MiddlewareFn } from 'type-graphql';
 import type { HubContext } from './context.js';
-import { forbidden } from '../auth/visibility.js';
+import { forbidden } from '../core/visibility.js';
 
 /**
  * Declares who may call an API field: a principal holding any of the permissions somewhere.

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { HubContext } from './context.js';
 import type { Gate } from './gate.js';
 import { oversizedVariable } from './hardening.js';
+import { HubFault } from '../core/faults.js';
+import { toGraphQLError } from './failures.js';
 
 const MAX_BODY_BYTES = 1_000_000;
 
@@ -32,8 +34,9 @@ export async function serveGraphQL(apollo: ApolloServer<HubContext>, gate: Gate,
   try {
     principal = await gate.admit(req.headers.authorization);
   } catch (err) {
+    if (!(err instanceof HubFault)) throw err;
     res.setHeader('www-authenticate', 'Bearer');
-    return sendError(res, 401, err as GraphQLError);
+    return sendError(res, 401, toGraphQLError(err));
   }
   const limited = gate.limit(principal);
   if (limited) {

@@ -5,8 +5,8 @@ import {
   Deviation, ElectronicSignature, MaterialReservation, StepRecord, Person, PersonnelClass, ProductDefinition, ProductDefinitionVersion, Qualification,
 } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
-import type { Principal } from '../auth/principal.js';
-import { pathsVisible, placedVisible } from '../auth/visibility.js';
+import type { Principal } from '../core/principal.js';
+import { pathsVisible, placedVisible } from '../core/visibility.js';
 
 /**
  * Per-request batch loaders: a nested query costs one SQL statement per level and relation,

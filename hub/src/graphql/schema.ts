@@ -15,6 +15,7 @@ import { OeeResolver } from '../modules/oee/oee.resolver.js';
 import { SignalResolver } from '../modules/signals/signals.resolver.js';
 import { FlowsResolver } from '../modules/flows/flows.resolver.js';
 import { guard } from './guard.js';
+import { mapDomainOutcomes } from './failures.js';
 
 export const resolvers = [
   EquipmentResolver, EquipmentStateChangeResolver, EquipmentClassResolver,
@@ -32,7 +33,7 @@ export const resolvers = [
 
 /** The hub's GraphQL schema; `schema/schema.graphql` is this, printed. */
 export function buildHubSchema(bus: MessageBus): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, validate: false, pubSub: busPubSub(bus), globalMiddlewares: [guard] });
+  return buildSchema({ resolvers, validate: false, pubSub: busPubSub(bus), globalMiddlewares: [mapDomainOutcomes, guard] });
 }
 
 /** type-graphql's topic-based subscriptions, carried by the bus (topics are subjects). */

@@ -1,6 +1,6 @@
 import { subscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { createSubscriptionQueue, type QueueOptions } from '../infrastructure/bus/message-bus.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 
 interface Listener { push(result: ExecutionResult): void; end(): void }
 interface Source {

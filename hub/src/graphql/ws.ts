@@ -5,7 +5,7 @@ import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { LimitsConfig } from '../config.js';
-import type { Principal } from '../auth/principal.js';
+import type { Principal } from '../core/principal.js';
 import type { QueueOptions } from '../infrastructure/bus/message-bus.js';
 import type { HubContext } from './context.js';
 import type { Gate } from './gate.js';

@@ -1,6 +1,6 @@
 import { createUnionType, Extensions, Field, ObjectType, registerEnumType } from 'type-graphql';
 import { ANY_CALLER } from '../auth/access.js';
-import { DuplicateKey, ErrorCode, ErrorResult, InvalidInput, InvalidTransition, NotFound, UnknownReference } from '../common/errors.js';
+import { DuplicateKey, ErrorResult, InvalidInput, InvalidTransition, NotFound, UnknownReference } from '../common/errors.js';
 import { WorkOrder } from './work-order.entities.js';
 
 export enum ReleaseProblemKind {
@@ -30,13 +30,6 @@ export class ReleaseProblem {
 @Extensions({ allow: [ANY_CALLER] })
 export class ReleaseBlocked extends ErrorResult {
   @Field(() => [ReleaseProblem]) problems!: ReleaseProblem[];
-  constructor(problems: ReleaseProblem[]) {
-    super();
-    Object.assign(this, {
-      code: ErrorCode.ReleaseBlocked, problems,
-      message: `The order cannot be released: ${problems.map((p) => p.message).join(' ')}`,
-    });
-  }
 }
 
 export const CreateWorkOrderResult = createUnionType({ name: 'CreateWorkOrderResult', types: () => [WorkOrder, DuplicateKey, UnknownReference, InvalidInput] as const });

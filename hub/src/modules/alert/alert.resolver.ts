@@ -3,6 +3,7 @@ import { Arg, Args, Ctx, Extensions, Field, ID, Int, Mutation, ObjectType, Query
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
+import { openStream } from '../../graphql/failures.js';
 
 const AlertConnection = Connection(Alert);
 const AlertResult = createUnionType({ name: 'AlertResult', types: () => [Alert, NotFound, InvalidInput] as const });
@@ -58,7 +59,7 @@ export class AlertResolver {
     description: 'Alerts raised or escalated at `scope` and below, of at least `minSeverity`: for supervisors, andon boards and paging tools.',
     subscribe: ({ args, context }) => {
       const ctx = context as HubContext;
-      return ctx.services.alerts.subscribeRaised(ctx.principal, args.scope as string, (args.minSeverity as AlertSeverity) ?? AlertSeverity.Info, ctx.eventQueue);
+      return openStream(() => ctx.services.alerts.subscribeRaised(ctx.principal, args.scope as string, (args.minSeverity as AlertSeverity) ?? AlertSeverity.Info, ctx.eventQueue));
     },
   })
   @Allow(Permission.Read)

@@ -1,16 +1,15 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import {
-  Alert, type AlertFilter, AlertSeverity, AlertState, Equipment, InvalidInput, NotFound, Permission, type RaiseAlertInput, SEVERITY_RANK,
-} from '@plantgraph/schema';
+import { Alert, type AlertFilter, AlertSeverity, AlertState, Equipment, Permission, type RaiseAlertInput, SEVERITY_RANK } from '@plantgraph/schema';
 import type { Database, Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
-import type { Principal } from '../../auth/principal.js';
-import { pathsVisible, requireAt } from '../../auth/visibility.js';
-import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { appendToAuditChain } from '../audit/audit-chain.js';
-import { checkKey, checkText, isUuid, underPathOf } from '../shared/keys.js';
-import { scopedSubscription } from '../shared/scoped-subscription.js';
-import { fail, snapshot, type UnitOfWork, type Work } from '../shared/unit-of-work.js';
+import type { Principal } from '../../core/principal.js';
+import { pathsVisible, requireAt } from '../../core/visibility.js';
+import { paginate, type PageRequest } from '../../core/paging.js';
+import { appendToAuditChain } from '../../core/audit-chain.js';
+import { checkKey, checkText, isUuid, underPathOf } from '../../core/keys.js';
+import { scopedSubscription } from '../../core/scoped-subscription.js';
+import { snapshot, type UnitOfWork, type Work } from '../../core/unit-of-work.js';
+import { fail, invalidInput, notFound } from '../../core/failures.js';
 
 export interface AlertEvent {
   type: string; id: string; path: string; severity: AlertSeverity; title: string; state: AlertState;
@@ -21,7 +20,7 @@ export interface AlertEvent {
 export class AlertService {
   constructor(private readonly db: Database, private readonly uow: UnitOfWork, private readonly bus: MessageBus, private readonly escalateAfterSeconds: number) {}
 
-  list(em: Tx, principal: Principal, filter: AlertFilter | null | undefined, page: PageArgs) {
+  list(em: Tx, principal: Principal, filter: AlertFilter | null | undefined, page: PageRequest) {
     const where: FilterQuery<Alert>[] = [pathsVisible(principal)];
     if (filter?.pathPrefix) where.push(underPathOf(filter.pathPrefix));
     if (filter?.state?.length) where.push({ state: { $in: filter.state } });
@@ -39,9 +38,9 @@ export class AlertService {
       const { tx } = work;
       checkKey('deduplicationKey', input.deduplicationKey);
       checkText('title', input.title);
-      if (input.escalateAfterSeconds != null && !(input.escalateAfterSeconds >= 1)) fail(new InvalidInput('escalateAfterSeconds', 'must be at least 1.'));
-      const equipment = (await tx.findOne(Equipment, { path: input.path })) ?? fail(new NotFound('equipment', input.path));
-      requireAt(principal, Permission.RaiseAlerts, equipment.path, () => new NotFound('equipment', input.path));
+      if (input.escalateAfterSeconds != null && !(input.escalateAfterSeconds >= 1)) fail(invalidInput('escalateAfterSeconds', 'must be at least 1.'));
+      const equipment = (await tx.findOne(Equipment, { path: input.path })) ?? fail(notFound('equipment', input.path));
+      requireAt(principal, Permission.RaiseAlerts, equipment.path, () => notFound('equipment', input.path));
       // The advisory lock makes concurrent raises of one key agree on a single open alert.
       await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`alert:${input.deduplicationKey}`]);
       const now = new Date();
@@ -69,7 +68,7 @@ export class AlertService {
     return this.uow.run(principal.name, async (work) => {
       checkText('comment', comment, 2000);
       const alert = await this.find(work.tx, principal, id, Permission.AcknowledgeAlerts);
-      if (alert.state !== AlertState.Active) fail(new InvalidInput('id', `the alert is ${alert.state}; only an Active alert can be acknowledged.`));
+      if (alert.state !== AlertState.Active) fail(invalidInput('id', `the alert is ${alert.state}; only an Active alert can be acknowledged.`));
       const before = snapshot(alert);
       Object.assign(alert, { state: AlertState.Acknowledged, acknowledgedBy: work.actor, acknowledgedAt: new Date(), acknowledgeComment: comment, nextEscalationAt: null });
       this.changed(work, 'AlertAcknowledged', alert, before, comment);
@@ -80,7 +79,7 @@ export class AlertService {
   clear(principal: Principal, id: string, comment: string | null | undefined) {
     return this.uow.run(principal.name, async (work) => {
       const alert = await this.find(work.tx, principal, id, Permission.RaiseAlerts);
-      if (alert.state === AlertState.Cleared) fail(new InvalidInput('id', 'the alert is already cleared.'));
+      if (alert.state === AlertState.Cleared) fail(invalidInput('id', 'the alert is already cleared.'));
       const before = snapshot(alert);
       Object.assign(alert, { state: AlertState.Cleared, clearedBy: work.actor, clearedAt: new Date(), nextEscalationAt: null });
       this.changed(work, 'AlertCleared', alert, before, comment ?? null);
@@ -117,7 +116,7 @@ export class AlertService {
   }
 
   private async find(tx: Tx, principal: Principal, id: string, permission: Permission): Promise<Alert> {
-    const hidden = () => new NotFound('alert', id);
+    const hidden = () => notFound('alert', id);
     const alert = (isUuid(id) ? await tx.findOne(Alert, { id }) : null) ?? fail(hidden());
     requireAt(principal, permission, alert.path, hidden);
     return alert;

@@ -2,9 +2,10 @@ import { AuditRecord, Connection, Permission } from '@plantgraph/schema';
 import { Arg, Args, Ctx, Extensions, Field, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
-import { paginate, PageArgs } from '../../graphql/pagination.js';
-import { requireEnterpriseWide } from '../../auth/visibility.js';
-import { verifyAuditChain } from './audit-chain.js';
+import { PageArgs } from '../../graphql/pagination.js';
+import { paginate } from '../../core/paging.js';
+import { requireEnterpriseWide } from '../../core/visibility.js';
+import { verifyAuditChain } from '../../core/audit-chain.js';
 
 const AuditRecordConnection = Connection(AuditRecord);
 

@@ -1,16 +1,17 @@
-import { type CreateEquipmentClassInput, DuplicateKey, Equipment, EquipmentClass, InvalidInput, NotFound, Permission, type UpdateEquipmentClassInput } from '@plantgraph/schema';
+import { type CreateEquipmentClassInput, Equipment, EquipmentClass, Permission, type UpdateEquipmentClassInput } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
-import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkKey } from '../shared/keys.js';
+import { paginate, type PageRequest } from '../../core/paging.js';
+import { checkKey } from '../../core/keys.js';
 import { requireMembersStillFit, requireValidDefinitions } from '../shared/properties.js';
-import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
-import type { Principal } from '../../auth/principal.js';
-import { requireEnterpriseWide } from '../../auth/visibility.js';
+import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
+import type { Principal } from '../../core/principal.js';
+import { requireEnterpriseWide } from '../../core/visibility.js';
+import { duplicateKey, fail, invalidInput, notFound } from '../../core/failures.js';
 
 export class EquipmentClassService {
   constructor(private readonly uow: UnitOfWork) {}
 
-  list(em: Tx, page: PageArgs) {
+  list(em: Tx, page: PageRequest) {
     return paginate(em, EquipmentClass, {}, page, 'code');
   }
 
@@ -20,7 +21,7 @@ export class EquipmentClassService {
       checkKey('code', input.code);
       requireValidDefinitions(input.properties);
       checkCycleTime(input.idealCycleTimeSeconds);
-      if (await work.tx.count(EquipmentClass, { code: input.code })) fail(new DuplicateKey('equipment class', input.code));
+      if (await work.tx.count(EquipmentClass, { code: input.code })) fail(duplicateKey('equipment class', input.code));
       const equipmentClass = work.tx.create(EquipmentClass, {
         code: input.code, description: input.description ?? null, properties: input.properties, idealCycleTimeSeconds: input.idealCycleTimeSeconds ?? null,
       });
@@ -33,7 +34,7 @@ export class EquipmentClassService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       requireEnterpriseWide(principal, Permission.ManageMasterData);
-      const equipmentClass = (await tx.findOne(EquipmentClass, { code })) ?? fail(new NotFound('equipment class', code));
+      const equipmentClass = (await tx.findOne(EquipmentClass, { code })) ?? fail(notFound('equipment class', code));
       const before = snapshot(equipmentClass);
       if (input.description !== undefined) equipmentClass.description = input.description;
       if (input.idealCycleTimeSeconds !== undefined) {
@@ -53,5 +54,5 @@ export class EquipmentClassService {
 }
 
 function checkCycleTime(seconds: number | null | undefined): void {
-  if (seconds != null && !(seconds > 0 && seconds < 86_400)) fail(new InvalidInput('idealCycleTimeSeconds', `must be above 0 and below 86400 seconds (got ${seconds}).`));
+  if (seconds != null && !(seconds > 0 && seconds < 86_400)) fail(invalidInput('idealCycleTimeSeconds', `must be above 0 and below 86400 seconds (got ${seconds}).`));
 }

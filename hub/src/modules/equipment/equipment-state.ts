@@ -1,7 +1,7 @@
 import { Equipment, EquipmentState, EquipmentStateChange, STATES_REQUIRING_REASON } from '@plantgraph/schema';
 import type { Subjects } from '../../subjects.js';
 import type { Tx } from '../../infrastructure/database/database.js';
-import type { DomainEvent } from '../shared/unit-of-work.js';
+import type { DomainEvent } from '../../core/unit-of-work.js';
 
 export interface StateReport {
   state: EquipmentState;

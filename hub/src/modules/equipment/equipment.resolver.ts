@@ -6,6 +6,7 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscri
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
+import { openStream } from '../../graphql/failures.js';
 
 const EquipmentConnection = Connection(Equipment);
 const EquipmentStateChangeConnection = Connection(EquipmentStateChange);
@@ -66,7 +67,7 @@ export class EquipmentResolver {
     description: 'Each state change of the equipment at `scope` (a path prefix such as `acme/berlin`) and everything under it.',
     subscribe: ({ args, context }) => {
       const ctx = context as HubContext;
-      return ctx.services.equipment.subscribeStateChanges(ctx.principal, args.scope as string, ctx.eventQueue);
+      return openStream(() => ctx.services.equipment.subscribeStateChanges(ctx.principal, args.scope as string, ctx.eventQueue));
     },
   })
   @Allow(Permission.Read)

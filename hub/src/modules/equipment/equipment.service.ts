@@ -1,19 +1,16 @@
 import { type FilterQuery, LockMode } from '@mikro-orm/core';
-import {
-  ALLOWED_PARENT_LEVELS, type CreateEquipmentInput, DuplicatePath, Equipment, EquipmentClass, type EquipmentFilter,
-  EquipmentStateChange, HierarchyCycle, Permission, InvalidInput, LevelNotAllowed, NotFound, 
-  type SetEquipmentStateInput, UnknownParent, UnknownReference, type UpdateEquipmentInput,
-} from '@plantgraph/schema';
+import { ALLOWED_PARENT_LEVELS, type CreateEquipmentInput, Equipment, EquipmentClass, type EquipmentFilter, EquipmentStateChange, Permission, type SetEquipmentStateInput, type UpdateEquipmentInput } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
-import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkPath, checkPathSegment, checkText, likePrefix, underPathOf } from '../shared/keys.js';
-import { scopedSubscription } from '../shared/scoped-subscription.js';
+import { paginate, type PageRequest } from '../../core/paging.js';
+import { checkPath, checkPathSegment, checkText, likePrefix, underPathOf } from '../../core/keys.js';
+import { scopedSubscription } from '../../core/scoped-subscription.js';
 import { requireValuesFit } from '../shared/properties.js';
-import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
-import type { Principal } from '../../auth/principal.js';
-import { forbidden, pathsVisible, requireAt } from '../../auth/visibility.js';
+import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
+import type { Principal } from '../../core/principal.js';
+import { forbidden, pathsVisible, requireAt } from '../../core/visibility.js';
 import { applyStateReport, stateChangeFromEvent, stateReportProblem } from './equipment-state.js';
+import { duplicatePath, fail, hierarchyCycle, invalidInput, levelNotAllowed, notFound, unknownParent, unknownReference } from '../../core/failures.js';
 
 
 export class EquipmentService {
@@ -23,7 +20,7 @@ export class EquipmentService {
     return em.findOne(Equipment, { $and: [{ path }, pathsVisible(principal)] });
   }
 
-  list(em: Tx, principal: Principal, filter: EquipmentFilter | null | undefined, page: PageArgs) {
+  list(em: Tx, principal: Principal, filter: EquipmentFilter | null | undefined, page: PageRequest) {
     const where: FilterQuery<Equipment>[] = [pathsVisible(principal)];
     if (filter?.pathPrefix) where.push(underPathOf(filter.pathPrefix));
     if (filter?.level?.length) where.push({ level: { $in: filter.level } });
@@ -32,7 +29,7 @@ export class EquipmentService {
     return paginate(em, Equipment, { $and: where }, page, 'path');
   }
 
-  stateHistory(em: Tx, equipment: Equipment, page: PageArgs) {
+  stateHistory(em: Tx, equipment: Equipment, page: PageRequest) {
     return paginate(em, EquipmentStateChange, { equipment: equipment.id }, page, 'id', 'desc');
   }
 
@@ -43,10 +40,10 @@ export class EquipmentService {
       checkText('name', input.name);
       const parent = input.parentPath ? await findParent(tx, input.parentPath) : null;
       const path = parent ? `${parent.path}/${input.code}` : input.code;
-      if (parent) requireAt(principal, Permission.ManageMasterData, parent.path, () => new UnknownParent(parent.path));
+      if (parent) requireAt(principal, Permission.ManageMasterData, parent.path, () => unknownParent(parent.path));
       else if (!principal.can(Permission.ManageMasterData, path)) throw forbidden(principal, `create the enterprise ${path}`);
       checkLevel(input.level, parent);
-      if (await tx.count(Equipment, { path })) fail(new DuplicatePath(path));
+      if (await tx.count(Equipment, { path })) fail(duplicatePath(path));
       const equipmentClass = input.equipmentClass ? await findClass(tx, input.equipmentClass) : null;
       requireValuesFit(equipmentClass, input.properties, 'equipment');
       const equipment = tx.create(Equipment, {
@@ -60,8 +57,8 @@ export class EquipmentService {
   update(principal: Principal, path: string, input: UpdateEquipmentInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const equipment = (await tx.findOne(Equipment, { path }, { populate: ['equipmentClass'] })) ?? fail(new NotFound('equipment', path));
-      requireAt(principal, Permission.ManageMasterData, path, () => new NotFound('equipment', path));
+      const equipment = (await tx.findOne(Equipment, { path }, { populate: ['equipmentClass'] })) ?? fail(notFound('equipment', path));
+      requireAt(principal, Permission.ManageMasterData, path, () => notFound('equipment', path));
       const before = snapshot(equipment);
       if (input.name != null) {
         checkText('name', input.name);
@@ -70,9 +67,9 @@ export class EquipmentService {
       let parent = equipment.parent ? await tx.findOneOrFail(Equipment, equipment.parent.id) : null;
       if (input.parentPath != null) {
         checkPath('parentPath', input.parentPath);
-        if (input.parentPath === path || input.parentPath.startsWith(`${path}/`)) fail(new HierarchyCycle(path, input.parentPath));
+        if (input.parentPath === path || input.parentPath.startsWith(`${path}/`)) fail(hierarchyCycle(path, input.parentPath));
         parent = await findParent(tx, input.parentPath);
-        requireAt(principal, Permission.ManageMasterData, parent.path, () => new UnknownParent(input.parentPath!));
+        requireAt(principal, Permission.ManageMasterData, parent.path, () => unknownParent(input.parentPath!));
         checkLevel(equipment.level, parent);
         equipment.parent = parent;
       }
@@ -82,7 +79,7 @@ export class EquipmentService {
       }
       const newPath = parent ? `${parent.path}/${equipment.code}` : equipment.code;
       if (newPath !== path) {
-        if (await tx.count(Equipment, { path: newPath })) fail(new DuplicatePath(newPath));
+        if (await tx.count(Equipment, { path: newPath })) fail(duplicatePath(newPath));
         await tx.flush();
         await tx.execute(
           'update equipment set path = ? || substr(path, ?) where path = ? or path like ?',
@@ -103,10 +100,10 @@ export class EquipmentService {
   setState(principal: Principal, input: SetEquipmentStateInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const equipment = (await tx.findOne(Equipment, { path: input.path }, { lockMode: LockMode.PESSIMISTIC_WRITE })) ?? fail(new NotFound('equipment', input.path));
-      requireAt(principal, Permission.SetEquipmentState, input.path, () => new NotFound('equipment', input.path));
+      const equipment = (await tx.findOne(Equipment, { path: input.path }, { lockMode: LockMode.PESSIMISTIC_WRITE })) ?? fail(notFound('equipment', input.path));
+      requireAt(principal, Permission.SetEquipmentState, input.path, () => notFound('equipment', input.path));
       const problem = stateReportProblem(input.state, input.reason);
-      if (problem) fail(new InvalidInput('reason', problem));
+      if (problem) fail(invalidInput('reason', problem));
       const before = snapshot(equipment);
       const event = applyStateReport(tx, this.bus.subjects, equipment, { state: input.state, reason: input.reason, at: new Date(), source: `api:${principal.name}` });
       if (event) {
@@ -125,15 +122,15 @@ export class EquipmentService {
 
 async function findParent(tx: Tx, parentPath: string): Promise<Equipment> {
   checkPath('parentPath', parentPath);
-  return (await tx.findOne(Equipment, { path: parentPath })) ?? fail(new UnknownParent(parentPath));
+  return (await tx.findOne(Equipment, { path: parentPath })) ?? fail(unknownParent(parentPath));
 }
 
 async function findClass(tx: Tx, code: string): Promise<EquipmentClass> {
-  return (await tx.findOne(EquipmentClass, { code })) ?? fail(new UnknownReference('equipmentClass', 'equipment class', code));
+  return (await tx.findOne(EquipmentClass, { code })) ?? fail(unknownReference('equipmentClass', 'equipment class', code));
 }
 
 function checkLevel(level: Equipment['level'], parent: Equipment | null): void {
   const allowed = ALLOWED_PARENT_LEVELS[level];
   const ok = parent ? allowed.includes(parent.level) : allowed.length === 0;
-  if (!ok) fail(new LevelNotAllowed(level, parent?.level ?? null, allowed));
+  if (!ok) fail(levelNotAllowed(level, parent?.level ?? null, allowed));
 }

@@ -1,6 +1,6 @@
 import { type Grant, Permission } from '@plantgraph/schema';
 import type { Authenticator } from '../../auth/authenticator.js';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../core/principal.js';
 
 /** What Node-RED's editor auth sees of a caller: its name and editor permissions. */
 export interface EditorUser {

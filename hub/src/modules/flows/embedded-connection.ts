@@ -2,8 +2,8 @@ import { graphql, type GraphQLSchema } from 'graphql';
 import { Permission, WHOLE_INSTALLATION } from '@plantgraph/schema';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { HubContext } from '../../graphql/context.js';
-import type { Principal } from '../../auth/principal.js';
-import { isEquipmentPath } from '../shared/keys.js';
+import type { Principal } from '../../core/principal.js';
+import { isEquipmentPath } from '../../core/keys.js';
 
 // The contract is the node package's (`flows/node-red/src/hub-connection.ts`): one definition for both sides.
 import type { EmbeddedHub, GraphQLResponse, HubConnection, HubEvent, SignalBody, SignalKind } from '@plantgraph/node-red-contrib-plantgraph';

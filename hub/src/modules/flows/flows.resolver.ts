@@ -3,8 +3,8 @@ import { GraphQLError } from 'graphql';
 import { Arg, Ctx, Extensions, Field, ID, Int, ObjectType, Query, Resolver } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
-import { MAX_PAGE_SIZE } from '../../graphql/pagination.js';
-import { requireEnterpriseWide } from '../../auth/visibility.js';
+import { MAX_PAGE_SIZE } from '../../core/paging.js';
+import { requireEnterpriseWide } from '../../core/visibility.js';
 
 @ObjectType({ description: 'One deploy of a plant\'s flows (from the flow editor, or `plantgraph flows import`).' })
 @Extensions({ allow: [Permission.Read] })

@@ -10,7 +10,7 @@ import type { Database } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Services } from '../../services.js';
 import type { HubContext } from '../../graphql/context.js';
-import { Principal } from '../../auth/principal.js';
+import { Principal } from '../../core/principal.js';
 import { EmbeddedConnection, type EmbeddedHub } from './embedded-connection.js';
 import { editorAdminAuth } from './editor-auth.js';
 import { type FlowLease, LocalFlowLease, PostgresFlowLease } from './lease.js';

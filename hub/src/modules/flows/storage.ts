@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database, Tx } from '../../infrastructure/database/database.js';
-import { appendToAuditChain } from '../audit/audit-chain.js';
-import type { UnitOfWork } from '../shared/unit-of-work.js';
+import { appendToAuditChain } from '../../core/audit-chain.js';
+import type { UnitOfWork } from '../../core/unit-of-work.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import { countNodes, parseFlows, serializeFlows } from './flow-document.js';
 

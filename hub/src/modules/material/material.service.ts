@@ -1,26 +1,23 @@
 import { type FilterQuery, LockMode } from '@mikro-orm/core';
-import {
-  type CreateMaterialClassInput, type CreateMaterialDefinitionInput, type CreateMaterialLotInput, type CreateMaterialSublotInput,
-  DuplicateKey, InvalidInput, MaterialClass, MaterialDefinition, type MaterialDefinitionFilter, MaterialLot, type MaterialLotFilter,
-  MaterialSublot, NotFound, Permission, UnknownReference, type UpdateMaterialClassInput, type UpdateMaterialDefinitionInput, type UpdateMaterialLotInput,
-} from '@plantgraph/schema';
+import { type CreateMaterialClassInput, type CreateMaterialDefinitionInput, type CreateMaterialLotInput, type CreateMaterialSublotInput, MaterialClass, MaterialDefinition, type MaterialDefinitionFilter, MaterialLot, type MaterialLotFilter, MaterialSublot, Permission, type UpdateMaterialClassInput, type UpdateMaterialDefinitionInput, type UpdateMaterialLotInput } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
-import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkKey, checkQuantity, checkText, likePrefix, underPathOf } from '../shared/keys.js';
+import { paginate, type PageRequest } from '../../core/paging.js';
+import { checkKey, checkQuantity, checkText, likePrefix, underPathOf } from '../../core/keys.js';
 import { requireMembersStillFit, requireValidDefinitions, requireValuesFit } from '../shared/properties.js';
-import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
-import type { Principal } from '../../auth/principal.js';
-import { placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace } from '../../auth/visibility.js';
+import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
+import type { Principal } from '../../core/principal.js';
+import { placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace } from '../../core/visibility.js';
+import { duplicateKey, fail, invalidInput, notFound, unknownReference } from '../../core/failures.js';
 
 /** Material classes, definitions, lots and sublots (IEC 62264-2 material model). */
 export class MaterialService {
   constructor(private readonly uow: UnitOfWork) {}
 
-  listClasses(em: Tx, page: PageArgs) {
+  listClasses(em: Tx, page: PageRequest) {
     return paginate(em, MaterialClass, {}, page, 'code');
   }
 
-  listDefinitions(em: Tx, filter: MaterialDefinitionFilter | null | undefined, page: PageArgs) {
+  listDefinitions(em: Tx, filter: MaterialDefinitionFilter | null | undefined, page: PageRequest) {
     const where: FilterQuery<MaterialDefinition>[] = [];
     if (filter?.materialClass) where.push({ materialClass: { code: filter.materialClass } });
     if (filter?.codePrefix) where.push({ code: { $like: likePrefix(filter.codePrefix) } });
@@ -31,7 +28,7 @@ export class MaterialService {
     return em.findOne(MaterialLot, { $and: [{ lotNumber }, placedVisible(principal, 'location')] });
   }
 
-  listLots(em: Tx, principal: Principal, filter: MaterialLotFilter | null | undefined, page: PageArgs) {
+  listLots(em: Tx, principal: Principal, filter: MaterialLotFilter | null | undefined, page: PageRequest) {
     const where: FilterQuery<MaterialLot>[] = [placedVisible(principal, 'location') as FilterQuery<MaterialLot>];
     if (filter?.materialDefinition) where.push({ materialDefinition: { code: filter.materialDefinition } });
     if (filter?.status?.length) where.push({ status: { $in: filter.status } });
@@ -45,7 +42,7 @@ export class MaterialService {
       requireEnterpriseWide(principal, Permission.ManageMasterData);
       checkKey('code', input.code);
       requireValidDefinitions(input.properties);
-      if (await work.tx.count(MaterialClass, { code: input.code })) fail(new DuplicateKey('material class', input.code));
+      if (await work.tx.count(MaterialClass, { code: input.code })) fail(duplicateKey('material class', input.code));
       const materialClass = work.tx.create(MaterialClass, { code: input.code, description: input.description ?? null, properties: input.properties });
       work.changed('MaterialClassCreated', materialClass, input.code);
       return materialClass;
@@ -56,7 +53,7 @@ export class MaterialService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       requireEnterpriseWide(principal, Permission.ManageMasterData);
-      const materialClass = (await tx.findOne(MaterialClass, { code })) ?? fail(new NotFound('material class', code));
+      const materialClass = (await tx.findOne(MaterialClass, { code })) ?? fail(notFound('material class', code));
       const before = snapshot(materialClass);
       if (input.description !== undefined) materialClass.description = input.description;
       if (input.properties) {
@@ -77,7 +74,7 @@ export class MaterialService {
       checkKey('code', input.code);
       checkText('name', input.name);
       checkText('unitOfMeasure', input.unitOfMeasure, 32);
-      if (await tx.count(MaterialDefinition, { code: input.code })) fail(new DuplicateKey('material definition', input.code));
+      if (await tx.count(MaterialDefinition, { code: input.code })) fail(duplicateKey('material definition', input.code));
       const materialClass = input.materialClass ? await findClass(tx, input.materialClass) : null;
       requireValuesFit(materialClass, input.properties, 'material');
       const definition = tx.create(MaterialDefinition, {
@@ -92,7 +89,7 @@ export class MaterialService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       requireEnterpriseWide(principal, Permission.ManageMasterData);
-      const definition = (await tx.findOne(MaterialDefinition, { code }, { populate: ['materialClass'] })) ?? fail(new NotFound('material definition', code));
+      const definition = (await tx.findOne(MaterialDefinition, { code }, { populate: ['materialClass'] })) ?? fail(notFound('material definition', code));
       const before = snapshot(definition);
       if (input.name != null) {
         checkText('name', input.name);
@@ -111,11 +108,11 @@ export class MaterialService {
       const { tx } = work;
       checkKey('lotNumber', input.lotNumber);
       checkQuantity('quantity', input.quantity);
-      if (await tx.count(MaterialLot, { lotNumber: input.lotNumber })) fail(new DuplicateKey('material lot', input.lotNumber));
+      if (await tx.count(MaterialLot, { lotNumber: input.lotNumber })) fail(duplicateKey('material lot', input.lotNumber));
       const definition = (await tx.findOne(MaterialDefinition, { code: input.materialDefinition }, { populate: ['materialClass'] }))
-        ?? fail(new UnknownReference('materialDefinition', 'material definition', input.materialDefinition));
+        ?? fail(unknownReference('materialDefinition', 'material definition', input.materialDefinition));
       if (input.unitOfMeasure && input.unitOfMeasure !== definition.unitOfMeasure) {
-        fail(new InvalidInput('unitOfMeasure', `"${input.unitOfMeasure}" differs from the unit of ${definition.code} (${definition.unitOfMeasure}); convert the quantity to ${definition.unitOfMeasure}.`));
+        fail(invalidInput('unitOfMeasure', `"${input.unitOfMeasure}" differs from the unit of ${definition.code} (${definition.unitOfMeasure}); convert the quantity to ${definition.unitOfMeasure}.`));
       }
       requireValuesFit(definition.materialClass ?? null, input.properties, 'material');
       const lot = tx.create(MaterialLot, {
@@ -132,13 +129,13 @@ export class MaterialService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       const lot = (await tx.findOne(MaterialLot, { $and: [{ lotNumber }, placedVisible(principal, 'location')] }, { populate: ['materialDefinition.materialClass', 'location'] }))
-        ?? fail(new NotFound('material lot', lotNumber));
-      requireManageablePlace(principal, lot.location, () => new NotFound('material lot', lotNumber));
+        ?? fail(notFound('material lot', lotNumber));
+      requireManageablePlace(principal, lot.location, () => notFound('material lot', lotNumber));
       const before = snapshot(lot);
       if (input.quantity != null) {
         checkQuantity('quantity', input.quantity);
         const inSublots = await sublotTotal(tx, lot);
-        if (input.quantity < inSublots) fail(new InvalidInput('quantity', `${input.quantity} is less than the ${inSublots} ${lot.unitOfMeasure} held in sublots of ${lotNumber}; reduce the sublots first.`));
+        if (input.quantity < inSublots) fail(invalidInput('quantity', `${input.quantity} is less than the ${inSublots} ${lot.unitOfMeasure} held in sublots of ${lotNumber}; reduce the sublots first.`));
         lot.quantity = input.quantity;
       }
       if (input.status != null) lot.status = input.status;
@@ -158,13 +155,13 @@ export class MaterialService {
       const { tx } = work;
       checkKey('sublotNumber', input.sublotNumber);
       checkQuantity('quantity', input.quantity);
-      if (await tx.count(MaterialSublot, { sublotNumber: input.sublotNumber })) fail(new DuplicateKey('material sublot', input.sublotNumber));
+      if (await tx.count(MaterialSublot, { sublotNumber: input.sublotNumber })) fail(duplicateKey('material sublot', input.sublotNumber));
       // Lock the lot so concurrent sublots cannot together exceed it.
       const lot = (await tx.findOne(MaterialLot, { $and: [{ lotNumber: input.lot }, placedVisible(principal, 'location')] }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['location'] }))
-        ?? fail(new UnknownReference('lot', 'material lot', input.lot));
-      requireManageablePlace(principal, lot.location, () => new UnknownReference('lot', 'material lot', input.lot));
+        ?? fail(unknownReference('lot', 'material lot', input.lot));
+      requireManageablePlace(principal, lot.location, () => unknownReference('lot', 'material lot', input.lot));
       const free = lot.quantity - (await sublotTotal(tx, lot));
-      if (input.quantity > free) fail(new InvalidInput('quantity', `${input.quantity} ${lot.unitOfMeasure} exceeds the ${free} ${lot.unitOfMeasure} of lot ${lot.lotNumber} not yet in sublots.`));
+      if (input.quantity > free) fail(invalidInput('quantity', `${input.quantity} ${lot.unitOfMeasure} exceeds the ${free} ${lot.unitOfMeasure} of lot ${lot.lotNumber} not yet in sublots.`));
       const sublot = tx.create(MaterialSublot, {
         sublotNumber: input.sublotNumber, lot, quantity: input.quantity, status: input.status ?? lot.status,
         location: input.location ? await placeAt(tx, principal, 'location', input.location) : lot.location ?? null,
@@ -181,5 +178,5 @@ async function sublotTotal(tx: Tx, lot: MaterialLot): Promise<number> {
 }
 
 async function findClass(tx: Tx, code: string): Promise<MaterialClass> {
-  return (await tx.findOne(MaterialClass, { code })) ?? fail(new UnknownReference('materialClass', 'material class', code));
+  return (await tx.findOne(MaterialClass, { code })) ?? fail(unknownReference('materialClass', 'material class', code));
 }

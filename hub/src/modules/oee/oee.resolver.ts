@@ -4,6 +4,7 @@ import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { aggregateOee } from './oee-calculation.js';
 import { OeeGrouping } from './oee.service.js';
+import { openStream } from '../../graphql/failures.js';
 
 const ShiftCalendarResult = createUnionType({ name: 'ShiftCalendarResult', types: () => [ShiftCalendar, NotFound, InvalidInput] as const });
 
@@ -62,7 +63,7 @@ export class OeeResolver {
     description: 'Current-shift OEE of the machines at `scope` and below, for live boards.',
     subscribe: ({ args, context }) => {
       const ctx = context as HubContext;
-      return ctx.services.oee.subscribeUpdates(ctx.principal, args.scope as string, ctx.eventQueue);
+      return openStream(() => ctx.services.oee.subscribeUpdates(ctx.principal, args.scope as string, ctx.eventQueue));
     },
   })
   @Allow(Permission.Read)

@@ -1,15 +1,16 @@
-import { Equipment, EquipmentLevel, WorkOrder, EquipmentState, EquipmentStateChange, InvalidInput, NotFound, Permission, ProductionCount, type SetShiftCalendarInput, ShiftCalendar } from '@plantgraph/schema';
-import { GraphQLError } from 'graphql';
+import { Equipment, EquipmentLevel, WorkOrder, EquipmentState, EquipmentStateChange, Permission, ProductionCount, type SetShiftCalendarInput, ShiftCalendar } from '@plantgraph/schema';
 import { registerEnumType } from 'type-graphql';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
-import { scopedSubscription } from '../shared/scoped-subscription.js';
-import type { Principal } from '../../auth/principal.js';
-import { pathsVisible, requireAt } from '../../auth/visibility.js';
-import { checkPath, checkText, isEquipmentPath, underPathOf } from '../shared/keys.js';
-import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import { scopedSubscription } from '../../core/scoped-subscription.js';
+import type { Principal } from '../../core/principal.js';
+import { pathsVisible, requireAt } from '../../core/visibility.js';
+import { checkPath, checkText, isEquipmentPath, underPathOf } from '../../core/keys.js';
+import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import { aggregateOee, computeOee, type Interval, type OeeFigures, type StateInterval } from './oee-calculation.js';
 import { shiftWindows, type NamedShiftWindow } from './shift-windows.js';
+import { fail, invalidInput, notFound } from '../../core/failures.js';
+import { badUserInput } from '../../core/faults.js';
 
 export enum OeeGrouping {
   Equipment = 'Equipment',
@@ -49,21 +50,21 @@ export class OeeService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkPath('scope', input.scope);
-      const equipment = (await tx.findOne(Equipment, { path: input.scope })) ?? fail(new NotFound('equipment', input.scope));
-      requireAt(principal, Permission.ManageMasterData, equipment.path, () => new NotFound('equipment', input.scope));
+      const equipment = (await tx.findOne(Equipment, { path: input.scope })) ?? fail(notFound('equipment', input.scope));
+      requireAt(principal, Permission.ManageMasterData, equipment.path, () => notFound('equipment', input.scope));
       try {
         new Intl.DateTimeFormat('en-US', { timeZone: input.timeZone });
       } catch {
-        fail(new InvalidInput('timeZone', `"${input.timeZone}" is not an IANA time zone such as Europe/Berlin.`));
+        fail(invalidInput('timeZone', `"${input.timeZone}" is not an IANA time zone such as Europe/Berlin.`));
       }
-      if (!input.shifts.length) fail(new InvalidInput('shifts', 'give at least one shift.'));
+      if (!input.shifts.length) fail(invalidInput('shifts', 'give at least one shift.'));
       for (const [i, s] of input.shifts.entries()) {
         checkText(`shifts[${i}].name`, s.name, 64);
         for (const [field, value] of [['start', s.start], ['end', s.end], ...s.breaks.flatMap((b, j) => [[`breaks[${j}].start`, b.start], [`breaks[${j}].end`, b.end]])] as const) {
-          if (!HHMM.test(value)) fail(new InvalidInput(`shifts[${i}].${field}`, `"${value}" is not a time of day as HH:MM.`));
+          if (!HHMM.test(value)) fail(invalidInput(`shifts[${i}].${field}`, `"${value}" is not a time of day as HH:MM.`));
         }
       }
-      if (input.microstopThresholdSeconds != null && !(input.microstopThresholdSeconds >= 1)) fail(new InvalidInput('microstopThresholdSeconds', 'must be at least 1.'));
+      if (input.microstopThresholdSeconds != null && !(input.microstopThresholdSeconds >= 1)) fail(invalidInput('microstopThresholdSeconds', 'must be at least 1.'));
       const existing = await tx.findOne(ShiftCalendar, { scope: input.scope });
       const before = existing ? snapshot(existing) : undefined;
       const calendar = existing ?? tx.create(ShiftCalendar, { scope: input.scope, timeZone: input.timeZone, shifts: [] });
@@ -147,10 +148,9 @@ function calendarFor(calendars: ShiftCalendar[], path: string): ShiftCalendar | 
 }
 
 function checkWindow(scope: string, from: Date, to: Date): Interval {
-  const bad = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
-  if (!isEquipmentPath(scope)) throw bad(`scope: "${scope}" is not an equipment path.`);
-  if (!(to > from)) throw bad('to must be after from.');
-  if (to.getTime() - from.getTime() > MAX_WINDOW_MS) throw bad('ask for at most 93 days at a time.');
+  if (!isEquipmentPath(scope)) throw badUserInput(`scope: "${scope}" is not an equipment path.`);
+  if (!(to > from)) throw badUserInput('to must be after from.');
+  if (to.getTime() - from.getTime() > MAX_WINDOW_MS) throw badUserInput('ask for at most 93 days at a time.');
   return { from, to: new Date(Math.min(to.getTime(), Date.now())) };
 }
 

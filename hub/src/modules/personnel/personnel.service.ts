@@ -1,21 +1,19 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import {
-  type CreatePersonInput, type CreatePersonnelClassInput, DuplicateKey, InvalidInput, NotFound, Permission, Person, type PersonFilter,
-  PersonnelClass, Qualification, type RecordQualificationInput, UnknownReference, type UpdatePersonInput, type UpdatePersonnelClassInput,
-} from '@plantgraph/schema';
+import { type CreatePersonInput, type CreatePersonnelClassInput, Permission, Person, type PersonFilter, PersonnelClass, Qualification, type RecordQualificationInput, type UpdatePersonInput, type UpdatePersonnelClassInput } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
-import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkKey, checkText, underPathOf } from '../shared/keys.js';
+import { paginate, type PageRequest } from '../../core/paging.js';
+import { checkKey, checkText, underPathOf } from '../../core/keys.js';
 import { requireValidDefinitions } from '../shared/properties.js';
-import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
-import type { Principal } from '../../auth/principal.js';
-import { placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace } from '../../auth/visibility.js';
+import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
+import type { Principal } from '../../core/principal.js';
+import { placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace } from '../../core/visibility.js';
+import { duplicateKey, fail, invalidInput, notFound, unknownReference } from '../../core/failures.js';
 
 /** Personnel classes, people and their training records. */
 export class PersonnelService {
   constructor(private readonly uow: UnitOfWork) {}
 
-  listClasses(em: Tx, page: PageArgs) {
+  listClasses(em: Tx, page: PageRequest) {
     return paginate(em, PersonnelClass, {}, page, 'code');
   }
 
@@ -23,7 +21,7 @@ export class PersonnelService {
     return em.findOne(Person, { $and: [{ employeeId }, placedVisible(principal, 'homeEquipment')] });
   }
 
-  listPersons(em: Tx, principal: Principal, filter: PersonFilter | null | undefined, page: PageArgs) {
+  listPersons(em: Tx, principal: Principal, filter: PersonFilter | null | undefined, page: PageRequest) {
     const where: FilterQuery<Person>[] = [placedVisible(principal, 'homeEquipment') as FilterQuery<Person>];
     if (filter?.personnelClass) where.push({ personnelClasses: { code: filter.personnelClass } });
     if (filter?.homePrefix) where.push({ homeEquipment: underPathOf(filter.homePrefix) });
@@ -40,7 +38,7 @@ export class PersonnelService {
       requireEnterpriseWide(principal, Permission.ManageMasterData);
       checkKey('code', input.code);
       requireValidDefinitions(input.properties);
-      if (await work.tx.count(PersonnelClass, { code: input.code })) fail(new DuplicateKey('personnel class', input.code));
+      if (await work.tx.count(PersonnelClass, { code: input.code })) fail(duplicateKey('personnel class', input.code));
       const personnelClass = work.tx.create(PersonnelClass, { code: input.code, description: input.description ?? null, properties: input.properties });
       work.changed('PersonnelClassCreated', personnelClass, input.code);
       return personnelClass;
@@ -50,7 +48,7 @@ export class PersonnelService {
   updateClass(principal: Principal, code: string, input: UpdatePersonnelClassInput) {
     return this.uow.run(principal.name, async (work) => {
       requireEnterpriseWide(principal, Permission.ManageMasterData);
-      const personnelClass = (await work.tx.findOne(PersonnelClass, { code })) ?? fail(new NotFound('personnel class', code));
+      const personnelClass = (await work.tx.findOne(PersonnelClass, { code })) ?? fail(notFound('personnel class', code));
       const before = snapshot(personnelClass);
       if (input.description !== undefined) personnelClass.description = input.description;
       if (input.properties) {
@@ -67,7 +65,7 @@ export class PersonnelService {
       const { tx } = work;
       checkKey('employeeId', input.employeeId);
       checkText('name', input.name);
-      if (await tx.count(Person, { employeeId: input.employeeId })) fail(new DuplicateKey('person', input.employeeId));
+      if (await tx.count(Person, { employeeId: input.employeeId })) fail(duplicateKey('person', input.employeeId));
       const person = tx.create(Person, {
         employeeId: input.employeeId, name: input.name.trim(),
         homeEquipment: await placeAt(tx, principal, 'homeEquipment', input.homeEquipment),
@@ -99,8 +97,8 @@ export class PersonnelService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkKey('code', input.code);
-      if (input.expiresAt && input.expiresAt <= input.trainedAt) fail(new InvalidInput('expiresAt', 'must be after trainedAt.'));
-      if (input.trainedAt.getTime() > Date.now() + 86_400_000) fail(new InvalidInput('trainedAt', 'lies in the future; record training once it has happened.'));
+      if (input.expiresAt && input.expiresAt <= input.trainedAt) fail(invalidInput('expiresAt', 'must be after trainedAt.'));
+      if (input.trainedAt.getTime() > Date.now() + 86_400_000) fail(invalidInput('trainedAt', 'lies in the future; record training once it has happened.'));
       const person = await findPerson(tx, principal, input.employeeId);
       const existing = await tx.findOne(Qualification, { person, code: input.code });
       const before = existing ? snapshot(existing) : undefined;
@@ -115,7 +113,7 @@ export class PersonnelService {
 
 /** A person the caller may see and manage (at their home equipment, or enterprise-wide). */
 async function findPerson(tx: Tx, principal: Principal, employeeId: string, populate: 'personnelClasses'[] = []): Promise<Person> {
-  const hidden = () => new NotFound('person', employeeId);
+  const hidden = () => notFound('person', employeeId);
   const person = (await tx.findOne(Person, { $and: [{ employeeId }, placedVisible(principal, 'homeEquipment')] }, { populate: [...populate, 'homeEquipment'] })) ?? fail(hidden());
   requireManageablePlace(principal, person.homeEquipment, hidden);
   return person;
@@ -124,6 +122,6 @@ async function findPerson(tx: Tx, principal: Principal, employeeId: string, popu
 async function findClasses(tx: Tx, codes: string[]): Promise<PersonnelClass[]> {
   const found = await tx.find(PersonnelClass, { code: { $in: codes } });
   const missing = codes.find((c) => !found.some((f) => f.code === c));
-  if (missing) fail(new UnknownReference('personnelClasses', 'personnel class', missing));
+  if (missing) fail(unknownReference('personnelClasses', 'personnel class', missing));
   return found;
 }

@@ -1,16 +1,12 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import {
-  type CreateProductDefinitionInput, type CreateProductDefinitionVersionInput, DuplicateKey, EquipmentClass, InvalidInput, InvalidTransition,
-  MaterialDefinition, NotFound, Permission, PRODUCT_DEFINITION_TRANSITIONS, ProductDefinition, type ProductDefinitionFilter, ProductDefinitionVersion,
-  ProductDefinitionVersionState, type ProductSegment, type TransitionProductDefinitionVersionInput, UnknownReference,
-  type UpdateProductDefinitionVersionInput,
-} from '@plantgraph/schema';
+import { type CreateProductDefinitionInput, type CreateProductDefinitionVersionInput, EquipmentClass, MaterialDefinition, Permission, PRODUCT_DEFINITION_TRANSITIONS, ProductDefinition, type ProductDefinitionFilter, ProductDefinitionVersion, ProductDefinitionVersionState, type ProductSegment, type TransitionProductDefinitionVersionInput, type UpdateProductDefinitionVersionInput } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
-import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkKey, checkText, likePrefix, isUuid } from '../shared/keys.js';
-import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
-import type { Principal } from '../../auth/principal.js';
-import { requireEnterpriseWide } from '../../auth/visibility.js';
+import { paginate, type PageRequest } from '../../core/paging.js';
+import { checkKey, checkText, likePrefix, isUuid } from '../../core/keys.js';
+import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
+import type { Principal } from '../../core/principal.js';
+import { requireEnterpriseWide } from '../../core/visibility.js';
+import { duplicateKey, fail, invalidInput, invalidTransition, notFound, unknownReference } from '../../core/failures.js';
 
 const S = ProductDefinitionVersionState;
 
@@ -18,7 +14,7 @@ const S = ProductDefinitionVersionState;
 export class ProductDefinitionService {
   constructor(private readonly uow: UnitOfWork) {}
 
-  list(em: Tx, filter: ProductDefinitionFilter | null | undefined, page: PageArgs) {
+  list(em: Tx, filter: ProductDefinitionFilter | null | undefined, page: PageRequest) {
     const where: FilterQuery<ProductDefinition>[] = [];
     if (filter?.codePrefix) where.push({ code: { $like: likePrefix(filter.codePrefix) } });
     if (filter?.producedMaterial) where.push({ producedMaterial: { code: filter.producedMaterial } });
@@ -31,9 +27,9 @@ export class ProductDefinitionService {
       requireEnterpriseWide(principal, Permission.ManageMasterData);
       checkKey('code', input.code);
       checkText('name', input.name);
-      if (await tx.count(ProductDefinition, { code: input.code })) fail(new DuplicateKey('product definition', input.code));
+      if (await tx.count(ProductDefinition, { code: input.code })) fail(duplicateKey('product definition', input.code));
       const producedMaterial = (await tx.findOne(MaterialDefinition, { code: input.producedMaterial }))
-        ?? fail(new UnknownReference('producedMaterial', 'material definition', input.producedMaterial));
+        ?? fail(unknownReference('producedMaterial', 'material definition', input.producedMaterial));
       await checkSegments(tx, input.segments);
       const definition = tx.create(ProductDefinition, { code: input.code, name: input.name.trim(), producedMaterial });
       const version = tx.create(ProductDefinitionVersion, { productDefinition: definition, version: 1, segments: plain(input.segments), changeNote: input.changeNote ?? null });
@@ -47,10 +43,10 @@ export class ProductDefinitionService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       requireEnterpriseWide(principal, Permission.ManageMasterData);
-      const definition = (await tx.findOne(ProductDefinition, { code: input.productDefinition })) ?? fail(new NotFound('product definition', input.productDefinition));
+      const definition = (await tx.findOne(ProductDefinition, { code: input.productDefinition })) ?? fail(notFound('product definition', input.productDefinition));
       const versions = await tx.find(ProductDefinitionVersion, { productDefinition: definition }, { orderBy: { version: 'desc' } });
       const draft = versions.find((v) => v.state === S.Draft || v.state === S.ForReview);
-      if (draft) fail(new InvalidInput('productDefinition', `version ${draft.version} is still ${draft.state}; finish or edit it before starting another.`));
+      if (draft) fail(invalidInput('productDefinition', `version ${draft.version} is still ${draft.state}; finish or edit it before starting another.`));
       const segments = input.segments ?? versions[0]?.segments ?? [];
       if (input.segments) await checkSegments(tx, input.segments);
       const number = (versions[0]?.version ?? 0) + 1;
@@ -65,7 +61,7 @@ export class ProductDefinitionService {
       const { tx } = work;
       requireEnterpriseWide(principal, Permission.ManageMasterData);
       const version = await findVersion(tx, input.id);
-      if (version.state !== S.Draft) fail(new InvalidInput('id', `version ${version.version} is ${version.state}; only a Draft can change. Start a new version instead.`));
+      if (version.state !== S.Draft) fail(invalidInput('id', `version ${version.version} is ${version.state}; only a Draft can change. Start a new version instead.`));
       const before = snapshot(version);
       if (input.segments) {
         await checkSegments(tx, input.segments);
@@ -84,8 +80,8 @@ export class ProductDefinitionService {
       requireEnterpriseWide(principal, [S.Draft, S.ForReview].includes(input.state) ? Permission.ManageMasterData : Permission.Release);
       const version = await findVersion(tx, input.id);
       const allowed = PRODUCT_DEFINITION_TRANSITIONS[version.state];
-      if (!allowed.includes(input.state)) fail(new InvalidTransition(`Version ${version.version}`, version.state, input.state, [...allowed]));
-      if (input.state === S.ForReview && !version.segments.length) fail(new InvalidInput('id', 'a version needs at least one segment before review.'));
+      if (!allowed.includes(input.state)) fail(invalidTransition(`Version ${version.version}`, version.state, input.state, [...allowed]));
+      if (input.state === S.ForReview && !version.segments.length) fail(invalidInput('id', 'a version needs at least one segment before review.'));
       if (input.state === S.Active) {
         for (const active of await tx.find(ProductDefinitionVersion, { productDefinition: version.productDefinition, state: S.Active })) {
           const before = snapshot(active);
@@ -103,7 +99,7 @@ export class ProductDefinitionService {
 }
 
 async function findVersion(tx: Tx, id: string): Promise<ProductDefinitionVersion> {
-  return (isUuid(id) && (await tx.findOne(ProductDefinitionVersion, { id }, { populate: ['productDefinition'] }))) || fail(new NotFound('product definition version', id));
+  return (isUuid(id) && (await tx.findOne(ProductDefinitionVersion, { id }, { populate: ['productDefinition'] }))) || fail(notFound('product definition version', id));
 }
 
 /** Type-graphql inputs are class instances; the JSON column wants plain data. */
@@ -119,26 +115,26 @@ async function checkSegments(tx: Tx, segments: ProductSegment[]): Promise<void> 
   for (const [i, s] of segments.entries()) {
     const at = `segments[${i}]`;
     checkKey(`${at}.code`, s.code);
-    if (codes.has(s.code)) fail(new InvalidInput(`${at}.code`, `"${s.code}" is used by two segments; segment codes must be unique within a version.`));
+    if (codes.has(s.code)) fail(invalidInput(`${at}.code`, `"${s.code}" is used by two segments; segment codes must be unique within a version.`));
     codes.add(s.code);
     checkText(`${at}.name`, s.name);
     if (s.qualification) checkKey(`${at}.qualification`, s.qualification);
-    if (s.equipmentClass && !classes.has(s.equipmentClass)) fail(new UnknownReference(`${at}.equipmentClass`, 'equipment class', s.equipmentClass));
-    if (s.durationMinutes != null && s.durationMinutes <= 0) fail(new InvalidInput(`${at}.durationMinutes`, `must be above 0 (got ${s.durationMinutes}).`));
+    if (s.equipmentClass && !classes.has(s.equipmentClass)) fail(unknownReference(`${at}.equipmentClass`, 'equipment class', s.equipmentClass));
+    if (s.durationMinutes != null && s.durationMinutes <= 0) fail(invalidInput(`${at}.durationMinutes`, `must be above 0 (got ${s.durationMinutes}).`));
     for (const [j, m] of s.materials.entries()) {
-      const definition = materials.get(m.materialDefinition) ?? fail(new UnknownReference(`${at}.materials[${j}].materialDefinition`, 'material definition', m.materialDefinition));
-      if (!(m.quantity > 0 && Number.isFinite(m.quantity))) fail(new InvalidInput(`${at}.materials[${j}].quantity`, `must be above 0 (got ${m.quantity}).`));
-      if (m.unitOfMeasure !== definition.unitOfMeasure) fail(new InvalidInput(`${at}.materials[${j}].unitOfMeasure`, `"${m.unitOfMeasure}" differs from the unit of ${definition.code} (${definition.unitOfMeasure}).`));
+      const definition = materials.get(m.materialDefinition) ?? fail(unknownReference(`${at}.materials[${j}].materialDefinition`, 'material definition', m.materialDefinition));
+      if (!(m.quantity > 0 && Number.isFinite(m.quantity))) fail(invalidInput(`${at}.materials[${j}].quantity`, `must be above 0 (got ${m.quantity}).`));
+      if (m.unitOfMeasure !== definition.unitOfMeasure) fail(invalidInput(`${at}.materials[${j}].unitOfMeasure`, `"${m.unitOfMeasure}" differs from the unit of ${definition.code} (${definition.unitOfMeasure}).`));
     }
     const names = new Set<string>();
     for (const [j, p] of s.parameters.entries()) {
       const field = `${at}.parameters[${j}]`;
       checkText(`${field}.name`, p.name, 64);
-      if (names.has(p.name)) fail(new InvalidInput(`${field}.name`, `parameter "${p.name}" is given twice in segment ${s.code}.`));
+      if (names.has(p.name)) fail(invalidInput(`${field}.name`, `parameter "${p.name}" is given twice in segment ${s.code}.`));
       names.add(p.name);
-      if (![p.target, p.lowerLimit, p.upperLimit].every(Number.isFinite)) fail(new InvalidInput(field, 'target and limits must be finite numbers.'));
+      if (![p.target, p.lowerLimit, p.upperLimit].every(Number.isFinite)) fail(invalidInput(field, 'target and limits must be finite numbers.'));
       if (!(p.lowerLimit <= p.target && p.target <= p.upperLimit)) {
-        fail(new InvalidInput(`${field}.target`, `must lie within the limits: ${p.lowerLimit} ≤ target ≤ ${p.upperLimit} (got ${p.target}).`));
+        fail(invalidInput(`${field}.target`, `must lie within the limits: ${p.lowerLimit} ≤ target ≤ ${p.upperLimit} (got ${p.target}).`));
       }
     }
   }

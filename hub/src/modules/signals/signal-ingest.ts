@@ -1,6 +1,6 @@
 import type { Database } from '../../infrastructure/database/database.js';
 import type { MessageBus, SignalConsumer, SignalDelivery } from '../../infrastructure/bus/message-bus.js';
-import type { UnitOfWork } from '../shared/unit-of-work.js';
+import type { UnitOfWork } from '../../core/unit-of-work.js';
 import { parseSignal, type ParsedSignal } from './signal-parsing.js';
 import { storeSignals } from './signal-store.js';
 

@@ -2,7 +2,7 @@ import type { EquipmentState } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { Subjects } from '../../subjects.js';
 import { judgeStateReport, type CurrentState } from '../equipment/equipment-state.js';
-import type { DomainEvent } from '../shared/unit-of-work.js';
+import type { DomainEvent } from '../../core/unit-of-work.js';
 import type { ParsedSignal } from './signal-parsing.js';
 
 export interface StoredBatch {

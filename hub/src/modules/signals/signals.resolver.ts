@@ -4,6 +4,7 @@ import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import type { SignalKind as SubjectSignalKind } from '../../subjects.js';
 import type { HubEventValue } from './signals.service.js';
+import { openStream } from '../../graphql/failures.js';
 
 export enum SignalKind { State = 'state', Count = 'count', Cycle = 'cycle', Value = 'value' }
 registerEnumType(SignalKind, { name: 'SignalKind', description: 'What a machine signal reports.' });
@@ -91,7 +92,7 @@ export class SignalResolver {
     description: 'Every event at and below `scope` (`*` for everything you may read), optionally only of the given `types`.',
     subscribe: ({ args, context }) => {
       const ctx = context as HubContext;
-      return ctx.services.signals.subscribeEvents(ctx.principal, args.scope as string, (args.types as string[] | null) ?? null, ctx.eventQueue);
+      return openStream(() => ctx.services.signals.subscribeEvents(ctx.principal, args.scope as string, (args.types as string[] | null) ?? null, ctx.eventQueue));
     },
   })
   @Allow(Permission.Read)

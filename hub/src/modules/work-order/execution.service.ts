@@ -1,18 +1,15 @@
 import { LockMode } from '@mikro-orm/core';
-import {
-  Deviation, DeviationKind, Equipment, MaterialDefinition, EquipmentState, InvalidInput, LotGenealogy, MaterialLot, MaterialLotStatus,
-  MaterialReservation, type MeasurementInput, Permission, Person, Qualification, ReservationStatus, type SignatureInput,
-  SignatureMeaning, StepRecord, WorkOrderState,
-} from '@plantgraph/schema';
+import { Deviation, DeviationKind, Equipment, MaterialDefinition, EquipmentState, LotGenealogy, MaterialLot, MaterialLotStatus, MaterialReservation, type MeasurementInput, Permission, Person, Qualification, ReservationStatus, type SignatureInput, SignatureMeaning, StepRecord, WorkOrderState } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../core/principal.js';
 import type { SignatureService } from '../../auth/signatures.js';
-import { checkKey, checkQuantity, roundQuantity } from '../shared/keys.js';
-import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import { checkKey, checkQuantity, roundQuantity } from '../../core/keys.js';
+import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import { orderChanged } from './work-order-events.js';
 import { findOrderFor } from './work-order-access.js';
 import { enterState, requireTransition } from './work-order-lifecycle.service.js';
+import { fail, invalidInput } from '../../core/failures.js';
 
 const NOT_USABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance, EquipmentState.CalibrationDue]);
 
@@ -28,7 +25,7 @@ export class WorkOrderExecutionService {
   confirmLineClearance(principal: Principal, number: string) {
     return this.uow.run(principal.name, async (work) => {
       const order = await findOrderFor(work.tx, principal, number, Permission.ExecuteSteps);
-      if (order.state !== WorkOrderState.InProgress) fail(new InvalidInput('number', `order ${number} is ${order.state}; line clearance is confirmed once it is InProgress.`));
+      if (order.state !== WorkOrderState.InProgress) fail(invalidInput('number', `order ${number} is ${order.state}; line clearance is confirmed once it is InProgress.`));
       const before = snapshot(order);
       order.lineClearedAt = new Date();
       orderChanged(work, this.bus.subjects, 'WorkOrderLineCleared', order, order.state, before);
@@ -46,7 +43,7 @@ export class WorkOrderExecutionService {
       if (order.state !== WorkOrderState.InProgress) blocked.push(`the order is ${order.state}, not InProgress.`);
       if (steps.some((s) => !s.completedAt)) blocked.push('the current step is not completed yet.');
       const segment = order.snapshot?.segments[steps.length];
-      if (!segment) fail(new InvalidInput('number', `order ${number} has no step left to start; complete the order.`));
+      if (!segment) fail(invalidInput('number', `order ${number} has no step left to start; complete the order.`));
       if (!order.lineClearedAt) blocked.push('line clearance has not been confirmed.');
       const assignment = order.assignments.find((a) => a.segment === segment.code)!;
       if (!assignment.operators.includes(operator.employeeId)) blocked.push(`${operator.employeeId} is not assigned to ${segment.code} (assigned: ${assignment.operators.join(', ')}).`);
@@ -56,7 +53,7 @@ export class WorkOrderExecutionService {
       }
       const equipment = await tx.findOne(Equipment, { path: assignment.equipment });
       if (!equipment || NOT_USABLE.has(equipment.state)) blocked.push(`${assignment.equipment} is ${equipment?.state ?? 'gone'}${equipment?.stateReason ? ` (${equipment.stateReason})` : ''}.`);
-      if (blocked.length) fail(new InvalidInput('number', `step ${segment.code} cannot start: ${blocked.join(' ')}`));
+      if (blocked.length) fail(invalidInput('number', `step ${segment.code} cannot start: ${blocked.join(' ')}`));
       const step = tx.create(StepRecord, { workOrder: order, segment: segment.code, sequence: steps.length + 1, operator: operator.employeeId, equipment: assignment.equipment, startedAt: new Date() });
       work.audit('StepStarted', step);
       return step;
@@ -70,8 +67,8 @@ export class WorkOrderExecutionService {
       const before = snapshot(step);
       for (const [i, m] of measurements.entries()) {
         const spec = segment.parameters.find((p) => p.name === m.parameter)
-          ?? fail(new InvalidInput(`measurements[${i}].parameter`, `${segment.code} has no parameter "${m.parameter}" (it has: ${segment.parameters.map((p) => p.name).join(', ') || 'none'}).`));
-        if (!Number.isFinite(m.value)) fail(new InvalidInput(`measurements[${i}].value`, 'must be a finite number.'));
+          ?? fail(invalidInput(`measurements[${i}].parameter`, `${segment.code} has no parameter "${m.parameter}" (it has: ${segment.parameters.map((p) => p.name).join(', ') || 'none'}).`));
+        if (!Number.isFinite(m.value)) fail(invalidInput(`measurements[${i}].value`, 'must be a finite number.'));
         const withinTolerance = m.value >= spec.lowerLimit && m.value <= spec.upperLimit;
         step.measurements = [...step.measurements.filter((x) => x.parameter !== m.parameter), { parameter: m.parameter, value: m.value, lowerLimit: spec.lowerLimit, upperLimit: spec.upperLimit, withinTolerance }];
         if (!withinTolerance) {
@@ -106,9 +103,9 @@ export class WorkOrderExecutionService {
       checkQuantity('quantity', quantity);
       const { order, step } = await currentStep(tx, principal, number);
       const reservation = (await tx.findOne(MaterialReservation, { workOrder: order, segment: step.segment, lot: { lotNumber }, status: ReservationStatus.Reserved }, { populate: ['lot'], lockMode: LockMode.PESSIMISTIC_WRITE }))
-        ?? fail(new InvalidInput('lotNumber', `no reservation of lot ${lotNumber} is open for step ${step.segment}; use the lots reserved at release.`));
+        ?? fail(invalidInput('lotNumber', `no reservation of lot ${lotNumber} is open for step ${step.segment}; use the lots reserved at release.`));
       const left = roundQuantity(reservation.quantity - reservation.consumedQuantity);
-      if (quantity > left) fail(new InvalidInput('quantity', `${quantity} exceeds the ${left} ${reservation.lot.unitOfMeasure} still reserved from ${lotNumber}.`));
+      if (quantity > left) fail(invalidInput('quantity', `${quantity} exceeds the ${left} ${reservation.lot.unitOfMeasure} still reserved from ${lotNumber}.`));
       const before = snapshot(reservation);
       reservation.consumedQuantity = roundQuantity(reservation.consumedQuantity + quantity);
       if (reservation.consumedQuantity >= reservation.quantity) reservation.status = ReservationStatus.Consumed;
@@ -124,12 +121,12 @@ export class WorkOrderExecutionService {
       const { tx } = work;
       const { step, segment } = await currentStep(tx, principal, number);
       const missing = segment.parameters.filter((p) => !step.measurements.some((m) => m.parameter === p.name)).map((p) => p.name);
-      if (missing.length) fail(new InvalidInput('number', `record ${missing.join(', ')} before completing ${segment.code}.`));
+      if (missing.length) fail(invalidInput('number', `record ${missing.join(', ')} before completing ${segment.code}.`));
       const before = snapshot(step);
       if (segment.critical) {
-        if (!verification) fail(new InvalidInput('verification', `${segment.code} is critical: a second person must verify it with their signature.`));
+        if (!verification) fail(invalidInput('verification', `${segment.code} is critical: a second person must verify it with their signature.`));
         const signature = await this.signatures.sign(tx, 'verification', { ...verification, meaning: SignatureMeaning.Verification }, 'StepRecord', step);
-        if (signature.signer === step.operator) fail(new InvalidInput('verification', `the verifier must be a different person than the operator (${step.operator}).`));
+        if (signature.signer === step.operator) fail(invalidInput('verification', `the verifier must be a different person than the operator (${step.operator}).`));
         step.verifiedBy = signature.signer;
       }
       step.completedAt = new Date();
@@ -151,8 +148,8 @@ export class WorkOrderExecutionService {
       requireTransition(order, WorkOrderState.Completed);
       const steps = await tx.find(StepRecord, { workOrder: order });
       const open = (order.snapshot?.segments ?? []).filter((s) => !steps.some((r) => r.segment === s.code && r.completedAt)).map((s) => s.code);
-      if (open.length) fail(new InvalidInput('number', `steps ${open.join(', ')} are not completed.`));
-      if (await tx.count(MaterialLot, { lotNumber: producedLotNumber })) fail(new InvalidInput('producedLotNumber', `lot ${producedLotNumber} already exists.`));
+      if (open.length) fail(invalidInput('number', `steps ${open.join(', ')} are not completed.`));
+      if (await tx.count(MaterialLot, { lotNumber: producedLotNumber })) fail(invalidInput('producedLotNumber', `lot ${producedLotNumber} already exists.`));
       const reservations = await tx.find(MaterialReservation, { workOrder: order }, { populate: ['lot'] });
       const produced = order.snapshot!.producedMaterial;
       const definition = await tx.findOneOrFail(MaterialDefinition, { code: produced.code });
@@ -178,15 +175,15 @@ export class WorkOrderExecutionService {
 /** The person at the station: the signed-in user whose subject is their employee id. */
 async function operatorOf(tx: Tx, principal: Principal): Promise<Person> {
   return (principal.kind === 'user' ? await tx.findOne(Person, { employeeId: principal.id, active: true }) : null)
-    ?? fail(new InvalidInput('operator', `steps are executed by a signed-in person of the plant; "${principal.name}" is not one.`));
+    ?? fail(invalidInput('operator', `steps are executed by a signed-in person of the plant; "${principal.name}" is not one.`));
 }
 
 async function currentStep(tx: Tx, principal: Principal, number: string) {
   const order = await findOrderFor(tx, principal, number, Permission.ExecuteSteps);
-  if (order.state !== WorkOrderState.InProgress) fail(new InvalidInput('number', `order ${number} is ${order.state}; steps are recorded while it is InProgress.`));
-  const step = (await tx.findOne(StepRecord, { workOrder: order, completedAt: null })) ?? fail(new InvalidInput('number', `order ${number} has no started step; start one first.`));
+  if (order.state !== WorkOrderState.InProgress) fail(invalidInput('number', `order ${number} is ${order.state}; steps are recorded while it is InProgress.`));
+  const step = (await tx.findOne(StepRecord, { workOrder: order, completedAt: null })) ?? fail(invalidInput('number', `order ${number} has no started step; start one first.`));
   const operator = await operatorOf(tx, principal);
-  if (operator.employeeId !== step.operator) fail(new InvalidInput('number', `step ${step.segment} is being executed by ${step.operator}; only they record it.`));
+  if (operator.employeeId !== step.operator) fail(invalidInput('number', `step ${step.segment} is being executed by ${step.operator}; only they record it.`));
   const segment = order.snapshot!.segments.find((s) => s.code === step.segment)!;
   return { order, step, segment };
 }

@@ -5,8 +5,8 @@ import {
   type ReleaseWorkOrderInput, ReservationStatus, type WorkOrder,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
-import { roundQuantity } from '../shared/keys.js';
-import type { Principal } from '../../auth/principal.js';
+import { roundQuantity } from '../../core/keys.js';
+import type { Principal } from '../../core/principal.js';
 
 const UNAVAILABLE = new Set([EquipmentState.Maintenance, EquipmentState.CalibrationDue]);
 

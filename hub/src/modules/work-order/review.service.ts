@@ -1,17 +1,15 @@
-import {
-  Deviation, DeviationKind, DeviationState, InvalidInput, MaterialLot, MaterialLotStatus, NotFound, Permission, type SignatureInput,
-  SignatureMeaning, StepRecord, WorkOrder, WorkOrderState,
-} from '@plantgraph/schema';
+import { Deviation, DeviationKind, DeviationState, MaterialLot, MaterialLotStatus, Permission, type SignatureInput, SignatureMeaning, StepRecord, WorkOrder, WorkOrderState } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
-import type { Principal } from '../../auth/principal.js';
+import type { Principal } from '../../core/principal.js';
 import type { SignatureService } from '../../auth/signatures.js';
-import { requireAt } from '../../auth/visibility.js';
-import { checkText } from '../shared/keys.js';
-import { fail, snapshot, type UnitOfWork } from '../shared/unit-of-work.js';
+import { requireAt } from '../../core/visibility.js';
+import { checkText } from '../../core/keys.js';
+import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import { orderChanged } from './work-order-events.js';
 import { findOrderFor } from './work-order-access.js';
 import { enterState, requireTransition } from './work-order-lifecycle.service.js';
+import { fail, invalidInput, notFound } from '../../core/failures.js';
 
 /**
  * Quality's part: review the executed record against the snapshot, close deviations with two
@@ -36,7 +34,7 @@ export class WorkOrderReviewService {
       const order = await findOrderFor(tx, principal, number, Permission.Release);
       requireTransition(order, WorkOrderState.ReleasedToStock);
       const open = await tx.find(Deviation, { workOrder: order, state: DeviationState.Open });
-      if (open.length) fail(new InvalidInput('number', `order ${number} has ${open.length} open deviation(s): ${open.map((d) => d.description).join(' ')} Close them before releasing to stock.`));
+      if (open.length) fail(invalidInput('number', `order ${number} has ${open.length} open deviation(s): ${open.map((d) => d.description).join(' ')} Close them before releasing to stock.`));
       await this.signatures.sign(tx, 'signature', { ...signature, meaning: SignatureMeaning.Approval }, 'WorkOrder', order);
       const lot = await producedLot(tx, order);
       const before = snapshot(lot);
@@ -69,9 +67,9 @@ export class WorkOrderReviewService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkText('resolution', resolution, 2000);
-      const deviation = (await tx.findOne(Deviation, { id }, { populate: ['workOrder.equipment'] })) ?? fail(new NotFound('deviation', id));
-      requireAt(principal, Permission.Sign, deviation.workOrder.equipment.path, () => new NotFound('deviation', id));
-      if (deviation.state !== DeviationState.Open) fail(new InvalidInput('id', 'the deviation is already closed.'));
+      const deviation = (await tx.findOne(Deviation, { id }, { populate: ['workOrder.equipment'] })) ?? fail(notFound('deviation', id));
+      requireAt(principal, Permission.Sign, deviation.workOrder.equipment.path, () => notFound('deviation', id));
+      if (deviation.state !== DeviationState.Open) fail(invalidInput('id', 'the deviation is already closed.'));
       const before = snapshot(deviation);
       Object.assign(deviation, { resolution, state: DeviationState.Closed, closedAt: new Date() });
       await this.twoPeopleSign(tx, signatures, 'Deviation', deviation);
@@ -90,9 +88,9 @@ export class WorkOrderReviewService {
       const { tx } = work;
       checkText('reason', reason, 2000);
       const order = await findOrderFor(tx, principal, number, Permission.Sign);
-      if ([WorkOrderState.ReleasedToStock, WorkOrderState.Rejected].includes(order.state)) fail(new InvalidInput('number', `order ${number} is ${order.state}; its record is closed.`));
-      const step = (await tx.findOne(StepRecord, { workOrder: order, segment })) ?? fail(new NotFound('step', `${number}/${segment}`));
-      const measured = step.measurements.find((m) => m.parameter === parameter) ?? fail(new NotFound('measurement', `${segment}/${parameter}`));
+      if ([WorkOrderState.ReleasedToStock, WorkOrderState.Rejected].includes(order.state)) fail(invalidInput('number', `order ${number} is ${order.state}; its record is closed.`));
+      const step = (await tx.findOne(StepRecord, { workOrder: order, segment })) ?? fail(notFound('step', `${number}/${segment}`));
+      const measured = step.measurements.find((m) => m.parameter === parameter) ?? fail(notFound('measurement', `${segment}/${parameter}`));
       const before = snapshot(step);
       const deviation = tx.create(Deviation, {
         workOrder: order, kind: DeviationKind.Correction, segment, openedBy: work.actor, state: DeviationState.Closed, closedAt: new Date(), resolution: reason,
@@ -107,14 +105,14 @@ export class WorkOrderReviewService {
   }
 
   private async twoPeopleSign(tx: Tx, inputs: SignatureInput[], recordType: string, record: { id: string }) {
-    if (inputs.length !== 2) fail(new InvalidInput('signatures', 'give exactly two signatures, by two different people.'));
+    if (inputs.length !== 2) fail(invalidInput('signatures', 'give exactly two signatures, by two different people.'));
     const [a, b] = [await this.signatures.sign(tx, 'signatures[0]', inputs[0]!, recordType, record), await this.signatures.sign(tx, 'signatures[1]', inputs[1]!, recordType, record)];
-    if (a.signer === b.signer) fail(new InvalidInput('signatures', `both signatures are by ${a.signer}; a second, different person must sign.`));
+    if (a.signer === b.signer) fail(invalidInput('signatures', `both signatures are by ${a.signer}; a second, different person must sign.`));
   }
 }
 
 
 async function producedLot(tx: Tx, order: WorkOrder): Promise<MaterialLot> {
   return (order.producedLot ? await tx.findOne(MaterialLot, { lotNumber: order.producedLot }) : null)
-    ?? fail(new InvalidInput('number', `order ${order.number} produced no lot.`));
+    ?? fail(invalidInput('number', `order ${order.number} produced no lot.`));
 }

@@ -1,7 +1,7 @@
 import { Extensions, Field, ObjectType } from 'type-graphql';
 import { Permission, WorkOrder, WorkOrderState } from '@plantgraph/schema';
 import type { Subjects } from '../../subjects.js';
-import type { Work } from '../shared/unit-of-work.js';
+import type { Work } from '../../core/unit-of-work.js';
 
 /** A change of a work order, as delivered to subscribers. */
 @ObjectType()

@@ -1,16 +1,14 @@
-import {
-  InvalidInput, InvalidTransition, MaterialReservation, MasterRecordSnapshot, Permission, ProductDefinitionVersion, ReleaseBlocked,
-  type ReleaseWorkOrderInput, ReservationStatus, WORK_ORDER_TRANSITIONS, WorkOrder, WorkOrderState, type WorkOrderTransitionInput,
-} from '@plantgraph/schema';
+import { MaterialReservation, MasterRecordSnapshot, Permission, ProductDefinitionVersion, type ReleaseWorkOrderInput, ReservationStatus, WORK_ORDER_TRANSITIONS, WorkOrder, WorkOrderState, type WorkOrderTransitionInput } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
-import type { Principal } from '../../auth/principal.js';
-import { checkText } from '../shared/keys.js';
-import { fail, snapshot, type UnitOfWork, type Work } from '../shared/unit-of-work.js';
+import type { Principal } from '../../core/principal.js';
+import { checkText } from '../../core/keys.js';
+import { snapshot, type UnitOfWork, type Work } from '../../core/unit-of-work.js';
 import { orderChanged } from './work-order-events.js';
 import { findOrderFor } from './work-order-access.js';
 import { planRelease } from './release-checks.js';
 import type { Subjects } from '../../subjects.js';
+import { fail, invalidInput, invalidTransition, releaseBlocked } from '../../core/failures.js';
 
 const S = WorkOrderState;
 /** The event each entered state announces (InProgress depends on where it came from). */
@@ -31,7 +29,7 @@ export class WorkOrderLifecycleService {
       requireTransition(order, S.Released);
       const version = await tx.findOneOrFail(ProductDefinitionVersion, order.productDefinitionVersion.id, { populate: ['productDefinition.producedMaterial'] });
       const { problems, reservations } = await planRelease(tx, principal, order, version.segments, version.state, input);
-      if (problems.length) fail(new ReleaseBlocked(problems));
+      if (problems.length) fail(releaseBlocked(problems));
       for (const r of reservations) tx.create(MaterialReservation, { workOrder: order, segment: r.segment, lot: r.lot, quantity: r.quantity });
       const produced = version.productDefinition.producedMaterial;
       // A deep copy: later revisions of the master record cannot reach the released order.
@@ -70,7 +68,7 @@ export class WorkOrderLifecycleService {
       const order = await findOrderFor(work.tx, principal, input.number, permission);
       requireTransition(order, to);
       if (needsReason) {
-        if (!input.reason) fail(new InvalidInput('reason', `say why the order is ${to === S.Paused ? 'paused' : 'cancelled'}.`));
+        if (!input.reason) fail(invalidInput('reason', `say why the order is ${to === S.Paused ? 'paused' : 'cancelled'}.`));
         checkText('reason', input.reason, 1000);
       }
       await effect?.(work.tx, order);
@@ -98,5 +96,5 @@ export function enterState(work: Work, subjects: Subjects, order: WorkOrder, to:
 
 export function requireTransition(order: WorkOrder, to: WorkOrderState): void {
   const allowed = WORK_ORDER_TRANSITIONS[order.state];
-  if (!allowed.includes(to)) fail(new InvalidTransition(`Work order ${order.number}`, order.state, to, [...allowed]));
+  if (!allowed.includes(to)) fail(invalidTransition(`Work order ${order.number}`, order.state, to, [...allowed]));
 }

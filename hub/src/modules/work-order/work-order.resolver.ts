@@ -5,6 +5,7 @@ import { WorkOrderEvent } from './work-order-events.js';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
+import { openStream } from '../../graphql/failures.js';
 
 const WorkOrderConnection = Connection(WorkOrder);
 
@@ -76,7 +77,7 @@ export class WorkOrderResolver {
     description: 'Each change of the orders running at `scope` (a path prefix) and below.',
     subscribe: ({ args, context }) => {
       const ctx = context as HubContext;
-      return ctx.services.workOrder.subscribeChanges(ctx.principal, args.scope as string, ctx.eventQueue);
+      return openStream(() => ctx.services.workOrder.subscribeChanges(ctx.principal, args.scope as string, ctx.eventQueue));
     },
   })
   @Allow(Permission.Read)

@@ -1,18 +1,16 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import {
-  type CreateWorkOrderInput, DuplicateKey, Equipment, InvalidInput, ProductDefinition, ProductDefinitionVersion,
-  Permission, ProductDefinitionVersionState, UnknownReference, WorkOrder, type WorkOrderFilter,
-} from '@plantgraph/schema';
+import { type CreateWorkOrderInput, Equipment, ProductDefinition, ProductDefinitionVersion, Permission, ProductDefinitionVersionState, WorkOrder, type WorkOrderFilter } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
-import { paginate, type PageArgs } from '../../graphql/pagination.js';
-import { checkKey, checkQuantity, underPathOf } from '../shared/keys.js';
-import { scopedSubscription } from '../shared/scoped-subscription.js';
+import { paginate, type PageRequest } from '../../core/paging.js';
+import { checkKey, checkQuantity, underPathOf } from '../../core/keys.js';
+import { scopedSubscription } from '../../core/scoped-subscription.js';
 import type { QueueOptions } from '../../infrastructure/bus/message-bus.js';
-import { fail, type UnitOfWork } from '../shared/unit-of-work.js';
-import type { Principal } from '../../auth/principal.js';
-import { pathsVisible, requireAt } from '../../auth/visibility.js';
+import { type UnitOfWork } from '../../core/unit-of-work.js';
+import type { Principal } from '../../core/principal.js';
+import { pathsVisible, requireAt } from '../../core/visibility.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import { orderChanged, type WorkOrderEvent } from './work-order-events.js';
+import { duplicateKey, fail, invalidInput, unknownReference } from '../../core/failures.js';
 
 const MAKEABLE = [ProductDefinitionVersionState.Approved, ProductDefinitionVersionState.Active];
 
@@ -24,7 +22,7 @@ export class WorkOrderService {
     return em.findOne(WorkOrder, { $and: [{ number }, { equipment: pathsVisible(principal) }] });
   }
 
-  list(em: Tx, principal: Principal, filter: WorkOrderFilter | null | undefined, page: PageArgs) {
+  list(em: Tx, principal: Principal, filter: WorkOrderFilter | null | undefined, page: PageRequest) {
     const where: FilterQuery<WorkOrder>[] = [{ equipment: pathsVisible(principal) } as FilterQuery<WorkOrder>];
     if (filter?.state?.length) where.push({ state: { $in: filter.state } });
     if (filter?.equipmentPrefix) where.push({ equipment: underPathOf(filter.equipmentPrefix) });
@@ -44,14 +42,14 @@ export class WorkOrderService {
       const { tx } = work;
       checkKey('number', input.number);
       checkQuantity('quantity', input.quantity);
-      if (input.quantity === 0) fail(new InvalidInput('quantity', 'must be above 0.'));
-      if (input.plannedStart && input.plannedEnd && input.plannedEnd <= input.plannedStart) fail(new InvalidInput('plannedEnd', 'must be after plannedStart.'));
-      if (await tx.count(WorkOrder, { number: input.number })) fail(new DuplicateKey('work order', input.number));
+      if (input.quantity === 0) fail(invalidInput('quantity', 'must be above 0.'));
+      if (input.plannedStart && input.plannedEnd && input.plannedEnd <= input.plannedStart) fail(invalidInput('plannedEnd', 'must be after plannedStart.'));
+      if (await tx.count(WorkOrder, { number: input.number })) fail(duplicateKey('work order', input.number));
       const definition = (await tx.findOne(ProductDefinition, { code: input.productDefinition }, { populate: ['producedMaterial'] }))
-        ?? fail(new UnknownReference('productDefinition', 'product definition', input.productDefinition));
+        ?? fail(unknownReference('productDefinition', 'product definition', input.productDefinition));
       const version = await findMakeableVersion(tx, definition, input.version);
-      const equipment = (await tx.findOne(Equipment, { path: input.equipment })) ?? fail(new UnknownReference('equipment', 'equipment', input.equipment));
-      requireAt(principal, Permission.PlanWorkOrders, equipment.path, () => new UnknownReference('equipment', 'equipment', input.equipment));
+      const equipment = (await tx.findOne(Equipment, { path: input.equipment })) ?? fail(unknownReference('equipment', 'equipment', input.equipment));
+      requireAt(principal, Permission.PlanWorkOrders, equipment.path, () => unknownReference('equipment', 'equipment', input.equipment));
       const order = tx.create(WorkOrder, {
         number: input.number, productDefinitionVersion: version, quantity: input.quantity, unitOfMeasure: definition.producedMaterial.unitOfMeasure,
         equipment, plannedStart: input.plannedStart ?? null, plannedEnd: input.plannedEnd ?? null,
@@ -65,10 +63,10 @@ export class WorkOrderService {
 async function findMakeableVersion(tx: Tx, definition: ProductDefinition, number: number | null | undefined): Promise<ProductDefinitionVersion> {
   if (number == null) {
     return (await tx.findOne(ProductDefinitionVersion, { productDefinition: definition, state: ProductDefinitionVersionState.Active }))
-      ?? fail(new InvalidInput('productDefinition', `${definition.code} has no Active version; activate one or give an Approved version number.`));
+      ?? fail(invalidInput('productDefinition', `${definition.code} has no Active version; activate one or give an Approved version number.`));
   }
   const version = (await tx.findOne(ProductDefinitionVersion, { productDefinition: definition, version: number }))
-    ?? fail(new UnknownReference('version', 'product definition version', `${definition.code}/${number}`));
-  if (!MAKEABLE.includes(version.state)) fail(new InvalidInput('version', `version ${number} of ${definition.code} is ${version.state}; only Approved or Active versions can be made.`));
+    ?? fail(unknownReference('version', 'product definition version', `${definition.code}/${number}`));
+  if (!MAKEABLE.includes(version.state)) fail(invalidInput('version', `version ${number} of ${definition.code} is ${version.state}; only Approved or Active versions can be made.`));
   return version;
 }

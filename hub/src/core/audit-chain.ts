@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AuditRecord } from '@plantgraph/schema';
-import type { Tx } from '../../infrastructure/database/database.js';
+import type { Tx } from '../infrastructure/database/database.js';
 
 /** The hash the first record links to. */
 export const GENESIS = '0'.repeat(64);

@@ -1,9 +1,9 @@
-import { GraphQLError } from 'graphql';
 import { Permission } from '@plantgraph/schema';
-import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
-import type { Principal } from '../../auth/principal.js';
-import { forbidden } from '../../auth/visibility.js';
+import type { MessageBus, QueueOptions } from '../infrastructure/bus/message-bus.js';
+import type { Principal } from './principal.js';
+import { forbidden } from './visibility.js';
 import { isEquipmentPath } from './keys.js';
+import { badUserInput } from './faults.js';
 
 export interface ScopedSubscriptionOptions<E, T> {
   /** The subject patterns covering the scope. */
@@ -17,12 +17,12 @@ export interface ScopedSubscriptionOptions<E, T> {
 }
 
 /**
- * Events at `scope` and below for a subscriber, as GraphQL values. The requested scope may reach
+ * Events at `scope` and below for a subscriber, as the adapter's values. The requested scope may reach
  * beyond the principal's own, so each event is delivered only if the principal may read its path.
  */
 export function scopedSubscription<E extends { path: string }, T>(bus: MessageBus, principal: Principal, scope: string, options: ScopedSubscriptionOptions<E, T>): AsyncIterable<T> {
   if (!isEquipmentPath(scope)) {
-    throw new GraphQLError(`scope: "${scope}" is not an equipment path; give a path prefix such as "acme" or "acme/berlin/assembly".`, { extensions: { code: 'BAD_USER_INPUT' } });
+    throw badUserInput(`scope: "${scope}" is not an equipment path; give a path prefix such as "acme" or "acme/berlin/assembly".`);
   }
   if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, `subscribe to ${options.what}`);
   const subscription = bus.subscribe(options.patterns(scope), options.queue);

@@ -1,18 +1,9 @@
 import { wrap } from '@mikro-orm/core';
-import type { ErrorResult } from '@plantgraph/schema';
-import { appendToAuditChain, type AuditEntry } from '../audit/audit-chain.js';
-import type { Database, Tx } from '../../infrastructure/database/database.js';
-import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
+import { type DomainFailure, FailureError } from './failures.js';
+import { appendToAuditChain, type AuditEntry } from './audit-chain.js';
+import type { Database, Tx } from '../infrastructure/database/database.js';
+import type { MessageBus } from '../infrastructure/bus/message-bus.js';
 
-/** An expected failure inside a unit of work: rolls the transaction back and becomes the result. */
-export class Failure extends Error {
-  constructor(readonly result: ErrorResult) {
-    super(result.message);
-  }
-}
-export function fail(result: ErrorResult): never {
-  throw new Failure(result);
-}
 
 export interface DomainEvent {
   subject: string;
@@ -41,7 +32,7 @@ export interface Work {
 export class UnitOfWork {
   constructor(private readonly db: Database, private readonly bus: MessageBus) {}
 
-  async run<T>(actor: string, body: (work: Work) => Promise<T>): Promise<T | ErrorResult> {
+  async run<T>(actor: string, body: (work: Work) => Promise<T>): Promise<T | DomainFailure> {
     const events: DomainEvent[] = [];
     let result: T;
     try {
@@ -64,7 +55,7 @@ export class UnitOfWork {
         return value;
       });
     } catch (err) {
-      if (err instanceof Failure) return err.result;
+      if (err instanceof FailureError) return err.failure;
       throw err;
     }
     await this.publish(events);

@@ -1,10 +1,10 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { GraphQLError } from 'graphql';
-import { Equipment, Permission, UnknownReference, WHOLE_INSTALLATION, type ErrorResult } from '@plantgraph/schema';
+import { Equipment, Permission, WHOLE_INSTALLATION } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
-import { likePrefix } from '../modules/shared/keys.js';
-import { fail } from '../modules/shared/unit-of-work.js';
+import { likePrefix } from './keys.js';
 import type { Principal } from './principal.js';
+import { type DomainFailure, fail, unknownReference } from './failures.js';
+import { FaultCode, HubFault } from './faults.js';
 
 /** Matches no row: for a principal without the permission anywhere. */
 const NOTHING = { id: { $in: [] as string[] } };
@@ -30,9 +30,10 @@ export function placedVisible(principal: Principal, relation: string): FilterQue
   return principal.canEnterpriseWide(Permission.Read) ? { $or: [placed, { [relation]: null }] } : placed;
 }
 
-export function forbidden(principal: Principal, what: string): GraphQLError {
+/** A refusal of an act the caller can see but holds no grant for; logged, so denials can be audited. */
+export function forbidden(principal: Principal, what: string): HubFault {
   console.warn(`[auth] denied ${principal.name}: ${what}`);
-  return new GraphQLError(`You are not allowed to ${what}. Ask an administrator for a role that grants it.`, { extensions: { code: 'FORBIDDEN' } });
+  return new HubFault(FaultCode.Forbidden, `You are not allowed to ${what}. Ask an administrator for a role that grants it.`);
 }
 
 /**
@@ -40,7 +41,7 @@ export function forbidden(principal: Principal, what: string): GraphQLError {
  * the equipment did not exist (`hidden`), so denials leak nothing; in sight but not permitted,
  * it is refused with FORBIDDEN.
  */
-export function requireAt(principal: Principal, permission: Permission, path: string, hidden: () => ErrorResult): void {
+export function requireAt(principal: Principal, permission: Permission, path: string, hidden: () => DomainFailure): void {
   if (!principal.can(Permission.Read, path)) {
     console.warn(`[auth] denied ${principal.name}: ${permission} at a path out of scope`);
     fail(hidden());
@@ -57,14 +58,14 @@ export function requireEnterpriseWide(principal: Principal, permission: Permissi
  * Master data placed at an equipment (a lot's location, a person's home): the caller must manage
  * master data there; placed nowhere, it must do so enterprise-wide.
  */
-export function requireManageablePlace(principal: Principal, place: { path: string } | null | undefined, hidden: () => ErrorResult): void {
+export function requireManageablePlace(principal: Principal, place: { path: string } | null | undefined, hidden: () => DomainFailure): void {
   if (place) requireAt(principal, Permission.ManageMasterData, place.path, hidden);
   else requireEnterpriseWide(principal, Permission.ManageMasterData);
 }
 
 /** Resolves the equipment named by input `field` to place master data at, checked for the caller. */
 export async function placeAt(tx: Tx, principal: Principal, field: string, path: string | null | undefined): Promise<Equipment | null> {
-  const unknown = () => new UnknownReference(field, 'equipment', path!);
+  const unknown = () => unknownReference(field, 'equipment', path!);
   const place = path ? ((await tx.findOne(Equipment, { path })) ?? fail(unknown())) : null;
   requireManageablePlace(principal, place, unknown);
   return place;

@@ -1,12 +1,12 @@
-import { InvalidInput } from '@plantgraph/schema';
-import { fail } from './unit-of-work.js';
+import { fail, invalidInput } from './failures.js';
+
 
 const SEGMENT = /^[A-Za-z0-9_-]{1,64}$/;
 const KEY = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
 
 /** Equipment codes become path segments and NATS subject tokens, hence the narrow alphabet. */
 export function checkPathSegment(field: string, code: string): void {
-  if (!SEGMENT.test(code)) fail(new InvalidInput(field, `"${code}" is not a valid code: use 1-64 letters, digits, "-" or "_".`));
+  if (!SEGMENT.test(code)) fail(invalidInput(field, `"${code}" is not a valid code: use 1-64 letters, digits, "-" or "_".`));
 }
 
 export const isEquipmentPath = (path: string): boolean => path.length <= 1024 && path.split('/').every((s) => SEGMENT.test(s));
@@ -14,23 +14,23 @@ export const isEquipmentPath = (path: string): boolean => path.length <= 1024 &&
 /** A path given as input: segments separated by "/". */
 export function checkPath(field: string, path: string): void {
   if (!isEquipmentPath(path)) {
-    fail(new InvalidInput(field, `"${path}" is not a valid equipment path: segments of letters, digits, "-" or "_", separated by "/" (e.g. acme/berlin/assembly).`));
+    fail(invalidInput(field, `"${path}" is not a valid equipment path: segments of letters, digits, "-" or "_", separated by "/" (e.g. acme/berlin/assembly).`));
   }
 }
 
 /** Business keys (class codes, lot numbers, employee ids, order numbers). */
 export function checkKey(field: string, key: string): void {
-  if (!KEY.test(key)) fail(new InvalidInput(field, `"${key}" is not a valid key: start with a letter or digit; then letters, digits, ".", "_", ":", "/" or "-"; at most 128.`));
+  if (!KEY.test(key)) fail(invalidInput(field, `"${key}" is not a valid key: start with a letter or digit; then letters, digits, ".", "_", ":", "/" or "-"; at most 128.`));
 }
 
 export function checkText(field: string, text: string, max = 256): void {
-  if (!text.trim()) fail(new InvalidInput(field, 'must not be empty.'));
-  if (text.length > max) fail(new InvalidInput(field, `must be at most ${max} characters (got ${text.length}).`));
+  if (!text.trim()) fail(invalidInput(field, 'must not be empty.'));
+  if (text.length > max) fail(invalidInput(field, `must be at most ${max} characters (got ${text.length}).`));
 }
 
 export function checkQuantity(field: string, value: number): void {
-  if (!Number.isFinite(value) || value < 0) fail(new InvalidInput(field, `must be a number of at least 0 (got ${value}).`));
-  if (value >= 1e12) fail(new InvalidInput(field, `must be below 10^12 (got ${value}).`));
+  if (!Number.isFinite(value) || value < 0) fail(invalidInput(field, `must be a number of at least 0 (got ${value}).`));
+  if (value >= 1e12) fail(invalidInput(field, `must be below 10^12 (got ${value}).`));
 }
 
 /** Escapes a user-given prefix for SQL LIKE. */

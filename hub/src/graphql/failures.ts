@@ -1,0 +1,94 @@
+import { GraphQLError, GraphQLUnionType, getNamedType } from 'graphql';
+import type { MiddlewareFn } from 'type-graphql';
+import {
+  DuplicateKey,
+  DuplicatePath,
+  ErrorCode,
+  type ErrorResult,
+  HierarchyCycle,
+  InvalidInput,
+  InvalidPropertyValue,
+  InvalidTransition,
+  LevelNotAllowed,
+  NotFound,
+  ReleaseBlocked,
+  UnknownParent,
+  UnknownReference,
+} from '@plantgraph/schema';
+import { type DomainFailure, FailureError, isFailure } from '../core/failures.js';
+import { FaultCode, HubFault } from '../core/faults.js';
+
+/**
+ * The one place where the domain's coded outcomes become what GraphQL clients see: each failure code
+ * its result type (a member of the mutations' result unions), each fault code a GraphQL error code.
+ * Both tables are exhaustive over their enums, so a new code does not compile until it is mapped.
+ */
+const RESULT_TYPES: { [C in ErrorCode]: new () => ErrorResult } = {
+  [ErrorCode.NotFound]: NotFound,
+  [ErrorCode.DuplicateKey]: DuplicateKey,
+  [ErrorCode.UnknownReference]: UnknownReference,
+  [ErrorCode.InvalidInput]: InvalidInput,
+  [ErrorCode.InvalidPropertyValue]: InvalidPropertyValue,
+  [ErrorCode.UnknownParent]: UnknownParent,
+  [ErrorCode.DuplicatePath]: DuplicatePath,
+  [ErrorCode.HierarchyCycle]: HierarchyCycle,
+  [ErrorCode.LevelNotAllowed]: LevelNotAllowed,
+  [ErrorCode.InvalidTransition]: InvalidTransition,
+  [ErrorCode.ReleaseBlocked]: ReleaseBlocked,
+};
+
+const FAULT_ERRORS: { [C in FaultCode]: { code: string; status: number } } = {
+  [FaultCode.Unauthenticated]: { code: 'UNAUTHENTICATED', status: 401 },
+  [FaultCode.Forbidden]: { code: 'FORBIDDEN', status: 403 },
+  [FaultCode.BadUserInput]: { code: 'BAD_USER_INPUT', status: 400 },
+};
+
+/** A failure as its GraphQL result type (e.g. `NotFound { entity key }`). */
+export function toGraphQLResult(failure: DomainFailure): ErrorResult {
+  const result = new RESULT_TYPES[failure.code]();
+  return Object.assign(result, { code: failure.code, message: failure.message, ...failure.details });
+}
+
+/** A fault, or a failure where the field has no result union to carry it, as a GraphQL error. */
+export function toGraphQLError(error: HubFault | DomainFailure): GraphQLError {
+  if (error instanceof HubFault) {
+    const { code, status } = FAULT_ERRORS[error.code];
+    return new GraphQLError(error.message, { extensions: { code, http: { status } } });
+  }
+  return new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', failure: error.code } });
+}
+
+/** Whether the field's result union has a member for this failure. */
+function unionCarries(returnType: Parameters<typeof getNamedType>[0], failure: DomainFailure): boolean {
+  const named = getNamedType(returnType);
+  return named instanceof GraphQLUnionType && named.getTypes().some((t) => t.name === failure.code);
+}
+
+/**
+ * Global middleware: a failure returned or thrown by a service becomes the field's result type
+ * when its union has one, else an error; a fault becomes its GraphQL error.
+ */
+export const mapDomainOutcomes: MiddlewareFn = async ({ info }, next) => {
+  try {
+    const value: unknown = await next();
+    if (!isFailure(value)) return value;
+    if (unionCarries(info.returnType, value)) return toGraphQLResult(value);
+    throw toGraphQLError(value);
+  } catch (err) {
+    if (err instanceof HubFault) throw toGraphQLError(err);
+    if (err instanceof FailureError) {
+      if (unionCarries(info.returnType, err.failure)) return toGraphQLResult(err.failure);
+      throw toGraphQLError(err.failure);
+    }
+    throw err;
+  }
+};
+
+/** Opens a subscription's event stream, turning a refusal (bad scope, no grant) into its GraphQL error. */
+export function openStream<T>(open: () => AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    return open();
+  } catch (err) {
+    throw err instanceof HubFault ? toGraphQLError(err) : err;
+  }
+}
