@@ -49,6 +49,21 @@ describe('scope leakage: packaging sees nothing of assembly', () => {
     expect(body.data.people).toEqual({ totalCount: 1, edges: [{ node: { employeeId: 'E2002' } }] });
   });
 
+  it('in shift calendars: those above and within its scope, never another area\'s', async () => {
+    const admin = await idp.token({ sub: 'plant-admin', roles: ['admin@acme'] });
+    for (const scope of ['acme/berlin/assembly', 'acme/berlin/packaging']) {
+      const set = await graphqlRaw(hub.url, { query: `mutation { setShiftCalendar(input: { scope: "${scope}", timeZone: "UTC", shifts: [{ name: "Day", start: "06:00", end: "14:00" }] }) { __typename } }` }, admin);
+      expect(set.body.data.setShiftCalendar.__typename).toBe('ShiftCalendar');
+    }
+    const all = await graphqlRaw(hub.url, { query: '{ shiftCalendars { scope } }' }, admin);
+    expect(all.body.data.shiftCalendars.map((c: { scope: string }) => c.scope)).toContain('acme/berlin/assembly');
+    const body = await ask('{ shiftCalendars { scope } }');
+    const scopes = body.data.shiftCalendars.map((c: { scope: string }) => c.scope);
+    expect(scopes).toContain('acme/berlin/packaging');
+    expect(scopes).not.toContain('acme/berlin/assembly');
+    expect(scopes.every((s: string) => 'acme/berlin/packaging'.startsWith(s))).toBe(true);
+  });
+
   it('through nested fields', async () => {
     const body = await ask(`{ equipment(path: "acme/berlin/packaging") { parent { path } children { path parent { path parent { path } } } } }`);
     expect(body.data.equipment.parent).toBeNull();

@@ -20,6 +20,7 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
     as.ana = () => idp.token({ sub: 'E1001', roles: ['operator@acme/berlin/assembly'] });
     as.dana = () => idp.token({ sub: 'E2001', roles: ['quality@acme', 'operator@acme/berlin/assembly'] });
     as.ben = () => idp.token({ sub: 'E1002', roles: ['operator@acme/berlin/assembly'] });
+    as.admin = () => idp.token({ sub: 'plant-admin', roles: ['admin@acme'] });
   });
   afterAll(() => hub?.stop());
 
@@ -97,6 +98,18 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
     ]));
     expect(trace.coil.genealogyOutputs).toEqual([{ lot: { lotNumber: 'L-BRK-0001' }, depth: 1 }]);
     await expect(hub.db.em.fork().execute("delete from lot_genealogy")).rejects.toThrow(/genealogy of this lot is locked/);
+
+    // Across scopes a recall still follows the chain, by lot number only: move the coil to packaging,
+    // and an assembly operator sees its number and the link, nothing of the lot itself.
+    const moved = await run('admin', `mutation { updateMaterialLot(lotNumber: "L-COIL-0001", input: { location: "acme/berlin/packaging" }) { ${R} } }`);
+    expect(moved.updateMaterialLot.__typename).toBe('MaterialLot');
+    const seen = await run('ana', `{ made: materialLot(lotNumber: "L-BRK-0001") { genealogyInputs { lotNumber lot { lotNumber status quantity } via quantity depth } }
+      coil: materialLot(lotNumber: "L-COIL-0001") { lotNumber } }`);
+    expect(seen.coil).toBeNull();
+    expect(seen.made.genealogyInputs).toEqual(expect.arrayContaining([
+      { lotNumber: 'L-COIL-0001', lot: null, via: 'L-BRK-0001', quantity: 210, depth: 1 },
+      { lotNumber: 'L-BOLT-0107', lot: { lotNumber: 'L-BOLT-0107', status: expect.any(String), quantity: expect.any(Number) }, via: 'L-BRK-0001', quantity: 990, depth: 1 },
+    ]));
 
     // Every step is in the verified audit chain.
     const admin = await idp.token({ roles: ['admin@*'] });

@@ -19,6 +19,7 @@ import { AlertService } from './modules/alert/alert.service.js';
 import { OeeService } from './modules/oee/oee.service.js';
 import { SignalService } from './modules/signals/signals.service.js';
 import { FlowStore } from './modules/flows/storage.js';
+import { AuditService } from './modules/audit/audit.service.js';
 
 /** The domain services of one hub, built once at start and handed to resolvers via the context. */
 export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, alertEscalateAfterSeconds = 300) {
@@ -45,6 +46,7 @@ export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, 
     oee: new OeeService(uow, bus),
     signals: new SignalService(bus),
     flows: new FlowStore(db, uow, bus),
+    audit: new AuditService(),
   };
 }
 export type Services = ReturnType<typeof createServices>;

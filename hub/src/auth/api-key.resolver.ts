@@ -1,29 +1,16 @@
-import { ANY_CALLER, ApiKey, Connection, CreateApiKeyInput, CreatedApiKey, Grant, InvalidInput, NotFound, Permission } from '@plantgraph/schema';
-import { Arg, Args, Ctx, Extensions, Field, ID, Mutation, ObjectType, Query, Resolver, createUnionType } from 'type-graphql';
+import { ANY_CALLER, CreateApiKeyInput, Permission } from '@plantgraph/schema';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { HubContext } from '../graphql/context.js';
 import { Allow } from '../graphql/guard.js';
 import { PageArgs } from '../graphql/pagination.js';
-
-const ApiKeyConnection = Connection(ApiKey);
-const CreateApiKeyResult = createUnionType({ name: 'CreateApiKeyResult', types: () => [CreatedApiKey, InvalidInput] as const });
-const RevokeApiKeyResult = createUnionType({ name: 'RevokeApiKeyResult', types: () => [ApiKey, NotFound] as const });
-
-@ObjectType({ description: 'The caller as the hub sees it.' })
-@Extensions({ allow: [ANY_CALLER] })
-class Viewer {
-  @Field() name!: string;
-  @Field({ description: '`user` (identity provider), `api-key`, `service` (e.g. the flows), or `auth-off`.' }) kind!: string;
-  @Field(() => [Grant]) grants!: Grant[];
-  @Field(() => Date, { nullable: true }) expiresAt!: Date | null;
-}
+import { ApiKeyConnection, CreateApiKeyResult, RevokeApiKeyResult, Viewer } from './api-key.types.js';
 
 @Resolver()
 export class ApiKeyResolver {
   @Query(() => Viewer, { description: 'Who you are and which roles you hold where.' })
   @Allow(ANY_CALLER)
-  viewer(@Ctx() ctx: HubContext): Viewer {
-    const p = ctx.principal;
-    return Object.assign(new Viewer(), { name: p.name, kind: p.kind, grants: [...p.grants], expiresAt: p.expiresAt });
+  viewer(@Ctx() ctx: HubContext) {
+    return ctx.services.apiKeys.viewer(ctx.principal);
   }
 
   @Query(() => ApiKeyConnection, { description: 'API keys whose grants lie within your scopes, ordered by prefix.' })

@@ -18,6 +18,11 @@ const hash = (secret: string) => createHash('sha256').update(secret).digest('hex
 export class ApiKeyService {
   constructor(private readonly db: Database, private readonly uow: UnitOfWork) {}
 
+  /** The caller as the hub sees it: name, kind, grants and when the credential expires. */
+  viewer(principal: Principal) {
+    return { name: principal.name, kind: principal.kind, grants: [...principal.grants], expiresAt: principal.expiresAt };
+  }
+
   async list(em: Tx, principal: Principal, page: PageRequest) {
     if (principal.scopesFor(Permission.ManageKeys).includes(WHOLE_INSTALLATION)) return paginate(em, ApiKey, {}, page, 'prefix');
     // Listed only to those who could have created it: every grant inside their ManageKeys scopes.

@@ -1,27 +1,10 @@
-import { Alert, AlertFilter, AlertSeverity, AlertState, Connection, InvalidInput, NotFound, Permission, RaiseAlertInput } from '@plantgraph/schema';
-import { Arg, Args, Ctx, Extensions, Field, ID, Int, Mutation, ObjectType, Query, Resolver, Root, Subscription, createUnionType } from 'type-graphql';
+import { Alert, AlertFilter, AlertSeverity, Permission, RaiseAlertInput } from '@plantgraph/schema';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
 import { openStream } from '../../graphql/failures.js';
-
-const AlertConnection = Connection(Alert);
-const AlertResult = createUnionType({ name: 'AlertResult', types: () => [Alert, NotFound, InvalidInput] as const });
-
-@ObjectType({ description: 'An alert raised or escalated, as delivered to subscribers.' })
-@Extensions({ allow: [Permission.Read] })
-class AlertEvent {
-  @Field({ description: 'AlertRaised or AlertEscalated.' }) type!: string;
-  @Field(() => ID) id!: string;
-  @Field() path!: string;
-  @Field(() => AlertSeverity) severity!: AlertSeverity;
-  @Field() title!: string;
-  @Field(() => AlertState) state!: AlertState;
-  @Field(() => Int) escalationLevel!: number;
-  @Field(() => Int) occurrences!: number;
-  @Field() at!: Date;
-  @Field() actor!: string;
-}
+import { AlertConnection, AlertEvent, AlertResult } from './alert.types.js';
 
 @Resolver(() => Alert)
 export class AlertResolver {

@@ -4,6 +4,11 @@ import { appendToAuditChain } from '../../core/audit-chain.js';
 import type { UnitOfWork } from '../../core/unit-of-work.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import { countNodes, parseFlows, serializeFlows } from './flow-document.js';
+import { Permission } from '@plantgraph/schema';
+import { badUserInput } from '../../core/faults.js';
+import { MAX_PAGE_SIZE } from '../../core/paging.js';
+import type { Principal } from '../../core/principal.js';
+import { requireEnterpriseWide } from '../../core/visibility.js';
 
 export type FlowOrigin = 'editor' | 'cli';
 
@@ -58,6 +63,19 @@ export class FlowStore {
   }
 
   /** Newest first. */
+  /**
+   * A plant's deploys for a reader, newest first. A plant's flows serve the whole installation, so
+   * their history takes an enterprise-wide grant.
+   */
+  async deployments(principal: Principal, plant: string, first: number) {
+    requireEnterpriseWide(principal, Permission.Read);
+    if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
+      throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE} (got ${first}).`);
+    }
+    const rows = await this.revisions(plant, first);
+    return rows.map(({ id, ...row }) => ({ revision: id, ...row }));
+  }
+
   async revisions(plant: string, first: number): Promise<FlowRevisionRow[]> {
     const rows = await this.run<RawRevision[]>(`select ${REVISION_COLUMNS} from flow_revision where plant = ? order by id desc limit ?`, [plant, first]);
     return rows.map(toRevision);

@@ -1,10 +1,10 @@
 import { Equipment, EquipmentLevel, WorkOrder, EquipmentState, EquipmentStateChange, Permission, ProductionCount, type SetShiftCalendarInput, ShiftCalendar } from '@plantgraph/schema';
-import { registerEnumType } from 'type-graphql';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
 import { scopedSubscription } from '../../core/scoped-subscription.js';
 import type { Principal } from '../../core/principal.js';
 import { pathsVisible, requireAt } from '../../core/visibility.js';
+import { within } from '../../core/principal.js';
 import { checkPath, checkText, isEquipmentPath, underPathOf } from '../../core/keys.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import { aggregateOee, computeOee, type Interval, type OeeFigures, type StateInterval } from './oee-calculation.js';
@@ -21,7 +21,6 @@ export enum OeeGrouping {
   Day = 'Day',
   WorkOrder = 'WorkOrder',
 }
-registerEnumType(OeeGrouping, { name: 'OeeGrouping' });
 
 /** The equipment OEE is measured on: the machines at the bottom of the hierarchy. */
 const MACHINES = [EquipmentLevel.WorkCell, EquipmentLevel.WorkUnit, EquipmentLevel.Unit, EquipmentLevel.ProductionUnit];
@@ -75,6 +74,21 @@ export class OeeService {
       work.changed('ShiftCalendarSet', calendar, input.scope, before);
       return calendar;
     });
+  }
+
+  /** Downtime by reason over every machine at `scope` and below, longest first (a Pareto chart). */
+  async downtimePareto(em: Tx, principal: Principal, scope: string, from: Date, to: Date) {
+    return aggregateOee(await this.oee(em, principal, scope, from, to, OeeGrouping.Equipment)).topDowntimeReasons;
+  }
+
+  /**
+   * The calendars that govern equipment the principal may read: those at or below its scopes, and
+   * those above them (a site's shifts apply to its areas). Another area's calendar is not among them.
+   */
+  async shiftCalendars(em: Tx, principal: Principal): Promise<ShiftCalendar[]> {
+    const scopes = principal.scopesFor(Permission.Read);
+    const calendars = await em.find(ShiftCalendar, {}, { orderBy: { scope: 'asc' } });
+    return calendars.filter((c) => principal.can(Permission.Read, c.scope) || scopes.some((s) => within(s, c.scope)));
   }
 
   async oee(em: Tx, principal: Principal, scope: string, from: Date, to: Date, groupBy: OeeGrouping): Promise<OeeRow[]> {

@@ -1,12 +1,13 @@
 import {
   Connection, CreateProductDefinitionInput, CreateProductDefinitionVersionInput, MaterialDefinition, ProductDefinition, ProductDefinitionFilter,
-  ProductDefinitionResult, ProductDefinitionVersion, ProductDefinitionVersionResult, ProductDefinitionVersionState,
+  ProductDefinitionResult, ProductDefinitionVersion, ProductDefinitionVersionResult,
   TransitionProductDefinitionVersionInput, UpdateProductDefinitionVersionInput, Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
+import { activeVersionOf } from './product-definition.service.js';
 
 const ProductDefinitionConnection = Connection(ProductDefinition);
 
@@ -15,7 +16,7 @@ export class ProductDefinitionResolver {
   @Query(() => ProductDefinition, { nullable: true })
   @Allow(Permission.Read)
   productDefinition(@Arg('code') code: string, @Ctx() ctx: HubContext) {
-    return ctx.em.findOne(ProductDefinition, { code });
+    return ctx.services.productDefinition.get(ctx.em, code);
   }
 
   @Query(() => ProductDefinitionConnection, { description: 'Product definitions ordered by code.' })
@@ -36,8 +37,7 @@ export class ProductDefinitionResolver {
 
   @FieldResolver(() => ProductDefinitionVersion, { nullable: true, description: 'The version new work orders are made by.' })
   async activeVersion(@Root() d: ProductDefinition, @Ctx() ctx: HubContext) {
-    const versions = await ctx.loaders.versionsOfProductDefinition.load(d.id);
-    return versions.find((v) => v.state === ProductDefinitionVersionState.Active) ?? null;
+    return activeVersionOf(await ctx.loaders.versionsOfProductDefinition.load(d.id));
   }
 
   @Mutation(() => ProductDefinitionResult, { description: 'Creates a product definition with version 1 in Draft.' })

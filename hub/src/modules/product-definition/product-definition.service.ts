@@ -11,7 +11,16 @@ import { duplicateKey, fail, invalidInput, invalidTransition, notFound, unknownR
 const S = ProductDefinitionVersionState;
 
 /** The master manufacturing record: product definitions and their versions. */
+/** The version new work orders are made by, if one is Active. */
+export const activeVersionOf = (versions: ProductDefinitionVersion[]): ProductDefinitionVersion | null =>
+  versions.find((v) => v.state === ProductDefinitionVersionState.Active) ?? null;
+
 export class ProductDefinitionService {
+  /** Product definitions are enterprise master data: any reader may look one up by code. */
+  get(em: Tx, code: string): Promise<ProductDefinition | null> {
+    return em.findOne(ProductDefinition, { code });
+  }
+
   constructor(private readonly uow: UnitOfWork) {}
 
   list(em: Tx, filter: ProductDefinitionFilter | null | undefined, page: PageRequest) {

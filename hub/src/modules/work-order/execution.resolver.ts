@@ -1,31 +1,17 @@
 import {
-  Deviation, ElectronicSignature, InvalidInput, InvalidTransition, MaterialLot, MeasurementInput, NotFound, Permission, ProductSegment,
+  Deviation, ElectronicSignature, MaterialLot, MeasurementInput, Permission, ProductSegment,
   SignatureInput, StepRecord, WorkOrder, WorkOrderTransitionResult,
 } from '@plantgraph/schema';
-import { Arg, Ctx, Extensions, Field, FieldResolver, Int, Mutation, ObjectType, Resolver, Root, createUnionType } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
-
-const StepResult = createUnionType({ name: 'StepResult', types: () => [StepRecord, NotFound, InvalidInput, InvalidTransition] as const });
-const DeviationResult = createUnionType({ name: 'DeviationResult', types: () => [Deviation, NotFound, InvalidInput] as const });
-
-@ObjectType({ description: 'A lot linked to another through production: what went in, or what it went into.' })
-@Extensions({ allow: [Permission.Read] })
-class GenealogyLink {
-  @Field(() => MaterialLot) lot!: MaterialLot;
-  @Field({ description: 'The lot on the other side of this link.' }) via!: string;
-  @Field() quantity!: number;
-  @Field(() => Int, { description: '1 for direct links, 2 for links of links, …' }) depth!: number;
-}
+import { DeviationResult, GenealogyLink, StepResult } from './work-order.types.js';
 
 @Resolver(() => WorkOrder)
 export class WorkOrderExecutionResolver {
   @FieldResolver(() => ProductSegment, { nullable: true, description: 'The step to do now, from the snapshot (with its pinned work instruction); null when none is left.' })
   async currentStep(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
-    if (!order.snapshot) return null;
-    const done = await ctx.loaders.stepsOfOrder.load(order.id);
-    const open = done.find((s) => !s.completedAt);
-    return order.snapshot.segments.find((s) => s.code === open?.segment) ?? order.snapshot.segments[done.length] ?? null;
+    return ctx.services.execution.currentStep(order, order.snapshot ? await ctx.loaders.stepsOfOrder.load(order.id) : []);
   }
 
   @FieldResolver(() => [StepRecord], { description: 'The executed record, step by step.' })
@@ -119,13 +105,13 @@ export class WorkOrderExecutionResolver {
 
 @Resolver(() => MaterialLot)
 export class GenealogyResolver {
-  @FieldResolver(() => [GenealogyLink], { description: 'Every lot that went into this one, recursively (one query).' })
+  @FieldResolver(() => [GenealogyLink], { description: 'Every lot that went into this one, recursively (one query); lots outside your scopes by number only.' })
   genealogyInputs(@Root() lot: MaterialLot, @Ctx() ctx: HubContext) {
-    return ctx.services.genealogy.trace(ctx.em, lot.id, 'inputs');
+    return ctx.services.genealogy.trace(ctx.em, ctx.principal, lot.id, 'inputs');
   }
 
-  @FieldResolver(() => [GenealogyLink], { description: 'Every lot this one went into, recursively (one query).' })
+  @FieldResolver(() => [GenealogyLink], { description: 'Every lot this one went into, recursively (one query); lots outside your scopes by number only.' })
   genealogyOutputs(@Root() lot: MaterialLot, @Ctx() ctx: HubContext) {
-    return ctx.services.genealogy.trace(ctx.em, lot.id, 'outputs');
+    return ctx.services.genealogy.trace(ctx.em, ctx.principal, lot.id, 'outputs');
   }
 }

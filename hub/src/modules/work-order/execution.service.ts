@@ -1,5 +1,5 @@
 import { LockMode } from '@mikro-orm/core';
-import { Deviation, DeviationKind, Equipment, MaterialDefinition, EquipmentState, LotGenealogy, MaterialLot, MaterialLotStatus, MaterialReservation, type MeasurementInput, Permission, Person, Qualification, ReservationStatus, type SignatureInput, SignatureMeaning, StepRecord, WorkOrderState } from '@plantgraph/schema';
+import { Deviation, DeviationKind, Equipment, MaterialDefinition, EquipmentState, LotGenealogy, MaterialLot, MaterialLotStatus, MaterialReservation, type MeasurementInput, Permission, Person, type ProductSegment, Qualification, ReservationStatus, type SignatureInput, SignatureMeaning, StepRecord, type WorkOrder, WorkOrderState } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../core/principal.js';
@@ -21,6 +21,13 @@ const NOT_USABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance, Equ
  */
 export class WorkOrderExecutionService {
   constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus, private readonly signatures: SignatureService) {}
+
+  /** The step to do now, from the order's snapshot: the open one, else the next after those done. */
+  currentStep(order: WorkOrder, steps: StepRecord[]): ProductSegment | null {
+    if (!order.snapshot) return null;
+    const open = steps.find((s) => !s.completedAt);
+    return order.snapshot.segments.find((s) => s.code === open?.segment) ?? order.snapshot.segments[steps.length] ?? null;
+  }
 
   confirmLineClearance(principal: Principal, number: string) {
     return this.uow.run(principal.name, async (work) => {

@@ -1,20 +1,19 @@
-import { Extensions, Field, ObjectType } from 'type-graphql';
-import { Permission, WorkOrder, WorkOrderState } from '@plantgraph/schema';
+import { type WorkOrder, WorkOrderState } from '@plantgraph/schema';
 import type { Subjects } from '../../subjects.js';
 import type { Work } from '../../core/unit-of-work.js';
 
 /** A change of a work order, as delivered to subscribers. */
-@ObjectType()
-@Extensions({ allow: [Permission.Read] })
-export class WorkOrderEvent {
-  @Field({ description: 'Past tense: WorkOrderReleased, WorkOrderPaused, …' }) type!: string;
-  @Field() number!: string;
-  @Field(() => WorkOrderState) state!: WorkOrderState;
-  @Field(() => WorkOrderState, { nullable: true }) previousState!: WorkOrderState | null;
-  @Field({ description: 'Path of the equipment running the order.' }) path!: string;
-  @Field() at!: Date;
-  @Field() actor!: string;
-  @Field(() => String, { nullable: true }) reason!: string | null;
+export interface WorkOrderChange {
+  /** Past tense: WorkOrderReleased, WorkOrderPaused, … */
+  type: string;
+  number: string;
+  state: WorkOrderState;
+  previousState: WorkOrderState | null;
+  /** Path of the equipment running the order. */
+  path: string;
+  at: Date;
+  actor: string;
+  reason: string | null;
 }
 
 /** Audits a change of an order and announces it on its line's subject, after commit. */

@@ -1,7 +1,7 @@
 import { Connection, CreateWorkOrderInput, CreateWorkOrderResult, Equipment, ProductDefinitionVersion, WorkOrder, WorkOrderFilter, Permission,
   JOB_ORDER_STATE, JobOrderState, MaterialLot, MaterialReservation, ReleaseWorkOrderInput, WorkOrderTransitionInput, WorkOrderTransitionResult } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { WorkOrderEvent } from './work-order-events.js';
+import { WorkOrderEvent } from './work-order.types.js';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';

@@ -9,7 +9,7 @@ import { type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
 import { pathsVisible, requireAt } from '../../core/visibility.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
-import { orderChanged, type WorkOrderEvent } from './work-order-events.js';
+import { orderChanged, type WorkOrderChange } from './work-order-events.js';
 import { duplicateKey, fail, invalidInput, unknownReference } from '../../core/failures.js';
 
 const MAKEABLE = [ProductDefinitionVersionState.Approved, ProductDefinitionVersionState.Active];
@@ -31,8 +31,8 @@ export class WorkOrderService {
   }
 
   /** Live changes of orders running at `scope` and below, limited to what the caller may read. */
-  subscribeChanges(principal: Principal, scope: string, queue: QueueOptions = {}): AsyncIterable<WorkOrderEvent> {
-    return scopedSubscription<WorkOrderEvent & { at: string }, WorkOrderEvent>(this.bus, principal, scope, {
+  subscribeChanges(principal: Principal, scope: string, queue: QueueOptions = {}): AsyncIterable<WorkOrderChange> {
+    return scopedSubscription<WorkOrderChange & { at: string }, WorkOrderChange>(this.bus, principal, scope, {
       patterns: (s) => this.bus.subjects.workOrderChangedScope(s), what: 'work orders', toValue: (event) => ({ ...event, at: new Date(event.at) }), queue,
     });
   }
