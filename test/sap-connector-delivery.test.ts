@@ -17,7 +17,12 @@ beforeAll(async () => {
   sim = await startSapSimulator({ duplicates: 'accept' });
   sim.addMaterial({ material: 'RM-STEEL', plant: '1710', baseUnit: 'KG', batches: ['B-001', 'B-002'] });
   for (const order of ['5000001', '5000002', '5000003', '5000004']) {
-    sim.addOrder({ order, material: 'FG-FRAME', quantity: 10, operations: [{ operation: '0010', workCenter: 'WELD' }] });
+    sim.addOrder({
+      order,
+      material: 'FG-FRAME',
+      quantity: 10,
+      operations: [{ operation: '0010', workCenter: 'WELD' }],
+    });
   }
 });
 afterAll(() => sim.close());
@@ -40,11 +45,21 @@ const payload = (order: string, key: string, yieldQty = '2'): ConfirmationPayloa
   IsFinalConfirmation: true,
   PostingDate: `/Date(${Date.UTC(2026, 2, 2)})/`,
   to_ProdnOrdConfMatlDocItm: [
-    { GoodsMovementType: '261', Material: 'RM-STEEL', Plant: '1710', StorageLocation: '171A', Batch: 'B-001', QuantityInEntryUnit: '3.5', EntryUnit: 'KG', OrderID: order },
+    {
+      GoodsMovementType: '261',
+      Material: 'RM-STEEL',
+      Plant: '1710',
+      StorageLocation: '171A',
+      Batch: 'B-001',
+      QuantityInEntryUnit: '3.5',
+      EntryUnit: 'KG',
+      OrderID: order,
+    },
   ],
 });
 
-const forKey = (key: string) => sim.confirmations().filter((c) => c.ExternalSystemConfirmation === externalConfirmationId(key));
+const forKey = (key: string) =>
+  sim.confirmations().filter((c) => c.ExternalSystemConfirmation === externalConfirmationId(key));
 
 describe('SAP connector: confirmations', () => {
   it('derives a stable GUID from any idempotency key and keeps a GUID as it is', () => {
@@ -58,13 +73,21 @@ describe('SAP connector: confirmations', () => {
   it('posts a confirmation with its goods movements and finds it again by its key', async () => {
     const sap = client();
     const posted = await sap.postConfirmation(payload('5000001', 'delivery-1'));
-    expect(posted).toMatchObject({ order: '5000001', operation: '0010', yieldQuantity: 2, isFinal: true, confirmationCount: '1' });
+    expect(posted).toMatchObject({
+      order: '5000001',
+      operation: '0010',
+      yieldQuantity: 2,
+      isFinal: true,
+      confirmationCount: '1',
+    });
     expect(posted.goodsMovements).toEqual([
       expect.objectContaining({ movementType: '261', material: 'RM-STEEL', batch: 'B-001', quantity: 3.5, unit: 'KG' }),
     ]);
     expect(posted.goodsMovements[0].materialDocument).not.toBe('');
     const found = await sap.findConfirmations(externalConfirmationId('delivery-1'));
-    expect(found.map((c) => [c.confirmationGroup, c.confirmationCount])).toEqual([[posted.confirmationGroup, posted.confirmationCount]]);
+    expect(found.map((c) => [c.confirmationGroup, c.confirmationCount])).toEqual([
+      [posted.confirmationGroup, posted.confirmationCount],
+    ]);
     expect(await sap.findConfirmations(externalConfirmationId('never-sent'))).toEqual([]);
   });
 
@@ -119,12 +142,19 @@ describe('SAP connector: confirmations', () => {
       text: 'Order rejected',
       externalKey: externalConfirmationId('cancel-5'),
     });
-    expect(reversal).toMatchObject({ isReversal: true, confirmationGroup: posted.confirmationGroup, postingDate: '2026-03-03' });
+    expect(reversal).toMatchObject({
+      isReversal: true,
+      confirmationGroup: posted.confirmationGroup,
+      postingDate: '2026-03-03',
+    });
     expect(reversal.goodsMovements.map((g) => g.movementType)).toEqual(['262']);
     const [original] = await sap.findConfirmations(externalConfirmationId('delivery-5'));
     expect(original.isReversed).toBe(true);
     // A retried cancellation is refused by SAP and reconcilable by the reversal's own key.
-    await expect(sap.cancelConfirmation(posted)).rejects.toMatchObject({ kind: 'permanent', sapMessage: expect.stringMatching(/already cancelled/) });
+    await expect(sap.cancelConfirmation(posted)).rejects.toMatchObject({
+      kind: 'permanent',
+      sapMessage: expect.stringMatching(/already cancelled/),
+    });
     expect(await sap.findConfirmations(externalConfirmationId('cancel-5'))).toHaveLength(1);
     // A reversed confirmation does not count for deliverConfirmation: it posts anew.
     const again = await sap.deliverConfirmation(payload('5000001', 'delivery-5', '1'), { reconcileFirst: true });
@@ -133,12 +163,22 @@ describe('SAP connector: confirmations', () => {
 
   it('posts several confirmations in one $batch and reports each, one failing inside the 202', async () => {
     const sap = client();
-    const bad = { ...payload('5000003', 'batch-2'), to_ProdnOrdConfMatlDocItm: [{ ...payload('5000003', 'x').to_ProdnOrdConfMatlDocItm![0], Batch: 'B-404' }] };
-    const results = await sap.postConfirmations([payload('5000003', 'batch-1', '1'), bad, payload('5000003', 'batch-3', '1')]);
+    const bad = {
+      ...payload('5000003', 'batch-2'),
+      to_ProdnOrdConfMatlDocItm: [{ ...payload('5000003', 'x').to_ProdnOrdConfMatlDocItm![0], Batch: 'B-404' }],
+    };
+    const results = await sap.postConfirmations([
+      payload('5000003', 'batch-1', '1'),
+      bad,
+      payload('5000003', 'batch-3', '1'),
+    ]);
     expect(results.map((r) => r.ok)).toEqual([true, false, true]);
     const failed = results[1];
     if (failed.ok) throw new Error('expected a failure');
-    expect(failed.error).toMatchObject({ kind: 'permanent', sapMessage: 'Batch B-404 does not exist for material RM-STEEL in plant 1710' });
+    expect(failed.error).toMatchObject({
+      kind: 'permanent',
+      sapMessage: 'Batch B-404 does not exist for material RM-STEEL in plant 1710',
+    });
     expect(forKey('batch-1')).toHaveLength(1);
     expect(forKey('batch-2')).toHaveLength(0);
     expect(forKey('batch-3')).toHaveLength(1);

@@ -60,13 +60,20 @@ describe('SAP mapping: validation', () => {
       { path: 'products', message: 'is required' },
       { path: 'version', message: 'must be 1, not 2' },
       { path: 'plants[0].plant', message: '"17100" is 5 characters long; SAP allows at most 4' },
-      { path: 'plants[0].workCenters.WELD', message: '"Line 1" is not valid: expected a hub path: segments of letters, digits, - and _ separated by /' },
-      { path: 'plants[0].storageLocations', message: 'must be an object of storage location -> equipment path, not "raw"' },
+      {
+        path: 'plants[0].workCenters.WELD',
+        message: '"Line 1" is not valid: expected a hub path: segments of letters, digits, - and _ separated by /',
+      },
+      {
+        path: 'plants[0].storageLocations',
+        message: 'must be an object of storage location -> equipment path, not "raw"',
+      },
       { path: 'units.PIECE', message: '"PIECE" as a key is 5 characters long; SAP allows at most 3' },
       { path: 'personnel["E-1"]', message: '"Miller" is not valid: expected an SAP personnel number (up to 8 digits)' },
       {
         path: 'colour',
-        message: 'is not a known field (known: version, plants, units, outboundUnits, materials, products, personnel, confirmation)',
+        message:
+          'is not a known field (known: version, plants, units, outboundUnits, materials, products, personnel, confirmation)',
       },
     ]);
   });
@@ -75,7 +82,12 @@ describe('SAP mapping: validation', () => {
     const result = validateMapping({
       ...MAPPING,
       plants: [
-        { ...MAPPING.plants[0], workCenters: { WELD: 'acme/hamburg/weld-1' }, storageLocations: { '171A': 'acme/berlin/stores/raw', '171C': 'acme/berlin/stores/raw' }, timeZone: 'Berlin' },
+        {
+          ...MAPPING.plants[0],
+          workCenters: { WELD: 'acme/hamburg/weld-1' },
+          storageLocations: { '171A': 'acme/berlin/stores/raw', '171C': 'acme/berlin/stores/raw' },
+          timeZone: 'Berlin',
+        },
         { plant: '1710', site: 'acme/munich', workCenters: {} },
       ],
       outboundUnits: undefined,
@@ -145,7 +157,15 @@ describe('SAP mapping: orders and confirmations against the simulator', () => {
       site: 'acme/berlin',
       plannedStart: '2026-03-02T05:00:00.000Z',
       plannedEnd: '2026-03-02T21:00:00.000Z',
-      source: { system: 'sap-s4hana', order: '6000001', plant: '1710', material: 'FG-FRAME', unit: 'ST', finalOperation: '0020', released: true },
+      source: {
+        system: 'sap-s4hana',
+        order: '6000001',
+        plant: '1710',
+        material: 'FG-FRAME',
+        unit: 'ST',
+        finalOperation: '0020',
+        released: true,
+      },
     });
     expect(result.draft.operations.map((o) => [o.operation, o.equipment, o.text])).toEqual([
       ['0010', 'acme/berlin/frames/weld-1', 'Weld frame'],
@@ -153,8 +173,20 @@ describe('SAP mapping: orders and confirmations against the simulator', () => {
     ]);
     // The phantom item is not a requirement of its own.
     expect(result.draft.materialRequirements).toEqual([
-      expect.objectContaining({ materialDefinition: 'steel-tube', quantity: 125, unitOfMeasure: 'kg', operation: '0010', storageLocation: 'acme/berlin/stores/raw' }),
-      expect.objectContaining({ materialDefinition: 'paint-red', quantity: 5, unitOfMeasure: 'kg', operation: '0020', batch: 'P-77' }),
+      expect.objectContaining({
+        materialDefinition: 'steel-tube',
+        quantity: 125,
+        unitOfMeasure: 'kg',
+        operation: '0010',
+        storageLocation: 'acme/berlin/stores/raw',
+      }),
+      expect.objectContaining({
+        materialDefinition: 'paint-red',
+        quantity: 5,
+        unitOfMeasure: 'kg',
+        operation: '0020',
+        batch: 'P-77',
+      }),
     ]);
     expect(result.draft.source.etag).toBe(order.etag);
   });
@@ -204,7 +236,13 @@ describe('SAP mapping: orders and confirmations against the simulator', () => {
     equipment: 'acme/berlin/frames/paint-1',
     personnel: ['E-9999', 'E-1001'],
     consumedLots: [
-      { lotNumber: 'B-0815', materialDefinition: 'steel-tube', quantity: 120.5, unitOfMeasure: 'kg', location: 'acme/berlin/stores/raw' },
+      {
+        lotNumber: 'B-0815',
+        materialDefinition: 'steel-tube',
+        quantity: 120.5,
+        unitOfMeasure: 'kg',
+        location: 'acme/berlin/stores/raw',
+      },
       { lotNumber: 'P-77', materialDefinition: 'paint-red', quantity: 4.75, unitOfMeasure: 'kg' },
     ],
     producedLot: { lotNumber: 'F-260302', location: 'acme/berlin/stores/finished' },
@@ -231,11 +269,36 @@ describe('SAP mapping: orders and confirmations against the simulator', () => {
       WorkCenter: 'PAINT',
       Personnel: '00001001',
       to_ProdnOrdConfMatlDocItm: [
-        { GoodsMovementType: '261', Material: 'RM-STEEL', Plant: '1710', StorageLocation: '171A', Batch: 'B-0815', QuantityInEntryUnit: '120.5', EntryUnit: 'KG', OrderID: '6000001' },
-        { GoodsMovementType: '261', Material: 'RM-PAINT', Plant: '1710', StorageLocation: '171A', Batch: 'P-77', QuantityInEntryUnit: '4.75', EntryUnit: 'KG', OrderID: '6000001' },
         {
-          GoodsMovementType: '101', Material: 'FG-FRAME', Plant: '1710', StorageLocation: '171B', Batch: 'F-260302',
-          QuantityInEntryUnit: '48', EntryUnit: 'ST', OrderID: '6000001', GoodsMovementRefDocType: 'F',
+          GoodsMovementType: '261',
+          Material: 'RM-STEEL',
+          Plant: '1710',
+          StorageLocation: '171A',
+          Batch: 'B-0815',
+          QuantityInEntryUnit: '120.5',
+          EntryUnit: 'KG',
+          OrderID: '6000001',
+        },
+        {
+          GoodsMovementType: '261',
+          Material: 'RM-PAINT',
+          Plant: '1710',
+          StorageLocation: '171A',
+          Batch: 'P-77',
+          QuantityInEntryUnit: '4.75',
+          EntryUnit: 'KG',
+          OrderID: '6000001',
+        },
+        {
+          GoodsMovementType: '101',
+          Material: 'FG-FRAME',
+          Plant: '1710',
+          StorageLocation: '171B',
+          Batch: 'F-260302',
+          QuantityInEntryUnit: '48',
+          EntryUnit: 'ST',
+          OrderID: '6000001',
+          GoodsMovementRefDocType: 'F',
         },
       ],
     });
@@ -249,7 +312,12 @@ describe('SAP mapping: orders and confirmations against the simulator', () => {
 
   it('lists mapping problems before anything is sent', () => {
     const data = completion('k');
-    data.consumedLots.push({ lotNumber: 'LOT-2026-000123', materialDefinition: 'glue', quantity: 0, unitOfMeasure: 'l' });
+    data.consumedLots.push({
+      lotNumber: 'LOT-2026-000123',
+      materialDefinition: 'glue',
+      quantity: 0,
+      unitOfMeasure: 'l',
+    });
     data.equipment = 'acme/berlin/frames/unknown';
     const result = mapCompletionToConfirmation(data, { ...MAPPING, outboundUnits: undefined });
     if (result.ok) throw new Error('expected problems');
@@ -263,10 +331,16 @@ describe('SAP mapping: orders and confirmations against the simulator', () => {
     ]);
   });
 
-  it('a mapping error comes back with SAP\'s message, is fixed in the mapping and posts once', async () => {
+  it("a mapping error comes back with SAP's message, is fixed in the mapping and posts once", async () => {
     // The installation sends hub "pcs" back as EA, but the order is kept in ST.
     const wrong: SapMapping = { ...MAPPING, outboundUnits: { pcs: 'EA' }, confirmation: { goodsReceipt: false } };
-    const data = { ...completion('WorkOrderCompleted:6000001:op10'), operation: '0010', consumedLots: [], yield: 1, scrap: 0 };
+    const data = {
+      ...completion('WorkOrderCompleted:6000001:op10'),
+      operation: '0010',
+      consumedLots: [],
+      yield: 1,
+      scrap: 0,
+    };
     const first = mapCompletionToConfirmation(data, wrong);
     if (!first.ok) throw new Error('unexpected problems');
     const error = await sap.postConfirmation(first.payload).catch((e: unknown) => e as SapError);

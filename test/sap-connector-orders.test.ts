@@ -14,7 +14,10 @@ beforeAll(async () => {
 afterAll(() => sim.close());
 
 /** Polls until no page is left, the way the runtime's poller would. */
-async function pollAll(cursor: string, plants?: string[]): Promise<{ orders: SapProductionOrder[]; cursor: string; pages: number }> {
+async function pollAll(
+  cursor: string,
+  plants?: string[],
+): Promise<{ orders: SapProductionOrder[]; cursor: string; pages: number }> {
   const orders: SapProductionOrder[] = [];
   let pages = 0;
   for (;;) {
@@ -39,7 +42,9 @@ describe('SAP connector: production orders', () => {
         { operation: '0020', workCenter: 'PAINT', sequence: '0' },
         { operation: '0010', workCenter: 'WELD', sequence: '0', text: 'Weld frame' },
       ],
-      components: [{ material: 'RM-TUBE', quantity: 80, unit: 'M', storageLocation: '171A', backflush: true, operation: '0010' }],
+      components: [
+        { material: 'RM-TUBE', quantity: 80, unit: 'M', storageLocation: '171A', backflush: true, operation: '0010' },
+      ],
     });
     const order = await sap.getOrder('2000001');
     expect(order).toMatchObject({
@@ -53,10 +58,20 @@ describe('SAP connector: production orders', () => {
       isReleased: true,
     });
     expect(order?.etag).toMatch(/^W\/"datetimeoffset'/);
-    expect(order?.operations.map((o) => [o.operation, o.workCenter])).toEqual([['0010', 'WELD'], ['0020', 'PAINT']]);
+    expect(order?.operations.map((o) => [o.operation, o.workCenter])).toEqual([
+      ['0010', 'WELD'],
+      ['0020', 'PAINT'],
+    ]);
     expect(order?.operations[0].text).toBe('Weld frame');
     expect(order?.components).toEqual([
-      expect.objectContaining({ material: 'RM-TUBE', requiredQuantity: 80, unit: 'M', storageLocation: '171A', isBackflush: true, operation: '0010' }),
+      expect.objectContaining({
+        material: 'RM-TUBE',
+        requiredQuantity: 80,
+        unit: 'M',
+        storageLocation: '171A',
+        isBackflush: true,
+        operation: '0010',
+      }),
     ]);
     expect(await sap.getOrder('2999999')).toBeNull();
   });
@@ -64,9 +79,22 @@ describe('SAP connector: production orders', () => {
   it('pages by change date without losing or repeating orders that share a change time', async () => {
     const at = new Date('2026-03-05T08:00:00Z');
     for (const n of [1, 2, 3, 4, 5]) {
-      sim.addOrder({ order: `300000${n}`, material: 'FG-FRAME', quantity: 1, changedAt: at, operations: [{ operation: '0010', workCenter: 'WELD' }] });
+      sim.addOrder({
+        order: `300000${n}`,
+        material: 'FG-FRAME',
+        quantity: 1,
+        changedAt: at,
+        operations: [{ operation: '0010', workCenter: 'WELD' }],
+      });
     }
-    sim.addOrder({ order: '3000006', material: 'FG-FRAME', plant: '1720', quantity: 1, changedAt: new Date(at.getTime() + 1), operations: [{ operation: '0010', workCenter: 'WELD' }] });
+    sim.addOrder({
+      order: '3000006',
+      material: 'FG-FRAME',
+      plant: '1720',
+      quantity: 1,
+      changedAt: new Date(at.getTime() + 1),
+      operations: [{ operation: '0010', workCenter: 'WELD' }],
+    });
     const start = '2026-03-05T07:59:59.000Z|';
     const { orders, cursor, pages } = await pollAll(start);
     expect(orders.map((o) => o.order)).toEqual(['3000001', '3000002', '3000003', '3000004', '3000005', '3000006']);
@@ -90,7 +118,10 @@ describe('SAP connector: production orders', () => {
   it('follows the server page limit (__next) by the cursor', async () => {
     const numbers = sim.seedOrders(9, { operations: 2, firstOrder: 4000001 });
     const since = sim.store.orders.get(numbers[0])?.header.LastChangeDateTime as Date;
-    const page = await sap.listChangedOrders({ cursor: `${new Date(since.getTime() - 1).toISOString()}|`, pageSize: 100 });
+    const page = await sap.listChangedOrders({
+      cursor: `${new Date(since.getTime() - 1).toISOString()}|`,
+      pageSize: 100,
+    });
     // The simulator cuts at 4 and sends __next; the connector continues from the last order instead.
     expect(page.orders).toHaveLength(4);
     expect(page.more).toBe(true);

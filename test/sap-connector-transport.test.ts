@@ -18,12 +18,18 @@ const credentials = { user: 'PLANTGRAPH', password: 'secret' };
 
 beforeAll(async () => {
   sim = await startSapSimulator({ credentials });
-  sim.addOrder({ order: '1000001', material: 'FG-FRAME', quantity: 100, operations: [{ operation: '0010', workCenter: 'WELD' }] });
+  sim.addOrder({
+    order: '1000001',
+    material: 'FG-FRAME',
+    quantity: 100,
+    operations: [{ operation: '0010', workCenter: 'WELD' }],
+  });
 });
 afterAll(() => sim.close());
 beforeEach(() => sim.clearFaults());
 
-const client = (timeoutMs = 2_000) => new SapS4HanaClient({ baseUrl: sim.url, credentials, sapClient: '100', timeoutMs });
+const client = (timeoutMs = 2_000) =>
+  new SapS4HanaClient({ baseUrl: sim.url, credentials, sapClient: '100', timeoutMs });
 
 let keySeq = 0;
 const payload = (yieldQty = '1'): ConfirmationPayload => ({
@@ -90,7 +96,7 @@ describe('SAP connector transport', () => {
     expect([error.kind, error.status]).toEqual(['permanent', 401]);
   });
 
-  it('carries SAP\'s message and code on a business error, classified permanent', async () => {
+  it("carries SAP's message and code on a business error, classified permanent", async () => {
     const error = await failure(client().postConfirmation({ ...payload(), OrderID: '4711' }));
     expect(error.kind).toBe('permanent');
     expect(error.status).toBe(400);
@@ -103,13 +109,23 @@ describe('SAP connector transport', () => {
   it.each([
     ['503 on a post', { kind: 'status', status: 503 } as const, 'POST', 'retryable'],
     ['500 on a read', { kind: 'status', status: 500 } as const, 'GET', 'retryable'],
-    ['504 on a post (a proxy timed out, SAP may commit)', { kind: 'status', status: 504 } as const, 'POST', 'ambiguous'],
+    [
+      '504 on a post (a proxy timed out, SAP may commit)',
+      { kind: 'status', status: 504 } as const,
+      'POST',
+      'ambiguous',
+    ],
     ['502 on a read', { kind: 'status', status: 502 } as const, 'GET', 'retryable'],
     ['429 with Retry-After', { kind: 'status', status: 429, retryAfter: '12' } as const, 'POST', 'rate-limited'],
     ['a reset of a read', { kind: 'reset-before-commit' } as const, 'GET', 'retryable'],
     ['a reset after a post was sent', { kind: 'reset-after-commit' } as const, 'POST', 'ambiguous'],
     ['a post whose answer never comes', { kind: 'hang-after-commit' } as const, 'POST', 'ambiguous'],
-    ['an injected business error', { kind: 'business-error', message: 'Posting period 2026/03 is closed' } as const, 'POST', 'permanent'],
+    [
+      'an injected business error',
+      { kind: 'business-error', message: 'Posting period 2026/03 is closed' } as const,
+      'POST',
+      'permanent',
+    ],
   ] as [string, Fault, string, string][])('classifies %s', async (_name, fault, method, kind) => {
     const sap = client(400);
     await sap.testConnection();
@@ -132,13 +148,18 @@ describe('SAP connector transport', () => {
   });
 
   it('reads SAP errors in JSON, XML and plain text', () => {
-    expect(parseSapErrorBody('{"error":{"code":"RU/155","message":{"lang":"en","value":"Order is locked"}}}')).toMatchObject({
+    expect(
+      parseSapErrorBody('{"error":{"code":"RU/155","message":{"lang":"en","value":"Order is locked"}}}'),
+    ).toMatchObject({
       code: 'RU/155',
       message: 'Order is locked',
     });
-    const xml = '<?xml version="1.0"?><error xmlns="x"><code>/IWBEP/CM_MGW_RT/020</code><message xml:lang="en">Property &apos;X&apos; is invalid</message></error>';
+    const xml =
+      '<?xml version="1.0"?><error xmlns="x"><code>/IWBEP/CM_MGW_RT/020</code><message xml:lang="en">Property &apos;X&apos; is invalid</message></error>';
     expect(parseSapErrorBody(xml)).toMatchObject({ code: '/IWBEP/CM_MGW_RT/020', message: "Property 'X' is invalid" });
-    expect(parseSapErrorBody('CSRF token validation failed', 'text/plain').message).toBe('CSRF token validation failed');
+    expect(parseSapErrorBody('CSRF token validation failed', 'text/plain').message).toBe(
+      'CSRF token validation failed',
+    );
     expect(classifyStatus(412, 'POST')).toBe('permanent');
     expect(classifyStatus(408, 'POST')).toBe('retryable');
   });
@@ -156,7 +177,10 @@ describe('SAP connector transport', () => {
     const sap = client();
     const before = sim.confirmations().length;
     const results = await sap.confirmations.batch(items.slice(0, 2));
-    expect(results.map((r) => [r.kind, r.ok])).toEqual([['changeset', true], ['changeset', false]]);
+    expect(results.map((r) => [r.kind, r.ok])).toEqual([
+      ['changeset', true],
+      ['changeset', false],
+    ]);
     const failed = results[1];
     if (failed.ok) throw new Error('expected a failed changeset');
     expect([failed.error.kind, failed.error.sapMessage]).toEqual(['permanent', 'Order 4711 does not exist']);

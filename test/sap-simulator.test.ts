@@ -41,7 +41,10 @@ beforeEach(() => {
   sim.duplicates = 'accept';
 });
 
-const auth = { Authorization: `Basic ${Buffer.from('PLANTGRAPH:secret').toString('base64')}`, Accept: 'application/json' };
+const auth = {
+  Authorization: `Basic ${Buffer.from('PLANTGRAPH:secret').toString('base64')}`,
+  Accept: 'application/json',
+};
 
 async function get(url: string, headers: Record<string, string> = {}) {
   const response = await fetch(url, { headers: { ...auth, ...headers } });
@@ -51,11 +54,19 @@ async function get(url: string, headers: Record<string, string> = {}) {
 /** A token and the session cookies it is bound to. */
 async function session(): Promise<{ token: string; cookie: string }> {
   const response = await fetch(`${confirmations}/`, { method: 'HEAD', headers: { ...auth, 'X-CSRF-Token': 'Fetch' } });
-  const cookie = response.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = response.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   return { token: response.headers.get('x-csrf-token') ?? '', cookie };
 }
 
-async function post(path: string, body: string, s: { token: string; cookie: string }, contentType = 'application/json') {
+async function post(
+  path: string,
+  body: string,
+  s: { token: string; cookie: string },
+  contentType = 'application/json',
+) {
   const response = await fetch(`${confirmations}/${path}`, {
     method: 'POST',
     headers: { ...auth, 'Content-Type': contentType, 'X-CSRF-Token': s.token, Cookie: s.cookie },
@@ -74,7 +85,15 @@ const confirmation = (overrides: Record<string, unknown> = {}) =>
     IsFinalConfirmation: false,
     ExternalSystemConfirmation: '7d3f0a4e-8a43-4a53-9a55-2a4b1d5e6f70',
     to_ProdnOrdConfMatlDocItm: [
-      { GoodsMovementType: '261', Material: 'RM-STEEL', Plant: '1710', StorageLocation: '171A', Batch: 'B-001', QuantityInEntryUnit: '10', EntryUnit: 'KG' },
+      {
+        GoodsMovementType: '261',
+        Material: 'RM-STEEL',
+        Plant: '1710',
+        StorageLocation: '171A',
+        Batch: 'B-001',
+        QuantityInEntryUnit: '10',
+        EntryUnit: 'KG',
+      },
     ],
     ...overrides,
   });
@@ -103,27 +122,43 @@ describe('SAP simulator', () => {
     expect(d.MfgOrderPlannedStartDate).toBe(`/Date(${Date.parse('2026-03-02T00:00:00Z')})/`);
     expect(d.MfgOrderPlannedEndTime).toBe('PT14H30M00S');
     expect(d.TotalQuantity).toBe('10.000');
-    expect(d.to_ProductionOrderOperation.results.map((o: { WorkCenter: string }) => o.WorkCenter)).toEqual(['WELD', 'PAINT']);
-    expect(d.to_ProductionOrderComponent.results[0]).toMatchObject({ Material: 'RM-STEEL', RequiredQuantity: '25.000' });
+    expect(d.to_ProductionOrderOperation.results.map((o: { WorkCenter: string }) => o.WorkCenter)).toEqual([
+      'WELD',
+      'PAINT',
+    ]);
+    expect(d.to_ProductionOrderComponent.results[0]).toMatchObject({
+      Material: 'RM-STEEL',
+      RequiredQuantity: '25.000',
+    });
     const notModified = await get(`${orders}/A_ProductionOrder_2('1000001')`, { 'If-None-Match': d.__metadata.etag });
     expect(notModified.status).toBe(304);
     const deferred = JSON.parse((await get(`${orders}/A_ProductionOrder_2('1000002')`)).text).d;
-    expect(deferred.to_ProductionOrderOperation.__deferred.uri).toContain("A_ProductionOrder_2('1000002')/to_ProductionOrderOperation");
+    expect(deferred.to_ProductionOrderOperation.__deferred.uri).toContain(
+      "A_ProductionOrder_2('1000002')/to_ProductionOrderOperation",
+    );
   });
 
   it('filters by change date and plant, orders, pages and counts', async () => {
-    const filter = encodeURIComponent("LastChangeDateTime gt datetimeoffset'2026-03-01T10:30:00Z' and ProductionPlant eq '1720'");
+    const filter = encodeURIComponent(
+      "LastChangeDateTime gt datetimeoffset'2026-03-01T10:30:00Z' and ProductionPlant eq '1720'",
+    );
     const one = JSON.parse((await get(`${orders}/A_ProductionOrder_2?$filter=${filter}&$inlinecount=allpages`)).text).d;
     expect(one.results.map((o: { ManufacturingOrder: string }) => o.ManufacturingOrder)).toEqual(['1000002']);
     expect(one.__count).toBe('1');
-    const page = JSON.parse((await get(`${orders}/A_ProductionOrder_2?$orderby=ManufacturingOrder desc&$top=1&$skip=1`)).text).d;
+    const page = JSON.parse(
+      (await get(`${orders}/A_ProductionOrder_2?$orderby=ManufacturingOrder desc&$top=1&$skip=1`)).text,
+    ).d;
     expect(page.results.map((o: { ManufacturingOrder: string }) => o.ManufacturingOrder)).toEqual(['1000001']);
     // Gateway refuses a literal of the wrong type instead of guessing.
-    const wrongType = await get(`${orders}/A_ProductionOrder_2?$filter=${encodeURIComponent("LastChangeDateTime gt datetime'2026-03-01T10:30:00'")}`);
+    const wrongType = await get(
+      `${orders}/A_ProductionOrder_2?$filter=${encodeURIComponent("LastChangeDateTime gt datetime'2026-03-01T10:30:00'")}`,
+    );
     expect(wrongType.status).toBe(400);
     expect(JSON.parse(wrongType.text).error.message.value).toMatch(/Invalid parametertype/);
     const unknown = await get(`${orders}/A_ProductionOrder_2?$filter=${encodeURIComponent("Nope eq 'x'")}`);
-    expect(JSON.parse(unknown.text).error.message.value).toBe('Property Nope not found in type A_ProductionOrder_2Type');
+    expect(JSON.parse(unknown.text).error.message.value).toBe(
+      'Property Nope not found in type A_ProductionOrder_2Type',
+    );
   });
 
   it('binds the CSRF token to the session cookies and refuses a post without both', async () => {
@@ -138,7 +173,10 @@ describe('SAP simulator', () => {
     expect(sim.confirmations()).toHaveLength(0);
 
     // The same session gets the same token back.
-    const again = await fetch(`${confirmations}/`, { method: 'HEAD', headers: { ...auth, 'X-CSRF-Token': 'Fetch', Cookie: s.cookie } });
+    const again = await fetch(`${confirmations}/`, {
+      method: 'HEAD',
+      headers: { ...auth, 'X-CSRF-Token': 'Fetch', Cookie: s.cookie },
+    });
     expect(again.headers.get('x-csrf-token')).toBe(s.token);
     sim.expireCsrfTokens();
     const expired = await post('ProdnOrdConf2', confirmation(), s);
@@ -151,24 +189,45 @@ describe('SAP simulator', () => {
     const created = await post('ProdnOrdConf2', confirmation(), s);
     expect(created.status).toBe(201);
     const d = JSON.parse(created.text).d;
-    expect(d).toMatchObject({ OrderID: '1000001', OrderOperation: '0020', ConfirmationYieldQuantity: '4.000', ConfirmationCount: '1' });
+    expect(d).toMatchObject({
+      OrderID: '1000001',
+      OrderOperation: '0020',
+      ConfirmationYieldQuantity: '4.000',
+      ConfirmationCount: '1',
+    });
     expect(created.headers.get('location')).toBe(d.__metadata.uri);
-    expect(d.to_ProdnOrdConfMatlDocItm.results[0]).toMatchObject({ GoodsMovementType: '261', Batch: 'B-001', MaterialDocumentItem: '0001' });
+    expect(d.to_ProdnOrdConfMatlDocItm.results[0]).toMatchObject({
+      GoodsMovementType: '261',
+      Batch: 'B-001',
+      MaterialDocumentItem: '0001',
+    });
 
     const key = encodeURIComponent("ExternalSystemConfirmation eq guid'7d3f0a4e-8a43-4a53-9a55-2a4b1d5e6f70'");
-    const found = JSON.parse((await get(`${confirmations}/ProdnOrdConf2?$filter=${key}&$expand=to_ProdnOrdConfMatlDocItm`)).text).d;
+    const found = JSON.parse(
+      (await get(`${confirmations}/ProdnOrdConf2?$filter=${key}&$expand=to_ProdnOrdConfMatlDocItm`)).text,
+    ).d;
     expect(found.results).toHaveLength(1);
     expect(found.results[0].to_ProdnOrdConfMatlDocItm.results).toHaveLength(1);
-    const order = JSON.parse((await get(`${orders}/A_ProductionOrder_2('1000001')?$expand=to_ProductionOrderComponent`)).text).d;
+    const order = JSON.parse(
+      (await get(`${orders}/A_ProductionOrder_2('1000001')?$expand=to_ProductionOrderComponent`)).text,
+    ).d;
     expect(order.MfgOrderConfirmedYieldQty).toBe('4.000');
     expect(order.to_ProductionOrderComponent.results[0].WithdrawnQuantity).toBe('10.000');
 
-    const cancel = await post(`CancelProdnOrdConf?ConfirmationGroup='${d.ConfirmationGroup}'&ConfirmationCount='1'`, '', s);
+    const cancel = await post(
+      `CancelProdnOrdConf?ConfirmationGroup='${d.ConfirmationGroup}'&ConfirmationCount='1'`,
+      '',
+      s,
+    );
     expect(cancel.status).toBe(200);
     expect(JSON.parse(cancel.text).d).toMatchObject({ IsReversal: true, ConfirmationCount: '2' });
     expect(JSON.parse(cancel.text).d.to_ProdnOrdConfMatlDocItm.results[0].GoodsMovementType).toBe('262');
     expect(sim.liveConfirmations()).toHaveLength(0);
-    const twice = await post(`CancelProdnOrdConf?ConfirmationGroup='${d.ConfirmationGroup}'&ConfirmationCount='1'`, '', s);
+    const twice = await post(
+      `CancelProdnOrdConf?ConfirmationGroup='${d.ConfirmationGroup}'&ConfirmationCount='1'`,
+      '',
+      s,
+    );
     expect(twice.status).toBe(400);
     expect(JSON.parse(twice.text).error.message.value).toMatch(/already cancelled/);
   });
@@ -177,13 +236,40 @@ describe('SAP simulator', () => {
     [{ OrderID: '9999999' }, 'Order 9999999 does not exist'],
     [{ ConfirmationYieldQuantity: '11' }, /exceeds the open quantity 10 ST/],
     [{ ConfirmationUnit: 'EA' }, 'Unit EA is not the unit ST of order 1000001'],
-    [{ to_ProdnOrdConfMatlDocItm: [{ GoodsMovementType: '261', Material: 'RM-NONE', Plant: '1710', StorageLocation: '171A', QuantityInEntryUnit: '1', EntryUnit: 'KG' }] },
-      'Material RM-NONE is not maintained in plant 1710'],
-    [{ to_ProdnOrdConfMatlDocItm: [{ GoodsMovementType: '261', Material: 'RM-STEEL', Plant: '1710', StorageLocation: '171A', Batch: 'B-999', QuantityInEntryUnit: '1', EntryUnit: 'KG' }] },
-      'Batch B-999 does not exist for material RM-STEEL in plant 1710'],
+    [
+      {
+        to_ProdnOrdConfMatlDocItm: [
+          {
+            GoodsMovementType: '261',
+            Material: 'RM-NONE',
+            Plant: '1710',
+            StorageLocation: '171A',
+            QuantityInEntryUnit: '1',
+            EntryUnit: 'KG',
+          },
+        ],
+      },
+      'Material RM-NONE is not maintained in plant 1710',
+    ],
+    [
+      {
+        to_ProdnOrdConfMatlDocItm: [
+          {
+            GoodsMovementType: '261',
+            Material: 'RM-STEEL',
+            Plant: '1710',
+            StorageLocation: '171A',
+            Batch: 'B-999',
+            QuantityInEntryUnit: '1',
+            EntryUnit: 'KG',
+          },
+        ],
+      },
+      'Batch B-999 does not exist for material RM-STEEL in plant 1710',
+    ],
     [{ ConfirmationYieldQuantity: 4 }, /Invalid value '4' for property 'ConfirmationYieldQuantity'/],
     [{ Batch: 'X' }, "Property 'Batch' is invalid"],
-  ])('refuses %j with SAP\'s error JSON', async (overrides, message) => {
+  ])("refuses %j with SAP's error JSON", async (overrides, message) => {
     const before = sim.confirmations().length;
     const refused = await post('ProdnOrdConf2', confirmation(overrides), await session());
     expect(refused.status).toBe(400);
@@ -196,30 +282,67 @@ describe('SAP simulator', () => {
 
   it('accepts or rejects a repeated ExternalSystemConfirmation, as configured', async () => {
     const s = await session();
-    const body = confirmation({ ExternalSystemConfirmation: 'a1b2c3d4-0000-4000-8000-000000000001', to_ProdnOrdConfMatlDocItm: [], ConfirmationYieldQuantity: '1' });
+    const body = confirmation({
+      ExternalSystemConfirmation: 'a1b2c3d4-0000-4000-8000-000000000001',
+      to_ProdnOrdConfMatlDocItm: [],
+      ConfirmationYieldQuantity: '1',
+    });
     expect((await post('ProdnOrdConf2', body, s)).status).toBe(201);
     expect((await post('ProdnOrdConf2', body, s)).status).toBe(201);
     sim.duplicates = 'reject';
     const refused = await post('ProdnOrdConf2', body, s);
     expect(refused.status).toBe(400);
-    expect(JSON.parse(refused.text).error.message.value).toMatch(/already has external key a1b2c3d4-0000-4000-8000-000000000001/);
-    expect(sim.confirmations().filter((c) => c.ExternalSystemConfirmation === 'a1b2c3d4-0000-4000-8000-000000000001')).toHaveLength(2);
+    expect(JSON.parse(refused.text).error.message.value).toMatch(
+      /already has external key a1b2c3d4-0000-4000-8000-000000000001/,
+    );
+    expect(
+      sim.confirmations().filter((c) => c.ExternalSystemConfirmation === 'a1b2c3d4-0000-4000-8000-000000000001'),
+    ).toHaveLength(2);
   });
 
   it('runs $batch changesets atomically and reports a failed one inside a 202', async () => {
     const s = await session();
     const before = sim.confirmations().length;
     const part = (body: string) =>
-      ['--cs', 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', '', 'POST ProdnOrdConf2 HTTP/1.1',
-        'Content-Type: application/json', 'Accept: application/json', '', body].join('\r\n');
-    const good = confirmation({ ExternalSystemConfirmation: 'b0000000-0000-4000-8000-000000000001', ConfirmationYieldQuantity: '1', to_ProdnOrdConfMatlDocItm: [] });
+      [
+        '--cs',
+        'Content-Type: application/http',
+        'Content-Transfer-Encoding: binary',
+        '',
+        'POST ProdnOrdConf2 HTTP/1.1',
+        'Content-Type: application/json',
+        'Accept: application/json',
+        '',
+        body,
+      ].join('\r\n');
+    const good = confirmation({
+      ExternalSystemConfirmation: 'b0000000-0000-4000-8000-000000000001',
+      ConfirmationYieldQuantity: '1',
+      to_ProdnOrdConfMatlDocItm: [],
+    });
     const bad = confirmation({ OrderID: '9999999' });
     const body = [
-      '--batch', 'Content-Type: multipart/mixed; boundary=cs', '', part(good), part(bad), '--cs--',
-      '--batch', 'Content-Type: multipart/mixed; boundary=cs', '', part(good), '--cs--',
-      '--batch', 'Content-Type: application/http', 'Content-Transfer-Encoding: binary', '',
+      '--batch',
+      'Content-Type: multipart/mixed; boundary=cs',
+      '',
+      part(good),
+      part(bad),
+      '--cs--',
+      '--batch',
+      'Content-Type: multipart/mixed; boundary=cs',
+      '',
+      part(good),
+      '--cs--',
+      '--batch',
+      'Content-Type: application/http',
+      'Content-Transfer-Encoding: binary',
+      '',
       "GET ProdnOrdConf2?$filter=ExternalSystemConfirmation%20eq%20guid'b0000000-0000-4000-8000-000000000001' HTTP/1.1",
-      'Accept: application/json', '', '', '--batch--', '',
+      'Accept: application/json',
+      '',
+      '',
+      '--batch--',
+      '',
     ].join('\r\n');
     const response = await post('$batch', body, s, 'multipart/mixed; boundary=batch');
     expect(response.status).toBe(202);
@@ -249,7 +372,11 @@ describe('SAP simulator', () => {
     const s = await session();
     const before = sim.confirmations().length;
     sim.inject({ kind: 'hang-after-commit' }, { match: { method: 'POST', resource: 'ProdnOrdConf2' } });
-    const body = confirmation({ ExternalSystemConfirmation: 'c0000000-0000-4000-8000-000000000001', ConfirmationYieldQuantity: '1', to_ProdnOrdConfMatlDocItm: [] });
+    const body = confirmation({
+      ExternalSystemConfirmation: 'c0000000-0000-4000-8000-000000000001',
+      ConfirmationYieldQuantity: '1',
+      to_ProdnOrdConfMatlDocItm: [],
+    });
     const hung = fetch(`${confirmations}/ProdnOrdConf2`, {
       method: 'POST',
       headers: { ...auth, 'Content-Type': 'application/json', 'X-CSRF-Token': s.token, Cookie: s.cookie },

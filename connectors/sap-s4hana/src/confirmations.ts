@@ -198,7 +198,8 @@ export async function postConfirmations(
   const items = payloads.map((payload): BatchOperation[] => [{ method: 'POST', url: CONFIRMATION_SET, body: payload }]);
   const results = await transport.batch(items, signal);
   return results.map((result, index): BatchDelivery => {
-    if (result.kind !== 'changeset') throw new SapError({ kind: 'ambiguous', message: '$batch: a query answered a changeset' });
+    if (result.kind !== 'changeset')
+      throw new SapError({ kind: 'ambiguous', message: '$batch: a query answered a changeset' });
     if (!result.ok) return { ok: false, error: result.error };
     try {
       return { ok: true, confirmation: readCreated(JSON.parse(result.responses[0].body), payloads[index]) };

@@ -9,12 +9,24 @@ export { externalConfirmationId, isUuid, CONFIRMATION_KEY_NAMESPACE } from './id
 export * from './odata/batch.js';
 export { CookieJar } from './odata/cookie-jar.js';
 export * from './odata/errors.js';
-export { ODataTransport, type ODataRequest, type ODataTransportOptions, type SapCredentials, type TransportCounters } from './odata/transport.js';
+export {
+  ODataTransport,
+  type ODataRequest,
+  type ODataTransportOptions,
+  type SapCredentials,
+  type TransportCounters,
+} from './odata/transport.js';
 export type { HttpResponse } from './odata/http.js';
 export * from './odata/values.js';
 
 export * from './mapping/types.js';
-export { validateMapping, parseMapping, MappingError, MAPPING_SCHEMA, type MappingValidation } from './mapping/validate.js';
+export {
+  validateMapping,
+  parseMapping,
+  MappingError,
+  MAPPING_SCHEMA,
+  type MappingValidation,
+} from './mapping/validate.js';
 export * from './mapping/order-to-draft.js';
 export * from './mapping/completion-to-confirmation.js';
 export { fromLocal, toLocal } from './mapping/time.js';

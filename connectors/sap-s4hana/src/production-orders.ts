@@ -100,7 +100,8 @@ export function parseCursor(cursor: OrderCursor | undefined): { changedAt: Date;
   if (!cursor) return undefined;
   const [at, order = ''] = cursor.split('|');
   const changedAt = new Date(at);
-  if (Number.isNaN(changedAt.getTime())) throw new SapError({ kind: 'permanent', message: `invalid order cursor "${cursor}"` });
+  if (Number.isNaN(changedAt.getTime()))
+    throw new SapError({ kind: 'permanent', message: `invalid order cursor "${cursor}"` });
   return { changedAt, order };
 }
 
@@ -122,7 +123,10 @@ export function changedOrdersFilter(cursor: OrderCursor | undefined, plants: str
   return conditions.length ? conditions.join(' and ') : undefined;
 }
 
-export async function listChangedOrders(transport: ODataTransport, options: ListChangedOrdersOptions = {}): Promise<OrderPage> {
+export async function listChangedOrders(
+  transport: ODataTransport,
+  options: ListChangedOrdersOptions = {},
+): Promise<OrderPage> {
   const pageSize = options.pageSize ?? 100;
   const query = buildQuery({
     $filter: changedOrdersFilter(options.cursor, options.plants),
@@ -143,10 +147,18 @@ export async function listChangedOrders(transport: ODataTransport, options: List
 }
 
 /** One order with its operations and components; null when SAP does not know it. */
-export async function getOrder(transport: ODataTransport, order: string, signal?: AbortSignal): Promise<SapProductionOrder | null> {
+export async function getOrder(
+  transport: ODataTransport,
+  order: string,
+  signal?: AbortSignal,
+): Promise<SapProductionOrder | null> {
   const query = buildQuery({ $expand: `${OPERATIONS_NAV},${COMPONENTS_NAV}`, $format: 'json' });
   try {
-    const response = await transport.request({ method: 'GET', path: `${ORDER_SET}(${stringLiteral(order)})${query}`, signal });
+    const response = await transport.request({
+      method: 'GET',
+      path: `${ORDER_SET}(${stringLiteral(order)})${query}`,
+      signal,
+    });
     const record = entityOf(JSON.parse(response.body));
     return toOrder(record, etagOf(record, response.headers.etag));
   } catch (error) {

@@ -20,7 +20,8 @@ export interface EmbeddedResponse {
   body: string;
 }
 
-export type BatchEntry = { kind: 'query'; request: EmbeddedRequest } | { kind: 'changeset'; requests: EmbeddedRequest[] };
+export type BatchEntry =
+  { kind: 'query'; request: EmbeddedRequest } | { kind: 'changeset'; requests: EmbeddedRequest[] };
 
 const CRLF = '\r\n';
 
@@ -58,14 +59,24 @@ function headersAndRest(text: string): { headers: Record<string, string>; rest: 
 function embedded(part: string): EmbeddedRequest {
   const { headers: partHeaders, rest } = headersAndRest(part);
   if (!(partHeaders['content-type'] ?? '').startsWith('application/http')) {
-    throw new SimError(400, '/IWBEP/CM_MGW_RT/031', 'Batch: a part must be application/http or a multipart/mixed changeset');
+    throw new SimError(
+      400,
+      '/IWBEP/CM_MGW_RT/031',
+      'Batch: a part must be application/http or a multipart/mixed changeset',
+    );
   }
   const newline = rest.search(/\r?\n/);
   const requestLine = (newline < 0 ? rest : rest.slice(0, newline)).trim();
   const match = /^([A-Z]+)\s+(\S+)\s+HTTP\/1\.[01]$/.exec(requestLine);
   if (!match) throw new SimError(400, '/IWBEP/CM_MGW_RT/031', `Batch: invalid request line '${requestLine}'`);
   const { headers, rest: body } = headersAndRest(newline < 0 ? '' : rest.slice(newline).replace(/^\r?\n/, ''));
-  return { method: match[1], url: match[2], headers, body: body.replace(/(\r?\n)+$/, ''), contentId: partHeaders['content-id'] };
+  return {
+    method: match[1],
+    url: match[2],
+    headers,
+    body: body.replace(/(\r?\n)+$/, ''),
+    contentId: partHeaders['content-id'],
+  };
 }
 
 export function parseBatch(contentType: string, body: string): BatchEntry[] {
@@ -81,7 +92,8 @@ export function parseBatch(contentType: string, body: string): BatchEntry[] {
       if (!inner) throw new SimError(400, '/IWBEP/CM_MGW_RT/031', 'Batch: changeset without boundary');
       const requests = split(rest, inner).map(embedded);
       for (const r of requests) {
-        if (r.method === 'GET') throw new SimError(400, '/IWBEP/CM_MGW_RT/031', 'Batch: GET is not allowed in a changeset');
+        if (r.method === 'GET')
+          throw new SimError(400, '/IWBEP/CM_MGW_RT/031', 'Batch: GET is not allowed in a changeset');
       }
       return { kind: 'changeset', requests };
     }
@@ -94,7 +106,13 @@ export function parseBatch(contentType: string, body: string): BatchEntry[] {
 }
 
 const REASONS: Record<number, string> = {
-  200: 'OK', 201: 'Created', 204: 'No Content', 400: 'Bad Request', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error',
+  200: 'OK',
+  201: 'Created',
+  204: 'No Content',
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  500: 'Internal Server Error',
 };
 
 function httpPart(response: EmbeddedResponse, contentId?: string): string[] {
@@ -107,7 +125,10 @@ function httpPart(response: EmbeddedResponse, contentId?: string): string[] {
   return lines;
 }
 
-export type BatchAnswer = { kind: 'query'; response: EmbeddedResponse } | { kind: 'changeset'; responses: EmbeddedResponse[]; contentIds: (string | undefined)[] } | { kind: 'failed-changeset'; response: EmbeddedResponse };
+export type BatchAnswer =
+  | { kind: 'query'; response: EmbeddedResponse }
+  | { kind: 'changeset'; responses: EmbeddedResponse[]; contentIds: (string | undefined)[] }
+  | { kind: 'failed-changeset'; response: EmbeddedResponse };
 
 export function writeBatch(answers: BatchAnswer[]): { contentType: string; body: string } {
   const boundary = `batch_${randomUUID()}`;
@@ -117,7 +138,9 @@ export function writeBatch(answers: BatchAnswer[]): { contentType: string; body:
     if (answer.kind === 'changeset') {
       const changeset = `changeset_${randomUUID()}`;
       lines.push(`Content-Type: multipart/mixed; boundary=${changeset}`, '');
-      answer.responses.forEach((response, index) => lines.push(`--${changeset}`, ...httpPart(response, answer.contentIds[index])));
+      answer.responses.forEach((response, index) =>
+        lines.push(`--${changeset}`, ...httpPart(response, answer.contentIds[index])),
+      );
       lines.push(`--${changeset}--`, '');
     } else lines.push(...httpPart(answer.response));
   }

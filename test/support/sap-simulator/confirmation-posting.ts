@@ -7,13 +7,20 @@ import type { Row } from './edm.js';
 import { businessError } from './sap-error.js';
 import type { ConfirmationRecord, MaterialRecord, OrderRecord, SimStore } from './store.js';
 
-export const MOVEMENT_REVERSALS: Record<string, string> = { '261': '262', '101': '102', '262': '261', '102': '101', '531': '532' };
+export const MOVEMENT_REVERSALS: Record<string, string> = {
+  '261': '262',
+  '101': '102',
+  '262': '261',
+  '102': '101',
+  '531': '532',
+};
 
 export function findOperation(store: SimStore, orderId: string, operation: string): { order: OrderRecord; op: Row } {
   const order = store.orders.get(orderId);
   if (!order) throw businessError('ZSIM_PP/001', `Order ${orderId} does not exist`, 'OrderID');
   const op = order.operations.find((o) => o.ManufacturingOrderOperation === operation);
-  if (!op) throw businessError('ZSIM_PP/002', `Operation ${operation} does not exist in order ${orderId}`, 'OrderOperation');
+  if (!op)
+    throw businessError('ZSIM_PP/002', `Operation ${operation} does not exist in order ${orderId}`, 'OrderOperation');
   return { order, op };
 }
 
@@ -21,26 +28,53 @@ function checkGoodsMovement(store: SimStore, item: Row, plantOfOrder: string, in
   const target = `to_ProdnOrdConfMatlDocItm(${index + 1})`;
   const type = String(item.GoodsMovementType ?? '');
   if (!(type in MOVEMENT_REVERSALS)) {
-    throw businessError('ZSIM_PP/010', `Movement type ${type || '(empty)'} is not allowed for confirmations`, `${target}/GoodsMovementType`);
+    throw businessError(
+      'ZSIM_PP/010',
+      `Movement type ${type || '(empty)'} is not allowed for confirmations`,
+      `${target}/GoodsMovementType`,
+    );
   }
   const plant = String(item.Plant || plantOfOrder);
   const materialId = String(item.Material ?? '');
   const material = store.material(materialId, plant);
-  if (!material) throw businessError('ZSIM_PP/005', `Material ${materialId} is not maintained in plant ${plant}`, `${target}/Material`);
-  if (!item.StorageLocation) throw businessError('ZSIM_PP/009', `Enter a storage location for material ${materialId}`, `${target}/StorageLocation`);
+  if (!material)
+    throw businessError(
+      'ZSIM_PP/005',
+      `Material ${materialId} is not maintained in plant ${plant}`,
+      `${target}/Material`,
+    );
+  if (!item.StorageLocation)
+    throw businessError(
+      'ZSIM_PP/009',
+      `Enter a storage location for material ${materialId}`,
+      `${target}/StorageLocation`,
+    );
   const unit = String(item.EntryUnit ?? '');
   if (unit !== material.baseUnit) {
-    throw businessError('ZSIM_PP/008', `Unit ${unit || '(empty)'} is not the base unit ${material.baseUnit} of material ${materialId}`, `${target}/EntryUnit`);
+    throw businessError(
+      'ZSIM_PP/008',
+      `Unit ${unit || '(empty)'} is not the base unit ${material.baseUnit} of material ${materialId}`,
+      `${target}/EntryUnit`,
+    );
   }
   const batch = String(item.Batch ?? '');
   if (material.batchManaged && type !== '101') {
-    if (!batch) throw businessError('ZSIM_PP/007', `Enter a batch for batch-managed material ${materialId}`, `${target}/Batch`);
+    if (!batch)
+      throw businessError('ZSIM_PP/007', `Enter a batch for batch-managed material ${materialId}`, `${target}/Batch`);
     if (!material.batches.has(batch)) {
-      throw businessError('ZSIM_PP/006', `Batch ${batch} does not exist for material ${materialId} in plant ${plant}`, `${target}/Batch`);
+      throw businessError(
+        'ZSIM_PP/006',
+        `Batch ${batch} does not exist for material ${materialId} in plant ${plant}`,
+        `${target}/Batch`,
+      );
     }
   }
   if (!(Number(item.QuantityInEntryUnit ?? 0) > 0)) {
-    throw businessError('ZSIM_PP/017', `Enter a quantity above 0 for material ${materialId}`, `${target}/QuantityInEntryUnit`);
+    throw businessError(
+      'ZSIM_PP/017',
+      `Enter a quantity above 0 for material ${materialId}`,
+      `${target}/QuantityInEntryUnit`,
+    );
   }
   return material;
 }
@@ -51,22 +85,29 @@ export function postConfirmation(store: SimStore, input: Row, items: Row[], now:
   const operation = String(input.OrderOperation ?? '');
   if (!orderId || !operation) throw businessError('ZSIM_PP/015', 'Enter an order and an operation', 'OrderID');
   const { order, op } = findOperation(store, orderId, operation);
-  if (order.header.OrderIsReleased !== 'X') throw businessError('ZSIM_PP/016', `Order ${orderId} is not released`, 'OrderID');
+  if (order.header.OrderIsReleased !== 'X')
+    throw businessError('ZSIM_PP/016', `Order ${orderId} is not released`, 'OrderID');
 
   const orderUnit = String(order.header.ProductionUnit);
   const unit = String(input.ConfirmationUnit || orderUnit);
   if (unit !== orderUnit) {
-    throw businessError('ZSIM_PP/004', `Unit ${unit} is not the unit ${orderUnit} of order ${orderId}`, 'ConfirmationUnit');
+    throw businessError(
+      'ZSIM_PP/004',
+      `Unit ${unit} is not the unit ${orderUnit} of order ${orderId}`,
+      'ConfirmationUnit',
+    );
   }
   const yieldQty = Number(input.ConfirmationYieldQuantity ?? 0);
   const scrap = Number(input.ConfirmationScrapQuantity ?? 0);
   const rework = Number(input.ConfirmationReworkQuantity ?? 0);
-  if (yieldQty < 0 || scrap < 0 || rework < 0) throw businessError('ZSIM_PP/017', 'Quantities may not be negative', 'ConfirmationYieldQuantity');
+  if (yieldQty < 0 || scrap < 0 || rework < 0)
+    throw businessError('ZSIM_PP/017', 'Quantities may not be negative', 'ConfirmationYieldQuantity');
   const open = Number(op.OpPlannedTotalQuantity) - Number(op.OpTotalConfirmedYieldQty) - Number(op._ConfirmedScrap);
   if (yieldQty + scrap > open + 1e-9) {
     throw businessError(
       'ZSIM_PP/003',
-      `Confirmed quantity ${yieldQty + scrap} ${unit} exceeds the open quantity ${open} ${unit} of operation ${operation} in order ${orderId}`,
+      `Confirmed quantity ${yieldQty + scrap} ${unit} exceeds the open quantity ${open} ${unit} ` +
+        `of operation ${operation} in order ${orderId}`,
       'ConfirmationYieldQuantity',
     );
   }
@@ -77,7 +118,12 @@ export function postConfirmation(store: SimStore, input: Row, items: Row[], now:
   const count = Number(op._ConfirmationCounter) + 1;
   store.set(op, '_ConfirmationCounter', count);
   const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-  const finalType = input.FinalConfirmationType === undefined ? (input.IsFinalConfirmation ? 'X' : '') : String(input.FinalConfirmationType);
+  const finalType =
+    input.FinalConfirmationType === undefined
+      ? input.IsFinalConfirmation
+        ? 'X'
+        : ''
+      : String(input.FinalConfirmationType);
   const row: Row = {
     ...input,
     ConfirmationGroup: group,
@@ -120,10 +166,20 @@ export function postConfirmation(store: SimStore, input: Row, items: Row[], now:
 }
 
 /** Adds (sign 1) or takes back (sign -1) a confirmation's quantities and withdrawals. */
-export function applyQuantities(store: SimStore, order: OrderRecord, op: Row, record: ConfirmationRecord, sign: 1 | -1): void {
+export function applyQuantities(
+  store: SimStore,
+  order: OrderRecord,
+  op: Row,
+  record: ConfirmationRecord,
+  sign: 1 | -1,
+): void {
   const yieldQty = Number(record.row.ConfirmationYieldQuantity ?? 0) * sign;
   store.set(op, 'OpTotalConfirmedYieldQty', Number(op.OpTotalConfirmedYieldQty) + yieldQty);
-  store.set(op, '_ConfirmedScrap', Number(op._ConfirmedScrap) + Number(record.row.ConfirmationScrapQuantity ?? 0) * sign);
+  store.set(
+    op,
+    '_ConfirmedScrap',
+    Number(op._ConfirmedScrap) + Number(record.row.ConfirmationScrapQuantity ?? 0) * sign,
+  );
   if (op === order.operations.at(-1)) {
     store.set(order.header, 'MfgOrderConfirmedYieldQty', Number(order.header.MfgOrderConfirmedYieldQty) + yieldQty);
   }

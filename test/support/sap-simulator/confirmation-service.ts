@@ -40,24 +40,33 @@ export class ConfirmationService implements ServiceHandler {
   handle(request: SimRequest, ctx: ServiceContext): SimResponse {
     const resource = parseResource(request.path);
     if (resource.set === 'CancelProdnOrdConf') {
-      if (request.method !== 'POST') throw new SimError(405, '/IWBEP/CM_MGW_RT/003', 'CancelProdnOrdConf is called with POST');
+      if (request.method !== 'POST')
+        throw new SimError(405, '/IWBEP/CM_MGW_RT/003', 'CancelProdnOrdConf is called with POST');
       return this.cancel(request, ctx);
     }
     const type = this.service.sets.get(resource.set);
     if (!type) throw new SimError(404, '/IWBEP/CM_MGW_RT/021', `Resource not found for segment '${resource.set}'`);
     const conf = this.service.sets.get('ProdnOrdConf2');
     if (request.method === 'POST' && type === conf && !resource.key) return this.create(request, ctx, type);
-    if (request.method !== 'GET') throw new SimError(405, '/IWBEP/CM_MGW_RT/003', `Method '${request.method}' is not allowed on ${resource.set}`);
+    if (request.method !== 'GET')
+      throw new SimError(405, '/IWBEP/CM_MGW_RT/003', `Method '${request.method}' is not allowed on ${resource.set}`);
 
-    const rows = type === conf ? this.store.confirmations.map((r) => this.indexed(r)) : this.store.confirmations.flatMap((r) => r.items);
+    const rows =
+      type === conf
+        ? this.store.confirmations.map((r) => this.indexed(r))
+        : this.store.confirmations.flatMap((r) => r.items);
     if (!resource.key) return json(200, queryCollection(ctx, type, rows, request.query, request.path));
     const key = keyValues(type, resource.key);
     const row = rows.find((r) => type.keys.every((k) => String(r[k] ?? '') === key[k]));
     if (!row) throw new SimError(404, '/IWBEP/CM_MGW_RT/021', `Resource not found for segment '${type.name}'`);
     if (resource.navigation) {
       const target = this.service.types.get(type.navigation.get(resource.navigation) ?? '');
-      if (!target) throw new SimError(404, '/IWBEP/CM_MGW_RT/021', `Resource not found for segment '${resource.navigation}'`);
-      return json(200, queryCollection(ctx, target, this.navigate(type, row, resource.navigation), request.query, request.path));
+      if (!target)
+        throw new SimError(404, '/IWBEP/CM_MGW_RT/021', `Resource not found for segment '${resource.navigation}'`);
+      return json(
+        200,
+        queryCollection(ctx, target, this.navigate(type, row, resource.navigation), request.query, request.path),
+      );
     }
     return entityResponse(ctx, type, row, parseExpand(type, request.query.get('$expand')));
   }
@@ -77,7 +86,9 @@ export class ConfirmationService implements ServiceHandler {
     if (!itemType) throw new Error('metadata: goods movement type missing');
     const rawItems = navigation.get('to_ProdnOrdConfMatlDocItm');
     // V2 clients send an inline collection as an array or wrapped in "results"; Gateway takes both.
-    const list = Array.isArray(rawItems) ? rawItems : ((rawItems as { results?: unknown[] } | undefined)?.results ?? []);
+    const list = Array.isArray(rawItems)
+      ? rawItems
+      : ((rawItems as { results?: unknown[] } | undefined)?.results ?? []);
     const items = list.map((item) => rowFromJson(itemType, item as Record<string, unknown>).row);
 
     const injected = this.hooks.takeBusinessError();
@@ -86,9 +97,11 @@ export class ConfirmationService implements ServiceHandler {
     if (typeof key === 'string' && this.hooks.duplicates() === 'reject') {
       const existing = (this.store.byExternalKey.get(key) ?? []).find((r) => !r.row.IsReversed && !r.row.IsReversal);
       if (existing) {
-        throw businessError('ZSIM_PP/011',
+        throw businessError(
+          'ZSIM_PP/011',
           `Confirmation ${existing.row.ConfirmationGroup}/${existing.row.ConfirmationCount} already has external key ${key}`,
-          'ExternalSystemConfirmation');
+          'ExternalSystemConfirmation',
+        );
       }
     }
     const record = postConfirmation(this.store, row, items, this.hooks.now());
@@ -105,10 +118,15 @@ export class ConfirmationService implements ServiceHandler {
     }
     const group = String(params.ConfirmationGroup ?? '');
     const count = String(params.ConfirmationCount ?? '');
-    const original = this.store.confirmations.find((r) => r.row.ConfirmationGroup === group && r.row.ConfirmationCount === count);
-    if (!original) throw businessError('ZSIM_PP/012', `Confirmation ${group}/${count} does not exist`, 'ConfirmationGroup');
-    if (original.row.IsReversal) throw businessError('ZSIM_PP/014', `Confirmation ${group}/${count} is a reversal and cannot be cancelled`);
-    if (original.row.IsReversed) throw businessError('ZSIM_PP/013', `Confirmation ${group}/${count} is already cancelled`);
+    const original = this.store.confirmations.find(
+      (r) => r.row.ConfirmationGroup === group && r.row.ConfirmationCount === count,
+    );
+    if (!original)
+      throw businessError('ZSIM_PP/012', `Confirmation ${group}/${count} does not exist`, 'ConfirmationGroup');
+    if (original.row.IsReversal)
+      throw businessError('ZSIM_PP/014', `Confirmation ${group}/${count} is a reversal and cannot be cancelled`);
+    if (original.row.IsReversed)
+      throw businessError('ZSIM_PP/013', `Confirmation ${group}/${count} is already cancelled`);
 
     const { order, op } = findOperation(this.store, String(original.row.OrderID), String(original.row.OrderOperation));
     const now = this.hooks.now();

@@ -73,7 +73,8 @@ export function loadService(file: URL): EdmService {
   const namespace = /<Schema Namespace="([^"]+)"/.exec(xml)?.[1] ?? '';
   const roles = new Map<string, string>();
   for (const association of xml.matchAll(/<Association Name="[^"]+"[^>]*>([\s\S]*?)<\/Association>/g)) {
-    for (const end of association[1].matchAll(/<End [^>]*\/>/g)) roles.set(attr(end[0], 'Role') ?? '', attr(end[0], 'Type') ?? '');
+    for (const end of association[1].matchAll(/<End [^>]*\/>/g))
+      roles.set(attr(end[0], 'Role') ?? '', attr(end[0], 'Type') ?? '');
   }
   const types = new Map<string, EdmEntityType>();
   for (const match of xml.matchAll(/<EntityType Name="([^"]+)"[^>]*>([\s\S]*?)<\/EntityType>/g)) {
@@ -84,7 +85,10 @@ export function loadService(file: URL): EdmService {
       keys: [...body.matchAll(/<PropertyRef Name="([^"]+)"/g)].map((m) => m[1]),
       properties: new Map([...body.matchAll(/<Property [^>]*\/>/g)].map((m) => [property(m[0]).name, property(m[0])])),
       navigation: new Map(
-        [...body.matchAll(/<NavigationProperty [^>]*\/>/g)].map((m) => [attr(m[0], 'Name') ?? '', roles.get(attr(m[0], 'ToRole') ?? '') ?? '']),
+        [...body.matchAll(/<NavigationProperty [^>]*\/>/g)].map((m) => [
+          attr(m[0], 'Name') ?? '',
+          roles.get(attr(m[0], 'ToRole') ?? '') ?? '',
+        ]),
       ),
     };
     types.set(type.fullName, type);
@@ -101,7 +105,9 @@ export function loadService(file: URL): EdmService {
       name: attr(head, 'Name') ?? '',
       httpMethod: attr(head, 'm:HttpMethod') ?? 'GET',
       returnType: attr(head, 'ReturnType') ?? '',
-      parameters: new Map([...match[2].matchAll(/<Parameter [^>]*\/>/g)].map((m) => [property(m[0]).name, property(m[0])])),
+      parameters: new Map(
+        [...match[2].matchAll(/<Parameter [^>]*\/>/g)].map((m) => [property(m[0]).name, property(m[0])]),
+      ),
     });
   }
   return { name: namespace, xml, types, sets, functions };
@@ -157,9 +163,11 @@ export function fromJson(value: unknown, property: EdmProperty): Value {
       return value;
     case 'Edm.Decimal': {
       // JSON numbers would lose precision: V2 sends decimals as strings.
-      if (typeof value !== 'string' || !/^-?\d+(\.\d+)?$/.test(value)) throw invalid(property, value, 'expected a decimal string');
+      if (typeof value !== 'string' || !/^-?\d+(\.\d+)?$/.test(value))
+        throw invalid(property, value, 'expected a decimal string');
       const [, decimals = ''] = value.split('.');
-      if (property.scale !== undefined && decimals.length > property.scale) throw invalid(property, value, `more than ${property.scale} decimals`);
+      if (property.scale !== undefined && decimals.length > property.scale)
+        throw invalid(property, value, `more than ${property.scale} decimals`);
       return Number(value);
     }
     case 'Edm.Boolean':
@@ -169,7 +177,10 @@ export function fromJson(value: unknown, property: EdmProperty): Value {
     case 'Edm.DateTimeOffset': {
       const match = typeof value === 'string' ? /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/.exec(value) : null;
       if (match) return new Date(Number(match[1]));
-      const parsed = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`) : NaN;
+      const parsed =
+        typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value)
+          ? Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(value) ? value : `${value}Z`)
+          : NaN;
       if (Number.isNaN(parsed)) throw invalid(property, value, 'expected /Date(ms)/');
       return new Date(parsed);
     }
@@ -179,7 +190,8 @@ export function fromJson(value: unknown, property: EdmProperty): Value {
       return ((Number(match[1] ?? 0) * 60 + Number(match[2] ?? 0)) * 60 + Number(match[3] ?? 0)) * 1000;
     }
     case 'Edm.Guid':
-      if (typeof value !== 'string' || !/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(value)) throw invalid(property, value, 'expected a GUID');
+      if (typeof value !== 'string' || !/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(value))
+        throw invalid(property, value, 'expected a GUID');
       return value.toLowerCase();
     case 'Edm.Int32':
     case 'Edm.Byte':
@@ -189,7 +201,10 @@ export function fromJson(value: unknown, property: EdmProperty): Value {
 }
 
 /** A request body's fields for an entity type: unknown properties are refused, as Gateway does. */
-export function rowFromJson(type: EdmEntityType, body: Record<string, unknown>): { row: Row; navigation: Map<string, unknown> } {
+export function rowFromJson(
+  type: EdmEntityType,
+  body: Record<string, unknown>,
+): { row: Row; navigation: Map<string, unknown> } {
   const row: Row = {};
   const navigation = new Map<string, unknown>();
   for (const [name, value] of Object.entries(body)) {

@@ -28,8 +28,17 @@ const syntax = (message: string) => new SimError(400, '/IWBEP/CM_MGW_RT/004', me
 
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
-  const pattern =
-    /\s+|(\(|\)|,)|(datetimeoffset|datetime|guid|time)?'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)([mMdDfFlL])?|([A-Za-z_][A-Za-z0-9_/]*)/y;
+  // whitespace | punctuation | [type prefix]'quoted' | number [type suffix] | word
+  const pattern = new RegExp(
+    [
+      String.raw`\s+`,
+      String.raw`(\(|\)|,)`,
+      String.raw`(datetimeoffset|datetime|guid|time)?'((?:[^']|'')*)'`,
+      String.raw`(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)([mMdDfFlL])?`,
+      String.raw`([A-Za-z_][A-Za-z0-9_/]*)`,
+    ].join('|'),
+    'y',
+  );
   let match: RegExpExecArray | null;
   while (pattern.lastIndex < text.length) {
     const position = pattern.lastIndex;
@@ -37,13 +46,20 @@ function tokenize(text: string): Token[] {
     if (!match) throw syntax(`Invalid token detected at position ${position + 1}`);
     const [whole, punct, prefix, quoted, number, suffix, word] = match;
     if (punct) tokens.push({ text: punct, position });
-    else if (quoted !== undefined) tokens.push({ text: whole, position, literal: quotedLiteral(prefix, quoted.replace(/''/g, "'"), position) });
+    else if (quoted !== undefined)
+      tokens.push({ text: whole, position, literal: quotedLiteral(prefix, quoted.replace(/''/g, "'"), position) });
     else if (number !== undefined) {
       const type: EdmType = suffix && /[mM]/.test(suffix) ? 'Edm.Decimal' : 'Edm.Int32';
       tokens.push({ text: whole, position, literal: { kind: 'literal', type, value: Number(number) } });
     } else if (word) {
-      if (word === 'true' || word === 'false') tokens.push({ text: word, position, literal: { kind: 'literal', type: 'Edm.Boolean', value: word === 'true' } });
-      else if (word === 'null') tokens.push({ text: word, position, literal: { kind: 'literal', type: 'null', value: null } });
+      if (word === 'true' || word === 'false')
+        tokens.push({
+          text: word,
+          position,
+          literal: { kind: 'literal', type: 'Edm.Boolean', value: word === 'true' },
+        });
+      else if (word === 'null')
+        tokens.push({ text: word, position, literal: { kind: 'literal', type: 'null', value: null } });
       else tokens.push({ text: word, position });
     }
   }
@@ -55,14 +71,21 @@ function quotedLiteral(prefix: string | undefined, text: string, position: numbe
     case undefined:
       return { kind: 'literal', type: 'Edm.String', value: text };
     case 'guid':
-      if (!/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(text)) throw syntax(`Invalid guid literal at position ${position + 1}`);
+      if (!/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(text))
+        throw syntax(`Invalid guid literal at position ${position + 1}`);
       return { kind: 'literal', type: 'Edm.Guid', value: text.toLowerCase() };
     case 'datetime':
     case 'datetimeoffset': {
       const zoned = prefix === 'datetimeoffset';
-      const ok = zoned ? /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/ : /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/;
+      const ok = zoned
+        ? /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/
+        : /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/;
       if (!ok.test(text)) throw syntax(`Invalid ${prefix} literal '${text}' at position ${position + 1}`);
-      return { kind: 'literal', type: zoned ? 'Edm.DateTimeOffset' : 'Edm.DateTime', value: new Date(zoned ? text : `${text}Z`) };
+      return {
+        kind: 'literal',
+        type: zoned ? 'Edm.DateTimeOffset' : 'Edm.DateTime',
+        value: new Date(zoned ? text : `${text}Z`),
+      };
     }
     default:
       throw syntax(`Literal type ${prefix} is not supported (position ${position + 1})`);
@@ -74,7 +97,8 @@ export function parseFilter(text: string, type: EdmEntityType): Node {
   let i = 0;
   const peek = () => tokens[i];
   const expect = (value: string) => {
-    if (tokens[i]?.text !== value) throw syntax(`Expected '${value}' at position ${(tokens[i]?.position ?? text.length) + 1}`);
+    if (tokens[i]?.text !== value)
+      throw syntax(`Expected '${value}' at position ${(tokens[i]?.position ?? text.length) + 1}`);
     i++;
   };
   const primary = (): Node => {
@@ -171,7 +195,9 @@ function compare(a: Value, b: Value): number {
 export function evaluate(node: Node, row: Row): boolean {
   switch (node.kind) {
     case 'binary':
-      return node.op === 'and' ? evaluate(node.left, row) && evaluate(node.right, row) : evaluate(node.left, row) || evaluate(node.right, row);
+      return node.op === 'and'
+        ? evaluate(node.left, row) && evaluate(node.right, row)
+        : evaluate(node.left, row) || evaluate(node.right, row);
     case 'not':
       return !evaluate(node.operand, row);
     case 'compare': {

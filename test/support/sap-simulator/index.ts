@@ -54,7 +54,10 @@ export class SapSimulator {
     this.options = options;
     this.duplicates = options.duplicates ?? 'accept';
     const metadata = (name: string) => loadService(new URL(`./metadata/${name}.xml`, import.meta.url));
-    this.handlers.set('API_PRODUCTION_ORDER_2_SRV', new ProductionOrderService(metadata('API_PRODUCTION_ORDER_2_SRV'), this.store));
+    this.handlers.set(
+      'API_PRODUCTION_ORDER_2_SRV',
+      new ProductionOrderService(metadata('API_PRODUCTION_ORDER_2_SRV'), this.store),
+    );
     this.handlers.set(
       'API_PROD_ORDER_CONFIRMATION_2_SRV',
       new ConfirmationService(metadata('API_PROD_ORDER_CONFIRMATION_2_SRV'), this.store, {
@@ -123,7 +126,10 @@ export class SapSimulator {
   }
 
   /** Changes an order as a planner in SAP would; its LastChangeDateTime moves on. */
-  changeOrder(order: string, changes: { quantity?: number; plannedStart?: string; released?: boolean; markedForDeletion?: boolean }): void {
+  changeOrder(
+    order: string,
+    changes: { quantity?: number; plannedStart?: string; released?: boolean; markedForDeletion?: boolean },
+  ): void {
     const record = this.store.orders.get(order);
     if (!record) throw new Error(`no order ${order}`);
     const changedAt = this.store.changeTime();
@@ -132,7 +138,8 @@ export class SapSimulator {
       header.TotalQuantity = changes.quantity;
       for (const op of record.operations) op.OpPlannedTotalQuantity = changes.quantity;
     }
-    if (changes.plannedStart !== undefined) [header.MfgOrderPlannedStartDate, header.MfgOrderPlannedStartTime] = splitLocal(changes.plannedStart);
+    if (changes.plannedStart !== undefined)
+      [header.MfgOrderPlannedStartDate, header.MfgOrderPlannedStartTime] = splitLocal(changes.plannedStart);
     if (changes.released !== undefined) header.OrderIsReleased = changes.released ? 'X' : '';
     if (changes.markedForDeletion !== undefined) header.OrderIsMarkedForDeletion = changes.markedForDeletion ? 'X' : '';
     header.LastChangeDateTime = changedAt;
@@ -142,7 +149,9 @@ export class SapSimulator {
   // --- inspection ---
 
   confirmations(): ConfirmationView[] {
-    return this.store.confirmations.map((r) => Object.assign({ ...r.row }, { goodsMovements: r.items.map((i) => ({ ...i })) }));
+    return this.store.confirmations.map((r) =>
+      Object.assign({ ...r.row }, { goodsMovements: r.items.map((i) => ({ ...i })) }),
+    );
   }
 
   /** Confirmations that count: neither reversed nor reversals. */
@@ -180,14 +189,20 @@ export class SapSimulator {
     const method = (req.method ?? 'GET').toUpperCase();
     const match = new RegExp(`^${ROOT}/([^/]+)/?(.*)$`).exec(url.pathname);
     const handler = match ? this.handlers.get(match[1]) : undefined;
-    if (!match || !handler) return send(res, method, { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Service not found' });
+    if (!match || !handler)
+      return send(res, method, { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Service not found' });
     const service = SERVICES[match[1]];
-    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+    const headers = Object.fromEntries(
+      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]),
+    );
 
     if (!this.authorized(headers.authorization)) {
       return send(res, method, {
         status: 401,
-        headers: { 'content-type': 'text/html', 'www-authenticate': 'Basic realm="SAP NetWeaver Application Server [SIM/100]"' },
+        headers: {
+          'content-type': 'text/html',
+          'www-authenticate': 'Basic realm="SAP NetWeaver Application Server [SIM/100]"',
+        },
         body: '<html><head><title>Logon Error Message</title></head><body>Logon failed (simulated)</body></html>',
       });
     }
@@ -199,7 +214,11 @@ export class SapSimulator {
       if (setCookie) extra['set-cookie'] = setCookie;
     }
     if (MODIFYING.has(method) && !this.csrf.check(headers.cookie, headers['x-csrf-token'])) {
-      return send(res, method, { status: 403, headers: { 'content-type': 'text/plain', 'x-csrf-token': 'Required' }, body: 'CSRF token validation failed' });
+      return send(res, method, {
+        status: 403,
+        headers: { 'content-type': 'text/plain', 'x-csrf-token': 'Required' },
+        body: 'CSRF token validation failed',
+      });
     }
 
     const path = decodeURIComponent(match[2]);
@@ -207,7 +226,11 @@ export class SapSimulator {
     if (fault?.kind === 'reset-before-commit') return void req.socket.destroy();
     if (fault?.kind === 'status') {
       const error = new SimError(fault.status, 'ZSIM/FAULT', fault.message ?? `Injected fault: HTTP ${fault.status}`);
-      const response = json(fault.status, JSON.parse(sapErrorBody(error, match[1])), fault.retryAfter ? { 'retry-after': fault.retryAfter } : {});
+      const response = json(
+        fault.status,
+        JSON.parse(sapErrorBody(error, match[1])),
+        fault.retryAfter ? { 'retry-after': fault.retryAfter } : {},
+      );
       return send(res, method, response);
     }
 
@@ -237,14 +260,22 @@ export class SapSimulator {
   private handle(handler: ServiceHandler, ctx: ServiceContext, request: SimRequest): SimResponse {
     try {
       if (request.path === '$metadata') {
-        return { status: 200, headers: { 'content-type': 'application/xml', dataserviceversion: '2.0' }, body: handler.service.xml };
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/xml', dataserviceversion: '2.0' },
+          body: handler.service.xml,
+        };
       }
       if (request.path === '') {
         return json(200, { d: { EntitySets: [...handler.service.sets.keys()] } });
       }
       const format = request.query.get('$format');
       if ((format && format !== 'json') || (!format && !(request.headers.accept ?? '').includes('json'))) {
-        throw new SimError(406, '/IWBEP/CM_MGW_RT/011', 'The simulator answers JSON only: send Accept: application/json or $format=json');
+        throw new SimError(
+          406,
+          '/IWBEP/CM_MGW_RT/011',
+          'The simulator answers JSON only: send Accept: application/json or $format=json',
+        );
       }
       return handler.handle(request, ctx);
     } catch (error) {
@@ -264,8 +295,18 @@ export class SapSimulator {
     }
     const run = (request: EmbeddedRequest) => {
       const url = new URL(request.url, `${ctx.root}/`);
-      const path = decodeURIComponent(url.pathname.startsWith(new URL(ctx.root).pathname) ? url.pathname.slice(new URL(ctx.root).pathname.length + 1) : url.pathname);
-      return this.handle(handler, ctx, { method: request.method, path, query: url.searchParams, headers: request.headers, body: request.body });
+      const path = decodeURIComponent(
+        url.pathname.startsWith(new URL(ctx.root).pathname)
+          ? url.pathname.slice(new URL(ctx.root).pathname.length + 1)
+          : url.pathname,
+      );
+      return this.handle(handler, ctx, {
+        method: request.method,
+        path,
+        query: url.searchParams,
+        headers: request.headers,
+        body: request.body,
+      });
     };
     const answers = entries.map((entry): BatchAnswer => {
       if (entry.kind === 'query') return { kind: 'query', response: run(entry.request) };
@@ -288,7 +329,11 @@ export class SapSimulator {
       return { kind: 'changeset', responses, contentIds: entry.requests.map((r) => r.contentId) };
     });
     const written = writeBatch(answers);
-    return { status: 202, headers: { 'content-type': written.contentType, dataserviceversion: '2.0' }, body: written.body };
+    return {
+      status: 202,
+      headers: { 'content-type': written.contentType, dataserviceversion: '2.0' },
+      body: written.body,
+    };
   }
 }
 

@@ -3,7 +3,15 @@
 
 import type { EdmEntityType, EdmService, Row } from './edm.js';
 import { queryCollection, etagOf, parseExpand, setOf, type ServiceContext } from './query.js';
-import { entityResponse, json, keyValues, parseResource, type ServiceHandler, type SimRequest, type SimResponse } from './resource.js';
+import {
+  entityResponse,
+  json,
+  keyValues,
+  parseResource,
+  type ServiceHandler,
+  type SimRequest,
+  type SimResponse,
+} from './resource.js';
 import { SimError } from './sap-error.js';
 import type { SimStore } from './store.js';
 
@@ -15,20 +23,29 @@ export class ProductionOrderService implements ServiceHandler {
 
   handle(request: SimRequest, ctx: ServiceContext): SimResponse {
     if (request.method !== 'GET') {
-      throw new SimError(405, '/IWBEP/CM_MGW_RT/003', `Method '${request.method}' is not supported by this service (simulated)`);
+      throw new SimError(
+        405,
+        '/IWBEP/CM_MGW_RT/003',
+        `Method '${request.method}' is not supported by this service (simulated)`,
+      );
     }
     const resource = parseResource(request.path);
     const type = this.service.sets.get(resource.set);
     if (!type) throw new SimError(404, '/IWBEP/CM_MGW_RT/021', `Resource not found for segment '${resource.set}'`);
-    if (!resource.key) return json(200, queryCollection(ctx, type, this.rows(resource.set), request.query, request.path));
+    if (!resource.key)
+      return json(200, queryCollection(ctx, type, this.rows(resource.set), request.query, request.path));
 
     const key = keyValues(type, resource.key);
     const row = this.find(resource.set, type, key);
     if (!row) throw new SimError(404, '/IWBEP/CM_MGW_RT/021', `Resource not found for segment '${type.name}'`);
     if (resource.navigation) {
       const target = this.service.types.get(type.navigation.get(resource.navigation) ?? '');
-      if (!target) throw new SimError(404, '/IWBEP/CM_MGW_RT/021', `Resource not found for segment '${resource.navigation}'`);
-      return json(200, queryCollection(ctx, target, this.navigate(type, row, resource.navigation), request.query, request.path));
+      if (!target)
+        throw new SimError(404, '/IWBEP/CM_MGW_RT/021', `Resource not found for segment '${resource.navigation}'`);
+      return json(
+        200,
+        queryCollection(ctx, target, this.navigate(type, row, resource.navigation), request.query, request.path),
+      );
     }
     const etag = etagOf(type, row);
     if (etag && request.headers['if-none-match'] === etag) return { status: 304, headers: { etag }, body: '' };

@@ -31,7 +31,8 @@ export function parseExpand(type: EdmEntityType, text: string | null): string[] 
   return text.split(',').map((name) => {
     const trimmed = name.trim();
     if (trimmed.includes('/')) throw new SimError(400, '/IWBEP/CM_MGW_RT/004', 'The simulator expands one level only');
-    if (!type.navigation.has(trimmed)) throw new SimError(400, '/IWBEP/CM_MGW_RT/004', `Property ${trimmed} not found in type ${type.name}`);
+    if (!type.navigation.has(trimmed))
+      throw new SimError(400, '/IWBEP/CM_MGW_RT/004', `Property ${trimmed} not found in type ${type.name}`);
     return trimmed;
   });
 }
@@ -56,16 +57,21 @@ export function serializeEntity(
 ): Record<string, unknown> {
   const uri = `${ctx.root}/${setOf(ctx.service, type)}${keyPredicate(type, row)}`;
   const etag = etagOf(type, row);
-  const entity: Record<string, unknown> = { __metadata: { id: uri, uri, type: type.fullName, ...(etag ? { etag } : {}) } };
+  const entity: Record<string, unknown> = {
+    __metadata: { id: uri, uri, type: type.fullName, ...(etag ? { etag } : {}) },
+  };
   for (const property of type.properties.values()) {
-    if (!select || select.has(property.name) || type.keys.includes(property.name)) entity[property.name] = toJson(row[property.name], property);
+    if (!select || select.has(property.name) || type.keys.includes(property.name))
+      entity[property.name] = toJson(row[property.name], property);
   }
   for (const [navigation, target] of type.navigation) {
     if (select && !select.has(navigation) && !expand.includes(navigation)) continue;
     if (expand.includes(navigation)) {
       const targetType = ctx.service.types.get(target);
       if (!targetType) throw new Error(`metadata: no entity type ${target}`);
-      entity[navigation] = { results: ctx.navigate(type, row, navigation).map((r) => serializeEntity(ctx, targetType, r)) };
+      entity[navigation] = {
+        results: ctx.navigate(type, row, navigation).map((r) => serializeEntity(ctx, targetType, r)),
+      };
     } else entity[navigation] = { __deferred: { uri: `${uri}/${navigation}` } };
   }
   return entity;
@@ -94,7 +100,9 @@ export function queryCollection(
   const orderText = query.get('$orderby');
   if (orderText) selected = [...selected].sort(orderBy(orderText, type));
   const total = selected.length;
-  const skip = (nonNegativeInteger('$skip', query.get('$skip')) ?? 0) + (nonNegativeInteger('$skiptoken', query.get('$skiptoken')) ?? 0);
+  const skip =
+    (nonNegativeInteger('$skip', query.get('$skip')) ?? 0) +
+    (nonNegativeInteger('$skiptoken', query.get('$skiptoken')) ?? 0);
   const top = nonNegativeInteger('$top', query.get('$top'));
   let end = top === undefined ? selected.length : Math.min(selected.length, skip + top);
   let next: string | undefined;

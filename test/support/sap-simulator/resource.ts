@@ -58,7 +58,8 @@ export function parseResource(path: string): Resource {
 /** The key of a single-key entity or the named keys of a compound one, checked against the type. */
 export function keyValues(type: EdmEntityType, key: Record<string, string>): Record<string, string> {
   if ('' in key) {
-    if (type.keys.length !== 1) throw new SimError(400, '/IWBEP/CM_MGW_RT/004', `Key of ${type.name} has ${type.keys.length} properties`);
+    if (type.keys.length !== 1)
+      throw new SimError(400, '/IWBEP/CM_MGW_RT/004', `Key of ${type.name} has ${type.keys.length} properties`);
     return { [type.keys[0]]: key[''] };
   }
   for (const name of type.keys) {
@@ -76,7 +77,14 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 }
 
 /** The single-entity answer, with the ETag header Gateway adds. */
-export function entityResponse(ctx: ServiceContext, type: EdmEntityType, row: Row, expand: string[], status = 200, extra: Record<string, string> = {}): SimResponse {
+export function entityResponse(
+  ctx: ServiceContext,
+  type: EdmEntityType,
+  row: Row,
+  expand: string[],
+  status = 200,
+  extra: Record<string, string> = {},
+): SimResponse {
   const entity = serializeEntity(ctx, type, row, expand);
   const etag = (entity.__metadata as { etag?: string }).etag;
   const headers: Record<string, string> = { ...extra };

@@ -28,7 +28,12 @@ export function sapErrorBody(error: SimError, service: string): string {
       code: error.code,
       message: { lang: 'en', value: error.message },
       innererror: {
-        application: { component_id: 'PP-SFC-EXE-CON', service_namespace: '/SAP/', service_id: service, service_version: '0001' },
+        application: {
+          component_id: 'PP-SFC-EXE-CON',
+          service_namespace: '/SAP/',
+          service_id: service,
+          service_version: '0001',
+        },
         transactionid: randomBytes(16).toString('hex').toUpperCase(),
         timestamp: new Date().toISOString().replace(/\D/g, '').slice(0, 14),
         Error_Resolution: {

@@ -26,7 +26,8 @@ export function seedOrders(store: SimStore, count: number, options: SeedOptions 
   const operations = options.operations ?? 10;
   const workCenters = options.workCenters ?? ['ASSEMBLY', 'TESTING'];
   const components = Array.from({ length: options.components ?? 2 }, (_, i) => `RM-${String(i + 1).padStart(3, '0')}`);
-  for (const material of components) store.addMaterial({ material, plant, baseUnit: 'ST', batches: options.componentBatches });
+  for (const material of components)
+    store.addMaterial({ material, plant, baseUnit: 'ST', batches: options.componentBatches });
   const first = options.firstOrder ?? 1000000 + store.orders.size;
   const numbers: string[] = [];
   for (let n = 0; n < count; n++) {

@@ -190,7 +190,9 @@ export class SimStore {
       ManufacturingOrderCategory: '10',
       ManufacturingOrderType: spec.orderType ?? 'YBM1',
       OrderIsReleased: spec.released === false ? '' : 'X',
-      MfgOrderCreationDate: new Date(Date.UTC(changedAt.getUTCFullYear(), changedAt.getUTCMonth(), changedAt.getUTCDate())),
+      MfgOrderCreationDate: new Date(
+        Date.UTC(changedAt.getUTCFullYear(), changedAt.getUTCMonth(), changedAt.getUTCDate()),
+      ),
       LastChangeDateTime: changedAt,
       Material: spec.material,
       ProductionPlant: plant,

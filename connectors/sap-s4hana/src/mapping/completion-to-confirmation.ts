@@ -59,15 +59,18 @@ export interface CompletionData {
 }
 
 export type ConfirmationMappingResult =
-  | { ok: true; payload: ConfirmationPayload }
-  | { ok: false; problems: MappingIssue[] };
+  { ok: true; payload: ConfirmationPayload } | { ok: false; problems: MappingIssue[] };
 
 export function mapCompletionToConfirmation(data: CompletionData, mapping: SapMapping): ConfirmationMappingResult {
   const problems: MappingIssue[] = [];
   const problem = (path: string, message: string) => problems.push({ path, message });
   const plant = plantMapping(mapping, data.plant);
   if (!plant) problem('plants', `plant "${data.plant}" of order ${data.order} is not in the mapping`);
-  for (const [name, value] of [['yield', data.yield], ['scrap', data.scrap], ['rework', data.rework]] as const) {
+  for (const [name, value] of [
+    ['yield', data.yield],
+    ['scrap', data.scrap],
+    ['rework', data.rework],
+  ] as const) {
     if (!(value >= 0) || !Number.isFinite(value)) problem(name, `${name} must be a number of at least 0, not ${value}`);
   }
 
@@ -97,7 +100,11 @@ export function mapCompletionToConfirmation(data: CompletionData, mapping: SapMa
   }
   if (data.equipment && plant) {
     const workCenter = Object.entries(plant.workCenters).find(([, path]) => path === data.equipment)?.[0];
-    if (workCenter === undefined) problem(`plants[${mapping.plants.indexOf(plant)}].workCenters`, `no work center is mapped to equipment "${data.equipment}"`);
+    if (workCenter === undefined)
+      problem(
+        `plants[${mapping.plants.indexOf(plant)}].workCenters`,
+        `no work center is mapped to equipment "${data.equipment}"`,
+      );
     else payload.WorkCenter = workCenter;
   }
   const personnel = personnelNumber(mapping, data.personnel ?? [], problem);
@@ -111,8 +118,11 @@ export function mapCompletionToConfirmation(data: CompletionData, mapping: SapMa
     const entryUnit = sapUnit(mapping, lot.unitOfMeasure, problem);
     const storageLocation = plant ? storageLocationOf(plant, lot.location) : undefined;
     if (plant && storageLocation === undefined) {
-      problem(`plants[${mapping.plants.indexOf(plant)}].storageLocations`,
-        `lot ${lot.lotNumber} is at "${lot.location ?? '(no location)'}", which maps to no storage location, and the plant has no defaultStorageLocation`);
+      problem(
+        `plants[${mapping.plants.indexOf(plant)}].storageLocations`,
+        `lot ${lot.lotNumber} is at "${lot.location ?? '(no location)'}", which maps to no storage location, ` +
+          'and the plant has no defaultStorageLocation',
+      );
     }
     batchProblem(lot.lotNumber, at, problem);
     if (!(lot.quantity > 0)) problem(`${at}.quantity`, `lot ${lot.lotNumber}: a consumed quantity must be above 0`);
@@ -129,11 +139,17 @@ export function mapCompletionToConfirmation(data: CompletionData, mapping: SapMa
   });
 
   if (settings.goodsReceipt && data.yield > 0) {
-    const storageLocation = plant ? (storageLocationOf(plant, data.producedLot?.location) ?? plant.receiptStorageLocation) : undefined;
+    const storageLocation = plant
+      ? (storageLocationOf(plant, data.producedLot?.location) ?? plant.receiptStorageLocation)
+      : undefined;
     if (plant && storageLocation === undefined) {
-      problem(`plants[${mapping.plants.indexOf(plant)}].receiptStorageLocation`, 'a goods receipt needs a storage location');
+      problem(
+        `plants[${mapping.plants.indexOf(plant)}].receiptStorageLocation`,
+        'a goods receipt needs a storage location',
+      );
     }
-    if (!data.material) problem('material', 'a goods receipt needs the SAP material of the order (the draft\'s source.material)');
+    if (!data.material)
+      problem('material', "a goods receipt needs the SAP material of the order (the draft's source.material)");
     if (data.producedLot) batchProblem(data.producedLot.lotNumber, 'producedLot', problem);
     movements.push({
       GoodsMovementType: settings.receiptMovementType ?? '101',
@@ -157,12 +173,16 @@ type Problem = (path: string, message: string) => void;
 export function sapUnit(mapping: SapMapping, hubUnit: string, problem: Problem): string | undefined {
   const chosen = mapping.outboundUnits?.[hubUnit];
   if (chosen) return chosen;
-  const candidates = Object.entries(mapping.units).filter(([, hub]) => hub === hubUnit).map(([sap]) => sap);
+  const candidates = Object.entries(mapping.units)
+    .filter(([, hub]) => hub === hubUnit)
+    .map(([sap]) => sap);
   if (candidates.length === 1) return candidates[0];
-  problem(candidates.length ? `outboundUnits.${hubUnit}` : 'units',
+  problem(
+    candidates.length ? `outboundUnits.${hubUnit}` : 'units',
     candidates.length
       ? `hub unit "${hubUnit}" maps back to ${candidates.join(' and ')}; choose one in outboundUnits`
-      : `hub unit "${hubUnit}" is not mapped from any SAP unit`);
+      : `hub unit "${hubUnit}" is not mapped from any SAP unit`,
+  );
   return undefined;
 }
 
@@ -173,20 +193,24 @@ function sapMaterial(mapping: SapMapping, code: string, what: string, problem: P
 }
 
 function storageLocationOf(plant: PlantMapping, location: string | undefined): string | undefined {
-  const mapped = location ? Object.entries(plant.storageLocations ?? {}).find(([, path]) => path === location)?.[0] : undefined;
+  const mapped = location
+    ? Object.entries(plant.storageLocations ?? {}).find(([, path]) => path === location)?.[0]
+    : undefined;
   return mapped ?? plant.defaultStorageLocation;
 }
 
 function personnelNumber(mapping: SapMapping, employees: string[], problem: Problem): string | undefined {
   if (!mapping.personnel || employees.length === 0) return undefined;
   const found = employees.map((id) => mapping.personnel?.[id]).find((n) => n !== undefined);
-  if (found === undefined) problem('personnel', `none of the employees ${employees.join(', ')} has an SAP personnel number`);
+  if (found === undefined)
+    problem('personnel', `none of the employees ${employees.join(', ')} has an SAP personnel number`);
   return found;
 }
 
 /** SAP batches are at most 10 characters (CHARG). */
 function batchProblem(lotNumber: string, at: string, problem: Problem): void {
-  if (lotNumber.length > 10) problem(`${at}.lotNumber`, `lot number "${lotNumber}" is longer than SAP's 10-character batch`);
+  if (lotNumber.length > 10)
+    problem(`${at}.lotNumber`, `lot number "${lotNumber}" is longer than SAP's 10-character batch`);
 }
 
 function decimal(value: number): string {

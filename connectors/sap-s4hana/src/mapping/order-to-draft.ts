@@ -84,8 +84,7 @@ export interface WorkOrderDraft {
 }
 
 export type OrderMappingResult =
-  | { ok: true; draft: WorkOrderDraft }
-  | { ok: false; order: string; rejections: Rejection[] };
+  { ok: true; draft: WorkOrderDraft } | { ok: false; order: string; rejections: Rejection[] };
 
 export function plantMapping(mapping: SapMapping, plant: string): PlantMapping | undefined {
   return mapping.plants.find((p) => p.plant === plant);
@@ -96,20 +95,43 @@ export function mapOrderToDraft(order: SapProductionOrder, mapping: SapMapping):
   const reject = (code: RejectionCode, field: string, value: string, message: string) =>
     rejections.push({ code, field, value, message });
 
-  const status = order.isMarkedForDeletion ? 'marked for deletion' : order.isClosed ? 'closed' : order.isTechnicallyCompleted ? 'technically completed' : undefined;
-  if (status) reject('OrderNotImportable', 'ManufacturingOrder', order.order, `order ${order.order} is ${status} in SAP`);
-  if (!(order.quantity > 0)) reject('InvalidOrder', 'TotalQuantity', String(order.quantity), `order ${order.order} has no quantity`);
+  const status = order.isMarkedForDeletion
+    ? 'marked for deletion'
+    : order.isClosed
+      ? 'closed'
+      : order.isTechnicallyCompleted
+        ? 'technically completed'
+        : undefined;
+  if (status)
+    reject('OrderNotImportable', 'ManufacturingOrder', order.order, `order ${order.order} is ${status} in SAP`);
+  if (!(order.quantity > 0))
+    reject('InvalidOrder', 'TotalQuantity', String(order.quantity), `order ${order.order} has no quantity`);
   if (order.operations.length === 0) {
-    reject('InvalidOrder', 'to_ProductionOrderOperation', '', `order ${order.order} has no operations (were they expanded?)`);
+    reject(
+      'InvalidOrder',
+      'to_ProductionOrderOperation',
+      '',
+      `order ${order.order} has no operations (were they expanded?)`,
+    );
   }
 
   const plant = plantMapping(mapping, order.plant);
   if (!plant) {
-    reject('UnknownPlant', 'ProductionPlant', order.plant, `plant "${order.plant}" is not mapped to a hub site (mapping.plants)`);
+    reject(
+      'UnknownPlant',
+      'ProductionPlant',
+      order.plant,
+      `plant "${order.plant}" is not mapped to a hub site (mapping.plants)`,
+    );
   }
   const productDefinition = mapping.products[order.material];
   if (productDefinition === undefined) {
-    reject('UnknownProduct', 'Material', order.material, `material "${order.material}" has no product definition (mapping.products)`);
+    reject(
+      'UnknownProduct',
+      'Material',
+      order.material,
+      `material "${order.material}" has no product definition (mapping.products)`,
+    );
   }
   const unit = hubUnit(mapping, order.unit);
   if (unit === undefined) reject('UnknownUnit', 'ProductionUnit', order.unit, unitMessage(order.unit));
@@ -119,11 +141,16 @@ export function mapOrderToDraft(order: SapProductionOrder, mapping: SapMapping):
     const field = `to_ProductionOrderOperation[${op.operation}]`;
     const equipment = plant?.workCenters[op.workCenter];
     if (plant && equipment === undefined) {
-      reject('UnknownWorkCenter', `${field}.WorkCenter`, op.workCenter,
-        `work center "${op.workCenter}" (operation ${op.operation}) is not mapped to equipment in plant ${order.plant}`);
+      reject(
+        'UnknownWorkCenter',
+        `${field}.WorkCenter`,
+        op.workCenter,
+        `work center "${op.workCenter}" (operation ${op.operation}) is not mapped to equipment in plant ${order.plant}`,
+      );
     }
     const opUnit = op.unit === '' ? unit : hubUnit(mapping, op.unit);
-    if (opUnit === undefined && op.unit !== order.unit) reject('UnknownUnit', `${field}.OperationUnit`, op.unit, unitMessage(op.unit));
+    if (opUnit === undefined && op.unit !== order.unit)
+      reject('UnknownUnit', `${field}.OperationUnit`, op.unit, unitMessage(op.unit));
     operations.push({
       operation: op.operation,
       sequence: op.sequence,
@@ -144,11 +171,16 @@ export function mapOrderToDraft(order: SapProductionOrder, mapping: SapMapping):
     const field = `to_ProductionOrderComponent[${component.reservation}/${component.reservationItem}]`;
     const material = mapping.materials[component.material];
     if (material === undefined) {
-      reject('UnknownMaterial', `${field}.Material`, component.material,
-        `component material "${component.material}" is not mapped to a hub material definition (mapping.materials)`);
+      reject(
+        'UnknownMaterial',
+        `${field}.Material`,
+        component.material,
+        `component material "${component.material}" is not mapped to a hub material definition (mapping.materials)`,
+      );
     }
     const componentUnit = hubUnit(mapping, component.unit);
-    if (componentUnit === undefined) reject('UnknownUnit', `${field}.BaseUnit`, component.unit, unitMessage(component.unit));
+    if (componentUnit === undefined)
+      reject('UnknownUnit', `${field}.BaseUnit`, component.unit, unitMessage(component.unit));
     materialRequirements.push({
       materialDefinition: material ?? '',
       quantity: component.requiredQuantity,

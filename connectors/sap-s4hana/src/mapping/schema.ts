@@ -72,7 +72,8 @@ export function validate(schema: Schema, value: unknown, path = ''): MappingIssu
       return issues;
     }
     case 'record': {
-      if (!isPlainObject(value)) return [{ path: at, message: `must be an object of ${schema.what ?? 'entries'}, not ${describe(value)}` }];
+      if (!isPlainObject(value))
+        return [{ path: at, message: `must be an object of ${schema.what ?? 'entries'}, not ${describe(value)}` }];
       return Object.entries(value).flatMap(([key, child]) => [
         ...checkString(schema.keys, key, childPath(path, key), 'as a key is'),
         ...validate(schema.values, child, childPath(path, key)),
@@ -87,9 +88,12 @@ function checkString(schema: StringSchema, value: unknown, path: string, verb: s
   if (schema.enum && !schema.enum.includes(value)) {
     return [{ path, message: `${shown} ${verb} not one of ${schema.enum.map((e) => JSON.stringify(e)).join(', ')}` }];
   }
-  if (value.length < (schema.minLength ?? 0)) return [{ path, message: value === '' ? 'may not be empty' : `${shown} ${verb} too short` }];
+  if (value.length < (schema.minLength ?? 0))
+    return [{ path, message: value === '' ? 'may not be empty' : `${shown} ${verb} too short` }];
   if (schema.maxLength !== undefined && value.length > schema.maxLength) {
-    return [{ path, message: `${shown} ${verb} ${value.length} characters long; SAP allows at most ${schema.maxLength}` }];
+    return [
+      { path, message: `${shown} ${verb} ${value.length} characters long; SAP allows at most ${schema.maxLength}` },
+    ];
   }
   if (schema.pattern && !schema.pattern.test(value)) {
     return [{ path, message: `${shown} ${verb} not valid: expected ${schema.expected ?? String(schema.pattern)}` }];

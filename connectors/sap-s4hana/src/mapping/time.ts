@@ -22,7 +22,11 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 /** The wall-clock time of an instant in a zone, as "YYYY-MM-DDTHH:mm:ss". */
 export function toLocal(instant: Date, timeZone = 'UTC'): string {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(instant).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    formatter(timeZone)
+      .formatToParts(instant)
+      .map((p) => [p.type, p.value]),
+  );
   return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
 }
 

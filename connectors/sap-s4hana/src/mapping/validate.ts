@@ -32,8 +32,18 @@ const PLANT_SCHEMA: Schema = {
     plant: PLANT,
     site: HUB_PATH,
     timeZone: { type: 'string', minLength: 1 },
-    workCenters: { type: 'record', keys: sapCode(8, 'work center'), values: HUB_PATH, what: 'work center -> equipment path' },
-    storageLocations: { type: 'record', keys: STORAGE_LOCATION, values: HUB_PATH, what: 'storage location -> equipment path' },
+    workCenters: {
+      type: 'record',
+      keys: sapCode(8, 'work center'),
+      values: HUB_PATH,
+      what: 'work center -> equipment path',
+    },
+    storageLocations: {
+      type: 'record',
+      keys: STORAGE_LOCATION,
+      values: HUB_PATH,
+      what: 'storage location -> equipment path',
+    },
     defaultStorageLocation: STORAGE_LOCATION,
     receiptStorageLocation: STORAGE_LOCATION,
   },
@@ -47,7 +57,12 @@ export const MAPPING_SCHEMA: Schema = {
     plants: { type: 'array', items: PLANT_SCHEMA, minItems: 1 },
     units: { type: 'record', keys: UNIT, values: HUB_CODE, what: 'SAP unit -> hub unit' },
     outboundUnits: { type: 'record', keys: HUB_CODE, values: UNIT, what: 'hub unit -> SAP unit' },
-    materials: { type: 'record', keys: MATERIAL, values: HUB_CODE, what: 'SAP material -> hub material definition code' },
+    materials: {
+      type: 'record',
+      keys: MATERIAL,
+      values: HUB_CODE,
+      what: 'SAP material -> hub material definition code',
+    },
     products: { type: 'record', keys: MATERIAL, values: HUB_CODE, what: 'SAP material -> hub product definition code' },
     personnel: {
       type: 'record',
@@ -95,10 +110,17 @@ function crossFieldIssues(mapping: SapMapping): MappingIssue[] {
   mapping.plants.forEach((plant, index) => {
     const at = childPath('plants', index);
     const earlier = seenPlants.get(plant.plant);
-    if (earlier !== undefined) issues.push({ path: childPath(at, 'plant'), message: `plant "${plant.plant}" is already mapped in plants[${earlier}]` });
+    if (earlier !== undefined)
+      issues.push({
+        path: childPath(at, 'plant'),
+        message: `plant "${plant.plant}" is already mapped in plants[${earlier}]`,
+      });
     seenPlants.set(plant.plant, index);
     if (plant.timeZone !== undefined && !isTimeZone(plant.timeZone)) {
-      issues.push({ path: childPath(at, 'timeZone'), message: `"${plant.timeZone}" is not an IANA time zone, e.g. "Europe/Berlin"` });
+      issues.push({
+        path: childPath(at, 'timeZone'),
+        message: `"${plant.timeZone}" is not an IANA time zone, e.g. "Europe/Berlin"`,
+      });
     }
     for (const [workCenter, equipment] of Object.entries(plant.workCenters)) {
       if (!equipment.startsWith(`${plant.site}/`)) {
@@ -108,7 +130,14 @@ function crossFieldIssues(mapping: SapMapping): MappingIssue[] {
         });
       }
     }
-    issues.push(...ambiguousWayBack(plant.storageLocations ?? {}, childPath(at, 'storageLocations'), 'storage zone', 'lots there'));
+    issues.push(
+      ...ambiguousWayBack(
+        plant.storageLocations ?? {},
+        childPath(at, 'storageLocations'),
+        'storage zone',
+        'lots there',
+      ),
+    );
   });
   issues.push(...ambiguousWayBack(mapping.materials, 'materials', 'hub material', 'consumed lots of it'));
 
@@ -125,16 +154,25 @@ function crossFieldIssues(mapping: SapMapping): MappingIssue[] {
   }
   for (const [hub, sap] of Object.entries(outbound)) {
     const from = sapUnitsOf.get(hub);
-    if (!from) issues.push({ path: childPath('outboundUnits', hub), message: `hub unit "${hub}" is not a value in units` });
+    if (!from)
+      issues.push({ path: childPath('outboundUnits', hub), message: `hub unit "${hub}" is not a value in units` });
     else if (!from.includes(sap)) {
-      issues.push({ path: childPath('outboundUnits', hub), message: `"${sap}" is not one of the SAP units mapped to "${hub}" (${from.join(', ')})` });
+      issues.push({
+        path: childPath('outboundUnits', hub),
+        message: `"${sap}" is not one of the SAP units mapped to "${hub}" (${from.join(', ')})`,
+      });
     }
   }
   return issues;
 }
 
 /** Issues for hub values that more than one SAP code maps to, where a value has to go back to SAP. */
-function ambiguousWayBack(map: Record<string, string>, path: string, what: string, consequence: string): MappingIssue[] {
+function ambiguousWayBack(
+  map: Record<string, string>,
+  path: string,
+  what: string,
+  consequence: string,
+): MappingIssue[] {
   const firstSapCode = new Map<string, string>();
   const issues: MappingIssue[] = [];
   for (const [sap, hub] of Object.entries(map)) {

@@ -32,7 +32,10 @@ export type BatchItemResult =
 
 const CRLF = '\r\n';
 
-export function buildBatchBody(items: BatchItem[], boundary = `batch_${randomUUID()}`): { body: string; contentType: string } {
+export function buildBatchBody(
+  items: BatchItem[],
+  boundary = `batch_${randomUUID()}`,
+): { body: string; contentType: string } {
   const lines: string[] = [];
   for (const item of items) {
     lines.push(`--${boundary}`);
@@ -106,7 +109,8 @@ function parseHttpResponse(text: string): BatchPartResponse {
   const newline = text.search(/\r?\n/);
   const statusLine = newline < 0 ? text : text.slice(0, newline);
   const match = /^HTTP\/\d\.\d\s+(\d{3})/.exec(statusLine.trim());
-  if (!match) throw new SapError({ kind: 'retryable', message: `unreadable $batch part: "${statusLine.slice(0, 80)}"` });
+  if (!match)
+    throw new SapError({ kind: 'retryable', message: `unreadable $batch part: "${statusLine.slice(0, 80)}"` });
   const { headers, rest } = splitHeaders(newline < 0 ? '' : text.slice(newline).replace(/^\r?\n/, ''));
   return { status: Number(match[1]), headers, body: rest.replace(/(\r?\n)+$/, '') };
 }
@@ -118,7 +122,11 @@ function parseHttpResponse(text: string): BatchPartResponse {
 export function parseBatchResponse(items: BatchItem[], contentType: string, body: string): BatchItemResult[] {
   const hasChanges = items.some(Array.isArray);
   const unreadable = (why: string) =>
-    new SapError({ kind: hasChanges ? 'ambiguous' : 'retryable', message: `$batch response: ${why}`, requestSent: true });
+    new SapError({
+      kind: hasChanges ? 'ambiguous' : 'retryable',
+      message: `$batch response: ${why}`,
+      requestSent: true,
+    });
   const boundary = boundaryOf(contentType);
   if (!boundary) throw unreadable(`no multipart boundary in "${contentType}"`);
   const parts = splitMultipart(body, boundary);

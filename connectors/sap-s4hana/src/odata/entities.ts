@@ -6,7 +6,8 @@ export type ODataRecord = Record<string, unknown> & { __metadata?: { uri?: strin
 /** The entity of a single-entity answer: {"d": {...}}. */
 export function entityOf(json: unknown): ODataRecord {
   const d = (json as { d?: unknown } | null)?.d;
-  if (!d || typeof d !== 'object' || Array.isArray(d)) throw new TypeError('not an OData V2 entity answer ("d" missing)');
+  if (!d || typeof d !== 'object' || Array.isArray(d))
+    throw new TypeError('not an OData V2 entity answer ("d" missing)');
   return d as ODataRecord;
 }
 

@@ -49,7 +49,12 @@ export function sendHttp(request: HttpRequest): Promise<HttpResponse> {
       req.destroy();
       const ambiguous = sent && !safe;
       const code = (cause as NodeJS.ErrnoException | undefined)?.code;
-      const what = reason === 'timeout' ? `no answer within ${timeoutMs} ms` : reason === 'aborted' ? 'aborted' : code ?? String(cause);
+      const what =
+        reason === 'timeout'
+          ? `no answer within ${timeoutMs} ms`
+          : reason === 'aborted'
+            ? 'aborted'
+            : (code ?? String(cause));
       reject(
         new SapError({
           kind: ambiguous ? 'ambiguous' : 'retryable',
@@ -70,23 +75,19 @@ export function sendHttp(request: HttpRequest): Promise<HttpResponse> {
     }
     request.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const req = transport.request(
-      url,
-      { method, headers, agent: isHttps ? agents.https : agents.http },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (error) => fail('network', error));
-        res.on('aborted', () => fail('network', new Error('response aborted')));
-        res.on('end', () => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(timer);
-          request.signal?.removeEventListener('abort', onAbort);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
-        });
-      },
-    );
+    const req = transport.request(url, { method, headers, agent: isHttps ? agents.https : agents.http }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', (error) => fail('network', error));
+      res.on('aborted', () => fail('network', new Error('response aborted')));
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        request.signal?.removeEventListener('abort', onAbort);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
     // 'finish': the whole request was handed to the socket. From here on SAP may process it.
     req.on('finish', () => {
       sent = true;

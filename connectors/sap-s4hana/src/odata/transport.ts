@@ -132,7 +132,13 @@ export class ODataTransport {
     for (const method of ['HEAD', 'GET'] as const) {
       const response = await this.exchange({ method, path: '' }, 'Fetch');
       if (response.status >= 400 && !(method === 'HEAD' && response.status === 405)) {
-        throw errorFromResponse(method, `${this.serviceUrl}/ (CSRF token fetch)`, response.status, response.headers, response.body);
+        throw errorFromResponse(
+          method,
+          `${this.serviceUrl}/ (CSRF token fetch)`,
+          response.status,
+          response.headers,
+          response.body,
+        );
       }
       const token = response.headers['x-csrf-token'];
       if (typeof token === 'string' && token !== '' && token.toLowerCase() !== 'required') {
