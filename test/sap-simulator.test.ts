@@ -155,6 +155,21 @@ describe('SAP simulator', () => {
     );
     expect(wrongType.status).toBe(400);
     expect(JSON.parse(wrongType.text).error.message.value).toMatch(/Invalid parametertype/);
+    const selected = JSON.parse(
+      (
+        await get(
+          `${orders}/A_ProductionOrder_2('1000001')?$select=TotalQuantity,to_ProductionOrderOperation/WorkCenter` +
+            '&$expand=to_ProductionOrderOperation',
+        )
+      ).text,
+    ).d;
+    expect(Object.keys(selected)).toEqual(['__metadata', 'ManufacturingOrder', 'TotalQuantity', 'to_ProductionOrderOperation']);
+    expect(Object.keys(selected.to_ProductionOrderOperation.results[0])).toEqual([
+      '__metadata',
+      'OrderInternalBillOfOperations',
+      'OrderIntBillOfOperationsItem',
+      'WorkCenter',
+    ]);
     const unknown = await get(`${orders}/A_ProductionOrder_2?$filter=${encodeURIComponent("Nope eq 'x'")}`);
     expect(JSON.parse(unknown.text).error.message.value).toBe(
       'Property Nope not found in type A_ProductionOrder_2Type',

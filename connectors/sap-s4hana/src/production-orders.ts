@@ -20,6 +20,30 @@ export const ORDER_SET = 'A_ProductionOrder_2';
 export const OPERATIONS_NAV = 'to_ProductionOrderOperation';
 export const COMPONENTS_NAV = 'to_ProductionOrderComponent';
 
+// $select: only the fields read below. Gateway serializes every property otherwise (about 80 per order),
+// which multiplies the payload of a poll with expanded operations several times.
+const ORDER_FIELDS = [
+  'ManufacturingOrder', 'ManufacturingOrderType', 'Material', 'ProductionPlant', 'ProductionVersion', 'TotalQuantity',
+  'ProductionUnit', 'MfgOrderPlannedScrapQty', 'MfgOrderPlannedStartDate', 'MfgOrderPlannedStartTime',
+  'MfgOrderPlannedEndDate', 'MfgOrderPlannedEndTime', 'OrderIsReleased', 'OrderIsTechnicallyCompleted', 'OrderIsClosed',
+  'OrderIsMarkedForDeletion', 'LastChangeDateTime',
+];
+const OPERATION_FIELDS = [
+  'ManufacturingOrderOperation', 'ManufacturingOrderSequence', 'MfgOrderOperationText', 'WorkCenter', 'ProductionPlant',
+  'OperationControlProfile', 'OpPlannedTotalQuantity', 'OperationUnit', 'OpErlstSchedldExecStrtDte',
+  'OpErlstSchedldExecStrtTme', 'OpErlstSchedldExecEndDte', 'OpErlstSchedldExecEndTme', 'OperationIsConfirmed',
+];
+const COMPONENT_FIELDS = [
+  'Reservation', 'ReservationItem', 'Material', 'Plant', 'StorageLocation', 'Batch', 'ManufacturingOrderOperation',
+  'ManufacturingOrderSequence', 'RequiredQuantity', 'WithdrawnQuantity', 'BaseUnit', 'GoodsMovementType',
+  'MatlCompIsMarkedForBackflush', 'IsBulkMaterialComponent', 'MaterialComponentIsPhantomItem',
+];
+export const ORDER_SELECT = [
+  ...ORDER_FIELDS,
+  ...OPERATION_FIELDS.map((field) => `${OPERATIONS_NAV}/${field}`),
+  ...COMPONENT_FIELDS.map((field) => `${COMPONENTS_NAV}/${field}`),
+].join(',');
+
 export interface SapOrderOperation {
   operation: string;
   sequence: string;
@@ -133,6 +157,7 @@ export async function listChangedOrders(
     $orderby: 'LastChangeDateTime asc,ManufacturingOrder asc',
     $top: pageSize,
     $expand: `${OPERATIONS_NAV},${COMPONENTS_NAV}`,
+    $select: ORDER_SELECT,
     $format: 'json',
   });
   const json = await transport.getJson<unknown>(`${ORDER_SET}${query}`, options.signal);
@@ -152,7 +177,7 @@ export async function getOrder(
   order: string,
   signal?: AbortSignal,
 ): Promise<SapProductionOrder | null> {
-  const query = buildQuery({ $expand: `${OPERATIONS_NAV},${COMPONENTS_NAV}`, $format: 'json' });
+  const query = buildQuery({ $expand: `${OPERATIONS_NAV},${COMPONENTS_NAV}`, $select: ORDER_SELECT, $format: 'json' });
   try {
     const response = await transport.request({
       method: 'GET',

@@ -105,7 +105,7 @@ export class ConfirmationService implements ServiceHandler {
       }
     }
     const record = postConfirmation(this.store, row, items, this.hooks.now());
-    return entityResponse(ctx, type, this.indexed(record), ['to_ProdnOrdConfMatlDocItm'], 201);
+    return entityResponse(ctx, type, this.indexed(record), ['to_ProdnOrdConfMatlDocItm'], { status: 201 });
   }
 
   private cancel(request: SimRequest, ctx: ServiceContext): SimResponse {

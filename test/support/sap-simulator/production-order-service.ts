@@ -2,7 +2,7 @@
 // $filter, $orderby, $top/$skip, $expand, $select, $inlinecount, single reads with ETag / If-None-Match.
 
 import type { EdmEntityType, EdmService, Row } from './edm.js';
-import { queryCollection, etagOf, parseExpand, setOf, type ServiceContext } from './query.js';
+import { queryCollection, etagOf, parseExpand, parseSelect, setOf, type ServiceContext } from './query.js';
 import {
   entityResponse,
   json,
@@ -49,7 +49,9 @@ export class ProductionOrderService implements ServiceHandler {
     }
     const etag = etagOf(type, row);
     if (etag && request.headers['if-none-match'] === etag) return { status: 304, headers: { etag }, body: '' };
-    return entityResponse(ctx, type, row, parseExpand(type, request.query.get('$expand')));
+    return entityResponse(ctx, type, row, parseExpand(type, request.query.get('$expand')), {
+      select: parseSelect(type, request.query.get('$select'), ctx),
+    });
   }
 
   navigate(type: EdmEntityType, row: Row, navigation: string): Row[] {

@@ -37,15 +37,28 @@ export function parseExpand(type: EdmEntityType, text: string | null): string[] 
   });
 }
 
-function parseSelect(type: EdmEntityType, text: string | null): Set<string> | undefined {
+/** $select: own properties, and per expanded navigation property the properties of its entities. */
+export interface Selection {
+  own: Set<string>;
+  nested: Map<string, Set<string>>;
+}
+
+export function parseSelect(type: EdmEntityType, text: string | null, ctx: ServiceContext): Selection | undefined {
   if (!text) return undefined;
-  const names = text.split(',').map((s) => s.trim());
-  for (const name of names) {
-    if (!type.properties.has(name) && !type.navigation.has(name)) {
-      throw new SimError(400, '/IWBEP/CM_MGW_RT/004', `Property ${name} not found in type ${type.name}`);
-    }
+  const selection: Selection = { own: new Set(), nested: new Map() };
+  const unknown = (name: string, where: EdmEntityType) =>
+    new SimError(400, '/IWBEP/CM_MGW_RT/004', `Property ${name} not found in type ${where.name}`);
+  for (const path of text.split(',').map((s) => s.trim())) {
+    const [name, child] = path.split('/');
+    if (!type.properties.has(name) && !type.navigation.has(name)) throw unknown(name, type);
+    selection.own.add(name);
+    if (child === undefined) continue;
+    const target = ctx.service.types.get(type.navigation.get(name) ?? '');
+    if (!target) throw unknown(path, type);
+    if (!target.properties.has(child)) throw unknown(child, target);
+    selection.nested.set(name, (selection.nested.get(name) ?? new Set()).add(child));
   }
-  return new Set(names);
+  return selection;
 }
 
 export function serializeEntity(
@@ -53,7 +66,7 @@ export function serializeEntity(
   type: EdmEntityType,
   row: Row,
   expand: string[] = [],
-  select?: Set<string>,
+  select?: Selection,
 ): Record<string, unknown> {
   const uri = `${ctx.root}/${setOf(ctx.service, type)}${keyPredicate(type, row)}`;
   const etag = etagOf(type, row);
@@ -61,16 +74,18 @@ export function serializeEntity(
     __metadata: { id: uri, uri, type: type.fullName, ...(etag ? { etag } : {}) },
   };
   for (const property of type.properties.values()) {
-    if (!select || select.has(property.name) || type.keys.includes(property.name))
+    if (!select || select.own.has(property.name) || type.keys.includes(property.name))
       entity[property.name] = toJson(row[property.name], property);
   }
   for (const [navigation, target] of type.navigation) {
-    if (select && !select.has(navigation) && !expand.includes(navigation)) continue;
+    if (select && !select.own.has(navigation) && !expand.includes(navigation)) continue;
     if (expand.includes(navigation)) {
       const targetType = ctx.service.types.get(target);
       if (!targetType) throw new Error(`metadata: no entity type ${target}`);
+      const nested = select?.nested.get(navigation);
+      const childSelection = nested ? { own: nested, nested: new Map() } : undefined;
       entity[navigation] = {
-        results: ctx.navigate(type, row, navigation).map((r) => serializeEntity(ctx, targetType, r)),
+        results: ctx.navigate(type, row, navigation).map((r) => serializeEntity(ctx, targetType, r, [], childSelection)),
       };
     } else entity[navigation] = { __deferred: { uri: `${uri}/${navigation}` } };
   }
@@ -115,7 +130,7 @@ export function queryCollection(
     next = `${ctx.root}/${path}?${rest.toString()}`;
   }
   const expand = parseExpand(type, query.get('$expand'));
-  const select = parseSelect(type, query.get('$select'));
+  const select = parseSelect(type, query.get('$select'), ctx);
   const results = selected.slice(skip, end).map((row) => serializeEntity(ctx, type, row, expand, select));
   const d: Record<string, unknown> = { results };
   if (query.get('$inlinecount') === 'allpages') d.__count = String(total);

@@ -3,7 +3,7 @@
 
 import type { EdmEntityType, EdmService, Row } from './edm.js';
 import { SimError } from './sap-error.js';
-import { serializeEntity, type ServiceContext } from './query.js';
+import { serializeEntity, type Selection, type ServiceContext } from './query.js';
 
 export interface SimRequest {
   method: string;
@@ -76,20 +76,20 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   };
 }
 
-/** The single-entity answer, with the ETag header Gateway adds. */
+/** The single-entity answer, with the ETag header Gateway adds (and Location for a 201). */
 export function entityResponse(
   ctx: ServiceContext,
   type: EdmEntityType,
   row: Row,
   expand: string[],
-  status = 200,
-  extra: Record<string, string> = {},
+  options: { status?: number; select?: Selection } = {},
 ): SimResponse {
-  const entity = serializeEntity(ctx, type, row, expand);
-  const etag = (entity.__metadata as { etag?: string }).etag;
-  const headers: Record<string, string> = { ...extra };
-  if (etag) headers.etag = etag;
-  if (status === 201) headers.location = (entity.__metadata as { uri: string }).uri;
+  const status = options.status ?? 200;
+  const entity = serializeEntity(ctx, type, row, expand, options.select);
+  const metadata = entity.__metadata as { uri: string; etag?: string };
+  const headers: Record<string, string> = {};
+  if (metadata.etag) headers.etag = metadata.etag;
+  if (status === 201) headers.location = metadata.uri;
   return json(status, { d: entity }, headers);
 }
 

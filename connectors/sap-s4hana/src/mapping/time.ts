@@ -34,11 +34,22 @@ export function toLocal(instant: Date, timeZone = 'UTC'): string {
 export function fromLocal(local: string, timeZone = 'UTC'): Date {
   const asUtc = Date.parse(`${local}Z`);
   if (Number.isNaN(asUtc)) throw new RangeError(`not a local date-time: "${local}"`);
-  // The zone's offset at a guess, then at the corrected guess (they differ across a DST change).
-  let guess = asUtc - offsetAt(new Date(asUtc), timeZone);
-  guess = asUtc - offsetAt(new Date(guess), timeZone);
-  return new Date(guess);
+  if (timeZone === 'UTC') return new Date(asUtc);
+  // Offsets change on the hour at most: one Intl round trip per zone and local hour (an import of many
+  // orders with many operations converts the same few hours over and over).
+  const key = `${timeZone}|${local.slice(0, 13)}`;
+  let offset = offsets.get(key);
+  if (offset === undefined) {
+    // The zone's offset at a guess, then at the corrected guess (they differ across a DST change).
+    const hour = Date.parse(`${local.slice(0, 13)}:00:00Z`);
+    offset = offsetAt(new Date(hour - offsetAt(new Date(hour), timeZone)), timeZone);
+    if (offsets.size > 10_000) offsets.clear();
+    offsets.set(key, offset);
+  }
+  return new Date(asUtc - offset);
 }
+
+const offsets = new Map<string, number>();
 
 function offsetAt(instant: Date, timeZone: string): number {
   return Date.parse(`${toLocal(instant, timeZone)}Z`) - Math.floor(instant.getTime() / 1000) * 1000;
