@@ -79,7 +79,10 @@ export function sendHttp(request: HttpRequest): Promise<HttpResponse> {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('error', (error) => fail('network', error));
-      res.on('aborted', () => fail('network', new Error('response aborted')));
+      // 'close' without a complete body: the socket went away mid-answer.
+      res.on('close', () => {
+        if (!res.complete) fail('network', new Error('response cut off'));
+      });
       res.on('end', () => {
         if (settled) return;
         settled = true;
