@@ -1,7 +1,5 @@
 import { Equipment, EquipmentLevel, ErrorResult, LotSelection, MaterialLotStatus, MaterialUse, ProductDefinitionVersion, ProductDefinitionVersionState, PropertyDataType } from '@plantgraph/schema';
-import type { Database } from '../infrastructure/database/database.js';
-import type { Services } from '../services.js';
-import { Principal } from '../auth/principal.js';
+import { Principal, type Database, type Services } from '@plantgraph/hub';
 
 const ACTOR = Principal.system('demo-seed');
 const L = EquipmentLevel;
