@@ -12,7 +12,7 @@ export interface HubExtensionContext {
   readonly bus: MessageBus;
   readonly services: Services;
   readonly log: HubLog;
-  /** Registers a step for the hub's shutdown; steps run in reverse order, before the hub's own. */
+  /** Registers a step for the hub's close; with the hub's own steps, what started last stops first. */
   onClose(step: () => Promise<unknown>): void;
 }
 
