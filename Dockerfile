@@ -1,6 +1,6 @@
 # PlantGraph hub image; docker-compose.yml builds it for both `migrate` and `hub`.
 
-# --- build: install dependencies, compile schema + hub, drop dev dependencies ---
+# --- build: install dependencies, compile schema + hub + demo, drop dev dependencies ---
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 # Manifests first, so the `npm ci` layer is reused until dependencies change.
@@ -8,6 +8,7 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 COPY schema/package.json schema/
 COPY hub/package.json hub/
+COPY demo/package.json demo/
 COPY test/package.json test/
 COPY connectors/sdk/package.json connectors/sdk/
 COPY flows/node-red/package.json flows/node-red/
@@ -15,15 +16,19 @@ RUN npm ci
 COPY tsconfig*.json ./
 COPY schema schema
 COPY hub hub
+COPY demo demo
 COPY test test
 COPY flows flows
-# `tsc -b hub` also builds schema, which hub references. schema.graphql is
+# `tsc -b hub demo` also builds schema, which both reference. schema.graphql is
 # normally committed (npm run schema:generate); print it if a checkout lacks it.
 # The PlantGraph Node-RED nodes are built to CommonJS with their editor HTML.
-RUN npx tsc -b hub \
+# npm nests a dependency under demo/node_modules when the demo pins another version
+# than the hoisted one (mqtt today); the folder must exist for the COPY below.
+RUN npx tsc -b hub demo \
  && npm run build -w flows/node-red \
  && { test -f schema/schema.graphql || node hub/dist/cli.js schema; } \
- && npm prune --omit=dev
+ && npm prune --omit=dev \
+ && mkdir -p demo/node_modules
 
 # --- runtime: compiled output and dependencies only -----------------------------
 FROM node:24-bookworm-slim
@@ -38,7 +43,10 @@ COPY --from=build /app/hub/package.json hub/
 COPY --from=build /app/hub/dist hub/dist
 COPY --from=build /app/flows/node-red/package.json flows/node-red/
 COPY --from=build /app/flows/node-red/dist flows/node-red/dist
-# The demo plant's flows (seeded with --demo).
+# The demo (`start --demo`; the default command runs without it) and its plant's flows.
+COPY --from=build /app/demo/package.json demo/
+COPY --from=build /app/demo/dist demo/dist
+COPY --from=build /app/demo/node_modules demo/node_modules
 COPY --from=build /app/flows/plants flows/plants
 # Run as the image's unprivileged user, not root; without DATABASE_URL the hub
 # keeps its embedded database in .plantgraph/, which that user must own.

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -42,6 +42,21 @@ describe('plantgraph CLI', () => {
     const { stdout } = await run(process.execPath, [CLI]);
     expect(stdout).toMatch(/start \[--demo\]/);
     await expect(run(process.execPath, [CLI, 'nonsense'])).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('runs without the demo package unless asked for --demo, and says so when it is missing', async () => {
+    const manifest = new URL('../hub/package.json', import.meta.url);
+    const { dependencies } = JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies: Record<string, string> };
+    for (const name of ['@plantgraph/demo', 'aedes', 'mqtt']) expect(Object.keys(dependencies)).not.toContain(name);
+    // An installation without the demo package (and its MQTT broker): the hub must not reach for them.
+    const withoutDemo = new URL('./support/without-demo.mjs', import.meta.url).href;
+    const env = { PLANTGRAPH_DATA_DIR: 'memory://', PLANTGRAPH_FLOWS: 'off', NODE_OPTIONS: `--import=${withoutDemo}` };
+    const hub = await spawnHub(env);
+    expect((await fetch(`${hub.url}/readyz`)).status).toBe(200);
+    expect(hub.output()).not.toMatch(/\[demo\]|demo plant/);
+    await hub.stop();
+    const missing = /The demo \(--demo, PLANTGRAPH_DEMO\) needs the package @plantgraph\/demo, which is not installed/;
+    await expect(spawnHub(env, ['--demo'])).rejects.toThrow(missing);
   });
 
   it('runs the quick start: embedded hub with a live demo plant that survives a restart', async () => {

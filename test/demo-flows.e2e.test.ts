@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemoFlows } from '@plantgraph/demo';
 import { MODES, startTestHub, subscribe, uniqueName, type TestHub } from './support/harness.js';
 import { deploy, eventually, withFlows } from './support/flows.js';
 
@@ -37,14 +38,31 @@ describe.each(MODES)('demo plant flows (%s)', (mode) => {
   it('ships the demo flows as the plant\'s first revision, and takes an engineer\'s edit', async () => {
     const shipped = readFileSync(new URL('../flows/plants/demo.json', import.meta.url), 'utf8');
     const stored = await hub.services.flows.current(hub.flows!.plant);
-    expect(stored!.flows).toBe(shipped);
-    const edited = JSON.parse(shipped.replaceAll('plantgraph-demo/', `${prefix}/`)) as Record<string, unknown>[];
+    // As shipped, with the demo's broker written in for the variable (no process environment involved).
+    expect(stored!.flows).toBe(shipped.replace('"broker": "${PLANTGRAPH_DEMO_MQTT_URL}"', `"broker": "${MOSQUITTO}"`));
+    expect(stored!.flows).not.toContain('${');
+    const edited = JSON.parse(stored!.flows.replaceAll('plantgraph-demo/', `${prefix}/`)) as Record<string, unknown>[];
     for (const node of edited) {
       if (node.id === 'demo-down-rule') Object.assign(node, { duration: '2', durationUnit: 's' });
     }
     expect((await deploy(hub.url, hub.localAdminToken, edited)).status).toBe(204);
     const { flowDeployments } = await hub.gql(`{ flowDeployments(plant: "${hub.flows!.plant}") { deployedBy origin } }`);
     expect(flowDeployments).toEqual([{ deployedBy: 'api-key:local-admin', origin: 'editor' }, { deployedBy: 'demo', origin: 'cli' }]);
+  });
+
+  it('stores its flows again for another broker only while they are its own', async () => {
+    const plant = uniqueName('demo');
+    const store = hub.services.flows;
+    expect(await seedDemoFlows(store, plant, 'mqtt://127.0.0.1:1884')).toBe('stored');
+    expect(await seedDemoFlows(store, plant, 'mqtt://127.0.0.1:1884')).toBe('kept');
+    // A start whose embedded broker got another port.
+    expect(await seedDemoFlows(store, plant, 'mqtt://127.0.0.1:41234')).toBe('updated');
+    expect((await store.current(plant))!.flows).toContain('"broker": "mqtt://127.0.0.1:41234"');
+    const engineers = (await store.current(plant))!.flows.replace('mqtt://127.0.0.1:41234', 'mqtt://plc-gateway:1883');
+    await store.saveRevision(plant, engineers, 'api-key:local-admin', 'editor');
+    expect(await seedDemoFlows(store, plant, 'mqtt://127.0.0.1:1884')).toBe('kept');
+    expect((await store.current(plant))!.flows).toBe(engineers);
+    expect((await store.revisions(plant, 10)).map((r) => r.deployedBy)).toEqual(['api-key:local-admin', 'demo', 'demo']);
   });
 
   it('maps machine tags to equipment states and raises, escalates and clears "down too long"', async () => {

@@ -12,10 +12,13 @@ import { ApiKeyService } from './auth/api-keys.js';
 import { UnitOfWork } from './core/unit-of-work.js';
 import { isEquipmentPath } from './core/keys.js';
 import { startHub } from './hub.js';
+import type { HubExtension, HubExtensionPackage } from './extensions.js';
 import { FlowStore } from './modules/flows/storage.js';
 import { InvalidFlowsError, parseFlows } from './modules/flows/flow-document.js';
 
 export const SDL_FILE = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
+/** The demo plant, its machine simulator and its flows: an extension package, for `start --demo`. */
+const DEMO_PACKAGE = '@plantgraph/demo';
 
 const USAGE = `plantgraph <command>
 
@@ -40,7 +43,10 @@ async function main(argv: string[]): Promise<void> {
     case 'start': {
       const config = configFromEnv(process.env, flags.includes('--demo') ? { demo: true } : {});
       console.log(`[hub] starting: database ${config.databaseUrl ? redact(config.databaseUrl) : `embedded (PGlite) in ${config.dataDir}`}, bus ${config.natsUrl ?? 'in-process'}`);
-      const hub = await startHub(config);
+      // The demo is a package of its own, loaded only when asked for: the hub never depends on it.
+      const demo = config.demo ? await loadExtensionPackage(DEMO_PACKAGE, 'The demo (--demo, PLANTGRAPH_DEMO)') : null;
+      const extensions = demo ? [demo] : [];
+      const hub = await startHub(config, console, { extensions });
       const token = hub.localAdminToken ? `
   local admin token (new at every start; send "Authorization: Bearer <token>"):
     ${hub.localAdminToken}` : '';
@@ -141,6 +147,28 @@ async function main(argv: string[]): Promise<void> {
       console.log(USAGE);
       process.exitCode = command ? 2 : 0;
   }
+}
+
+/**
+ * Imports an extension package by name, typed by the hub's contract rather than a dependency on it
+ * (the package depends on the hub). `asked` says what asked for it, for the errors.
+ */
+async function loadExtensionPackage(name: string, asked: string): Promise<HubExtension> {
+  let loaded: Partial<HubExtensionPackage>;
+  try {
+    loaded = (await import(name)) as Partial<HubExtensionPackage>;
+  } catch (err) {
+    const { code, message } = err as NodeJS.ErrnoException;
+    if (code === 'ERR_MODULE_NOT_FOUND' && message.includes(`'${name}'`)) {
+      throw new Error(`${asked} needs the package ${name}, which is not installed next to the hub `
+        + '(the repository has it after npm install, the image includes it). Without it, start the hub alone.');
+    }
+    throw new Error(`${asked}: loading ${name} failed: ${message}`, { cause: err });
+  }
+  if (typeof loaded.extensionFromEnv !== 'function') {
+    throw new Error(`${asked}: ${name} does not export extensionFromEnv(env); is it an extension package for this hub?`);
+  }
+  return loaded.extensionFromEnv(process.env);
 }
 
 async function readFlowsFile(file: string): Promise<string> {

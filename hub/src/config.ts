@@ -54,16 +54,11 @@ export interface HubConfig {
   natsUrl?: string;
   /** Prefix of subjects and streams, so several installations can share one NATS. */
   natsNamespace: string;
-  /** Seed the demo plant (if the database has no enterprise yet) and run its machine simulator. */
-  demo: boolean;
-  /** How often the demo simulator reports machine states; 0 turns it off. */
-  simulatorIntervalMs: number;
   /**
-   * With flows on, the demo machines publish PLC tags over MQTT for the demo flows: to this broker,
-   * or, unset, to a broker embedded in the hub on `demoMqttPort` (loopback).
+   * The demo was asked for (`--demo`, `PLANTGRAPH_DEMO`): the CLI then runs the `@plantgraph/demo`
+   * extension (its settings are its own), and the flows plant defaults to `demo`.
    */
-  demoMqttUrl?: string;
-  demoMqttPort: number;
+  demo: boolean;
   /** Default time an alert may stay unacknowledged before it escalates a level. */
   alertEscalateAfterSeconds: number;
   /** How often the hub looks for alerts to escalate. */
@@ -100,8 +95,6 @@ export function parseGrants(text: string, setting: string): Grant[] {
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<HubConfig> = {}): HubConfig {
   const port = Number(env.PORT ?? 4000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (0-65535), got "${env.PORT}".`);
-  const interval = Number(env.PLANTGRAPH_SIMULATOR_INTERVAL_MS ?? 3000);
-  if (!(interval === 0 || interval >= 100)) throw new Error(`PLANTGRAPH_SIMULATOR_INTERVAL_MS must be 0 (off) or at least 100, got "${env.PLANTGRAPH_SIMULATOR_INTERVAL_MS}".`);
   const dataDir = env.PLANTGRAPH_DATA_DIR ?? '.plantgraph/data';
   const production = env.NODE_ENV === 'production' || env.PLANTGRAPH_PRODUCTION === '1';
   const authSetting = (env.PLANTGRAPH_AUTH ?? 'on').toLowerCase();
@@ -156,9 +149,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     alertEscalationCheckMs: int('PLANTGRAPH_ALERT_ESCALATION_CHECK_MS', 5000, 50),
     oeeUpdateIntervalMs: int('PLANTGRAPH_OEE_UPDATE_INTERVAL_MS', 5000, 100),
     demo: env.PLANTGRAPH_DEMO === '1' || env.PLANTGRAPH_DEMO === 'true',
-    simulatorIntervalMs: interval,
-    demoMqttUrl: env.PLANTGRAPH_DEMO_MQTT_URL || undefined,
-    demoMqttPort: int('PLANTGRAPH_DEMO_MQTT_PORT', 1884, 0),
     logSql: env.PLANTGRAPH_LOG_SQL === '1',
     flows: {
       enabled: flowsSetting === 'on',

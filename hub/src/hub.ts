@@ -20,11 +20,8 @@ import { createServices, type Services } from './services.js';
 import { startSignalIngest } from './modules/signals/signal-ingest.js';
 import { startAlertEscalation } from './modules/alert/alert.service.js';
 import { startOeeUpdates } from './modules/oee/oee-updates.js';
-import { seedDemoPlant } from './demo/demo-plant.js';
-import { startSimulator } from './demo/simulator.js';
-import { mqttGateway, signalGateway, startEmbeddedBroker } from './demo/machine-gateway.js';
-import { seedDemoFlows } from './demo/demo-flows.js';
 import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js';
+import { runHook, type HubExtensionContext, type HubLog, type HubOptions } from './extensions.js';
 
 export interface RunningHub {
   url: string;
@@ -39,10 +36,13 @@ export interface RunningHub {
   close(): Promise<void>;
 }
 
-type Log = Pick<Console, 'log' | 'warn' | 'error'>;
-
-/** Starts one hub: database, bus, GraphQL over HTTP and WebSocket on one port, signal ingest, demo. */
-export async function startHub(config: HubConfig, log: Log = console): Promise<RunningHub> {
+/**
+ * Starts one hub: database, bus, GraphQL over HTTP and WebSocket on one port, signal ingest, flows,
+ * and the given extensions (e.g. the demo plant).
+ */
+export async function startHub(
+  config: HubConfig, log: HubLog = console, { extensions = [] }: HubOptions = {},
+): Promise<RunningHub> {
   const db = await openDatabase(config);
   const cleanup: (() => Promise<unknown>)[] = [() => db.close()];
   try {
@@ -102,18 +102,10 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
       else if (!flows?.handleUpgrade(req, socket, head)) socket.destroy();
     });
 
-    // The demo's machines talk MQTT to the demo flows when there are flows to listen.
-    let demoMqttUrl: string | null = null;
-    if (config.demo && config.flows.enabled) {
-      demoMqttUrl = config.demoMqttUrl ?? null;
-      if (!demoMqttUrl) {
-        const broker = await startEmbeddedBroker(config.demoMqttPort);
-        cleanup.unshift(() => broker.close());
-        demoMqttUrl = broker.url;
-        log.log(`[demo] MQTT broker for the demo machines at ${broker.url}`);
-      }
-      if (await seedDemoFlows(services.flows, config.flows.plant, demoMqttUrl)) log.log(`[demo] stored the demo flows as plant "${config.flows.plant}" (flows/plants/demo.json)`);
-    }
+    const extensionContext: HubExtensionContext = {
+      config, db, bus, services, log, onClose: (step) => { cleanup.unshift(step); },
+    };
+    await runHook(extensions, 'beforeFlows', extensionContext);
 
     let flows: FlowsRuntime | null = null;
     if (config.flows.enabled) {
@@ -128,14 +120,7 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
     const escalation = startAlertEscalation(services.alerts, config.alertEscalationCheckMs);
     cleanup.unshift(() => escalation.stop());
 
-    if (config.demo) {
-      const seeded = await seedDemoPlant(services, db);
-      if (seeded) log.log('[demo] seeded the demo plant "acme"');
-      if (config.simulatorIntervalMs > 0) {
-        const simulator = startSimulator(demoMqttUrl ? await mqttGateway(demoMqttUrl) : signalGateway(bus), db, config.simulatorIntervalMs);
-        cleanup.unshift(() => simulator.stop());
-      }
-    }
+    await runHook(extensions, 'afterServices', extensionContext);
 
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

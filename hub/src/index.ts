@@ -1,5 +1,9 @@
 export { startHub, type RunningHub } from './hub.js';
 export { configFromEnv, type HubConfig } from './config.js';
+export type { HubExtension, HubExtensionContext, HubExtensionPackage, HubLog, HubOptions } from './extensions.js';
+export type { Services } from './services.js';
+export { Principal } from './core/principal.js';
+export { type DomainFailure, isFailure } from './core/failures.js';
 export { Subjects, pathTokens, type EquipmentStateSignal } from './subjects.js';
 export type { MessageBus, BusMessage, BusSubscription, SignalDelivery } from './infrastructure/bus/message-bus.js';
 export { subjectMatches } from './infrastructure/bus/message-bus.js';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createClient, type Client } from 'graphql-ws';
 import { configFromEnv, migrate, openDatabase, startHub, type HubConfig, type RunningHub } from '@plantgraph/hub';
+import { demoConfigFromEnv, demoExtension } from '@plantgraph/demo';
 
 /** The real services on this machine (CI exports the same defaults). */
 export const TEST_DATABASE_URL = process.env.PLANTGRAPH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -44,15 +45,23 @@ export interface TestHub extends RunningHub {
   stop(): Promise<void>;
 }
 
-/** Starts a hub on a random port, embedded or on the real PostgreSQL and NATS, isolated from other tests. */
-export async function startTestHub(mode: Mode, overrides: Partial<HubConfig> = {}): Promise<TestHub> {
+/** Hub settings, and with `demo: true` the demo's (the simulator idles unless a test asks). */
+export type TestHubSettings = Partial<HubConfig> & { simulatorIntervalMs?: number; demoMqttUrl?: string };
+
+/**
+ * Starts a hub on a random port, embedded or on the real PostgreSQL and NATS, isolated from other
+ * tests; with `demo: true` it runs the demo extension, as `plantgraph start --demo` does.
+ */
+export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): Promise<TestHub> {
+  const { simulatorIntervalMs = 60_000, demoMqttUrl, ...overrides } = settings;
   const database = mode === 'postgres+nats' && !overrides.databaseUrl ? await createTestDatabase() : null;
   const shared: Partial<HubConfig> = mode === 'postgres+nats'
     ? { databaseUrl: overrides.databaseUrl ?? database!.url, natsUrl: TEST_NATS_URL, natsNamespace: overrides.natsNamespace ?? uniqueName('t') }
     : {};
   // Node-RED allows one runtime per process: test hubs run without flows unless a test asks (flows-*.test.ts).
-  const config = configFromEnv({ PLANTGRAPH_FLOWS: 'off' }, { port: 0, dataDir: 'memory://', demo: false, simulatorIntervalMs: 60_000, ...shared, ...overrides });
-  const hub = await startHub(config, { log: () => {}, warn: console.warn, error: console.error });
+  const config = configFromEnv({ PLANTGRAPH_FLOWS: 'off' }, { port: 0, dataDir: 'memory://', demo: false, ...shared, ...overrides });
+  const demo = config.demo ? demoExtension(demoConfigFromEnv({}, { simulatorIntervalMs, mqttUrl: demoMqttUrl })) : null;
+  const hub = await startHub(config, { log: () => {}, warn: console.warn, error: console.error }, { extensions: demo ? [demo] : [] });
   return Object.assign(hub, {
     mode,
     shared,

@@ -1,8 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import type { HubConfig } from '@plantgraph/hub';
-import { startTestHub, type TestHub } from './harness.js';
+import { startTestHub, type TestHub, type TestHubSettings } from './harness.js';
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
@@ -53,7 +52,7 @@ export class TestIdentityProvider {
 }
 
 /** An embedded hub that trusts a fresh test identity provider; stopping the hub stops both. */
-export async function startHubWithIdp(overrides: Partial<HubConfig> = {}): Promise<{ idp: TestIdentityProvider; hub: TestHub }> {
+export async function startHubWithIdp(overrides: TestHubSettings = {}): Promise<{ idp: TestIdentityProvider; hub: TestHub }> {
   const idp = await TestIdentityProvider.start();
   const hub = await startTestHub('embedded', { ...overrides, auth: { enabled: true, oidc: idp.oidc } });
   const stopHub = hub.stop;

@@ -1,6 +1,6 @@
 import { Equipment, EquipmentState } from '@plantgraph/schema';
 import { DEMO_MACHINE_LEVEL } from './demo-plant.js';
-import type { Database } from '../infrastructure/database/database.js';
+import type { Database } from '@plantgraph/hub';
 import type { MachineGateway } from './machine-gateway.js';
 
 const DOWN_REASONS = ['JAM', 'NO_MATERIAL', 'TOOL_CHANGE', 'SENSOR_FAULT'];

@@ -1,8 +1,5 @@
 import { Equipment, EquipmentLevel, LotSelection, MaterialLotStatus, MaterialUse, ProductDefinitionVersion, ProductDefinitionVersionState, PropertyDataType } from '@plantgraph/schema';
-import { type DomainFailure, isFailure } from '../core/failures.js';
-import type { Database } from '../infrastructure/database/database.js';
-import type { Services } from '../services.js';
-import { Principal } from '../core/principal.js';
+import { type Database, type DomainFailure, isFailure, Principal, type Services } from '@plantgraph/hub';
 
 const ACTOR = Principal.system('demo-seed');
 const L = EquipmentLevel;

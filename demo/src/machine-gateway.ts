@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { EquipmentState } from '@plantgraph/schema';
-import type { MessageBus } from '../infrastructure/bus/message-bus.js';
+import type { MessageBus } from '@plantgraph/hub';
 
 /** What a simulated machine reports: its state, and parts made since its last report. */
 export interface MachineReport { path: string; state: EquipmentState; reason: string | null; good: number; scrap: number }

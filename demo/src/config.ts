@@ -1,0 +1,24 @@
+/** The demo's settings; the environment variables are the hub's (see the README's tables). */
+export interface DemoConfig {
+  /** How often the simulator reports machine states; 0 turns it off. */
+  simulatorIntervalMs: number;
+  /**
+   * With flows on, the demo machines publish PLC tags over MQTT for the demo flows: to this broker,
+   * or, unset, to a broker embedded in the hub on `mqttPort` (loopback).
+   */
+  mqttUrl?: string;
+  mqttPort: number;
+}
+
+export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<DemoConfig> = {}): DemoConfig {
+  const interval = Number(env.PLANTGRAPH_SIMULATOR_INTERVAL_MS ?? 3000);
+  if (!(interval === 0 || interval >= 100)) {
+    const got = env.PLANTGRAPH_SIMULATOR_INTERVAL_MS;
+    throw new Error(`PLANTGRAPH_SIMULATOR_INTERVAL_MS must be 0 (off) or at least 100, got "${got}".`);
+  }
+  const port = Number(env.PLANTGRAPH_DEMO_MQTT_PORT ?? 1884);
+  if (!Number.isInteger(port) || port < 0) {
+    throw new Error(`PLANTGRAPH_DEMO_MQTT_PORT must be an integer of at least 0, got "${env.PLANTGRAPH_DEMO_MQTT_PORT}".`);
+  }
+  return { simulatorIntervalMs: interval, mqttUrl: env.PLANTGRAPH_DEMO_MQTT_URL || undefined, mqttPort: port, ...overrides };
+}

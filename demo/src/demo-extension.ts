@@ -1,0 +1,47 @@
+import type { HubExtension } from '@plantgraph/hub';
+import type { DemoConfig } from './config.js';
+import { seedDemoFlows, storedDemoBroker } from './demo-flows.js';
+import { seedDemoPlant } from './demo-plant.js';
+import { mqttGateway, signalGateway, startEmbeddedBroker } from './machine-gateway.js';
+import { startSimulator } from './simulator.js';
+
+/**
+ * The demo plant as a hub extension (one per hub): before the flows start, the demo machines'
+ * MQTT broker and the demo flows; once the hub's services run, the plant's master data and the
+ * simulator playing its machines.
+ */
+export function demoExtension(demo: DemoConfig): HubExtension {
+  // The broker the machines publish to at this start, when there are flows to listen.
+  let mqttUrl: string | null = null;
+  return {
+    name: 'demo',
+    async beforeFlows({ config, services, log, onClose }) {
+      if (!config.flows.enabled) return;
+      mqttUrl = demo.mqttUrl ?? null;
+      if (!mqttUrl) {
+        const broker = await startEmbeddedBroker(demo.mqttPort);
+        onClose(() => broker.close());
+        mqttUrl = broker.url;
+        log.log(`[demo] MQTT broker for the demo machines at ${broker.url}`);
+      }
+      const { plant } = config.flows;
+      const seeded = await seedDemoFlows(services.flows, plant, mqttUrl);
+      if (seeded === 'stored') log.log(`[demo] stored the demo flows as plant "${plant}" (flows/plants/demo.json)`);
+      if (seeded === 'updated') log.log(`[demo] stored the demo flows again as plant "${plant}", for the broker at ${mqttUrl}`);
+      // An engineer's flows are theirs; say so when they no longer read this start's machines.
+      const stored = await storedDemoBroker(services.flows, plant);
+      if (stored && stored !== mqttUrl) {
+        log.warn(`[demo] the flows of plant "${plant}" read MQTT at ${stored}, but the demo machines publish to ${mqttUrl}: `
+          + 'point the broker node "Demo machines" there in the flow editor');
+      }
+    },
+    async afterServices({ db, bus, services, log, onClose }) {
+      if (await seedDemoPlant(services, db)) log.log('[demo] seeded the demo plant "acme"');
+      if (demo.simulatorIntervalMs > 0) {
+        const gateway = mqttUrl ? await mqttGateway(mqttUrl) : signalGateway(bus);
+        const simulator = startSimulator(gateway, db, demo.simulatorIntervalMs);
+        onClose(() => simulator.stop());
+      }
+    },
+  };
+}
