@@ -18,25 +18,25 @@ export class MaterialClassResolver {
   @Query(() => MaterialClass, { nullable: true })
   @Allow(Permission.Read)
   materialClass(@Arg('code') code: string, @Ctx() ctx: HubContext) {
-    return ctx.em.findOne(MaterialClass, { code });
+    return ctx.services.materialClass.get(ctx.em, ctx.principal, code);
   }
 
   @Query(() => MaterialClassConnection, { description: 'Material classes ordered by code.' })
   @Allow(Permission.Read)
   materialClasses(@Args() page: PageArgs, @Ctx() ctx: HubContext) {
-    return ctx.services.material.listClasses(ctx.em, page);
+    return ctx.services.materialClass.list(ctx.em, ctx.principal, page);
   }
 
   @Mutation(() => MaterialClassResult)
   @Allow(Permission.ManageMasterData)
   createMaterialClass(@Arg('input') input: CreateMaterialClassInput, @Ctx() ctx: HubContext) {
-    return ctx.services.material.createClass(ctx.principal, input);
+    return ctx.services.materialClass.create(ctx.principal, input);
   }
 
   @Mutation(() => MaterialClassResult)
   @Allow(Permission.ManageMasterData)
   updateMaterialClass(@Arg('code') code: string, @Arg('input') input: UpdateMaterialClassInput, @Ctx() ctx: HubContext) {
-    return ctx.services.material.updateClass(ctx.principal, code, input);
+    return ctx.services.materialClass.update(ctx.principal, code, input);
   }
 }
 
