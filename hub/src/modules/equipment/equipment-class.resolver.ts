@@ -1,12 +1,11 @@
 import {
-  Connection, CreateEquipmentClassInput, EquipmentClass, EquipmentClassResult, UpdateEquipmentClassInput, Permission,
+  CreateEquipmentClassInput, EquipmentClass, EquipmentClassResult, UpdateEquipmentClassInput, Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
-
-const EquipmentClassConnection = Connection(EquipmentClass);
+import { EquipmentClassConnection } from './equipment.types.js';
 
 @Resolver(() => EquipmentClass)
 export class EquipmentClassResolver {

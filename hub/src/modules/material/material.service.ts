@@ -10,7 +10,9 @@ import { checkKey, checkQuantity, checkText, likePrefix, underPathOf } from '../
 import { requireValuesFit } from '../shared/properties.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
-import { placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace } from '../../core/visibility.js';
+import {
+  placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace, sharedVisible,
+} from '../../core/visibility.js';
 import type { MaterialClassService } from './material-class.js';
 import { duplicateKey, fail, invalidInput, notFound, unknownReference } from '../../core/failures.js';
 
@@ -18,11 +20,21 @@ import { duplicateKey, fail, invalidInput, notFound, unknownReference } from '..
 export class MaterialService {
   constructor(private readonly uow: UnitOfWork, private readonly classes: MaterialClassService) {}
 
-  listDefinitions(em: Tx, filter: MaterialDefinitionFilter | null | undefined, page: PageRequest) {
-    const where: FilterQuery<MaterialDefinition>[] = [];
+  getDefinition(em: Tx, principal: Principal, code: string) {
+    return em.findOne(MaterialDefinition, { $and: [{ code }, sharedVisible(principal)] });
+  }
+
+  /** Ordered by code. */
+  listDefinitions(em: Tx, principal: Principal, filter: MaterialDefinitionFilter | null | undefined, page: PageRequest) {
+    const where: FilterQuery<MaterialDefinition>[] = [sharedVisible(principal)];
     if (filter?.materialClass) where.push({ materialClass: { code: filter.materialClass } });
     if (filter?.codePrefix) where.push({ code: { $like: likePrefix(filter.codePrefix) } });
     return paginate(em, MaterialDefinition, { $and: where }, page, 'code');
+  }
+
+  /** Whether the lot is past its expiry now. */
+  isExpired(lot: MaterialLot): boolean {
+    return Boolean(lot.expiresAt && lot.expiresAt.getTime() <= Date.now());
   }
 
   getLot(em: Tx, principal: Principal, lotNumber: string) {

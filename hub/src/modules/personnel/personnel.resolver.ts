@@ -1,14 +1,12 @@
 import {
-  Connection, CreatePersonInput, CreatePersonnelClassInput, Equipment, Person, PersonFilter, PersonnelClass, PersonnelClassResult,
+  CreatePersonInput, CreatePersonnelClassInput, Equipment, Person, PersonFilter, PersonnelClass, PersonnelClassResult,
   PersonResult, Qualification, RecordQualificationInput, UpdatePersonInput, UpdatePersonnelClassInput, Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
-
-const PersonnelClassConnection = Connection(PersonnelClass);
-const PersonConnection = Connection(Person);
+import { PersonConnection, PersonnelClassConnection } from './personnel.types.js';
 
 @Resolver(() => PersonnelClass)
 export class PersonnelClassResolver {
