@@ -83,6 +83,33 @@ describe.each(MODES)('GraphQL API (%s)', (mode) => {
     expect(before).toBeLessThanOrEqual(8);
     expect(after).toBe(before);
   });
+
+  it('creates and changes the classes of each kind, keeping what an update leaves out', async () => {
+    const created = await hub.gql(`mutation {
+      e: createEquipmentClass(input: { code: "oven", description: "Curing oven", idealCycleTimeSeconds: 45 }) { ${RESULT} }
+      m: createMaterialClass(input: { code: "paint", properties: [{ name: "colour", dataType: String }] }) { ${RESULT} }
+      p: createPersonnelClass(input: { code: "painter", description: "Paint shop" }) { ${RESULT} }
+    }`);
+    expect([created.e.__typename, created.m.__typename, created.p.__typename]).toEqual(['EquipmentClass', 'MaterialClass', 'PersonnelClass']);
+    const updated = await hub.gql(`mutation {
+      e: updateEquipmentClass(code: "oven", input: { idealCycleTimeSeconds: 40 }) { ${RESULT} }
+      m: updateMaterialClass(code: "paint", input: { description: "Coatings" }) { ${RESULT} }
+      p: updatePersonnelClass(code: "painter", input: { properties: [{ name: "booth", dataType: String }] }) { ${RESULT} }
+    }`);
+    expect([updated.e.__typename, updated.m.__typename, updated.p.__typename]).toEqual(['EquipmentClass', 'MaterialClass', 'PersonnelClass']);
+    const read = await hub.gql(`{
+      equipmentClass(code: "oven") { description idealCycleTimeSeconds properties { name } }
+      materialClass(code: "paint") { description properties { name } }
+      personnelClass(code: "painter") { description properties { name } }
+      missing: equipmentClass(code: "kiln") { code }
+    }`);
+    expect(read).toEqual({
+      equipmentClass: { description: 'Curing oven', idealCycleTimeSeconds: 40, properties: [] },
+      materialClass: { description: 'Coatings', properties: [{ name: 'colour' }] },
+      personnelClass: { description: 'Paint shop', properties: [{ name: 'booth' }] },
+      missing: null,
+    });
+  });
 });
 
 /** Every expected failure of every mutation: a clear result, and the database exactly as before. */
@@ -112,6 +139,13 @@ describe.each(MODES)('mutations refuse bad input and change nothing (%s)', (mode
     ['a duplicate equipment class', 'mutation { r: createEquipmentClass(input: { code: "robot" }) { RESULT } }', {}, 'DuplicateKey', /equipment class "robot" already exists/],
     ['a bad property name', 'mutation { r: createEquipmentClass(input: { code: "oven", properties: [{ name: "max temp", dataType: Decimal }] }) { RESULT } }', {}, 'InvalidInput', /properties\[0\]\.name/],
     ['a class change members do not fit', 'mutation { r: updateEquipmentClass(code: "robot", input: { properties: [{ name: "payloadKg", dataType: Decimal, required: true }] }) { RESULT } }', {}, 'InvalidInput', /would no longer fit the class/],
+    ['an ideal cycle time of zero', 'mutation { r: createEquipmentClass(input: { code: "oven", idealCycleTimeSeconds: 0 }) { RESULT } }', {}, 'InvalidInput', /idealCycleTimeSeconds: must be above 0 and below 86400 seconds \(got 0\)/],
+    ['an ideal cycle time of a day', 'mutation { r: updateEquipmentClass(code: "robot", input: { idealCycleTimeSeconds: 86400 }) { RESULT } }', {}, 'InvalidInput', /idealCycleTimeSeconds: .*\(got 86400\)/],
+    ['a material class change its definitions do not fit', 'mutation { r: updateMaterialClass(code: "sheet-metal", input: { properties: [] }) { RESULT } }', {}, 'InvalidInput', /material definition "STEEL-COIL-2MM" would no longer fit the class/],
+    ['a material class with an invalid code', 'mutation { r: createMaterialClass(input: { code: "-coil" }) { RESULT } }', {}, 'InvalidInput', /code: "-coil" is not a valid key/],
+    ['an update of a missing material class', 'mutation { r: updateMaterialClass(code: "plastics", input: { description: "x" }) { RESULT } }', {}, 'NotFound', /No material class "plastics"/],
+    ['a definition of an unknown class', 'mutation { r: createMaterialDefinition(input: { code: "NUT-M8", name: "Nut M8", materialClass: "nope", unitOfMeasure: "pcs" }) { RESULT } }', {}, 'UnknownReference', /materialClass: no material class "nope"/],
+    ['a duplicate personnel class', 'mutation { r: createPersonnelClass(input: { code: "operator" }) { RESULT } }', {}, 'DuplicateKey', /A personnel class "operator" already exists/],
     ['a lot of an unknown material', 'mutation { r: createMaterialLot(input: { lotNumber: "L-X", materialDefinition: "NOPE", quantity: 1 }) { RESULT } }', {}, 'UnknownReference', /no material definition "NOPE"/],
     ['a lot in another unit', 'mutation { r: createMaterialLot(input: { lotNumber: "L-X", materialDefinition: "BOLT-M8", quantity: 1, unitOfMeasure: "kg" }) { RESULT } }', {}, 'InvalidInput', /convert the quantity to pcs/],
     ['a negative quantity', 'mutation { r: createMaterialLot(input: { lotNumber: "L-X", materialDefinition: "BOLT-M8", quantity: -5 }) { RESULT } }', {}, 'InvalidInput', /quantity: must be a number of at least 0/],

@@ -59,9 +59,9 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
       { name: 'Night', start: '22:00', end: '06:00', breaks: [{ start: '02:00', end: '02:30' }] },
     ],
   }));
-  must(await services.material.createClass(ACTOR, { code: 'sheet-metal', description: 'Coil and sheet steel', properties: [{ name: 'thicknessMm', dataType: PropertyDataType.Decimal, unitOfMeasure: 'mm', required: true }] }));
-  must(await services.material.createClass(ACTOR, { code: 'fastener', description: 'Bolts, nuts, rivets', properties: [] }));
-  must(await services.material.createClass(ACTOR, { code: 'finished-good', description: 'Sellable products', properties: [] }));
+  must(await services.materialClass.create(ACTOR, { code: 'sheet-metal', description: 'Coil and sheet steel', properties: [{ name: 'thicknessMm', dataType: PropertyDataType.Decimal, unitOfMeasure: 'mm', required: true }] }));
+  must(await services.materialClass.create(ACTOR, { code: 'fastener', description: 'Bolts, nuts, rivets', properties: [] }));
+  must(await services.materialClass.create(ACTOR, { code: 'finished-good', description: 'Sellable products', properties: [] }));
   for (const [code, name, materialClass, unitOfMeasure, properties] of [
     ['STEEL-COIL-2MM', 'Steel coil DC04, 2 mm', 'sheet-metal', 'kg', [{ name: 'thicknessMm', value: 2 }]],
     ['BOLT-M8', 'Hex bolt M8x20, zinc plated', 'fastener', 'pcs', []],
@@ -83,7 +83,7 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
   must(await services.material.createSublot(ACTOR, { sublotNumber: 'L-BOLT-0107-B1', lot: 'L-BOLT-0107', quantity: 5000 }));
 
   for (const [code, description] of [['operator', 'Machine operator'], ['supervisor', 'Shift supervisor'], ['quality', 'Quality inspector']]) {
-    must(await services.personnel.createClass(ACTOR, { code: code!, description, properties: [] }));
+    must(await services.personnelClass.create(ACTOR, { code: code!, description, properties: [] }));
   }
   for (const [employeeId, name, personnelClasses, home, qualifications] of [
     ['E1001', 'Ana Ruiz', ['operator'], 'acme/berlin/assembly', [['press-setup', 300], ['spot-welding', 200]]],

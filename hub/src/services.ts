@@ -2,9 +2,12 @@ import type { Database } from './infrastructure/database/database.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import { UnitOfWork } from './core/unit-of-work.js';
 import { EquipmentService } from './modules/equipment/equipment.service.js';
-import { EquipmentClassService } from './modules/equipment/equipment-class.service.js';
+import { equipmentClasses } from './modules/equipment/equipment-class.js';
+import { materialClasses } from './modules/material/material-class.js';
 import { MaterialService } from './modules/material/material.service.js';
+import { personnelClasses } from './modules/personnel/personnel-class.js';
 import { PersonnelService } from './modules/personnel/personnel.service.js';
+import { ResourceClassService } from './modules/resource-class/resource-class.service.js';
 import { ProductDefinitionService } from './modules/product-definition/product-definition.service.js';
 import { WorkOrderService } from './modules/work-order/work-order.service.js';
 import { WorkOrderLifecycleService } from './modules/work-order/work-order-lifecycle.service.js';
@@ -27,12 +30,16 @@ export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, 
   const apiKeys = new ApiKeyService(db, uow);
   const authenticator = new Authenticator(auth, apiKeys);
   const signatures = new SignatureService(authenticator);
+  const materialClass = new ResourceClassService(uow, materialClasses);
+  const personnelClass = new ResourceClassService(uow, personnelClasses);
   return {
     uow,
     equipment: new EquipmentService(uow, bus),
-    equipmentClass: new EquipmentClassService(uow),
-    material: new MaterialService(uow),
-    personnel: new PersonnelService(uow),
+    equipmentClass: new ResourceClassService(uow, equipmentClasses),
+    materialClass,
+    material: new MaterialService(uow, materialClass),
+    personnelClass,
+    personnel: new PersonnelService(uow, personnelClass),
     productDefinition: new ProductDefinitionService(uow),
     workOrder: new WorkOrderService(uow, bus),
     workOrderLifecycle: new WorkOrderLifecycleService(uow, bus),

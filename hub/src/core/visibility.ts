@@ -30,6 +30,15 @@ export function placedVisible(principal: Principal, relation: string): FilterQue
   return principal.canEnterpriseWide(Permission.Read) ? { $or: [placed, { [relation]: null }] } : placed;
 }
 
+/**
+ * Master data shared by the whole enterprise (classes, material definitions) belongs to no part of
+ * the hierarchy: whoever may read anywhere sees all of it, anyone else nothing.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- applies to any shared master data
+export function sharedVisible(principal: Principal): FilterQuery<any> {
+  return principal.canAnywhere(Permission.Read) ? {} : NOTHING;
+}
+
 /** A refusal of an act the caller can see but holds no grant for; logged, so denials can be audited. */
 export function forbidden(principal: Principal, what: string): HubFault {
   console.warn(`[auth] denied ${principal.name}: ${what}`);

@@ -1,23 +1,24 @@
-import { Connection, CreateEquipmentClassInput, EquipmentClass, EquipmentClassResult, UpdateEquipmentClassInput, Permission } from '@plantgraph/schema';
+import {
+  CreateEquipmentClassInput, EquipmentClass, EquipmentClassResult, UpdateEquipmentClassInput, Permission,
+} from '@plantgraph/schema';
 import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
-
-const EquipmentClassConnection = Connection(EquipmentClass);
+import { EquipmentClassConnection } from './equipment.types.js';
 
 @Resolver(() => EquipmentClass)
 export class EquipmentClassResolver {
   @Query(() => EquipmentClass, { nullable: true })
   @Allow(Permission.Read)
   equipmentClass(@Arg('code') code: string, @Ctx() ctx: HubContext) {
-    return ctx.em.findOne(EquipmentClass, { code });
+    return ctx.services.equipmentClass.get(ctx.em, ctx.principal, code);
   }
 
   @Query(() => EquipmentClassConnection, { description: 'Equipment classes ordered by code.' })
   @Allow(Permission.Read)
   equipmentClasses(@Args() page: PageArgs, @Ctx() ctx: HubContext) {
-    return ctx.services.equipmentClass.list(ctx.em, page);
+    return ctx.services.equipmentClass.list(ctx.em, ctx.principal, page);
   }
 
   @Mutation(() => EquipmentClassResult)

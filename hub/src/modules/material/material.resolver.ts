@@ -1,5 +1,5 @@
 import {
-  Connection, CreateMaterialClassInput, CreateMaterialDefinitionInput, CreateMaterialLotInput, CreateMaterialSublotInput,
+  CreateMaterialClassInput, CreateMaterialDefinitionInput, CreateMaterialLotInput, CreateMaterialSublotInput,
   Equipment, MaterialClass, MaterialClassResult, MaterialDefinition, MaterialDefinitionFilter, MaterialDefinitionResult,
   MaterialLot, MaterialLotFilter, MaterialLotResult, MaterialSublot, MaterialSublotResult,
   UpdateMaterialClassInput, UpdateMaterialDefinitionInput, UpdateMaterialLotInput, Permission,
@@ -8,35 +8,32 @@ import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from '
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
-
-const MaterialClassConnection = Connection(MaterialClass);
-const MaterialDefinitionConnection = Connection(MaterialDefinition);
-const MaterialLotConnection = Connection(MaterialLot);
+import { MaterialClassConnection, MaterialDefinitionConnection, MaterialLotConnection } from './material.types.js';
 
 @Resolver(() => MaterialClass)
 export class MaterialClassResolver {
   @Query(() => MaterialClass, { nullable: true })
   @Allow(Permission.Read)
   materialClass(@Arg('code') code: string, @Ctx() ctx: HubContext) {
-    return ctx.em.findOne(MaterialClass, { code });
+    return ctx.services.materialClass.get(ctx.em, ctx.principal, code);
   }
 
   @Query(() => MaterialClassConnection, { description: 'Material classes ordered by code.' })
   @Allow(Permission.Read)
   materialClasses(@Args() page: PageArgs, @Ctx() ctx: HubContext) {
-    return ctx.services.material.listClasses(ctx.em, page);
+    return ctx.services.materialClass.list(ctx.em, ctx.principal, page);
   }
 
   @Mutation(() => MaterialClassResult)
   @Allow(Permission.ManageMasterData)
   createMaterialClass(@Arg('input') input: CreateMaterialClassInput, @Ctx() ctx: HubContext) {
-    return ctx.services.material.createClass(ctx.principal, input);
+    return ctx.services.materialClass.create(ctx.principal, input);
   }
 
   @Mutation(() => MaterialClassResult)
   @Allow(Permission.ManageMasterData)
   updateMaterialClass(@Arg('code') code: string, @Arg('input') input: UpdateMaterialClassInput, @Ctx() ctx: HubContext) {
-    return ctx.services.material.updateClass(ctx.principal, code, input);
+    return ctx.services.materialClass.update(ctx.principal, code, input);
   }
 }
 
@@ -45,13 +42,13 @@ export class MaterialDefinitionResolver {
   @Query(() => MaterialDefinition, { nullable: true })
   @Allow(Permission.Read)
   materialDefinition(@Arg('code') code: string, @Ctx() ctx: HubContext) {
-    return ctx.em.findOne(MaterialDefinition, { code });
+    return ctx.services.material.getDefinition(ctx.em, ctx.principal, code);
   }
 
   @Query(() => MaterialDefinitionConnection, { description: 'Material definitions ordered by code.' })
   @Allow(Permission.Read)
   materialDefinitions(@Arg('filter', () => MaterialDefinitionFilter, { nullable: true }) filter: MaterialDefinitionFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
-    return ctx.services.material.listDefinitions(ctx.em, filter, page);
+    return ctx.services.material.listDefinitions(ctx.em, ctx.principal, filter, page);
   }
 
   @FieldResolver(() => MaterialClass, { nullable: true })
@@ -102,8 +99,8 @@ export class MaterialLotResolver {
   }
 
   @FieldResolver(() => Boolean, { description: 'Whether the lot is past its expiry now.' })
-  expired(@Root() lot: MaterialLot) {
-    return Boolean(lot.expiresAt && lot.expiresAt.getTime() <= Date.now());
+  expired(@Root() lot: MaterialLot, @Ctx() ctx: HubContext) {
+    return ctx.services.material.isExpired(lot);
   }
 
   @Mutation(() => MaterialLotResult)

@@ -1,27 +1,40 @@
 import { type FilterQuery, LockMode } from '@mikro-orm/core';
-import { type CreateMaterialClassInput, type CreateMaterialDefinitionInput, type CreateMaterialLotInput, type CreateMaterialSublotInput, MaterialClass, MaterialDefinition, type MaterialDefinitionFilter, MaterialLot, type MaterialLotFilter, MaterialSublot, Permission, type UpdateMaterialClassInput, type UpdateMaterialDefinitionInput, type UpdateMaterialLotInput } from '@plantgraph/schema';
+import {
+  type CreateMaterialDefinitionInput, type CreateMaterialLotInput, type CreateMaterialSublotInput, MaterialDefinition,
+  type MaterialDefinitionFilter, MaterialLot, type MaterialLotFilter, MaterialSublot, Permission,
+  type UpdateMaterialDefinitionInput, type UpdateMaterialLotInput,
+} from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
 import { checkKey, checkQuantity, checkText, likePrefix, underPathOf } from '../../core/keys.js';
-import { requireMembersStillFit, requireValidDefinitions, requireValuesFit } from '../shared/properties.js';
+import { requireValuesFit } from '../shared/properties.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
-import { placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace } from '../../core/visibility.js';
+import {
+  placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace, sharedVisible,
+} from '../../core/visibility.js';
+import type { MaterialClassService } from './material-class.js';
 import { duplicateKey, fail, invalidInput, notFound, unknownReference } from '../../core/failures.js';
 
-/** Material classes, definitions, lots and sublots (IEC 62264-2 material model). */
+/** Material definitions, lots and sublots (IEC 62264-2 material model); classes are `MaterialClassService`. */
 export class MaterialService {
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(private readonly uow: UnitOfWork, private readonly classes: MaterialClassService) {}
 
-  listClasses(em: Tx, page: PageRequest) {
-    return paginate(em, MaterialClass, {}, page, 'code');
+  getDefinition(em: Tx, principal: Principal, code: string) {
+    return em.findOne(MaterialDefinition, { $and: [{ code }, sharedVisible(principal)] });
   }
 
-  listDefinitions(em: Tx, filter: MaterialDefinitionFilter | null | undefined, page: PageRequest) {
-    const where: FilterQuery<MaterialDefinition>[] = [];
+  /** Ordered by code. */
+  listDefinitions(em: Tx, principal: Principal, filter: MaterialDefinitionFilter | null | undefined, page: PageRequest) {
+    const where: FilterQuery<MaterialDefinition>[] = [sharedVisible(principal)];
     if (filter?.materialClass) where.push({ materialClass: { code: filter.materialClass } });
     if (filter?.codePrefix) where.push({ code: { $like: likePrefix(filter.codePrefix) } });
     return paginate(em, MaterialDefinition, { $and: where }, page, 'code');
+  }
+
+  /** Whether the lot is past its expiry now. */
+  isExpired(lot: MaterialLot): boolean {
+    return Boolean(lot.expiresAt && lot.expiresAt.getTime() <= Date.now());
   }
 
   getLot(em: Tx, principal: Principal, lotNumber: string) {
@@ -37,36 +50,6 @@ export class MaterialService {
     return paginate(em, MaterialLot, { $and: where }, page, 'lotNumber');
   }
 
-  createClass(principal: Principal, input: CreateMaterialClassInput) {
-    return this.uow.run(principal.name, async (work) => {
-      requireEnterpriseWide(principal, Permission.ManageMasterData);
-      checkKey('code', input.code);
-      requireValidDefinitions(input.properties);
-      if (await work.tx.count(MaterialClass, { code: input.code })) fail(duplicateKey('material class', input.code));
-      const materialClass = work.tx.create(MaterialClass, { code: input.code, description: input.description ?? null, properties: input.properties });
-      work.changed('MaterialClassCreated', materialClass, input.code);
-      return materialClass;
-    });
-  }
-
-  updateClass(principal: Principal, code: string, input: UpdateMaterialClassInput) {
-    return this.uow.run(principal.name, async (work) => {
-      const { tx } = work;
-      requireEnterpriseWide(principal, Permission.ManageMasterData);
-      const materialClass = (await tx.findOne(MaterialClass, { code })) ?? fail(notFound('material class', code));
-      const before = snapshot(materialClass);
-      if (input.description !== undefined) materialClass.description = input.description;
-      if (input.properties) {
-        requireValidDefinitions(input.properties);
-        const members = await tx.find(MaterialDefinition, { materialClass });
-        requireMembersStillFit(input.properties, members.map((m) => ({ key: m.code, properties: m.properties })), 'material definition');
-        materialClass.properties = input.properties;
-      }
-      work.changed('MaterialClassUpdated', materialClass, code, before);
-      return materialClass;
-    });
-  }
-
   createDefinition(principal: Principal, input: CreateMaterialDefinitionInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
@@ -75,7 +58,7 @@ export class MaterialService {
       checkText('name', input.name);
       checkText('unitOfMeasure', input.unitOfMeasure, 32);
       if (await tx.count(MaterialDefinition, { code: input.code })) fail(duplicateKey('material definition', input.code));
-      const materialClass = input.materialClass ? await findClass(tx, input.materialClass) : null;
+      const materialClass = input.materialClass ? await this.classOf(tx, input.materialClass) : null;
       requireValuesFit(materialClass, input.properties, 'material');
       const definition = tx.create(MaterialDefinition, {
         code: input.code, name: input.name.trim(), materialClass, unitOfMeasure: input.unitOfMeasure, properties: input.properties,
@@ -95,7 +78,9 @@ export class MaterialService {
         checkText('name', input.name);
         definition.name = input.name.trim();
       }
-      if (input.materialClass != null) definition.materialClass = input.materialClass === '' ? null : await findClass(tx, input.materialClass);
+      if (input.materialClass != null) {
+        definition.materialClass = input.materialClass === '' ? null : await this.classOf(tx, input.materialClass);
+      }
       if (input.properties) definition.properties = input.properties;
       requireValuesFit(definition.materialClass ?? null, definition.properties, 'material');
       work.changed('MaterialDefinitionUpdated', definition, code, before);
@@ -170,13 +155,14 @@ export class MaterialService {
       return sublot;
     });
   }
+
+  /** The material class a definition names in its input. */
+  private classOf(tx: Tx, code: string) {
+    return this.classes.reference(tx, 'materialClass', code);
+  }
 }
 
 async function sublotTotal(tx: Tx, lot: MaterialLot): Promise<number> {
   const sublots = await tx.find(MaterialSublot, { lot }, { fields: ['quantity'] });
   return sublots.reduce((sum, s) => sum + s.quantity, 0);
-}
-
-async function findClass(tx: Tx, code: string): Promise<MaterialClass> {
-  return (await tx.findOne(MaterialClass, { code })) ?? fail(unknownReference('materialClass', 'material class', code));
 }

@@ -1,39 +1,37 @@
 import {
-  Connection, CreatePersonInput, CreatePersonnelClassInput, Equipment, Person, PersonFilter, PersonnelClass, PersonnelClassResult,
+  CreatePersonInput, CreatePersonnelClassInput, Equipment, Person, PersonFilter, PersonnelClass, PersonnelClassResult,
   PersonResult, Qualification, RecordQualificationInput, UpdatePersonInput, UpdatePersonnelClassInput, Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
-
-const PersonnelClassConnection = Connection(PersonnelClass);
-const PersonConnection = Connection(Person);
+import { PersonConnection, PersonnelClassConnection } from './personnel.types.js';
 
 @Resolver(() => PersonnelClass)
 export class PersonnelClassResolver {
   @Query(() => PersonnelClass, { nullable: true })
   @Allow(Permission.Read)
   personnelClass(@Arg('code') code: string, @Ctx() ctx: HubContext) {
-    return ctx.em.findOne(PersonnelClass, { code });
+    return ctx.services.personnelClass.get(ctx.em, ctx.principal, code);
   }
 
   @Query(() => PersonnelClassConnection, { description: 'Personnel classes ordered by code.' })
   @Allow(Permission.Read)
   personnelClasses(@Args() page: PageArgs, @Ctx() ctx: HubContext) {
-    return ctx.services.personnel.listClasses(ctx.em, page);
+    return ctx.services.personnelClass.list(ctx.em, ctx.principal, page);
   }
 
   @Mutation(() => PersonnelClassResult)
   @Allow(Permission.ManageMasterData)
   createPersonnelClass(@Arg('input') input: CreatePersonnelClassInput, @Ctx() ctx: HubContext) {
-    return ctx.services.personnel.createClass(ctx.principal, input);
+    return ctx.services.personnelClass.create(ctx.principal, input);
   }
 
   @Mutation(() => PersonnelClassResult)
   @Allow(Permission.ManageMasterData)
   updatePersonnelClass(@Arg('code') code: string, @Arg('input') input: UpdatePersonnelClassInput, @Ctx() ctx: HubContext) {
-    return ctx.services.personnel.updateClass(ctx.principal, code, input);
+    return ctx.services.personnelClass.update(ctx.principal, code, input);
   }
 }
 

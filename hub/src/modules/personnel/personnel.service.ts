@@ -1,21 +1,19 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { type CreatePersonInput, type CreatePersonnelClassInput, Permission, Person, type PersonFilter, PersonnelClass, Qualification, type RecordQualificationInput, type UpdatePersonInput, type UpdatePersonnelClassInput } from '@plantgraph/schema';
+import {
+  type CreatePersonInput, Person, type PersonFilter, Qualification, type RecordQualificationInput, type UpdatePersonInput,
+} from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
 import { checkKey, checkText, underPathOf } from '../../core/keys.js';
-import { requireValidDefinitions } from '../shared/properties.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
-import { placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace } from '../../core/visibility.js';
-import { duplicateKey, fail, invalidInput, notFound, unknownReference } from '../../core/failures.js';
+import { placeAt, placedVisible, requireManageablePlace } from '../../core/visibility.js';
+import type { PersonnelClassService } from './personnel-class.js';
+import { duplicateKey, fail, invalidInput, notFound } from '../../core/failures.js';
 
-/** Personnel classes, people and their training records. */
+/** People and their training records; personnel classes are `PersonnelClassService`. */
 export class PersonnelService {
-  constructor(private readonly uow: UnitOfWork) {}
-
-  listClasses(em: Tx, page: PageRequest) {
-    return paginate(em, PersonnelClass, {}, page, 'code');
-  }
+  constructor(private readonly uow: UnitOfWork, private readonly classes: PersonnelClassService) {}
 
   getPerson(em: Tx, principal: Principal, employeeId: string) {
     return em.findOne(Person, { $and: [{ employeeId }, placedVisible(principal, 'homeEquipment')] });
@@ -33,33 +31,6 @@ export class PersonnelService {
     return paginate(em, Person, { $and: where }, page, 'employeeId');
   }
 
-  createClass(principal: Principal, input: CreatePersonnelClassInput) {
-    return this.uow.run(principal.name, async (work) => {
-      requireEnterpriseWide(principal, Permission.ManageMasterData);
-      checkKey('code', input.code);
-      requireValidDefinitions(input.properties);
-      if (await work.tx.count(PersonnelClass, { code: input.code })) fail(duplicateKey('personnel class', input.code));
-      const personnelClass = work.tx.create(PersonnelClass, { code: input.code, description: input.description ?? null, properties: input.properties });
-      work.changed('PersonnelClassCreated', personnelClass, input.code);
-      return personnelClass;
-    });
-  }
-
-  updateClass(principal: Principal, code: string, input: UpdatePersonnelClassInput) {
-    return this.uow.run(principal.name, async (work) => {
-      requireEnterpriseWide(principal, Permission.ManageMasterData);
-      const personnelClass = (await work.tx.findOne(PersonnelClass, { code })) ?? fail(notFound('personnel class', code));
-      const before = snapshot(personnelClass);
-      if (input.description !== undefined) personnelClass.description = input.description;
-      if (input.properties) {
-        requireValidDefinitions(input.properties);
-        personnelClass.properties = input.properties;
-      }
-      work.changed('PersonnelClassUpdated', personnelClass, code, before);
-      return personnelClass;
-    });
-  }
-
   createPerson(principal: Principal, input: CreatePersonInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
@@ -70,7 +41,7 @@ export class PersonnelService {
         employeeId: input.employeeId, name: input.name.trim(),
         homeEquipment: await placeAt(tx, principal, 'homeEquipment', input.homeEquipment),
       });
-      person.personnelClasses.set(await findClasses(tx, input.personnelClasses));
+      person.personnelClasses.set(await this.classes.references(tx, 'personnelClasses', input.personnelClasses));
       work.changed('PersonCreated', person, input.employeeId);
       return person;
     });
@@ -85,7 +56,9 @@ export class PersonnelService {
         checkText('name', input.name);
         person.name = input.name.trim();
       }
-      if (input.personnelClasses) person.personnelClasses.set(await findClasses(tx, input.personnelClasses));
+      if (input.personnelClasses) {
+        person.personnelClasses.set(await this.classes.references(tx, 'personnelClasses', input.personnelClasses));
+      }
       if (input.homeEquipment != null) person.homeEquipment = await placeAt(tx, principal, 'homeEquipment', input.homeEquipment || null);
       if (input.active != null) person.active = input.active;
       work.changed('PersonUpdated', person, employeeId, before);
@@ -117,11 +90,4 @@ async function findPerson(tx: Tx, principal: Principal, employeeId: string, popu
   const person = (await tx.findOne(Person, { $and: [{ employeeId }, placedVisible(principal, 'homeEquipment')] }, { populate: [...populate, 'homeEquipment'] })) ?? fail(hidden());
   requireManageablePlace(principal, person.homeEquipment, hidden);
   return person;
-}
-
-async function findClasses(tx: Tx, codes: string[]): Promise<PersonnelClass[]> {
-  const found = await tx.find(PersonnelClass, { code: { $in: codes } });
-  const missing = codes.find((c) => !found.some((f) => f.code === c));
-  if (missing) fail(unknownReference('personnelClasses', 'personnel class', missing));
-  return found;
 }

@@ -1,0 +1,4 @@
+import { Connection, EquipmentClass } from '@plantgraph/schema';
+
+/** The equipment model's pages, as the API serves them. */
+export const EquipmentClassConnection = Connection(EquipmentClass);
