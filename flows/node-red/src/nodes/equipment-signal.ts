@@ -3,7 +3,7 @@
  * to a signal of one equipment (state, count, cycle or process value) and publishes it on the
  * hub's ingest path. The mapping itself lives in logic/equipment-signal-mapper.ts.
  */
-import type { SignalKind } from '../hub-connection.js';
+import { SIGNAL_KINDS } from '../hub-connection.js';
 import { EquipmentSignalMapper, type EquipmentSignalConfig } from '../logic/equipment-signal-mapper.js';
 import { SequenceGenerator } from '../logic/sequence.js';
 import { errorMessage, hubConnection, numberSetting, short, StatusThrottle, tail, type Node, type NodeAPI, type NodeConfig } from './red.js';
@@ -19,8 +19,6 @@ interface EquipmentSignalNodeConfig extends NodeConfig, Omit<EquipmentSignalConf
   passthrough?: boolean;
 }
 
-const KINDS: SignalKind[] = ['state', 'count', 'cycle', 'value'];
-
 export = function register(RED: NodeAPI): void {
   function EquipmentSignalNode(this: Node, config: EquipmentSignalNodeConfig) {
     RED.nodes.createNode(this, config);
@@ -33,7 +31,7 @@ export = function register(RED: NodeAPI): void {
     const status = new StatusThrottle(node);
     let configError = '';
     try {
-      if (!KINDS.includes(config.kind)) throw new Error(`signal kind must be one of ${KINDS.join(', ')}`);
+      if (!SIGNAL_KINDS.includes(config.kind)) throw new Error(`signal kind must be one of ${SIGNAL_KINDS.join(', ')}`);
       mapper = new EquipmentSignalMapper({
         kind: config.kind,
         path: config.path?.trim(),

@@ -3,22 +3,7 @@ import type { MessageBus, SignalConsumer, SignalDelivery } from '../../infrastru
 import type { UnitOfWork } from '../../core/unit-of-work.js';
 import { parseSignal, type ParsedSignal } from './signal-parsing.js';
 import { storeSignals } from './signal-store.js';
-
-/** What this replica's ingest did since it started (each replica counts its own share). */
-export interface IngestStatistics {
-  startedAt: Date;
-  received: number;
-  stored: number;
-  duplicates: number;
-  /** Dead-lettered because the message itself is bad (subject, JSON, a field). */
-  rejectedInvalid: number;
-  /** Dead-lettered because no equipment has the path. */
-  rejectedUnknownEquipment: number;
-  batches: number;
-  failedBatches: number;
-  lastBatchAt: Date | null;
-  lastError: string | null;
-}
+import type { IngestStatistics } from './signals.types.js';
 
 export const newIngestStatistics = (): IngestStatistics => ({
   startedAt: new Date(), received: 0, stored: 0, duplicates: 0, rejectedInvalid: 0, rejectedUnknownEquipment: 0, batches: 0, failedBatches: 0, lastBatchAt: null, lastError: null,

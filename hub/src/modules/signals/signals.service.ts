@@ -1,23 +1,17 @@
-import { Equipment, EquipmentState, Permission } from '@plantgraph/schema';
+import { Equipment, Permission } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../core/principal.js';
 import { forbidden } from '../../core/visibility.js';
-import type { SignalKind } from '../../subjects.js';
 import { isEquipmentPath } from '../../core/keys.js';
 import { parseSignal } from './signal-parsing.js';
 import { newIngestStatistics } from './signal-ingest.js';
+import type { EquipmentSignalInput } from './signals.types.js';
 import { type DomainFailure, invalidInput, notFound } from '../../core/failures.js';
 import { badUserInput } from '../../core/faults.js';
 
 const MAX_SIGNALS_PER_CALL = 1000;
 const EVENT_TYPE = /^[A-Z][A-Za-z0-9]{0,63}$/;
-
-export interface SignalInput {
-  kind: SignalKind; path: string; source: string; sequence: number; at?: Date | null;
-  state?: EquipmentState | null; reason?: string | null; good?: number | null; scrap?: number | null; rework?: number | null;
-  cycleTimeMs?: number | null; name?: string | null; value?: number | null; unit?: string | null;
-}
 
 /** Any hub event as flows and `hubEvents` subscribers get it. */
 export interface HubEventValue { subject: string; type: string; path: string | null; data: Record<string, unknown> }
@@ -34,7 +28,7 @@ export class SignalService {
 
   constructor(private readonly bus: MessageBus) {}
 
-  async publish(em: Tx, principal: Principal, inputs: SignalInput[]): Promise<{ accepted: number } | DomainFailure> {
+  async publish(em: Tx, principal: Principal, inputs: EquipmentSignalInput[]): Promise<{ accepted: number } | DomainFailure> {
     if (!inputs.length || inputs.length > MAX_SIGNALS_PER_CALL) return invalidInput('signals', `send 1 to ${MAX_SIGNALS_PER_CALL} signals per call (got ${inputs.length}).`);
     const messages: { subject: string; payload: Buffer; id: string }[] = [];
     for (const [i, s] of inputs.entries()) {
