@@ -77,7 +77,10 @@ export interface FlowsConfig {
   plant: string;
   /** Encrypts node credentials; unset outside production: generated once and kept in the database. */
   credentialSecret?: string;
-  /** What the flows' principal (`flows:<plant>`) may do, as `role@scope` grants. */
+  /**
+   * What the flows' principal (`flows:<plant>`) may do, as `role@scope` grants. Reporting signals
+   * needs SetEquipmentState (maintenance) at the equipment, as for any other sender of signals.
+   */
   grants: Grant[];
 }
 
@@ -154,7 +157,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       enabled: flowsSetting === 'on',
       plant,
       credentialSecret,
-      grants: parseGrants(env.PLANTGRAPH_FLOWS_GRANTS ?? 'engineer@*,operator@*', 'PLANTGRAPH_FLOWS_GRANTS'),
+      grants: parseGrants(env.PLANTGRAPH_FLOWS_GRANTS ?? 'engineer@*,operator@*,maintenance@*', 'PLANTGRAPH_FLOWS_GRANTS'),
     },
     ...overrides,
   };

@@ -90,7 +90,7 @@ export async function startFlowsRuntime({ config, db, bus, services, schema, con
     }
 
     const principal = Principal.service(`flows:${plant}`, grants);
-    const embedded: EmbeddedHub = { plant, connect: () => new EmbeddedConnection(bus, schema, contextFor, principal) };
+    const embedded: EmbeddedHub = { plant, connect: () => new EmbeddedConnection(schema, contextFor, principal) };
     const nodesDir = nodePackageDir(log);
 
     let knownRevision: string | null = null;

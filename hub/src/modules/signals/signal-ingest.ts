@@ -13,8 +13,8 @@ export const newIngestStatistics = (): IngestStatistics => ({
  * The durable consumer of equipment signals (states, counts, cycles, process values). Per batch:
  * one transaction writes every new row; only after the commit are the signals acked and the events
  * published. Re-delivered signals are recognised by (source, sequence) and change nothing.
- * Malformed signals and unknown equipment go to the dead-letter subject with the reason, are
- * counted, and never stop the stream.
+ * What the admission rule refuses (`signal-admission.ts`: here, malformed signals and unknown
+ * equipment) goes to the dead-letter subject with the reason, is counted, and never stops the stream.
  */
 export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork, stats: IngestStatistics, log: Pick<Console, 'error'> = console, onStored: (equipmentIds: string[]) => void = () => {}): SignalConsumer {
   const deadLetter = (d: SignalDelivery, reason: string) => {

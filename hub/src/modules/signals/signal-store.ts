@@ -3,10 +3,11 @@ import type { Subjects } from '../../subjects.js';
 import { lockEquipment, recordStateReports, type EquipmentStateRow } from '../equipment/equipment-state.js';
 import type { DomainEvent } from '../../core/unit-of-work.js';
 import type { ParsedSignal } from './signal-parsing.js';
+import { equipmentRefusal, INSTALLATION } from './signal-admission.js';
 
 export interface StoredBatch {
   events: DomainEvent[];
-  /** Signals naming a path no equipment has. */
+  /** Signals the admission rule refuses for their equipment (on NATS: no equipment has the path). */
   unknown: ParsedSignal[];
   /** Equipment that got new rows (for live OEE). */
   equipmentIds: Set<string>;
@@ -27,13 +28,14 @@ const keyOf = (source: string, sequence: number | string) => `${source}\u0000${s
  * (`jsonb_to_recordset`), which both PostgreSQL and PGlite plan once. Counts and process values
  * are de-duplicated by their unique (source, sequence) key; states go through the equipment state
  * writer, against the equipment rows locked in path order so that replicas writing the same
- * equipment take turns.
+ * equipment take turns. The sender on NATS is the installation itself: of the admission rule,
+ * only the equipment's existence applies (the parse was done before).
  */
 export async function storeSignals(tx: Tx, subjects: Subjects, signals: ParsedSignal[]): Promise<StoredBatch> {
   const batch: StoredBatch = { events: [], unknown: [], equipmentIds: new Set(), stored: 0, duplicates: 0 };
   const equipment = await lockEquipment(tx, signals.map((s) => s.path), signals.some((s) => s.kind === 'state'));
   const known: ParsedSignal[] = [];
-  for (const s of signals) (equipment.has(s.path) ? known : batch.unknown).push(s);
+  for (const s of signals) (equipmentRefusal(INSTALLATION, s.path, equipment.has(s.path)) ? batch.unknown : known).push(s);
   const states = known.filter((s): s is StateSignal => s.kind === 'state');
   const counts = known.filter((s): s is CountSignal => s.kind === 'count' || s.kind === 'cycle');
   const values = known.filter((s): s is ValueSignal => s.kind === 'value');
