@@ -2,10 +2,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { printSchema } from 'graphql';
 import { configFromEnv } from './config.js';
 import { migrate, MIGRATIONS_SRC, openDatabase } from './infrastructure/database/database.js';
-import { buildHubSchema } from './graphql/schema.js';
+import { printHubSchema } from './graphql/schema.js';
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 import { type Grant, Role } from '@plantgraph/schema';
 import { ApiKeyService } from './auth/api-keys.js';
@@ -128,7 +127,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'schema': {
-      await writeFile(SDL_FILE, printSchema(await buildHubSchema(new InProcessBus())) + '\n');
+      await writeFile(SDL_FILE, (await printHubSchema(new InProcessBus())) + '\n');
       console.log(`[schema] wrote ${SDL_FILE}`);
       return;
     }

@@ -16,6 +16,7 @@ import { clarifyLimits, limitRules, maskSuggestions } from './graphql/hardening.
 import { serveGraphQLOverWebSocket } from './graphql/ws.js';
 import { send, serveGraphQL } from './graphql/http.js';
 import { buildHubSchema } from './graphql/schema.js';
+import { operationExecutor } from './graphql/execute.js';
 import { createServices, type Services } from './services.js';
 import { startSignalIngest } from './modules/signals/signal-ingest.js';
 import { startAlertEscalation } from './modules/alert/alert.service.js';
@@ -109,7 +110,7 @@ export async function startHub(
 
     let flows: FlowsRuntime | null = null;
     if (config.flows.enabled) {
-      flows = await startFlowsRuntime({ config, db, bus, services, schema, contextFor, log });
+      flows = await startFlowsRuntime({ config, db, bus, services, execute: operationExecutor(schema, contextFor), contextFor, log });
       cleanup.unshift(() => flows!.close());
     }
 

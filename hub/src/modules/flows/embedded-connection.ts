@@ -1,5 +1,5 @@
-import { graphql, type GraphQLSchema } from 'graphql';
 import type { HubContext } from '../../graphql/context.js';
+import type { ExecuteOperation } from '../../graphql/execute.js';
 import type { Principal } from '../../core/principal.js';
 import { HubFault } from '../../core/faults.js';
 
@@ -22,7 +22,7 @@ export class EmbeddedConnection implements HubConnection {
   readonly #signals = new SignalBatcher((query, variables) => this.graphql(query, variables));
 
   constructor(
-    private readonly schema: GraphQLSchema,
+    private readonly execute: ExecuteOperation,
     private readonly contextFor: (principal: Principal) => HubContext,
     readonly principal: Principal,
   ) {}
@@ -71,11 +71,8 @@ export class EmbeddedConnection implements HubConnection {
     return publishFlowEvent((query, variables) => this.graphql(query, variables), type, path, data);
   }
 
-  async graphql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
-    const result = await graphql({ schema: this.schema, source: query, variableValues: variables, contextValue: this.contextFor(this.principal) });
-    const response: GraphQLResponse = { data: result.data as Record<string, unknown> | null | undefined };
-    if (result.errors?.length) response.errors = result.errors.map((e) => ({ message: e.message, ...(e.extensions && Object.keys(e.extensions).length ? { extensions: e.extensions as Record<string, unknown> } : {}) }));
-    return response;
+  graphql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
+    return this.execute(this.principal, query, variables);
   }
 
   async close(): Promise<void> {
