@@ -18,7 +18,7 @@ export interface AuthConfig {
   /** Off only when explicitly asked for (`PLANTGRAPH_AUTH=off`), never in production. */
   enabled: boolean;
   oidc: OidcConfig | null;
-  /** Rejected credentials one source address may present a minute before it gets 429s. */
+  /** Rejected credentials one source address may present a minute before it gets 429s (per replica). */
   failuresPerAddressPerMinute?: number;
   /** Wrong secrets for one API key (by its prefix) a minute before that key's attempts get 429s. */
   failuresPerKeyPerMinute?: number;
@@ -40,6 +40,10 @@ export interface LimitsConfig {
   maxTokens: number;
   maxCost: number;
   maxDirectives: number;
+  /**
+   * Operations per caller and second, counted by each replica on its own: N replicas behind a load
+   * balancer allow up to N times this (as do the failed-authentication limits in `AuthConfig`).
+   */
   ratePerSecond: number;
   rateBurst: number;
   maxSubscriptionsPerSocket: number;
