@@ -1,9 +1,9 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { WebSocketServer } from 'ws';
-import type { HubConfig } from './config.js';
+import { completeLimits, type HubConfig } from './config.js';
 import { migrate, openDatabase, type Database } from './infrastructure/database/database.js';
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
@@ -12,7 +12,9 @@ import { Subjects } from './subjects.js';
 import { createContext, type HubContext } from './graphql/context.js';
 import { createGate, resolveAuthConfig } from './auth/bootstrap.js';
 import type { Principal } from './core/principal.js';
-import { clarifyLimits, limitRules, maskSuggestions } from './graphql/hardening.js';
+import { presentMessage } from './graphql/hardening.js';
+import { createHttpServer } from './graphql/http-server.js';
+import { OperationChecker } from './graphql/operations.js';
 import { serveGraphQLOverWebSocket } from './graphql/ws.js';
 import { send, serveGraphQL } from './graphql/http.js';
 import { buildHubSchema } from './graphql/schema.js';
@@ -63,16 +65,19 @@ export async function startHub(
     const schema = await buildHubSchema(bus);
     const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);
 
-    const server = createServer();
+    // Limits on connections and operations, the same for HTTP and WebSocket (graphql/http-server.ts, operations.ts).
+    const limits = completeLimits(config.limits);
+    const checker = new OperationChecker(schema, limits, config.production);
+    const server = createHttpServer(limits, config.trustedProxies);
     const wss = new WebSocketServer({ noServer: true, maxPayload: 1_000_000 });
-    const subscriptions = serveGraphQLOverWebSocket(wss, schema, gate, config.limits, contextFor);
+    const subscriptions = serveGraphQLOverWebSocket(wss, schema, gate, checker, limits, contextFor);
     const apollo = new ApolloServer<HubContext>({
       schema,
       introspection: !config.production,
       includeStacktraceInErrorResponses: !config.production,
-      validationRules: limitRules(config.limits),
+      validationRules: checker.rules,
       parseOptions: { maxTokens: config.limits.maxTokens },
-      formatError: (formatted) => ({ ...formatted, message: config.production ? maskSuggestions(clarifyLimits(formatted.message)) : clarifyLimits(formatted.message) }),
+      formatError: (formatted) => ({ ...formatted, message: presentMessage(formatted.message, config.production) }),
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
         { serverWillStart: async () => ({ drainServer: async () => { await subscriptions.dispose(); } }) },
@@ -90,7 +95,7 @@ export async function startHub(
     });
     const route = async (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0];
-      if (path === '/graphql') return serveGraphQL(apollo, gate, req, res, contextFor);
+      if (path === '/graphql') return serveGraphQL(apollo, gate, checker, req, res, contextFor);
       if (flows?.handleRequest(req, res)) return;
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
       if (path === '/readyz') return readiness(db, bus).then((r) => send(res, r.ready ? 200 : 503, r));
