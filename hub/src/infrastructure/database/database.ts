@@ -7,6 +7,7 @@ import { MikroORM as PgliteORM } from '@mikro-orm/pglite';
 import { MikroORM as PostgresORM } from '@mikro-orm/postgresql';
 import { entities } from '@plantgraph/schema';
 import type { HubConfig } from '../../config.js';
+import { lockFolder } from './folder-lock.js';
 
 export type Database = MikroORM;
 export type Tx = EntityManager;
@@ -33,8 +34,33 @@ export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'data
   if (config.databaseUrl) {
     return (await PostgresORM.init({ ...options, clientUrl: config.databaseUrl } as never)) as unknown as Database;
   }
-  if (!config.dataDir.startsWith('memory://')) mkdirSync(config.dataDir, { recursive: true });
-  return (await PgliteORM.init({ ...options, dbName: config.dataDir } as never)) as unknown as Database;
+  if (config.dataDir.startsWith('memory://')) return (await PgliteORM.init({ ...options, dbName: config.dataDir } as never)) as unknown as Database;
+  return openEmbeddedFolder(options, config.dataDir);
+}
+
+/**
+ * One process per folder (see `folder-lock.ts`): the lock is taken before PGlite touches the
+ * files and released when the database is closed.
+ */
+async function openEmbeddedFolder(options: Partial<Options>, folder: string): Promise<Database> {
+  const lock = lockFolder(folder);
+  let db: Database;
+  try {
+    mkdirSync(folder, { recursive: true });
+    db = (await PgliteORM.init({ ...options, dbName: folder } as never)) as unknown as Database;
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const close = db.close.bind(db);
+  db.close = async (force?: boolean) => {
+    try {
+      await close(force);
+    } finally {
+      lock.release();
+    }
+  };
+  return db;
 }
 
 /** Applies pending migrations; returns the names applied. */
