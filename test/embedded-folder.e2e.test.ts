@@ -47,7 +47,7 @@ describe('the embedded data folder', () => {
     expect(second).toMatch(inUse);
     expect(Date.now() - began).toBeLessThan(20_000); // before PGlite even loads
     const refusals = await Promise.all([
-      cli(env, 'migrate'),
+      cli(env, 'migrate'), cli(env, 'backup', join(dataDir, '..', 'b.tar.gz')), cli(env, 'restore', join(dataDir, '..', 'b.tar.gz')),
       cli(env, 'api-key', 'create', '--name', 'x', '--grant', 'admin@acme'), cli(env, 'flows', 'export', 'main', '--file', join(dataDir, '..', 'f.json')),
     ]);
     for (const r of refusals) {

@@ -50,7 +50,7 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
       const pending = await db.migrator.getPending();
       if (pending.length) throw new Error(`The database has ${pending.length} pending migration(s) (${pending.map((m) => m.name).join(', ')}). Run \`plantgraph migrate\` first.`);
     } else {
-      const applied = await migrate(db);
+      const applied = await migrate(db, (line) => log.log(line));
       if (applied.length) log.log(`[db] embedded database at ${config.dataDir}: applied ${applied.length} migration(s)`);
     }
 

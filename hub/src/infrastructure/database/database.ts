@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { PGlite } from '@electric-sql/pglite';
 import { fileURLToPath } from 'node:url';
 import { type EntityManager, type MikroORM, type Options } from '@mikro-orm/sql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
@@ -8,6 +9,7 @@ import { MikroORM as PostgresORM } from '@mikro-orm/postgresql';
 import { entities } from '@plantgraph/schema';
 import type { HubConfig } from '../../config.js';
 import { lockFolder } from './folder-lock.js';
+import { backupBeforeMigration, EmbeddedFolderError } from './embedded-backup.js';
 
 export type Database = MikroORM;
 export type Tx = EntityManager;
@@ -38,9 +40,12 @@ export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'data
   return openEmbeddedFolder(options, config.dataDir);
 }
 
+/** Embedded folders opened by `openDatabase`, for the backup before migrations. */
+const embeddedFolders = new WeakMap<Database, string>();
+
 /**
  * One process per folder (see `folder-lock.ts`): the lock is taken before PGlite touches the
- * files and released when the database is closed.
+ * files and released when the database is closed. A folder that does not open is explained.
  */
 async function openEmbeddedFolder(options: Partial<Options>, folder: string): Promise<Database> {
   const lock = lockFolder(folder);
@@ -52,6 +57,14 @@ async function openEmbeddedFolder(options: Partial<Options>, folder: string): Pr
     lock.release();
     throw err;
   }
+  try {
+    // MikroORM connects lazily: open PGlite now, so a damaged folder is reported here.
+    await nativePglite(db);
+  } catch (err) {
+    await db.close().catch(() => {});
+    lock.release();
+    throw new EmbeddedFolderError(folder, err);
+  }
   const close = db.close.bind(db);
   db.close = async (force?: boolean) => {
     try {
@@ -60,11 +73,30 @@ async function openEmbeddedFolder(options: Partial<Options>, folder: string): Pr
       lock.release();
     }
   };
+  embeddedFolders.set(db, folder);
   return db;
 }
 
-/** Applies pending migrations; returns the names applied. */
-export async function migrate(db: Database): Promise<string[]> {
+/** The PGlite instance behind an embedded database (for backups). */
+export async function nativePglite(db: Database): Promise<PGlite> {
+  const connection = db.driver.getConnection() as unknown as { getNativeClient?: () => Promise<PGlite> };
+  if (!connection.getNativeClient) throw new Error('Not an embedded (PGlite) database.');
+  return connection.getNativeClient();
+}
+
+/**
+ * Applies pending migrations; returns the names applied. On an embedded folder that already holds
+ * data, a backup is taken first (`<parent>/backups`), so a failed migration can be undone.
+ */
+export async function migrate(db: Database, log: (line: string) => void = console.log): Promise<string[]> {
+  const folder = embeddedFolders.get(db);
+  if (folder) {
+    const pending = await db.migrator.getPending();
+    if (pending.length && (await db.migrator.getExecuted()).length) {
+      const file = await backupBeforeMigration(await nativePglite(db), folder, pending[0]!.name);
+      log(`[db] backed up ${folder} to ${file} before migrating`);
+    }
+  }
   const applied = await db.migrator.up();
   return applied.map((m) => m.name);
 }
