@@ -55,7 +55,7 @@ export async function startHub(config: HubConfig, log: Log = console): Promise<R
     }
 
     const subjects = new Subjects(config.natsNamespace);
-    const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, subjects) : new InProcessBus(subjects);
+    const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, subjects) : new InProcessBus(subjects, { confirmWhenAcked: true });
     cleanup.unshift(() => bus.close());
     const services = createServices(db, bus, await resolveAuthConfig(config.auth), config.alertEscalateAfterSeconds);
     const gate = await createGate(config, services, log);
