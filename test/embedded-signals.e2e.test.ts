@@ -49,11 +49,12 @@ describe('embedded signals', () => {
     await again.stop();
     const db = await openDatabase({ dataDir, logSql: false });
     try {
-      const [row] = await db.em.fork().execute<{ n: number }[]>('select count(*)::int as n from production_count where source = ?', [source]);
+      const [row] = await db.em.fork()
+        .execute<{ n: number }[]>('select count(*)::int as n from production_count where source = ?', [source]);
       expect(row!.n).toBe(400);
     } finally {
       await db.close();
     }
     expect([leftBehind, takenOver]).toEqual([hub.child.pid, again.child.pid]);
-  }, 240_000);
+  }, 400_000);
 });

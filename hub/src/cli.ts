@@ -137,7 +137,9 @@ async function main(argv: string[]): Promise<void> {
       const db = await openDatabase(config);
       try {
         const written = await writeBackup(await nativePglite(db), file);
-        console.log(`[backup] wrote the embedded database in ${config.dataDir} to ${written.file} (${(written.bytes / 1e6).toFixed(1)} MB); restore it with: plantgraph restore ${written.file}`);
+        const size = `${(written.bytes / 1e6).toFixed(1)} MB`;
+        console.log(`[backup] wrote the embedded database in ${config.dataDir} to ${written.file} (${size}); `
+          + `restore it with: plantgraph restore ${written.file}`);
       } finally {
         await db.close();
       }
@@ -153,7 +155,8 @@ async function main(argv: string[]): Promise<void> {
       const lock = lockFolder(config.dataDir);
       try {
         const { keptAs } = await restoreBackup(config.dataDir, file);
-        console.log(`[restore] restored ${resolve(file)} into ${config.dataDir}${keptAs ? `; the folder it replaced is kept as ${keptAs}` : ''}. Start the hub; it applies any newer migrations.`);
+        const kept = keptAs ? `; the folder it replaced is kept as ${keptAs}` : '';
+        console.log(`[restore] restored ${resolve(file)} into ${config.dataDir}${kept}. Start the hub; it applies any newer migrations.`);
       } finally {
         lock.release();
       }
@@ -221,8 +224,12 @@ function parseGrant(text: string): Grant {
 /** Backup and restore work on the embedded folder; PostgreSQL has its own tools. */
 function embeddedOnly(command: string) {
   const config = configFromEnv();
-  if (config.databaseUrl) throw new Error(`${command}: DATABASE_URL is set; back up and restore PostgreSQL with its own tools (pg_dump, pg_restore).`);
-  if (config.dataDir.startsWith('memory://')) throw new Error(`${command}: PLANTGRAPH_DATA_DIR is ${config.dataDir}, which keeps nothing to ${command}.`);
+  if (config.databaseUrl) {
+    throw new Error(`${command}: DATABASE_URL is set; back up and restore PostgreSQL with its own tools (pg_dump, pg_restore).`);
+  }
+  if (config.dataDir.startsWith('memory://')) {
+    throw new Error(`${command}: PLANTGRAPH_DATA_DIR is ${config.dataDir}, which keeps nothing to ${command}.`);
+  }
   return config;
 }
 

@@ -124,7 +124,8 @@ export class InProcessBus implements MessageBus {
   async close(): Promise<void> {
     this.#closed = true;
     for (const wake of this.#publishersWaiting.splice(0)) wake();
-    const notStored = new Error('The hub stopped before the signal was stored; send it again (its source and sequence make a repeat harmless).');
+    const notStored = new Error('The hub stopped before the signal was stored; send it again '
+      + '(its source and sequence make a repeat harmless).');
     for (const q of this.#unconfirmed) q.fail(notStored);
     this.#unconfirmed.clear();
     for (const s of [...this.#subscriptions]) s.queue.close();

@@ -36,7 +36,9 @@ export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'data
   if (config.databaseUrl) {
     return (await PostgresORM.init({ ...options, clientUrl: config.databaseUrl } as never)) as unknown as Database;
   }
-  if (config.dataDir.startsWith('memory://')) return (await PgliteORM.init({ ...options, dbName: config.dataDir } as never)) as unknown as Database;
+  if (config.dataDir.startsWith('memory://')) {
+    return (await PgliteORM.init({ ...options, dbName: config.dataDir } as never)) as unknown as Database;
+  }
   return openEmbeddedFolder(options, config.dataDir);
 }
 

@@ -1,4 +1,6 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 
@@ -60,7 +62,8 @@ export async function restoreBackup(folder: string, file: string): Promise<{ kep
     await restored.close();
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
-    throw new Error(`restore: ${source} is not a backup of an embedded database that opens (${describe(err)}). Nothing was changed.`);
+    throw new Error(`restore: ${source} is not a backup of an embedded database that opens (${describe(err)}). `
+      + 'Nothing was changed.');
   }
   let keptAs: string | null = null;
   if (existsSync(folder) && readdirSync(folder).length) {
