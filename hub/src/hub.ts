@@ -53,12 +53,12 @@ export async function startHub(
       const pending = await db.migrator.getPending();
       if (pending.length) throw new Error(`The database has ${pending.length} pending migration(s) (${pending.map((m) => m.name).join(', ')}). Run \`plantgraph migrate\` first.`);
     } else {
-      const applied = await migrate(db);
+      const applied = await migrate(db, (line) => log.log(line));
       if (applied.length) log.log(`[db] embedded database at ${config.dataDir}: applied ${applied.length} migration(s)`);
     }
 
     const subjects = new Subjects(config.natsNamespace);
-    const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, subjects) : new InProcessBus(subjects);
+    const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, subjects) : new InProcessBus(subjects, { confirmWhenAcked: true });
     cleanup.unshift(() => bus.close());
     const services = createServices(db, bus, await resolveAuthConfig(config.auth), config.alertEscalateAfterSeconds);
     const gate = await createGate(config, services, log);

@@ -27,7 +27,10 @@ export class EquipmentSignalInput {
 @ObjectType()
 @Extensions({ allow: [Permission.SetEquipmentState] })
 export class SignalsPublished {
-  @Field(() => Int, { description: 'Signals handed to the durable ingest path.' }) accepted!: number;
+  @Field(() => Int, {
+    description: 'Signals durably accepted: with NATS stored in its signal stream, embedded already stored by the ingest.',
+  })
+  accepted!: number;
 }
 
 @ObjectType()
