@@ -54,6 +54,8 @@ export interface HubConfig {
   natsUrl?: string;
   /** Prefix of subjects and streams, so several installations can share one NATS. */
   natsNamespace: string;
+  /** Redis for the connectors' job queue (BullMQ); unset, jobs are kept in the hub's database. */
+  redisUrl?: string;
   /** Seed the demo plant (if the database has no enterprise yet) and run its machine simulator. */
   demo: boolean;
   /** How often the demo simulator reports machine states; 0 turns it off. */
@@ -152,6 +154,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     dataDir: dataDir.startsWith('memory://') ? dataDir : resolve(dataDir),
     natsUrl: env.NATS_URL || undefined,
     natsNamespace: env.PLANTGRAPH_NATS_NAMESPACE || 'pg',
+    redisUrl: env.REDIS_URL || undefined,
     alertEscalateAfterSeconds: int('PLANTGRAPH_ALERT_ESCALATE_AFTER_SECONDS', 300),
     alertEscalationCheckMs: int('PLANTGRAPH_ALERT_ESCALATION_CHECK_MS', 5000, 50),
     oeeUpdateIntervalMs: int('PLANTGRAPH_OEE_UPDATE_INTERVAL_MS', 5000, 100),
