@@ -95,6 +95,8 @@ export interface HubConfig {
   natsUrl?: string;
   /** Prefix of subjects and streams, so several installations can share one NATS. */
   natsNamespace: string;
+  /** Redis for the connectors' job queue (BullMQ); unset, jobs are kept in the hub's database. */
+  redisUrl?: string;
   /**
    * The demo was asked for (`--demo`, `PLANTGRAPH_DEMO`): the CLI then runs the `@plantgraph/demo`
    * extension (its settings are its own), and the flows plant defaults to `demo`.
@@ -206,6 +208,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     dataDir: dataDir.startsWith('memory://') ? dataDir : resolve(dataDir),
     natsUrl: env.NATS_URL || undefined,
     natsNamespace: env.PLANTGRAPH_NATS_NAMESPACE || 'pg',
+    redisUrl: env.REDIS_URL || undefined,
     alertEscalateAfterSeconds: int('PLANTGRAPH_ALERT_ESCALATE_AFTER_SECONDS', 300),
     alertEscalationCheckMs: int('PLANTGRAPH_ALERT_ESCALATION_CHECK_MS', 5000, 50),
     oeeUpdateIntervalMs: int('PLANTGRAPH_OEE_UPDATE_INTERVAL_MS', 5000, 100),

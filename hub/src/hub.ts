@@ -8,6 +8,8 @@ import { migrate, openDatabase, type Database } from './infrastructure/database/
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import { NatsBus } from './infrastructure/bus/nats-bus.js';
+import type { JobQueue } from './infrastructure/queue/job-queue.js';
+import { openJobQueue } from './infrastructure/queue/open-job-queue.js';
 import { Subjects } from './subjects.js';
 import { createContext, type HubContext } from './graphql/context.js';
 import { createGate, resolveAuthConfig } from './auth/bootstrap.js';
@@ -33,6 +35,8 @@ export interface RunningHub {
   port: number;
   db: Database;
   bus: MessageBus;
+  /** The connectors' job queue (Redis with `REDIS_URL`, else the hub's database); connects on first use. */
+  jobs: JobQueue;
   services: Services;
   /** The embedded Node-RED (editor at `/flows`), unless `PLANTGRAPH_FLOWS=off`. */
   flows: FlowsRuntime | null;
@@ -60,6 +64,8 @@ export async function startHub(
     const subjects = new Subjects(config.natsNamespace);
     const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, subjects) : new InProcessBus(subjects, { confirmWhenAcked: true });
     cleanup.unshift(() => bus.close());
+    const jobs = openJobQueue(config, db, { warn: (m) => log.warn(m) });
+    cleanup.unshift(() => jobs.close());
     const services = createServices(db, bus, await resolveAuthConfig(config.auth), config.alertEscalateAfterSeconds);
     const gate = await createGate(config, services, log);
     const schema = await buildHubSchema(bus);
@@ -139,7 +145,7 @@ export async function startHub(
       for (const socket of wss.clients) socket.terminate(); // upgraded sockets are not the server's any more
     }));
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    return { url: `http://${host}:${port}`, port, db, bus, services, localAdminToken: gate.localAdminToken, flows, close: () => runAll(cleanup) };
+    return { url: `http://${host}:${port}`, port, db, bus, jobs, services, localAdminToken: gate.localAdminToken, flows, close: () => runAll(cleanup) };
   } catch (err) {
     await runAll(cleanup);
     throw err;
