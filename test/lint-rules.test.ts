@@ -80,7 +80,9 @@ describe('architecture lint rules', () => {
       'hub/src/modules/line/line.resolver.ts': [
         "import { EntityManager } from '@mikro-orm/core';",
         "import type { Tx } from '../../infrastructure/database/database.js';",
-        'export const load = (ctx: { em: Tx }): unknown => [ctx.em, EntityManager];',
+        'export const load = (ctx: { em: Tx }): unknown => [ctx.em.find(EntityManager, {}), EntityManager];',
+        '// Handing the request\'s EntityManager to a service is allowed; querying it is not.',
+        'export const pass = (ctx: { em: Tx; services: { read(em: Tx): unknown } }): unknown => ctx.services.read(ctx.em);',
         '',
       ].join('\n'),
       'flows/node-red/src/deep.ts': [
