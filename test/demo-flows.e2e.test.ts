@@ -39,6 +39,7 @@ describe.each(MODES)('demo plant flows (%s)', (mode) => {
     const shipped = readFileSync(new URL('../flows/plants/demo.json', import.meta.url), 'utf8');
     const stored = await hub.services.flows.current(hub.flows!.plant);
     // As shipped, with the demo's broker written in for the variable (no process environment involved).
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Node-RED's own ${VAR} placeholder, literally
     expect(stored!.flows).toBe(shipped.replace('"broker": "${PLANTGRAPH_DEMO_MQTT_URL}"', `"broker": "${MOSQUITTO}"`));
     expect(stored!.flows).not.toContain('${');
     const edited = JSON.parse(stored!.flows.replaceAll('plantgraph-demo/', `${prefix}/`)) as Record<string, unknown>[];

@@ -31,7 +31,7 @@ describe('backups of the embedded database', () => {
       await db.close();
     }
   };
-  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
   it('backs up, and restores what was backed up, keeping the folder it replaced', async () => {
     expect((await cli('migrate')).out).toMatch(/applied: Migration/);
@@ -39,7 +39,7 @@ describe('backups of the embedded database', () => {
     expect((await cli('api-key', 'create', '--name', 'before-backup', '--grant', 'admin@acme')).code).toBe(0);
     const file = join(parent, 'manual.tar.gz');
     const backup = await cli('backup', file);
-    expect(backup.out).toMatch(new RegExp(`wrote the embedded database in ${escape(dataDir)} to ${escape(file)}`));
+    expect(backup.out).toMatch(new RegExp(`wrote the embedded database in ${escapeRegExp(dataDir)} to ${escapeRegExp(file)}`));
     expect(backup.out).toContain(`plantgraph restore ${file}`);
     expect((await cli('backup', file)).out).toMatch(/already exists; choose a new file name/);
     expect((await cli('api-key', 'create', '--name', 'after-backup', '--grant', 'admin@acme')).code).toBe(0);
@@ -47,7 +47,7 @@ describe('backups of the embedded database', () => {
     const restore = await cli('restore', file);
     expect(restore.code).toBe(0);
     const keptAs = /the folder it replaced is kept as (\S+)\./.exec(restore.out)?.[1];
-    expect(keptAs).toMatch(new RegExp(`^${escape(dataDir)}\\.replaced-\\d{8}T\\d{6}Z$`));
+    expect(keptAs).toMatch(new RegExp(`^${escapeRegExp(dataDir)}\\.replaced-\\d{8}T\\d{6}Z$`));
     expect(await keyNames()).toEqual(['before-backup']);
     expect(await keyNames(keptAs)).toEqual(['after-backup', 'before-backup']);
     expect((await cli('restore', join(parent, 'nothing.tar.gz'))).out).toMatch(/there is no backup at/);
@@ -66,7 +66,7 @@ describe('backups of the embedded database', () => {
       utimesSync(old, new Date(2020, 0, i), new Date(2020, 0, i));
     }
     const migrated = await cli('migrate');
-    const taken = new RegExp(`backed up ${escape(dataDir)} to ${escape(backups)}/(\\d{8}T\\d{6}Z-data-before-${reverted!.name}\\.tar\\.gz)`);
+    const taken = new RegExp(`backed up ${escapeRegExp(dataDir)} to ${escapeRegExp(backups)}/(\\d{8}T\\d{6}Z-data-before-${reverted!.name}\\.tar\\.gz)`);
     const file = join(backups, taken.exec(migrated.out)?.[1] ?? 'none');
     expect(migrated.out).toMatch(new RegExp(`applied: ${reverted!.name}`));
     expect(existsSync(file)).toBe(true);
@@ -81,7 +81,7 @@ describe('backups of the embedded database', () => {
     const latest = readdirSync(backups).sort().pop()!;
     for (const failed of [await cli('migrate'), await tryStart()]) {
       expect(failed.code).toBe(1);
-      expect(failed.out).toMatch(new RegExp(`The embedded database in ${escape(dataDir)} does not open: PGlite reports "Aborted\\(\\)"`));
+      expect(failed.out).toMatch(new RegExp(`The embedded database in ${escapeRegExp(dataDir)} does not open: PGlite reports "Aborted\\(\\)"`));
       expect(failed.out).toMatch(/stop every process using the folder/);
       expect(failed.out).toContain(`plantgraph restore ${join(backups, latest)}`);
       expect(failed.out).not.toMatch(/Build with -sASSERTIONS/);

@@ -18,7 +18,7 @@ describe('the embedded data folder', () => {
   const hubs: HubProcess[] = [];
   afterAll(async () => {
     await Promise.all(hubs.map((h) => h.kill()));
-    dirs.forEach((d) => rmSync(d, { recursive: true, force: true }));
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
   const newFolder = () => {
     const parent = mkdtempSync(join(tmpdir(), 'plantgraph-folder-'));

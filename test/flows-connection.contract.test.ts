@@ -118,7 +118,7 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
       return answers;
     });
     expect(refused.embedded).toEqual(refused.remote);
-    refused.remote.forEach((answer, i) => expect(answer).toMatch(cases[i]![3]));
+    for (const [i, answer] of refused.remote.entries()) expect(answer).toMatch(cases[i]![3]);
   });
 
   it('delivers the same events, hides the same, and publishes flow events alike', async () => {

@@ -26,7 +26,9 @@ async function open(hub: TestHub, count: number): Promise<Probe[]> {
 }
 
 const closed = (probes: Probe[]) => probes.filter((p) => p.closedAt !== null).length;
-const closeAll = (probes: Probe[]) => probes.forEach((p) => p.socket.destroy());
+const closeAll = (probes: Probe[]) => {
+  for (const p of probes) p.socket.destroy();
+};
 
 /** Waits until `predicate` holds, at most `ms`. */
 async function until(predicate: () => boolean, ms: number): Promise<void> {

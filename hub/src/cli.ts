@@ -168,7 +168,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'schema': {
-      await writeFile(SDL_FILE, (await printHubSchema(new InProcessBus())) + '\n');
+      await writeFile(SDL_FILE, `${await printHubSchema(new InProcessBus())}\n`);
       console.log(`[schema] wrote ${SDL_FILE}`);
       return;
     }

@@ -42,6 +42,7 @@ export interface HubEvent {
 }
 
 export interface GraphQLResponse {
+  // biome-ignore lint/suspicious/noExplicitAny: an operation's data has the shape of its query, read by the caller
   data?: Record<string, any> | null;
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }

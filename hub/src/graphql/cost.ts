@@ -73,7 +73,7 @@ export function operationCost(
 function pageSize(
   definition: GraphQLField<unknown, unknown> | undefined, node: FieldNode, variables: Record<string, unknown>,
 ): number {
-  if (!definition || !definition.args.some((a) => a.name === 'first' || a.name === 'last')) return 1;
+  if (!definition?.args.some((a) => a.name === 'first' || a.name === 'last')) return 1;
   let args: Record<string, unknown>;
   try {
     args = getArgumentValues(definition, node, variables);

@@ -39,7 +39,7 @@ export async function serveGraphQL(
   }
   const limited = gate.limit(principal);
   if (limited) return refuse(req, res, 429, [limited]);
-  let body: unknown = undefined;
+  let body: unknown ;
   if (req.method === 'POST') {
     const text = await readBody(req);
     if (text === ABORTED) return; // the client went away or ran out of time (node answered 408)

@@ -22,13 +22,12 @@ interface EquipmentSignalNodeConfig extends NodeConfig, Omit<EquipmentSignalConf
 export = function register(RED: NodeAPI): void {
   function EquipmentSignalNode(this: Node, config: EquipmentSignalNodeConfig) {
     RED.nodes.createNode(this, config);
-    const node = this;
-    const source = config.source?.trim() || `node-red:${node.id}`;
+    const source = config.source?.trim() || `node-red:${this.id}`;
     const sequence = new SequenceGenerator();
     const property = config.property?.trim() || 'payload';
     let mapper: EquipmentSignalMapper | null = null;
     let published = 0;
-    const status = new StatusThrottle(node);
+    const status = new StatusThrottle(this);
     let configError = '';
     try {
       if (!SIGNAL_KINDS.includes(config.kind)) throw new Error(`signal kind must be one of ${SIGNAL_KINDS.join(', ')}`);
@@ -47,14 +46,14 @@ export = function register(RED: NodeAPI): void {
         countMode: config.countMode === 'cumulative' ? 'cumulative' : 'increment',
         countField: config.countField ?? 'good',
       });
-      node.status({ fill: 'grey', shape: 'ring', text: `${config.kind}: waiting` });
+      this.status({ fill: 'grey', shape: 'ring', text: `${config.kind}: waiting` });
     } catch (err) {
-      node.status({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
+      this.status({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
       configError = errorMessage(err);
-      node.error(`configuration: ${configError}`);
+      this.error(`configuration: ${configError}`);
     }
 
-    node.on('input', async (msg, send, done) => {
+    this.on('input', async (msg, send, done) => {
       try {
         if (!mapper) throw new Error(`misconfigured: ${configError}`);
         const result = mapper.map({ value: RED.util.getMessageProperty(msg, property), topic: msg.topic, path: msg.path, reason: msg.reason, at: msg.at });
@@ -83,7 +82,7 @@ export = function register(RED: NodeAPI): void {
       }
     });
 
-    node.on('close', (_removed, done) => {
+    this.on('close', (_removed, done) => {
       status.stop();
       done();
     });

@@ -73,7 +73,7 @@ export function lockFolder(folder: string, command = processCommand()): FolderLo
 }
 
 function tryCreate(file: string, holder: LockHolder): boolean {
-  const record = JSON.stringify(holder) + '\n';
+  const record = `${JSON.stringify(holder)}\n`;
   const draft = `${file}.${holder.pid}.${holder.token}`;
   writeFileSync(draft, record, { flag: 'wx' });
   try {

@@ -8,7 +8,9 @@ import {
 /** What differs between BullMQ on Redis and on PostgreSQL: the classes and the connections they get. */
 export interface QueueBacking {
   readonly kind: JobQueueKind;
+  // biome-ignore lint/suspicious/noExplicitAny: each backing's class takes its own options type
   readonly Queue: new (name: string, options: any) => Queue;
+  // biome-ignore lint/suspicious/noExplicitAny: each backing's class takes its own options type
   readonly Worker: new (name: string, processor: (job: Job) => Promise<unknown>, options: any) => Worker;
   /** Once, before the first queue: connect, migrate. */
   ready(): Promise<void>;
@@ -47,7 +49,9 @@ const MAX_STALLED = 10;
 /** The job queue on BullMQ 6; the backing decides Redis or PostgreSQL (incl. embedded PGlite). */
 export class BullJobQueue implements JobQueue {
   readonly kind: JobQueueKind;
+  // biome-ignore lint/suspicious/noExplicitAny: one map holds the queues of every job data type
   readonly #queues = new Map<string, BullNamedQueue<any>>();
+  // biome-ignore lint/suspicious/noExplicitAny: one set holds the workers of every job data type
   readonly #workers = new Set<BullWorker<any>>();
   readonly #options: Required<BullJobQueueOptions>;
   #ready: Promise<void> | null = null;
@@ -63,7 +67,10 @@ export class BullJobQueue implements JobQueue {
       throw new Error(`Queue name "${name}" must be 1-100 letters, digits, ".", "_" or "-".`);
     }
     let queue = this.#queues.get(name);
-    if (!queue) this.#queues.set(name, (queue = new BullNamedQueue<T>(name, this)));
+    if (!queue) {
+      queue = new BullNamedQueue<T>(name, this);
+      this.#queues.set(name, queue);
+    }
     return queue;
   }
 

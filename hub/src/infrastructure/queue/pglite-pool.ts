@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { PgPool, PgPoolClient, PgQueryResult } from 'bullmq';
 
+// biome-ignore lint/suspicious/noExplicitAny: rows are whatever the statement selects, as in pg
 interface PgliteResult { rows: any[]; affectedRows?: number }
 type Parsers = Record<number, (value: string) => unknown>;
 interface Queryable {
@@ -38,6 +39,7 @@ export class PglitePool extends EventEmitter implements PgPool {
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`"${schema}" is not a plain schema name.`);
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: pg's own default row type, which BullMQ's PgPool expects
   query<R = any>(text: string, params?: readonly unknown[]): Promise<PgQueryResult<R>> {
     return this.session.transaction(async (tx) => {
       await tx.query(`SET LOCAL search_path TO ${this.schema}`);
@@ -60,6 +62,7 @@ class PgliteClient extends EventEmitter implements PgPoolClient {
     super();
   }
 
+  // biome-ignore lint/suspicious/noExplicitAny: pg's own default row type, which BullMQ's PgPool expects
   async query<R = any>(text: string, params?: readonly unknown[]): Promise<PgQueryResult<R>> {
     const command = text.trim().replace(/;$/, '').toUpperCase();
     if (command === 'BEGIN') return this.#begin();

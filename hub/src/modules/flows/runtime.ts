@@ -80,7 +80,7 @@ export async function startFlowsRuntime({ config, db, bus, services, execute, co
   // Node-RED wants a user folder; nothing of the plant lives there (storage is the database).
   const userDir = mkdtempSync(join(tmpdir(), 'plantgraph-node-red-'));
   writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'plantgraph-flows', private: true, description: 'Scratch folder of the embedded Node-RED; flows are in the hub database.' }));
-  const cleanup: (() => Promise<unknown> | void)[] = [() => rmSync(userDir, { recursive: true, force: true }), () => { running = false; }];
+  const cleanup: (() => unknown)[] = [() => rmSync(userDir, { recursive: true, force: true }), () => { running = false; }];
   try {
     const store = new FlowStore(db, services.uow, bus);
     let credentialSecret = config.flows.credentialSecret;

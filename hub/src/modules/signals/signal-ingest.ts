@@ -36,7 +36,7 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
       }
     }
     if (signals.length) {
-      let batch;
+      let batch: Awaited<ReturnType<typeof storeSignals>>;
       try {
         batch = await db.em.fork().transactional((tx) => storeSignals(tx, bus.subjects, signals));
       } catch (err) {
