@@ -19,10 +19,13 @@ describe.each([
 ] as const)('%s job queue', (_name, openStore) => {
   let store: QueueStore;
   let jobs: JobQueue;
+  // Opening PGlite (and BullMQ's migrations on it) can take a minute on a loaded two-core machine.
   beforeAll(async () => {
     store = await openStore();
     jobs = store.replica();
-  });
+    await jobs.checkReady();
+    await jobs.queue('warm-up').counts();
+  }, 180_000);
   afterAll(async () => store?.dispose());
   const queueName = () => uniqueName('q');
 
@@ -230,7 +233,7 @@ describe('embedded job queue next to the hub', () => {
   let store: QueueStore;
   beforeAll(async () => {
     store = await embeddedStore({ withHubTables: true });
-  });
+  }, 180_000);
   afterAll(async () => store?.dispose());
 
   it('waits for a hub transaction instead of joining it, and neither deadlocks', async () => {

@@ -83,6 +83,8 @@ export async function embeddedStore(options: { withHubTables?: boolean } = {}): 
   const dataDir = options.withHubTables ? 'memory://' : mkdtempSync(join(tmpdir(), 'plantgraph-queue-'));
   const open = async () => {
     const db = await openDatabase({ dataDir, logSql: false });
+    // PGlite starts on the first statement (tens of seconds on a busy machine): here, not in a test.
+    await db.em.fork().execute('select 1');
     if (options.withHubTables) await migrate(db);
     return db;
   };
