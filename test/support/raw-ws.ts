@@ -1,5 +1,8 @@
 import WebSocket from 'ws';
 
+type ExtraHeaders = Record<string, string>;
+type Operation = { query: string; variables?: unknown };
+
 export type WsOutcome =
   | { type: 'next' | 'error' | 'complete'; payload?: any }
   | { type: 'closed'; code: number; reason: string };
@@ -7,10 +10,11 @@ export type WsOutcome =
 /**
  * One graphql-ws operation, its `subscribe` payload sent as raw JSON text (so tests can send what
  * a client library could not serialise, e.g. variables nested 300,000 deep); resolves with the
- * first answer to it, or with how the hub closed the socket.
+ * first answer to it, or with how the hub closed the socket. `headers` go with the upgrade request.
  */
-export async function wsOperation(url: string, token: string | null, payloadJson: string, timeoutMs = 5000) {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws');
+export async function wsOperation(url: string, token: string | null, payloadJson: string, headers: ExtraHeaders = {}) {
+  const timeoutMs = 5000;
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/graphql`, 'graphql-transport-ws', { headers });
   try {
     return await new Promise<WsOutcome>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer over WebSocket within ${timeoutMs} ms`)), timeoutMs);
@@ -31,8 +35,8 @@ export async function wsOperation(url: string, token: string | null, payloadJson
 }
 
 /** The same for an ordinary payload. */
-export const wsRequest = (url: string, token: string | null, payload: { query: string; variables?: unknown }) =>
-  wsOperation(url, token, JSON.stringify(payload));
+export const wsRequest = (url: string, token: string | null, payload: Operation, headers: ExtraHeaders = {}) =>
+  wsOperation(url, token, JSON.stringify(payload), headers);
 
 /** Error messages of an outcome (an `error` frame or errors in a `next` result), joined. */
 export function wsErrors(outcome: WsOutcome): string {
