@@ -62,9 +62,12 @@ describe('limits per caller and per connection', () => {
 
   it('rate-limits each principal on its own, with a clear 429', async () => {
     const [ana, ben] = await Promise.all([idp.token({ sub: 'ana', roles: ['operator@acme'] }), idp.token({ sub: 'ben', roles: ['operator@acme'] })]);
+    const started = Date.now();
     const results = await Promise.all(Array.from({ length: 15 }, () => graphqlRaw(hub.url, { query: '{ viewer { name } }' }, ana)));
     const limited = results.filter((r) => r.status === 429);
-    expect(limited.length).toBeGreaterThanOrEqual(4);
+    // A burst of 10, then 5 a second: on a busy machine the 15 take longer and the bucket refills meanwhile.
+    const refilled = Math.ceil(((Date.now() - started) / 1000) * 5);
+    expect(limited.length).toBeGreaterThanOrEqual(Math.max(1, 15 - 10 - refilled));
     expect(limited[0]!.body.errors[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED' }, message: expect.stringMatching(/at most 5 operations per second.*Retry in 1 s/) });
     expect((await graphqlRaw(hub.url, { query: '{ viewer { name } }' }, ben)).status).toBe(200);
     await sleep(2100);
