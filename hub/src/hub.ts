@@ -14,6 +14,7 @@ import { createGate, resolveAuthConfig } from './auth/bootstrap.js';
 import type { Principal } from './core/principal.js';
 import { clarifyLimits, limitRules, maskSuggestions } from './graphql/hardening.js';
 import { serveGraphQLOverWebSocket } from './graphql/ws.js';
+import { KeySockets } from './graphql/key-sockets.js';
 import { send, serveGraphQL } from './graphql/http.js';
 import { buildHubSchema } from './graphql/schema.js';
 import { createServices, type Services } from './services.js';
@@ -64,7 +65,10 @@ export async function startHub(
 
     const server = createServer();
     const wss = new WebSocketServer({ noServer: true, maxPayload: 1_000_000 });
-    const subscriptions = serveGraphQLOverWebSocket(wss, schema, gate, config.limits, contextFor);
+    const keySockets = new KeySockets();
+    const revocations = keySockets.follow(bus);
+    cleanup.unshift(async () => revocations.stop());
+    const subscriptions = serveGraphQLOverWebSocket(wss, schema, gate, config.limits, contextFor, keySockets);
     const apollo = new ApolloServer<HubContext>({
       schema,
       introspection: !config.production,

@@ -75,7 +75,7 @@ export class ApiKeyService {
     if (!key.lastUsedAt || now - key.lastUsedAt.getTime() > LAST_USE_RESOLUTION_MS) {
       await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: new Date(now) });
     }
-    return new Principal(key.name, 'api-key', key.grants, key.expiresAt ?? null);
+    return new Principal(key.name, 'api-key', key.grants, key.expiresAt ?? null, null, key.id);
   }
 
   /** Whether any key can still be used (production mode needs a way in). */

@@ -11,6 +11,7 @@ import type { HubContext } from './context.js';
 import type { Gate } from './gate.js';
 import { clarifyLimits, limitRules, oversizedVariable } from './hardening.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
+import type { KeySockets } from './key-sockets.js';
 
 type Connection = {
   socket: WebSocket;
@@ -30,9 +31,9 @@ const TOO_SLOW = 4429;
  * graphql-ws on the hub's WebSocket server. The caller authenticates in `connection_init`
  * (`{ "authorization": "Bearer …" }`) before any operation; each operation passes the same gate,
  * limits and validation as HTTP; a socket closes when its token expires, when it opens too many
- * operations, or when it reads too slowly to keep its queue small.
+ * operations, when it reads too slowly to keep its queue small, or when its API key is revoked.
  */
-export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLSchema, gate: Gate, limits: LimitsConfig, contextFor: (p: Principal) => HubContext) {
+export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLSchema, gate: Gate, limits: LimitsConfig, contextFor: (p: Principal) => HubContext, keySockets?: KeySockets) {
   const rules = [...specifiedRules, ...limitRules(limits)];
   const shared = new SharedSubscriptions();
   const corked = new Set<Duplex>();
@@ -49,6 +50,7 @@ export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLS
         const principal = await gate.admit(authorization);
         ctx.extra.principal = principal;
         ctx.extra.operations = 0;
+        keySockets?.add(principal, ctx.extra.socket); // closed when the key is revoked (key-sockets.ts)
         if (principal.expiresAt) {
           const socket = ctx.extra.socket;
           ctx.extra.expiry = setTimeout(() => socket.close(TOKEN_EXPIRED, 'Token expired: reconnect with a fresh token'), Math.max(0, principal.expiresAt.getTime() - Date.now()));
