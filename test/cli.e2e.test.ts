@@ -12,7 +12,9 @@ const run = promisify(execFile);
 
 describe('plantgraph CLI', () => {
   const dirs: string[] = [];
-  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
 
   it('migrates a PostgreSQL database once, and the hub refuses to start on an unmigrated one', async () => {
     const name = uniqueName('plantgraph_cli_');

@@ -39,6 +39,7 @@ describe.each(MODES)('demo plant flows (%s)', (mode) => {
     const shipped = readFileSync(new URL('../flows/plants/demo.json', import.meta.url), 'utf8');
     const stored = await hub.services.flows.current(hub.flows!.plant);
     // As shipped, with the demo's broker written in for the variable (no process environment involved).
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Node-RED's own ${VAR} placeholder, literally
     expect(stored!.flows).toBe(shipped.replace('"broker": "${PLANTGRAPH_DEMO_MQTT_URL}"', `"broker": "${MOSQUITTO}"`));
     expect(stored!.flows).not.toContain('${');
     const edited = JSON.parse(stored!.flows.replaceAll('plantgraph-demo/', `${prefix}/`)) as Record<string, unknown>[];
@@ -84,7 +85,9 @@ describe.each(MODES)('demo plant flows (%s)', (mode) => {
     for (const [name, value] of [['good', 0], ['scrap', 0], ['good', 100], ['scrap', 10]] as const) await tag(WELDER, name, value);
     const raised = await eventually(async () => alert(WELDER, 'scrap rate'), 10_000, 'the scrap-rate alert');
     expect(raised).toMatchObject({ state: 'Active', raisedBy: expect.stringMatching(/^flows:/) });
-    const counted = await hub.db.em.fork().execute<{ good: number; scrap: number }[]>('select coalesce(sum(good), 0)::int as good, coalesce(sum(scrap), 0)::int as scrap from production_count where path = ?', [WELDER]);
+    // The rule fires once the signals are on the durable stream; the ingest may store them a moment later.
+    const sums = () => hub.db.em.fork().execute<{ good: number; scrap: number }[]>('select coalesce(sum(good), 0)::int as good, coalesce(sum(scrap), 0)::int as scrap from production_count where path = ?', [WELDER]);
+    const counted = await eventually(async () => { const rows = await sums(); return rows[0]?.scrap ? rows : null; }, 10_000, 'the counts to be stored');
     expect(counted).toEqual([{ good: 100, scrap: 10 }]);
     await tag(WELDER, 'good', 3000);
     await eventually(async () => (await alert(WELDER, 'scrap rate'))?.state === 'Cleared', 10_000, 'the scrap-rate alert to clear');

@@ -37,7 +37,7 @@ describe('alert rules across two replicas', () => {
     // The shipped demo flows with a topic prefix of this test and seconds instead of minutes.
     const flows = JSON.parse(readFileSync(new URL('../flows/plants/demo.json', import.meta.url), 'utf8').replaceAll('plantgraph-demo/', `${prefix}/`)) as Record<string, unknown>[];
     for (const node of flows) if (node.id === 'demo-down-rule') Object.assign(node, { duration: '2', durationUnit: 's' });
-    writeFileSync(join(dir, 'demo.json'), JSON.stringify(flows, null, 4) + '\n');
+    writeFileSync(join(dir, 'demo.json'), `${JSON.stringify(flows, null, 4)}\n`);
     const cli = (args: string[]) => run(process.execPath, [CLI, ...args], { env: { ...env, PATH: process.env.PATH ?? '' } });
     await cli(['flows', 'import', plant, '--file', join(dir, 'demo.json')]);
     token = /\n(pgk_\S+)/.exec((await cli(['api-key', 'create', '--name', 'two-hubs', '--grant', 'admin@*'])).stdout)![1]!;

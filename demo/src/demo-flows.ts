@@ -11,6 +11,7 @@ export const DEMO_FLOWS_FILE = fileURLToPath(new URL('../../flows/plants/demo.js
  * The shipped flows' MQTT broker. Imported as they are (`plantgraph flows import`), Node-RED reads
  * it from the hub's environment; the demo stores them with its broker's URL in its place.
  */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: Node-RED's own ${VAR} placeholder, literally
 export const DEMO_BROKER_VARIABLE = '${PLANTGRAPH_DEMO_MQTT_URL}';
 const DEMO_BROKER_NODE = 'demo-broker';
 /** Who the demo's own revisions are deployed by (with origin `cli`). */

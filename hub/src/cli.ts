@@ -1,11 +1,13 @@
 #!/usr/bin/env node
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { printSchema } from 'graphql';
 import { configFromEnv } from './config.js';
-import { migrate, MIGRATIONS_SRC, openDatabase } from './infrastructure/database/database.js';
-import { buildHubSchema } from './graphql/schema.js';
+import { migrate, MIGRATIONS_SRC, nativePglite, openDatabase } from './infrastructure/database/database.js';
+import { listBackups, restoreBackup, writeBackup } from './infrastructure/database/embedded-backup.js';
+import { lockFolder } from './infrastructure/database/folder-lock.js';
+import { printHubSchema } from './graphql/schema.js';
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 import { type Grant, Role } from '@plantgraph/schema';
 import { ApiKeyService } from './auth/api-keys.js';
@@ -24,7 +26,12 @@ const USAGE = `plantgraph <command>
 
   start [--demo]      run the hub (embedded unless DATABASE_URL / NATS_URL are set);
                       --demo seeds the demo plant and runs its machine simulator
-  migrate             apply pending database migrations (DATABASE_URL, or the embedded folder)
+  migrate             apply pending database migrations (DATABASE_URL, or the embedded folder;
+                      an embedded folder with data is backed up first, to <parent>/backups)
+  backup <file>       write the embedded database (PLANTGRAPH_DATA_DIR) to <file> (.tar.gz);
+                      the hub must be stopped (one process per folder)
+  restore <file>      replace the embedded database with that backup; the current folder is
+                      kept next to it as <folder>.replaced-<time>
   api-key create --name <name> --grant <role>@<scope> [--grant …] [--expires <ISO date>]
                       create an API key directly in the database (to bootstrap production);
                       prints the secret once
@@ -127,8 +134,41 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case 'backup': {
+      const file = flags[0];
+      if (!file || file.startsWith('--')) throw new Error('Usage: plantgraph backup <file.tar.gz>');
+      const config = embeddedOnly('backup');
+      if (existsSync(resolve(file))) throw new Error(`backup: ${resolve(file)} already exists; choose a new file name.`);
+      const db = await openDatabase(config);
+      try {
+        const written = await writeBackup(await nativePglite(db), file);
+        const size = `${(written.bytes / 1e6).toFixed(1)} MB`;
+        console.log(`[backup] wrote the embedded database in ${config.dataDir} to ${written.file} (${size}); `
+          + `restore it with: plantgraph restore ${written.file}`);
+      } finally {
+        await db.close();
+      }
+      return;
+    }
+    case 'restore': {
+      const file = flags[0];
+      if (!file || file.startsWith('--')) {
+        const latest = listBackups(configFromEnv().dataDir)[0];
+        throw new Error(`Usage: plantgraph restore <file.tar.gz>${latest ? ` (the latest backup is ${latest})` : ''}`);
+      }
+      const config = embeddedOnly('restore');
+      const lock = lockFolder(config.dataDir);
+      try {
+        const { keptAs } = await restoreBackup(config.dataDir, file);
+        const kept = keptAs ? `; the folder it replaced is kept as ${keptAs}` : '';
+        console.log(`[restore] restored ${resolve(file)} into ${config.dataDir}${kept}. Start the hub; it applies any newer migrations.`);
+      } finally {
+        lock.release();
+      }
+      return;
+    }
     case 'schema': {
-      await writeFile(SDL_FILE, printSchema(await buildHubSchema(new InProcessBus())) + '\n');
+      await writeFile(SDL_FILE, `${await printHubSchema(new InProcessBus())}\n`);
       console.log(`[schema] wrote ${SDL_FILE}`);
       return;
     }
@@ -206,6 +246,18 @@ function parseGrant(text: string): Grant {
     throw new Error(`--grant "${text}": write <role>@<scope>, role one of ${Object.values(Role).join(', ')}, scope a path prefix or *.`);
   }
   return { role: role as Role, scope };
+}
+
+/** Backup and restore work on the embedded folder; PostgreSQL has its own tools. */
+function embeddedOnly(command: string) {
+  const config = configFromEnv();
+  if (config.databaseUrl) {
+    throw new Error(`${command}: DATABASE_URL is set; back up and restore PostgreSQL with its own tools (pg_dump, pg_restore).`);
+  }
+  if (config.dataDir.startsWith('memory://')) {
+    throw new Error(`${command}: PLANTGRAPH_DATA_DIR is ${config.dataDir}, which keeps nothing to ${command}.`);
+  }
+  return config;
 }
 
 function redact(url: string): string {

@@ -18,7 +18,20 @@ export interface AuthConfig {
   /** Off only when explicitly asked for (`PLANTGRAPH_AUTH=off`), never in production. */
   enabled: boolean;
   oidc: OidcConfig | null;
+  /** Rejected credentials one source address may present a minute before it gets 429s (per replica). */
+  failuresPerAddressPerMinute?: number;
+  /** Wrong secrets for one API key (by its prefix) a minute before that key's attempts get 429s. */
+  failuresPerKeyPerMinute?: number;
+  /** How long a verified API key is trusted without a database lookup; 0 looks it up every time. */
+  apiKeyCacheMs?: number;
 }
+
+/** What the optional settings above are when a config object leaves them out. */
+export const AUTH_DEFAULTS = {
+  failuresPerAddressPerMinute: 30,
+  failuresPerKeyPerMinute: 10,
+  apiKeyCacheMs: 1000,
+} as const;
 
 /** Bounds on what one caller can ask of the hub; documented in the README. */
 export interface LimitsConfig {
@@ -27,6 +40,10 @@ export interface LimitsConfig {
   maxTokens: number;
   maxCost: number;
   maxDirectives: number;
+  /**
+   * Operations per caller and second, counted by each replica on its own: N replicas behind a load
+   * balancer allow up to N times this (as do the failed-authentication limits in `AuthConfig`).
+   */
   ratePerSecond: number;
   rateBurst: number;
   maxSubscriptionsPerSocket: number;
@@ -36,7 +53,26 @@ export interface LimitsConfig {
   maxQueuedEvents: number;
   /** A JSON file of allowed operation documents; when set, nothing else runs. */
   safelistFile?: string;
+  /** Open TCP connections (HTTP and WebSocket) one source address may hold. */
+  maxConnectionsPerAddress?: number;
+  /** Time a client has to send its request headers. */
+  headersTimeoutMs?: number;
+  /** Time a client has to send its whole request, body included. */
+  requestTimeoutMs?: number;
 }
+
+/** What the optional limits are when a config object leaves them out. */
+export const LIMIT_DEFAULTS = {
+  maxConnectionsPerAddress: 200,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+} as const;
+
+/** The limits with every optional one filled in. */
+export const completeLimits = (limits: LimitsConfig) => ({ ...LIMIT_DEFAULTS, ...withoutUndefined(limits) });
+export const completeAuth = (auth: AuthConfig) => ({ ...AUTH_DEFAULTS, ...withoutUndefined(auth) });
+const withoutUndefined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /** Everything the hub reads from its environment; see the README's configuration table. */
 export interface HubConfig {
@@ -46,6 +82,11 @@ export interface HubConfig {
   limits: LimitsConfig;
   port: number;
   host: string;
+  /**
+   * Addresses of reverse proxies in front of the hub: for their connections the client's address
+   * is read from `X-Forwarded-For`, and they are exempt from the per-address connection cap.
+   */
+  trustedProxies?: string[];
   /** PostgreSQL connection string; unset runs the embedded database (PGlite) in `dataDir`. */
   databaseUrl?: string;
   /** Folder for embedded data; `memory://` keeps it in memory only. */
@@ -54,6 +95,8 @@ export interface HubConfig {
   natsUrl?: string;
   /** Prefix of subjects and streams, so several installations can share one NATS. */
   natsNamespace: string;
+  /** Redis for the connectors' job queue (BullMQ); unset, jobs are kept in the hub's database. */
+  redisUrl?: string;
   /**
    * The demo was asked for (`--demo`, `PLANTGRAPH_DEMO`): the CLI then runs the `@plantgraph/demo`
    * extension (its settings are its own), and the flows plant defaults to `demo`.
@@ -77,7 +120,10 @@ export interface FlowsConfig {
   plant: string;
   /** Encrypts node credentials; unset outside production: generated once and kept in the database. */
   credentialSecret?: string;
-  /** What the flows' principal (`flows:<plant>`) may do, as `role@scope` grants. */
+  /**
+   * What the flows' principal (`flows:<plant>`) may do, as `role@scope` grants. Reporting signals
+   * needs SetEquipmentState (maintenance) at the equipment, as for any other sender of signals.
+   */
   grants: Grant[];
 }
 
@@ -116,10 +162,23 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
   if (production && flowsSetting === 'on' && !credentialSecret) {
     throw new Error('PLANTGRAPH_FLOWS_CREDENTIAL_SECRET is required in production: it encrypts the credentials of the flows (keep it safe; without it they cannot be decrypted). Or set PLANTGRAPH_FLOWS=off.');
   }
+  const defaults = AUTH_DEFAULTS;
+  const headersTimeout = int('PLANTGRAPH_HEADERS_TIMEOUT_MS', LIMIT_DEFAULTS.headersTimeoutMs, 100);
+  const requestTimeout = int('PLANTGRAPH_REQUEST_TIMEOUT_MS', LIMIT_DEFAULTS.requestTimeoutMs, 100);
+  if (requestTimeout < headersTimeout) {
+    throw new Error(`PLANTGRAPH_REQUEST_TIMEOUT_MS (${requestTimeout}) must be at least PLANTGRAPH_HEADERS_TIMEOUT_MS `
+      + `(${headersTimeout}): the headers are part of the request.`);
+  }
+  if (int('PLANTGRAPH_API_KEY_CACHE_MS', AUTH_DEFAULTS.apiKeyCacheMs, 0) > 60_000) {
+    throw new Error('PLANTGRAPH_API_KEY_CACHE_MS must be at most 60000 (a revoked key works that long elsewhere).');
+  }
   return {
     production,
     auth: {
       enabled: authSetting === 'on',
+      failuresPerAddressPerMinute: int('PLANTGRAPH_AUTH_FAILURES_PER_MINUTE', defaults.failuresPerAddressPerMinute),
+      failuresPerKeyPerMinute: int('PLANTGRAPH_AUTH_FAILURES_PER_KEY_PER_MINUTE', defaults.failuresPerKeyPerMinute),
+      apiKeyCacheMs: int('PLANTGRAPH_API_KEY_CACHE_MS', defaults.apiKeyCacheMs, 0),
       oidc: issuer ? {
         issuer, audience: env.PLANTGRAPH_OIDC_AUDIENCE!, jwksUrl: env.PLANTGRAPH_OIDC_JWKS_URL || undefined,
         rolesClaim: env.PLANTGRAPH_OIDC_ROLES_CLAIM || 'roles', scopesClaim: env.PLANTGRAPH_OIDC_SCOPES_CLAIM || 'plantgraph_scopes',
@@ -138,13 +197,18 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       maxSocketBufferBytes: int('PLANTGRAPH_MAX_SOCKET_BUFFER_BYTES', 4_000_000),
       maxQueuedEvents: int('PLANTGRAPH_MAX_QUEUED_EVENTS', 1000),
       safelistFile: env.PLANTGRAPH_OPERATION_SAFELIST || undefined,
+      maxConnectionsPerAddress: int('PLANTGRAPH_MAX_CONNECTIONS_PER_ADDRESS', LIMIT_DEFAULTS.maxConnectionsPerAddress),
+      headersTimeoutMs: headersTimeout,
+      requestTimeoutMs: requestTimeout,
     },
     port,
     host: env.HOST ?? '127.0.0.1',
+    trustedProxies: (env.PLANTGRAPH_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: dataDir.startsWith('memory://') ? dataDir : resolve(dataDir),
     natsUrl: env.NATS_URL || undefined,
     natsNamespace: env.PLANTGRAPH_NATS_NAMESPACE || 'pg',
+    redisUrl: env.REDIS_URL || undefined,
     alertEscalateAfterSeconds: int('PLANTGRAPH_ALERT_ESCALATE_AFTER_SECONDS', 300),
     alertEscalationCheckMs: int('PLANTGRAPH_ALERT_ESCALATION_CHECK_MS', 5000, 50),
     oeeUpdateIntervalMs: int('PLANTGRAPH_OEE_UPDATE_INTERVAL_MS', 5000, 100),
@@ -154,7 +218,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       enabled: flowsSetting === 'on',
       plant,
       credentialSecret,
-      grants: parseGrants(env.PLANTGRAPH_FLOWS_GRANTS ?? 'engineer@*,operator@*', 'PLANTGRAPH_FLOWS_GRANTS'),
+      grants: parseGrants(env.PLANTGRAPH_FLOWS_GRANTS ?? 'engineer@*,operator@*,maintenance@*', 'PLANTGRAPH_FLOWS_GRANTS'),
     },
     ...overrides,
   };

@@ -1,22 +1,27 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { WebSocketServer } from 'ws';
-import type { HubConfig } from './config.js';
+import { completeLimits, type HubConfig } from './config.js';
 import { migrate, openDatabase, type Database } from './infrastructure/database/database.js';
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import { NatsBus } from './infrastructure/bus/nats-bus.js';
+import type { JobQueue } from './infrastructure/queue/job-queue.js';
+import { openJobQueue } from './infrastructure/queue/open-job-queue.js';
 import { Subjects } from './subjects.js';
 import { createContext, type HubContext } from './graphql/context.js';
 import { createGate, resolveAuthConfig } from './auth/bootstrap.js';
 import type { Principal } from './core/principal.js';
-import { clarifyLimits, limitRules, maskSuggestions } from './graphql/hardening.js';
+import { presentMessage } from './graphql/hardening.js';
+import { createHttpServer } from './graphql/http-server.js';
+import { OperationChecker } from './graphql/operations.js';
 import { serveGraphQLOverWebSocket } from './graphql/ws.js';
 import { KeySockets } from './graphql/key-sockets.js';
 import { send, serveGraphQL } from './graphql/http.js';
 import { buildHubSchema } from './graphql/schema.js';
+import { operationExecutor } from './graphql/execute.js';
 import { createServices, type Services } from './services.js';
 import { startSignalIngest } from './modules/signals/signal-ingest.js';
 import { startAlertEscalation } from './modules/alert/alert.service.js';
@@ -31,6 +36,8 @@ export interface RunningHub {
   port: number;
   db: Database;
   bus: MessageBus;
+  /** The connectors' job queue (Redis with `REDIS_URL`, else the hub's database); connects on first use. */
+  jobs: JobQueue;
   services: Services;
   /** The embedded Node-RED (editor at `/flows`), unless `PLANTGRAPH_FLOWS=off`. */
   flows: FlowsRuntime | null;
@@ -51,31 +58,36 @@ export async function startHub(
       const pending = await db.migrator.getPending();
       if (pending.length) throw new Error(`The database has ${pending.length} pending migration(s) (${pending.map((m) => m.name).join(', ')}). Run \`plantgraph migrate\` first.`);
     } else {
-      const applied = await migrate(db);
+      const applied = await migrate(db, (line) => log.log(line));
       if (applied.length) log.log(`[db] embedded database at ${config.dataDir}: applied ${applied.length} migration(s)`);
     }
 
     const subjects = new Subjects(config.natsNamespace);
-    const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, subjects) : new InProcessBus(subjects);
+    const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, subjects) : new InProcessBus(subjects, { confirmWhenAcked: true });
     cleanup.unshift(() => bus.close());
+    const jobs = openJobQueue(config, db, { warn: (m) => log.warn(m) });
+    cleanup.unshift(() => jobs.close());
     const services = createServices(db, bus, await resolveAuthConfig(config.auth), config.alertEscalateAfterSeconds);
     const gate = await createGate(config, services, log);
     const schema = await buildHubSchema(bus);
     const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);
 
-    const server = createServer();
+    // Limits on connections and operations, the same for HTTP and WebSocket (graphql/http-server.ts, operations.ts).
+    const limits = completeLimits(config.limits);
+    const checker = new OperationChecker(schema, limits, config.production);
+    const server = createHttpServer(limits, config.trustedProxies);
     const wss = new WebSocketServer({ noServer: true, maxPayload: 1_000_000 });
     const keySockets = new KeySockets();
     const revocations = keySockets.follow(bus);
     cleanup.unshift(async () => revocations.stop());
-    const subscriptions = serveGraphQLOverWebSocket(wss, schema, gate, config.limits, contextFor, keySockets);
+    const subscriptions = serveGraphQLOverWebSocket(wss, schema, gate, checker, limits, contextFor, keySockets);
     const apollo = new ApolloServer<HubContext>({
       schema,
       introspection: !config.production,
       includeStacktraceInErrorResponses: !config.production,
-      validationRules: limitRules(config.limits),
+      validationRules: checker.rules,
       parseOptions: { maxTokens: config.limits.maxTokens },
-      formatError: (formatted) => ({ ...formatted, message: config.production ? maskSuggestions(clarifyLimits(formatted.message)) : clarifyLimits(formatted.message) }),
+      formatError: (formatted) => ({ ...formatted, message: presentMessage(formatted.message, config.production) }),
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
         { serverWillStart: async () => ({ drainServer: async () => { await subscriptions.dispose(); } }) },
@@ -93,7 +105,7 @@ export async function startHub(
     });
     const route = async (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0];
-      if (path === '/graphql') return serveGraphQL(apollo, gate, req, res, contextFor);
+      if (path === '/graphql') return serveGraphQL(apollo, gate, checker, req, res, contextFor);
       if (flows?.handleRequest(req, res)) return;
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
       if (path === '/readyz') return readiness(db, bus).then((r) => send(res, r.ready ? 200 : 503, r));
@@ -113,7 +125,7 @@ export async function startHub(
 
     let flows: FlowsRuntime | null = null;
     if (config.flows.enabled) {
-      flows = await startFlowsRuntime({ config, db, bus, services, schema, contextFor, log });
+      flows = await startFlowsRuntime({ config, db, bus, services, execute: operationExecutor(schema, contextFor), contextFor, log });
       cleanup.unshift(() => flows!.close());
     }
 
@@ -137,7 +149,7 @@ export async function startHub(
       for (const socket of wss.clients) socket.terminate(); // upgraded sockets are not the server's any more
     }));
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    return { url: `http://${host}:${port}`, port, db, bus, services, localAdminToken: gate.localAdminToken, flows, close: () => runAll(cleanup) };
+    return { url: `http://${host}:${port}`, port, db, bus, jobs, services, localAdminToken: gate.localAdminToken, flows, close: () => runAll(cleanup) };
   } catch (err) {
     await runAll(cleanup);
     throw err;

@@ -9,7 +9,11 @@ export type { MessageBus, BusMessage, BusSubscription, SignalDelivery } from './
 export { subjectMatches } from './infrastructure/bus/message-bus.js';
 export { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 export { NatsBus } from './infrastructure/bus/nats-bus.js';
+export * from './infrastructure/queue/job-queue.js';
+export { openJobQueue, type OpenJobQueueOptions } from './infrastructure/queue/open-job-queue.js';
 export { openDatabase, migrate, type Database } from './infrastructure/database/database.js';
+export { lockFolder, FolderLockedError, type FolderLock } from './infrastructure/database/folder-lock.js';
+export { EmbeddedFolderError, backupsFolderOf, listBackups } from './infrastructure/database/embedded-backup.js';
 export { buildHubSchema } from './graphql/schema.js';
 export { MAX_PAGE_SIZE } from './core/paging.js';
 export { computeOee, operatingIntervals, type OeeInput, type OeeFigures } from './modules/oee/oee-calculation.js';

@@ -25,6 +25,8 @@
  * harmless too) and are read by the durable consumer `hub-ingest`. Events are published after the
  * transaction commits and kept 24 h in `PLANTGRAPH_EVENTS`.
  */
+import { SIGNAL_KINDS, type SignalKind } from '@plantgraph/node-red-contrib-plantgraph';
+
 /** The payload equipment (or a gateway, or a flow) publishes to report a state change. */
 export interface EquipmentStateSignal {
   /** One of the `EquipmentState` values. */
@@ -69,8 +71,8 @@ export interface EquipmentValueSignal {
   sequence: number;
 }
 
-export const SIGNAL_KINDS = ['state', 'count', 'cycle', 'value'] as const;
-export type SignalKind = (typeof SIGNAL_KINDS)[number];
+// The kinds are part of the flows' connection contract, which this hub implements (embedded) and serves (remote).
+export { SIGNAL_KINDS, type SignalKind };
 
 export const pathTokens = (path: string): string => path.split('/').join('.');
 

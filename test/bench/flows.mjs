@@ -63,10 +63,12 @@ mkdirSync(join(userDir, 'node_modules/@plantgraph'), { recursive: true });
 symlinkSync(PACKAGE, join(userDir, 'node_modules/@plantgraph/node-red-contrib-plantgraph'));
 writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'bench', dependencies: { '@plantgraph/node-red-contrib-plantgraph': '*' } }));
 const flows = [{ id: 'tab', type: 'tab', label: 'bench' }, { id: 'hub', type: 'plantgraph-hub', mode: 'embedded' }];
-SCENARIOS.forEach((s, n) => flows.push(
-  { id: `sig${n}`, type: 'plantgraph-equipment-signal', z: 'tab', hub: 'hub', passthrough: true, ...s.signal, wires: [[`rule${n}`]] },
-  { id: `rule${n}`, type: 'plantgraph-alert-rule', z: 'tab', hub: 'hub', severity: 'Medium', ...s.rule, wires: [[]] },
-));
+for (const [n, s] of SCENARIOS.entries()) {
+  flows.push(
+    { id: `sig${n}`, type: 'plantgraph-equipment-signal', z: 'tab', hub: 'hub', passthrough: true, ...s.signal, wires: [[`rule${n}`]] },
+    { id: `rule${n}`, type: 'plantgraph-alert-rule', z: 'tab', hub: 'hub', severity: 'Medium', ...s.rule, wires: [[]] },
+  );
+}
 writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flows));
 
 const server = createServer();

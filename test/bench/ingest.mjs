@@ -62,8 +62,11 @@ try {
   log(`throughput: ${THROUGHPUT_EVENTS} state signals as fast as the publisher can send`);
   const t0 = performance.now();
   const publisher = run(process.execPath, [PUBLISHER, NATS_URL, namespace, String(MACHINES), String(THROUGHPUT_EVENTS), 'max', 'tp'], { env, cwd: fileURLToPath(new URL('.', import.meta.url)) });
-  let count = 0;
-  while ((count = await stored()) < THROUGHPUT_EVENTS && performance.now() - t0 < 600_000) await new Promise((r) => setTimeout(r, 250));
+  let count = await stored();
+  while (count < THROUGHPUT_EVENTS && performance.now() - t0 < 600_000) {
+    await new Promise((r) => setTimeout(r, 250));
+    count = await stored();
+  }
   const ingestSeconds = (performance.now() - t0) / 1000;
   const published = JSON.parse((await publisher).stdout);
   const [{ n, d }] = (await db.query('select count(*)::int as n, count(distinct (source, sequence))::int as d from equipment_state_change')).rows;

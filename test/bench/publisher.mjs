@@ -26,5 +26,5 @@ for (let i = 1; i <= total; i++) {
 }
 await Promise.all(inFlight);
 const seconds = (performance.now() - started) / 1000;
-process.stdout.write(JSON.stringify({ published: total, seconds }) + '\n');
+process.stdout.write(`${JSON.stringify({ published: total, seconds })}\n`);
 await bus.close();

@@ -4,7 +4,7 @@ import { uniqueName } from './harness.js';
 
 /** Hub settings that turn the embedded flows on for a fresh plant. */
 export function withFlows(plant = uniqueName('p'), overrides: Partial<HubConfig['flows']> = {}): Pick<HubConfig, 'flows'> {
-  return { flows: { enabled: true, plant, grants: [{ role: Role.Engineer, scope: '*' }, { role: Role.Operator, scope: '*' }], ...overrides } };
+  return { flows: { enabled: true, plant, grants: [{ role: Role.Engineer, scope: '*' }, { role: Role.Operator, scope: '*' }, { role: Role.Maintenance, scope: '*' }], ...overrides } };
 }
 
 const headers = (token?: string | null, json = false) => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...(json ? { 'content-type': 'application/json' } : {}) });

@@ -16,7 +16,7 @@ export interface HubProcess {
 }
 
 /** Runs `plantgraph start` as its own process, the way users run it; resolves once it is ready. */
-export async function spawnHub(env: Record<string, string>, args: string[] = []): Promise<HubProcess> {
+export async function spawnHub(env: Record<string, string>, args: string[] = [], { readyWithinMs = 30_000 } = {}): Promise<HubProcess> {
   const child = spawn(process.execPath, [CLI, 'start', ...args], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -24,7 +24,7 @@ export async function spawnHub(env: Record<string, string>, args: string[] = [])
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start within 30 s:\n${output}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`hub did not start within ${readyWithinMs / 1000} s:\n${output}`)), readyWithinMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /ready at (http:\/\/[^\s]+)/.exec(output);

@@ -6,8 +6,15 @@
  * rights than that identity has in the hub.
  */
 
-/** The machine-signal kinds of the ingest path (`<ns>.signal.equipment.<kind>.<path tokens>`). */
-export type SignalKind = 'state' | 'count' | 'cycle' | 'value';
+/**
+ * The machine-signal kinds of the ingest path (`<ns>.signal.equipment.<kind>.<path tokens>`). The
+ * one definition: the hub's subjects and its GraphQL enum `SignalKind` derive from it.
+ */
+export const SIGNAL_KINDS = ['state', 'count', 'cycle', 'value'] as const;
+export type SignalKind = (typeof SIGNAL_KINDS)[number];
+
+/** A kind's value in the hub's GraphQL enum `SignalKind`: `state` → `State`. */
+export const signalKindEnumValue = (kind: SignalKind): string => kind.charAt(0).toUpperCase() + kind.slice(1);
 
 /**
  * A signal body as the hub's ingest path takes it. Always `source` (a stable sender id) and
@@ -35,6 +42,7 @@ export interface HubEvent {
 }
 
 export interface GraphQLResponse {
+  // biome-ignore lint/suspicious/noExplicitAny: an operation's data has the shape of its query, read by the caller
   data?: Record<string, any> | null;
   errors?: { message: string; extensions?: Record<string, unknown> }[];
 }

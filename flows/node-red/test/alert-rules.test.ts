@@ -15,7 +15,10 @@ describe('threshold with hysteresis', () => {
     const spec = { high: 80, hysteresis: 5 };
     const seen: boolean[] = [];
     let active = false;
-    for (const v of [70, 80, 81, 79, 76, 75, 74, 81]) seen.push((active = thresholdActive(active, v, spec)));
+    for (const v of [70, 80, 81, 79, 76, 75, 74, 81]) {
+      active = thresholdActive(active, v, spec);
+      seen.push(active);
+    }
     expect(seen).toEqual([false, false, true, true, true, false, false, true]);
   });
 

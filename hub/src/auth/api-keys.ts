@@ -9,13 +9,22 @@ import { forbidden } from '../core/visibility.js';
 import { fail, invalidInput, notFound } from '../core/failures.js';
 
 const TOKEN = /^pgk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
-const LAST_USE_RESOLUTION_MS = 60_000;
 const LOCAL_ADMIN = 'local-admin';
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
+export interface VerifiedApiKey { id: string; principal: Principal; lastUsedAt: Date | null }
+
+/** A presented `pgk_<prefix>_<secret>` as the prefix and the secret's hash; null when malformed. */
+export function parseApiKey(token: string): { prefix: string; secretHash: string } | null {
+  const match = TOKEN.exec(token);
+  return match ? { prefix: match[1]!, secretHash: hash(match[2]!) } : null;
+}
+
 /** API keys for machines and connectors: created and revoked through GraphQL, stored as hashes. */
 export class ApiKeyService {
+  readonly #revokedListeners: ((prefix: string) => void)[] = [];
+
   constructor(private readonly db: Database, private readonly uow: UnitOfWork) {}
 
   /** The caller as the hub sees it: name, kind, grants and when the credential expires. */
@@ -52,8 +61,8 @@ export class ApiKeyService {
     });
   }
 
-  revoke(principal: Principal, id: string) {
-    return this.uow.run(principal.name, async (work) => {
+  async revoke(principal: Principal, id: string) {
+    const revoked = await this.uow.run(principal.name, async (work) => {
       const key = (await work.tx.findOne(ApiKey, { id })) ?? fail(notFound('API key', id));
       if (!grantsWithin(principal, key.grants)) fail(notFound('API key', id));
       const before = snapshot(key);
@@ -61,21 +70,30 @@ export class ApiKeyService {
       work.changed('ApiKeyRevoked', key, key.prefix, before);
       return key;
     });
+    if (revoked instanceof ApiKey) for (const listener of this.#revokedListeners) listener(revoked.prefix);
+    return revoked;
   }
 
-  /** The principal for a presented key, or null when it is unknown, revoked or expired. */
-  async authenticate(token: string): Promise<Principal | null> {
-    const match = TOKEN.exec(token);
-    if (!match) return null;
-    const em = this.db.em.fork();
-    const key = await em.findOne(ApiKey, { prefix: match[1]! });
-    if (!key || !timingSafeEqual(Buffer.from(key.secretHash), Buffer.from(hash(match[2]!)))) return null;
-    const now = Date.now();
-    if (key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= now)) return null;
-    if (!key.lastUsedAt || now - key.lastUsedAt.getTime() > LAST_USE_RESOLUTION_MS) {
-      await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: new Date(now) });
-    }
-    return new Principal(key.name, 'api-key', key.grants, key.expiresAt ?? null, null, key.id);
+  /**
+   * The key a presented secret opens, or null when it is unknown, revoked, expired or the secret
+   * is wrong. Reads only: callers cache the answer and record the use (`recordUse`) sparingly.
+   */
+  async verify(prefix: string, secretHash: string): Promise<VerifiedApiKey | null> {
+    const key = await this.db.em.fork().findOne(ApiKey, { prefix });
+    if (!key || !timingSafeEqual(Buffer.from(key.secretHash), Buffer.from(secretHash))) return null;
+    if (key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
+    const principal = new Principal(key.name, 'api-key', key.grants, key.expiresAt ?? null, null, key.id);
+    return { id: key.id, principal, lastUsedAt: key.lastUsedAt ?? null };
+  }
+
+  /** Records when a key was last used (shown in `apiKeys`; callers write it at most once a minute). */
+  async recordUse(id: string, at: Date): Promise<void> {
+    await this.db.em.fork().nativeUpdate(ApiKey, { id }, { lastUsedAt: at });
+  }
+
+  /** Calls `listener` with the prefix of each key revoked through this replica, once committed. */
+  onRevoked(listener: (prefix: string) => void): void {
+    this.#revokedListeners.push(listener);
   }
 
   /** Whether any key can still be used (production mode needs a way in). */

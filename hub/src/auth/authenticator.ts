@@ -1,17 +1,29 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { type Grant, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
-import type { AuthConfig } from '../config.js';
+import { type AuthConfig, completeAuth } from '../config.js';
 import { isEquipmentPath } from '../core/keys.js';
-import type { ApiKeyService } from './api-keys.js';
+import { type ApiKeyService, parseApiKey } from './api-keys.js';
+import { TokenBuckets } from './token-buckets.js';
+import { VerifiedKeys, type VerifiedKey } from './verified-keys.js';
 import { Principal } from '../core/principal.js';
 import { FaultCode, HubFault } from '../core/faults.js';
 
 const ROLES = new Set<string>(Object.values(Role));
+/** `last_used_at` is written at most this often per key and replica. */
+const LAST_USE_RESOLUTION_MS = 60_000;
+const UNKNOWN_KEY = 'The API key is unknown, revoked or expired. Ask an administrator for a new one.';
 
 /** The credential is missing or unusable; the message says how to authenticate. */
 export class AuthenticationError extends HubFault {
   constructor(message: string) {
     super(FaultCode.Unauthenticated, message);
+  }
+}
+
+/** Refused without a look at the credential: too many failed attempts; try again after a pause. */
+export class AuthenticationThrottled extends AuthenticationError {
+  constructor(message: string, readonly retryAfterSeconds: number) {
+    super(message);
   }
 }
 
@@ -22,21 +34,30 @@ export class AuthenticationError extends HubFault {
 export class Authenticator {
   readonly #jwks: ReturnType<typeof createRemoteJWKSet> | null;
   readonly oidc: AuthConfig['oidc'];
+  readonly #verified: VerifiedKeys;
+  /** Wrong secrets per key prefix: a key under attack is not looked up again and again. */
+  readonly #keyFailures: TokenBuckets;
 
   constructor(private readonly config: AuthConfig, private readonly apiKeys: ApiKeyService) {
     this.oidc = config.oidc;
     this.#jwks = config.oidc?.jwksUrl ? createRemoteJWKSet(new URL(config.oidc.jwksUrl), { cooldownDuration: 30_000 }) : null;
+    const { apiKeyCacheMs, failuresPerKeyPerMinute } = completeAuth(config);
+    this.#verified = new VerifiedKeys(apiKeyCacheMs);
+    this.#keyFailures = new TokenBuckets(failuresPerKeyPerMinute / 60, failuresPerKeyPerMinute);
+    apiKeys.onRevoked((prefix) => this.#verified.forget(prefix));
+  }
+
+  /** Whether the credential is an API key this replica verified recently (see `VerifiedKeys`). */
+  recognises(authorization: string | undefined | null): boolean {
+    const presented = parseApiKey(bearer(authorization) ?? '');
+    return presented !== null && this.#verified.recognises(presented.prefix, presented.secretHash);
   }
 
   async authenticate(authorization: string | undefined | null): Promise<Principal> {
     if (!this.config.enabled) return new Principal('anonymous', 'auth-off', [{ role: Role.Admin, scope: WHOLE_INSTALLATION }]);
-    const token = /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '')?.[1];
+    const token = bearer(authorization);
     if (!token) throw new AuthenticationError('Authentication required: send "Authorization: Bearer <token>" with an OpenID Connect access token or a PlantGraph API key.');
-    if (token.startsWith('pgk_')) {
-      const principal = await this.apiKeys.authenticate(token);
-      if (!principal) throw new AuthenticationError('The API key is unknown, revoked or expired. Ask an administrator for a new one.');
-      return principal;
-    }
+    if (token.startsWith('pgk_')) return this.#apiKey(token);
     if (!this.#jwks || !this.config.oidc) throw new AuthenticationError('This hub accepts API keys only (no identity provider is configured).');
     const { issuer, audience, clockSkewSeconds, rolesClaim, scopesClaim } = this.config.oidc;
     let payload: JWTPayload;
@@ -53,7 +74,45 @@ export class Authenticator {
     const authTime = typeof payload.auth_time === 'number' ? new Date(payload.auth_time * 1000) : null;
     return new Principal(id, 'user', grants, new Date((payload.exp! + clockSkewSeconds) * 1000), authTime);
   }
+
+  /** A recently verified key from memory; else, unless its prefix is locked, from the database. */
+  async #apiKey(token: string): Promise<Principal> {
+    const presented = parseApiKey(token);
+    if (!presented) throw new AuthenticationError(UNKNOWN_KEY);
+    const { prefix, secretHash } = presented;
+    const now = Date.now();
+    const fresh = this.#verified.fresh(prefix, secretHash, now);
+    if (fresh) return this.#used(fresh, now);
+    const recognised = this.#verified.recognises(prefix, secretHash, now);
+    const wait = this.#keyFailures.waitFor(prefix, now);
+    if (wait > 0 && !recognised) {
+      const message = `Too many failed authentications for this API key. Retry in ${wait} s, with the right secret.`;
+      throw new AuthenticationThrottled(message, wait);
+    }
+    const key = await this.apiKeys.verify(prefix, secretHash);
+    if (!key) {
+      this.#keyFailures.charge(prefix);
+      if (recognised) this.#verified.forget(prefix); // the right secret no longer works: revoked or expired
+      throw new AuthenticationError(UNKNOWN_KEY);
+    }
+    const entry = this.#verified.remember(prefix, {
+      keyId: key.id, principal: key.principal, secretHash, lastUseRecorded: key.lastUsedAt?.getTime() ?? 0,
+    }, now);
+    return this.#used(entry, now);
+  }
+
+  /** Records the key's use when the stored `last_used_at` is over a minute old: one UPDATE a minute at most. */
+  async #used(entry: VerifiedKey, now: number): Promise<Principal> {
+    if (now - entry.lastUseRecorded > LAST_USE_RESOLUTION_MS) {
+      entry.lastUseRecorded = now;
+      await this.apiKeys.recordUse(entry.keyId, new Date(now));
+    }
+    return entry.principal;
+  }
 }
+
+/** The credential in an `Authorization: Bearer …` header, if any. */
+const bearer = (authorization: string | undefined | null) => /^Bearer\s+(.+)$/i.exec(authorization?.trim() ?? '')?.[1];
 
 /** Reads a claim by dotted path (e.g. `realm_access.roles`) as a list of strings. */
 function claim(payload: JWTPayload, path: string): string[] {

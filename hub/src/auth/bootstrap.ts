@@ -1,8 +1,9 @@
-import type { AuthConfig, HubConfig, OidcConfig } from '../config.js';
+import { type AuthConfig, completeAuth, type HubConfig, type OidcConfig } from '../config.js';
 import type { Services } from '../services.js';
 import { Gate } from '../graphql/gate.js';
 import { Safelist } from '../graphql/hardening.js';
 import { RateLimiter } from '../graphql/rate-limit.js';
+import { TokenBuckets } from './token-buckets.js';
 
 type Log = Pick<Console, 'log' | 'warn'>;
 
@@ -30,7 +31,10 @@ export async function createGate(config: HubConfig, services: Services, log: Log
   }
   const safelist = config.limits.safelistFile ? Safelist.load(config.limits.safelistFile) : null;
   if (safelist) log.log(`[hub] operation safelist: ${safelist.size} documents from ${config.limits.safelistFile}`);
-  const gate = new Gate(services.authenticator, new RateLimiter(config.limits.ratePerSecond, config.limits.rateBurst), safelist);
+  const perMinute = completeAuth(config.auth).failuresPerAddressPerMinute;
+  const rateLimiter = new RateLimiter(config.limits.ratePerSecond, config.limits.rateBurst);
+  const addressFailures = new TokenBuckets(perMinute / 60, perMinute);
+  const gate = new Gate(services.authenticator, rateLimiter, safelist, addressFailures, config.trustedProxies);
   return Object.assign(gate, { localAdminToken });
 }
 

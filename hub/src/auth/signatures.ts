@@ -18,7 +18,7 @@ export class SignatureService {
   async sign(tx: Tx, field: string, input: SignatureInput, recordType: string, record: { id: string }): Promise<ElectronicSignature> {
     // Only people sign; checked first, as looking up a key would need a second connection mid-transaction.
     if (input.token.startsWith('pgk_')) fail(invalidInput(`${field}.token`, 'a signature needs the signer\'s own sign-in token from the identity provider, not an API key.'));
-    let principal;
+    let principal: Awaited<ReturnType<Authenticator['authenticate']>>;
     try {
       principal = await this.authenticator.authenticate(`Bearer ${input.token}`);
     } catch (err) {

@@ -1,5 +1,18 @@
-import { type EntityClass, wrap } from '@mikro-orm/core';
-import { WHOLE_INSTALLATION } from '@plantgraph/schema';
+import { wrap } from '@mikro-orm/core';
+import {
+  Alert,
+  Deviation,
+  Equipment,
+  MaterialLot,
+  MaterialReservation,
+  MaterialSublot,
+  Person,
+  Qualification,
+  ShiftCalendar,
+  StepRecord,
+  WHOLE_INSTALLATION,
+  WorkOrder,
+} from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
 
 /**
@@ -7,28 +20,50 @@ import type { Tx } from '../infrastructure/database/database.js';
  * enterprise-wide grant (as `sharedVisible` and `requireEnterpriseWide` treat it).
  */
 const SHARED_MASTER_DATA = new Set([
-  'EquipmentClass', 'MaterialClass', 'PersonnelClass', 'MaterialDefinition', 'ProductDefinition', 'ProductDefinitionVersion',
+  'EquipmentClass',
+  'MaterialClass',
+  'PersonnelClass',
+  'MaterialDefinition',
+  'ProductDefinition',
+  'ProductDefinitionVersion',
 ]);
 
 /** Fields that must never reach the audit trail, whatever record they belong to. */
 const SECRET_FIELDS = new Set(['secretHash']);
 
-type Placed = { path?: string } | null | undefined;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the audited entities have no common type
-type Audited = Record<string, any>;
-
-/**
- * A relation, loaded if it is only a reference yet (a command need not have loaded it). Loaded
- * through the command's transaction: embedded PGlite has one connection, which the transaction holds.
+/*
+ * Relations a command need not have loaded, loaded through its transaction when they are only
+ * references yet: embedded PGlite has one connection, which the transaction holds.
  */
-async function load<T extends object>(tx: Tx, entity: T | null | undefined): Promise<T | null> {
-  if (!entity) return null;
-  if (wrap(entity).isInitialized()) return entity;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any entity class with an id
-  return tx.findOne(entity.constructor as EntityClass<any>, { id: (entity as { id: string }).id }) as Promise<T | null>;
+async function equipmentPath(tx: Tx, equipment: Equipment | null | undefined): Promise<string | null> {
+  if (!equipment) return null;
+  return wrap(equipment).isInitialized()
+    ? equipment.path
+    : (await tx.findOneOrFail(Equipment, { id: equipment.id })).path;
 }
 
-const pathOf = async (tx: Tx, equipment: Placed) => ((await load(tx, equipment ?? null)) as { path: string } | null)?.path ?? null;
+async function orderPath(tx: Tx, order: WorkOrder): Promise<string | null> {
+  return equipmentPath(
+    tx,
+    wrap(order).isInitialized() ? order.equipment : (await tx.findOneOrFail(WorkOrder, { id: order.id })).equipment,
+  );
+}
+
+async function lotPath(tx: Tx, lot: MaterialLot): Promise<string | null> {
+  return equipmentPath(
+    tx,
+    wrap(lot).isInitialized() ? lot.location : (await tx.findOneOrFail(MaterialLot, { id: lot.id })).location,
+  );
+}
+
+async function personPath(tx: Tx, person: Person): Promise<string | null> {
+  return equipmentPath(
+    tx,
+    wrap(person).isInitialized()
+      ? person.homeEquipment
+      : (await tx.findOneOrFail(Person, { id: person.id })).homeEquipment,
+  );
+}
 
 /**
  * Where an audited record lies, stored with each audit record so reads follow the record's scope
@@ -41,37 +76,26 @@ const pathOf = async (tx: Tx, equipment: Placed) => ((await load(tx, equipment ?
  * record keeps the scope it had when it was written.
  */
 export async function auditScope(tx: Tx, entity: object): Promise<string | null> {
-  const e = entity as Audited;
-  const type = entity.constructor.name;
-  if (SHARED_MASTER_DATA.has(type)) return null;
-  switch (type) {
-    case 'Equipment':
-    case 'Alert':
-      return e.path as string;
-    case 'ShiftCalendar':
-      return e.scope as string;
-    case 'WorkOrder':
-      return pathOf(tx, e.equipment);
-    case 'StepRecord':
-    case 'Deviation':
-    case 'MaterialReservation':
-      return pathOf(tx, (await load(tx, e.workOrder as Audited))?.equipment);
-    case 'MaterialLot':
-      return pathOf(tx, e.location);
-    case 'MaterialSublot':
-      return pathOf(tx, (await load(tx, e.lot as Audited))?.location);
-    case 'Person':
-      return pathOf(tx, e.homeEquipment);
-    case 'Qualification':
-      return pathOf(tx, (await load(tx, e.person as Audited))?.homeEquipment);
-    default:
-      return WHOLE_INSTALLATION;
-  }
+  if (SHARED_MASTER_DATA.has(entity.constructor.name)) return null;
+  if (entity instanceof Equipment || entity instanceof Alert) return entity.path;
+  if (entity instanceof ShiftCalendar) return entity.scope;
+  if (entity instanceof WorkOrder) return orderPath(tx, entity);
+  if (entity instanceof StepRecord || entity instanceof Deviation || entity instanceof MaterialReservation)
+    return orderPath(tx, entity.workOrder);
+  if (entity instanceof MaterialLot) return lotPath(tx, entity);
+  if (entity instanceof MaterialSublot) return lotPath(tx, entity.lot);
+  if (entity instanceof Person) return personPath(tx, entity);
+  if (entity instanceof Qualification) return personPath(tx, entity.person);
+  return WHOLE_INSTALLATION;
 }
 
 /** A stored snapshot without secrets (an API key's hash), for writing and for showing old records. */
 export function withoutSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutSecrets);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !SECRET_FIELDS.has(k)).map(([k, v]) => [k, withoutSecrets(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => !SECRET_FIELDS.has(k))
+      .map(([k, v]) => [k, withoutSecrets(v)]),
+  );
 }

@@ -13,7 +13,7 @@ const NOTHING = { id: { $in: [] as string[] } };
  * Rows whose equipment path lies in the principal's scopes for `permission`. Every query of
  * hierarchy-scoped data goes through this, so lists, lookups, nested fields and counts agree.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- applies to any entity with a path
+// biome-ignore lint/suspicious/noExplicitAny: applies to any entity with a path
 export function pathsVisible(principal: Principal, permission: Permission = Permission.Read): FilterQuery<any> {
   const scopes = principal.scopesFor(permission);
   if (scopes.includes(WHOLE_INSTALLATION)) return {};
@@ -22,7 +22,7 @@ export function pathsVisible(principal: Principal, permission: Permission = Perm
 }
 
 /** Rows placed at an equipment (`relation`), or placed nowhere, which needs enterprise-wide read. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- applies to any entity placed at equipment
+// biome-ignore lint/suspicious/noExplicitAny: applies to any entity placed at equipment
 export function placedVisible(principal: Principal, relation: string): FilterQuery<any> {
   const scopes = principal.scopesFor(Permission.Read);
   if (scopes.includes(WHOLE_INSTALLATION)) return {};
@@ -34,7 +34,7 @@ export function placedVisible(principal: Principal, relation: string): FilterQue
  * Master data shared by the whole enterprise (classes, material definitions) belongs to no part of
  * the hierarchy: whoever may read anywhere sees all of it, anyone else nothing.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- applies to any shared master data
+// biome-ignore lint/suspicious/noExplicitAny: applies to any shared master data
 export function sharedVisible(principal: Principal): FilterQuery<any> {
   return principal.canAnywhere(Permission.Read) ? {} : NOTHING;
 }

@@ -1,16 +1,44 @@
+import type { IncomingMessage } from 'node:http';
 import { GraphQLError } from 'graphql';
-import type { Authenticator } from '../auth/authenticator.js';
+import { AuthenticationError, AuthenticationThrottled, type Authenticator } from '../auth/authenticator.js';
+import type { TokenBuckets } from '../auth/token-buckets.js';
 import type { Principal } from '../core/principal.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { Safelist } from './hardening.js';
+import { clientAddress } from './http-server.js';
 
 /** What every operation passes before it is parsed: who is calling, how often, and what. */
 export class Gate {
-  constructor(private readonly authenticator: Authenticator, private readonly rateLimiter: RateLimiter, private readonly safelist: Safelist | null) {}
+  constructor(
+    private readonly authenticator: Authenticator,
+    private readonly rateLimiter: RateLimiter,
+    private readonly safelist: Safelist | null,
+    /** Rejected credentials per source address (see the README's limits). */
+    private readonly addressFailures: TokenBuckets,
+    private readonly trustedProxies: readonly string[] = [],
+  ) {}
 
-  /** The caller; throws an `AuthenticationError` saying how to authenticate. */
-  admit(authorization: string | null | undefined): Promise<Principal> {
-    return this.authenticator.authenticate(authorization);
+  /**
+   * The caller; throws an `AuthenticationError` saying how to authenticate, or an
+   * `AuthenticationThrottled` when the request's address presented too many rejected credentials
+   * lately (then only API keys this replica verified recently are looked at, until it cools down).
+   */
+  async admit(authorization: string | null | undefined, request: IncomingMessage): Promise<Principal> {
+    const address = clientAddress(request, this.trustedProxies);
+    const wait = this.addressFailures.waitFor(address);
+    if (wait > 0 && !this.authenticator.recognises(authorization)) {
+      const message = `Too many failed authentications from your address. Retry in ${wait} s, with a valid credential.`;
+      throw new AuthenticationThrottled(message, wait);
+    }
+    try {
+      return await this.authenticator.authenticate(authorization);
+    } catch (err) {
+      // Only credentials that were presented and checked count; a missing one costs nothing to refuse.
+      const presented = /^\s*Bearer\s+\S/i.test(authorization ?? '');
+      const checked = presented && err instanceof AuthenticationError && !(err instanceof AuthenticationThrottled);
+      if (checked) this.addressFailures.charge(address);
+      throw err;
+    }
   }
 
   /** An error when the caller is over its rate, else null. */

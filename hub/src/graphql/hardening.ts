@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
@@ -9,20 +8,32 @@ import type { LimitsConfig } from '../config.js';
 
 /**
  * Static limits on operation documents, checked after parsing and before anything executes
- * (so before any SQL). The cost model (graphql-armor's): a scalar field costs 1, an object
- * field 2, each multiplied by 1.5 per level of nesting and by the `first` of the list it is in.
+ * (so before any SQL). The cost depends on the variables too, so it is checked after them
+ * (`operationCost`); in production, introspection is refused here as well.
  */
-export function limitRules(limits: LimitsConfig): ValidationRule[] {
+export function limitRules(limits: LimitsConfig, production: boolean): ValidationRule[] {
   // Report as validation errors (HTTP 400, listed with the others) instead of throwing.
   const report = { propagateOnRejection: false, onReject: [(ctx: ValidationContext | null, err: GraphQLError) => ctx?.reportError(limitError(err))], exposeLimits: true };
   return [
     maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, ...report }),
     maxAliasesRule({ n: limits.maxAliases, ...report }),
     maxDirectivesRule({ n: limits.maxDirectives, ...report }),
-    costLimitRule({ maxCost: limits.maxCost, objectCost: 2, scalarCost: 1, depthCostFactor: 1.5, ignoreIntrospection: true, ...report }),
     maxStringLengthRule(MAX_STRING_LENGTH),
+    ...(production ? [noIntrospectionRule] : []),
   ] as unknown as ValidationRule[];
 }
+
+/** Production hides the schema: `__schema` and `__type` are refused (`__typename` stays). */
+const noIntrospectionRule: ValidationRule = (context) => ({
+  Field(node) {
+    if (node.name.value === '__schema' || node.name.value === '__type') {
+      const message = 'GraphQL introspection is not allowed in production: the schema is published with the hub '
+        + '(schema/schema.graphql), not served.';
+      const extensions = { code: 'GRAPHQL_VALIDATION_FAILED' };
+      context.reportError(new GraphQLError(message, { nodes: [node], extensions }));
+    }
+  },
+});
 
 /** Longest string a document or its variables may carry; keys and names are far shorter. */
 export const MAX_STRING_LENGTH = 10_000;
@@ -35,19 +46,37 @@ function maxStringLengthRule(max: number): ValidationRule {
   });
 }
 
-/** The same bound for variables, which validation does not see. */
-export function oversizedVariable(variables: unknown, max = MAX_STRING_LENGTH, path = '$'): GraphQLError | null {
-  if (typeof variables === 'string') {
-    return variables.length > max ? new GraphQLError(`Variable ${path} is ${variables.length} characters long, over the limit of ${max}.`, { extensions: { code: 'BAD_USER_INPUT' } }) : null;
+/** How deeply variables may nest (input objects, lists, JSON values); real inputs stay far below. */
+export const MAX_VARIABLE_DEPTH = 32;
+
+/**
+ * The string-length bound for variables, which validation does not see, and a bound on their
+ * nesting, checked with an explicit stack: nothing recursive (coercion, the cost, logging) may
+ * touch variables before this has passed, or 300,000 nested lists overflow the call stack.
+ */
+export function checkVariables(variables: unknown, maxLength = MAX_STRING_LENGTH, maxDepth = MAX_VARIABLE_DEPTH) {
+  if (variables === null || variables === undefined) return null;
+  if (typeof variables !== 'object' || Array.isArray(variables)) {
+    return badVariables('Send "variables" as a JSON object of name → value.');
   }
-  if (variables && typeof variables === 'object') {
-    for (const [k, v] of Object.entries(variables)) {
-      const found = oversizedVariable(v, max, `${path}.${k}`);
-      if (found) return found;
+  type Entry = [value: unknown, path: string, top: string, depth: number];
+  const stack = Object.entries(variables).map(([k, v]): Entry => [v, `$.${k}`, `$.${k}`, 1]);
+  while (stack.length) {
+    const [value, path, top, depth] = stack.pop()!;
+    if (typeof value === 'string' && value.length > maxLength) {
+      return badVariables(`Variable ${path} is ${value.length} characters long, over the limit of ${maxLength}.`);
     }
+    if (!value || typeof value !== 'object') continue;
+    if (depth > maxDepth) {
+      return badVariables(`Variable ${top} is nested deeper than ${maxDepth} levels, the limit. Send flatter input `
+        + '(see the README\'s limits).');
+    }
+    for (const [k, v] of Object.entries(value)) stack.push([v, `${path}.${k}`, top, depth + 1]);
   }
   return null;
 }
+
+const badVariables = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 
 /** The library prefixes "Syntax Error:"; say what the limit is for instead. */
 function limitError(err: GraphQLError): GraphQLError {
@@ -58,6 +87,11 @@ function limitError(err: GraphQLError): GraphQLError {
 /** Hides "Did you mean …" hints in production, so the schema cannot be mapped by probing. */
 export function maskSuggestions(message: string): string {
   return message.replace(/\s*Did you mean[^?]*\?/g, '');
+}
+
+/** An error message as clients see it, on every transport: limits said plainly, no hints in production. */
+export function presentMessage(message: string, production: boolean): string {
+  return production ? maskSuggestions(clarifyLimits(message)) : clarifyLimits(message);
 }
 
 /** graphql-js's token-limit message, said so that the caller knows it hit a limit. */

@@ -4,20 +4,45 @@ import { GraphQLError } from 'graphql';
 import type { Principal } from '../core/principal.js';
 import type { HubContext } from './context.js';
 import type { Gate } from './gate.js';
-import { oversizedVariable } from './hardening.js';
+import type { OperationChecker } from './operations.js';
+import { tooMany } from './rate-limit.js';
+import { AuthenticationThrottled } from '../auth/authenticator.js';
 import { HubFault } from '../core/faults.js';
 import { toGraphQLError } from './failures.js';
 
 const MAX_BODY_BYTES = 1_000_000;
 
+type OperationRequest = { query?: unknown; variables?: unknown; operationName?: unknown; extensions?: unknown };
+const badRequest = (message: string) => new GraphQLError(message, { extensions: { code: 'BAD_REQUEST' } });
+
 /**
  * Serves one HTTP request with Apollo Server (the hub runs plain `node:http`, no framework),
- * after the gate: authentication, rate limit and safelist come before any parsing.
+ * after the gate (authentication and rate limit from the headers, before the body is read; then
+ * the safelist) and the operation checks every transport shares (`OperationChecker`): nothing
+ * reaches Apollo that they refused.
  */
-export async function serveGraphQL(apollo: ApolloServer<HubContext>, gate: Gate, req: IncomingMessage, res: ServerResponse, contextFor: (p: Principal) => HubContext): Promise<void> {
-  let body: unknown = undefined;
+export async function serveGraphQL(
+  apollo: ApolloServer<HubContext>, gate: Gate, checker: OperationChecker,
+  req: IncomingMessage, res: ServerResponse, contextFor: (p: Principal) => HubContext,
+): Promise<void> {
+  // Who is calling and how often, from the headers alone: a caller refused here costs no body parsing.
+  let principal: Principal;
+  try {
+    principal = await gate.admit(req.headers.authorization, req);
+  } catch (err) {
+    if (err instanceof AuthenticationThrottled) {
+      return refuse(req, res, 429, [tooMany(err.message, err.retryAfterSeconds)]);
+    }
+    if (!(err instanceof HubFault)) throw err;
+    res.setHeader('www-authenticate', 'Bearer');
+    return refuse(req, res, 401, [toGraphQLError(err)]);
+  }
+  const limited = gate.limit(principal);
+  if (limited) return refuse(req, res, 429, [limited]);
+  let body: unknown ;
   if (req.method === 'POST') {
     const text = await readBody(req);
+    if (text === ABORTED) return; // the client went away or ran out of time (node answered 408)
     if (text === null) {
       // Stop reading the rest of the upload: answer, then drop the connection.
       res.setHeader('connection', 'close');
@@ -30,28 +55,18 @@ export async function serveGraphQL(apollo: ApolloServer<HubContext>, gate: Gate,
       return send(res, 400, { errors: [{ message: 'The request body is not valid JSON; send {"query": "...", "variables": {...}}.' }] });
     }
   }
-  let principal: Principal;
-  try {
-    principal = await gate.admit(req.headers.authorization);
-  } catch (err) {
-    if (!(err instanceof HubFault)) throw err;
-    res.setHeader('www-authenticate', 'Bearer');
-    return sendError(res, 401, toGraphQLError(err));
-  }
-  const limited = gate.limit(principal);
-  if (limited) {
-    res.setHeader('retry-after', String(limited.extensions.retryAfterSeconds));
-    return sendError(res, 429, limited);
+  if (Array.isArray(body)) {
+    return sendErrors(res, 400, [badRequest('Operation batching is not accepted; send one operation per request.')]);
   }
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const oversized = oversizedVariable((body as { variables?: unknown } | undefined)?.variables);
-  if (oversized) return sendError(res, 400, oversized);
-  if (gate.safelisted && (req.method === 'POST' || url.searchParams.has('query'))) {
-    const request = (req.method === 'POST' ? body : Object.fromEntries(url.searchParams)) as { query?: unknown; extensions?: unknown } | undefined;
-    if (Array.isArray(request)) return sendError(res, 400, new GraphQLError('Batched operations are not accepted; send one operation per request.'));
-    const extensions = typeof request?.extensions === 'string' ? safeJson(request.extensions) : request?.extensions;
-    const document = gate.document(request?.query, extensions);
-    if (document instanceof GraphQLError) return sendError(res, 400, document);
+  // A GET without an operation is Apollo's landing page; everything else is an operation to check.
+  if (req.method === 'POST' || url.searchParams.has('query') || url.searchParams.has('extensions')) {
+    const request = req.method === 'POST' ? (body ?? {}) as OperationRequest : fromSearch(url.searchParams);
+    if (request instanceof GraphQLError) return sendErrors(res, 400, [request]);
+    const document = gate.document(request.query, request.extensions);
+    if (document instanceof GraphQLError) return sendErrors(res, 400, [document]);
+    const checked = checker.check(document, request.variables, request.operationName);
+    if (checked.errors) return sendErrors(res, 400, checked.errors);
     if (req.method === 'POST') body = { ...(body as object), query: document };
     else url.searchParams.set('query', document);
   }
@@ -71,15 +86,36 @@ export async function serveGraphQL(apollo: ApolloServer<HubContext>, gate: Gate,
   res.end();
 }
 
-async function readBody(req: IncomingMessage): Promise<string | null> {
+const ABORTED = Symbol('aborted');
+
+async function readBody(req: IncomingMessage): Promise<string | null | typeof ABORTED> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk as Buffer);
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > MAX_BODY_BYTES) return null;
+      chunks.push(chunk as Buffer);
+    }
+  } catch {
+    return ABORTED;
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A GET operation's fields, with `variables` and `extensions` JSON-decoded as Apollo will. */
+function fromSearch(params: URLSearchParams): OperationRequest | GraphQLError {
+  const request: Record<string, unknown> = { query: params.get('query'), operationName: params.get('operationName') };
+  for (const name of ['variables', 'extensions']) {
+    const text = params.get(name);
+    if (text === null) continue;
+    try {
+      request[name] = JSON.parse(text);
+    } catch {
+      return badRequest(`The ${name} search parameter is not valid JSON.`);
+    }
+  }
+  return request;
 }
 
 export function send(res: ServerResponse, status: number, body: unknown): void {
@@ -87,14 +123,21 @@ export function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function sendError(res: ServerResponse, status: number, error: GraphQLError): void {
-  send(res, status, { errors: [{ message: error.message, extensions: { code: error.extensions.code, ...(error.extensions.retryAfterSeconds ? { retryAfterSeconds: error.extensions.retryAfterSeconds } : {}) } }] });
+/** Refuses before the body is read; the connection closes after the answer rather than read an upload nobody wants. */
+function refuse(req: IncomingMessage, res: ServerResponse, status: number, errors: readonly GraphQLError[]): void {
+  if (!req.readableEnded) res.setHeader('connection', 'close');
+  sendErrors(res, status, errors);
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+/** Errors refused before Apollo, shaped as Apollo shapes its own (no stack traces, no internals). */
+function sendErrors(res: ServerResponse, status: number, errors: readonly GraphQLError[]): void {
+  const retryAfter = errors[0]?.extensions.retryAfterSeconds;
+  if (retryAfter) res.setHeader('retry-after', String(retryAfter));
+  send(res, status, {
+    errors: errors.map((e) => ({
+      message: e.message,
+      ...(e.locations ? { locations: e.locations } : {}),
+      extensions: { code: e.extensions.code, ...(retryAfter ? { retryAfterSeconds: retryAfter } : {}) },
+    })),
+  });
 }

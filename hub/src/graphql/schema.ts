@@ -1,4 +1,4 @@
-import type { GraphQLSchema } from 'graphql';
+import { type GraphQLSchema, printSchema } from 'graphql';
 import { buildSchema, type PubSub } from 'type-graphql';
 import type { MessageBus } from '../infrastructure/bus/message-bus.js';
 import { EquipmentResolver, EquipmentStateChangeResolver } from '../modules/equipment/equipment.resolver.js';
@@ -56,4 +56,9 @@ function busPubSub(bus: MessageBus): PubSub {
       };
     },
   };
+}
+
+/** The schema as SDL, as written to `schema/schema.graphql`. */
+export async function printHubSchema(bus: MessageBus): Promise<string> {
+  return printSchema(await buildHubSchema(bus));
 }

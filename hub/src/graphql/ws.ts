@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { GraphQLError, parse, specifiedRules, subscribe, validate, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError, subscribe, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema,
+} from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -9,7 +11,8 @@ import type { Principal } from '../core/principal.js';
 import type { QueueOptions } from '../infrastructure/bus/message-bus.js';
 import type { HubContext } from './context.js';
 import type { Gate } from './gate.js';
-import { clarifyLimits, limitRules, oversizedVariable } from './hardening.js';
+import type { OperationChecker } from './operations.js';
+import { AuthenticationThrottled } from '../auth/authenticator.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 import type { KeySockets } from './key-sockets.js';
 
@@ -25,16 +28,20 @@ type Connection = {
 type SharingContext = HubContext & { sharing?: { key: string; queue: QueueOptions } };
 
 const TOKEN_EXPIRED = 4401;
-const TOO_SLOW = 4429;
+/** Too many: a subscriber too slow for its events, or an address with too many failed authentications. */
+const TOO_MANY = 4429;
 
 /**
  * graphql-ws on the hub's WebSocket server. The caller authenticates in `connection_init`
- * (`{ "authorization": "Bearer …" }`) before any operation; each operation passes the same gate,
- * limits and validation as HTTP; a socket closes when its token expires, when it opens too many
- * operations, when it reads too slowly to keep its queue small, or when its API key is revoked.
+ * (`{ "authorization": "Bearer …" }`) before any operation; each operation passes the same gate
+ * and the same `OperationChecker` as over HTTP, and its errors read the same; a socket closes when
+ * its token expires, when it opens too many operations, when it reads too slowly to keep its
+ * queue small, or when its API key is revoked (`KeySockets`).
  */
-export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLSchema, gate: Gate, limits: LimitsConfig, contextFor: (p: Principal) => HubContext, keySockets?: KeySockets) {
-  const rules = [...specifiedRules, ...limitRules(limits)];
+export function serveGraphQLOverWebSocket(
+  wss: WebSocketServer, schema: GraphQLSchema, gate: Gate, checker: OperationChecker, limits: LimitsConfig,
+  contextFor: (p: Principal) => HubContext, keySockets?: KeySockets,
+) {
   const shared = new SharedSubscriptions();
   const corked = new Set<Duplex>();
   return useServer<Record<string, unknown> | undefined, Connection>({
@@ -47,7 +54,7 @@ export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLS
       const params = ctx.connectionParams ?? {};
       const authorization = (params.authorization ?? params.Authorization ?? ctx.extra.request.headers.authorization) as string | undefined;
       try {
-        const principal = await gate.admit(authorization);
+        const principal = await gate.admit(authorization, ctx.extra.request);
         ctx.extra.principal = principal;
         ctx.extra.operations = 0;
         keySockets?.add(principal, ctx.extra.socket); // closed when the key is revoked (key-sockets.ts)
@@ -58,7 +65,8 @@ export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLS
         }
         return true;
       } catch (err) {
-        console.warn(`[auth] WebSocket connection refused: ${(err as Error).message}`);
+        if (err instanceof AuthenticationThrottled) ctx.extra.socket.close(TOO_MANY, err.message.slice(0, 120));
+        else console.warn(`[auth] WebSocket connection refused: ${(err as Error).message}`);
         return false;
       }
     },
@@ -69,18 +77,10 @@ export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLS
       if (ctx.extra.operations! >= limits.maxSubscriptionsPerSocket) {
         return [new GraphQLError(`At most ${limits.maxSubscriptionsPerSocket} operations per connection; complete some or open another connection.`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
       }
-      const oversized = oversizedVariable(payload.variables);
-      if (oversized) return [oversized];
       const source = gate.document(payload.query, payload.extensions);
       if (source instanceof GraphQLError) return [source];
-      let document;
-      try {
-        document = parse(source, { maxTokens: limits.maxTokens });
-      } catch (err) {
-        return [new GraphQLError(clarifyLimits((err as GraphQLError).message), { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
-      }
-      const errors = validate(schema, document, rules);
-      if (errors.length) return errors;
+      const { document, errors } = checker.check(source, payload.variables, payload.operationName);
+      if (errors) return errors;
       ctx.extra.operations!++;
       const socket = ctx.extra.socket;
       const queue = { limit: limits.maxQueuedEvents, onOverflow: () => closeSlow(socket, `${limits.maxQueuedEvents} events waiting`) };
@@ -92,7 +92,7 @@ export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLS
     onComplete: (ctx) => {
       ctx.extra.operations = Math.max(0, (ctx.extra.operations ?? 1) - 1);
     },
-    onNext: (ctx) => {
+    onNext: (ctx, _id, _payload, _args, result) => {
       // One write per socket per tick instead of one per event (a shared result reaches many sockets at once).
       const raw = (ctx.extra.socket as WebSocket & { _socket?: Duplex })._socket;
       if (raw && !corked.has(raw)) {
@@ -105,13 +105,19 @@ export function serveGraphQLOverWebSocket(wss: WebSocketServer, schema: GraphQLS
       }
       // A subscriber that does not read would grow the hub's memory without bound.
       if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) closeSlow(ctx.extra.socket, `${ctx.extra.socket.bufferedAmount} bytes unsent`);
+      // Execution errors read as over HTTP (Apollo formats those with the same function).
+      return result.errors?.length ? presented(result, checker) : undefined;
     },
   }, wss);
 }
 
 function closeSlow(socket: WebSocket, backlog: string): void {
   console.warn(`[ws] closing a subscriber that does not keep up: ${backlog}`);
-  socket.close(TOO_SLOW, 'Subscriber too slow: events piled up unread');
+  socket.close(TOO_MANY, 'Subscriber too slow: events piled up unread');
+}
+
+function presented(result: ExecutionResult, checker: OperationChecker): FormattedExecutionResult {
+  return { ...result, errors: result.errors!.map((e) => checker.present(e).toJSON()) };
 }
 
 export { CloseCode };

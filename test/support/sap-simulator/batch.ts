@@ -138,9 +138,9 @@ export function writeBatch(answers: BatchAnswer[]): { contentType: string; body:
     if (answer.kind === 'changeset') {
       const changeset = `changeset_${randomUUID()}`;
       lines.push(`Content-Type: multipart/mixed; boundary=${changeset}`, '');
-      answer.responses.forEach((response, index) =>
-        lines.push(`--${changeset}`, ...httpPart(response, answer.contentIds[index])),
-      );
+      for (const [index, response] of answer.responses.entries()) {
+        lines.push(`--${changeset}`, ...httpPart(response, answer.contentIds[index]));
+      }
       lines.push(`--${changeset}--`, '');
     } else lines.push(...httpPart(answer.response));
   }

@@ -67,7 +67,7 @@ export class FaultPlan {
   /** A business error for a confirmation post, if one is armed (consumed). */
   takeBusinessError(): { code: string; message: string } | undefined {
     const found = this.armed.find((a) => a.fault.kind === 'business-error');
-    if (!found || found.fault.kind !== 'business-error') return undefined;
+    if (found?.fault.kind !== 'business-error') return undefined;
     const { code, message } = found.fault;
     this.consume(found);
     return { code: code ?? 'ZSIM_PP/099', message: message ?? 'Confirmation refused by an injected business error' };

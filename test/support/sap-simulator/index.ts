@@ -286,7 +286,7 @@ export class SapSimulator {
 
   private batch(handler: ServiceHandler, ctx: ServiceContext, contentType: string, body: string): SimResponse {
     this.stats.batches++;
-    let entries;
+    let entries: ReturnType<typeof parseBatch>;
     try {
       entries = parseBatch(contentType, body);
     } catch (error) {

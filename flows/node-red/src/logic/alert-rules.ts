@@ -175,10 +175,12 @@ export class AlertRuleEngine {
     const parts = good + scrap;
     const rate = parts > 0 ? (scrap / parts) * 100 : 0;
     const detail = { rate: Math.round(rate * 100) / 100, good, scrap, parts };
-    if (parts === 0) return this.report(path, 'clear', detail);
-    if (parts < (spec.minParts ?? 1)) return this.report(path, 'hold', detail);
-    if (rate > spec.limitPercent) return this.report(path, 'raise', detail);
-    this.report(path, rate <= spec.limitPercent - (spec.hysteresis ?? 0) ? 'clear' : 'hold', detail);
+    let verdict: 'clear' | 'hold' | 'raise';
+    if (parts === 0) verdict = 'clear';
+    else if (parts < (spec.minParts ?? 1)) verdict = 'hold';
+    else if (rate > spec.limitPercent) verdict = 'raise';
+    else verdict = rate <= spec.limitPercent - (spec.hysteresis ?? 0) ? 'clear' : 'hold';
+    this.report(path, verdict, detail);
   }
 
   private report(path: string, verdict: Verdict, detail: Record<string, unknown>): void {
@@ -195,7 +197,10 @@ export class AlertRuleEngine {
 
   private stateOf(path: string): PathState {
     let s = this.paths.get(path);
-    if (!s) this.paths.set(path, (s = {}));
+    if (!s) {
+      s = {};
+      this.paths.set(path, s);
+    }
     return s;
   }
 }

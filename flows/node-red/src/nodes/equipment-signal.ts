@@ -3,7 +3,7 @@
  * to a signal of one equipment (state, count, cycle or process value) and publishes it on the
  * hub's ingest path. The mapping itself lives in logic/equipment-signal-mapper.ts.
  */
-import type { SignalKind } from '../hub-connection.js';
+import { SIGNAL_KINDS } from '../hub-connection.js';
 import { EquipmentSignalMapper, type EquipmentSignalConfig } from '../logic/equipment-signal-mapper.js';
 import { SequenceGenerator } from '../logic/sequence.js';
 import { errorMessage, hubConnection, numberSetting, short, StatusThrottle, tail, type Node, type NodeAPI, type NodeConfig } from './red.js';
@@ -19,21 +19,18 @@ interface EquipmentSignalNodeConfig extends NodeConfig, Omit<EquipmentSignalConf
   passthrough?: boolean;
 }
 
-const KINDS: SignalKind[] = ['state', 'count', 'cycle', 'value'];
-
 export = function register(RED: NodeAPI): void {
   function EquipmentSignalNode(this: Node, config: EquipmentSignalNodeConfig) {
     RED.nodes.createNode(this, config);
-    const node = this;
-    const source = config.source?.trim() || `node-red:${node.id}`;
+    const source = config.source?.trim() || `node-red:${this.id}`;
     const sequence = new SequenceGenerator();
     const property = config.property?.trim() || 'payload';
     let mapper: EquipmentSignalMapper | null = null;
     let published = 0;
-    const status = new StatusThrottle(node);
+    const status = new StatusThrottle(this);
     let configError = '';
     try {
-      if (!KINDS.includes(config.kind)) throw new Error(`signal kind must be one of ${KINDS.join(', ')}`);
+      if (!SIGNAL_KINDS.includes(config.kind)) throw new Error(`signal kind must be one of ${SIGNAL_KINDS.join(', ')}`);
       mapper = new EquipmentSignalMapper({
         kind: config.kind,
         path: config.path?.trim(),
@@ -49,14 +46,14 @@ export = function register(RED: NodeAPI): void {
         countMode: config.countMode === 'cumulative' ? 'cumulative' : 'increment',
         countField: config.countField ?? 'good',
       });
-      node.status({ fill: 'grey', shape: 'ring', text: `${config.kind}: waiting` });
+      this.status({ fill: 'grey', shape: 'ring', text: `${config.kind}: waiting` });
     } catch (err) {
-      node.status({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
+      this.status({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
       configError = errorMessage(err);
-      node.error(`configuration: ${configError}`);
+      this.error(`configuration: ${configError}`);
     }
 
-    node.on('input', async (msg, send, done) => {
+    this.on('input', async (msg, send, done) => {
       try {
         if (!mapper) throw new Error(`misconfigured: ${configError}`);
         const result = mapper.map({ value: RED.util.getMessageProperty(msg, property), topic: msg.topic, path: msg.path, reason: msg.reason, at: msg.at });
@@ -85,7 +82,7 @@ export = function register(RED: NodeAPI): void {
       }
     });
 
-    node.on('close', (_removed, done) => {
+    this.on('close', (_removed, done) => {
       status.stop();
       done();
     });

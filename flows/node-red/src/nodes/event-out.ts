@@ -9,10 +9,9 @@ const EVENT_TYPE = /^[A-Z][A-Za-z0-9]{0,63}$/;
 export = function register(RED: NodeAPI): void {
   function EventOutNode(this: Node, config: EventOutNodeConfig) {
     RED.nodes.createNode(this, config);
-    const node = this;
     let published = 0;
 
-    node.on('input', async (msg, send, done) => {
+    this.on('input', async (msg, send, done) => {
       try {
         const type = config.eventType?.trim() || (typeof msg.eventType === 'string' ? msg.eventType : '');
         const path = config.path?.trim() || (typeof msg.path === 'string' ? msg.path : '');
@@ -22,11 +21,11 @@ export = function register(RED: NodeAPI): void {
         const data = msg.payload !== null && typeof msg.payload === 'object' && !Array.isArray(msg.payload) ? (msg.payload as Record<string, unknown>) : { value: msg.payload ?? null };
         await hubConnection(RED, config.hub).publishEvent(type, path, data);
         published++;
-        node.status({ fill: 'green', shape: 'dot', text: `${published} sent, last ${type}` });
+        this.status({ fill: 'green', shape: 'dot', text: `${published} sent, last ${type}` });
         send(msg);
         done();
       } catch (err) {
-        node.status({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
+        this.status({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
         done(err instanceof Error ? err : new Error(String(err)));
       }
     });

@@ -6,11 +6,10 @@ interface GraphQLNodeConfig extends NodeConfig { hub: string; query?: string; va
 export = function register(RED: NodeAPI): void {
   function GraphQLNode(this: Node, config: GraphQLNodeConfig) {
     RED.nodes.createNode(this, config);
-    const node = this;
     const property = config.variables?.trim() || 'payload';
     let calls = 0;
 
-    node.on('input', async (msg, send, done) => {
+    this.on('input', async (msg, send, done) => {
       try {
         const query = config.query?.trim() || (typeof msg.query === 'string' ? msg.query : '');
         if (!query) throw new Error('no GraphQL operation: write one in the node or send msg.query');
@@ -18,16 +17,16 @@ export = function register(RED: NodeAPI): void {
         if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
           throw new Error(`variables must be an object in msg.${property} (got ${Array.isArray(raw) ? 'an array' : typeof raw})`);
         }
-        node.status({ fill: 'blue', shape: 'ring', text: 'running' });
+        this.status({ fill: 'blue', shape: 'ring', text: 'running' });
         const result = await hubConnection(RED, config.hub).graphql(query, (raw as Record<string, unknown> | undefined) ?? undefined);
         if (result.errors?.length) throw new Error(`GraphQL: ${result.errors.map((e) => e.message).join('; ')}`);
         calls++;
         msg.payload = result.data ?? null;
-        node.status({ fill: 'green', shape: 'dot', text: `${calls} done` });
+        this.status({ fill: 'green', shape: 'dot', text: `${calls} done` });
         send(msg);
         done();
       } catch (err) {
-        node.status({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
+        this.status({ fill: 'red', shape: 'ring', text: short(errorMessage(err)) });
         done(err instanceof Error ? err : new Error(String(err)));
       }
     });

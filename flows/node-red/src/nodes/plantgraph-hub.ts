@@ -20,33 +20,32 @@ interface HubNodeConfig extends NodeConfig { mode?: string; url?: string }
 export = function register(RED: NodeAPI): void {
   function PlantGraphHubNode(this: HubConfigNode, config: HubNodeConfig) {
     RED.nodes.createNode(this, config);
-    const node = this;
-    node.mode = config.mode === 'remote' ? 'remote' : 'embedded';
+    this.mode = config.mode === 'remote' ? 'remote' : 'embedded';
     let connection: HubConnection | null = null;
 
-    node.connection = () => {
+    this.connection = () => {
       if (connection) return connection;
-      if (node.mode === 'embedded') {
+      if (this.mode === 'embedded') {
         const hub = RED.settings.plantgraph as EmbeddedHub | undefined;
         if (!hub || typeof hub.connect !== 'function') {
           throw new Error('no embedded PlantGraph hub: this Node-RED does not run inside a hub (setting "plantgraph" is missing); set the hub node to Remote with URL and API key');
         }
         connection = hub.connect();
       } else {
-        const apiKey = node.credentials?.apiKey;
+        const apiKey = this.credentials?.apiKey;
         if (!config.url) throw new Error('remote hub: set the hub URL, e.g. http://hub:4000');
         if (!apiKey) throw new Error('remote hub: set an API key (create one with the hub\'s createApiKey mutation)');
         connection = createRemoteConnection({ url: config.url, apiKey });
       }
       return connection;
     };
-    node.describe = () => (node.mode === 'embedded' ? `embedded${(RED.settings.plantgraph as EmbeddedHub | undefined)?.plant ? ` (${(RED.settings.plantgraph as EmbeddedHub).plant})` : ''}` : String(config.url));
+    this.describe = () => (this.mode === 'embedded' ? `embedded${(RED.settings.plantgraph as EmbeddedHub | undefined)?.plant ? ` (${(RED.settings.plantgraph as EmbeddedHub).plant})` : ''}` : String(config.url));
 
-    node.on('close', (_removed, done) => {
+    this.on('close', (_removed, done) => {
       const closing = connection;
       connection = null;
       if (!closing) return done();
-      closing.close().catch((err: unknown) => node.warn(`closing the hub connection: ${String(err)}`)).finally(done);
+      closing.close().catch((err: unknown) => this.warn(`closing the hub connection: ${String(err)}`)).finally(done);
     });
   }
 

@@ -23,7 +23,8 @@ export interface Node {
 export interface NodeAPI {
   nodes: {
     createNode(node: object, config: NodeConfig): void;
-    registerType(type: string, constructor: (this: any, config: any) => void, options?: { credentials?: Record<string, { type: 'text' | 'password' }>; settings?: Record<string, { value: unknown; exportable?: boolean }> }): void;
+    // biome-ignore lint/suspicious/noExplicitAny: Node-RED calls the node's constructor with its own `this` and config
+    registerType(type: string, create: (this: any, config: any) => void, options?: { credentials?: Record<string, { type: 'text' | 'password' }>; settings?: Record<string, { value: unknown; exportable?: boolean }> }): void;
     getNode(id: string): unknown;
   };
   settings: Record<string, unknown>;

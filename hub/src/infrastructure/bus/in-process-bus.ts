@@ -5,19 +5,36 @@ const DEDUPLICATION_WINDOW_MS = 120_000;
 /** Signals held before publishers are made to wait for the consumer (back-pressure). */
 const MAX_PENDING_SIGNALS = 20_000;
 
-interface QueuedSignal { subject: string; payload: Uint8Array; attempt: number }
+interface QueuedSignal {
+  subject: string; payload: Uint8Array; attempt: number;
+  /** Settle the publisher's promise (with `confirmWhenAcked`). */
+  confirm(): void; fail(err: Error): void;
+}
+
+export interface InProcessBusOptions {
+  /**
+   * `publishSignal` resolves only once the consumer has acked the signal. The hub's ingest acks
+   * after its transaction committed (or after dead-lettering), so an answered publish is stored:
+   * the embedded counterpart of JetStream confirming it stored a message.
+   */
+  confirmWhenAcked?: boolean;
+}
 
 /**
- * The embedded bus: same subjects and delivery rules as NATS within one process. Signals are
- * held in memory until acked, so a crash of the embedded hub loses signals not yet acked — the
- * same promise a machine gets from any in-memory broker; run NATS for durability.
+ * The embedded bus: same subjects and delivery rules as NATS within one process. Signals are held
+ * in memory until acked. With `confirmWhenAcked` (the hub's setting) a publisher's promise waits
+ * for that ack, so a crash loses only signals whose publishers had no answer yet, and may send
+ * again; without it, a publish resolves when queued.
  */
 export class InProcessBus implements MessageBus {
   readonly kind = 'in-process' as const;
-  constructor(readonly subjects: Subjects = new Subjects()) {}
+  constructor(readonly subjects: Subjects = new Subjects(), private readonly options: InProcessBusOptions = {}) {}
   readonly #subscriptions = new Set<{ patterns: string[]; queue: ReturnType<typeof createSubscriptionQueue> }>();
   readonly #signals: QueuedSignal[] = [];
-  readonly #seenMessageIds = new Map<string, number>();
+  /** Message ids seen within the window, with the confirmation of the first publish. */
+  readonly #seenMessageIds = new Map<string, { at: number; confirmed: Promise<void> }>();
+  /** Signals published and not yet acked (queued or with the consumer), failed on close. */
+  readonly #unconfirmed = new Set<QueuedSignal>();
   #wakeConsumer: (() => void) | null = null;
   #publishersWaiting: (() => void)[] = [];
   #closed = false;
@@ -39,14 +56,24 @@ export class InProcessBus implements MessageBus {
     if (this.#closed) throw new Error('The in-process bus is closed.');
     while (this.#signals.length >= MAX_PENDING_SIGNALS && !this.#closed) await new Promise<void>((r) => this.#publishersWaiting.push(r));
     const now = Date.now();
-    for (const [id, at] of this.#seenMessageIds) {
-      if (now - at < DEDUPLICATION_WINDOW_MS) break;
+    for (const [id, seen] of this.#seenMessageIds) {
+      if (now - seen.at < DEDUPLICATION_WINDOW_MS) break;
       this.#seenMessageIds.delete(id);
     }
-    if (this.#seenMessageIds.has(messageId)) return;
-    this.#seenMessageIds.set(messageId, now);
-    this.#signals.push({ subject, payload, attempt: 0 });
+    // A repeat is dropped; its publisher hears what the first one hears.
+    const seen = this.#seenMessageIds.get(messageId);
+    if (seen) return seen.confirmed;
+    let queued!: QueuedSignal;
+    const confirmed = new Promise<void>((confirm, fail) => (queued = { subject, payload, attempt: 0, confirm, fail }));
+    this.#seenMessageIds.set(messageId, { at: now, confirmed });
+    this.#signals.push(queued);
     this.#wakeConsumer?.();
+    if (!this.options.confirmWhenAcked) {
+      queued.confirm();
+      return;
+    }
+    this.#unconfirmed.add(queued);
+    return confirmed;
   }
 
   consumeSignals(handle: (batch: SignalDelivery[]) => Promise<void>, options: { batchSize?: number } = {}): SignalConsumer {
@@ -68,6 +95,7 @@ export class InProcessBus implements MessageBus {
           const settle = (again: boolean) => {
             if (!unsettled.delete(q)) return;
             if (again) redeliver.push(q);
+            else if (this.#unconfirmed.delete(q)) q.confirm();
           };
           return { subject: q.subject, payload: q.payload, attempt: q.attempt, ack: () => settle(false), nak: () => settle(true) };
         });
@@ -96,6 +124,10 @@ export class InProcessBus implements MessageBus {
   async close(): Promise<void> {
     this.#closed = true;
     for (const wake of this.#publishersWaiting.splice(0)) wake();
+    const notStored = new Error('The hub stopped before the signal was stored; send it again '
+      + '(its source and sequence make a repeat harmless).');
+    for (const q of this.#unconfirmed) q.fail(notStored);
+    this.#unconfirmed.clear();
     for (const s of [...this.#subscriptions]) s.queue.close();
     this.#wakeConsumer?.();
   }

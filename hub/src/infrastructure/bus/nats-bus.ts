@@ -52,7 +52,9 @@ export class NatsBus implements MessageBus {
 
   subscribe(patterns: string[], options?: QueueOptions) {
     const subs: Subscription[] = [];
-    const queue = createSubscriptionQueue(() => subs.forEach((s) => s.unsubscribe()), options);
+    const queue = createSubscriptionQueue(() => {
+      for (const s of subs) s.unsubscribe();
+    }, options);
     for (const pattern of patterns) {
       subs.push(this.nc.subscribe(pattern, {
         callback: (err, msg) => {

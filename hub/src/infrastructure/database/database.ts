@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import type { PGlite } from '@electric-sql/pglite';
 import { fileURLToPath } from 'node:url';
 import { type EntityManager, type MikroORM, type Options } from '@mikro-orm/sql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
@@ -7,6 +8,8 @@ import { MikroORM as PgliteORM } from '@mikro-orm/pglite';
 import { MikroORM as PostgresORM } from '@mikro-orm/postgresql';
 import { entities } from '@plantgraph/schema';
 import type { HubConfig } from '../../config.js';
+import { lockFolder } from './folder-lock.js';
+import { backupBeforeMigration, EmbeddedFolderError } from './embedded-backup.js';
 
 export type Database = MikroORM;
 export type Tx = EntityManager;
@@ -33,12 +36,69 @@ export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'data
   if (config.databaseUrl) {
     return (await PostgresORM.init({ ...options, clientUrl: config.databaseUrl } as never)) as unknown as Database;
   }
-  if (!config.dataDir.startsWith('memory://')) mkdirSync(config.dataDir, { recursive: true });
-  return (await PgliteORM.init({ ...options, dbName: config.dataDir } as never)) as unknown as Database;
+  if (config.dataDir.startsWith('memory://')) {
+    return (await PgliteORM.init({ ...options, dbName: config.dataDir } as never)) as unknown as Database;
+  }
+  return openEmbeddedFolder(options, config.dataDir);
 }
 
-/** Applies pending migrations; returns the names applied. */
-export async function migrate(db: Database): Promise<string[]> {
+/** Embedded folders opened by `openDatabase`, for the backup before migrations. */
+const embeddedFolders = new WeakMap<Database, string>();
+
+/**
+ * One process per folder (see `folder-lock.ts`): the lock is taken before PGlite touches the
+ * files and released when the database is closed. A folder that does not open is explained.
+ */
+async function openEmbeddedFolder(options: Partial<Options>, folder: string): Promise<Database> {
+  const lock = lockFolder(folder);
+  let db: Database;
+  try {
+    mkdirSync(folder, { recursive: true });
+    db = (await PgliteORM.init({ ...options, dbName: folder } as never)) as unknown as Database;
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  try {
+    // MikroORM connects lazily: open PGlite now, so a damaged folder is reported here.
+    await nativePglite(db);
+  } catch (err) {
+    await db.close().catch(() => {});
+    lock.release();
+    throw new EmbeddedFolderError(folder, err);
+  }
+  const close = db.close.bind(db);
+  db.close = async (force?: boolean) => {
+    try {
+      await close(force);
+    } finally {
+      lock.release();
+    }
+  };
+  embeddedFolders.set(db, folder);
+  return db;
+}
+
+/** The PGlite instance behind an embedded database (for backups). */
+export async function nativePglite(db: Database): Promise<PGlite> {
+  const connection = db.driver.getConnection() as unknown as { getNativeClient?: () => Promise<PGlite> };
+  if (!connection.getNativeClient) throw new Error('Not an embedded (PGlite) database.');
+  return connection.getNativeClient();
+}
+
+/**
+ * Applies pending migrations; returns the names applied. On an embedded folder that already holds
+ * data, a backup is taken first (`<parent>/backups`), so a failed migration can be undone.
+ */
+export async function migrate(db: Database, log: (line: string) => void = console.log): Promise<string[]> {
+  const folder = embeddedFolders.get(db);
+  if (folder) {
+    const pending = await db.migrator.getPending();
+    if (pending.length && (await db.migrator.getExecuted()).length) {
+      const file = await backupBeforeMigration(await nativePglite(db), folder, pending[0]!.name);
+      log(`[db] backed up ${folder} to ${file} before migrating`);
+    }
+  }
   const applied = await db.migrator.up();
   return applied.map((m) => m.name);
 }

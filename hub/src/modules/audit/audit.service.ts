@@ -18,16 +18,31 @@ type Connection<T> = Awaited<ReturnType<typeof paginate<T & { id: string }>>>;
  */
 export class AuditService {
   /** Changes to one record, oldest first; records out of the caller's sight are left out, as if absent. */
-  async trail(em: Tx, principal: Principal, entityType: string, entityId: string, page: PageRequest): Promise<Connection<AuditRecord>> {
-    const connection = await paginate(em, AuditRecord, { $and: [{ entityType, entityId }, auditVisible(principal)] }, page);
+  async trail(
+    em: Tx,
+    principal: Principal,
+    entityType: string,
+    entityId: string,
+    page: PageRequest,
+  ): Promise<Connection<AuditRecord>> {
+    const connection = await paginate(
+      em,
+      AuditRecord,
+      { $and: [{ entityType, entityId }, auditVisible(principal)] },
+      page,
+    );
     // Records written before hashes were kept out of snapshots still hold them: never show them.
-    const edges = connection.edges.map((e) => ({ ...e, node: { ...e.node, before: withoutSecrets(e.node.before), after: withoutSecrets(e.node.after) } as AuditRecord }));
+    const edges = connection.edges.map((e) => ({
+      ...e,
+      node: { ...e.node, before: withoutSecrets(e.node.before), after: withoutSecrets(e.node.after) } as AuditRecord,
+    }));
     return { ...connection, edges };
   }
 
   /** Recomputes the whole hash chain and names the first broken link: it spans every scope. */
   verifyChain(em: Tx, principal: Principal) {
-    if (!principal.scopesFor(Permission.Read).includes(WHOLE_INSTALLATION)) throw forbidden(principal, 'verify the whole audit chain (it needs an installation-wide grant, scope "*")');
+    if (!principal.scopesFor(Permission.Read).includes(WHOLE_INSTALLATION))
+      throw forbidden(principal, 'verify the whole audit chain (it needs an installation-wide grant, scope "*")');
     return verifyAuditChain(em);
   }
 }

@@ -1,14 +1,18 @@
-import { Equipment, EquipmentState, EquipmentStateChange, STATES_REQUIRING_REASON } from '@plantgraph/schema';
+import { type EquipmentState, EquipmentStateChange, STATES_REQUIRING_REASON } from '@plantgraph/schema';
 import type { Subjects } from '../../subjects.js';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { DomainEvent } from '../../core/unit-of-work.js';
 
+/** A state an equipment reported (a signal) or was given by hand (the API). */
 export interface StateReport {
+  path: string;
   state: EquipmentState;
-  reason?: string | null;
+  /** Trimmed; null when none. */
+  reason: string | null;
   at: Date;
   source: string;
-  sequence?: number | null;
+  /** A signal's sequence, unique per source; null for a report by hand. */
+  sequence: number | null;
 }
 
 /** Why a state report cannot be accepted, or null. Shared by the mutation and the signal path. */
@@ -20,6 +24,8 @@ export function stateReportProblem(state: EquipmentState, reason: string | null 
 
 /** The part of an equipment row a state report is judged against. */
 export interface CurrentState { state: EquipmentState; stateReason?: string | null; stateSince: Date; lastReportedAt?: Date | null }
+/** An equipment row as the state writer reads it. */
+export interface EquipmentStateRow extends CurrentState { id: string; path: string }
 
 /**
  * Whether a report is `newer` than the newest report so far (else it is late: kept in the history,
@@ -32,41 +38,114 @@ export function judgeStateReport(current: CurrentState, state: EquipmentState, r
   };
 }
 
+const json = (rows: unknown[]) => JSON.stringify(rows);
+const keyOf = (source: string, sequence: number | string) => `${source}\u0000${sequence}`;
+
 /**
- * Records a reported state in the history and makes it the current state, unless it is older
- * than the newest report (a late signal) or repeats the current state. Every signal is kept, so
- * the history does not depend on which replica took which signal; repeating the current state
- * through the API is a no-op. The caller holds the equipment row lock. Returns the event to
- * publish after commit, or null when the current state did not change.
+ * Reads the equipment rows at `paths` (one statement), locked in path order when `forUpdate`, so
+ * that writers of the same equipment (API calls, replicas' ingests) take turns without deadlocks.
  */
-export function applyStateReport(tx: Tx, subjects: Subjects, equipment: Equipment, report: StateReport): DomainEvent | null {
-  const reason = report.reason?.trim() || null;
-  const { newer, repeat } = judgeStateReport(equipment, report.state, reason, report.at);
-  const isSignal = report.sequence != null;
-  if (newer && repeat && !isSignal) return null;
-  const change = tx.create(EquipmentStateChange, {
-    equipment, path: equipment.path, state: report.state, previousState: newer ? equipment.state : null,
-    reason, at: report.at, source: report.source, sequence: isSignal ? String(report.sequence) : null, applied: newer,
-  });
-  if (newer) equipment.lastReportedAt = report.at;
-  if (!newer || repeat) return null;
-  equipment.state = report.state;
-  equipment.stateReason = reason;
-  equipment.stateSince = report.at;
-  return {
-    subject: subjects.equipmentStateChanged(equipment.path),
-    type: 'EquipmentStateChanged',
-    data: () => ({
-      id: change.id, equipmentId: equipment.id, path: change.path, state: change.state, previousState: change.previousState,
-      reason: change.reason, at: change.at.toISOString(), source: change.source, sequence: change.sequence, applied: true,
-    }),
-  };
+export async function lockEquipment(tx: Tx, paths: string[], forUpdate = true): Promise<Map<string, EquipmentStateRow>> {
+  const rows = await tx.execute<{ id: string; path: string; state: EquipmentState; state_reason: string | null; state_since: Date; last_reported_at: Date | null }[]>(
+    `select id, path, state, state_reason, state_since, last_reported_at from equipment
+     where path in (select jsonb_array_elements_text(?::jsonb)) order by path ${forUpdate ? 'for update' : ''}`, [json([...new Set(paths)].sort())]);
+  return new Map(rows.map((r) => [r.path, {
+    id: r.id, path: r.path, state: r.state, stateReason: r.state_reason, stateSince: new Date(r.state_since), lastReportedAt: r.last_reported_at && new Date(r.last_reported_at),
+  }]));
+}
+
+export interface RecordedStates {
+  /** `EquipmentStateChanged` for each report that changed a current state, to publish after commit. */
+  events: DomainEvent[];
+  /** History rows written. */
+  recorded: number;
+  /** Signals already recorded (the same source and sequence). */
+  duplicates: number;
+  /** Equipment that got history rows. */
+  equipmentIds: Set<string>;
+}
+
+/**
+ * The one writer of equipment state, for the `setEquipmentState` mutation and the signal ingest
+ * alike: whatever the number of reports, at most one statement each to find duplicates, write the
+ * history and update the equipment rows. Reports are judged in order: every one is kept in the
+ * history (so it does not depend on which replica took which signal), a late one is not applied,
+ * a signal seen before (source, sequence) changes nothing, and a report by hand repeating the
+ * current state is a no-op. `equipment` holds the reports' rows, locked by the caller in this
+ * transaction (`lockEquipment`); they are not modified.
+ */
+export async function recordStateReports(tx: Tx, subjects: Subjects, equipment: ReadonlyMap<string, EquipmentStateRow>, reports: StateReport[]): Promise<RecordedStates> {
+  const result: RecordedStates = { events: [], recorded: 0, duplicates: 0, equipmentIds: new Set() };
+  const signals = reports.filter((r) => r.sequence != null);
+  const seen = signals.length ? new Set((await tx.execute<{ source: string; sequence: string }[]>(
+    `select source, sequence::text as sequence from equipment_state_change
+     where (source, sequence) in (select source, sequence from jsonb_to_recordset(?::jsonb) as k(source text, sequence bigint))`,
+    [json(signals.map((s) => ({ source: s.source, sequence: s.sequence })))])).map((r) => keyOf(r.source, r.sequence))) : new Set<string>();
+  const current = new Map<string, EquipmentStateRow>();
+  const inserts: StateChangeRow[] = [];
+  const changed = new Set<EquipmentStateRow>();
+  const announce: { insert: number; equipment: EquipmentStateRow }[] = [];
+  for (const r of reports) {
+    if (r.sequence != null) {
+      const key = keyOf(r.source, r.sequence);
+      if (seen.has(key)) {
+        result.duplicates++;
+        continue;
+      }
+      seen.add(key);
+    }
+    let eq = current.get(r.path);
+    if (!eq) {
+      const row = equipment.get(r.path)!;
+      eq = { id: row.id, path: row.path, state: row.state, stateReason: row.stateReason ?? null, stateSince: row.stateSince, lastReportedAt: row.lastReportedAt ?? null };
+      current.set(r.path, eq);
+    }
+    const { newer, repeat } = judgeStateReport(eq, r.state, r.reason, r.at);
+    if (r.sequence == null && newer && repeat) continue;
+    inserts.push({ equipment_id: eq.id, path: eq.path, state: r.state, previous_state: newer ? eq.state : null, reason: r.reason, at: r.at.toISOString(), source: r.source, sequence: r.sequence, applied: newer });
+    result.equipmentIds.add(eq.id);
+    if (!newer) continue;
+    eq.lastReportedAt = r.at;
+    changed.add(eq);
+    if (repeat) continue;
+    Object.assign(eq, { state: r.state, stateReason: r.reason, stateSince: r.at });
+    announce.push({ insert: inserts.length - 1, equipment: eq });
+  }
+  if (!inserts.length) return result;
+  const ids = await tx.execute<{ id: string }[]>(
+    `insert into equipment_state_change (equipment_id, path, state, previous_state, reason, at, source, sequence, applied)
+     select * from jsonb_to_recordset(?::jsonb) as r(equipment_id uuid, path text, state text, previous_state text, reason text, at timestamptz, source text, sequence bigint, applied boolean)
+     returning id::text as id`, [json(inserts)]);
+  result.recorded = inserts.length;
+  if (changed.size) {
+    await tx.execute(
+      `update equipment e set state = u.state, state_reason = u.reason, state_since = u.since, last_reported_at = u.last, updated_at = now()
+       from jsonb_to_recordset(?::jsonb) as u(id uuid, state text, reason text, since timestamptz, last timestamptz) where e.id = u.id`,
+      [json([...changed].map((e) => ({ id: e.id, state: e.state, reason: e.stateReason ?? null, since: e.stateSince.toISOString(), last: e.lastReportedAt?.toISOString() ?? null })))]);
+  }
+  for (const { insert, equipment: eq } of announce) result.events.push(stateChangedEvent(subjects, eq.id, ids[insert]!.id, inserts[insert]!));
+  return result;
+}
+
+/** A row of `equipment_state_change` as written. */
+interface StateChangeRow {
+  equipment_id: string; path: string; state: EquipmentState; previous_state: EquipmentState | null; reason: string | null;
+  at: string; source: string; sequence: number | null; applied: boolean;
 }
 
 /** The GraphQL shape of an `EquipmentStateChanged` event payload. */
 export interface EquipmentStateChangedEvent {
   id: string; equipmentId: string; path: string; state: EquipmentState; previousState: EquipmentState | null;
   reason: string | null; at: string; source: string; sequence: string | null; applied: boolean;
+}
+
+/** The one builder of `EquipmentStateChanged`: an applied change of the current state. */
+function stateChangedEvent(subjects: Subjects, equipmentId: string, id: string, row: StateChangeRow): DomainEvent {
+  const data: EquipmentStateChangedEvent = {
+    id, equipmentId, path: row.path, state: row.state, previousState: row.previous_state, reason: row.reason,
+    at: row.at, source: row.source, sequence: row.sequence == null ? null : String(row.sequence), applied: true,
+  };
+  return { subject: subjects.equipmentStateChanged(row.path), type: 'EquipmentStateChanged', data: { ...data } };
 }
 
 export function stateChangeFromEvent(e: EquipmentStateChangedEvent): EquipmentStateChange {

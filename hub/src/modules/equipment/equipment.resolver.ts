@@ -1,15 +1,14 @@
 import {
-  Connection, CreateEquipmentInput, CreateEquipmentResult, Equipment, EquipmentClass, EquipmentFilter, EquipmentStateChange,
+  CreateEquipmentInput, CreateEquipmentResult, Equipment, EquipmentClass, EquipmentFilter, EquipmentStateChange,
   SetEquipmentStateInput, SetEquipmentStateResult, UpdateEquipmentInput, UpdateEquipmentResult, Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
+import { EquipmentConnection, EquipmentStateChangeConnection } from './equipment.types.js';
 import { PageArgs } from '../../graphql/pagination.js';
 import { openStream } from '../../graphql/failures.js';
 
-const EquipmentConnection = Connection(Equipment);
-const EquipmentStateChangeConnection = Connection(EquipmentStateChange);
 
 @Resolver(() => Equipment)
 export class EquipmentResolver {

@@ -9,7 +9,7 @@ import { requireValuesFit } from '../shared/properties.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
 import { forbidden, pathsVisible, requireAt } from '../../core/visibility.js';
-import { applyStateReport, stateChangeFromEvent, stateReportProblem } from './equipment-state.js';
+import { recordStateReports, stateChangeFromEvent, stateReportProblem } from './equipment-state.js';
 import { duplicatePath, fail, hierarchyCycle, invalidInput, levelNotAllowed, notFound, unknownParent, unknownReference } from '../../core/failures.js';
 
 
@@ -97,6 +97,7 @@ export class EquipmentService {
     });
   }
 
+  /** A state set by hand: recorded by the one state writer, audited, announced after the commit. */
   setState(principal: Principal, input: SetEquipmentStateInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
@@ -105,9 +106,12 @@ export class EquipmentService {
       const problem = stateReportProblem(input.state, input.reason);
       if (problem) fail(invalidInput('reason', problem));
       const before = snapshot(equipment);
-      const event = applyStateReport(tx, this.bus.subjects, equipment, { state: input.state, reason: input.reason, at: new Date(), source: `api:${principal.name}` });
-      if (event) {
-        work.emit(event);
+      const report = { path: equipment.path, state: input.state, reason: input.reason?.trim() || null, at: new Date(), source: `api:${principal.name}`, sequence: null };
+      const { events } = await recordStateReports(tx, this.bus.subjects, new Map([[equipment.path, equipment]]), [report]);
+      if (events.length) {
+        // The writer wrote the row with SQL: read it back, so the audit and the answer show the new state.
+        await tx.refreshOrFail(equipment);
+        for (const event of events) work.emit(event);
         work.audit('EquipmentStateSet', equipment, before);
       }
       return equipment;

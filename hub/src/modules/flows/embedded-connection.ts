@@ -1,50 +1,52 @@
-import { graphql, type GraphQLSchema } from 'graphql';
-import { Permission, WHOLE_INSTALLATION } from '@plantgraph/schema';
-import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { HubContext } from '../../graphql/context.js';
+import type { ExecuteOperation } from '../../graphql/execute.js';
 import type { Principal } from '../../core/principal.js';
-import { isEquipmentPath } from '../../core/keys.js';
+import { HubFault } from '../../core/faults.js';
 
 // The contract is the node package's (`flows/node-red/src/hub-connection.ts`): one definition for both sides.
-import type { EmbeddedHub, GraphQLResponse, HubConnection, HubEvent, SignalBody, SignalKind } from '@plantgraph/node-red-contrib-plantgraph';
+import {
+  publishFlowEvent, SignalBatcher, type EmbeddedHub, type GraphQLResponse, type HubConnection, type HubEvent, type SignalBody, type SignalKind,
+} from '@plantgraph/node-red-contrib-plantgraph';
 
 export type { EmbeddedHub };
 
 /**
- * A connection for the embedded flows, acting as the flows' principal: signals go onto the
- * durable ingest path, events are filtered by what the principal may read, GraphQL runs against
- * the hub's schema with the principal's context. Nothing else of the hub is reachable from it.
+ * A connection for the embedded flows, acting as the flows' principal. It answers as the remote
+ * connection with the same grants does: signals and flow events are the same GraphQL operations
+ * (`publishSignals`, `publishFlowEvent`, run here in process rather than over HTTP), events are the
+ * `hubEvents` feed, GraphQL runs against the hub's schema with the principal's context. Nothing
+ * else of the hub is reachable from it.
  */
 export class EmbeddedConnection implements HubConnection {
   readonly #subscriptions = new Set<() => void>();
+  readonly #signals = new SignalBatcher((query, variables) => this.graphql(query, variables));
 
   constructor(
-    private readonly bus: MessageBus,
-    private readonly schema: GraphQLSchema,
+    private readonly execute: ExecuteOperation,
     private readonly contextFor: (principal: Principal) => HubContext,
     readonly principal: Principal,
   ) {}
 
-  private checkPath(path: string, what: string): void {
-    if (typeof path !== 'string' || !isEquipmentPath(path)) throw new Error(`${what}: "${path}" is not an equipment path (segments of letters, digits, "-" or "_", separated by "/").`);
-    if (!this.principal.can(Permission.Read, path)) throw new Error(`${what}: ${path} is outside the scopes of ${this.principal.name} (PLANTGRAPH_FLOWS_GRANTS).`);
+  publishSignal(kind: SignalKind, path: string, body: SignalBody): Promise<void> {
+    return this.#signals.publish(kind, path, body);
   }
 
-  async publishSignal(kind: SignalKind, path: string, body: SignalBody): Promise<void> {
-    this.checkPath(path, 'publishSignal');
-    if (!body || typeof body.source !== 'string' || !body.source) throw new Error('publishSignal: the body needs "source", a stable sender id (e.g. the flow node id).');
-    if (!Number.isSafeInteger(body.sequence) || body.sequence < 0) throw new Error(`publishSignal: "sequence" must be a non-negative integer increasing per source, got ${JSON.stringify(body.sequence)}.`);
-    const subject = this.bus.subjects.equipmentSignal(kind, path);
-    await this.bus.publishSignal(subject, Buffer.from(JSON.stringify(body)), `${body.source}:${body.sequence}`);
-  }
-
-  /** The `hubEvents` feed (one visibility rule for both), as callbacks; the scope must be the flows' own. */
+  /**
+   * The `hubEvents` feed, as callbacks. A refused subscription (a bad scope, no Read) is reported
+   * through `onError` with the hub's message, as over graphql-ws.
+   */
   subscribeEvents(scope: string, types: string[], onEvent: (event: HubEvent) => void, onError: (err: Error) => void): () => void {
-    if (scope !== WHOLE_INSTALLATION) this.checkPath(scope, 'subscribeEvents');
     const { services } = this.contextFor(this.principal);
-    const events = services.signals.subscribeEvents(this.principal, scope, types, {
-      limit: 10_000, onOverflow: () => onError(new Error('subscribeEvents: the flow did not keep up; 10,000 events were waiting. Subscribe again.')),
-    })[Symbol.asyncIterator]();
+    let events: AsyncIterator<HubEvent>;
+    try {
+      events = services.signals.subscribeEvents(this.principal, scope, types, {
+        limit: 10_000, onOverflow: () => onError(new Error('subscribeEvents: the flow did not keep up; 10,000 events were waiting. Subscribe again.')),
+      })[Symbol.asyncIterator]();
+    } catch (err) {
+      if (!(err instanceof HubFault)) throw err;
+      queueMicrotask(() => onError(new Error(err.message)));
+      return () => {};
+    }
     const stop = () => void events.return?.();
     this.#subscriptions.add(stop);
     void (async () => {
@@ -65,21 +67,16 @@ export class EmbeddedConnection implements HubConnection {
     return stop;
   }
 
-  /** The same as the `publishFlowEvent` mutation: one shape and one set of checks for flow events. */
-  async publishEvent(type: string, path: string, data: Record<string, unknown>): Promise<void> {
-    const ctx = this.contextFor(this.principal);
-    const result = await ctx.services.signals.publishFlowEvent(ctx.em, this.principal, type, path, JSON.stringify(data ?? {}));
-    if (!('published' in result)) throw new Error(`publishEvent: ${result.message}`);
+  publishEvent(type: string, path: string, data: Record<string, unknown>): Promise<void> {
+    return publishFlowEvent((query, variables) => this.graphql(query, variables), type, path, data);
   }
 
-  async graphql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
-    const result = await graphql({ schema: this.schema, source: query, variableValues: variables, contextValue: this.contextFor(this.principal) });
-    const response: GraphQLResponse = { data: result.data as Record<string, unknown> | null | undefined };
-    if (result.errors?.length) response.errors = result.errors.map((e) => ({ message: e.message, ...(e.extensions && Object.keys(e.extensions).length ? { extensions: e.extensions as Record<string, unknown> } : {}) }));
-    return response;
+  graphql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
+    return this.execute(this.principal, query, variables);
   }
 
   async close(): Promise<void> {
+    await this.#signals.close();
     for (const stop of [...this.#subscriptions]) stop();
     this.#subscriptions.clear();
   }

@@ -4,12 +4,12 @@ import { createRequire } from 'node:module';
 import type { Duplex } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { GraphQLSchema } from 'graphql';
 import type { HubConfig } from '../../config.js';
 import type { Database } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Services } from '../../services.js';
 import type { HubContext } from '../../graphql/context.js';
+import type { ExecuteOperation } from '../../graphql/execute.js';
 import { Principal } from '../../core/principal.js';
 import { EmbeddedConnection, type EmbeddedHub } from './embedded-connection.js';
 import { editorAdminAuth } from './editor-auth.js';
@@ -44,7 +44,8 @@ export interface FlowsRuntimeDeps {
   db: Database;
   bus: MessageBus;
   services: Services;
-  schema: GraphQLSchema;
+  /** Runs GraphQL in process for the flows' embedded connection. */
+  execute: ExecuteOperation;
   contextFor: (principal: Principal) => HubContext;
   log: Log;
 }
@@ -72,14 +73,14 @@ const under = (path: string, prefix: string) => path === prefix || path.startsWi
  * replica holding the plant's lease; the others serve the editor with the flows stopped and follow
  * new revisions.
  */
-export async function startFlowsRuntime({ config, db, bus, services, schema, contextFor, log }: FlowsRuntimeDeps): Promise<FlowsRuntime> {
+export async function startFlowsRuntime({ config, db, bus, services, execute, contextFor, log }: FlowsRuntimeDeps): Promise<FlowsRuntime> {
   if (running) throw new Error('The flows (Node-RED) already run in this process for another hub; Node-RED allows one runtime per process. Start this hub with PLANTGRAPH_FLOWS=off.');
   running = true;
   const { plant, grants } = config.flows;
   // Node-RED wants a user folder; nothing of the plant lives there (storage is the database).
   const userDir = mkdtempSync(join(tmpdir(), 'plantgraph-node-red-'));
   writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'plantgraph-flows', private: true, description: 'Scratch folder of the embedded Node-RED; flows are in the hub database.' }));
-  const cleanup: (() => Promise<unknown> | void)[] = [() => rmSync(userDir, { recursive: true, force: true }), () => { running = false; }];
+  const cleanup: (() => unknown)[] = [() => rmSync(userDir, { recursive: true, force: true }), () => { running = false; }];
   try {
     const store = new FlowStore(db, services.uow, bus);
     let credentialSecret = config.flows.credentialSecret;
@@ -90,7 +91,7 @@ export async function startFlowsRuntime({ config, db, bus, services, schema, con
     }
 
     const principal = Principal.service(`flows:${plant}`, grants);
-    const embedded: EmbeddedHub = { plant, connect: () => new EmbeddedConnection(bus, schema, contextFor, principal) };
+    const embedded: EmbeddedHub = { plant, connect: () => new EmbeddedConnection(execute, contextFor, principal) };
     const nodesDir = nodePackageDir(log);
 
     let knownRevision: string | null = null;

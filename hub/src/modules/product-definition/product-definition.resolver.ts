@@ -1,15 +1,15 @@
 import {
-  Connection, CreateProductDefinitionInput, CreateProductDefinitionVersionInput, MaterialDefinition, ProductDefinition, ProductDefinitionFilter,
+  CreateProductDefinitionInput, CreateProductDefinitionVersionInput, MaterialDefinition, ProductDefinition, ProductDefinitionFilter,
   ProductDefinitionResult, ProductDefinitionVersion, ProductDefinitionVersionResult,
   TransitionProductDefinitionVersionInput, UpdateProductDefinitionVersionInput, Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
+import { ProductDefinitionConnection } from './product-definition.types.js';
 import { PageArgs } from '../../graphql/pagination.js';
 import { activeVersionOf } from './product-definition.service.js';
 
-const ProductDefinitionConnection = Connection(ProductDefinition);
 
 @Resolver(() => ProductDefinition)
 export class ProductDefinitionResolver {

@@ -3,22 +3,7 @@ import type { MessageBus, SignalConsumer, SignalDelivery } from '../../infrastru
 import type { UnitOfWork } from '../../core/unit-of-work.js';
 import { parseSignal, type ParsedSignal } from './signal-parsing.js';
 import { storeSignals } from './signal-store.js';
-
-/** What this replica's ingest did since it started (each replica counts its own share). */
-export interface IngestStatistics {
-  startedAt: Date;
-  received: number;
-  stored: number;
-  duplicates: number;
-  /** Dead-lettered because the message itself is bad (subject, JSON, a field). */
-  rejectedInvalid: number;
-  /** Dead-lettered because no equipment has the path. */
-  rejectedUnknownEquipment: number;
-  batches: number;
-  failedBatches: number;
-  lastBatchAt: Date | null;
-  lastError: string | null;
-}
+import type { IngestStatistics } from './signals.types.js';
 
 export const newIngestStatistics = (): IngestStatistics => ({
   startedAt: new Date(), received: 0, stored: 0, duplicates: 0, rejectedInvalid: 0, rejectedUnknownEquipment: 0, batches: 0, failedBatches: 0, lastBatchAt: null, lastError: null,
@@ -28,8 +13,8 @@ export const newIngestStatistics = (): IngestStatistics => ({
  * The durable consumer of equipment signals (states, counts, cycles, process values). Per batch:
  * one transaction writes every new row; only after the commit are the signals acked and the events
  * published. Re-delivered signals are recognised by (source, sequence) and change nothing.
- * Malformed signals and unknown equipment go to the dead-letter subject with the reason, are
- * counted, and never stop the stream.
+ * What the admission rule refuses (`signal-admission.ts`: here, malformed signals and unknown
+ * equipment) goes to the dead-letter subject with the reason, is counted, and never stops the stream.
  */
 export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork, stats: IngestStatistics, log: Pick<Console, 'error'> = console, onStored: (equipmentIds: string[]) => void = () => {}): SignalConsumer {
   const deadLetter = (d: SignalDelivery, reason: string) => {
@@ -51,7 +36,7 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
       }
     }
     if (signals.length) {
-      let batch;
+      let batch: Awaited<ReturnType<typeof storeSignals>>;
       try {
         batch = await db.em.fork().transactional((tx) => storeSignals(tx, bus.subjects, signals));
       } catch (err) {

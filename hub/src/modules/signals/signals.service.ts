@@ -1,29 +1,23 @@
-import { Equipment, EquipmentState, Permission } from '@plantgraph/schema';
+import { Equipment, Permission } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../core/principal.js';
 import { forbidden } from '../../core/visibility.js';
-import type { SignalKind } from '../../subjects.js';
 import { isEquipmentPath } from '../../core/keys.js';
-import { parseSignal } from './signal-parsing.js';
 import { newIngestStatistics } from './signal-ingest.js';
-import { type DomainFailure, invalidInput, notFound } from '../../core/failures.js';
+import { admitSignals } from './signal-admission.js';
+import type { EquipmentSignalInput } from './signals.types.js';
+import { type DomainFailure, invalidInput, isFailure, notFound } from '../../core/failures.js';
 import { badUserInput } from '../../core/faults.js';
 
 const MAX_SIGNALS_PER_CALL = 1000;
 const EVENT_TYPE = /^[A-Z][A-Za-z0-9]{0,63}$/;
 
-export interface SignalInput {
-  kind: SignalKind; path: string; source: string; sequence: number; at?: Date | null;
-  state?: EquipmentState | null; reason?: string | null; good?: number | null; scrap?: number | null; rework?: number | null;
-  cycleTimeMs?: number | null; name?: string | null; value?: number | null; unit?: string | null;
-}
-
 /** Any hub event as flows and `hubEvents` subscribers get it. */
 export interface HubEventValue { subject: string; type: string; path: string | null; data: Record<string, unknown> }
 
 /**
- * Signals from clients that are not on NATS (a remote Node-RED, a gateway behind HTTP), the
+ * Signals from clients that are not on NATS (both flow connections, a gateway behind HTTP), the
  * generic event feed for flows, and the ingest counters. Signals take the same durable path as
  * equipment's own: they are checked here so the caller hears what is wrong, then published to the
  * signal stream, and stored by the ingest.
@@ -34,24 +28,11 @@ export class SignalService {
 
   constructor(private readonly bus: MessageBus) {}
 
-  async publish(em: Tx, principal: Principal, inputs: SignalInput[]): Promise<{ accepted: number } | DomainFailure> {
+  /** Signals admitted by the one rule (`signal-admission.ts`), onto the signal stream; a refusal publishes none. */
+  async publish(em: Tx, principal: Principal, inputs: EquipmentSignalInput[]): Promise<{ accepted: number } | DomainFailure> {
     if (!inputs.length || inputs.length > MAX_SIGNALS_PER_CALL) return invalidInput('signals', `send 1 to ${MAX_SIGNALS_PER_CALL} signals per call (got ${inputs.length}).`);
-    const messages: { subject: string; payload: Buffer; id: string }[] = [];
-    for (const [i, s] of inputs.entries()) {
-      if (!isEquipmentPath(s.path)) return invalidInput(`signals[${i}].path`, `"${s.path}" is not an equipment path such as acme/berlin/assembly/line-1/press-1.`);
-      const { kind, path, at, ...fields } = s;
-      const body = Object.fromEntries(Object.entries({ ...fields, at: at?.toISOString() }).filter(([, v]) => v != null));
-      const subject = this.bus.subjects.equipmentSignal(kind, path);
-      const payload = Buffer.from(JSON.stringify(body));
-      const problem = parseSignal(this.bus.subjects, { subject, payload, attempt: 1, ack: () => {}, nak: () => {} });
-      if (typeof problem === 'string') return invalidInput(`signals[${i}]`, problem);
-      messages.push({ subject, payload, id: `${s.source}:${s.sequence}` });
-    }
-    const paths = [...new Set(inputs.map((s) => s.path))];
-    const found = new Set((await em.find(Equipment, { path: { $in: paths } }, { fields: ['path'] })).map((e) => e.path));
-    // Out of scope looks exactly like missing.
-    const missing = paths.find((p) => !found.has(p) || !principal.can(Permission.SetEquipmentState, p));
-    if (missing) return notFound('equipment', missing);
+    const messages = await admitSignals(em, this.bus.subjects, principal, inputs);
+    if (isFailure(messages)) return messages;
     await Promise.all(messages.map((m) => this.bus.publishSignal(m.subject, m.payload, m.id)));
     return { accepted: messages.length };
   }

@@ -1,13 +1,13 @@
-import { Connection, CreateWorkOrderInput, CreateWorkOrderResult, Equipment, ProductDefinitionVersion, WorkOrder, WorkOrderFilter, Permission,
+import { CreateWorkOrderInput, CreateWorkOrderResult, Equipment, ProductDefinitionVersion, WorkOrder, WorkOrderFilter, Permission,
   JOB_ORDER_STATE, JobOrderState, MaterialLot, MaterialReservation, ReleaseWorkOrderInput, WorkOrderTransitionInput, WorkOrderTransitionResult } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { WorkOrderEvent } from './work-order.types.js';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
+import { WorkOrderConnection } from './work-order.types.js';
 import { PageArgs } from '../../graphql/pagination.js';
 import { openStream } from '../../graphql/failures.js';
 
-const WorkOrderConnection = Connection(WorkOrder);
 
 @Resolver(() => WorkOrder)
 export class WorkOrderResolver {

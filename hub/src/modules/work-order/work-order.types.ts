@@ -1,6 +1,4 @@
-import {
-  Deviation, InvalidInput, InvalidTransition, MaterialLot, NotFound, Permission, StepRecord, WorkOrderState,
-} from '@plantgraph/schema';
+import { Connection, Deviation, InvalidInput, InvalidTransition, MaterialLot, NotFound, Permission, StepRecord, WorkOrder, WorkOrderState } from '@plantgraph/schema';
 import { createUnionType, Extensions, Field, Int, ObjectType } from 'type-graphql';
 
 export const StepResult = createUnionType({ name: 'StepResult', types: () => [StepRecord, NotFound, InvalidInput, InvalidTransition] as const });
@@ -31,3 +29,4 @@ export class WorkOrderEvent {
   @Field() actor!: string;
   @Field(() => String, { nullable: true }) reason!: string | null;
 }
+export const WorkOrderConnection = Connection(WorkOrder);

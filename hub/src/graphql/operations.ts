@@ -1,0 +1,75 @@
+import {
+  type DocumentNode, getOperationAST, getVariableValues, GraphQLError, type GraphQLSchema, parse, specifiedRules,
+  validate, type ValidationRule,
+} from 'graphql';
+import type { LimitsConfig } from '../config.js';
+import { operationCost } from './cost.js';
+import { checkVariables, limitRules, presentMessage } from './hardening.js';
+
+export type Checked = { document: DocumentNode; errors?: undefined } | { errors: GraphQLError[]; document?: undefined };
+
+/**
+ * The one path every operation takes before it runs, over HTTP and over WebSocket alike: the
+ * variables' shape (iteratively, before anything recursive sees them), parsing with the token
+ * limit, validation with the limit rules (and, in production, without introspection), the
+ * variables coerced as execution will coerce them, and the cost computed with them. Errors come
+ * back as clients must see them: coded, limits said plainly, and no "Did you mean" in production.
+ */
+export class OperationChecker {
+  /** The validation rules beyond graphql-js's own (Apollo applies the same to what it parses). */
+  readonly rules: ValidationRule[];
+
+  constructor(
+    private readonly schema: GraphQLSchema,
+    private readonly limits: LimitsConfig,
+    private readonly production: boolean,
+  ) {
+    this.rules = limitRules(limits, production);
+  }
+
+  check(source: string, variables: unknown, operationName: unknown): Checked {
+    const badInput = checkVariables(variables);
+    if (badInput) return this.#refuse([badInput]);
+    let document: DocumentNode;
+    try {
+      document = parse(source, { maxTokens: this.limits.maxTokens });
+    } catch (err) {
+      return this.#refuse([err as GraphQLError], 'GRAPHQL_PARSE_FAILED');
+    }
+    const invalid = validate(this.schema, document, [...specifiedRules, ...this.rules]);
+    if (invalid.length) return this.#refuse(invalid, 'GRAPHQL_VALIDATION_FAILED');
+    if (operationName != null && typeof operationName !== 'string') {
+      return this.#refuse([new GraphQLError('"operationName" must be a string.')], 'BAD_REQUEST');
+    }
+    const operation = getOperationAST(document, operationName ?? undefined);
+    if (!operation) {
+      const message = operationName
+        ? `Unknown operation named "${operationName}".`
+        : 'Must provide operation name if query contains multiple operations.';
+      return this.#refuse([new GraphQLError(message)], 'OPERATION_RESOLUTION_FAILURE');
+    }
+    const inputs = (variables ?? {}) as Record<string, unknown>;
+    const coerced = getVariableValues(this.schema, operation.variableDefinitions ?? [], inputs, { maxErrors: 20 });
+    if (coerced.errors) return this.#refuse(coerced.errors, 'BAD_USER_INPUT');
+    const cost = operationCost(this.schema, document, operation, coerced.coerced);
+    if (cost > this.limits.maxCost) {
+      const message = `Query Cost limit of ${this.limits.maxCost} exceeded, found ${Math.round(cost)}. `
+        + 'Ask for less in one operation, e.g. smaller pages (see the README\'s limits).';
+      return this.#refuse([new GraphQLError(message)], 'GRAPHQL_VALIDATION_FAILED');
+    }
+    return { document };
+  }
+
+  /** An error as every transport shows it. */
+  present(error: GraphQLError, code?: string): GraphQLError {
+    return new GraphQLError(presentMessage(error.message, this.production), {
+      nodes: error.nodes, source: error.source, positions: error.positions, path: error.path,
+      originalError: error.originalError,
+      extensions: { ...error.extensions, code: error.extensions.code ?? code ?? 'BAD_REQUEST' },
+    });
+  }
+
+  #refuse(errors: readonly GraphQLError[], code?: string): Checked {
+    return { errors: errors.map((e) => this.present(e, code)) };
+  }
+}

@@ -1,0 +1,57 @@
+import { Equipment, Permission } from '@plantgraph/schema';
+import type { Tx } from '../../infrastructure/database/database.js';
+import type { Subjects } from '../../subjects.js';
+import { Principal } from '../../core/principal.js';
+import { type DomainFailure, invalidInput, notFound } from '../../core/failures.js';
+import { isEquipmentPath } from '../../core/keys.js';
+import { parseSignal } from './signal-parsing.js';
+import type { EquipmentSignalInput } from './signals.types.js';
+
+/**
+ * The one rule for letting a machine signal onto the ingest path, whatever the door:
+ * 1. it parses (subject, JSON, fields: `parseSignal`);
+ * 2. its equipment exists and the principal holds SetEquipmentState there (`equipmentRefusal`).
+ * Callers of the API, and through it both flow connections, get the whole rule (`admitSignals`).
+ * On NATS the sender is the installation itself: the ingest parses, then checks existence
+ * against the rows it locks anyway, and dead-letters what is refused.
+ */
+
+/** The sender of the signals on NATS: equipment and gateways there hold no identity of the hub. */
+export const INSTALLATION = Principal.system('installation');
+
+/**
+ * Step 2 of the rule. Out of the principal's scope a signal is refused exactly as if the
+ * equipment did not exist, so a refusal tells nothing about equipment the caller may not see.
+ */
+export function equipmentRefusal(principal: Principal, path: string, exists: boolean): DomainFailure | null {
+  return exists && principal.can(Permission.SetEquipmentState, path) ? null : notFound('equipment', path);
+}
+
+/** A signal as it goes onto the signal stream. */
+export interface SignalMessage { subject: string; payload: Buffer; id: string }
+
+/**
+ * The whole rule for signals a principal sends: each must parse exactly as the ingest will parse
+ * it, then step 2 applies, with one query for all their equipment. The first refusal refuses the
+ * call and names the signal (`signals[i]`), or, for equipment, its path.
+ */
+export async function admitSignals(em: Tx, subjects: Subjects, principal: Principal, inputs: EquipmentSignalInput[]): Promise<SignalMessage[] | DomainFailure> {
+  const messages: SignalMessage[] = [];
+  for (const [i, s] of inputs.entries()) {
+    if (!isEquipmentPath(s.path)) return invalidInput(`signals[${i}].path`, `"${s.path}" is not an equipment path such as acme/berlin/assembly/line-1/press-1.`);
+    const { kind, path, at, ...fields } = s;
+    const body = Object.fromEntries(Object.entries({ ...fields, at: at?.toISOString() }).filter(([, v]) => v != null));
+    const subject = subjects.equipmentSignal(kind, path);
+    const payload = Buffer.from(JSON.stringify(body));
+    const problem = parseSignal(subjects, { subject, payload, attempt: 1, ack: () => {}, nak: () => {} });
+    if (typeof problem === 'string') return invalidInput(`signals[${i}]`, problem);
+    messages.push({ subject, payload, id: `${s.source}:${s.sequence}` });
+  }
+  const paths = [...new Set(inputs.map((s) => s.path))];
+  const found = new Set((await em.find(Equipment, { path: { $in: paths } }, { fields: ['path'] })).map((e) => e.path));
+  for (const path of paths) {
+    const refusal = equipmentRefusal(principal, path, found.has(path));
+    if (refusal) return refusal;
+  }
+  return messages;
+}

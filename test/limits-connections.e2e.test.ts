@@ -1,0 +1,92 @@
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphqlRaw, MODES, sleep, startTestHub, type TestHub } from './support/harness.js';
+
+const LIMITS = {
+  maxDepth: 12, maxAliases: 30, maxTokens: 5000, maxCost: 100_000, maxDirectives: 20, ratePerSecond: 1000,
+  rateBurst: 1000, maxSubscriptionsPerSocket: 50, maxSocketBufferBytes: 4_000_000, maxQueuedEvents: 1000,
+  // Short enough for a test; the defaults are 200 connections, 10 s and 30 s.
+  maxConnectionsPerAddress: 50, headersTimeoutMs: 1000, requestTimeoutMs: 2000,
+};
+
+interface Probe { socket: Socket; connectedAt: number; closedAt: number | null; received: string }
+
+/** Opens `count` TCP connections to the hub from 127.0.0.1; each records when the hub closed it. */
+async function open(hub: TestHub, count: number): Promise<Probe[]> {
+  const probes = await Promise.all(Array.from({ length: count }, () => new Promise<Probe>((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port: hub.port });
+    const probe: Probe = { socket, connectedAt: 0, closedAt: null, received: '' };
+    socket.on('data', (chunk) => { probe.received += chunk.toString(); });
+    socket.on('close', () => { probe.closedAt = performance.now(); });
+    socket.on('error', () => {}); // a reset is one way of being closed
+    socket.once('connect', () => { probe.connectedAt = performance.now(); resolve(probe); });
+    socket.once('error', (err) => (probe.closedAt ? resolve(probe) : reject(err)));
+  })));
+  return probes;
+}
+
+const closed = (probes: Probe[]) => probes.filter((p) => p.closedAt !== null).length;
+const closeAll = (probes: Probe[]) => {
+  for (const p of probes) p.socket.destroy();
+};
+
+/** Waits until `predicate` holds, at most `ms`. */
+async function until(predicate: () => boolean, ms: number): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!predicate() && performance.now() < deadline) await sleep(25);
+}
+
+describe.each(MODES)('connections: a cap per address, header and body timeouts (%s)', (mode) => {
+  let hub: TestHub;
+  beforeAll(async () => { hub = await startTestHub(mode, { limits: LIMITS }); });
+  afterAll(async () => { await hub?.stop(); });
+
+  it('closes connections beyond the cap of one address at once, and silent ones after the header timeout', async () => {
+    const probes = await open(hub, 200);
+    try {
+      await until(() => closed(probes) === 200, 5000);
+      expect(closed(probes)).toBe(200);
+      // Two waves: the 150 over the cap, closed as the hub accepted them; a header timeout (1 s)
+      // later, the 50 admitted ones, which never sent a byte. (Measured between the waves, so that
+      // a loaded machine accepting slowly shifts both alike.)
+      const closings = probes.map((p) => p.closedAt!).sort((a, b) => a - b);
+      expect(closings[150]! - closings[149]!).toBeGreaterThan(300);
+      expect(closings[199]! - closings[150]!).toBeLessThan(1000);
+      expect(probes.filter((p) => p.received !== '').map((p) => p.received)).toEqual([]);
+    } finally {
+      closeAll(probes);
+    }
+    await sleep(100);
+    expect((await graphqlRaw(hub.url, { query: '{ viewer { name } }' }, hub.localAdminToken!)).status).toBe(200);
+  });
+
+  it('drops slow-header and slow-body clients after their timeouts', async () => {
+    const slowHeaders = await open(hub, 20);
+    const slowBodies = await open(hub, 20);
+    const started = performance.now();
+    for (const p of slowHeaders) p.socket.write('POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    // With a valid key, so that the hub reads their bodies (without one they get a 401 straight away).
+    const head = 'POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n'
+      + `authorization: Bearer ${hub.localAdminToken}\r\n`;
+    for (const p of slowBodies) p.socket.write(`${head}content-length: 100000\r\n\r\n{`);
+    // Both keep trickling a byte every 100 ms, which keeps no idle timeout from firing.
+    const trickle = setInterval(() => {
+      for (const p of slowHeaders) if (!p.closedAt) p.socket.write('x');
+      for (const p of slowBodies) if (!p.closedAt) p.socket.write(' ');
+    }, 100);
+    try {
+      await until(() => closed(slowHeaders) === 20, 3500);
+      expect(closed(slowHeaders)).toBe(20);
+      expect(Math.max(...slowHeaders.map((p) => p.closedAt! - started))).toBeLessThan(3000);
+      await until(() => closed(slowBodies) === 20, 4500);
+      expect(closed(slowBodies)).toBe(20);
+      // Their headers were complete, so they ran until the request timeout (2 s).
+      expect(Math.min(...slowBodies.map((p) => p.closedAt! - started))).toBeGreaterThanOrEqual(1800);
+      expect(Math.max(...slowBodies.map((p) => p.closedAt! - started))).toBeLessThan(4500);
+      expect([...slowHeaders, ...slowBodies].every((p) => /^HTTP\/1\.1 408/.test(p.received))).toBe(true);
+    } finally {
+      clearInterval(trickle);
+      closeAll([...slowHeaders, ...slowBodies]);
+    }
+  });
+});
