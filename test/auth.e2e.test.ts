@@ -30,6 +30,7 @@ describe('authentication', () => {
     ['no credentials', async () => undefined, /Authentication required/],
     ['a malformed token', async () => 'not-a-token', /access token was rejected/],
     ['an expired token', async () => idp.token({ roles: ['admin@*'] }, { expiresIn: Math.floor(Date.now() / 1000) - 120 }), /access token was rejected.*"exp"/],
+    ['a token that never expires (no "exp")', async () => idp.token({ roles: ['admin@*'] }, { expiresIn: null }), /access token was rejected.*"exp"/],
     ['another issuer', async () => idp.token({ roles: ['admin@*'] }, { issuer: 'https://evil.example' }), /access token was rejected.*"iss"/],
     ['another audience', async () => idp.token({ roles: ['admin@*'] }, { audience: 'some-other-app' }), /access token was rejected.*"aud"/],
     ['a token signed by another key', async () => idp.token({ roles: ['admin@*'] }, { key: (await generateKeyPair('RS256')).privateKey }), /access token was rejected/],

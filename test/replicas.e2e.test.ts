@@ -42,6 +42,18 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
     await onB.close();
   });
 
+  it('closes the sockets of a key revoked through replica A on replica B within a second (4403)', async () => {
+    const { createApiKey } = await graphql(a.url, 'mutation { createApiKey(input: { name: "revoked-on-a", grants: [{ role: Operator, scope: "acme/berlin" }] }) { ... on CreatedApiKey { secret apiKey { id } } } }', undefined, token);
+    const onB = await subscribe(b.url, STATE_CHANGED, { scope: 'acme/berlin' }, createApiKey.secret);
+    const bystander = await subscribe(b.url, STATE_CHANGED, { scope: 'acme/berlin' }, token);
+    await graphql(a.url, `mutation { revokeApiKey(id: "${createApiKey.apiKey.id}") { __typename } }`, undefined, token);
+    const deadline = Date.now() + 1000;
+    while (!onB.closed() && Date.now() < deadline) await sleep(25);
+    expect(onB.closed()).toMatchObject({ code: 4403 });
+    expect(bystander.closed()).toBeNull();
+    await Promise.all([onB.close(), bystander.close()]);
+  });
+
   it('consumes signals published by equipment once across both replicas, and both serve the result', async () => {
     const onA = await subscribe(a.url, STATE_CHANGED, { scope: 'acme/berlin/packaging' }, token);
     const onB = await subscribe(b.url, STATE_CHANGED, { scope: 'acme' }, token);

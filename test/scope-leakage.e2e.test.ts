@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphqlRaw, sleep, subscribe, type TestHub } from './support/harness.js';
+import { graphql, graphqlRaw, MODES, sleep, subscribe, type TestHub, uniqueName } from './support/harness.js';
 import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
 
 /**
@@ -117,5 +117,121 @@ describe('scope leakage: packaging sees nothing of assembly', () => {
     expect(body.errors[0].message).toMatch(/needs a grant on an enterprise/);
     const read = await ask('{ equipmentClasses { totalCount } productDefinitions { totalCount } }');
     expect(read.data).toEqual({ equipmentClasses: { totalCount: 7 }, productDefinitions: { totalCount: 1 } });
+  });
+});
+
+/**
+ * The edges a red-team pass found open: alert de-duplication, the audit trail and its events,
+ * duplicate keys and the sockets of revoked keys. In both modes, as each touches the bus or the database.
+ */
+describe.each(MODES)('scope leakage at the edges (%s)', (mode) => {
+  let idp: TestIdentityProvider;
+  let hub: TestHub;
+  const tokens: Record<'pack' | 'otherco' | 'acmeAdmin' | 'root', string> = {} as never;
+  const LABELER = 'acme/berlin/packaging/line-3/labeler-1';
+  const PRESS = 'acme/berlin/assembly/line-1/press-1';
+  const as = async (who: keyof typeof tokens, query: string, variables?: object) => (await graphqlRaw(hub.url, { query, variables }, tokens[who])).body;
+
+  beforeAll(async () => {
+    ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0 }, mode));
+    tokens.pack = await idp.token({ sub: 'pack-lead', roles: ['supervisor@acme/berlin/packaging', 'engineer@acme/berlin/packaging'] });
+    tokens.otherco = await idp.token({ sub: 'other', roles: ['operator@otherco'] });
+    tokens.acmeAdmin = await idp.token({ sub: 'acme-admin', roles: ['admin@acme'] });
+    tokens.root = await idp.token({ sub: 'root', roles: ['admin@*'] });
+  });
+  afterAll(() => hub?.stop());
+
+  it('alerts: a de-duplication key lives within its equipment path, never reaching another area\'s alert', async () => {
+    const key = uniqueName('down-too-long-');
+    const raise = async (who: 'pack' | 'acmeAdmin', path: string, severity: string, title: string) => (await as(who,
+      `mutation ($i: RaiseAlertInput!) { r: raiseAlert(input: $i) { __typename ... on Alert { id path title severity occurrences } ... on ErrorResult { code } } }`,
+      { i: { path, deduplicationKey: key, severity, title } })).data.r;
+    const assembly = await raise('acmeAdmin', PRESS, 'Low', 'Press 1 down too long');
+    const packaging = await raise('pack', LABELER, 'Critical', 'Labeler out of labels');
+    expect(packaging).toMatchObject({ __typename: 'Alert', path: LABELER, title: 'Labeler out of labels', severity: 'Critical', occurrences: 1 });
+    expect(packaging.id).not.toBe(assembly.id);
+    // A later assembly condition stays with the assembly alert, and the packaging one with its own.
+    expect(await raise('acmeAdmin', PRESS, 'Medium', 'Press 1 down too long')).toMatchObject({ id: assembly.id, path: PRESS, severity: 'Medium', occurrences: 2 });
+    expect(await raise('pack', LABELER, 'Low', 'Labeler out of labels')).toMatchObject({ id: packaging.id, severity: 'Critical', occurrences: 2 });
+    const seen = await as('pack', `{ alerts { edges { node { path } } } alert(id: "${assembly.id}") { id } }`);
+    expect(seen.data.alert).toBeNull();
+    expect(seen.data.alerts.edges.map((e: any) => e.node.path)).toEqual([LABELER]);
+  });
+
+  it('audit trail: read as far as the audited record is visible; keys installation-wide only, never with their hashes', async () => {
+    const { createApiKey } = await graphql(hub.url, 'mutation { createApiKey(input: { name: "audit-probe", grants: [{ role: Operator, scope: "acme" }] }) { ... on CreatedApiKey { apiKey { id } } } }', undefined, tokens.root);
+    const keyId = createApiKey.apiKey.id;
+    await graphql(hub.url, `mutation { revokeApiKey(id: "${keyId}") { __typename } }`, undefined, tokens.root);
+    const ids = (await graphql(hub.url, `{ materialLot(lotNumber: "L-COIL-0001") { id } equipment(path: "${LABELER}") { id } }`, undefined, tokens.root));
+    const trail = async (who: keyof typeof tokens, entityType: string, entityId: string) => {
+      const body = await as(who, `query ($t: String!, $i: String!) { auditTrail(entityType: $t, entityId: $i) { totalCount edges { node { action scope before after } } } }`, { t: entityType, i: entityId });
+      expect(body.errors, `${who} on ${entityType}`).toBeUndefined();
+      return body.data.auditTrail;
+    };
+    // Another enterprise, another enterprise's admin, another area: as if there were no history.
+    expect((await trail('otherco', 'ApiKey', keyId)).totalCount).toBe(0);
+    expect((await trail('otherco', 'MaterialLot', ids.materialLot.id)).totalCount).toBe(0);
+    expect((await trail('acmeAdmin', 'ApiKey', keyId)).totalCount).toBe(0);
+    expect((await trail('pack', 'MaterialLot', ids.materialLot.id)).totalCount).toBe(0);
+    // Within scope it is readable without an enterprise-wide grant.
+    expect((await trail('pack', 'Equipment', ids.equipment.id)).edges[0].node).toMatchObject({ action: 'EquipmentCreated', scope: LABELER });
+    expect((await trail('acmeAdmin', 'MaterialLot', ids.materialLot.id)).edges[0].node.scope).toBe('acme/berlin/assembly/store-1');
+    const keys = await trail('root', 'ApiKey', keyId);
+    expect(keys.edges.map((e: any) => [e.node.action, e.node.scope])).toEqual([['ApiKeyCreated', '*'], ['ApiKeyRevoked', '*']]);
+    expect(JSON.stringify(keys)).not.toMatch(/secretHash|[0-9a-f]{64}/i);
+    const stored = await hub.db.em.fork().execute('select before, after from audit_record where entity_id = ?', [keyId]);
+    expect(JSON.stringify(stored)).not.toMatch(/secretHash/);
+    // The whole chain is the installation's.
+    for (const who of ['otherco', 'acmeAdmin', 'pack'] as const) {
+      expect((await as(who, '{ verifyAuditChain { valid } }')).errors[0].extensions.code, who).toBe('FORBIDDEN');
+    }
+    expect((await as('root', '{ verifyAuditChain { valid } }')).data.verifyAuditChain.valid).toBe(true);
+  });
+
+  it('hubEvents("*") hands out no ids of records the subscriber cannot read', async () => {
+    const sub = await subscribe(hub.url, 'subscription { hubEvents(scope: "*") { type path } }', undefined, tokens.otherco);
+    const lot = uniqueName('L-PROBE-');
+    await graphql(hub.url, `mutation { createMaterialLot(input: { lotNumber: "${lot}", materialDefinition: "STEEL-COIL-2MM", quantity: 1, location: "acme/berlin/assembly/store-1" }) { __typename } }`, undefined, tokens.root);
+    await graphql(hub.url, 'mutation { createApiKey(input: { name: "event-probe", grants: [{ role: Operator, scope: "acme" }] }) { __typename } }', undefined, tokens.root);
+    // Master data shared by every enterprise is the marker that events did flow.
+    await graphql(hub.url, `mutation { createEquipmentClass(input: { code: "${uniqueName('probe-')}" }) { __typename } }`, undefined, tokens.root);
+    await sub.waitFor((e) => e.data?.hubEvents.type === 'EquipmentClassCreated');
+    await sleep(200);
+    expect(sub.received.map((e) => e.data.hubEvents.type)).toEqual(['EquipmentClassCreated']);
+    await sub.close();
+  });
+
+  it('creating a key taken outside the caller\'s scopes fails as for one it can see, and says nothing about the record', async () => {
+    const creates = [
+      'mutation { r: createMaterialLot(input: { lotNumber: "L-COIL-0001", materialDefinition: "STEEL-COIL-2MM", quantity: 1, location: "acme/berlin/packaging/line-3" }) { __typename ... on ErrorResult { code message } } }',
+      'mutation { r: createPerson(input: { employeeId: "E1001", name: "Someone", homeEquipment: "acme/berlin/packaging" }) { __typename ... on ErrorResult { code message } } }',
+      'mutation { r: createWorkOrder(input: { number: "WO-1001", productDefinition: "PD-BRACKET-A", quantity: 1, equipment: "acme/berlin/packaging/line-3" }) { __typename ... on ErrorResult { code message } } }',
+    ];
+    const before = await as('root', '{ materialLots { totalCount } persons { totalCount } workOrders { totalCount } }');
+    for (const create of creates) {
+      const [blind, seeing] = [(await as('pack', create)), (await as('acmeAdmin', create))];
+      expect(blind.errors, create).toBeUndefined();
+      expect(blind.data.r, create).toEqual(seeing.data.r);
+      expect(blind.data.r.code).toBe('DuplicateKey');
+      // Neither where it is, nor that the caller could update it: only that the key is taken.
+      expect(blind.data.r.message, create).toMatch(/is taken\. Choose another/);
+      expect(blind.data.r.message, create).not.toMatch(/exists|existing|assembly/);
+    }
+    expect(await as('root', '{ materialLots { totalCount } persons { totalCount } workOrders { totalCount } }')).toEqual(before);
+  });
+
+  it('revoking an API key closes its open sockets within a second (4403): no more events, no more mutations', async () => {
+    const { createApiKey } = await graphql(hub.url, 'mutation { createApiKey(input: { name: "revoked-gateway", grants: [{ role: Supervisor, scope: "acme/berlin/packaging" }] }) { ... on CreatedApiKey { secret apiKey { id } } } }', undefined, tokens.root);
+    const sub = await subscribe(hub.url, 'subscription { equipmentStateChanged(scope: "acme/berlin/packaging") { path } }', undefined, createApiKey.secret);
+    const other = await subscribe(hub.url, 'subscription { equipmentStateChanged(scope: "acme/berlin/packaging") { path } }', undefined, tokens.pack);
+    await graphql(hub.url, `mutation { revokeApiKey(id: "${createApiKey.apiKey.id}") { __typename } }`, undefined, tokens.root);
+    const deadline = Date.now() + 1000;
+    while (!sub.closed() && Date.now() < deadline) await sleep(25);
+    expect(sub.closed()).toMatchObject({ code: 4403, reason: expect.stringMatching(/revoked/) });
+    await graphql(hub.url, `mutation { setEquipmentState(input: { path: "${LABELER}", state: Idle }) { __typename } }`, undefined, tokens.root);
+    await other.waitFor((e) => e.data.equipmentStateChanged.path === LABELER);
+    expect(sub.received).toEqual([]);
+    expect(other.closed()).toBeNull();
+    await Promise.all([sub.close(), other.close()]);
   });
 });

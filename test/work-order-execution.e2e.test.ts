@@ -144,6 +144,11 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
     expect((await correct([await sign('dana', 'Review'), { token: 'pgk_AAAAAAAAAAAA_0123456789012345678901234567890123456789012', meaning: 'Review' }])).message)
       .toMatch(/signatures\[1\]\.token: a signature needs the signer's own sign-in token from the identity provider, not an API key/);
     expect((await correct([await sign('dana', 'Review'), { token: stale, meaning: 'Review' }])).message).toMatch(/signed in more than 5 minutes ago/);
+    // The sign-in is `auth_time`, not when the token was issued (a refreshed token is new, its sign-in old).
+    const refreshed = await idp.token({ sub: 'E1003', roles: ['supervisor@acme'], auth_time: Math.floor(Date.now() / 1000) - 600 });
+    expect((await correct([await sign('dana', 'Review'), { token: refreshed, meaning: 'Review' }])).message).toMatch(/signed in more than 5 minutes ago/);
+    const unknownSignIn = await idp.token({ sub: 'E1003', roles: ['supervisor@acme'], auth_time: undefined });
+    expect((await correct([await sign('dana', 'Review'), { token: unknownSignIn, meaning: 'Review' }])).message).toMatch(/says no sign-in time \(auth_time\)/);
     expect((await correct([await sign('dana', 'Review'), await sign('dana', 'Review')])).message).toMatch(/a second, different person must sign/);
     const { workOrder: unchanged } = await run('dana', `{ workOrder(number: "${number}") { steps { measurements { value } } deviations { kind } } }`);
     expect(unchanged.steps[0].measurements[0].value).toBe(179);

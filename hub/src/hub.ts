@@ -18,6 +18,7 @@ import { presentMessage } from './graphql/hardening.js';
 import { createHttpServer } from './graphql/http-server.js';
 import { OperationChecker } from './graphql/operations.js';
 import { serveGraphQLOverWebSocket } from './graphql/ws.js';
+import { KeySockets } from './graphql/key-sockets.js';
 import { send, serveGraphQL } from './graphql/http.js';
 import { buildHubSchema } from './graphql/schema.js';
 import { operationExecutor } from './graphql/execute.js';
@@ -76,7 +77,10 @@ export async function startHub(
     const checker = new OperationChecker(schema, limits, config.production);
     const server = createHttpServer(limits, config.trustedProxies);
     const wss = new WebSocketServer({ noServer: true, maxPayload: 1_000_000 });
-    const subscriptions = serveGraphQLOverWebSocket(wss, schema, gate, checker, limits, contextFor);
+    const keySockets = new KeySockets();
+    const revocations = keySockets.follow(bus);
+    cleanup.unshift(async () => revocations.stop());
+    const subscriptions = serveGraphQLOverWebSocket(wss, schema, gate, checker, limits, contextFor, keySockets);
     const apollo = new ApolloServer<HubContext>({
       schema,
       introspection: !config.production,

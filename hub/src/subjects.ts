@@ -18,6 +18,7 @@
  * | `pg.event.process_value.reported.<path>`  | hub → anyone   | `ProcessValueReported` (`{ path, name, value, unit, at }`) |
  * | `pg.event.flow.<type>.<path>`             | flows → anyone | an event a flow published (`{ type, path, data }`) |
  * | `pg.event.signal.rejected`                | hub → anyone   | `SignalRejected` (dead letter: subject, reason, payload) |
+ * | `pg.event.api_key.revoked.<prefix>`       | hub → replicas | `ApiKeyRevoked` (`{ type, id, key, actor, scope: "*" }`): every replica closes the key's WebSockets (4403) |
  *
  * Signals go into the JetStream stream `PLANTGRAPH_SIGNALS` (de-duplicated by message id over a
  * 2-minute window; the hub also keeps a unique (source, sequence) key, so a later re-send is
@@ -161,6 +162,14 @@ export class Subjects {
   private atAndBelow(topic: string, scope: string): string[] {
     const base = `${this.namespace}.event.${topic}.${pathTokens(scope)}`;
     return [base, `${base}.>`];
+  }
+
+  /**
+   * Every event about API keys (`ApiKeyCreated`, `ApiKeyRevoked`, keyed by the key's prefix): each
+   * replica follows them to close the WebSockets of a revoked key.
+   */
+  apiKeyChanges(): string {
+    return `${this.namespace}.event.api_key.*.>`;
   }
 
   /** `MaterialLotCreated` about lot `L-1/a` → `pg.event.material_lot.created.L-1.a`. */

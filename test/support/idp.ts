@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
-import { startTestHub, type TestHub, type TestHubSettings } from './harness.js';
+import { type Mode, startTestHub, type TestHub, type TestHubSettings } from './harness.js';
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
@@ -33,16 +33,21 @@ export class TestIdentityProvider {
     return { issuer: this.issuer, audience: TestIdentityProvider.audience, rolesClaim: 'roles', scopesClaim: 'plantgraph_scopes', clockSkewSeconds: 30 };
   }
 
-  /** A signed access token; `roles` entries are `role` or `role@scope`. */
-  async token(claims: { sub?: string; roles?: string[]; scopes?: string[] } & JWTPayload = {}, options: { expiresIn?: string | number; issuer?: string; audience?: string; key?: PrivateKey } = {}): Promise<string> {
+  /**
+   * A signed access token; `roles` entries are `role` or `role@scope`. It carries `exp` (10 minutes
+   * unless `expiresIn` says; `null` leaves it out) and `auth_time` (the sign-in: `iat` unless the
+   * claims give one; `auth_time: undefined` leaves it out), as identity providers issue them.
+   */
+  async token(claims: { sub?: string; roles?: string[]; scopes?: string[] } & JWTPayload = {}, options: { expiresIn?: string | number | null; issuer?: string; audience?: string; key?: PrivateKey } = {}): Promise<string> {
     const { roles = [], scopes = [], sub = 'user-1', iat, ...rest } = claims;
-    const jwt = new SignJWT({ roles, plantgraph_scopes: scopes, ...rest })
+    const authTime = 'auth_time' in claims ? claims.auth_time : (iat ?? Math.floor(Date.now() / 1000));
+    const jwt = new SignJWT({ roles, plantgraph_scopes: scopes, ...rest, auth_time: authTime })
       .setProtectedHeader({ alg: 'RS256', kid: this.kid })
       .setSubject(sub)
       .setIssuer(options.issuer ?? this.issuer)
       .setAudience(options.audience ?? TestIdentityProvider.audience)
       .setIssuedAt(iat ?? undefined);
-    jwt.setExpirationTime(options.expiresIn ?? '10m');
+    if (options.expiresIn !== null) jwt.setExpirationTime(options.expiresIn ?? '10m');
     return jwt.sign(options.key ?? this.privateKey);
   }
 
@@ -51,10 +56,10 @@ export class TestIdentityProvider {
   }
 }
 
-/** An embedded hub that trusts a fresh test identity provider; stopping the hub stops both. */
-export async function startHubWithIdp(overrides: TestHubSettings = {}): Promise<{ idp: TestIdentityProvider; hub: TestHub }> {
+/** A hub (embedded unless `mode` says) that trusts a fresh test identity provider; stopping the hub stops both. */
+export async function startHubWithIdp(overrides: TestHubSettings = {}, mode: Mode = 'embedded'): Promise<{ idp: TestIdentityProvider; hub: TestHub }> {
   const idp = await TestIdentityProvider.start();
-  const hub = await startTestHub('embedded', { ...overrides, auth: { enabled: true, oidc: idp.oidc } });
+  const hub = await startTestHub(mode, { ...overrides, auth: { enabled: true, oidc: idp.oidc } });
   const stopHub = hub.stop;
   hub.stop = async () => {
     await stopHub();

@@ -82,7 +82,7 @@ export class ApiKeyService {
     const key = await this.db.em.fork().findOne(ApiKey, { prefix });
     if (!key || !timingSafeEqual(Buffer.from(key.secretHash), Buffer.from(secretHash))) return null;
     if (key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
-    const principal = new Principal(key.name, 'api-key', key.grants, key.expiresAt ?? null);
+    const principal = new Principal(key.name, 'api-key', key.grants, key.expiresAt ?? null, null, key.id);
     return { id: key.id, principal, lastUsedAt: key.lastUsedAt ?? null };
   }
 

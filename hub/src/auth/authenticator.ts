@@ -62,14 +62,17 @@ export class Authenticator {
     const { issuer, audience, clockSkewSeconds, rolesClaim, scopesClaim } = this.config.oidc;
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.#jwks, { issuer, audience, clockTolerance: clockSkewSeconds }));
+      // A token without `exp` would be valid for ever: refused, like any identity provider's must carry one.
+      ({ payload } = await jwtVerify(token, this.#jwks, { issuer, audience, clockTolerance: clockSkewSeconds, requiredClaims: ['exp'] }));
     } catch (err) {
       throw new AuthenticationError(`The access token was rejected (${(err as Error).message}). Sign in again to get a fresh token.`);
     }
     const grants = grantsFromClaims(claim(payload, rolesClaim), claim(payload, scopesClaim));
     const id = typeof payload.sub === 'string' ? payload.sub : 'unknown';
-    // Valid until exp plus the tolerated skew, exactly as long as jwtVerify accepts it.
-    return new Principal(id, 'user', grants, payload.exp ? new Date((payload.exp + clockSkewSeconds) * 1000) : null, payload.iat ? new Date(payload.iat * 1000) : null);
+    // Valid until exp plus the tolerated skew, exactly as long as jwtVerify accepts it. The sign-in is
+    // `auth_time` (OpenID Connect), not `iat`: a refreshed token is new while its sign-in is not.
+    const authTime = typeof payload.auth_time === 'number' ? new Date(payload.auth_time * 1000) : null;
+    return new Principal(id, 'user', grants, new Date((payload.exp! + clockSkewSeconds) * 1000), authTime);
   }
 
   /** A recently verified key from memory; else, unless its prefix is locked, from the database. */

@@ -24,7 +24,10 @@ export class SignatureService {
     } catch (err) {
       return fail(invalidInput(`${field}.token`, `the signer could not be authenticated (${(err as Error).message})`));
     }
-    if (principal.kind !== 'user' || !principal.authenticatedAt) fail(invalidInput(`${field}.token`, 'a signature needs the signer\'s own sign-in token from the identity provider, not an API key.'));
+    if (principal.kind !== 'user') fail(invalidInput(`${field}.token`, 'a signature needs the signer\'s own sign-in token from the identity provider, not an API key.'));
+    if (!principal.authenticatedAt) {
+      fail(invalidInput(`${field}.token`, 'the token says no sign-in time (auth_time), so the re-authentication a signature needs cannot be checked; have the identity provider include auth_time (OpenID Connect max_age or auth_time claim).'));
+    }
     if (Date.now() - principal.authenticatedAt.getTime() > REAUTHENTICATION_WINDOW_MS) {
       fail(invalidInput(`${field}.token`, 'the signer signed in more than 5 minutes ago; sign in again to sign.'));
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { AuditRecord } from '@plantgraph/schema';
+import { AuditRecord, WHOLE_INSTALLATION } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
 
 /** The hash the first record links to. */
@@ -14,6 +14,11 @@ export interface AuditEntry {
   before: unknown;
   after: unknown;
   reason?: string | null;
+  /**
+   * Who may read the record (`AuditRecord.scope`); left out, it is the installation's (`*`). Not
+   * hashed: it says who may read what the chain attests, and stays as append-only as the rest.
+   */
+  scope?: string | null;
 }
 
 type Hashed = Pick<AuditRecord, 'at' | 'actor' | 'action' | 'entityType' | 'entityId' | 'before' | 'after' | 'reason'>;
@@ -38,7 +43,7 @@ export async function appendToAuditChain(tx: Tx, actor: string, entries: AuditEn
   let previousHash = last?.hash ?? GENESIS;
   const at = new Date();
   for (const e of entries) {
-    const record = { ...e, actor, at, reason: e.reason ?? null };
+    const record = { ...e, actor, at, reason: e.reason ?? null, scope: e.scope === undefined ? WHOLE_INSTALLATION : e.scope };
     const hash = chainHash(previousHash, record);
     tx.persist(tx.create(AuditRecord, { ...record, previousHash, hash }));
     previousHash = hash;

@@ -69,6 +69,18 @@ export const duplicateKey = (entity: string, key: string) =>
     { entity, key },
   );
 
+/**
+ * A key unique across the installation is taken, said the same way whether or not the caller may
+ * see the record holding it: nothing about that record (where it is, that it could be updated),
+ * only that the key cannot be had, so a caller learns no more than any create would tell it.
+ */
+export const keyTaken = (entity: string, key: string) =>
+  new DomainFailure(
+    ErrorCode.DuplicateKey,
+    `The ${entity} "${key}" is taken. Choose another: these keys are unique across the whole installation, including the parts you cannot see.`,
+    { entity, key },
+  );
+
 export const unknownReference = (field: string, entity: string, key: string) =>
   new DomainFailure(
     ErrorCode.UnknownReference,

@@ -13,8 +13,10 @@ export class Principal {
     readonly grants: readonly Grant[],
     /** When the credential stops being valid (a token's `exp`), if it does. */
     readonly expiresAt: Date | null = null,
-    /** When the person signed in to get this credential (a token's `iat`), for re-authentication. */
+    /** When the person signed in to get this credential (a token's `auth_time`), for re-authentication. */
     readonly authenticatedAt: Date | null = null,
+    /** The API key's id: revoking the key ends what was opened with it (its WebSockets). */
+    readonly keyId: string | null = null,
   ) {}
 
   /** The name written to audit records and logs. */

@@ -1,6 +1,8 @@
 import { wrap } from '@mikro-orm/core';
 import { type DomainFailure, FailureError } from './failures.js';
+import { WHOLE_INSTALLATION } from '@plantgraph/schema';
 import { appendToAuditChain, type AuditEntry } from './audit-chain.js';
+import { auditScope, withoutSecrets } from './audit-scope.js';
 import type { Database, Tx } from '../infrastructure/database/database.js';
 import type { MessageBus } from '../infrastructure/bus/message-bus.js';
 
@@ -37,21 +39,27 @@ export class UnitOfWork {
     let result: T;
     try {
       result = await this.db.em.fork().transactional(async (tx) => {
-        const audit: AuditEntry[] = [];
+        const audit: (AuditEntry & { entity: object })[] = [];
+        // Where each audited record lies: who may read its audit records and its events.
+        const scopes = new Map<object, string | null>();
         const work: Work = {
           tx,
           actor,
           audit: (action, entity, before, reason) => {
-            audit.push({ action, entityType: entity.constructor.name, entityId: entity.id, before: before ?? null, after: snapshot(entity), reason });
+            audit.push({ action, entity, entityType: entity.constructor.name, entityId: entity.id, before: withoutSecrets(before ?? null), after: withoutSecrets(snapshot(entity)), reason });
           },
           emit: (event) => events.push(event),
           changed: (type, entity, key, before, reason) => {
             work.audit(type, entity, before, reason);
-            work.emit({ subject: this.bus.subjects.domainEvent(type, key), type, data: { id: entity.id, key, actor } });
+            work.emit({ subject: this.bus.subjects.domainEvent(type, key), type, data: () => ({ id: entity.id, key, actor, ...eventScope(scopes.get(entity)) }) });
           },
         };
         const value = await body(work);
-        await appendToAuditChain(tx, actor, audit);
+        for (const entry of audit) {
+          if (!scopes.has(entry.entity)) scopes.set(entry.entity, await auditScope(tx, entry.entity));
+          entry.scope = scopes.get(entry.entity)!;
+        }
+        await appendToAuditChain(tx, actor, audit.map(({ entity: _, ...entry }) => entry));
         return value;
       });
     } catch (err) {
@@ -73,6 +81,15 @@ export class UnitOfWork {
         console.error(`[events] could not publish ${e.type} on ${e.subject}: ${err.message}`));
     }));
   }
+}
+
+/**
+ * What an event says about where its record lies, for subscribers' visibility: the equipment path,
+ * `scope: "*"` for the installation's records; nothing for shared master data.
+ */
+function eventScope(scope: string | null | undefined): Record<string, string> {
+  if (scope === WHOLE_INSTALLATION) return { scope };
+  return scope ? { path: scope } : {};
 }
 
 /** The stored fields of an entity (relations as ids), for audit records. */

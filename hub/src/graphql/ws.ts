@@ -14,6 +14,7 @@ import type { Gate } from './gate.js';
 import type { OperationChecker } from './operations.js';
 import { AuthenticationThrottled } from '../auth/authenticator.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
+import type { KeySockets } from './key-sockets.js';
 
 type Connection = {
   socket: WebSocket;
@@ -34,12 +35,12 @@ const TOO_MANY = 4429;
  * graphql-ws on the hub's WebSocket server. The caller authenticates in `connection_init`
  * (`{ "authorization": "Bearer …" }`) before any operation; each operation passes the same gate
  * and the same `OperationChecker` as over HTTP, and its errors read the same; a socket closes when
- * its token expires, when it opens too many operations, or when it reads too slowly to keep its
- * queue small.
+ * its token expires, when it opens too many operations, when it reads too slowly to keep its
+ * queue small, or when its API key is revoked (`KeySockets`).
  */
 export function serveGraphQLOverWebSocket(
   wss: WebSocketServer, schema: GraphQLSchema, gate: Gate, checker: OperationChecker, limits: LimitsConfig,
-  contextFor: (p: Principal) => HubContext,
+  contextFor: (p: Principal) => HubContext, keySockets?: KeySockets,
 ) {
   const shared = new SharedSubscriptions();
   const corked = new Set<Duplex>();
@@ -56,6 +57,7 @@ export function serveGraphQLOverWebSocket(
         const principal = await gate.admit(authorization, ctx.extra.request);
         ctx.extra.principal = principal;
         ctx.extra.operations = 0;
+        keySockets?.add(principal, ctx.extra.socket); // closed when the key is revoked (key-sockets.ts)
         if (principal.expiresAt) {
           const socket = ctx.extra.socket;
           ctx.extra.expiry = setTimeout(() => socket.close(TOKEN_EXPIRED, 'Token expired: reconnect with a fresh token'), Math.max(0, principal.expiresAt.getTime() - Date.now()));

@@ -23,8 +23,8 @@ export enum AlertState {
 registerEnumType(AlertState, { name: 'AlertState' });
 
 /**
- * A condition someone must look at, on a piece of equipment. One alert per de-duplication key
- * while it is not cleared: a flapping condition raises it again (counted), not a thousand times.
+ * A condition someone must look at, on a piece of equipment. One alert per de-duplication key and
+ * equipment path while it is not cleared: a flapping condition raises it again (counted), not a thousand times.
  * Unacknowledged, it escalates one level per `escalateAfterSeconds`.
  */
 @ObjectType()
@@ -35,7 +35,7 @@ registerEnumType(AlertState, { name: 'AlertState' });
 export class Alert extends Identified<'state' | 'occurrences' | 'escalationLevel'> {
   @ManyToOne(() => Equipment, { deleteRule: 'restrict' }) equipment!: Equipment;
   @Field({ description: 'Path of the equipment the alert is about.' }) @Property({ type: 'text', collation: 'C' }) path!: string;
-  @Field({ description: 'Same key, same alert while it is not cleared, e.g. `press-2/down-too-long`.' }) @Property() deduplicationKey!: string;
+  @Field({ description: 'Same key at the same equipment, same alert while it is not cleared, e.g. `down-too-long`.' }) @Property() deduplicationKey!: string;
   @Field(() => AlertSeverity) @Enum({ items: () => AlertSeverity }) severity!: AlertSeverity;
   @Field() @Property() title!: string;
   @Field(() => String, { nullable: true }) @Property({ type: 'text', nullable: true }) description?: string | null;

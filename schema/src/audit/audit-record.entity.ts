@@ -14,7 +14,7 @@ import { Permission } from '../auth/access.js';
 @Entity()
 @Index({ properties: ['entityType', 'entityId'] })
 export class AuditRecord {
-  [OptionalProps]?: 'at' | 'reason';
+  [OptionalProps]?: 'at' | 'reason' | 'scope';
   @Field(() => ID) @PrimaryKey({ type: new BigIntType('string'), autoincrement: true }) id!: string;
   @Field() @Property({ type: 'timestamptz' }) at: Date = new Date();
   @Field({ description: 'Who: `user:<sub>`, `api-key:<name>`, `system:<part>`.' }) @Property() actor!: string;
@@ -25,6 +25,11 @@ export class AuditRecord {
   @Field(() => GraphQLJSON, { nullable: true }) @Property({ type: 'json', nullable: true }) after?: unknown;
   @Field(() => String, { nullable: true, description: 'Why, where the change needs a reason (pause, cancel, correction).' })
   @Property({ type: 'text', nullable: true }) reason?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Where the audited record lay when it changed, which decides who may read this: its equipment path; `*` for records of the installation (API keys, flows), readable with an installation-wide grant only; null for master data shared by the enterprise, readable with an enterprise-wide grant.',
+  })
+  @Property({ type: 'text', nullable: true, collation: 'C' }) scope?: string | null;
   @Field() @Property({ columnType: 'char(64)' }) previousHash!: string;
   @Field() @Property({ columnType: 'char(64)' }) hash!: string;
 }

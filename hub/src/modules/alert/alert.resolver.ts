@@ -20,7 +20,7 @@ export class AlertResolver {
     return ctx.services.alerts.list(ctx.em, ctx.principal, filter, page);
   }
 
-  @Mutation(() => AlertResult, { description: 'Raises an alert; with the key of an open alert it counts another occurrence instead.' })
+  @Mutation(() => AlertResult, { description: 'Raises an alert; with the key of an open alert at the same equipment it counts another occurrence instead. The same key at other equipment is another alert.' })
   @Allow(Permission.RaiseAlerts)
   raiseAlert(@Arg('input') input: RaiseAlertInput, @Ctx() ctx: HubContext) {
     return ctx.services.alerts.raise(ctx.principal, input);

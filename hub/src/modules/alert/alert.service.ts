@@ -41,10 +41,12 @@ export class AlertService {
       if (input.escalateAfterSeconds != null && !(input.escalateAfterSeconds >= 1)) fail(invalidInput('escalateAfterSeconds', 'must be at least 1.'));
       const equipment = (await tx.findOne(Equipment, { path: input.path })) ?? fail(notFound('equipment', input.path));
       requireAt(principal, Permission.RaiseAlerts, equipment.path, () => notFound('equipment', input.path));
-      // The advisory lock makes concurrent raises of one key agree on a single open alert.
-      await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`alert:${input.deduplicationKey}`]);
+      // A key lives within the alert's equipment path: the same key elsewhere is another condition,
+      // and matching across paths would let a caller touch (and read) alerts outside its scopes.
+      // The advisory lock makes concurrent raises of one key at one path agree on a single open alert.
+      await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`alert:${equipment.path}:${input.deduplicationKey}`]);
       const now = new Date();
-      const open = await tx.findOne(Alert, { deduplicationKey: input.deduplicationKey, state: { $ne: AlertState.Cleared } });
+      const open = await tx.findOne(Alert, { path: equipment.path, deduplicationKey: input.deduplicationKey, state: { $ne: AlertState.Cleared } });
       if (open) {
         const before = snapshot(open);
         open.occurrences += 1;
@@ -99,7 +101,7 @@ export class AlertService {
         where state = 'Active' and next_escalation_at <= now() returning id`);
       if (!rows.length) return;
       const escalated = await tx.find(Alert, { id: { $in: rows.map((r) => r.id) } });
-      await appendToAuditChain(tx, 'system:alert-escalation', escalated.map((a) => ({ action: 'AlertEscalated', entityType: 'Alert', entityId: a.id, before: null, after: snapshot(a) })));
+      await appendToAuditChain(tx, 'system:alert-escalation', escalated.map((a) => ({ action: 'AlertEscalated', entityType: 'Alert', entityId: a.id, scope: a.path, before: null, after: snapshot(a) })));
       events.push(...escalated.map((a) => eventOf('AlertEscalated', a, 'system:alert-escalation')));
     });
     for (const e of events) await this.bus.publish(this.bus.subjects.alertChanged(e.path), e).catch(() => undefined);

@@ -102,7 +102,7 @@ export class FlowStore {
       return revision;
     });
     if (this.uow && this.bus) {
-      await this.uow.publish([{ subject: this.bus.subjects.domainEvent('FlowsDeployed', plant), type: 'FlowsDeployed', data: { id: row.id, key: plant, actor: deployedBy, nodeCount: row.nodeCount } }]);
+      await this.uow.publish([{ subject: this.bus.subjects.domainEvent('FlowsDeployed', plant), type: 'FlowsDeployed', data: { id: row.id, key: plant, actor: deployedBy, nodeCount: row.nodeCount, scope: '*' } }]);
     }
     return row;
   }

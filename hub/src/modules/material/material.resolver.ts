@@ -103,7 +103,7 @@ export class MaterialLotResolver {
     return ctx.services.material.isExpired(lot);
   }
 
-  @Mutation(() => MaterialLotResult)
+  @Mutation(() => MaterialLotResult, { description: 'Creates a material lot; lot numbers are unique across the installation. A number that is taken, even by a record outside your scopes, fails with DuplicateKey: the same answer whoever asks, naming nothing but the number.' })
   @Allow(Permission.ManageMasterData)
   createMaterialLot(@Arg('input') input: CreateMaterialLotInput, @Ctx() ctx: HubContext) {
     return ctx.services.material.createLot(ctx.principal, input);
@@ -115,7 +115,7 @@ export class MaterialLotResolver {
     return ctx.services.material.updateLot(ctx.principal, lotNumber, input);
   }
 
-  @Mutation(() => MaterialSublotResult)
+  @Mutation(() => MaterialSublotResult, { description: 'Creates a sublot of a lot; sublot numbers are unique across the installation. A number that is taken, even by a record outside your scopes, fails with DuplicateKey: the same answer whoever asks, naming nothing but the number.' })
   @Allow(Permission.ManageMasterData)
   createMaterialSublot(@Arg('input') input: CreateMaterialSublotInput, @Ctx() ctx: HubContext) {
     return ctx.services.material.createSublot(ctx.principal, input);

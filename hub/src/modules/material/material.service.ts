@@ -14,7 +14,7 @@ import {
   placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace, sharedVisible,
 } from '../../core/visibility.js';
 import type { MaterialClassService } from './material-class.js';
-import { duplicateKey, fail, invalidInput, notFound, unknownReference } from '../../core/failures.js';
+import { duplicateKey, keyTaken, fail, invalidInput, notFound, unknownReference } from '../../core/failures.js';
 
 /** Material definitions, lots and sublots (IEC 62264-2 material model); classes are `MaterialClassService`. */
 export class MaterialService {
@@ -93,7 +93,7 @@ export class MaterialService {
       const { tx } = work;
       checkKey('lotNumber', input.lotNumber);
       checkQuantity('quantity', input.quantity);
-      if (await tx.count(MaterialLot, { lotNumber: input.lotNumber })) fail(duplicateKey('material lot', input.lotNumber));
+      if (await tx.count(MaterialLot, { lotNumber: input.lotNumber })) fail(keyTaken('material lot number', input.lotNumber));
       const definition = (await tx.findOne(MaterialDefinition, { code: input.materialDefinition }, { populate: ['materialClass'] }))
         ?? fail(unknownReference('materialDefinition', 'material definition', input.materialDefinition));
       if (input.unitOfMeasure && input.unitOfMeasure !== definition.unitOfMeasure) {
@@ -140,7 +140,7 @@ export class MaterialService {
       const { tx } = work;
       checkKey('sublotNumber', input.sublotNumber);
       checkQuantity('quantity', input.quantity);
-      if (await tx.count(MaterialSublot, { sublotNumber: input.sublotNumber })) fail(duplicateKey('material sublot', input.sublotNumber));
+      if (await tx.count(MaterialSublot, { sublotNumber: input.sublotNumber })) fail(keyTaken('material sublot number', input.sublotNumber));
       // Lock the lot so concurrent sublots cannot together exceed it.
       const lot = (await tx.findOne(MaterialLot, { $and: [{ lotNumber: input.lot }, placedVisible(principal, 'location')] }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['location'] }))
         ?? fail(unknownReference('lot', 'material lot', input.lot));

@@ -64,7 +64,7 @@ export class PersonResolver {
     return person.homeEquipment ? ctx.loaders.equipment.load(person.homeEquipment.id) : null;
   }
 
-  @Mutation(() => PersonResult)
+  @Mutation(() => PersonResult, { description: 'Creates a person; employee ids are unique across the installation. An id that is taken, even by a record outside your scopes, fails with DuplicateKey: the same answer whoever asks, naming nothing but the number.' })
   @Allow(Permission.ManageMasterData)
   createPerson(@Arg('input') input: CreatePersonInput, @Ctx() ctx: HubContext) {
     return ctx.services.personnel.createPerson(ctx.principal, input);

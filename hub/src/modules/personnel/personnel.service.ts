@@ -9,7 +9,7 @@ import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
 import { placeAt, placedVisible, requireManageablePlace } from '../../core/visibility.js';
 import type { PersonnelClassService } from './personnel-class.js';
-import { duplicateKey, fail, invalidInput, notFound } from '../../core/failures.js';
+import { keyTaken, fail, invalidInput, notFound } from '../../core/failures.js';
 
 /** People and their training records; personnel classes are `PersonnelClassService`. */
 export class PersonnelService {
@@ -36,7 +36,7 @@ export class PersonnelService {
       const { tx } = work;
       checkKey('employeeId', input.employeeId);
       checkText('name', input.name);
-      if (await tx.count(Person, { employeeId: input.employeeId })) fail(duplicateKey('person', input.employeeId));
+      if (await tx.count(Person, { employeeId: input.employeeId })) fail(keyTaken('employee id', input.employeeId));
       const person = tx.create(Person, {
         employeeId: input.employeeId, name: input.name.trim(),
         homeEquipment: await placeAt(tx, principal, 'homeEquipment', input.homeEquipment),

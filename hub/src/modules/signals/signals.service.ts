@@ -54,8 +54,10 @@ export class SignalService {
             const data = r.value.data as Record<string, unknown>;
             const type = typeof data.type === 'string' ? data.type : 'Unknown';
             const path = typeof data.path === 'string' && isEquipmentPath(data.path) ? data.path : null;
-            // Events about no equipment (master data) are for enterprise-wide readers only.
-            const visible = path ? principal.can(Permission.Read, path) : principal.canEnterpriseWide(Permission.Read);
+            // Events about no equipment (master data) are for enterprise-wide readers only; those of the
+            // installation's own records (`scope: "*"`: API keys, flows) for installation-wide ones.
+            const visible = path ? principal.can(Permission.Read, path)
+              : data.scope === '*' ? principal.scopesFor(Permission.Read).includes('*') : principal.canEnterpriseWide(Permission.Read);
             if (visible && (!wanted || wanted.has(type))) return { done: false, value: { subject: r.value.subject, type, path, data } };
           }
         },

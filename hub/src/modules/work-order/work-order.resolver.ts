@@ -85,7 +85,7 @@ export class WorkOrderResolver {
     return event;
   }
 
-  @Mutation(() => CreateWorkOrderResult, { description: 'Creates a work order in Draft.' })
+  @Mutation(() => CreateWorkOrderResult, { description: 'Creates a work order in Draft; work order numbers are unique across the installation. A number that is taken, even by a record outside your scopes, fails with DuplicateKey: the same answer whoever asks, naming nothing but the number.' })
   @Allow(Permission.PlanWorkOrders)
   createWorkOrder(@Arg('input') input: CreateWorkOrderInput, @Ctx() ctx: HubContext) {
     return ctx.services.workOrder.create(ctx.principal, input);

@@ -10,7 +10,7 @@ import type { Principal } from '../../core/principal.js';
 import { pathsVisible, requireAt } from '../../core/visibility.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import { orderChanged, type WorkOrderChange } from './work-order-events.js';
-import { duplicateKey, fail, invalidInput, unknownReference } from '../../core/failures.js';
+import { keyTaken, fail, invalidInput, unknownReference } from '../../core/failures.js';
 
 const MAKEABLE = [ProductDefinitionVersionState.Approved, ProductDefinitionVersionState.Active];
 
@@ -44,7 +44,7 @@ export class WorkOrderService {
       checkQuantity('quantity', input.quantity);
       if (input.quantity === 0) fail(invalidInput('quantity', 'must be above 0.'));
       if (input.plannedStart && input.plannedEnd && input.plannedEnd <= input.plannedStart) fail(invalidInput('plannedEnd', 'must be after plannedStart.'));
-      if (await tx.count(WorkOrder, { number: input.number })) fail(duplicateKey('work order', input.number));
+      if (await tx.count(WorkOrder, { number: input.number })) fail(keyTaken('work order number', input.number));
       const definition = (await tx.findOne(ProductDefinition, { code: input.productDefinition }, { populate: ['producedMaterial'] }))
         ?? fail(unknownReference('productDefinition', 'product definition', input.productDefinition));
       const version = await findMakeableVersion(tx, definition, input.version);
