@@ -10,11 +10,20 @@ const raise = (path: string, key: string, severity = 'High', escalate = 60) =>
 
 describe.each(MODES)('alerts (%s)', (mode) => {
   let hub: TestHub;
-  beforeAll(async () => { hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0, alertEscalationCheckMs: 100 }); });
-  afterAll(async () => { await hub?.stop(); });
+  beforeAll(async () => {
+    hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0, alertEscalationCheckMs: 100 });
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
 
   it('raises a flapping condition as one alert, counted, with one event', async () => {
-    const sub = await subscribe(hub.url, 'subscription { alertRaised(scope: "acme/berlin/assembly") { type path severity occurrences } }', undefined, hub.localAdminToken);
+    const sub = await subscribe(
+      hub.url,
+      'subscription { alertRaised(scope: "acme/berlin/assembly") { type path severity occurrences } }',
+      undefined,
+      hub.localAdminToken,
+    );
     const results = await Promise.all(Array.from({ length: 50 }, () => hub.gql(raise(PRESS, 'press-2/jam'))));
     const ids = new Set(results.map((r) => r.r.id));
     expect(ids.size).toBe(1);
@@ -27,32 +36,58 @@ describe.each(MODES)('alerts (%s)', (mode) => {
   });
 
   it('escalates an unacknowledged alert once per period, and stops when acknowledged', async () => {
-    const sub = await subscribe(hub.url, 'subscription { alertRaised(scope: "acme", minSeverity: High) { type escalationLevel } }', undefined, hub.localAdminToken);
+    const sub = await subscribe(
+      hub.url,
+      'subscription { alertRaised(scope: "acme", minSeverity: High) { type escalationLevel } }',
+      undefined,
+      hub.localAdminToken,
+    );
     const { r } = await hub.gql(raise(PRESS, 'press-2/overheat', 'Critical', 1));
     await sub.waitFor((e) => e.data.alertRaised.escalationLevel === 2, 5000);
-    const acked = await hub.gql(`mutation { r: acknowledgeAlert(id: "${r.id}", comment: "cooling fan replaced") { ... on Alert { ${ALERT} } } }`);
-    expect(acked.r).toMatchObject({ state: 'Acknowledged', acknowledgedBy: 'api-key:local-admin', acknowledgeComment: 'cooling fan replaced' });
+    const acked = await hub.gql(
+      `mutation { r: acknowledgeAlert(id: "${r.id}", comment: "cooling fan replaced") { ... on Alert { ${ALERT} } } }`,
+    );
+    expect(acked.r).toMatchObject({
+      state: 'Acknowledged',
+      acknowledgedBy: 'api-key:local-admin',
+      acknowledgeComment: 'cooling fan replaced',
+    });
     const level = acked.r.escalationLevel;
     await sleep(1500);
     expect((await hub.gql(`{ alert(id: "${r.id}") { escalationLevel } }`)).alert.escalationLevel).toBe(level);
-    expect(sub.received.map((e) => e.data.alertRaised.type).slice(0, 3)).toEqual(['AlertRaised', 'AlertEscalated', 'AlertEscalated']);
+    expect(sub.received.map((e) => e.data.alertRaised.type).slice(0, 3)).toEqual([
+      'AlertRaised',
+      'AlertEscalated',
+      'AlertEscalated',
+    ]);
     await sub.close();
   });
 
   it('filters by severity, clears, and opens a new alert for the next raise', async () => {
-    const sub = await subscribe(hub.url, 'subscription { alertRaised(scope: "acme/berlin/packaging", minSeverity: High) { title severity } }', undefined, hub.localAdminToken);
+    const sub = await subscribe(
+      hub.url,
+      'subscription { alertRaised(scope: "acme/berlin/packaging", minSeverity: High) { title severity } }',
+      undefined,
+      hub.localAdminToken,
+    );
     await hub.gql(raise(FILLER, 'filler-1/low-glue', 'Low'));
     const { r: high } = await hub.gql(raise(FILLER, 'filler-1/no-boxes', 'High'));
     await sub.waitFor((e) => e.data.alertRaised.title === 'filler-1/no-boxes');
     await sleep(200);
     expect(sub.received.map((e) => e.data.alertRaised.title)).toEqual(['filler-1/no-boxes']);
-    const cleared = await hub.gql(`mutation { r: clearAlert(id: "${high.id}", comment: "boxes refilled") { ... on Alert { ${ALERT} } } }`);
+    const cleared = await hub.gql(
+      `mutation { r: clearAlert(id: "${high.id}", comment: "boxes refilled") { ... on Alert { ${ALERT} } } }`,
+    );
     expect(cleared.r).toMatchObject({ state: 'Cleared', clearedBy: 'api-key:local-admin' });
     const again = await hub.gql(raise(FILLER, 'filler-1/no-boxes', 'High'));
     expect(again.r.id).not.toBe(high.id);
-    const twice = await hub.gql(`mutation { r: clearAlert(id: "${high.id}") { __typename ... on ErrorResult { message } } }`);
+    const twice = await hub.gql(
+      `mutation { r: clearAlert(id: "${high.id}") { __typename ... on ErrorResult { message } } }`,
+    );
     expect(twice.r.message).toMatch(/already cleared/);
-    const list = await hub.gql('{ alerts(filter: { pathPrefix: "acme/berlin/packaging", state: [Active] }) { totalCount } }');
+    const list = await hub.gql(
+      '{ alerts(filter: { pathPrefix: "acme/berlin/packaging", state: [Active] }) { totalCount } }',
+    );
     expect(list.alerts.totalCount).toBe(2);
     await sub.close();
   });
@@ -71,8 +106,14 @@ describe('alert permissions and scope', () => {
     const id = raised.body.data.r.id;
     const denied = await graphqlRaw(hub.url, { query: raise(FILLER, 'filler-1/x') }, operator);
     expect(denied.body.errors[0].extensions.code).toBe('FORBIDDEN');
-    const hidden = await graphqlRaw(hub.url, { query: `mutation { r: acknowledgeAlert(id: "${id}", comment: "x") { __typename } } ` }, operator);
+    const hidden = await graphqlRaw(
+      hub.url,
+      { query: `mutation { r: acknowledgeAlert(id: "${id}", comment: "x") { __typename } } ` },
+      operator,
+    );
     expect(hidden.body.data.r.__typename).toBe('NotFound');
-    expect((await graphqlRaw(hub.url, { query: '{ alerts { totalCount } }' }, operator)).body.data.alerts.totalCount).toBe(0);
+    expect(
+      (await graphqlRaw(hub.url, { query: '{ alerts { totalCount } }' }, operator)).body.data.alerts.totalCount,
+    ).toBe(0);
   });
 });

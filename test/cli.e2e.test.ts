@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TEST_DATABASE_URL, TEST_NATS_URL, deleteNatsNamespace, graphql, graphqlRaw, subscribe, uniqueName } from './support/harness.js';
+import {
+  TEST_DATABASE_URL,
+  TEST_NATS_URL,
+  deleteNatsNamespace,
+  graphql,
+  graphqlRaw,
+  subscribe,
+  uniqueName,
+} from './support/harness.js';
 import { CLI, spawnHub } from './support/process.js';
 import pg from 'pg';
 
@@ -23,7 +31,12 @@ describe('plantgraph CLI', () => {
     await admin.query(`create database ${name}`);
     const url = new URL(TEST_DATABASE_URL);
     url.pathname = `/${name}`;
-    const env = { PATH: process.env.PATH ?? '', DATABASE_URL: url.toString(), NATS_URL: TEST_NATS_URL, PLANTGRAPH_NATS_NAMESPACE: uniqueName('m') };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: url.toString(),
+      NATS_URL: TEST_NATS_URL,
+      PLANTGRAPH_NATS_NAMESPACE: uniqueName('m'),
+    };
     try {
       await expect(spawnHub(env)).rejects.toThrow(/pending migration.*Run `plantgraph migrate` first/s);
       const first = await run(process.execPath, [CLI, 'migrate'], { env });
@@ -68,7 +81,12 @@ describe('plantgraph CLI', () => {
     const hub = await spawnHub(env, ['--demo']);
     expect(hub.output()).toMatch(/seeded the demo plant/);
     expect(hub.output()).toMatch(/GraphQL \(HTTP and WebSocket\): +http:\/\/127\.0\.0\.1:\d+\/graphql/);
-    const live = await subscribe(hub.url, 'subscription { equipmentStateChanged(scope: "acme") { path state source } }', undefined, hub.token);
+    const live = await subscribe(
+      hub.url,
+      'subscription { equipmentStateChanged(scope: "acme") { path state source } }',
+      undefined,
+      hub.token,
+    );
     // The demo machines publish PLC tags over MQTT; the demo flows map them to equipment states.
     const event = await live.waitFor((e) => e.data.equipmentStateChanged.source.startsWith('node-red:'), 20_000);
     expect(event.data.equipmentStateChanged.path).toMatch(/^acme\/berlin\//);

@@ -8,7 +8,8 @@ import { deploy, eventually, withFlows } from './support/flows.js';
 const MOSQUITTO = 'mqtt://127.0.0.1:1883';
 const PRESS = 'acme/berlin/assembly/line-1/press-1';
 const WELDER = 'acme/berlin/assembly/line-1/welder-1';
-const ALERTS = 'subscription { alertRaised(scope: "acme", minSeverity: Info) { type path title severity escalationLevel actor } }';
+const ALERTS =
+  'subscription { alertRaised(scope: "acme", minSeverity: Info) { type path title severity escalationLevel actor } }';
 
 /**
  * The demo plant's shipped flows (flows/plants/demo.json) on the embedded Node-RED with the real
@@ -22,7 +23,12 @@ describe.each(MODES)('demo plant flows (%s)', (mode) => {
   const prefix = uniqueName('demo');
   beforeAll(async () => {
     hub = await startTestHub(mode, {
-      demo: true, simulatorIntervalMs: 0, demoMqttUrl: MOSQUITTO, alertEscalateAfterSeconds: 2, alertEscalationCheckMs: 200, ...withFlows(uniqueName('demo')),
+      demo: true,
+      simulatorIntervalMs: 0,
+      demoMqttUrl: MOSQUITTO,
+      alertEscalateAfterSeconds: 2,
+      alertEscalationCheckMs: 200,
+      ...withFlows(uniqueName('demo')),
     });
     machines = await mqtt.connectAsync(MOSQUITTO);
   });
@@ -31,11 +37,18 @@ describe.each(MODES)('demo plant flows (%s)', (mode) => {
     await hub?.stop();
   });
 
-  const tag = (path: string, name: string, value: string | number) => machines.publishAsync(`${prefix}/${path}/${name}`, String(value), { qos: 1 });
+  const tag = (path: string, name: string, value: string | number) =>
+    machines.publishAsync(`${prefix}/${path}/${name}`, String(value), { qos: 1 });
   const alert = async (path: string, text: string) =>
-    (await hub.gql(`{ alerts(filter: { pathPrefix: "${path}" }) { edges { node { id title state escalationLevel raisedBy } } } }`)).alerts.edges.map((e: any) => e.node).find((a: any) => a.title.includes(text));
+    (
+      await hub.gql(
+        `{ alerts(filter: { pathPrefix: "${path}" }) { edges { node { id title state escalationLevel raisedBy } } } }`,
+      )
+    ).alerts.edges
+      .map((e: any) => e.node)
+      .find((a: any) => a.title.includes(text));
 
-  it('ships the demo flows as the plant\'s first revision, and takes an engineer\'s edit', async () => {
+  it("ships the demo flows as the plant's first revision, and takes an engineer's edit", async () => {
     const shipped = readFileSync(new URL('../flows/plants/demo.json', import.meta.url), 'utf8');
     const stored = await hub.services.flows.current(hub.flows!.plant);
     // As shipped, with the demo's broker written in for the variable (no process environment involved).
@@ -47,8 +60,13 @@ describe.each(MODES)('demo plant flows (%s)', (mode) => {
       if (node.id === 'demo-down-rule') Object.assign(node, { duration: '2', durationUnit: 's' });
     }
     expect((await deploy(hub.url, hub.localAdminToken, edited)).status).toBe(204);
-    const { flowDeployments } = await hub.gql(`{ flowDeployments(plant: "${hub.flows!.plant}") { deployedBy origin } }`);
-    expect(flowDeployments).toEqual([{ deployedBy: 'api-key:local-admin', origin: 'editor' }, { deployedBy: 'demo', origin: 'cli' }]);
+    const { flowDeployments } = await hub.gql(
+      `{ flowDeployments(plant: "${hub.flows!.plant}") { deployedBy origin } }`,
+    );
+    expect(flowDeployments).toEqual([
+      { deployedBy: 'api-key:local-admin', origin: 'editor' },
+      { deployedBy: 'demo', origin: 'cli' },
+    ]);
   });
 
   it('stores its flows again for another broker only while they are its own', async () => {
@@ -63,33 +81,82 @@ describe.each(MODES)('demo plant flows (%s)', (mode) => {
     await store.saveRevision(plant, engineers, 'api-key:local-admin', 'editor');
     expect(await seedDemoFlows(store, plant, 'mqtt://127.0.0.1:1884')).toBe('kept');
     expect((await store.current(plant))!.flows).toBe(engineers);
-    expect((await store.revisions(plant, 10)).map((r) => r.deployedBy)).toEqual(['api-key:local-admin', 'demo', 'demo']);
+    expect((await store.revisions(plant, 10)).map((r) => r.deployedBy)).toEqual([
+      'api-key:local-admin',
+      'demo',
+      'demo',
+    ]);
   });
 
   it('maps machine tags to equipment states and raises, escalates and clears "down too long"', async () => {
     const board = await subscribe(hub.url, ALERTS, undefined, hub.localAdminToken);
     await tag(PRESS, 'state', 1);
-    await eventually(async () => (await hub.gql(`{ equipment(path: "${PRESS}") { state } }`)).equipment.state === 'Running', 15_000, 'the press to run');
+    await eventually(
+      async () => (await hub.gql(`{ equipment(path: "${PRESS}") { state } }`)).equipment.state === 'Running',
+      15_000,
+      'the press to run',
+    );
     await tag(PRESS, 'state', 2); // Down: JAM
-    await eventually(async () => (await hub.gql(`{ equipment(path: "${PRESS}") { state stateReason } }`)).equipment.stateReason === 'JAM', 10_000, 'the press to be down');
-    const raised = (await board.waitFor((e) => e.data.alertRaised.type === 'AlertRaised' && e.data.alertRaised.path === PRESS, 10_000)).data.alertRaised;
-    expect(raised).toMatchObject({ severity: 'High', title: expect.stringMatching(/down longer than/), actor: expect.stringMatching(/^flows:/) });
-    await board.waitFor((e) => e.data.alertRaised.type === 'AlertEscalated' && e.data.alertRaised.path === PRESS, 10_000);
+    await eventually(
+      async () =>
+        (await hub.gql(`{ equipment(path: "${PRESS}") { state stateReason } }`)).equipment.stateReason === 'JAM',
+      10_000,
+      'the press to be down',
+    );
+    const raised = (
+      await board.waitFor((e) => e.data.alertRaised.type === 'AlertRaised' && e.data.alertRaised.path === PRESS, 10_000)
+    ).data.alertRaised;
+    expect(raised).toMatchObject({
+      severity: 'High',
+      title: expect.stringMatching(/down longer than/),
+      actor: expect.stringMatching(/^flows:/),
+    });
+    await board.waitFor(
+      (e) => e.data.alertRaised.type === 'AlertEscalated' && e.data.alertRaised.path === PRESS,
+      10_000,
+    );
     await tag(PRESS, 'state', 1);
-    await eventually(async () => (await alert(PRESS, 'down longer than'))?.state === 'Cleared', 10_000, 'the alert to clear');
+    await eventually(
+      async () => (await alert(PRESS, 'down longer than'))?.state === 'Cleared',
+      10_000,
+      'the alert to clear',
+    );
     expect((await alert(PRESS, 'down longer than')).escalationLevel).toBeGreaterThanOrEqual(1);
     await board.close();
   });
 
   it('counts parts from cumulative counters and raises and clears the scrap-rate alert', async () => {
-    for (const [name, value] of [['good', 0], ['scrap', 0], ['good', 100], ['scrap', 10]] as const) await tag(WELDER, name, value);
+    for (const [name, value] of [
+      ['good', 0],
+      ['scrap', 0],
+      ['good', 100],
+      ['scrap', 10],
+    ] as const)
+      await tag(WELDER, name, value);
     const raised = await eventually(async () => alert(WELDER, 'scrap rate'), 10_000, 'the scrap-rate alert');
     expect(raised).toMatchObject({ state: 'Active', raisedBy: expect.stringMatching(/^flows:/) });
     // The rule fires once the signals are on the durable stream; the ingest may store them a moment later.
-    const sums = () => hub.db.em.fork().execute<{ good: number; scrap: number }[]>('select coalesce(sum(good), 0)::int as good, coalesce(sum(scrap), 0)::int as scrap from production_count where path = ?', [WELDER]);
-    const counted = await eventually(async () => { const rows = await sums(); return rows[0]?.scrap ? rows : null; }, 10_000, 'the counts to be stored');
+    const sums = () =>
+      hub.db.em
+        .fork()
+        .execute<{ good: number; scrap: number }[]>(
+          'select coalesce(sum(good), 0)::int as good, coalesce(sum(scrap), 0)::int as scrap from production_count where path = ?',
+          [WELDER],
+        );
+    const counted = await eventually(
+      async () => {
+        const rows = await sums();
+        return rows[0]?.scrap ? rows : null;
+      },
+      10_000,
+      'the counts to be stored',
+    );
     expect(counted).toEqual([{ good: 100, scrap: 10 }]);
     await tag(WELDER, 'good', 3000);
-    await eventually(async () => (await alert(WELDER, 'scrap rate'))?.state === 'Cleared', 10_000, 'the scrap-rate alert to clear');
+    await eventually(
+      async () => (await alert(WELDER, 'scrap rate'))?.state === 'Cleared',
+      10_000,
+      'the scrap-rate alert to clear',
+    );
   });
 });

@@ -1,5 +1,14 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  truncateSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,14 +28,25 @@ describe('backups of the embedded database', () => {
   const dataDir = join(parent, 'data');
   const backups = join(parent, 'backups');
   const env = { PATH: process.env.PATH ?? '', PLANTGRAPH_DATA_DIR: dataDir, PLANTGRAPH_FLOWS: 'off' };
-  const cli = (...args: string[]) => run(process.execPath, [CLI, ...args], { env })
-    .then((r) => ({ code: 0, out: r.stdout + r.stderr }), (e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }));
-  const tryStart = () => spawnHub(env, [], { readyWithinMs: 120_000 })
-    .then(async (h) => { await h.stop(); return { code: 0, out: 'started' }; }, (err: Error) => ({ code: 1, out: err.message }));
+  const cli = (...args: string[]) =>
+    run(process.execPath, [CLI, ...args], { env }).then(
+      (r) => ({ code: 0, out: r.stdout + r.stderr }),
+      (e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }),
+    );
+  const tryStart = () =>
+    spawnHub(env, [], { readyWithinMs: 120_000 }).then(
+      async (h) => {
+        await h.stop();
+        return { code: 0, out: 'started' };
+      },
+      (err: Error) => ({ code: 1, out: err.message }),
+    );
   const keyNames = async (folder = dataDir) => {
     const db = await openDatabase({ dataDir: folder, logSql: false });
     try {
-      return (await db.em.fork().execute<{ name: string }[]>('select name from api_key order by name')).map((r) => r.name);
+      return (await db.em.fork().execute<{ name: string }[]>('select name from api_key order by name')).map(
+        (r) => r.name,
+      );
     } finally {
       await db.close();
     }
@@ -39,7 +59,9 @@ describe('backups of the embedded database', () => {
     expect((await cli('api-key', 'create', '--name', 'before-backup', '--grant', 'admin@acme')).code).toBe(0);
     const file = join(parent, 'manual.tar.gz');
     const backup = await cli('backup', file);
-    expect(backup.out).toMatch(new RegExp(`wrote the embedded database in ${escapeRegExp(dataDir)} to ${escapeRegExp(file)}`));
+    expect(backup.out).toMatch(
+      new RegExp(`wrote the embedded database in ${escapeRegExp(dataDir)} to ${escapeRegExp(file)}`),
+    );
     expect(backup.out).toContain(`plantgraph restore ${file}`);
     expect((await cli('backup', file)).out).toMatch(/already exists; choose a new file name/);
     expect((await cli('api-key', 'create', '--name', 'after-backup', '--grant', 'admin@acme')).code).toBe(0);
@@ -66,7 +88,9 @@ describe('backups of the embedded database', () => {
       utimesSync(old, new Date(2020, 0, i), new Date(2020, 0, i));
     }
     const migrated = await cli('migrate');
-    const taken = new RegExp(`backed up ${escapeRegExp(dataDir)} to ${escapeRegExp(backups)}/(\\d{8}T\\d{6}Z-data-before-${reverted!.name}\\.tar\\.gz)`);
+    const taken = new RegExp(
+      `backed up ${escapeRegExp(dataDir)} to ${escapeRegExp(backups)}/(\\d{8}T\\d{6}Z-data-before-${reverted!.name}\\.tar\\.gz)`,
+    );
     const file = join(backups, taken.exec(migrated.out)?.[1] ?? 'none');
     expect(migrated.out).toMatch(new RegExp(`applied: ${reverted!.name}`));
     expect(existsSync(file)).toBe(true);
@@ -81,7 +105,9 @@ describe('backups of the embedded database', () => {
     const latest = readdirSync(backups).sort().pop()!;
     for (const failed of [await cli('migrate'), await tryStart()]) {
       expect(failed.code).toBe(1);
-      expect(failed.out).toMatch(new RegExp(`The embedded database in ${escapeRegExp(dataDir)} does not open: PGlite reports "Aborted\\(\\)"`));
+      expect(failed.out).toMatch(
+        new RegExp(`The embedded database in ${escapeRegExp(dataDir)} does not open: PGlite reports "Aborted\\(\\)"`),
+      );
       expect(failed.out).toMatch(/stop every process using the folder/);
       expect(failed.out).toContain(`plantgraph restore ${join(backups, latest)}`);
       expect(failed.out).not.toMatch(/Build with -sASSERTIONS/);

@@ -24,11 +24,19 @@ describe('the embedded data folder', () => {
     const parent = mkdtempSync(join(tmpdir(), 'plantgraph-folder-'));
     dirs.push(parent);
     const dataDir = join(parent, 'data');
-    const env = { PATH: process.env.PATH ?? '', PLANTGRAPH_DATA_DIR: dataDir, PLANTGRAPH_FLOWS: 'off', PLANTGRAPH_SIMULATOR_INTERVAL_MS: '0' };
+    const env = {
+      PATH: process.env.PATH ?? '',
+      PLANTGRAPH_DATA_DIR: dataDir,
+      PLANTGRAPH_FLOWS: 'off',
+      PLANTGRAPH_SIMULATOR_INTERVAL_MS: '0',
+    };
     return { dataDir, env, lockFile: `${dataDir}.lock` };
   };
-  const cli = (env: Record<string, string>, ...args: string[]) => run(process.execPath, [CLI, ...args], { env })
-    .then((r) => ({ code: 0, out: r.stdout + r.stderr }), (e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }));
+  const cli = (env: Record<string, string>, ...args: string[]) =>
+    run(process.execPath, [CLI, ...args], { env }).then(
+      (r) => ({ code: 0, out: r.stdout + r.stderr }),
+      (e) => ({ code: e.code as number, out: `${e.stdout}${e.stderr}` }),
+    );
   const start = async (env: Record<string, string>, args: string[] = []) => {
     const hub = await spawnHub(env, args, { readyWithinMs: 120_000 }); // two cores shared with other suites
     hubs.push(hub);
@@ -40,14 +48,23 @@ describe('the embedded data folder', () => {
     expect((await cli(env, 'migrate')).out).toMatch(/applied: Migration/); // creates the folder outside the start timeout
     const first = await start(env);
     const pid = first.child.pid!;
-    const inUse = new RegExp(`embedded database in ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by process ${pid}`);
+    const inUse = new RegExp(
+      `embedded database in ${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is in use by process ${pid}`,
+    );
 
     // Refused at once: it does not wait for the folder, and the first hub serves on.
-    const second = await spawnHub(env, [], { readyWithinMs: 120_000 })
-      .then(async (h) => { await h.stop(); return `started at ${h.url}`; }, (err: Error) => err.message);
+    const second = await spawnHub(env, [], { readyWithinMs: 120_000 }).then(
+      async (h) => {
+        await h.stop();
+        return `started at ${h.url}`;
+      },
+      (err: Error) => err.message,
+    );
     expect(second).toMatch(inUse);
     const refusals = await Promise.all([
-      cli(env, 'migrate'), cli(env, 'backup', join(dataDir, '..', 'b.tar.gz')), cli(env, 'restore', join(dataDir, '..', 'b.tar.gz')),
+      cli(env, 'migrate'),
+      cli(env, 'backup', join(dataDir, '..', 'b.tar.gz')),
+      cli(env, 'restore', join(dataDir, '..', 'b.tar.gz')),
       cli(env, 'api-key', 'create', '--name', 'x', '--grant', 'admin@acme'),
       cli(env, 'flows', 'export', 'main', '--file', join(dataDir, '..', 'f.json')),
     ]);
@@ -70,13 +87,21 @@ describe('the embedded data folder', () => {
       const script = `import { lockFolder } from ${JSON.stringify(LOCK_MODULE)};
         try { const lock = lockFolder(${JSON.stringify(dataDir)}, 'race'); console.log('took'); setTimeout(() => lock.release(), 2500); }
         catch (err) { console.log(err.name === 'FolderLockedError' ? 'refused' : 'failed: ' + err.message); }`;
-      const outcomes = await Promise.all(Array.from({ length: 6 }, () => new Promise<string>((resolve) => {
-        const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let out = '';
-        child.stdout.on('data', (c: Buffer) => (out += c));
-        child.stderr.on('data', (c: Buffer) => (out += c));
-        child.once('exit', () => resolve(out.trim()));
-      })));
+      const outcomes = await Promise.all(
+        Array.from(
+          { length: 6 },
+          () =>
+            new Promise<string>((resolve) => {
+              const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+                stdio: ['ignore', 'pipe', 'pipe'],
+              });
+              let out = '';
+              child.stdout.on('data', (c: Buffer) => (out += c));
+              child.stderr.on('data', (c: Buffer) => (out += c));
+              child.once('exit', () => resolve(out.trim()));
+            }),
+        ),
+      );
       return outcomes.sort();
     };
     expect(await race()).toEqual(['refused', 'refused', 'refused', 'refused', 'refused', 'took']);
@@ -85,7 +110,13 @@ describe('the embedded data folder', () => {
     // A lock left by a process that is gone (the pid of a finished child) is stale.
     const gone = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => gone.once('exit', r));
-    const stale = { pid: gone.pid, host: hostname(), command: 'plantgraph start', startedAt: new Date().toISOString(), token: 'dead' };
+    const stale = {
+      pid: gone.pid,
+      host: hostname(),
+      command: 'plantgraph start',
+      startedAt: new Date().toISOString(),
+      token: 'dead',
+    };
     writeFileSync(lockFile, JSON.stringify(stale));
     expect(await race()).toEqual(['refused', 'refused', 'refused', 'refused', 'refused', 'took']);
     expect(existsSync(lockFile)).toBe(false);
@@ -95,7 +126,10 @@ describe('the embedded data folder', () => {
     const { lockFolder, FolderLockedError } = await import('@plantgraph/hub');
     const { dataDir, lockFile } = newFolder();
     const write = (holder: object) =>
-      writeFileSync(lockFile, JSON.stringify({ command: 'plantgraph start', startedAt: '2026-12-01T00:00:00Z', token: 'other', ...holder }));
+      writeFileSync(
+        lockFile,
+        JSON.stringify({ command: 'plantgraph start', startedAt: '2026-12-01T00:00:00Z', token: 'other', ...holder }),
+      );
 
     const lock = lockFolder(dataDir, 'test');
     expect(() => lockFolder(dataDir, 'test')).toThrow(FolderLockedError); // one opening per process, too

@@ -24,23 +24,43 @@ describe('embedded signals', () => {
   });
   const dataDir = join(parent, 'data');
   const lockFile = `${dataDir}.lock`;
-  const env = { PATH: process.env.PATH ?? '', PLANTGRAPH_DATA_DIR: dataDir, PLANTGRAPH_FLOWS: 'off', PLANTGRAPH_SIMULATOR_INTERVAL_MS: '0' };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    PLANTGRAPH_DATA_DIR: dataDir,
+    PLANTGRAPH_FLOWS: 'off',
+    PLANTGRAPH_SIMULATOR_INTERVAL_MS: '0',
+  };
   const start = async () => {
     const hub = await spawnHub(env, ['--demo'], { readyWithinMs: 120_000 }); // two cores shared with other suites
     hubs.push(hub);
     return hub;
   };
 
-  it('stores every signal publishSignals answered, and a SIGKILLed hub\'s folder is taken over at the next start', async () => {
+  it("stores every signal publishSignals answered, and a SIGKILLed hub's folder is taken over at the next start", async () => {
     expect((await run(process.execPath, [CLI, 'migrate'], { env })).stdout).toMatch(/applied: Migration/);
     const hub = await start();
     const source = `durability-${Date.now()}`;
-    const call = (from: number) => graphql(hub.url, `mutation ($s: [EquipmentSignalInput!]!) {
+    const call = (from: number) =>
+      graphql(
+        hub.url,
+        `mutation ($s: [EquipmentSignalInput!]!) {
       publishSignals(signals: $s) { __typename ... on SignalsPublished { accepted } } }`,
-    { s: Array.from({ length: 100 }, (_, i) => ({ kind: 'Count', path: PRESS_1, source, sequence: from + i, good: 1 })) }, hub.token!);
+        {
+          s: Array.from({ length: 100 }, (_, i) => ({
+            kind: 'Count',
+            path: PRESS_1,
+            source,
+            sequence: from + i,
+            good: 1,
+          })),
+        },
+        hub.token!,
+      );
     const answers = await Promise.all([call(1), call(101), call(201), call(301)]);
     await hub.kill(); // right after the answers: no chance to drain anything
-    expect(answers.map((a) => a.publishSignals)).toEqual(Array(4).fill({ __typename: 'SignalsPublished', accepted: 100 }));
+    expect(answers.map((a) => a.publishSignals)).toEqual(
+      Array(4).fill({ __typename: 'SignalsPublished', accepted: 100 }),
+    );
     const holder = () => (existsSync(lockFile) ? JSON.parse(readFileSync(lockFile, 'utf8')).pid : null);
     const leftBehind = holder(); // by the SIGKILL
 
@@ -49,7 +69,8 @@ describe('embedded signals', () => {
     await again.stop();
     const db = await openDatabase({ dataDir, logSql: false });
     try {
-      const [row] = await db.em.fork()
+      const [row] = await db.em
+        .fork()
         .execute<{ n: number }[]>('select count(*)::int as n from production_count where source = ?', [source]);
       expect(row!.n).toBe(400);
     } finally {

@@ -44,7 +44,9 @@ describe('plantgraph flows export / import', () => {
     const text = JSON.stringify(helloFlow('c1', '/from-cli', 'imported by the CLI'), null, 2);
     writeFileSync(file('a.json'), text);
     const imported = await cli('import', plant, '--file', file('a.json'));
-    expect(imported.stdout).toMatch(new RegExp(`imported .*a\\.json into plant "${plant}" as revision \\d+ \\(3 nodes\\)`));
+    expect(imported.stdout).toMatch(
+      new RegExp(`imported .*a\\.json into plant "${plant}" as revision \\d+ \\(3 nodes\\)`),
+    );
     const exported = await cli('export', plant, '--file', file('b.json'));
     expect(exported.stdout).toContain(file('b.json'));
     expect(readFileSync(file('b.json'), 'utf8')).toBe(text);
@@ -52,7 +54,11 @@ describe('plantgraph flows export / import', () => {
     await cli('export', plant);
     expect(readFileSync(join(dir, 'flows', 'plants', `${plant}.json`), 'utf8')).toBe(text);
     // The hub running the flows picks the new revision up from the shared database.
-    await eventually(async () => (await (await fetch(`${hub.url}/flows-http/from-cli`)).text()) === 'imported by the CLI', 10_000, 'the hub to load the imported revision');
+    await eventually(
+      async () => (await (await fetch(`${hub.url}/flows-http/from-cli`)).text()) === 'imported by the CLI',
+      10_000,
+      'the hub to load the imported revision',
+    );
     const { flowDeployments } = await hub.gql(`{ flowDeployments(plant: "${plant}", first: 1) { deployedBy origin } }`);
     expect(flowDeployments[0]).toEqual({ deployedBy: 'cli', origin: 'cli' });
   });
@@ -73,11 +79,18 @@ describe('plantgraph flows export / import', () => {
     ['an object, not an array', '{"id": "a", "type": "tab"}', /must be a JSON array of nodes/],
     ['an entry without id', '[{"type": "tab"}]', /entry 0 has no "id"/],
     ['an entry without type', '[{"id": "a"}]', /entry 0 \(id "a"\) has no "type"/],
-    ['a duplicate id', '[{"id": "a", "type": "tab"}, {"id": "a", "type": "inject"}]', /id "a" is used by more than one entry/],
+    [
+      'a duplicate id',
+      '[{"id": "a", "type": "tab"}, {"id": "a", "type": "inject"}]',
+      /id "a" is used by more than one entry/,
+    ],
   ])('refuses %s with a clear error and stores nothing', async (_what, content, message) => {
     const before = await revisions();
     writeFileSync(file('bad.json'), content);
-    const failed = await cli('import', plant, '--file', file('bad.json')).then(() => null, (err) => err);
+    const failed = await cli('import', plant, '--file', file('bad.json')).then(
+      () => null,
+      (err) => err,
+    );
     expect(failed?.code).toBe(1);
     expect(failed.stderr).toMatch(/nothing stored/);
     expect(failed.stderr).toMatch(message);
@@ -85,8 +98,15 @@ describe('plantgraph flows export / import', () => {
   });
 
   it('says what is missing: a file, a plant with flows, the arguments', async () => {
-    await expect(cli('import', plant, '--file', file('missing.json'))).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/cannot read .*missing\.json \(ENOENT\)/) });
-    await expect(cli('export', 'no-such-plant', '--file', file('x.json'))).rejects.toMatchObject({ stderr: expect.stringMatching(/plant "no-such-plant" has no flows/) });
-    await expect(cli('export')).rejects.toMatchObject({ stderr: expect.stringMatching(/Usage: plantgraph flows export\|import <plant>/) });
+    await expect(cli('import', plant, '--file', file('missing.json'))).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/cannot read .*missing\.json \(ENOENT\)/),
+    });
+    await expect(cli('export', 'no-such-plant', '--file', file('x.json'))).rejects.toMatchObject({
+      stderr: expect.stringMatching(/plant "no-such-plant" has no flows/),
+    });
+    await expect(cli('export')).rejects.toMatchObject({
+      stderr: expect.stringMatching(/Usage: plantgraph flows export\|import <plant>/),
+    });
   });
 });

@@ -16,12 +16,19 @@ const PRESS_3 = 'acme/berlin/assembly/line-2/press-3';
 /** Outside every grant. */
 const FILLER = 'acme/berlin/packaging/line-3/filler-1';
 const NOWHERE = `${LINE_1}/nowhere`;
-const GRANTS = [{ role: Role.Engineer, scope: 'acme/berlin/assembly' }, { role: Role.Maintenance, scope: LINE_1 }];
+const GRANTS = [
+  { role: Role.Engineer, scope: 'acme/berlin/assembly' },
+  { role: Role.Maintenance, scope: LINE_1 },
+];
 
 type Name = 'embedded' | 'remote';
 const NAMES: Name[] = ['embedded', 'remote'];
 /** What became of a call: accepted, or refused with the error's message. */
-const outcome = (call: () => Promise<unknown>) => call().then(() => 'accepted', (err: Error) => `refused: ${err.message}`);
+const outcome = (call: () => Promise<unknown>) =>
+  call().then(
+    () => 'accepted',
+    (err: Error) => `refused: ${err.message}`,
+  );
 
 describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
   let hub: TestHub;
@@ -29,9 +36,12 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
   const plant = uniqueName('contract');
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0, ...withFlows(plant, { grants: GRANTS }) });
-    const { createApiKey } = await hub.gql('mutation ($grants: [GrantInput!]!) { createApiKey(input: { name: "contract", grants: $grants }) { ... on CreatedApiKey { secret } } }', {
-      grants: GRANTS.map((g) => ({ role: g.role.charAt(0).toUpperCase() + g.role.slice(1), scope: g.scope })),
-    });
+    const { createApiKey } = await hub.gql(
+      'mutation ($grants: [GrantInput!]!) { createApiKey(input: { name: "contract", grants: $grants }) { ... on CreatedApiKey { secret } } }',
+      {
+        grants: GRANTS.map((g) => ({ role: g.role.charAt(0).toUpperCase() + g.role.slice(1), scope: g.scope })),
+      },
+    );
     connections.embedded = hub.flows!.embedded.connect();
     connections.remote = createRemoteConnection({ url: hub.url, apiKey: createApiKey.secret });
   }, 180_000);
@@ -45,7 +55,8 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
     const [embedded, remote] = await Promise.all(NAMES.map((n) => act(connections[n], n)));
     return { embedded: embedded!, remote: remote! };
   }
-  const rows = async (sql: string, ...params: unknown[]) => (await hub.db.em.fork().execute(sql, params)) as Record<string, unknown>[];
+  const rows = async (sql: string, ...params: unknown[]) =>
+    (await hub.db.em.fork().execute(sql, params)) as Record<string, unknown>[];
 
   it('accepts signals of each kind and stores them alike', async () => {
     const machine: Record<Name, string> = { embedded: `${LINE_1}/press-1`, remote: `${LINE_1}/press-2` };
@@ -56,25 +67,49 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
         outcome(() => c.publishSignal('state', machine[n], { source, sequence: 1, state: 'Down', reason: 'JAM' })),
         outcome(() => c.publishSignal('count', machine[n], { source, sequence: 2, good: 5, scrap: 1 })),
         outcome(() => c.publishSignal('cycle', machine[n], { source, sequence: 3, cycleTimeMs: 4200 })),
-        outcome(() => c.publishSignal('value', machine[n], { source, sequence: 4, name: 'oil_temperature', value: 48.5, unit: 'degC' })),
+        outcome(() =>
+          c.publishSignal('value', machine[n], {
+            source,
+            sequence: 4,
+            name: 'oil_temperature',
+            value: 48.5,
+            unit: 'degC',
+          }),
+        ),
       ]);
     });
     expect(sent).toEqual({ embedded: Array(4).fill('accepted'), remote: Array(4).fill('accepted') });
     const stored = await onBoth(async (_c, n) => {
       const source = sources[n];
-      await eventually(async () => (await rows('select 1 from process_value where source = ?', source)).length === 1, 10_000, `the ${n} process value`);
-      await eventually(async () => (await rows('select 1 from equipment_state_change where source = ?', source)).length === 1, 10_000, `the ${n} state`);
+      await eventually(
+        async () => (await rows('select 1 from process_value where source = ?', source)).length === 1,
+        10_000,
+        `the ${n} process value`,
+      );
+      await eventually(
+        async () => (await rows('select 1 from equipment_state_change where source = ?', source)).length === 1,
+        10_000,
+        `the ${n} state`,
+      );
       return {
         states: await rows('select state, reason, applied from equipment_state_change where source = ?', source),
-        counts: await rows('select good, scrap, rework, cycle_time_ms from production_count where source = ? order by sequence', source),
+        counts: await rows(
+          'select good, scrap, rework, cycle_time_ms from production_count where source = ? order by sequence',
+          source,
+        ),
         values: await rows('select name, value, unit from process_value where source = ?', source),
-        equipment: (await hub.gql('query ($p: String!) { equipment(path: $p) { state stateReason } }', { p: machine[n] })).equipment,
+        equipment: (
+          await hub.gql('query ($p: String!) { equipment(path: $p) { state stateReason } }', { p: machine[n] })
+        ).equipment,
       };
     });
     expect(stored.embedded).toEqual(stored.remote);
     expect(stored.remote).toEqual({
       states: [{ state: 'Down', reason: 'JAM', applied: true }],
-      counts: [{ good: 5, scrap: 1, rework: 0, cycle_time_ms: null }, { good: 1, scrap: 0, rework: 0, cycle_time_ms: 4200 }],
+      counts: [
+        { good: 5, scrap: 1, rework: 0, cycle_time_ms: null },
+        { good: 1, scrap: 0, rework: 0, cycle_time_ms: 4200 },
+      ],
       values: [{ name: 'oil_temperature', value: 48.5, unit: 'degC' }],
       equipment: { state: 'Down', stateReason: 'JAM' },
     });
@@ -90,21 +125,36 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
       return { answers, source };
     });
     expect(refused.embedded.answers).toEqual(refused.remote.answers);
-    expect(refused.remote.answers).toEqual([PRESS_3, FILLER, NOWHERE].map((p) =>
-      `refused: signal refused by the hub: NotFound: No equipment "${p}" exists. Check the key, or create it first.`));
+    expect(refused.remote.answers).toEqual(
+      [PRESS_3, FILLER, NOWHERE].map(
+        (p) =>
+          `refused: signal refused by the hub: NotFound: No equipment "${p}" exists. Check the key, or create it first.`,
+      ),
+    );
     await sleep(500);
-    for (const n of NAMES) expect(await rows('select path from equipment_state_change where source = ?', refused[n].source)).toEqual([]);
+    for (const n of NAMES)
+      expect(await rows('select path from equipment_state_change where source = ?', refused[n].source)).toEqual([]);
   });
 
   it('refuses malformed signals with the same message', async () => {
     const press = `${LINE_1}/press-1`;
     const cases: [kind: string, path: string, body: Record<string, unknown>, expected: RegExp][] = [
-      ['state', press, { state: 'Down' }, /^refused: signal refused by the hub: InvalidInput \(signals\[0\]\): signals\[0\]: a Down state needs a reason code/],
+      [
+        'state',
+        press,
+        { state: 'Down' },
+        /^refused: signal refused by the hub: InvalidInput \(signals\[0\]\): signals\[0\]: a Down state needs a reason code/,
+      ],
       ['state', press, { state: 'Sleeping' }, /Value "Sleeping" does not exist in "EquipmentState" enum/],
       ['count', press, { good: -1 }, /good must be a whole number from 0 to 1,000,000 \(got -1\)/],
       ['count', press, { good: 0 }, /must count at least one part/],
       ['value', press, { name: 'x y', value: 1 }, /name must be 1-128 letters/],
-      ['cycle', 'not a path', { cycleTimeMs: 10 }, /InvalidInput \(signals\[0\]\.path\): signals\[0\]\.path: "not a path" is not an equipment path/],
+      [
+        'cycle',
+        'not a path',
+        { cycleTimeMs: 10 },
+        /InvalidInput \(signals\[0\]\.path\): signals\[0\]\.path: "not a path" is not an equipment path/,
+      ],
       ['state', press, { state: 'Idle', sequence: -1 }, /sequence must be a non-negative integer/],
       ['state', press, { state: 'Idle', source: '' }, /source must be a non-empty string/],
       ['temperature', press, { value: 1 }, /^refused: unknown signal kind "temperature"$/],
@@ -112,7 +162,10 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
     const refused = await onBoth(async (c, n) => {
       const answers: string[] = [];
       for (const [i, [kind, path, body]] of cases.entries()) {
-        const signal = { source: `contract-bad-${n}`, sequence: i + 1, ...body } as { source: string; sequence: number };
+        const signal = { source: `contract-bad-${n}`, sequence: i + 1, ...body } as {
+          source: string;
+          sequence: number;
+        };
         answers.push(await outcome(() => c.publishSignal(kind as 'state', path, signal)));
       }
       return answers;
@@ -125,23 +178,48 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
     const received = { embedded: [] as HubEvent[], remote: [] as HubEvent[] };
     const errors = { embedded: [] as Error[], remote: [] as Error[] };
     const types = ['EquipmentStateChanged', 'OverTemperature', 'ContractMarker'];
-    const ends = NAMES.map((n) => connections[n].subscribeEvents('*', types, (e) => received[n].push(e), (e) => errors[n].push(e)));
-    const outside = NAMES.map((n) => connections[n].subscribeEvents('acme/berlin/packaging', [], (e) => received[n].push(e), (e) => errors[n].push(e)));
+    const ends = NAMES.map((n) =>
+      connections[n].subscribeEvents(
+        '*',
+        types,
+        (e) => received[n].push(e),
+        (e) => errors[n].push(e),
+      ),
+    );
+    const outside = NAMES.map((n) =>
+      connections[n].subscribeEvents(
+        'acme/berlin/packaging',
+        [],
+        (e) => received[n].push(e),
+        (e) => errors[n].push(e),
+      ),
+    );
     try {
       // Subscriptions open asynchronously (the remote one over a socket): mark until both see a marker.
-      await eventually(async () => {
-        await hub.gql(`mutation { publishFlowEvent(type: "ContractMarker", path: "${LINE_1}/robot-1", data: "{}") { __typename } }`);
-        return NAMES.every((n) => received[n].some((e) => e.type === 'ContractMarker'));
-      }, 10_000, 'both subscriptions to open');
+      await eventually(
+        async () => {
+          await hub.gql(
+            `mutation { publishFlowEvent(type: "ContractMarker", path: "${LINE_1}/robot-1", data: "{}") { __typename } }`,
+          );
+          return NAMES.every((n) => received[n].some((e) => e.type === 'ContractMarker'));
+        },
+        10_000,
+        'both subscriptions to open',
+      );
       for (const path of [`${LINE_1}/robot-1`, FILLER, PRESS_3]) {
-        await hub.gql('mutation ($p: String!) { setEquipmentState(input: { path: $p, state: Maintenance }) { __typename } }', { p: path });
+        await hub.gql(
+          'mutation ($p: String!) { setEquipmentState(input: { path: $p, state: Maintenance }) { __typename } }',
+          { p: path },
+        );
       }
-      const published = await onBoth((c) => Promise.all([
-        outcome(() => c.publishEvent('OverTemperature', PRESS_3, { celsius: 91 })),
-        outcome(() => c.publishEvent('OverTemperature', FILLER, { celsius: 91 })),
-        outcome(() => c.publishEvent('OverTemperature', NOWHERE, { celsius: 91 })),
-        outcome(() => c.publishEvent('over.temperature', PRESS_3, {})),
-      ]));
+      const published = await onBoth((c) =>
+        Promise.all([
+          outcome(() => c.publishEvent('OverTemperature', PRESS_3, { celsius: 91 })),
+          outcome(() => c.publishEvent('OverTemperature', FILLER, { celsius: 91 })),
+          outcome(() => c.publishEvent('OverTemperature', NOWHERE, { celsius: 91 })),
+          outcome(() => c.publishEvent('over.temperature', PRESS_3, {})),
+        ]),
+      );
       expect(published.embedded).toEqual(published.remote);
       expect(published.remote).toEqual([
         'accepted',
@@ -149,10 +227,20 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
         `refused: event OverTemperature about ${NOWHERE}: NotFound: No equipment "${NOWHERE}" exists. Check the key, or create it first.`,
         'refused: event over.temperature about acme/berlin/assembly/line-2/press-3: InvalidInput (type): type: "over.temperature" must be a PascalCase name of at most 64 letters and digits, e.g. ScrapRateHigh.',
       ]);
-      await eventually(async () => NAMES.every((n) => received[n].filter((e) => e.type === 'OverTemperature').length === 2), 10_000, 'both flow events');
+      await eventually(
+        async () => NAMES.every((n) => received[n].filter((e) => e.type === 'OverTemperature').length === 2),
+        10_000,
+        'both flow events',
+      );
       await sleep(500);
-      const seen = (n: Name) => received[n].filter((e) => e.type !== 'ContractMarker')
-        .map((e) => `${e.type} ${e.path} ${e.type === 'EquipmentStateChanged' ? e.data.state : (e.data.data as { celsius: number }).celsius}`).sort();
+      const seen = (n: Name) =>
+        received[n]
+          .filter((e) => e.type !== 'ContractMarker')
+          .map(
+            (e) =>
+              `${e.type} ${e.path} ${e.type === 'EquipmentStateChanged' ? e.data.state : (e.data.data as { celsius: number }).celsius}`,
+          )
+          .sort();
       expect(seen('embedded')).toEqual(seen('remote'));
       expect(seen('remote')).toEqual([
         `EquipmentStateChanged ${LINE_1}/robot-1 Maintenance`,
@@ -161,7 +249,10 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
         `OverTemperature ${PRESS_3} 91`,
       ]);
       const flowEvent = (n: Name) => received[n].find((e) => e.type === 'OverTemperature')!;
-      for (const n of NAMES) expect(flowEvent(n).subject).toMatch(/\.event\.flow\.OverTemperature\.acme\.berlin\.assembly\.line-2\.press-3$/);
+      for (const n of NAMES)
+        expect(flowEvent(n).subject).toMatch(
+          /\.event\.flow\.OverTemperature\.acme\.berlin\.assembly\.line-2\.press-3$/,
+        );
       expect(errors).toEqual({ embedded: [], remote: [] });
     } finally {
       for (const end of [...ends, ...outside]) end();
@@ -169,10 +260,21 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
   });
 
   it('refuses a malformed event subscription with the same message', async () => {
-    const refused = await onBoth((c) => new Promise<string>((resolve) => {
-      const end = c.subscribeEvents('not a path!', [], () => resolve('an event'), (err) => resolve(err.message));
-      setTimeout(() => { end(); resolve('no answer'); }, 5_000);
-    }));
+    const refused = await onBoth(
+      (c) =>
+        new Promise<string>((resolve) => {
+          const end = c.subscribeEvents(
+            'not a path!',
+            [],
+            () => resolve('an event'),
+            (err) => resolve(err.message),
+          );
+          setTimeout(() => {
+            end();
+            resolve('no answer');
+          }, 5_000);
+        }),
+    );
     expect(refused.embedded).toEqual(refused.remote);
     expect(refused.remote).toMatch(/scope: "not a path!" is not an equipment path/);
   });
@@ -184,7 +286,10 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
       ['query ($p: String!) { equipment(path: $p) { path level } }', { p: FILLER }],
       ['{ equipmentList(filter: { pathPrefix: "acme/berlin" }, first: 100) { totalCount } }'],
       ['mutation ($p: String!) { setEquipmentState(input: { path: $p, state: Idle }) { __typename } }', { p: PRESS_3 }],
-      ['mutation ($p: String!) { setEquipmentState(input: { path: $p, state: Idle }) { __typename ... on ErrorResult { code } } }', { p: FILLER }],
+      [
+        'mutation ($p: String!) { setEquipmentState(input: { path: $p, state: Idle }) { __typename ... on ErrorResult { code } } }',
+        { p: FILLER },
+      ],
       ['mutation { createApiKey(input: { name: "x", grants: [{ role: Admin, scope: "acme" }] }) { __typename } }'],
       ['{ nope }'],
     ];
@@ -198,7 +303,10 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
     });
     expect(answers.embedded).toEqual(answers.remote);
     const [viewer, inScope, outside, list, forbidden, hidden, noKeys, invalid] = answers.remote;
-    expect(viewer!.data.viewer.grants).toEqual([{ role: 'Engineer', scope: 'acme/berlin/assembly' }, { role: 'Maintenance', scope: LINE_1 }]);
+    expect(viewer!.data.viewer.grants).toEqual([
+      { role: 'Engineer', scope: 'acme/berlin/assembly' },
+      { role: 'Maintenance', scope: LINE_1 },
+    ]);
     expect(inScope!.data).toEqual({ equipment: { path: PRESS_3, level: 'WorkCell' } });
     expect(outside!.data).toEqual({ equipment: null });
     expect(list!.data.equipmentList.totalCount).toBeGreaterThan(0);

@@ -38,17 +38,58 @@ describe('flows run on one replica and fail over', () => {
     await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
     const url = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/tick`;
     database = await createTestDatabase();
-    env = { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PLANTGRAPH_NATS_NAMESPACE: namespace, PLANTGRAPH_SIMULATOR_INTERVAL_MS: '0', PLANTGRAPH_FLOWS_PLANT: plant };
-    const created = await run(process.execPath, [CLI, 'api-key', 'create', '--name', 'failover-test', '--grant', 'admin@*'], { env: { ...env, PATH: process.env.PATH ?? '' } });
+    env = {
+      DATABASE_URL: database.url,
+      NATS_URL: TEST_NATS_URL,
+      PLANTGRAPH_NATS_NAMESPACE: namespace,
+      PLANTGRAPH_SIMULATOR_INTERVAL_MS: '0',
+      PLANTGRAPH_FLOWS_PLANT: plant,
+    };
+    const created = await run(
+      process.execPath,
+      [CLI, 'api-key', 'create', '--name', 'failover-test', '--grant', 'admin@*'],
+      { env: { ...env, PATH: process.env.PATH ?? '' } },
+    );
     token = /\n(pgk_\S+)/.exec(created.stdout)![1]!;
     const flows = [
       { id: 'f', type: 'tab', label: 'ticker' },
-      { id: 'f-inject', type: 'inject', z: 'f', repeat: '0.2', once: true, onceDelay: '0.1', topic: '', payload: '', payloadType: 'date', props: [{ p: 'payload' }], wires: [['f-fn']] },
-      { id: 'f-fn', type: 'function', z: 'f', func: 'msg.payload = { replica: env.get("PLANTGRAPH_TEST_REPLICA") }; msg.headers = { "content-type": "application/json" }; return msg;', outputs: 1, wires: [['f-http']] },
-      { id: 'f-http', type: 'http request', z: 'f', method: 'POST', ret: 'txt', url, tls: '', persist: false, wires: [[]] },
+      {
+        id: 'f-inject',
+        type: 'inject',
+        z: 'f',
+        repeat: '0.2',
+        once: true,
+        onceDelay: '0.1',
+        topic: '',
+        payload: '',
+        payloadType: 'date',
+        props: [{ p: 'payload' }],
+        wires: [['f-fn']],
+      },
+      {
+        id: 'f-fn',
+        type: 'function',
+        z: 'f',
+        func: 'msg.payload = { replica: env.get("PLANTGRAPH_TEST_REPLICA") }; msg.headers = { "content-type": "application/json" }; return msg;',
+        outputs: 1,
+        wires: [['f-http']],
+      },
+      {
+        id: 'f-http',
+        type: 'http request',
+        z: 'f',
+        method: 'POST',
+        ret: 'txt',
+        url,
+        tls: '',
+        persist: false,
+        wires: [[]],
+      },
     ];
     writeFileSync(join(dir, 'ticker.json'), JSON.stringify(flows, null, 2));
-    await run(process.execPath, [CLI, 'flows', 'import', plant, '--file', join(dir, 'ticker.json')], { env: { ...env, PATH: process.env.PATH ?? '' } });
+    await run(process.execPath, [CLI, 'flows', 'import', plant, '--file', join(dir, 'ticker.json')], {
+      env: { ...env, PATH: process.env.PATH ?? '' },
+    });
     a = await spawnHub({ ...env, PLANTGRAPH_TEST_REPLICA: 'a' });
     await eventually(async () => ticks.some((t) => t.replica === 'a'), 15_000, 'replica a to run the flows');
     b = await spawnHub({ ...env, PLANTGRAPH_TEST_REPLICA: 'b' });
@@ -74,7 +115,11 @@ describe('flows run on one replica and fail over', () => {
 
     const killedAt = Date.now();
     await a.kill();
-    const firstOnB = await eventually(async () => ticks.find((t) => t.replica === 'b'), 10_000, 'replica b to take over the flows');
+    const firstOnB = await eventually(
+      async () => ticks.find((t) => t.replica === 'b'),
+      10_000,
+      'replica b to take over the flows',
+    );
     expect(firstOnB.at - killedAt).toBeLessThan(5000);
     // Before the kill only a ran them; after it only b.
     expect(ticks.filter((t) => t.at < killedAt).every((t) => t.replica === 'a')).toBe(true);
@@ -84,6 +129,10 @@ describe('flows run on one replica and fail over', () => {
 
     // A deploy to the new leader (any replica stores it) changes what runs.
     expect((await deploy(b.url, token, helloFlow('h', '/after-failover', 'served by b'))).status).toBe(204);
-    await eventually(async () => (await (await fetch(`${b.url}/flows-http/after-failover`)).text()) === 'served by b', 10_000, 'the new flows on b');
+    await eventually(
+      async () => (await (await fetch(`${b.url}/flows-http/after-failover`)).text()) === 'served by b',
+      10_000,
+      'the new flows on b',
+    );
   });
 });

@@ -7,20 +7,35 @@ import { adminGet, deploy, eventually, helloFlow, withFlows } from './support/fl
 describe.each(MODES)('embedded flows (%s)', (mode) => {
   let hub: TestHub;
   const plant = uniqueName('plant');
-  beforeAll(async () => { hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0, ...withFlows(plant) }); });
-  afterAll(async () => { await hub?.stop(); });
+  beforeAll(async () => {
+    hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0, ...withFlows(plant) });
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
 
   it('serves the editor at /flows and an http in → http response flow at /flows-http on the hub port', async () => {
     expect(hub.flows?.leader).toBe(true);
     const editor = await fetch(`${hub.url}/flows/`);
     expect(editor.status).toBe(200);
     expect(await editor.text()).toMatch(/<title>PlantGraph flows: /);
-    expect((await deploy(hub.url, hub.localAdminToken, helloFlow('t1', '/hello', 'hello from the hub port'))).status).toBe(204);
-    const res = await eventually(async () => { const r = await fetch(`${hub.url}/flows-http/hello`); return r.status === 200 ? r : null; }, 10_000, 'the http in endpoint');
+    expect(
+      (await deploy(hub.url, hub.localAdminToken, helloFlow('t1', '/hello', 'hello from the hub port'))).status,
+    ).toBe(204);
+    const res = await eventually(
+      async () => {
+        const r = await fetch(`${hub.url}/flows-http/hello`);
+        return r.status === 200 ? r : null;
+      },
+      10_000,
+      'the http in endpoint',
+    );
     expect(await res.text()).toBe('hello from the hub port');
     expect((await fetch(`${hub.url}/flows-http/nothing-here`)).status).toBe(404);
     // The GraphQL API is untouched.
-    expect((await graphql(hub.url, '{ equipment(path: "acme") { name } }', undefined, hub.localAdminToken!)).equipment.name).toBeTruthy();
+    expect(
+      (await graphql(hub.url, '{ equipment(path: "acme") { name } }', undefined, hub.localAdminToken!)).equipment.name,
+    ).toBeTruthy();
   });
 
   it('keeps graphql-ws at /graphql working next to the editor WebSocket at /flows/comms', async () => {
@@ -31,8 +46,15 @@ describe.each(MODES)('embedded flows (%s)', (mode) => {
       comms.once('error', reject);
     });
     expect(JSON.parse(auth)).toEqual({ auth: 'ok' });
-    const sub = await subscribe(hub.url, 'subscription { equipmentStateChanged(scope: "acme") { path state } }', undefined, hub.localAdminToken);
-    await hub.gql('mutation { setEquipmentState(input: { path: "acme/berlin/assembly/line-1/press-2", state: Maintenance }) { __typename } }');
+    const sub = await subscribe(
+      hub.url,
+      'subscription { equipmentStateChanged(scope: "acme") { path state } }',
+      undefined,
+      hub.localAdminToken,
+    );
+    await hub.gql(
+      'mutation { setEquipmentState(input: { path: "acme/berlin/assembly/line-1/press-2", state: Maintenance }) { __typename } }',
+    );
     const event = await sub.waitFor((e) => e.data.equipmentStateChanged.path === 'acme/berlin/assembly/line-1/press-2');
     expect(event.data.equipmentStateChanged.state).toBe('Maintenance');
     await sub.close();
@@ -40,31 +62,62 @@ describe.each(MODES)('embedded flows (%s)', (mode) => {
     comms.close();
     // Anything else is refused.
     const stray = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/elsewhere`);
-    await expect(new Promise((resolve, reject) => { stray.once('open', resolve); stray.once('error', reject); })).rejects.toThrow();
+    await expect(
+      new Promise((resolve, reject) => {
+        stray.once('open', resolve);
+        stray.once('error', reject);
+      }),
+    ).rejects.toThrow();
   });
 
   it('stores each deploy as a revision with who deployed it, shown by flowDeployments and audited', async () => {
     const before = (await hub.gql(`{ flowDeployments(plant: "${plant}") { revision } }`)).flowDeployments.length;
     const flows = helloFlow('t2', '/second', 'second');
     expect((await deploy(hub.url, hub.localAdminToken, flows)).status).toBe(204);
-    const { flowDeployments } = await hub.gql(`{ flowDeployments(plant: "${plant}", first: 5) { revision plant deployedBy deployedAt origin nodeCount sha256 } }`);
+    const { flowDeployments } = await hub.gql(
+      `{ flowDeployments(plant: "${plant}", first: 5) { revision plant deployedBy deployedAt origin nodeCount sha256 } }`,
+    );
     expect(flowDeployments).toHaveLength(Math.min(before + 1, 5));
-    expect(flowDeployments[0]).toMatchObject({ plant, deployedBy: 'api-key:local-admin', origin: 'editor', nodeCount: 3 });
+    expect(flowDeployments[0]).toMatchObject({
+      plant,
+      deployedBy: 'api-key:local-admin',
+      origin: 'editor',
+      nodeCount: 3,
+    });
     expect(Date.now() - new Date(flowDeployments[0].deployedAt).getTime()).toBeLessThan(30_000);
-    const [row] = await hub.db.em.fork().execute('select flows from flow_revision where id = ?', [flowDeployments[0].revision]);
+    const [row] = await hub.db.em
+      .fork()
+      .execute('select flows from flow_revision where id = ?', [flowDeployments[0].revision]);
     expect(row.flows).toBe(`${JSON.stringify(flows, null, 4)}\n`);
-    const trail = await hub.gql(`{ auditTrail(entityType: "FlowRevision", entityId: "${flowDeployments[0].revision}") { edges { node { action actor } } } }`);
-    expect(trail.auditTrail.edges.map((e: any) => e.node)).toEqual([{ action: 'FlowsDeployed', actor: 'api-key:local-admin' }]);
+    const trail = await hub.gql(
+      `{ auditTrail(entityType: "FlowRevision", entityId: "${flowDeployments[0].revision}") { edges { node { action actor } } } }`,
+    );
+    expect(trail.auditTrail.edges.map((e: any) => e.node)).toEqual([
+      { action: 'FlowsDeployed', actor: 'api-key:local-admin' },
+    ]);
     const other = await hub.gql('{ flowDeployments(plant: "no-such-plant") { revision } }');
     expect(other.flowDeployments).toEqual([]);
     // The editor reads back what was stored.
-    const read = (await (await adminGet(hub.url, "/flows", hub.localAdminToken)).json()) as any[];
+    const read = (await (await adminGet(hub.url, '/flows', hub.localAdminToken)).json()) as any[];
     expect(read.map((n: any) => n.id)).toEqual(flows.map((n) => n.id));
   });
 
   it('keeps node credentials encrypted in the database', async () => {
     const secret = uniqueName('Plain-Secret-');
-    const broker = { id: 'b1', type: 'mqtt-broker', name: 'local', broker: '127.0.0.1', port: '1883', clientid: '', autoConnect: false, usetls: false, protocolVersion: '4', keepalive: '60', cleansession: true, credentials: { user: 'flow-user', password: secret } };
+    const broker = {
+      id: 'b1',
+      type: 'mqtt-broker',
+      name: 'local',
+      broker: '127.0.0.1',
+      port: '1883',
+      clientid: '',
+      autoConnect: false,
+      usetls: false,
+      protocolVersion: '4',
+      keepalive: '60',
+      cleansession: true,
+      credentials: { user: 'flow-user', password: secret },
+    };
     expect((await deploy(hub.url, hub.localAdminToken, [...helloFlow('t3', '/third', 'x'), broker])).status).toBe(204);
     const [plantRow] = await hub.db.em.fork().execute('select credentials from flow_plant where plant = ?', [plant]);
     expect(plantRow.credentials).not.toContain(secret);
@@ -73,7 +126,7 @@ describe.each(MODES)('embedded flows (%s)', (mode) => {
     const revisions = await hub.db.em.fork().execute('select flows from flow_revision where plant = ?', [plant]);
     expect(revisions.some((r: any) => r.flows.includes(secret))).toBe(false);
     // The editor is told a password exists, never what it is.
-    const creds = (await (await adminGet(hub.url, "/credentials/mqtt-broker/b1", hub.localAdminToken)).json()) as any;
+    const creds = (await (await adminGet(hub.url, '/credentials/mqtt-broker/b1', hub.localAdminToken)).json()) as any;
     expect(creds).toMatchObject({ user: 'flow-user', has_password: true });
     expect(JSON.stringify(creds)).not.toContain(secret);
   });
@@ -82,24 +135,74 @@ describe.each(MODES)('embedded flows (%s)', (mode) => {
     const topic = `plantgraph-test/${uniqueName('t')}`;
     const flows = [
       { id: 'm', type: 'tab', label: 'mqtt' },
-      { id: 'mb', type: 'mqtt-broker', name: 'mosquitto', broker: '127.0.0.1', port: '1883', clientid: '', autoConnect: true, usetls: false, protocolVersion: '4', keepalive: '15', cleansession: true },
+      {
+        id: 'mb',
+        type: 'mqtt-broker',
+        name: 'mosquitto',
+        broker: '127.0.0.1',
+        port: '1883',
+        clientid: '',
+        autoConnect: true,
+        usetls: false,
+        protocolVersion: '4',
+        keepalive: '15',
+        cleansession: true,
+      },
       // Publish: GET /flows-http/publish?value=… → mqtt out.
       { id: 'm-pub', type: 'http in', z: 'm', url: '/publish', method: 'get', wires: [['m-pub-fn']] },
-      { id: 'm-pub-fn', type: 'function', z: 'm', func: `msg.res2 = msg.res; msg.topic = ${JSON.stringify(topic)}; msg.payload = msg.req.query.value; return [msg, { res: msg.res, payload: 'published' }];`, outputs: 2, wires: [['m-out'], ['m-pub-res']] },
+      {
+        id: 'm-pub-fn',
+        type: 'function',
+        z: 'm',
+        func: `msg.res2 = msg.res; msg.topic = ${JSON.stringify(topic)}; msg.payload = msg.req.query.value; return [msg, { res: msg.res, payload: 'published' }];`,
+        outputs: 2,
+        wires: [['m-out'], ['m-pub-res']],
+      },
       { id: 'm-out', type: 'mqtt out', z: 'm', broker: 'mb', topic: '', qos: '1', retain: 'false', wires: [] },
       { id: 'm-pub-res', type: 'http response', z: 'm', wires: [] },
       // Subscribe: mqtt in → remember the last payload; GET /flows-http/last reads it.
-      { id: 'm-in', type: 'mqtt in', z: 'm', broker: 'mb', topic, qos: '1', datatype: 'utf8', nl: false, rap: true, rh: 0, inputs: 0, wires: [['m-store']] },
-      { id: 'm-store', type: 'function', z: 'm', func: 'flow.set("last", msg.payload); return null;', outputs: 1, wires: [[]] },
+      {
+        id: 'm-in',
+        type: 'mqtt in',
+        z: 'm',
+        broker: 'mb',
+        topic,
+        qos: '1',
+        datatype: 'utf8',
+        nl: false,
+        rap: true,
+        rh: 0,
+        inputs: 0,
+        wires: [['m-store']],
+      },
+      {
+        id: 'm-store',
+        type: 'function',
+        z: 'm',
+        func: 'flow.set("last", msg.payload); return null;',
+        outputs: 1,
+        wires: [[]],
+      },
       { id: 'm-get', type: 'http in', z: 'm', url: '/last', method: 'get', wires: [['m-read']] },
-      { id: 'm-read', type: 'function', z: 'm', func: 'msg.payload = String(flow.get("last") ?? "none"); return msg;', outputs: 1, wires: [['m-get-res']] },
+      {
+        id: 'm-read',
+        type: 'function',
+        z: 'm',
+        func: 'msg.payload = String(flow.get("last") ?? "none"); return msg;',
+        outputs: 1,
+        wires: [['m-get-res']],
+      },
       { id: 'm-get-res', type: 'http response', z: 'm', wires: [] },
     ];
     expect((await deploy(hub.url, hub.localAdminToken, flows)).status).toBe(204);
     const value = uniqueName('v');
-    await eventually(async () => {
-      await fetch(`${hub.url}/flows-http/publish?value=${value}`);
-      return (await (await fetch(`${hub.url}/flows-http/last`)).text()) === value;
-    }, 15_000, 'the message to come back through Mosquitto');
+    await eventually(
+      async () => {
+        await fetch(`${hub.url}/flows-http/publish?value=${value}`);
+        return (await (await fetch(`${hub.url}/flows-http/last`)).text()) === value;
+      },
+      15_000,
+      'the message to come back through Mosquitto',
+    );
   });
 });

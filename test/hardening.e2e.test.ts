@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { getIntrospectionQuery, getNamedType, isInterfaceType, isObjectType, isUnionType, type GraphQLSchema } from 'graphql';
+import {
+  getIntrospectionQuery,
+  getNamedType,
+  isInterfaceType,
+  isObjectType,
+  isUnionType,
+  type GraphQLSchema,
+} from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ANY_CALLER, Permission } from '@plantgraph/schema';
 import { buildHubSchema, InProcessBus } from '@plantgraph/hub';
@@ -10,20 +17,31 @@ import { graphqlRaw, sleep, startTestHub, subscribe, type TestHub } from './supp
 import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
 
 const LIMITS = {
-  maxDepth: 12, maxAliases: 30, maxTokens: 5000, maxCost: 100_000, maxDirectives: 20,
-  ratePerSecond: 5, rateBurst: 10, maxSubscriptionsPerSocket: 3, maxSocketBufferBytes: 4_000_000, maxQueuedEvents: 1000,
+  maxDepth: 12,
+  maxAliases: 30,
+  maxTokens: 5000,
+  maxCost: 100_000,
+  maxDirectives: 20,
+  ratePerSecond: 5,
+  rateBurst: 10,
+  maxSubscriptionsPerSocket: 3,
+  maxSocketBufferBytes: 4_000_000,
+  maxQueuedEvents: 1000,
 };
 
 describe('every field of the schema declares who may use it', () => {
   let schema: GraphQLSchema;
-  beforeAll(async () => { schema = await buildHubSchema(new InProcessBus()); });
+  beforeAll(async () => {
+    schema = await buildHubSchema(new InProcessBus());
+  });
 
   it('on every query, mutation and subscription', () => {
     const open: string[] = [];
     for (const root of [schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]) {
       for (const field of Object.values(root!.getFields())) {
         const allow = (field.extensions as { allow?: string[] }).allow;
-        if (!allow?.length || !allow.every((p) => p === ANY_CALLER || p in Permission)) open.push(`${root!.name}.${field.name}`);
+        if (!allow?.length || !allow.every((p) => p === ANY_CALLER || p in Permission))
+          open.push(`${root!.name}.${field.name}`);
       }
     }
     expect(open, `fields without @Allow(...): ${open.join(', ')}`).toEqual([]);
@@ -42,7 +60,8 @@ describe('every field of the schema declares who may use it', () => {
       }
       const typeAllow = (type.extensions as { allow?: string[] }).allow;
       for (const field of Object.values(type.getFields())) {
-        if (!typeAllow?.length && !(field.extensions as { allow?: string[] }).allow?.length) open.push(`${type.name}.${field.name}`);
+        if (!typeAllow?.length && !(field.extensions as { allow?: string[] }).allow?.length)
+          open.push(`${type.name}.${field.name}`);
         visit(getNamedType(field.type).name);
       }
     };
@@ -61,14 +80,22 @@ describe('limits per caller and per connection', () => {
   afterAll(() => hub?.stop());
 
   it('rate-limits each principal on its own, with a clear 429', async () => {
-    const [ana, ben] = await Promise.all([idp.token({ sub: 'ana', roles: ['operator@acme'] }), idp.token({ sub: 'ben', roles: ['operator@acme'] })]);
+    const [ana, ben] = await Promise.all([
+      idp.token({ sub: 'ana', roles: ['operator@acme'] }),
+      idp.token({ sub: 'ben', roles: ['operator@acme'] }),
+    ]);
     const started = Date.now();
-    const results = await Promise.all(Array.from({ length: 15 }, () => graphqlRaw(hub.url, { query: '{ viewer { name } }' }, ana)));
+    const results = await Promise.all(
+      Array.from({ length: 15 }, () => graphqlRaw(hub.url, { query: '{ viewer { name } }' }, ana)),
+    );
     const limited = results.filter((r) => r.status === 429);
     // A burst of 10, then 5 a second: on a busy machine the 15 take longer and the bucket refills meanwhile.
     const refilled = Math.ceil(((Date.now() - started) / 1000) * 5);
     expect(limited.length).toBeGreaterThanOrEqual(Math.max(1, 15 - 10 - refilled));
-    expect(limited[0]!.body.errors[0]).toMatchObject({ extensions: { code: 'RATE_LIMITED' }, message: expect.stringMatching(/at most 5 operations per second.*Retry in 1 s/) });
+    expect(limited[0]!.body.errors[0]).toMatchObject({
+      extensions: { code: 'RATE_LIMITED' },
+      message: expect.stringMatching(/at most 5 operations per second.*Retry in 1 s/),
+    });
     expect((await graphqlRaw(hub.url, { query: '{ viewer { name } }' }, ben)).status).toBe(200);
     await sleep(2100);
     expect((await graphqlRaw(hub.url, { query: '{ viewer { name } }' }, ana)).status).toBe(200);
@@ -78,12 +105,23 @@ describe('limits per caller and per connection', () => {
     await sleep(2000); // let the bucket refill
     const token = await idp.token({ sub: 'board', roles: ['operator@acme'] });
     const { createClient } = await import('graphql-ws');
-    const client = createClient({ url: `${hub.url.replace('http', 'ws')}/graphql`, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+    const client = createClient({
+      url: `${hub.url.replace('http', 'ws')}/graphql`,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+    });
     const outcomes: string[] = [];
     for (let i = 0; i < 4; i++) {
-      client.subscribe({ query: 'subscription { equipmentStateChanged(scope: "acme") { path } }' }, {
-        next: (v) => { if (v.errors) outcomes.push(v.errors[0]!.message); }, error: (e) => outcomes.push(String((e as Error[])[0]?.message ?? e)), complete: () => {},
-      });
+      client.subscribe(
+        { query: 'subscription { equipmentStateChanged(scope: "acme") { path } }' },
+        {
+          next: (v) => {
+            if (v.errors) outcomes.push(v.errors[0]!.message);
+          },
+          error: (e) => outcomes.push(String((e as Error[])[0]?.message ?? e)),
+          complete: () => {},
+        },
+      );
       await sleep(150);
     }
     await sleep(300);
@@ -116,19 +154,36 @@ describe('persisted-operation safelist', () => {
   beforeAll(async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'plantgraph-safelist-')), 'operations.json');
     writeFileSync(file, JSON.stringify([allowed]));
-    hub = await startTestHub('embedded', { demo: true, simulatorIntervalMs: 0, limits: { ...LIMITS, ratePerSecond: 1000, rateBurst: 1000, safelistFile: file } });
+    hub = await startTestHub('embedded', {
+      demo: true,
+      simulatorIntervalMs: 0,
+      limits: { ...LIMITS, ratePerSecond: 1000, rateBurst: 1000, safelistFile: file },
+    });
   });
-  afterAll(async () => { await hub?.stop(); });
+  afterAll(async () => {
+    await hub?.stop();
+  });
 
   it('runs only listed documents, sent in full or by hash', async () => {
     const token = hub.localAdminToken!;
     expect((await graphqlRaw(hub.url, { query: allowed }, token)).body.data.equipmentList.totalCount).toBe(20);
     const sha256Hash = createHash('sha256').update(allowed).digest('hex');
-    expect((await graphqlRaw(hub.url, { extensions: { persistedQuery: { version: 1, sha256Hash } } }, token)).body.data.equipmentList.totalCount).toBe(20);
+    expect(
+      (await graphqlRaw(hub.url, { extensions: { persistedQuery: { version: 1, sha256Hash } } }, token)).body.data
+        .equipmentList.totalCount,
+    ).toBe(20);
     const other = await graphqlRaw(hub.url, { query: '{ equipmentList(first: 6) { totalCount } }' }, token);
     expect(other.status).toBe(400);
-    expect(other.body.errors[0]).toMatchObject({ extensions: { code: 'OPERATION_NOT_ALLOWED' }, message: expect.stringMatching(/not on the hub's safelist/) });
-    const sub = await subscribe(hub.url, 'subscription { equipmentStateChanged(scope: "acme") { path } }', undefined, token);
+    expect(other.body.errors[0]).toMatchObject({
+      extensions: { code: 'OPERATION_NOT_ALLOWED' },
+      message: expect.stringMatching(/not on the hub's safelist/),
+    });
+    const sub = await subscribe(
+      hub.url,
+      'subscription { equipmentStateChanged(scope: "acme") { path } }',
+      undefined,
+      token,
+    );
     await expect(sub.waitFor(() => false, 2000)).rejects.toThrow(/safelist/);
     await sub.close();
   });

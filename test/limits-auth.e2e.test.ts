@@ -39,7 +39,11 @@ describe.each(MODES)('failed authentication is limited, verified keys are cached
   let hub: TestHub;
   let admin: string;
   const auth = (oidc: TestIdentityProvider['oidc']): HubConfig['auth'] => ({
-    enabled: true, oidc, failuresPerAddressPerMinute: 20, failuresPerKeyPerMinute: 5, apiKeyCacheMs: 1000,
+    enabled: true,
+    oidc,
+    failuresPerAddressPerMinute: 20,
+    failuresPerKeyPerMinute: 5,
+    apiKeyCacheMs: 1000,
   });
   const trustedProxies = ['127.0.0.1'];
   const createKey = async (name: string): Promise<{ secret: string; apiKey: { id: string; prefix: string } }> =>
@@ -95,7 +99,8 @@ describe.each(MODES)('failed authentication is limited, verified keys are cached
     const attacker = { 'x-forwarded-for': '203.0.113.7' };
     const attempt = async (token: string, headers: Record<string, string> = attacker) => {
       const res = await fetch(`${hub.url}/graphql`, {
-        method: 'POST', body: JSON.stringify(VIEWER),
+        method: 'POST',
+        body: JSON.stringify(VIEWER),
         headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...headers },
       });
       const retryAfter = Number(res.headers.get('retry-after'));
@@ -137,12 +142,15 @@ describe.each(MODES)('failed authentication is limited, verified keys are cached
     expect((await attempt(operator, { 'x-forwarded-for': '198.51.100.20' })).status).toBe(200);
     // The same over WebSocket: the connection is refused with 4429 before any lookup.
     expect(await wsRequest(hub.url, unknownKey(), VIEWER, attacker)).toMatchObject({
-      type: 'closed', code: 4429, reason: expect.stringMatching(/Too many failed authentications/),
+      type: 'closed',
+      code: 4429,
+      reason: expect.stringMatching(/Too many failed authentications/),
     });
     // A verified key still gets in.
     expect((await attempt(key.secret)).status).toBe(200);
     expect(await wsRequest(hub.url, key.secret, VIEWER, attacker)).toMatchObject({
-      type: 'next', payload: { data: { viewer: { name: 'api-key:gateway-under-attack' } } },
+      type: 'next',
+      payload: { data: { viewer: { name: 'api-key:gateway-under-attack' } } },
     });
   });
 });

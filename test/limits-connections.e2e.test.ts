@@ -3,25 +3,53 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlRaw, MODES, sleep, startTestHub, type TestHub } from './support/harness.js';
 
 const LIMITS = {
-  maxDepth: 12, maxAliases: 30, maxTokens: 5000, maxCost: 100_000, maxDirectives: 20, ratePerSecond: 1000,
-  rateBurst: 1000, maxSubscriptionsPerSocket: 50, maxSocketBufferBytes: 4_000_000, maxQueuedEvents: 1000,
+  maxDepth: 12,
+  maxAliases: 30,
+  maxTokens: 5000,
+  maxCost: 100_000,
+  maxDirectives: 20,
+  ratePerSecond: 1000,
+  rateBurst: 1000,
+  maxSubscriptionsPerSocket: 50,
+  maxSocketBufferBytes: 4_000_000,
+  maxQueuedEvents: 1000,
   // Short enough for a test; the defaults are 200 connections, 10 s and 30 s.
-  maxConnectionsPerAddress: 50, headersTimeoutMs: 1000, requestTimeoutMs: 2000,
+  maxConnectionsPerAddress: 50,
+  headersTimeoutMs: 1000,
+  requestTimeoutMs: 2000,
 };
 
-interface Probe { socket: Socket; connectedAt: number; closedAt: number | null; received: string }
+interface Probe {
+  socket: Socket;
+  connectedAt: number;
+  closedAt: number | null;
+  received: string;
+}
 
 /** Opens `count` TCP connections to the hub from 127.0.0.1; each records when the hub closed it. */
 async function open(hub: TestHub, count: number): Promise<Probe[]> {
-  const probes = await Promise.all(Array.from({ length: count }, () => new Promise<Probe>((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port: hub.port });
-    const probe: Probe = { socket, connectedAt: 0, closedAt: null, received: '' };
-    socket.on('data', (chunk) => { probe.received += chunk.toString(); });
-    socket.on('close', () => { probe.closedAt = performance.now(); });
-    socket.on('error', () => {}); // a reset is one way of being closed
-    socket.once('connect', () => { probe.connectedAt = performance.now(); resolve(probe); });
-    socket.once('error', (err) => (probe.closedAt ? resolve(probe) : reject(err)));
-  })));
+  const probes = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Probe>((resolve, reject) => {
+          const socket = connect({ host: '127.0.0.1', port: hub.port });
+          const probe: Probe = { socket, connectedAt: 0, closedAt: null, received: '' };
+          socket.on('data', (chunk) => {
+            probe.received += chunk.toString();
+          });
+          socket.on('close', () => {
+            probe.closedAt = performance.now();
+          });
+          socket.on('error', () => {}); // a reset is one way of being closed
+          socket.once('connect', () => {
+            probe.connectedAt = performance.now();
+            resolve(probe);
+          });
+          socket.once('error', (err) => (probe.closedAt ? resolve(probe) : reject(err)));
+        }),
+    ),
+  );
   return probes;
 }
 
@@ -38,8 +66,12 @@ async function until(predicate: () => boolean, ms: number): Promise<void> {
 
 describe.each(MODES)('connections: a cap per address, header and body timeouts (%s)', (mode) => {
   let hub: TestHub;
-  beforeAll(async () => { hub = await startTestHub(mode, { limits: LIMITS }); });
-  afterAll(async () => { await hub?.stop(); });
+  beforeAll(async () => {
+    hub = await startTestHub(mode, { limits: LIMITS });
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
 
   it('admits the cap of connections from one address and closes the rest unanswered', async () => {
     const probes = await open(hub, 200);
@@ -77,8 +109,9 @@ describe.each(MODES)('connections: a cap per address, header and body timeouts (
     const started = performance.now();
     for (const p of slowHeaders) p.socket.write('POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     // With a valid key, so that the hub reads their bodies (without one they get a 401 straight away).
-    const head = 'POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n'
-      + `authorization: Bearer ${hub.localAdminToken}\r\n`;
+    const head =
+      'POST /graphql HTTP/1.1\r\nHost: 127.0.0.1\r\ncontent-type: application/json\r\n' +
+      `authorization: Bearer ${hub.localAdminToken}\r\n`;
     for (const p of slowBodies) p.socket.write(`${head}content-length: 100000\r\n\r\n{`);
     // Both keep trickling a byte every 100 ms, which keeps no idle timeout from firing.
     const trickle = setInterval(() => {

@@ -6,8 +6,16 @@ import { countStatements } from './support/plant.js';
 import { wsErrors, wsOperation, wsRequest } from './support/raw-ws.js';
 
 const LIMITS = {
-  maxDepth: 12, maxAliases: 30, maxTokens: 5000, maxCost: 100_000, maxDirectives: 20, ratePerSecond: 1000,
-  rateBurst: 1000, maxSubscriptionsPerSocket: 50, maxSocketBufferBytes: 4_000_000, maxQueuedEvents: 1000,
+  maxDepth: 12,
+  maxAliases: 30,
+  maxTokens: 5000,
+  maxCost: 100_000,
+  maxDirectives: 20,
+  ratePerSecond: 1000,
+  rateBurst: 1000,
+  maxSubscriptionsPerSocket: 50,
+  maxSocketBufferBytes: 4_000_000,
+  maxQueuedEvents: 1000,
 };
 
 /** Two nested pages: at `first: 500` each, about 13.7 M by the cost model; at 5, a few hundred. */
@@ -18,8 +26,9 @@ const WITH_VARIABLE = `query ($n: Int!) ${NESTED_PAGES('$n')}`;
 const DEFAULT_PAGES = '{ equipmentList { edges { node { path stateHistory { edges { node { state at } } } } } } }';
 /** `[[[…]]]`, as JSON text: no serialiser has to survive building it. */
 const deeplyNested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
-const DEEP_VARIABLES = '{"query":"query ($p: String!) { equipment(path: $p) { path } }",'
-  + `"variables":{"p":"acme","deep":{"list":${deeplyNested(300_000)}}}}`;
+const DEEP_VARIABLES =
+  '{"query":"query ($p: String!) { equipment(path: $p) { path } }",' +
+  `"variables":{"p":"acme","deep":{"list":${deeplyNested(300_000)}}}}`;
 const messages = (body: { errors: { message: string }[] }) => body.errors.map((e) => e.message).join('\n');
 
 describe.each(MODES)('operation limits over HTTP and WebSocket alike (%s)', (mode) => {

@@ -81,7 +81,7 @@ describe('architecture lint rules', () => {
         "import { EntityManager } from '@mikro-orm/core';",
         "import type { Tx } from '../../infrastructure/database/database.js';",
         'export const load = (ctx: { em: Tx }): unknown => [ctx.em.find(EntityManager, {}), EntityManager];',
-        '// Handing the request\'s EntityManager to a service is allowed; querying it is not.',
+        "// Handing the request's EntityManager to a service is allowed; querying it is not.",
         'export const pass = (ctx: { em: Tx; services: { read(em: Tx): unknown } }): unknown => ctx.services.read(ctx.em);',
         '',
       ].join('\n'),

@@ -38,11 +38,24 @@ describe('OEE test vectors (ISO 22400-2 elements)', () => {
     };
     const f = computeOee(input);
     expect(f).toMatchObject({
-      plannedOperationTime: 27_000, plannedDowntime: 1_200, plannedBusyTime: 25_800,
-      actualProductionTime: 22_800, actualUnitDownTime: 1_800, actualUnitDelayTime: 1_200, microstopTime: 90, noDataTime: 0,
-      producedQuantity: 3_500, goodQuantity: 3_400, scrapQuantity: 80, reworkQuantity: 20,
-      mtbf: 22_800, mttr: 1_800,
-      topDowntimeReasons: [{ reason: 'CHANGEOVER', seconds: 1_800, occurrences: 1 }, { reason: 'STARVED', seconds: 1_200, occurrences: 1 }],
+      plannedOperationTime: 27_000,
+      plannedDowntime: 1_200,
+      plannedBusyTime: 25_800,
+      actualProductionTime: 22_800,
+      actualUnitDownTime: 1_800,
+      actualUnitDelayTime: 1_200,
+      microstopTime: 90,
+      noDataTime: 0,
+      producedQuantity: 3_500,
+      goodQuantity: 3_400,
+      scrapQuantity: 80,
+      reworkQuantity: 20,
+      mtbf: 22_800,
+      mttr: 1_800,
+      topDowntimeReasons: [
+        { reason: 'CHANGEOVER', seconds: 1_800, occurrences: 1 },
+        { reason: 'STARVED', seconds: 1_200, occurrences: 1 },
+      ],
     });
     expect(f.actualProductionTime + f.actualUnitDownTime + f.actualUnitDelayTime).toBe(f.plannedBusyTime);
     expect(f.availability).toBeCloseTo(22_800 / 25_800, 12);
@@ -61,11 +74,25 @@ describe('OEE test vectors (ISO 22400-2 elements)', () => {
         state(t('11:00'), t('14:00'), S.Running), // 10:00–11:00: no data
         state(t('14:00'), t('15:00'), S.Down, 'BREAKDOWN'), // starts exactly at the end: ignored
       ],
-      counts: [{ at: t('09:00'), good: 1000, scrap: 0, rework: 0 }, { at: t('13:00'), good: 1200, scrap: 60, rework: 0 }, { at: t('14:00'), good: 99, scrap: 0, rework: 0 }],
+      counts: [
+        { at: t('09:00'), good: 1000, scrap: 0, rework: 0 },
+        { at: t('13:00'), good: 1200, scrap: 60, rework: 0 },
+        { at: t('14:00'), good: 99, scrap: 0, rework: 0 },
+      ],
       idealCycleTimeSeconds: 10,
       microstopThresholdSeconds: 120,
     });
-    expect(f).toMatchObject({ plannedBusyTime: 28_800, actualProductionTime: 25_200, noDataTime: 3_600, actualUnitDelayTime: 3_600, actualUnitDownTime: 0, producedQuantity: 2_260, mtbf: null, mttr: null, topDowntimeReasons: [] });
+    expect(f).toMatchObject({
+      plannedBusyTime: 28_800,
+      actualProductionTime: 25_200,
+      noDataTime: 3_600,
+      actualUnitDelayTime: 3_600,
+      actualUnitDownTime: 0,
+      producedQuantity: 2_260,
+      mtbf: null,
+      mttr: null,
+      topDowntimeReasons: [],
+    });
     expect(f.availability).toBe(0.875);
     expect(f.performance).toBeCloseTo(22_600 / 25_200, 12);
     expect(f.quality).toBeCloseTo(2_200 / 2_260, 12);
@@ -75,33 +102,68 @@ describe('OEE test vectors (ISO 22400-2 elements)', () => {
   it('vector 3: a window spanning two shifts, with one stop across the shift change', () => {
     const f = computeOee({
       window: { from: t('12:00'), to: t('18:00') },
-      shifts: [{ from: t('06:00'), to: t('14:00'), breaks: [] }, { from: t('14:00'), to: t('22:00'), breaks: [] }],
-      states: [state(t('06:00'), t('13:50'), S.Running), state(t('13:50'), t('14:10'), S.Down, 'TOOL_CHANGE'), state(t('14:10'), t('22:00'), S.Running)],
-      counts: [{ at: t('13:00'), good: 700, scrap: 0, rework: 0 }, { at: t('17:00'), good: 1300, scrap: 0, rework: 0 }],
+      shifts: [
+        { from: t('06:00'), to: t('14:00'), breaks: [] },
+        { from: t('14:00'), to: t('22:00'), breaks: [] },
+      ],
+      states: [
+        state(t('06:00'), t('13:50'), S.Running),
+        state(t('13:50'), t('14:10'), S.Down, 'TOOL_CHANGE'),
+        state(t('14:10'), t('22:00'), S.Running),
+      ],
+      counts: [
+        { at: t('13:00'), good: 700, scrap: 0, rework: 0 },
+        { at: t('17:00'), good: 1300, scrap: 0, rework: 0 },
+      ],
       idealCycleTimeSeconds: 10,
       microstopThresholdSeconds: 120,
     });
-    expect(f).toMatchObject({ plannedBusyTime: 21_600, actualProductionTime: 20_400, actualUnitDownTime: 1_200, mtbf: 20_400, mttr: 1_200, quality: 1 });
+    expect(f).toMatchObject({
+      plannedBusyTime: 21_600,
+      actualProductionTime: 20_400,
+      actualUnitDownTime: 1_200,
+      mtbf: 20_400,
+      mttr: 1_200,
+      quality: 1,
+    });
     expect(f.oee).toBeCloseTo(20_000 / 21_600, 12); // 0.925925…
   });
 
   it('vector 4: no ideal cycle time gives no performance and no OEE, but availability', () => {
     const f = computeOee({
-      window: { from: t('06:00'), to: t('07:00') }, shifts: [{ from: t('06:00'), to: t('07:00'), breaks: [] }],
+      window: { from: t('06:00'), to: t('07:00') },
+      shifts: [{ from: t('06:00'), to: t('07:00'), breaks: [] }],
       states: [state(t('06:00'), t('06:45'), S.Running), state(t('06:45'), t('07:00'), S.Down, 'JAM')],
-      counts: [{ at: t('06:30'), good: 10, scrap: 0, rework: 0 }], idealCycleTimeSeconds: null, microstopThresholdSeconds: 120,
+      counts: [{ at: t('06:30'), good: 10, scrap: 0, rework: 0 }],
+      idealCycleTimeSeconds: null,
+      microstopThresholdSeconds: 120,
     });
     expect(f).toMatchObject({ availability: 0.75, performance: null, quality: 1, oee: null });
   });
 
   it('vector 5: shift calendars in local time, also across a DST change and midnight', () => {
-    const calendar = { timeZone: 'Europe/Berlin', shifts: [{ name: 'Night', start: '22:00', end: '06:00', breaks: [{ start: '02:00', end: '02:30' }] }] };
+    const calendar = {
+      timeZone: 'Europe/Berlin',
+      shifts: [{ name: 'Night', start: '22:00', end: '06:00', breaks: [{ start: '02:00', end: '02:30' }] }],
+    };
     // 28 → 29 March 2026: clocks go from 02:00 CET to 03:00 CEST, so this night lasts 7 hours.
-    const [night] = shiftWindows(calendar, { from: new Date('2026-03-28T20:00:00Z'), to: new Date('2026-03-29T06:00:00Z') });
-    expect(night).toMatchObject({ label: '2026-03-28 Night', from: new Date('2026-03-28T21:00:00Z'), to: new Date('2026-03-29T04:00:00Z') });
+    const [night] = shiftWindows(calendar, {
+      from: new Date('2026-03-28T20:00:00Z'),
+      to: new Date('2026-03-29T06:00:00Z'),
+    });
+    expect(night).toMatchObject({
+      label: '2026-03-28 Night',
+      from: new Date('2026-03-28T21:00:00Z'),
+      to: new Date('2026-03-29T04:00:00Z'),
+    });
     // 02:00–02:30 does not exist that night; the break falls on the first half hour after the jump.
     expect(night!.breaks).toEqual([{ from: new Date('2026-03-29T01:00:00Z'), to: new Date('2026-03-29T01:30:00Z') }]);
-    const summer = shiftWindows(calendar, { from: new Date('2026-07-01T12:00:00Z'), to: new Date('2026-07-02T12:00:00Z') });
-    expect(summer.map((s) => [s.label, s.from.toISOString(), s.to.toISOString()])).toEqual([['2026-07-01 Night', '2026-07-01T20:00:00.000Z', '2026-07-02T04:00:00.000Z']]);
+    const summer = shiftWindows(calendar, {
+      from: new Date('2026-07-01T12:00:00Z'),
+      to: new Date('2026-07-02T12:00:00Z'),
+    });
+    expect(summer.map((s) => [s.label, s.from.toISOString(), s.to.toISOString()])).toEqual([
+      ['2026-07-01 Night', '2026-07-01T20:00:00.000Z', '2026-07-02T04:00:00.000Z'],
+    ]);
   });
 });

@@ -22,9 +22,28 @@ describe('job queue across a Redis restart', () => {
 
   /** AOF with fsync on every write, as production should run it: what Redis acknowledged survives a kill. */
   const startRedis = async () => {
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '',
-      '--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction', '--daemonize', 'no'],
-    { stdio: 'ignore' });
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--maxmemory-policy',
+        'noeviction',
+        '--daemonize',
+        'no',
+      ],
+      { stdio: 'ignore' },
+    );
     redis = child;
     await until(async () => {
       const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
@@ -61,16 +80,21 @@ describe('job queue across a Redis restart', () => {
     const all = total + 5;
     const warnings: string[] = [];
     const jobs: JobQueue = openJobQueue({ redisUrl: `redis://127.0.0.1:${port}` }, null as never, {
-      lockDurationMs: 3000, closeTimeoutMs: 2000, warn: (m) => warnings.push(m),
+      lockDurationMs: 3000,
+      closeTimeoutMs: 2000,
+      warn: (m) => warnings.push(m),
     });
     const queue = jobs.queue<{ n: number }>('deliveries');
     const runs = new Map<string, number>();
     const completedAt: number[] = [];
-    const worker = queue.process(async (job) => {
-      runs.set(job.id, (runs.get(job.id) ?? 0) + 1);
-      await sleep(10);
-      completedAt.push(Date.now());
-    }, { concurrency: 4 });
+    const worker = queue.process(
+      async (job) => {
+        runs.set(job.id, (runs.get(job.id) ?? 0) + 1);
+        await sleep(10);
+        completedAt.push(Date.now());
+      },
+      { concurrency: 4 },
+    );
 
     // The producer, like the outbox relay: a failed add (Redis away, offline queue off) is tried again.
     const backoff = { type: 'fixed', delayMs: 100 } as const;
@@ -104,8 +128,10 @@ describe('job queue across a Redis restart', () => {
     const refused: number[] = [];
     for (let n = total; n < total + 5; n++) {
       const started = Date.now();
-      await queue.add({ id: `delivery-${n}`, name: 'confirm', data: { n } })
-        .then(() => {}, () => refused.push(Date.now() - started));
+      await queue.add({ id: `delivery-${n}`, name: 'confirm', data: { n } }).then(
+        () => {},
+        () => refused.push(Date.now() - started),
+      );
     }
     await sleep(2000);
     await startRedis();
@@ -121,13 +147,15 @@ describe('job queue across a Redis restart', () => {
     await jobs.close();
 
     const twice = [...runs.entries()].filter(([, n]) => n > 1);
-    console.log(`[queue fault] Redis down ${restartedAt - killedAt} ms; `
-      + `first job ${resumedAfterMs} ms after the restart; `
-      + `${all} jobs, ${twice.length} ran twice (${twice.map(([id]) => id).join(', ') || 'none'}); `
-      + `adds during the outage refused within ${Math.max(...refused)} ms; `
-      + `producer: ${refusedAdds} refused, slowest add `
-      + `${slowestAddMs} ms; ${warnings.length} warnings: `
-      + [...new Set(warnings.map((w) => w.replace(/\d+/g, 'N')))].join(' / '));
+    console.log(
+      `[queue fault] Redis down ${restartedAt - killedAt} ms; ` +
+        `first job ${resumedAfterMs} ms after the restart; ` +
+        `${all} jobs, ${twice.length} ran twice (${twice.map(([id]) => id).join(', ') || 'none'}); ` +
+        `adds during the outage refused within ${Math.max(...refused)} ms; ` +
+        `producer: ${refusedAdds} refused, slowest add ` +
+        `${slowestAddMs} ms; ${warnings.length} warnings: ` +
+        [...new Set(warnings.map((w) => w.replace(/\d+/g, 'N')))].join(' / '),
+    );
     expect(refused).toHaveLength(5);
     expect(Math.max(...refused)).toBeLessThan(1000);
     expect([...runs.keys()].sort()).toEqual(Array.from({ length: all }, (_, n) => `delivery-${n}`).sort());
@@ -142,7 +170,8 @@ describe('job queue across a Redis restart', () => {
     await killRedis();
     const warnings: string[] = [];
     const jobs = openJobQueue({ redisUrl: `redis://127.0.0.1:${port}` }, null as never, {
-      closeTimeoutMs: 2000, warn: (m) => warnings.push(m),
+      closeTimeoutMs: 2000,
+      warn: (m) => warnings.push(m),
     });
     const queue = jobs.queue<{ n: number }>('late-start');
     const ran: string[] = [];
@@ -152,8 +181,10 @@ describe('job queue across a Redis restart', () => {
     const startedAt = Date.now();
     await queue.add({ id: 'after-start', name: 'confirm', data: { n: 1 } });
     await until(() => ran.includes('after-start'), 'the job on the late worker', 30_000);
-    console.log(`[queue fault] a worker created while Redis was away ran its first job ${Date.now() - startedAt} ms `
-      + 'after Redis came up');
+    console.log(
+      `[queue fault] a worker created while Redis was away ran its first job ${Date.now() - startedAt} ms ` +
+        'after Redis came up',
+    );
     await worker.close();
     await jobs.close();
     expect(ran).toEqual(['after-start']);

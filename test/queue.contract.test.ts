@@ -1,11 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type FinalFailure, JobRateLimitedError, PermanentJobError, type JobQueue, type RunningJob,
+  type FinalFailure,
+  JobRateLimitedError,
+  PermanentJobError,
+  type JobQueue,
+  type RunningJob,
 } from '@plantgraph/hub';
 import { sleep, uniqueName } from './support/harness.js';
 import { embeddedStore, postgresStore, redisStore, until, type QueueStore } from './support/queue.js';
 
-interface Delivery { order: string }
+interface Delivery {
+  order: string;
+}
 
 /**
  * One contract for every backing of the job queue: Redis (production), BullMQ's PostgreSQL backend
@@ -40,8 +46,10 @@ describe.each([
     await until(() => runs.length >= 2, 'both jobs');
     await sleep(300);
     await worker.close();
-    expect(runs.map((r) => [r.id, r.name, r.data.order]).sort())
-      .toEqual([['wo-1', 'confirm', 'first'], ['wo-2', 'confirm', 'other']]);
+    expect(runs.map((r) => [r.id, r.name, r.data.order]).sort()).toEqual([
+      ['wo-1', 'confirm', 'first'],
+      ['wo-2', 'confirm', 'other'],
+    ]);
     await expect(queue.add({ id: '4711', name: 'confirm', data: { order: 'x' } })).rejects.toThrow(/not all digits/);
     await expect(queue.add({ id: 'a:b', name: 'confirm', data: { order: 'x' } })).rejects.toThrow(/letters, digits/);
   });
@@ -50,11 +58,14 @@ describe.each([
     const queue = jobs.queue<Delivery>(queueName());
     const runs: { id: string; attempt: number; at: number }[] = [];
     const failures: FinalFailure<Delivery>[] = [];
-    const worker = queue.process(async (job) => {
-      runs.push({ id: job.id, attempt: job.attempt, at: Date.now() });
-      if (job.id === 'flaky' && job.attempt < 3) throw new Error('SAP answered 503');
-      if (job.id === 'broken') throw new Error(`timeout on attempt ${job.attempt}`);
-    }, { onFinalFailure: async (f) => void failures.push(f) });
+    const worker = queue.process(
+      async (job) => {
+        runs.push({ id: job.id, attempt: job.attempt, at: Date.now() });
+        if (job.id === 'flaky' && job.attempt < 3) throw new Error('SAP answered 503');
+        if (job.id === 'broken') throw new Error(`timeout on attempt ${job.attempt}`);
+      },
+      { onFinalFailure: async (f) => void failures.push(f) },
+    );
     const backoff = { type: 'exponential', delayMs: 200, jitter: 0.5 } as const;
     await queue.add({ id: 'flaky', name: 'confirm', data: { order: 'o-1' }, attempts: 4, backoff });
     await queue.add({ id: 'broken', name: 'confirm', data: { order: 'o-2' }, attempts: 2, backoff });
@@ -69,10 +80,13 @@ describe.each([
     expect(flaky[1]!.at - flaky[0]!.at).toBeLessThan(2000);
     expect(flaky[2]!.at - flaky[1]!.at).toBeGreaterThanOrEqual(195);
     expect(runs.filter((r) => r.id === 'broken').map((r) => r.attempt)).toEqual([1, 2]);
-    expect(failures).toEqual([{
-      job: { id: 'broken', name: 'confirm', data: { order: 'o-2' }, attempt: 2, maxAttempts: 2 },
-      error: 'timeout on attempt 2', permanent: false,
-    }]);
+    expect(failures).toEqual([
+      {
+        job: { id: 'broken', name: 'confirm', data: { order: 'o-2' }, attempt: 2, maxAttempts: 2 },
+        error: 'timeout on attempt 2',
+        permanent: false,
+      },
+    ]);
     expect(await queue.counts()).toMatchObject({ completed: 1, failed: 1, waiting: 0, delayed: 0, active: 0 });
   });
 
@@ -81,13 +95,16 @@ describe.each([
     const runs: { id: string; attempt: number; at: number }[] = [];
     let limited = 0;
     const failures: FinalFailure<Delivery>[] = [];
-    const worker = queue.process(async (job) => {
-      runs.push({ id: job.id, attempt: job.attempt, at: Date.now() });
-      if (job.id === 'busy' && limited < 3) {
-        limited++;
-        throw new JobRateLimitedError(400, 'HTTP 429 Too Many Requests');
-      }
-    }, { onFinalFailure: async (f) => void failures.push(f) });
+    const worker = queue.process(
+      async (job) => {
+        runs.push({ id: job.id, attempt: job.attempt, at: Date.now() });
+        if (job.id === 'busy' && limited < 3) {
+          limited++;
+          throw new JobRateLimitedError(400, 'HTTP 429 Too Many Requests');
+        }
+      },
+      { onFinalFailure: async (f) => void failures.push(f) },
+    );
     await queue.add({ id: 'busy', name: 'confirm', data: { order: 'o-1' }, attempts: 2 });
     await until(() => limited === 1, 'the first 429');
     await queue.add({ id: 'next', name: 'confirm', data: { order: 'o-2' } });
@@ -108,10 +125,13 @@ describe.each([
     const queue = jobs.queue<Delivery>(queueName());
     let runs = 0;
     const failures: FinalFailure<Delivery>[] = [];
-    const worker = queue.process(async () => {
-      runs++;
-      throw new PermanentJobError('Material 4711 is not defined in plant 1000');
-    }, { onFinalFailure: async (f) => void failures.push(f) });
+    const worker = queue.process(
+      async () => {
+        runs++;
+        throw new PermanentJobError('Material 4711 is not defined in plant 1000');
+      },
+      { onFinalFailure: async (f) => void failures.push(f) },
+    );
     const backoff = { type: 'fixed', delayMs: 50 } as const;
     await queue.add({ id: 'bad', name: 'confirm', data: { order: 'o-1' }, attempts: 5, backoff });
     await until(() => failures.length === 1, 'the final failure');
@@ -119,7 +139,8 @@ describe.each([
     await worker.close();
     expect(runs).toBe(1);
     expect(failures[0]).toMatchObject({
-      job: { id: 'bad', attempt: 1, maxAttempts: 5 }, permanent: true,
+      job: { id: 'bad', attempt: 1, maxAttempts: 5 },
+      permanent: true,
       error: 'Material 4711 is not defined in plant 1000',
     });
     expect(await queue.counts()).toMatchObject({ failed: 1, waiting: 0, delayed: 0 });
@@ -131,12 +152,15 @@ describe.each([
     let most = 0;
     let done = 0;
     for (let i = 0; i < 9; i++) await queue.add({ id: `c-${i}`, name: 'confirm', data: { order: `o-${i}` } });
-    const worker = queue.process(async () => {
-      most = Math.max(most, ++running);
-      await sleep(150);
-      running--;
-      done++;
-    }, { concurrency: 3 });
+    const worker = queue.process(
+      async () => {
+        most = Math.max(most, ++running);
+        await sleep(150);
+        running--;
+        done++;
+      },
+      { concurrency: 3 },
+    );
     await until(() => done === 9, 'nine jobs');
     await worker.close();
     expect(most).toBe(3);
@@ -146,10 +170,12 @@ describe.each([
     const name = queueName();
     const other = store.replica();
     const runs: { replica: string; at: number; id: string }[] = [];
-    const workers = [jobs, other].map((replica, i) => replica.queue<{ poll: string }>(name).process(async (job) => {
-      expect(job.name).toBe('poll-orders');
-      runs.push({ replica: `r${i}`, at: Date.now(), id: job.id });
-    }));
+    const workers = [jobs, other].map((replica, i) =>
+      replica.queue<{ poll: string }>(name).process(async (job) => {
+        expect(job.name).toBe('poll-orders');
+        runs.push({ replica: `r${i}`, at: Date.now(), id: job.id });
+      }),
+    );
     // Both replicas upsert the same scheduler, as every hub does at start.
     const upserting = Date.now();
     const template = { name: 'poll-orders', data: { poll: 'A_ProductionOrder_2' } };
@@ -185,11 +211,14 @@ describe.each([
     let release!: () => void;
     const held = new Promise<void>((r) => (release = r));
     const started: string[] = [];
-    const worker = queue.process(async (job) => {
-      started.push(job.id);
-      if (job.data.order === 'fail') throw new PermanentJobError('no');
-      await held;
-    }, { concurrency: 2 });
+    const worker = queue.process(
+      async (job) => {
+        started.push(job.id);
+        if (job.data.order === 'fail') throw new PermanentJobError('no');
+        await held;
+      },
+      { concurrency: 2 },
+    );
     await sleep(500);
     expect(started).toEqual([]); // paused: nothing starts
     await queue.resume();
@@ -245,16 +274,19 @@ describe('embedded job queue next to the hub', () => {
     await until(() => ran.includes('before'), 'the first job');
     const events: string[] = [];
     const em = store.db!.em.fork();
-    const transaction = em.transactional(async (tx) => {
-      await tx.execute('select 1');
-      events.push('tx open');
-      await sleep(400);
-      // Rolled back below: a job added from outside must not become part of this transaction.
-      events.push('tx rolling back');
-      throw new Error('rollback');
-    }).catch(() => events.push('tx done'));
+    const transaction = em
+      .transactional(async (tx) => {
+        await tx.execute('select 1');
+        events.push('tx open');
+        await sleep(400);
+        // Rolled back below: a job added from outside must not become part of this transaction.
+        events.push('tx rolling back');
+        throw new Error('rollback');
+      })
+      .catch(() => events.push('tx done'));
     await until(() => events.includes('tx open'), 'the transaction to open');
-    const added = queue.add({ id: 'during', name: 'confirm', data: { order: 'o-2' } })
+    const added = queue
+      .add({ id: 'during', name: 'confirm', data: { order: 'o-2' } })
       .then(() => events.push('job added'));
     await Promise.all([transaction, added]);
     await until(() => ran.includes('during'), 'the job added during the transaction');

@@ -1,13 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsBus, Subjects } from '@plantgraph/hub';
-import { TEST_NATS_URL, createTestDatabase, deleteNatsNamespace, graphql, sleep, subscribe, uniqueName } from './support/harness.js';
+import {
+  TEST_NATS_URL,
+  createTestDatabase,
+  deleteNatsNamespace,
+  graphql,
+  sleep,
+  subscribe,
+  uniqueName,
+} from './support/harness.js';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { CLI, spawnHub, type HubProcess } from './support/process.js';
 
 const run = promisify(execFile);
 
-const STATE_CHANGED = 'subscription ($scope: String!) { equipmentStateChanged(scope: $scope) { path state reason source sequence } }';
+const STATE_CHANGED =
+  'subscription ($scope: String!) { equipmentStateChanged(scope: $scope) { path state reason source sequence } }';
 
 /** Two hub processes on one PostgreSQL and one NATS: any replica serves any subscriber. */
 describe('two hub replicas on PostgreSQL and NATS', () => {
@@ -19,9 +28,18 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const env = { DATABASE_URL: database.url, NATS_URL: TEST_NATS_URL, PLANTGRAPH_NATS_NAMESPACE: namespace, PLANTGRAPH_SIMULATOR_INTERVAL_MS: '0' };
+    const env = {
+      DATABASE_URL: database.url,
+      NATS_URL: TEST_NATS_URL,
+      PLANTGRAPH_NATS_NAMESPACE: namespace,
+      PLANTGRAPH_SIMULATOR_INTERVAL_MS: '0',
+    };
     // Replicas share one database, so they share a key made the production way, with the CLI.
-    const created = await run(process.execPath, [CLI, 'api-key', 'create', '--name', 'replica-test', '--grant', 'admin@*'], { env: { ...env, PATH: process.env.PATH ?? '' } });
+    const created = await run(
+      process.execPath,
+      [CLI, 'api-key', 'create', '--name', 'replica-test', '--grant', 'admin@*'],
+      { env: { ...env, PATH: process.env.PATH ?? '' } },
+    );
     token = /\n(pgk_\S+)/.exec(created.stdout)![1]!;
     a = await spawnHub(env, ['--demo']);
     b = await spawnHub(env);
@@ -35,15 +53,33 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
   it('delivers a change made through replica A to a subscriber on replica B', async () => {
     expect(a.url).not.toBe(b.url);
     const onB = await subscribe(b.url, STATE_CHANGED, { scope: 'acme/berlin' }, token);
-    const { r } = await graphql(a.url, 'mutation { r: setEquipmentState(input: { path: "acme/berlin/assembly/line-2/tester-1", state: Maintenance }) { __typename } }', undefined, token);
+    const { r } = await graphql(
+      a.url,
+      'mutation { r: setEquipmentState(input: { path: "acme/berlin/assembly/line-2/tester-1", state: Maintenance }) { __typename } }',
+      undefined,
+      token,
+    );
     expect(r.__typename).toBe('Equipment');
-    const event = await onB.waitFor((e) => e.data.equipmentStateChanged.path === 'acme/berlin/assembly/line-2/tester-1');
-    expect(event.data.equipmentStateChanged).toEqual({ path: 'acme/berlin/assembly/line-2/tester-1', state: 'Maintenance', reason: null, source: 'api:api-key:replica-test', sequence: null });
+    const event = await onB.waitFor(
+      (e) => e.data.equipmentStateChanged.path === 'acme/berlin/assembly/line-2/tester-1',
+    );
+    expect(event.data.equipmentStateChanged).toEqual({
+      path: 'acme/berlin/assembly/line-2/tester-1',
+      state: 'Maintenance',
+      reason: null,
+      source: 'api:api-key:replica-test',
+      sequence: null,
+    });
     await onB.close();
   });
 
   it('closes the sockets of a key revoked through replica A on replica B within a second (4403)', async () => {
-    const { createApiKey } = await graphql(a.url, 'mutation { createApiKey(input: { name: "revoked-on-a", grants: [{ role: Operator, scope: "acme/berlin" }] }) { ... on CreatedApiKey { secret apiKey { id } } } }', undefined, token);
+    const { createApiKey } = await graphql(
+      a.url,
+      'mutation { createApiKey(input: { name: "revoked-on-a", grants: [{ role: Operator, scope: "acme/berlin" }] }) { ... on CreatedApiKey { secret apiKey { id } } } }',
+      undefined,
+      token,
+    );
     const onB = await subscribe(b.url, STATE_CHANGED, { scope: 'acme/berlin' }, createApiKey.secret);
     const bystander = await subscribe(b.url, STATE_CHANGED, { scope: 'acme/berlin' }, token);
     await graphql(a.url, `mutation { revokeApiKey(id: "${createApiKey.apiKey.id}") { __typename } }`, undefined, token);
@@ -64,8 +100,17 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
     for (let round = 0; round < 10; round++) {
       for (const m of machines) {
         sequence++;
-        const body = { state: round % 2 ? 'Running' : 'Idle', source: 'gateway-3', sequence, at: new Date(start + sequence).toISOString() };
-        await equipment.publishSignal(equipment.subjects.equipmentSignal('state', `acme/berlin/packaging/line-3/${m}`), Buffer.from(JSON.stringify(body)), `gateway-3:${sequence}`);
+        const body = {
+          state: round % 2 ? 'Running' : 'Idle',
+          source: 'gateway-3',
+          sequence,
+          at: new Date(start + sequence).toISOString(),
+        };
+        await equipment.publishSignal(
+          equipment.subjects.equipmentSignal('state', `acme/berlin/packaging/line-3/${m}`),
+          Buffer.from(JSON.stringify(body)),
+          `gateway-3:${sequence}`,
+        );
       }
     }
     await equipment.close();
@@ -74,8 +119,15 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
     let nodes: { state: string; stateHistory: { totalCount: number } }[] = [];
     do {
       await sleep(300);
-      nodes = (await graphql(b.url, `{ equipmentList(filter: { pathPrefix: "acme/berlin/packaging/line-3", level: [WorkCell] }) {
-        edges { node { state stateHistory { totalCount } } } } }`, undefined, token)).equipmentList.edges.map((e: any) => e.node);
+      nodes = (
+        await graphql(
+          b.url,
+          `{ equipmentList(filter: { pathPrefix: "acme/berlin/packaging/line-3", level: [WorkCell] }) {
+        edges { node { state stateHistory { totalCount } } } } }`,
+          undefined,
+          token,
+        )
+      ).equipmentList.edges.map((e: any) => e.node);
     } while (Date.now() < deadline && nodes.some((n) => n.stateHistory.totalCount < 10));
     expect(nodes.map((n) => [n.state, n.stateHistory.totalCount])).toEqual(machines.map(() => ['Running', 10]));
     // Both replicas' subscribers see the same changes, each once (allow the last ones to arrive).
@@ -98,8 +150,17 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
     const start = Date.now();
     const publishing = (async () => {
       for (let i = 1; i <= total; i++) {
-        const body = { state: i % 2 ? 'Running' : 'Idle', source: 'plc-robot', sequence: i, at: new Date(start + i).toISOString() };
-        await equipment.publishSignal(equipment.subjects.equipmentSignal('state', path), Buffer.from(JSON.stringify(body)), `plc-robot:${i}`);
+        const body = {
+          state: i % 2 ? 'Running' : 'Idle',
+          source: 'plc-robot',
+          sequence: i,
+          at: new Date(start + i).toISOString(),
+        };
+        await equipment.publishSignal(
+          equipment.subjects.equipmentSignal('state', path),
+          Buffer.from(JSON.stringify(body)),
+          `plc-robot:${i}`,
+        );
         if (i === 100) await a.kill();
       }
     })();
@@ -108,7 +169,8 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
     const deadline = Date.now() + 45_000;
     let count = 0;
     while (Date.now() < deadline) {
-      count = (await graphql(b.url, `{ equipment(path: "${path}") { stateHistory { totalCount } } }`, undefined, token)).equipment.stateHistory.totalCount;
+      count = (await graphql(b.url, `{ equipment(path: "${path}") { stateHistory { totalCount } } }`, undefined, token))
+        .equipment.stateHistory.totalCount;
       if (count >= total) break;
       await sleep(500);
     }

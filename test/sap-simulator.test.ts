@@ -163,7 +163,12 @@ describe('SAP simulator', () => {
         )
       ).text,
     ).d;
-    expect(Object.keys(selected)).toEqual(['__metadata', 'ManufacturingOrder', 'TotalQuantity', 'to_ProductionOrderOperation']);
+    expect(Object.keys(selected)).toEqual([
+      '__metadata',
+      'ManufacturingOrder',
+      'TotalQuantity',
+      'to_ProductionOrderOperation',
+    ]);
     expect(Object.keys(selected.to_ProductionOrderOperation.results[0])).toEqual([
       '__metadata',
       'OrderInternalBillOfOperations',

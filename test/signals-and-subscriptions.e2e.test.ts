@@ -10,21 +10,42 @@ const STATE_CHANGED = `subscription ($scope: String!) { equipmentStateChanged(sc
 
 describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (mode) => {
   let hub: TestHub;
-  beforeAll(async () => { hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 }); });
-  afterAll(async () => { await hub?.stop(); });
+  beforeAll(async () => {
+    hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
 
   const signal = (path: string, body: Partial<EquipmentStateSignal> | string, messageId: string) =>
-    hub.bus.publishSignal(hub.bus.subjects.equipmentSignal('state', path), Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)), messageId);
+    hub.bus.publishSignal(
+      hub.bus.subjects.equipmentSignal('state', path),
+      Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+      messageId,
+    );
   const history = async (path: string) =>
-    (await hub.gql(`query ($p: String!) { equipment(path: $p) { state stateReason stateHistory { totalCount edges { node { state reason source sequence applied } } } } }`, { p: path })).equipment;
+    (
+      await hub.gql(
+        `query ($p: String!) { equipment(path: $p) { state stateReason stateHistory { totalCount edges { node { state reason source sequence applied } } } } }`,
+        { p: path },
+      )
+    ).equipment;
 
   it('delivers a change to subscribers of its scope only, after it is stored', async () => {
     const assembly = await subscribe(hub.url, STATE_CHANGED, { scope: 'acme/berlin/assembly' }, hub.localAdminToken);
     const packaging = await subscribe(hub.url, STATE_CHANGED, { scope: 'acme/berlin/packaging' }, hub.localAdminToken);
-    const { r } = await hub.gql(`mutation { r: setEquipmentState(input: { path: "${PRESS_1}", state: Down, reason: "JAM" }) { __typename ... on Equipment { state stateReason } } }`);
+    const { r } = await hub.gql(
+      `mutation { r: setEquipmentState(input: { path: "${PRESS_1}", state: Down, reason: "JAM" }) { __typename ... on Equipment { state stateReason } } }`,
+    );
     expect(r).toEqual({ __typename: 'Equipment', state: 'Down', stateReason: 'JAM' });
     const event = await assembly.waitFor((e) => e.data.equipmentStateChanged.path === PRESS_1);
-    expect(event.data.equipmentStateChanged).toMatchObject({ state: 'Down', previousState: 'Offline', reason: 'JAM', source: 'api:api-key:local-admin', equipment: { name: 'Press 1', state: 'Down' } });
+    expect(event.data.equipmentStateChanged).toMatchObject({
+      state: 'Down',
+      previousState: 'Offline',
+      reason: 'JAM',
+      source: 'api:api-key:local-admin',
+      equipment: { name: 'Press 1', state: 'Down' },
+    });
     await hub.gql(`mutation { setEquipmentState(input: { path: "${LABELER}", state: Running }) { __typename } }`);
     await packaging.waitFor((e) => e.data.equipmentStateChanged.path === LABELER);
     expect(packaging.received.map((e) => e.data.equipmentStateChanged.path)).toEqual([LABELER]);
@@ -39,7 +60,12 @@ describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (
     await signal(PRESS_2, body, 'plc-7:41'); // the bus drops this one by message id
     await signal(PRESS_2, body, 'plc-7:41-resent'); // a resend with a new id: the database key catches it
     const event = await sub.waitFor((e) => e.data.equipmentStateChanged.path === PRESS_2);
-    expect(event.data.equipmentStateChanged).toMatchObject({ state: 'Down', reason: 'NO_MATERIAL', source: 'plc-7', sequence: '41' });
+    expect(event.data.equipmentStateChanged).toMatchObject({
+      state: 'Down',
+      reason: 'NO_MATERIAL',
+      source: 'plc-7',
+      sequence: '41',
+    });
     await signal(PRESS_2, { state: 'Running', source: 'plc-7', sequence: 42 }, 'plc-7:42');
     await sub.waitFor((e) => e.data.equipmentStateChanged.sequence === '42');
     await sleep(500);
@@ -57,11 +83,18 @@ describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (
     const path = 'acme/berlin/assembly/line-2/press-3';
     await signal(path, { state: 'Running', source: 'plc-8', sequence: 2, at: new Date().toISOString() }, 'plc-8:2');
     await waitUntil(async () => (await history(path)).state === 'Running');
-    await signal(path, { state: 'Idle', source: 'plc-8', sequence: 1, at: new Date(Date.now() - 60_000).toISOString() }, 'plc-8:1');
+    await signal(
+      path,
+      { state: 'Idle', source: 'plc-8', sequence: 1, at: new Date(Date.now() - 60_000).toISOString() },
+      'plc-8:1',
+    );
     await waitUntil(async () => (await history(path)).stateHistory.totalCount === 2);
     const eq = await history(path);
     expect(eq.state).toBe('Running');
-    expect(eq.stateHistory.edges.map((e: any) => [e.node.state, e.node.applied])).toEqual([['Idle', false], ['Running', true]]);
+    expect(eq.stateHistory.edges.map((e: any) => [e.node.state, e.node.applied])).toEqual([
+      ['Idle', false],
+      ['Running', true],
+    ]);
   });
 
   it('dead-letters malformed and unknown-equipment signals with a reason and keeps consuming', async () => {
@@ -93,14 +126,25 @@ describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (
   });
 
   it('runs identical subscriptions once and still serves each subscriber on its own', async () => {
-    const boards = await Promise.all([1, 2, 3].map(() => subscribe(hub.url, STATE_CHANGED, { scope: 'acme/berlin/assembly/line-2' }, hub.localAdminToken)));
+    const boards = await Promise.all(
+      [1, 2, 3].map(() =>
+        subscribe(hub.url, STATE_CHANGED, { scope: 'acme/berlin/assembly/line-2' }, hub.localAdminToken),
+      ),
+    );
     const other = await subscribe(hub.url, STATE_CHANGED, { scope: 'acme/berlin/packaging' }, hub.localAdminToken);
     const path = 'acme/berlin/assembly/line-2/press-3';
-    await hub.gql(`mutation { setEquipmentState(input: { path: "${path}", state: Down, reason: "SHARED_1" }) { __typename } }`);
-    for (const b of boards) expect((await b.waitFor((e) => e.data.equipmentStateChanged.reason === 'SHARED_1')).data.equipmentStateChanged).toMatchObject({ path, equipment: { state: 'Down' } });
+    await hub.gql(
+      `mutation { setEquipmentState(input: { path: "${path}", state: Down, reason: "SHARED_1" }) { __typename } }`,
+    );
+    for (const b of boards)
+      expect(
+        (await b.waitFor((e) => e.data.equipmentStateChanged.reason === 'SHARED_1')).data.equipmentStateChanged,
+      ).toMatchObject({ path, equipment: { state: 'Down' } });
     // One board leaving does not end the shared execution for the others.
     await boards[0]!.close();
-    await hub.gql(`mutation { setEquipmentState(input: { path: "${path}", state: Down, reason: "SHARED_2" }) { __typename } }`);
+    await hub.gql(
+      `mutation { setEquipmentState(input: { path: "${path}", state: Down, reason: "SHARED_2" }) { __typename } }`,
+    );
     for (const b of boards.slice(1)) await b.waitFor((e) => e.data.equipmentStateChanged.reason === 'SHARED_2');
     for (const b of boards.slice(1)) expect(b.received).toHaveLength(2);
     expect(boards[0]!.received).toHaveLength(1);

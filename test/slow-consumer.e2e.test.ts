@@ -6,23 +6,59 @@ describe('a subscriber that stops reading', () => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub('embedded', {
-      demo: true, simulatorIntervalMs: 0,
-      limits: { maxDepth: 12, maxAliases: 30, maxTokens: 5000, maxCost: 100_000, maxDirectives: 20, ratePerSecond: 1000, rateBurst: 1000, maxSubscriptionsPerSocket: 50, maxSocketBufferBytes: 256_000, maxQueuedEvents: 500 },
+      demo: true,
+      simulatorIntervalMs: 0,
+      limits: {
+        maxDepth: 12,
+        maxAliases: 30,
+        maxTokens: 5000,
+        maxCost: 100_000,
+        maxDirectives: 20,
+        ratePerSecond: 1000,
+        rateBurst: 1000,
+        maxSubscriptionsPerSocket: 50,
+        maxSocketBufferBytes: 256_000,
+        maxQueuedEvents: 500,
+      },
     });
   });
-  afterAll(async () => { await hub?.stop(); });
+  afterAll(async () => {
+    await hub?.stop();
+  });
 
   it('is disconnected before its backlog can grow the hub', async () => {
     const ws = new WebSocket(`${hub.url.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
-    const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
     await new Promise((r) => ws.once('open', r));
     ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${hub.localAdminToken}` } }));
     await new Promise((r) => ws.once('message', r)); // connection_ack
-    ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { equipmentStateChanged(scope: "acme") { path state reason at source sequence } }' } }));
+    ws.send(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: {
+          query: 'subscription { equipmentStateChanged(scope: "acme") { path state reason at source sequence } }',
+        },
+      }),
+    );
     await sleep(300);
     // Stop reading: the kernel buffers fill, then the hub's send queue grows.
     (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
-    const event = { type: 'EquipmentStateChanged', id: '1', equipmentId: 'x', path: 'acme/berlin/assembly/line-1/press-1', state: 'Running', previousState: 'Idle', reason: 'R'.repeat(1000), at: new Date().toISOString(), source: 'flood', sequence: '1', applied: true };
+    const event = {
+      type: 'EquipmentStateChanged',
+      id: '1',
+      equipmentId: 'x',
+      path: 'acme/berlin/assembly/line-1/press-1',
+      state: 'Running',
+      previousState: 'Idle',
+      reason: 'R'.repeat(1000),
+      at: new Date().toISOString(),
+      source: 'flood',
+      sequence: '1',
+      applied: true,
+    };
     const subject = hub.bus.subjects.equipmentStateChanged(event.path);
     for (let i = 0; i < 30_000; i++) {
       await hub.bus.publish(subject, event);

@@ -16,19 +16,33 @@ const TRANSITION = `__typename ${RESULT.replace('__typename ', '')} ... on WorkO
 describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
   let hub: TestHub;
   let serial = 0;
-  beforeAll(async () => { hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 }); });
-  afterAll(async () => { await hub?.stop(); });
+  beforeAll(async () => {
+    hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
 
   const newOrder = async (quantity = 100) => {
     const number = `WO-T${++serial}`;
-    const { createWorkOrder } = await hub.gql(`mutation { createWorkOrder(input: { number: "${number}", productDefinition: "PD-BRACKET-A", quantity: ${quantity}, equipment: "${LINE_1}" }) { __typename } }`);
+    const { createWorkOrder } = await hub.gql(
+      `mutation { createWorkOrder(input: { number: "${number}", productDefinition: "PD-BRACKET-A", quantity: ${quantity}, equipment: "${LINE_1}" }) { __typename } }`,
+    );
     expect(createWorkOrder.__typename).toBe('WorkOrder');
     return number;
   };
   const release = async (number: string, assignments = ASSIGN) =>
-    (await hub.gql(`mutation ($i: ReleaseWorkOrderInput!) { r: releaseWorkOrder(input: $i) { ${TRANSITION} } }`, { i: { number, assignments } })).r;
+    (
+      await hub.gql(`mutation ($i: ReleaseWorkOrderInput!) { r: releaseWorkOrder(input: $i) { ${TRANSITION} } }`, {
+        i: { number, assignments },
+      })
+    ).r;
   const move = async (verb: string, number: string, reason?: string) =>
-    (await hub.gql(`mutation ($i: WorkOrderTransitionInput!) { r: ${verb}WorkOrder(input: $i) { ${TRANSITION} } }`, { i: { number, reason } })).r;
+    (
+      await hub.gql(`mutation ($i: WorkOrderTransitionInput!) { r: ${verb}WorkOrder(input: $i) { ${TRANSITION} } }`, {
+        i: { number, reason },
+      })
+    ).r;
 
   it('releases with a snapshot of the master record and reserves material by FEFO/FIFO', async () => {
     const number = await newOrder(500);
@@ -46,9 +60,15 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
   it('cannot start, pause or complete an order that was never released (no release without a snapshot)', async () => {
     const number = await newOrder();
     const start = await move('start', number);
-    expect(start).toMatchObject({ __typename: 'InvalidTransition', currentState: 'Draft', allowedStates: ['Released', 'Cancelled'],
-      message: `Work order ${number} is Draft and cannot become InProgress. Allowed next states: Released, Cancelled.` });
-    const { workOrder } = await hub.gql(`{ workOrder(number: "${number}") { state snapshot { version } jobControlState } }`);
+    expect(start).toMatchObject({
+      __typename: 'InvalidTransition',
+      currentState: 'Draft',
+      allowedStates: ['Released', 'Cancelled'],
+      message: `Work order ${number} is Draft and cannot become InProgress. Allowed next states: Released, Cancelled.`,
+    });
+    const { workOrder } = await hub.gql(
+      `{ workOrder(number: "${number}") { state snapshot { version } jobControlState } }`,
+    );
     expect(workOrder).toEqual({ state: 'Draft', snapshot: null, jobControlState: 'NotAllowedToStart' });
   });
 
@@ -57,17 +77,41 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
     const stale = await newOrder(); // planned on version 1, not yet released
     await release(number);
     expect((await move('start', number)).state).toBe('InProgress');
-    const { r: draft } = await hub.gql(`mutation { r: createProductDefinitionVersion(input: { productDefinition: "PD-BRACKET-A", changeNote: "new press" }) { ... on ProductDefinitionVersion { id segments { code name workInstruction equipmentClass qualification critical durationMinutes materials { materialDefinition use quantity unitOfMeasure lotSelection } parameters { name target lowerLimit upperLimit unitOfMeasure } } } } }`);
-    const segments = draft.segments.map((s: any) => s.code === '10-stamp' ? { ...s, parameters: [{ name: 'pressure', target: 220, lowerLimit: 210, upperLimit: 230, unitOfMeasure: 'bar' }] } : s);
-    await hub.gql('mutation ($i: UpdateProductDefinitionVersionInput!) { updateProductDefinitionVersion(input: $i) { __typename } }', { i: { id: draft.id, segments } });
+    const { r: draft } = await hub.gql(
+      `mutation { r: createProductDefinitionVersion(input: { productDefinition: "PD-BRACKET-A", changeNote: "new press" }) { ... on ProductDefinitionVersion { id segments { code name workInstruction equipmentClass qualification critical durationMinutes materials { materialDefinition use quantity unitOfMeasure lotSelection } parameters { name target lowerLimit upperLimit unitOfMeasure } } } } }`,
+    );
+    const segments = draft.segments.map((s: any) =>
+      s.code === '10-stamp'
+        ? {
+            ...s,
+            parameters: [{ name: 'pressure', target: 220, lowerLimit: 210, upperLimit: 230, unitOfMeasure: 'bar' }],
+          }
+        : s,
+    );
+    await hub.gql(
+      'mutation ($i: UpdateProductDefinitionVersionInput!) { updateProductDefinitionVersion(input: $i) { __typename } }',
+      { i: { id: draft.id, segments } },
+    );
     for (const state of ['ForReview', 'Approved', 'Active']) {
-      await hub.gql('mutation ($i: TransitionProductDefinitionVersionInput!) { transitionProductDefinitionVersion(input: $i) { __typename } }', { i: { id: draft.id, state } });
+      await hub.gql(
+        'mutation ($i: TransitionProductDefinitionVersionInput!) { transitionProductDefinitionVersion(input: $i) { __typename } }',
+        { i: { id: draft.id, state } },
+      );
     }
-    const { workOrder } = await hub.gql(`{ workOrder(number: "${number}") { ${ORDER} productDefinitionVersion { version state } } }`);
-    expect(workOrder.snapshot.segments[0].parameters[0]).toEqual({ name: 'pressure', target: 180, lowerLimit: 172, upperLimit: 188 });
+    const { workOrder } = await hub.gql(
+      `{ workOrder(number: "${number}") { ${ORDER} productDefinitionVersion { version state } } }`,
+    );
+    expect(workOrder.snapshot.segments[0].parameters[0]).toEqual({
+      name: 'pressure',
+      target: 180,
+      lowerLimit: 172,
+      upperLimit: 188,
+    });
     expect(workOrder.productDefinitionVersion).toEqual({ version: 1, state: 'Deprecated' });
     // A new order is made by the new version; the old one could not be released any more.
-    await hub.gql('mutation { createWorkOrder(input: { number: "WO-NEW-VERSION", productDefinition: "PD-BRACKET-A", quantity: 1, equipment: "acme/berlin/assembly/line-1" }) { __typename } }');
+    await hub.gql(
+      'mutation { createWorkOrder(input: { number: "WO-NEW-VERSION", productDefinition: "PD-BRACKET-A", quantity: 1, equipment: "acme/berlin/assembly/line-1" }) { __typename } }',
+    );
     expect((await release('WO-NEW-VERSION')).snapshot.segments[0].parameters[0].target).toBe(220);
     const blocked = await release(stale);
     expect(blocked.problems.map((p: any) => p.kind)).toContain('MasterRecordNotCurrent');
@@ -78,17 +122,38 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
     const before = await tableCounts(hub);
     const r = await release(number, [{ ...ASSIGN[0]!, operators: ['E1002'] }, ASSIGN[1]!, ASSIGN[2]!]);
     expect(r.__typename).toBe('ReleaseBlocked');
-    expect(r.problems).toEqual([{ kind: 'NotQualified', segment: '10-stamp', subject: 'E1002', message: expect.stringMatching(/needs qualification press-setup; E1002 whose training expired on \d{4}-\d{2}-\d{2}/) }]);
+    expect(r.problems).toEqual([
+      {
+        kind: 'NotQualified',
+        segment: '10-stamp',
+        subject: 'E1002',
+        message: expect.stringMatching(
+          /needs qualification press-setup; E1002 whose training expired on \d{4}-\d{2}-\d{2}/,
+        ),
+      },
+    ]);
     expect(await tableCounts(hub)).toEqual(before);
   });
 
   it('blocks release on calibration-due or wrongly classed equipment', async () => {
-    await hub.gql(`mutation { setEquipmentState(input: { path: "${LINE_1}/press-1", state: CalibrationDue, reason: "SCALE_CAL" }) { __typename } }`);
+    await hub.gql(
+      `mutation { setEquipmentState(input: { path: "${LINE_1}/press-1", state: CalibrationDue, reason: "SCALE_CAL" }) { __typename } }`,
+    );
     const number = await newOrder();
     const r = await release(number, [ASSIGN[0]!, { ...ASSIGN[1]!, equipment: `${LINE_1}/robot-1` }, ASSIGN[2]!]);
     expect(r.problems).toEqual([
-      { kind: 'EquipmentUnavailable', segment: '10-stamp', subject: `${LINE_1}/press-1`, message: `Segment 10-stamp: ${LINE_1}/press-1 is CalibrationDue (SCALE_CAL).` },
-      { kind: 'WrongEquipmentClass', segment: '20-weld', subject: `${LINE_1}/robot-1`, message: `Segment 20-weld needs a spot-welder; ${LINE_1}/robot-1 is robot.` },
+      {
+        kind: 'EquipmentUnavailable',
+        segment: '10-stamp',
+        subject: `${LINE_1}/press-1`,
+        message: `Segment 10-stamp: ${LINE_1}/press-1 is CalibrationDue (SCALE_CAL).`,
+      },
+      {
+        kind: 'WrongEquipmentClass',
+        segment: '20-weld',
+        subject: `${LINE_1}/robot-1`,
+        message: `Segment 20-weld needs a spot-welder; ${LINE_1}/robot-1 is robot.`,
+      },
     ]);
     await hub.gql(`mutation { setEquipmentState(input: { path: "${LINE_1}/press-1", state: Idle }) { __typename } }`);
     expect((await hub.gql(`{ workOrder(number: "${number}") { state } }`)).workOrder.state).toBe('Draft');
@@ -97,7 +162,10 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
   it('blocks release when material is short, naming the lots it could not use', async () => {
     const number = await newOrder(1_000_000);
     const r = await release(number);
-    expect(r.problems.map((p: any) => [p.kind, p.subject])).toEqual([['MaterialShort', 'STEEL-COIL-2MM'], ['MaterialShort', 'BOLT-M8']]);
+    expect(r.problems.map((p: any) => [p.kind, p.subject])).toEqual([
+      ['MaterialShort', 'STEEL-COIL-2MM'],
+      ['MaterialShort', 'BOLT-M8'],
+    ]);
     expect(r.problems[0].message).toMatch(/not usable: L-COIL-0002 \(OnHold\)/);
     expect(r.problems[1].message).toMatch(/not usable: L-BOLT-0099 \(expired\)/);
   });
@@ -111,25 +179,50 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
     const noReason = await move('cancel', big);
     expect(noReason).toMatchObject({ __typename: 'InvalidInput', message: 'reason: say why the order is cancelled.' });
     const cancelled = await move('cancel', big, 'customer withdrew the order');
-    expect(cancelled).toMatchObject({ state: 'Cancelled', jobControlState: 'Aborted', stateReason: 'customer withdrew the order' });
+    expect(cancelled).toMatchObject({
+      state: 'Cancelled',
+      jobControlState: 'Aborted',
+      stateReason: 'customer withdrew the order',
+    });
     expect(cancelled.reservations.every((r: any) => r.status === 'Returned')).toBe(true);
     expect((await release(other)).state).toBe('Released');
   });
 
   it('pauses with a reason, resumes, and tells subscribers of its line', async () => {
-    const line = await subscribe(hub.url, 'subscription { workOrderChanged(scope: "acme/berlin/assembly/line-1") { type number state previousState reason actor } }', undefined, hub.localAdminToken);
-    const other = await subscribe(hub.url, 'subscription { workOrderChanged(scope: "acme/berlin/packaging") { number } }', undefined, hub.localAdminToken);
+    const line = await subscribe(
+      hub.url,
+      'subscription { workOrderChanged(scope: "acme/berlin/assembly/line-1") { type number state previousState reason actor } }',
+      undefined,
+      hub.localAdminToken,
+    );
+    const other = await subscribe(
+      hub.url,
+      'subscription { workOrderChanged(scope: "acme/berlin/packaging") { number } }',
+      undefined,
+      hub.localAdminToken,
+    );
     const number = await newOrder();
     await release(number);
     await move('start', number);
     expect(await move('pause', number)).toMatchObject({ __typename: 'InvalidInput' });
-    expect(await move('pause', number, 'waiting for coil')).toMatchObject({ state: 'Paused', jobControlState: 'Interrupted' });
+    expect(await move('pause', number, 'waiting for coil')).toMatchObject({
+      state: 'Paused',
+      jobControlState: 'Interrupted',
+    });
     expect(await move('resume', number)).toMatchObject({ state: 'InProgress', jobControlState: 'Running' });
     await line.waitFor((e) => e.data.workOrderChanged.type === 'WorkOrderResumed');
     expect(line.received.map((e) => [e.data.workOrderChanged.type, e.data.workOrderChanged.state])).toEqual([
-      ['WorkOrderCreated', 'Draft'], ['WorkOrderReleased', 'Released'], ['WorkOrderStarted', 'InProgress'], ['WorkOrderPaused', 'Paused'], ['WorkOrderResumed', 'InProgress'],
+      ['WorkOrderCreated', 'Draft'],
+      ['WorkOrderReleased', 'Released'],
+      ['WorkOrderStarted', 'InProgress'],
+      ['WorkOrderPaused', 'Paused'],
+      ['WorkOrderResumed', 'InProgress'],
     ]);
-    expect(line.received[3].data.workOrderChanged).toMatchObject({ reason: 'waiting for coil', actor: 'api-key:local-admin', previousState: 'InProgress' });
+    expect(line.received[3].data.workOrderChanged).toMatchObject({
+      reason: 'waiting for coil',
+      actor: 'api-key:local-admin',
+      previousState: 'InProgress',
+    });
     await sleep(200);
     expect(other.received).toEqual([]);
     await Promise.all([line.close(), other.close()]);

@@ -10,7 +10,10 @@ export interface DemoConfig {
   mqttPort: number;
 }
 
-export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<DemoConfig> = {}): DemoConfig {
+export function demoConfigFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<DemoConfig> = {},
+): DemoConfig {
   const interval = Number(env.PLANTGRAPH_SIMULATOR_INTERVAL_MS ?? 3000);
   if (!(interval === 0 || interval >= 100)) {
     const got = env.PLANTGRAPH_SIMULATOR_INTERVAL_MS;
@@ -18,7 +21,14 @@ export function demoConfigFromEnv(env: NodeJS.ProcessEnv = process.env, override
   }
   const port = Number(env.PLANTGRAPH_DEMO_MQTT_PORT ?? 1884);
   if (!Number.isInteger(port) || port < 0) {
-    throw new Error(`PLANTGRAPH_DEMO_MQTT_PORT must be an integer of at least 0, got "${env.PLANTGRAPH_DEMO_MQTT_PORT}".`);
+    throw new Error(
+      `PLANTGRAPH_DEMO_MQTT_PORT must be an integer of at least 0, got "${env.PLANTGRAPH_DEMO_MQTT_PORT}".`,
+    );
   }
-  return { simulatorIntervalMs: interval, mqttUrl: env.PLANTGRAPH_DEMO_MQTT_URL || undefined, mqttPort: port, ...overrides };
+  return {
+    simulatorIntervalMs: interval,
+    mqttUrl: env.PLANTGRAPH_DEMO_MQTT_URL || undefined,
+    mqttPort: port,
+    ...overrides,
+  };
 }

@@ -27,12 +27,15 @@ export function demoExtension(demo: DemoConfig): HubExtension {
       const { plant } = config.flows;
       const seeded = await seedDemoFlows(services.flows, plant, mqttUrl);
       if (seeded === 'stored') log.log(`[demo] stored the demo flows as plant "${plant}" (flows/plants/demo.json)`);
-      if (seeded === 'updated') log.log(`[demo] stored the demo flows again as plant "${plant}", for the broker at ${mqttUrl}`);
+      if (seeded === 'updated')
+        log.log(`[demo] stored the demo flows again as plant "${plant}", for the broker at ${mqttUrl}`);
       // An engineer's flows are theirs; say so when they no longer read this start's machines.
       const stored = await storedDemoBroker(services.flows, plant);
       if (stored && stored !== mqttUrl) {
-        log.warn(`[demo] the flows of plant "${plant}" read MQTT at ${stored}, but the demo machines publish to ${mqttUrl}: `
-          + 'point the broker node "Demo machines" there in the flow editor');
+        log.warn(
+          `[demo] the flows of plant "${plant}" read MQTT at ${stored}, but the demo machines publish to ${mqttUrl}: ` +
+            'point the broker node "Demo machines" there in the flow editor',
+        );
       }
     },
     async afterServices({ db, bus, services, log, onClose }) {

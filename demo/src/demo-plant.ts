@@ -1,4 +1,13 @@
-import { Equipment, EquipmentLevel, LotSelection, MaterialLotStatus, MaterialUse, ProductDefinitionVersion, ProductDefinitionVersionState, PropertyDataType } from '@plantgraph/schema';
+import {
+  Equipment,
+  EquipmentLevel,
+  LotSelection,
+  MaterialLotStatus,
+  MaterialUse,
+  ProductDefinitionVersion,
+  ProductDefinitionVersionState,
+  PropertyDataType,
+} from '@plantgraph/schema';
 import { type Database, type DomainFailure, isFailure, Principal, type Services } from '@plantgraph/hub';
 
 const ACTOR = Principal.system('demo-seed');
@@ -6,7 +15,14 @@ const L = EquipmentLevel;
 const DAY = 86_400_000;
 
 /** A mid-sized discrete plant: enterprise `acme`, site `berlin`, two areas, three lines, 12 machines. */
-const HIERARCHY: [parent: string | null, code: string, name: string, level: EquipmentLevel, equipmentClass?: string, properties?: { name: string; value: number | string }[]][] = [
+const HIERARCHY: [
+  parent: string | null,
+  code: string,
+  name: string,
+  level: EquipmentLevel,
+  equipmentClass?: string,
+  properties?: { name: string; value: number | string }[],
+][] = [
   [null, 'acme', 'Acme Manufacturing', L.Enterprise],
   ['acme', 'berlin', 'Berlin plant', L.Site],
   ['acme/berlin', 'assembly', 'Assembly hall', L.Area],
@@ -15,11 +31,32 @@ const HIERARCHY: [parent: string | null, code: string, name: string, level: Equi
   ['acme/berlin/assembly', 'line-2', 'Bracket line 2', L.ProductionLine],
   ['acme/berlin/assembly', 'store-1', 'Raw material store', L.StorageZone],
   ['acme/berlin/packaging', 'line-3', 'Packing line 3', L.ProductionLine],
-  ['acme/berlin/assembly/line-1', 'press-1', 'Press 1', L.WorkCell, 'hydraulic-press', [{ name: 'tonnage', value: 250 }]],
-  ['acme/berlin/assembly/line-1', 'press-2', 'Press 2', L.WorkCell, 'hydraulic-press', [{ name: 'tonnage', value: 250 }]],
+  [
+    'acme/berlin/assembly/line-1',
+    'press-1',
+    'Press 1',
+    L.WorkCell,
+    'hydraulic-press',
+    [{ name: 'tonnage', value: 250 }],
+  ],
+  [
+    'acme/berlin/assembly/line-1',
+    'press-2',
+    'Press 2',
+    L.WorkCell,
+    'hydraulic-press',
+    [{ name: 'tonnage', value: 250 }],
+  ],
   ['acme/berlin/assembly/line-1', 'robot-1', 'Handling robot 1', L.WorkCell, 'robot'],
   ['acme/berlin/assembly/line-1', 'welder-1', 'Spot welder 1', L.WorkCell, 'spot-welder'],
-  ['acme/berlin/assembly/line-2', 'press-3', 'Press 3', L.WorkCell, 'hydraulic-press', [{ name: 'tonnage', value: 400 }]],
+  [
+    'acme/berlin/assembly/line-2',
+    'press-3',
+    'Press 3',
+    L.WorkCell,
+    'hydraulic-press',
+    [{ name: 'tonnage', value: 400 }],
+  ],
   ['acme/berlin/assembly/line-2', 'assembler-1', 'Assembly station 1', L.WorkCell, 'assembly-station'],
   ['acme/berlin/assembly/line-2', 'tester-1', 'End-of-line tester 1', L.WorkCell, 'test-station'],
   ['acme/berlin/packaging/line-3', 'filler-1', 'Box filler 1', L.WorkCell, 'packer'],
@@ -37,7 +74,12 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
   if (await db.em.fork().count(Equipment, { path: 'acme' })) return false;
 
   for (const [code, description, seconds, properties] of [
-    ['hydraulic-press', 'Hydraulic stamping press', 6, [{ name: 'tonnage', dataType: PropertyDataType.Decimal, unitOfMeasure: 't', required: true }]],
+    [
+      'hydraulic-press',
+      'Hydraulic stamping press',
+      6,
+      [{ name: 'tonnage', dataType: PropertyDataType.Decimal, unitOfMeasure: 't', required: true }],
+    ],
     ['robot', 'Six-axis handling robot', 4, []],
     ['spot-welder', 'Resistance spot welder', 8, []],
     ['assembly-station', 'Manual assembly station', 30, []],
@@ -45,29 +87,75 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
     ['packer', 'Packing machine', 3, []],
     ['labeler', 'Label printer-applicator', 2, []],
   ] as const) {
-    must(await services.equipmentClass.create(ACTOR, { code, description, idealCycleTimeSeconds: seconds, properties: properties.map((p) => ({ ...p })) }));
+    must(
+      await services.equipmentClass.create(ACTOR, {
+        code,
+        description,
+        idealCycleTimeSeconds: seconds,
+        properties: properties.map((p) => ({ ...p })),
+      }),
+    );
   }
   for (const [parentPath, code, name, level, equipmentClass, properties] of HIERARCHY) {
-    must(await services.equipment.create(ACTOR, { parentPath, code, name, level, equipmentClass, properties: properties ?? [] }));
+    must(
+      await services.equipment.create(ACTOR, {
+        parentPath,
+        code,
+        name,
+        level,
+        equipmentClass,
+        properties: properties ?? [],
+      }),
+    );
   }
 
-  must(await services.oee.setCalendar(ACTOR, {
-    scope: 'acme/berlin', timeZone: 'Europe/Berlin', microstopThresholdSeconds: 120,
-    shifts: [
-      { name: 'Early', start: '06:00', end: '14:00', breaks: [{ start: '10:00', end: '10:30' }] },
-      { name: 'Late', start: '14:00', end: '22:00', breaks: [{ start: '18:00', end: '18:30' }] },
-      { name: 'Night', start: '22:00', end: '06:00', breaks: [{ start: '02:00', end: '02:30' }] },
-    ],
-  }));
-  must(await services.materialClass.create(ACTOR, { code: 'sheet-metal', description: 'Coil and sheet steel', properties: [{ name: 'thicknessMm', dataType: PropertyDataType.Decimal, unitOfMeasure: 'mm', required: true }] }));
-  must(await services.materialClass.create(ACTOR, { code: 'fastener', description: 'Bolts, nuts, rivets', properties: [] }));
-  must(await services.materialClass.create(ACTOR, { code: 'finished-good', description: 'Sellable products', properties: [] }));
+  must(
+    await services.oee.setCalendar(ACTOR, {
+      scope: 'acme/berlin',
+      timeZone: 'Europe/Berlin',
+      microstopThresholdSeconds: 120,
+      shifts: [
+        { name: 'Early', start: '06:00', end: '14:00', breaks: [{ start: '10:00', end: '10:30' }] },
+        { name: 'Late', start: '14:00', end: '22:00', breaks: [{ start: '18:00', end: '18:30' }] },
+        { name: 'Night', start: '22:00', end: '06:00', breaks: [{ start: '02:00', end: '02:30' }] },
+      ],
+    }),
+  );
+  must(
+    await services.materialClass.create(ACTOR, {
+      code: 'sheet-metal',
+      description: 'Coil and sheet steel',
+      properties: [{ name: 'thicknessMm', dataType: PropertyDataType.Decimal, unitOfMeasure: 'mm', required: true }],
+    }),
+  );
+  must(
+    await services.materialClass.create(ACTOR, {
+      code: 'fastener',
+      description: 'Bolts, nuts, rivets',
+      properties: [],
+    }),
+  );
+  must(
+    await services.materialClass.create(ACTOR, {
+      code: 'finished-good',
+      description: 'Sellable products',
+      properties: [],
+    }),
+  );
   for (const [code, name, materialClass, unitOfMeasure, properties] of [
     ['STEEL-COIL-2MM', 'Steel coil DC04, 2 mm', 'sheet-metal', 'kg', [{ name: 'thicknessMm', value: 2 }]],
     ['BOLT-M8', 'Hex bolt M8x20, zinc plated', 'fastener', 'pcs', []],
     ['BRACKET-A', 'Mounting bracket A', 'finished-good', 'pcs', []],
   ] as const) {
-    must(await services.material.createDefinition(ACTOR, { code, name, materialClass, unitOfMeasure, properties: properties.map((p) => ({ ...p })) }));
+    must(
+      await services.material.createDefinition(ACTOR, {
+        code,
+        name,
+        materialClass,
+        unitOfMeasure,
+        properties: properties.map((p) => ({ ...p })),
+      }),
+    );
   }
   const now = Date.now();
   for (const [lotNumber, materialDefinition, quantity, status, expiresInDays, properties] of [
@@ -76,56 +164,163 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
     ['L-BOLT-0107', 'BOLT-M8', 20000, MaterialLotStatus.Released, 720, []],
     ['L-BOLT-0099', 'BOLT-M8', 1500, MaterialLotStatus.Released, -3, []],
   ] as const) {
-    must(await services.material.createLot(ACTOR, {
-      lotNumber, materialDefinition, quantity, status, expiresAt: new Date(now + expiresInDays * DAY), location: 'acme/berlin/assembly/store-1', properties: properties.map((p) => ({ ...p })),
-    }));
+    must(
+      await services.material.createLot(ACTOR, {
+        lotNumber,
+        materialDefinition,
+        quantity,
+        status,
+        expiresAt: new Date(now + expiresInDays * DAY),
+        location: 'acme/berlin/assembly/store-1',
+        properties: properties.map((p) => ({ ...p })),
+      }),
+    );
   }
-  must(await services.material.createSublot(ACTOR, { sublotNumber: 'L-BOLT-0107-B1', lot: 'L-BOLT-0107', quantity: 5000 }));
+  must(
+    await services.material.createSublot(ACTOR, { sublotNumber: 'L-BOLT-0107-B1', lot: 'L-BOLT-0107', quantity: 5000 }),
+  );
 
-  for (const [code, description] of [['operator', 'Machine operator'], ['supervisor', 'Shift supervisor'], ['quality', 'Quality inspector']]) {
+  for (const [code, description] of [
+    ['operator', 'Machine operator'],
+    ['supervisor', 'Shift supervisor'],
+    ['quality', 'Quality inspector'],
+  ]) {
     must(await services.personnelClass.create(ACTOR, { code: code!, description, properties: [] }));
   }
   for (const [employeeId, name, personnelClasses, home, qualifications] of [
-    ['E1001', 'Ana Ruiz', ['operator'], 'acme/berlin/assembly', [['press-setup', 300], ['spot-welding', 200]]],
+    [
+      'E1001',
+      'Ana Ruiz',
+      ['operator'],
+      'acme/berlin/assembly',
+      [
+        ['press-setup', 300],
+        ['spot-welding', 200],
+      ],
+    ],
     ['E1002', 'Ben Okafor', ['operator'], 'acme/berlin/assembly', [['press-setup', -10]]],
-    ['E1003', 'Chen Li', ['supervisor', 'operator'], 'acme/berlin', [['press-setup', 500], ['line-clearance', 500]]],
+    [
+      'E1003',
+      'Chen Li',
+      ['supervisor', 'operator'],
+      'acme/berlin',
+      [
+        ['press-setup', 500],
+        ['line-clearance', 500],
+      ],
+    ],
     ['E2001', 'Dana Weiss', ['quality'], 'acme/berlin', [['final-inspection', 400]]],
     ['E2002', 'Emil Novak', ['operator'], 'acme/berlin/packaging', [['packing', 250]]],
   ] as const) {
-    must(await services.personnel.createPerson(ACTOR, { employeeId, name, personnelClasses: [...personnelClasses], homeEquipment: home }));
+    must(
+      await services.personnel.createPerson(ACTOR, {
+        employeeId,
+        name,
+        personnelClasses: [...personnelClasses],
+        homeEquipment: home,
+      }),
+    );
     for (const [code, validDays] of qualifications) {
-      must(await services.personnel.recordQualification(ACTOR, { employeeId, code, trainedAt: new Date(now - 30 * DAY), expiresAt: new Date(now + validDays * DAY) }));
+      must(
+        await services.personnel.recordQualification(ACTOR, {
+          employeeId,
+          code,
+          trainedAt: new Date(now - 30 * DAY),
+          expiresAt: new Date(now + validDays * DAY),
+        }),
+      );
     }
   }
 
-  const definition = must(await services.productDefinition.create(ACTOR, {
-    code: 'PD-BRACKET-A', name: 'Mounting bracket A', producedMaterial: 'BRACKET-A', changeNote: 'First release',
-    segments: [
-      {
-        code: '10-stamp', name: 'Stamp blank', workInstruction: 'WI-104 rev C', equipmentClass: 'hydraulic-press', qualification: 'press-setup', critical: false, durationMinutes: 1,
-        materials: [{ materialDefinition: 'STEEL-COIL-2MM', use: MaterialUse.Consumed, quantity: 0.42, unitOfMeasure: 'kg', lotSelection: LotSelection.FEFO }],
-        parameters: [{ name: 'pressure', target: 180, lowerLimit: 172, upperLimit: 188, unitOfMeasure: 'bar' }],
-      },
-      {
-        code: '20-weld', name: 'Weld nut', workInstruction: 'WI-105 rev A', equipmentClass: 'spot-welder', qualification: 'spot-welding', critical: true, durationMinutes: 1,
-        materials: [{ materialDefinition: 'BOLT-M8', use: MaterialUse.Consumed, quantity: 2, unitOfMeasure: 'pcs', lotSelection: LotSelection.FIFO }],
-        parameters: [{ name: 'current', target: 9.5, lowerLimit: 9, upperLimit: 10, unitOfMeasure: 'kA' }],
-      },
-      {
-        code: '30-inspect', name: 'Final inspection', workInstruction: 'QI-12 rev B', equipmentClass: null, qualification: 'final-inspection', critical: true, durationMinutes: 2,
-        materials: [{ materialDefinition: 'BRACKET-A', use: MaterialUse.Produced, quantity: 1, unitOfMeasure: 'pcs', lotSelection: LotSelection.FIFO }],
-        parameters: [],
-      },
-    ],
-  }));
+  const definition = must(
+    await services.productDefinition.create(ACTOR, {
+      code: 'PD-BRACKET-A',
+      name: 'Mounting bracket A',
+      producedMaterial: 'BRACKET-A',
+      changeNote: 'First release',
+      segments: [
+        {
+          code: '10-stamp',
+          name: 'Stamp blank',
+          workInstruction: 'WI-104 rev C',
+          equipmentClass: 'hydraulic-press',
+          qualification: 'press-setup',
+          critical: false,
+          durationMinutes: 1,
+          materials: [
+            {
+              materialDefinition: 'STEEL-COIL-2MM',
+              use: MaterialUse.Consumed,
+              quantity: 0.42,
+              unitOfMeasure: 'kg',
+              lotSelection: LotSelection.FEFO,
+            },
+          ],
+          parameters: [{ name: 'pressure', target: 180, lowerLimit: 172, upperLimit: 188, unitOfMeasure: 'bar' }],
+        },
+        {
+          code: '20-weld',
+          name: 'Weld nut',
+          workInstruction: 'WI-105 rev A',
+          equipmentClass: 'spot-welder',
+          qualification: 'spot-welding',
+          critical: true,
+          durationMinutes: 1,
+          materials: [
+            {
+              materialDefinition: 'BOLT-M8',
+              use: MaterialUse.Consumed,
+              quantity: 2,
+              unitOfMeasure: 'pcs',
+              lotSelection: LotSelection.FIFO,
+            },
+          ],
+          parameters: [{ name: 'current', target: 9.5, lowerLimit: 9, upperLimit: 10, unitOfMeasure: 'kA' }],
+        },
+        {
+          code: '30-inspect',
+          name: 'Final inspection',
+          workInstruction: 'QI-12 rev B',
+          equipmentClass: null,
+          qualification: 'final-inspection',
+          critical: true,
+          durationMinutes: 2,
+          materials: [
+            {
+              materialDefinition: 'BRACKET-A',
+              use: MaterialUse.Produced,
+              quantity: 1,
+              unitOfMeasure: 'pcs',
+              lotSelection: LotSelection.FIFO,
+            },
+          ],
+          parameters: [],
+        },
+      ],
+    }),
+  );
   const [version] = await db.em.fork().find(ProductDefinitionVersion, { productDefinition: definition.id });
-  for (const state of [ProductDefinitionVersionState.ForReview, ProductDefinitionVersionState.Approved, ProductDefinitionVersionState.Active]) {
+  for (const state of [
+    ProductDefinitionVersionState.ForReview,
+    ProductDefinitionVersionState.Approved,
+    ProductDefinitionVersionState.Active,
+  ]) {
     must(await services.productDefinition.transitionVersion(ACTOR, { id: version!.id, state }));
   }
-  for (const [number, quantity, line, startInHours] of [['WO-1001', 500, 'acme/berlin/assembly/line-1', 2], ['WO-1002', 1200, 'acme/berlin/assembly/line-2', 10]] as const) {
-    must(await services.workOrder.create(ACTOR, {
-      number, productDefinition: 'PD-BRACKET-A', quantity, equipment: line, plannedStart: new Date(now + startInHours * 3_600_000), plannedEnd: new Date(now + (startInHours + 8) * 3_600_000),
-    }));
+  for (const [number, quantity, line, startInHours] of [
+    ['WO-1001', 500, 'acme/berlin/assembly/line-1', 2],
+    ['WO-1002', 1200, 'acme/berlin/assembly/line-2', 10],
+  ] as const) {
+    must(
+      await services.workOrder.create(ACTOR, {
+        number,
+        productDefinition: 'PD-BRACKET-A',
+        quantity,
+        equipment: line,
+        plannedStart: new Date(now + startInHours * 3_600_000),
+        plannedEnd: new Date(now + (startInHours + 8) * 3_600_000),
+      }),
+    );
   }
   return true;
 }

@@ -5,7 +5,13 @@ import { EquipmentState } from '@plantgraph/schema';
 import type { MessageBus } from '@plantgraph/hub';
 
 /** What a simulated machine reports: its state, and parts made since its last report. */
-export interface MachineReport { path: string; state: EquipmentState; reason: string | null; good: number; scrap: number }
+export interface MachineReport {
+  path: string;
+  state: EquipmentState;
+  reason: string | null;
+  good: number;
+  scrap: number;
+}
 
 /**
  * How the demo's simulated machines reach the hub. Two ways, as in a real plant: straight onto the
@@ -24,7 +30,11 @@ export function signalGateway(bus: MessageBus): MachineGateway {
   let sequence = 0;
   const publish = (kind: 'state' | 'count', path: string, body: object) => {
     const signal = { ...body, at: new Date().toISOString(), source, sequence: ++sequence };
-    return bus.publishSignal(bus.subjects.equipmentSignal(kind, path), Buffer.from(JSON.stringify(signal)), `${source}:${sequence}`);
+    return bus.publishSignal(
+      bus.subjects.equipmentSignal(kind, path),
+      Buffer.from(JSON.stringify(signal)),
+      `${source}:${sequence}`,
+    );
   };
   return {
     report: async (r) => {
@@ -37,7 +47,13 @@ export function signalGateway(bus: MessageBus): MachineGateway {
 
 /** PLC state codes the demo machines publish (the demo flows map them back to states and reasons). */
 export const DEMO_STATE_CODES: Record<string, number> = {
-  Idle: 0, Running: 1, 'Down:JAM': 2, 'Down:NO_MATERIAL': 3, 'Down:TOOL_CHANGE': 4, 'Down:SENSOR_FAULT': 5, Maintenance: 6,
+  Idle: 0,
+  Running: 1,
+  'Down:JAM': 2,
+  'Down:NO_MATERIAL': 3,
+  'Down:TOOL_CHANGE': 4,
+  'Down:SENSOR_FAULT': 5,
+  Maintenance: 6,
 };
 
 /**
@@ -45,7 +61,10 @@ export const DEMO_STATE_CODES: Record<string, number> = {
  * cumulative part counters `…/good` and `…/scrap`, as a machine's controller would.
  */
 export async function mqttGateway(url: string): Promise<MachineGateway> {
-  const client = await mqtt.connectAsync(url, { clientId: `plantgraph-demo-simulator-${process.pid}`, reconnectPeriod: 1000 });
+  const client = await mqtt.connectAsync(url, {
+    clientId: `plantgraph-demo-simulator-${process.pid}`,
+    reconnectPeriod: 1000,
+  });
   const totals = new Map<string, { good: number; scrap: number }>();
   return {
     report: async (r) => {
@@ -65,15 +84,20 @@ export async function mqttGateway(url: string): Promise<MachineGateway> {
 }
 
 /** An MQTT broker inside the hub, for `npm start` on a machine without one (loopback only). */
-export async function startEmbeddedBroker(port: number): Promise<{ url: string; port: number; close(): Promise<void> }> {
+export async function startEmbeddedBroker(
+  port: number,
+): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const broker = await Aedes.createBroker();
   const server: Server = createServer(broker.handle as never);
-  const listen = (p: number) => new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(p, '127.0.0.1', resolve);
-  });
+  const listen = (p: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(p, '127.0.0.1', resolve);
+    });
   // Another demo hub (or a broker) may have the port: any free one will do for the demo's own flows.
-  await listen(port).catch((err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' && port !== 0 ? listen(0) : Promise.reject(err)));
+  await listen(port).catch((err: NodeJS.ErrnoException) =>
+    err.code === 'EADDRINUSE' && port !== 0 ? listen(0) : Promise.reject(err),
+  );
   const actual = (server.address() as { port: number }).port;
   return {
     url: `mqtt://127.0.0.1:${actual}`,

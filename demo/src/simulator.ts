@@ -16,22 +16,40 @@ export function startSimulator(gateway: MachineGateway, db: Database, intervalMs
   const brokenUntil = new Map<string, number>();
   const tick = async () => {
     if (!paths.length) {
-      const machines = await db.em.fork().find(Equipment, { level: DEMO_MACHINE_LEVEL, path: { $like: 'acme/%' } }, { fields: ['path'] });
+      const machines = await db.em
+        .fork()
+        .find(Equipment, { level: DEMO_MACHINE_LEVEL, path: { $like: 'acme/%' } }, { fields: ['path'] });
       paths = machines.map((m) => m.path);
     }
     for (let i = 0; i < Math.min(3, paths.length); i++) {
       const path = paths[Math.floor(Math.random() * paths.length)]!;
       if ((brokenUntil.get(path) ?? 0) > Date.now()) continue;
       const state = pickState();
-      if (state === EquipmentState.Down && Math.random() < 0.1) brokenUntil.set(path, Date.now() + 150_000 + Math.random() * 120_000);
-      const reason = state === EquipmentState.Down ? DOWN_REASONS[Math.floor(Math.random() * DOWN_REASONS.length)]! : null;
+      if (state === EquipmentState.Down && Math.random() < 0.1)
+        brokenUntil.set(path, Date.now() + 150_000 + Math.random() * 120_000);
+      const reason =
+        state === EquipmentState.Down ? DOWN_REASONS[Math.floor(Math.random() * DOWN_REASONS.length)]! : null;
       // Running machines report the parts they made, about one in thirty scrapped.
       const running = state === EquipmentState.Running;
-      await gateway.report({ path, state, reason, good: running ? 1 + Math.floor(Math.random() * 5) : 0, scrap: running && Math.random() < 0.2 ? 1 : 0 });
+      await gateway.report({
+        path,
+        state,
+        reason,
+        good: running ? 1 + Math.floor(Math.random() * 5) : 0,
+        scrap: running && Math.random() < 0.2 ? 1 : 0,
+      });
     }
   };
-  const timer = setInterval(() => void tick().catch((err: Error) => console.error(`[demo] simulator: ${err.message}`)), intervalMs);
-  return { stop: async () => { clearInterval(timer); await gateway.close(); } };
+  const timer = setInterval(
+    () => void tick().catch((err: Error) => console.error(`[demo] simulator: ${err.message}`)),
+    intervalMs,
+  );
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await gateway.close();
+    },
+  };
 }
 
 function pickState(): EquipmentState {

@@ -49,20 +49,32 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start': {
       const config = configFromEnv(process.env, flags.includes('--demo') ? { demo: true } : {});
-      console.log(`[hub] starting: database ${config.databaseUrl ? redact(config.databaseUrl) : `embedded (PGlite) in ${config.dataDir}`}, bus ${config.natsUrl ?? 'in-process'}`);
+      console.log(
+        `[hub] starting: database ${config.databaseUrl ? redact(config.databaseUrl) : `embedded (PGlite) in ${config.dataDir}`}, bus ${config.natsUrl ?? 'in-process'}`,
+      );
       // The demo is a package of its own, loaded only when asked for: the hub never depends on it.
       const demo = config.demo ? await loadExtensionPackage(DEMO_PACKAGE, 'The demo (--demo, PLANTGRAPH_DEMO)') : null;
       const extensions = demo ? [demo] : [];
       const hub = await startHub(config, console, { extensions });
-      const token = hub.localAdminToken ? `
+      const token = hub.localAdminToken
+        ? `
   local admin token (new at every start; send "Authorization: Bearer <token>"):
-    ${hub.localAdminToken}` : '';
+    ${hub.localAdminToken}`
+        : '';
       console.log(`[hub] ready at ${hub.url}
   GraphQL (HTTP and WebSocket):  ${hub.url}/graphql
-  health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${hub.flows ? `
+  health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${
+    hub.flows
+      ? `
   flow editor (plant "${hub.flows.plant}"):  ${hub.url}/flows/  (sign in with a hub token or API key as the password)
-  flows' http in endpoints:      ${hub.url}/flows-http/…` : ''}${config.demo ? `
-  demo plant "acme" is live; try:  query { equipment(path: "acme") { name children { path state } } }` : ''}${token}
+  flows' http in endpoints:      ${hub.url}/flows-http/…`
+      : ''
+  }${
+    config.demo
+      ? `
+  demo plant "acme" is live; try:  query { equipment(path: "acme") { name children { path state } } }`
+      : ''
+  }${token}
   stop with Ctrl-C`);
       const stop = async () => {
         console.log('[hub] stopping');
@@ -75,7 +87,9 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'migrate': {
       const config = configFromEnv();
-      console.log(`[migrate] ${config.databaseUrl ? redact(config.databaseUrl) : `embedded database in ${config.dataDir}`}`);
+      console.log(
+        `[migrate] ${config.databaseUrl ? redact(config.databaseUrl) : `embedded database in ${config.dataDir}`}`,
+      );
       const db = await openDatabase(config);
       try {
         const applied = await migrate(db);
@@ -86,20 +100,32 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'api-key': {
-      if (flags[0] !== 'create') throw new Error('Usage: plantgraph api-key create --name <name> --grant <role>@<scope> [--grant …] [--expires <ISO date>]');
+      if (flags[0] !== 'create')
+        throw new Error(
+          'Usage: plantgraph api-key create --name <name> --grant <role>@<scope> [--grant …] [--expires <ISO date>]',
+        );
       const name = option(flags, '--name');
       const grants = options(flags, '--grant').map(parseGrant);
       const expires = option(flags, '--expires', false);
-      if (!name || !grants.length) throw new Error('api-key create needs --name and at least one --grant, e.g. --grant admin@acme');
+      if (!name || !grants.length)
+        throw new Error('api-key create needs --name and at least one --grant, e.g. --grant admin@acme');
       const expiresAt = expires ? new Date(expires) : null;
-      if (expiresAt && Number.isNaN(expiresAt.getTime())) throw new Error(`--expires: "${expires}" is not a date (use e.g. 2027-01-31).`);
+      if (expiresAt && Number.isNaN(expiresAt.getTime()))
+        throw new Error(`--expires: "${expires}" is not a date (use e.g. 2027-01-31).`);
       const config = configFromEnv();
       const db = await openDatabase(config);
       try {
         const pending = await db.migrator.getPending();
         if (pending.length) throw new Error('The database has pending migrations; run `plantgraph migrate` first.');
-        const secret = await new ApiKeyService(db, new UnitOfWork(db, new InProcessBus())).issueDirect(name, grants, 'system:cli', expiresAt);
-        console.log(`[api-key] created "${name}" with ${grants.map((g) => `${g.role}@${g.scope}`).join(', ')}. The secret is shown only now:\n${secret}`);
+        const secret = await new ApiKeyService(db, new UnitOfWork(db, new InProcessBus())).issueDirect(
+          name,
+          grants,
+          'system:cli',
+          expiresAt,
+        );
+        console.log(
+          `[api-key] created "${name}" with ${grants.map((g) => `${g.role}@${g.scope}`).join(', ')}. The secret is shown only now:\n${secret}`,
+        );
       } finally {
         await db.close();
       }
@@ -107,8 +133,10 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'flows': {
       const [action, plant] = flags;
-      if (!['export', 'import'].includes(action ?? '') || !plant || plant.startsWith('--')) throw new Error('Usage: plantgraph flows export|import <plant> [--file <path>]');
-      if (!/^[A-Za-z0-9_-]{1,64}$/.test(plant)) throw new Error(`flows ${action}: the plant must be 1-64 letters, digits, "-" or "_", got "${plant}".`);
+      if (!['export', 'import'].includes(action ?? '') || !plant || plant.startsWith('--'))
+        throw new Error('Usage: plantgraph flows export|import <plant> [--file <path>]');
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(plant))
+        throw new Error(`flows ${action}: the plant must be 1-64 letters, digits, "-" or "_", got "${plant}".`);
       const file = resolve(option(flags, '--file', false) ?? `flows/plants/${plant}.json`);
       const config = configFromEnv();
       // Read and check the file before touching the database: nothing is stored on an error.
@@ -121,13 +149,20 @@ async function main(argv: string[]): Promise<void> {
         const where = config.databaseUrl ? redact(config.databaseUrl) : `the embedded database in ${config.dataDir}`;
         if (action === 'export') {
           const current = await store.current(plant);
-          if (!current) throw new Error(`flows export: plant "${plant}" has no flows in ${where} yet (deploy from the editor or import a file first).`);
+          if (!current)
+            throw new Error(
+              `flows export: plant "${plant}" has no flows in ${where} yet (deploy from the editor or import a file first).`,
+            );
           await mkdir(dirname(file), { recursive: true });
           await writeFile(file, current.flows);
-          console.log(`[flows] exported plant "${plant}" revision ${current.id} (${current.nodeCount} nodes, deployed by ${current.deployedBy} at ${current.deployedAt.toISOString()}) from ${where} to ${file}`);
+          console.log(
+            `[flows] exported plant "${plant}" revision ${current.id} (${current.nodeCount} nodes, deployed by ${current.deployedBy} at ${current.deployedAt.toISOString()}) from ${where} to ${file}`,
+          );
         } else {
           const revision = await store.saveRevision(plant, text!, 'cli', 'cli');
-          console.log(`[flows] imported ${file} into plant "${plant}" as revision ${revision.id} (${revision.nodeCount} nodes) in ${where}; the hub running the flows loads it within a few seconds`);
+          console.log(
+            `[flows] imported ${file} into plant "${plant}" as revision ${revision.id} (${revision.nodeCount} nodes) in ${where}; the hub running the flows loads it within a few seconds`,
+          );
         }
       } finally {
         await db.close();
@@ -138,13 +173,16 @@ async function main(argv: string[]): Promise<void> {
       const file = flags[0];
       if (!file || file.startsWith('--')) throw new Error('Usage: plantgraph backup <file.tar.gz>');
       const config = embeddedOnly('backup');
-      if (existsSync(resolve(file))) throw new Error(`backup: ${resolve(file)} already exists; choose a new file name.`);
+      if (existsSync(resolve(file)))
+        throw new Error(`backup: ${resolve(file)} already exists; choose a new file name.`);
       const db = await openDatabase(config);
       try {
         const written = await writeBackup(await nativePglite(db), file);
         const size = `${(written.bytes / 1e6).toFixed(1)} MB`;
-        console.log(`[backup] wrote the embedded database in ${config.dataDir} to ${written.file} (${size}); `
-          + `restore it with: plantgraph restore ${written.file}`);
+        console.log(
+          `[backup] wrote the embedded database in ${config.dataDir} to ${written.file} (${size}); ` +
+            `restore it with: plantgraph restore ${written.file}`,
+        );
       } finally {
         await db.close();
       }
@@ -161,7 +199,9 @@ async function main(argv: string[]): Promise<void> {
       try {
         const { keptAs } = await restoreBackup(config.dataDir, file);
         const kept = keptAs ? `; the folder it replaced is kept as ${keptAs}` : '';
-        console.log(`[restore] restored ${resolve(file)} into ${config.dataDir}${kept}. Start the hub; it applies any newer migrations.`);
+        console.log(
+          `[restore] restored ${resolve(file)} into ${config.dataDir}${kept}. Start the hub; it applies any newer migrations.`,
+        );
       } finally {
         lock.release();
       }
@@ -177,7 +217,11 @@ async function main(argv: string[]): Promise<void> {
       try {
         await migrate(db);
         const result = await db.migrator.create(MIGRATIONS_SRC);
-        console.log(result.diff.up.length ? `[migration] wrote ${MIGRATIONS_SRC}/${result.fileName}` : '[migration] the model and the database agree; nothing to write');
+        console.log(
+          result.diff.up.length
+            ? `[migration] wrote ${MIGRATIONS_SRC}/${result.fileName}`
+            : '[migration] the model and the database agree; nothing to write',
+        );
       } finally {
         await db.close();
       }
@@ -200,13 +244,17 @@ async function loadExtensionPackage(name: string, asked: string): Promise<HubExt
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException;
     if (code === 'ERR_MODULE_NOT_FOUND' && message.includes(`'${name}'`)) {
-      throw new Error(`${asked} needs the package ${name}, which is not installed next to the hub `
-        + '(the repository has it after npm install, the image includes it). Without it, start the hub alone.');
+      throw new Error(
+        `${asked} needs the package ${name}, which is not installed next to the hub ` +
+          '(the repository has it after npm install, the image includes it). Without it, start the hub alone.',
+      );
     }
     throw new Error(`${asked}: loading ${name} failed: ${message}`, { cause: err });
   }
   if (typeof loaded.extensionFromEnv !== 'function') {
-    throw new Error(`${asked}: ${name} does not export extensionFromEnv(env); is it an extension package for this hub?`);
+    throw new Error(
+      `${asked}: ${name} does not export extensionFromEnv(env); is it an extension package for this hub?`,
+    );
   }
   return loaded.extensionFromEnv(process.env);
 }
@@ -216,7 +264,9 @@ async function readFlowsFile(file: string): Promise<string> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new Error(`flows import: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+    throw new Error(
+      `flows import: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`,
+    );
   }
   try {
     parseFlows(text, file);
@@ -243,7 +293,9 @@ function options(flags: string[], name: string): string[] {
 function parseGrant(text: string): Grant {
   const [role, scope] = text.split('@');
   if (!Object.values(Role).includes(role as Role) || !scope || (scope !== '*' && !isEquipmentPath(scope))) {
-    throw new Error(`--grant "${text}": write <role>@<scope>, role one of ${Object.values(Role).join(', ')}, scope a path prefix or *.`);
+    throw new Error(
+      `--grant "${text}": write <role>@<scope>, role one of ${Object.values(Role).join(', ')}, scope a path prefix or *.`,
+    );
   }
   return { role: role as Role, scope };
 }
@@ -252,7 +304,9 @@ function parseGrant(text: string): Grant {
 function embeddedOnly(command: string) {
   const config = configFromEnv();
   if (config.databaseUrl) {
-    throw new Error(`${command}: DATABASE_URL is set; back up and restore PostgreSQL with its own tools (pg_dump, pg_restore).`);
+    throw new Error(
+      `${command}: DATABASE_URL is set; back up and restore PostgreSQL with its own tools (pg_dump, pg_restore).`,
+    );
   }
   if (config.dataDir.startsWith('memory://')) {
     throw new Error(`${command}: PLANTGRAPH_DATA_DIR is ${config.dataDir}, which keeps nothing to ${command}.`);

@@ -129,45 +129,70 @@ export interface FlowsConfig {
 
 /** Reads `role@scope` grants, e.g. `engineer@*,operator@acme/berlin`. */
 export function parseGrants(text: string, setting: string): Grant[] {
-  return text.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
-    const [role, scope] = entry.split('@');
-    if (!Object.values(Role).includes(role as Role) || !scope || (scope !== WHOLE_INSTALLATION && !isEquipmentPath(scope))) {
-      throw new Error(`${setting}: "${entry}" is not a grant; write <role>@<scope>, role one of ${Object.values(Role).join(', ')}, scope an equipment path or *.`);
-    }
-    return { role: role as Role, scope };
-  });
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [role, scope] = entry.split('@');
+      if (
+        !Object.values(Role).includes(role as Role) ||
+        !scope ||
+        (scope !== WHOLE_INSTALLATION && !isEquipmentPath(scope))
+      ) {
+        throw new Error(
+          `${setting}: "${entry}" is not a grant; write <role>@<scope>, role one of ${Object.values(Role).join(', ')}, scope an equipment path or *.`,
+        );
+      }
+      return { role: role as Role, scope };
+    });
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<HubConfig> = {}): HubConfig {
   const port = Number(env.PORT ?? 4000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (0-65535), got "${env.PORT}".`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number (0-65535), got "${env.PORT}".`);
   const dataDir = env.PLANTGRAPH_DATA_DIR ?? '.plantgraph/data';
   const production = env.NODE_ENV === 'production' || env.PLANTGRAPH_PRODUCTION === '1';
   const authSetting = (env.PLANTGRAPH_AUTH ?? 'on').toLowerCase();
-  if (!['on', 'off'].includes(authSetting)) throw new Error(`PLANTGRAPH_AUTH must be "on" or "off", got "${env.PLANTGRAPH_AUTH}".`);
-  if (production && authSetting === 'off') throw new Error('PLANTGRAPH_AUTH=off is refused in production mode (NODE_ENV=production). Configure an identity provider or API keys.');
+  if (!['on', 'off'].includes(authSetting))
+    throw new Error(`PLANTGRAPH_AUTH must be "on" or "off", got "${env.PLANTGRAPH_AUTH}".`);
+  if (production && authSetting === 'off')
+    throw new Error(
+      'PLANTGRAPH_AUTH=off is refused in production mode (NODE_ENV=production). Configure an identity provider or API keys.',
+    );
   const issuer = env.PLANTGRAPH_OIDC_ISSUER;
-  if (issuer && !env.PLANTGRAPH_OIDC_AUDIENCE) throw new Error('PLANTGRAPH_OIDC_AUDIENCE is required with PLANTGRAPH_OIDC_ISSUER: the audience your identity provider puts in tokens for this hub.');
+  if (issuer && !env.PLANTGRAPH_OIDC_AUDIENCE)
+    throw new Error(
+      'PLANTGRAPH_OIDC_AUDIENCE is required with PLANTGRAPH_OIDC_ISSUER: the audience your identity provider puts in tokens for this hub.',
+    );
   const int = (name: string, fallback: number, min = 1) => {
     const value = Number(env[name] ?? fallback);
-    if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer of at least ${min}, got "${env[name]}".`);
+    if (!Number.isInteger(value) || value < min)
+      throw new Error(`${name} must be an integer of at least ${min}, got "${env[name]}".`);
     return value;
   };
   const demo = overrides.demo ?? (env.PLANTGRAPH_DEMO === '1' || env.PLANTGRAPH_DEMO === 'true');
   const flowsSetting = (env.PLANTGRAPH_FLOWS ?? 'on').toLowerCase();
-  if (!['on', 'off'].includes(flowsSetting)) throw new Error(`PLANTGRAPH_FLOWS must be "on" or "off", got "${env.PLANTGRAPH_FLOWS}".`);
+  if (!['on', 'off'].includes(flowsSetting))
+    throw new Error(`PLANTGRAPH_FLOWS must be "on" or "off", got "${env.PLANTGRAPH_FLOWS}".`);
   const plant = env.PLANTGRAPH_FLOWS_PLANT || (demo ? 'demo' : 'main');
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(plant)) throw new Error(`PLANTGRAPH_FLOWS_PLANT must be 1-64 letters, digits, "-" or "_", got "${plant}".`);
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(plant))
+    throw new Error(`PLANTGRAPH_FLOWS_PLANT must be 1-64 letters, digits, "-" or "_", got "${plant}".`);
   const credentialSecret = env.PLANTGRAPH_FLOWS_CREDENTIAL_SECRET || undefined;
   if (production && flowsSetting === 'on' && !credentialSecret) {
-    throw new Error('PLANTGRAPH_FLOWS_CREDENTIAL_SECRET is required in production: it encrypts the credentials of the flows (keep it safe; without it they cannot be decrypted). Or set PLANTGRAPH_FLOWS=off.');
+    throw new Error(
+      'PLANTGRAPH_FLOWS_CREDENTIAL_SECRET is required in production: it encrypts the credentials of the flows (keep it safe; without it they cannot be decrypted). Or set PLANTGRAPH_FLOWS=off.',
+    );
   }
   const defaults = AUTH_DEFAULTS;
   const headersTimeout = int('PLANTGRAPH_HEADERS_TIMEOUT_MS', LIMIT_DEFAULTS.headersTimeoutMs, 100);
   const requestTimeout = int('PLANTGRAPH_REQUEST_TIMEOUT_MS', LIMIT_DEFAULTS.requestTimeoutMs, 100);
   if (requestTimeout < headersTimeout) {
-    throw new Error(`PLANTGRAPH_REQUEST_TIMEOUT_MS (${requestTimeout}) must be at least PLANTGRAPH_HEADERS_TIMEOUT_MS `
-      + `(${headersTimeout}): the headers are part of the request.`);
+    throw new Error(
+      `PLANTGRAPH_REQUEST_TIMEOUT_MS (${requestTimeout}) must be at least PLANTGRAPH_HEADERS_TIMEOUT_MS ` +
+        `(${headersTimeout}): the headers are part of the request.`,
+    );
   }
   if (int('PLANTGRAPH_API_KEY_CACHE_MS', AUTH_DEFAULTS.apiKeyCacheMs, 0) > 60_000) {
     throw new Error('PLANTGRAPH_API_KEY_CACHE_MS must be at most 60000 (a revoked key works that long elsewhere).');
@@ -179,11 +204,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       failuresPerAddressPerMinute: int('PLANTGRAPH_AUTH_FAILURES_PER_MINUTE', defaults.failuresPerAddressPerMinute),
       failuresPerKeyPerMinute: int('PLANTGRAPH_AUTH_FAILURES_PER_KEY_PER_MINUTE', defaults.failuresPerKeyPerMinute),
       apiKeyCacheMs: int('PLANTGRAPH_API_KEY_CACHE_MS', defaults.apiKeyCacheMs, 0),
-      oidc: issuer ? {
-        issuer, audience: env.PLANTGRAPH_OIDC_AUDIENCE!, jwksUrl: env.PLANTGRAPH_OIDC_JWKS_URL || undefined,
-        rolesClaim: env.PLANTGRAPH_OIDC_ROLES_CLAIM || 'roles', scopesClaim: env.PLANTGRAPH_OIDC_SCOPES_CLAIM || 'plantgraph_scopes',
-        clockSkewSeconds: int('PLANTGRAPH_OIDC_CLOCK_SKEW_SECONDS', 30, 0),
-      } : null,
+      oidc: issuer
+        ? {
+            issuer,
+            audience: env.PLANTGRAPH_OIDC_AUDIENCE!,
+            jwksUrl: env.PLANTGRAPH_OIDC_JWKS_URL || undefined,
+            rolesClaim: env.PLANTGRAPH_OIDC_ROLES_CLAIM || 'roles',
+            scopesClaim: env.PLANTGRAPH_OIDC_SCOPES_CLAIM || 'plantgraph_scopes',
+            clockSkewSeconds: int('PLANTGRAPH_OIDC_CLOCK_SKEW_SECONDS', 30, 0),
+          }
+        : null,
     },
     limits: {
       maxDepth: int('PLANTGRAPH_MAX_DEPTH', 12),
@@ -203,7 +233,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     },
     port,
     host: env.HOST ?? '127.0.0.1',
-    trustedProxies: (env.PLANTGRAPH_TRUSTED_PROXIES ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    trustedProxies: (env.PLANTGRAPH_TRUSTED_PROXIES ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: dataDir.startsWith('memory://') ? dataDir : resolve(dataDir),
     natsUrl: env.NATS_URL || undefined,
@@ -218,7 +251,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       enabled: flowsSetting === 'on',
       plant,
       credentialSecret,
-      grants: parseGrants(env.PLANTGRAPH_FLOWS_GRANTS ?? 'engineer@*,operator@*,maintenance@*', 'PLANTGRAPH_FLOWS_GRANTS'),
+      grants: parseGrants(
+        env.PLANTGRAPH_FLOWS_GRANTS ?? 'engineer@*,operator@*,maintenance@*',
+        'PLANTGRAPH_FLOWS_GRANTS',
+      ),
     },
     ...overrides,
   };

@@ -44,7 +44,9 @@ export interface HubExtensionPackage {
 
 /** Runs one hook of every extension in turn; an error names the extension. */
 export async function runHook(
-  extensions: readonly HubExtension[], hook: 'beforeFlows' | 'afterServices', hub: HubExtensionContext,
+  extensions: readonly HubExtension[],
+  hook: 'beforeFlows' | 'afterServices',
+  hub: HubExtensionContext,
 ): Promise<void> {
   for (const extension of extensions) {
     try {

@@ -49,21 +49,29 @@ export interface RunningHub {
  * and the given extensions (e.g. the demo plant).
  */
 export async function startHub(
-  config: HubConfig, log: HubLog = console, { extensions = [] }: HubOptions = {},
+  config: HubConfig,
+  log: HubLog = console,
+  { extensions = [] }: HubOptions = {},
 ): Promise<RunningHub> {
   const db = await openDatabase(config);
   const cleanup: (() => Promise<unknown>)[] = [() => db.close()];
   try {
     if (config.databaseUrl) {
       const pending = await db.migrator.getPending();
-      if (pending.length) throw new Error(`The database has ${pending.length} pending migration(s) (${pending.map((m) => m.name).join(', ')}). Run \`plantgraph migrate\` first.`);
+      if (pending.length)
+        throw new Error(
+          `The database has ${pending.length} pending migration(s) (${pending.map((m) => m.name).join(', ')}). Run \`plantgraph migrate\` first.`,
+        );
     } else {
       const applied = await migrate(db, (line) => log.log(line));
-      if (applied.length) log.log(`[db] embedded database at ${config.dataDir}: applied ${applied.length} migration(s)`);
+      if (applied.length)
+        log.log(`[db] embedded database at ${config.dataDir}: applied ${applied.length} migration(s)`);
     }
 
     const subjects = new Subjects(config.natsNamespace);
-    const bus: MessageBus = config.natsUrl ? await NatsBus.connect(config.natsUrl, subjects) : new InProcessBus(subjects, { confirmWhenAcked: true });
+    const bus: MessageBus = config.natsUrl
+      ? await NatsBus.connect(config.natsUrl, subjects)
+      : new InProcessBus(subjects, { confirmWhenAcked: true });
     cleanup.unshift(() => bus.close());
     const jobs = openJobQueue(config, db, { warn: (m) => log.warn(m) });
     cleanup.unshift(() => jobs.close());
@@ -90,7 +98,13 @@ export async function startHub(
       formatError: (formatted) => ({ ...formatted, message: presentMessage(formatted.message, config.production) }),
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
-        { serverWillStart: async () => ({ drainServer: async () => { await subscriptions.dispose(); } }) },
+        {
+          serverWillStart: async () => ({
+            drainServer: async () => {
+              await subscriptions.dispose();
+            },
+          }),
+        },
       ],
     });
     await apollo.start();
@@ -109,23 +123,46 @@ export async function startHub(
       if (flows?.handleRequest(req, res)) return;
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
       if (path === '/readyz') return readiness(db, bus).then((r) => send(res, r.ready ? 200 : 503, r));
-      if (path === '/') return send(res, 200, { name: 'PlantGraph hub', graphql: '/graphql', health: '/healthz', readiness: '/readyz', ...(flows ? { flowEditor: '/flows/', flowEndpoints: '/flows-http/' } : {}) });
+      if (path === '/')
+        return send(res, 200, {
+          name: 'PlantGraph hub',
+          graphql: '/graphql',
+          health: '/healthz',
+          readiness: '/readyz',
+          ...(flows ? { flowEditor: '/flows/', flowEndpoints: '/flows-http/' } : {}),
+        });
       send(res, 404, { error: `Nothing at ${path}. The GraphQL API is at /graphql.` });
     };
     // Upgrades are routed by path so later WebSocket endpoints (the flow editor) can share the port.
     server.on('upgrade', (req, socket, head) => {
-      if ((req.url ?? '').split('?')[0] === '/graphql') wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      if ((req.url ?? '').split('?')[0] === '/graphql')
+        wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
       else if (!flows?.handleUpgrade(req, socket, head)) socket.destroy();
     });
 
     const extensionContext: HubExtensionContext = {
-      config, db, bus, services, log, onClose: (step) => { cleanup.unshift(step); },
+      config,
+      db,
+      bus,
+      services,
+      log,
+      onClose: (step) => {
+        cleanup.unshift(step);
+      },
     };
     await runHook(extensions, 'beforeFlows', extensionContext);
 
     let flows: FlowsRuntime | null = null;
     if (config.flows.enabled) {
-      flows = await startFlowsRuntime({ config, db, bus, services, execute: operationExecutor(schema, contextFor), contextFor, log });
+      flows = await startFlowsRuntime({
+        config,
+        db,
+        bus,
+        services,
+        execute: operationExecutor(schema, contextFor),
+        contextFor,
+        log,
+      });
       cleanup.unshift(() => flows!.close());
     }
 
@@ -143,13 +180,26 @@ export async function startHub(
       server.listen(config.port, config.host, resolve);
     });
     const port = (server.address() as AddressInfo).port;
-    cleanup.unshift(() => new Promise((r) => {
-      server.close(r);
-      server.closeAllConnections();
-      for (const socket of wss.clients) socket.terminate(); // upgraded sockets are not the server's any more
-    }));
+    cleanup.unshift(
+      () =>
+        new Promise((r) => {
+          server.close(r);
+          server.closeAllConnections();
+          for (const socket of wss.clients) socket.terminate(); // upgraded sockets are not the server's any more
+        }),
+    );
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    return { url: `http://${host}:${port}`, port, db, bus, jobs, services, localAdminToken: gate.localAdminToken, flows, close: () => runAll(cleanup) };
+    return {
+      url: `http://${host}:${port}`,
+      port,
+      db,
+      bus,
+      jobs,
+      services,
+      localAdminToken: gate.localAdminToken,
+      flows,
+      close: () => runAll(cleanup),
+    };
   } catch (err) {
     await runAll(cleanup);
     throw err;
@@ -157,11 +207,16 @@ export async function startHub(
 }
 
 async function runAll(steps: (() => Promise<unknown>)[]): Promise<void> {
-  for (const step of steps.splice(0)) await step().catch((err: Error) => console.error(`[hub] shutdown step failed: ${err.message}`));
+  for (const step of steps.splice(0))
+    await step().catch((err: Error) => console.error(`[hub] shutdown step failed: ${err.message}`));
 }
 
 async function readiness(db: Database, bus: MessageBus) {
-  const check = async (fn: () => Promise<unknown>) => fn().then(() => 'ok', (err: Error) => `unreachable: ${err.message}`);
+  const check = async (fn: () => Promise<unknown>) =>
+    fn().then(
+      () => 'ok',
+      (err: Error) => `unreachable: ${err.message}`,
+    );
   const database = await check(() => db.em.fork().execute('select 1'));
   const messageBus = await check(() => bus.checkReady());
   return { ready: database === 'ok' && messageBus === 'ok', database, bus: messageBus };

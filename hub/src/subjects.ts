@@ -90,11 +90,14 @@ export class Subjects {
   readonly signalRejected: string;
 
   constructor(readonly namespace = 'pg') {
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(namespace)) throw new Error(`The NATS namespace must be 1-32 letters, digits, "-" or "_" (got "${namespace}").`);
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(namespace))
+      throw new Error(`The NATS namespace must be 1-32 letters, digits, "-" or "_" (got "${namespace}").`);
     const stream = namespace === 'pg' ? 'PLANTGRAPH' : `PLANTGRAPH_${namespace.toUpperCase()}`;
     this.signalStream = { name: `${stream}_SIGNALS`, subjects: `${namespace}.signal.>` };
     this.eventStream = { name: `${stream}_EVENTS`, subjects: `${namespace}.event.>` };
-    this.signalPrefix = Object.fromEntries(SIGNAL_KINDS.map((k) => [k, `${namespace}.signal.equipment.${k}.`])) as Record<SignalKind, string>;
+    this.signalPrefix = Object.fromEntries(
+      SIGNAL_KINDS.map((k) => [k, `${namespace}.signal.equipment.${k}.`]),
+    ) as Record<SignalKind, string>;
     this.signalRejected = `${namespace}.event.signal.rejected`;
   }
 

@@ -23,12 +23,32 @@ let alertSeq = 0;
 const fakeHub = {
   plant: 'bench',
   connect: () => ({
-    publishSignal: async () => { counts.signals++; },
+    publishSignal: async () => {
+      counts.signals++;
+    },
     publishEvent: async () => {},
     subscribeEvents: () => () => {},
     graphql: async (query) => {
-      if (query.includes('raiseAlert(')) { counts.raised++; return { data: { raiseAlert: { __typename: 'Alert', id: `a${++alertSeq}`, state: 'Active', occurrences: 1, escalationLevel: 0 } } }; }
-      if (query.includes('clearAlert(')) { counts.cleared++; return { data: { clearAlert: { __typename: 'Alert', id: 'x', state: 'Cleared', occurrences: 1, escalationLevel: 0 } } }; }
+      if (query.includes('raiseAlert(')) {
+        counts.raised++;
+        return {
+          data: {
+            raiseAlert: {
+              __typename: 'Alert',
+              id: `a${++alertSeq}`,
+              state: 'Active',
+              occurrences: 1,
+              escalationLevel: 0,
+            },
+          },
+        };
+      }
+      if (query.includes('clearAlert(')) {
+        counts.cleared++;
+        return {
+          data: { clearAlert: { __typename: 'Alert', id: 'x', state: 'Cleared', occurrences: 1, escalationLevel: 0 } },
+        };
+      }
       return { data: { alerts: { edges: [], pageInfo: { hasNextPage: false, endCursor: null } } } };
     },
     close: async () => {},
@@ -61,11 +81,25 @@ const SCENARIOS = [
 const userDir = mkdtempSync(join(tmpdir(), 'plantgraph-bench-'));
 mkdirSync(join(userDir, 'node_modules/@plantgraph'), { recursive: true });
 symlinkSync(PACKAGE, join(userDir, 'node_modules/@plantgraph/node-red-contrib-plantgraph'));
-writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'bench', dependencies: { '@plantgraph/node-red-contrib-plantgraph': '*' } }));
-const flows = [{ id: 'tab', type: 'tab', label: 'bench' }, { id: 'hub', type: 'plantgraph-hub', mode: 'embedded' }];
+writeFileSync(
+  join(userDir, 'package.json'),
+  JSON.stringify({ name: 'bench', dependencies: { '@plantgraph/node-red-contrib-plantgraph': '*' } }),
+);
+const flows = [
+  { id: 'tab', type: 'tab', label: 'bench' },
+  { id: 'hub', type: 'plantgraph-hub', mode: 'embedded' },
+];
 for (const [n, s] of SCENARIOS.entries()) {
   flows.push(
-    { id: `sig${n}`, type: 'plantgraph-equipment-signal', z: 'tab', hub: 'hub', passthrough: true, ...s.signal, wires: [[`rule${n}`]] },
+    {
+      id: `sig${n}`,
+      type: 'plantgraph-equipment-signal',
+      z: 'tab',
+      hub: 'hub',
+      passthrough: true,
+      ...s.signal,
+      wires: [[`rule${n}`]],
+    },
     { id: `rule${n}`, type: 'plantgraph-alert-rule', z: 'tab', hub: 'hub', severity: 'Medium', ...s.rule, wires: [[]] },
   );
 }
@@ -73,12 +107,19 @@ writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flows));
 
 const server = createServer();
 RED.init(server, {
-  userDir, flowFile: 'flows.json', httpAdminRoot: false, httpNodeRoot: false, credentialSecret: false,
-  logging: { console: { level: 'warn' } }, editorTheme: { projects: { enabled: false } },
+  userDir,
+  flowFile: 'flows.json',
+  httpAdminRoot: false,
+  httpNodeRoot: false,
+  credentialSecret: false,
+  logging: { console: { level: 'warn' } },
+  editorTheme: { projects: { enabled: false } },
   plantgraph: fakeHub,
 });
 const done = new Map();
-RED.hooks.add('onComplete', (e) => { done.set(e.node.id, (done.get(e.node.id) ?? 0) + 1); });
+RED.hooks.add('onComplete', (e) => {
+  done.set(e.node.id, (done.get(e.node.id) ?? 0) + 1);
+});
 await RED.start();
 // startFlows is asynchronous after start: wait for the nodes.
 for (let i = 0; i < 100 && !RED.nodes.getNode('rule2'); i++) await new Promise((r) => setTimeout(r, 50));
@@ -89,7 +130,8 @@ try {
   for (const [n, scenario] of SCENARIOS.entries()) {
     const input = RED.nodes.getNode(`sig${n}`);
     const ruleId = `rule${n}`;
-    if (!input || !RED.nodes.getNode(ruleId)) throw new Error('the PlantGraph nodes did not start; see the Node-RED log above');
+    if (!input || !RED.nodes.getNode(ruleId))
+      throw new Error('the PlantGraph nodes did not start; see the Node-RED log above');
     const before = { ...counts };
     const start = process.hrtime.bigint();
     for (let i = 0; i < MESSAGES; i += CHUNK) {
@@ -98,9 +140,17 @@ try {
       while ((done.get(`sig${n}`) ?? 0) < i - 5 * CHUNK) await tick();
     }
     // Every message completes in the signal node; each one it published passes on to the rule.
-    while ((done.get(`sig${n}`) ?? 0) < MESSAGES || (done.get(ruleId) ?? 0) < counts.signals - before.signals) await tick();
+    while ((done.get(`sig${n}`) ?? 0) < MESSAGES || (done.get(ruleId) ?? 0) < counts.signals - before.signals)
+      await tick();
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    rows.push({ name: scenario.name, seconds, signals: counts.signals - before.signals, raised: counts.raised - before.raised, cleared: counts.cleared - before.cleared, ruled: done.get(ruleId) });
+    rows.push({
+      name: scenario.name,
+      seconds,
+      signals: counts.signals - before.signals,
+      raised: counts.raised - before.raised,
+      cleared: counts.cleared - before.cleared,
+      ruled: done.get(ruleId),
+    });
     log(`${scenario.name}: ${Math.round(MESSAGES / seconds)} msgs/s`);
   }
 } finally {
@@ -109,8 +159,15 @@ try {
   rmSync(userDir, { recursive: true, force: true });
 }
 
-console.log(`\n### Node-RED flows: equipment signal → alert rule (${MESSAGES.toLocaleString('en')} messages per scenario, ${MACHINES} machines, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()})\n`);
-console.log('| scenario | messages/s | seconds | signals published | messages through the rule | alerts raised | alerts cleared |');
+console.log(
+  `\n### Node-RED flows: equipment signal → alert rule (${MESSAGES.toLocaleString('en')} messages per scenario, ${MACHINES} machines, Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model.trim()})\n`,
+);
+console.log(
+  '| scenario | messages/s | seconds | signals published | messages through the rule | alerts raised | alerts cleared |',
+);
 console.log('|---|---:|---:|---:|---:|---:|---:|');
-for (const r of rows) console.log(`| ${r.name} | ${Math.round(MESSAGES / r.seconds).toLocaleString('en')} | ${r.seconds.toFixed(2)} | ${r.signals.toLocaleString('en')} | ${r.ruled.toLocaleString('en')} | ${r.raised} | ${r.cleared} |`);
+for (const r of rows)
+  console.log(
+    `| ${r.name} | ${Math.round(MESSAGES / r.seconds).toLocaleString('en')} | ${r.seconds.toFixed(2)} | ${r.signals.toLocaleString('en')} | ${r.ruled.toLocaleString('en')} | ${r.raised} | ${r.cleared} |`,
+  );
 process.exit(0);

@@ -17,8 +17,19 @@ for (let i = 1; i <= total; i++) {
   }
   const machine = `bench/site/area/line/m${i % Number(machines)}`;
   // Each machine alternates between Running and Idle, so every signal is a change.
-  const body = { state: Math.floor(i / Number(machines)) % 2 ? 'Running' : 'Idle', source, sequence: i, at: new Date().toISOString() };
-  inFlight.push(bus.publishSignal(bus.subjects.equipmentSignal('state', machine), Buffer.from(JSON.stringify(body)), `${source}:${i}`));
+  const body = {
+    state: Math.floor(i / Number(machines)) % 2 ? 'Running' : 'Idle',
+    source,
+    sequence: i,
+    at: new Date().toISOString(),
+  };
+  inFlight.push(
+    bus.publishSignal(
+      bus.subjects.equipmentSignal('state', machine),
+      Buffer.from(JSON.stringify(body)),
+      `${source}:${i}`,
+    ),
+  );
   if (inFlight.length >= window) {
     await Promise.all(inFlight);
     inFlight = [];

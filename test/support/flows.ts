@@ -3,15 +3,36 @@ import { Role } from '@plantgraph/schema';
 import { uniqueName } from './harness.js';
 
 /** Hub settings that turn the embedded flows on for a fresh plant. */
-export function withFlows(plant = uniqueName('p'), overrides: Partial<HubConfig['flows']> = {}): Pick<HubConfig, 'flows'> {
-  return { flows: { enabled: true, plant, grants: [{ role: Role.Engineer, scope: '*' }, { role: Role.Operator, scope: '*' }, { role: Role.Maintenance, scope: '*' }], ...overrides } };
+export function withFlows(
+  plant = uniqueName('p'),
+  overrides: Partial<HubConfig['flows']> = {},
+): Pick<HubConfig, 'flows'> {
+  return {
+    flows: {
+      enabled: true,
+      plant,
+      grants: [
+        { role: Role.Engineer, scope: '*' },
+        { role: Role.Operator, scope: '*' },
+        { role: Role.Maintenance, scope: '*' },
+      ],
+      ...overrides,
+    },
+  };
 }
 
-const headers = (token?: string | null, json = false) => ({ ...(token ? { authorization: `Bearer ${token}` } : {}), ...(json ? { 'content-type': 'application/json' } : {}) });
+const headers = (token?: string | null, json = false) => ({
+  ...(token ? { authorization: `Bearer ${token}` } : {}),
+  ...(json ? { 'content-type': 'application/json' } : {}),
+});
 
 /** A full deploy through the editor's admin API, the way the editor does it. */
 export async function deploy(url: string, token: string | null | undefined, flows: unknown[]): Promise<Response> {
-  return fetch(`${url}/flows/flows`, { method: 'POST', headers: { ...headers(token, true), 'node-red-deployment-type': 'full' }, body: JSON.stringify(flows) });
+  return fetch(`${url}/flows/flows`, {
+    method: 'POST',
+    headers: { ...headers(token, true), 'node-red-deployment-type': 'full' },
+    body: JSON.stringify(flows),
+  });
 }
 
 export async function adminGet(url: string, path: string, token?: string | null): Promise<Response> {
@@ -19,7 +40,11 @@ export async function adminGet(url: string, path: string, token?: string | null)
 }
 
 /** Polls `fn` until it returns a truthy value; returns it, or throws after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  fn: () => Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -29,7 +54,10 @@ export async function eventually<T>(fn: () => Promise<T>, timeoutMs = 10_000, wh
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `${what} did not happen within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -39,7 +67,14 @@ export function helloFlow(tab: string, path: string, body: string): Record<strin
   return [
     { id: `${tab}`, type: 'tab', label: `tab ${tab}` },
     { id: `${tab}-in`, type: 'http in', z: tab, url: path, method: 'get', wires: [[`${tab}-fn`]] },
-    { id: `${tab}-fn`, type: 'function', z: tab, func: `msg.payload = ${JSON.stringify(body)}; return msg;`, outputs: 1, wires: [[`${tab}-out`]] },
+    {
+      id: `${tab}-fn`,
+      type: 'function',
+      z: tab,
+      func: `msg.payload = ${JSON.stringify(body)}; return msg;`,
+      outputs: 1,
+      wires: [[`${tab}-out`]],
+    },
     { id: `${tab}-out`, type: 'http response', z: tab, statusCode: '', headers: {}, wires: [] },
   ];
 }

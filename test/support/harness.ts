@@ -5,7 +5,8 @@ import { configFromEnv, migrate, openDatabase, startHub, type HubConfig, type Ru
 import { demoConfigFromEnv, demoExtension } from '@plantgraph/demo';
 
 /** The real services on this machine (CI exports the same defaults). */
-export const TEST_DATABASE_URL = process.env.PLANTGRAPH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_DATABASE_URL =
+  process.env.PLANTGRAPH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_NATS_URL = process.env.PLANTGRAPH_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 
 export type Mode = 'embedded' | 'postgres+nats';
@@ -55,17 +56,30 @@ export type TestHubSettings = Partial<HubConfig> & { simulatorIntervalMs?: numbe
 export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): Promise<TestHub> {
   const { simulatorIntervalMs = 60_000, demoMqttUrl, ...overrides } = settings;
   const database = mode === 'postgres+nats' && !overrides.databaseUrl ? await createTestDatabase() : null;
-  const shared: Partial<HubConfig> = mode === 'postgres+nats'
-    ? { databaseUrl: overrides.databaseUrl ?? database!.url, natsUrl: TEST_NATS_URL, natsNamespace: overrides.natsNamespace ?? uniqueName('t') }
-    : {};
+  const shared: Partial<HubConfig> =
+    mode === 'postgres+nats'
+      ? {
+          databaseUrl: overrides.databaseUrl ?? database!.url,
+          natsUrl: TEST_NATS_URL,
+          natsNamespace: overrides.natsNamespace ?? uniqueName('t'),
+        }
+      : {};
   // Node-RED allows one runtime per process: test hubs run without flows unless a test asks (flows-*.test.ts).
-  const config = configFromEnv({ PLANTGRAPH_FLOWS: 'off' }, { port: 0, dataDir: 'memory://', demo: false, ...shared, ...overrides });
+  const config = configFromEnv(
+    { PLANTGRAPH_FLOWS: 'off' },
+    { port: 0, dataDir: 'memory://', demo: false, ...shared, ...overrides },
+  );
   const demo = config.demo ? demoExtension(demoConfigFromEnv({}, { simulatorIntervalMs, mqttUrl: demoMqttUrl })) : null;
-  const hub = await startHub(config, { log: () => {}, warn: console.warn, error: console.error }, { extensions: demo ? [demo] : [] });
+  const hub = await startHub(
+    config,
+    { log: () => {}, warn: console.warn, error: console.error },
+    { extensions: demo ? [demo] : [] },
+  );
   return Object.assign(hub, {
     mode,
     shared,
-    gql: <T>(query: string, variables?: Record<string, unknown>) => graphql<T>(hub.url, query, variables, hub.localAdminToken!),
+    gql: <T>(query: string, variables?: Record<string, unknown>) =>
+      graphql<T>(hub.url, query, variables, hub.localAdminToken!),
     stop: async () => {
       await hub.close();
       await database?.drop();
@@ -75,8 +89,17 @@ export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): 
 }
 
 /** POSTs one operation; fails the test on GraphQL errors so they are never silently ignored. */
-export async function graphql<T = any>(url: string, query: string, variables: Record<string, unknown> | undefined, token: string): Promise<T> {
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query, variables }) });
+export async function graphql<T = any>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> | undefined,
+  token: string,
+): Promise<T> {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await res.json()) as { data?: T; errors?: { message: string }[] };
   if (body.errors?.length) throw new Error(`GraphQL errors: ${body.errors.map((e) => e.message).join('; ')}`);
   return body.data as T;
@@ -86,17 +109,34 @@ export async function graphql<T = any>(url: string, query: string, variables: Re
 export async function graphqlRaw(url: string, body: unknown, token?: string): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 
 /** A graphql-ws subscription whose events can be awaited one by one. */
-export async function subscribe(url: string, query: string, variables: Record<string, unknown> | undefined, token: string | null) {
+export async function subscribe(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> | undefined,
+  token: string | null,
+) {
   let closed: { code: number; reason: string } | null = null;
   const client: Client = createClient({
-    url: `${url.replace(/^http/, 'ws')}/graphql`, lazy: false, retryAttempts: 0,
+    url: `${url.replace(/^http/, 'ws')}/graphql`,
+    lazy: false,
+    retryAttempts: 0,
     connectionParams: token ? { authorization: `Bearer ${token}` } : {},
-    on: { closed: (e) => { const ev = e as { code: number; reason: string }; closed = { code: ev.code, reason: ev.reason }; wake?.(); } },
+    on: {
+      closed: (e) => {
+        const ev = e as { code: number; reason: string };
+        closed = { code: ev.code, reason: ev.reason };
+        wake?.();
+      },
+    },
   });
   const received: any[] = [];
   const errors: unknown[] = [];
@@ -104,11 +144,20 @@ export async function subscribe(url: string, query: string, variables: Record<st
   let subscribed!: () => void;
   const ready = new Promise<void>((r) => (subscribed = r));
   client.on('connected', () => subscribed());
-  const unsubscribe = client.subscribe({ query, variables }, {
-    next: (v) => { received.push(v); wake?.(); },
-    error: (e) => { errors.push(e); wake?.(); },
-    complete: () => wake?.(),
-  });
+  const unsubscribe = client.subscribe(
+    { query, variables },
+    {
+      next: (v) => {
+        received.push(v);
+        wake?.();
+      },
+      error: (e) => {
+        errors.push(e);
+        wake?.();
+      },
+      complete: () => wake?.(),
+    },
+  );
   await Promise.race([ready, new Promise((r) => setTimeout(r, 3000))]);
   // Give the server a moment to open the bus subscription behind the operation.
   await new Promise((r) => setTimeout(r, 300));
@@ -124,11 +173,15 @@ export async function subscribe(url: string, query: string, variables: Record<st
         const hit = received.find(predicate);
         if (hit) return hit;
         const failed = received.find((e) => e.errors);
-        if (errors.length || failed) throw new Error(`subscription failed: ${JSON.stringify(errors.length ? errors : failed.errors)}`);
+        if (errors.length || failed)
+          throw new Error(`subscription failed: ${JSON.stringify(errors.length ? errors : failed.errors)}`);
         if (closed) throw new Error(`socket closed: ${JSON.stringify(closed)}`);
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(received)}`);
-        await new Promise<void>((r) => { wake = r; setTimeout(r, Math.min(left, 200)); });
+        await new Promise<void>((r) => {
+          wake = r;
+          setTimeout(r, Math.min(left, 200));
+        });
       }
     },
     async close() {
@@ -148,6 +201,7 @@ export async function deleteNatsNamespace(namespace: string): Promise<void> {
   const nc = await connect({ servers: TEST_NATS_URL });
   const jsm = await jetstreamManager(nc);
   const subjects = new Subjects(namespace);
-  for (const stream of [subjects.signalStream.name, subjects.eventStream.name]) await jsm.streams.delete(stream).catch(() => false);
+  for (const stream of [subjects.signalStream.name, subjects.eventStream.name])
+    await jsm.streams.delete(stream).catch(() => false);
   await nc.close();
 }

@@ -11,7 +11,12 @@ type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
  */
 export class TestIdentityProvider {
   static readonly audience = 'plantgraph-hub';
-  private constructor(readonly issuer: string, private readonly server: Server, private readonly privateKey: PrivateKey, private readonly kid: string) {}
+  private constructor(
+    readonly issuer: string,
+    private readonly server: Server,
+    private readonly privateKey: PrivateKey,
+    private readonly kid: string,
+  ) {}
 
   static async start(): Promise<TestIdentityProvider> {
     const { publicKey, privateKey } = await generateKeyPair('RS256');
@@ -19,18 +24,30 @@ export class TestIdentityProvider {
     const server = createServer((req, res) => {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       res.setHeader('content-type', 'application/json');
-      if (req.url === '/.well-known/openid-configuration') return res.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/jwks` }));
+      if (req.url === '/.well-known/openid-configuration')
+        return res.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/jwks` }));
       if (req.url === '/jwks') return res.end(JSON.stringify({ keys: [jwk] }));
       res.statusCode = 404;
       res.end('{}');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    return new TestIdentityProvider(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, privateKey, jwk.kid);
+    return new TestIdentityProvider(
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      server,
+      privateKey,
+      jwk.kid,
+    );
   }
 
   /** The hub settings that trust this provider. */
   get oidc() {
-    return { issuer: this.issuer, audience: TestIdentityProvider.audience, rolesClaim: 'roles', scopesClaim: 'plantgraph_scopes', clockSkewSeconds: 30 };
+    return {
+      issuer: this.issuer,
+      audience: TestIdentityProvider.audience,
+      rolesClaim: 'roles',
+      scopesClaim: 'plantgraph_scopes',
+      clockSkewSeconds: 30,
+    };
   }
 
   /**
@@ -38,7 +55,10 @@ export class TestIdentityProvider {
    * unless `expiresIn` says; `null` leaves it out) and `auth_time` (the sign-in: `iat` unless the
    * claims give one; `auth_time: undefined` leaves it out), as identity providers issue them.
    */
-  async token(claims: { sub?: string; roles?: string[]; scopes?: string[] } & JWTPayload = {}, options: { expiresIn?: string | number | null; issuer?: string; audience?: string; key?: PrivateKey } = {}): Promise<string> {
+  async token(
+    claims: { sub?: string; roles?: string[]; scopes?: string[] } & JWTPayload = {},
+    options: { expiresIn?: string | number | null; issuer?: string; audience?: string; key?: PrivateKey } = {},
+  ): Promise<string> {
     const { roles = [], scopes = [], sub = 'user-1', iat, ...rest } = claims;
     const authTime = 'auth_time' in claims ? claims.auth_time : (iat ?? Math.floor(Date.now() / 1000));
     const jwt = new SignJWT({ roles, plantgraph_scopes: scopes, ...rest, auth_time: authTime })
@@ -57,7 +77,10 @@ export class TestIdentityProvider {
 }
 
 /** A hub (embedded unless `mode` says) that trusts a fresh test identity provider; stopping the hub stops both. */
-export async function startHubWithIdp(overrides: TestHubSettings = {}, mode: Mode = 'embedded'): Promise<{ idp: TestIdentityProvider; hub: TestHub }> {
+export async function startHubWithIdp(
+  overrides: TestHubSettings = {},
+  mode: Mode = 'embedded',
+): Promise<{ idp: TestIdentityProvider; hub: TestHub }> {
   const idp = await TestIdentityProvider.start();
   const hub = await startTestHub(mode, { ...overrides, auth: { enabled: true, oidc: idp.oidc } });
   const stopHub = hub.stop;

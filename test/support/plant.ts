@@ -2,15 +2,36 @@ import type { TestHub } from './harness.js';
 
 /** Row counts of every table the model owns, to prove a failed mutation changed nothing. */
 export async function tableCounts(hub: TestHub): Promise<Record<string, number>> {
-  const tables = ['equipment', 'equipment_class', 'equipment_state_change', 'material_class', 'material_definition', 'material_lot', 'material_sublot',
-    'personnel_class', 'person', 'person_personnel_classes', 'qualification', 'product_definition', 'product_definition_version', 'work_order', 'audit_record'];
-  const rows = await hub.db.em.fork().execute<{ t: string; n: string }[]>(tables.map((t) => `select '${t}' as t, count(*) as n from ${t}`).join(' union all '));
+  const tables = [
+    'equipment',
+    'equipment_class',
+    'equipment_state_change',
+    'material_class',
+    'material_definition',
+    'material_lot',
+    'material_sublot',
+    'personnel_class',
+    'person',
+    'person_personnel_classes',
+    'qualification',
+    'product_definition',
+    'product_definition_version',
+    'work_order',
+    'audit_record',
+  ];
+  const rows = await hub.db.em
+    .fork()
+    .execute<{ t: string; n: string }[]>(
+      tables.map((t) => `select '${t}' as t, count(*) as n from ${t}`).join(' union all '),
+    );
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }
 
 /** Counts SQL statements the hub runs while `work` runs. */
 export async function countStatements(hub: TestHub, work: () => Promise<unknown>): Promise<number> {
-  const connection = hub.db.em.getDriver().getConnection() as unknown as { execute: (...args: unknown[]) => Promise<unknown> };
+  const connection = hub.db.em.getDriver().getConnection() as unknown as {
+    execute: (...args: unknown[]) => Promise<unknown>;
+  };
   const original = connection.execute;
   let count = 0;
   connection.execute = function (this: unknown, ...args: unknown[]) {

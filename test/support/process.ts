@@ -16,7 +16,11 @@ export interface HubProcess {
 }
 
 /** Runs `plantgraph start` as its own process, the way users run it; resolves once it is ready. */
-export async function spawnHub(env: Record<string, string>, args: string[] = [], { readyWithinMs = 30_000 } = {}): Promise<HubProcess> {
+export async function spawnHub(
+  env: Record<string, string>,
+  args: string[] = [],
+  { readyWithinMs = 30_000 } = {},
+): Promise<HubProcess> {
   const child = spawn(process.execPath, [CLI, 'start', ...args], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -24,7 +28,10 @@ export async function spawnHub(env: Record<string, string>, args: string[] = [],
   let output = '';
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start within ${readyWithinMs / 1000} s:\n${output}`)), readyWithinMs);
+    const timer = setTimeout(
+      () => reject(new Error(`hub did not start within ${readyWithinMs / 1000} s:\n${output}`)),
+      readyWithinMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /ready at (http:\/\/[^\s]+)/.exec(output);
@@ -35,7 +42,10 @@ export async function spawnHub(env: Record<string, string>, args: string[] = [],
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`hub exited with ${code} before it was ready:\n${output}`)); });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hub exited with ${code} before it was ready:\n${output}`));
+    });
   });
   const signal = async (name: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(name);

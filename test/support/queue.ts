@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import {
-  migrate, openDatabase, openJobQueue, type Database, type JobQueue, type OpenJobQueueOptions,
+  migrate,
+  openDatabase,
+  openJobQueue,
+  type Database,
+  type JobQueue,
+  type OpenJobQueueOptions,
 } from '@plantgraph/hub';
 import { TEST_DATABASE_URL, uniqueName } from './harness.js';
 
@@ -12,7 +17,9 @@ export const TEST_REDIS_URL = process.env.PLANTGRAPH_TEST_REDIS_URL ?? 'redis://
 
 /** Polls `condition` every 25 ms; fails with `what` after `timeoutMs`. Every wait in the queue tests is bounded. */
 export async function until(
-  condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000,
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 10_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
@@ -42,9 +49,15 @@ export async function redisStore(url = TEST_REDIS_URL): Promise<QueueStore> {
   const replicas: JobQueue[] = [];
   return {
     name: 'redis',
-    replica: (options) => track(replicas, openJobQueue({ redisUrl: url }, noDatabase, {
-      ...fast, redisPrefix, ...options,
-    })),
+    replica: (options) =>
+      track(
+        replicas,
+        openJobQueue({ redisUrl: url }, noDatabase, {
+          ...fast,
+          redisPrefix,
+          ...options,
+        }),
+      ),
     restart: async () => closeAll(replicas),
     dispose: async () => {
       await closeAll(replicas);
@@ -61,9 +74,11 @@ export async function postgresStore(): Promise<QueueStore> {
   const replicas: JobQueue[] = [];
   return {
     name: 'postgres',
-    replica: (options) => track(replicas, openJobQueue(
-      { databaseUrl: TEST_DATABASE_URL }, noDatabase, { ...fast, postgresSchema, ...options },
-    )),
+    replica: (options) =>
+      track(
+        replicas,
+        openJobQueue({ databaseUrl: TEST_DATABASE_URL }, noDatabase, { ...fast, postgresSchema, ...options }),
+      ),
     restart: async () => closeAll(replicas),
     dispose: async () => {
       await closeAll(replicas);

@@ -18,8 +18,14 @@ export async function wsOperation(url: string, token: string | null, payloadJson
   try {
     return await new Promise<WsOutcome>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no answer over WebSocket within ${timeoutMs} ms`)), timeoutMs);
-      const done = (outcome: WsOutcome) => { clearTimeout(timer); resolve(outcome); };
-      ws.on('error', (err) => { clearTimeout(timer); reject(err); });
+      const done = (outcome: WsOutcome) => {
+        clearTimeout(timer);
+        resolve(outcome);
+      };
+      ws.on('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
       ws.on('close', (code, reason) => done({ type: 'closed', code, reason: reason.toString() }));
       const init = { type: 'connection_init', payload: token ? { authorization: `Bearer ${token}` } : {} };
       ws.on('open', () => ws.send(JSON.stringify(init)));

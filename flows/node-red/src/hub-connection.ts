@@ -55,7 +55,12 @@ export interface HubConnection {
    * read); `types` filters by event type (e.g. `EquipmentStateChanged`, `AlertRaised`), empty
    * for all. Returns the function that ends the subscription.
    */
-  subscribeEvents(scope: string, types: string[], onEvent: (event: HubEvent) => void, onError: (err: Error) => void): () => void;
+  subscribeEvents(
+    scope: string,
+    types: string[],
+    onEvent: (event: HubEvent) => void,
+    onError: (err: Error) => void,
+  ): () => void;
   /** Publishes a flow-defined event about `path` (subject `<ns>.event.flow.<type>.<path>`). */
   publishEvent(type: string, path: string, data: Record<string, unknown>): Promise<void>;
   /** Runs a GraphQL operation as the connection's principal. */

@@ -4,7 +4,13 @@
  * set of operations means one set of checks (the hub's `publishSignals` and `publishFlowEvent`), so
  * the two connections accept and refuse the same signals and events, with the same messages.
  */
-import { SIGNAL_KINDS, signalKindEnumValue, type GraphQLResponse, type SignalBody, type SignalKind } from './hub-connection.js';
+import {
+  SIGNAL_KINDS,
+  signalKindEnumValue,
+  type GraphQLResponse,
+  type SignalBody,
+  type SignalKind,
+} from './hub-connection.js';
 
 /** Runs one GraphQL operation as the connection's principal. */
 export type RunGraphQL = (query: string, variables?: Record<string, unknown>) => Promise<GraphQLResponse>;
@@ -14,12 +20,36 @@ const PUBLISH_SIGNALS = `mutation PlantGraphPublishSignals($signals: [EquipmentS
 const PUBLISH_EVENT = `mutation PlantGraphPublishFlowEvent($type: String!, $path: String!, $data: String!) { publishFlowEvent(type: $type, path: $path, data: $data) { __typename ... on FlowEventPublished { published } ${ERRORS} } }`;
 
 /** A mutation's union result: the success type, or an ErrorResult with code and message. */
-interface MutationResult { __typename: string; message?: string; field?: string; key?: string; accepted?: number; published?: boolean }
+interface MutationResult {
+  __typename: string;
+  message?: string;
+  field?: string;
+  key?: string;
+  accepted?: number;
+  published?: boolean;
+}
 
 /** The fields of `EquipmentSignalInput` besides kind and path. */
-const SIGNAL_FIELDS = ['source', 'sequence', 'at', 'state', 'reason', 'good', 'scrap', 'rework', 'cycleTimeMs', 'name', 'value', 'unit'];
+const SIGNAL_FIELDS = [
+  'source',
+  'sequence',
+  'at',
+  'state',
+  'reason',
+  'good',
+  'scrap',
+  'rework',
+  'cycleTimeMs',
+  'name',
+  'value',
+  'unit',
+];
 
-interface Pending { signal: Record<string, unknown>; resolve(): void; reject(err: Error): void }
+interface Pending {
+  signal: Record<string, unknown>;
+  resolve(): void;
+  reject(err: Error): void;
+}
 
 export interface SignalBatchOptions {
   /** Longest wait before a partial batch of signals is sent (default 20 ms). */
@@ -40,7 +70,10 @@ export class SignalBatcher {
   private readonly inFlight = new Set<Promise<void>>();
   private closed = false;
 
-  constructor(private readonly run: RunGraphQL, options: SignalBatchOptions = {}) {
+  constructor(
+    private readonly run: RunGraphQL,
+    options: SignalBatchOptions = {},
+  ) {
     this.batchMs = options.batchMs ?? 20;
     this.batchSize = options.batchSize ?? 200;
   }
@@ -94,9 +127,12 @@ export class SignalBatcher {
         return;
       }
       const index = /^signals\[(\d+)\]/.exec(result?.field ?? '')?.[1];
-      const refused = result?.__typename === 'NotFound' && result.key
-        ? batch.filter((p) => p.signal.path === result.key)
-        : index !== undefined && batch[Number(index)] ? [batch[Number(index)]!] : batch;
+      const refused =
+        result?.__typename === 'NotFound' && result.key
+          ? batch.filter((p) => p.signal.path === result.key)
+          : index !== undefined && batch[Number(index)]
+            ? [batch[Number(index)]!]
+            : batch;
       const err = new Error(`signal refused by the hub: ${describeFailure(result)}`);
       for (const p of refused) p.reject(err);
       batch = refused.length ? batch.filter((p) => !refused.includes(p)) : [];
@@ -105,11 +141,17 @@ export class SignalBatcher {
 }
 
 /** Publishes a flow event with `publishFlowEvent`; a refusal becomes an error with the hub's message. */
-export async function publishFlowEvent(run: RunGraphQL, type: string, path: string, data: Record<string, unknown>): Promise<void> {
+export async function publishFlowEvent(
+  run: RunGraphQL,
+  type: string,
+  path: string,
+  data: Record<string, unknown>,
+): Promise<void> {
   const res = await run(PUBLISH_EVENT, { type, path, data: JSON.stringify(data ?? {}) });
   throwOnErrors(res);
   const result = res.data?.publishFlowEvent as MutationResult | undefined;
-  if (result?.__typename !== 'FlowEventPublished' || !result.published) throw new Error(`event ${type} about ${path}: ${describeFailure(result)}`);
+  if (result?.__typename !== 'FlowEventPublished' || !result.published)
+    throw new Error(`event ${type} about ${path}: ${describeFailure(result)}`);
 }
 
 /** GraphQL errors (a refused or malformed call) as one error. */

@@ -28,7 +28,8 @@ export class RemoteHubConnection implements HubConnection {
   private closed = false;
 
   constructor(private readonly options: RemoteConnectionOptions) {
-    if (!/^https?:\/\//.test(options.url)) throw new Error(`hub URL must start with http:// or https:// (got "${options.url}")`);
+    if (!/^https?:\/\//.test(options.url))
+      throw new Error(`hub URL must start with http:// or https:// (got "${options.url}")`);
     if (!options.apiKey) throw new Error('an API key is required to connect to a remote hub');
     this.endpoint = `${options.url.replace(/\/+$/, '')}/graphql`;
     this.signals = new SignalBatcher((query, variables) => this.graphql(query, variables), options);
@@ -38,10 +39,17 @@ export class RemoteHubConnection implements HubConnection {
     return this.signals.publish(kind, path, body);
   }
 
-  subscribeEvents(scope: string, types: string[], onEvent: (event: HubEvent) => void, onError: (err: Error) => void): () => void {
+  subscribeEvents(
+    scope: string,
+    types: string[],
+    onEvent: (event: HubEvent) => void,
+    onError: (err: Error) => void,
+  ): () => void {
     if (this.closed) throw new Error('the hub connection is closed');
     let ended = false;
-    const unsubscribe = this.wsClient().subscribe<{ hubEvents: { subject: string; type: string; path: string | null; data: string } }>(
+    const unsubscribe = this.wsClient().subscribe<{
+      hubEvents: { subject: string; type: string; path: string | null; data: string };
+    }>(
       { query: HUB_EVENTS, variables: { scope, types: types.length ? types : null } },
       {
         next: (result) => {
@@ -49,7 +57,11 @@ export class RemoteHubConnection implements HubConnection {
           const e = result.data?.hubEvents;
           if (!e) return;
           let data: Record<string, unknown>;
-          try { data = JSON.parse(e.data) as Record<string, unknown>; } catch { data = { raw: e.data }; }
+          try {
+            data = JSON.parse(e.data) as Record<string, unknown>;
+          } catch {
+            data = { raw: e.data };
+          }
           onEvent({ subject: e.subject, type: e.type, path: e.path, data });
         },
         error: (err) => fail(toError(err)),
@@ -75,12 +87,20 @@ export class RemoteHubConnection implements HubConnection {
   async graphql(query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
     const res = await fetch(this.endpoint, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', authorization: `Bearer ${this.options.apiKey}` },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/graphql-response+json, application/json',
+        authorization: `Bearer ${this.options.apiKey}`,
+      },
       body: JSON.stringify({ query, variables: variables ?? {} }),
     });
     const text = await res.text();
     let body: GraphQLResponse;
-    try { body = JSON.parse(text) as GraphQLResponse; } catch { throw new Error(`hub answered HTTP ${res.status} without GraphQL: ${text.slice(0, 200)}`); }
+    try {
+      body = JSON.parse(text) as GraphQLResponse;
+    } catch {
+      throw new Error(`hub answered HTTP ${res.status} without GraphQL: ${text.slice(0, 200)}`);
+    }
     // GraphQL-over-HTTP answers some errors with 4xx and an errors list: hand those to the caller as errors.
     if (!res.ok && !body.errors?.length) throw new Error(`hub answered HTTP ${res.status}`);
     return body;

@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AlertRuleEngine, deduplicationKey, SlidingCounts, thresholdActive, type AlertTransition, type RuleSpec } from '../src/logic/alert-rules.js';
+import {
+  AlertRuleEngine,
+  deduplicationKey,
+  SlidingCounts,
+  thresholdActive,
+  type AlertTransition,
+  type RuleSpec,
+} from '../src/logic/alert-rules.js';
 
 const PRESS = 'acme/berlin/assembly/line-1/press-1';
 const OVEN = 'acme/berlin/paint/oven-1';
@@ -54,7 +61,10 @@ describe('threshold with hysteresis', () => {
 });
 
 describe('state held too long', () => {
-  beforeEach(() => { vi.useFakeTimers(); vi.setSystemTime(new Date('2026-03-02T06:00:00Z')); });
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date('2026-03-02T06:00:00Z'));
+  });
   afterEach(() => vi.useRealTimers());
 
   it('raises after the duration in the state and clears when the state ends', () => {
@@ -70,7 +80,11 @@ describe('state held too long', () => {
     expect(transitions[1]!.detail).toEqual({ state: 'Down', durationMs: 5 * 60_000 });
     vi.advanceTimersByTime(60_000);
     e.observe(PRESS, { state: 'Running' });
-    expect(transitions[2]).toEqual({ kind: 'clear', path: PRESS, detail: { state: 'Running', previousState: 'Down', durationMs: 6 * 60_000 } });
+    expect(transitions[2]).toEqual({
+      kind: 'clear',
+      path: PRESS,
+      detail: { state: 'Running', previousState: 'Down', durationMs: 6 * 60_000 },
+    });
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -86,7 +100,7 @@ describe('state held too long', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('counts from the time the state was entered (an event\'s at), raising at once if already over', () => {
+  it("counts from the time the state was entered (an event's at), raising at once if already over", () => {
     const { e, kinds } = engine({ kind: 'stateDuration', states: ['Down'], durationMs: 60_000 });
     e.observe(PRESS, { state: 'Down', since: Date.now() - 45_000 });
     vi.advanceTimersByTime(14_999);
@@ -121,7 +135,10 @@ describe('state held too long', () => {
 });
 
 describe('scrap rate over a sliding window', () => {
-  beforeEach(() => { vi.useFakeTimers(); vi.setSystemTime(new Date('2026-03-02T06:00:00Z')); });
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date('2026-03-02T06:00:00Z'));
+  });
   afterEach(() => vi.useRealTimers());
 
   it('sums only what is inside the window', () => {
@@ -135,14 +152,24 @@ describe('scrap rate over a sliding window', () => {
   });
 
   it('raises above the limit with enough parts, clears below limit - hysteresis', () => {
-    const { e, transitions, kinds } = engine({ kind: 'rate', windowMs: 10 * 60_000, limitPercent: 5, minParts: 20, hysteresis: 1 });
+    const { e, transitions, kinds } = engine({
+      kind: 'rate',
+      windowMs: 10 * 60_000,
+      limitPercent: 5,
+      minParts: 20,
+      hysteresis: 1,
+    });
     e.observe(PRESS, { good: 9, scrap: 1 }); // 10 %, but only 10 parts: hold
     expect(kinds()).toEqual([]);
     vi.advanceTimersByTime(60_000);
     e.observe(PRESS, { good: 10, scrap: 0 }); // 1/20 = 5 %: not above
     expect(kinds()).toEqual([]);
     e.observe(PRESS, { good: 0, scrap: 1 }); // 2/21 = 9.52 %
-    expect(transitions.at(-1)).toEqual({ kind: 'raise', path: PRESS, detail: { rate: 9.52, good: 19, scrap: 2, parts: 21 } });
+    expect(transitions.at(-1)).toEqual({
+      kind: 'raise',
+      path: PRESS,
+      detail: { rate: 9.52, good: 19, scrap: 2, parts: 21 },
+    });
     e.observe(PRESS, { good: 27, scrap: 0 }); // 2/48 = 4.17 %: within hysteresis, stays raised
     expect(e.activeAt(PRESS)).toBe(true);
     e.observe(PRESS, { good: 2, scrap: 0 }); // 2/50 = 4 % = limit - hysteresis: cleared

@@ -26,7 +26,8 @@ describe('remote hub connection', () => {
     await hub?.stop();
   });
 
-  const stateOf = async (path: string) => (await hub.gql(`query ($p: String!) { equipment(path: $p) { state stateReason } }`, { p: path })).equipment;
+  const stateOf = async (path: string) =>
+    (await hub.gql(`query ($p: String!) { equipment(path: $p) { state stateReason } }`, { p: path })).equipment;
 
   it('publishes signals of all kinds in batches; a refused signal fails alone', async () => {
     const sent = [
@@ -38,10 +39,18 @@ describe('remote hub connection', () => {
       remote.publishSignal('state', 'acme/berlin/nowhere', { source, sequence: ++seq, state: 'Idle' }), // no such equipment
     ];
     const results = await Promise.allSettled(sent);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'rejected']);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'rejected',
+    ]);
     expect(String((results[4] as PromiseRejectedResult).reason)).toMatch(/InvalidInput \(signals\[4\]\).*reason/);
     expect(String((results[5] as PromiseRejectedResult).reason)).toMatch(/NotFound.*acme\/berlin\/nowhere/);
-    for (let i = 0; i < 100 && (await stateOf(PRESS_1)).state !== 'Down'; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await stateOf(PRESS_1)).state !== 'Down'; i++)
+      await new Promise((r) => setTimeout(r, 100));
     expect(await stateOf(PRESS_1)).toEqual({ state: 'Down', stateReason: 'JAM' });
   });
 
@@ -54,19 +63,31 @@ describe('remote hub connection', () => {
       return realFetch(input, init);
     };
     try {
-      await Promise.all(Array.from({ length: 450 }, () => remote.publishSignal('count', PRESS_1, { source, sequence: ++seq, good: 1 })));
+      await Promise.all(
+        Array.from({ length: 450 }, () => remote.publishSignal('count', PRESS_1, { source, sequence: ++seq, good: 1 })),
+      );
     } finally {
       globalThis.fetch = realFetch;
     }
     expect(mutations).toBe(3);
-    for (let i = 0; i < 100 && (await hub.gql('{ signalIngest { received } }')).signalIngest.received < before + 450; i++) await new Promise((r) => setTimeout(r, 100));
+    for (
+      let i = 0;
+      i < 100 && (await hub.gql('{ signalIngest { received } }')).signalIngest.received < before + 450;
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 100));
     expect((await hub.gql('{ signalIngest { received } }')).signalIngest.received - before).toBe(450);
   });
 
   it('subscribes to hub events and publishes flow events', async () => {
     const events: HubEvent[] = [];
     const errors: Error[] = [];
-    const end = remote.subscribeEvents('acme/berlin/assembly', ['ScrapRateHigh'], (e) => events.push(e), (e) => errors.push(e));
+    const end = remote.subscribeEvents(
+      'acme/berlin/assembly',
+      ['ScrapRateHigh'],
+      (e) => events.push(e),
+      (e) => errors.push(e),
+    );
     try {
       // The subscription opens asynchronously: publish until the first event arrives.
       for (let i = 0; i < 30 && !events.length; i++) {
@@ -74,7 +95,12 @@ describe('remote hub connection', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(errors).toEqual([]);
-      expect(events[0]).toMatchObject({ type: 'ScrapRateHigh', path: PRESS_1, subject: expect.stringMatching(/\.event\.flow\.ScrapRateHigh\.acme\.berlin\.assembly\.line-1\.press-1$/), data: { type: 'ScrapRateHigh', path: PRESS_1, data: { rate: 0.07 } } });
+      expect(events[0]).toMatchObject({
+        type: 'ScrapRateHigh',
+        path: PRESS_1,
+        subject: expect.stringMatching(/\.event\.flow\.ScrapRateHigh\.acme\.berlin\.assembly\.line-1\.press-1$/),
+        data: { type: 'ScrapRateHigh', path: PRESS_1, data: { rate: 0.07 } },
+      });
     } finally {
       end();
     }
@@ -97,28 +123,67 @@ describe('remote hub connection', () => {
 
   describe('through Node-RED with a remote hub node', () => {
     beforeAll(() => initRuntime({ plantgraph: undefined }));
-    afterAll(async () => { await helper.unload(); });
+    afterAll(async () => {
+      await helper.unload();
+    });
 
     it('maps machine values to signals and raises and clears real alerts', async () => {
-      await helper.load(nodes, [
-        { id: 'hub', type: 'plantgraph-hub', mode: 'remote', url: hub.url },
-        { id: 'sig', type: 'plantgraph-equipment-signal', hub: 'hub', kind: 'state', path: PRESS_2, stateMap: '1=Running,0=Idle', wires: [] },
-        { id: 'temp', type: 'plantgraph-alert-rule', hub: 'hub', rule: 'threshold', high: '80', hysteresis: '5', severity: 'High', title: '{{path}} at {{value}} °C', wires: [['out']] },
-        { id: 'out', type: 'helper' },
-      ], { hub: { apiKey: hub.localAdminToken } });
+      await helper.load(
+        nodes,
+        [
+          { id: 'hub', type: 'plantgraph-hub', mode: 'remote', url: hub.url },
+          {
+            id: 'sig',
+            type: 'plantgraph-equipment-signal',
+            hub: 'hub',
+            kind: 'state',
+            path: PRESS_2,
+            stateMap: '1=Running,0=Idle',
+            wires: [],
+          },
+          {
+            id: 'temp',
+            type: 'plantgraph-alert-rule',
+            hub: 'hub',
+            rule: 'threshold',
+            high: '80',
+            hysteresis: '5',
+            severity: 'High',
+            title: '{{path}} at {{value}} °C',
+            wires: [['out']],
+          },
+          { id: 'out', type: 'helper' },
+        ],
+        { hub: { apiKey: hub.localAdminToken } },
+      );
       helper.getNode('sig').receive({ payload: 0 });
-      for (let i = 0; i < 100 && (await stateOf(PRESS_2)).state !== 'Idle'; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 100 && (await stateOf(PRESS_2)).state !== 'Idle'; i++)
+        await new Promise((r) => setTimeout(r, 100));
       expect((await stateOf(PRESS_2)).state).toBe('Idle');
 
       const outputs: any[] = [];
       helper.getNode('out').on('input', (m) => outputs.push(m.payload));
       helper.getNode('temp').receive({ path: PRESS_1, payload: 91 });
       await until(() => outputs.length === 1, 10_000, 'the raise');
-      const open = (await hub.gql(`{ alerts(filter: { pathPrefix: "${PRESS_1}", state: [Active] }) { edges { node { id deduplicationKey severity title state } } } }`)).alerts.edges.map((e: any) => e.node);
-      expect(open).toEqual([{ id: outputs[0].alertId, deduplicationKey: `temp:${PRESS_1}`, severity: 'High', title: `${PRESS_1} at 91 °C`, state: 'Active' }]);
+      const open = (
+        await hub.gql(
+          `{ alerts(filter: { pathPrefix: "${PRESS_1}", state: [Active] }) { edges { node { id deduplicationKey severity title state } } } }`,
+        )
+      ).alerts.edges.map((e: any) => e.node);
+      expect(open).toEqual([
+        {
+          id: outputs[0].alertId,
+          deduplicationKey: `temp:${PRESS_1}`,
+          severity: 'High',
+          title: `${PRESS_1} at 91 °C`,
+          state: 'Active',
+        },
+      ]);
       helper.getNode('temp').receive({ path: PRESS_1, payload: 70 });
       await until(() => outputs.length === 2, 10_000, 'the clear');
-      expect((await hub.gql(`query ($id: ID!) { alert(id: $id) { state } }`, { id: outputs[0].alertId })).alert.state).toBe('Cleared');
+      expect(
+        (await hub.gql(`query ($id: ID!) { alert(id: $id) { state } }`, { id: outputs[0].alertId })).alert.state,
+      ).toBe('Cleared');
     });
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { EquipmentSignalMapper } from '../src/logic/equipment-signal-mapper.js';
-import { CumulativeCounter, Deadband, mapState, parseStateMap, scale, TopicMapping } from '../src/logic/signal-mapping.js';
+import {
+  CumulativeCounter,
+  Deadband,
+  mapState,
+  parseStateMap,
+  scale,
+  TopicMapping,
+} from '../src/logic/signal-mapping.js';
 
 const PRESS = 'acme/berlin/assembly/line-1/press-1';
 
@@ -54,7 +61,9 @@ describe('scaling, deadband and counters', () => {
 });
 
 describe('topic mapping', () => {
-  const mapping = new TopicMapping('plant/{line}/{machine}/state => acme/berlin/assembly/{line}/{machine}\nsite/+/#=> acme/{#}');
+  const mapping = new TopicMapping(
+    'plant/{line}/{machine}/state => acme/berlin/assembly/{line}/{machine}\nsite/+/#=> acme/{#}',
+  );
 
   it('captures levels into the path template; first match wins', () => {
     expect(mapping.pathFor('plant/line-1/press-1/state')).toBe(PRESS);
@@ -72,29 +81,62 @@ describe('topic mapping', () => {
 describe('equipment signal mapper', () => {
   it('maps a state with the reason from the map, msg or default, and requires one for Down', () => {
     const m = new EquipmentSignalMapper({ kind: 'state', path: PRESS, stateMap: '1=Running,2=Down:JAM,3=Down' });
-    expect(m.map({ value: 2 })).toEqual({ publish: { kind: 'state', path: PRESS, fields: { state: 'Down', reason: 'JAM' } } });
-    expect(m.map({ value: 3, reason: 'TOOL' })).toEqual({ publish: { kind: 'state', path: PRESS, fields: { state: 'Down', reason: 'TOOL' } } });
+    expect(m.map({ value: 2 })).toEqual({
+      publish: { kind: 'state', path: PRESS, fields: { state: 'Down', reason: 'JAM' } },
+    });
+    expect(m.map({ value: 3, reason: 'TOOL' })).toEqual({
+      publish: { kind: 'state', path: PRESS, fields: { state: 'Down', reason: 'TOOL' } },
+    });
     expect(() => m.map({ value: 3 })).toThrow(/Down needs a reason/);
-    const withDefault = new EquipmentSignalMapper({ kind: 'state', path: PRESS, stateMap: '3=Down', defaultReason: 'UNKNOWN' });
+    const withDefault = new EquipmentSignalMapper({
+      kind: 'state',
+      path: PRESS,
+      stateMap: '3=Down',
+      defaultReason: 'UNKNOWN',
+    });
     expect(withDefault.map({ value: 3 })).toMatchObject({ publish: { fields: { reason: 'UNKNOWN' } } });
   });
 
   it('skips unchanged states when asked to', () => {
-    const m = new EquipmentSignalMapper({ kind: 'state', path: PRESS, stateMap: '1=Running,0=Idle', onlyOnChange: true });
+    const m = new EquipmentSignalMapper({
+      kind: 'state',
+      path: PRESS,
+      stateMap: '1=Running,0=Idle',
+      onlyOnChange: true,
+    });
     expect([1, 1, 0, 1].map((v) => 'publish' in m.map({ value: v }))).toEqual([true, false, true, true]);
   });
 
   it('takes the path from config, then msg.path, then the topic mapping', () => {
-    const m = new EquipmentSignalMapper({ kind: 'value', topicMapping: 'plant/{line}/{machine}/temp => acme/berlin/assembly/{line}/{machine}' });
-    expect(m.map({ value: 21.5, topic: 'plant/line-1/press-1/temp' })).toEqual({ publish: { kind: 'value', path: PRESS, fields: { name: 'temp', value: 21.5 } } });
-    expect(m.map({ value: 1, path: 'acme/x', topic: 'plant/line-1/press-1/temp' })).toMatchObject({ publish: { path: 'acme/x' } });
-    expect(() => m.map({ value: 1, topic: 'other/topic' })).toThrow(/no topic mapping rule matches topic "other\/topic"/);
+    const m = new EquipmentSignalMapper({
+      kind: 'value',
+      topicMapping: 'plant/{line}/{machine}/temp => acme/berlin/assembly/{line}/{machine}',
+    });
+    expect(m.map({ value: 21.5, topic: 'plant/line-1/press-1/temp' })).toEqual({
+      publish: { kind: 'value', path: PRESS, fields: { name: 'temp', value: 21.5 } },
+    });
+    expect(m.map({ value: 1, path: 'acme/x', topic: 'plant/line-1/press-1/temp' })).toMatchObject({
+      publish: { path: 'acme/x' },
+    });
+    expect(() => m.map({ value: 1, topic: 'other/topic' })).toThrow(
+      /no topic mapping rule matches topic "other\/topic"/,
+    );
     expect(() => new EquipmentSignalMapper({ kind: 'value' }).map({ value: 1 })).toThrow(/no equipment path/);
   });
 
   it('scales process values, applies the deadband after scaling and names the value', () => {
-    const m = new EquipmentSignalMapper({ kind: 'value', path: PRESS, factor: 0.1, offset: 0, deadband: 0.5, valueName: 'temperature', unit: '°C' });
-    expect(m.map({ value: 200 })).toEqual({ publish: { kind: 'value', path: PRESS, fields: { name: 'temperature', value: 20, unit: '°C' } } });
+    const m = new EquipmentSignalMapper({
+      kind: 'value',
+      path: PRESS,
+      factor: 0.1,
+      offset: 0,
+      deadband: 0.5,
+      valueName: 'temperature',
+      unit: '°C',
+    });
+    expect(m.map({ value: 200 })).toEqual({
+      publish: { kind: 'value', path: PRESS, fields: { name: 'temperature', value: 20, unit: '°C' } },
+    });
     expect(m.map({ value: 204 })).toEqual({ skip: 'deadband' });
     expect(m.map({ value: '206' })).toMatchObject({ publish: { fields: { value: 20.6 } } });
     expect(() => m.map({ value: 'hot' })).toThrow(/not a number/);
@@ -111,13 +153,26 @@ describe('equipment signal mapper', () => {
   it('converts cumulative totals per path and field, handling a counter reset', () => {
     const m = new EquipmentSignalMapper({ kind: 'count', path: PRESS, countMode: 'cumulative' });
     const results = [5000, 5003, 5003, 2].map((v) => m.map({ value: v }));
-    expect(results).toEqual([{ skip: 'no new parts' }, { publish: { kind: 'count', path: PRESS, fields: { good: 3 } } }, { skip: 'no new parts' }, { publish: { kind: 'count', path: PRESS, fields: { good: 2 } } }]);
+    expect(results).toEqual([
+      { skip: 'no new parts' },
+      { publish: { kind: 'count', path: PRESS, fields: { good: 3 } } },
+      { skip: 'no new parts' },
+      { publish: { kind: 'count', path: PRESS, fields: { good: 2 } } },
+    ]);
   });
 
   it('maps cycle times in ms (scaled from seconds) with optional parts and a timestamp', () => {
     const m = new EquipmentSignalMapper({ kind: 'cycle', path: PRESS, factor: 1000 });
-    expect(m.map({ value: 12.5, at: 1_760_000_000_000 })).toEqual({ publish: { kind: 'cycle', path: PRESS, fields: { cycleTimeMs: 12_500, at: new Date(1_760_000_000_000).toISOString() } } });
-    expect(m.map({ value: { cycleTimeMs: 3, scrap: 1 } })).toMatchObject({ publish: { fields: { cycleTimeMs: 3000, scrap: 1 } } });
+    expect(m.map({ value: 12.5, at: 1_760_000_000_000 })).toEqual({
+      publish: {
+        kind: 'cycle',
+        path: PRESS,
+        fields: { cycleTimeMs: 12_500, at: new Date(1_760_000_000_000).toISOString() },
+      },
+    });
+    expect(m.map({ value: { cycleTimeMs: 3, scrap: 1 } })).toMatchObject({
+      publish: { fields: { cycleTimeMs: 3000, scrap: 1 } },
+    });
     expect(() => m.map({ value: 0 })).toThrow(/positive/);
     expect(() => m.map({ value: 1, at: 'yesterday' })).toThrow(/msg.at is not a time/);
   });
@@ -140,6 +195,8 @@ describe('equipment signal mapper', () => {
     const lost = counts.map({ value: { good: 104, scrap: 1 } }); // scrap's first total: baseline only
     if (!('publish' in lost)) throw new Error('expected a signal');
     counts.failed(lost.publish);
-    expect(counts.map({ value: { good: 106, scrap: 3 } })).toEqual({ publish: { kind: 'count', path: PRESS, fields: { good: 6, scrap: 2 } } });
+    expect(counts.map({ value: { good: 106, scrap: 3 } })).toEqual({
+      publish: { kind: 'count', path: PRESS, fields: { good: 6, scrap: 2 } },
+    });
   });
 });

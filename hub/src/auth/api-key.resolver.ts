@@ -19,7 +19,9 @@ export class ApiKeyResolver {
     return ctx.services.apiKeys.list(ctx.em, ctx.principal, page);
   }
 
-  @Mutation(() => CreateApiKeyResult, { description: 'Creates a key for a machine or connector; the secret is in the result, once.' })
+  @Mutation(() => CreateApiKeyResult, {
+    description: 'Creates a key for a machine or connector; the secret is in the result, once.',
+  })
   @Allow(Permission.ManageKeys)
   createApiKey(@Arg('input') input: CreateApiKeyInput, @Ctx() ctx: HubContext) {
     return ctx.services.apiKeys.create(ctx.principal, input);

@@ -1,5 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { ApiKey, type CreateApiKeyInput, CreatedApiKey, type Grant, Permission, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
+import {
+  ApiKey,
+  type CreateApiKeyInput,
+  CreatedApiKey,
+  type Grant,
+  Permission,
+  Role,
+  WHOLE_INSTALLATION,
+} from '@plantgraph/schema';
 import type { Database, Tx } from '../infrastructure/database/database.js';
 import { isEquipmentPath, checkText } from '../core/keys.js';
 import { snapshot, type UnitOfWork } from '../core/unit-of-work.js';
@@ -13,7 +21,11 @@ const LOCAL_ADMIN = 'local-admin';
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
-export interface VerifiedApiKey { id: string; principal: Principal; lastUsedAt: Date | null }
+export interface VerifiedApiKey {
+  id: string;
+  principal: Principal;
+  lastUsedAt: Date | null;
+}
 
 /** A presented `pgk_<prefix>_<secret>` as the prefix and the secret's hash; null when malformed. */
 export function parseApiKey(token: string): { prefix: string; secretHash: string } | null {
@@ -25,37 +37,66 @@ export function parseApiKey(token: string): { prefix: string; secretHash: string
 export class ApiKeyService {
   readonly #revokedListeners: ((prefix: string) => void)[] = [];
 
-  constructor(private readonly db: Database, private readonly uow: UnitOfWork) {}
+  constructor(
+    private readonly db: Database,
+    private readonly uow: UnitOfWork,
+  ) {}
 
   /** The caller as the hub sees it: name, kind, grants and when the credential expires. */
   viewer(principal: Principal) {
-    return { name: principal.name, kind: principal.kind, grants: [...principal.grants], expiresAt: principal.expiresAt };
+    return {
+      name: principal.name,
+      kind: principal.kind,
+      grants: [...principal.grants],
+      expiresAt: principal.expiresAt,
+    };
   }
 
   async list(em: Tx, principal: Principal, page: PageRequest) {
-    if (principal.scopesFor(Permission.ManageKeys).includes(WHOLE_INSTALLATION)) return paginate(em, ApiKey, {}, page, 'prefix');
+    if (principal.scopesFor(Permission.ManageKeys).includes(WHOLE_INSTALLATION))
+      return paginate(em, ApiKey, {}, page, 'prefix');
     // Listed only to those who could have created it: every grant inside their ManageKeys scopes.
     // Keys are few, so the filter runs here and the page is cut after it, keeping counts honest.
-    const visible = (await em.find(ApiKey, {}, { orderBy: { prefix: 'asc' } })).filter((k) => grantsWithin(principal, k.grants));
-    const start = page.after ? visible.findIndex((k) => k.prefix === Buffer.from(page.after!, 'base64url').toString()) + 1 : 0;
+    const visible = (await em.find(ApiKey, {}, { orderBy: { prefix: 'asc' } })).filter((k) =>
+      grantsWithin(principal, k.grants),
+    );
+    const start = page.after
+      ? visible.findIndex((k) => k.prefix === Buffer.from(page.after!, 'base64url').toString()) + 1
+      : 0;
     const nodes = visible.slice(start, start + page.first);
     const edges = nodes.map((node) => ({ node, cursor: Buffer.from(node.prefix).toString('base64url') }));
     return {
-      edges, totalCount: visible.length,
-      pageInfo: { hasNextPage: start + page.first < visible.length, hasPreviousPage: start > 0, startCursor: edges[0]?.cursor ?? null, endCursor: edges.at(-1)?.cursor ?? null },
+      edges,
+      totalCount: visible.length,
+      pageInfo: {
+        hasNextPage: start + page.first < visible.length,
+        hasPreviousPage: start > 0,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges.at(-1)?.cursor ?? null,
+      },
     };
   }
 
   create(principal: Principal, input: CreateApiKeyInput) {
     return this.uow.run(principal.name, async (work) => {
       checkText('name', input.name, 128);
-      if (!input.grants.length) fail(invalidInput('grants', 'give at least one grant, e.g. { role: integrator, scope: "acme/berlin" }.'));
+      if (!input.grants.length)
+        fail(invalidInput('grants', 'give at least one grant, e.g. { role: integrator, scope: "acme/berlin" }.'));
       for (const [i, g] of input.grants.entries()) {
-        if (g.scope !== WHOLE_INSTALLATION && !isEquipmentPath(g.scope)) fail(invalidInput(`grants[${i}].scope`, `"${g.scope}" is not a path prefix such as "acme/berlin", nor "*".`));
+        if (g.scope !== WHOLE_INSTALLATION && !isEquipmentPath(g.scope))
+          fail(invalidInput(`grants[${i}].scope`, `"${g.scope}" is not a path prefix such as "acme/berlin", nor "*".`));
       }
-      if (!grantsWithin(principal, input.grants)) throw forbidden(principal, 'grant roles outside the scopes where you manage keys');
-      if (input.expiresAt && input.expiresAt.getTime() <= Date.now()) fail(invalidInput('expiresAt', 'lies in the past.'));
-      const { key, secret } = issue(work.tx, input.name, input.grants.map((g) => ({ role: g.role, scope: g.scope })), principal.name, input.expiresAt ?? null);
+      if (!grantsWithin(principal, input.grants))
+        throw forbidden(principal, 'grant roles outside the scopes where you manage keys');
+      if (input.expiresAt && input.expiresAt.getTime() <= Date.now())
+        fail(invalidInput('expiresAt', 'lies in the past.'));
+      const { key, secret } = issue(
+        work.tx,
+        input.name,
+        input.grants.map((g) => ({ role: g.role, scope: g.scope })),
+        principal.name,
+        input.expiresAt ?? null,
+      );
       work.changed('ApiKeyCreated', key, key.prefix);
       return Object.assign(new CreatedApiKey(), { apiKey: key, secret });
     });
@@ -98,11 +139,21 @@ export class ApiKeyService {
 
   /** Whether any key can still be used (production mode needs a way in). */
   async anyUsable(): Promise<boolean> {
-    return (await this.db.em.fork().count(ApiKey, { revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] })) > 0;
+    return (
+      (await this.db.em
+        .fork()
+        .count(ApiKey, { revokedAt: null, $or: [{ expiresAt: null }, { expiresAt: { $gt: new Date() } }] })) > 0
+    );
   }
 
   /** Issues a key outside GraphQL (the CLI, the local admin token); returns the secret. */
-  async issueDirect(name: string, grants: Grant[], createdBy: string, expiresAt: Date | null = null, replacePrevious = false): Promise<string> {
+  async issueDirect(
+    name: string,
+    grants: Grant[],
+    createdBy: string,
+    expiresAt: Date | null = null,
+    replacePrevious = false,
+  ): Promise<string> {
     const em = this.db.em.fork();
     return em.transactional(async (tx) => {
       if (replacePrevious) await tx.nativeUpdate(ApiKey, { name, revokedAt: null }, { revokedAt: new Date() });

@@ -22,7 +22,10 @@ export class AuthenticationError extends HubFault {
 
 /** Refused without a look at the credential: too many failed attempts; try again after a pause. */
 export class AuthenticationThrottled extends AuthenticationError {
-  constructor(message: string, readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(message);
   }
 }
@@ -38,9 +41,14 @@ export class Authenticator {
   /** Wrong secrets per key prefix: a key under attack is not looked up again and again. */
   readonly #keyFailures: TokenBuckets;
 
-  constructor(private readonly config: AuthConfig, private readonly apiKeys: ApiKeyService) {
+  constructor(
+    private readonly config: AuthConfig,
+    private readonly apiKeys: ApiKeyService,
+  ) {
     this.oidc = config.oidc;
-    this.#jwks = config.oidc?.jwksUrl ? createRemoteJWKSet(new URL(config.oidc.jwksUrl), { cooldownDuration: 30_000 }) : null;
+    this.#jwks = config.oidc?.jwksUrl
+      ? createRemoteJWKSet(new URL(config.oidc.jwksUrl), { cooldownDuration: 30_000 })
+      : null;
     const { apiKeyCacheMs, failuresPerKeyPerMinute } = completeAuth(config);
     this.#verified = new VerifiedKeys(apiKeyCacheMs);
     this.#keyFailures = new TokenBuckets(failuresPerKeyPerMinute / 60, failuresPerKeyPerMinute);
@@ -54,18 +62,30 @@ export class Authenticator {
   }
 
   async authenticate(authorization: string | undefined | null): Promise<Principal> {
-    if (!this.config.enabled) return new Principal('anonymous', 'auth-off', [{ role: Role.Admin, scope: WHOLE_INSTALLATION }]);
+    if (!this.config.enabled)
+      return new Principal('anonymous', 'auth-off', [{ role: Role.Admin, scope: WHOLE_INSTALLATION }]);
     const token = bearer(authorization);
-    if (!token) throw new AuthenticationError('Authentication required: send "Authorization: Bearer <token>" with an OpenID Connect access token or a PlantGraph API key.');
+    if (!token)
+      throw new AuthenticationError(
+        'Authentication required: send "Authorization: Bearer <token>" with an OpenID Connect access token or a PlantGraph API key.',
+      );
     if (token.startsWith('pgk_')) return this.#apiKey(token);
-    if (!this.#jwks || !this.config.oidc) throw new AuthenticationError('This hub accepts API keys only (no identity provider is configured).');
+    if (!this.#jwks || !this.config.oidc)
+      throw new AuthenticationError('This hub accepts API keys only (no identity provider is configured).');
     const { issuer, audience, clockSkewSeconds, rolesClaim, scopesClaim } = this.config.oidc;
     let payload: JWTPayload;
     try {
       // A token without `exp` would be valid for ever: refused, like any identity provider's must carry one.
-      ({ payload } = await jwtVerify(token, this.#jwks, { issuer, audience, clockTolerance: clockSkewSeconds, requiredClaims: ['exp'] }));
+      ({ payload } = await jwtVerify(token, this.#jwks, {
+        issuer,
+        audience,
+        clockTolerance: clockSkewSeconds,
+        requiredClaims: ['exp'],
+      }));
     } catch (err) {
-      throw new AuthenticationError(`The access token was rejected (${(err as Error).message}). Sign in again to get a fresh token.`);
+      throw new AuthenticationError(
+        `The access token was rejected (${(err as Error).message}). Sign in again to get a fresh token.`,
+      );
     }
     const grants = grantsFromClaims(claim(payload, rolesClaim), claim(payload, scopesClaim));
     const id = typeof payload.sub === 'string' ? payload.sub : 'unknown';
@@ -95,9 +115,16 @@ export class Authenticator {
       if (recognised) this.#verified.forget(prefix); // the right secret no longer works: revoked or expired
       throw new AuthenticationError(UNKNOWN_KEY);
     }
-    const entry = this.#verified.remember(prefix, {
-      keyId: key.id, principal: key.principal, secretHash, lastUseRecorded: key.lastUsedAt?.getTime() ?? 0,
-    }, now);
+    const entry = this.#verified.remember(
+      prefix,
+      {
+        keyId: key.id,
+        principal: key.principal,
+        secretHash,
+        lastUseRecorded: key.lastUsedAt?.getTime() ?? 0,
+      },
+      now,
+    );
     return this.#used(entry, now);
   }
 
@@ -117,7 +144,8 @@ const bearer = (authorization: string | undefined | null) => /^Bearer\s+(.+)$/i.
 /** Reads a claim by dotted path (e.g. `realm_access.roles`) as a list of strings. */
 function claim(payload: JWTPayload, path: string): string[] {
   let value: unknown = payload;
-  for (const part of path.split('.')) value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  for (const part of path.split('.'))
+    value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
   if (typeof value === 'string') return value.split(/[\s,]+/).filter(Boolean);
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
@@ -132,7 +160,8 @@ export function grantsFromClaims(roles: string[], scopes: string[]): Grant[] {
   for (const entry of roles) {
     const [role, scope] = entry.split('@') as [string, string | undefined];
     if (!ROLES.has(role)) continue;
-    for (const s of scope !== undefined ? [scope] : scopes) if (validScope(s)) grants.push({ role: role as Role, scope: s });
+    for (const s of scope !== undefined ? [scope] : scopes)
+      if (validScope(s)) grants.push({ role: role as Role, scope: s });
   }
   return grants;
 }

@@ -11,20 +11,28 @@ type Log = Pick<Console, 'log' | 'warn'>;
  * Sets up who may come in, refusing unsafe setups: production needs an identity provider or a
  * usable API key; switching authentication off is allowed outside production only, loudly.
  */
-export async function createGate(config: HubConfig, services: Services, log: Log): Promise<Gate & { localAdminToken: string | null }> {
+export async function createGate(
+  config: HubConfig,
+  services: Services,
+  log: Log,
+): Promise<Gate & { localAdminToken: string | null }> {
   const oidc = services.authenticator.oidc;
   let localAdminToken: string | null = null;
   if (!config.auth.enabled) {
-    log.warn([
-      '',
-      '!!! AUTHENTICATION IS OFF (PLANTGRAPH_AUTH=off) !!!',
-      '!!! Anyone who can reach this port can read and change everything. Use it on your own machine only. !!!',
-      '',
-    ].join('\n'));
+    log.warn(
+      [
+        '',
+        '!!! AUTHENTICATION IS OFF (PLANTGRAPH_AUTH=off) !!!',
+        '!!! Anyone who can reach this port can read and change everything. Use it on your own machine only. !!!',
+        '',
+      ].join('\n'),
+    );
   } else if (config.production) {
     if (!oidc && !(await services.apiKeys.anyUsable())) {
-      throw new Error('Production mode needs a way to authenticate: set PLANTGRAPH_OIDC_ISSUER and PLANTGRAPH_OIDC_AUDIENCE for your identity provider, '
-        + 'or create an API key first with `plantgraph api-key create --name <name> --grant admin@<scope>`.');
+      throw new Error(
+        'Production mode needs a way to authenticate: set PLANTGRAPH_OIDC_ISSUER and PLANTGRAPH_OIDC_AUDIENCE for your identity provider, ' +
+          'or create an API key first with `plantgraph api-key create --name <name> --grant admin@<scope>`.',
+      );
     }
   } else if (!oidc) {
     localAdminToken = await services.apiKeys.issueLocalAdmin();
@@ -53,6 +61,8 @@ async function withJwksUrl(oidc: OidcConfig): Promise<OidcConfig> {
     if (!res.ok || !body.jwks_uri) throw new Error(`HTTP ${res.status}, jwks_uri ${body.jwks_uri ?? 'missing'}`);
     return { ...oidc, jwksUrl: body.jwks_uri };
   } catch (err) {
-    throw new Error(`Cannot read the identity provider's discovery document ${discovery} (${(err as Error).message}). Check PLANTGRAPH_OIDC_ISSUER or set PLANTGRAPH_OIDC_JWKS_URL.`);
+    throw new Error(
+      `Cannot read the identity provider's discovery document ${discovery} (${(err as Error).message}). Check PLANTGRAPH_OIDC_ISSUER or set PLANTGRAPH_OIDC_JWKS_URL.`,
+    );
   }
 }

@@ -7,7 +7,11 @@
 export class TokenBuckets {
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
 
-  constructor(readonly rate: number, readonly burst: number, private readonly capacity = 10_000) {}
+  constructor(
+    readonly rate: number,
+    readonly burst: number,
+    private readonly capacity = 10_000,
+  ) {}
 
   /** Seconds until `key` has a token again, or 0 when it has one now. Takes nothing. */
   waitFor(key: string, now = Date.now()): number {

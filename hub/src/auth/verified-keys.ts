@@ -24,7 +24,10 @@ const REMEMBER_MS = 15 * 60_000;
 export class VerifiedKeys {
   readonly #entries = new Map<string, VerifiedKey>();
 
-  constructor(private readonly freshMs: number, private readonly capacity = 10_000) {}
+  constructor(
+    private readonly freshMs: number,
+    private readonly capacity = 10_000,
+  ) {}
 
   /** The entry, when the secret matches and the database said yes less than `freshMs` ago. */
   fresh(prefix: string, secretHash: string, now = Date.now()): VerifiedKey | null {
@@ -62,8 +65,9 @@ export class VerifiedKeys {
       this.#entries.delete(prefix);
       return null;
     }
-    const same = entry.secretHash.length === secretHash.length
-      && timingSafeEqual(Buffer.from(entry.secretHash), Buffer.from(secretHash));
+    const same =
+      entry.secretHash.length === secretHash.length &&
+      timingSafeEqual(Buffer.from(entry.secretHash), Buffer.from(secretHash));
     return same ? entry : null;
   }
 }

@@ -27,11 +27,23 @@ type Hashed = Pick<AuditRecord, 'at' | 'actor' | 'action' | 'entityType' | 'enti
 export function canonical(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  return `{${Object.keys(value)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
 }
 
 export function chainHash(previousHash: string, r: Hashed): string {
-  const body = canonical({ at: r.at.toISOString(), actor: r.actor, action: r.action, entityType: r.entityType, entityId: r.entityId, before: r.before ?? null, after: r.after ?? null, reason: r.reason ?? null });
+  const body = canonical({
+    at: r.at.toISOString(),
+    actor: r.actor,
+    action: r.action,
+    entityType: r.entityType,
+    entityId: r.entityId,
+    before: r.before ?? null,
+    after: r.after ?? null,
+    reason: r.reason ?? null,
+  });
   return createHash('sha256').update(`${previousHash}\n${body}`).digest('hex');
 }
 
@@ -43,7 +55,13 @@ export async function appendToAuditChain(tx: Tx, actor: string, entries: AuditEn
   let previousHash = last?.hash ?? GENESIS;
   const at = new Date();
   for (const e of entries) {
-    const record = { ...e, actor, at, reason: e.reason ?? null, scope: e.scope === undefined ? WHOLE_INSTALLATION : e.scope };
+    const record = {
+      ...e,
+      actor,
+      at,
+      reason: e.reason ?? null,
+      scope: e.scope === undefined ? WHOLE_INSTALLATION : e.scope,
+    };
     const hash = chainHash(previousHash, record);
     tx.persist(tx.create(AuditRecord, { ...record, previousHash, hash }));
     previousHash = hash;
@@ -63,11 +81,27 @@ export async function verifyAuditChain(em: Tx, pageSize = 2000): Promise<ChainVe
   let checked = 0;
   let afterId = '0';
   for (;;) {
-    const rows = await em.find(AuditRecord, { id: { $gt: afterId } }, { orderBy: { id: 'asc' }, limit: pageSize, disableIdentityMap: true });
+    const rows = await em.find(
+      AuditRecord,
+      { id: { $gt: afterId } },
+      { orderBy: { id: 'asc' }, limit: pageSize, disableIdentityMap: true },
+    );
     for (const r of rows) {
       checked++;
-      if (r.previousHash !== previousHash) return { valid: false, checked, firstBrokenId: r.id, problem: `record ${r.id} does not link to the record before it (a record was removed or inserted).` };
-      if (chainHash(previousHash, r) !== r.hash) return { valid: false, checked, firstBrokenId: r.id, problem: `record ${r.id} was changed after it was written (its content no longer matches its hash).` };
+      if (r.previousHash !== previousHash)
+        return {
+          valid: false,
+          checked,
+          firstBrokenId: r.id,
+          problem: `record ${r.id} does not link to the record before it (a record was removed or inserted).`,
+        };
+      if (chainHash(previousHash, r) !== r.hash)
+        return {
+          valid: false,
+          checked,
+          firstBrokenId: r.id,
+          problem: `record ${r.id} was changed after it was written (its content no longer matches its hash).`,
+        };
       previousHash = r.hash;
     }
     if (rows.length < pageSize) return { valid: true, checked, firstBrokenId: null, problem: null };

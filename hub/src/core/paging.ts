@@ -16,7 +16,12 @@ export interface PageRequest {
  * 10,000 costs what page 1 costs and there is no cap on how far one can page.
  */
 export async function paginate<T extends { id: string }>(
-  em: Tx, entity: EntityName<T>, where: FilterQuery<T>, args: PageRequest, orderBy: keyof T & string = 'id', direction: 'asc' | 'desc' = 'asc',
+  em: Tx,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  args: PageRequest,
+  orderBy: keyof T & string = 'id',
+  direction: 'asc' | 'desc' = 'asc',
 ): Promise<Page<T>> {
   if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE_SIZE) {
     throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE} (got ${args.first}); page on with the endCursor.`);
@@ -25,9 +30,10 @@ export async function paginate<T extends { id: string }>(
   if (args.after) {
     const [value, id] = decodeCursor(args.after);
     const beyond = direction === 'asc' ? '$gt' : '$lt';
-    const after = orderBy === 'id'
-      ? { id: { [beyond]: id } }
-      : { $or: [{ [orderBy]: { [beyond]: value } }, { [orderBy]: value, id: { [beyond]: id } }] };
+    const after =
+      orderBy === 'id'
+        ? { id: { [beyond]: id } }
+        : { $or: [{ [orderBy]: { [beyond]: value } }, { [orderBy]: value, id: { [beyond]: id } }] };
     filter = { $and: [where, after] } as FilterQuery<T>;
   }
   const orderings = (orderBy === 'id' ? { id: direction } : { [orderBy]: direction, id: direction }) as never;
@@ -58,6 +64,10 @@ function decodeCursor(cursor: string): [unknown, string] {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
     if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[1] === 'string') return [parsed[0], parsed[1]];
-  } catch { /* reported below */ }
-  throw badUserInput(`after: "${cursor.slice(0, 40)}" is not a cursor from this list; pass a pageInfo.endCursor unchanged.`);
+  } catch {
+    /* reported below */
+  }
+  throw badUserInput(
+    `after: "${cursor.slice(0, 40)}" is not a cursor from this list; pass a pageInfo.endCursor unchanged.`,
+  );
 }

@@ -1,4 +1,11 @@
-import { ANY_CALLER, type Grant, type Permission, Role, ROLE_PERMISSIONS, WHOLE_INSTALLATION } from '@plantgraph/schema';
+import {
+  ANY_CALLER,
+  type Grant,
+  type Permission,
+  Role,
+  ROLE_PERMISSIONS,
+  WHOLE_INSTALLATION,
+} from '@plantgraph/schema';
 
 /** `service`: a part of the hub acting in its own name (e.g. `flows:<plant>`, the embedded flows). */
 export type PrincipalKind = 'user' | 'api-key' | 'system' | 'auth-off' | 'service';
@@ -40,7 +47,9 @@ export class Principal {
     let scopes = this.#scopes.get(permission);
     if (!scopes) {
       const all = this.grants.filter((g) => ROLE_PERMISSIONS[g.role]?.includes(permission)).map((g) => g.scope);
-      scopes = all.includes(WHOLE_INSTALLATION) ? [WHOLE_INSTALLATION] : [...new Set(all)].filter((s) => !all.some((o) => o !== s && within(s, o)));
+      scopes = all.includes(WHOLE_INSTALLATION)
+        ? [WHOLE_INSTALLATION]
+        : [...new Set(all)].filter((s) => !all.some((o) => o !== s && within(s, o)));
       this.#scopes.set(permission, scopes);
     }
     return scopes;

@@ -20,9 +20,16 @@ export interface ScopedSubscriptionOptions<E, T> {
  * Events at `scope` and below for a subscriber, as the adapter's values. The requested scope may reach
  * beyond the principal's own, so each event is delivered only if the principal may read its path.
  */
-export function scopedSubscription<E extends { path: string }, T>(bus: MessageBus, principal: Principal, scope: string, options: ScopedSubscriptionOptions<E, T>): AsyncIterable<T> {
+export function scopedSubscription<E extends { path: string }, T>(
+  bus: MessageBus,
+  principal: Principal,
+  scope: string,
+  options: ScopedSubscriptionOptions<E, T>,
+): AsyncIterable<T> {
   if (!isEquipmentPath(scope)) {
-    throw badUserInput(`scope: "${scope}" is not an equipment path; give a path prefix such as "acme" or "acme/berlin/assembly".`);
+    throw badUserInput(
+      `scope: "${scope}" is not an equipment path; give a path prefix such as "acme" or "acme/berlin/assembly".`,
+    );
   }
   if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, `subscribe to ${options.what}`);
   const subscription = bus.subscribe(options.patterns(scope), options.queue);
@@ -33,7 +40,8 @@ export function scopedSubscription<E extends { path: string }, T>(bus: MessageBu
           const r = await subscription.next();
           if (r.done) return { done: true, value: undefined };
           const event = r.value.data as E;
-          if (principal.can(Permission.Read, event.path) && (options.accept?.(event) ?? true)) return { done: false, value: options.toValue(event) };
+          if (principal.can(Permission.Read, event.path) && (options.accept?.(event) ?? true))
+            return { done: false, value: options.toValue(event) };
         }
       },
       return: async (): Promise<IteratorResult<T>> => {

@@ -6,7 +6,6 @@ import { auditScope, withoutSecrets } from './audit-scope.js';
 import type { Database, Tx } from '../infrastructure/database/database.js';
 import type { MessageBus } from '../infrastructure/bus/message-bus.js';
 
-
 export interface DomainEvent {
   subject: string;
   /** Past tense, e.g. `EquipmentCreated`. */
@@ -32,7 +31,10 @@ export interface Work {
  * A `fail(...)` anywhere rolls everything back and returns the failure as the result.
  */
 export class UnitOfWork {
-  constructor(private readonly db: Database, private readonly bus: MessageBus) {}
+  constructor(
+    private readonly db: Database,
+    private readonly bus: MessageBus,
+  ) {}
 
   async run<T>(actor: string, body: (work: Work) => Promise<T>): Promise<T | DomainFailure> {
     const events: DomainEvent[] = [];
@@ -46,12 +48,24 @@ export class UnitOfWork {
           tx,
           actor,
           audit: (action, entity, before, reason) => {
-            audit.push({ action, entity, entityType: entity.constructor.name, entityId: entity.id, before: withoutSecrets(before ?? null), after: withoutSecrets(snapshot(entity)), reason });
+            audit.push({
+              action,
+              entity,
+              entityType: entity.constructor.name,
+              entityId: entity.id,
+              before: withoutSecrets(before ?? null),
+              after: withoutSecrets(snapshot(entity)),
+              reason,
+            });
           },
           emit: (event) => events.push(event),
           changed: (type, entity, key, before, reason) => {
             work.audit(type, entity, before, reason);
-            work.emit({ subject: this.bus.subjects.domainEvent(type, key), type, data: () => ({ id: entity.id, key, actor, ...eventScope(scopes.get(entity)) }) });
+            work.emit({
+              subject: this.bus.subjects.domainEvent(type, key),
+              type,
+              data: () => ({ id: entity.id, key, actor, ...eventScope(scopes.get(entity)) }),
+            });
           },
         };
         const value = await body(work);
@@ -59,7 +73,11 @@ export class UnitOfWork {
           if (!scopes.has(entry.entity)) scopes.set(entry.entity, await auditScope(tx, entry.entity));
           entry.scope = scopes.get(entry.entity)!;
         }
-        await appendToAuditChain(tx, actor, audit.map(({ entity: _, ...entry }) => entry));
+        await appendToAuditChain(
+          tx,
+          actor,
+          audit.map(({ entity: _, ...entry }) => entry),
+        );
         return value;
       });
     } catch (err) {
@@ -75,11 +93,14 @@ export class UnitOfWork {
    * (they are pipelined on one connection). A bus outage must not turn a committed change into an error.
    */
   async publish(events: DomainEvent[]): Promise<void> {
-    await Promise.all(events.map((e) => {
-      const data = typeof e.data === 'function' ? e.data() : e.data;
-      return this.bus.publish(e.subject, { type: e.type, ...data }).catch((err: Error) =>
-        console.error(`[events] could not publish ${e.type} on ${e.subject}: ${err.message}`));
-    }));
+    await Promise.all(
+      events.map((e) => {
+        const data = typeof e.data === 'function' ? e.data() : e.data;
+        return this.bus
+          .publish(e.subject, { type: e.type, ...data })
+          .catch((err: Error) => console.error(`[events] could not publish ${e.type} on ${e.subject}: ${err.message}`));
+      }),
+    );
   }
 }
 

@@ -42,7 +42,10 @@ export function sharedVisible(principal: Principal): FilterQuery<any> {
 /** A refusal of an act the caller can see but holds no grant for; logged, so denials can be audited. */
 export function forbidden(principal: Principal, what: string): HubFault {
   console.warn(`[auth] denied ${principal.name}: ${what}`);
-  return new HubFault(FaultCode.Forbidden, `You are not allowed to ${what}. Ask an administrator for a role that grants it.`);
+  return new HubFault(
+    FaultCode.Forbidden,
+    `You are not allowed to ${what}. Ask an administrator for a role that grants it.`,
+  );
 }
 
 /**
@@ -50,7 +53,12 @@ export function forbidden(principal: Principal, what: string): HubFault {
  * the equipment did not exist (`hidden`), so denials leak nothing; in sight but not permitted,
  * it is refused with FORBIDDEN.
  */
-export function requireAt(principal: Principal, permission: Permission, path: string, hidden: () => DomainFailure): void {
+export function requireAt(
+  principal: Principal,
+  permission: Permission,
+  path: string,
+  hidden: () => DomainFailure,
+): void {
   if (!principal.can(Permission.Read, path)) {
     console.warn(`[auth] denied ${principal.name}: ${permission} at a path out of scope`);
     fail(hidden());
@@ -60,20 +68,33 @@ export function requireAt(principal: Principal, permission: Permission, path: st
 
 /** Guards a command on master data that belongs to the whole enterprise. */
 export function requireEnterpriseWide(principal: Principal, permission: Permission): void {
-  if (!principal.canEnterpriseWide(permission)) throw forbidden(principal, `${permission} for master data shared by the whole enterprise (it needs a grant on an enterprise, e.g. scope "acme")`);
+  if (!principal.canEnterpriseWide(permission))
+    throw forbidden(
+      principal,
+      `${permission} for master data shared by the whole enterprise (it needs a grant on an enterprise, e.g. scope "acme")`,
+    );
 }
 
 /**
  * Master data placed at an equipment (a lot's location, a person's home): the caller must manage
  * master data there; placed nowhere, it must do so enterprise-wide.
  */
-export function requireManageablePlace(principal: Principal, place: { path: string } | null | undefined, hidden: () => DomainFailure): void {
+export function requireManageablePlace(
+  principal: Principal,
+  place: { path: string } | null | undefined,
+  hidden: () => DomainFailure,
+): void {
   if (place) requireAt(principal, Permission.ManageMasterData, place.path, hidden);
   else requireEnterpriseWide(principal, Permission.ManageMasterData);
 }
 
 /** Resolves the equipment named by input `field` to place master data at, checked for the caller. */
-export async function placeAt(tx: Tx, principal: Principal, field: string, path: string | null | undefined): Promise<Equipment | null> {
+export async function placeAt(
+  tx: Tx,
+  principal: Principal,
+  field: string,
+  path: string | null | undefined,
+): Promise<Equipment | null> {
   const unknown = () => unknownReference(field, 'equipment', path!);
   const place = path ? ((await tx.findOne(Equipment, { path })) ?? fail(unknown())) : null;
   requireManageablePlace(principal, place, unknown);

@@ -1,7 +1,16 @@
 import {
-  getArgumentValues, getNamedType, isCompositeType, Kind, type DocumentNode, type FieldNode,
-  type FragmentDefinitionNode, type GraphQLCompositeType, type GraphQLField, type GraphQLSchema,
-  type OperationDefinitionNode, type SelectionSetNode,
+  getArgumentValues,
+  getNamedType,
+  isCompositeType,
+  Kind,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
 } from 'graphql';
 
 /** graphql-armor's cost model, which the README documents and clients have been sized against. */
@@ -17,7 +26,10 @@ const DEPTH_FACTOR = 1.5;
  * fragment's cost is computed once, so fragments spread many times cost no more work here.
  */
 export function operationCost(
-  schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Record<string, unknown>,
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
 ): number {
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
@@ -49,9 +61,8 @@ export function operationCost(
     if (known !== undefined) return known;
     const definition = fragments.get(name);
     const type = definition && schema.getType(definition.typeCondition.name.value);
-    const cost = definition && isCompositeType(type)
-      ? OBJECT_COST + selections(definition.selectionSet, type, DEPTH_FACTOR)
-      : 0;
+    const cost =
+      definition && isCompositeType(type) ? OBJECT_COST + selections(definition.selectionSet, type, DEPTH_FACTOR) : 0;
     fragmentCosts.set(name, cost);
     return cost;
   };
@@ -71,7 +82,9 @@ export function operationCost(
 
 /** How many nodes the list holds at most: its `first` or `last` as the resolver receives it, at least 1. */
 function pageSize(
-  definition: GraphQLField<unknown, unknown> | undefined, node: FieldNode, variables: Record<string, unknown>,
+  definition: GraphQLField<unknown, unknown> | undefined,
+  node: FieldNode,
+  variables: Record<string, unknown>,
 ): number {
   if (!definition?.args.some((a) => a.name === 'first' || a.name === 'last')) return 1;
   let args: Record<string, unknown>;

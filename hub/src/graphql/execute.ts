@@ -20,12 +20,19 @@ export function operationExecutor(
   contextFor: (principal: Principal) => HubContext,
 ): ExecuteOperation {
   return async (principal, query, variables) => {
-    const result = await graphql({ schema, source: query, variableValues: variables, contextValue: contextFor(principal) });
+    const result = await graphql({
+      schema,
+      source: query,
+      variableValues: variables,
+      contextValue: contextFor(principal),
+    });
     const response: OperationResult = { data: result.data as Record<string, unknown> | null | undefined };
     if (result.errors?.length) {
       response.errors = result.errors.map((e) => ({
         message: e.message,
-        ...(e.extensions && Object.keys(e.extensions).length ? { extensions: e.extensions as Record<string, unknown> } : {}),
+        ...(e.extensions && Object.keys(e.extensions).length
+          ? { extensions: e.extensions as Record<string, unknown> }
+          : {}),
       }));
     }
     return response;

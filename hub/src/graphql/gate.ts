@@ -49,7 +49,9 @@ export class Gate {
   /** The document to run: the query itself, or the safelisted one; an error when not allowed. */
   document(query: unknown, extensions: unknown): string | GraphQLError {
     if (this.safelist) return this.safelist.resolve(query, extensions);
-    return typeof query === 'string' ? query : new GraphQLError('Send the operation as a "query" string.', { extensions: { code: 'BAD_REQUEST' } });
+    return typeof query === 'string'
+      ? query
+      : new GraphQLError('Send the operation as a "query" string.', { extensions: { code: 'BAD_REQUEST' } });
   }
 
   get safelisted(): boolean {

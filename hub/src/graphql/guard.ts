@@ -14,7 +14,8 @@ export function Allow(...permissions: (Permission | typeof ANY_CALLER)[]): Metho
 
 /** Enforces `Allow` declarations on fields before their resolvers run. */
 export const guard: MiddlewareFn<HubContext> = ({ info, context }, next) => {
-  const allow = (info.parentType.getFields()[info.fieldName]?.extensions as Partial<GuardExtensions> | undefined)?.allow;
+  const allow = (info.parentType.getFields()[info.fieldName]?.extensions as Partial<GuardExtensions> | undefined)
+    ?.allow;
   if (allow && !allow.some((p) => context.principal.canAnywhere(p))) {
     throw forbidden(context.principal, `use ${info.parentType.name}.${info.fieldName} (needs ${allow.join(' or ')})`);
   }

@@ -13,7 +13,11 @@ import type { LimitsConfig } from '../config.js';
  */
 export function limitRules(limits: LimitsConfig, production: boolean): ValidationRule[] {
   // Report as validation errors (HTTP 400, listed with the others) instead of throwing.
-  const report = { propagateOnRejection: false, onReject: [(ctx: ValidationContext | null, err: GraphQLError) => ctx?.reportError(limitError(err))], exposeLimits: true };
+  const report = {
+    propagateOnRejection: false,
+    onReject: [(ctx: ValidationContext | null, err: GraphQLError) => ctx?.reportError(limitError(err))],
+    exposeLimits: true,
+  };
   return [
     maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, ...report }),
     maxAliasesRule({ n: limits.maxAliases, ...report }),
@@ -27,8 +31,9 @@ export function limitRules(limits: LimitsConfig, production: boolean): Validatio
 const noIntrospectionRule: ValidationRule = (context) => ({
   Field(node) {
     if (node.name.value === '__schema' || node.name.value === '__type') {
-      const message = 'GraphQL introspection is not allowed in production: the schema is published with the hub '
-        + '(schema/schema.graphql), not served.';
+      const message =
+        'GraphQL introspection is not allowed in production: the schema is published with the hub ' +
+        '(schema/schema.graphql), not served.';
       const extensions = { code: 'GRAPHQL_VALIDATION_FAILED' };
       context.reportError(new GraphQLError(message, { nodes: [node], extensions }));
     }
@@ -41,7 +46,13 @@ export const MAX_STRING_LENGTH = 10_000;
 function maxStringLengthRule(max: number): ValidationRule {
   return (context) => ({
     StringValue(node) {
-      if (node.value.length > max) context.reportError(new GraphQLError(`A string of ${node.value.length} characters is over the limit of ${max}.`, { nodes: [node], extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }));
+      if (node.value.length > max)
+        context.reportError(
+          new GraphQLError(`A string of ${node.value.length} characters is over the limit of ${max}.`, {
+            nodes: [node],
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+          }),
+        );
     },
   });
 }
@@ -68,8 +79,10 @@ export function checkVariables(variables: unknown, maxLength = MAX_STRING_LENGTH
     }
     if (!value || typeof value !== 'object') continue;
     if (depth > maxDepth) {
-      return badVariables(`Variable ${top} is nested deeper than ${maxDepth} levels, the limit. Send flatter input `
-        + '(see the README\'s limits).');
+      return badVariables(
+        `Variable ${top} is nested deeper than ${maxDepth} levels, the limit. Send flatter input ` +
+          "(see the README's limits).",
+      );
     }
     for (const [k, v] of Object.entries(value)) stack.push([v, `${path}.${k}`, top, depth + 1]);
   }
@@ -81,7 +94,9 @@ const badVariables = (message: string) => new GraphQLError(message, { extensions
 /** The library prefixes "Syntax Error:"; say what the limit is for instead. */
 function limitError(err: GraphQLError): GraphQLError {
   const message = err.message.replace(/^Syntax Error: /, '');
-  return new GraphQLError(`${message} Ask for less in one operation (see the README's limits).`, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  return new GraphQLError(`${message} Ask for less in one operation (see the README's limits).`, {
+    extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+  });
 }
 
 /** Hides "Did you mean …" hints in production, so the schema cannot be mapped by probing. */
@@ -96,7 +111,10 @@ export function presentMessage(message: string, production: boolean): string {
 
 /** graphql-js's token-limit message, said so that the caller knows it hit a limit. */
 export function clarifyLimits(message: string): string {
-  return message.replace(/^Syntax Error: Document contains more that (\d+) tokens\. Parsing aborted\.$/, 'The document has more than $1 tokens, the limit. Send smaller operations (see the README\'s limits).');
+  return message.replace(
+    /^Syntax Error: Document contains more that (\d+) tokens\. Parsing aborted\.$/,
+    "The document has more than $1 tokens, the limit. Send smaller operations (see the README's limits).",
+  );
 }
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -117,7 +135,8 @@ export class Safelist {
       throw new Error(`PLANTGRAPH_OPERATION_SAFELIST: cannot read ${file} as JSON (${(err as Error).message}).`);
     }
     const docs = Array.isArray(parsed) ? parsed : Object.values(parsed as Record<string, unknown>);
-    if (!docs.every((d) => typeof d === 'string')) throw new Error(`PLANTGRAPH_OPERATION_SAFELIST: ${file} must hold a list of GraphQL documents (strings).`);
+    if (!docs.every((d) => typeof d === 'string'))
+      throw new Error(`PLANTGRAPH_OPERATION_SAFELIST: ${file} must hold a list of GraphQL documents (strings).`);
     return new Safelist(new Map((docs as string[]).map((d) => [sha256(d), d])));
   }
 
@@ -130,6 +149,12 @@ export class Safelist {
     const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
     const key = typeof query === 'string' ? sha256(query) : typeof hash === 'string' ? hash : null;
     const document = key ? this.documents.get(key) : undefined;
-    return document ?? new GraphQLError('This operation is not on the hub\'s safelist. Add it to the file named by PLANTGRAPH_OPERATION_SAFELIST.', { extensions: { code: 'OPERATION_NOT_ALLOWED' } });
+    return (
+      document ??
+      new GraphQLError(
+        "This operation is not on the hub's safelist. Add it to the file named by PLANTGRAPH_OPERATION_SAFELIST.",
+        { extensions: { code: 'OPERATION_NOT_ALLOWED' } },
+      )
+    );
   }
 }

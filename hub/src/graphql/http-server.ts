@@ -52,7 +52,10 @@ export function createHttpServer(limits: ConnectionLimits, trustedProxies: reado
 export function clientAddress(request: IncomingMessage, trustedProxies: readonly string[] = []): string {
   const peer = request.socket.remoteAddress ?? 'unknown';
   if (!trustedProxies.includes(peer)) return peer;
-  const forwarded = String(request.headers['x-forwarded-for'] ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  const forwarded = String(request.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   for (let i = forwarded.length - 1; i >= 0; i--) if (!trustedProxies.includes(forwarded[i]!)) return forwarded[i]!;
   return peer;
 }

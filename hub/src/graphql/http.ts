@@ -22,8 +22,12 @@ const badRequest = (message: string) => new GraphQLError(message, { extensions: 
  * reaches Apollo that they refused.
  */
 export async function serveGraphQL(
-  apollo: ApolloServer<HubContext>, gate: Gate, checker: OperationChecker,
-  req: IncomingMessage, res: ServerResponse, contextFor: (p: Principal) => HubContext,
+  apollo: ApolloServer<HubContext>,
+  gate: Gate,
+  checker: OperationChecker,
+  req: IncomingMessage,
+  res: ServerResponse,
+  contextFor: (p: Principal) => HubContext,
 ): Promise<void> {
   // Who is calling and how often, from the headers alone: a caller refused here costs no body parsing.
   let principal: Principal;
@@ -39,7 +43,7 @@ export async function serveGraphQL(
   }
   const limited = gate.limit(principal);
   if (limited) return refuse(req, res, 429, [limited]);
-  let body: unknown ;
+  let body: unknown;
   if (req.method === 'POST') {
     const text = await readBody(req);
     if (text === ABORTED) return; // the client went away or ran out of time (node answered 408)
@@ -47,12 +51,21 @@ export async function serveGraphQL(
       // Stop reading the rest of the upload: answer, then drop the connection.
       res.setHeader('connection', 'close');
       res.once('finish', () => req.destroy());
-      return send(res, 413, { errors: [{ message: `Request body over ${MAX_BODY_BYTES} bytes; send smaller operations.`, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
+      return send(res, 413, {
+        errors: [
+          {
+            message: `Request body over ${MAX_BODY_BYTES} bytes; send smaller operations.`,
+            extensions: { code: 'PAYLOAD_TOO_LARGE' },
+          },
+        ],
+      });
     }
     try {
       body = text ? JSON.parse(text) : {};
     } catch {
-      return send(res, 400, { errors: [{ message: 'The request body is not valid JSON; send {"query": "...", "variables": {...}}.' }] });
+      return send(res, 400, {
+        errors: [{ message: 'The request body is not valid JSON; send {"query": "...", "variables": {...}}.' }],
+      });
     }
   }
   if (Array.isArray(body)) {
@@ -61,7 +74,7 @@ export async function serveGraphQL(
   const url = new URL(req.url ?? '/', 'http://localhost');
   // A GET without an operation is Apollo's landing page; everything else is an operation to check.
   if (req.method === 'POST' || url.searchParams.has('query') || url.searchParams.has('extensions')) {
-    const request = req.method === 'POST' ? (body ?? {}) as OperationRequest : fromSearch(url.searchParams);
+    const request = req.method === 'POST' ? ((body ?? {}) as OperationRequest) : fromSearch(url.searchParams);
     if (request instanceof GraphQLError) return sendErrors(res, 400, [request]);
     const document = gate.document(request.query, request.extensions);
     if (document instanceof GraphQLError) return sendErrors(res, 400, [document]);
@@ -71,7 +84,8 @@ export async function serveGraphQL(
     else url.searchParams.set('query', document);
   }
   const headers = new HeaderMap();
-  for (const [name, value] of Object.entries(req.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+  for (const [name, value] of Object.entries(req.headers))
+    if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
   const response = await apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
     context: async () => contextFor(principal),

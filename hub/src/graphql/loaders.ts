@@ -1,8 +1,21 @@
 import DataLoader from 'dataloader';
 import type { EntityName } from '@mikro-orm/core';
 import {
-  Equipment, EquipmentClass, MaterialClass, MaterialDefinition, MaterialLot, MaterialSublot,
-  Deviation, ElectronicSignature, MaterialReservation, StepRecord, Person, PersonnelClass, ProductDefinition, ProductDefinitionVersion, Qualification,
+  Equipment,
+  EquipmentClass,
+  MaterialClass,
+  MaterialDefinition,
+  MaterialLot,
+  MaterialSublot,
+  Deviation,
+  ElectronicSignature,
+  MaterialReservation,
+  StepRecord,
+  Person,
+  PersonnelClass,
+  ProductDefinition,
+  ProductDefinitionVersion,
+  Qualification,
 } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
 import type { Principal } from '../core/principal.js';
@@ -22,7 +35,9 @@ export function createLoaders(em: Tx, principal: Principal) {
 
   const byParent = <T extends object>(entity: EntityName<T>, fk: string, orderBy: string, visible: object = {}) =>
     new DataLoader<string, T[]>(async (ids) => {
-      const rows = await em.find(entity, { $and: [{ [fk]: { $in: [...ids] } }, visible] } as never, { orderBy: { [orderBy]: 'asc' } as never });
+      const rows = await em.find(entity, { $and: [{ [fk]: { $in: [...ids] } }, visible] } as never, {
+        orderBy: { [orderBy]: 'asc' } as never,
+      });
       const groups = new Map<string, T[]>(ids.map((id) => [id, []]));
       for (const r of rows) groups.get((r as Record<string, { id: string }>)[fk]!.id)?.push(r);
       return ids.map((id) => groups.get(id)!);
@@ -42,7 +57,11 @@ export function createLoaders(em: Tx, principal: Principal) {
     stepsOfOrder: byParent(StepRecord, 'workOrder', 'sequence'),
     deviationsOfOrder: byParent(Deviation, 'workOrder', 'createdAt'),
     signaturesOfOrder: new DataLoader<string, ElectronicSignature[]>(async (ids) => {
-      const rows = await em.find(ElectronicSignature, { recordType: 'WorkOrder', recordId: { $in: [...ids] } }, { orderBy: { signedAt: 'asc' } });
+      const rows = await em.find(
+        ElectronicSignature,
+        { recordType: 'WorkOrder', recordId: { $in: [...ids] } },
+        { orderBy: { signedAt: 'asc' } },
+      );
       return ids.map((id) => rows.filter((r) => r.recordId === id));
     }),
     sublotsOfLot: byParent(MaterialSublot, 'lot', 'sublotNumber'),

@@ -1,6 +1,13 @@
 import {
-  type DocumentNode, getOperationAST, getVariableValues, GraphQLError, type GraphQLSchema, parse, specifiedRules,
-  validate, type ValidationRule,
+  type DocumentNode,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  type GraphQLSchema,
+  parse,
+  specifiedRules,
+  validate,
+  type ValidationRule,
 } from 'graphql';
 import type { LimitsConfig } from '../config.js';
 import { operationCost } from './cost.js';
@@ -53,8 +60,9 @@ export class OperationChecker {
     if (coerced.errors) return this.#refuse(coerced.errors, 'BAD_USER_INPUT');
     const cost = operationCost(this.schema, document, operation, coerced.coerced);
     if (cost > this.limits.maxCost) {
-      const message = `Query Cost limit of ${this.limits.maxCost} exceeded, found ${Math.round(cost)}. `
-        + 'Ask for less in one operation, e.g. smaller pages (see the README\'s limits).';
+      const message =
+        `Query Cost limit of ${this.limits.maxCost} exceeded, found ${Math.round(cost)}. ` +
+        "Ask for less in one operation, e.g. smaller pages (see the README's limits).";
       return this.#refuse([new GraphQLError(message)], 'GRAPHQL_VALIDATION_FAILED');
     }
     return { document };
@@ -63,7 +71,10 @@ export class OperationChecker {
   /** An error as every transport shows it. */
   present(error: GraphQLError, code?: string): GraphQLError {
     return new GraphQLError(presentMessage(error.message, this.production), {
-      nodes: error.nodes, source: error.source, positions: error.positions, path: error.path,
+      nodes: error.nodes,
+      source: error.source,
+      positions: error.positions,
+      path: error.path,
       originalError: error.originalError,
       extensions: { ...error.extensions, code: error.extensions.code ?? code ?? 'BAD_REQUEST' },
     });

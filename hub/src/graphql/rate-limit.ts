@@ -8,7 +8,10 @@ import { TokenBuckets } from '../auth/token-buckets.js';
 export class RateLimiter {
   readonly #buckets: TokenBuckets;
 
-  constructor(private readonly rate: number, private readonly burst: number) {
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
     this.#buckets = new TokenBuckets(rate, burst);
   }
 
@@ -16,8 +19,9 @@ export class RateLimiter {
   take(key: string, now = Date.now()): GraphQLError | null {
     const retryAfter = this.#buckets.take(key, now);
     if (retryAfter === 0) return null;
-    const message = `Rate limit reached: at most ${this.rate} operations per second (bursts of ${this.burst}) `
-      + `per caller. Retry in ${retryAfter} s.`;
+    const message =
+      `Rate limit reached: at most ${this.rate} operations per second (bursts of ${this.burst}) ` +
+      `per caller. Retry in ${retryAfter} s.`;
     return tooMany(message, retryAfter);
   }
 }

@@ -3,9 +3,17 @@ import { buildSchema, type PubSub } from 'type-graphql';
 import type { MessageBus } from '../infrastructure/bus/message-bus.js';
 import { EquipmentResolver, EquipmentStateChangeResolver } from '../modules/equipment/equipment.resolver.js';
 import { EquipmentClassResolver } from '../modules/equipment/equipment-class.resolver.js';
-import { MaterialClassResolver, MaterialDefinitionResolver, MaterialLotResolver, MaterialSublotResolver } from '../modules/material/material.resolver.js';
+import {
+  MaterialClassResolver,
+  MaterialDefinitionResolver,
+  MaterialLotResolver,
+  MaterialSublotResolver,
+} from '../modules/material/material.resolver.js';
 import { PersonnelClassResolver, PersonResolver } from '../modules/personnel/personnel.resolver.js';
-import { ProductDefinitionResolver, ProductDefinitionVersionResolver } from '../modules/product-definition/product-definition.resolver.js';
+import {
+  ProductDefinitionResolver,
+  ProductDefinitionVersionResolver,
+} from '../modules/product-definition/product-definition.resolver.js';
 import { MaterialReservationResolver, WorkOrderResolver } from '../modules/work-order/work-order.resolver.js';
 import { GenealogyResolver, WorkOrderExecutionResolver } from '../modules/work-order/execution.resolver.js';
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
@@ -18,11 +26,21 @@ import { guard } from './guard.js';
 import { mapDomainOutcomes } from './failures.js';
 
 export const resolvers = [
-  EquipmentResolver, EquipmentStateChangeResolver, EquipmentClassResolver,
-  MaterialClassResolver, MaterialDefinitionResolver, MaterialLotResolver, MaterialSublotResolver,
-  PersonnelClassResolver, PersonResolver,
-  ProductDefinitionResolver, ProductDefinitionVersionResolver,
-  WorkOrderResolver, MaterialReservationResolver, WorkOrderExecutionResolver, GenealogyResolver,
+  EquipmentResolver,
+  EquipmentStateChangeResolver,
+  EquipmentClassResolver,
+  MaterialClassResolver,
+  MaterialDefinitionResolver,
+  MaterialLotResolver,
+  MaterialSublotResolver,
+  PersonnelClassResolver,
+  PersonResolver,
+  ProductDefinitionResolver,
+  ProductDefinitionVersionResolver,
+  WorkOrderResolver,
+  MaterialReservationResolver,
+  WorkOrderExecutionResolver,
+  GenealogyResolver,
   ApiKeyResolver,
   AuditResolver,
   AlertResolver,
@@ -33,7 +51,12 @@ export const resolvers = [
 
 /** The hub's GraphQL schema; `schema/schema.graphql` is this, printed. */
 export function buildHubSchema(bus: MessageBus): Promise<GraphQLSchema> {
-  return buildSchema({ resolvers, validate: false, pubSub: busPubSub(bus), globalMiddlewares: [mapDomainOutcomes, guard] });
+  return buildSchema({
+    resolvers,
+    validate: false,
+    pubSub: busPubSub(bus),
+    globalMiddlewares: [mapDomainOutcomes, guard],
+  });
 }
 
 /** type-graphql's topic-based subscriptions, carried by the bus (topics are subjects). */

@@ -2,7 +2,10 @@ import { subscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { createSubscriptionQueue, type QueueOptions } from '../infrastructure/bus/message-bus.js';
 import type { Principal } from '../core/principal.js';
 
-interface Listener { push(result: ExecutionResult): void; end(): void }
+interface Listener {
+  push(result: ExecutionResult): void;
+  end(): void;
+}
 interface Source {
   listeners: Set<Listener>;
   stop: () => void;
@@ -22,11 +25,27 @@ export class SharedSubscriptions {
     return this.#sources.size;
   }
 
-  static key(principal: Principal, query: string, variables: unknown, operationName: string | null | undefined): string {
-    return JSON.stringify([principal.name, principal.grants, principal.expiresAt?.getTime() ?? null, query, variables ?? null, operationName ?? null]);
+  static key(
+    principal: Principal,
+    query: string,
+    variables: unknown,
+    operationName: string | null | undefined,
+  ): string {
+    return JSON.stringify([
+      principal.name,
+      principal.grants,
+      principal.expiresAt?.getTime() ?? null,
+      query,
+      variables ?? null,
+      operationName ?? null,
+    ]);
   }
 
-  async subscribe(key: string, args: ExecutionArgs, queue: QueueOptions): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+  async subscribe(
+    key: string,
+    args: ExecutionArgs,
+    queue: QueueOptions,
+  ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     let source = this.#sources.get(key);
     if (!source) {
       const results = await subscribe(args);
@@ -45,7 +64,9 @@ export class SharedSubscriptions {
     const iterator: AsyncIterableIterator<ExecutionResult> = {
       next: async () => {
         const r = await own.next();
-        return r.done ? { done: true as const, value: undefined } : { done: false as const, value: r.value.data as ExecutionResult };
+        return r.done
+          ? { done: true as const, value: undefined }
+          : { done: false as const, value: r.value.data as ExecutionResult };
       },
       return: async () => {
         own.close();

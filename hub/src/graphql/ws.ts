@@ -1,7 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
-  GraphQLError, subscribe, type ExecutionResult, type FormattedExecutionResult, type GraphQLSchema,
+  GraphQLError,
+  subscribe,
+  type ExecutionResult,
+  type FormattedExecutionResult,
+  type GraphQLSchema,
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -39,76 +43,105 @@ const TOO_MANY = 4429;
  * queue small, or when its API key is revoked (`KeySockets`).
  */
 export function serveGraphQLOverWebSocket(
-  wss: WebSocketServer, schema: GraphQLSchema, gate: Gate, checker: OperationChecker, limits: LimitsConfig,
-  contextFor: (p: Principal) => HubContext, keySockets?: KeySockets,
+  wss: WebSocketServer,
+  schema: GraphQLSchema,
+  gate: Gate,
+  checker: OperationChecker,
+  limits: LimitsConfig,
+  contextFor: (p: Principal) => HubContext,
+  keySockets?: KeySockets,
 ) {
   const shared = new SharedSubscriptions();
   const corked = new Set<Duplex>();
-  return useServer<Record<string, unknown> | undefined, Connection>({
-    schema,
-    subscribe: (args) => {
-      const { sharing } = args.contextValue as SharingContext;
-      return sharing ? shared.subscribe(sharing.key, args, sharing.queue) : subscribe(args);
-    },
-    onConnect: async (ctx) => {
-      const params = ctx.connectionParams ?? {};
-      const authorization = (params.authorization ?? params.Authorization ?? ctx.extra.request.headers.authorization) as string | undefined;
-      try {
-        const principal = await gate.admit(authorization, ctx.extra.request);
-        ctx.extra.principal = principal;
-        ctx.extra.operations = 0;
-        keySockets?.add(principal, ctx.extra.socket); // closed when the key is revoked (key-sockets.ts)
-        if (principal.expiresAt) {
-          const socket = ctx.extra.socket;
-          ctx.extra.expiry = setTimeout(() => socket.close(TOKEN_EXPIRED, 'Token expired: reconnect with a fresh token'), Math.max(0, principal.expiresAt.getTime() - Date.now()));
-          socket.once('close', () => clearTimeout(ctx.extra.expiry));
+  return useServer<Record<string, unknown> | undefined, Connection>(
+    {
+      schema,
+      subscribe: (args) => {
+        const { sharing } = args.contextValue as SharingContext;
+        return sharing ? shared.subscribe(sharing.key, args, sharing.queue) : subscribe(args);
+      },
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const authorization = (params.authorization ??
+          params.Authorization ??
+          ctx.extra.request.headers.authorization) as string | undefined;
+        try {
+          const principal = await gate.admit(authorization, ctx.extra.request);
+          ctx.extra.principal = principal;
+          ctx.extra.operations = 0;
+          keySockets?.add(principal, ctx.extra.socket); // closed when the key is revoked (key-sockets.ts)
+          if (principal.expiresAt) {
+            const socket = ctx.extra.socket;
+            ctx.extra.expiry = setTimeout(
+              () => socket.close(TOKEN_EXPIRED, 'Token expired: reconnect with a fresh token'),
+              Math.max(0, principal.expiresAt.getTime() - Date.now()),
+            );
+            socket.once('close', () => clearTimeout(ctx.extra.expiry));
+          }
+          return true;
+        } catch (err) {
+          if (err instanceof AuthenticationThrottled) ctx.extra.socket.close(TOO_MANY, err.message.slice(0, 120));
+          else console.warn(`[auth] WebSocket connection refused: ${(err as Error).message}`);
+          return false;
         }
-        return true;
-      } catch (err) {
-        if (err instanceof AuthenticationThrottled) ctx.extra.socket.close(TOO_MANY, err.message.slice(0, 120));
-        else console.warn(`[auth] WebSocket connection refused: ${(err as Error).message}`);
-        return false;
-      }
-    },
-    onSubscribe: (ctx, _id, payload) => {
-      const principal = ctx.extra.principal!;
-      const limited = gate.limit(principal);
-      if (limited) return [limited];
-      if (ctx.extra.operations! >= limits.maxSubscriptionsPerSocket) {
-        return [new GraphQLError(`At most ${limits.maxSubscriptionsPerSocket} operations per connection; complete some or open another connection.`, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
-      }
-      const source = gate.document(payload.query, payload.extensions);
-      if (source instanceof GraphQLError) return [source];
-      const { document, errors } = checker.check(source, payload.variables, payload.operationName);
-      if (errors) return errors;
-      ctx.extra.operations!++;
-      const socket = ctx.extra.socket;
-      const queue = { limit: limits.maxQueuedEvents, onOverflow: () => closeSlow(socket, `${limits.maxQueuedEvents} events waiting`) };
-      const contextValue: SharingContext = Object.assign(contextFor(principal), {
-        eventQueue: queue, sharing: { key: SharedSubscriptions.key(principal, source, payload.variables, payload.operationName), queue },
-      });
-      return { schema, document, variableValues: payload.variables, operationName: payload.operationName, contextValue };
-    },
-    onComplete: (ctx) => {
-      ctx.extra.operations = Math.max(0, (ctx.extra.operations ?? 1) - 1);
-    },
-    onNext: (ctx, _id, _payload, _args, result) => {
-      // One write per socket per tick instead of one per event (a shared result reaches many sockets at once).
-      const raw = (ctx.extra.socket as WebSocket & { _socket?: Duplex })._socket;
-      if (raw && !corked.has(raw)) {
-        corked.add(raw);
-        raw.cork();
-        setImmediate(() => {
-          corked.delete(raw);
-          raw.uncork();
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const principal = ctx.extra.principal!;
+        const limited = gate.limit(principal);
+        if (limited) return [limited];
+        if (ctx.extra.operations! >= limits.maxSubscriptionsPerSocket) {
+          return [
+            new GraphQLError(
+              `At most ${limits.maxSubscriptionsPerSocket} operations per connection; complete some or open another connection.`,
+              { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } },
+            ),
+          ];
+        }
+        const source = gate.document(payload.query, payload.extensions);
+        if (source instanceof GraphQLError) return [source];
+        const { document, errors } = checker.check(source, payload.variables, payload.operationName);
+        if (errors) return errors;
+        ctx.extra.operations!++;
+        const socket = ctx.extra.socket;
+        const queue = {
+          limit: limits.maxQueuedEvents,
+          onOverflow: () => closeSlow(socket, `${limits.maxQueuedEvents} events waiting`),
+        };
+        const contextValue: SharingContext = Object.assign(contextFor(principal), {
+          eventQueue: queue,
+          sharing: { key: SharedSubscriptions.key(principal, source, payload.variables, payload.operationName), queue },
         });
-      }
-      // A subscriber that does not read would grow the hub's memory without bound.
-      if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes) closeSlow(ctx.extra.socket, `${ctx.extra.socket.bufferedAmount} bytes unsent`);
-      // Execution errors read as over HTTP (Apollo formats those with the same function).
-      return result.errors?.length ? presented(result, checker) : undefined;
+        return {
+          schema,
+          document,
+          variableValues: payload.variables,
+          operationName: payload.operationName,
+          contextValue,
+        };
+      },
+      onComplete: (ctx) => {
+        ctx.extra.operations = Math.max(0, (ctx.extra.operations ?? 1) - 1);
+      },
+      onNext: (ctx, _id, _payload, _args, result) => {
+        // One write per socket per tick instead of one per event (a shared result reaches many sockets at once).
+        const raw = (ctx.extra.socket as WebSocket & { _socket?: Duplex })._socket;
+        if (raw && !corked.has(raw)) {
+          corked.add(raw);
+          raw.cork();
+          setImmediate(() => {
+            corked.delete(raw);
+            raw.uncork();
+          });
+        }
+        // A subscriber that does not read would grow the hub's memory without bound.
+        if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes)
+          closeSlow(ctx.extra.socket, `${ctx.extra.socket.bufferedAmount} bytes unsent`);
+        // Execution errors read as over HTTP (Apollo formats those with the same function).
+        return result.errors?.length ? presented(result, checker) : undefined;
+      },
     },
-  }, wss);
+    wss,
+  );
 }
 
 function closeSlow(socket: WebSocket, backlog: string): void {

@@ -13,7 +13,13 @@ export enum AlertSeverity {
   Critical = 'Critical',
 }
 registerEnumType(AlertSeverity, { name: 'AlertSeverity' });
-export const SEVERITY_RANK: Readonly<Record<AlertSeverity, number>> = { Info: 0, Low: 1, Medium: 2, High: 3, Critical: 4 };
+export const SEVERITY_RANK: Readonly<Record<AlertSeverity, number>> = {
+  Info: 0,
+  Low: 1,
+  Medium: 2,
+  High: 3,
+  Critical: 4,
+};
 
 export enum AlertState {
   Active = 'Active',
@@ -34,8 +40,12 @@ registerEnumType(AlertState, { name: 'AlertState' });
 @Index({ properties: ['state', 'nextEscalationAt'] })
 export class Alert extends Identified<'state' | 'occurrences' | 'escalationLevel'> {
   @ManyToOne(() => Equipment, { deleteRule: 'restrict' }) equipment!: Equipment;
-  @Field({ description: 'Path of the equipment the alert is about.' }) @Property({ type: 'text', collation: 'C' }) path!: string;
-  @Field({ description: 'Same key at the same equipment, same alert while it is not cleared, e.g. `down-too-long`.' }) @Property() deduplicationKey!: string;
+  @Field({ description: 'Path of the equipment the alert is about.' })
+  @Property({ type: 'text', collation: 'C' })
+  path!: string;
+  @Field({ description: 'Same key at the same equipment, same alert while it is not cleared, e.g. `down-too-long`.' })
+  @Property()
+  deduplicationKey!: string;
   @Field(() => AlertSeverity) @Enum({ items: () => AlertSeverity }) severity!: AlertSeverity;
   @Field() @Property() title!: string;
   @Field(() => String, { nullable: true }) @Property({ type: 'text', nullable: true }) description?: string | null;
@@ -43,16 +53,23 @@ export class Alert extends Identified<'state' | 'occurrences' | 'escalationLevel
   @Field({ description: 'Who raised it: a flow, a connector, a person.' }) @Property() raisedBy!: string;
   @Field() @Property({ type: 'timestamptz' }) raisedAt!: Date;
   @Field() @Property({ type: 'timestamptz' }) lastRaisedAt!: Date;
-  @Field(() => Int, { description: 'How often the condition was raised while the alert was open.' }) @Property() occurrences: number = 1;
+  @Field(() => Int, { description: 'How often the condition was raised while the alert was open.' })
+  @Property()
+  occurrences: number = 1;
   @Field(() => String, { nullable: true }) @Property({ nullable: true }) acknowledgedBy?: string | null;
-  @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) acknowledgedAt?: Date | null;
-  @Field(() => String, { nullable: true }) @Property({ type: 'text', nullable: true }) acknowledgeComment?: string | null;
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'timestamptz', nullable: true })
+  acknowledgedAt?: Date | null;
+  @Field(() => String, { nullable: true }) @Property({ type: 'text', nullable: true }) acknowledgeComment?:
+    | string
+    | null;
   @Field(() => String, { nullable: true }) @Property({ nullable: true }) clearedBy?: string | null;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) clearedAt?: Date | null;
   @Field(() => Int) @Property() escalationLevel: number = 0;
   @Field(() => Int) @Property() escalateAfterSeconds!: number;
   @Field(() => Date, { nullable: true, description: 'When it escalates next if nobody acknowledges it.' })
-  @Property({ type: 'timestamptz', nullable: true }) nextEscalationAt?: Date | null;
+  @Property({ type: 'timestamptz', nullable: true })
+  nextEscalationAt?: Date | null;
 }
 
 @InputType()
@@ -62,7 +79,11 @@ export class RaiseAlertInput {
   @Field(() => AlertSeverity) severity!: AlertSeverity;
   @Field() title!: string;
   @Field(() => String, { nullable: true }) description?: string | null;
-  @Field(() => Int, { nullable: true, description: 'Escalate one level per this many seconds unacknowledged (default from PLANTGRAPH_ALERT_ESCALATE_AFTER_SECONDS).' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'Escalate one level per this many seconds unacknowledged (default from PLANTGRAPH_ALERT_ESCALATE_AFTER_SECONDS).',
+  })
   escalateAfterSeconds?: number | null;
 }
 

@@ -23,13 +23,19 @@ export class AuditRecord {
   @Field() @Property() entityId!: string;
   @Field(() => GraphQLJSON, { nullable: true }) @Property({ type: 'json', nullable: true }) before?: unknown;
   @Field(() => GraphQLJSON, { nullable: true }) @Property({ type: 'json', nullable: true }) after?: unknown;
-  @Field(() => String, { nullable: true, description: 'Why, where the change needs a reason (pause, cancel, correction).' })
-  @Property({ type: 'text', nullable: true }) reason?: string | null;
   @Field(() => String, {
     nullable: true,
-    description: 'Where the audited record lay when it changed, which decides who may read this: its equipment path; `*` for records of the installation (API keys, flows), readable with an installation-wide grant only; null for master data shared by the enterprise, readable with an enterprise-wide grant.',
+    description: 'Why, where the change needs a reason (pause, cancel, correction).',
   })
-  @Property({ type: 'text', nullable: true, collation: 'C' }) scope?: string | null;
+  @Property({ type: 'text', nullable: true })
+  reason?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Where the audited record lay when it changed, which decides who may read this: its equipment path; `*` for records of the installation (API keys, flows), readable with an installation-wide grant only; null for master data shared by the enterprise, readable with an enterprise-wide grant.',
+  })
+  @Property({ type: 'text', nullable: true, collation: 'C' })
+  scope?: string | null;
   @Field() @Property({ columnType: 'char(64)' }) previousHash!: string;
   @Field() @Property({ columnType: 'char(64)' }) hash!: string;
 }

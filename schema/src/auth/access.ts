@@ -45,7 +45,15 @@ const P = Permission;
 /** The documented meaning of each role. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   [Role.Operator]: [P.Read, P.ExecuteSteps, P.AcknowledgeAlerts],
-  [Role.Supervisor]: [P.Read, P.ExecuteSteps, P.SetEquipmentState, P.PlanWorkOrders, P.Release, P.RaiseAlerts, P.AcknowledgeAlerts],
+  [Role.Supervisor]: [
+    P.Read,
+    P.ExecuteSteps,
+    P.SetEquipmentState,
+    P.PlanWorkOrders,
+    P.Release,
+    P.RaiseAlerts,
+    P.AcknowledgeAlerts,
+  ],
   [Role.Quality]: [P.Read, P.Sign, P.Release, P.AcknowledgeAlerts],
   [Role.Maintenance]: [P.Read, P.SetEquipmentState, P.RaiseAlerts, P.AcknowledgeAlerts],
   [Role.Engineer]: [P.Read, P.ManageMasterData, P.ManageFlows, P.RaiseAlerts],

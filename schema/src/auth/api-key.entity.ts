@@ -9,7 +9,8 @@ import { Permission, Role } from './access.js';
 @Extensions({ allow: [Permission.ManageKeys] })
 export class Grant {
   @Field(() => Role) role!: Role;
-  @Field({ description: 'Path prefix the role covers, e.g. `acme/berlin/assembly`; `*` for the whole installation.' }) scope!: string;
+  @Field({ description: 'Path prefix the role covers, e.g. `acme/berlin/assembly`; `*` for the whole installation.' })
+  scope!: string;
 }
 
 /** A credential for a machine or connector. Only a hash of the secret is stored. */
@@ -19,13 +20,17 @@ export class Grant {
 export class ApiKey extends Identified<'grants'> {
   @Field() @Property() name!: string;
   /** The public part of the key, used to find it; the secret follows it in the token. */
-  @Field({ description: 'The first characters of the key, to recognise it in lists and logs.' }) @Property({ unique: true }) prefix!: string;
+  @Field({ description: 'The first characters of the key, to recognise it in lists and logs.' })
+  @Property({ unique: true })
+  prefix!: string;
   @Property({ columnType: 'char(64)' }) secretHash!: string;
   @Field(() => [Grant]) @Property({ type: 'json' }) grants: Grant[] = [];
   @Field() @Property() createdBy!: string;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) expiresAt?: Date | null;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) revokedAt?: Date | null;
-  @Field(() => Date, { nullable: true, description: 'Updated at most once a minute.' }) @Property({ type: 'timestamptz', nullable: true }) lastUsedAt?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'Updated at most once a minute.' })
+  @Property({ type: 'timestamptz', nullable: true })
+  lastUsedAt?: Date | null;
 }
 
 @InputType()

@@ -40,10 +40,14 @@ export class UnknownReference extends ErrorResult {
 @ObjectType({ implements: ErrorResult, description: 'An input value breaks a rule of the model.' })
 @Extensions({ allow: [ANY_CALLER] })
 export class InvalidInput extends ErrorResult {
-  @Field({ description: 'The input field at fault, as a path (e.g. `segments[1].parameters[0].target`).' }) field!: string;
+  @Field({ description: 'The input field at fault, as a path (e.g. `segments[1].parameters[0].target`).' })
+  field!: string;
 }
 
-@ObjectType({ implements: ErrorResult, description: 'An object cannot move from its current state to the requested one.' })
+@ObjectType({
+  implements: ErrorResult,
+  description: 'An object cannot move from its current state to the requested one.',
+})
 @Extensions({ allow: [ANY_CALLER] })
 export class InvalidTransition extends ErrorResult {
   @Field() currentState!: string;

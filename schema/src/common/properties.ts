@@ -30,7 +30,9 @@ export class PropertyDefinition {
 @Extensions({ allow: [Permission.Read] })
 export class PropertyValue {
   @Field() name!: string;
-  @Field(() => GraphQLJSON, { description: 'String, number, boolean or ISO-8601 date-time, per the declared data type.' })
+  @Field(() => GraphQLJSON, {
+    description: 'String, number, boolean or ISO-8601 date-time, per the declared data type.',
+  })
   value!: string | number | boolean;
 }
 
@@ -40,7 +42,11 @@ const NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 export function checkPropertyDefinitions(defs: PropertyDefinition[], field = 'properties'): [string, string] | null {
   const seen = new Set<string>();
   for (const [i, d] of defs.entries()) {
-    if (!NAME.test(d.name)) return [`${field}[${i}].name`, `"${d.name}" is not a valid property name (a letter, then letters, digits or _; at most 64).`];
+    if (!NAME.test(d.name))
+      return [
+        `${field}[${i}].name`,
+        `"${d.name}" is not a valid property name (a letter, then letters, digits or _; at most 64).`,
+      ];
     if (seen.has(d.name)) return [`${field}[${i}].name`, `property "${d.name}" is declared twice.`];
     seen.add(d.name);
   }
@@ -62,7 +68,8 @@ export function checkPropertyValues(defs: PropertyDefinition[], values: Property
     const problem = valueProblem(def.dataType, v.value);
     if (problem) return [v.name, problem];
   }
-  for (const d of defs) if (d.required && !given.has(d.name)) return [d.name, `the class requires a value for "${d.name}".`];
+  for (const d of defs)
+    if (d.required && !given.has(d.name)) return [d.name, `the class requires a value for "${d.name}".`];
   return null;
 }
 
@@ -73,11 +80,14 @@ function valueProblem(type: PropertyDataType, value: unknown): string | null {
     case PropertyDataType.Integer:
       return Number.isSafeInteger(value) ? null : `expected an integer, got ${JSON.stringify(value)}.`;
     case PropertyDataType.Decimal:
-      return typeof value === 'number' && Number.isFinite(value) ? null : `expected a number, got ${JSON.stringify(value)}.`;
+      return typeof value === 'number' && Number.isFinite(value)
+        ? null
+        : `expected a number, got ${JSON.stringify(value)}.`;
     case PropertyDataType.Boolean:
       return typeof value === 'boolean' ? null : `expected true or false, got ${JSON.stringify(value)}.`;
     case PropertyDataType.DateTime:
       return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) && !Number.isNaN(Date.parse(value))
-        ? null : `expected an ISO-8601 date-time such as 2026-01-31T06:00:00Z, got ${JSON.stringify(value)}.`;
+        ? null
+        : `expected an ISO-8601 date-time such as 2026-01-31T06:00:00Z, got ${JSON.stringify(value)}.`;
   }
 }

@@ -25,4 +25,3 @@ export class EquipmentClass extends Identified<'properties'> {
   @Property({ type: 'double', nullable: true })
   idealCycleTimeSeconds?: number | null;
 }
-

@@ -47,7 +47,10 @@ export class Equipment extends Identified<'properties' | 'state' | 'stateSince'>
   @Enum({ items: () => EquipmentState })
   state: EquipmentState = EquipmentState.Offline;
 
-  @Field(() => String, { nullable: true, description: 'Why the equipment is in its state (a downtime reason code when Down).' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the equipment is in its state (a downtime reason code when Down).',
+  })
   @Property({ type: 'text', nullable: true })
   stateReason?: string | null;
 
@@ -55,7 +58,10 @@ export class Equipment extends Identified<'properties' | 'state' | 'stateSince'>
   @Property({ type: 'timestamptz' })
   stateSince: Date = new Date();
 
-  @Field(() => Date, { nullable: true, description: 'Time of the newest state report, repeats included; older reports do not change the state.' })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Time of the newest state report, repeats included; older reports do not change the state.',
+  })
   @Property({ type: 'timestamptz', nullable: true })
   lastReportedAt?: Date | null;
 }

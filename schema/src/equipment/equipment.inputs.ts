@@ -29,12 +29,15 @@ export class CreateEquipmentInput {
   @Field(() => [PropertyValue], { defaultValue: [] }) properties!: PropertyValue[];
 }
 
-@InputType({ description: 'Fields left out are kept. Moving (a new parent) or renaming (a new code) re-paths the whole subtree.' })
+@InputType({
+  description: 'Fields left out are kept. Moving (a new parent) or renaming (a new code) re-paths the whole subtree.',
+})
 export class UpdateEquipmentInput {
   @Field(() => String, { nullable: true }) parentPath?: string | null;
   @Field(() => String, { nullable: true }) code?: string | null;
   @Field(() => String, { nullable: true }) name?: string | null;
-  @Field(() => String, { nullable: true, description: 'Code of the equipment class; empty string clears it.' }) equipmentClass?: string | null;
+  @Field(() => String, { nullable: true, description: 'Code of the equipment class; empty string clears it.' })
+  equipmentClass?: string | null;
   @Field(() => [PropertyValue], { nullable: true }) properties?: PropertyValue[];
 }
 
@@ -42,12 +45,16 @@ export class UpdateEquipmentInput {
 export class SetEquipmentStateInput {
   @Field() path!: string;
   @Field(() => EquipmentState) state!: EquipmentState;
-  @Field(() => String, { nullable: true, description: 'Required when Down: the downtime reason code.' }) reason?: string | null;
+  @Field(() => String, { nullable: true, description: 'Required when Down: the downtime reason code.' }) reason?:
+    | string
+    | null;
 }
 
 @InputType()
 export class EquipmentFilter {
-  @Field(() => String, { nullable: true, description: 'Only this equipment and everything under it.' }) pathPrefix?: string | null;
+  @Field(() => String, { nullable: true, description: 'Only this equipment and everything under it.' }) pathPrefix?:
+    | string
+    | null;
   @Field(() => [EquipmentLevel], { nullable: true }) level?: EquipmentLevel[];
   @Field(() => String, { nullable: true, description: 'Code of the equipment class.' }) equipmentClass?: string | null;
   @Field(() => [EquipmentState], { nullable: true }) state?: EquipmentState[];

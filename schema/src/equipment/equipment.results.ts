@@ -1,6 +1,13 @@
 import { createUnionType, Extensions, Field, ObjectType } from 'type-graphql';
 import { ANY_CALLER } from '../auth/access.js';
-import { DuplicateKey, ErrorResult, InvalidInput, InvalidPropertyValue, NotFound, UnknownReference } from '../common/errors.js';
+import {
+  DuplicateKey,
+  ErrorResult,
+  InvalidInput,
+  InvalidPropertyValue,
+  NotFound,
+  UnknownReference,
+} from '../common/errors.js';
 import { Equipment } from './equipment.entity.js';
 import { EquipmentClass } from './equipment-class.entity.js';
 import { EquipmentLevel } from './equipment-level.js';
@@ -17,7 +24,10 @@ export class DuplicatePath extends ErrorResult {
   @Field() path!: string;
 }
 
-@ObjectType({ implements: ErrorResult, description: 'The new parent is the equipment itself or one of its descendants.' })
+@ObjectType({
+  implements: ErrorResult,
+  description: 'The new parent is the equipment itself or one of its descendants.',
+})
 @Extensions({ allow: [ANY_CALLER] })
 export class HierarchyCycle extends ErrorResult {
   @Field() path!: string;
@@ -32,10 +42,30 @@ export class LevelNotAllowed extends ErrorResult {
   @Field(() => [EquipmentLevel]) allowedParentLevels!: EquipmentLevel[];
 }
 
-const equipmentFailures = [UnknownParent, DuplicatePath, HierarchyCycle, LevelNotAllowed, InvalidPropertyValue, UnknownReference, InvalidInput, NotFound] as const;
+const equipmentFailures = [
+  UnknownParent,
+  DuplicatePath,
+  HierarchyCycle,
+  LevelNotAllowed,
+  InvalidPropertyValue,
+  UnknownReference,
+  InvalidInput,
+  NotFound,
+] as const;
 
-export const CreateEquipmentResult = createUnionType({ name: 'CreateEquipmentResult', types: () => [Equipment, ...equipmentFailures] as const });
-export const UpdateEquipmentResult = createUnionType({ name: 'UpdateEquipmentResult', types: () => [Equipment, ...equipmentFailures] as const });
-export const SetEquipmentStateResult = createUnionType({ name: 'SetEquipmentStateResult', types: () => [Equipment, NotFound, InvalidInput] as const });
-export const EquipmentClassResult = createUnionType({ name: 'EquipmentClassResult', types: () => [EquipmentClass, DuplicateKey, InvalidInput, NotFound] as const });
-
+export const CreateEquipmentResult = createUnionType({
+  name: 'CreateEquipmentResult',
+  types: () => [Equipment, ...equipmentFailures] as const,
+});
+export const UpdateEquipmentResult = createUnionType({
+  name: 'UpdateEquipmentResult',
+  types: () => [Equipment, ...equipmentFailures] as const,
+});
+export const SetEquipmentStateResult = createUnionType({
+  name: 'SetEquipmentStateResult',
+  types: () => [Equipment, NotFound, InvalidInput] as const,
+});
+export const EquipmentClassResult = createUnionType({
+  name: 'EquipmentClassResult',
+  types: () => [EquipmentClass, DuplicateKey, InvalidInput, NotFound] as const,
+});

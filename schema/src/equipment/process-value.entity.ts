@@ -16,7 +16,9 @@ export class ProcessValue {
   @Field() @Property({ type: 'text', collation: 'C' }) path!: string;
   @Field({ description: 'What is measured, e.g. `temperature`.' }) @Property({ length: 128 }) name!: string;
   @Field(() => Float) @Property({ type: 'double' }) value!: number;
-  @Field(() => String, { nullable: true, description: 'Unit of measure, e.g. `degC`.' }) @Property({ length: 32, nullable: true }) unit?: string | null;
+  @Field(() => String, { nullable: true, description: 'Unit of measure, e.g. `degC`.' })
+  @Property({ length: 32, nullable: true })
+  unit?: string | null;
   @Field() @Property({ type: 'timestamptz' }) at!: Date;
   @Field() @Property() source!: string;
   @Field() @Property({ type: new BigIntType('string') }) sequence!: string;

@@ -21,8 +21,12 @@ export class ProductionCount {
   @Field(() => Int) @Property() good!: number;
   @Field(() => Int) @Property() scrap!: number;
   @Field(() => Int) @Property() rework!: number;
-  @Field(() => Float, { nullable: true, description: 'Measured cycle time in milliseconds, for cycle-completion signals.' })
-  @Property({ type: 'double', nullable: true }) cycleTimeMs?: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Measured cycle time in milliseconds, for cycle-completion signals.',
+  })
+  @Property({ type: 'double', nullable: true })
+  cycleTimeMs?: number | null;
   @Field() @Property() source!: string;
   @Field() @Property({ type: new BigIntType('string') }) sequence!: string;
 }

@@ -29,10 +29,14 @@ export class Shift {
 @Extensions({ allow: [Permission.Read] })
 @Entity()
 export class ShiftCalendar extends Identified<'microstopThresholdSeconds'> {
-  @Field({ description: 'Equipment path the calendar covers (a site, an area, a line).' }) @Property({ unique: true, type: 'text', collation: 'C' }) scope!: string;
+  @Field({ description: 'Equipment path the calendar covers (a site, an area, a line).' })
+  @Property({ unique: true, type: 'text', collation: 'C' })
+  scope!: string;
   @Field({ description: 'IANA time zone, e.g. Europe/Berlin.' }) @Property() timeZone!: string;
   @Field(() => [Shift]) @Property({ type: 'json' }) shifts!: Shift[];
-  @Field(() => Int, { description: 'Stops shorter than this are microstops (a speed loss).' }) @Property() microstopThresholdSeconds: number = 120;
+  @Field(() => Int, { description: 'Stops shorter than this are microstops (a speed loss).' })
+  @Property()
+  microstopThresholdSeconds: number = 120;
 }
 
 @InputType({ description: 'Sets (creates or replaces) the calendar of a scope.' })

@@ -50,12 +50,17 @@ export class MaterialLot extends Identified<'properties' | 'status'> {
   @ManyToOne(() => MaterialDefinition, { deleteRule: 'restrict' }) materialDefinition!: MaterialDefinition;
   @Field() @Property(quantity()) quantity!: number;
   @Field() @Property() unitOfMeasure!: string;
-  @Field(() => MaterialLotStatus) @Enum({ items: () => MaterialLotStatus }) status: MaterialLotStatus = MaterialLotStatus.Quarantine;
+  @Field(() => MaterialLotStatus) @Enum({ items: () => MaterialLotStatus }) status: MaterialLotStatus =
+    MaterialLotStatus.Quarantine;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) expiresAt?: Date | null;
   @ManyToOne(() => Equipment, { nullable: true, deleteRule: 'restrict' }) location?: Equipment | null;
   @Field(() => [PropertyValue]) @Property({ type: 'json' }) properties: PropertyValue[] = [];
-  @Field(() => Date, { nullable: true, description: 'Set at release to stock: from then on its genealogy cannot change.' })
-  @Property({ type: 'timestamptz', nullable: true }) genealogyLockedAt?: Date | null;
+  @Field(() => Date, {
+    nullable: true,
+    description: 'Set at release to stock: from then on its genealogy cannot change.',
+  })
+  @Property({ type: 'timestamptz', nullable: true })
+  genealogyLockedAt?: Date | null;
 }
 
 /** A separately stored or tracked part of a lot (a container, a drum, a reel). */
@@ -67,6 +72,7 @@ export class MaterialSublot extends Identified<'status'> {
   @Field() @Property({ unique: true }) sublotNumber!: string;
   @ManyToOne(() => MaterialLot, { deleteRule: 'cascade' }) lot!: MaterialLot;
   @Field() @Property(quantity()) quantity!: number;
-  @Field(() => MaterialLotStatus) @Enum({ items: () => MaterialLotStatus }) status: MaterialLotStatus = MaterialLotStatus.Quarantine;
+  @Field(() => MaterialLotStatus) @Enum({ items: () => MaterialLotStatus }) status: MaterialLotStatus =
+    MaterialLotStatus.Quarantine;
   @ManyToOne(() => Equipment, { nullable: true, deleteRule: 'restrict' }) location?: Equipment | null;
 }

@@ -36,10 +36,12 @@ export class CreateMaterialLotInput {
   @Field() lotNumber!: string;
   @Field({ description: 'Code of the material definition.' }) materialDefinition!: string;
   @Field() quantity!: number;
-  @Field(() => String, { nullable: true, description: "Defaults to the definition's unit; another unit is refused." }) unitOfMeasure?: string | null;
+  @Field(() => String, { nullable: true, description: "Defaults to the definition's unit; another unit is refused." })
+  unitOfMeasure?: string | null;
   @Field(() => MaterialLotStatus, { defaultValue: MaterialLotStatus.Quarantine }) status!: MaterialLotStatus;
   @Field(() => Date, { nullable: true }) expiresAt?: Date | null;
-  @Field(() => String, { nullable: true, description: 'Path of the equipment (storage zone/unit) holding the lot.' }) location?: string | null;
+  @Field(() => String, { nullable: true, description: 'Path of the equipment (storage zone/unit) holding the lot.' })
+  location?: string | null;
   @Field(() => [PropertyValue], { defaultValue: [] }) properties!: PropertyValue[];
 }
 
@@ -57,16 +59,22 @@ export class CreateMaterialSublotInput {
   @Field() sublotNumber!: string;
   @Field({ description: 'Lot number of the parent lot.' }) lot!: string;
   @Field() quantity!: number;
-  @Field(() => MaterialLotStatus, { nullable: true, description: "Defaults to the lot's status." }) status?: MaterialLotStatus | null;
+  @Field(() => MaterialLotStatus, { nullable: true, description: "Defaults to the lot's status." })
+  status?: MaterialLotStatus | null;
   @Field(() => String, { nullable: true }) location?: string | null;
 }
 
 @InputType()
 export class MaterialLotFilter {
-  @Field(() => String, { nullable: true, description: 'Code of the material definition.' }) materialDefinition?: string | null;
+  @Field(() => String, { nullable: true, description: 'Code of the material definition.' }) materialDefinition?:
+    | string
+    | null;
   @Field(() => [MaterialLotStatus], { nullable: true }) status?: MaterialLotStatus[];
-  @Field(() => String, { nullable: true, description: 'Lots stored at this equipment or under it.' }) locationPrefix?: string | null;
-  @Field(() => Date, { nullable: true, description: 'Only lots expiring before this time.' }) expiresBefore?: Date | null;
+  @Field(() => String, { nullable: true, description: 'Lots stored at this equipment or under it.' }) locationPrefix?:
+    | string
+    | null;
+  @Field(() => Date, { nullable: true, description: 'Only lots expiring before this time.' })
+  expiresBefore?: Date | null;
 }
 
 @InputType()

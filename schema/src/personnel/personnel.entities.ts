@@ -22,11 +22,16 @@ export class PersonnelClass extends Identified<'properties'> {
 @Extensions({ allow: [Permission.Read] })
 export class Person extends Identified<'active'> {
   @Field({ description: 'The plant’s identifier for the person (badge or HR number).' })
-  @Property({ unique: true }) employeeId!: string;
+  @Property({ unique: true })
+  employeeId!: string;
   @Field() @Property() name!: string;
   @ManyToMany(() => PersonnelClass) personnelClasses = new Collection<PersonnelClass>(this);
   @ManyToOne(() => Equipment, { nullable: true, deleteRule: 'restrict' }) homeEquipment?: Equipment | null;
-  @OneToMany(() => Qualification, (q) => q.person) qualifications = new Collection<Qualification>(this);
+  @OneToMany(
+    () => Qualification,
+    (q) => q.person,
+  )
+  qualifications = new Collection<Qualification>(this);
   @Field({ description: 'False for people who left; their records stay.' }) @Property() active: boolean = true;
 }
 
@@ -38,7 +43,9 @@ export class Person extends Identified<'active'> {
 @Extensions({ allow: [Permission.Read] })
 export class Qualification extends Identified<'current'> {
   @ManyToOne(() => Person, { deleteRule: 'cascade' }) person!: Person;
-  @Field({ description: 'What the person is qualified for, e.g. `press-setup` or `sterile-fill`.' }) @Property() code!: string;
+  @Field({ description: 'What the person is qualified for, e.g. `press-setup` or `sterile-fill`.' })
+  @Property()
+  code!: string;
   @Field(() => String, { nullable: true }) @Property({ type: 'text', nullable: true }) description?: string | null;
   @Field() @Property({ type: 'timestamptz' }) trainedAt!: Date;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) expiresAt?: Date | null;

@@ -19,7 +19,8 @@ export class CreatePersonInput {
   @Field() employeeId!: string;
   @Field() name!: string;
   @Field(() => [String], { defaultValue: [], description: 'Codes of personnel classes.' }) personnelClasses!: string[];
-  @Field(() => String, { nullable: true, description: 'Path of the equipment (site, area …) the person belongs to.' }) homeEquipment?: string | null;
+  @Field(() => String, { nullable: true, description: 'Path of the equipment (site, area …) the person belongs to.' })
+  homeEquipment?: string | null;
 }
 
 @InputType({ description: 'Fields left out are kept.' })
@@ -41,8 +42,12 @@ export class RecordQualificationInput {
 
 @InputType()
 export class PersonFilter {
-  @Field(() => String, { nullable: true, description: 'Code of a personnel class the person holds.' }) personnelClass?: string | null;
-  @Field(() => String, { nullable: true, description: 'Only people holding this qualification, currently valid.' }) qualifiedFor?: string | null;
-  @Field(() => String, { nullable: true, description: 'People whose home equipment is at or under this path.' }) homePrefix?: string | null;
+  @Field(() => String, { nullable: true, description: 'Code of a personnel class the person holds.' }) personnelClass?:
+    | string
+    | null;
+  @Field(() => String, { nullable: true, description: 'Only people holding this qualification, currently valid.' })
+  qualifiedFor?: string | null;
+  @Field(() => String, { nullable: true, description: 'People whose home equipment is at or under this path.' })
+  homePrefix?: string | null;
   @Field(() => Boolean, { nullable: true }) active?: boolean | null;
 }

@@ -17,7 +17,9 @@ registerEnumType(ProductDefinitionVersionState, { name: 'ProductDefinitionVersio
 
 const S = ProductDefinitionVersionState;
 /** The version state machine. Content can change only in Draft; Active is at most one version. */
-export const PRODUCT_DEFINITION_TRANSITIONS: Readonly<Record<ProductDefinitionVersionState, readonly ProductDefinitionVersionState[]>> = {
+export const PRODUCT_DEFINITION_TRANSITIONS: Readonly<
+  Record<ProductDefinitionVersionState, readonly ProductDefinitionVersionState[]>
+> = {
   [S.Draft]: [S.ForReview],
   [S.ForReview]: [S.Draft, S.Approved],
   [S.Approved]: [S.Active, S.Deprecated],
@@ -44,9 +46,12 @@ export class ProductDefinition extends Identified {
 export class ProductDefinitionVersion extends Identified<'state' | 'segments' | 'stateChangedAt'> {
   @ManyToOne(() => ProductDefinition, { deleteRule: 'cascade' }) productDefinition!: ProductDefinition;
   @Field(() => Int) @Property() version!: number;
-  @Field(() => ProductDefinitionVersionState) @Enum({ items: () => ProductDefinitionVersionState })
+  @Field(() => ProductDefinitionVersionState)
+  @Enum({ items: () => ProductDefinitionVersionState })
   state: ProductDefinitionVersionState = ProductDefinitionVersionState.Draft;
   @Field(() => String, { nullable: true }) @Property({ type: 'text', nullable: true }) changeNote?: string | null;
   @Field(() => [ProductSegment]) @Property({ type: 'json' }) segments: ProductSegment[] = [];
-  @Field({ description: 'When the version entered its current state.' }) @Property({ type: 'timestamptz' }) stateChangedAt: Date = new Date();
+  @Field({ description: 'When the version entered its current state.' })
+  @Property({ type: 'timestamptz' })
+  stateChangedAt: Date = new Date();
 }

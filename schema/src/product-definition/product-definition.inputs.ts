@@ -25,7 +25,10 @@ export class UpdateProductDefinitionVersionInput {
   @Field(() => String, { nullable: true }) changeNote?: string | null;
 }
 
-@InputType({ description: 'Moves a version through Draft → ForReview → Approved → Active → Deprecated. Activating deprecates the previously active version.' })
+@InputType({
+  description:
+    'Moves a version through Draft → ForReview → Approved → Active → Deprecated. Activating deprecates the previously active version.',
+})
 export class TransitionProductDefinitionVersionInput {
   @Field(() => ID) id!: string;
   @Field(() => ProductDefinitionVersionState) state!: ProductDefinitionVersionState;
@@ -34,5 +37,7 @@ export class TransitionProductDefinitionVersionInput {
 @InputType()
 export class ProductDefinitionFilter {
   @Field(() => String, { nullable: true, description: 'Codes starting with this text.' }) codePrefix?: string | null;
-  @Field(() => String, { nullable: true, description: 'Code of the produced material definition.' }) producedMaterial?: string | null;
+  @Field(() => String, { nullable: true, description: 'Code of the produced material definition.' }) producedMaterial?:
+    | string
+    | null;
 }

@@ -39,15 +39,20 @@ export class ParameterSpecification {
 }
 
 /** A step of the master record (an ISA-95 product segment), stored inside its version. */
-@ObjectType({ description: 'A step of the master record with what it needs: materials, parameters, equipment class, qualification.' })
+@ObjectType({
+  description: 'A step of the master record with what it needs: materials, parameters, equipment class, qualification.',
+})
 @InputType('ProductSegmentInput')
 @Extensions({ allow: [Permission.Read] })
 export class ProductSegment {
   @Field({ description: 'Unique within the version, e.g. `10-mix`.' }) code!: string;
   @Field() name!: string;
-  @Field(() => String, { nullable: true, description: 'Work instruction document and revision, e.g. `WI-104 rev C`.' }) workInstruction?: string | null;
-  @Field(() => String, { nullable: true, description: 'Code of the equipment class the step must run on.' }) equipmentClass?: string | null;
-  @Field(() => String, { nullable: true, description: 'Qualification code the operator must currently hold.' }) qualification?: string | null;
+  @Field(() => String, { nullable: true, description: 'Work instruction document and revision, e.g. `WI-104 rev C`.' })
+  workInstruction?: string | null;
+  @Field(() => String, { nullable: true, description: 'Code of the equipment class the step must run on.' })
+  equipmentClass?: string | null;
+  @Field(() => String, { nullable: true, description: 'Qualification code the operator must currently hold.' })
+  qualification?: string | null;
   @Field({ defaultValue: false, description: 'Critical steps need a second person to verify.' }) critical!: boolean;
   @Field(() => Int, { nullable: true }) durationMinutes?: number | null;
   @Field(() => [MaterialSpecification], { defaultValue: [] }) materials!: MaterialSpecification[];

@@ -37,11 +37,18 @@ export class StepRecord extends Identified<'measurements' | 'completedAt' | 'con
   @Field() @Property({ type: 'timestamptz' }) startedAt!: Date;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) completedAt?: Date | null;
   @Field(() => [Measurement]) @Property({ type: 'json' }) measurements: Measurement[] = [];
-  @Field(() => [String], { description: 'Container ids the step filled or used.' }) @Property({ type: 'json' }) containers: string[] = [];
+  @Field(() => [String], { description: 'Container ids the step filled or used.' })
+  @Property({ type: 'json' })
+  containers: string[] = [];
   @Field(() => Boolean, { nullable: true, description: "The operator's pass/fail verdict; a fail opens a deviation." })
-  @Property({ type: 'boolean', nullable: true }) passed?: boolean | null;
-  @Field(() => String, { nullable: true, description: 'Employee id of the second person who verified a critical step.' })
-  @Property({ nullable: true }) verifiedBy?: string | null;
+  @Property({ type: 'boolean', nullable: true })
+  passed?: boolean | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Employee id of the second person who verified a critical step.',
+  })
+  @Property({ nullable: true })
+  verifiedBy?: string | null;
 }
 
 export enum DeviationKind {
@@ -107,10 +114,15 @@ export class ElectronicSignature extends Identified {
   @Field(() => SignatureMeaning) @Enum({ items: () => SignatureMeaning }) meaning!: SignatureMeaning;
   @Field() @Property() recordType!: string;
   @Field() @Property() recordId!: string;
-  @Field({ description: 'sha256 of the signed record as it was at signing.' }) @Property({ columnType: 'char(64)' }) recordHash!: string;
+  @Field({ description: 'sha256 of the signed record as it was at signing.' })
+  @Property({ columnType: 'char(64)' })
+  recordHash!: string;
 }
 
-@InputType({ description: 'A signature: the signer re-authenticates by sending a fresh token of their own (issued in the last 5 minutes).' })
+@InputType({
+  description:
+    'A signature: the signer re-authenticates by sending a fresh token of their own (issued in the last 5 minutes).',
+})
 export class SignatureInput {
   @Field() token!: string;
   @Field(() => SignatureMeaning) meaning!: SignatureMeaning;

@@ -28,5 +28,6 @@ export class MaterialReservation extends Identified<'consumedQuantity' | 'status
   @ManyToOne(() => MaterialLot, { deleteRule: 'restrict' }) lot!: MaterialLot;
   @Field() @Property({ type: new DecimalType('number'), precision: 18, scale: 6 }) quantity!: number;
   @Field() @Property({ type: new DecimalType('number'), precision: 18, scale: 6 }) consumedQuantity: number = 0;
-  @Field(() => ReservationStatus) @Enum({ items: () => ReservationStatus }) status: ReservationStatus = ReservationStatus.Reserved;
+  @Field(() => ReservationStatus) @Enum({ items: () => ReservationStatus }) status: ReservationStatus =
+    ReservationStatus.Reserved;
 }

@@ -39,24 +39,42 @@ export class StepAssignment {
 @Extensions({ allow: [Permission.Read] })
 export class WorkOrder extends Identified<'state' | 'stateChangedAt' | 'assignments'> {
   @Field({ description: 'The order number, usually from the ERP.' }) @Property({ unique: true }) number!: string;
-  @ManyToOne(() => ProductDefinitionVersion, { deleteRule: 'restrict' }) productDefinitionVersion!: ProductDefinitionVersion;
+  @ManyToOne(() => ProductDefinitionVersion, { deleteRule: 'restrict' })
+  productDefinitionVersion!: ProductDefinitionVersion;
   @Field() @Property({ type: new DecimalType('number'), precision: 18, scale: 6 }) quantity!: number;
   @Field() @Property() unitOfMeasure!: string;
   @ManyToOne(() => Equipment, { deleteRule: 'restrict' }) equipment!: Equipment;
   @Field(() => WorkOrderState) @Enum({ items: () => WorkOrderState }) state: WorkOrderState = WorkOrderState.Draft;
-  @Field({ description: 'When the order entered its current state.' }) @Property({ type: 'timestamptz' }) stateChangedAt: Date = new Date();
+  @Field({ description: 'When the order entered its current state.' })
+  @Property({ type: 'timestamptz' })
+  stateChangedAt: Date = new Date();
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) plannedStart?: Date | null;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) plannedEnd?: Date | null;
-  @Field(() => MasterRecordSnapshot, { nullable: true, description: 'The master record as released; null before release.' })
-  @Property({ type: 'json', nullable: true }) snapshot?: MasterRecordSnapshot | null;
+  @Field(() => MasterRecordSnapshot, {
+    nullable: true,
+    description: 'The master record as released; null before release.',
+  })
+  @Property({ type: 'json', nullable: true })
+  snapshot?: MasterRecordSnapshot | null;
   @Field(() => [StepAssignment], { description: 'Who and what runs each segment, fixed at release.' })
-  @Property({ type: 'json' }) assignments: StepAssignment[] = [];
+  @Property({ type: 'json' })
+  assignments: StepAssignment[] = [];
   @Field(() => Date, { nullable: true, description: 'When the line was confirmed clear before the first step.' })
-  @Property({ type: 'timestamptz', nullable: true }) lineClearedAt?: Date | null;
+  @Property({ type: 'timestamptz', nullable: true })
+  lineClearedAt?: Date | null;
   @Field(() => Date, { nullable: true, description: 'When the order first went InProgress (start of its OEE window).' })
-  @Property({ type: 'timestamptz', nullable: true }) actualStart?: Date | null;
-  @Field(() => Date, { nullable: true, description: 'When the order was completed or cancelled (end of its OEE window).' })
-  @Property({ type: 'timestamptz', nullable: true }) actualEnd?: Date | null;
-  @Field(() => String, { nullable: true, description: 'The lot the order produced, once completed.' }) @Property({ nullable: true }) producedLot?: string | null;
-  @Field(() => String, { nullable: true, description: 'Why the order was paused or cancelled.' }) @Property({ type: 'text', nullable: true }) stateReason?: string | null;
+  @Property({ type: 'timestamptz', nullable: true })
+  actualStart?: Date | null;
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the order was completed or cancelled (end of its OEE window).',
+  })
+  @Property({ type: 'timestamptz', nullable: true })
+  actualEnd?: Date | null;
+  @Field(() => String, { nullable: true, description: 'The lot the order produced, once completed.' })
+  @Property({ nullable: true })
+  producedLot?: string | null;
+  @Field(() => String, { nullable: true, description: 'Why the order was paused or cancelled.' })
+  @Property({ type: 'text', nullable: true })
+  stateReason?: string | null;
 }

@@ -1,11 +1,15 @@
 import { Field, Int, InputType } from 'type-graphql';
 import { StepAssignment, WorkOrderState } from './work-order.entities.js';
 
-@InputType({ description: 'Creates the order in Draft. Its lifecycle (release, execution, review) has its own mutations.' })
+@InputType({
+  description: 'Creates the order in Draft. Its lifecycle (release, execution, review) has its own mutations.',
+})
 export class CreateWorkOrderInput {
   @Field() number!: string;
   @Field({ description: 'Code of the product definition.' }) productDefinition!: string;
-  @Field(() => Int, { nullable: true, description: 'Version to make by; defaults to the Active one.' }) version?: number | null;
+  @Field(() => Int, { nullable: true, description: 'Version to make by; defaults to the Active one.' }) version?:
+    | number
+    | null;
   @Field() quantity!: number;
   @Field({ description: 'Path of the equipment (line, work center …) that will run the order.' }) equipment!: string;
   @Field(() => Date, { nullable: true }) plannedStart?: Date | null;
@@ -15,8 +19,11 @@ export class CreateWorkOrderInput {
 @InputType()
 export class WorkOrderFilter {
   @Field(() => [WorkOrderState], { nullable: true }) state?: WorkOrderState[];
-  @Field(() => String, { nullable: true, description: 'Orders running on this equipment or under it.' }) equipmentPrefix?: string | null;
-  @Field(() => String, { nullable: true, description: 'Code of the product definition.' }) productDefinition?: string | null;
+  @Field(() => String, { nullable: true, description: 'Orders running on this equipment or under it.' })
+  equipmentPrefix?: string | null;
+  @Field(() => String, { nullable: true, description: 'Code of the product definition.' }) productDefinition?:
+    | string
+    | null;
 }
 
 @InputType({ description: 'A lot chosen for a material whose selection rule is SpecificLot.' })
@@ -26,10 +33,13 @@ export class LotChoiceInput {
   @Field() lotNumber!: string;
 }
 
-@InputType({ description: 'Releases a Draft order: snapshots the master record, checks people and equipment, reserves material.' })
+@InputType({
+  description: 'Releases a Draft order: snapshots the master record, checks people and equipment, reserves material.',
+})
 export class ReleaseWorkOrderInput {
   @Field() number!: string;
-  @Field(() => [StepAssignment], { description: 'One per segment of the master record.' }) assignments!: StepAssignment[];
+  @Field(() => [StepAssignment], { description: 'One per segment of the master record.' })
+  assignments!: StepAssignment[];
   @Field(() => [LotChoiceInput], { defaultValue: [] }) lots!: LotChoiceInput[];
 }
 

@@ -1,6 +1,13 @@
 import { createUnionType, Extensions, Field, ObjectType, registerEnumType } from 'type-graphql';
 import { ANY_CALLER } from '../auth/access.js';
-import { DuplicateKey, ErrorResult, InvalidInput, InvalidTransition, NotFound, UnknownReference } from '../common/errors.js';
+import {
+  DuplicateKey,
+  ErrorResult,
+  InvalidInput,
+  InvalidTransition,
+  NotFound,
+  UnknownReference,
+} from '../common/errors.js';
 import { WorkOrder } from './work-order.entities.js';
 
 export enum ReleaseProblemKind {
@@ -32,7 +39,10 @@ export class ReleaseBlocked extends ErrorResult {
   @Field(() => [ReleaseProblem]) problems!: ReleaseProblem[];
 }
 
-export const CreateWorkOrderResult = createUnionType({ name: 'CreateWorkOrderResult', types: () => [WorkOrder, DuplicateKey, UnknownReference, InvalidInput] as const });
+export const CreateWorkOrderResult = createUnionType({
+  name: 'CreateWorkOrderResult',
+  types: () => [WorkOrder, DuplicateKey, UnknownReference, InvalidInput] as const,
+});
 export const WorkOrderTransitionResult = createUnionType({
   name: 'WorkOrderTransitionResult',
   types: () => [WorkOrder, NotFound, InvalidTransition, ReleaseBlocked, InvalidInput] as const,

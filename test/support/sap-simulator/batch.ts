@@ -21,7 +21,8 @@ export interface EmbeddedResponse {
 }
 
 export type BatchEntry =
-  { kind: 'query'; request: EmbeddedRequest } | { kind: 'changeset'; requests: EmbeddedRequest[] };
+  | { kind: 'query'; request: EmbeddedRequest }
+  | { kind: 'changeset'; requests: EmbeddedRequest[] };
 
 const CRLF = '\r\n';
 

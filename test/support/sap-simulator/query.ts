@@ -85,7 +85,9 @@ export function serializeEntity(
       const nested = select?.nested.get(navigation);
       const childSelection = nested ? { own: nested, nested: new Map() } : undefined;
       entity[navigation] = {
-        results: ctx.navigate(type, row, navigation).map((r) => serializeEntity(ctx, targetType, r, [], childSelection)),
+        results: ctx
+          .navigate(type, row, navigation)
+          .map((r) => serializeEntity(ctx, targetType, r, [], childSelection)),
       };
     } else entity[navigation] = { __deferred: { uri: `${uri}/${navigation}` } };
   }

@@ -207,31 +207,33 @@ export class SimStore {
       MfgOrderPlannedScrapQty: 0,
       MfgOrderConfirmedYieldQty: 0,
     };
-    const operations = spec.operations.map((op, index): Row => ({
-      OrderInternalBillOfOperations: internal,
-      OrderIntBillOfOperationsItem: String(index + 1).padStart(8, '0'),
-      ManufacturingOrder: spec.order,
-      ManufacturingOrderSequence: op.sequence ?? '0',
-      ManufacturingOrderOperation: op.operation,
-      MfgOrderOperationText: op.text ?? `Operation ${op.operation}`,
-      OperationIsReleased: header.OrderIsReleased,
-      OperationIsConfirmed: '',
-      ProductionPlant: plant,
-      WorkCenter: op.workCenter,
-      OperationControlProfile: op.controlProfile ?? 'YBP1',
-      OpErlstSchedldExecStrtDte: startDate,
-      OpErlstSchedldExecStrtTme: startTime,
-      OpErlstSchedldExecEndDte: endDate,
-      OpErlstSchedldExecEndTme: endTime,
-      OperationUnit: unit,
-      OpPlannedTotalQuantity: op.quantity ?? spec.quantity,
-      OpTotalConfirmedYieldQty: 0,
-      LastChangeDateTime: changedAt,
-      // Internal (not in the metadata, never served): SAP's confirmation number of the operation.
-      _ConfirmationGroup: this.nextNumber('group'),
-      _ConfirmationCounter: 0,
-      _ConfirmedScrap: 0,
-    }));
+    const operations = spec.operations.map(
+      (op, index): Row => ({
+        OrderInternalBillOfOperations: internal,
+        OrderIntBillOfOperationsItem: String(index + 1).padStart(8, '0'),
+        ManufacturingOrder: spec.order,
+        ManufacturingOrderSequence: op.sequence ?? '0',
+        ManufacturingOrderOperation: op.operation,
+        MfgOrderOperationText: op.text ?? `Operation ${op.operation}`,
+        OperationIsReleased: header.OrderIsReleased,
+        OperationIsConfirmed: '',
+        ProductionPlant: plant,
+        WorkCenter: op.workCenter,
+        OperationControlProfile: op.controlProfile ?? 'YBP1',
+        OpErlstSchedldExecStrtDte: startDate,
+        OpErlstSchedldExecStrtTme: startTime,
+        OpErlstSchedldExecEndDte: endDate,
+        OpErlstSchedldExecEndTme: endTime,
+        OperationUnit: unit,
+        OpPlannedTotalQuantity: op.quantity ?? spec.quantity,
+        OpTotalConfirmedYieldQty: 0,
+        LastChangeDateTime: changedAt,
+        // Internal (not in the metadata, never served): SAP's confirmation number of the operation.
+        _ConfirmationGroup: this.nextNumber('group'),
+        _ConfirmationCounter: 0,
+        _ConfirmedScrap: 0,
+      }),
+    );
     const components = (spec.components ?? []).map((c, index): Row => {
       this.addMaterial({ material: c.material, plant, baseUnit: c.unit });
       return {

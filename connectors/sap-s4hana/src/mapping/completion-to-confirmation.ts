@@ -59,7 +59,8 @@ export interface CompletionData {
 }
 
 export type ConfirmationMappingResult =
-  { ok: true; payload: ConfirmationPayload } | { ok: false; problems: MappingIssue[] };
+  | { ok: true; payload: ConfirmationPayload }
+  | { ok: false; problems: MappingIssue[] };
 
 export function mapCompletionToConfirmation(data: CompletionData, mapping: SapMapping): ConfirmationMappingResult {
   const problems: MappingIssue[] = [];

@@ -84,7 +84,8 @@ export interface WorkOrderDraft {
 }
 
 export type OrderMappingResult =
-  { ok: true; draft: WorkOrderDraft } | { ok: false; order: string; rejections: Rejection[] };
+  | { ok: true; draft: WorkOrderDraft }
+  | { ok: false; order: string; rejections: Rejection[] };
 
 export function plantMapping(mapping: SapMapping, plant: string): PlantMapping | undefined {
   return mapping.plants.find((p) => p.plant === plant);

@@ -19,13 +19,23 @@ export interface RaiseRequest {
   escalateAfterSeconds?: number;
 }
 
-export interface AlertRef { id: string; state: string; occurrences: number; escalationLevel: number }
+export interface AlertRef {
+  id: string;
+  state: string;
+  occurrences: number;
+  escalationLevel: number;
+}
 
 export class AlertClient {
   constructor(private readonly hub: HubConnection) {}
 
   async raise(request: RaiseRequest): Promise<AlertRef> {
-    const input: Record<string, unknown> = { path: request.path, deduplicationKey: request.deduplicationKey, severity: request.severity, title: request.title };
+    const input: Record<string, unknown> = {
+      path: request.path,
+      deduplicationKey: request.deduplicationKey,
+      severity: request.severity,
+      title: request.title,
+    };
     if (request.description) input.description = request.description;
     if (request.escalateAfterSeconds) input.escalateAfterSeconds = request.escalateAfterSeconds;
     return alertOf(await this.hub.graphql(RAISE, { input }), 'raiseAlert');
@@ -39,9 +49,15 @@ export class AlertClient {
   async findOpen(path: string, deduplicationKey: string): Promise<string | null> {
     let after: string | null = null;
     do {
-      const res = await this.hub.graphql(OPEN, { filter: { pathPrefix: path, state: ['Active', 'Acknowledged'] }, after });
+      const res = await this.hub.graphql(OPEN, {
+        filter: { pathPrefix: path, state: ['Active', 'Acknowledged'] },
+        after,
+      });
       throwErrors(res);
-      const page = res.data!.alerts as { edges: { node: { id: string; path: string; deduplicationKey: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+      const page = res.data!.alerts as {
+        edges: { node: { id: string; path: string; deduplicationKey: string } }[];
+        pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      };
       const hit = page.edges.find((e) => e.node.path === path && e.node.deduplicationKey === deduplicationKey);
       if (hit) return hit.node.id;
       after = page.pageInfo.hasNextPage ? page.pageInfo.endCursor : null;
@@ -59,5 +75,10 @@ function alertOf(res: GraphQLResponse, field: string): AlertRef {
   const result = res.data?.[field] as (AlertRef & { __typename: string; message?: string }) | undefined;
   if (!result) throw new Error(`the hub returned no ${field} result`);
   if (result.__typename !== 'Alert') throw new Error(`${field}: ${result.__typename}: ${result.message ?? 'refused'}`);
-  return { id: result.id, state: result.state, occurrences: result.occurrences, escalationLevel: result.escalationLevel };
+  return {
+    id: result.id,
+    state: result.state,
+    occurrences: result.occurrences,
+    escalationLevel: result.escalationLevel,
+  };
 }

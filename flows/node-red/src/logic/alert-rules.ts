@@ -21,10 +21,7 @@ export type RuleSpec =
    */
   | { kind: 'rate'; windowMs: number; limitPercent: number; minParts?: number; hysteresis?: number };
 
-export type Observation =
-  | { value: number }
-  | { state: string; since?: number }
-  | { good: number; scrap: number };
+export type Observation = { value: number } | { state: string; since?: number } | { good: number; scrap: number };
 
 export interface AlertTransition {
   kind: 'raise' | 'clear';
@@ -49,7 +46,11 @@ export const realTimers: Timers = {
 type Verdict = 'raise' | 'clear' | 'hold';
 
 /** Threshold with hysteresis: the next "active" for a value. */
-export function thresholdActive(active: boolean, value: number, spec: { high?: number; low?: number; hysteresis?: number }): boolean {
+export function thresholdActive(
+  active: boolean,
+  value: number,
+  spec: { high?: number; low?: number; hysteresis?: number },
+): boolean {
   const h = spec.hysteresis ?? 0;
   const beyond = (spec.high !== undefined && value > spec.high) || (spec.low !== undefined && value < spec.low);
   if (!active) return beyond;
@@ -81,7 +82,9 @@ export class SlidingCounts {
     return { good: this.good, scrap: this.scrap };
   }
 
-  get empty(): boolean { return this.entries.length === 0; }
+  get empty(): boolean {
+    return this.entries.length === 0;
+  }
 }
 
 interface PathState {
@@ -95,7 +98,11 @@ interface PathState {
 export class AlertRuleEngine {
   private readonly paths = new Map<string, PathState>();
 
-  constructor(private readonly spec: RuleSpec, private readonly emit: (t: AlertTransition) => void, private readonly timers: Timers = realTimers) {
+  constructor(
+    private readonly spec: RuleSpec,
+    private readonly emit: (t: AlertTransition) => void,
+    private readonly timers: Timers = realTimers,
+  ) {
     validateSpec(spec);
   }
 
@@ -126,7 +133,9 @@ export class AlertRuleEngine {
   }
 
   /** Whether the alert of a path is raised (undefined: not seen yet). */
-  activeAt(path: string): boolean | undefined { return this.paths.get(path)?.active; }
+  activeAt(path: string): boolean | undefined {
+    return this.paths.get(path)?.active;
+  }
 
   /**
    * The hub did not take a transition (unreachable, refused): forget whether the path is raised,
@@ -137,26 +146,41 @@ export class AlertRuleEngine {
     if (s) s.active = undefined;
   }
 
-  get pathCount(): number { return this.paths.size; }
-  get activeCount(): number { return [...this.paths.values()].filter((s) => s.active).length; }
+  get pathCount(): number {
+    return this.paths.size;
+  }
+  get activeCount(): number {
+    return [...this.paths.values()].filter((s) => s.active).length;
+  }
 
   dispose(): void {
     for (const s of this.paths.values()) if (s.timing) this.timers.clear(s.timing.timer);
     this.paths.clear();
   }
 
-  private observeState(path: string, s: PathState, state: string, since: number, now: number, spec: { states: string[]; durationMs: number }): void {
+  private observeState(
+    path: string,
+    s: PathState,
+    state: string,
+    since: number,
+    now: number,
+    spec: { states: string[]; durationMs: number },
+  ): void {
     if (!spec.states.includes(state)) {
       if (s.timing) this.timers.clear(s.timing.timer);
       const left = s.timing;
       s.timing = undefined;
-      this.report(path, 'clear', { state, ...(left ? { previousState: left.state, durationMs: now - left.since } : {}) });
+      this.report(path, 'clear', {
+        state,
+        ...(left ? { previousState: left.state, durationMs: now - left.since } : {}),
+      });
       return;
     }
     if (s.timing) {
       // Still in a watched state: the running timer stands. Overdue but not raised (the raise
       // failed and was retracted): raise again now.
-      if (s.active !== true && s.timing.timer === null) this.report(path, 'raise', { state: s.timing.state, durationMs: now - s.timing.since });
+      if (s.active !== true && s.timing.timer === null)
+        this.report(path, 'raise', { state: s.timing.state, durationMs: now - s.timing.since });
       return;
     }
     const fire = () => {
@@ -170,7 +194,12 @@ export class AlertRuleEngine {
     if (remaining <= 0) fire();
   }
 
-  private evaluateRate(path: string, s: PathState, now: number, spec: { limitPercent: number; minParts?: number; hysteresis?: number }): void {
+  private evaluateRate(
+    path: string,
+    s: PathState,
+    now: number,
+    spec: { limitPercent: number; minParts?: number; hysteresis?: number },
+  ): void {
     const { good, scrap } = s.window!.totals(now);
     const parts = good + scrap;
     const rate = parts > 0 ? (scrap / parts) * 100 : 0;

@@ -1,5 +1,14 @@
 import type { SignalKind } from '../hub-connection.js';
-import { CumulativeCounter, Deadband, mapState, parseStateMap, scale, toNumber, TopicMapping, type MappedState } from './signal-mapping.js';
+import {
+  CumulativeCounter,
+  Deadband,
+  mapState,
+  parseStateMap,
+  scale,
+  toNumber,
+  TopicMapping,
+  type MappedState,
+} from './signal-mapping.js';
 
 export type CountField = 'good' | 'scrap' | 'rework';
 const COUNT_FIELDS: CountField[] = ['good', 'scrap', 'rework'];
@@ -38,7 +47,11 @@ export interface SignalInput {
 }
 
 /** A signal to publish, without the sender's source and sequence. */
-export interface SignalDraft { kind: SignalKind; path: string; fields: Record<string, unknown> }
+export interface SignalDraft {
+  kind: SignalKind;
+  path: string;
+  fields: Record<string, unknown>;
+}
 export type MappingResult = { publish: SignalDraft } | { skip: string };
 
 /** Maps raw machine values to equipment signals; keeps the per-path memory (deadband, totals, last state). */
@@ -59,18 +72,27 @@ export class EquipmentSignalMapper {
   map(input: SignalInput): MappingResult {
     const path = this.pathOf(input);
     const at = timestamp(input.at);
-    const draft = (fields: Record<string, unknown>): MappingResult => ({ publish: { kind: this.config.kind, path, fields: at ? { ...fields, at } : fields } });
+    const draft = (fields: Record<string, unknown>): MappingResult => ({
+      publish: { kind: this.config.kind, path, fields: at ? { ...fields, at } : fields },
+    });
     switch (this.config.kind) {
       case 'state': {
         const mapped = mapState(input.value, this.stateMap);
-        const reason = mapped.reason ?? (typeof input.reason === 'string' && input.reason ? input.reason : undefined) ?? (this.config.defaultReason || undefined);
-        if (mapped.state === 'Down' && !reason) throw new Error(`Down needs a reason: give it in the state map (e.g. 2=Down:JAM), in msg.reason or as the default reason`);
+        const reason =
+          mapped.reason ??
+          (typeof input.reason === 'string' && input.reason ? input.reason : undefined) ??
+          (this.config.defaultReason || undefined);
+        if (mapped.state === 'Down' && !reason)
+          throw new Error(
+            `Down needs a reason: give it in the state map (e.g. 2=Down:JAM), in msg.reason or as the default reason`,
+          );
         const key = `${mapped.state}\u0000${reason ?? ''}`;
         if (this.config.onlyOnChange && this.lastState.get(path) === key) return { skip: 'unchanged' };
         this.lastState.set(path, key);
         return draft(reason ? { state: mapped.state, reason } : { state: mapped.state });
       }
-      case 'count': return this.count(path, input.value, draft);
+      case 'count':
+        return this.count(path, input.value, draft);
       case 'cycle': {
         const obj = isObject(input.value) ? input.value : null;
         const ms = this.scaled(obj ? obj.cycleTimeMs : input.value, 'cycle time');
@@ -97,7 +119,8 @@ export class EquipmentSignalMapper {
     if (draft.kind === 'value') this.deadband.forget(`${draft.path}\u0000${String(f.name)}`);
     else if (draft.kind === 'state') this.lastState.delete(draft.path);
     else if (draft.kind === 'count' && this.config.countMode === 'cumulative') {
-      for (const field of COUNT_FIELDS) if (typeof f[field] === 'number') this.counter.carry(`${draft.path}\u0000${field}`, f[field]);
+      for (const field of COUNT_FIELDS)
+        if (typeof f[field] === 'number') this.counter.carry(`${draft.path}\u0000${field}`, f[field]);
     }
   }
 
@@ -115,7 +138,8 @@ export class EquipmentSignalMapper {
       if (parts) fields[field] = parts;
     }
     // The hub refuses a count of no parts: nothing to publish (also the baseline of a cumulative counter).
-    if (Object.keys(fields).length === 0) return { skip: this.config.countMode === 'cumulative' ? 'no new parts' : 'zero parts' };
+    if (Object.keys(fields).length === 0)
+      return { skip: this.config.countMode === 'cumulative' ? 'no new parts' : 'zero parts' };
     return draft(fields);
   }
 
@@ -141,7 +165,8 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 function wholeCount(raw: unknown, field: string): number {
   const n = toNumber(raw);
-  if (n === null || !Number.isInteger(n) || n < 0) throw new Error(`${field} must be a whole number of parts (got ${JSON.stringify(raw)})`);
+  if (n === null || !Number.isInteger(n) || n < 0)
+    throw new Error(`${field} must be a whole number of parts (got ${JSON.stringify(raw)})`);
   return n;
 }
 

@@ -14,7 +14,8 @@ export class SequenceGenerator {
     const candidate = this.clock() * 1000;
     // Faster than 1,000 per ms, or the clock stepped back: keep counting up from the last one.
     this.last = candidate > this.last ? candidate : this.last + 1;
-    if (!Number.isSafeInteger(this.last)) throw new Error('signal sequence left the safe integer range; check the system clock');
+    if (!Number.isSafeInteger(this.last))
+      throw new Error('signal sequence left the safe integer range; check the system clock');
     return this.last;
   }
 }

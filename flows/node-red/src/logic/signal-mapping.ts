@@ -5,7 +5,10 @@ export const EQUIPMENT_STATES = ['Running', 'Idle', 'Down', 'Maintenance', 'Cali
 export type EquipmentState = (typeof EQUIPMENT_STATES)[number];
 const STATE_SET = new Set<string>(EQUIPMENT_STATES);
 
-export interface MappedState { state: EquipmentState; reason?: string }
+export interface MappedState {
+  state: EquipmentState;
+  reason?: string;
+}
 
 /** A raw value as a number: numbers, numeric strings and booleans (true = 1). */
 export function toNumber(raw: unknown): number | null {
@@ -23,7 +26,8 @@ export const scale = (value: number, factor = 1, offset = 0): number => value * 
 /** `Down:JAM` → { state: Down, reason: JAM }; the state name is checked against the hub's enum. */
 function parseStateTarget(text: string, where: string): MappedState {
   const [state, ...reason] = text.trim().split(':');
-  if (!STATE_SET.has(state!.trim())) throw new Error(`${where}: "${state}" is not an equipment state (use one of ${EQUIPMENT_STATES.join(', ')})`);
+  if (!STATE_SET.has(state!.trim()))
+    throw new Error(`${where}: "${state}" is not an equipment state (use one of ${EQUIPMENT_STATES.join(', ')})`);
   const r = reason.join(':').trim();
   return r ? { state: state!.trim() as EquipmentState, reason: r } : { state: state!.trim() as EquipmentState };
 }
@@ -38,7 +42,11 @@ export function parseStateMap(text: string): Map<string, MappedState> {
   if (!trimmed) return map;
   if (trimmed.startsWith('{')) {
     let json: Record<string, unknown>;
-    try { json = JSON.parse(trimmed) as Record<string, unknown>; } catch (err) { throw new Error(`state map is not valid JSON: ${(err as Error).message}`); }
+    try {
+      json = JSON.parse(trimmed) as Record<string, unknown>;
+    } catch (err) {
+      throw new Error(`state map is not valid JSON: ${(err as Error).message}`);
+    }
     for (const [key, target] of Object.entries(json)) {
       if (typeof target === 'string') map.set(key, parseStateTarget(target, `state map entry "${key}"`));
       else if (target && typeof target === 'object' && typeof (target as MappedState).state === 'string') {
@@ -49,7 +57,10 @@ export function parseStateMap(text: string): Map<string, MappedState> {
     }
     return map;
   }
-  for (const entry of trimmed.split(/[,;\n]/).map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of trimmed
+    .split(/[,;\n]/)
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const eq = entry.indexOf('=');
     if (eq <= 0) throw new Error(`state map entry "${entry}" must look like 1=Running or 2=Down:JAM`);
     map.set(entry.slice(0, eq).trim(), parseStateTarget(entry.slice(eq + 1), `state map entry "${entry}"`));
@@ -65,7 +76,9 @@ export function mapState(raw: unknown, map: Map<string, MappedState>): MappedSta
     if (hit) return hit;
   }
   if (typeof raw === 'string' && STATE_SET.has(raw)) return { state: raw as EquipmentState };
-  throw new Error(`no equipment state for value ${JSON.stringify(raw)}: add it to the state map (e.g. ${JSON.stringify(String(raw))}=Idle)`);
+  throw new Error(
+    `no equipment state for value ${JSON.stringify(raw)}: add it to the state map (e.g. ${JSON.stringify(String(raw))}=Idle)`,
+  );
 }
 
 /** Absolute deadband for process values: publish only when the value moved at least `band` since the last publish. */
@@ -122,16 +135,26 @@ export class TopicMapping {
   private readonly rules: { pattern: string[]; template: string }[];
 
   constructor(text: string) {
-    this.rules = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('//')).map((line) => {
-      const [pattern, template, extra] = line.split('=>').map((s) => s.trim());
-      if (!pattern || !template || extra !== undefined) throw new Error(`topic mapping line "${line}" must look like plant/{line}/{machine} => acme/berlin/{line}/{machine}`);
-      const levels = pattern.split('/');
-      if (levels.slice(0, -1).includes('#')) throw new Error(`topic mapping "${pattern}": # may only be the last level`);
-      return { pattern: levels, template };
-    });
+    this.rules = text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('//'))
+      .map((line) => {
+        const [pattern, template, extra] = line.split('=>').map((s) => s.trim());
+        if (!pattern || !template || extra !== undefined)
+          throw new Error(
+            `topic mapping line "${line}" must look like plant/{line}/{machine} => acme/berlin/{line}/{machine}`,
+          );
+        const levels = pattern.split('/');
+        if (levels.slice(0, -1).includes('#'))
+          throw new Error(`topic mapping "${pattern}": # may only be the last level`);
+        return { pattern: levels, template };
+      });
   }
 
-  get empty(): boolean { return this.rules.length === 0; }
+  get empty(): boolean {
+    return this.rules.length === 0;
+  }
 
   /** The equipment path for a topic, or null when no rule matches. */
   pathFor(topic: string): string | null {
@@ -148,7 +171,10 @@ function match(pattern: string[], levels: string[]): Record<string, string> | nu
   const captured: Record<string, string> = {};
   for (let i = 0; i < pattern.length; i++) {
     const p = pattern[i]!;
-    if (p === '#') { captured['#'] = levels.slice(i).join('/'); return captured; }
+    if (p === '#') {
+      captured['#'] = levels.slice(i).join('/');
+      return captured;
+    }
     const level = levels[i];
     if (level === undefined || level === '') return null;
     if (p === '+') continue;

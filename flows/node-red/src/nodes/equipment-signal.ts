@@ -6,7 +6,17 @@
 import { SIGNAL_KINDS } from '../hub-connection.js';
 import { EquipmentSignalMapper, type EquipmentSignalConfig } from '../logic/equipment-signal-mapper.js';
 import { SequenceGenerator } from '../logic/sequence.js';
-import { errorMessage, hubConnection, numberSetting, short, StatusThrottle, tail, type Node, type NodeAPI, type NodeConfig } from './red.js';
+import {
+  errorMessage,
+  hubConnection,
+  numberSetting,
+  short,
+  StatusThrottle,
+  tail,
+  type Node,
+  type NodeAPI,
+  type NodeConfig,
+} from './red.js';
 
 /** The mapper's settings as the editor stores them (numbers arrive as text). */
 interface EquipmentSignalNodeConfig extends NodeConfig, Omit<EquipmentSignalConfig, 'factor' | 'offset' | 'deadband'> {
@@ -56,7 +66,13 @@ export = function register(RED: NodeAPI): void {
     this.on('input', async (msg, send, done) => {
       try {
         if (!mapper) throw new Error(`misconfigured: ${configError}`);
-        const result = mapper.map({ value: RED.util.getMessageProperty(msg, property), topic: msg.topic, path: msg.path, reason: msg.reason, at: msg.at });
+        const result = mapper.map({
+          value: RED.util.getMessageProperty(msg, property),
+          topic: msg.topic,
+          path: msg.path,
+          reason: msg.reason,
+          at: msg.at,
+        });
         if ('skip' in result) {
           status.show({ fill: 'green', shape: 'ring', text: `${published} sent, skipped: ${result.skip}` });
           return done();
@@ -70,7 +86,11 @@ export = function register(RED: NodeAPI): void {
           throw err;
         }
         published++;
-        status.show({ fill: 'green', shape: 'dot', text: `${published} sent, ${tail(`${path}: ${describe(fields)}`)}` });
+        status.show({
+          fill: 'green',
+          shape: 'dot',
+          text: `${published} sent, ${tail(`${path}: ${describe(fields)}`)}`,
+        });
         if (config.passthrough !== false) {
           msg.signal = { kind, path, ...body };
           send(msg);
@@ -95,5 +115,8 @@ function describe(fields: Record<string, unknown>): string {
   if (fields.state) return `${String(fields.state)}${fields.reason ? `:${String(fields.reason)}` : ''}`;
   if (fields.cycleTimeMs !== undefined) return `${String(fields.cycleTimeMs)} ms`;
   if (fields.name !== undefined) return `${String(fields.name)}=${String(fields.value)}`;
-  return ['good', 'scrap', 'rework'].filter((f) => fields[f]).map((f) => `${f} ${String(fields[f])}`).join(', ');
+  return ['good', 'scrap', 'rework']
+    .filter((f) => fields[f])
+    .map((f) => `${f} ${String(fields[f])}`)
+    .join(', ');
 }

@@ -2,9 +2,22 @@
  * `plantgraph-event-in`: live hub events at and below a scope (an equipment path or `*`),
  * optionally of some types only. Re-subscribes after errors with growing backoff (1 s … 30 s).
  */
-import { errorMessage, hubConnection, short, StatusThrottle, tail, type Node, type NodeAPI, type NodeConfig } from './red.js';
+import {
+  errorMessage,
+  hubConnection,
+  short,
+  StatusThrottle,
+  tail,
+  type Node,
+  type NodeAPI,
+  type NodeConfig,
+} from './red.js';
 
-interface EventInNodeConfig extends NodeConfig { hub: string; scope?: string; types?: string }
+interface EventInNodeConfig extends NodeConfig {
+  hub: string;
+  scope?: string;
+  types?: string;
+}
 
 const MIN_BACKOFF_MS = 1_000;
 const MAX_BACKOFF_MS = 30_000;
@@ -14,7 +27,10 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const scope = config.scope?.trim() || '*';
-    const types = (config.types ?? '').split(/[,\s]+/).map((t) => t.trim()).filter(Boolean);
+    const types = (config.types ?? '')
+      .split(/[,\s]+/)
+      .map((t) => t.trim())
+      .filter(Boolean);
     let unsubscribe: (() => void) | null = null;
     let retry: NodeJS.Timeout | null = null;
     let backoff = MIN_BACKOFF_MS;
@@ -29,19 +45,24 @@ export = function register(RED: NodeAPI): void {
         const hub = hubConnection(RED, config.hub);
         let failed = false;
         let end: (() => void) | null = null;
-        end = hub.subscribeEvents(scope, types, (event) => {
-          backoff = MIN_BACKOFF_MS; // events flow again: the next failure starts over with a short wait
-          received++;
-          status.show({ fill: 'green', shape: 'dot', text: `${received} events, last ${event.type}` });
-          node.send({ topic: event.subject, payload: event.data, eventType: event.type, path: event.path });
-        }, (err) => {
-          if (failed || closed) return;
-          failed = true;
-          // Release the failed subscription (it may fail while still subscribing, before `end` is set).
-          end?.();
-          unsubscribe = null;
-          scheduleRetry(err);
-        });
+        end = hub.subscribeEvents(
+          scope,
+          types,
+          (event) => {
+            backoff = MIN_BACKOFF_MS; // events flow again: the next failure starts over with a short wait
+            received++;
+            status.show({ fill: 'green', shape: 'dot', text: `${received} events, last ${event.type}` });
+            node.send({ topic: event.subject, payload: event.data, eventType: event.type, path: event.path });
+          },
+          (err) => {
+            if (failed || closed) return;
+            failed = true;
+            // Release the failed subscription (it may fail while still subscribing, before `end` is set).
+            end?.();
+            unsubscribe = null;
+            scheduleRetry(err);
+          },
+        );
         if (failed) end();
         else {
           unsubscribe = end;

@@ -1,7 +1,11 @@
 /** `plantgraph-graphql`: runs a query or mutation against the hub; variables from a message property. */
 import { errorMessage, hubConnection, short, type Node, type NodeAPI, type NodeConfig } from './red.js';
 
-interface GraphQLNodeConfig extends NodeConfig { hub: string; query?: string; variables?: string }
+interface GraphQLNodeConfig extends NodeConfig {
+  hub: string;
+  query?: string;
+  variables?: string;
+}
 
 export = function register(RED: NodeAPI): void {
   function GraphQLNode(this: Node, config: GraphQLNodeConfig) {
@@ -15,10 +19,15 @@ export = function register(RED: NodeAPI): void {
         if (!query) throw new Error('no GraphQL operation: write one in the node or send msg.query');
         const raw = RED.util.getMessageProperty(msg, property);
         if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
-          throw new Error(`variables must be an object in msg.${property} (got ${Array.isArray(raw) ? 'an array' : typeof raw})`);
+          throw new Error(
+            `variables must be an object in msg.${property} (got ${Array.isArray(raw) ? 'an array' : typeof raw})`,
+          );
         }
         this.status({ fill: 'blue', shape: 'ring', text: 'running' });
-        const result = await hubConnection(RED, config.hub).graphql(query, (raw as Record<string, unknown> | undefined) ?? undefined);
+        const result = await hubConnection(RED, config.hub).graphql(
+          query,
+          (raw as Record<string, unknown> | undefined) ?? undefined,
+        );
         if (result.errors?.length) throw new Error(`GraphQL: ${result.errors.map((e) => e.message).join('; ')}`);
         calls++;
         msg.payload = result.data ?? null;

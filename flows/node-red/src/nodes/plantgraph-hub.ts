@@ -15,7 +15,10 @@ export interface HubConfigNode extends Node {
   describe(): string;
 }
 
-interface HubNodeConfig extends NodeConfig { mode?: string; url?: string }
+interface HubNodeConfig extends NodeConfig {
+  mode?: string;
+  url?: string;
+}
 
 export = function register(RED: NodeAPI): void {
   function PlantGraphHubNode(this: HubConfigNode, config: HubNodeConfig) {
@@ -28,24 +31,32 @@ export = function register(RED: NodeAPI): void {
       if (this.mode === 'embedded') {
         const hub = RED.settings.plantgraph as EmbeddedHub | undefined;
         if (!hub || typeof hub.connect !== 'function') {
-          throw new Error('no embedded PlantGraph hub: this Node-RED does not run inside a hub (setting "plantgraph" is missing); set the hub node to Remote with URL and API key');
+          throw new Error(
+            'no embedded PlantGraph hub: this Node-RED does not run inside a hub (setting "plantgraph" is missing); set the hub node to Remote with URL and API key',
+          );
         }
         connection = hub.connect();
       } else {
         const apiKey = this.credentials?.apiKey;
         if (!config.url) throw new Error('remote hub: set the hub URL, e.g. http://hub:4000');
-        if (!apiKey) throw new Error('remote hub: set an API key (create one with the hub\'s createApiKey mutation)');
+        if (!apiKey) throw new Error("remote hub: set an API key (create one with the hub's createApiKey mutation)");
         connection = createRemoteConnection({ url: config.url, apiKey });
       }
       return connection;
     };
-    this.describe = () => (this.mode === 'embedded' ? `embedded${(RED.settings.plantgraph as EmbeddedHub | undefined)?.plant ? ` (${(RED.settings.plantgraph as EmbeddedHub).plant})` : ''}` : String(config.url));
+    this.describe = () =>
+      this.mode === 'embedded'
+        ? `embedded${(RED.settings.plantgraph as EmbeddedHub | undefined)?.plant ? ` (${(RED.settings.plantgraph as EmbeddedHub).plant})` : ''}`
+        : String(config.url);
 
     this.on('close', (_removed, done) => {
       const closing = connection;
       connection = null;
       if (!closing) return done();
-      closing.close().catch((err: unknown) => this.warn(`closing the hub connection: ${String(err)}`)).finally(done);
+      closing
+        .close()
+        .catch((err: unknown) => this.warn(`closing the hub connection: ${String(err)}`))
+        .finally(done);
     });
   }
 

@@ -1,11 +1,25 @@
 /** The few Node-RED runtime APIs the nodes use, typed here to keep @types/node-red (and express types) out. */
 
-export interface NodeMessage { _msgid?: string; topic?: unknown; payload?: unknown; [key: string]: unknown }
+export interface NodeMessage {
+  _msgid?: string;
+  topic?: unknown;
+  payload?: unknown;
+  [key: string]: unknown;
+}
 export type Send = (msg: NodeMessage | (NodeMessage | null)[]) => void;
 export type Done = (err?: Error) => void;
-export interface NodeStatus { fill?: 'red' | 'green' | 'yellow' | 'blue' | 'grey'; shape?: 'ring' | 'dot'; text?: string }
+export interface NodeStatus {
+  fill?: 'red' | 'green' | 'yellow' | 'blue' | 'grey';
+  shape?: 'ring' | 'dot';
+  text?: string;
+}
 
-export interface NodeConfig { id: string; type: string; name?: string; [key: string]: unknown }
+export interface NodeConfig {
+  id: string;
+  type: string;
+  name?: string;
+  [key: string]: unknown;
+}
 
 export interface Node {
   id: string;
@@ -24,7 +38,14 @@ export interface NodeAPI {
   nodes: {
     createNode(node: object, config: NodeConfig): void;
     // biome-ignore lint/suspicious/noExplicitAny: Node-RED calls the node's constructor with its own `this` and config
-    registerType(type: string, create: (this: any, config: any) => void, options?: { credentials?: Record<string, { type: 'text' | 'password' }>; settings?: Record<string, { value: unknown; exportable?: boolean }> }): void;
+    registerType(
+      type: string,
+      create: (this: any, config: any) => void,
+      options?: {
+        credentials?: Record<string, { type: 'text' | 'password' }>;
+        settings?: Record<string, { value: unknown; exportable?: boolean }>;
+      },
+    ): void;
     getNode(id: string): unknown;
   };
   settings: Record<string, unknown>;
@@ -51,7 +72,10 @@ export function numberSetting(value: unknown, fallback: number | undefined, labe
 
 /** The connection of the node's `plantgraph-hub` config node; throws with what to fix. */
 export function hubConnection(RED: NodeAPI, hubId: unknown): import('../hub-connection.js').HubConnection {
-  const hub = typeof hubId === 'string' && hubId ? (RED.nodes.getNode(hubId) as { connection?: () => import('../hub-connection.js').HubConnection } | null) : null;
+  const hub =
+    typeof hubId === 'string' && hubId
+      ? (RED.nodes.getNode(hubId) as { connection?: () => import('../hub-connection.js').HubConnection } | null)
+      : null;
   if (!hub?.connection) throw new Error('no PlantGraph hub configured: select a hub in the node');
   return hub.connection();
 }
@@ -66,7 +90,10 @@ export class StatusThrottle {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
-  constructor(private readonly node: Node, private readonly intervalMs = 500) {}
+  constructor(
+    private readonly node: Node,
+    private readonly intervalMs = 500,
+  ) {}
 
   show(status: NodeStatus): void {
     if (this.stopped) return; // closed: a late hub answer must not start a timer
@@ -77,12 +104,15 @@ export class StatusThrottle {
       return;
     }
     this.pending = status;
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      this.last = Date.now();
-      if (this.pending) this.node.status(this.pending);
-      this.pending = null;
-    }, Math.max(wait, 0));
+    this.timer ??= setTimeout(
+      () => {
+        this.timer = null;
+        this.last = Date.now();
+        if (this.pending) this.node.status(this.pending);
+        this.pending = null;
+      },
+      Math.max(wait, 0),
+    );
   }
 
   /** Shows at once (errors), dropping a pending update. */

@@ -3,10 +3,33 @@
  * real hub's implementation is tested with the hub). It records signals and events, lets tests
  * push hub events to subscribers, and answers the alert operations from an in-memory store.
  */
-import type { EmbeddedHub, GraphQLResponse, HubConnection, HubEvent, SignalBody, SignalKind } from '../../src/hub-connection.js';
+import type {
+  EmbeddedHub,
+  GraphQLResponse,
+  HubConnection,
+  HubEvent,
+  SignalBody,
+  SignalKind,
+} from '../../src/hub-connection.js';
 
-export interface Subscription { scope: string; types: string[]; onEvent(e: HubEvent): void; onError(err: Error): void; ended: boolean }
-export interface StoredAlert { id: string; path: string; deduplicationKey: string; severity: string; title: string; description?: string; state: string; occurrences: number; escalateAfterSeconds?: number }
+export interface Subscription {
+  scope: string;
+  types: string[];
+  onEvent(e: HubEvent): void;
+  onError(err: Error): void;
+  ended: boolean;
+}
+export interface StoredAlert {
+  id: string;
+  path: string;
+  deduplicationKey: string;
+  severity: string;
+  title: string;
+  description?: string;
+  state: string;
+  occurrences: number;
+  escalateAfterSeconds?: number;
+}
 
 export class RecordingHub implements HubConnection {
   signals: { kind: SignalKind; path: string; body: SignalBody }[] = [];
@@ -26,11 +49,18 @@ export class RecordingHub implements HubConnection {
     this.signals.push({ kind, path, body });
   }
 
-  subscribeEvents(scope: string, types: string[], onEvent: (e: HubEvent) => void, onError: (err: Error) => void): () => void {
+  subscribeEvents(
+    scope: string,
+    types: string[],
+    onEvent: (e: HubEvent) => void,
+    onError: (err: Error) => void,
+  ): () => void {
     const sub: Subscription = { scope, types, onEvent, onError, ended: false };
     this.subscriptions.push(sub);
     if (this.failSubscribe) queueMicrotask(() => onError(this.failSubscribe!));
-    return () => { sub.ended = true; };
+    return () => {
+      sub.ended = true;
+    };
   }
 
   /** Delivers an event to every live subscription whose scope and types match. */
@@ -43,7 +73,9 @@ export class RecordingHub implements HubConnection {
     }
   }
 
-  get liveSubscriptions(): Subscription[] { return this.subscriptions.filter((s) => !s.ended); }
+  get liveSubscriptions(): Subscription[] {
+    return this.subscriptions.filter((s) => !s.ended);
+  }
 
   async publishEvent(type: string, path: string, data: Record<string, unknown>): Promise<void> {
     this.events.push({ type, path, data });
@@ -61,14 +93,21 @@ export class RecordingHub implements HubConnection {
     }
     if (query.includes('clearAlert(')) {
       const alert = this.alerts.find((a) => a.id === variables!.id);
-      if (!alert || alert.state === 'Cleared') return { data: { clearAlert: { __typename: 'NotFound', code: 'NotFound', message: `no open alert ${String(variables!.id)}` } } };
+      if (!alert || alert.state === 'Cleared')
+        return {
+          data: {
+            clearAlert: { __typename: 'NotFound', code: 'NotFound', message: `no open alert ${String(variables!.id)}` },
+          },
+        };
       alert.state = 'Cleared';
       return { data: { clearAlert: { __typename: 'Alert', ...alert, escalationLevel: 0 } } };
     }
     if (query.includes('alerts(')) {
       const filter = variables!.filter as { pathPrefix: string; state: string[] };
       const nodes = this.alerts.filter((a) => a.path.startsWith(filter.pathPrefix) && filter.state.includes(a.state));
-      return { data: { alerts: { edges: nodes.map((node) => ({ node })), pageInfo: { hasNextPage: false, endCursor: null } } } };
+      return {
+        data: { alerts: { edges: nodes.map((node) => ({ node })), pageInfo: { hasNextPage: false, endCursor: null } } },
+      };
     }
     return this.answer(query, variables);
   }

@@ -21,7 +21,9 @@ interface Helper {
 
 export const helper = require('node-red-node-test-helper') as Helper;
 /** The built nodes, as Node-RED loads them (CommonJS from dist; `npm run build` first). */
-export const nodes = ['plantgraph-hub', 'equipment-signal', 'event-in', 'event-out', 'graphql', 'alert-rule'].map((name) => require(`../../dist/nodes/${name}.js`) as unknown);
+export const nodes = ['plantgraph-hub', 'equipment-signal', 'event-in', 'event-out', 'graphql', 'alert-rule'].map(
+  (name) => require(`../../dist/nodes/${name}.js`) as unknown,
+);
 
 let current = new RecordingHub();
 /** A fresh recording hub for the next test; the embedded setting always hands out the current one. */
@@ -38,7 +40,12 @@ export function initRuntime(extra: Record<string, unknown> = {}): void {
 export const HUB = { id: 'hub', type: 'plantgraph-hub', mode: 'embedded' };
 
 /** Resolves with the next payload of `event` (e.g. `input`, `call:error`, `call:status`) matching `accept`. */
-export function next<T = any>(node: TestNode, event: string, accept: (arg: T) => boolean = () => true, timeoutMs = 5_000): Promise<T> {
+export function next<T = any>(
+  node: TestNode,
+  event: string,
+  accept: (arg: T) => boolean = () => true,
+  timeoutMs = 5_000,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${event} on ${node.id} within ${timeoutMs} ms`)), timeoutMs);
     node.on(event, (arg: T) => {

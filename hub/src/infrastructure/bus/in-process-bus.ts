@@ -1,14 +1,24 @@
 import { Subjects } from '../../subjects.js';
-import { createSubscriptionQueue, type MessageBus, type QueueOptions, type SignalConsumer, type SignalDelivery, subjectMatches } from './message-bus.js';
+import {
+  createSubscriptionQueue,
+  type MessageBus,
+  type QueueOptions,
+  type SignalConsumer,
+  type SignalDelivery,
+  subjectMatches,
+} from './message-bus.js';
 
 const DEDUPLICATION_WINDOW_MS = 120_000;
 /** Signals held before publishers are made to wait for the consumer (back-pressure). */
 const MAX_PENDING_SIGNALS = 20_000;
 
 interface QueuedSignal {
-  subject: string; payload: Uint8Array; attempt: number;
+  subject: string;
+  payload: Uint8Array;
+  attempt: number;
   /** Settle the publisher's promise (with `confirmWhenAcked`). */
-  confirm(): void; fail(err: Error): void;
+  confirm(): void;
+  fail(err: Error): void;
 }
 
 export interface InProcessBusOptions {
@@ -28,7 +38,10 @@ export interface InProcessBusOptions {
  */
 export class InProcessBus implements MessageBus {
   readonly kind = 'in-process' as const;
-  constructor(readonly subjects: Subjects = new Subjects(), private readonly options: InProcessBusOptions = {}) {}
+  constructor(
+    readonly subjects: Subjects = new Subjects(),
+    private readonly options: InProcessBusOptions = {},
+  ) {}
   readonly #subscriptions = new Set<{ patterns: string[]; queue: ReturnType<typeof createSubscriptionQueue> }>();
   readonly #signals: QueuedSignal[] = [];
   /** Message ids seen within the window, with the confirmation of the first publish. */
@@ -42,7 +55,8 @@ export class InProcessBus implements MessageBus {
   async publish(subject: string, data: unknown): Promise<void> {
     // Round-trip through JSON so subscribers see exactly what a NATS subscriber would.
     const copy = JSON.parse(JSON.stringify(data)) as unknown;
-    for (const s of this.#subscriptions) if (s.patterns.some((p) => subjectMatches(p, subject))) s.queue.push({ subject, data: copy });
+    for (const s of this.#subscriptions)
+      if (s.patterns.some((p) => subjectMatches(p, subject))) s.queue.push({ subject, data: copy });
   }
 
   subscribe(patterns: string[], options?: QueueOptions) {
@@ -54,7 +68,8 @@ export class InProcessBus implements MessageBus {
 
   async publishSignal(subject: string, payload: Uint8Array, messageId: string): Promise<void> {
     if (this.#closed) throw new Error('The in-process bus is closed.');
-    while (this.#signals.length >= MAX_PENDING_SIGNALS && !this.#closed) await new Promise<void>((r) => this.#publishersWaiting.push(r));
+    while (this.#signals.length >= MAX_PENDING_SIGNALS && !this.#closed)
+      await new Promise<void>((r) => this.#publishersWaiting.push(r));
     const now = Date.now();
     for (const [id, seen] of this.#seenMessageIds) {
       if (now - seen.at < DEDUPLICATION_WINDOW_MS) break;
@@ -76,7 +91,10 @@ export class InProcessBus implements MessageBus {
     return confirmed;
   }
 
-  consumeSignals(handle: (batch: SignalDelivery[]) => Promise<void>, options: { batchSize?: number } = {}): SignalConsumer {
+  consumeSignals(
+    handle: (batch: SignalDelivery[]) => Promise<void>,
+    options: { batchSize?: number } = {},
+  ): SignalConsumer {
     const batchSize = options.batchSize ?? 256;
     let running = true;
     const loop = (async () => {
@@ -97,7 +115,13 @@ export class InProcessBus implements MessageBus {
             if (again) redeliver.push(q);
             else if (this.#unconfirmed.delete(q)) q.confirm();
           };
-          return { subject: q.subject, payload: q.payload, attempt: q.attempt, ack: () => settle(false), nak: () => settle(true) };
+          return {
+            subject: q.subject,
+            payload: q.payload,
+            attempt: q.attempt,
+            ack: () => settle(false),
+            nak: () => settle(true),
+          };
         });
         try {
           await handle(batch);
@@ -124,8 +148,10 @@ export class InProcessBus implements MessageBus {
   async close(): Promise<void> {
     this.#closed = true;
     for (const wake of this.#publishersWaiting.splice(0)) wake();
-    const notStored = new Error('The hub stopped before the signal was stored; send it again '
-      + '(its source and sequence make a repeat harmless).');
+    const notStored = new Error(
+      'The hub stopped before the signal was stored; send it again ' +
+        '(its source and sequence make a repeat harmless).',
+    );
     for (const q of this.#unconfirmed) q.fail(notStored);
     this.#unconfirmed.clear();
     for (const s of [...this.#subscriptions]) s.queue.close();

@@ -67,7 +67,10 @@ export interface QueueOptions {
 }
 
 /** A push-to-pull queue behind a subscription, shared by both implementations. */
-export function createSubscriptionQueue(onClose: () => void, options: QueueOptions = {}): BusSubscription & { push(m: BusMessage): void } {
+export function createSubscriptionQueue(
+  onClose: () => void,
+  options: QueueOptions = {},
+): BusSubscription & { push(m: BusMessage): void } {
   const buffered: BusMessage[] = [];
   let waiting: ((r: IteratorResult<BusMessage>) => void) | null = null;
   let closed = false;

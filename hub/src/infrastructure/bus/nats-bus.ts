@@ -1,7 +1,23 @@
-import { AckPolicy, type ConsumerMessages, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JsMsg, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JsMsg,
+  RetentionPolicy,
+  StorageType,
+} from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { createSubscriptionQueue, type MessageBus, type QueueOptions, type SignalConsumer, type SignalDelivery } from './message-bus.js';
+import {
+  createSubscriptionQueue,
+  type MessageBus,
+  type QueueOptions,
+  type SignalConsumer,
+  type SignalDelivery,
+} from './message-bus.js';
 import { Subjects } from '../../subjects.js';
 
 const SECOND_NS = 1_000_000_000;
@@ -13,7 +29,11 @@ const SECOND_NS = 1_000_000_000;
  */
 export class NatsBus implements MessageBus {
   readonly kind = 'nats' as const;
-  private constructor(private readonly nc: NatsConnection, private readonly js: JetStreamClient, readonly subjects: Subjects) {}
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    readonly subjects: Subjects,
+  ) {}
   #flush: Promise<void> | null = null;
 
   static async connect(servers: string, subjects = new Subjects(), name = 'plantgraph-hub'): Promise<NatsBus> {
@@ -21,19 +41,30 @@ export class NatsBus implements MessageBus {
     const nc = await connect({ servers: servers.split(','), name, maxReconnectAttempts: -1 });
     const jsm = await jetstreamManager(nc);
     await ensureStream(jsm, {
-      name: signalStream.name, subjects: [signalStream.subjects], retention: RetentionPolicy.Limits,
-      storage: StorageType.File, duplicate_window: 120 * SECOND_NS, max_age: 7 * 24 * 3600 * SECOND_NS,
+      name: signalStream.name,
+      subjects: [signalStream.subjects],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      duplicate_window: 120 * SECOND_NS,
+      max_age: 7 * 24 * 3600 * SECOND_NS,
     });
     await ensureStream(jsm, {
-      name: eventStream.name, subjects: [eventStream.subjects], retention: RetentionPolicy.Limits,
-      storage: StorageType.File, max_age: 24 * 3600 * SECOND_NS,
+      name: eventStream.name,
+      subjects: [eventStream.subjects],
+      retention: RetentionPolicy.Limits,
+      storage: StorageType.File,
+      max_age: 24 * 3600 * SECOND_NS,
     });
     try {
       await jsm.consumers.info(signalStream.name, signalConsumer);
     } catch {
       await jsm.consumers.add(signalStream.name, {
-        durable_name: signalConsumer, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All,
-        ack_wait: 10 * SECOND_NS, max_ack_pending: 10_000, filter_subject: signalStream.subjects,
+        durable_name: signalConsumer,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: 10 * SECOND_NS,
+        max_ack_pending: 10_000,
+        filter_subject: signalStream.subjects,
       });
     }
     return new NatsBus(nc, jetstream(nc), subjects);
@@ -56,12 +87,14 @@ export class NatsBus implements MessageBus {
       for (const s of subs) s.unsubscribe();
     }, options);
     for (const pattern of patterns) {
-      subs.push(this.nc.subscribe(pattern, {
-        callback: (err, msg) => {
-          if (err) return queue.close();
-          queue.push({ subject: msg.subject, data: msg.json() });
-        },
-      }));
+      subs.push(
+        this.nc.subscribe(pattern, {
+          callback: (err, msg) => {
+            if (err) return queue.close();
+            queue.push({ subject: msg.subject, data: msg.json() });
+          },
+        }),
+      );
     }
     return queue;
   }
@@ -76,7 +109,10 @@ export class NatsBus implements MessageBus {
    * load and latency stays low when it is light. When the handler falls behind, reading stops at
    * four batches buffered and JetStream holds the rest (back-pressure, not memory).
    */
-  consumeSignals(handle: (batch: SignalDelivery[]) => Promise<void>, options: { batchSize?: number } = {}): SignalConsumer {
+  consumeSignals(
+    handle: (batch: SignalDelivery[]) => Promise<void>,
+    options: { batchSize?: number } = {},
+  ): SignalConsumer {
     const batchSize = options.batchSize ?? 512;
     const buffered: JsMsg[] = [];
     let running = true;
@@ -107,13 +143,21 @@ export class NatsBus implements MessageBus {
           wakeHandler = null;
           continue;
         }
-        const batch = buffered.splice(0, batchSize).map((m): SignalDelivery => ({
-          subject: m.subject, payload: m.data, attempt: m.info.deliveryCount, ack: () => m.ack(), nak: () => m.nak(1000),
-        }));
+        const batch = buffered.splice(0, batchSize).map(
+          (m): SignalDelivery => ({
+            subject: m.subject,
+            payload: m.data,
+            attempt: m.info.deliveryCount,
+            ack: () => m.ack(),
+            nak: () => m.nak(1000),
+          }),
+        );
         resumeReading?.();
         resumeReading = null;
         // Unsettled messages (a crashed or failed batch) are redelivered by JetStream after ack_wait (10 s).
-        await handle(batch).catch((err) => console.error(`[ingest] batch failed, it will be redelivered: ${(err as Error).message}`));
+        await handle(batch).catch((err) =>
+          console.error(`[ingest] batch failed, it will be redelivered: ${(err as Error).message}`),
+        );
       }
     })();
     return {

@@ -16,7 +16,9 @@ export type Tx = EntityManager;
 
 /** Compiled migrations live next to this file; `migration:create` writes TypeScript into src/. */
 export const MIGRATIONS_DIST = fileURLToPath(new URL('./migrations', import.meta.url));
-export const MIGRATIONS_SRC = fileURLToPath(new URL('../../../src/infrastructure/database/migrations', import.meta.url));
+export const MIGRATIONS_SRC = fileURLToPath(
+  new URL('../../../src/infrastructure/database/migrations', import.meta.url),
+);
 
 /** Opens PostgreSQL when `databaseUrl` is set, else the embedded PGlite database. */
 export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'dataDir' | 'logSql'>): Promise<Database> {

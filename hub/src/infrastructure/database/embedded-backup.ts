@@ -1,5 +1,13 @@
 import {
-  existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -17,9 +25,11 @@ export const backupsFolderOf = (folder: string) => join(dirname(folder), 'backup
 export function listBackups(folder: string): string[] {
   const dir = backupsFolderOf(folder);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.tar.gz'))
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.tar.gz'))
     .map((f) => ({ file: join(dir, f), at: statSync(join(dir, f)).mtimeMs }))
-    .sort((a, b) => b.at - a.at || b.file.localeCompare(a.file)).map((b) => b.file);
+    .sort((a, b) => b.at - a.at || b.file.localeCompare(a.file))
+    .map((b) => b.file);
 }
 
 /** Writes the folder's current state to `file` (through a temporary name, so a backup is whole or absent). */
@@ -39,9 +49,15 @@ export async function writeBackup(pglite: PGlite, file: string): Promise<{ file:
 export async function backupBeforeMigration(pglite: PGlite, folder: string, migration: string): Promise<string> {
   const dir = backupsFolderOf(folder);
   const marker = `-${basename(folder)}-before-`;
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const { file } = await writeBackup(pglite, join(dir, `${stamp}${marker}${migration}.tar.gz`));
-  const automatic = readdirSync(dir).filter((f) => f.includes(marker) && f.endsWith('.tar.gz')).sort().reverse();
+  const automatic = readdirSync(dir)
+    .filter((f) => f.includes(marker) && f.endsWith('.tar.gz'))
+    .sort()
+    .reverse();
   for (const old of automatic.slice(KEPT_AUTOMATIC_BACKUPS)) unlinkSync(join(dir, old));
   return file;
 }
@@ -54,7 +70,10 @@ export async function backupBeforeMigration(pglite: PGlite, folder: string, migr
 export async function restoreBackup(folder: string, file: string): Promise<{ keptAs: string | null }> {
   const source = resolve(file);
   if (!existsSync(source)) throw new Error(`restore: there is no backup at ${source}.`);
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   const staging = `${folder}.restoring-${stamp}`;
   try {
     const restored = await PGlite.create(staging, { loadDataDir: new Blob([readFileSync(source)]) });
@@ -62,8 +81,10 @@ export async function restoreBackup(folder: string, file: string): Promise<{ kep
     await restored.close();
   } catch (err) {
     rmSync(staging, { recursive: true, force: true });
-    throw new Error(`restore: ${source} is not a backup of an embedded database that opens (${describe(err)}). `
-      + 'Nothing was changed.');
+    throw new Error(
+      `restore: ${source} is not a backup of an embedded database that opens (${describe(err)}). ` +
+        'Nothing was changed.',
+    );
   }
   let keptAs: string | null = null;
   if (existsSync(folder) && readdirSync(folder).length) {
@@ -76,18 +97,24 @@ export async function restoreBackup(folder: string, file: string): Promise<{ kep
 
 /** A folder that does not open, with what happened and what to do about it. */
 export class EmbeddedFolderError extends Error {
-  constructor(readonly folder: string, cause: unknown) {
+  constructor(
+    readonly folder: string,
+    cause: unknown,
+  ) {
     const backups = listBackups(folder);
     const restore = backups.length
-      ? `restore the latest backup:\n    plantgraph restore ${backups[0]}\n`
-        + (backups.length > 1 ? `  (older ones: ${backups.slice(1, 4).join(', ')})\n` : '')
+      ? `restore the latest backup:\n    plantgraph restore ${backups[0]}\n` +
+        (backups.length > 1 ? `  (older ones: ${backups.slice(1, 4).join(', ')})\n` : '')
       : `restore a backup you keep (there is none in ${backupsFolderOf(folder)}):\n    plantgraph restore <file.tar.gz>\n`;
-    super(`The embedded database in ${folder} does not open: PGlite reports "${describe(cause)}". `
-      + 'Its files are damaged or incomplete; typical causes are two processes using the folder at once, '
-      + 'a full disk, or a copy taken while the hub was running.\n'
-      + `  To recover, stop every process using the folder, then ${restore}`
-      + `  (restore keeps the damaged folder next to it as ${basename(folder)}.replaced-<time>).\n`
-      + `  Without a backup: move ${folder} away and start again with an empty database.`, { cause });
+    super(
+      `The embedded database in ${folder} does not open: PGlite reports "${describe(cause)}". ` +
+        'Its files are damaged or incomplete; typical causes are two processes using the folder at once, ' +
+        'a full disk, or a copy taken while the hub was running.\n' +
+        `  To recover, stop every process using the folder, then ${restore}` +
+        `  (restore keeps the damaged folder next to it as ${basename(folder)}.replaced-<time>).\n` +
+        `  Without a backup: move ${folder} away and start again with an empty database.`,
+      { cause },
+    );
     this.name = 'EmbeddedFolderError';
   }
 }

@@ -28,11 +28,18 @@ export interface LockHolder {
 }
 
 export class FolderLockedError extends Error {
-  constructor(readonly folder: string, readonly holder: LockHolder, readonly lockFile: string) {
-    const where = holder.host === hostname() ? `process ${holder.pid}` : `process ${holder.pid} on host "${holder.host}"`;
-    super(`The embedded database in ${folder} is in use by ${where} ("${holder.command}", since ${holder.startedAt}). `
-      + 'PGlite serves one folder from one process only; a second one would corrupt it. Stop that process first, '
-      + `or use a different folder (PLANTGRAPH_DATA_DIR). If you are sure no process uses the folder, delete ${lockFile}.`);
+  constructor(
+    readonly folder: string,
+    readonly holder: LockHolder,
+    readonly lockFile: string,
+  ) {
+    const where =
+      holder.host === hostname() ? `process ${holder.pid}` : `process ${holder.pid} on host "${holder.host}"`;
+    super(
+      `The embedded database in ${folder} is in use by ${where} ("${holder.command}", since ${holder.startedAt}). ` +
+        'PGlite serves one folder from one process only; a second one would corrupt it. Stop that process first, ' +
+        `or use a different folder (PLANTGRAPH_DATA_DIR). If you are sure no process uses the folder, delete ${lockFile}.`,
+    );
     this.name = 'FolderLockedError';
   }
 }
@@ -57,8 +64,12 @@ export function lockFolder(folder: string, command = processCommand()): FolderLo
   if (held.has(file)) throw new FolderLockedError(folder, held.get(file)!.holder, file);
   mkdirSync(dirname(file), { recursive: true });
   const holder: LockHolder = {
-    pid: process.pid, host: hostname(), command, startedAt: new Date().toISOString(),
-    ...linuxIdentity(process.pid), token: randomBytes(8).toString('hex'),
+    pid: process.pid,
+    host: hostname(),
+    command,
+    startedAt: new Date().toISOString(),
+    ...linuxIdentity(process.pid),
+    token: randomBytes(8).toString('hex'),
   };
   for (let attempt = 0; attempt < 20; attempt++) {
     if (tryCreate(file, holder)) return remember(file, holder);
@@ -110,9 +121,10 @@ function takeOverStale(file: string, stale: LockHolder | 'unreadable'): void {
   }
   try {
     const now = readHolder(file);
-    const same = now === 'unreadable'
-      ? stale === 'unreadable' && ageMs(file) >= UNREADABLE_STALE_MS
-      : now !== 'missing' && stale !== 'unreadable' && now.token === stale.token;
+    const same =
+      now === 'unreadable'
+        ? stale === 'unreadable' && ageMs(file) >= UNREADABLE_STALE_MS
+        : now !== 'missing' && stale !== 'unreadable' && now.token === stale.token;
     if (same) unlinkQuietly(file);
   } finally {
     unlinkQuietly(guard);

@@ -54,7 +54,8 @@ export function redisBacking(url: string, prefix: string): QueueBacking {
     },
     close: async () => {
       for (const c of workerConnections) c.disconnect();
-      if (producer.status === 'wait') producer.disconnect(); // never connected: quitting would connect first
+      if (producer.status === 'wait')
+        producer.disconnect(); // never connected: quitting would connect first
       else if (producer.status !== 'end') await producer.quit().catch(() => producer.disconnect());
     },
   };

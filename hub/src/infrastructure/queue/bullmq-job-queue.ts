@@ -1,17 +1,36 @@
 import { type Job, type JobsOptions, type JobType, type Queue, UnrecoverableError, Worker } from 'bullmq';
 import {
-  type Backoff, checkJobId, type FinalFailure, type JobCounts, type JobHandler, type JobQueue, type JobQueueKind,
-  JobRateLimitedError, type JobWorker, type JobWorkerOptions, type NamedJobQueue, type NewJob, PermanentJobError,
-  type JobTemplate, type RunningJob,
+  type Backoff,
+  checkJobId,
+  type FinalFailure,
+  type JobCounts,
+  type JobHandler,
+  type JobQueue,
+  type JobQueueKind,
+  JobRateLimitedError,
+  type JobWorker,
+  type JobWorkerOptions,
+  type NamedJobQueue,
+  type NewJob,
+  PermanentJobError,
+  type JobTemplate,
+  type RunningJob,
 } from './job-queue.js';
 
 /** What differs between BullMQ on Redis and on PostgreSQL: the classes and the connections they get. */
 export interface QueueBacking {
   readonly kind: JobQueueKind;
   // biome-ignore lint/suspicious/noExplicitAny: each backing's class takes its own options type
-  readonly Queue: new (name: string, options: any) => Queue;
+  readonly Queue: new (
+    name: string,
+    options: any,
+  ) => Queue;
   // biome-ignore lint/suspicious/noExplicitAny: each backing's class takes its own options type
-  readonly Worker: new (name: string, processor: (job: Job) => Promise<unknown>, options: any) => Worker;
+  readonly Worker: new (
+    name: string,
+    processor: (job: Job) => Promise<unknown>,
+    options: any,
+  ) => Worker;
   /** Once, before the first queue: connect, migrate. */
   ready(): Promise<void>;
   /** Makes a pending `ready()` give up (the queue is closing). */
@@ -57,7 +76,10 @@ export class BullJobQueue implements JobQueue {
   #ready: Promise<void> | null = null;
   #closing: Promise<void> | null = null;
 
-  constructor(private readonly backing: QueueBacking, options: BullJobQueueOptions = {}) {
+  constructor(
+    private readonly backing: QueueBacking,
+    options: BullJobQueueOptions = {},
+  ) {
     this.kind = backing.kind;
     this.#options = { ...DEFAULTS, warn: (m) => console.warn(m), ...options };
   }
@@ -112,20 +134,28 @@ export class BullJobQueue implements JobQueue {
 
 class BullNamedQueue<T> implements NamedJobQueue<T> {
   #queue: Promise<Queue> | null = null;
-  constructor(readonly name: string, private readonly owner: BullJobQueue) {}
+  constructor(
+    readonly name: string,
+    private readonly owner: BullJobQueue,
+  ) {}
 
   /** @internal */
   bull(): Promise<Queue> {
     if (this.owner.closed) return Promise.reject(new Error('The job queue is closed.'));
-    this.#queue ??= this.owner.ready().then(async () => {
-      const queue = new this.owner.internals.backing.Queue(this.name, this.owner.internals.backing.queueOptions());
-      queue.on('error', (err: Error) => this.owner.internals.options.warn(`[jobs] queue ${this.name}: ${err.message}`));
-      await queue.waitUntilReady();
-      return queue;
-    }).catch((err: unknown) => {
-      this.#queue = null;
-      throw err;
-    });
+    this.#queue ??= this.owner
+      .ready()
+      .then(async () => {
+        const queue = new this.owner.internals.backing.Queue(this.name, this.owner.internals.backing.queueOptions());
+        queue.on('error', (err: Error) =>
+          this.owner.internals.options.warn(`[jobs] queue ${this.name}: ${err.message}`),
+        );
+        await queue.waitUntilReady();
+        return queue;
+      })
+      .catch((err: unknown) => {
+        this.#queue = null;
+        throw err;
+      });
     return this.#queue;
   }
 
@@ -159,8 +189,11 @@ class BullNamedQueue<T> implements NamedJobQueue<T> {
     const c = await (await this.bull()).getJobCounts(...states);
     const n = (k: string) => c[k] ?? 0;
     return {
-      waiting: n('waiting') + n('paused') + n('prioritized'), active: n('active'), delayed: n('delayed'),
-      failed: n('failed'), completed: n('completed'),
+      waiting: n('waiting') + n('paused') + n('prioritized'),
+      active: n('active'),
+      delayed: n('delayed'),
+      failed: n('failed'),
+      completed: n('completed'),
     };
   }
 
@@ -201,8 +234,12 @@ class BullWorker<T> implements JobWorker {
   #closing: Promise<void> | null = null;
   #wake: (() => void) | null = null;
 
-  constructor(queue: BullNamedQueue<T>, private readonly owner: BullJobQueue, private readonly handler: JobHandler<T>,
-    private readonly options: JobWorkerOptions<T>) {
+  constructor(
+    queue: BullNamedQueue<T>,
+    private readonly owner: BullJobQueue,
+    private readonly handler: JobHandler<T>,
+    private readonly options: JobWorkerOptions<T>,
+  ) {
     this.#started = this.#start(queue);
   }
 
@@ -216,8 +253,11 @@ class BullWorker<T> implements JobWorker {
         if (this.#closing) return null;
         const { options: connection, release } = backing.workerOptions();
         const worker = new backing.Worker(queue.name, (job) => this.#track(this.#run(bull, job)), {
-          ...connection, concurrency: Math.max(1, this.options.concurrency ?? 1), lockDuration: settings.lockDurationMs,
-          stalledInterval: settings.lockDurationMs, maxStalledCount: MAX_STALLED,
+          ...connection,
+          concurrency: Math.max(1, this.options.concurrency ?? 1),
+          lockDuration: settings.lockDurationMs,
+          stalledInterval: settings.lockDurationMs,
+          maxStalledCount: MAX_STALLED,
         });
         worker.on('error', (err: Error) => settings.warn(`[jobs] worker ${queue.name}: ${err.message}`));
         worker.on('failed', (job: Job | undefined, err: Error) => void this.#failedOutside(job, err));
@@ -262,7 +302,8 @@ class BullWorker<T> implements JobWorker {
 
   async #run(queue: Queue, job: Job): Promise<void> {
     const running: RunningJob<T> = {
-      ...runningJob<T>(job), attempt: job.attemptsMade + 1,
+      ...runningJob<T>(job),
+      attempt: job.attemptsMade + 1,
     };
     try {
       await this.handler(running);
@@ -278,12 +319,14 @@ class BullWorker<T> implements JobWorker {
       if (permanent || running.attempt >= running.maxAttempts) {
         // Before BullMQ marks the job failed: a crash in between runs it again instead of losing the dead letter.
         // Should the hook fail, the job is failed unmarked and `#failedOutside` tries the hook once more.
-        const reported = await this.options.onFinalFailure?.({ job: running, error: message, permanent })
-          .then(() => true, (e: unknown) => {
+        const reported = await this.options.onFinalFailure?.({ job: running, error: message, permanent }).then(
+          () => true,
+          (e: unknown) => {
             const { warn } = this.owner.internals.options;
             warn(`[jobs] final-failure hook for job ${running.id} failed: ${(e as Error).message}`);
             return false;
-          });
+          },
+        );
         if (reported) Object.assign(failure, { [REPORTED]: true });
       }
       throw failure;
@@ -300,7 +343,8 @@ class BullWorker<T> implements JobWorker {
     if (!permanent && job.attemptsMade < (job.opts.attempts ?? 1)) return;
     const failure: FinalFailure<T> = {
       job: { ...runningJob<T>(job), attempt: job.attemptsMade },
-      error: err.message, permanent,
+      error: err.message,
+      permanent,
     };
     await this.options.onFinalFailure(failure).catch((e: unknown) => {
       const warn = this.owner.internals.options.warn;

@@ -66,7 +66,10 @@ export class PermanentJobError extends Error {
  */
 export class JobRateLimitedError extends Error {
   override readonly name = 'JobRateLimitedError';
-  constructor(readonly waitMs: number, message = `Rate limited for ${waitMs} ms`) {
+  constructor(
+    readonly waitMs: number,
+    message = `Rate limited for ${waitMs} ms`,
+  ) {
     super(message);
   }
 }

@@ -18,12 +18,17 @@ export interface OpenJobQueueOptions extends BullJobQueueOptions {
  * first used.
  */
 export function openJobQueue(
-  config: Pick<HubConfig, 'redisUrl' | 'databaseUrl'>, db: Database, options: OpenJobQueueOptions = {},
+  config: Pick<HubConfig, 'redisUrl' | 'databaseUrl'>,
+  db: Database,
+  options: OpenJobQueueOptions = {},
 ): JobQueue {
   const { redisPrefix = 'plantgraph', postgresSchema = 'bullmq', ...rest } = options;
   if (config.redisUrl) return new BullJobQueue(redisBacking(config.redisUrl, redisPrefix), rest);
   if (config.databaseUrl) return new BullJobQueue(postgresBacking(config.databaseUrl, postgresSchema), rest);
-  return new BullJobQueue(embeddedBacking(() => pgliteSession(db)), rest);
+  return new BullJobQueue(
+    embeddedBacking(() => pgliteSession(db)),
+    rest,
+  );
 }
 
 /** The embedded database's one PGlite instance, as MikroORM's PGlite driver holds it. */

@@ -2,7 +2,10 @@ import { EventEmitter } from 'node:events';
 import type { PgPool, PgPoolClient, PgQueryResult } from 'bullmq';
 
 // biome-ignore lint/suspicious/noExplicitAny: rows are whatever the statement selects, as in pg
-interface PgliteResult { rows: any[]; affectedRows?: number }
+interface PgliteResult {
+  rows: any[];
+  affectedRows?: number;
+}
 type Parsers = Record<number, (value: string) => unknown>;
 interface Queryable {
   query(text: string, params?: unknown[], options?: { parsers?: Parsers }): Promise<PgliteResult>;
@@ -34,7 +37,10 @@ const LISTEN = /^\s*(?:--[^\n]*\n\s*)*(UN)?LISTEN\s+("?)(\w+|\*)\2\s*;?\s*$/i;
  * becomes PGlite's `listen()`, whose notifications PGlite hands out after each statement.
  */
 export class PglitePool extends EventEmitter implements PgPool {
-  constructor(private readonly session: PgliteSession, private readonly schema: string) {
+  constructor(
+    private readonly session: PgliteSession,
+    private readonly schema: string,
+  ) {
     super();
     if (!/^[a-z_][a-z0-9_]*$/.test(schema)) throw new Error(`"${schema}" is not a plain schema name.`);
   }
@@ -58,7 +64,10 @@ class PgliteClient extends EventEmitter implements PgPoolClient {
   readonly #unlisten = new Map<string, () => Promise<void>>();
   #tx: { queryable: Queryable; finish(commit: boolean): Promise<void> } | null = null;
 
-  constructor(private readonly session: PgliteSession, private readonly pool: PglitePool) {
+  constructor(
+    private readonly session: PgliteSession,
+    private readonly pool: PglitePool,
+  ) {
     super();
   }
 
@@ -92,7 +101,13 @@ class PgliteClient extends EventEmitter implements PgPoolClient {
     });
     // A failed BEGIN surfaces here rather than hanging the caller.
     const queryable = await Promise.race([beginning, done.then(() => beginning)]);
-    this.#tx = { queryable, finish: async (commit) => { finish(commit); await done; } };
+    this.#tx = {
+      queryable,
+      finish: async (commit) => {
+        finish(commit);
+        await done;
+      },
+    };
     return { rows: [] };
   }
 

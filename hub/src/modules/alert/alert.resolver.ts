@@ -16,11 +16,18 @@ export class AlertResolver {
 
   @Query(() => AlertConnection, { description: 'Alerts, newest first.' })
   @Allow(Permission.Read)
-  alerts(@Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
+  alerts(
+    @Arg('filter', () => AlertFilter, { nullable: true }) filter: AlertFilter | null,
+    @Args() page: PageArgs,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.alerts.list(ctx.em, ctx.principal, filter, page);
   }
 
-  @Mutation(() => AlertResult, { description: 'Raises an alert; with the key of an open alert at the same equipment it counts another occurrence instead. The same key at other equipment is another alert.' })
+  @Mutation(() => AlertResult, {
+    description:
+      'Raises an alert; with the key of an open alert at the same equipment it counts another occurrence instead. The same key at other equipment is another alert.',
+  })
   @Allow(Permission.RaiseAlerts)
   raiseAlert(@Arg('input') input: RaiseAlertInput, @Ctx() ctx: HubContext) {
     return ctx.services.alerts.raise(ctx.principal, input);
@@ -32,21 +39,39 @@ export class AlertResolver {
     return ctx.services.alerts.acknowledge(ctx.principal, id, comment);
   }
 
-  @Mutation(() => AlertResult, { description: 'Clears an alert: the condition is gone. The next raise with its key opens a new alert.' })
+  @Mutation(() => AlertResult, {
+    description: 'Clears an alert: the condition is gone. The next raise with its key opens a new alert.',
+  })
   @Allow(Permission.RaiseAlerts)
-  clearAlert(@Arg('id', () => ID) id: string, @Arg('comment', () => String, { nullable: true }) comment: string | null, @Ctx() ctx: HubContext) {
+  clearAlert(
+    @Arg('id', () => ID) id: string,
+    @Arg('comment', () => String, { nullable: true }) comment: string | null,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.alerts.clear(ctx.principal, id, comment);
   }
 
   @Subscription(() => AlertEvent, {
-    description: 'Alerts raised or escalated at `scope` and below, of at least `minSeverity`: for supervisors, andon boards and paging tools.',
+    description:
+      'Alerts raised or escalated at `scope` and below, of at least `minSeverity`: for supervisors, andon boards and paging tools.',
     subscribe: ({ args, context }) => {
       const ctx = context as HubContext;
-      return openStream(() => ctx.services.alerts.subscribeRaised(ctx.principal, args.scope as string, (args.minSeverity as AlertSeverity) ?? AlertSeverity.Info, ctx.eventQueue));
+      return openStream(() =>
+        ctx.services.alerts.subscribeRaised(
+          ctx.principal,
+          args.scope as string,
+          (args.minSeverity as AlertSeverity) ?? AlertSeverity.Info,
+          ctx.eventQueue,
+        ),
+      );
     },
   })
   @Allow(Permission.Read)
-  alertRaised(@Root() event: AlertEvent, @Arg('scope') _scope: string, @Arg('minSeverity', () => AlertSeverity, { defaultValue: AlertSeverity.Info }) _min: AlertSeverity) {
+  alertRaised(
+    @Root() event: AlertEvent,
+    @Arg('scope') _scope: string,
+    @Arg('minSeverity', () => AlertSeverity, { defaultValue: AlertSeverity.Info }) _min: AlertSeverity,
+  ) {
     return event;
   }
 }

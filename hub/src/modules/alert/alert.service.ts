@@ -1,5 +1,14 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { Alert, type AlertFilter, AlertSeverity, AlertState, Equipment, Permission, type RaiseAlertInput, SEVERITY_RANK } from '@plantgraph/schema';
+import {
+  Alert,
+  type AlertFilter,
+  AlertSeverity,
+  AlertState,
+  Equipment,
+  Permission,
+  type RaiseAlertInput,
+  SEVERITY_RANK,
+} from '@plantgraph/schema';
 import type { Database, Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../core/principal.js';
@@ -12,19 +21,37 @@ import { snapshot, type UnitOfWork, type Work } from '../../core/unit-of-work.js
 import { fail, invalidInput, notFound } from '../../core/failures.js';
 
 export interface AlertEvent {
-  type: string; id: string; path: string; severity: AlertSeverity; title: string; state: AlertState;
-  escalationLevel: number; occurrences: number; at: string; actor: string;
+  type: string;
+  id: string;
+  path: string;
+  severity: AlertSeverity;
+  title: string;
+  state: AlertState;
+  escalationLevel: number;
+  occurrences: number;
+  at: string;
+  actor: string;
 }
 
 /** Alerts: raised (de-duplicated), acknowledged with a comment, cleared, escalated when ignored. */
 export class AlertService {
-  constructor(private readonly db: Database, private readonly uow: UnitOfWork, private readonly bus: MessageBus, private readonly escalateAfterSeconds: number) {}
+  constructor(
+    private readonly db: Database,
+    private readonly uow: UnitOfWork,
+    private readonly bus: MessageBus,
+    private readonly escalateAfterSeconds: number,
+  ) {}
 
   list(em: Tx, principal: Principal, filter: AlertFilter | null | undefined, page: PageRequest) {
     const where: FilterQuery<Alert>[] = [pathsVisible(principal)];
     if (filter?.pathPrefix) where.push(underPathOf(filter.pathPrefix));
     if (filter?.state?.length) where.push({ state: { $in: filter.state } });
-    if (filter?.minSeverity) where.push({ severity: { $in: Object.values(AlertSeverity).filter((s) => SEVERITY_RANK[s] >= SEVERITY_RANK[filter.minSeverity!]) } });
+    if (filter?.minSeverity)
+      where.push({
+        severity: {
+          $in: Object.values(AlertSeverity).filter((s) => SEVERITY_RANK[s] >= SEVERITY_RANK[filter.minSeverity!]),
+        },
+      });
     return paginate(em, Alert, { $and: where }, page, 'raisedAt', 'desc');
   }
 
@@ -38,15 +65,22 @@ export class AlertService {
       const { tx } = work;
       checkKey('deduplicationKey', input.deduplicationKey);
       checkText('title', input.title);
-      if (input.escalateAfterSeconds != null && !(input.escalateAfterSeconds >= 1)) fail(invalidInput('escalateAfterSeconds', 'must be at least 1.'));
+      if (input.escalateAfterSeconds != null && !(input.escalateAfterSeconds >= 1))
+        fail(invalidInput('escalateAfterSeconds', 'must be at least 1.'));
       const equipment = (await tx.findOne(Equipment, { path: input.path })) ?? fail(notFound('equipment', input.path));
       requireAt(principal, Permission.RaiseAlerts, equipment.path, () => notFound('equipment', input.path));
       // A key lives within the alert's equipment path: the same key elsewhere is another condition,
       // and matching across paths would let a caller touch (and read) alerts outside its scopes.
       // The advisory lock makes concurrent raises of one key at one path agree on a single open alert.
-      await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`alert:${equipment.path}:${input.deduplicationKey}`]);
+      await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [
+        `alert:${equipment.path}:${input.deduplicationKey}`,
+      ]);
       const now = new Date();
-      const open = await tx.findOne(Alert, { path: equipment.path, deduplicationKey: input.deduplicationKey, state: { $ne: AlertState.Cleared } });
+      const open = await tx.findOne(Alert, {
+        path: equipment.path,
+        deduplicationKey: input.deduplicationKey,
+        state: { $ne: AlertState.Cleared },
+      });
       if (open) {
         const before = snapshot(open);
         open.occurrences += 1;
@@ -57,8 +91,16 @@ export class AlertService {
       }
       const escalateAfterSeconds = input.escalateAfterSeconds ?? this.escalateAfterSeconds;
       const alert = tx.create(Alert, {
-        equipment, path: equipment.path, deduplicationKey: input.deduplicationKey, severity: input.severity, title: input.title.trim(),
-        description: input.description ?? null, raisedBy: work.actor, raisedAt: now, lastRaisedAt: now, escalateAfterSeconds,
+        equipment,
+        path: equipment.path,
+        deduplicationKey: input.deduplicationKey,
+        severity: input.severity,
+        title: input.title.trim(),
+        description: input.description ?? null,
+        raisedBy: work.actor,
+        raisedAt: now,
+        lastRaisedAt: now,
+        escalateAfterSeconds,
         nextEscalationAt: new Date(now.getTime() + escalateAfterSeconds * 1000),
       });
       this.changed(work, 'AlertRaised', alert);
@@ -70,9 +112,16 @@ export class AlertService {
     return this.uow.run(principal.name, async (work) => {
       checkText('comment', comment, 2000);
       const alert = await this.find(work.tx, principal, id, Permission.AcknowledgeAlerts);
-      if (alert.state !== AlertState.Active) fail(invalidInput('id', `the alert is ${alert.state}; only an Active alert can be acknowledged.`));
+      if (alert.state !== AlertState.Active)
+        fail(invalidInput('id', `the alert is ${alert.state}; only an Active alert can be acknowledged.`));
       const before = snapshot(alert);
-      Object.assign(alert, { state: AlertState.Acknowledged, acknowledgedBy: work.actor, acknowledgedAt: new Date(), acknowledgeComment: comment, nextEscalationAt: null });
+      Object.assign(alert, {
+        state: AlertState.Acknowledged,
+        acknowledgedBy: work.actor,
+        acknowledgedAt: new Date(),
+        acknowledgeComment: comment,
+        nextEscalationAt: null,
+      });
       this.changed(work, 'AlertAcknowledged', alert, before, comment);
       return alert;
     });
@@ -83,7 +132,12 @@ export class AlertService {
       const alert = await this.find(work.tx, principal, id, Permission.RaiseAlerts);
       if (alert.state === AlertState.Cleared) fail(invalidInput('id', 'the alert is already cleared.'));
       const before = snapshot(alert);
-      Object.assign(alert, { state: AlertState.Cleared, clearedBy: work.actor, clearedAt: new Date(), nextEscalationAt: null });
+      Object.assign(alert, {
+        state: AlertState.Cleared,
+        clearedBy: work.actor,
+        clearedAt: new Date(),
+        nextEscalationAt: null,
+      });
       this.changed(work, 'AlertCleared', alert, before, comment ?? null);
       return alert;
     });
@@ -101,7 +155,18 @@ export class AlertService {
         where state = 'Active' and next_escalation_at <= now() returning id`);
       if (!rows.length) return;
       const escalated = await tx.find(Alert, { id: { $in: rows.map((r) => r.id) } });
-      await appendToAuditChain(tx, 'system:alert-escalation', escalated.map((a) => ({ action: 'AlertEscalated', entityType: 'Alert', entityId: a.id, scope: a.path, before: null, after: snapshot(a) })));
+      await appendToAuditChain(
+        tx,
+        'system:alert-escalation',
+        escalated.map((a) => ({
+          action: 'AlertEscalated',
+          entityType: 'Alert',
+          entityId: a.id,
+          scope: a.path,
+          before: null,
+          after: snapshot(a),
+        })),
+      );
       events.push(...escalated.map((a) => eventOf('AlertEscalated', a, 'system:alert-escalation')));
     });
     for (const e of events) await this.bus.publish(this.bus.subjects.alertChanged(e.path), e).catch(() => undefined);
@@ -111,8 +176,12 @@ export class AlertService {
   /** New and escalated alerts at `scope` and below, of at least `minSeverity`. */
   subscribeRaised(principal: Principal, scope: string, minSeverity: AlertSeverity, queue: QueueOptions = {}) {
     return scopedSubscription<AlertEvent, Omit<AlertEvent, 'at'> & { at: Date }>(this.bus, principal, scope, {
-      patterns: (s) => this.bus.subjects.alertChangedScope(s), what: 'alerts', queue,
-      accept: (e) => (e.type === 'AlertRaised' || e.type === 'AlertEscalated') && SEVERITY_RANK[e.severity] >= SEVERITY_RANK[minSeverity],
+      patterns: (s) => this.bus.subjects.alertChangedScope(s),
+      what: 'alerts',
+      queue,
+      accept: (e) =>
+        (e.type === 'AlertRaised' || e.type === 'AlertEscalated') &&
+        SEVERITY_RANK[e.severity] >= SEVERITY_RANK[minSeverity],
       toValue: (e) => ({ ...e, at: new Date(e.at) }),
     });
   }
@@ -126,19 +195,41 @@ export class AlertService {
 
   private changed(work: Work, type: string, alert: Alert, before?: unknown, reason?: string | null): void {
     work.audit(type, alert, before, reason);
-    work.emit({ subject: this.bus.subjects.alertChanged(alert.path), type, data: () => ({ ...eventOf(type, alert, work.actor) }) });
+    work.emit({
+      subject: this.bus.subjects.alertChanged(alert.path),
+      type,
+      data: () => ({ ...eventOf(type, alert, work.actor) }),
+    });
   }
 }
 
 function eventOf(type: string, a: Alert, actor: string): AlertEvent {
-  return { type, id: a.id, path: a.path, severity: a.severity, title: a.title, state: a.state, escalationLevel: a.escalationLevel, occurrences: a.occurrences, at: new Date().toISOString(), actor };
+  return {
+    type,
+    id: a.id,
+    path: a.path,
+    severity: a.severity,
+    title: a.title,
+    state: a.state,
+    escalationLevel: a.escalationLevel,
+    occurrences: a.occurrences,
+    at: new Date().toISOString(),
+    actor,
+  };
 }
 
 /** Starts the escalation timer; returns its stop function. */
 export function startAlertEscalation(alerts: AlertService, everyMs: number): { stop(): Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    running = running.then(() => alerts.escalateDue()).catch((err: Error) => console.error(`[alerts] escalation failed: ${err.message}`));
+    running = running
+      .then(() => alerts.escalateDue())
+      .catch((err: Error) => console.error(`[alerts] escalation failed: ${err.message}`));
   }, everyMs);
-  return { stop: async () => { clearInterval(timer); await running; } };
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

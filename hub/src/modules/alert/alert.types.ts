@@ -2,7 +2,10 @@ import { Alert, AlertSeverity, AlertState, Connection, InvalidInput, NotFound, P
 import { createUnionType, Extensions, Field, ID, Int, ObjectType } from 'type-graphql';
 
 export const AlertConnection = Connection(Alert);
-export const AlertResult = createUnionType({ name: 'AlertResult', types: () => [Alert, NotFound, InvalidInput] as const });
+export const AlertResult = createUnionType({
+  name: 'AlertResult',
+  types: () => [Alert, NotFound, InvalidInput] as const,
+});
 
 @ObjectType({ description: 'An alert raised or escalated, as delivered to subscribers.' })
 @Extensions({ allow: [Permission.Read] })

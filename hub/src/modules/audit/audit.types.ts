@@ -8,6 +8,8 @@ export const AuditRecordConnection = Connection(AuditRecord);
 export class AuditChainVerification {
   @Field({ description: 'True when every record links to the one before and matches its hash.' }) valid!: boolean;
   @Field(() => Int) checked!: number;
-  @Field(() => String, { nullable: true, description: 'The first record that does not verify.' }) firstBrokenId!: string | null;
+  @Field(() => String, { nullable: true, description: 'The first record that does not verify.' }) firstBrokenId!:
+    | string
+    | null;
   @Field(() => String, { nullable: true }) problem!: string | null;
 }

@@ -1,5 +1,9 @@
 import {
-  CreateEquipmentClassInput, EquipmentClass, EquipmentClassResult, UpdateEquipmentClassInput, Permission,
+  CreateEquipmentClassInput,
+  EquipmentClass,
+  EquipmentClassResult,
+  UpdateEquipmentClassInput,
+  Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
@@ -29,7 +33,11 @@ export class EquipmentClassResolver {
 
   @Mutation(() => EquipmentClassResult)
   @Allow(Permission.ManageMasterData)
-  updateEquipmentClass(@Arg('code') code: string, @Arg('input') input: UpdateEquipmentClassInput, @Ctx() ctx: HubContext) {
+  updateEquipmentClass(
+    @Arg('code') code: string,
+    @Arg('input') input: UpdateEquipmentClassInput,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.equipmentClass.update(ctx.principal, code, input);
   }
 }

@@ -17,21 +17,35 @@ export interface StateReport {
 
 /** Why a state report cannot be accepted, or null. Shared by the mutation and the signal path. */
 export function stateReportProblem(state: EquipmentState, reason: string | null | undefined): string | null {
-  if (STATES_REQUIRING_REASON.has(state) && !reason?.trim()) return `a ${state} state needs a reason code (e.g. JAM, NO_MATERIAL).`;
+  if (STATES_REQUIRING_REASON.has(state) && !reason?.trim())
+    return `a ${state} state needs a reason code (e.g. JAM, NO_MATERIAL).`;
   if (reason && reason.length > 128) return `the reason must be at most 128 characters (got ${reason.length}).`;
   return null;
 }
 
 /** The part of an equipment row a state report is judged against. */
-export interface CurrentState { state: EquipmentState; stateReason?: string | null; stateSince: Date; lastReportedAt?: Date | null }
+export interface CurrentState {
+  state: EquipmentState;
+  stateReason?: string | null;
+  stateSince: Date;
+  lastReportedAt?: Date | null;
+}
 /** An equipment row as the state writer reads it. */
-export interface EquipmentStateRow extends CurrentState { id: string; path: string }
+export interface EquipmentStateRow extends CurrentState {
+  id: string;
+  path: string;
+}
 
 /**
  * Whether a report is `newer` than the newest report so far (else it is late: kept in the history,
  * not applied) and whether it `repeat`s the current state. One rule for the API and the signal path.
  */
-export function judgeStateReport(current: CurrentState, state: EquipmentState, reason: string | null, at: Date): { newer: boolean; repeat: boolean } {
+export function judgeStateReport(
+  current: CurrentState,
+  state: EquipmentState,
+  reason: string | null,
+  at: Date,
+): { newer: boolean; repeat: boolean } {
   return {
     newer: at.getTime() >= (current.lastReportedAt ?? current.stateSince).getTime(),
     repeat: current.state === state && (current.stateReason ?? null) === reason,
@@ -45,13 +59,38 @@ const keyOf = (source: string, sequence: number | string) => `${source}\u0000${s
  * Reads the equipment rows at `paths` (one statement), locked in path order when `forUpdate`, so
  * that writers of the same equipment (API calls, replicas' ingests) take turns without deadlocks.
  */
-export async function lockEquipment(tx: Tx, paths: string[], forUpdate = true): Promise<Map<string, EquipmentStateRow>> {
-  const rows = await tx.execute<{ id: string; path: string; state: EquipmentState; state_reason: string | null; state_since: Date; last_reported_at: Date | null }[]>(
+export async function lockEquipment(
+  tx: Tx,
+  paths: string[],
+  forUpdate = true,
+): Promise<Map<string, EquipmentStateRow>> {
+  const rows = await tx.execute<
+    {
+      id: string;
+      path: string;
+      state: EquipmentState;
+      state_reason: string | null;
+      state_since: Date;
+      last_reported_at: Date | null;
+    }[]
+  >(
     `select id, path, state, state_reason, state_since, last_reported_at from equipment
-     where path in (select jsonb_array_elements_text(?::jsonb)) order by path ${forUpdate ? 'for update' : ''}`, [json([...new Set(paths)].sort())]);
-  return new Map(rows.map((r) => [r.path, {
-    id: r.id, path: r.path, state: r.state, stateReason: r.state_reason, stateSince: new Date(r.state_since), lastReportedAt: r.last_reported_at && new Date(r.last_reported_at),
-  }]));
+     where path in (select jsonb_array_elements_text(?::jsonb)) order by path ${forUpdate ? 'for update' : ''}`,
+    [json([...new Set(paths)].sort())],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.path,
+      {
+        id: r.id,
+        path: r.path,
+        state: r.state,
+        stateReason: r.state_reason,
+        stateSince: new Date(r.state_since),
+        lastReportedAt: r.last_reported_at && new Date(r.last_reported_at),
+      },
+    ]),
+  );
 }
 
 export interface RecordedStates {
@@ -74,13 +113,25 @@ export interface RecordedStates {
  * current state is a no-op. `equipment` holds the reports' rows, locked by the caller in this
  * transaction (`lockEquipment`); they are not modified.
  */
-export async function recordStateReports(tx: Tx, subjects: Subjects, equipment: ReadonlyMap<string, EquipmentStateRow>, reports: StateReport[]): Promise<RecordedStates> {
+export async function recordStateReports(
+  tx: Tx,
+  subjects: Subjects,
+  equipment: ReadonlyMap<string, EquipmentStateRow>,
+  reports: StateReport[],
+): Promise<RecordedStates> {
   const result: RecordedStates = { events: [], recorded: 0, duplicates: 0, equipmentIds: new Set() };
   const signals = reports.filter((r) => r.sequence != null);
-  const seen = signals.length ? new Set((await tx.execute<{ source: string; sequence: string }[]>(
-    `select source, sequence::text as sequence from equipment_state_change
+  const seen = signals.length
+    ? new Set(
+        (
+          await tx.execute<{ source: string; sequence: string }[]>(
+            `select source, sequence::text as sequence from equipment_state_change
      where (source, sequence) in (select source, sequence from jsonb_to_recordset(?::jsonb) as k(source text, sequence bigint))`,
-    [json(signals.map((s) => ({ source: s.source, sequence: s.sequence })))])).map((r) => keyOf(r.source, r.sequence))) : new Set<string>();
+            [json(signals.map((s) => ({ source: s.source, sequence: s.sequence })))],
+          )
+        ).map((r) => keyOf(r.source, r.sequence)),
+      )
+    : new Set<string>();
   const current = new Map<string, EquipmentStateRow>();
   const inserts: StateChangeRow[] = [];
   const changed = new Set<EquipmentStateRow>();
@@ -97,12 +148,29 @@ export async function recordStateReports(tx: Tx, subjects: Subjects, equipment: 
     let eq = current.get(r.path);
     if (!eq) {
       const row = equipment.get(r.path)!;
-      eq = { id: row.id, path: row.path, state: row.state, stateReason: row.stateReason ?? null, stateSince: row.stateSince, lastReportedAt: row.lastReportedAt ?? null };
+      eq = {
+        id: row.id,
+        path: row.path,
+        state: row.state,
+        stateReason: row.stateReason ?? null,
+        stateSince: row.stateSince,
+        lastReportedAt: row.lastReportedAt ?? null,
+      };
       current.set(r.path, eq);
     }
     const { newer, repeat } = judgeStateReport(eq, r.state, r.reason, r.at);
     if (r.sequence == null && newer && repeat) continue;
-    inserts.push({ equipment_id: eq.id, path: eq.path, state: r.state, previous_state: newer ? eq.state : null, reason: r.reason, at: r.at.toISOString(), source: r.source, sequence: r.sequence, applied: newer });
+    inserts.push({
+      equipment_id: eq.id,
+      path: eq.path,
+      state: r.state,
+      previous_state: newer ? eq.state : null,
+      reason: r.reason,
+      at: r.at.toISOString(),
+      source: r.source,
+      sequence: r.sequence,
+      applied: newer,
+    });
     result.equipmentIds.add(eq.id);
     if (!newer) continue;
     eq.lastReportedAt = r.at;
@@ -115,41 +183,80 @@ export async function recordStateReports(tx: Tx, subjects: Subjects, equipment: 
   const ids = await tx.execute<{ id: string }[]>(
     `insert into equipment_state_change (equipment_id, path, state, previous_state, reason, at, source, sequence, applied)
      select * from jsonb_to_recordset(?::jsonb) as r(equipment_id uuid, path text, state text, previous_state text, reason text, at timestamptz, source text, sequence bigint, applied boolean)
-     returning id::text as id`, [json(inserts)]);
+     returning id::text as id`,
+    [json(inserts)],
+  );
   result.recorded = inserts.length;
   if (changed.size) {
     await tx.execute(
       `update equipment e set state = u.state, state_reason = u.reason, state_since = u.since, last_reported_at = u.last, updated_at = now()
        from jsonb_to_recordset(?::jsonb) as u(id uuid, state text, reason text, since timestamptz, last timestamptz) where e.id = u.id`,
-      [json([...changed].map((e) => ({ id: e.id, state: e.state, reason: e.stateReason ?? null, since: e.stateSince.toISOString(), last: e.lastReportedAt?.toISOString() ?? null })))]);
+      [
+        json(
+          [...changed].map((e) => ({
+            id: e.id,
+            state: e.state,
+            reason: e.stateReason ?? null,
+            since: e.stateSince.toISOString(),
+            last: e.lastReportedAt?.toISOString() ?? null,
+          })),
+        ),
+      ],
+    );
   }
-  for (const { insert, equipment: eq } of announce) result.events.push(stateChangedEvent(subjects, eq.id, ids[insert]!.id, inserts[insert]!));
+  for (const { insert, equipment: eq } of announce)
+    result.events.push(stateChangedEvent(subjects, eq.id, ids[insert]!.id, inserts[insert]!));
   return result;
 }
 
 /** A row of `equipment_state_change` as written. */
 interface StateChangeRow {
-  equipment_id: string; path: string; state: EquipmentState; previous_state: EquipmentState | null; reason: string | null;
-  at: string; source: string; sequence: number | null; applied: boolean;
+  equipment_id: string;
+  path: string;
+  state: EquipmentState;
+  previous_state: EquipmentState | null;
+  reason: string | null;
+  at: string;
+  source: string;
+  sequence: number | null;
+  applied: boolean;
 }
 
 /** The GraphQL shape of an `EquipmentStateChanged` event payload. */
 export interface EquipmentStateChangedEvent {
-  id: string; equipmentId: string; path: string; state: EquipmentState; previousState: EquipmentState | null;
-  reason: string | null; at: string; source: string; sequence: string | null; applied: boolean;
+  id: string;
+  equipmentId: string;
+  path: string;
+  state: EquipmentState;
+  previousState: EquipmentState | null;
+  reason: string | null;
+  at: string;
+  source: string;
+  sequence: string | null;
+  applied: boolean;
 }
 
 /** The one builder of `EquipmentStateChanged`: an applied change of the current state. */
 function stateChangedEvent(subjects: Subjects, equipmentId: string, id: string, row: StateChangeRow): DomainEvent {
   const data: EquipmentStateChangedEvent = {
-    id, equipmentId, path: row.path, state: row.state, previousState: row.previous_state, reason: row.reason,
-    at: row.at, source: row.source, sequence: row.sequence == null ? null : String(row.sequence), applied: true,
+    id,
+    equipmentId,
+    path: row.path,
+    state: row.state,
+    previousState: row.previous_state,
+    reason: row.reason,
+    at: row.at,
+    source: row.source,
+    sequence: row.sequence == null ? null : String(row.sequence),
+    applied: true,
   };
   return { subject: subjects.equipmentStateChanged(row.path), type: 'EquipmentStateChanged', data: { ...data } };
 }
 
 export function stateChangeFromEvent(e: EquipmentStateChangedEvent): EquipmentStateChange {
   return Object.assign(Object.create(EquipmentStateChange.prototype) as EquipmentStateChange, {
-    ...e, at: new Date(e.at), equipment: { id: e.equipmentId },
+    ...e,
+    at: new Date(e.at),
+    equipment: { id: e.equipmentId },
   });
 }

@@ -1,6 +1,15 @@
 import {
-  CreateEquipmentInput, CreateEquipmentResult, Equipment, EquipmentClass, EquipmentFilter, EquipmentStateChange,
-  SetEquipmentStateInput, SetEquipmentStateResult, UpdateEquipmentInput, UpdateEquipmentResult, Permission,
+  CreateEquipmentInput,
+  CreateEquipmentResult,
+  Equipment,
+  EquipmentClass,
+  EquipmentFilter,
+  EquipmentStateChange,
+  SetEquipmentStateInput,
+  SetEquipmentStateResult,
+  UpdateEquipmentInput,
+  UpdateEquipmentResult,
+  Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
@@ -9,10 +18,12 @@ import { EquipmentConnection, EquipmentStateChangeConnection } from './equipment
 import { PageArgs } from '../../graphql/pagination.js';
 import { openStream } from '../../graphql/failures.js';
 
-
 @Resolver(() => Equipment)
 export class EquipmentResolver {
-  @Query(() => Equipment, { nullable: true, description: 'The equipment at a path, e.g. `acme/berlin/assembly/line-1`.' })
+  @Query(() => Equipment, {
+    nullable: true,
+    description: 'The equipment at a path, e.g. `acme/berlin/assembly/line-1`.',
+  })
   @Allow(Permission.Read)
   equipment(@Arg('path') path: string, @Ctx() ctx: HubContext) {
     return ctx.services.equipment.get(ctx.em, ctx.principal, path);
@@ -20,7 +31,11 @@ export class EquipmentResolver {
 
   @Query(() => EquipmentConnection, { description: 'Equipment ordered by path.' })
   @Allow(Permission.Read)
-  equipmentList(@Arg('filter', () => EquipmentFilter, { nullable: true }) filter: EquipmentFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
+  equipmentList(
+    @Arg('filter', () => EquipmentFilter, { nullable: true }) filter: EquipmentFilter | null,
+    @Args() page: PageArgs,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.equipment.list(ctx.em, ctx.principal, filter, page);
   }
 
@@ -56,17 +71,22 @@ export class EquipmentResolver {
     return ctx.services.equipment.update(ctx.principal, path, input);
   }
 
-  @Mutation(() => SetEquipmentStateResult, { description: 'Sets the state by hand (machines report through the signal subject).' })
+  @Mutation(() => SetEquipmentStateResult, {
+    description: 'Sets the state by hand (machines report through the signal subject).',
+  })
   @Allow(Permission.SetEquipmentState)
   setEquipmentState(@Arg('input') input: SetEquipmentStateInput, @Ctx() ctx: HubContext) {
     return ctx.services.equipment.setState(ctx.principal, input);
   }
 
   @Subscription(() => EquipmentStateChange, {
-    description: 'Each state change of the equipment at `scope` (a path prefix such as `acme/berlin`) and everything under it.',
+    description:
+      'Each state change of the equipment at `scope` (a path prefix such as `acme/berlin`) and everything under it.',
     subscribe: ({ args, context }) => {
       const ctx = context as HubContext;
-      return openStream(() => ctx.services.equipment.subscribeStateChanges(ctx.principal, args.scope as string, ctx.eventQueue));
+      return openStream(() =>
+        ctx.services.equipment.subscribeStateChanges(ctx.principal, args.scope as string, ctx.eventQueue),
+      );
     },
   })
   @Allow(Permission.Read)

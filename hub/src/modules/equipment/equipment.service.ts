@@ -1,5 +1,15 @@
 import { type FilterQuery, LockMode } from '@mikro-orm/core';
-import { ALLOWED_PARENT_LEVELS, type CreateEquipmentInput, Equipment, EquipmentClass, type EquipmentFilter, EquipmentStateChange, Permission, type SetEquipmentStateInput, type UpdateEquipmentInput } from '@plantgraph/schema';
+import {
+  ALLOWED_PARENT_LEVELS,
+  type CreateEquipmentInput,
+  Equipment,
+  EquipmentClass,
+  type EquipmentFilter,
+  EquipmentStateChange,
+  Permission,
+  type SetEquipmentStateInput,
+  type UpdateEquipmentInput,
+} from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
@@ -10,11 +20,22 @@ import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
 import { forbidden, pathsVisible, requireAt } from '../../core/visibility.js';
 import { recordStateReports, stateChangeFromEvent, stateReportProblem } from './equipment-state.js';
-import { duplicatePath, fail, hierarchyCycle, invalidInput, levelNotAllowed, notFound, unknownParent, unknownReference } from '../../core/failures.js';
-
+import {
+  duplicatePath,
+  fail,
+  hierarchyCycle,
+  invalidInput,
+  levelNotAllowed,
+  notFound,
+  unknownParent,
+  unknownReference,
+} from '../../core/failures.js';
 
 export class EquipmentService {
-  constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly bus: MessageBus,
+  ) {}
 
   get(em: Tx, principal: Principal, path: string) {
     return em.findOne(Equipment, { $and: [{ path }, pathsVisible(principal)] });
@@ -41,13 +62,20 @@ export class EquipmentService {
       const parent = input.parentPath ? await findParent(tx, input.parentPath) : null;
       const path = parent ? `${parent.path}/${input.code}` : input.code;
       if (parent) requireAt(principal, Permission.ManageMasterData, parent.path, () => unknownParent(parent.path));
-      else if (!principal.can(Permission.ManageMasterData, path)) throw forbidden(principal, `create the enterprise ${path}`);
+      else if (!principal.can(Permission.ManageMasterData, path))
+        throw forbidden(principal, `create the enterprise ${path}`);
       checkLevel(input.level, parent);
       if (await tx.count(Equipment, { path })) fail(duplicatePath(path));
       const equipmentClass = input.equipmentClass ? await findClass(tx, input.equipmentClass) : null;
       requireValuesFit(equipmentClass, input.properties, 'equipment');
       const equipment = tx.create(Equipment, {
-        path, code: input.code, name: input.name.trim(), level: input.level, parent, equipmentClass, properties: input.properties,
+        path,
+        code: input.code,
+        name: input.name.trim(),
+        level: input.level,
+        parent,
+        equipmentClass,
+        properties: input.properties,
       });
       work.changed('EquipmentCreated', equipment, equipment.path);
       return equipment;
@@ -57,7 +85,8 @@ export class EquipmentService {
   update(principal: Principal, path: string, input: UpdateEquipmentInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const equipment = (await tx.findOne(Equipment, { path }, { populate: ['equipmentClass'] })) ?? fail(notFound('equipment', path));
+      const equipment =
+        (await tx.findOne(Equipment, { path }, { populate: ['equipmentClass'] })) ?? fail(notFound('equipment', path));
       requireAt(principal, Permission.ManageMasterData, path, () => notFound('equipment', path));
       const before = snapshot(equipment);
       if (input.name != null) {
@@ -67,7 +96,8 @@ export class EquipmentService {
       let parent = equipment.parent ? await tx.findOneOrFail(Equipment, equipment.parent.id) : null;
       if (input.parentPath != null) {
         checkPath('parentPath', input.parentPath);
-        if (input.parentPath === path || input.parentPath.startsWith(`${path}/`)) fail(hierarchyCycle(path, input.parentPath));
+        if (input.parentPath === path || input.parentPath.startsWith(`${path}/`))
+          fail(hierarchyCycle(path, input.parentPath));
         parent = await findParent(tx, input.parentPath);
         requireAt(principal, Permission.ManageMasterData, parent.path, () => unknownParent(input.parentPath!));
         checkLevel(equipment.level, parent);
@@ -81,17 +111,20 @@ export class EquipmentService {
       if (newPath !== path) {
         if (await tx.count(Equipment, { path: newPath })) fail(duplicatePath(newPath));
         await tx.flush();
-        await tx.execute(
-          'update equipment set path = ? || substr(path, ?) where path = ? or path like ?',
-          [newPath, path.length + 1, path, likePrefix(`${path}/`)],
-        );
+        await tx.execute('update equipment set path = ? || substr(path, ?) where path = ? or path like ?', [
+          newPath,
+          path.length + 1,
+          path,
+          likePrefix(`${path}/`),
+        ]);
         equipment.path = newPath;
       }
       if (input.equipmentClass != null) {
         equipment.equipmentClass = input.equipmentClass === '' ? null : await findClass(tx, input.equipmentClass);
       }
       if (input.properties != null) equipment.properties = input.properties;
-      if (input.equipmentClass != null || input.properties != null) requireValuesFit(equipment.equipmentClass ?? null, equipment.properties, 'equipment');
+      if (input.equipmentClass != null || input.properties != null)
+        requireValuesFit(equipment.equipmentClass ?? null, equipment.properties, 'equipment');
       work.changed('EquipmentUpdated', equipment, equipment.path, before);
       return equipment;
     });
@@ -101,13 +134,24 @@ export class EquipmentService {
   setState(principal: Principal, input: SetEquipmentStateInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const equipment = (await tx.findOne(Equipment, { path: input.path }, { lockMode: LockMode.PESSIMISTIC_WRITE })) ?? fail(notFound('equipment', input.path));
+      const equipment =
+        (await tx.findOne(Equipment, { path: input.path }, { lockMode: LockMode.PESSIMISTIC_WRITE })) ??
+        fail(notFound('equipment', input.path));
       requireAt(principal, Permission.SetEquipmentState, input.path, () => notFound('equipment', input.path));
       const problem = stateReportProblem(input.state, input.reason);
       if (problem) fail(invalidInput('reason', problem));
       const before = snapshot(equipment);
-      const report = { path: equipment.path, state: input.state, reason: input.reason?.trim() || null, at: new Date(), source: `api:${principal.name}`, sequence: null };
-      const { events } = await recordStateReports(tx, this.bus.subjects, new Map([[equipment.path, equipment]]), [report]);
+      const report = {
+        path: equipment.path,
+        state: input.state,
+        reason: input.reason?.trim() || null,
+        at: new Date(),
+        source: `api:${principal.name}`,
+        sequence: null,
+      };
+      const { events } = await recordStateReports(tx, this.bus.subjects, new Map([[equipment.path, equipment]]), [
+        report,
+      ]);
       if (events.length) {
         // The writer wrote the row with SQL: read it back, so the audit and the answer show the new state.
         await tx.refreshOrFail(equipment);
@@ -119,8 +163,17 @@ export class EquipmentService {
   }
 
   /** Live state changes at `scope` and below, from every hub replica. */
-  subscribeStateChanges(principal: Principal, scope: string, queue: QueueOptions = {}): AsyncIterable<EquipmentStateChange> {
-    return scopedSubscription(this.bus, principal, scope, { patterns: (s) => this.bus.subjects.equipmentStateChangedScope(s), what: 'state changes', toValue: stateChangeFromEvent, queue });
+  subscribeStateChanges(
+    principal: Principal,
+    scope: string,
+    queue: QueueOptions = {},
+  ): AsyncIterable<EquipmentStateChange> {
+    return scopedSubscription(this.bus, principal, scope, {
+      patterns: (s) => this.bus.subjects.equipmentStateChangedScope(s),
+      what: 'state changes',
+      toValue: stateChangeFromEvent,
+      queue,
+    });
   }
 }
 
@@ -130,7 +183,9 @@ async function findParent(tx: Tx, parentPath: string): Promise<Equipment> {
 }
 
 async function findClass(tx: Tx, code: string): Promise<EquipmentClass> {
-  return (await tx.findOne(EquipmentClass, { code })) ?? fail(unknownReference('equipmentClass', 'equipment class', code));
+  return (
+    (await tx.findOne(EquipmentClass, { code })) ?? fail(unknownReference('equipmentClass', 'equipment class', code))
+  );
 }
 
 function checkLevel(level: Equipment['level'], parent: Equipment | null): void {

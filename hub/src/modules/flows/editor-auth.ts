@@ -17,7 +17,10 @@ type Log = Pick<Console, 'log' | 'warn'>;
  * edits them acts with those rights: editing needs ManageFlows over every scope the flows' grants
  * cover (with the default `engineer@*,operator@*,maintenance@*`: ManageFlows on `*`), viewing needs Read there.
  */
-export function editorPermissions(principal: Principal, flowGrants: readonly Grant[]): EditorUser['permissions'] | null {
+export function editorPermissions(
+  principal: Principal,
+  flowGrants: readonly Grant[],
+): EditorUser['permissions'] | null {
   const covers = (permission: Permission) => flowGrants.every((g) => principal.can(permission, g.scope));
   if (covers(Permission.ManageFlows)) return '*';
   if (covers(Permission.Read)) return 'read';
@@ -44,7 +47,9 @@ export function editorAdminAuth(authenticator: Authenticator, flowGrants: readon
     }
     const permissions = editorPermissions(principal, flowGrants);
     if (!permissions) {
-      log.warn(`[auth] denied ${principal.name}: the flow editor (needs ManageFlows or Read over ${flowGrants.map((g) => g.scope).join(', ')})`);
+      log.warn(
+        `[auth] denied ${principal.name}: the flow editor (needs ManageFlows or Read over ${flowGrants.map((g) => g.scope).join(', ')})`,
+      );
       return null;
     }
     return { username: principal.name, permissions };

@@ -5,7 +5,14 @@ import { HubFault } from '../../core/faults.js';
 
 // The contract is the node package's (`flows/node-red/src/hub-connection.ts`): one definition for both sides.
 import {
-  publishFlowEvent, SignalBatcher, type EmbeddedHub, type GraphQLResponse, type HubConnection, type HubEvent, type SignalBody, type SignalKind,
+  publishFlowEvent,
+  SignalBatcher,
+  type EmbeddedHub,
+  type GraphQLResponse,
+  type HubConnection,
+  type HubEvent,
+  type SignalBody,
+  type SignalKind,
 } from '@plantgraph/node-red-contrib-plantgraph';
 
 export type { EmbeddedHub };
@@ -35,13 +42,24 @@ export class EmbeddedConnection implements HubConnection {
    * The `hubEvents` feed, as callbacks. A refused subscription (a bad scope, no Read) is reported
    * through `onError` with the hub's message, as over graphql-ws.
    */
-  subscribeEvents(scope: string, types: string[], onEvent: (event: HubEvent) => void, onError: (err: Error) => void): () => void {
+  subscribeEvents(
+    scope: string,
+    types: string[],
+    onEvent: (event: HubEvent) => void,
+    onError: (err: Error) => void,
+  ): () => void {
     const { services } = this.contextFor(this.principal);
     let events: AsyncIterator<HubEvent>;
     try {
-      events = services.signals.subscribeEvents(this.principal, scope, types, {
-        limit: 10_000, onOverflow: () => onError(new Error('subscribeEvents: the flow did not keep up; 10,000 events were waiting. Subscribe again.')),
-      })[Symbol.asyncIterator]();
+      events = services.signals
+        .subscribeEvents(this.principal, scope, types, {
+          limit: 10_000,
+          onOverflow: () =>
+            onError(
+              new Error('subscribeEvents: the flow did not keep up; 10,000 events were waiting. Subscribe again.'),
+            ),
+        })
+        [Symbol.asyncIterator]();
     } catch (err) {
       if (!(err instanceof HubFault)) throw err;
       queueMicrotask(() => onError(new Error(err.message)));

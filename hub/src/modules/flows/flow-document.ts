@@ -22,14 +22,19 @@ export function parseFlows(text: string, where = 'the flows'): FlowNode[] {
     throw new InvalidFlowsError(`${where} is not valid JSON (${(err as Error).message}).`);
   }
   if (!Array.isArray(value)) {
-    throw new InvalidFlowsError(`${where} must be a JSON array of nodes (as Node-RED exports it), got ${value === null ? 'null' : typeof value}.`);
+    throw new InvalidFlowsError(
+      `${where} must be a JSON array of nodes (as Node-RED exports it), got ${value === null ? 'null' : typeof value}.`,
+    );
   }
   const ids = new Set<string>();
   value.forEach((node: unknown, i) => {
-    if (!node || typeof node !== 'object' || Array.isArray(node)) throw new InvalidFlowsError(`${where}: entry ${i} is not an object.`);
+    if (!node || typeof node !== 'object' || Array.isArray(node))
+      throw new InvalidFlowsError(`${where}: entry ${i} is not an object.`);
     const { id, type } = node as Record<string, unknown>;
-    if (typeof id !== 'string' || !id) throw new InvalidFlowsError(`${where}: entry ${i} has no "id" (a non-empty string).`);
-    if (typeof type !== 'string' || !type) throw new InvalidFlowsError(`${where}: entry ${i} (id "${id}") has no "type" (a non-empty string).`);
+    if (typeof id !== 'string' || !id)
+      throw new InvalidFlowsError(`${where}: entry ${i} has no "id" (a non-empty string).`);
+    if (typeof type !== 'string' || !type)
+      throw new InvalidFlowsError(`${where}: entry ${i} (id "${id}") has no "type" (a non-empty string).`);
     if (ids.has(id)) throw new InvalidFlowsError(`${where}: id "${id}" is used by more than one entry.`);
     ids.add(id);
   });

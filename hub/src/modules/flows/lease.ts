@@ -40,7 +40,12 @@ export class PostgresFlowLease implements FlowLease {
   #onChange: (leader: boolean) => Promise<void> | void = () => {};
   readonly key: string;
 
-  constructor(private readonly databaseUrl: string, plant: string, private readonly log: Log, private readonly intervalMs = 1000) {
+  constructor(
+    private readonly databaseUrl: string,
+    plant: string,
+    private readonly log: Log,
+    private readonly intervalMs = 1000,
+  ) {
     this.key = `plantgraph:flows:${plant}`;
   }
 
@@ -56,7 +61,10 @@ export class PostgresFlowLease implements FlowLease {
       if (this.leader) {
         await this.#client.query('select 1');
       } else {
-        const { rows } = await this.#client.query<{ acquired: boolean }>('select pg_try_advisory_lock(hashtext($1)) as acquired', [this.key]);
+        const { rows } = await this.#client.query<{ acquired: boolean }>(
+          'select pg_try_advisory_lock(hashtext($1)) as acquired',
+          [this.key],
+        );
         if (rows[0]?.acquired && !this.#stopped) {
           this.leader = true;
           this.log.log(`[flows] lease ${this.key}: acquired; this replica runs the flows`);

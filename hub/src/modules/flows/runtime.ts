@@ -61,7 +61,10 @@ interface NodeRed {
   httpAdmin: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
   httpNode: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
   nodes: { loadFlows(forceStart?: boolean): Promise<unknown>; stopFlows(): Promise<void>; getFlows(): unknown };
-  events: { on(event: string, listener: (e: never) => void): void; off(event: string, listener: (e: never) => void): void };
+  events: {
+    on(event: string, listener: (e: never) => void): void;
+    off(event: string, listener: (e: never) => void): void;
+  };
 }
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
@@ -73,21 +76,46 @@ const under = (path: string, prefix: string) => path === prefix || path.startsWi
  * replica holding the plant's lease; the others serve the editor with the flows stopped and follow
  * new revisions.
  */
-export async function startFlowsRuntime({ config, db, bus, services, execute, contextFor, log }: FlowsRuntimeDeps): Promise<FlowsRuntime> {
-  if (running) throw new Error('The flows (Node-RED) already run in this process for another hub; Node-RED allows one runtime per process. Start this hub with PLANTGRAPH_FLOWS=off.');
+export async function startFlowsRuntime({
+  config,
+  db,
+  bus,
+  services,
+  execute,
+  contextFor,
+  log,
+}: FlowsRuntimeDeps): Promise<FlowsRuntime> {
+  if (running)
+    throw new Error(
+      'The flows (Node-RED) already run in this process for another hub; Node-RED allows one runtime per process. Start this hub with PLANTGRAPH_FLOWS=off.',
+    );
   running = true;
   const { plant, grants } = config.flows;
   // Node-RED wants a user folder; nothing of the plant lives there (storage is the database).
   const userDir = mkdtempSync(join(tmpdir(), 'plantgraph-node-red-'));
-  writeFileSync(join(userDir, 'package.json'), JSON.stringify({ name: 'plantgraph-flows', private: true, description: 'Scratch folder of the embedded Node-RED; flows are in the hub database.' }));
-  const cleanup: (() => unknown)[] = [() => rmSync(userDir, { recursive: true, force: true }), () => { running = false; }];
+  writeFileSync(
+    join(userDir, 'package.json'),
+    JSON.stringify({
+      name: 'plantgraph-flows',
+      private: true,
+      description: 'Scratch folder of the embedded Node-RED; flows are in the hub database.',
+    }),
+  );
+  const cleanup: (() => unknown)[] = [
+    () => rmSync(userDir, { recursive: true, force: true }),
+    () => {
+      running = false;
+    },
+  ];
   try {
     const store = new FlowStore(db, services.uow, bus);
     let credentialSecret = config.flows.credentialSecret;
     if (!credentialSecret) {
       const stored = await store.credentialSecret(plant);
       credentialSecret = stored.secret;
-      log.log(`[flows] credential secret for plant "${plant}": ${stored.generated ? 'generated now and stored' : 'the one stored'} in the database (table flow_plant); set PLANTGRAPH_FLOWS_CREDENTIAL_SECRET to manage it yourself (required in production)`);
+      log.log(
+        `[flows] credential secret for plant "${plant}": ${stored.generated ? 'generated now and stored' : 'the one stored'} in the database (table flow_plant); set PLANTGRAPH_FLOWS_CREDENTIAL_SECRET to manage it yourself (required in production)`,
+      );
     }
 
     const principal = Principal.service(`flows:${plant}`, grants);
@@ -97,8 +125,13 @@ export async function startFlowsRuntime({ config, db, bus, services, execute, co
     let knownRevision: string | null = null;
     let saving = 0;
     const storage = nodeRedStorage(store, plant, {
-      saving: () => { saving++; },
-      saved: (id) => { saving--; if (id) knownRevision = id; },
+      saving: () => {
+        saving++;
+      },
+      saved: (id) => {
+        saving--;
+        if (id) knownRevision = id;
+      },
     });
     const settings: Record<string, unknown> = {
       userDir,
@@ -110,7 +143,11 @@ export async function startFlowsRuntime({ config, db, bus, services, execute, co
       // No back door from function nodes into the hub or the machine.
       functionGlobalContext: {},
       functionExternalModules: false,
-      externalModules: { autoInstall: false, palette: { allowInstall: false, allowUpload: false }, modules: { allowInstall: false } },
+      externalModules: {
+        autoInstall: false,
+        palette: { allowInstall: false, allowUpload: false },
+        modules: { allowInstall: false },
+      },
       editorTheme: {
         page: { title: `PlantGraph flows: ${plant}` },
         header: { title: `PlantGraph flows: ${plant}` },
@@ -124,14 +161,21 @@ export async function startFlowsRuntime({ config, db, bus, services, execute, co
       runtimeFlowState: 'stop',
       logging: {
         console: { level: 'off' },
-        plantgraph: { level: 'info', metrics: false, audit: false, handler: () => (msg: { level: number; msg: unknown; type?: string; name?: string; id?: string }) => {
-          // Expected on a plant whose flows hold no credentials yet.
-          if (msg.msg === 'Encrypted credentials not found' && storage.noCredentialsStored) msg = { ...msg, level: 40 };
-          const text = `[flows] ${msg.type ? `[${msg.type}:${msg.name || msg.id}] ` : ''}${typeof msg.msg === 'string' ? msg.msg : msg.msg instanceof Error ? msg.msg.message : JSON.stringify(msg.msg)}`.trim();
-          if (msg.level <= 20) log.error(text);
-          else if (msg.level <= 30) log.warn(text);
-          else log.log(text);
-        } },
+        plantgraph: {
+          level: 'info',
+          metrics: false,
+          audit: false,
+          handler: () => (msg: { level: number; msg: unknown; type?: string; name?: string; id?: string }) => {
+            // Expected on a plant whose flows hold no credentials yet.
+            if (msg.msg === 'Encrypted credentials not found' && storage.noCredentialsStored)
+              msg = { ...msg, level: 40 };
+            const text =
+              `[flows] ${msg.type ? `[${msg.type}:${msg.name || msg.id}] ` : ''}${typeof msg.msg === 'string' ? msg.msg : msg.msg instanceof Error ? msg.msg.message : JSON.stringify(msg.msg)}`.trim();
+            if (msg.level <= 20) log.error(text);
+            else if (msg.level <= 30) log.warn(text);
+            else log.log(text);
+          },
+        },
       },
       plantgraph: embedded,
     };
@@ -141,10 +185,15 @@ export async function startFlowsRuntime({ config, db, bus, services, execute, co
     // with runtimeFlowState 'stop' that ends in a runtime-state event. Wait for it before the lease acts.
     let initialStart!: () => void;
     const initialStarted = new Promise<void>((resolve) => (initialStart = resolve));
-    const onRuntimeEvent = (event: { id?: string; payload?: { state?: string } }) => { if (event.id === 'runtime-state' && event.payload?.state) initialStart(); };
+    const onRuntimeEvent = (event: { id?: string; payload?: { state?: string } }) => {
+      if (event.id === 'runtime-state' && event.payload?.state) initialStart();
+    };
     RED.events.on('runtime-event', onRuntimeEvent);
     // Node-RED's own express 4 (its `http in` nodes need it), mounted on the two prefixes.
-    const express = createRequire(require.resolve('node-red'))('express') as () => ((req: IncomingMessage, res: ServerResponse) => void) & { use(path: string, app: unknown): void };
+    const express = createRequire(require.resolve('node-red'))('express') as () => ((
+      req: IncomingMessage,
+      res: ServerResponse,
+    ) => void) & { use(path: string, app: unknown): void };
     const detached = createServer();
     RED.init(detached, settings);
     const host = express();
@@ -158,14 +207,20 @@ export async function startFlowsRuntime({ config, db, bus, services, execute, co
     let leader = false;
     let reloading = Promise.resolve();
     const reload = (why: string) => {
-      reloading = reloading.then(async () => {
-        knownRevision = await store.latestRevisionId(plant);
-        log.log(`[flows] ${why}: loading revision ${knownRevision ?? '(none)'}${leader ? ' and running it' : ' (standby: flows stay stopped)'}`);
-        await RED.nodes.loadFlows(leader);
-      }).catch((err: Error) => log.error(`[flows] reloading the flows failed: ${err.message}`));
+      reloading = reloading
+        .then(async () => {
+          knownRevision = await store.latestRevisionId(plant);
+          log.log(
+            `[flows] ${why}: loading revision ${knownRevision ?? '(none)'}${leader ? ' and running it' : ' (standby: flows stay stopped)'}`,
+          );
+          await RED.nodes.loadFlows(leader);
+        })
+        .catch((err: Error) => log.error(`[flows] reloading the flows failed: ${err.message}`));
       return reloading;
     };
-    const lease: FlowLease = config.databaseUrl ? new PostgresFlowLease(config.databaseUrl, plant, log) : new LocalFlowLease();
+    const lease: FlowLease = config.databaseUrl
+      ? new PostgresFlowLease(config.databaseUrl, plant, log)
+      : new LocalFlowLease();
     cleanup.unshift(() => lease.stop());
     await lease.start(async (isLeader) => {
       leader = isLeader;
@@ -175,25 +230,33 @@ export async function startFlowsRuntime({ config, db, bus, services, execute, co
         await reload('became leader');
       } else {
         log.warn(`[flows] no longer leader for plant "${plant}": flows stopped`);
-        reloading = reloading.then(() => RED.nodes.stopFlows()).catch((err: Error) => log.error(`[flows] stopping the flows failed: ${err.message}`));
+        reloading = reloading
+          .then(() => RED.nodes.stopFlows())
+          .catch((err: Error) => log.error(`[flows] stopping the flows failed: ${err.message}`));
         await reloading;
       }
     });
-    if (!lease.leader) log.log(`[flows] standby for plant "${plant}": editor served, flows stopped until this replica gets the lease`);
+    if (!lease.leader)
+      log.log(`[flows] standby for plant "${plant}": editor served, flows stopped until this replica gets the lease`);
 
     // Deploys through another replica (or `plantgraph flows import`) land in the shared database.
     const watcher = setInterval(() => {
       if (saving) return;
-      store.latestRevisionId(plant).then((id) => {
-        if (id !== knownRevision && !saving) return reload(`revision ${id} was stored elsewhere`);
-      }).catch((err: Error) => log.warn(`[flows] cannot check for new flow revisions: ${err.message}`));
+      store
+        .latestRevisionId(plant)
+        .then((id) => {
+          if (id !== knownRevision && !saving) return reload(`revision ${id} was stored elsewhere`);
+        })
+        .catch((err: Error) => log.warn(`[flows] cannot check for new flow revisions: ${err.message}`));
     }, 2000);
     cleanup.unshift(() => clearInterval(watcher));
 
     return {
       plant,
       embedded,
-      get leader() { return lease.leader; },
+      get leader() {
+        return lease.leader;
+      },
       handleRequest(req, res) {
         const path = (req.url ?? '/').split('?')[0]!;
         if (!under(path, FLOWS_EDITOR_PATH) && !under(path, FLOWS_HTTP_PATH)) return false;
@@ -207,11 +270,17 @@ export async function startFlowsRuntime({ config, db, bus, services, execute, co
         return true;
       },
       close: async () => {
-        for (const step of cleanup.splice(0)) await Promise.resolve().then(step).catch((err: Error) => log.error(`[flows] shutdown step failed: ${err.message}`));
+        for (const step of cleanup.splice(0))
+          await Promise.resolve()
+            .then(step)
+            .catch((err: Error) => log.error(`[flows] shutdown step failed: ${err.message}`));
       },
     };
   } catch (err) {
-    for (const step of cleanup.splice(0)) await Promise.resolve().then(step).catch(() => {});
+    for (const step of cleanup.splice(0))
+      await Promise.resolve()
+        .then(step)
+        .catch(() => {});
     throw err;
   }
 }

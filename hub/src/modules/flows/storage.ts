@@ -23,9 +23,23 @@ export interface FlowRevisionRow {
 }
 
 const REVISION_COLUMNS = `id::text as id, plant, node_count, sha256, deployed_by, deployed_at, origin`;
-type RawRevision = { id: string; plant: string; node_count: number; sha256: string; deployed_by: string; deployed_at: Date | string; origin: FlowOrigin };
+type RawRevision = {
+  id: string;
+  plant: string;
+  node_count: number;
+  sha256: string;
+  deployed_by: string;
+  deployed_at: Date | string;
+  origin: FlowOrigin;
+};
 const toRevision = (r: RawRevision): FlowRevisionRow => ({
-  id: r.id, plant: r.plant, nodeCount: Number(r.node_count), sha256: r.sha256.trim(), deployedBy: r.deployed_by, deployedAt: new Date(r.deployed_at), origin: r.origin,
+  id: r.id,
+  plant: r.plant,
+  nodeCount: Number(r.node_count),
+  sha256: r.sha256.trim(),
+  deployedBy: r.deployed_by,
+  deployedAt: new Date(r.deployed_at),
+  origin: r.origin,
 });
 
 /**
@@ -34,7 +48,11 @@ const toRevision = (r: RawRevision): FlowRevisionRow => ({
  * them, Node-RED's settings and sessions, and the library. All replicas share it.
  */
 export class FlowStore {
-  constructor(private readonly db: Database, private readonly uow?: UnitOfWork, private readonly bus?: MessageBus) {}
+  constructor(
+    private readonly db: Database,
+    private readonly uow?: UnitOfWork,
+    private readonly bus?: MessageBus,
+  ) {}
 
   private run<T = Record<string, unknown>[]>(sql: string, params: unknown[] = []): Promise<T> {
     return this.db.em.fork().execute(sql, params) as Promise<T>;
@@ -45,20 +63,32 @@ export class FlowStore {
     const candidate = randomBytes(32).toString('hex');
     // One statement, so concurrent replicas agree on whichever secret was stored first.
     await this.run(`insert into flow_plant (plant) values (?) on conflict (plant) do nothing`, [plant]);
-    const updated = await this.run<{ plant: string }[]>(`update flow_plant set credential_secret = ? where plant = ? and credential_secret is null returning plant`, [candidate, plant]);
-    const [row] = await this.run<{ credential_secret: string }[]>(`select credential_secret from flow_plant where plant = ?`, [plant]);
+    const updated = await this.run<{ plant: string }[]>(
+      `update flow_plant set credential_secret = ? where plant = ? and credential_secret is null returning plant`,
+      [candidate, plant],
+    );
+    const [row] = await this.run<{ credential_secret: string }[]>(
+      `select credential_secret from flow_plant where plant = ?`,
+      [plant],
+    );
     return { secret: row!.credential_secret, generated: updated.length > 0 };
   }
 
   /** The current flows text of a plant (its latest revision), or null before the first deploy. */
   async current(plant: string): Promise<(FlowRevisionRow & { flows: string }) | null> {
-    const [row] = await this.run<(RawRevision & { flows: string })[]>(`select ${REVISION_COLUMNS}, flows from flow_revision where plant = ? order by id desc limit 1`, [plant]);
+    const [row] = await this.run<(RawRevision & { flows: string })[]>(
+      `select ${REVISION_COLUMNS}, flows from flow_revision where plant = ? order by id desc limit 1`,
+      [plant],
+    );
     return row ? { ...toRevision(row), flows: row.flows } : null;
   }
 
   /** The id of the latest revision (cheap; replicas poll it). */
   async latestRevisionId(plant: string): Promise<string | null> {
-    const [row] = await this.run<{ id: string }[]>(`select id::text as id from flow_revision where plant = ? order by id desc limit 1`, [plant]);
+    const [row] = await this.run<{ id: string }[]>(
+      `select id::text as id from flow_revision where plant = ? order by id desc limit 1`,
+      [plant],
+    );
     return row?.id ?? null;
   }
 
@@ -77,7 +107,10 @@ export class FlowStore {
   }
 
   async revisions(plant: string, first: number): Promise<FlowRevisionRow[]> {
-    const rows = await this.run<RawRevision[]>(`select ${REVISION_COLUMNS} from flow_revision where plant = ? order by id desc limit ?`, [plant, first]);
+    const rows = await this.run<RawRevision[]>(
+      `select ${REVISION_COLUMNS} from flow_revision where plant = ? order by id desc limit ?`,
+      [plant, first],
+    );
     return rows.map(toRevision);
   }
 
@@ -89,50 +122,87 @@ export class FlowStore {
     const flows = parseFlows(text);
     const sha256 = createHash('sha256').update(text).digest('hex');
     const row = await this.db.em.fork().transactional(async (tx: Tx) => {
-      const [previous] = await tx.execute<{ id: string }[]>(`select id::text as id from flow_revision where plant = ? order by id desc limit 1`, [plant]);
+      const [previous] = await tx.execute<{ id: string }[]>(
+        `select id::text as id from flow_revision where plant = ? order by id desc limit 1`,
+        [plant],
+      );
       const [inserted] = await tx.execute<RawRevision[]>(
         `insert into flow_revision (plant, flows, node_count, sha256, deployed_by, origin) values (?, ?, ?, ?, ?, ?) returning ${REVISION_COLUMNS}`,
-        [plant, text, countNodes(flows), sha256, deployedBy, origin]);
+        [plant, text, countNodes(flows), sha256, deployedBy, origin],
+      );
       const revision = toRevision(inserted!);
-      await appendToAuditChain(tx, deployedBy, [{
-        action: 'FlowsDeployed', entityType: 'FlowRevision', entityId: revision.id,
-        before: previous ? { revision: previous.id } : null,
-        after: { plant, revision: revision.id, nodeCount: revision.nodeCount, sha256, origin },
-      }]);
+      await appendToAuditChain(tx, deployedBy, [
+        {
+          action: 'FlowsDeployed',
+          entityType: 'FlowRevision',
+          entityId: revision.id,
+          before: previous ? { revision: previous.id } : null,
+          after: { plant, revision: revision.id, nodeCount: revision.nodeCount, sha256, origin },
+        },
+      ]);
       return revision;
     });
     if (this.uow && this.bus) {
-      await this.uow.publish([{ subject: this.bus.subjects.domainEvent('FlowsDeployed', plant), type: 'FlowsDeployed', data: { id: row.id, key: plant, actor: deployedBy, nodeCount: row.nodeCount, scope: '*' } }]);
+      await this.uow.publish([
+        {
+          subject: this.bus.subjects.domainEvent('FlowsDeployed', plant),
+          type: 'FlowsDeployed',
+          data: { id: row.id, key: plant, actor: deployedBy, nodeCount: row.nodeCount, scope: '*' },
+        },
+      ]);
     }
     return row;
   }
 
   async credentials(plant: string): Promise<Record<string, unknown>> {
-    const [row] = await this.run<{ credentials: string | null }[]>(`select credentials from flow_plant where plant = ?`, [plant]);
+    const [row] = await this.run<{ credentials: string | null }[]>(
+      `select credentials from flow_plant where plant = ?`,
+      [plant],
+    );
     return row?.credentials ? (JSON.parse(row.credentials) as Record<string, unknown>) : {};
   }
 
   async saveCredentials(plant: string, credentials: unknown): Promise<void> {
-    await this.run(`insert into flow_plant (plant, credentials) values (?, ?) on conflict (plant) do update set credentials = excluded.credentials`, [plant, JSON.stringify(credentials)]);
+    await this.run(
+      `insert into flow_plant (plant, credentials) values (?, ?) on conflict (plant) do update set credentials = excluded.credentials`,
+      [plant, JSON.stringify(credentials)],
+    );
   }
 
   async json(plant: string, column: 'settings' | 'sessions'): Promise<Record<string, unknown>> {
-    const [row] = await this.run<Record<string, unknown>[]>(`select ${column} as value from flow_plant where plant = ?`, [plant]);
+    const [row] = await this.run<Record<string, unknown>[]>(
+      `select ${column} as value from flow_plant where plant = ?`,
+      [plant],
+    );
     const value = row?.value;
-    return (typeof value === 'string' ? JSON.parse(value) : value ?? {}) as Record<string, unknown>;
+    return (typeof value === 'string' ? JSON.parse(value) : (value ?? {})) as Record<string, unknown>;
   }
 
   async saveJson(plant: string, column: 'settings' | 'sessions', value: unknown): Promise<void> {
-    await this.run(`insert into flow_plant (plant, ${column}) values (?, ?::jsonb) on conflict (plant) do update set ${column} = excluded.${column}`, [plant, JSON.stringify(value ?? {})]);
+    await this.run(
+      `insert into flow_plant (plant, ${column}) values (?, ?::jsonb) on conflict (plant) do update set ${column} = excluded.${column}`,
+      [plant, JSON.stringify(value ?? {})],
+    );
   }
 
   /** A library entry's body, or the listing of a folder (`dirs` then files with their meta). */
-  async libraryEntry(plant: string, type: string, path: string): Promise<string | (string | Record<string, unknown>)[]> {
-    const exact = type === 'flows' && path && !path.endsWith('.json') && !path.endsWith('/') ? [path, `${path}.json`] : [path];
-    const [hit] = await this.run<{ body: string }[]>(`select body from flow_library_entry where plant = ? and type = ? and path in (${exact.map(() => '?').join(', ')}) order by length(path) limit 1`, [plant, type, ...exact]);
+  async libraryEntry(
+    plant: string,
+    type: string,
+    path: string,
+  ): Promise<string | (string | Record<string, unknown>)[]> {
+    const exact =
+      type === 'flows' && path && !path.endsWith('.json') && !path.endsWith('/') ? [path, `${path}.json`] : [path];
+    const [hit] = await this.run<{ body: string }[]>(
+      `select body from flow_library_entry where plant = ? and type = ? and path in (${exact.map(() => '?').join(', ')}) order by length(path) limit 1`,
+      [plant, type, ...exact],
+    );
     if (hit) return hit.body;
     const folder = path === '' || path.endsWith('/') ? path : `${path}/`;
-    const rows = await this.run<{ path: string; meta: unknown }[]>(`select path, meta from flow_library_entry where plant = ? and type = ? and starts_with(path, ?) order by path`, [plant, type, folder]);
+    const rows = await this.run<{ path: string; meta: unknown }[]>(
+      `select path, meta from flow_library_entry where plant = ? and type = ? and starts_with(path, ?) order by path`,
+      [plant, type, folder],
+    );
     if (!rows.length && path !== '' && !path.endsWith('/')) throw new Error(`Library entry not found: ${type}/${path}`);
     const dirs = new Set<string>();
     const files: Record<string, unknown>[] = [];
@@ -147,8 +217,11 @@ export class FlowStore {
 
   async saveLibraryEntry(plant: string, type: string, path: string, meta: unknown, body: string): Promise<void> {
     const key = type === 'flows' && !path.endsWith('.json') ? `${path}.json` : path;
-    await this.run(`insert into flow_library_entry (plant, type, path, meta, body) values (?, ?, ?, ?::jsonb, ?)
-      on conflict (plant, type, path) do update set meta = excluded.meta, body = excluded.body, updated_at = now()`, [plant, type, key, JSON.stringify(meta ?? {}), body]);
+    await this.run(
+      `insert into flow_library_entry (plant, type, path, meta, body) values (?, ?, ?, ?::jsonb, ?)
+      on conflict (plant, type, path) do update set meta = excluded.meta, body = excluded.body, updated_at = now()`,
+      [plant, type, key, JSON.stringify(meta ?? {}), body],
+    );
   }
 }
 
@@ -159,7 +232,11 @@ type NodeRedUser = { username?: string } | null | undefined;
  * Node-RED's `storageModule` over the `FlowStore`, for one plant. `hooks` hear a deploy through
  * this runtime being stored (so the revision watcher does not reload it again).
  */
-export function nodeRedStorage(store: FlowStore, plant: string, hooks: { saving(): void; saved(revisionId: string | null): void }) {
+export function nodeRedStorage(
+  store: FlowStore,
+  plant: string,
+  hooks: { saving(): void; saved(revisionId: string | null): void },
+) {
   const storage = {
     /** True when the last credentials read found none stored (a new plant). */
     noCredentialsStored: false,
@@ -188,7 +265,8 @@ export function nodeRedStorage(store: FlowStore, plant: string, hooks: { saving(
     getSessions: () => store.json(plant, 'sessions'),
     saveSessions: (sessions: unknown) => store.saveJson(plant, 'sessions', sessions),
     getLibraryEntry: (type: string, path: string) => store.libraryEntry(plant, type, path),
-    saveLibraryEntry: (type: string, path: string, meta: unknown, body: string) => store.saveLibraryEntry(plant, type, path, meta, body),
+    saveLibraryEntry: (type: string, path: string, meta: unknown, body: string) =>
+      store.saveLibraryEntry(plant, type, path, meta, body),
   };
   return storage;
 }

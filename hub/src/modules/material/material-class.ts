@@ -1,5 +1,8 @@
 import {
-  type CreateMaterialClassInput, MaterialClass, MaterialDefinition, type UpdateMaterialClassInput,
+  type CreateMaterialClassInput,
+  MaterialClass,
+  MaterialDefinition,
+  type UpdateMaterialClassInput,
 } from '@plantgraph/schema';
 import type { ResourceClassKind, ResourceClassService } from '../resource-class/resource-class.service.js';
 
@@ -16,5 +19,7 @@ export const materialClasses: ResourceClassKind<MaterialClass, CreateMaterialCla
 };
 
 export type MaterialClassService = ResourceClassService<
-  MaterialClass, CreateMaterialClassInput, UpdateMaterialClassInput
+  MaterialClass,
+  CreateMaterialClassInput,
+  UpdateMaterialClassInput
 >;

@@ -1,8 +1,23 @@
 import {
-  CreateMaterialClassInput, CreateMaterialDefinitionInput, CreateMaterialLotInput, CreateMaterialSublotInput,
-  Equipment, MaterialClass, MaterialClassResult, MaterialDefinition, MaterialDefinitionFilter, MaterialDefinitionResult,
-  MaterialLot, MaterialLotFilter, MaterialLotResult, MaterialSublot, MaterialSublotResult,
-  UpdateMaterialClassInput, UpdateMaterialDefinitionInput, UpdateMaterialLotInput, Permission,
+  CreateMaterialClassInput,
+  CreateMaterialDefinitionInput,
+  CreateMaterialLotInput,
+  CreateMaterialSublotInput,
+  Equipment,
+  MaterialClass,
+  MaterialClassResult,
+  MaterialDefinition,
+  MaterialDefinitionFilter,
+  MaterialDefinitionResult,
+  MaterialLot,
+  MaterialLotFilter,
+  MaterialLotResult,
+  MaterialSublot,
+  MaterialSublotResult,
+  UpdateMaterialClassInput,
+  UpdateMaterialDefinitionInput,
+  UpdateMaterialLotInput,
+  Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
@@ -32,7 +47,11 @@ export class MaterialClassResolver {
 
   @Mutation(() => MaterialClassResult)
   @Allow(Permission.ManageMasterData)
-  updateMaterialClass(@Arg('code') code: string, @Arg('input') input: UpdateMaterialClassInput, @Ctx() ctx: HubContext) {
+  updateMaterialClass(
+    @Arg('code') code: string,
+    @Arg('input') input: UpdateMaterialClassInput,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.materialClass.update(ctx.principal, code, input);
   }
 }
@@ -47,7 +66,11 @@ export class MaterialDefinitionResolver {
 
   @Query(() => MaterialDefinitionConnection, { description: 'Material definitions ordered by code.' })
   @Allow(Permission.Read)
-  materialDefinitions(@Arg('filter', () => MaterialDefinitionFilter, { nullable: true }) filter: MaterialDefinitionFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
+  materialDefinitions(
+    @Arg('filter', () => MaterialDefinitionFilter, { nullable: true }) filter: MaterialDefinitionFilter | null,
+    @Args() page: PageArgs,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.material.listDefinitions(ctx.em, ctx.principal, filter, page);
   }
 
@@ -64,7 +87,11 @@ export class MaterialDefinitionResolver {
 
   @Mutation(() => MaterialDefinitionResult)
   @Allow(Permission.ManageMasterData)
-  updateMaterialDefinition(@Arg('code') code: string, @Arg('input') input: UpdateMaterialDefinitionInput, @Ctx() ctx: HubContext) {
+  updateMaterialDefinition(
+    @Arg('code') code: string,
+    @Arg('input') input: UpdateMaterialDefinitionInput,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.material.updateDefinition(ctx.principal, code, input);
   }
 }
@@ -79,7 +106,11 @@ export class MaterialLotResolver {
 
   @Query(() => MaterialLotConnection, { description: 'Material lots ordered by lot number.' })
   @Allow(Permission.Read)
-  materialLots(@Arg('filter', () => MaterialLotFilter, { nullable: true }) filter: MaterialLotFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
+  materialLots(
+    @Arg('filter', () => MaterialLotFilter, { nullable: true }) filter: MaterialLotFilter | null,
+    @Args() page: PageArgs,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.material.listLots(ctx.em, ctx.principal, filter, page);
   }
 
@@ -103,7 +134,10 @@ export class MaterialLotResolver {
     return ctx.services.material.isExpired(lot);
   }
 
-  @Mutation(() => MaterialLotResult, { description: 'Creates a material lot; lot numbers are unique across the installation. A number that is taken, even by a record outside your scopes, fails with DuplicateKey: the same answer whoever asks, naming nothing but the number.' })
+  @Mutation(() => MaterialLotResult, {
+    description:
+      'Creates a material lot; lot numbers are unique across the installation. A number that is taken, even by a record outside your scopes, fails with DuplicateKey: the same answer whoever asks, naming nothing but the number.',
+  })
   @Allow(Permission.ManageMasterData)
   createMaterialLot(@Arg('input') input: CreateMaterialLotInput, @Ctx() ctx: HubContext) {
     return ctx.services.material.createLot(ctx.principal, input);
@@ -111,11 +145,18 @@ export class MaterialLotResolver {
 
   @Mutation(() => MaterialLotResult)
   @Allow(Permission.ManageMasterData)
-  updateMaterialLot(@Arg('lotNumber') lotNumber: string, @Arg('input') input: UpdateMaterialLotInput, @Ctx() ctx: HubContext) {
+  updateMaterialLot(
+    @Arg('lotNumber') lotNumber: string,
+    @Arg('input') input: UpdateMaterialLotInput,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.material.updateLot(ctx.principal, lotNumber, input);
   }
 
-  @Mutation(() => MaterialSublotResult, { description: 'Creates a sublot of a lot; sublot numbers are unique across the installation. A number that is taken, even by a record outside your scopes, fails with DuplicateKey: the same answer whoever asks, naming nothing but the number.' })
+  @Mutation(() => MaterialSublotResult, {
+    description:
+      'Creates a sublot of a lot; sublot numbers are unique across the installation. A number that is taken, even by a record outside your scopes, fails with DuplicateKey: the same answer whoever asks, naming nothing but the number.',
+  })
   @Allow(Permission.ManageMasterData)
   createMaterialSublot(@Arg('input') input: CreateMaterialSublotInput, @Ctx() ctx: HubContext) {
     return ctx.services.material.createSublot(ctx.principal, input);

@@ -1,8 +1,16 @@
 import { type FilterQuery, LockMode } from '@mikro-orm/core';
 import {
-  type CreateMaterialDefinitionInput, type CreateMaterialLotInput, type CreateMaterialSublotInput, MaterialDefinition,
-  type MaterialDefinitionFilter, MaterialLot, type MaterialLotFilter, MaterialSublot, Permission,
-  type UpdateMaterialDefinitionInput, type UpdateMaterialLotInput,
+  type CreateMaterialDefinitionInput,
+  type CreateMaterialLotInput,
+  type CreateMaterialSublotInput,
+  MaterialDefinition,
+  type MaterialDefinitionFilter,
+  MaterialLot,
+  type MaterialLotFilter,
+  MaterialSublot,
+  Permission,
+  type UpdateMaterialDefinitionInput,
+  type UpdateMaterialLotInput,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
@@ -11,21 +19,33 @@ import { requireValuesFit } from '../shared/properties.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
 import {
-  placeAt, placedVisible, requireEnterpriseWide, requireManageablePlace, sharedVisible,
+  placeAt,
+  placedVisible,
+  requireEnterpriseWide,
+  requireManageablePlace,
+  sharedVisible,
 } from '../../core/visibility.js';
 import type { MaterialClassService } from './material-class.js';
 import { duplicateKey, keyTaken, fail, invalidInput, notFound, unknownReference } from '../../core/failures.js';
 
 /** Material definitions, lots and sublots (IEC 62264-2 material model); classes are `MaterialClassService`. */
 export class MaterialService {
-  constructor(private readonly uow: UnitOfWork, private readonly classes: MaterialClassService) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly classes: MaterialClassService,
+  ) {}
 
   getDefinition(em: Tx, principal: Principal, code: string) {
     return em.findOne(MaterialDefinition, { $and: [{ code }, sharedVisible(principal)] });
   }
 
   /** Ordered by code. */
-  listDefinitions(em: Tx, principal: Principal, filter: MaterialDefinitionFilter | null | undefined, page: PageRequest) {
+  listDefinitions(
+    em: Tx,
+    principal: Principal,
+    filter: MaterialDefinitionFilter | null | undefined,
+    page: PageRequest,
+  ) {
     const where: FilterQuery<MaterialDefinition>[] = [sharedVisible(principal)];
     if (filter?.materialClass) where.push({ materialClass: { code: filter.materialClass } });
     if (filter?.codePrefix) where.push({ code: { $like: likePrefix(filter.codePrefix) } });
@@ -57,11 +77,16 @@ export class MaterialService {
       checkKey('code', input.code);
       checkText('name', input.name);
       checkText('unitOfMeasure', input.unitOfMeasure, 32);
-      if (await tx.count(MaterialDefinition, { code: input.code })) fail(duplicateKey('material definition', input.code));
+      if (await tx.count(MaterialDefinition, { code: input.code }))
+        fail(duplicateKey('material definition', input.code));
       const materialClass = input.materialClass ? await this.classOf(tx, input.materialClass) : null;
       requireValuesFit(materialClass, input.properties, 'material');
       const definition = tx.create(MaterialDefinition, {
-        code: input.code, name: input.name.trim(), materialClass, unitOfMeasure: input.unitOfMeasure, properties: input.properties,
+        code: input.code,
+        name: input.name.trim(),
+        materialClass,
+        unitOfMeasure: input.unitOfMeasure,
+        properties: input.properties,
       });
       work.changed('MaterialDefinitionCreated', definition, input.code);
       return definition;
@@ -72,7 +97,9 @@ export class MaterialService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       requireEnterpriseWide(principal, Permission.ManageMasterData);
-      const definition = (await tx.findOne(MaterialDefinition, { code }, { populate: ['materialClass'] })) ?? fail(notFound('material definition', code));
+      const definition =
+        (await tx.findOne(MaterialDefinition, { code }, { populate: ['materialClass'] })) ??
+        fail(notFound('material definition', code));
       const before = snapshot(definition);
       if (input.name != null) {
         checkText('name', input.name);
@@ -93,16 +120,28 @@ export class MaterialService {
       const { tx } = work;
       checkKey('lotNumber', input.lotNumber);
       checkQuantity('quantity', input.quantity);
-      if (await tx.count(MaterialLot, { lotNumber: input.lotNumber })) fail(keyTaken('material lot number', input.lotNumber));
-      const definition = (await tx.findOne(MaterialDefinition, { code: input.materialDefinition }, { populate: ['materialClass'] }))
-        ?? fail(unknownReference('materialDefinition', 'material definition', input.materialDefinition));
+      if (await tx.count(MaterialLot, { lotNumber: input.lotNumber }))
+        fail(keyTaken('material lot number', input.lotNumber));
+      const definition =
+        (await tx.findOne(MaterialDefinition, { code: input.materialDefinition }, { populate: ['materialClass'] })) ??
+        fail(unknownReference('materialDefinition', 'material definition', input.materialDefinition));
       if (input.unitOfMeasure && input.unitOfMeasure !== definition.unitOfMeasure) {
-        fail(invalidInput('unitOfMeasure', `"${input.unitOfMeasure}" differs from the unit of ${definition.code} (${definition.unitOfMeasure}); convert the quantity to ${definition.unitOfMeasure}.`));
+        fail(
+          invalidInput(
+            'unitOfMeasure',
+            `"${input.unitOfMeasure}" differs from the unit of ${definition.code} (${definition.unitOfMeasure}); convert the quantity to ${definition.unitOfMeasure}.`,
+          ),
+        );
       }
       requireValuesFit(definition.materialClass ?? null, input.properties, 'material');
       const lot = tx.create(MaterialLot, {
-        lotNumber: input.lotNumber, materialDefinition: definition, quantity: input.quantity, unitOfMeasure: definition.unitOfMeasure,
-        status: input.status, expiresAt: input.expiresAt ?? null, location: await placeAt(tx, principal, 'location', input.location),
+        lotNumber: input.lotNumber,
+        materialDefinition: definition,
+        quantity: input.quantity,
+        unitOfMeasure: definition.unitOfMeasure,
+        status: input.status,
+        expiresAt: input.expiresAt ?? null,
+        location: await placeAt(tx, principal, 'location', input.location),
         properties: input.properties,
       });
       work.changed('MaterialLotCreated', lot, input.lotNumber);
@@ -113,14 +152,24 @@ export class MaterialService {
   updateLot(principal: Principal, lotNumber: string, input: UpdateMaterialLotInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const lot = (await tx.findOne(MaterialLot, { $and: [{ lotNumber }, placedVisible(principal, 'location')] }, { populate: ['materialDefinition.materialClass', 'location'] }))
-        ?? fail(notFound('material lot', lotNumber));
+      const lot =
+        (await tx.findOne(
+          MaterialLot,
+          { $and: [{ lotNumber }, placedVisible(principal, 'location')] },
+          { populate: ['materialDefinition.materialClass', 'location'] },
+        )) ?? fail(notFound('material lot', lotNumber));
       requireManageablePlace(principal, lot.location, () => notFound('material lot', lotNumber));
       const before = snapshot(lot);
       if (input.quantity != null) {
         checkQuantity('quantity', input.quantity);
         const inSublots = await sublotTotal(tx, lot);
-        if (input.quantity < inSublots) fail(invalidInput('quantity', `${input.quantity} is less than the ${inSublots} ${lot.unitOfMeasure} held in sublots of ${lotNumber}; reduce the sublots first.`));
+        if (input.quantity < inSublots)
+          fail(
+            invalidInput(
+              'quantity',
+              `${input.quantity} is less than the ${inSublots} ${lot.unitOfMeasure} held in sublots of ${lotNumber}; reduce the sublots first.`,
+            ),
+          );
         lot.quantity = input.quantity;
       }
       if (input.status != null) lot.status = input.status;
@@ -140,16 +189,30 @@ export class MaterialService {
       const { tx } = work;
       checkKey('sublotNumber', input.sublotNumber);
       checkQuantity('quantity', input.quantity);
-      if (await tx.count(MaterialSublot, { sublotNumber: input.sublotNumber })) fail(keyTaken('material sublot number', input.sublotNumber));
+      if (await tx.count(MaterialSublot, { sublotNumber: input.sublotNumber }))
+        fail(keyTaken('material sublot number', input.sublotNumber));
       // Lock the lot so concurrent sublots cannot together exceed it.
-      const lot = (await tx.findOne(MaterialLot, { $and: [{ lotNumber: input.lot }, placedVisible(principal, 'location')] }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['location'] }))
-        ?? fail(unknownReference('lot', 'material lot', input.lot));
+      const lot =
+        (await tx.findOne(
+          MaterialLot,
+          { $and: [{ lotNumber: input.lot }, placedVisible(principal, 'location')] },
+          { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['location'] },
+        )) ?? fail(unknownReference('lot', 'material lot', input.lot));
       requireManageablePlace(principal, lot.location, () => unknownReference('lot', 'material lot', input.lot));
       const free = lot.quantity - (await sublotTotal(tx, lot));
-      if (input.quantity > free) fail(invalidInput('quantity', `${input.quantity} ${lot.unitOfMeasure} exceeds the ${free} ${lot.unitOfMeasure} of lot ${lot.lotNumber} not yet in sublots.`));
+      if (input.quantity > free)
+        fail(
+          invalidInput(
+            'quantity',
+            `${input.quantity} ${lot.unitOfMeasure} exceeds the ${free} ${lot.unitOfMeasure} of lot ${lot.lotNumber} not yet in sublots.`,
+          ),
+        );
       const sublot = tx.create(MaterialSublot, {
-        sublotNumber: input.sublotNumber, lot, quantity: input.quantity, status: input.status ?? lot.status,
-        location: input.location ? await placeAt(tx, principal, 'location', input.location) : lot.location ?? null,
+        sublotNumber: input.sublotNumber,
+        lot,
+        quantity: input.quantity,
+        status: input.status ?? lot.status,
+        location: input.location ? await placeAt(tx, principal, 'location', input.location) : (lot.location ?? null),
       });
       work.changed('MaterialSublotCreated', sublot, input.sublotNumber);
       return sublot;

@@ -7,11 +7,24 @@ import { EquipmentState } from '@plantgraph/schema';
  * docs/oee.md; `test/oee-vectors.test.ts` checks them.
  */
 
-export interface Interval { from: Date; to: Date }
-export interface StateInterval extends Interval { state: EquipmentState; reason: string | null }
-export interface CountSample { at: Date; good: number; scrap: number; rework: number }
+export interface Interval {
+  from: Date;
+  to: Date;
+}
+export interface StateInterval extends Interval {
+  state: EquipmentState;
+  reason: string | null;
+}
+export interface CountSample {
+  at: Date;
+  good: number;
+  scrap: number;
+  rework: number;
+}
 /** A shift (it may cross midnight) with its planned breaks. */
-export interface ShiftWindow extends Interval { breaks: Interval[] }
+export interface ShiftWindow extends Interval {
+  breaks: Interval[];
+}
 
 export interface OeeInput {
   window: Interval;
@@ -25,7 +38,11 @@ export interface OeeInput {
   microstopThresholdSeconds: number;
 }
 
-export interface DowntimeReason { reason: string; seconds: number; occurrences: number }
+export interface DowntimeReason {
+  reason: string;
+  seconds: number;
+  occurrences: number;
+}
 
 export interface OeeFigures {
   /** POT: shift time in the window, less planned breaks. */
@@ -72,11 +89,19 @@ function overlap(a: Interval, b: Interval): number {
 export function operatingIntervals(window: Interval, shifts: ShiftWindow[]): Interval[] {
   const result: Interval[] = [];
   for (const shift of shifts) {
-    let pieces: Interval[] = [{ from: new Date(Math.max(shift.from.getTime(), window.from.getTime())), to: new Date(Math.min(shift.to.getTime(), window.to.getTime())) }];
+    let pieces: Interval[] = [
+      {
+        from: new Date(Math.max(shift.from.getTime(), window.from.getTime())),
+        to: new Date(Math.min(shift.to.getTime(), window.to.getTime())),
+      },
+    ];
     for (const brk of shift.breaks) {
       pieces = pieces.flatMap((p) => {
         if (overlap(p, brk) === 0) return [p];
-        return [{ from: p.from, to: brk.from }, { from: brk.to, to: p.to }].filter((x) => x.to > x.from);
+        return [
+          { from: p.from, to: brk.from },
+          { from: brk.to, to: p.to },
+        ].filter((x) => x.to > x.from);
       });
     }
     result.push(...pieces.filter((p) => p.to > p.from));
@@ -91,7 +116,12 @@ export function computeOee(input: OeeInput): OeeFigures {
   const operating = operatingIntervals(input.window, input.shifts);
   const pot = operating.reduce((sum, i) => sum + (i.to.getTime() - i.from.getTime()), 0);
   const thresholdMs = input.microstopThresholdSeconds * 1000;
-  let pdot = 0, apt = 0, adot = 0, adet = 0, micro = 0, covered = 0;
+  let pdot = 0,
+    apt = 0,
+    adot = 0,
+    adet = 0,
+    micro = 0,
+    covered = 0;
   const reasons = new Map<string, DowntimeReason>();
   let failures = 0;
 
@@ -102,7 +132,8 @@ export function computeOee(input: OeeInput): OeeFigures {
     const length = s.to.getTime() - s.from.getTime();
     if (s.state === EquipmentState.Running) apt += inPot;
     else if (PLANNED.has(s.state)) pdot += inPot;
-    else if (length < thresholdMs) micro += inPot; // a microstop: lost speed, not availability
+    else if (length < thresholdMs)
+      micro += inPot; // a microstop: lost speed, not availability
     else {
       if (UNPLANNED_STOP.has(s.state)) {
         adot += inPot;
@@ -126,15 +157,26 @@ export function computeOee(input: OeeInput): OeeFigures {
   const rework = inWindow.reduce((s, c) => s + c.rework, 0);
   const produced = good + scrap + rework;
 
-  return withRatios({
-    plannedOperationTime: seconds(pot), plannedDowntime: seconds(pdot), plannedBusyTime: seconds(pbt),
-    actualProductionTime: seconds(apt), actualUnitDownTime: seconds(adot), actualUnitDelayTime: seconds(adet),
-    microstopTime: seconds(micro), noDataTime: seconds(noData),
-    producedQuantity: produced, goodQuantity: good, scrapQuantity: scrap, reworkQuantity: rework,
-    idealProductionTime: input.idealCycleTimeSeconds ? input.idealCycleTimeSeconds * produced : 0,
-    unplannedStops: failures,
-    topDowntimeReasons: [...reasons.values()],
-  }, input.idealCycleTimeSeconds !== null);
+  return withRatios(
+    {
+      plannedOperationTime: seconds(pot),
+      plannedDowntime: seconds(pdot),
+      plannedBusyTime: seconds(pbt),
+      actualProductionTime: seconds(apt),
+      actualUnitDownTime: seconds(adot),
+      actualUnitDelayTime: seconds(adet),
+      microstopTime: seconds(micro),
+      noDataTime: seconds(noData),
+      producedQuantity: produced,
+      goodQuantity: good,
+      scrapQuantity: scrap,
+      reworkQuantity: rework,
+      idealProductionTime: input.idealCycleTimeSeconds ? input.idealCycleTimeSeconds * produced : 0,
+      unplannedStops: failures,
+      topDowntimeReasons: [...reasons.values()],
+    },
+    input.idealCycleTimeSeconds !== null,
+  );
 }
 
 type Elements = Omit<OeeFigures, 'availability' | 'performance' | 'quality' | 'oee' | 'mtbf' | 'mttr'>;
@@ -142,14 +184,22 @@ type Elements = Omit<OeeFigures, 'availability' | 'performance' | 'quality' | 'o
 /** Ratios from summed elements: how lines, areas and shifts are rolled up (never by averaging ratios). */
 function withRatios(e: Elements, performanceKnown: boolean): OeeFigures {
   const availability = e.plannedBusyTime > 0 ? e.actualProductionTime / e.plannedBusyTime : null;
-  const performance = performanceKnown && e.actualProductionTime > 0 ? e.idealProductionTime / e.actualProductionTime : null;
+  const performance =
+    performanceKnown && e.actualProductionTime > 0 ? e.idealProductionTime / e.actualProductionTime : null;
   const quality = e.producedQuantity > 0 ? e.goodQuantity / e.producedQuantity : null;
-  const oee = availability !== null && performance !== null && quality !== null ? availability * performance * quality : null;
+  const oee =
+    availability !== null && performance !== null && quality !== null ? availability * performance * quality : null;
   return {
-    ...e, availability, performance, quality, oee,
+    ...e,
+    availability,
+    performance,
+    quality,
+    oee,
     mtbf: e.unplannedStops ? e.actualProductionTime / e.unplannedStops : null,
     mttr: e.unplannedStops ? e.actualUnitDownTime / e.unplannedStops : null,
-    topDowntimeReasons: [...e.topDowntimeReasons].sort((a, b) => b.seconds - a.seconds || a.reason.localeCompare(b.reason)),
+    topDowntimeReasons: [...e.topDowntimeReasons].sort(
+      (a, b) => b.seconds - a.seconds || a.reason.localeCompare(b.reason),
+    ),
   };
 }
 
@@ -163,8 +213,25 @@ export function aggregateOee(parts: OeeFigures[]): OeeFigures {
     acc.occurrences += r.occurrences;
     reasons.set(r.reason, acc);
   }
-  const keys = ['plannedOperationTime', 'plannedDowntime', 'plannedBusyTime', 'actualProductionTime', 'actualUnitDownTime', 'actualUnitDelayTime', 'microstopTime',
-    'noDataTime', 'producedQuantity', 'goodQuantity', 'scrapQuantity', 'reworkQuantity', 'idealProductionTime', 'unplannedStops'] as const;
+  const keys = [
+    'plannedOperationTime',
+    'plannedDowntime',
+    'plannedBusyTime',
+    'actualProductionTime',
+    'actualUnitDownTime',
+    'actualUnitDelayTime',
+    'microstopTime',
+    'noDataTime',
+    'producedQuantity',
+    'goodQuantity',
+    'scrapQuantity',
+    'reworkQuantity',
+    'idealProductionTime',
+    'unplannedStops',
+  ] as const;
   const elements = Object.fromEntries(keys.map((k) => [k, sum(k)])) as unknown as Elements;
-  return withRatios({ ...elements, topDowntimeReasons: [...reasons.values()] }, parts.length > 0 && parts.every((p) => p.actualProductionTime === 0 || p.performance !== null));
+  return withRatios(
+    { ...elements, topDowntimeReasons: [...reasons.values()] },
+    parts.length > 0 && parts.every((p) => p.actualProductionTime === 0 || p.performance !== null),
+  );
 }

@@ -15,13 +15,19 @@ export function startOeeUpdates(db: Database, bus: MessageBus, everyMs: number) 
     touched.clear();
     running = running
       .then(async () => {
-        for (const update of await currentShiftOee(db.em.fork(), ids)) await bus.publish(bus.subjects.oeeUpdated(update.path), { type: 'OeeUpdated', ...update });
+        for (const update of await currentShiftOee(db.em.fork(), ids))
+          await bus.publish(bus.subjects.oeeUpdated(update.path), { type: 'OeeUpdated', ...update });
       })
       .catch((err: Error) => console.error(`[oee] live update failed: ${err.message}`));
   }, everyMs);
   return {
     /** Marks machines whose figures changed (called by the ingest after each commit). */
-    touch: (equipmentIds: Iterable<string>) => { for (const id of equipmentIds) touched.add(id); },
-    stop: async () => { clearInterval(timer); await running; },
+    touch: (equipmentIds: Iterable<string>) => {
+      for (const id of equipmentIds) touched.add(id);
+    },
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
   };
 }

@@ -23,20 +23,26 @@ export class OeeResolver {
   @Query(() => [OeeRow], { description: 'OEE of the machines at `scope` and below in [from, to), grouped.' })
   @Allow(Permission.Read)
   oee(
-    @Arg('scope') scope: string, @Arg('from') from: Date, @Arg('to') to: Date,
-    @Arg('groupBy', () => OeeGrouping, { defaultValue: OeeGrouping.Equipment }) groupBy: OeeGrouping, @Ctx() ctx: HubContext,
+    @Arg('scope') scope: string,
+    @Arg('from') from: Date,
+    @Arg('to') to: Date,
+    @Arg('groupBy', () => OeeGrouping, { defaultValue: OeeGrouping.Equipment }) groupBy: OeeGrouping,
+    @Ctx() ctx: HubContext,
   ) {
     return ctx.services.oee.oee(ctx.em, ctx.principal, scope, from, to, groupBy);
   }
 
-  @Query(() => [DowntimeReason], { description: 'Downtime by reason, longest first (a Pareto chart), at `scope` and below.' })
+  @Query(() => [DowntimeReason], {
+    description: 'Downtime by reason, longest first (a Pareto chart), at `scope` and below.',
+  })
   @Allow(Permission.Read)
   downtimePareto(@Arg('scope') scope: string, @Arg('from') from: Date, @Arg('to') to: Date, @Ctx() ctx: HubContext) {
     return ctx.services.oee.downtimePareto(ctx.em, ctx.principal, scope, from, to);
   }
 
   @Query(() => [ShiftCalendar], {
-    description: 'The shift calendars that govern what you may read: those at or below your scopes, and those above them.',
+    description:
+      'The shift calendars that govern what you may read: those at or below your scopes, and those above them.',
   })
   @Allow(Permission.Read)
   shiftCalendars(@Ctx() ctx: HubContext) {

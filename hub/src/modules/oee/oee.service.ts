@@ -1,4 +1,14 @@
-import { Equipment, EquipmentLevel, WorkOrder, EquipmentState, EquipmentStateChange, Permission, ProductionCount, type SetShiftCalendarInput, ShiftCalendar } from '@plantgraph/schema';
+import {
+  Equipment,
+  EquipmentLevel,
+  WorkOrder,
+  EquipmentState,
+  EquipmentStateChange,
+  Permission,
+  ProductionCount,
+  type SetShiftCalendarInput,
+  ShiftCalendar,
+} from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
 import { scopedSubscription } from '../../core/scoped-subscription.js';
@@ -24,32 +34,60 @@ export enum OeeGrouping {
 
 /** The equipment OEE is measured on: the machines at the bottom of the hierarchy. */
 const MACHINES = [EquipmentLevel.WorkCell, EquipmentLevel.WorkUnit, EquipmentLevel.Unit, EquipmentLevel.ProductionUnit];
-const LINE_LEVELS = [EquipmentLevel.ProductionLine, EquipmentLevel.ProcessCell, EquipmentLevel.WorkCenter, EquipmentLevel.ProductionUnit, EquipmentLevel.StorageZone];
+const LINE_LEVELS = [
+  EquipmentLevel.ProductionLine,
+  EquipmentLevel.ProcessCell,
+  EquipmentLevel.WorkCenter,
+  EquipmentLevel.ProductionUnit,
+  EquipmentLevel.StorageZone,
+];
 const MAX_WINDOW_MS = 93 * 86_400_000;
 const HHMM = /^([01]\d|2[0-3]):[0-5]\d$/;
 
-export interface OeeRow extends OeeFigures { group: string }
+export interface OeeRow extends OeeFigures {
+  group: string;
+}
 
 export interface OeeUpdate {
-  path: string; from: string; to: string; shift: string | null;
-  oee: number | null; availability: number | null; performance: number | null; quality: number | null; goodQuantity: number; producedQuantity: number;
+  path: string;
+  from: string;
+  to: string;
+  shift: string | null;
+  oee: number | null;
+  availability: number | null;
+  performance: number | null;
+  quality: number | null;
+  goodQuantity: number;
+  producedQuantity: number;
 }
 
 /** OEE, state time and downtime reasons for any part of the hierarchy and any time window. */
 export class OeeService {
-  constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly bus: MessageBus,
+  ) {}
 
   subscribeUpdates(principal: Principal, scope: string, queue: QueueOptions = {}) {
-    return scopedSubscription<OeeUpdate, Omit<OeeUpdate, 'from' | 'to'> & { from: Date; to: Date }>(this.bus, principal, scope, {
-      patterns: (s) => this.bus.subjects.oeeUpdatedScope(s), what: 'OEE updates', queue, toValue: (u) => ({ ...u, from: new Date(u.from), to: new Date(u.to) }),
-    });
+    return scopedSubscription<OeeUpdate, Omit<OeeUpdate, 'from' | 'to'> & { from: Date; to: Date }>(
+      this.bus,
+      principal,
+      scope,
+      {
+        patterns: (s) => this.bus.subjects.oeeUpdatedScope(s),
+        what: 'OEE updates',
+        queue,
+        toValue: (u) => ({ ...u, from: new Date(u.from), to: new Date(u.to) }),
+      },
+    );
   }
 
   setCalendar(principal: Principal, input: SetShiftCalendarInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkPath('scope', input.scope);
-      const equipment = (await tx.findOne(Equipment, { path: input.scope })) ?? fail(notFound('equipment', input.scope));
+      const equipment =
+        (await tx.findOne(Equipment, { path: input.scope })) ?? fail(notFound('equipment', input.scope));
       requireAt(principal, Permission.ManageMasterData, equipment.path, () => notFound('equipment', input.scope));
       try {
         new Intl.DateTimeFormat('en-US', { timeZone: input.timeZone });
@@ -59,16 +97,27 @@ export class OeeService {
       if (!input.shifts.length) fail(invalidInput('shifts', 'give at least one shift.'));
       for (const [i, s] of input.shifts.entries()) {
         checkText(`shifts[${i}].name`, s.name, 64);
-        for (const [field, value] of [['start', s.start], ['end', s.end], ...s.breaks.flatMap((b, j) => [[`breaks[${j}].start`, b.start], [`breaks[${j}].end`, b.end]])] as const) {
-          if (!HHMM.test(value)) fail(invalidInput(`shifts[${i}].${field}`, `"${value}" is not a time of day as HH:MM.`));
+        for (const [field, value] of [
+          ['start', s.start],
+          ['end', s.end],
+          ...s.breaks.flatMap((b, j) => [
+            [`breaks[${j}].start`, b.start],
+            [`breaks[${j}].end`, b.end],
+          ]),
+        ] as const) {
+          if (!HHMM.test(value))
+            fail(invalidInput(`shifts[${i}].${field}`, `"${value}" is not a time of day as HH:MM.`));
         }
       }
-      if (input.microstopThresholdSeconds != null && !(input.microstopThresholdSeconds >= 1)) fail(invalidInput('microstopThresholdSeconds', 'must be at least 1.'));
+      if (input.microstopThresholdSeconds != null && !(input.microstopThresholdSeconds >= 1))
+        fail(invalidInput('microstopThresholdSeconds', 'must be at least 1.'));
       const existing = await tx.findOne(ShiftCalendar, { scope: input.scope });
       const before = existing ? snapshot(existing) : undefined;
-      const calendar = existing ?? tx.create(ShiftCalendar, { scope: input.scope, timeZone: input.timeZone, shifts: [] });
+      const calendar =
+        existing ?? tx.create(ShiftCalendar, { scope: input.scope, timeZone: input.timeZone, shifts: [] });
       Object.assign(calendar, {
-        timeZone: input.timeZone, shifts: JSON.parse(JSON.stringify(input.shifts)) as ShiftCalendar['shifts'],
+        timeZone: input.timeZone,
+        shifts: JSON.parse(JSON.stringify(input.shifts)) as ShiftCalendar['shifts'],
         microstopThresholdSeconds: input.microstopThresholdSeconds ?? calendar.microstopThresholdSeconds,
       });
       work.changed('ShiftCalendarSet', calendar, input.scope, before);
@@ -91,46 +140,93 @@ export class OeeService {
     return calendars.filter((c) => principal.can(Permission.Read, c.scope) || scopes.some((s) => within(s, c.scope)));
   }
 
-  async oee(em: Tx, principal: Principal, scope: string, from: Date, to: Date, groupBy: OeeGrouping): Promise<OeeRow[]> {
+  async oee(
+    em: Tx,
+    principal: Principal,
+    scope: string,
+    from: Date,
+    to: Date,
+    groupBy: OeeGrouping,
+  ): Promise<OeeRow[]> {
     const window = checkWindow(scope, from, to);
-    const machines = await em.find(Equipment, { $and: [underPathOf(scope), pathsVisible(principal), { level: { $in: MACHINES } }] }, { populate: ['equipmentClass'], orderBy: { path: 'asc' } });
+    const machines = await em.find(
+      Equipment,
+      { $and: [underPathOf(scope), pathsVisible(principal), { level: { $in: MACHINES } }] },
+      { populate: ['equipmentClass'], orderBy: { path: 'asc' } },
+    );
     if (!machines.length) return [];
     const [states, counts, calendars, ancestors] = await Promise.all([
-      statesOf(em, machines, window), em.find(ProductionCount, { equipment: { $in: machines }, at: { $gte: window.from, $lt: window.to } }),
-      em.find(ShiftCalendar, {}), groupBy === OeeGrouping.ProductionLine || groupBy === OeeGrouping.Area || groupBy === OeeGrouping.Site ? ancestorsOf(em, machines) : Promise.resolve([]),
+      statesOf(em, machines, window),
+      em.find(ProductionCount, { equipment: { $in: machines }, at: { $gte: window.from, $lt: window.to } }),
+      em.find(ShiftCalendar, {}),
+      groupBy === OeeGrouping.ProductionLine || groupBy === OeeGrouping.Area || groupBy === OeeGrouping.Site
+        ? ancestorsOf(em, machines)
+        : Promise.resolve([]),
     ]);
     const groups = new Map<string, OeeFigures[]>();
     const add = (group: string, f: OeeFigures) => groups.set(group, [...(groups.get(group) ?? []), f]);
     const orders = groupBy === OeeGrouping.WorkOrder ? await ordersRunningIn(em, window) : [];
     for (const m of machines) {
       const calendar = calendarFor(calendars, m.path);
-      const shifts: NamedShiftWindow[] = calendar ? shiftWindows(calendar, window) : [{ ...window, breaks: [], name: 'all day', label: window.from.toISOString().slice(0, 10) }];
+      const shifts: NamedShiftWindow[] = calendar
+        ? shiftWindows(calendar, window)
+        : [{ ...window, breaks: [], name: 'all day', label: window.from.toISOString().slice(0, 10) }];
       const base = {
-        states: states.get(m.id) ?? [], counts: counts.filter((c) => c.equipment.id === m.id),
-        idealCycleTimeSeconds: m.equipmentClass?.idealCycleTimeSeconds ?? null, microstopThresholdSeconds: calendar?.microstopThresholdSeconds ?? 120,
+        states: states.get(m.id) ?? [],
+        counts: counts.filter((c) => c.equipment.id === m.id),
+        idealCycleTimeSeconds: m.equipmentClass?.idealCycleTimeSeconds ?? null,
+        microstopThresholdSeconds: calendar?.microstopThresholdSeconds ?? 120,
       };
       if (groupBy === OeeGrouping.WorkOrder) {
         // An order's window is its first start to its completion (or now), cut to the asked window.
-        for (const order of orders.filter((o) => m.path.startsWith(`${o.equipment.path}/`) || m.path === o.equipment.path)) {
-          const piece = { from: new Date(Math.max(order.actualStart!.getTime(), window.from.getTime())), to: new Date(Math.min(order.actualEnd?.getTime() ?? Date.now(), window.to.getTime())) };
+        for (const order of orders.filter(
+          (o) => m.path.startsWith(`${o.equipment.path}/`) || m.path === o.equipment.path,
+        )) {
+          const piece = {
+            from: new Date(Math.max(order.actualStart!.getTime(), window.from.getTime())),
+            to: new Date(Math.min(order.actualEnd?.getTime() ?? Date.now(), window.to.getTime())),
+          };
           if (piece.to <= piece.from) continue;
-          add(order.number, computeOee({ ...base, window: piece, shifts: calendar ? shiftWindows(calendar, piece) : [{ ...piece, breaks: [] }] }));
+          add(
+            order.number,
+            computeOee({
+              ...base,
+              window: piece,
+              shifts: calendar ? shiftWindows(calendar, piece) : [{ ...piece, breaks: [] }],
+            }),
+          );
         }
         continue;
       }
       if (groupBy === OeeGrouping.Shift || groupBy === OeeGrouping.Day) {
         for (const shift of shifts) {
-          const piece = { from: new Date(Math.max(shift.from.getTime(), window.from.getTime())), to: new Date(Math.min(shift.to.getTime(), window.to.getTime())) };
-          add(groupBy === OeeGrouping.Shift ? shift.label : shift.label.slice(0, 10), computeOee({ ...base, window: piece, shifts: [shift] }));
+          const piece = {
+            from: new Date(Math.max(shift.from.getTime(), window.from.getTime())),
+            to: new Date(Math.min(shift.to.getTime(), window.to.getTime())),
+          };
+          add(
+            groupBy === OeeGrouping.Shift ? shift.label : shift.label.slice(0, 10),
+            computeOee({ ...base, window: piece, shifts: [shift] }),
+          );
         }
         continue;
       }
       const figures = computeOee({ ...base, window, shifts });
-      const level = { [OeeGrouping.ProductionLine]: LINE_LEVELS, [OeeGrouping.Area]: [EquipmentLevel.Area], [OeeGrouping.Site]: [EquipmentLevel.Site] }[groupBy as string];
-      const group = level ? ancestors.filter((a) => level.includes(a.level) && m.path.startsWith(`${a.path}/`)).sort((a, b) => b.path.length - a.path.length)[0]?.path ?? m.path : m.path;
+      const level = {
+        [OeeGrouping.ProductionLine]: LINE_LEVELS,
+        [OeeGrouping.Area]: [EquipmentLevel.Area],
+        [OeeGrouping.Site]: [EquipmentLevel.Site],
+      }[groupBy as string];
+      const group = level
+        ? (ancestors
+            .filter((a) => level.includes(a.level) && m.path.startsWith(`${a.path}/`))
+            .sort((a, b) => b.path.length - a.path.length)[0]?.path ?? m.path)
+        : m.path;
       add(group, figures);
     }
-    return [...groups.entries()].map(([group, parts]) => ({ group, ...aggregateOee(parts) })).sort((a, b) => a.group.localeCompare(b.group));
+    return [...groups.entries()]
+      .map(([group, parts]) => ({ group, ...aggregateOee(parts) }))
+      .sort((a, b) => a.group.localeCompare(b.group));
   }
 }
 
@@ -141,16 +237,33 @@ export async function currentShiftOee(em: Tx, machineIds: string[], now = new Da
   const updates: OeeUpdate[] = [];
   for (const m of machines) {
     const calendar = calendarFor(calendars, m.path);
-    const shift = calendar ? shiftWindows(calendar, { from: new Date(now.getTime() - 1), to: now }).find((s) => s.from <= now && s.to > now) : undefined;
+    const shift = calendar
+      ? shiftWindows(calendar, { from: new Date(now.getTime() - 1), to: now }).find((s) => s.from <= now && s.to > now)
+      : undefined;
     const window = { from: shift?.from ?? new Date(now.getTime() - 8 * 3_600_000), to: now };
-    const [states, counts] = await Promise.all([statesOf(em, [m], window), em.find(ProductionCount, { equipment: m, at: { $gte: window.from, $lt: window.to } })]);
+    const [states, counts] = await Promise.all([
+      statesOf(em, [m], window),
+      em.find(ProductionCount, { equipment: m, at: { $gte: window.from, $lt: window.to } }),
+    ]);
     const f = computeOee({
-      window, shifts: [shift ?? { ...window, breaks: [] }], states: states.get(m.id) ?? [], counts,
-      idealCycleTimeSeconds: m.equipmentClass?.idealCycleTimeSeconds ?? null, microstopThresholdSeconds: calendar?.microstopThresholdSeconds ?? 120,
+      window,
+      shifts: [shift ?? { ...window, breaks: [] }],
+      states: states.get(m.id) ?? [],
+      counts,
+      idealCycleTimeSeconds: m.equipmentClass?.idealCycleTimeSeconds ?? null,
+      microstopThresholdSeconds: calendar?.microstopThresholdSeconds ?? 120,
     });
     updates.push({
-      path: m.path, from: window.from.toISOString(), to: window.to.toISOString(), shift: shift?.label ?? null,
-      oee: f.oee, availability: f.availability, performance: f.performance, quality: f.quality, goodQuantity: f.goodQuantity, producedQuantity: f.producedQuantity,
+      path: m.path,
+      from: window.from.toISOString(),
+      to: window.to.toISOString(),
+      shift: shift?.label ?? null,
+      oee: f.oee,
+      availability: f.availability,
+      performance: f.performance,
+      quality: f.quality,
+      goodQuantity: f.goodQuantity,
+      producedQuantity: f.producedQuantity,
     });
   }
   return updates;
@@ -158,7 +271,9 @@ export async function currentShiftOee(em: Tx, machineIds: string[], now = new Da
 
 /** The calendar nearest up the path: a line's own, else its area's, else its site's. */
 function calendarFor(calendars: ShiftCalendar[], path: string): ShiftCalendar | undefined {
-  return calendars.filter((c) => path === c.scope || path.startsWith(`${c.scope}/`)).sort((a, b) => b.scope.length - a.scope.length)[0];
+  return calendars
+    .filter((c) => path === c.scope || path.startsWith(`${c.scope}/`))
+    .sort((a, b) => b.scope.length - a.scope.length)[0];
 }
 
 function checkWindow(scope: string, from: Date, to: Date): Interval {
@@ -174,29 +289,53 @@ async function statesOf(em: Tx, machines: Equipment[], window: Interval): Promis
   const [before, during] = await Promise.all([
     em.execute<{ equipment_id: string; state: EquipmentState; reason: string | null; at: Date }[]>(
       `select distinct on (equipment_id) equipment_id, state, reason, at from equipment_state_change
-       where equipment_id in (${ids.map(() => '?').join(',')}) and applied and at <= ? order by equipment_id, at desc, id desc`, [...ids, window.from]),
-    em.find(EquipmentStateChange, { equipment: { $in: ids }, applied: true, at: { $gt: window.from, $lt: window.to } }, { orderBy: { at: 'asc', id: 'asc' } }),
+       where equipment_id in (${ids.map(() => '?').join(',')}) and applied and at <= ? order by equipment_id, at desc, id desc`,
+      [...ids, window.from],
+    ),
+    em.find(
+      EquipmentStateChange,
+      { equipment: { $in: ids }, applied: true, at: { $gt: window.from, $lt: window.to } },
+      { orderBy: { at: 'asc', id: 'asc' } },
+    ),
   ]);
   const result = new Map<string, StateInterval[]>();
   for (const id of ids) {
     const start = before.find((b) => b.equipment_id === id);
     const points = [
       ...(start ? [{ state: start.state, reason: start.reason, at: window.from }] : []),
-      ...during.filter((c) => c.equipment.id === id).map((c) => ({ state: c.state, reason: c.reason ?? null, at: c.at })),
+      ...during
+        .filter((c) => c.equipment.id === id)
+        .map((c) => ({ state: c.state, reason: c.reason ?? null, at: c.at })),
     ];
     // Repeated reports of the same state are one interval (or a long stop would look like microstops).
-    const changes = points.filter((p, i) => i === 0 || p.state !== points[i - 1]!.state || p.reason !== points[i - 1]!.reason);
-    result.set(id, changes.map((p, i) => ({ state: p.state, reason: p.reason, from: p.at, to: changes[i + 1]?.at ?? window.to })));
+    const changes = points.filter(
+      (p, i) => i === 0 || p.state !== points[i - 1]!.state || p.reason !== points[i - 1]!.reason,
+    );
+    result.set(
+      id,
+      changes.map((p, i) => ({ state: p.state, reason: p.reason, from: p.at, to: changes[i + 1]?.at ?? window.to })),
+    );
   }
   return result;
 }
 
 /** Orders that ran (started, and not ended before) in the window. */
 function ordersRunningIn(em: Tx, window: Interval): Promise<WorkOrder[]> {
-  return em.find(WorkOrder, { actualStart: { $ne: null, $lt: window.to }, $or: [{ actualEnd: null }, { actualEnd: { $gt: window.from } }] }, { populate: ['equipment'] });
+  return em.find(
+    WorkOrder,
+    { actualStart: { $ne: null, $lt: window.to }, $or: [{ actualEnd: null }, { actualEnd: { $gt: window.from } }] },
+    { populate: ['equipment'] },
+  );
 }
 
 async function ancestorsOf(em: Tx, machines: Equipment[]): Promise<Equipment[]> {
-  const prefixes = new Set(machines.flatMap((m) => m.path.split('/').slice(0, -1).map((_, i, all) => all.slice(0, i + 1).join('/'))));
+  const prefixes = new Set(
+    machines.flatMap((m) =>
+      m.path
+        .split('/')
+        .slice(0, -1)
+        .map((_, i, all) => all.slice(0, i + 1).join('/')),
+    ),
+  );
   return em.find(Equipment, { path: { $in: [...prefixes] } });
 }

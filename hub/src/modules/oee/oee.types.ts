@@ -4,7 +4,10 @@ import { OeeGrouping } from './oee.service.js';
 
 registerEnumType(OeeGrouping, { name: 'OeeGrouping' });
 
-export const ShiftCalendarResult = createUnionType({ name: 'ShiftCalendarResult', types: () => [ShiftCalendar, NotFound, InvalidInput] as const });
+export const ShiftCalendarResult = createUnionType({
+  name: 'ShiftCalendarResult',
+  types: () => [ShiftCalendar, NotFound, InvalidInput] as const,
+});
 
 @ObjectType()
 @Extensions({ allow: [Permission.Read] })
@@ -20,7 +23,11 @@ export class OeeRow {
   @Field({ description: 'The equipment path, line, area, site, shift ("2026-03-02 Early") or day.' }) group!: string;
   @Field(() => Float, { nullable: true }) oee!: number | null;
   @Field(() => Float, { nullable: true }) availability!: number | null;
-  @Field(() => Float, { nullable: true, description: 'Effectiveness: ideal cycle time × produced / actual production time.' }) performance!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Effectiveness: ideal cycle time × produced / actual production time.',
+  })
+  performance!: number | null;
   @Field(() => Float, { nullable: true }) quality!: number | null;
   @Field() plannedOperationTime!: number;
   @Field() plannedDowntime!: number;
@@ -46,7 +53,11 @@ export class OeeUpdate {
   @Field() path!: string;
   @Field() from!: Date;
   @Field() to!: Date;
-  @Field(() => String, { nullable: true, description: 'The shift, e.g. "2026-03-02 Early"; null without a calendar (last 8 hours).' }) shift!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The shift, e.g. "2026-03-02 Early"; null without a calendar (last 8 hours).',
+  })
+  shift!: string | null;
   @Field(() => Float, { nullable: true }) oee!: number | null;
   @Field(() => Float, { nullable: true }) availability!: number | null;
   @Field(() => Float, { nullable: true }) performance!: number | null;

@@ -3,10 +3,28 @@ import type { Interval, ShiftWindow } from './oee-calculation.js';
 
 /** Minutes the zone is ahead of UTC at `instant`. */
 function zoneOffsetMinutes(instant: Date, timeZone: string): number {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(instant).map((p) => [p.type, p.value]));
-  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    })
+      .formatToParts(instant)
+      .map((p) => [p.type, p.value]),
+  );
+  const asUtc = Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
   return Math.round((asUtc - instant.getTime()) / 60_000);
 }
 
@@ -19,10 +37,16 @@ function zonedInstant(localDay: Date, hhmm: string, timeZone: string): Date {
   return new Date(instant);
 }
 
-export interface NamedShiftWindow extends ShiftWindow { name: string; label: string }
+export interface NamedShiftWindow extends ShiftWindow {
+  name: string;
+  label: string;
+}
 
 /** Every shift of the calendar that overlaps `window`, with its breaks, as instants. */
-export function shiftWindows(calendar: Pick<ShiftCalendar, 'timeZone' | 'shifts'>, window: Interval): NamedShiftWindow[] {
+export function shiftWindows(
+  calendar: Pick<ShiftCalendar, 'timeZone' | 'shifts'>,
+  window: Interval,
+): NamedShiftWindow[] {
   const dayMs = 86_400_000;
   const first = Math.floor(window.from.getTime() / dayMs) * dayMs - dayMs;
   const result: NamedShiftWindow[] = [];
@@ -35,9 +59,18 @@ export function shiftWindows(calendar: Pick<ShiftCalendar, 'timeZone' | 'shifts'
       if (to <= window.from || from >= window.to) continue;
       const breaks = shift.breaks.map((b) => {
         const next = endsNextDay && b.start < shift.start ? dayMs : 0;
-        return { from: zonedInstant(new Date(day + next), b.start, calendar.timeZone), to: zonedInstant(new Date(day + next + (b.end <= b.start ? dayMs : 0)), b.end, calendar.timeZone) };
+        return {
+          from: zonedInstant(new Date(day + next), b.start, calendar.timeZone),
+          to: zonedInstant(new Date(day + next + (b.end <= b.start ? dayMs : 0)), b.end, calendar.timeZone),
+        };
       });
-      result.push({ from, to, breaks, name: shift.name, label: `${localDay.toISOString().slice(0, 10)} ${shift.name}` });
+      result.push({
+        from,
+        to,
+        breaks,
+        name: shift.name,
+        label: `${localDay.toISOString().slice(0, 10)} ${shift.name}`,
+      });
     }
   }
   return result.sort((a, b) => a.from.getTime() - b.from.getTime());

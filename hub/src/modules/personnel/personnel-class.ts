@@ -2,14 +2,15 @@ import { type CreatePersonnelClassInput, PersonnelClass, type UpdatePersonnelCla
 import type { ResourceClassKind, ResourceClassService } from '../resource-class/resource-class.service.js';
 
 /** Personnel classes: people hold them but carry no property values, so redeclaring never orphans any. */
-export const personnelClasses: ResourceClassKind<
-  PersonnelClass, CreatePersonnelClassInput, UpdatePersonnelClassInput
-> = {
-  entity: PersonnelClass,
-  name: 'personnel class',
-  events: { created: 'PersonnelClassCreated', updated: 'PersonnelClassUpdated' },
-};
+export const personnelClasses: ResourceClassKind<PersonnelClass, CreatePersonnelClassInput, UpdatePersonnelClassInput> =
+  {
+    entity: PersonnelClass,
+    name: 'personnel class',
+    events: { created: 'PersonnelClassCreated', updated: 'PersonnelClassUpdated' },
+  };
 
 export type PersonnelClassService = ResourceClassService<
-  PersonnelClass, CreatePersonnelClassInput, UpdatePersonnelClassInput
+  PersonnelClass,
+  CreatePersonnelClassInput,
+  UpdatePersonnelClassInput
 >;

@@ -1,6 +1,17 @@
 import {
-  CreatePersonInput, CreatePersonnelClassInput, Equipment, Person, PersonFilter, PersonnelClass, PersonnelClassResult,
-  PersonResult, Qualification, RecordQualificationInput, UpdatePersonInput, UpdatePersonnelClassInput, Permission,
+  CreatePersonInput,
+  CreatePersonnelClassInput,
+  Equipment,
+  Person,
+  PersonFilter,
+  PersonnelClass,
+  PersonnelClassResult,
+  PersonResult,
+  Qualification,
+  RecordQualificationInput,
+  UpdatePersonInput,
+  UpdatePersonnelClassInput,
+  Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
@@ -30,7 +41,11 @@ export class PersonnelClassResolver {
 
   @Mutation(() => PersonnelClassResult)
   @Allow(Permission.ManageMasterData)
-  updatePersonnelClass(@Arg('code') code: string, @Arg('input') input: UpdatePersonnelClassInput, @Ctx() ctx: HubContext) {
+  updatePersonnelClass(
+    @Arg('code') code: string,
+    @Arg('input') input: UpdatePersonnelClassInput,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.personnelClass.update(ctx.principal, code, input);
   }
 }
@@ -45,7 +60,11 @@ export class PersonResolver {
 
   @Query(() => PersonConnection, { description: 'People ordered by employee id.' })
   @Allow(Permission.Read)
-  persons(@Arg('filter', () => PersonFilter, { nullable: true }) filter: PersonFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
+  persons(
+    @Arg('filter', () => PersonFilter, { nullable: true }) filter: PersonFilter | null,
+    @Args() page: PageArgs,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.personnel.listPersons(ctx.em, ctx.principal, filter, page);
   }
 
@@ -64,7 +83,10 @@ export class PersonResolver {
     return person.homeEquipment ? ctx.loaders.equipment.load(person.homeEquipment.id) : null;
   }
 
-  @Mutation(() => PersonResult, { description: 'Creates a person; employee ids are unique across the installation. An id that is taken, even by a record outside your scopes, fails with DuplicateKey: the same answer whoever asks, naming nothing but the number.' })
+  @Mutation(() => PersonResult, {
+    description:
+      'Creates a person; employee ids are unique across the installation. An id that is taken, even by a record outside your scopes, fails with DuplicateKey: the same answer whoever asks, naming nothing but the number.',
+  })
   @Allow(Permission.ManageMasterData)
   createPerson(@Arg('input') input: CreatePersonInput, @Ctx() ctx: HubContext) {
     return ctx.services.personnel.createPerson(ctx.principal, input);

@@ -1,6 +1,11 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import {
-  type CreatePersonInput, Person, type PersonFilter, Qualification, type RecordQualificationInput, type UpdatePersonInput,
+  type CreatePersonInput,
+  Person,
+  type PersonFilter,
+  Qualification,
+  type RecordQualificationInput,
+  type UpdatePersonInput,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
@@ -13,7 +18,10 @@ import { keyTaken, fail, invalidInput, notFound } from '../../core/failures.js';
 
 /** People and their training records; personnel classes are `PersonnelClassService`. */
 export class PersonnelService {
-  constructor(private readonly uow: UnitOfWork, private readonly classes: PersonnelClassService) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly classes: PersonnelClassService,
+  ) {}
 
   getPerson(em: Tx, principal: Principal, employeeId: string) {
     return em.findOne(Person, { $and: [{ employeeId }, placedVisible(principal, 'homeEquipment')] });
@@ -26,7 +34,13 @@ export class PersonnelService {
     if (filter?.active != null) where.push({ active: filter.active });
     if (filter?.qualifiedFor) {
       const now = new Date();
-      where.push({ qualifications: { code: filter.qualifiedFor, trainedAt: { $lte: now }, $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }] } });
+      where.push({
+        qualifications: {
+          code: filter.qualifiedFor,
+          trainedAt: { $lte: now },
+          $or: [{ expiresAt: null }, { expiresAt: { $gt: now } }],
+        },
+      });
     }
     return paginate(em, Person, { $and: where }, page, 'employeeId');
   }
@@ -38,7 +52,8 @@ export class PersonnelService {
       checkText('name', input.name);
       if (await tx.count(Person, { employeeId: input.employeeId })) fail(keyTaken('employee id', input.employeeId));
       const person = tx.create(Person, {
-        employeeId: input.employeeId, name: input.name.trim(),
+        employeeId: input.employeeId,
+        name: input.name.trim(),
         homeEquipment: await placeAt(tx, principal, 'homeEquipment', input.homeEquipment),
       });
       person.personnelClasses.set(await this.classes.references(tx, 'personnelClasses', input.personnelClasses));
@@ -59,7 +74,8 @@ export class PersonnelService {
       if (input.personnelClasses) {
         person.personnelClasses.set(await this.classes.references(tx, 'personnelClasses', input.personnelClasses));
       }
-      if (input.homeEquipment != null) person.homeEquipment = await placeAt(tx, principal, 'homeEquipment', input.homeEquipment || null);
+      if (input.homeEquipment != null)
+        person.homeEquipment = await placeAt(tx, principal, 'homeEquipment', input.homeEquipment || null);
       if (input.active != null) person.active = input.active;
       work.changed('PersonUpdated', person, employeeId, before);
       return person;
@@ -70,13 +86,19 @@ export class PersonnelService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkKey('code', input.code);
-      if (input.expiresAt && input.expiresAt <= input.trainedAt) fail(invalidInput('expiresAt', 'must be after trainedAt.'));
-      if (input.trainedAt.getTime() > Date.now() + 86_400_000) fail(invalidInput('trainedAt', 'lies in the future; record training once it has happened.'));
+      if (input.expiresAt && input.expiresAt <= input.trainedAt)
+        fail(invalidInput('expiresAt', 'must be after trainedAt.'));
+      if (input.trainedAt.getTime() > Date.now() + 86_400_000)
+        fail(invalidInput('trainedAt', 'lies in the future; record training once it has happened.'));
       const person = await findPerson(tx, principal, input.employeeId);
       const existing = await tx.findOne(Qualification, { person, code: input.code });
       const before = existing ? snapshot(existing) : undefined;
       const record = existing ?? tx.create(Qualification, { person, code: input.code, trainedAt: input.trainedAt });
-      Object.assign(record, { description: input.description ?? null, trainedAt: input.trainedAt, expiresAt: input.expiresAt ?? null });
+      Object.assign(record, {
+        description: input.description ?? null,
+        trainedAt: input.trainedAt,
+        expiresAt: input.expiresAt ?? null,
+      });
       work.changed('QualificationRecorded', record, `${input.employeeId}/${input.code}`, before);
       await tx.flush();
       return person;
@@ -85,9 +107,19 @@ export class PersonnelService {
 }
 
 /** A person the caller may see and manage (at their home equipment, or enterprise-wide). */
-async function findPerson(tx: Tx, principal: Principal, employeeId: string, populate: 'personnelClasses'[] = []): Promise<Person> {
+async function findPerson(
+  tx: Tx,
+  principal: Principal,
+  employeeId: string,
+  populate: 'personnelClasses'[] = [],
+): Promise<Person> {
   const hidden = () => notFound('person', employeeId);
-  const person = (await tx.findOne(Person, { $and: [{ employeeId }, placedVisible(principal, 'homeEquipment')] }, { populate: [...populate, 'homeEquipment'] })) ?? fail(hidden());
+  const person =
+    (await tx.findOne(
+      Person,
+      { $and: [{ employeeId }, placedVisible(principal, 'homeEquipment')] },
+      { populate: [...populate, 'homeEquipment'] },
+    )) ?? fail(hidden());
   requireManageablePlace(principal, person.homeEquipment, hidden);
   return person;
 }

@@ -1,7 +1,15 @@
 import {
-  CreateProductDefinitionInput, CreateProductDefinitionVersionInput, MaterialDefinition, ProductDefinition, ProductDefinitionFilter,
-  ProductDefinitionResult, ProductDefinitionVersion, ProductDefinitionVersionResult,
-  TransitionProductDefinitionVersionInput, UpdateProductDefinitionVersionInput, Permission,
+  CreateProductDefinitionInput,
+  CreateProductDefinitionVersionInput,
+  MaterialDefinition,
+  ProductDefinition,
+  ProductDefinitionFilter,
+  ProductDefinitionResult,
+  ProductDefinitionVersion,
+  ProductDefinitionVersionResult,
+  TransitionProductDefinitionVersionInput,
+  UpdateProductDefinitionVersionInput,
+  Permission,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
@@ -9,7 +17,6 @@ import { Allow } from '../../graphql/guard.js';
 import { ProductDefinitionConnection } from './product-definition.types.js';
 import { PageArgs } from '../../graphql/pagination.js';
 import { activeVersionOf } from './product-definition.service.js';
-
 
 @Resolver(() => ProductDefinition)
 export class ProductDefinitionResolver {
@@ -21,7 +28,11 @@ export class ProductDefinitionResolver {
 
   @Query(() => ProductDefinitionConnection, { description: 'Product definitions ordered by code.' })
   @Allow(Permission.Read)
-  productDefinitions(@Arg('filter', () => ProductDefinitionFilter, { nullable: true }) filter: ProductDefinitionFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
+  productDefinitions(
+    @Arg('filter', () => ProductDefinitionFilter, { nullable: true }) filter: ProductDefinitionFilter | null,
+    @Args() page: PageArgs,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.productDefinition.list(ctx.em, filter, page);
   }
 
@@ -35,7 +46,10 @@ export class ProductDefinitionResolver {
     return ctx.loaders.versionsOfProductDefinition.load(d.id);
   }
 
-  @FieldResolver(() => ProductDefinitionVersion, { nullable: true, description: 'The version new work orders are made by.' })
+  @FieldResolver(() => ProductDefinitionVersion, {
+    nullable: true,
+    description: 'The version new work orders are made by.',
+  })
   async activeVersion(@Root() d: ProductDefinition, @Ctx() ctx: HubContext) {
     return activeVersionOf(await ctx.loaders.versionsOfProductDefinition.load(d.id));
   }
@@ -60,7 +74,10 @@ export class ProductDefinitionResolver {
 
   @Mutation(() => ProductDefinitionVersionResult)
   @Allow(Permission.ManageMasterData, Permission.Release)
-  transitionProductDefinitionVersion(@Arg('input') input: TransitionProductDefinitionVersionInput, @Ctx() ctx: HubContext) {
+  transitionProductDefinitionVersion(
+    @Arg('input') input: TransitionProductDefinitionVersionInput,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.productDefinition.transitionVersion(ctx.principal, input);
   }
 }

@@ -1,12 +1,33 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { type CreateProductDefinitionInput, type CreateProductDefinitionVersionInput, EquipmentClass, MaterialDefinition, Permission, PRODUCT_DEFINITION_TRANSITIONS, ProductDefinition, type ProductDefinitionFilter, ProductDefinitionVersion, ProductDefinitionVersionState, type ProductSegment, type TransitionProductDefinitionVersionInput, type UpdateProductDefinitionVersionInput } from '@plantgraph/schema';
+import {
+  type CreateProductDefinitionInput,
+  type CreateProductDefinitionVersionInput,
+  EquipmentClass,
+  MaterialDefinition,
+  Permission,
+  PRODUCT_DEFINITION_TRANSITIONS,
+  ProductDefinition,
+  type ProductDefinitionFilter,
+  ProductDefinitionVersion,
+  ProductDefinitionVersionState,
+  type ProductSegment,
+  type TransitionProductDefinitionVersionInput,
+  type UpdateProductDefinitionVersionInput,
+} from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
 import { checkKey, checkText, likePrefix, isUuid } from '../../core/keys.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
 import { requireEnterpriseWide } from '../../core/visibility.js';
-import { duplicateKey, fail, invalidInput, invalidTransition, notFound, unknownReference } from '../../core/failures.js';
+import {
+  duplicateKey,
+  fail,
+  invalidInput,
+  invalidTransition,
+  notFound,
+  unknownReference,
+} from '../../core/failures.js';
 
 const S = ProductDefinitionVersionState;
 
@@ -37,11 +58,17 @@ export class ProductDefinitionService {
       checkKey('code', input.code);
       checkText('name', input.name);
       if (await tx.count(ProductDefinition, { code: input.code })) fail(duplicateKey('product definition', input.code));
-      const producedMaterial = (await tx.findOne(MaterialDefinition, { code: input.producedMaterial }))
-        ?? fail(unknownReference('producedMaterial', 'material definition', input.producedMaterial));
+      const producedMaterial =
+        (await tx.findOne(MaterialDefinition, { code: input.producedMaterial })) ??
+        fail(unknownReference('producedMaterial', 'material definition', input.producedMaterial));
       await checkSegments(tx, input.segments);
       const definition = tx.create(ProductDefinition, { code: input.code, name: input.name.trim(), producedMaterial });
-      const version = tx.create(ProductDefinitionVersion, { productDefinition: definition, version: 1, segments: plain(input.segments), changeNote: input.changeNote ?? null });
+      const version = tx.create(ProductDefinitionVersion, {
+        productDefinition: definition,
+        version: 1,
+        segments: plain(input.segments),
+        changeNote: input.changeNote ?? null,
+      });
       work.changed('ProductDefinitionCreated', definition, input.code);
       work.changed('ProductDefinitionVersionCreated', version, `${input.code}/1`);
       return definition;
@@ -52,14 +79,31 @@ export class ProductDefinitionService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       requireEnterpriseWide(principal, Permission.ManageMasterData);
-      const definition = (await tx.findOne(ProductDefinition, { code: input.productDefinition })) ?? fail(notFound('product definition', input.productDefinition));
-      const versions = await tx.find(ProductDefinitionVersion, { productDefinition: definition }, { orderBy: { version: 'desc' } });
+      const definition =
+        (await tx.findOne(ProductDefinition, { code: input.productDefinition })) ??
+        fail(notFound('product definition', input.productDefinition));
+      const versions = await tx.find(
+        ProductDefinitionVersion,
+        { productDefinition: definition },
+        { orderBy: { version: 'desc' } },
+      );
       const draft = versions.find((v) => v.state === S.Draft || v.state === S.ForReview);
-      if (draft) fail(invalidInput('productDefinition', `version ${draft.version} is still ${draft.state}; finish or edit it before starting another.`));
+      if (draft)
+        fail(
+          invalidInput(
+            'productDefinition',
+            `version ${draft.version} is still ${draft.state}; finish or edit it before starting another.`,
+          ),
+        );
       const segments = input.segments ?? versions[0]?.segments ?? [];
       if (input.segments) await checkSegments(tx, input.segments);
       const number = (versions[0]?.version ?? 0) + 1;
-      const version = tx.create(ProductDefinitionVersion, { productDefinition: definition, version: number, segments: plain(segments), changeNote: input.changeNote ?? null });
+      const version = tx.create(ProductDefinitionVersion, {
+        productDefinition: definition,
+        version: number,
+        segments: plain(segments),
+        changeNote: input.changeNote ?? null,
+      });
       work.changed('ProductDefinitionVersionCreated', version, `${definition.code}/${number}`);
       return version;
     });
@@ -70,14 +114,25 @@ export class ProductDefinitionService {
       const { tx } = work;
       requireEnterpriseWide(principal, Permission.ManageMasterData);
       const version = await findVersion(tx, input.id);
-      if (version.state !== S.Draft) fail(invalidInput('id', `version ${version.version} is ${version.state}; only a Draft can change. Start a new version instead.`));
+      if (version.state !== S.Draft)
+        fail(
+          invalidInput(
+            'id',
+            `version ${version.version} is ${version.state}; only a Draft can change. Start a new version instead.`,
+          ),
+        );
       const before = snapshot(version);
       if (input.segments) {
         await checkSegments(tx, input.segments);
         version.segments = plain(input.segments);
       }
       if (input.changeNote !== undefined) version.changeNote = input.changeNote;
-      work.changed('ProductDefinitionVersionUpdated', version, `${version.productDefinition.code}/${version.version}`, before);
+      work.changed(
+        'ProductDefinitionVersionUpdated',
+        version,
+        `${version.productDefinition.code}/${version.version}`,
+        before,
+      );
       return version;
     });
   }
@@ -86,33 +141,54 @@ export class ProductDefinitionService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       // Approving, activating and retiring a master record is a release decision; the rest is authoring.
-      requireEnterpriseWide(principal, [S.Draft, S.ForReview].includes(input.state) ? Permission.ManageMasterData : Permission.Release);
+      requireEnterpriseWide(
+        principal,
+        [S.Draft, S.ForReview].includes(input.state) ? Permission.ManageMasterData : Permission.Release,
+      );
       const version = await findVersion(tx, input.id);
       const allowed = PRODUCT_DEFINITION_TRANSITIONS[version.state];
-      if (!allowed.includes(input.state)) fail(invalidTransition(`Version ${version.version}`, version.state, input.state, [...allowed]));
-      if (input.state === S.ForReview && !version.segments.length) fail(invalidInput('id', 'a version needs at least one segment before review.'));
+      if (!allowed.includes(input.state))
+        fail(invalidTransition(`Version ${version.version}`, version.state, input.state, [...allowed]));
+      if (input.state === S.ForReview && !version.segments.length)
+        fail(invalidInput('id', 'a version needs at least one segment before review.'));
       if (input.state === S.Active) {
-        for (const active of await tx.find(ProductDefinitionVersion, { productDefinition: version.productDefinition, state: S.Active })) {
+        for (const active of await tx.find(ProductDefinitionVersion, {
+          productDefinition: version.productDefinition,
+          state: S.Active,
+        })) {
           const before = snapshot(active);
           Object.assign(active, { state: S.Deprecated, stateChangedAt: new Date() });
-          work.changed('ProductDefinitionVersionDeprecated', active, `${version.productDefinition.code}/${active.version}`, before);
+          work.changed(
+            'ProductDefinitionVersionDeprecated',
+            active,
+            `${version.productDefinition.code}/${active.version}`,
+            before,
+          );
         }
       }
       const before = snapshot(version);
       Object.assign(version, { state: input.state, stateChangedAt: new Date() });
-      work.changed(`ProductDefinitionVersion${input.state === S.ForReview ? 'SubmittedForReview' : input.state === S.Draft ? 'ReturnedToDraft' : input.state}`, version,
-        `${version.productDefinition.code}/${version.version}`, before);
+      work.changed(
+        `ProductDefinitionVersion${input.state === S.ForReview ? 'SubmittedForReview' : input.state === S.Draft ? 'ReturnedToDraft' : input.state}`,
+        version,
+        `${version.productDefinition.code}/${version.version}`,
+        before,
+      );
       return version;
     });
   }
 }
 
 async function findVersion(tx: Tx, id: string): Promise<ProductDefinitionVersion> {
-  return (isUuid(id) && (await tx.findOne(ProductDefinitionVersion, { id }, { populate: ['productDefinition'] }))) || fail(notFound('product definition version', id));
+  return (
+    (isUuid(id) && (await tx.findOne(ProductDefinitionVersion, { id }, { populate: ['productDefinition'] }))) ||
+    fail(notFound('product definition version', id))
+  );
 }
 
 /** Type-graphql inputs are class instances; the JSON column wants plain data. */
-const plain = (segments: ProductSegment[]): ProductSegment[] => JSON.parse(JSON.stringify(segments)) as ProductSegment[];
+const plain = (segments: ProductSegment[]): ProductSegment[] =>
+  JSON.parse(JSON.stringify(segments)) as ProductSegment[];
 
 /** Every reference in the segments must exist and every number must make sense. */
 async function checkSegments(tx: Tx, segments: ProductSegment[]): Promise<void> {
@@ -120,30 +196,56 @@ async function checkSegments(tx: Tx, segments: ProductSegment[]): Promise<void> 
   const classCodes = new Set(segments.flatMap((s) => (s.equipmentClass ? [s.equipmentClass] : [])));
   const materialCodes = new Set(segments.flatMap((s) => s.materials.map((m) => m.materialDefinition)));
   const classes = new Set((await tx.find(EquipmentClass, { code: { $in: [...classCodes] } })).map((c) => c.code));
-  const materials = new Map((await tx.find(MaterialDefinition, { code: { $in: [...materialCodes] } })).map((m) => [m.code, m]));
+  const materials = new Map(
+    (await tx.find(MaterialDefinition, { code: { $in: [...materialCodes] } })).map((m) => [m.code, m]),
+  );
   for (const [i, s] of segments.entries()) {
     const at = `segments[${i}]`;
     checkKey(`${at}.code`, s.code);
-    if (codes.has(s.code)) fail(invalidInput(`${at}.code`, `"${s.code}" is used by two segments; segment codes must be unique within a version.`));
+    if (codes.has(s.code))
+      fail(
+        invalidInput(
+          `${at}.code`,
+          `"${s.code}" is used by two segments; segment codes must be unique within a version.`,
+        ),
+      );
     codes.add(s.code);
     checkText(`${at}.name`, s.name);
     if (s.qualification) checkKey(`${at}.qualification`, s.qualification);
-    if (s.equipmentClass && !classes.has(s.equipmentClass)) fail(unknownReference(`${at}.equipmentClass`, 'equipment class', s.equipmentClass));
-    if (s.durationMinutes != null && s.durationMinutes <= 0) fail(invalidInput(`${at}.durationMinutes`, `must be above 0 (got ${s.durationMinutes}).`));
+    if (s.equipmentClass && !classes.has(s.equipmentClass))
+      fail(unknownReference(`${at}.equipmentClass`, 'equipment class', s.equipmentClass));
+    if (s.durationMinutes != null && s.durationMinutes <= 0)
+      fail(invalidInput(`${at}.durationMinutes`, `must be above 0 (got ${s.durationMinutes}).`));
     for (const [j, m] of s.materials.entries()) {
-      const definition = materials.get(m.materialDefinition) ?? fail(unknownReference(`${at}.materials[${j}].materialDefinition`, 'material definition', m.materialDefinition));
-      if (!(m.quantity > 0 && Number.isFinite(m.quantity))) fail(invalidInput(`${at}.materials[${j}].quantity`, `must be above 0 (got ${m.quantity}).`));
-      if (m.unitOfMeasure !== definition.unitOfMeasure) fail(invalidInput(`${at}.materials[${j}].unitOfMeasure`, `"${m.unitOfMeasure}" differs from the unit of ${definition.code} (${definition.unitOfMeasure}).`));
+      const definition =
+        materials.get(m.materialDefinition) ??
+        fail(unknownReference(`${at}.materials[${j}].materialDefinition`, 'material definition', m.materialDefinition));
+      if (!(m.quantity > 0 && Number.isFinite(m.quantity)))
+        fail(invalidInput(`${at}.materials[${j}].quantity`, `must be above 0 (got ${m.quantity}).`));
+      if (m.unitOfMeasure !== definition.unitOfMeasure)
+        fail(
+          invalidInput(
+            `${at}.materials[${j}].unitOfMeasure`,
+            `"${m.unitOfMeasure}" differs from the unit of ${definition.code} (${definition.unitOfMeasure}).`,
+          ),
+        );
     }
     const names = new Set<string>();
     for (const [j, p] of s.parameters.entries()) {
       const field = `${at}.parameters[${j}]`;
       checkText(`${field}.name`, p.name, 64);
-      if (names.has(p.name)) fail(invalidInput(`${field}.name`, `parameter "${p.name}" is given twice in segment ${s.code}.`));
+      if (names.has(p.name))
+        fail(invalidInput(`${field}.name`, `parameter "${p.name}" is given twice in segment ${s.code}.`));
       names.add(p.name);
-      if (![p.target, p.lowerLimit, p.upperLimit].every(Number.isFinite)) fail(invalidInput(field, 'target and limits must be finite numbers.'));
+      if (![p.target, p.lowerLimit, p.upperLimit].every(Number.isFinite))
+        fail(invalidInput(field, 'target and limits must be finite numbers.'));
       if (!(p.lowerLimit <= p.target && p.target <= p.upperLimit)) {
-        fail(invalidInput(`${field}.target`, `must lie within the limits: ${p.lowerLimit} ≤ target ≤ ${p.upperLimit} (got ${p.target}).`));
+        fail(
+          invalidInput(
+            `${field}.target`,
+            `must lie within the limits: ${p.lowerLimit} ≤ target ≤ ${p.upperLimit} (got ${p.target}).`,
+          ),
+        );
       }
     }
   }

@@ -67,7 +67,10 @@ export class ResourceClassService<
   CI extends CreateResourceClassInput,
   UI extends UpdateResourceClassInput,
 > {
-  constructor(private readonly uow: UnitOfWork, private readonly kind: ResourceClassKind<C, CI, UI>) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly kind: ResourceClassKind<C, CI, UI>,
+  ) {}
 
   get(em: Tx, principal: Principal, code: string): Promise<C | null> {
     return em.findOne(this.kind.entity, { $and: [byCode<C>(code), sharedVisible(principal)] } as FilterQuery<C>);

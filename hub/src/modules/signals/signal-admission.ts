@@ -28,17 +28,30 @@ export function equipmentRefusal(principal: Principal, path: string, exists: boo
 }
 
 /** A signal as it goes onto the signal stream. */
-export interface SignalMessage { subject: string; payload: Buffer; id: string }
+export interface SignalMessage {
+  subject: string;
+  payload: Buffer;
+  id: string;
+}
 
 /**
  * The whole rule for signals a principal sends: each must parse exactly as the ingest will parse
  * it, then step 2 applies, with one query for all their equipment. The first refusal refuses the
  * call and names the signal (`signals[i]`), or, for equipment, its path.
  */
-export async function admitSignals(em: Tx, subjects: Subjects, principal: Principal, inputs: EquipmentSignalInput[]): Promise<SignalMessage[] | DomainFailure> {
+export async function admitSignals(
+  em: Tx,
+  subjects: Subjects,
+  principal: Principal,
+  inputs: EquipmentSignalInput[],
+): Promise<SignalMessage[] | DomainFailure> {
   const messages: SignalMessage[] = [];
   for (const [i, s] of inputs.entries()) {
-    if (!isEquipmentPath(s.path)) return invalidInput(`signals[${i}].path`, `"${s.path}" is not an equipment path such as acme/berlin/assembly/line-1/press-1.`);
+    if (!isEquipmentPath(s.path))
+      return invalidInput(
+        `signals[${i}].path`,
+        `"${s.path}" is not an equipment path such as acme/berlin/assembly/line-1/press-1.`,
+      );
     const { kind, path, at, ...fields } = s;
     const body = Object.fromEntries(Object.entries({ ...fields, at: at?.toISOString() }).filter(([, v]) => v != null));
     const subject = subjects.equipmentSignal(kind, path);

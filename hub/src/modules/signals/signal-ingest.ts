@@ -6,7 +6,16 @@ import { storeSignals } from './signal-store.js';
 import type { IngestStatistics } from './signals.types.js';
 
 export const newIngestStatistics = (): IngestStatistics => ({
-  startedAt: new Date(), received: 0, stored: 0, duplicates: 0, rejectedInvalid: 0, rejectedUnknownEquipment: 0, batches: 0, failedBatches: 0, lastBatchAt: null, lastError: null,
+  startedAt: new Date(),
+  received: 0,
+  stored: 0,
+  duplicates: 0,
+  rejectedInvalid: 0,
+  rejectedUnknownEquipment: 0,
+  batches: 0,
+  failedBatches: 0,
+  lastBatchAt: null,
+  lastError: null,
 });
 
 /**
@@ -16,11 +25,26 @@ export const newIngestStatistics = (): IngestStatistics => ({
  * What the admission rule refuses (`signal-admission.ts`: here, malformed signals and unknown
  * equipment) goes to the dead-letter subject with the reason, is counted, and never stops the stream.
  */
-export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork, stats: IngestStatistics, log: Pick<Console, 'error'> = console, onStored: (equipmentIds: string[]) => void = () => {}): SignalConsumer {
+export function startSignalIngest(
+  db: Database,
+  bus: MessageBus,
+  uow: UnitOfWork,
+  stats: IngestStatistics,
+  log: Pick<Console, 'error'> = console,
+  onStored: (equipmentIds: string[]) => void = () => {},
+): SignalConsumer {
   const deadLetter = (d: SignalDelivery, reason: string) => {
     d.ack();
-    return bus.publish(bus.subjects.signalRejected, { type: 'SignalRejected', subject: d.subject, reason, payload: Buffer.from(d.payload).toString('utf8').slice(0, 4096) })
-      .catch((err: Error) => log.error(`[ingest] could not dead-letter a signal on ${d.subject} (${reason}): ${err.message}`));
+    return bus
+      .publish(bus.subjects.signalRejected, {
+        type: 'SignalRejected',
+        subject: d.subject,
+        reason,
+        payload: Buffer.from(d.payload).toString('utf8').slice(0, 4096),
+      })
+      .catch((err: Error) =>
+        log.error(`[ingest] could not dead-letter a signal on ${d.subject} (${reason}): ${err.message}`),
+      );
   };
 
   const consumer = bus.consumeSignals(async (deliveries) => {
@@ -47,7 +71,8 @@ export function startSignalIngest(db: Database, bus: MessageBus, uow: UnitOfWork
       }
       const unknown = new Set(batch.unknown);
       for (const s of signals) if (!unknown.has(s)) s.delivery.ack();
-      for (const s of unknown) rejections.push(deadLetter(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`));
+      for (const s of unknown)
+        rejections.push(deadLetter(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`));
       stats.stored += batch.stored;
       stats.duplicates += batch.duplicates;
       stats.rejectedUnknownEquipment += unknown.size;

@@ -33,9 +33,14 @@ const keyOf = (source: string, sequence: number | string) => `${source}\u0000${s
  */
 export async function storeSignals(tx: Tx, subjects: Subjects, signals: ParsedSignal[]): Promise<StoredBatch> {
   const batch: StoredBatch = { events: [], unknown: [], equipmentIds: new Set(), stored: 0, duplicates: 0 };
-  const equipment = await lockEquipment(tx, signals.map((s) => s.path), signals.some((s) => s.kind === 'state'));
+  const equipment = await lockEquipment(
+    tx,
+    signals.map((s) => s.path),
+    signals.some((s) => s.kind === 'state'),
+  );
   const known: ParsedSignal[] = [];
-  for (const s of signals) (equipmentRefusal(INSTALLATION, s.path, equipment.has(s.path)) ? batch.unknown : known).push(s);
+  for (const s of signals)
+    (equipmentRefusal(INSTALLATION, s.path, equipment.has(s.path)) ? batch.unknown : known).push(s);
   const states = known.filter((s): s is StateSignal => s.kind === 'state');
   const counts = known.filter((s): s is CountSignal => s.kind === 'count' || s.kind === 'cycle');
   const values = known.filter((s): s is ValueSignal => s.kind === 'value');
@@ -51,37 +56,95 @@ export async function storeSignals(tx: Tx, subjects: Subjects, signals: ParsedSi
   return batch;
 }
 
-async function storeCounts(tx: Tx, subjects: Subjects, signals: CountSignal[], equipment: Map<string, EquipmentStateRow>, batch: StoredBatch): Promise<void> {
+async function storeCounts(
+  tx: Tx,
+  subjects: Subjects,
+  signals: CountSignal[],
+  equipment: Map<string, EquipmentStateRow>,
+  batch: StoredBatch,
+): Promise<void> {
   if (!signals.length) return;
-  const rows = signals.map((s) => ({ equipment_id: equipment.get(s.path)!.id, path: s.path, at: s.at.toISOString(), good: s.good, scrap: s.scrap, rework: s.rework, cycle_time_ms: s.cycleTimeMs, source: s.source, sequence: s.sequence }));
-  const inserted = await insertNew(tx, 'production_count',
-    'equipment_id uuid, path text, at timestamptz, good int, scrap int, rework int, cycle_time_ms double precision, source text, sequence bigint', rows, batch);
+  const rows = signals.map((s) => ({
+    equipment_id: equipment.get(s.path)!.id,
+    path: s.path,
+    at: s.at.toISOString(),
+    good: s.good,
+    scrap: s.scrap,
+    rework: s.rework,
+    cycle_time_ms: s.cycleTimeMs,
+    source: s.source,
+    sequence: s.sequence,
+  }));
+  const inserted = await insertNew(
+    tx,
+    'production_count',
+    'equipment_id uuid, path text, at timestamptz, good int, scrap int, rework int, cycle_time_ms double precision, source text, sequence bigint',
+    rows,
+    batch,
+  );
   for (const r of rows) {
     if (!inserted.has(keyOf(r.source, r.sequence))) continue;
     batch.equipmentIds.add(r.equipment_id);
     batch.events.push({
-      subject: subjects.productionCounted(r.path), type: 'ProductionCounted',
+      subject: subjects.productionCounted(r.path),
+      type: 'ProductionCounted',
       data: { path: r.path, good: r.good, scrap: r.scrap, rework: r.rework, cycleTimeMs: r.cycle_time_ms, at: r.at },
     });
   }
 }
 
-async function storeValues(tx: Tx, subjects: Subjects, signals: ValueSignal[], equipment: Map<string, EquipmentStateRow>, batch: StoredBatch): Promise<void> {
+async function storeValues(
+  tx: Tx,
+  subjects: Subjects,
+  signals: ValueSignal[],
+  equipment: Map<string, EquipmentStateRow>,
+  batch: StoredBatch,
+): Promise<void> {
   if (!signals.length) return;
-  const rows = signals.map((s) => ({ equipment_id: equipment.get(s.path)!.id, path: s.path, name: s.name, value: s.value, unit: s.unit, at: s.at.toISOString(), source: s.source, sequence: s.sequence }));
-  const inserted = await insertNew(tx, 'process_value', 'equipment_id uuid, path text, name text, value double precision, unit text, at timestamptz, source text, sequence bigint', rows, batch);
+  const rows = signals.map((s) => ({
+    equipment_id: equipment.get(s.path)!.id,
+    path: s.path,
+    name: s.name,
+    value: s.value,
+    unit: s.unit,
+    at: s.at.toISOString(),
+    source: s.source,
+    sequence: s.sequence,
+  }));
+  const inserted = await insertNew(
+    tx,
+    'process_value',
+    'equipment_id uuid, path text, name text, value double precision, unit text, at timestamptz, source text, sequence bigint',
+    rows,
+    batch,
+  );
   for (const r of rows) {
     if (!inserted.has(keyOf(r.source, r.sequence))) continue;
-    batch.events.push({ subject: subjects.processValueReported(r.path), type: 'ProcessValueReported', data: { path: r.path, name: r.name, value: r.value, unit: r.unit, at: r.at } });
+    batch.events.push({
+      subject: subjects.processValueReported(r.path),
+      type: 'ProcessValueReported',
+      data: { path: r.path, name: r.name, value: r.value, unit: r.unit, at: r.at },
+    });
   }
 }
 
 /** Inserts the rows whose (source, sequence) is new; returns their keys. */
-async function insertNew(tx: Tx, table: string, columns: string, rows: { source: string; sequence: number }[], batch: StoredBatch): Promise<Set<string>> {
-  const names = columns.split(',').map((c) => c.trim().split(' ')[0]).join(', ');
+async function insertNew(
+  tx: Tx,
+  table: string,
+  columns: string,
+  rows: { source: string; sequence: number }[],
+  batch: StoredBatch,
+): Promise<Set<string>> {
+  const names = columns
+    .split(',')
+    .map((c) => c.trim().split(' ')[0])
+    .join(', ');
   const inserted = await tx.execute<{ source: string; sequence: string }[]>(
     `insert into ${table} (${names}) select * from jsonb_to_recordset(?::jsonb) as r(${columns})
-     on conflict (source, sequence) do nothing returning source, sequence::text as sequence`, [json(rows)]);
+     on conflict (source, sequence) do nothing returning source, sequence::text as sequence`,
+    [json(rows)],
+  );
   batch.stored += inserted.length;
   batch.duplicates += rows.length - inserted.length;
   return new Set(inserted.map((r) => keyOf(r.source, r.sequence)));

@@ -5,40 +5,73 @@ import { Allow } from '../../graphql/guard.js';
 import { openStream } from '../../graphql/failures.js';
 import type { HubEventValue } from './signals.service.js';
 import {
-  EquipmentSignalInput, FlowEventPublished, HubEvent, IngestStatistics, PublishFlowEventResult, PublishSignalsResult, SignalsPublished,
+  EquipmentSignalInput,
+  FlowEventPublished,
+  HubEvent,
+  IngestStatistics,
+  PublishFlowEventResult,
+  PublishSignalsResult,
+  SignalsPublished,
 } from './signals.types.js';
 
 @Resolver()
 export class SignalResolver {
-  @Mutation(() => PublishSignalsResult, { description: 'Publishes machine signals on the durable ingest path, as equipment on NATS would (at most 1000 per call).' })
+  @Mutation(() => PublishSignalsResult, {
+    description:
+      'Publishes machine signals on the durable ingest path, as equipment on NATS would (at most 1000 per call).',
+  })
   @Allow(Permission.SetEquipmentState)
-  async publishSignals(@Arg('signals', () => [EquipmentSignalInput]) signals: EquipmentSignalInput[], @Ctx() ctx: HubContext) {
+  async publishSignals(
+    @Arg('signals', () => [EquipmentSignalInput]) signals: EquipmentSignalInput[],
+    @Ctx() ctx: HubContext,
+  ) {
     const result = await ctx.services.signals.publish(ctx.em, ctx.principal, signals);
     return 'accepted' in result ? Object.assign(new SignalsPublished(), result) : result;
   }
 
-  @Mutation(() => PublishFlowEventResult, { description: 'Publishes an event of a flow about an equipment (subject `<ns>.event.flow.<type>.<path>`).' })
+  @Mutation(() => PublishFlowEventResult, {
+    description: 'Publishes an event of a flow about an equipment (subject `<ns>.event.flow.<type>.<path>`).',
+  })
   @Allow(Permission.ManageFlows)
-  async publishFlowEvent(@Arg('type') type: string, @Arg('path') path: string, @Arg('data', { description: 'JSON text.' }) data: string, @Ctx() ctx: HubContext) {
+  async publishFlowEvent(
+    @Arg('type') type: string,
+    @Arg('path') path: string,
+    @Arg('data', { description: 'JSON text.' }) data: string,
+    @Ctx() ctx: HubContext,
+  ) {
     const result = await ctx.services.signals.publishFlowEvent(ctx.em, ctx.principal, type, path, data);
     return 'published' in result ? Object.assign(new FlowEventPublished(), result) : result;
   }
 
-  @Query(() => IngestStatistics, { description: "This replica's signal ingest counters (each replica counts the signals it took)." })
+  @Query(() => IngestStatistics, {
+    description: "This replica's signal ingest counters (each replica counts the signals it took).",
+  })
   @Allow(Permission.Read)
   signalIngest(@Ctx() ctx: HubContext) {
     return ctx.services.signals.statistics;
   }
 
   @Subscription(() => HubEvent, {
-    description: 'Every event at and below `scope` (`*` for everything you may read), optionally only of the given `types`.',
+    description:
+      'Every event at and below `scope` (`*` for everything you may read), optionally only of the given `types`.',
     subscribe: ({ args, context }) => {
       const ctx = context as HubContext;
-      return openStream(() => ctx.services.signals.subscribeEvents(ctx.principal, args.scope as string, (args.types as string[] | null) ?? null, ctx.eventQueue));
+      return openStream(() =>
+        ctx.services.signals.subscribeEvents(
+          ctx.principal,
+          args.scope as string,
+          (args.types as string[] | null) ?? null,
+          ctx.eventQueue,
+        ),
+      );
     },
   })
   @Allow(Permission.Read)
-  hubEvents(@Root() event: HubEventValue, @Arg('scope') _scope: string, @Arg('types', () => [String], { nullable: true }) _types: string[] | null): HubEvent {
+  hubEvents(
+    @Root() event: HubEventValue,
+    @Arg('scope') _scope: string,
+    @Arg('types', () => [String], { nullable: true }) _types: string[] | null,
+  ): HubEvent {
     return { ...event, data: JSON.stringify(event.data) };
   }
 }

@@ -14,7 +14,12 @@ const MAX_SIGNALS_PER_CALL = 1000;
 const EVENT_TYPE = /^[A-Z][A-Za-z0-9]{0,63}$/;
 
 /** Any hub event as flows and `hubEvents` subscribers get it. */
-export interface HubEventValue { subject: string; type: string; path: string | null; data: Record<string, unknown> }
+export interface HubEventValue {
+  subject: string;
+  type: string;
+  path: string | null;
+  data: Record<string, unknown>;
+}
 
 /**
  * Signals from clients that are not on NATS (both flow connections, a gateway behind HTTP), the
@@ -29,8 +34,13 @@ export class SignalService {
   constructor(private readonly bus: MessageBus) {}
 
   /** Signals admitted by the one rule (`signal-admission.ts`), onto the signal stream; a refusal publishes none. */
-  async publish(em: Tx, principal: Principal, inputs: EquipmentSignalInput[]): Promise<{ accepted: number } | DomainFailure> {
-    if (!inputs.length || inputs.length > MAX_SIGNALS_PER_CALL) return invalidInput('signals', `send 1 to ${MAX_SIGNALS_PER_CALL} signals per call (got ${inputs.length}).`);
+  async publish(
+    em: Tx,
+    principal: Principal,
+    inputs: EquipmentSignalInput[],
+  ): Promise<{ accepted: number } | DomainFailure> {
+    if (!inputs.length || inputs.length > MAX_SIGNALS_PER_CALL)
+      return invalidInput('signals', `send 1 to ${MAX_SIGNALS_PER_CALL} signals per call (got ${inputs.length}).`);
     const messages = await admitSignals(em, this.bus.subjects, principal, inputs);
     if (isFailure(messages)) return messages;
     await Promise.all(messages.map((m) => this.bus.publishSignal(m.subject, m.payload, m.id)));
@@ -38,13 +48,23 @@ export class SignalService {
   }
 
   /** Every hub event at and below `scope` (`*`: everywhere) the principal may read, of the given types. */
-  subscribeEvents(principal: Principal, scope: string, types: string[] | null, queue: QueueOptions = {}): AsyncIterable<HubEventValue> {
+  subscribeEvents(
+    principal: Principal,
+    scope: string,
+    types: string[] | null,
+    queue: QueueOptions = {},
+  ): AsyncIterable<HubEventValue> {
     if (scope !== '*' && !isEquipmentPath(scope)) {
-      throw badUserInput(`scope: "${scope}" is not an equipment path; give a path prefix such as "acme/berlin", or "*" for everything you may read.`);
+      throw badUserInput(
+        `scope: "${scope}" is not an equipment path; give a path prefix such as "acme/berlin", or "*" for everything you may read.`,
+      );
     }
     if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, 'subscribe to hub events');
     const wanted = types?.length ? new Set(types) : null;
-    const subscription = this.bus.subscribe(scope === '*' ? [`${this.bus.subjects.namespace}.event.>`] : this.bus.subjects.eventsScope(scope), queue);
+    const subscription = this.bus.subscribe(
+      scope === '*' ? [`${this.bus.subjects.namespace}.event.>`] : this.bus.subjects.eventsScope(scope),
+      queue,
+    );
     return {
       [Symbol.asyncIterator]: () => ({
         next: async (): Promise<IteratorResult<HubEventValue>> => {
@@ -56,9 +76,13 @@ export class SignalService {
             const path = typeof data.path === 'string' && isEquipmentPath(data.path) ? data.path : null;
             // Events about no equipment (master data) are for enterprise-wide readers only; those of the
             // installation's own records (`scope: "*"`: API keys, flows) for installation-wide ones.
-            const visible = path ? principal.can(Permission.Read, path)
-              : data.scope === '*' ? principal.scopesFor(Permission.Read).includes('*') : principal.canEnterpriseWide(Permission.Read);
-            if (visible && (!wanted || wanted.has(type))) return { done: false, value: { subject: r.value.subject, type, path, data } };
+            const visible = path
+              ? principal.can(Permission.Read, path)
+              : data.scope === '*'
+                ? principal.scopesFor(Permission.Read).includes('*')
+                : principal.canEnterpriseWide(Permission.Read);
+            if (visible && (!wanted || wanted.has(type)))
+              return { done: false, value: { subject: r.value.subject, type, path, data } };
           }
         },
         return: async (): Promise<IteratorResult<HubEventValue>> => {
@@ -70,8 +94,18 @@ export class SignalService {
   }
 
   /** An event a flow raises about an equipment path, for other flows and subscribers. */
-  async publishFlowEvent(em: Tx, principal: Principal, type: string, path: string, data: string): Promise<{ published: boolean } | DomainFailure> {
-    if (!EVENT_TYPE.test(type)) return invalidInput('type', `"${type}" must be a PascalCase name of at most 64 letters and digits, e.g. ScrapRateHigh.`);
+  async publishFlowEvent(
+    em: Tx,
+    principal: Principal,
+    type: string,
+    path: string,
+    data: string,
+  ): Promise<{ published: boolean } | DomainFailure> {
+    if (!EVENT_TYPE.test(type))
+      return invalidInput(
+        'type',
+        `"${type}" must be a PascalCase name of at most 64 letters and digits, e.g. ScrapRateHigh.`,
+      );
     if (!isEquipmentPath(path)) return invalidInput('path', `"${path}" is not an equipment path.`);
     let payload: unknown;
     try {
@@ -80,8 +114,15 @@ export class SignalService {
       return invalidInput('data', 'must be JSON text, e.g. {"rate":0.07}.');
     }
     if (data.length > 65_536) return invalidInput('data', 'must be at most 64 KB.');
-    if (!principal.can(Permission.Read, path) || !(await em.count(Equipment, { path }))) return notFound('equipment', path);
-    await this.bus.publish(this.bus.subjects.flowEvent(type, path), { type, path, data: payload, actor: principal.name, at: new Date().toISOString() });
+    if (!principal.can(Permission.Read, path) || !(await em.count(Equipment, { path })))
+      return notFound('equipment', path);
+    await this.bus.publish(this.bus.subjects.flowEvent(type, path), {
+      type,
+      path,
+      data: payload,
+      actor: principal.name,
+      at: new Date().toISOString(),
+    });
     return { published: true };
   }
 }

@@ -3,10 +3,15 @@ import { Extensions, Field, Float, InputType, Int, ObjectType, createUnionType, 
 import { SIGNAL_KINDS, signalKindEnumValue, type SignalKind } from '@plantgraph/node-red-contrib-plantgraph';
 
 /** The kinds of the flows' connection contract, as GraphQL names them (`state` → `State`). */
-const SignalKindEnum = Object.fromEntries(SIGNAL_KINDS.map((k) => [signalKindEnumValue(k), k])) as Record<string, SignalKind>;
+const SignalKindEnum = Object.fromEntries(SIGNAL_KINDS.map((k) => [signalKindEnumValue(k), k])) as Record<
+  string,
+  SignalKind
+>;
 registerEnumType(SignalKindEnum, { name: 'SignalKind', description: 'What a machine signal reports.' });
 
-@InputType({ description: 'One machine signal; which fields apply depends on `kind` (see docs: state, count, cycle, value).' })
+@InputType({
+  description: 'One machine signal; which fields apply depends on `kind` (see docs: state, count, cycle, value).',
+})
 export class EquipmentSignalInput {
   @Field(() => SignalKindEnum) kind!: SignalKind;
   @Field({ description: 'The equipment path, e.g. acme/berlin/assembly/line-1/press-1.' }) path!: string;
@@ -28,7 +33,8 @@ export class EquipmentSignalInput {
 @Extensions({ allow: [Permission.SetEquipmentState] })
 export class SignalsPublished {
   @Field(() => Int, {
-    description: 'Signals durably accepted: with NATS stored in its signal stream, embedded already stored by the ingest.',
+    description:
+      'Signals durably accepted: with NATS stored in its signal stream, embedded already stored by the ingest.',
   })
   accepted!: number;
 }
@@ -55,7 +61,8 @@ export class IngestStatistics {
   @Field() startedAt!: Date;
   @Field(() => Float) received!: number;
   @Field(() => Float) stored!: number;
-  @Field(() => Float, { description: 'Re-deliveries and re-sends recognised by (source, sequence).' }) duplicates!: number;
+  @Field(() => Float, { description: 'Re-deliveries and re-sends recognised by (source, sequence).' })
+  duplicates!: number;
   @Field(() => Float, { description: 'Dead-lettered: malformed subject, JSON or field.' }) rejectedInvalid!: number;
   @Field(() => Float, { description: 'Dead-lettered: no equipment has the path.' }) rejectedUnknownEquipment!: number;
   @Field(() => Float) batches!: number;
@@ -64,5 +71,11 @@ export class IngestStatistics {
   @Field(() => String, { nullable: true }) lastError!: string | null;
 }
 
-export const PublishSignalsResult = createUnionType({ name: 'PublishSignalsResult', types: () => [SignalsPublished, InvalidInput, NotFound] as const });
-export const PublishFlowEventResult = createUnionType({ name: 'PublishFlowEventResult', types: () => [FlowEventPublished, InvalidInput, NotFound] as const });
+export const PublishSignalsResult = createUnionType({
+  name: 'PublishSignalsResult',
+  types: () => [SignalsPublished, InvalidInput, NotFound] as const,
+});
+export const PublishFlowEventResult = createUnionType({
+  name: 'PublishFlowEventResult',
+  types: () => [FlowEventPublished, InvalidInput, NotFound] as const,
+});

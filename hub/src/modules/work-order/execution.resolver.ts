@@ -1,6 +1,14 @@
 import {
-  Deviation, ElectronicSignature, MaterialLot, MeasurementInput, Permission, ProductSegment,
-  SignatureInput, StepRecord, WorkOrder, WorkOrderTransitionResult,
+  Deviation,
+  ElectronicSignature,
+  MaterialLot,
+  MeasurementInput,
+  Permission,
+  ProductSegment,
+  SignatureInput,
+  StepRecord,
+  WorkOrder,
+  WorkOrderTransitionResult,
 } from '@plantgraph/schema';
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
@@ -9,9 +17,15 @@ import { DeviationResult, GenealogyLink, StepResult } from './work-order.types.j
 
 @Resolver(() => WorkOrder)
 export class WorkOrderExecutionResolver {
-  @FieldResolver(() => ProductSegment, { nullable: true, description: 'The step to do now, from the snapshot (with its pinned work instruction); null when none is left.' })
+  @FieldResolver(() => ProductSegment, {
+    nullable: true,
+    description: 'The step to do now, from the snapshot (with its pinned work instruction); null when none is left.',
+  })
   async currentStep(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
-    return ctx.services.execution.currentStep(order, order.snapshot ? await ctx.loaders.stepsOfOrder.load(order.id) : []);
+    return ctx.services.execution.currentStep(
+      order,
+      order.snapshot ? await ctx.loaders.stepsOfOrder.load(order.id) : [],
+    );
   }
 
   @FieldResolver(() => [StepRecord], { description: 'The executed record, step by step.' })
@@ -29,43 +43,73 @@ export class WorkOrderExecutionResolver {
     return ctx.loaders.signaturesOfOrder.load(order.id);
   }
 
-  @Mutation(() => WorkOrderTransitionResult, { description: 'Confirms the line is clear; needed before the first step.' })
+  @Mutation(() => WorkOrderTransitionResult, {
+    description: 'Confirms the line is clear; needed before the first step.',
+  })
   @Allow(Permission.ExecuteSteps)
   confirmLineClearance(@Arg('number') number: string, @Ctx() ctx: HubContext) {
     return ctx.services.execution.confirmLineClearance(ctx.principal, number);
   }
 
-  @Mutation(() => StepResult, { description: 'Starts the next step as the signed-in operator; blocked when a prerequisite is missing.' })
+  @Mutation(() => StepResult, {
+    description: 'Starts the next step as the signed-in operator; blocked when a prerequisite is missing.',
+  })
   @Allow(Permission.ExecuteSteps)
   startStep(@Arg('number') number: string, @Ctx() ctx: HubContext) {
     return ctx.services.execution.startStep(ctx.principal, number);
   }
 
-  @Mutation(() => StepResult, { description: 'Records what the current step captures: values (one outside its limits opens a deviation), container ids, and a pass/fail verdict (a fail opens a deviation).' })
+  @Mutation(() => StepResult, {
+    description:
+      'Records what the current step captures: values (one outside its limits opens a deviation), container ids, and a pass/fail verdict (a fail opens a deviation).',
+  })
   @Allow(Permission.ExecuteSteps)
   recordMeasurements(
-    @Arg('number') number: string, @Arg('measurements', () => [MeasurementInput], { defaultValue: [] }) measurements: MeasurementInput[],
-    @Arg('containers', () => [String], { nullable: true }) containers: string[] | null, @Arg('passed', () => Boolean, { nullable: true }) passed: boolean | null,
+    @Arg('number') number: string,
+    @Arg('measurements', () => [MeasurementInput], { defaultValue: [] }) measurements: MeasurementInput[],
+    @Arg('containers', () => [String], { nullable: true }) containers: string[] | null,
+    @Arg('passed', () => Boolean, { nullable: true }) passed: boolean | null,
     @Ctx() ctx: HubContext,
   ) {
     return ctx.services.execution.recordMeasurements(ctx.principal, number, measurements, { containers, passed });
   }
 
-  @Mutation(() => StepResult, { description: 'Consumes material for the current step from the lots reserved at release.' })
+  @Mutation(() => StepResult, {
+    description: 'Consumes material for the current step from the lots reserved at release.',
+  })
   @Allow(Permission.ExecuteSteps)
-  consumeMaterial(@Arg('number') number: string, @Arg('lotNumber') lotNumber: string, @Arg('quantity') quantity: number, @Ctx() ctx: HubContext) {
+  consumeMaterial(
+    @Arg('number') number: string,
+    @Arg('lotNumber') lotNumber: string,
+    @Arg('quantity') quantity: number,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.execution.consumeMaterial(ctx.principal, number, lotNumber, quantity);
   }
 
-  @Mutation(() => StepResult, { description: 'Completes the current step; critical steps need `verification` by a second person.' })
+  @Mutation(() => StepResult, {
+    description: 'Completes the current step; critical steps need `verification` by a second person.',
+  })
   @Allow(Permission.ExecuteSteps)
-  completeStep(@Arg('number') number: string, @Arg('verification', () => SignatureInput, { nullable: true }) verification: SignatureInput | null, @Ctx() ctx: HubContext) {
+  completeStep(
+    @Arg('number') number: string,
+    @Arg('verification', () => SignatureInput, { nullable: true }) verification: SignatureInput | null,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.execution.completeStep(ctx.principal, number, verification);
   }
 
-  @Mutation(() => WorkOrderTransitionResult, { description: 'InProgress → Completed: creates the produced lot (quarantined) with its genealogy; returns unused reservations.' })
+  @Mutation(() => WorkOrderTransitionResult, {
+    description:
+      'InProgress → Completed: creates the produced lot (quarantined) with its genealogy; returns unused reservations.',
+  })
   @Allow(Permission.ExecuteSteps)
-  completeWorkOrder(@Arg('number') number: string, @Arg('producedLotNumber') producedLotNumber: string, @Arg('producedQuantity') producedQuantity: number, @Ctx() ctx: HubContext) {
+  completeWorkOrder(
+    @Arg('number') number: string,
+    @Arg('producedLotNumber') producedLotNumber: string,
+    @Arg('producedQuantity') producedQuantity: number,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.execution.complete(ctx.principal, number, producedLotNumber, producedQuantity);
   }
 
@@ -75,29 +119,54 @@ export class WorkOrderExecutionResolver {
     return ctx.services.review.submitForReview(ctx.principal, number);
   }
 
-  @Mutation(() => WorkOrderTransitionResult, { description: 'UnderReview → ReleasedToStock, signed; refused while deviations are open. Locks the genealogy.' })
+  @Mutation(() => WorkOrderTransitionResult, {
+    description: 'UnderReview → ReleasedToStock, signed; refused while deviations are open. Locks the genealogy.',
+  })
   @Allow(Permission.Release)
-  releaseWorkOrderToStock(@Arg('number') number: string, @Arg('signature') signature: SignatureInput, @Ctx() ctx: HubContext) {
+  releaseWorkOrderToStock(
+    @Arg('number') number: string,
+    @Arg('signature') signature: SignatureInput,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.review.releaseToStock(ctx.principal, number, signature);
   }
 
   @Mutation(() => WorkOrderTransitionResult, { description: 'UnderReview → Rejected, with the disposition, signed.' })
   @Allow(Permission.Release)
-  rejectWorkOrder(@Arg('number') number: string, @Arg('disposition') disposition: string, @Arg('signature') signature: SignatureInput, @Ctx() ctx: HubContext) {
+  rejectWorkOrder(
+    @Arg('number') number: string,
+    @Arg('disposition') disposition: string,
+    @Arg('signature') signature: SignatureInput,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.review.reject(ctx.principal, number, disposition, signature);
   }
 
-  @Mutation(() => DeviationResult, { description: 'Closes a deviation with its resolution, signed by two different people.' })
+  @Mutation(() => DeviationResult, {
+    description: 'Closes a deviation with its resolution, signed by two different people.',
+  })
   @Allow(Permission.Sign)
-  closeDeviation(@Arg('id') id: string, @Arg('resolution') resolution: string, @Arg('signatures', () => [SignatureInput]) signatures: SignatureInput[], @Ctx() ctx: HubContext) {
+  closeDeviation(
+    @Arg('id') id: string,
+    @Arg('resolution') resolution: string,
+    @Arg('signatures', () => [SignatureInput]) signatures: SignatureInput[],
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.review.closeDeviation(ctx.principal, id, resolution, signatures);
   }
 
-  @Mutation(() => StepResult, { description: 'Corrects a recorded value through a signed Correction deviation that keeps the prior value.' })
+  @Mutation(() => StepResult, {
+    description: 'Corrects a recorded value through a signed Correction deviation that keeps the prior value.',
+  })
   @Allow(Permission.Sign)
   correctMeasurement(
-    @Arg('number') number: string, @Arg('segment') segment: string, @Arg('parameter') parameter: string, @Arg('value') value: number,
-    @Arg('reason') reason: string, @Arg('signatures', () => [SignatureInput]) signatures: SignatureInput[], @Ctx() ctx: HubContext,
+    @Arg('number') number: string,
+    @Arg('segment') segment: string,
+    @Arg('parameter') parameter: string,
+    @Arg('value') value: number,
+    @Arg('reason') reason: string,
+    @Arg('signatures', () => [SignatureInput]) signatures: SignatureInput[],
+    @Ctx() ctx: HubContext,
   ) {
     return ctx.services.review.correctMeasurement(ctx.principal, number, segment, parameter, value, reason, signatures);
   }
@@ -105,12 +174,16 @@ export class WorkOrderExecutionResolver {
 
 @Resolver(() => MaterialLot)
 export class GenealogyResolver {
-  @FieldResolver(() => [GenealogyLink], { description: 'Every lot that went into this one, recursively (one query); lots outside your scopes by number only.' })
+  @FieldResolver(() => [GenealogyLink], {
+    description: 'Every lot that went into this one, recursively (one query); lots outside your scopes by number only.',
+  })
   genealogyInputs(@Root() lot: MaterialLot, @Ctx() ctx: HubContext) {
     return ctx.services.genealogy.trace(ctx.em, ctx.principal, lot.id, 'inputs');
   }
 
-  @FieldResolver(() => [GenealogyLink], { description: 'Every lot this one went into, recursively (one query); lots outside your scopes by number only.' })
+  @FieldResolver(() => [GenealogyLink], {
+    description: 'Every lot this one went into, recursively (one query); lots outside your scopes by number only.',
+  })
   genealogyOutputs(@Root() lot: MaterialLot, @Ctx() ctx: HubContext) {
     return ctx.services.genealogy.trace(ctx.em, ctx.principal, lot.id, 'outputs');
   }

@@ -1,5 +1,26 @@
 import { LockMode } from '@mikro-orm/core';
-import { Deviation, DeviationKind, Equipment, MaterialDefinition, EquipmentState, LotGenealogy, MaterialLot, MaterialLotStatus, MaterialReservation, type MeasurementInput, Permission, Person, type ProductSegment, Qualification, ReservationStatus, type SignatureInput, SignatureMeaning, StepRecord, type WorkOrder, WorkOrderState } from '@plantgraph/schema';
+import {
+  Deviation,
+  DeviationKind,
+  Equipment,
+  MaterialDefinition,
+  EquipmentState,
+  LotGenealogy,
+  MaterialLot,
+  MaterialLotStatus,
+  MaterialReservation,
+  type MeasurementInput,
+  Permission,
+  Person,
+  type ProductSegment,
+  Qualification,
+  ReservationStatus,
+  type SignatureInput,
+  SignatureMeaning,
+  StepRecord,
+  type WorkOrder,
+  WorkOrderState,
+} from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../core/principal.js';
@@ -20,19 +41,31 @@ const NOT_USABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance, Equ
  * lot and its genealogy.
  */
 export class WorkOrderExecutionService {
-  constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus, private readonly signatures: SignatureService) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly bus: MessageBus,
+    private readonly signatures: SignatureService,
+  ) {}
 
   /** The step to do now, from the order's snapshot: the open one, else the next after those done. */
   currentStep(order: WorkOrder, steps: StepRecord[]): ProductSegment | null {
     if (!order.snapshot) return null;
     const open = steps.find((s) => !s.completedAt);
-    return order.snapshot.segments.find((s) => s.code === open?.segment) ?? order.snapshot.segments[steps.length] ?? null;
+    return (
+      order.snapshot.segments.find((s) => s.code === open?.segment) ?? order.snapshot.segments[steps.length] ?? null
+    );
   }
 
   confirmLineClearance(principal: Principal, number: string) {
     return this.uow.run(principal.name, async (work) => {
       const order = await findOrderFor(work.tx, principal, number, Permission.ExecuteSteps);
-      if (order.state !== WorkOrderState.InProgress) fail(invalidInput('number', `order ${number} is ${order.state}; line clearance is confirmed once it is InProgress.`));
+      if (order.state !== WorkOrderState.InProgress)
+        fail(
+          invalidInput(
+            'number',
+            `order ${number} is ${order.state}; line clearance is confirmed once it is InProgress.`,
+          ),
+        );
       const before = snapshot(order);
       order.lineClearedAt = new Date();
       orderChanged(work, this.bus.subjects, 'WorkOrderLineCleared', order, order.state, before);
@@ -53,37 +86,82 @@ export class WorkOrderExecutionService {
       if (!segment) fail(invalidInput('number', `order ${number} has no step left to start; complete the order.`));
       if (!order.lineClearedAt) blocked.push('line clearance has not been confirmed.');
       const assignment = order.assignments.find((a) => a.segment === segment.code)!;
-      if (!assignment.operators.includes(operator.employeeId)) blocked.push(`${operator.employeeId} is not assigned to ${segment.code} (assigned: ${assignment.operators.join(', ')}).`);
+      if (!assignment.operators.includes(operator.employeeId))
+        blocked.push(
+          `${operator.employeeId} is not assigned to ${segment.code} (assigned: ${assignment.operators.join(', ')}).`,
+        );
       if (segment.qualification) {
         const q = await tx.findOne(Qualification, { person: operator, code: segment.qualification });
-        if (!q?.current) blocked.push(`${operator.employeeId} holds no current ${segment.qualification} qualification.`);
+        if (!q?.current)
+          blocked.push(`${operator.employeeId} holds no current ${segment.qualification} qualification.`);
       }
       const equipment = await tx.findOne(Equipment, { path: assignment.equipment });
-      if (!equipment || NOT_USABLE.has(equipment.state)) blocked.push(`${assignment.equipment} is ${equipment?.state ?? 'gone'}${equipment?.stateReason ? ` (${equipment.stateReason})` : ''}.`);
+      if (!equipment || NOT_USABLE.has(equipment.state))
+        blocked.push(
+          `${assignment.equipment} is ${equipment?.state ?? 'gone'}${equipment?.stateReason ? ` (${equipment.stateReason})` : ''}.`,
+        );
       if (blocked.length) fail(invalidInput('number', `step ${segment.code} cannot start: ${blocked.join(' ')}`));
-      const step = tx.create(StepRecord, { workOrder: order, segment: segment.code, sequence: steps.length + 1, operator: operator.employeeId, equipment: assignment.equipment, startedAt: new Date() });
+      const step = tx.create(StepRecord, {
+        workOrder: order,
+        segment: segment.code,
+        sequence: steps.length + 1,
+        operator: operator.employeeId,
+        equipment: assignment.equipment,
+        startedAt: new Date(),
+      });
       work.audit('StepStarted', step);
       return step;
     });
   }
 
-  recordMeasurements(principal: Principal, number: string, measurements: MeasurementInput[], capture: { passed?: boolean | null; containers?: string[] | null } = {}) {
+  recordMeasurements(
+    principal: Principal,
+    number: string,
+    measurements: MeasurementInput[],
+    capture: { passed?: boolean | null; containers?: string[] | null } = {},
+  ) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       const { order, step, segment } = await currentStep(tx, principal, number);
       const before = snapshot(step);
       for (const [i, m] of measurements.entries()) {
-        const spec = segment.parameters.find((p) => p.name === m.parameter)
-          ?? fail(invalidInput(`measurements[${i}].parameter`, `${segment.code} has no parameter "${m.parameter}" (it has: ${segment.parameters.map((p) => p.name).join(', ') || 'none'}).`));
+        const spec =
+          segment.parameters.find((p) => p.name === m.parameter) ??
+          fail(
+            invalidInput(
+              `measurements[${i}].parameter`,
+              `${segment.code} has no parameter "${m.parameter}" (it has: ${segment.parameters.map((p) => p.name).join(', ') || 'none'}).`,
+            ),
+          );
         if (!Number.isFinite(m.value)) fail(invalidInput(`measurements[${i}].value`, 'must be a finite number.'));
         const withinTolerance = m.value >= spec.lowerLimit && m.value <= spec.upperLimit;
-        step.measurements = [...step.measurements.filter((x) => x.parameter !== m.parameter), { parameter: m.parameter, value: m.value, lowerLimit: spec.lowerLimit, upperLimit: spec.upperLimit, withinTolerance }];
+        step.measurements = [
+          ...step.measurements.filter((x) => x.parameter !== m.parameter),
+          {
+            parameter: m.parameter,
+            value: m.value,
+            lowerLimit: spec.lowerLimit,
+            upperLimit: spec.upperLimit,
+            withinTolerance,
+          },
+        ];
         if (!withinTolerance) {
           const deviation = tx.create(Deviation, {
-            workOrder: order, kind: DeviationKind.OutOfTolerance, segment: segment.code, openedBy: work.actor,
+            workOrder: order,
+            kind: DeviationKind.OutOfTolerance,
+            segment: segment.code,
+            openedBy: work.actor,
             description: `${m.parameter} = ${m.value} at ${segment.code} is outside ${spec.lowerLimit}…${spec.upperLimit}${spec.unitOfMeasure ? ` ${spec.unitOfMeasure}` : ''}.`,
           });
-          orderChanged(work, this.bus.subjects, 'DeviationOpened', order, order.state, undefined, deviation.description);
+          orderChanged(
+            work,
+            this.bus.subjects,
+            'DeviationOpened',
+            order,
+            order.state,
+            undefined,
+            deviation.description,
+          );
           work.audit('DeviationOpened', deviation);
         }
       }
@@ -92,8 +170,22 @@ export class WorkOrderExecutionService {
       if (capture.passed != null) {
         step.passed = capture.passed;
         if (!capture.passed) {
-          const deviation = tx.create(Deviation, { workOrder: order, kind: DeviationKind.OutOfTolerance, segment: segment.code, openedBy: work.actor, description: `${segment.code} was judged failed by ${step.operator}.` });
-          orderChanged(work, this.bus.subjects, 'DeviationOpened', order, order.state, undefined, deviation.description);
+          const deviation = tx.create(Deviation, {
+            workOrder: order,
+            kind: DeviationKind.OutOfTolerance,
+            segment: segment.code,
+            openedBy: work.actor,
+            description: `${segment.code} was judged failed by ${step.operator}.`,
+          });
+          orderChanged(
+            work,
+            this.bus.subjects,
+            'DeviationOpened',
+            order,
+            order.state,
+            undefined,
+            deviation.description,
+          );
           work.audit('DeviationOpened', deviation);
         }
       }
@@ -109,10 +201,26 @@ export class WorkOrderExecutionService {
       checkKey('lotNumber', lotNumber);
       checkQuantity('quantity', quantity);
       const { order, step } = await currentStep(tx, principal, number);
-      const reservation = (await tx.findOne(MaterialReservation, { workOrder: order, segment: step.segment, lot: { lotNumber }, status: ReservationStatus.Reserved }, { populate: ['lot'], lockMode: LockMode.PESSIMISTIC_WRITE }))
-        ?? fail(invalidInput('lotNumber', `no reservation of lot ${lotNumber} is open for step ${step.segment}; use the lots reserved at release.`));
+      const reservation =
+        (await tx.findOne(
+          MaterialReservation,
+          { workOrder: order, segment: step.segment, lot: { lotNumber }, status: ReservationStatus.Reserved },
+          { populate: ['lot'], lockMode: LockMode.PESSIMISTIC_WRITE },
+        )) ??
+        fail(
+          invalidInput(
+            'lotNumber',
+            `no reservation of lot ${lotNumber} is open for step ${step.segment}; use the lots reserved at release.`,
+          ),
+        );
       const left = roundQuantity(reservation.quantity - reservation.consumedQuantity);
-      if (quantity > left) fail(invalidInput('quantity', `${quantity} exceeds the ${left} ${reservation.lot.unitOfMeasure} still reserved from ${lotNumber}.`));
+      if (quantity > left)
+        fail(
+          invalidInput(
+            'quantity',
+            `${quantity} exceeds the ${left} ${reservation.lot.unitOfMeasure} still reserved from ${lotNumber}.`,
+          ),
+        );
       const before = snapshot(reservation);
       reservation.consumedQuantity = roundQuantity(reservation.consumedQuantity + quantity);
       if (reservation.consumedQuantity >= reservation.quantity) reservation.status = ReservationStatus.Consumed;
@@ -127,13 +235,34 @@ export class WorkOrderExecutionService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       const { step, segment } = await currentStep(tx, principal, number);
-      const missing = segment.parameters.filter((p) => !step.measurements.some((m) => m.parameter === p.name)).map((p) => p.name);
-      if (missing.length) fail(invalidInput('number', `record ${missing.join(', ')} before completing ${segment.code}.`));
+      const missing = segment.parameters
+        .filter((p) => !step.measurements.some((m) => m.parameter === p.name))
+        .map((p) => p.name);
+      if (missing.length)
+        fail(invalidInput('number', `record ${missing.join(', ')} before completing ${segment.code}.`));
       const before = snapshot(step);
       if (segment.critical) {
-        if (!verification) fail(invalidInput('verification', `${segment.code} is critical: a second person must verify it with their signature.`));
-        const signature = await this.signatures.sign(tx, 'verification', { ...verification, meaning: SignatureMeaning.Verification }, 'StepRecord', step);
-        if (signature.signer === step.operator) fail(invalidInput('verification', `the verifier must be a different person than the operator (${step.operator}).`));
+        if (!verification)
+          fail(
+            invalidInput(
+              'verification',
+              `${segment.code} is critical: a second person must verify it with their signature.`,
+            ),
+          );
+        const signature = await this.signatures.sign(
+          tx,
+          'verification',
+          { ...verification, meaning: SignatureMeaning.Verification },
+          'StepRecord',
+          step,
+        );
+        if (signature.signer === step.operator)
+          fail(
+            invalidInput(
+              'verification',
+              `the verifier must be a different person than the operator (${step.operator}).`,
+            ),
+          );
         step.verifiedBy = signature.signer;
       }
       step.completedAt = new Date();
@@ -154,22 +283,30 @@ export class WorkOrderExecutionService {
       const order = await findOrderFor(tx, principal, number, Permission.ExecuteSteps);
       requireTransition(order, WorkOrderState.Completed);
       const steps = await tx.find(StepRecord, { workOrder: order });
-      const open = (order.snapshot?.segments ?? []).filter((s) => !steps.some((r) => r.segment === s.code && r.completedAt)).map((s) => s.code);
+      const open = (order.snapshot?.segments ?? [])
+        .filter((s) => !steps.some((r) => r.segment === s.code && r.completedAt))
+        .map((s) => s.code);
       if (open.length) fail(invalidInput('number', `steps ${open.join(', ')} are not completed.`));
-      if (await tx.count(MaterialLot, { lotNumber: producedLotNumber })) fail(invalidInput('producedLotNumber', `lot ${producedLotNumber} already exists.`));
+      if (await tx.count(MaterialLot, { lotNumber: producedLotNumber }))
+        fail(invalidInput('producedLotNumber', `lot ${producedLotNumber} already exists.`));
       const reservations = await tx.find(MaterialReservation, { workOrder: order }, { populate: ['lot'] });
       const produced = order.snapshot!.producedMaterial;
       const definition = await tx.findOneOrFail(MaterialDefinition, { code: produced.code });
       const lot = tx.create(MaterialLot, {
-        lotNumber: producedLotNumber, materialDefinition: definition, quantity: producedQuantity, unitOfMeasure: produced.unitOfMeasure,
-        status: MaterialLotStatus.Quarantine, location: order.equipment,
+        lotNumber: producedLotNumber,
+        materialDefinition: definition,
+        quantity: producedQuantity,
+        unitOfMeasure: produced.unitOfMeasure,
+        status: MaterialLotStatus.Quarantine,
+        location: order.equipment,
       });
       const inputs = new Map<MaterialLot, number>();
       for (const r of reservations) {
         if (r.consumedQuantity > 0) inputs.set(r.lot, roundQuantity((inputs.get(r.lot) ?? 0) + r.consumedQuantity));
         if (r.status === ReservationStatus.Reserved) r.status = ReservationStatus.Returned;
       }
-      for (const [input, quantity] of inputs) tx.create(LotGenealogy, { output: lot, input, quantity, workOrder: order });
+      for (const [input, quantity] of inputs)
+        tx.create(LotGenealogy, { output: lot, input, quantity, workOrder: order });
       order.producedLot = producedLotNumber;
       work.audit('MaterialLotProduced', lot);
       enterState(work, this.bus.subjects, order, WorkOrderState.Completed);
@@ -178,20 +315,29 @@ export class WorkOrderExecutionService {
   }
 }
 
-
 /** The person at the station: the signed-in user whose subject is their employee id. */
 async function operatorOf(tx: Tx, principal: Principal): Promise<Person> {
-  return (principal.kind === 'user' ? await tx.findOne(Person, { employeeId: principal.id, active: true }) : null)
-    ?? fail(invalidInput('operator', `steps are executed by a signed-in person of the plant; "${principal.name}" is not one.`));
+  return (
+    (principal.kind === 'user' ? await tx.findOne(Person, { employeeId: principal.id, active: true }) : null) ??
+    fail(
+      invalidInput(
+        'operator',
+        `steps are executed by a signed-in person of the plant; "${principal.name}" is not one.`,
+      ),
+    )
+  );
 }
 
 async function currentStep(tx: Tx, principal: Principal, number: string) {
   const order = await findOrderFor(tx, principal, number, Permission.ExecuteSteps);
-  if (order.state !== WorkOrderState.InProgress) fail(invalidInput('number', `order ${number} is ${order.state}; steps are recorded while it is InProgress.`));
-  const step = (await tx.findOne(StepRecord, { workOrder: order, completedAt: null })) ?? fail(invalidInput('number', `order ${number} has no started step; start one first.`));
+  if (order.state !== WorkOrderState.InProgress)
+    fail(invalidInput('number', `order ${number} is ${order.state}; steps are recorded while it is InProgress.`));
+  const step =
+    (await tx.findOne(StepRecord, { workOrder: order, completedAt: null })) ??
+    fail(invalidInput('number', `order ${number} has no started step; start one first.`));
   const operator = await operatorOf(tx, principal);
-  if (operator.employeeId !== step.operator) fail(invalidInput('number', `step ${step.segment} is being executed by ${step.operator}; only they record it.`));
+  if (operator.employeeId !== step.operator)
+    fail(invalidInput('number', `step ${step.segment} is being executed by ${step.operator}; only they record it.`));
   const segment = order.snapshot!.segments.find((s) => s.code === step.segment)!;
   return { order, step, segment };
 }
-

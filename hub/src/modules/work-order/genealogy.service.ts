@@ -24,7 +24,10 @@ export interface GenealogyStep {
 export class GenealogyService {
   async trace(em: Tx, principal: Principal, lotId: string, direction: 'inputs' | 'outputs'): Promise<GenealogyStep[]> {
     const [from, to] = direction === 'inputs' ? ['input_id', 'output_id'] : ['output_id', 'input_id'];
-    const rows = await em.execute<{ lot_id: string; lot_number: string; via: string; quantity: string; depth: number }[]>(`
+    const rows = await em.execute<
+      { lot_id: string; lot_number: string; via: string; quantity: string; depth: number }[]
+    >(
+      `
       with recursive tree as (
         select g.${from} as lot_id, g.${to} as via_id, g.quantity, 1 as depth from lot_genealogy g where g.${to} = ?
         union all
@@ -33,7 +36,9 @@ export class GenealogyService {
       )
       select t.lot_id, l.lot_number, v.lot_number as via, t.quantity, t.depth
       from tree t join material_lot v on v.id = t.via_id join material_lot l on l.id = t.lot_id
-      order by t.depth, t.lot_id`, [lotId]);
+      order by t.depth, t.lot_id`,
+      [lotId],
+    );
     const ids = rows.map((r) => r.lot_id);
     const visible = await em.find(MaterialLot, { $and: [{ id: { $in: ids } }, placedVisible(principal, 'location')] });
     const lots = new Map(visible.map((l) => [l.id, l]));

@@ -1,4 +1,16 @@
-import { Deviation, DeviationKind, DeviationState, MaterialLot, MaterialLotStatus, Permission, type SignatureInput, SignatureMeaning, StepRecord, WorkOrder, WorkOrderState } from '@plantgraph/schema';
+import {
+  Deviation,
+  DeviationKind,
+  DeviationState,
+  MaterialLot,
+  MaterialLotStatus,
+  Permission,
+  type SignatureInput,
+  SignatureMeaning,
+  StepRecord,
+  WorkOrder,
+  WorkOrderState,
+} from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../core/principal.js';
@@ -17,7 +29,11 @@ import { fail, invalidInput, notFound } from '../../core/failures.js';
  * release the produced lot to stock (locking its genealogy) or reject it.
  */
 export class WorkOrderReviewService {
-  constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus, private readonly signatures: SignatureService) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly bus: MessageBus,
+    private readonly signatures: SignatureService,
+  ) {}
 
   submitForReview(principal: Principal, number: string) {
     return this.uow.run(principal.name, async (work) => {
@@ -34,8 +50,20 @@ export class WorkOrderReviewService {
       const order = await findOrderFor(tx, principal, number, Permission.Release);
       requireTransition(order, WorkOrderState.ReleasedToStock);
       const open = await tx.find(Deviation, { workOrder: order, state: DeviationState.Open });
-      if (open.length) fail(invalidInput('number', `order ${number} has ${open.length} open deviation(s): ${open.map((d) => d.description).join(' ')} Close them before releasing to stock.`));
-      await this.signatures.sign(tx, 'signature', { ...signature, meaning: SignatureMeaning.Approval }, 'WorkOrder', order);
+      if (open.length)
+        fail(
+          invalidInput(
+            'number',
+            `order ${number} has ${open.length} open deviation(s): ${open.map((d) => d.description).join(' ')} Close them before releasing to stock.`,
+          ),
+        );
+      await this.signatures.sign(
+        tx,
+        'signature',
+        { ...signature, meaning: SignatureMeaning.Approval },
+        'WorkOrder',
+        order,
+      );
       const lot = await producedLot(tx, order);
       const before = snapshot(lot);
       Object.assign(lot, { status: MaterialLotStatus.Released, genealogyLockedAt: new Date() });
@@ -52,7 +80,13 @@ export class WorkOrderReviewService {
       checkText('disposition', disposition, 2000);
       const order = await findOrderFor(tx, principal, number, Permission.Release);
       requireTransition(order, WorkOrderState.Rejected);
-      await this.signatures.sign(tx, 'signature', { ...signature, meaning: SignatureMeaning.Review }, 'WorkOrder', order);
+      await this.signatures.sign(
+        tx,
+        'signature',
+        { ...signature, meaning: SignatureMeaning.Review },
+        'WorkOrder',
+        order,
+      );
       const lot = await producedLot(tx, order);
       const before = snapshot(lot);
       Object.assign(lot, { status: MaterialLotStatus.Rejected, genealogyLockedAt: new Date() });
@@ -67,14 +101,23 @@ export class WorkOrderReviewService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkText('resolution', resolution, 2000);
-      const deviation = (await tx.findOne(Deviation, { id }, { populate: ['workOrder.equipment'] })) ?? fail(notFound('deviation', id));
+      const deviation =
+        (await tx.findOne(Deviation, { id }, { populate: ['workOrder.equipment'] })) ?? fail(notFound('deviation', id));
       requireAt(principal, Permission.Sign, deviation.workOrder.equipment.path, () => notFound('deviation', id));
       if (deviation.state !== DeviationState.Open) fail(invalidInput('id', 'the deviation is already closed.'));
       const before = snapshot(deviation);
       Object.assign(deviation, { resolution, state: DeviationState.Closed, closedAt: new Date() });
       await this.twoPeopleSign(tx, signatures, 'Deviation', deviation);
       work.audit('DeviationClosed', deviation, before, resolution);
-      orderChanged(work, this.bus.subjects, 'DeviationClosed', deviation.workOrder, deviation.workOrder.state, undefined, resolution);
+      orderChanged(
+        work,
+        this.bus.subjects,
+        'DeviationClosed',
+        deviation.workOrder,
+        deviation.workOrder.state,
+        undefined,
+        resolution,
+      );
       return deviation;
     });
   }
@@ -83,20 +126,42 @@ export class WorkOrderReviewService {
    * Corrects a recorded value: never in place without trace. A Correction deviation keeps the
    * prior value, two people sign it, and the audit trail has both values and the reason.
    */
-  correctMeasurement(principal: Principal, number: string, segment: string, parameter: string, value: number, reason: string, signatures: SignatureInput[]) {
+  correctMeasurement(
+    principal: Principal,
+    number: string,
+    segment: string,
+    parameter: string,
+    value: number,
+    reason: string,
+    signatures: SignatureInput[],
+  ) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkText('reason', reason, 2000);
       const order = await findOrderFor(tx, principal, number, Permission.Sign);
-      if ([WorkOrderState.ReleasedToStock, WorkOrderState.Rejected].includes(order.state)) fail(invalidInput('number', `order ${number} is ${order.state}; its record is closed.`));
-      const step = (await tx.findOne(StepRecord, { workOrder: order, segment })) ?? fail(notFound('step', `${number}/${segment}`));
-      const measured = step.measurements.find((m) => m.parameter === parameter) ?? fail(notFound('measurement', `${segment}/${parameter}`));
+      if ([WorkOrderState.ReleasedToStock, WorkOrderState.Rejected].includes(order.state))
+        fail(invalidInput('number', `order ${number} is ${order.state}; its record is closed.`));
+      const step =
+        (await tx.findOne(StepRecord, { workOrder: order, segment })) ?? fail(notFound('step', `${number}/${segment}`));
+      const measured =
+        step.measurements.find((m) => m.parameter === parameter) ??
+        fail(notFound('measurement', `${segment}/${parameter}`));
       const before = snapshot(step);
       const deviation = tx.create(Deviation, {
-        workOrder: order, kind: DeviationKind.Correction, segment, openedBy: work.actor, state: DeviationState.Closed, closedAt: new Date(), resolution: reason,
+        workOrder: order,
+        kind: DeviationKind.Correction,
+        segment,
+        openedBy: work.actor,
+        state: DeviationState.Closed,
+        closedAt: new Date(),
+        resolution: reason,
         description: `${parameter} at ${segment} corrected from ${measured.value} to ${value}: ${reason}`,
       });
-      step.measurements = step.measurements.map((m) => (m.parameter === parameter ? { ...m, value, withinTolerance: value >= m.lowerLimit && value <= m.upperLimit } : m));
+      step.measurements = step.measurements.map((m) =>
+        m.parameter === parameter
+          ? { ...m, value, withinTolerance: value >= m.lowerLimit && value <= m.upperLimit }
+          : m,
+      );
       await this.twoPeopleSign(tx, signatures, 'Deviation', deviation);
       work.audit('DeviationRecorded', deviation);
       work.audit('MeasurementCorrected', step, before, reason);
@@ -106,13 +171,18 @@ export class WorkOrderReviewService {
 
   private async twoPeopleSign(tx: Tx, inputs: SignatureInput[], recordType: string, record: { id: string }) {
     if (inputs.length !== 2) fail(invalidInput('signatures', 'give exactly two signatures, by two different people.'));
-    const [a, b] = [await this.signatures.sign(tx, 'signatures[0]', inputs[0]!, recordType, record), await this.signatures.sign(tx, 'signatures[1]', inputs[1]!, recordType, record)];
-    if (a.signer === b.signer) fail(invalidInput('signatures', `both signatures are by ${a.signer}; a second, different person must sign.`));
+    const [a, b] = [
+      await this.signatures.sign(tx, 'signatures[0]', inputs[0]!, recordType, record),
+      await this.signatures.sign(tx, 'signatures[1]', inputs[1]!, recordType, record),
+    ];
+    if (a.signer === b.signer)
+      fail(invalidInput('signatures', `both signatures are by ${a.signer}; a second, different person must sign.`));
   }
 }
 
-
 async function producedLot(tx: Tx, order: WorkOrder): Promise<MaterialLot> {
-  return (order.producedLot ? await tx.findOne(MaterialLot, { lotNumber: order.producedLot }) : null)
-    ?? fail(invalidInput('number', `order ${order.number} produced no lot.`));
+  return (
+    (order.producedLot ? await tx.findOne(MaterialLot, { lotNumber: order.producedLot }) : null) ??
+    fail(invalidInput('number', `order ${order.number} produced no lot.`))
+  );
 }

@@ -6,9 +6,19 @@ import { pathsVisible, requireAt } from '../../core/visibility.js';
 import { fail, notFound } from '../../core/failures.js';
 
 /** The order, locked for the command, if the caller may see it; the permission is checked at its line. */
-export async function findOrderFor(tx: Tx, principal: Principal, number: string, permission: Permission): Promise<WorkOrder> {
+export async function findOrderFor(
+  tx: Tx,
+  principal: Principal,
+  number: string,
+  permission: Permission,
+): Promise<WorkOrder> {
   const hidden = () => notFound('work order', number);
-  const order = (await tx.findOne(WorkOrder, { $and: [{ number }, { equipment: pathsVisible(principal) }] }, { populate: ['equipment'], lockMode: LockMode.PESSIMISTIC_WRITE })) ?? fail(hidden());
+  const order =
+    (await tx.findOne(
+      WorkOrder,
+      { $and: [{ number }, { equipment: pathsVisible(principal) }] },
+      { populate: ['equipment'], lockMode: LockMode.PESSIMISTIC_WRITE },
+    )) ?? fail(hidden());
   requireAt(principal, permission, order.equipment.path, hidden);
   return order;
 }

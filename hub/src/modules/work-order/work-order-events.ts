@@ -17,12 +17,27 @@ export interface WorkOrderChange {
 }
 
 /** Audits a change of an order and announces it on its line's subject, after commit. */
-export function orderChanged(work: Work, subjects: Subjects, type: string, order: WorkOrder & { equipment: { path: string } }, previousState: WorkOrderState | null, before?: unknown, reason?: string | null): void {
+export function orderChanged(
+  work: Work,
+  subjects: Subjects,
+  type: string,
+  order: WorkOrder & { equipment: { path: string } },
+  previousState: WorkOrderState | null,
+  before?: unknown,
+  reason?: string | null,
+): void {
   work.audit(type, order, before, reason);
   work.emit({
     subject: subjects.workOrderChanged(order.equipment.path),
     type,
-    data: { number: order.number, state: order.state, previousState, path: order.equipment.path, at: new Date().toISOString(), actor: work.actor, reason: reason ?? null },
+    data: {
+      number: order.number,
+      state: order.state,
+      previousState,
+      path: order.equipment.path,
+      at: new Date().toISOString(),
+      actor: work.actor,
+      reason: reason ?? null,
+    },
   });
 }
-

@@ -1,5 +1,19 @@
-import { CreateWorkOrderInput, CreateWorkOrderResult, Equipment, ProductDefinitionVersion, WorkOrder, WorkOrderFilter, Permission,
-  JOB_ORDER_STATE, JobOrderState, MaterialLot, MaterialReservation, ReleaseWorkOrderInput, WorkOrderTransitionInput, WorkOrderTransitionResult } from '@plantgraph/schema';
+import {
+  CreateWorkOrderInput,
+  CreateWorkOrderResult,
+  Equipment,
+  ProductDefinitionVersion,
+  WorkOrder,
+  WorkOrderFilter,
+  Permission,
+  JOB_ORDER_STATE,
+  JobOrderState,
+  MaterialLot,
+  MaterialReservation,
+  ReleaseWorkOrderInput,
+  WorkOrderTransitionInput,
+  WorkOrderTransitionResult,
+} from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import { WorkOrderEvent } from './work-order.types.js';
 import type { HubContext } from '../../graphql/context.js';
@@ -7,7 +21,6 @@ import { Allow } from '../../graphql/guard.js';
 import { WorkOrderConnection } from './work-order.types.js';
 import { PageArgs } from '../../graphql/pagination.js';
 import { openStream } from '../../graphql/failures.js';
-
 
 @Resolver(() => WorkOrder)
 export class WorkOrderResolver {
@@ -19,7 +32,11 @@ export class WorkOrderResolver {
 
   @Query(() => WorkOrderConnection, { description: 'Work orders ordered by number.' })
   @Allow(Permission.Read)
-  workOrders(@Arg('filter', () => WorkOrderFilter, { nullable: true }) filter: WorkOrderFilter | null, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
+  workOrders(
+    @Arg('filter', () => WorkOrderFilter, { nullable: true }) filter: WorkOrderFilter | null,
+    @Args() page: PageArgs,
+    @Ctx() ctx: HubContext,
+  ) {
     return ctx.services.workOrder.list(ctx.em, ctx.principal, filter, page);
   }
 
@@ -33,7 +50,9 @@ export class WorkOrderResolver {
     return ctx.loaders.equipment.load(order.equipment.id);
   }
 
-  @FieldResolver(() => JobOrderState, { description: 'The OPC UA ISA-95 job control state, for equipment-facing systems.' })
+  @FieldResolver(() => JobOrderState, {
+    description: 'The OPC UA ISA-95 job control state, for equipment-facing systems.',
+  })
   jobControlState(@Root() order: WorkOrder) {
     return JOB_ORDER_STATE[order.state];
   }
@@ -43,7 +62,9 @@ export class WorkOrderResolver {
     return ctx.loaders.reservationsOfOrder.load(order.id);
   }
 
-  @Mutation(() => WorkOrderTransitionResult, { description: 'Draft → Released: snapshots the master record, checks people, equipment and material, reserves lots.' })
+  @Mutation(() => WorkOrderTransitionResult, {
+    description: 'Draft → Released: snapshots the master record, checks people, equipment and material, reserves lots.',
+  })
   @Allow(Permission.Release)
   releaseWorkOrder(@Arg('input') input: ReleaseWorkOrderInput, @Ctx() ctx: HubContext) {
     return ctx.services.workOrderLifecycle.release(ctx.principal, input);
@@ -67,7 +88,9 @@ export class WorkOrderResolver {
     return ctx.services.workOrderLifecycle.resume(ctx.principal, input);
   }
 
-  @Mutation(() => WorkOrderTransitionResult, { description: 'Draft, Released or Paused → Cancelled; needs a reason; returns every reservation.' })
+  @Mutation(() => WorkOrderTransitionResult, {
+    description: 'Draft, Released or Paused → Cancelled; needs a reason; returns every reservation.',
+  })
   @Allow(Permission.PlanWorkOrders)
   cancelWorkOrder(@Arg('input') input: WorkOrderTransitionInput, @Ctx() ctx: HubContext) {
     return ctx.services.workOrderLifecycle.cancel(ctx.principal, input);
@@ -77,7 +100,9 @@ export class WorkOrderResolver {
     description: 'Each change of the orders running at `scope` (a path prefix) and below.',
     subscribe: ({ args, context }) => {
       const ctx = context as HubContext;
-      return openStream(() => ctx.services.workOrder.subscribeChanges(ctx.principal, args.scope as string, ctx.eventQueue));
+      return openStream(() =>
+        ctx.services.workOrder.subscribeChanges(ctx.principal, args.scope as string, ctx.eventQueue),
+      );
     },
   })
   @Allow(Permission.Read)
@@ -85,7 +110,10 @@ export class WorkOrderResolver {
     return event;
   }
 
-  @Mutation(() => CreateWorkOrderResult, { description: 'Creates a work order in Draft; work order numbers are unique across the installation. A number that is taken, even by a record outside your scopes, fails with DuplicateKey: the same answer whoever asks, naming nothing but the number.' })
+  @Mutation(() => CreateWorkOrderResult, {
+    description:
+      'Creates a work order in Draft; work order numbers are unique across the installation. A number that is taken, even by a record outside your scopes, fails with DuplicateKey: the same answer whoever asks, naming nothing but the number.',
+  })
   @Allow(Permission.PlanWorkOrders)
   createWorkOrder(@Arg('input') input: CreateWorkOrderInput, @Ctx() ctx: HubContext) {
     return ctx.services.workOrder.create(ctx.principal, input);

@@ -1,5 +1,14 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { type CreateWorkOrderInput, Equipment, ProductDefinition, ProductDefinitionVersion, Permission, ProductDefinitionVersionState, WorkOrder, type WorkOrderFilter } from '@plantgraph/schema';
+import {
+  type CreateWorkOrderInput,
+  Equipment,
+  ProductDefinition,
+  ProductDefinitionVersion,
+  Permission,
+  ProductDefinitionVersionState,
+  WorkOrder,
+  type WorkOrderFilter,
+} from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
 import { checkKey, checkQuantity, underPathOf } from '../../core/keys.js';
@@ -16,7 +25,10 @@ const MAKEABLE = [ProductDefinitionVersionState.Approved, ProductDefinitionVersi
 
 /** Work orders: stored and queried here; the regulated lifecycle builds on this. */
 export class WorkOrderService {
-  constructor(private readonly uow: UnitOfWork, private readonly bus: MessageBus) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly bus: MessageBus,
+  ) {}
 
   get(em: Tx, principal: Principal, number: string) {
     return em.findOne(WorkOrder, { $and: [{ number }, { equipment: pathsVisible(principal) }] });
@@ -26,14 +38,18 @@ export class WorkOrderService {
     const where: FilterQuery<WorkOrder>[] = [{ equipment: pathsVisible(principal) } as FilterQuery<WorkOrder>];
     if (filter?.state?.length) where.push({ state: { $in: filter.state } });
     if (filter?.equipmentPrefix) where.push({ equipment: underPathOf(filter.equipmentPrefix) });
-    if (filter?.productDefinition) where.push({ productDefinitionVersion: { productDefinition: { code: filter.productDefinition } } });
+    if (filter?.productDefinition)
+      where.push({ productDefinitionVersion: { productDefinition: { code: filter.productDefinition } } });
     return paginate(em, WorkOrder, { $and: where }, page, 'number');
   }
 
   /** Live changes of orders running at `scope` and below, limited to what the caller may read. */
   subscribeChanges(principal: Principal, scope: string, queue: QueueOptions = {}): AsyncIterable<WorkOrderChange> {
     return scopedSubscription<WorkOrderChange & { at: string }, WorkOrderChange>(this.bus, principal, scope, {
-      patterns: (s) => this.bus.subjects.workOrderChangedScope(s), what: 'work orders', toValue: (event) => ({ ...event, at: new Date(event.at) }), queue,
+      patterns: (s) => this.bus.subjects.workOrderChangedScope(s),
+      what: 'work orders',
+      toValue: (event) => ({ ...event, at: new Date(event.at) }),
+      queue,
     });
   }
 
@@ -43,16 +59,27 @@ export class WorkOrderService {
       checkKey('number', input.number);
       checkQuantity('quantity', input.quantity);
       if (input.quantity === 0) fail(invalidInput('quantity', 'must be above 0.'));
-      if (input.plannedStart && input.plannedEnd && input.plannedEnd <= input.plannedStart) fail(invalidInput('plannedEnd', 'must be after plannedStart.'));
+      if (input.plannedStart && input.plannedEnd && input.plannedEnd <= input.plannedStart)
+        fail(invalidInput('plannedEnd', 'must be after plannedStart.'));
       if (await tx.count(WorkOrder, { number: input.number })) fail(keyTaken('work order number', input.number));
-      const definition = (await tx.findOne(ProductDefinition, { code: input.productDefinition }, { populate: ['producedMaterial'] }))
-        ?? fail(unknownReference('productDefinition', 'product definition', input.productDefinition));
+      const definition =
+        (await tx.findOne(ProductDefinition, { code: input.productDefinition }, { populate: ['producedMaterial'] })) ??
+        fail(unknownReference('productDefinition', 'product definition', input.productDefinition));
       const version = await findMakeableVersion(tx, definition, input.version);
-      const equipment = (await tx.findOne(Equipment, { path: input.equipment })) ?? fail(unknownReference('equipment', 'equipment', input.equipment));
-      requireAt(principal, Permission.PlanWorkOrders, equipment.path, () => unknownReference('equipment', 'equipment', input.equipment));
+      const equipment =
+        (await tx.findOne(Equipment, { path: input.equipment })) ??
+        fail(unknownReference('equipment', 'equipment', input.equipment));
+      requireAt(principal, Permission.PlanWorkOrders, equipment.path, () =>
+        unknownReference('equipment', 'equipment', input.equipment),
+      );
       const order = tx.create(WorkOrder, {
-        number: input.number, productDefinitionVersion: version, quantity: input.quantity, unitOfMeasure: definition.producedMaterial.unitOfMeasure,
-        equipment, plannedStart: input.plannedStart ?? null, plannedEnd: input.plannedEnd ?? null,
+        number: input.number,
+        productDefinitionVersion: version,
+        quantity: input.quantity,
+        unitOfMeasure: definition.producedMaterial.unitOfMeasure,
+        equipment,
+        plannedStart: input.plannedStart ?? null,
+        plannedEnd: input.plannedEnd ?? null,
       });
       orderChanged(work, this.bus.subjects, 'WorkOrderCreated', order, null);
       return order;
@@ -60,13 +87,34 @@ export class WorkOrderService {
   }
 }
 
-async function findMakeableVersion(tx: Tx, definition: ProductDefinition, number: number | null | undefined): Promise<ProductDefinitionVersion> {
+async function findMakeableVersion(
+  tx: Tx,
+  definition: ProductDefinition,
+  number: number | null | undefined,
+): Promise<ProductDefinitionVersion> {
   if (number == null) {
-    return (await tx.findOne(ProductDefinitionVersion, { productDefinition: definition, state: ProductDefinitionVersionState.Active }))
-      ?? fail(invalidInput('productDefinition', `${definition.code} has no Active version; activate one or give an Approved version number.`));
+    return (
+      (await tx.findOne(ProductDefinitionVersion, {
+        productDefinition: definition,
+        state: ProductDefinitionVersionState.Active,
+      })) ??
+      fail(
+        invalidInput(
+          'productDefinition',
+          `${definition.code} has no Active version; activate one or give an Approved version number.`,
+        ),
+      )
+    );
   }
-  const version = (await tx.findOne(ProductDefinitionVersion, { productDefinition: definition, version: number }))
-    ?? fail(unknownReference('version', 'product definition version', `${definition.code}/${number}`));
-  if (!MAKEABLE.includes(version.state)) fail(invalidInput('version', `version ${number} of ${definition.code} is ${version.state}; only Approved or Active versions can be made.`));
+  const version =
+    (await tx.findOne(ProductDefinitionVersion, { productDefinition: definition, version: number })) ??
+    fail(unknownReference('version', 'product definition version', `${definition.code}/${number}`));
+  if (!MAKEABLE.includes(version.state))
+    fail(
+      invalidInput(
+        'version',
+        `version ${number} of ${definition.code} is ${version.state}; only Approved or Active versions can be made.`,
+      ),
+    );
   return version;
 }

@@ -1,13 +1,30 @@
-import { Connection, Deviation, InvalidInput, InvalidTransition, MaterialLot, NotFound, Permission, StepRecord, WorkOrder, WorkOrderState } from '@plantgraph/schema';
+import {
+  Connection,
+  Deviation,
+  InvalidInput,
+  InvalidTransition,
+  MaterialLot,
+  NotFound,
+  Permission,
+  StepRecord,
+  WorkOrder,
+  WorkOrderState,
+} from '@plantgraph/schema';
 import { createUnionType, Extensions, Field, Int, ObjectType } from 'type-graphql';
 
-export const StepResult = createUnionType({ name: 'StepResult', types: () => [StepRecord, NotFound, InvalidInput, InvalidTransition] as const });
-export const DeviationResult = createUnionType({ name: 'DeviationResult', types: () => [Deviation, NotFound, InvalidInput] as const });
+export const StepResult = createUnionType({
+  name: 'StepResult',
+  types: () => [StepRecord, NotFound, InvalidInput, InvalidTransition] as const,
+});
+export const DeviationResult = createUnionType({
+  name: 'DeviationResult',
+  types: () => [Deviation, NotFound, InvalidInput] as const,
+});
 
 @ObjectType({ description: 'A lot linked to another through production: what went in, or what it went into.' })
 @Extensions({ allow: [Permission.Read] })
 export class GenealogyLink {
-  @Field({ description: 'The linked lot\'s number; always given, also for lots outside your scopes (for recalls).' })
+  @Field({ description: "The linked lot's number; always given, also for lots outside your scopes (for recalls)." })
   lotNumber!: string;
   @Field(() => MaterialLot, { nullable: true, description: 'The linked lot; null when it lies outside your scopes.' })
   lot!: MaterialLot | null;

@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261122140242 extends Migration {
-
   override name = 'Migration20261122140242';
 
   /** Step records keep container ids and the operator's pass/fail verdict. */
@@ -12,5 +11,4 @@ export class Migration20261122140242 extends Migration {
   override down(): void | Promise<void> {
     this.addSql(`alter table "step_record" drop column "containers", drop column "passed";`);
   }
-
 }

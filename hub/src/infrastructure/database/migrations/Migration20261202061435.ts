@@ -1,7 +1,6 @@
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261202061435 extends Migration {
-
   override name = 'Migration20261202061435';
 
   /**
@@ -14,14 +13,17 @@ export class Migration20261202061435 extends Migration {
     this.addSql(`alter table "audit_record" alter column "scope" drop default;`);
 
     this.addSql(`drop index "alert_open_deduplication_key";`);
-    this.addSql(`create unique index "alert_open_deduplication_key" on "alert" ("path", "deduplication_key") where "state" <> 'Cleared';`);
+    this.addSql(
+      `create unique index "alert_open_deduplication_key" on "alert" ("path", "deduplication_key") where "state" <> 'Cleared';`,
+    );
   }
 
   override down(): void | Promise<void> {
     this.addSql(`drop index "alert_open_deduplication_key";`);
-    this.addSql(`create unique index "alert_open_deduplication_key" on "alert" ("deduplication_key") where "state" <> 'Cleared';`);
+    this.addSql(
+      `create unique index "alert_open_deduplication_key" on "alert" ("deduplication_key") where "state" <> 'Cleared';`,
+    );
 
     this.addSql(`alter table "audit_record" drop column "scope";`);
   }
-
 }
