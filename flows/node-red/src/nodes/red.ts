@@ -37,9 +37,9 @@ export interface Node {
 export interface NodeAPI {
   nodes: {
     createNode(node: object, config: NodeConfig): void;
-    // biome-ignore lint/suspicious/noExplicitAny: Node-RED calls the node's constructor with its own `this` and config
     registerType(
       type: string,
+      // biome-ignore lint/suspicious/noExplicitAny: Node-RED calls the node's constructor with its own `this` and config
       create: (this: any, config: any) => void,
       options?: {
         credentials?: Record<string, { type: 'text' | 'password' }>;

@@ -20,15 +20,15 @@ import {
 /** What differs between BullMQ on Redis and on PostgreSQL: the classes and the connections they get. */
 export interface QueueBacking {
   readonly kind: JobQueueKind;
-  // biome-ignore lint/suspicious/noExplicitAny: each backing's class takes its own options type
   readonly Queue: new (
     name: string,
+    // biome-ignore lint/suspicious/noExplicitAny: each backing's class takes its own options type
     options: any,
   ) => Queue;
-  // biome-ignore lint/suspicious/noExplicitAny: each backing's class takes its own options type
   readonly Worker: new (
     name: string,
     processor: (job: Job) => Promise<unknown>,
+    // biome-ignore lint/suspicious/noExplicitAny: each backing's class takes its own options type
     options: any,
   ) => Worker;
   /** Once, before the first queue: connect, migrate. */

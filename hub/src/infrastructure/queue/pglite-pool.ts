@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { PgPool, PgPoolClient, PgQueryResult } from 'bullmq';
 
-// biome-ignore lint/suspicious/noExplicitAny: rows are whatever the statement selects, as in pg
 interface PgliteResult {
+  // biome-ignore lint/suspicious/noExplicitAny: rows are whatever the statement selects, as in pg
   rows: any[];
   affectedRows?: number;
 }
