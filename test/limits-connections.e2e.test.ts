@@ -1,23 +1,13 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphqlRaw, MODES, sleep, startTestHub, type TestHub } from './support/harness.js';
+import { graphqlRaw, MODES, sleep, startTestHub, type TestHub, testLimits } from './support/harness.js';
 
-const LIMITS = {
-  maxDepth: 12,
-  maxAliases: 30,
-  maxTokens: 5000,
-  maxCost: 100_000,
-  maxDirectives: 20,
-  ratePerSecond: 1000,
-  rateBurst: 1000,
-  maxSubscriptionsPerSocket: 50,
-  maxSocketBufferBytes: 4_000_000,
-  maxQueuedEvents: 1000,
-  // Short enough for a test; the defaults are 200 connections, 10 s and 30 s.
+// Short enough for a test; the defaults are 200 connections, 10 s and 30 s.
+const LIMITS = testLimits({
   maxConnectionsPerAddress: 50,
   headersTimeoutMs: 1000,
   requestTimeoutMs: 2000,
-};
+});
 
 interface Probe {
   socket: Socket;

@@ -1,22 +1,11 @@
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { graphqlRaw, MODES, startTestHub, type TestHub } from './support/harness.js';
+import { graphqlRaw, MODES, startTestHub, type TestHub, testLimits } from './support/harness.js';
 import { TestIdentityProvider } from './support/idp.js';
 import { countStatements } from './support/plant.js';
 import { wsErrors, wsOperation, wsRequest } from './support/raw-ws.js';
 
-const LIMITS = {
-  maxDepth: 12,
-  maxAliases: 30,
-  maxTokens: 5000,
-  maxCost: 100_000,
-  maxDirectives: 20,
-  ratePerSecond: 1000,
-  rateBurst: 1000,
-  maxSubscriptionsPerSocket: 50,
-  maxSocketBufferBytes: 4_000_000,
-  maxQueuedEvents: 1000,
-};
+const LIMITS = testLimits();
 
 /** Two nested pages: at `first: 500` each, about 13.7 M by the cost model; at 5, a few hundred. */
 const NESTED_PAGES = (first: string) => `{ equipmentList(first: ${first}) { edges { node {

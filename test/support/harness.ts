@@ -4,6 +4,14 @@ import { createClient, type Client } from 'graphql-ws';
 import { configFromEnv, migrate, openDatabase, startHub, type HubConfig, type RunningHub } from '@plantgraph/hub';
 import { demoConfigFromEnv, demoExtension } from '@plantgraph/demo';
 
+/**
+ * The hub's default limits with a test's own changes. The default rate (50/s) is too low for a
+ * suite that fires many operations, so tests start from 1000/s.
+ */
+export function testLimits(overrides: Partial<HubConfig['limits']> = {}): HubConfig['limits'] {
+  return { ...configFromEnv({}).limits, ratePerSecond: 1000, rateBurst: 1000, ...overrides };
+}
+
 /** The real services on this machine (CI exports the same defaults). */
 export const TEST_DATABASE_URL =
   process.env.PLANTGRAPH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

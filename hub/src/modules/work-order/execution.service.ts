@@ -26,7 +26,7 @@ import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../core/principal.js';
 import type { SignatureService } from '../../auth/signatures.js';
 import { checkKey, checkQuantity, roundQuantity } from '../../core/keys.js';
-import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
+import { snapshot, type UnitOfWork, type Work } from '../../core/unit-of-work.js';
 import { orderChanged } from './work-order-events.js';
 import { findOrderFor } from './work-order-access.js';
 import { enterState, requireTransition } from './work-order-lifecycle.service.js';
@@ -54,6 +54,19 @@ export class WorkOrderExecutionService {
     return (
       order.snapshot.segments.find((s) => s.code === open?.segment) ?? order.snapshot.segments[steps.length] ?? null
     );
+  }
+
+  /** An out-of-tolerance deviation on the order's step, announced with the order and audited. */
+  private openDeviation(work: Work, order: WorkOrder, segment: string, description: string): void {
+    const deviation = work.tx.create(Deviation, {
+      workOrder: order,
+      kind: DeviationKind.OutOfTolerance,
+      segment,
+      openedBy: work.actor,
+      description,
+    });
+    orderChanged(work, this.bus.subjects, 'DeviationOpened', order, order.state, undefined, description);
+    work.audit('DeviationOpened', deviation);
   }
 
   confirmLineClearance(principal: Principal, number: string) {
@@ -146,23 +159,12 @@ export class WorkOrderExecutionService {
           },
         ];
         if (!withinTolerance) {
-          const deviation = tx.create(Deviation, {
-            workOrder: order,
-            kind: DeviationKind.OutOfTolerance,
-            segment: segment.code,
-            openedBy: work.actor,
-            description: `${m.parameter} = ${m.value} at ${segment.code} is outside ${spec.lowerLimit}…${spec.upperLimit}${spec.unitOfMeasure ? ` ${spec.unitOfMeasure}` : ''}.`,
-          });
-          orderChanged(
+          this.openDeviation(
             work,
-            this.bus.subjects,
-            'DeviationOpened',
             order,
-            order.state,
-            undefined,
-            deviation.description,
+            segment.code,
+            `${m.parameter} = ${m.value} at ${segment.code} is outside ${spec.lowerLimit}…${spec.upperLimit}${spec.unitOfMeasure ? ` ${spec.unitOfMeasure}` : ''}.`,
           );
-          work.audit('DeviationOpened', deviation);
         }
       }
       for (const [i, id] of (capture.containers ?? []).entries()) checkKey(`containers[${i}]`, id);
@@ -170,23 +172,7 @@ export class WorkOrderExecutionService {
       if (capture.passed != null) {
         step.passed = capture.passed;
         if (!capture.passed) {
-          const deviation = tx.create(Deviation, {
-            workOrder: order,
-            kind: DeviationKind.OutOfTolerance,
-            segment: segment.code,
-            openedBy: work.actor,
-            description: `${segment.code} was judged failed by ${step.operator}.`,
-          });
-          orderChanged(
-            work,
-            this.bus.subjects,
-            'DeviationOpened',
-            order,
-            order.state,
-            undefined,
-            deviation.description,
-          );
-          work.audit('DeviationOpened', deviation);
+          this.openDeviation(work, order, segment.code, `${segment.code} was judged failed by ${step.operator}.`);
         }
       }
       work.audit('MeasurementsRecorded', step, before);
