@@ -1,6 +1,8 @@
 import type { Database } from './infrastructure/database/database.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import { UnitOfWork } from './core/unit-of-work.js';
+import { EventRelay } from './core/event-relay.js';
+import { EventFeed } from './core/event-feed.js';
 import { EquipmentService } from './modules/equipment/equipment.service.js';
 import { equipmentClasses } from './modules/equipment/equipment-class.js';
 import { materialClasses } from './modules/material/material-class.js';
@@ -24,9 +26,21 @@ import { SignalService } from './modules/signals/signals.service.js';
 import { FlowStore } from './modules/flows/storage.js';
 import { AuditService } from './modules/audit/audit.service.js';
 
-/** The domain services of one hub, built once at start and handed to resolvers via the context. */
-export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, alertEscalateAfterSeconds = 300) {
-  const uow = new UnitOfWork(db, bus);
+/**
+ * The domain services of one hub, built once at start and handed to resolvers via the context, with
+ * the event relay and feed they write to and subscribe through (started and stopped by `startHub`).
+ */
+export function createServices(
+  db: Database,
+  bus: MessageBus,
+  auth: AuthConfig,
+  alertEscalateAfterSeconds = 300,
+  log: Pick<Console, 'log' | 'warn'> = console,
+  eventRetentionHours = 24,
+) {
+  const relay = new EventRelay(db, bus, log, { retentionMs: eventRetentionHours * 3600_000 });
+  const feed = new EventFeed(db, bus, log);
+  const uow = new UnitOfWork(db, bus.subjects, relay);
   const apiKeys = new ApiKeyService(db, uow);
   const authenticator = new Authenticator(auth, apiKeys);
   const signatures = new SignatureService(authenticator);
@@ -34,14 +48,16 @@ export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, 
   const personnelClass = new ResourceClassService(uow, personnelClasses);
   return {
     uow,
-    equipment: new EquipmentService(uow, bus),
+    relay,
+    feed,
+    equipment: new EquipmentService(uow, feed),
     equipmentClass: new ResourceClassService(uow, equipmentClasses),
     materialClass,
     material: new MaterialService(uow, materialClass),
     personnelClass,
     personnel: new PersonnelService(uow, personnelClass),
     productDefinition: new ProductDefinitionService(uow),
-    workOrder: new WorkOrderService(uow, bus),
+    workOrder: new WorkOrderService(uow, feed),
     workOrderLifecycle: new WorkOrderLifecycleService(uow, bus),
     apiKeys,
     authenticator,
@@ -49,10 +65,10 @@ export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, 
     execution: new WorkOrderExecutionService(uow, bus, signatures),
     review: new WorkOrderReviewService(uow, bus, signatures),
     genealogy: new GenealogyService(),
-    alerts: new AlertService(db, uow, bus, alertEscalateAfterSeconds),
-    oee: new OeeService(uow, bus),
-    signals: new SignalService(bus),
-    flows: new FlowStore(db, uow, bus),
+    alerts: new AlertService(uow, feed, alertEscalateAfterSeconds),
+    oee: new OeeService(uow, feed),
+    signals: new SignalService(bus, feed, uow),
+    flows: new FlowStore(db, relay, bus.subjects),
     audit: new AuditService(),
   };
 }

@@ -12,12 +12,11 @@ import {
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
 import { checkKey, checkQuantity, underPathOf } from '../../core/keys.js';
-import { scopedSubscription } from '../../core/scoped-subscription.js';
-import type { QueueOptions } from '../../infrastructure/bus/message-bus.js';
+import { scopedSubscription, type StreamOptions } from '../../core/scoped-subscription.js';
+import type { EventSource } from '../../core/event-feed.js';
 import { type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
 import { pathsVisible, requireAt } from '../../core/visibility.js';
-import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import { orderChanged, type WorkOrderChange } from './work-order-events.js';
 import { keyTaken, fail, invalidInput, unknownReference } from '../../core/failures.js';
 
@@ -27,7 +26,7 @@ const MAKEABLE = [ProductDefinitionVersionState.Approved, ProductDefinitionVersi
 export class WorkOrderService {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly bus: MessageBus,
+    private readonly events: EventSource,
   ) {}
 
   get(em: Tx, principal: Principal, number: string) {
@@ -44,12 +43,12 @@ export class WorkOrderService {
   }
 
   /** Live changes of orders running at `scope` and below, limited to what the caller may read. */
-  subscribeChanges(principal: Principal, scope: string, queue: QueueOptions = {}): AsyncIterable<WorkOrderChange> {
-    return scopedSubscription<WorkOrderChange & { at: string }, WorkOrderChange>(this.bus, principal, scope, {
-      patterns: (s) => this.bus.subjects.workOrderChangedScope(s),
+  subscribeChanges(principal: Principal, scope: string, stream: StreamOptions = {}): AsyncIterable<WorkOrderChange> {
+    return scopedSubscription<WorkOrderChange & { at: string }, WorkOrderChange>(this.events, principal, scope, {
+      patterns: (s) => this.events.subjects.workOrderChangedScope(s),
       what: 'work orders',
       toValue: (event) => ({ ...event, at: new Date(event.at) }),
-      queue,
+      stream,
     });
   }
 
@@ -81,7 +80,7 @@ export class WorkOrderService {
         plannedStart: input.plannedStart ?? null,
         plannedEnd: input.plannedEnd ?? null,
       });
-      orderChanged(work, this.bus.subjects, 'WorkOrderCreated', order, null);
+      orderChanged(work, this.events.subjects, 'WorkOrderCreated', order, null);
       return order;
     });
   }
