@@ -5,6 +5,7 @@ import {
   createTestDatabase,
   deleteNatsNamespace,
   graphql,
+  graphqlRaw,
   sleep,
   subscribe,
   uniqueName,
@@ -82,10 +83,14 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
     );
     const onB = await subscribe(b.url, STATE_CHANGED, { scope: 'acme/berlin' }, createApiKey.secret);
     const bystander = await subscribe(b.url, STATE_CHANGED, { scope: 'acme/berlin' }, token);
+    const viewer = { query: '{ viewer { name } }' };
+    expect((await graphqlRaw(b.url, viewer, createApiKey.secret)).status).toBe(200); // B now holds it as verified
     await graphql(a.url, `mutation { revokeApiKey(id: "${createApiKey.apiKey.id}") { __typename } }`, undefined, token);
     const deadline = Date.now() + 1000;
     while (!onB.closed() && Date.now() < deadline) await sleep(25);
     expect(onB.closed()).toMatchObject({ code: 4403 });
+    // B forgot the key when the revocation reached it, not when its verified-key cache ran out.
+    expect((await graphqlRaw(b.url, viewer, createApiKey.secret)).status).toBe(401);
     expect(bystander.closed()).toBeNull();
     await Promise.all([onB.close(), bystander.close()]);
   });

@@ -98,7 +98,7 @@ export async function startHub(
     const server = createHttpServer(limits, config.trustedProxies);
     const wss = new WebSocketServer({ noServer: true, maxPayload: 1_000_000 });
     const keySockets = new KeySockets();
-    const revocations = keySockets.follow(services.feed);
+    const revocations = keySockets.follow(services.feed, (prefix) => services.authenticator.forgetKey(prefix));
     cleanup.unshift(async () => revocations.stop());
     const subscriptions = serveGraphQLOverWebSocket(wss, schema, gate, checker, limits, contextFor, keySockets);
     const apollo = new ApolloServer<HubContext>({
