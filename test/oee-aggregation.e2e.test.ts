@@ -151,7 +151,7 @@ describe.each(MODES)('OEE aggregated by the database equals the pure calculation
       ids.set(row.path.split('/').at(-1)!, row.id);
 
     const next = random(11);
-    const stateRows: object[] = [];
+    let stateRows: object[] = [];
     const countRows: object[] = [];
     const start = from.getTime() - 2 * 3_600_000; // the state at `from` comes from before it
     for (const [i, m] of MACHINES.entries()) {
@@ -186,6 +186,40 @@ describe.each(MODES)('OEE aggregated by the database equals the pure calculation
         });
       }
     }
+    // The edges: a change exactly at `from`, a stop exactly as long as the threshold, counts at the
+    // window's ends and at a shift change.
+    const shiftChange = shiftWindows(CALENDAR, { from, to })[2]!.from.getTime();
+    const edge = (m: string, n: number, at: number, state: EquipmentState, reason: string | null = null) =>
+      stateRows.push({
+        equipment_id: ids.get(m),
+        path: `agg/site/area/line/${m}`,
+        state,
+        reason,
+        at: new Date(at).toISOString(),
+        source: 'agg-edge',
+        sequence: n,
+        applied: true,
+      });
+    const quiet = (r: { path: string; at: string }) =>
+      r.path.endsWith('/a1') &&
+      Date.parse(r.at) >= from.getTime() - 60_000 &&
+      Date.parse(r.at) < from.getTime() + 600_000;
+    stateRows = stateRows.filter((r) => !quiet(r as { path: string; at: string }));
+    edge('a1', 1, from.getTime(), EquipmentState.Down, 'EDGE');
+    edge('a1', 4, from.getTime() + 600_000, EquipmentState.Running);
+    edge('a2', 2, shiftChange - 30_000, EquipmentState.Down, 'THRESHOLD');
+    edge('a2', 3, shiftChange - 30_000 + CALENDAR.microstopThresholdSeconds * 1000, EquipmentState.Running);
+    for (const [n, at] of [from.getTime(), to.getTime(), shiftChange].entries())
+      countRows.push({
+        equipment_id: ids.get('a3'),
+        path: 'agg/site/area/line/a3',
+        at: new Date(at).toISOString(),
+        good: 1000 * (n + 1),
+        scrap: 0,
+        rework: 0,
+        source: 'agg-edge',
+        sequence: n,
+      });
     await em.execute(
       `insert into equipment_state_change (equipment_id, path, state, reason, at, source, sequence, applied)
        select * from jsonb_to_recordset(?::jsonb) as r(equipment_id uuid, path text, state text, reason text,
@@ -201,12 +235,12 @@ describe.each(MODES)('OEE aggregated by the database equals the pure calculation
     states = (
       await em.execute<StateRow[]>(
         `select id::text as id, equipment_id, state, reason, at, applied from equipment_state_change
-         where source = 'agg' order by at, id`,
+         where source like 'agg%' order by at, id`,
       )
     ).map((r) => ({ ...r, at: new Date(r.at) }));
     counts = (
       await em.execute<CountRow[]>(
-        `select equipment_id, at, good, scrap, rework from production_count where source = 'agg' order by at`,
+        `select equipment_id, at, good, scrap, rework from production_count where source like 'agg%' order by at`,
       )
     ).map((r) => ({ ...r, at: new Date(r.at) }));
     // Embedded, PGlite works on this thread: the seeding held the event loop past the keep-alive
