@@ -100,7 +100,7 @@ function expectClose(actual: unknown, expected: unknown, path = ''): void {
     expect(Math.abs((actual as number) - expected), path).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(expected)));
   } else if (Array.isArray(expected)) {
     expect((actual as unknown[]).length, path).toBe(expected.length);
-    expected.forEach((e, i) => expectClose((actual as unknown[])[i], e, `${path}[${i}]`));
+    for (const [i, e] of expected.entries()) expectClose((actual as unknown[])[i], e, `${path}[${i}]`);
   } else if (expected && typeof expected === 'object') {
     for (const [k, v] of Object.entries(expected))
       expectClose((actual as Record<string, unknown>)[k], v, `${path}.${k}`);
