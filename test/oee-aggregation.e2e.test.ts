@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EquipmentState } from '@plantgraph/schema';
 import { computeOee, shiftWindows, type OeeFigures } from '@plantgraph/hub';
 import { MODES, sleep, startTestHub, type TestHub } from './support/harness.js';
+import { createOeeLine } from './support/plant.js';
 
 /**
  * The database aggregation gives the figures of the pure calculation: random state reports
@@ -119,25 +120,7 @@ describe.each(MODES)('OEE aggregated by the database equals the pure calculation
   beforeAll(async () => {
     hub = await startTestHub(mode, { simulatorIntervalMs: 0 });
     const ok = (r: unknown) => expect(JSON.stringify(r)).not.toContain('"code"');
-    ok(
-      await hub.gql(
-        `mutation { r: createEquipmentClass(input: { code: "agg", idealCycleTimeSeconds: ${IDEAL} }) { __typename ... on ErrorResult { code } } }`,
-      ),
-    );
-    for (const [parent, code, level, cls] of [
-      [null, 'agg', 'Enterprise'],
-      ['agg', 'site', 'Site'],
-      ['agg/site', 'area', 'Area'],
-      ['agg/site/area', 'line', 'ProductionLine'],
-      ...MACHINES.map((m) => ['agg/site/area/line', m, 'WorkCell', 'agg']),
-    ] as const) {
-      ok(
-        await hub.gql(
-          'mutation ($i: CreateEquipmentInput!) { r: createEquipment(input: $i) { __typename ... on ErrorResult { code } } }',
-          { i: { parentPath: parent, code, name: code, level, equipmentClass: cls ?? null } },
-        ),
-      );
-    }
+    await createOeeLine(hub.gql, 'agg', MACHINES, IDEAL);
     ok(
       await hub.gql(
         'mutation ($i: SetShiftCalendarInput!) { r: setShiftCalendar(input: $i) { __typename ... on ErrorResult { code } } }',
