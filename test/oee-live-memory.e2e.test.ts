@@ -140,7 +140,9 @@ describe('live OEE over a large shift in a 300 MB heap (postgres+nats)', () => {
             60_000,
           )
           .catch((err: Error) => {
-            throw new Error(`${err.message}\nthe hub said:\n${hub.output().split('\n').slice(-12).join('\n')}`);
+            const said = hub.output().split('\n');
+            const fatal = said.filter((l) => /FATAL|out of memory/.test(l));
+            throw new Error(`${err.message}\nthe hub said:\n${[...fatal, ...said.slice(-6)].join('\n')}`);
           });
         const u = event.data.oeeUpdated;
         expect(u).toMatchObject({

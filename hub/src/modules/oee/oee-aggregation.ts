@@ -57,6 +57,7 @@ with machine as (
     where c.equipment_id = m.e and c.applied and c.at <= m.f order by c.at desc, c.id desc limit 1
   ) s
   union all
+  -- "offset 0" keeps this a scan of each machine's index range, not a join over the whole history.
   select m.e, m.t, c.state, c.reason, c.at, c.id
   from machine m cross join lateral (
     select c.state, c.reason, c.at, c.id from equipment_state_change c
@@ -69,7 +70,8 @@ with machine as (
   select e, id, state, reason, at, window_to from marked
   where n = 1 or state is distinct from previous_state or reason is distinct from previous_reason
 ), state_interval as (
-  select e, id, state, reason, ${MS('at')} as f, ${MS('coalesce(lead(at) over (partition by e order by at, id), window_to)')} as t
+  select e, id, state, reason, ${MS('at')} as f,
+         ${MS('coalesce(lead(at) over (partition by e order by at, id), window_to)')} as t
   from change
 ), in_piece as (
   select o.k, i.state, i.reason, i.t - i.f as length, o.threshold,
@@ -137,7 +139,7 @@ export async function pieceTotals(em: Tx, machines: MachineWindow[], pieces: Oee
     f: m.window.from.toISOString(),
     t: m.window.to.toISOString(),
   }));
-  // One short read-only transaction: PostgreSQL's JIT compiler, which its cost estimates for the
+  // One short transaction: PostgreSQL's JIT compiler, which its cost estimates for the
   // JSON arguments would switch on, takes longer (about 0.6 s) than these statements themselves.
   const [states, counts] = await em.fork().transactional(async (tx) => {
     await tx.execute('set local jit = off');
