@@ -10,11 +10,7 @@ import {
   subscribe,
   uniqueName,
 } from './support/harness.js';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { CLI, spawnHub, type HubProcess } from './support/process.js';
-
-const run = promisify(execFile);
+import { createApiKeyWithCli, spawnHub, type HubProcess } from './support/process.js';
 
 const STATE_CHANGED =
   'subscription ($scope: String!) { equipmentStateChanged(scope: $scope) { path state reason source sequence } }';
@@ -36,12 +32,7 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
       PLANTGRAPH_SIMULATOR_INTERVAL_MS: '0',
     };
     // Replicas share one database, so they share a key made the production way, with the CLI.
-    const created = await run(
-      process.execPath,
-      [CLI, 'api-key', 'create', '--name', 'replica-test', '--grant', 'admin@*'],
-      { env: { ...env, PATH: process.env.PATH ?? '' } },
-    );
-    token = /\n(pgk_\S+)/.exec(created.stdout)![1]!;
+    token = await createApiKeyWithCli(env, 'replica-test');
     a = await spawnHub(env, ['--demo']);
     b = await spawnHub(env);
   });

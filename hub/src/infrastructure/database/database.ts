@@ -29,9 +29,13 @@ export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'data
     preferTs: false,
     extensions: [Migrator],
     migrations: { path: MIGRATIONS_DIST, pathTs: MIGRATIONS_SRC, glob: '!(*.d).js', snapshot: false, silent: true },
-    // Other owners (e.g. a job queue) may keep tables in the same database; the flow tables are
-    // plain SQL (modules/flows/storage.ts), not entities, so the generator must not drop them.
-    schemaGenerator: { ignoreSchema: ['bullmq'], skipTables: [/^flow_(plant|revision|library_entry)$/] },
+    // Other owners (e.g. a job queue) may keep tables in the same database; the flow tables
+    // (modules/flows/storage.ts) and the count minutes (kept by triggers, read by
+    // modules/oee/oee-aggregation.ts) are plain SQL, not entities, so the generator must not drop them.
+    schemaGenerator: {
+      ignoreSchema: ['bullmq'],
+      skipTables: [/^flow_(plant|revision|library_entry)$/, 'production_count_minute'],
+    },
     debug: config.logSql ? ['query'] : false,
     allowGlobalContext: false,
   };
