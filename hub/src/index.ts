@@ -5,7 +5,14 @@ export type { Services } from './services.js';
 export { Principal } from './core/principal.js';
 export { type DomainFailure, isFailure } from './core/failures.js';
 export { Subjects, pathTokens, type EquipmentStateSignal } from './subjects.js';
-export type { MessageBus, BusMessage, BusSubscription, SignalDelivery } from './infrastructure/bus/message-bus.js';
+export type {
+  MessageBus,
+  BusMessage,
+  BusSubscription,
+  BatchOutcome,
+  SignalBatchHandler,
+  SignalDelivery,
+} from './infrastructure/bus/message-bus.js';
 export { subjectMatches } from './infrastructure/bus/message-bus.js';
 export { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 export { NatsBus } from './infrastructure/bus/nats-bus.js';

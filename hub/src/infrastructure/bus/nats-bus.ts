@@ -12,9 +12,11 @@ import {
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import {
+  type BatchOutcome,
   createSubscriptionQueue,
   type MessageBus,
   type QueueOptions,
+  type SignalBatchHandler,
   type SignalConsumer,
   type SignalDelivery,
 } from './message-bus.js';
@@ -107,32 +109,60 @@ export class NatsBus implements MessageBus {
    * Signals flow continuously (a JetStream consume with a bounded buffer); each batch is whatever
    * arrived while the previous one was being stored, up to `batchSize`, so batches grow with the
    * load and latency stays low when it is light. When the handler falls behind, reading stops at
-   * four batches buffered and JetStream holds the rest (back-pressure, not memory).
+   * four batches buffered and JetStream holds the rest (back-pressure, not memory). When the
+   * handler asks for a pause (its store is unreachable), everything held here goes back to
+   * JetStream at once and nothing is fetched until the pause ends: no pull-and-nak cycle.
    */
-  consumeSignals(
-    handle: (batch: SignalDelivery[]) => Promise<void>,
-    options: { batchSize?: number } = {},
-  ): SignalConsumer {
+  consumeSignals(handle: SignalBatchHandler, options: { batchSize?: number } = {}): SignalConsumer {
     const batchSize = options.batchSize ?? 512;
     const buffered: JsMsg[] = [];
     let running = true;
-    let messages: ConsumerMessages | null = null;
+    let messages = null as ConsumerMessages | null;
     let wakeHandler = null as (() => void) | null;
     let resumeReading = null as (() => void) | null;
+    const resumeReader = () => {
+      const resume = resumeReading;
+      resumeReading = null;
+      resume?.();
+    };
+    let pausedUntil = 0;
+    const paused = () => Date.now() < pausedUntil;
+    const sleepers = new Set<() => void>();
+    const sleepUntil = (time: number) =>
+      new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          sleepers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(0, time - Date.now()));
+        sleepers.add(wake);
+      });
     const reader = (async () => {
+      let failing = false;
       while (running && !this.nc.isClosed()) {
+        if (paused()) {
+          await sleepUntil(pausedUntil);
+          continue;
+        }
         try {
           const consumer = await this.js.consumers.get(this.subjects.signalStream.name, this.subjects.signalConsumer);
           messages = await consumer.consume({ max_messages: batchSize * 2 });
+          if (failing) console.error('[bus] reading signals again');
+          failing = false;
           for await (const m of messages) {
             buffered.push(m);
             wakeHandler?.();
             if (buffered.length >= batchSize * 4) await new Promise<void>((r) => (resumeReading = r));
           }
+          // Closed for a pause: what is buffered goes back (after the unsubscribe, see the handler).
+          if (paused()) for (const m of buffered.splice(0)) m.nak();
         } catch (err) {
           if (!running) break;
-          console.error(`[bus] reading signals failed, retrying in 1 s: ${(err as Error).message}`);
-          await new Promise((r) => setTimeout(r, 1000));
+          // Once per outage, not once per attempt.
+          if (!failing) console.error(`[bus] reading signals failed, retrying every second: ${(err as Error).message}`);
+          failing = true;
+          await sleepUntil(Date.now() + 1000);
         }
       }
     })();
@@ -143,30 +173,53 @@ export class NatsBus implements MessageBus {
           wakeHandler = null;
           continue;
         }
-        const batch = buffered.splice(0, batchSize).map(
+        const taken = buffered.splice(0, batchSize);
+        resumeReader();
+        const unsettled = new Set(taken);
+        const settle = (m: JsMsg, again: boolean) => {
+          if (!unsettled.delete(m)) return;
+          if (again) m.nak(1000);
+          else m.ack();
+        };
+        const batch = taken.map(
           (m): SignalDelivery => ({
             subject: m.subject,
             payload: m.data,
             attempt: m.info.deliveryCount,
-            ack: () => m.ack(),
-            nak: () => m.nak(1000),
+            receivedAt: m.time,
+            ack: () => settle(m, false),
+            nak: () => settle(m, true),
           }),
         );
-        resumeReading?.();
-        resumeReading = null;
-        // Unsettled messages (a crashed or failed batch) are redelivered by JetStream after ack_wait (10 s).
-        await handle(batch).catch((err) =>
-          console.error(`[ingest] batch failed, it will be redelivered: ${(err as Error).message}`),
-        );
+        const outcome = await handle(batch).catch((err: Error): BatchOutcome => {
+          console.error(`[ingest] batch failed, it will be redelivered: ${err.message}`);
+          return { pauseMs: 1000 };
+        });
+        if (!outcome) {
+          for (const m of unsettled) settle(m, true);
+          continue;
+        }
+        pausedUntil = Date.now() + outcome.pauseMs;
+        // Stop fetching first, then hand back what is held here (the reader its buffer): once the
+        // server has this unsubscribe, a nak'ed signal stays with JetStream (for another replica, or
+        // this one after the pause) instead of going straight into the closing subscription and
+        // coming back only after ack_wait.
+        const closing = messages?.close().catch(() => {});
+        resumeReader();
+        await closing;
+        for (const m of unsettled) m.nak();
+        unsettled.clear();
+        await sleepUntil(pausedUntil);
       }
     })();
     return {
       stop: async () => {
         running = false;
-        await messages?.close().catch(() => {});
+        const closing = messages?.close().catch(() => {});
         wakeHandler?.();
-        resumeReading?.();
-        await Promise.all([reader, handler]);
+        resumeReader();
+        for (const wake of [...sleepers]) wake();
+        await Promise.all([closing, reader, handler]);
       },
     };
   }

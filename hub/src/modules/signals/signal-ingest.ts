@@ -3,6 +3,7 @@ import type { MessageBus, SignalConsumer, SignalDelivery } from '../../infrastru
 import type { UnitOfWork } from '../../core/unit-of-work.js';
 import { parseSignal, type ParsedSignal } from './signal-parsing.js';
 import { storeSignals } from './signal-store.js';
+import { IngestBackoff } from './ingest-backoff.js';
 import type { IngestStatistics } from './signals.types.js';
 
 export const newIngestStatistics = (): IngestStatistics => ({
@@ -24,17 +25,21 @@ export const newIngestStatistics = (): IngestStatistics => ({
  * published. Re-delivered signals are recognised by (source, sequence) and change nothing.
  * What the admission rule refuses (`signal-admission.ts`: here, malformed signals and unknown
  * equipment) goes to the dead-letter subject with the reason, is counted, and never stops the stream.
+ * A batch that cannot be stored pauses the consumer with growing pauses (`IngestBackoff`); its
+ * signals stay on the bus meanwhile. Each signal is counted once, when it is settled for good.
  */
 export function startSignalIngest(
   db: Database,
   bus: MessageBus,
   uow: UnitOfWork,
   stats: IngestStatistics,
-  log: Pick<Console, 'error'> = console,
+  log: Pick<Console, 'error' | 'warn'> = console,
   onStored: (equipmentIds: string[]) => void = () => {},
 ): SignalConsumer {
+  const backoff = new IngestBackoff(log);
   const deadLetter = (d: SignalDelivery, reason: string) => {
     d.ack();
+    stats.received++;
     return bus
       .publish(bus.subjects.signalRejected, {
         type: 'SignalRejected',
@@ -48,7 +53,6 @@ export function startSignalIngest(
   };
 
   const consumer = bus.consumeSignals(async (deliveries) => {
-    stats.received += deliveries.length;
     const signals: ParsedSignal[] = [];
     const rejections: Promise<unknown>[] = [];
     for (const d of deliveries) {
@@ -66,11 +70,14 @@ export function startSignalIngest(
       } catch (err) {
         stats.failedBatches++;
         stats.lastError = (err as Error).message;
-        for (const s of signals) s.delivery.nak();
-        throw err;
+        await Promise.all(rejections);
+        // Unsettled, the signals go back to the bus and come again after the pause.
+        return { pauseMs: backoff.failed(err as Error) };
       }
+      backoff.succeeded();
       const unknown = new Set(batch.unknown);
       for (const s of signals) if (!unknown.has(s)) s.delivery.ack();
+      stats.received += signals.length - unknown.size;
       for (const s of unknown)
         rejections.push(deadLetter(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`));
       stats.stored += batch.stored;
