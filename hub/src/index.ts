@@ -1,4 +1,5 @@
 export { startHub, type RunningHub } from './hub.js';
+export type { Readiness, DependencyHealth } from './readiness.js';
 export { configFromEnv, type HubConfig } from './config.js';
 export type { HubExtension, HubExtensionContext, HubExtensionPackage, HubLog, HubOptions } from './extensions.js';
 export type { Services } from './services.js';

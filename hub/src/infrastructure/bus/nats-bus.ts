@@ -35,8 +35,19 @@ export class NatsBus implements MessageBus {
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     readonly subjects: Subjects,
-  ) {}
+  ) {
+    void this.#followStatus();
+  }
   #flush: Promise<void> | null = null;
+  /** The server the connection lost, while it is reconnecting. */
+  #disconnectedFrom: string | null = null;
+
+  async #followStatus(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect') this.#disconnectedFrom = status.server;
+      else if (status.type === 'reconnect') this.#disconnectedFrom = null;
+    }
+  }
 
   static async connect(servers: string, subjects = new Subjects(), name = 'plantgraph-hub'): Promise<NatsBus> {
     const { signalStream, eventStream, signalConsumer } = subjects;
@@ -225,7 +236,9 @@ export class NatsBus implements MessageBus {
   }
 
   async checkReady(): Promise<void> {
-    if (this.nc.isClosed()) throw new Error('NATS connection is closed.');
+    if (this.nc.isClosed()) throw new Error('NATS: the connection is closed.');
+    // Known at once from the connection's status, without waiting for a flush that cannot come back.
+    if (this.#disconnectedFrom) throw new Error(`NATS: disconnected from ${this.#disconnectedFrom}, reconnecting.`);
     await this.nc.flush();
   }
 
