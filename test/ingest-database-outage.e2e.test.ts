@@ -90,14 +90,18 @@ describe('signal ingest across a PostgreSQL outage', () => {
     try {
       const stored = async () =>
         (await db.query('select count(*)::int as n from production_count where source = $1', [source])).rows[0].n;
-      await until(async () => (await stored()) === TOTAL, `all ${TOTAL} signals to be stored`, 90_000);
+      await until(async () => (await stored()) === TOTAL, `all ${TOTAL} signals to be stored`, 90_000).catch(
+        async (err: Error) => {
+          throw new Error(`${err.message} Stored: ${await stored()}. The hub said:\n${hub!.output().slice(-4000)}`);
+        },
+      );
       const statistics = async () =>
         (await graphql(hub!.url, '{ signalIngest { received stored duplicates failedBatches } }', undefined, token))
           .signalIngest;
       await until(async () => (await statistics()).received >= TOTAL, 'the ingest to count them', 10_000);
       await sleep(2000); // anything counted twice would show by now
       const counted = await statistics();
-      expect(counted.received).toBe(TOTAL);
+      expect(counted.received, JSON.stringify(counted)).toBe(TOTAL);
       expect(counted.stored + counted.duplicates).toBe(TOTAL);
       expect(counted.failedBatches).toBeGreaterThan(0); // the outage did hit the ingest
       expect(counted.failedBatches).toBeLessThan(30); // a few attempts with growing pauses, not hundreds

@@ -23,6 +23,10 @@ import {
 import { Subjects } from '../../subjects.js';
 
 const SECOND_NS = 1_000_000_000;
+/** How long JetStream waits for a delivered signal to be settled before it delivers it again. */
+const ACK_WAIT_MS = 10_000;
+/** How long one pull stays open for signals to arrive. */
+const PULL_EXPIRES_MS = 2000;
 
 /**
  * The production bus. Domain events go to core NATS subjects, captured by the event stream for
@@ -75,7 +79,7 @@ export class NatsBus implements MessageBus {
         durable_name: signalConsumer,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        ack_wait: 10 * SECOND_NS,
+        ack_wait: ACK_WAIT_MS * 1_000_000,
         max_ack_pending: 10_000,
         filter_subject: signalStream.subjects,
       });
@@ -117,18 +121,18 @@ export class NatsBus implements MessageBus {
   }
 
   /**
-   * Signals flow continuously (a JetStream consume with a bounded buffer); each batch is whatever
-   * arrived while the previous one was being stored, up to `batchSize`, so batches grow with the
-   * load and latency stays low when it is light. When the handler falls behind, reading stops at
-   * four batches buffered and JetStream holds the rest (back-pressure, not memory). When the
-   * handler asks for a pause (its store is unreachable), everything held here goes back to
-   * JetStream at once and nothing is fetched until the pause ends: no pull-and-nak cycle.
+   * Signals are fetched in pulls of up to `batchSize`; each batch is whatever arrived while the
+   * previous one was being stored, so batches grow with the load and latency stays low when it is
+   * light. With three batches buffered, fetching waits and JetStream holds the rest (back-pressure,
+   * not memory). Explicit pulls, rather than a continuous consume, mean nothing is on its way to
+   * this replica unless a pull is open: when the handler asks for a pause, the open pull ends, what
+   * is held here goes back to JetStream, and nothing is fetched until the pause ends.
    */
   consumeSignals(handle: SignalBatchHandler, options: { batchSize?: number } = {}): SignalConsumer {
     const batchSize = options.batchSize ?? 512;
     const buffered: JsMsg[] = [];
     let running = true;
-    let messages = null as ConsumerMessages | null;
+    let pull = null as ConsumerMessages | null;
     let wakeHandler = null as (() => void) | null;
     let resumeReading = null as (() => void) | null;
     const resumeReader = () => {
@@ -151,25 +155,31 @@ export class NatsBus implements MessageBus {
       });
     const reader = (async () => {
       let failing = false;
+      let consumer = null as Awaited<ReturnType<JetStreamClient['consumers']['get']>> | null;
       while (running && !this.nc.isClosed()) {
         if (paused()) {
+          // No pull is open now, so what goes back stays with JetStream (for another replica, or
+          // this one after the pause) instead of coming straight back.
+          for (const m of buffered.splice(0)) m.nak();
           await sleepUntil(pausedUntil);
           continue;
         }
+        if (buffered.length >= batchSize * 3) {
+          await new Promise<void>((r) => (resumeReading = r));
+          continue;
+        }
         try {
-          const consumer = await this.js.consumers.get(this.subjects.signalStream.name, this.subjects.signalConsumer);
-          messages = await consumer.consume({ max_messages: batchSize * 2 });
+          consumer ??= await this.js.consumers.get(this.subjects.signalStream.name, this.subjects.signalConsumer);
+          pull = await consumer.fetch({ max_messages: batchSize, expires: PULL_EXPIRES_MS });
           if (failing) console.error('[bus] reading signals again');
           failing = false;
-          for await (const m of messages) {
+          for await (const m of pull) {
             buffered.push(m);
             wakeHandler?.();
-            if (buffered.length >= batchSize * 4) await new Promise<void>((r) => (resumeReading = r));
           }
-          // Closed for a pause: what is buffered goes back (after the unsubscribe, see the handler).
-          if (paused()) for (const m of buffered.splice(0)) m.nak();
         } catch (err) {
           if (!running) break;
+          consumer = null;
           // Once per outage, not once per attempt.
           if (!failing) console.error(`[bus] reading signals failed, retrying every second: ${(err as Error).message}`);
           failing = true;
@@ -177,6 +187,13 @@ export class NatsBus implements MessageBus {
         }
       }
     })();
+    // What this replica holds (buffered, or in the batch being stored) is still being worked on: it
+    // says so, so that a backlog or a slow store does not make JetStream deliver it a second time.
+    let inBatch = new Set<JsMsg>();
+    const keepHeld = setInterval(() => {
+      for (const m of buffered) m.working();
+      for (const m of inBatch) m.working();
+    }, ACK_WAIT_MS / 3);
     const handler = (async () => {
       while (running) {
         if (!buffered.length) {
@@ -187,6 +204,7 @@ export class NatsBus implements MessageBus {
         const taken = buffered.splice(0, batchSize);
         resumeReader();
         const unsettled = new Set(taken);
+        inBatch = unsettled;
         const settle = (m: JsMsg, again: boolean) => {
           if (!unsettled.delete(m)) return;
           if (again) m.nak(1000);
@@ -210,27 +228,25 @@ export class NatsBus implements MessageBus {
           for (const m of unsettled) settle(m, true);
           continue;
         }
+        // Back to the head of the buffer: the reader hands it all back once its open pull has
+        // ended, or, after a short pause, the next batch takes it up again.
         pausedUntil = Date.now() + outcome.pauseMs;
-        // Stop fetching first, then hand back what is held here (the reader its buffer): once the
-        // server has this unsubscribe, a nak'ed signal stays with JetStream (for another replica, or
-        // this one after the pause) instead of going straight into the closing subscription and
-        // coming back only after ack_wait.
-        const closing = messages?.close().catch(() => {});
+        buffered.unshift(...taken.filter((m) => unsettled.has(m)));
+        inBatch = new Set();
         resumeReader();
-        await closing;
-        for (const m of unsettled) m.nak();
-        unsettled.clear();
         await sleepUntil(pausedUntil);
       }
     })();
     return {
       stop: async () => {
         running = false;
-        const closing = messages?.close().catch(() => {});
+        clearInterval(keepHeld);
+        // What is on its way is not lost: unsettled, JetStream delivers it again after ack_wait.
+        void pull?.close().catch(() => {});
         wakeHandler?.();
         resumeReader();
         for (const wake of [...sleepers]) wake();
-        await Promise.all([closing, reader, handler]);
+        await Promise.all([reader, handler]);
       },
     };
   }
