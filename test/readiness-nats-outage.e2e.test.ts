@@ -74,5 +74,12 @@ describe('readiness during a NATS outage', () => {
     expect(back.body).toMatchObject({ ready: true, bus: { name: 'NATS', status: 'ok' } });
     expect(back.body.bus.error).toBeUndefined();
     expect(Date.parse(back.body.bus.since)).toBeGreaterThanOrEqual(restartedAt);
+
+    // And the ingest reads signals again (this one names no equipment, so it is dead-lettered).
+    const statistics = hub.services.signals.statistics;
+    const before = statistics.rejectedUnknownEquipment;
+    const subject = hub.bus.subjects.equipmentSignal('count', 'acme/nowhere/line-9');
+    await hub.bus.publishSignal(subject, Buffer.from('{"good":1,"source":"after-outage","sequence":1}'), 'after:1');
+    await until(() => statistics.rejectedUnknownEquipment > before, 'the ingest to take a signal again', 20_000);
   }, 120_000);
 });
