@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { Redis } from 'ioredis';
 import { openJobQueue, type JobQueue } from '@plantgraph/hub';
 import { sleep } from './support/harness.js';
 import { until } from './support/queue.js';
+import { freePort } from './support/private-service.js';
 
 /**
  * A private redis-server (never the shared one) killed with SIGKILL in the middle of a run and
@@ -190,14 +190,3 @@ describe('job queue across a Redis restart', () => {
     expect(ran).toEqual(['after-start']);
   });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
