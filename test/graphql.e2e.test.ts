@@ -106,6 +106,9 @@ describe.each(MODES)('GraphQL API (%s)', (mode) => {
   it('answers a nested query with a number of SQL statements that does not grow with the plant', async () => {
     const query = `{ equipmentList(first: 200) { edges { node { path parent { path equipmentClass { code } }
       equipmentClass { code } children { path equipmentClass { code } children { path } } } } } }`;
+    // A warm-up first, so the API key's check and its last-use record (at most once a minute) are not counted.
+    const warm = () => hub.gql('{ viewer { name } }');
+    await warm();
     const before = await countStatements(hub, () => hub.gql(query));
     for (let i = 0; i < 15; i++) {
       const r = await hub.gql(`mutation ($i: CreateEquipmentInput!) { createEquipment(input: $i) { ${RESULT} } }`, {
@@ -119,6 +122,7 @@ describe.each(MODES)('GraphQL API (%s)', (mode) => {
       });
       expect(r.createEquipment.__typename).toBe('Equipment');
     }
+    await warm();
     const after = await countStatements(hub, () => hub.gql(query));
     expect(before).toBeLessThanOrEqual(8);
     expect(after).toBe(before);

@@ -38,7 +38,11 @@ export function createServices(
   log: Pick<Console, 'log' | 'warn'> = console,
   eventRetentionHours = 24,
 ) {
-  const relay = new EventRelay(db, bus, log, { retentionMs: eventRetentionHours * 3600_000 });
+  const relay = new EventRelay(db, bus, log, {
+    retentionMs: eventRetentionHours * 3600_000,
+    // Other writers (replicas, the CLI) exist only on PostgreSQL; the embedded folder has one process.
+    sweepMs: bus.kind === 'nats' ? 250 : 5000,
+  });
   const feed = new EventFeed(db, bus, log);
   const uow = new UnitOfWork(db, bus.subjects, relay);
   const apiKeys = new ApiKeyService(db, uow);

@@ -27,7 +27,10 @@ export async function tableCounts(hub: TestHub): Promise<Record<string, number>>
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }
 
-/** Counts SQL statements the hub runs while `work` runs. */
+/**
+ * Counts SQL statements the hub runs while `work` runs, leaving out the event relay's and feed's
+ * own (numbering and reading the outbox runs on its own schedule, not for a request).
+ */
 export async function countStatements(hub: TestHub, work: () => Promise<unknown>): Promise<number> {
   const connection = hub.db.em.getDriver().getConnection() as unknown as {
     execute: (...args: unknown[]) => Promise<unknown>;
@@ -35,7 +38,7 @@ export async function countStatements(hub: TestHub, work: () => Promise<unknown>
   const original = connection.execute;
   let count = 0;
   connection.execute = function (this: unknown, ...args: unknown[]) {
-    count++;
+    if (!/event_outbox/.test(String(args[0]))) count++;
     return original.apply(this, args);
   };
   try {
