@@ -27,6 +27,7 @@ import { startSignalIngest } from './modules/signals/signal-ingest.js';
 import { startAlertEscalation } from './modules/alert/alert.service.js';
 import { startOeeUpdates } from './modules/oee/oee-updates.js';
 import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js';
+import { ConnectorHost } from './modules/connector/connector-host.js';
 import { runHook, type HubExtensionContext, type HubLog, type HubOptions } from './extensions.js';
 
 export interface RunningHub {
@@ -51,7 +52,7 @@ export interface RunningHub {
 export async function startHub(
   config: HubConfig,
   log: HubLog = console,
-  { extensions = [] }: HubOptions = {},
+  { extensions = [], connectors = [] }: HubOptions = {},
 ): Promise<RunningHub> {
   const db = await openDatabase(config);
   const cleanup: (() => Promise<unknown>)[] = [() => db.close()];
@@ -75,7 +76,10 @@ export async function startHub(
     cleanup.unshift(() => bus.close());
     const jobs = openJobQueue(config, db, { warn: (m) => log.warn(m) });
     cleanup.unshift(() => jobs.close());
-    const services = createServices(db, bus, await resolveAuthConfig(config.auth), config.alertEscalateAfterSeconds);
+    const services = createServices(db, bus, await resolveAuthConfig(config.auth), config.alertEscalateAfterSeconds, {
+      definitions: connectors,
+      secret: config.connectors.secret,
+    });
     const gate = await createGate(config, services, log);
     const schema = await buildHubSchema(bus);
     const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);
@@ -172,6 +176,20 @@ export async function startHub(
     cleanup.unshift(() => ingest.stop());
     const escalation = startAlertEscalation(services.alerts, config.alertEscalationCheckMs);
     cleanup.unshift(() => escalation.stop());
+
+    const connectorHost = new ConnectorHost({
+      config,
+      db,
+      jobs,
+      service: services.connectors,
+      ledger: services.connectorLedger,
+      box: services.connectorSecrets,
+      source: services.hubEvents,
+      execute: operationExecutor(schema, contextFor),
+      log,
+    });
+    await connectorHost.start();
+    cleanup.unshift(() => connectorHost.close());
 
     await runHook(extensions, 'afterServices', extensionContext);
 

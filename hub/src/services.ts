@@ -23,10 +23,25 @@ import { OeeService } from './modules/oee/oee.service.js';
 import { SignalService } from './modules/signals/signals.service.js';
 import { FlowStore } from './modules/flows/storage.js';
 import { AuditService } from './modules/audit/audit.service.js';
+import type { ConnectorDefinition } from '@plantgraph/connector-sdk';
+import { ConnectorService } from './modules/connector/connector.service.js';
+import { ConnectorLedger } from './modules/connector/connector-ledger.js';
+import { ConnectorRegistry } from './modules/connector/registry.js';
+import { SecretBox } from './modules/connector/secrets.js';
+import { AuditTrailEventSource } from './modules/connector/event-source.js';
 
 /** The domain services of one hub, built once at start and handed to resolvers via the context. */
-export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, alertEscalateAfterSeconds = 300) {
+export function createServices(
+  db: Database,
+  bus: MessageBus,
+  auth: AuthConfig,
+  alertEscalateAfterSeconds = 300,
+  connectors: { definitions?: readonly ConnectorDefinition[]; secret?: string } = {},
+) {
   const uow = new UnitOfWork(db, bus);
+  const connectorSecrets = new SecretBox(db, connectors.secret);
+  const hubEvents = new AuditTrailEventSource();
+  const registry = new ConnectorRegistry(connectors.definitions);
   const apiKeys = new ApiKeyService(db, uow);
   const authenticator = new Authenticator(auth, apiKeys);
   const signatures = new SignatureService(authenticator);
@@ -54,6 +69,10 @@ export function createServices(db: Database, bus: MessageBus, auth: AuthConfig, 
     signals: new SignalService(bus),
     flows: new FlowStore(db, uow, bus),
     audit: new AuditService(),
+    connectors: new ConnectorService(uow, bus, registry, connectorSecrets, hubEvents),
+    connectorLedger: new ConnectorLedger(db, uow, bus),
+    connectorSecrets,
+    hubEvents,
   };
 }
 export type Services = ReturnType<typeof createServices>;
