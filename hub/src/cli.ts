@@ -243,7 +243,10 @@ async function main(argv: string[]): Promise<void> {
  */
 async function loadConnectorPackages(names: string): Promise<ConnectorDefinition[]> {
   const definitions: ConnectorDefinition[] = [];
-  for (const name of names.split(',').map((n) => n.trim()).filter(Boolean)) {
+  for (const name of names
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)) {
     let loaded: Record<string, unknown>;
     try {
       loaded = (await import(name)) as Record<string, unknown>;

@@ -74,7 +74,9 @@ export async function startHub(
       ? await NatsBus.connect(config.natsUrl, subjects)
       : new InProcessBus(subjects, { confirmWhenAcked: true });
     cleanup.unshift(() => bus.close());
-    const jobs = openJobQueue(config, db, { warn: (m) => log.warn(m) });
+    // Installations sharing a Redis keep apart as they do on NATS: by their namespace.
+    const redisPrefix = config.natsNamespace === 'pg' ? 'plantgraph' : `plantgraph.${config.natsNamespace}`;
+    const jobs = openJobQueue(config, db, { warn: (m) => log.warn(m), redisPrefix });
     cleanup.unshift(() => jobs.close());
     const services = createServices(db, bus, await resolveAuthConfig(config.auth), config.alertEscalateAfterSeconds, {
       definitions: connectors,

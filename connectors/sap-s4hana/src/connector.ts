@@ -165,7 +165,12 @@ interface CompletedOrder {
   steps: { operator: string; equipment: string }[];
   reservations: {
     consumedQuantity: number;
-    lot: { lotNumber: string; unitOfMeasure: string; materialDefinition: { code: string }; location: { path: string } | null };
+    lot: {
+      lotNumber: string;
+      unitOfMeasure: string;
+      materialDefinition: { code: string };
+      location: { path: string } | null;
+    };
   }[];
 }
 
@@ -174,8 +179,11 @@ interface CompletedOrder {
  * (plant, final operation, unit) from the order in SAP, then post unless SAP already holds the key.
  */
 async function confirmCompletion(hub: HubClient, client: SapS4HanaClient, mapping: SapMapping, d: OutboundDelivery) {
-  const { workOrder } = await request<{ workOrder: CompletedOrder | null }>(hub, COMPLETED_ORDER, { number: d.event.key });
-  if (!workOrder) throw new ConnectorError({ kind: 'permanent', message: `The hub shows no work order ${d.event.key}.` });
+  const { workOrder } = await request<{ workOrder: CompletedOrder | null }>(hub, COMPLETED_ORDER, {
+    number: d.event.key,
+  });
+  if (!workOrder)
+    throw new ConnectorError({ kind: 'permanent', message: `The hub shows no work order ${d.event.key}.` });
   if (!workOrder.externalReference?.startsWith(EXTERNAL_REFERENCE_PREFIX))
     return { externalReference: null, reconciled: false, skipped: `work order ${workOrder.number} is not from SAP` };
   const sapOrder = workOrder.externalReference.slice(EXTERNAL_REFERENCE_PREFIX.length);
@@ -186,11 +194,11 @@ async function confirmCompletion(hub: HubClient, client: SapS4HanaClient, mappin
     throw new ConnectorError({ kind: 'permanent', message: mapped.rejections.map((r) => r.message).join('; ') });
   const { source } = mapped.draft;
   const produced = workOrder.producedLot
-    ? (await request<{ materialLot: { quantity: number; unitOfMeasure: string; location: { path: string } | null } | null }>(
-        hub,
-        PRODUCED_LOT,
-        { lot: workOrder.producedLot },
-      )).materialLot
+    ? (
+        await request<{
+          materialLot: { quantity: number; unitOfMeasure: string; location: { path: string } | null } | null;
+        }>(hub, PRODUCED_LOT, { lot: workOrder.producedLot })
+      ).materialLot
     : null;
   const consumedLots: ConsumedLot[] = workOrder.reservations
     .filter((r) => r.consumedQuantity > 0)

@@ -49,8 +49,11 @@ export class ConnectorInstance extends Identified<
   @Field({ description: 'The last hub event the relay turned into deliveries.' })
   @Property({ type: new BigIntType('string') })
   eventCursor: string = '0';
-  @Field(() => ConnectorHealth) @Enum({ items: () => ConnectorHealth }) health: ConnectorHealth = ConnectorHealth.Unknown;
-  @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) healthCheckedAt?: Date | null;
+  @Field(() => ConnectorHealth) @Enum({ items: () => ConnectorHealth }) health: ConnectorHealth =
+    ConnectorHealth.Unknown;
+  @Field(() => Date, { nullable: true })
+  @Property({ type: 'timestamptz', nullable: true })
+  healthCheckedAt?: Date | null;
   @Field(() => String, { nullable: true }) @Property({ type: 'text', nullable: true }) healthMessage?: string | null;
   @Field(() => Int, { nullable: true }) @Property({ nullable: true }) roundTripMs?: number | null;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) lastSuccessAt?: Date | null;

@@ -40,4 +40,3 @@ export class ReplayRangeInput {
 export class ImportFilter {
   @Field(() => [ImportOutcomeKind], { nullable: true }) outcome?: ImportOutcomeKind[];
 }
-

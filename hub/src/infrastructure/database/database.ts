@@ -32,7 +32,10 @@ export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'data
     // Other owners (e.g. a job queue) may keep tables in the same database; the flow tables are
     // plain SQL (modules/flows/storage.ts), as is the connectors' generated key, not entities, so the
     // generator must not drop them.
-    schemaGenerator: { ignoreSchema: ['bullmq'], skipTables: [/^flow_(plant|revision|library_entry)$/, /^connector_secret_key$/] },
+    schemaGenerator: {
+      ignoreSchema: ['bullmq'],
+      skipTables: [/^flow_(plant|revision|library_entry)$/, /^connector_secret_key$/],
+    },
     debug: config.logSql ? ['query'] : false,
     allowGlobalContext: false,
   };

@@ -76,7 +76,9 @@ export class PostgresLease implements Lease {
       client?.end().catch(() => {});
       if (this.leader) {
         this.leader = false;
-        this.log.warn(`[${this.label}] lease ${this.key}: lost (${(err as Error).message}); stopping the ${this.label}`);
+        this.log.warn(
+          `[${this.label}] lease ${this.key}: lost (${(err as Error).message}); stopping the ${this.label}`,
+        );
         await this.#onChange(false);
       } else if (!this.#stopped) {
         this.log.warn(

@@ -25,11 +25,9 @@ export function canAtScope(principal: Principal, permission: Permission, scope: 
 export function grantProblems(principal: Principal, scope: string, grants: readonly Grant[]): string[] {
   const problems: string[] = [];
   for (const g of grants) {
-    if (!within(g.scope, scope))
-      problems.push(`${g.role}@${g.scope} lies outside the connector's scope ${scope}`);
+    if (!within(g.scope, scope)) problems.push(`${g.role}@${g.scope} lies outside the connector's scope ${scope}`);
     const missing = (ROLE_PERMISSIONS[g.role] ?? []).filter((p) => !canAtScope(principal, p, g.scope));
-    if (missing.length)
-      problems.push(`${g.role}@${g.scope} needs ${missing.join(', ')} there, which you do not hold`);
+    if (missing.length) problems.push(`${g.role}@${g.scope} needs ${missing.join(', ')} there, which you do not hold`);
   }
   return problems;
 }

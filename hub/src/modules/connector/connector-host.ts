@@ -83,9 +83,11 @@ export class ConnectorHost implements ConnectorRuntimePort {
     });
     await this.sync();
     this.#timer = setInterval(() => {
-      this.#ticking = this.#ticking.then(() => this.tick()).catch((err: Error) => {
-        this.o.log.warn(`[connectors] ${err.message}`);
-      });
+      this.#ticking = this.#ticking
+        .then(() => this.tick())
+        .catch((err: Error) => {
+          this.o.log.warn(`[connectors] ${err.message}`);
+        });
     }, this.o.config.connectors.relayIntervalMs);
   }
 
@@ -96,7 +98,9 @@ export class ConnectorHost implements ConnectorRuntimePort {
     const sweep = Date.now() - this.#lastSweep > 5000;
     if (sweep) this.#lastSweep = Date.now();
     for (const r of this.#running.values()) {
-      await this.relay(r).catch((err: Error) => this.o.log.warn(`[connectors] ${r.instance.name}: relay: ${err.message}`));
+      await this.relay(r).catch((err: Error) =>
+        this.o.log.warn(`[connectors] ${r.instance.name}: relay: ${err.message}`),
+      );
       if (sweep) await this.sweep(r).catch(() => {});
       await this.schedulePoll(r).catch(() => {});
       if (Date.now() - r.lastHealthAt >= this.o.config.connectors.healthIntervalMs)
@@ -113,13 +117,16 @@ export class ConnectorHost implements ConnectorRuntimePort {
 
   private async syncNow(): Promise<void> {
     const rows = await this.o.db.em.fork().find(ConnectorInstance, {});
-    const wanted = new Map(rows.filter((r) => r.enabled && this.o.service.registry.get(r.type)).map((r) => [r.name, r]));
+    const wanted = new Map(
+      rows.filter((r) => r.enabled && this.o.service.registry.get(r.type)).map((r) => [r.name, r]),
+    );
     for (const [name, r] of this.#running) {
       const row = wanted.get(name);
       if (!row || row.settingsVersion !== r.instance.settingsVersion) await this.stop(name);
     }
     for (const [name, row] of wanted) {
-      if (!this.#running.has(name)) await this.launch(row).catch((err: Error) => this.o.ledger.recordError(name, err.message));
+      if (!this.#running.has(name))
+        await this.launch(row).catch((err: Error) => this.o.ledger.recordError(name, err.message));
       const r = this.#running.get(name);
       if (r) {
         r.instance = row;
@@ -133,9 +140,20 @@ export class ConnectorHost implements ConnectorRuntimePort {
     const principal = connectorPrincipal(row.name, row.grants);
     const hub: HubClient = { graphql: (q, v) => this.o.execute(principal, q, v) as never };
     const settings = { ...row.settings, ...(await this.o.box.open(row.secrets)) };
-    const log = { log: (m: string) => this.o.log.log(`[connector ${row.name}] ${m}`), warn: (m: string) => this.o.log.warn(`[connector ${row.name}] ${m}`) };
+    const log = {
+      log: (m: string) => this.o.log.log(`[connector ${row.name}] ${m}`),
+      warn: (m: string) => this.o.log.warn(`[connector ${row.name}] ${m}`),
+    };
     const runtime = definition.create({ name: row.name, settings, hub, log });
-    const r: Running = { instance: row, principal, runtime, outbound: null, inbound: null, lastPollAt: 0, lastHealthAt: 0 };
+    const r: Running = {
+      instance: row,
+      principal,
+      runtime,
+      outbound: null,
+      inbound: null,
+      lastPollAt: 0,
+      lastHealthAt: 0,
+    };
     if (runtime.outbound && Object.keys(runtime.outbound).length) {
       r.outbound = this.o.jobs.queue<DeliveryJob>(outboundQueue(row.name)).process((job) => this.deliver(r, job), {
         concurrency: 4,
@@ -238,7 +256,8 @@ export class ConnectorHost implements ConnectorRuntimePort {
     const mine = events.filter((e) => e.path && within(e.path, scope) && r.principal.can(Permission.Read, e.path));
     const created = await this.o.ledger.relay(fresh, mine, events.at(-1)!.seq);
     const queue = this.o.jobs.queue<DeliveryJob>(outboundQueue(fresh.name));
-    for (const id of created) await queue.add({ id: `${id}.0`, name: 'deliver', data: { delivery: id }, ...DELIVERY_JOB });
+    for (const id of created)
+      await queue.add({ id: `${id}.0`, name: 'deliver', data: { delivery: id }, ...DELIVERY_JOB });
   }
 
   /** Deliveries whose job was never added (a crash after the relay's commit) or was lost. */
@@ -256,25 +275,35 @@ export class ConnectorHost implements ConnectorRuntimePort {
   }
 
   async test(name: string): Promise<void> {
-    const r = this.running(name);
+    const r = await this.running(name);
     r.lastHealthAt = Date.now();
     const started = performance.now();
     try {
       const check = await r.runtime.testConnection();
-      await this.o.ledger.recordHealth(name, { ok: true, message: check.detail ?? null, roundTripMs: check.roundTripMs });
+      await this.o.ledger.recordHealth(name, {
+        ok: true,
+        message: check.detail ?? null,
+        roundTripMs: check.roundTripMs,
+      });
     } catch (err) {
       const message = classifyError(err).message;
-      await this.o.ledger.recordHealth(name, { ok: false, message, roundTripMs: Math.round(performance.now() - started) });
+      await this.o.ledger.recordHealth(name, {
+        ok: false,
+        message,
+        roundTripMs: Math.round(performance.now() - started),
+      });
     }
   }
 
   async pollNow(name: string): Promise<void> {
-    this.running(name);
-    await this.o.jobs.queue(inboundQueue(name)).add({ id: `poll-now-${Date.now()}`, name: 'poll', data: {}, attempts: 3 });
+    await this.running(name);
+    await this.o.jobs
+      .queue(inboundQueue(name))
+      .add({ id: `poll-now-${Date.now()}`, name: 'poll', data: {}, attempts: 3 });
   }
 
   async importOne(name: string, reference: string): Promise<void> {
-    const job = Object.values(this.running(name).runtime.inbound ?? {}).find((j) => j.importOne);
+    const job = Object.values((await this.running(name)).runtime.inbound ?? {}).find((j) => j.importOne);
     if (!job) throw new Error(`Connector ${name} cannot import single records.`);
     try {
       await this.o.ledger.recordImports(name, [await job.importOne!(reference)]);
@@ -294,7 +323,9 @@ export class ConnectorHost implements ConnectorRuntimePort {
     return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v + inn[k as keyof JobCounts]])) as never;
   }
 
-  private running(name: string): Running {
+  /** The running instance; a change saved a moment ago (here or on another replica) is synced first. */
+  private async running(name: string): Promise<Running> {
+    if (!this.#running.has(name)) await this.sync();
     const r = this.#running.get(name);
     if (!r) throw new Error(`Connector ${name} is not running on this hub (disabled, or its type is not installed).`);
     return r;

@@ -95,7 +95,10 @@ export class ConnectorLedger {
     delivery.attempts = attempt;
     if (lastFailure) delivery.lastFailureKind = lastFailure;
     await em.flush();
-    return { delivery, lastFailure: (lastFailure ?? null) as 'retryable' | 'rate-limited' | 'permanent' | 'ambiguous' | null };
+    return {
+      delivery,
+      lastFailure: (lastFailure ?? null) as 'retryable' | 'rate-limited' | 'permanent' | 'ambiguous' | null,
+    };
   }
 
   /** A failed attempt that will be tried again: back to Pending, remembering how it failed. */
@@ -106,7 +109,11 @@ export class ConnectorLedger {
       { id: delivery.id, state: DeliveryState.Delivering },
       { state: DeliveryState.Pending, lastFailureKind: kind, lastError: message, updatedAt: new Date() },
     );
-    await em.nativeUpdate(ConnectorInstance, { id: delivery.instance.id }, { lastError: message, lastErrorAt: new Date() });
+    await em.nativeUpdate(
+      ConnectorInstance,
+      { id: delivery.instance.id },
+      { lastError: message, lastErrorAt: new Date() },
+    );
   }
 
   async delivered(id: string, result: { externalReference: string | null; reconciled: boolean; skipped?: string }) {
@@ -145,7 +152,12 @@ export class ConnectorLedger {
       const instance = await tx.findOneOrFail(ConnectorInstance, { name });
       for (const o of outcomes) {
         const existing = await tx.findOne(ConnectorImport, { instance, reference: o.reference });
-        const reasons = o.reasons.map((r) => ({ code: r.code, field: r.field, value: r.value ?? null, message: r.message }));
+        const reasons = o.reasons.map((r) => ({
+          code: r.code,
+          field: r.field,
+          value: r.value ?? null,
+          message: r.message,
+        }));
         const outcome = o.outcome as ImportOutcomeKind;
         if (existing && existing.outcome === outcome && JSON.stringify(existing.reasons) === JSON.stringify(reasons))
           continue;

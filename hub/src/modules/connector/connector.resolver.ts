@@ -75,7 +75,7 @@ export class ConnectorResolver {
   }
 
   @Query(() => ConnectorImportConnection, {
-    description: "The latest outcome per external record a connector imported (or rejected, with the reasons).",
+    description: 'The latest outcome per external record a connector imported (or rejected, with the reasons).',
   })
   @Allow(Permission.Read)
   connectorImports(

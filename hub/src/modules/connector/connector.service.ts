@@ -119,7 +119,12 @@ export class ConnectorService {
         fail(
           invalidInput(
             'type',
-            `no connector type "${input.type}" in this hub (${this.registry.all().map((d) => d.type).join(', ') || 'none'}).`,
+            `no connector type "${input.type}" in this hub (${
+              this.registry
+                .all()
+                .map((d) => d.type)
+                .join(', ') || 'none'
+            }).`,
           ),
         );
       const existing = await tx.findOne(ConnectorInstance, { name: input.name });
@@ -152,7 +157,13 @@ export class ConnectorService {
       if (existing) instance.settingsVersion += 1;
       else instance.eventCursor = await this.events.head(tx);
       if (input.enabled != null) instance.enabled = input.enabled;
-      connectorChanged(work, this.bus.subjects, existing ? 'ConnectorReconfigured' : 'ConnectorConfigured', instance, before);
+      connectorChanged(
+        work,
+        this.bus.subjects,
+        existing ? 'ConnectorReconfigured' : 'ConnectorConfigured',
+        instance,
+        before,
+      );
       return instance;
     });
   }
@@ -199,7 +210,9 @@ export class ConnectorService {
     const done = await this.withRuntime(principal, name, (runtime) => runtime.importOne(name, reference));
     if (isFailure(done)) return done;
     return this.uow.run(principal.name, async ({ tx }) => {
-      return (await tx.findOne(ConnectorImport, { instance: done.id, reference })) ?? fail(notFound('import', reference));
+      return (
+        (await tx.findOne(ConnectorImport, { instance: done.id, reference })) ?? fail(notFound('import', reference))
+      );
     });
   }
 

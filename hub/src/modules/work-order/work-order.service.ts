@@ -84,15 +84,26 @@ export class WorkOrderService {
         fail(invalidInput('externalReference', `${input.externalReference} was imported under another number.`));
       const plan = await planOrder(tx, principal, input);
       if (input.unitOfMeasure && input.unitOfMeasure !== plan.unitOfMeasure)
-        fail(invalidInput('unitOfMeasure', `is ${input.unitOfMeasure}; ${input.productDefinition} is made in ${plan.unitOfMeasure}.`));
+        fail(
+          invalidInput(
+            'unitOfMeasure',
+            `is ${input.unitOfMeasure}; ${input.productDefinition} is made in ${plan.unitOfMeasure}.`,
+          ),
+        );
       const answer = (outcome: WorkOrderImportOutcome, order: WorkOrder, message: string) =>
         Object.assign(new WorkOrderImport(), { outcome, workOrder: order, message });
       if (!existing) {
-        const order = tx.create(WorkOrder, { ...plan, number: input.number, externalReference: input.externalReference });
+        const order = tx.create(WorkOrder, {
+          ...plan,
+          number: input.number,
+          externalReference: input.externalReference,
+        });
         orderChanged(work, this.bus.subjects, 'WorkOrderCreated', order, null);
         return answer(WorkOrderImportOutcome.Created, order, `Created ${input.number} in Draft.`);
       }
-      requireAt(principal, Permission.PlanWorkOrders, existing.equipment.path, () => keyTaken('work order number', input.number));
+      requireAt(principal, Permission.PlanWorkOrders, existing.equipment.path, () =>
+        keyTaken('work order number', input.number),
+      );
       if (existing.state !== WorkOrderState.Draft) {
         const message = `Order ${input.number} is ${existing.state}: the import changed nothing. Change it in the hub, or cancel it and import again under a new number.`;
         return answer(WorkOrderImportOutcome.Conflict, existing, message);

@@ -53,7 +53,9 @@ export class Migration20261202080000 extends Migration {
     );
 
     // Plain SQL (connector/secrets.ts), like flow_plant: one generated key, agreed by concurrent replicas.
-    this.addSql(`create table "connector_secret_key" ("id" int not null primary key check ("id" = 1), "key" text not null);`);
+    this.addSql(
+      `create table "connector_secret_key" ("id" int not null primary key check ("id" = 1), "key" text not null);`,
+    );
   }
 
   override down(): void | Promise<void> {
