@@ -20,22 +20,13 @@ export class CreateWorkOrderInput {
   description:
     'Creates the Draft order of an external order, or brings a Draft made from it up to date; idempotent by `externalReference`.',
 })
-export class ImportWorkOrderInput {
+export class ImportWorkOrderInput extends CreateWorkOrderInput {
   @Field({ description: 'Key of the order in its system, e.g. `sap-s4hana:1000123`.' }) externalReference!: string;
-  @Field() number!: string;
-  @Field({ description: 'Code of the product definition.' }) productDefinition!: string;
-  @Field(() => Int, { nullable: true, description: 'Version to make by; defaults to the Active one.' }) version?:
-    | number
-    | null;
-  @Field() quantity!: number;
   @Field(() => String, {
     nullable: true,
     description: "The quantity's unit; refused when it is not the product's unit.",
   })
   unitOfMeasure?: string | null;
-  @Field() equipment!: string;
-  @Field(() => Date, { nullable: true }) plannedStart?: Date | null;
-  @Field(() => Date, { nullable: true }) plannedEnd?: Date | null;
 }
 
 @InputType()
