@@ -68,6 +68,8 @@ export type TestHubSettings = Partial<HubConfig> & {
   demoMqttUrl?: string;
   /** Connector types the hub runs (e.g. the SAP connector's definition). */
   connectorTypes?: HubOptions['connectors'];
+  /** With `demo: true`: the demo ERP's poll period (the SAP simulator and connector); off unless given. */
+  demoErpPollMs?: number;
 };
 
 /**
@@ -75,7 +77,7 @@ export type TestHubSettings = Partial<HubConfig> & {
  * tests; with `demo: true` it runs the demo extension, as `plantgraph start --demo` does.
  */
 export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): Promise<TestHub> {
-  const { simulatorIntervalMs = 60_000, demoMqttUrl, connectorTypes, ...overrides } = settings;
+  const { simulatorIntervalMs = 60_000, demoMqttUrl, connectorTypes, demoErpPollMs = 0, ...overrides } = settings;
   const database = mode === 'postgres+nats' && !overrides.databaseUrl ? await createTestDatabase() : null;
   const shared: Partial<HubConfig> =
     mode === 'postgres+nats'
@@ -90,7 +92,11 @@ export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): 
     { PLANTGRAPH_FLOWS: 'off' },
     { port: 0, dataDir: 'memory://', demo: false, ...shared, ...overrides },
   );
-  const demo = config.demo ? demoExtension(demoConfigFromEnv({}, { simulatorIntervalMs, mqttUrl: demoMqttUrl })) : null;
+  const demo = config.demo
+    ? demoExtension(
+        demoConfigFromEnv({}, { simulatorIntervalMs, mqttUrl: demoMqttUrl, erpPollIntervalMs: demoErpPollMs }),
+      )
+    : null;
   const hub = await startHub(
     config,
     { log: () => {}, warn: console.warn, error: console.error },
