@@ -125,6 +125,11 @@ export interface ConnectorsConfig {
   relayIntervalMs: number;
   /** How often the leader checks each enabled connector's connection (a real round trip). */
   healthIntervalMs: number;
+  /**
+   * A delivery without progress this long gets its job added again (a no-op while the job exists):
+   * the relay's add failed (the queue was away) or the job was lost.
+   */
+  sweepAfterMs: number;
 }
 
 export interface FlowsConfig {
@@ -273,6 +278,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       secret: env.PLANTGRAPH_CONNECTOR_SECRET || undefined,
       relayIntervalMs: int('PLANTGRAPH_CONNECTOR_RELAY_INTERVAL_MS', 500, 50),
       healthIntervalMs: int('PLANTGRAPH_CONNECTOR_HEALTH_INTERVAL_MS', 60_000, 1000),
+      sweepAfterMs: int('PLANTGRAPH_CONNECTOR_SWEEP_AFTER_MS', 30_000, 1000),
     },
     ...overrides,
   };

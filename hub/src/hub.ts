@@ -182,6 +182,7 @@ export async function startHub(
     const connectorHost = new ConnectorHost({
       config,
       db,
+      bus,
       jobs,
       service: services.connectors,
       ledger: services.connectorLedger,

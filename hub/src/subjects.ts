@@ -169,6 +169,11 @@ export class Subjects {
     return `${this.namespace}.event.connector.changed.${scope === '*' ? '_installation' : pathTokens(scope)}`;
   }
 
+  /** Every connector change, whatever its scope (each replica's connector host follows them). */
+  connectorChangedAll(): string {
+    return `${this.namespace}.event.connector.changed.>`;
+  }
+
   connectorChangedScope(scope: string): string[] {
     return this.atAndBelow('connector.changed', scope);
   }

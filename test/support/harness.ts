@@ -63,7 +63,9 @@ export interface TestHub extends RunningHub {
 }
 
 /** Hub settings, and with `demo: true` the demo's (the simulator idles unless a test asks). */
-export type TestHubSettings = Partial<HubConfig> & {
+export type TestHubSettings = Partial<Omit<HubConfig, 'connectors'>> & {
+  /** Merged with the defaults. */
+  connectors?: Partial<HubConfig['connectors']>;
   simulatorIntervalMs?: number;
   demoMqttUrl?: string;
   /** Connector types the hub runs (e.g. the SAP connector's definition). */
@@ -77,7 +79,11 @@ export type TestHubSettings = Partial<HubConfig> & {
  * tests; with `demo: true` it runs the demo extension, as `plantgraph start --demo` does.
  */
 export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): Promise<TestHub> {
-  const { simulatorIntervalMs = 60_000, demoMqttUrl, connectorTypes, demoErpPollMs = 0, ...overrides } = settings;
+  const { simulatorIntervalMs = 60_000, demoMqttUrl, connectorTypes, demoErpPollMs = 0, ...settingsRest } = settings;
+  const overrides: Partial<HubConfig> = {
+    ...settingsRest,
+    connectors: { ...configFromEnv({}).connectors, ...settingsRest.connectors },
+  };
   const database = mode === 'postgres+nats' && !overrides.databaseUrl ? await createTestDatabase() : null;
   const shared: Partial<HubConfig> =
     mode === 'postgres+nats'

@@ -9,6 +9,7 @@ import { type ConnectorDelivery, ConnectorInstance, Permission } from '@plantgra
 import type { HubConfig } from '../../config.js';
 import type { HubLog } from '../../extensions.js';
 import type { Database } from '../../infrastructure/database/database.js';
+import type { BusSubscription, MessageBus } from '../../infrastructure/bus/message-bus.js';
 import { type Lease, LocalLease, PostgresLease } from '../../infrastructure/database/lease.js';
 import {
   type JobCounts,
@@ -37,13 +38,14 @@ interface Running {
 }
 
 type DeliveryJob = { delivery: string };
+/** How often each replica reads the instances when no change event came (a missed event, a bus outage). */
+const SYNC_EVERY_MS = 5000;
 const DELIVERY_JOB = { attempts: 10, backoff: { type: 'exponential' as const, delayMs: 1000, jitter: 0.5 } };
-/** A delivery without progress this long gets its job added again (a no-op while the job exists). */
-const SWEEP_AFTER_MS = 30_000;
 
 export interface ConnectorHostOptions {
   config: HubConfig;
   db: Database;
+  bus: MessageBus;
   jobs: JobQueue;
   service: ConnectorService;
   ledger: ConnectorLedger;
@@ -66,6 +68,8 @@ export class ConnectorHost implements ConnectorRuntimePort {
   #ticking: Promise<void> = Promise.resolve();
   #lastSweep = 0;
   #syncing: Promise<void> = Promise.resolve();
+  #lastSync = 0;
+  #changes: BusSubscription | null = null;
   #closed = false;
 
   constructor(private readonly o: ConnectorHostOptions) {
@@ -82,6 +86,15 @@ export class ConnectorHost implements ConnectorRuntimePort {
       await this.sync();
     });
     await this.sync();
+    // A change saved on any replica syncs this one at once; the periodic sync catches a missed event.
+    this.#changes = this.o.bus.subscribe([this.o.bus.subjects.connectorChangedAll()]);
+    void (async () => {
+      for (let r = await this.#changes!.next(); !r.done; r = await this.#changes!.next()) {
+        const { type } = r.value.data as { type?: string };
+        if (type && !type.startsWith('ConnectorDelivery') && !type.startsWith('ConnectorImport'))
+          await this.sync().catch(() => {});
+      }
+    })();
     this.#timer = setInterval(() => {
       this.#ticking = this.#ticking
         .then(() => this.tick())
@@ -93,9 +106,10 @@ export class ConnectorHost implements ConnectorRuntimePort {
 
   private async tick(): Promise<void> {
     if (this.#closed) return;
-    await this.sync();
-    if (!this.#leader) return;
-    const sweep = Date.now() - this.#lastSweep > 5000;
+    // Without running connectors the hub stays quiet: a sync every few seconds, nothing else.
+    if (Date.now() - this.#lastSync >= SYNC_EVERY_MS) await this.sync();
+    if (!this.#leader || !this.#running.size) return;
+    const sweep = Date.now() - this.#lastSweep > Math.min(5000, this.o.config.connectors.sweepAfterMs);
     if (sweep) this.#lastSweep = Date.now();
     for (const r of this.#running.values()) {
       await this.relay(r).catch((err: Error) =>
@@ -116,6 +130,7 @@ export class ConnectorHost implements ConnectorRuntimePort {
   }
 
   private async syncNow(): Promise<void> {
+    this.#lastSync = Date.now();
     const rows = await this.o.db.em.fork().find(ConnectorInstance, {});
     const wanted = new Map(
       rows.filter((r) => r.enabled && this.o.service.registry.get(r.type)).map((r) => [r.name, r]),
@@ -256,13 +271,20 @@ export class ConnectorHost implements ConnectorRuntimePort {
     const mine = events.filter((e) => e.path && within(e.path, scope) && r.principal.can(Permission.Read, e.path));
     const created = await this.o.ledger.relay(fresh, mine, events.at(-1)!.seq);
     const queue = this.o.jobs.queue<DeliveryJob>(outboundQueue(fresh.name));
-    for (const id of created)
-      await queue.add({ id: `${id}.0`, name: 'deliver', data: { delivery: id }, ...DELIVERY_JOB });
+    // A failed add (the queue away) leaves the row Pending: the sweep queues it later.
+    for (const id of created) {
+      try {
+        await queue.add({ id: `${id}.0`, name: 'deliver', data: { delivery: id }, ...DELIVERY_JOB });
+      } catch (err) {
+        this.o.log.warn(`[connectors] ${fresh.name}: queueing delivery ${id} failed (${(err as Error).message})`);
+      }
+    }
   }
 
   /** Deliveries whose job was never added (a crash after the relay's commit) or was lost. */
   private async sweep(r: Running): Promise<void> {
-    for (const d of await this.o.ledger.unfinished(r.instance.id, SWEEP_AFTER_MS)) await this.enqueue(d);
+    for (const d of await this.o.ledger.unfinished(r.instance.id, this.o.config.connectors.sweepAfterMs))
+      await this.enqueue(d);
   }
 
   async enqueue(delivery: ConnectorDelivery): Promise<void> {
@@ -334,6 +356,7 @@ export class ConnectorHost implements ConnectorRuntimePort {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    this.#changes?.close();
     await this.#ticking.catch(() => {});
     await this.#lease.stop();
     for (const name of [...this.#running.keys()]) await this.stop(name);
