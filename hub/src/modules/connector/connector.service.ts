@@ -192,7 +192,12 @@ export class ConnectorService {
     });
     if (isFailure(checked)) return checked;
     if (!this.runtime) return invalidInput('name', 'this hub runs no connectors.');
-    await action(this.runtime, checked);
+    try {
+      await action(this.runtime, checked);
+    } catch (err) {
+      // The external system's failure (unreachable, refused), for the engineer to act on; also in lastError.
+      return invalidInput('name', `connector ${name}: ${(err as Error).message}`);
+    }
     return this.uow.run(principal.name, ({ tx }) => this.manageable(tx, principal, name));
   }
 
