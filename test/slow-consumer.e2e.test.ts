@@ -46,25 +46,30 @@ describe('a subscriber that stops reading', () => {
     await sleep(300);
     // Stop reading: the kernel buffers fill, then the hub's send queue grows.
     (ws as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
+    // A flood of stored events (as a backlog drained after an outage would be), relayed at once.
+    const path = 'acme/berlin/assembly/line-1/press-1';
     const event = {
       type: 'EquipmentStateChanged',
       id: '1',
       equipmentId: 'x',
-      path: 'acme/berlin/assembly/line-1/press-1',
+      path,
       state: 'Running',
       previousState: 'Idle',
-      reason: 'R'.repeat(1000),
+      reason: 'R'.repeat(10_000),
       at: new Date().toISOString(),
       source: 'flood',
       sequence: '1',
       applied: true,
     };
-    const subject = hub.bus.subjects.equipmentStateChanged(event.path);
-    for (let i = 0; i < 30_000; i++) {
-      await hub.bus.publish(subject, event);
-      if (i % 500 === 0) await sleep(5);
-    }
-    await sleep(500);
+    await hub.db.em.fork().execute(
+      `insert into event_outbox (subject, type, path, data)
+         select ?, 'EquipmentStateChanged', ?, ?::jsonb from generate_series(1, 5000)`,
+      [hub.bus.subjects.equipmentStateChanged(path), path, JSON.stringify(event)],
+    );
+    hub.services.relay.wake();
+    // Still not reading: the backlog stays in the outbox, the hub's queue for this subscriber fills and
+    // does not drain, and the hub closes the socket (seen once the client reads again).
+    await sleep(12_000);
     (ws as unknown as { _socket: { resume(): void } })._socket.resume();
     const result = await Promise.race([closed, sleep(20_000).then(() => null)]);
     expect(result).toEqual({ code: 4429, reason: 'Subscriber too slow: events piled up unread' });

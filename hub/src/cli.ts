@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import type { ConnectorDefinition } from '@plantgraph/connector-sdk';
+import { Subjects } from './subjects.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -121,7 +122,7 @@ async function main(argv: string[]): Promise<void> {
       try {
         const pending = await db.migrator.getPending();
         if (pending.length) throw new Error('The database has pending migrations; run `plantgraph migrate` first.');
-        const secret = await new ApiKeyService(db, new UnitOfWork(db, new InProcessBus())).issueDirect(
+        const secret = await new ApiKeyService(db, new UnitOfWork(db, new Subjects(config.natsNamespace))).issueDirect(
           name,
           grants,
           'system:cli',
@@ -149,7 +150,8 @@ async function main(argv: string[]): Promise<void> {
       try {
         const pending = await db.migrator.getPending();
         if (pending.length) throw new Error('The database has pending migrations; run `plantgraph migrate` first.');
-        const store = new FlowStore(db);
+        // The deploy's event goes into the outbox; a running hub relays it.
+        const store = new FlowStore(db, undefined, new Subjects(config.natsNamespace));
         const where = config.databaseUrl ? redact(config.databaseUrl) : `the embedded database in ${config.dataDir}`;
         if (action === 'export') {
           const current = await store.current(plant);

@@ -108,6 +108,8 @@ export interface HubConfig {
   alertEscalationCheckMs: number;
   /** How often live OEE figures are published for machines that reported. */
   oeeUpdateIntervalMs: number;
+  /** How long numbered events are kept for resuming subscribers and connectors (ADR 0010). */
+  eventRetentionHours: number;
   /** Log every SQL statement (for debugging). */
   logSql: boolean;
   /** The embedded Node-RED runtime (editor at `/flows`, `http in` endpoints under `/flows-http`). */
@@ -263,6 +265,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     alertEscalateAfterSeconds: int('PLANTGRAPH_ALERT_ESCALATE_AFTER_SECONDS', 300),
     alertEscalationCheckMs: int('PLANTGRAPH_ALERT_ESCALATION_CHECK_MS', 5000, 50),
     oeeUpdateIntervalMs: int('PLANTGRAPH_OEE_UPDATE_INTERVAL_MS', 5000, 100),
+    eventRetentionHours: int('PLANTGRAPH_EVENT_RETENTION_HOURS', 24, 1),
     demo: env.PLANTGRAPH_DEMO === '1' || env.PLANTGRAPH_DEMO === 'true',
     logSql: env.PLANTGRAPH_LOG_SQL === '1',
     flows: {

@@ -78,10 +78,20 @@ export async function startHub(
     const redisPrefix = config.natsNamespace === 'pg' ? 'plantgraph' : `plantgraph.${config.natsNamespace}`;
     const jobs = openJobQueue(config, db, { warn: (m) => log.warn(m), redisPrefix });
     cleanup.unshift(() => jobs.close());
-    const services = createServices(db, bus, await resolveAuthConfig(config.auth), config.alertEscalateAfterSeconds, {
-      definitions: connectors,
-      secret: config.connectors.secret,
-    });
+    const services = createServices(
+      db,
+      bus,
+      await resolveAuthConfig(config.auth),
+      config.alertEscalateAfterSeconds,
+      log,
+      config.eventRetentionHours,
+      { definitions: connectors, secret: config.connectors.secret },
+    );
+    // Events: this replica's relay of the outbox to the bus, and its ordered feed for subscribers (ADR 0010).
+    services.relay.start();
+    cleanup.unshift(() => services.relay.stop());
+    await services.feed.start();
+    cleanup.unshift(() => services.feed.stop());
     const gate = await createGate(config, services, log);
     const schema = await buildHubSchema(bus);
     const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);
@@ -92,7 +102,7 @@ export async function startHub(
     const server = createHttpServer(limits, config.trustedProxies);
     const wss = new WebSocketServer({ noServer: true, maxPayload: 1_000_000 });
     const keySockets = new KeySockets();
-    const revocations = keySockets.follow(bus);
+    const revocations = keySockets.follow(services.feed);
     cleanup.unshift(async () => revocations.stop());
     const subscriptions = serveGraphQLOverWebSocket(wss, schema, gate, checker, limits, contextFor, keySockets);
     const apollo = new ApolloServer<HubContext>({
@@ -174,7 +184,7 @@ export async function startHub(
 
     const oeeUpdates = startOeeUpdates(db, bus, config.oeeUpdateIntervalMs);
     cleanup.unshift(() => oeeUpdates.stop());
-    const ingest = startSignalIngest(db, bus, services.uow, services.signals.statistics, log, oeeUpdates.touch);
+    const ingest = startSignalIngest(db, bus, services.relay, services.signals.statistics, log, oeeUpdates.touch);
     cleanup.unshift(() => ingest.stop());
     const escalation = startAlertEscalation(services.alerts, config.alertEscalationCheckMs);
     cleanup.unshift(() => escalation.stop());

@@ -1,6 +1,8 @@
 import type { Database } from './infrastructure/database/database.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import { UnitOfWork } from './core/unit-of-work.js';
+import { EventRelay } from './core/event-relay.js';
+import { EventFeed } from './core/event-feed.js';
 import { EquipmentService } from './modules/equipment/equipment.service.js';
 import { equipmentClasses } from './modules/equipment/equipment-class.js';
 import { materialClasses } from './modules/material/material-class.js';
@@ -28,19 +30,26 @@ import { ConnectorService } from './modules/connector/connector.service.js';
 import { ConnectorLedger } from './modules/connector/connector-ledger.js';
 import { ConnectorRegistry } from './modules/connector/registry.js';
 import { SecretBox } from './modules/connector/secrets.js';
-import { AuditTrailEventSource } from './modules/connector/event-source.js';
+import { OutboxDeliveryEvents } from './modules/connector/event-source.js';
 
-/** The domain services of one hub, built once at start and handed to resolvers via the context. */
+/**
+ * The domain services of one hub, built once at start and handed to resolvers via the context, with
+ * the event relay and feed they write to and subscribe through (started and stopped by `startHub`).
+ */
 export function createServices(
   db: Database,
   bus: MessageBus,
   auth: AuthConfig,
   alertEscalateAfterSeconds = 300,
+  log: Pick<Console, 'log' | 'warn'> = console,
+  eventRetentionHours = 24,
   connectors: { definitions?: readonly ConnectorDefinition[]; secret?: string } = {},
 ) {
-  const uow = new UnitOfWork(db, bus);
+  const relay = new EventRelay(db, bus, log, { retentionMs: eventRetentionHours * 3600_000 });
+  const feed = new EventFeed(db, bus, log);
+  const uow = new UnitOfWork(db, bus.subjects, relay);
   const connectorSecrets = new SecretBox(db, connectors.secret);
-  const hubEvents = new AuditTrailEventSource();
+  const hubEvents = new OutboxDeliveryEvents();
   const registry = new ConnectorRegistry(connectors.definitions);
   const apiKeys = new ApiKeyService(db, uow);
   const authenticator = new Authenticator(auth, apiKeys);
@@ -49,14 +58,16 @@ export function createServices(
   const personnelClass = new ResourceClassService(uow, personnelClasses);
   return {
     uow,
-    equipment: new EquipmentService(uow, bus),
+    relay,
+    feed,
+    equipment: new EquipmentService(uow, feed),
     equipmentClass: new ResourceClassService(uow, equipmentClasses),
     materialClass,
     material: new MaterialService(uow, materialClass),
     personnelClass,
     personnel: new PersonnelService(uow, personnelClass),
     productDefinition: new ProductDefinitionService(uow),
-    workOrder: new WorkOrderService(uow, bus),
+    workOrder: new WorkOrderService(uow, feed),
     workOrderLifecycle: new WorkOrderLifecycleService(uow, bus),
     apiKeys,
     authenticator,
@@ -64,13 +75,13 @@ export function createServices(
     execution: new WorkOrderExecutionService(uow, bus, signatures),
     review: new WorkOrderReviewService(uow, bus, signatures),
     genealogy: new GenealogyService(),
-    alerts: new AlertService(db, uow, bus, alertEscalateAfterSeconds),
-    oee: new OeeService(uow, bus),
-    signals: new SignalService(bus),
-    flows: new FlowStore(db, uow, bus),
+    alerts: new AlertService(uow, feed, alertEscalateAfterSeconds),
+    oee: new OeeService(uow, feed),
+    signals: new SignalService(bus, feed, uow),
+    flows: new FlowStore(db, relay, bus.subjects),
     audit: new AuditService(),
-    connectors: new ConnectorService(uow, bus, registry, connectorSecrets, hubEvents),
-    connectorLedger: new ConnectorLedger(db, uow, bus),
+    connectors: new ConnectorService(uow, feed, registry, connectorSecrets, hubEvents),
+    connectorLedger: new ConnectorLedger(db, uow, bus.subjects),
     connectorSecrets,
     hubEvents,
   };

@@ -1,5 +1,7 @@
 import { Permission } from '@plantgraph/schema';
-import type { MessageBus, QueueOptions } from '../infrastructure/bus/message-bus.js';
+import type { QueueOptions } from '../infrastructure/bus/message-bus.js';
+import type { EventSource } from './event-feed.js';
+import { decodeCursor } from './event-outbox.js';
 import type { Principal } from './principal.js';
 import { forbidden } from './visibility.js';
 import { isEquipmentPath } from './keys.js';
@@ -13,7 +15,18 @@ export interface ScopedSubscriptionOptions<E, T> {
   toValue: (event: E) => T;
   /** Further filtering of events (e.g. a minimum severity). */
   accept?: (event: E) => boolean;
+  stream?: StreamOptions;
+}
+
+/** How a subscriber reads its stream: its queue's bound, and the cursor of the last event it saw, to resume after. */
+export interface StreamOptions {
   queue?: QueueOptions;
+  after?: string | null;
+}
+
+/** The feed's options for a subscriber's stream (the cursor checked and decoded). */
+export function feedOptions(stream: StreamOptions = {}) {
+  return { queue: stream.queue, after: stream.after ? decodeCursor(stream.after) : null };
 }
 
 /**
@@ -21,7 +34,7 @@ export interface ScopedSubscriptionOptions<E, T> {
  * beyond the principal's own, so each event is delivered only if the principal may read its path.
  */
 export function scopedSubscription<E extends { path: string }, T>(
-  bus: MessageBus,
+  events: EventSource,
   principal: Principal,
   scope: string,
   options: ScopedSubscriptionOptions<E, T>,
@@ -32,7 +45,7 @@ export function scopedSubscription<E extends { path: string }, T>(
     );
   }
   if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, `subscribe to ${options.what}`);
-  const subscription = bus.subscribe(options.patterns(scope), options.queue);
+  const subscription = events.subscribe(options.patterns(scope), feedOptions(options.stream));
   return {
     [Symbol.asyncIterator]: () => ({
       next: async (): Promise<IteratorResult<T>> => {

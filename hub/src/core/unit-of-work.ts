@@ -4,14 +4,12 @@ import { WHOLE_INSTALLATION } from '@plantgraph/schema';
 import { appendToAuditChain, type AuditEntry } from './audit-chain.js';
 import { auditScope, withoutSecrets } from './audit-scope.js';
 import type { Database, Tx } from '../infrastructure/database/database.js';
-import type { MessageBus } from '../infrastructure/bus/message-bus.js';
+import type { Subjects } from '../subjects.js';
+import { type DomainEvent, recordEvents } from './event-outbox.js';
 
-export interface DomainEvent {
-  subject: string;
-  /** Past tense, e.g. `EquipmentCreated`. */
-  type: string;
-  /** A function when the data holds values assigned at commit (generated ids). */
-  data: Record<string, unknown> | (() => Record<string, unknown>);
+/** Told after each commit that wrote events, so they are sequenced and relayed at once (`event-relay.ts`). */
+export interface EventsCommitted {
+  wake(): void;
 }
 
 /** What a service gets inside a unit of work. */
@@ -20,20 +18,21 @@ export interface Work {
   actor: string;
   /** Records a change of a stored object in the audit trail, in this transaction. */
   audit(action: string, entity: object & { id: string }, before?: unknown, reason?: string | null): void;
-  /** Publishes an event once the transaction has committed; dropped on rollback. */
+  /** Records an event in this transaction's outbox; announced once it commits, never if it rolls back. */
   emit(event: DomainEvent): void;
   /** Audits a change and announces it as event `type` (past tense) keyed by the object's business key. */
   changed(type: string, entity: object & { id: string }, key: string, before?: unknown, reason?: string | null): void;
 }
 
 /**
- * Runs one command: a transaction with its audit records, then its events after the commit.
+ * Runs one command: a transaction with its audit records and its events (in the outbox, relayed after the commit).
  * A `fail(...)` anywhere rolls everything back and returns the failure as the result.
  */
 export class UnitOfWork {
   constructor(
     private readonly db: Database,
-    private readonly bus: MessageBus,
+    private readonly subjects: Subjects,
+    private readonly committed: EventsCommitted = { wake: () => {} },
   ) {}
 
   async run<T>(actor: string, body: (work: Work) => Promise<T>): Promise<T | DomainFailure> {
@@ -62,7 +61,7 @@ export class UnitOfWork {
           changed: (type, entity, key, before, reason) => {
             work.audit(type, entity, before, reason);
             work.emit({
-              subject: this.bus.subjects.domainEvent(type, key),
+              subject: this.subjects.domainEvent(type, key),
               type,
               data: () => ({ id: entity.id, key, actor, ...eventScope(scopes.get(entity)) }),
             });
@@ -78,29 +77,18 @@ export class UnitOfWork {
           actor,
           audit.map(({ entity: _, ...entry }) => entry),
         );
+        if (events.length) {
+          await tx.flush(); // the events' data may hold ids assigned by the flush
+          await recordEvents(tx, events);
+        }
         return value;
       });
     } catch (err) {
       if (err instanceof FailureError) return err.failure;
       throw err;
     }
-    await this.publish(events);
+    if (events.length) this.committed.wake();
     return result;
-  }
-
-  /**
-   * Events of a committed change, sent in order without waiting for each acknowledgement in turn
-   * (they are pipelined on one connection). A bus outage must not turn a committed change into an error.
-   */
-  async publish(events: DomainEvent[]): Promise<void> {
-    await Promise.all(
-      events.map((e) => {
-        const data = typeof e.data === 'function' ? e.data() : e.data;
-        return this.bus
-          .publish(e.subject, { type: e.type, ...data })
-          .catch((err: Error) => console.error(`[events] could not publish ${e.type} on ${e.subject}: ${err.message}`));
-      }),
-    );
   }
 }
 

@@ -17,6 +17,7 @@ import {
 } from '@plantgraph/schema';
 import { type DomainFailure, FailureError, isFailure } from '../core/failures.js';
 import { FaultCode, HubFault } from '../core/faults.js';
+import type { HubContext } from './context.js';
 
 /**
  * The one place where the domain's coded outcomes become what GraphQL clients see: each failure code
@@ -41,6 +42,8 @@ const FAULT_ERRORS: { [C in FaultCode]: { code: string; status: number } } = {
   [FaultCode.Unauthenticated]: { code: 'UNAUTHENTICATED', status: 401 },
   [FaultCode.Forbidden]: { code: 'FORBIDDEN', status: 403 },
   [FaultCode.BadUserInput]: { code: 'BAD_USER_INPUT', status: 400 },
+  [FaultCode.EventsUnavailable]: { code: 'EVENTS_UNAVAILABLE', status: 503 },
+  [FaultCode.CursorExpired]: { code: 'CURSOR_EXPIRED', status: 410 },
 };
 
 /** A failure as its GraphQL result type (e.g. `NotFound { entity key }`). */
@@ -53,7 +56,7 @@ export function toGraphQLResult(failure: DomainFailure): ErrorResult {
 export function toGraphQLError(error: HubFault | DomainFailure): GraphQLError {
   if (error instanceof HubFault) {
     const { code, status } = FAULT_ERRORS[error.code];
-    return new GraphQLError(error.message, { extensions: { code, http: { status } } });
+    return new GraphQLError(error.message, { extensions: { ...error.details, code, http: { status } } });
   }
   return new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT', failure: error.code } });
 }
@@ -84,11 +87,36 @@ export const mapDomainOutcomes: MiddlewareFn = async ({ info }, next) => {
   }
 };
 
-/** Opens a subscription's event stream, turning a refusal (bad scope, no grant) into its GraphQL error. */
+/** The `after` argument of every subscription that can resume. */
+export const AFTER =
+  'The `cursor` of the last event you received: first what came after it (from the events kept, 24 h by ' +
+  'default), then live. Without it, live from now.';
+
+/** A subscriber's stream options: its queue bound, and where it resumes (the `after` argument). */
+export function streamOf(ctx: HubContext, args: Record<string, unknown>) {
+  return { queue: ctx.eventQueue, after: (args.after as string | null | undefined) ?? null };
+}
+
+/**
+ * Opens a subscription's event stream, turning a refusal (bad scope, no grant) into its GraphQL error,
+ * and so a fault that ends the stream later (bus unreachable, expired cursor): graphql-ws sends that as
+ * the operation's error message, with the code and the cursor to resume from in its extensions.
+ */
 export function openStream<T>(open: () => AsyncIterable<T>): AsyncIterable<T> {
+  const mapped = (err: unknown) => (err instanceof HubFault ? toGraphQLError(err) : err);
+  let source: AsyncIterable<T>;
   try {
-    return open();
+    source = open();
   } catch (err) {
-    throw err instanceof HubFault ? toGraphQLError(err) : err;
+    throw mapped(err);
   }
+  return {
+    [Symbol.asyncIterator]: () => {
+      const it = source[Symbol.asyncIterator]();
+      return {
+        next: () => it.next().catch((err: unknown) => Promise.reject(mapped(err))),
+        return: () => it.return?.() ?? Promise.resolve({ done: true, value: undefined }),
+      };
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { Principal } from '../core/principal.js';
-import type { MessageBus } from '../infrastructure/bus/message-bus.js';
+import type { EventSource } from '../core/event-feed.js';
 
 /** graphql-ws's Forbidden: the credential no longer admits the socket (a client must not just retry). */
 export const KEY_REVOKED = 4403;
@@ -32,9 +32,12 @@ export class KeySockets {
     return sockets.length;
   }
 
-  /** Follows changes of keys on the bus until stopped. */
-  follow(bus: MessageBus): { stop(): void } {
-    const subscription = bus.subscribe([bus.subjects.apiKeyChanges()]);
+  /**
+   * Follows changes of keys until stopped, across bus outages: a revocation the bus lost reaches this
+   * replica from the outbox once the bus is back (`EventFeed`).
+   */
+  follow(events: EventSource): { stop(): void } {
+    const subscription = events.subscribe([events.subjects.apiKeyChanges()], { survivesOutage: true });
     void (async () => {
       for await (const { data } of subscription) {
         const { type, id } = data as { type?: string; id?: string };

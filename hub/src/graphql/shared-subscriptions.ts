@@ -4,12 +4,18 @@ import type { Principal } from '../core/principal.js';
 
 interface Listener {
   push(result: ExecutionResult): void;
-  end(): void;
+  /** Waits while this subscriber's queue is more than half full; one that does not drain in time is closed as slow. */
+  room(): Promise<void>;
+  /** The shared execution ended; with the error that ended it (e.g. the event bus became unreachable). */
+  end(error?: unknown): void;
 }
 interface Source {
   listeners: Set<Listener>;
   stop: () => void;
 }
+
+/** How long a shared execution waits for a subscriber to make room before closing it as too slow. */
+const ROOM_WAIT_MS = 5000;
 
 /**
  * Subscribers with the same operation, variables and identity get the same results, so each
@@ -59,11 +65,31 @@ export class SharedSubscriptions {
       source.listeners.delete(listener);
       if (!source.listeners.size) source.stop();
     }, queue);
-    const listener: Listener = { push: (result) => own.push({ subject: '', data: result }), end: () => own.close() };
+    let failure: unknown = null;
+    const listener: Listener = {
+      push: (result) => own.push({ subject: '', data: result }),
+      room: async () => {
+        if (queue.limit === undefined || own.size < Math.ceil(queue.limit / 2)) return;
+        let timer: NodeJS.Timeout | undefined;
+        const stalled = new Promise<false>((r) => (timer = setTimeout(() => r(false), ROOM_WAIT_MS)));
+        const drained = own.whenBelow(Math.ceil(queue.limit / 2)).then(() => true);
+        if (!(await Promise.race([drained, stalled]).finally(() => clearTimeout(timer)))) {
+          queue.onOverflow?.(); // it stopped reading: close it as the queue's limit would
+          own.close();
+        }
+      },
+      end: (error) => {
+        // What the subscriber has not read yet still reaches it, then the error: the cursor in the
+        // error is that of the last event the execution took, so nothing between is skipped.
+        failure = error ?? null;
+        own.end();
+      },
+    };
     source.listeners.add(listener);
     const iterator: AsyncIterableIterator<ExecutionResult> = {
       next: async () => {
         const r = await own.next();
+        if (r.done && failure) throw failure; // each subscriber hears why, as graphql-ws's error message
         return r.done
           ? { done: true as const, value: undefined }
           : { done: false as const, value: r.value.data as ExecutionResult };
@@ -87,13 +113,21 @@ export class SharedSubscriptions {
     };
     this.#sources.set(key, source);
     void (async () => {
+      let failure: unknown;
       try {
-        for await (const result of results) for (const listener of source.listeners) listener.push(result);
+        for await (const result of results) {
+          for (const listener of source.listeners) listener.push(result);
+          // The execution goes at the pace of its slowest reader; the events wait in the feed, which
+          // falls back to reading them from the outbox (core/event-feed.ts) rather than holding them.
+          for (const listener of source.listeners) await listener.room();
+        }
+      } catch (err) {
+        failure = err;
       } finally {
         if (this.#sources.get(key) === source) this.#sources.delete(key);
-        for (const listener of [...source.listeners]) listener.end();
+        for (const listener of [...source.listeners]) listener.end(failure);
       }
-    })().catch((err: Error) => console.error(`[ws] a shared subscription failed: ${err.message}`));
+    })();
     return source;
   }
 }

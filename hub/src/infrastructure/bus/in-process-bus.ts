@@ -59,6 +59,11 @@ export class InProcessBus implements MessageBus {
       if (s.patterns.some((p) => subjectMatches(p, subject))) s.queue.push({ subject, data: copy });
   }
 
+  /** The in-process bus is always reachable while the process runs. */
+  onReachability(_listener: (reachable: boolean) => void): () => void {
+    return () => {};
+  }
+
   subscribe(patterns: string[], options?: QueueOptions) {
     const queue = createSubscriptionQueue(() => this.#subscriptions.delete(entry), options);
     const entry = { patterns, queue };

@@ -34,8 +34,13 @@ export interface SignalConsumer {
 export interface MessageBus {
   readonly kind: 'nats' | 'in-process';
   readonly subjects: Subjects;
-  /** Publishes a domain event (fire-and-forget for subscribers; stored for replay on NATS). */
-  publish(subject: string, data: unknown): Promise<void>;
+  /**
+   * Publishes an event (fire-and-forget for subscribers; captured by the event stream on NATS, where
+   * a repeated `messageId` within the window is dropped). Resolves once the bus has it.
+   */
+  publish(subject: string, data: unknown, messageId?: string): Promise<void>;
+  /** Calls `listener(false)` when the bus becomes unreachable and `listener(true)` when it is back. */
+  onReachability(listener: (reachable: boolean) => void): () => void;
   /** Subscribes to one or more subject patterns (`*` one token, `>` the rest). */
   subscribe(patterns: string[], options?: QueueOptions): BusSubscription;
   /** Publishes a machine signal durably; a repeated `messageId` within the window is dropped. */
@@ -67,16 +72,28 @@ export interface QueueOptions {
 }
 
 /** A push-to-pull queue behind a subscription, shared by both implementations. */
-export function createSubscriptionQueue(
-  onClose: () => void,
-  options: QueueOptions = {},
-): BusSubscription & { push(m: BusMessage): void } {
+export function createSubscriptionQueue(onClose: () => void, options: QueueOptions = {}): SubscriptionQueue {
   const buffered: BusMessage[] = [];
   let waiting: ((r: IteratorResult<BusMessage>) => void) | null = null;
   let closed = false;
+  let room: { below: number; resolve: () => void } | null = null;
+  let ending = false;
   const sub = {
-    push(m: BusMessage) {
+    end() {
       if (closed) return;
+      ending = true;
+      if (!buffered.length) sub.close();
+    },
+    get size() {
+      return buffered.length;
+    },
+    whenBelow(count: number): Promise<void> {
+      if (closed || buffered.length < count) return Promise.resolve();
+      room?.resolve();
+      return new Promise<void>((resolve) => (room = { below: count, resolve }));
+    },
+    push(m: BusMessage) {
+      if (closed || ending) return;
       if (waiting) {
         const w = waiting;
         waiting = null;
@@ -87,7 +104,15 @@ export function createSubscriptionQueue(
       } else buffered.push(m);
     },
     next(): Promise<IteratorResult<BusMessage>> {
-      if (buffered.length) return Promise.resolve({ value: buffered.shift()!, done: false });
+      if (buffered.length) {
+        const value = buffered.shift()!;
+        if (room && buffered.length < room.below) {
+          room.resolve();
+          room = null;
+        }
+        if (ending && !buffered.length) sub.close();
+        return Promise.resolve({ value, done: false });
+      }
       if (closed) return Promise.resolve({ value: undefined, done: true });
       return new Promise((resolve) => (waiting = resolve));
     },
@@ -99,6 +124,8 @@ export function createSubscriptionQueue(
       if (closed) return;
       closed = true;
       buffered.length = 0;
+      room?.resolve();
+      room = null;
       onClose();
       waiting?.({ value: undefined, done: true });
       waiting = null;
@@ -107,5 +134,16 @@ export function createSubscriptionQueue(
       return sub;
     },
   };
-  return sub as BusSubscription & { push(m: BusMessage): void };
+  return sub as SubscriptionQueue;
+}
+
+/** A subscription's queue as its producer sees it. */
+export interface SubscriptionQueue extends BusSubscription {
+  push(m: BusMessage): void;
+  /** No more messages: those waiting are still read, then the queue ends. */
+  end(): void;
+  /** Messages waiting to be read. */
+  readonly size: number;
+  /** Resolves once fewer than `count` messages wait (or the queue is closed): back-pressure for a producer. */
+  whenBelow(count: number): Promise<void>;
 }

@@ -9,7 +9,7 @@ import {
   RetentionPolicy,
   StorageType,
 } from '@nats-io/jetstream';
-import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import { headers, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import {
   createSubscriptionQueue,
@@ -35,6 +35,8 @@ export class NatsBus implements MessageBus {
     readonly subjects: Subjects,
   ) {}
   #flush: Promise<void> | null = null;
+  #reachable = true;
+  readonly #listeners = new Set<(reachable: boolean) => void>();
 
   static async connect(servers: string, subjects = new Subjects(), name = 'plantgraph-hub'): Promise<NatsBus> {
     const { signalStream, eventStream, signalConsumer } = subjects;
@@ -53,6 +55,7 @@ export class NatsBus implements MessageBus {
       subjects: [eventStream.subjects],
       retention: RetentionPolicy.Limits,
       storage: StorageType.File,
+      duplicate_window: 120 * SECOND_NS,
       max_age: 24 * 3600 * SECOND_NS,
     });
     try {
@@ -67,18 +70,43 @@ export class NatsBus implements MessageBus {
         filter_subject: signalStream.subjects,
       });
     }
-    return new NatsBus(nc, jetstream(nc), subjects);
+    const bus = new NatsBus(nc, jetstream(nc), subjects);
+    bus.#watchStatus();
+    return bus;
   }
 
-  publish(subject: string, data: unknown): Promise<void> {
+  publish(subject: string, data: unknown, messageId?: string): Promise<void> {
     // A core publish on a subject the event stream captures: written to the socket in call order,
     // and every publish of one tick shares one flush, so a resolved publish means the server has it.
-    this.nc.publish(subject, JSON.stringify(data));
+    // The stream drops a repeated `Nats-Msg-Id` (a relay re-publishing after a failed flush).
+    let h: MsgHdrs | undefined;
+    if (messageId) {
+      h = headers();
+      h.set('Nats-Msg-Id', messageId);
+    }
+    this.nc.publish(subject, JSON.stringify(data), h ? { headers: h } : undefined);
     this.#flush ??= Promise.resolve().then(() => {
       this.#flush = null;
       return this.nc.flush();
     });
     return this.#flush;
+  }
+
+  onReachability(listener: (reachable: boolean) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Follows the connection's status: a disconnect makes the bus unreachable until it reconnects. */
+  #watchStatus(): void {
+    void (async () => {
+      for await (const s of this.nc.status()) {
+        const reachable = s.type === 'reconnect' ? true : s.type === 'disconnect' ? false : null;
+        if (reachable === null || reachable === this.#reachable) continue;
+        this.#reachable = reachable;
+        for (const l of this.#listeners) l(reachable);
+      }
+    })().catch(() => {});
   }
 
   subscribe(patterns: string[], options?: QueueOptions) {

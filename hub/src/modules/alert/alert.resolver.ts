@@ -3,7 +3,7 @@ import { Arg, Args, Ctx, ID, Mutation, Query, Resolver, Root, Subscription } fro
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
-import { openStream } from '../../graphql/failures.js';
+import { AFTER, openStream, streamOf } from '../../graphql/failures.js';
 import { AlertConnection, AlertEvent, AlertResult } from './alert.types.js';
 
 @Resolver(() => Alert)
@@ -61,7 +61,7 @@ export class AlertResolver {
           ctx.principal,
           args.scope as string,
           (args.minSeverity as AlertSeverity) ?? AlertSeverity.Info,
-          ctx.eventQueue,
+          streamOf(ctx, args),
         ),
       );
     },
@@ -71,6 +71,7 @@ export class AlertResolver {
     @Root() event: AlertEvent,
     @Arg('scope') _scope: string,
     @Arg('minSeverity', () => AlertSeverity, { defaultValue: AlertSeverity.Info }) _min: AlertSeverity,
+    @Arg('after', () => String, { nullable: true, description: AFTER }) _after: string | null,
   ) {
     return event;
   }

@@ -9,16 +9,15 @@ import {
   type RaiseAlertInput,
   SEVERITY_RANK,
 } from '@plantgraph/schema';
-import type { Database, Tx } from '../../infrastructure/database/database.js';
-import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
+import type { Tx } from '../../infrastructure/database/database.js';
 import type { Principal } from '../../core/principal.js';
 import { pathsVisible, requireAt } from '../../core/visibility.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
-import { appendToAuditChain } from '../../core/audit-chain.js';
 import { checkKey, checkText, isUuid, underPathOf } from '../../core/keys.js';
-import { scopedSubscription } from '../../core/scoped-subscription.js';
+import { scopedSubscription, type StreamOptions } from '../../core/scoped-subscription.js';
+import type { EventSource } from '../../core/event-feed.js';
 import { snapshot, type UnitOfWork, type Work } from '../../core/unit-of-work.js';
-import { fail, invalidInput, notFound } from '../../core/failures.js';
+import { fail, invalidInput, isFailure, notFound } from '../../core/failures.js';
 
 export interface AlertEvent {
   type: string;
@@ -36,9 +35,8 @@ export interface AlertEvent {
 /** Alerts: raised (de-duplicated), acknowledged with a comment, cleared, escalated when ignored. */
 export class AlertService {
   constructor(
-    private readonly db: Database,
     private readonly uow: UnitOfWork,
-    private readonly bus: MessageBus,
+    private readonly events: EventSource,
     private readonly escalateAfterSeconds: number,
   ) {}
 
@@ -148,37 +146,24 @@ export class AlertService {
    * replicas each alert still escalates exactly once per period.
    */
   async escalateDue(): Promise<number> {
-    const events: AlertEvent[] = [];
-    await this.db.em.fork().transactional(async (tx) => {
-      const rows = await tx.execute<{ id: string }[]>(`update alert set escalation_level = escalation_level + 1,
+    const escalated = await this.uow.run('system:alert-escalation', async (work) => {
+      const rows = await work.tx.execute<{ id: string }[]>(`update alert set escalation_level = escalation_level + 1,
           next_escalation_at = next_escalation_at + escalate_after_seconds * interval '1 second', updated_at = now()
         where state = 'Active' and next_escalation_at <= now() returning id`);
-      if (!rows.length) return;
-      const escalated = await tx.find(Alert, { id: { $in: rows.map((r) => r.id) } });
-      await appendToAuditChain(
-        tx,
-        'system:alert-escalation',
-        escalated.map((a) => ({
-          action: 'AlertEscalated',
-          entityType: 'Alert',
-          entityId: a.id,
-          scope: a.path,
-          before: null,
-          after: snapshot(a),
-        })),
-      );
-      events.push(...escalated.map((a) => eventOf('AlertEscalated', a, 'system:alert-escalation')));
+      if (!rows.length) return 0;
+      const alerts = await work.tx.find(Alert, { id: { $in: rows.map((r) => r.id) } });
+      for (const alert of alerts) this.changed(work, 'AlertEscalated', alert, null);
+      return alerts.length;
     });
-    for (const e of events) await this.bus.publish(this.bus.subjects.alertChanged(e.path), e).catch(() => undefined);
-    return events.length;
+    return isFailure(escalated) ? 0 : escalated;
   }
 
   /** New and escalated alerts at `scope` and below, of at least `minSeverity`. */
-  subscribeRaised(principal: Principal, scope: string, minSeverity: AlertSeverity, queue: QueueOptions = {}) {
-    return scopedSubscription<AlertEvent, Omit<AlertEvent, 'at'> & { at: Date }>(this.bus, principal, scope, {
-      patterns: (s) => this.bus.subjects.alertChangedScope(s),
+  subscribeRaised(principal: Principal, scope: string, minSeverity: AlertSeverity, stream: StreamOptions = {}) {
+    return scopedSubscription<AlertEvent, Omit<AlertEvent, 'at'> & { at: Date }>(this.events, principal, scope, {
+      patterns: (s) => this.events.subjects.alertChangedScope(s),
       what: 'alerts',
-      queue,
+      stream,
       accept: (e) =>
         (e.type === 'AlertRaised' || e.type === 'AlertEscalated') &&
         SEVERITY_RANK[e.severity] >= SEVERITY_RANK[minSeverity],
@@ -196,7 +181,7 @@ export class AlertService {
   private changed(work: Work, type: string, alert: Alert, before?: unknown, reason?: string | null): void {
     work.audit(type, alert, before, reason);
     work.emit({
-      subject: this.bus.subjects.alertChanged(alert.path),
+      subject: this.events.subjects.alertChanged(alert.path),
       type,
       data: () => ({ ...eventOf(type, alert, work.actor) }),
     });

@@ -1,3 +1,4 @@
+import { RESUME_CURSOR } from '../shared/resume-cursor.js';
 import { Alert, AlertSeverity, AlertState, Connection, InvalidInput, NotFound, Permission } from '@plantgraph/schema';
 import { createUnionType, Extensions, Field, ID, Int, ObjectType } from 'type-graphql';
 
@@ -20,4 +21,5 @@ export class AlertEvent {
   @Field(() => Int) occurrences!: number;
   @Field() at!: Date;
   @Field() actor!: string;
+  @Field(() => String, { nullable: true, description: RESUME_CURSOR }) cursor!: string | null;
 }

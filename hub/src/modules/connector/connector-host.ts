@@ -24,7 +24,7 @@ import { type Principal, within } from '../../core/principal.js';
 import { connectorPrincipal } from './connector-access.js';
 import type { ConnectorLedger } from './connector-ledger.js';
 import type { ConnectorRuntimePort, ConnectorService } from './connector.service.js';
-import type { EventSource } from './event-source.js';
+import type { DeliveryEventSource } from './event-source.js';
 import type { SecretBox } from './secrets.js';
 
 interface Running {
@@ -50,7 +50,7 @@ export interface ConnectorHostOptions {
   service: ConnectorService;
   ledger: ConnectorLedger;
   box: SecretBox;
-  source: EventSource;
+  source: DeliveryEventSource;
   execute: ExecuteOperation;
   log: HubLog;
 }
@@ -265,11 +265,16 @@ export class ConnectorHost implements ConnectorRuntimePort {
     const em = this.o.db.em.fork();
     const [fresh] = await em.find(ConnectorInstance, { id: r.instance.id });
     if (!fresh) return;
-    const events = await this.o.source.read(em, fresh.eventCursor, types, 200);
-    if (!events.length) return;
+    const { events, through, oldest } = await this.o.source.read(em, fresh.eventCursor, types, 500);
+    if (through === fresh.eventCursor) return;
+    if (Number(oldest) > Number(fresh.eventCursor) + 1)
+      await this.o.ledger.recordError(
+        fresh.name,
+        `events ${Number(fresh.eventCursor) + 1}-${Number(oldest) - 1} were pruned from the outbox before this connector relayed them`,
+      );
     const { scope } = fresh;
     const mine = events.filter((e) => e.path && within(e.path, scope) && r.principal.can(Permission.Read, e.path));
-    const created = await this.o.ledger.relay(fresh, mine, events.at(-1)!.seq);
+    const created = await this.o.ledger.relay(fresh, mine, through);
     const queue = this.o.jobs.queue<DeliveryJob>(outboundQueue(fresh.name));
     // A failed add (the queue away) leaves the row Pending: the sweep queues it later.
     for (const id of created) {

@@ -9,7 +9,7 @@ import {
   ImportOutcomeKind,
 } from '@plantgraph/schema';
 import type { Database } from '../../infrastructure/database/database.js';
-import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
+import type { Subjects } from '../../subjects.js';
 import { isFailure } from '../../core/failures.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import { connectorChanged } from './connector-events.js';
@@ -31,7 +31,7 @@ export class ConnectorLedger {
   constructor(
     private readonly db: Database,
     private readonly uow: UnitOfWork,
-    private readonly bus: MessageBus,
+    private readonly subjects: Subjects,
   ) {}
 
   /** Ledger rows for `events` and the new relay cursor, in one transaction; the ids of the new rows. */
@@ -127,7 +127,7 @@ export class ConnectorLedger {
       delivery.deliveredAt = new Date();
       if (!result.skipped) delivery.instance.lastSuccessAt = new Date();
       const type = result.skipped ? 'ConnectorDeliverySkipped' : 'ConnectorDeliveryDelivered';
-      connectorChanged(work, this.bus.subjects, type, delivery, before);
+      connectorChanged(work, this.subjects, type, delivery, before);
     });
   }
 
@@ -141,7 +141,7 @@ export class ConnectorLedger {
       if (kind) delivery.lastFailureKind = kind;
       delivery.instance.lastError = message;
       delivery.instance.lastErrorAt = new Date();
-      connectorChanged(work, this.bus.subjects, 'ConnectorDeliveryDeadLettered', delivery, before, message);
+      connectorChanged(work, this.subjects, 'ConnectorDeliveryDeadLettered', delivery, before, message);
     });
   }
 
@@ -174,7 +174,7 @@ export class ConnectorLedger {
         record.outcome = outcome;
         record.hubReference = o.hubReference ?? null;
         record.reasons = reasons;
-        connectorChanged(work, this.bus.subjects, `ConnectorImport${outcome}`, record, before);
+        connectorChanged(work, this.subjects, `ConnectorImport${outcome}`, record, before);
       }
       if (cursor !== undefined) instance.inboundCursor = cursor;
       instance.lastSuccessAt = new Date();
@@ -201,7 +201,7 @@ export class ConnectorLedger {
         instance.lastError = check.message;
         instance.lastErrorAt = new Date();
       }
-      if (changed) connectorChanged(work, this.bus.subjects, `Connector${health}`, instance, before, check.message);
+      if (changed) connectorChanged(work, this.subjects, `Connector${health}`, instance, before, check.message);
     });
   }
 }

@@ -12,7 +12,7 @@ import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Sub
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
-import { openStream } from '../../graphql/failures.js';
+import { AFTER, openStream, streamOf } from '../../graphql/failures.js';
 import {
   ConnectorConnection,
   ConnectorDeliveryConnection,
@@ -157,12 +157,16 @@ export class ConnectorResolver {
     subscribe: ({ args, context }) => {
       const ctx = context as HubContext;
       return openStream(() =>
-        ctx.services.connectors.subscribeChanges(ctx.principal, args.scope as string, ctx.eventQueue),
+        ctx.services.connectors.subscribeChanges(ctx.principal, args.scope as string, streamOf(ctx, args)),
       );
     },
   })
   @Allow(Permission.Read)
-  connectorChanged(@Root() event: ConnectorEvent, @Arg('scope') _scope: string) {
+  connectorChanged(
+    @Root() event: ConnectorEvent,
+    @Arg('scope') _scope: string,
+    @Arg('after', () => String, { nullable: true, description: AFTER }) _after: string | null,
+  ) {
     return { ...event, at: new Date(event.at) };
   }
 }

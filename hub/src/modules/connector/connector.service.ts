@@ -14,18 +14,18 @@ import {
   WHOLE_INSTALLATION,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
-import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
+import type { EventSource } from '../../core/event-feed.js';
 import type { JobCounts } from '../../infrastructure/queue/job-queue.js';
 import { type DomainFailure, fail, invalidInput, isFailure, notFound, unknownReference } from '../../core/failures.js';
 import { isEquipmentPath } from '../../core/keys.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
 import type { Principal } from '../../core/principal.js';
-import { scopedSubscription } from '../../core/scoped-subscription.js';
+import { scopedSubscription, type StreamOptions } from '../../core/scoped-subscription.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import { forbidden } from '../../core/visibility.js';
 import { canAtScope, grantProblems, scopesVisible } from './connector-access.js';
 import { type ConnectorChange, connectorChanged } from './connector-events.js';
-import type { EventSource } from './event-source.js';
+import type { DeliveryEventSource } from './event-source.js';
 import type { ConnectorRegistry } from './registry.js';
 import type { SecretBox } from './secrets.js';
 
@@ -52,10 +52,10 @@ export class ConnectorService {
 
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly bus: MessageBus,
+    private readonly events: EventSource,
     readonly registry: ConnectorRegistry,
     private readonly box: SecretBox,
-    private readonly events: EventSource,
+    private readonly deliveryEvents: DeliveryEventSource,
   ) {}
 
   get(em: Tx, principal: Principal, name: string) {
@@ -88,12 +88,12 @@ export class ConnectorService {
   }
 
   /** Changes of connectors, their deliveries and imports at `scope` and below. */
-  subscribeChanges(principal: Principal, scope: string, queue: QueueOptions = {}): AsyncIterable<ConnectorChange> {
-    return scopedSubscription<ConnectorChange, ConnectorChange>(this.bus, principal, scope, {
-      patterns: (s) => this.bus.subjects.connectorChangedScope(s),
+  subscribeChanges(principal: Principal, scope: string, stream: StreamOptions = {}): AsyncIterable<ConnectorChange> {
+    return scopedSubscription<ConnectorChange, ConnectorChange>(this.events, principal, scope, {
+      patterns: (s) => this.events.subjects.connectorChangedScope(s),
       what: 'connectors',
       toValue: (event) => event,
-      queue,
+      stream,
     });
   }
 
@@ -155,11 +155,11 @@ export class ConnectorService {
       instance.secrets = instance.secretNames.length ? await this.box.seal(stored.secrets) : null;
       instance.grants = input.grants.map((g) => ({ role: g.role, scope: g.scope }));
       if (existing) instance.settingsVersion += 1;
-      else instance.eventCursor = await this.events.head(tx);
+      else instance.eventCursor = await this.deliveryEvents.head(tx);
       if (input.enabled != null) instance.enabled = input.enabled;
       connectorChanged(
         work,
-        this.bus.subjects,
+        this.events.subjects,
         existing ? 'ConnectorReconfigured' : 'ConnectorConfigured',
         instance,
         before,
@@ -174,7 +174,13 @@ export class ConnectorService {
       const before = snapshot(instance);
       if (instance.enabled === enabled) return instance;
       instance.enabled = enabled;
-      connectorChanged(work, this.bus.subjects, enabled ? 'ConnectorEnabled' : 'ConnectorDisabled', instance, before);
+      connectorChanged(
+        work,
+        this.events.subjects,
+        enabled ? 'ConnectorEnabled' : 'ConnectorDisabled',
+        instance,
+        before,
+      );
       return instance;
     });
   }
@@ -260,7 +266,7 @@ export class ConnectorService {
     delivery.state = DeliveryState.Pending;
     delivery.attempts = 0;
     delivery.replays += 1;
-    connectorChanged(work, this.bus.subjects, 'ConnectorDeliveryReplayed', delivery, before);
+    connectorChanged(work, this.events.subjects, 'ConnectorDeliveryReplayed', delivery, before);
   }
 
   private async manageable(tx: Tx, principal: Principal, name: string): Promise<ConnectorInstance> {

@@ -1,3 +1,4 @@
+import { RESUME_CURSOR } from '../shared/resume-cursor.js';
 import {
   Connection,
   ConnectorDelivery,
@@ -77,4 +78,5 @@ export class ConnectorEvent {
   @Field(() => String, { nullable: true }) state!: string | null;
   @Field() at!: Date;
   @Field() actor!: string;
+  @Field(() => String, { nullable: true, description: RESUME_CURSOR }) cursor!: string | null;
 }

@@ -1,55 +1,51 @@
 import type { HubEvent } from '@plantgraph/connector-sdk';
 import type { Tx } from '../../infrastructure/database/database.js';
+import { readEvents, retainedRange } from '../../core/event-outbox.js';
 
 /**
- * Where the relay reads the hub's events from: everything committed, in commit order, from a cursor,
- * so a relay that stops (a crash, a lost lease) resumes where it left off and misses nothing.
+ * Where the connectors' relay reads the hub's events: everything committed, in commit order, from a
+ * cursor, so a relay that stops (a crash, a lost lease) resumes where it left off and misses nothing.
  */
-export interface EventSource {
-  /** Events of `types` after position `after` (a decimal string), in order, at most `limit`. */
-  read(em: Tx, after: string, types: readonly string[], limit: number): Promise<HubEvent[]>;
+export interface DeliveryEventSource {
+  /**
+   * Events of `types` after position `after`, in order, from at most `limit` events read; `through`
+   * is the position read up to (the cursor to store, also when nothing matched).
+   */
+  read(
+    em: Tx,
+    after: string,
+    types: readonly string[],
+    limit: number,
+  ): Promise<{ events: HubEvent[]; through: string; oldest: string }>;
   /** The position of the latest event: a new connector starts there, not with the hub's history. */
   head(em: Tx): Promise<string>;
 }
 
-interface AuditRow {
-  seq: string;
-  action: string;
-  entity_id: string;
-  after: Record<string, unknown> | string | null;
-  scope: string | null;
-  at: Date | string;
-}
-
 /**
- * The audit trail as an event source, until the transactional outbox lands: every change made through
- * a unit of work records its audit entry, named as its event, in the change's own transaction, and
- * entries get their ids under the chain's lock, so ids follow commit order and make a safe cursor.
+ * The transactional outbox (`core/event-outbox.ts`) as the relay's source: each event is written by
+ * its change's transaction and numbered densely in commit order (`seq`), so the relay's cursor is a
+ * `seq`. Events older than the outbox's retention are pruned: a connector left disabled longer than
+ * that misses them (the relay reports the gap).
  */
-export class AuditTrailEventSource implements EventSource {
+export class OutboxDeliveryEvents implements DeliveryEventSource {
   async head(em: Tx): Promise<string> {
-    const [row] = await em.execute<{ seq: string }[]>(`select coalesce(max(id), 0)::text as seq from audit_record`);
-    return row?.seq ?? '0';
+    return String((await retainedRange(em)).newest);
   }
 
-  async read(em: Tx, after: string, types: readonly string[], limit: number): Promise<HubEvent[]> {
-    if (!types.length) return [];
-    const rows = await em.execute<AuditRow[]>(
-      `select id::text as seq, action, entity_id, after, scope, at from audit_record
-        where id > ? and action in (${types.map(() => '?').join(', ')}) order by id limit ?`,
-      [after, ...types, limit],
-    );
-    return rows.map((r) => {
-      const record = (typeof r.after === 'string' ? JSON.parse(r.after) : (r.after ?? {})) as Record<string, unknown>;
-      const key = record.number ?? record.code ?? record.path ?? r.entity_id;
-      return {
-        id: `audit-${r.seq}`,
-        seq: r.seq,
-        type: r.action,
-        key: String(key),
-        path: r.scope,
-        at: new Date(r.at).toISOString(),
-      };
-    });
+  async read(em: Tx, after: string, types: readonly string[], limit: number) {
+    const rows = await readEvents(em, Number(after), limit);
+    const { oldest } = await retainedRange(em);
+    const wanted = new Set(types);
+    const events: HubEvent[] = rows
+      .filter((r) => wanted.has(String(r.data.type)))
+      .map((r) => ({
+        id: r.eventId,
+        seq: String(r.seq),
+        type: String(r.data.type),
+        key: String(r.data.key ?? r.data.number ?? r.data.id ?? ''),
+        path: typeof r.data.path === 'string' ? r.data.path : null,
+        at: typeof r.data.at === 'string' ? r.data.at : new Date().toISOString(),
+      }));
+    return { events, through: rows.length ? String(rows.at(-1)!.seq) : after, oldest: String(oldest) };
   }
 }

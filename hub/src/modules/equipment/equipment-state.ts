@@ -1,7 +1,7 @@
 import { type EquipmentState, EquipmentStateChange, STATES_REQUIRING_REASON } from '@plantgraph/schema';
 import type { Subjects } from '../../subjects.js';
 import type { Tx } from '../../infrastructure/database/database.js';
-import type { DomainEvent } from '../../core/unit-of-work.js';
+import type { DomainEvent } from '../../core/event-outbox.js';
 
 /** A state an equipment reported (a signal) or was given by hand (the API). */
 export interface StateReport {

@@ -1,3 +1,4 @@
+import { RESUME_CURSOR } from '../shared/resume-cursor.js';
 import {
   CreateEquipmentInput,
   CreateEquipmentResult,
@@ -16,7 +17,7 @@ import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { EquipmentConnection, EquipmentStateChangeConnection } from './equipment.types.js';
 import { PageArgs } from '../../graphql/pagination.js';
-import { openStream } from '../../graphql/failures.js';
+import { AFTER, openStream, streamOf } from '../../graphql/failures.js';
 
 @Resolver(() => Equipment)
 export class EquipmentResolver {
@@ -85,12 +86,17 @@ export class EquipmentResolver {
     subscribe: ({ args, context }) => {
       const ctx = context as HubContext;
       return openStream(() =>
-        ctx.services.equipment.subscribeStateChanges(ctx.principal, args.scope as string, ctx.eventQueue),
+        ctx.services.equipment.subscribeStateChanges(ctx.principal, args.scope as string, streamOf(ctx, args)),
       );
     },
   })
   @Allow(Permission.Read)
-  equipmentStateChanged(@Root() change: EquipmentStateChange, @Arg('scope') _scope: string, @Ctx() ctx: HubContext) {
+  equipmentStateChanged(
+    @Root() change: EquipmentStateChange,
+    @Arg('scope') _scope: string,
+    @Arg('after', () => String, { nullable: true, description: AFTER }) _after: string | null,
+    @Ctx() ctx: HubContext,
+  ) {
     ctx.renew();
     return change;
   }
@@ -98,6 +104,11 @@ export class EquipmentResolver {
 
 @Resolver(() => EquipmentStateChange)
 export class EquipmentStateChangeResolver {
+  @FieldResolver(() => String, { nullable: true, description: `${RESUME_CURSOR} Set on subscription events only.` })
+  cursor(@Root() change: EquipmentStateChange & { cursor?: string }): string | null {
+    return change.cursor ?? null;
+  }
+
   @FieldResolver(() => Equipment)
   equipment(@Root() change: EquipmentStateChange, @Ctx() ctx: HubContext) {
     return ctx.loaders.equipment.load(change.equipment.id);

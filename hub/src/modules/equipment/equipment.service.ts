@@ -11,10 +11,10 @@ import {
   type UpdateEquipmentInput,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
-import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
 import { checkPath, checkPathSegment, checkText, likePrefix, underPathOf } from '../../core/keys.js';
-import { scopedSubscription } from '../../core/scoped-subscription.js';
+import { scopedSubscription, type StreamOptions } from '../../core/scoped-subscription.js';
+import type { EventSource } from '../../core/event-feed.js';
 import { requireValuesFit } from '../shared/properties.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
@@ -34,7 +34,7 @@ import {
 export class EquipmentService {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly bus: MessageBus,
+    private readonly events: EventSource,
   ) {}
 
   get(em: Tx, principal: Principal, path: string) {
@@ -149,7 +149,7 @@ export class EquipmentService {
         source: `api:${principal.name}`,
         sequence: null,
       };
-      const { events } = await recordStateReports(tx, this.bus.subjects, new Map([[equipment.path, equipment]]), [
+      const { events } = await recordStateReports(tx, this.events.subjects, new Map([[equipment.path, equipment]]), [
         report,
       ]);
       if (events.length) {
@@ -166,13 +166,13 @@ export class EquipmentService {
   subscribeStateChanges(
     principal: Principal,
     scope: string,
-    queue: QueueOptions = {},
+    stream: StreamOptions = {},
   ): AsyncIterable<EquipmentStateChange> {
-    return scopedSubscription(this.bus, principal, scope, {
-      patterns: (s) => this.bus.subjects.equipmentStateChangedScope(s),
+    return scopedSubscription(this.events, principal, scope, {
+      patterns: (s) => this.events.subjects.equipmentStateChangedScope(s),
       what: 'state changes',
       toValue: stateChangeFromEvent,
-      queue,
+      stream,
     });
   }
 }

@@ -53,11 +53,13 @@ export class EmbeddedConnection implements HubConnection {
     try {
       events = services.signals
         .subscribeEvents(this.principal, scope, types, {
-          limit: 10_000,
-          onOverflow: () =>
-            onError(
-              new Error('subscribeEvents: the flow did not keep up; 10,000 events were waiting. Subscribe again.'),
-            ),
+          queue: {
+            limit: 10_000,
+            onOverflow: () =>
+              onError(
+                new Error('subscribeEvents: the flow did not keep up; 10,000 events were waiting. Subscribe again.'),
+              ),
+          },
         })
         [Symbol.asyncIterator]();
     } catch (err) {

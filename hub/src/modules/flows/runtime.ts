@@ -108,7 +108,7 @@ export async function startFlowsRuntime({
     },
   ];
   try {
-    const store = new FlowStore(db, services.uow, bus);
+    const store = new FlowStore(db, services.relay, bus.subjects);
     let credentialSecret = config.flows.credentialSecret;
     if (!credentialSecret) {
       const stored = await store.credentialSecret(plant);

@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database, Tx } from '../../infrastructure/database/database.js';
 import { appendToAuditChain } from '../../core/audit-chain.js';
-import type { UnitOfWork } from '../../core/unit-of-work.js';
-import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
+import type { EventsCommitted } from '../../core/unit-of-work.js';
+import { recordEvents } from '../../core/event-outbox.js';
+import type { Subjects } from '../../subjects.js';
 import { countNodes, parseFlows, serializeFlows } from './flow-document.js';
 import { Permission } from '@plantgraph/schema';
 import { badUserInput } from '../../core/faults.js';
@@ -50,8 +51,10 @@ const toRevision = (r: RawRevision): FlowRevisionRow => ({
 export class FlowStore {
   constructor(
     private readonly db: Database,
-    private readonly uow?: UnitOfWork,
-    private readonly bus?: MessageBus,
+    /** Woken after a deploy so its event goes out at once (a running hub's relay sweeps it up otherwise). */
+    private readonly relay?: EventsCommitted,
+    /** Without them (a bare store) no event is recorded. */
+    private readonly subjects?: Subjects,
   ) {}
 
   private run<T = Record<string, unknown>[]>(sql: string, params: unknown[] = []): Promise<T> {
@@ -140,17 +143,17 @@ export class FlowStore {
           after: { plant, revision: revision.id, nodeCount: revision.nodeCount, sha256, origin },
         },
       ]);
+      if (this.subjects)
+        await recordEvents(tx, [
+          {
+            subject: this.subjects.domainEvent('FlowsDeployed', plant),
+            type: 'FlowsDeployed',
+            data: { id: revision.id, key: plant, actor: deployedBy, nodeCount: revision.nodeCount, scope: '*' },
+          },
+        ]);
       return revision;
     });
-    if (this.uow && this.bus) {
-      await this.uow.publish([
-        {
-          subject: this.bus.subjects.domainEvent('FlowsDeployed', plant),
-          type: 'FlowsDeployed',
-          data: { id: row.id, key: plant, actor: deployedBy, nodeCount: row.nodeCount, scope: '*' },
-        },
-      ]);
-    }
+    this.relay?.wake();
     return row;
   }
 

@@ -12,7 +12,9 @@ export class OeeResolver {
     description: 'Current-shift OEE of the machines at `scope` and below, for live boards.',
     subscribe: ({ args, context }) => {
       const ctx = context as HubContext;
-      return openStream(() => ctx.services.oee.subscribeUpdates(ctx.principal, args.scope as string, ctx.eventQueue));
+      return openStream(() =>
+        ctx.services.oee.subscribeUpdates(ctx.principal, args.scope as string, { queue: ctx.eventQueue }),
+      );
     },
   })
   @Allow(Permission.Read)

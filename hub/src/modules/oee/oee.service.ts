@@ -10,8 +10,8 @@ import {
   ShiftCalendar,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
-import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
-import { scopedSubscription } from '../../core/scoped-subscription.js';
+import { scopedSubscription, type StreamOptions } from '../../core/scoped-subscription.js';
+import type { EventSource } from '../../core/event-feed.js';
 import type { Principal } from '../../core/principal.js';
 import { pathsVisible, requireAt } from '../../core/visibility.js';
 import { within } from '../../core/principal.js';
@@ -65,18 +65,18 @@ export interface OeeUpdate {
 export class OeeService {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly bus: MessageBus,
+    private readonly events: EventSource,
   ) {}
 
-  subscribeUpdates(principal: Principal, scope: string, queue: QueueOptions = {}) {
+  subscribeUpdates(principal: Principal, scope: string, stream: StreamOptions = {}) {
     return scopedSubscription<OeeUpdate, Omit<OeeUpdate, 'from' | 'to'> & { from: Date; to: Date }>(
-      this.bus,
+      this.events,
       principal,
       scope,
       {
-        patterns: (s) => this.bus.subjects.oeeUpdatedScope(s),
+        patterns: (s) => this.events.subjects.oeeUpdatedScope(s),
         what: 'OEE updates',
-        queue,
+        stream,
         toValue: (u) => ({ ...u, from: new Date(u.from), to: new Date(u.to) }),
       },
     );

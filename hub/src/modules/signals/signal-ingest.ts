@@ -1,8 +1,9 @@
 import type { Database } from '../../infrastructure/database/database.js';
 import type { MessageBus, SignalConsumer, SignalDelivery } from '../../infrastructure/bus/message-bus.js';
-import type { UnitOfWork } from '../../core/unit-of-work.js';
+import type { EventsCommitted } from '../../core/unit-of-work.js';
+import { type DomainEvent, recordEvents } from '../../core/event-outbox.js';
 import { parseSignal, type ParsedSignal } from './signal-parsing.js';
-import { storeSignals } from './signal-store.js';
+import { emptyBatch, storeSignals } from './signal-store.js';
 import type { IngestStatistics } from './signals.types.js';
 
 export const newIngestStatistics = (): IngestStatistics => ({
@@ -20,68 +21,68 @@ export const newIngestStatistics = (): IngestStatistics => ({
 
 /**
  * The durable consumer of equipment signals (states, counts, cycles, process values). Per batch:
- * one transaction writes every new row; only after the commit are the signals acked and the events
- * published. Re-delivered signals are recognised by (source, sequence) and change nothing.
- * What the admission rule refuses (`signal-admission.ts`: here, malformed signals and unknown
- * equipment) goes to the dead-letter subject with the reason, is counted, and never stops the stream.
+ * one transaction writes every new row and its events (into the outbox); only after the commit are
+ * the signals acked and the events relayed. Re-delivered signals are recognised by (source,
+ * sequence) and change nothing. What the admission rule refuses (`signal-admission.ts`: here,
+ * malformed signals and unknown equipment) becomes a `SignalRejected` event with the reason in the
+ * same transaction, is counted, and never stops the stream.
  */
 export function startSignalIngest(
   db: Database,
   bus: MessageBus,
-  uow: UnitOfWork,
+  relay: EventsCommitted,
   stats: IngestStatistics,
-  log: Pick<Console, 'error'> = console,
+  _log: Pick<Console, 'error'> = console,
   onStored: (equipmentIds: string[]) => void = () => {},
 ): SignalConsumer {
-  const deadLetter = (d: SignalDelivery, reason: string) => {
-    d.ack();
-    return bus
-      .publish(bus.subjects.signalRejected, {
-        type: 'SignalRejected',
-        subject: d.subject,
-        reason,
-        payload: Buffer.from(d.payload).toString('utf8').slice(0, 4096),
-      })
-      .catch((err: Error) =>
-        log.error(`[ingest] could not dead-letter a signal on ${d.subject} (${reason}): ${err.message}`),
-      );
-  };
+  const deadLetter = (d: SignalDelivery, reason: string): DomainEvent => ({
+    subject: bus.subjects.signalRejected,
+    type: 'SignalRejected',
+    data: { subject: d.subject, reason, payload: Buffer.from(d.payload).toString('utf8').slice(0, 4096) },
+  });
 
   const consumer = bus.consumeSignals(async (deliveries) => {
     stats.received += deliveries.length;
     const signals: ParsedSignal[] = [];
-    const rejections: Promise<unknown>[] = [];
+    const malformed: { delivery: SignalDelivery; reason: string }[] = [];
     for (const d of deliveries) {
       const parsed = parseSignal(bus.subjects, d);
       if (typeof parsed !== 'string') signals.push(parsed);
-      else {
-        stats.rejectedInvalid++;
-        rejections.push(deadLetter(d, parsed));
-      }
+      else malformed.push({ delivery: d, reason: parsed });
     }
-    if (signals.length) {
-      let batch: Awaited<ReturnType<typeof storeSignals>>;
-      try {
-        batch = await db.em.fork().transactional((tx) => storeSignals(tx, bus.subjects, signals));
-      } catch (err) {
-        stats.failedBatches++;
-        stats.lastError = (err as Error).message;
-        for (const s of signals) s.delivery.nak();
-        throw err;
-      }
-      const unknown = new Set(batch.unknown);
-      for (const s of signals) if (!unknown.has(s)) s.delivery.ack();
-      for (const s of unknown)
-        rejections.push(deadLetter(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`));
-      stats.stored += batch.stored;
-      stats.duplicates += batch.duplicates;
-      stats.rejectedUnknownEquipment += unknown.size;
-      rejections.push(uow.publish(batch.events));
-      if (batch.equipmentIds.size) onStored([...batch.equipmentIds]);
+    // One transaction per batch: the new rows, their events and the dead letters of refused signals,
+    // so a signal is acked only once what it caused (or why it was refused) is stored.
+    let batch: Awaited<ReturnType<typeof storeSignals>>;
+    try {
+      batch = await db.em.fork().transactional(async (tx) => {
+        await recordEvents(
+          tx,
+          malformed.map((m) => deadLetter(m.delivery, m.reason)),
+        );
+        const stored = signals.length ? await storeSignals(tx, bus.subjects, signals) : emptyBatch();
+        await recordEvents(tx, [
+          ...stored.events,
+          ...stored.unknown.map((s) =>
+            deadLetter(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`),
+          ),
+        ]);
+        return stored;
+      });
+    } catch (err) {
+      stats.failedBatches++;
+      stats.lastError = (err as Error).message;
+      for (const d of deliveries) d.nak();
+      throw err;
     }
+    for (const d of deliveries) d.ack();
+    stats.rejectedInvalid += malformed.length;
+    stats.stored += batch.stored;
+    stats.duplicates += batch.duplicates;
+    stats.rejectedUnknownEquipment += batch.unknown.length;
+    if (batch.events.length || malformed.length || batch.unknown.length) relay.wake();
+    if (batch.equipmentIds.size) onStored([...batch.equipmentIds]);
     stats.batches++;
     stats.lastBatchAt = new Date();
-    await Promise.all(rejections);
   });
   return consumer;
 }

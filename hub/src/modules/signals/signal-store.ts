@@ -1,7 +1,7 @@
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { Subjects } from '../../subjects.js';
 import { lockEquipment, recordStateReports, type EquipmentStateRow } from '../equipment/equipment-state.js';
-import type { DomainEvent } from '../../core/unit-of-work.js';
+import type { DomainEvent } from '../../core/event-outbox.js';
 import type { ParsedSignal } from './signal-parsing.js';
 import { equipmentRefusal, INSTALLATION } from './signal-admission.js';
 
@@ -31,8 +31,16 @@ const keyOf = (source: string, sequence: number | string) => `${source}\u0000${s
  * equipment take turns. The sender on NATS is the installation itself: of the admission rule,
  * only the equipment's existence applies (the parse was done before).
  */
+export const emptyBatch = (): StoredBatch => ({
+  events: [],
+  unknown: [],
+  equipmentIds: new Set(),
+  stored: 0,
+  duplicates: 0,
+});
+
 export async function storeSignals(tx: Tx, subjects: Subjects, signals: ParsedSignal[]): Promise<StoredBatch> {
-  const batch: StoredBatch = { events: [], unknown: [], equipmentIds: new Set(), stored: 0, duplicates: 0 };
+  const batch = emptyBatch();
   const equipment = await lockEquipment(
     tx,
     signals.map((s) => s.path),

@@ -2,7 +2,7 @@ import { Permission } from '@plantgraph/schema';
 import { Arg, Ctx, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
-import { openStream } from '../../graphql/failures.js';
+import { AFTER, openStream, streamOf } from '../../graphql/failures.js';
 import type { HubEventValue } from './signals.service.js';
 import {
   EquipmentSignalInput,
@@ -61,7 +61,7 @@ export class SignalResolver {
           ctx.principal,
           args.scope as string,
           (args.types as string[] | null) ?? null,
-          ctx.eventQueue,
+          streamOf(ctx, args),
         ),
       );
     },
@@ -71,6 +71,7 @@ export class SignalResolver {
     @Root() event: HubEventValue,
     @Arg('scope') _scope: string,
     @Arg('types', () => [String], { nullable: true }) _types: string[] | null,
+    @Arg('after', () => String, { nullable: true, description: AFTER }) _after: string | null,
   ): HubEvent {
     return { ...event, data: JSON.stringify(event.data) };
   }

@@ -1,6 +1,9 @@
 import { Equipment, Permission } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
-import type { MessageBus, QueueOptions } from '../../infrastructure/bus/message-bus.js';
+import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
+import type { EventSource } from '../../core/event-feed.js';
+import { feedOptions, type StreamOptions } from '../../core/scoped-subscription.js';
+import type { UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
 import { forbidden } from '../../core/visibility.js';
 import { isEquipmentPath } from '../../core/keys.js';
@@ -19,6 +22,8 @@ export interface HubEventValue {
   type: string;
   path: string | null;
   data: Record<string, unknown>;
+  /** Where a subscriber resumes after this event; null for live-only figures (e.g. OEE updates). */
+  cursor: string | null;
 }
 
 /**
@@ -31,7 +36,11 @@ export class SignalService {
   /** Counted by this replica's ingest (`startSignalIngest`). */
   readonly statistics = newIngestStatistics();
 
-  constructor(private readonly bus: MessageBus) {}
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly events: EventSource,
+    private readonly uow: UnitOfWork,
+  ) {}
 
   /** Signals admitted by the one rule (`signal-admission.ts`), onto the signal stream; a refusal publishes none. */
   async publish(
@@ -52,7 +61,7 @@ export class SignalService {
     principal: Principal,
     scope: string,
     types: string[] | null,
-    queue: QueueOptions = {},
+    stream: StreamOptions = {},
   ): AsyncIterable<HubEventValue> {
     if (scope !== '*' && !isEquipmentPath(scope)) {
       throw badUserInput(
@@ -61,9 +70,9 @@ export class SignalService {
     }
     if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, 'subscribe to hub events');
     const wanted = types?.length ? new Set(types) : null;
-    const subscription = this.bus.subscribe(
+    const subscription = this.events.subscribe(
       scope === '*' ? [`${this.bus.subjects.namespace}.event.>`] : this.bus.subjects.eventsScope(scope),
-      queue,
+      feedOptions(stream),
     );
     return {
       [Symbol.asyncIterator]: () => ({
@@ -82,7 +91,7 @@ export class SignalService {
                 ? principal.scopesFor(Permission.Read).includes('*')
                 : principal.canEnterpriseWide(Permission.Read);
             if (visible && (!wanted || wanted.has(type)))
-              return { done: false, value: { subject: r.value.subject, type, path, data } };
+              return { done: false, value: { subject: r.value.subject, type, path, data, cursor: cursorOf(data) } };
           }
         },
         return: async (): Promise<IteratorResult<HubEventValue>> => {
@@ -116,13 +125,17 @@ export class SignalService {
     if (data.length > 65_536) return invalidInput('data', 'must be at most 64 KB.');
     if (!principal.can(Permission.Read, path) || !(await em.count(Equipment, { path })))
       return notFound('equipment', path);
-    await this.bus.publish(this.bus.subjects.flowEvent(type, path), {
-      type,
-      path,
-      data: payload,
-      actor: principal.name,
-      at: new Date().toISOString(),
-    });
-    return { published: true };
+    // Through the outbox like every event, so it has a cursor and reaches resuming subscribers.
+    const done = await this.uow.run(principal.name, async (work) =>
+      work.emit({
+        subject: this.bus.subjects.flowEvent(type, path),
+        type,
+        data: { path, data: payload, actor: principal.name, at: new Date().toISOString() },
+      }),
+    );
+    return isFailure(done) ? done : { published: true };
   }
 }
+
+const cursorOf = (data: Record<string, unknown>): string | null =>
+  typeof data.cursor === 'string' ? data.cursor : null;

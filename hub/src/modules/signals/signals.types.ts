@@ -1,3 +1,4 @@
+import { RESUME_CURSOR } from '../shared/resume-cursor.js';
 import { EquipmentState, InvalidInput, NotFound, Permission } from '@plantgraph/schema';
 import { Extensions, Field, Float, InputType, Int, ObjectType, createUnionType, registerEnumType } from 'type-graphql';
 import { SIGNAL_KINDS, signalKindEnumValue, type SignalKind } from '@plantgraph/node-red-contrib-plantgraph';
@@ -52,6 +53,7 @@ export class HubEvent {
   @Field({ description: 'The event type, e.g. EquipmentStateChanged, AlertRaised, ProductionCounted.' }) type!: string;
   @Field(() => String, { nullable: true, description: 'The equipment path the event is about.' }) path!: string | null;
   @Field({ description: 'The whole event as JSON text.' }) data!: string;
+  @Field(() => String, { nullable: true, description: RESUME_CURSOR }) cursor!: string | null;
 }
 
 /** What this replica's ingest did since it started (each replica counts its own share). */

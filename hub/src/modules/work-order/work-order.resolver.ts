@@ -22,7 +22,7 @@ import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { WorkOrderConnection } from './work-order.types.js';
 import { PageArgs } from '../../graphql/pagination.js';
-import { openStream } from '../../graphql/failures.js';
+import { AFTER, openStream, streamOf } from '../../graphql/failures.js';
 
 @Resolver(() => WorkOrder)
 export class WorkOrderResolver {
@@ -103,12 +103,16 @@ export class WorkOrderResolver {
     subscribe: ({ args, context }) => {
       const ctx = context as HubContext;
       return openStream(() =>
-        ctx.services.workOrder.subscribeChanges(ctx.principal, args.scope as string, ctx.eventQueue),
+        ctx.services.workOrder.subscribeChanges(ctx.principal, args.scope as string, streamOf(ctx, args)),
       );
     },
   })
   @Allow(Permission.Read)
-  workOrderChanged(@Root() event: WorkOrderEvent, @Arg('scope') _scope: string) {
+  workOrderChanged(
+    @Root() event: WorkOrderEvent,
+    @Arg('scope') _scope: string,
+    @Arg('after', () => String, { nullable: true, description: AFTER }) _after: string | null,
+  ) {
     return event;
   }
 

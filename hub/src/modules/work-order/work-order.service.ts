@@ -16,12 +16,11 @@ import {
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
 import { checkKey, checkQuantity, checkText, underPathOf } from '../../core/keys.js';
-import { scopedSubscription } from '../../core/scoped-subscription.js';
-import type { QueueOptions } from '../../infrastructure/bus/message-bus.js';
+import { scopedSubscription, type StreamOptions } from '../../core/scoped-subscription.js';
+import type { EventSource } from '../../core/event-feed.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
 import { pathsVisible, requireAt } from '../../core/visibility.js';
-import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import { orderChanged, type WorkOrderChange } from './work-order-events.js';
 import { keyTaken, fail, invalidInput, unknownReference } from '../../core/failures.js';
 
@@ -31,7 +30,7 @@ const MAKEABLE = [ProductDefinitionVersionState.Approved, ProductDefinitionVersi
 export class WorkOrderService {
   constructor(
     private readonly uow: UnitOfWork,
-    private readonly bus: MessageBus,
+    private readonly events: EventSource,
   ) {}
 
   get(em: Tx, principal: Principal, number: string) {
@@ -48,12 +47,12 @@ export class WorkOrderService {
   }
 
   /** Live changes of orders running at `scope` and below, limited to what the caller may read. */
-  subscribeChanges(principal: Principal, scope: string, queue: QueueOptions = {}): AsyncIterable<WorkOrderChange> {
-    return scopedSubscription<WorkOrderChange & { at: string }, WorkOrderChange>(this.bus, principal, scope, {
-      patterns: (s) => this.bus.subjects.workOrderChangedScope(s),
+  subscribeChanges(principal: Principal, scope: string, stream: StreamOptions = {}): AsyncIterable<WorkOrderChange> {
+    return scopedSubscription<WorkOrderChange & { at: string }, WorkOrderChange>(this.events, principal, scope, {
+      patterns: (s) => this.events.subjects.workOrderChangedScope(s),
       what: 'work orders',
       toValue: (event) => ({ ...event, at: new Date(event.at) }),
-      queue,
+      stream,
     });
   }
 
@@ -63,7 +62,7 @@ export class WorkOrderService {
       if (await tx.count(WorkOrder, { number: input.number })) fail(keyTaken('work order number', input.number));
       const plan = await planOrder(tx, principal, input);
       const order = tx.create(WorkOrder, { ...plan, number: input.number });
-      orderChanged(work, this.bus.subjects, 'WorkOrderCreated', order, null);
+      orderChanged(work, this.events.subjects, 'WorkOrderCreated', order, null);
       return order;
     });
   }
@@ -98,7 +97,7 @@ export class WorkOrderService {
           number: input.number,
           externalReference: input.externalReference,
         });
-        orderChanged(work, this.bus.subjects, 'WorkOrderCreated', order, null);
+        orderChanged(work, this.events.subjects, 'WorkOrderCreated', order, null);
         return answer(WorkOrderImportOutcome.Created, order, `Created ${input.number} in Draft.`);
       }
       requireAt(principal, Permission.PlanWorkOrders, existing.equipment.path, () =>
@@ -117,7 +116,7 @@ export class WorkOrderService {
         existing.plannedEnd?.getTime() === plan.plannedEnd?.getTime();
       if (same) return answer(WorkOrderImportOutcome.Unchanged, existing, `Order ${input.number} is up to date.`);
       Object.assign(existing, plan);
-      orderChanged(work, this.bus.subjects, 'WorkOrderUpdated', existing, WorkOrderState.Draft, before);
+      orderChanged(work, this.events.subjects, 'WorkOrderUpdated', existing, WorkOrderState.Draft, before);
       return answer(WorkOrderImportOutcome.Updated, existing, `Updated Draft ${input.number}.`);
     });
   }

@@ -1,3 +1,4 @@
+import { RESUME_CURSOR } from '../shared/resume-cursor.js';
 import {
   Connection,
   Deviation,
@@ -45,5 +46,6 @@ export class WorkOrderEvent {
   @Field() at!: Date;
   @Field() actor!: string;
   @Field(() => String, { nullable: true }) reason!: string | null;
+  @Field(() => String, { nullable: true, description: RESUME_CURSOR }) cursor!: string | null;
 }
 export const WorkOrderConnection = Connection(WorkOrder);

@@ -1,0 +1,138 @@
+import type { Database } from '../infrastructure/database/database.js';
+import type { MessageBus } from '../infrastructure/bus/message-bus.js';
+import { pruneEvents, SEQUENCE_ROUND, sequenceEvents, toMessage } from './event-outbox.js';
+import type { EventsCommitted } from './unit-of-work.js';
+
+type Log = Pick<Console, 'log' | 'warn'>;
+
+/** A publish not confirmed by then counts as failed, so sequencing goes on during a bus outage. */
+const PUBLISH_TIMEOUT_MS = 2000;
+
+export interface EventRelayOptions {
+  /** How often committed events of other writers (replicas, the CLI) are looked for. */
+  sweepMs?: number;
+  /** Sequenced events are kept this long for resuming subscribers and connectors. */
+  retentionMs?: number;
+}
+
+/**
+ * Turns committed outbox rows into published events. Every replica runs one: it is woken after each
+ * local commit that wrote events and sweeps every `sweepMs` for others' commits; sequencing is
+ * serialised by the database (`sequenceEvents`), so relays of several replicas never hand out a
+ * number twice. Each event is published with its event id as the NATS message id, so a re-publish
+ * after a failed flush is dropped by the event stream. A publish that fails (bus down) is not
+ * retried here: the events are stored with their numbers, and every subscriber's feed fills its
+ * gaps from the database (`event-feed.ts`); the outage is logged once, and once when it ends.
+ */
+export class EventRelay implements EventsCommitted {
+  #timer: NodeJS.Timeout | null = null;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #stopped = false;
+  #publishFailing = false;
+  #storeFailing = false;
+  #lastPrune = 0;
+  readonly #sweepMs: number;
+  readonly #retentionMs: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly bus: MessageBus,
+    private readonly log: Log = console,
+    options: EventRelayOptions = {},
+  ) {
+    this.#sweepMs = options.sweepMs ?? 250;
+    this.#retentionMs = options.retentionMs ?? 24 * 3600_000;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#schedule();
+  }
+
+  /** Relays now (coalesced: a wake during a round makes one more round). */
+  wake(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#round().finally(() => {
+      this.#running = null;
+      if (this.#again && !this.#stopped) {
+        this.#again = false;
+        this.wake();
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#running;
+    // Whatever this replica committed last is sequenced before it goes (others would sweep it up anyway).
+    await this.#relayAll().catch(() => {});
+  }
+
+  #schedule(): void {
+    this.#timer = setTimeout(() => {
+      if (this.#stopped) return;
+      this.wake();
+      this.#schedule();
+    }, this.#sweepMs);
+    this.#timer.unref?.();
+  }
+
+  async #round(): Promise<void> {
+    try {
+      await this.#relayAll();
+      if (this.#storeFailing) this.log.log('[events] the outbox is reachable again; relaying');
+      this.#storeFailing = false;
+      if (Date.now() - this.#lastPrune > 60_000) {
+        this.#lastPrune = Date.now();
+        // In steps of 10,000 rows, up to a million a minute: ahead of any line rate the ingest sustains.
+        for (let i = 0; i < 100 && !this.#stopped; i++)
+          if ((await pruneEvents(this.db.em.fork(), this.#retentionMs)) < 10_000) break;
+      }
+    } catch (err) {
+      if (!this.#storeFailing)
+        this.log.warn(`[events] cannot sequence the outbox (${(err as Error).message}); retrying`);
+      this.#storeFailing = true;
+    }
+  }
+
+  async #relayAll(): Promise<void> {
+    for (let round = 0; round < 100; round++) {
+      const events = await this.db.em.fork().transactional((tx) => sequenceEvents(tx));
+      if (!events.length) return;
+      try {
+        const published = Promise.all(
+          events.map((e) => {
+            const { subject, data } = toMessage(e);
+            return this.bus.publish(subject, data, e.eventId);
+          }),
+        );
+        await withTimeout(published, PUBLISH_TIMEOUT_MS);
+        if (this.#publishFailing) this.log.log('[events] publishing events again');
+        this.#publishFailing = false;
+      } catch (err) {
+        if (!this.#publishFailing)
+          this.log.warn(
+            `[events] cannot publish events (${(err as Error).message}); they are stored and reach ` +
+              'subscribers from the database once the bus is back',
+          );
+        this.#publishFailing = true;
+      }
+      if (events.length < SEQUENCE_ROUND) return;
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not confirmed within ${ms} ms`)), ms);
+  });
+  promise.catch(() => {}); // settled later, after the timeout won: nothing to do
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
