@@ -39,7 +39,7 @@ interface Running {
 
 type DeliveryJob = { delivery: string };
 /** How often each replica reads the instances when no change event came (a missed event, a bus outage). */
-const SYNC_EVERY_MS = 5000;
+const SYNC_EVERY_MS = 30_000;
 const DELIVERY_JOB = { attempts: 10, backoff: { type: 'exponential' as const, delayMs: 1000, jitter: 0.5 } };
 
 export interface ConnectorHostOptions {
@@ -106,7 +106,7 @@ export class ConnectorHost implements ConnectorRuntimePort {
 
   private async tick(): Promise<void> {
     if (this.#closed) return;
-    // Without running connectors the hub stays quiet: a sync every few seconds, nothing else.
+    // Without running connectors the hub stays quiet: a sync every 30 s, nothing else.
     if (Date.now() - this.#lastSync >= SYNC_EVERY_MS) await this.sync();
     if (!this.#leader || !this.#running.size) return;
     const sweep = Date.now() - this.#lastSweep > Math.min(5000, this.o.config.connectors.sweepAfterMs);
