@@ -49,11 +49,10 @@ describe('connectors on two replicas', () => {
     );
     await eventually(async () => (await imports(a)).length === 30, 60_000, 'all 30 orders imported');
     expect((await imports(b)).every((i) => i.outcome === 'Created')).toBe(true);
-    const [created] = await a.db.em
-      .fork()
-      .execute<{ n: string }[]>(
-        `select count(*) as n from audit_record where action = 'WorkOrderCreated' and after->>'externalReference' like 'sap-s4hana:%'`,
-      );
+    const [created] = await a.db.em.fork().execute<{ n: string }[]>(
+      `select count(*) as n from audit_record
+          where action = 'WorkOrderCreated' and after->>'externalReference' like 'sap-s4hana:%'`,
+    );
     expect(Number(created!.n)).toBe(30);
 
     // Completed on either replica; either replica's worker may deliver.

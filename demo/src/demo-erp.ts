@@ -69,6 +69,7 @@ export async function startDemoErp(hub: HubExtensionContext, pollIntervalMs: num
   if ('code' in configured) throw new Error(`The demo SAP connector was refused: ${configured.message}`);
   log.log(
     `[demo] SAP simulator at ${sim.url}; connector "${DEMO_SAP_CONNECTOR}" polls it every ${pollIntervalMs / 1000} s ` +
-      `(try: query { connectorImports(connector: "${DEMO_SAP_CONNECTOR}", first: 10) { edges { node { reference outcome reasons { message } } } } })`,
+      `(try: query { connectorImports(connector: "${DEMO_SAP_CONNECTOR}", first: 10) ` +
+      '{ edges { node { reference outcome reasons { message } } } } })',
   );
 }

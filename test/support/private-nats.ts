@@ -46,7 +46,8 @@ export async function startPrivateNats({ jetstream = true } = {}): Promise<Priva
   };
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port free on loopback now (for private servers in fault tests). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -153,7 +153,8 @@ const COMPLETED_ORDER = `query ($number: String!) { workOrder(number: $number) {
   number state externalReference quantity unitOfMeasure producedLot actualStart actualEnd equipment { path }
   steps { operator equipment }
   reservations { consumedQuantity lot { lotNumber unitOfMeasure materialDefinition { code } location { path } } } } }`;
-const PRODUCED_LOT = `query ($lot: String!) { materialLot(lotNumber: $lot) { quantity unitOfMeasure location { path } } }`;
+const PRODUCED_LOT = `query ($lot: String!) {
+  materialLot(lotNumber: $lot) { quantity unitOfMeasure location { path } } }`;
 
 interface CompletedOrder {
   number: string;

@@ -270,7 +270,8 @@ export class ConnectorHost implements ConnectorRuntimePort {
     if (Number(oldest) > Number(fresh.eventCursor) + 1)
       await this.o.ledger.recordError(
         fresh.name,
-        `events ${Number(fresh.eventCursor) + 1}-${Number(oldest) - 1} were pruned from the outbox before this connector relayed them`,
+        `events ${Number(fresh.eventCursor) + 1}-${Number(oldest) - 1} were pruned from the outbox ` +
+          'before this connector relayed them',
       );
     const { scope } = fresh;
     const mine = events.filter((e) => e.path && within(e.path, scope) && r.principal.can(Permission.Read, e.path));

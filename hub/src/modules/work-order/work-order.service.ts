@@ -104,7 +104,9 @@ export class WorkOrderService {
         keyTaken('work order number', input.number),
       );
       if (existing.state !== WorkOrderState.Draft) {
-        const message = `Order ${input.number} is ${existing.state}: the import changed nothing. Change it in the hub, or cancel it and import again under a new number.`;
+        const message =
+          `Order ${input.number} is ${existing.state}: the import changed nothing. ` +
+          'Change it in the hub, or cancel it and import again under a new number.';
         return answer(WorkOrderImportOutcome.Conflict, existing, message);
       }
       const before = snapshot(existing);
