@@ -67,6 +67,15 @@ describe.each(RUNS)('the SAP loop (%s)', (_name, mode, backing) => {
     const { workOrder } = await hub.gql('{ workOrder(number: "1000100") { state quantity externalReference } }');
     expect(workOrder).toEqual({ state: 'Draft', quantity: 10, externalReference: 'sap-s4hana:1000100' });
 
+    // The planner changes the order in SAP: the next poll updates the Draft; asking again changes nothing.
+    sim.changeOrder('1000100', { quantity: 12 });
+    await hub.gql('mutation { pollConnector(name: "sap-berlin") { __typename } }');
+    await eventually(async () => (await imports(hub)).find((i) => i.reference === '1000100')?.outcome === 'Updated');
+    expect((await hub.gql('{ workOrder(number: "1000100") { quantity } }')).workOrder.quantity).toBe(12);
+    const unchanged = await hub.gql(`mutation { importConnectorRecord(connector: "sap-berlin", reference: "1000100") {
+      ${R} ... on ConnectorImport { outcome } } }`);
+    expect(unchanged.importConnectorRecord.outcome).toBe('Unchanged');
+
     await runOnTheFloor(hub, sim, '1000100');
     const delivered = await eventually(async () => {
       const [d] = await deliveryOf('1000100');
