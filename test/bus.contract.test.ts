@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { InProcessBus, NatsBus, Subjects, subjectMatches, type MessageBus, type SignalDelivery } from '@plantgraph/hub';
 import { TEST_NATS_URL, deleteNatsNamespace, sleep, uniqueName } from './support/harness.js';
 
@@ -85,6 +87,87 @@ describe.each([
     await done;
     expect(seen.map((s) => s.body).sort()).toEqual(['one', 'three', 'two', 'two']);
     expect(seen.filter((s) => s.body === 'two').map((s) => s.attempt)).toEqual([1, 2]);
+  });
+
+  it('dates each signal when the bus took it in, the same on every delivery', async () => {
+    const subject = bus.subjects.equipmentSignal('count', 'acme/line-2');
+    const sentFrom = Date.now();
+    await bus.publishSignal(subject, Buffer.from('dated'), 'dated:1');
+    const sentUntil = Date.now();
+    await sleep(400); // consumed well after it was sent
+    const deliveries = await new Promise<SignalDelivery[]>((resolve) => {
+      const seen: SignalDelivery[] = [];
+      const consumer = bus.consumeSignals(async (batch) => {
+        for (const d of batch) {
+          seen.push(d);
+          if (seen.length === 1) d.nak();
+          else {
+            d.ack();
+            void consumer.stop().then(() => resolve(seen));
+          }
+        }
+      });
+    });
+    expect(deliveries.map((d) => d.attempt)).toEqual([1, 2]);
+    for (const d of deliveries) {
+      // JetStream's clock, on this machine, may differ from ours by a few milliseconds.
+      expect(d.receivedAt.getTime()).toBeGreaterThanOrEqual(sentFrom - 50);
+      expect(d.receivedAt.getTime()).toBeLessThanOrEqual(sentUntil + 50);
+    }
+    expect(deliveries[1]!.receivedAt.getTime()).toBe(deliveries[0]!.receivedAt.getTime());
+  });
+
+  it('pauses when the handler asks: hands back what it holds and fetches nothing until the pause ends', async () => {
+    const subject = bus.subjects.equipmentSignal('count', 'acme/line-3');
+    for (let i = 1; i <= 5; i++) await bus.publishSignal(subject, Buffer.from(`p${i}`), `p:${i}`);
+    const calls: { at: number; bodies: string[]; attempts: number[] }[] = [];
+    const acked = new Set<string>();
+    let pausedAt = 0;
+    let consumer!: ReturnType<MessageBus['consumeSignals']>;
+    const done = new Promise<void>((resolve) => {
+      consumer = bus.consumeSignals(
+        async (batch) => {
+          calls.push({
+            at: Date.now(),
+            bodies: batch.map((d) => Buffer.from(d.payload).toString()),
+            attempts: batch.map((d) => d.attempt),
+          });
+          if (!pausedAt) {
+            pausedAt = Date.now();
+            return { pauseMs: 3000 }; // nothing settled: the store is "unreachable"
+          }
+          for (const d of batch) {
+            d.ack();
+            acked.add(Buffer.from(d.payload).toString());
+          }
+          if (acked.size === 5) resolve();
+        },
+        { batchSize: 2 },
+      );
+    });
+    // Nothing is fetched during the pause: JetStream delivers nothing more to this consumer.
+    const deliveredSoFar = async () => {
+      if (bus.kind !== 'nats') return calls.length;
+      const nc = await connect({ servers: TEST_NATS_URL });
+      const jsm = await jetstreamManager(nc);
+      const info = await jsm.consumers.info(bus.subjects.signalStream.name, bus.subjects.signalConsumer);
+      await nc.close();
+      return info.delivered.consumer_seq;
+    };
+    await sleep(300);
+    const early = await deliveredSoFar();
+    await sleep(2200);
+    expect(await deliveredSoFar()).toBe(early);
+    await done;
+    await consumer.stop();
+    expect(calls[0]!.bodies[0]).toBe('p1');
+    expect(calls[1]!.at - pausedAt).toBeGreaterThanOrEqual(2950);
+    // Handed back during the pause (a second delivery), and delivered again when it ends, not when
+    // JetStream's ack wait (10 s) runs out.
+    const again = calls.find((c) => c.bodies.includes('p1') && c.at > pausedAt)!;
+    expect(again.attempts[again.bodies.indexOf('p1')]).toBe(2);
+    expect(Math.max(...calls.map((c) => c.at)) - pausedAt).toBeLessThan(6000);
+    expect([...acked].sort()).toEqual(['p1', 'p2', 'p3', 'p4', 'p5']);
   });
 
   it('reports readiness', async () => {

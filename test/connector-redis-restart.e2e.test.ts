@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sapS4HanaConnector } from '@plantgraph/connector-sap-s4hana';
 import { eventually } from './support/flows.js';
 import { startTestHub, type TestHub } from './support/harness.js';
-import { PrivateRedis } from './support/private-redis.js';
+import { startPrivateRedis } from './support/private-redis.js';
+import type { PrivateService } from './support/private-service.js';
 import { addSapOrder, configureSap, deliveries, runOnTheFloor, seedSapProduct } from './support/sap-loop.js';
 import { SapSimulator } from './support/sap-simulator/index.js';
 
@@ -12,12 +13,12 @@ import { SapSimulator } from './support/sap-simulator/index.js';
  * order ends with exactly one confirmation.
  */
 describe('connector deliveries across a Redis restart', () => {
-  let redis: PrivateRedis;
+  let redis: PrivateService;
   let sim: SapSimulator;
   let hub: TestHub;
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
+    redis = await startPrivateRedis();
     sim = await SapSimulator.start();
     hub = await startTestHub('postgres+nats', {
       demo: true,
@@ -60,7 +61,7 @@ describe('connector deliveries across a Redis restart', () => {
       'the ledger rows made during the outage',
     );
     expect((await deliveries(hub)).filter((d) => d.state === 'Pending')).toHaveLength(2);
-    await redis.start();
+    await redis.restart();
     for (const order of orders.slice(4)) await runOnTheFloor(hub, sim, order);
 
     await delivered(6);

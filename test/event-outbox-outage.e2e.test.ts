@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, startTestHub, uniqueName, type TestHub } from './support/harness.js';
-import { startPrivateNats, type PrivateNats } from './support/private-nats.js';
+import { startPrivateNats } from './support/private-nats.js';
+import type { PrivateService } from './support/private-service.js';
 import { resumingSubscriber } from './support/resuming-subscriber.js';
 
 const MACHINES = ['line-1/press-1', 'line-1/press-2', 'line-1/robot-1', 'line-2/press-3'].map(
@@ -15,7 +16,7 @@ const TYPES = ['ProductionCounted', 'EquipmentStateChanged'];
  * event exactly once, in sequence order.
  */
 describe('events through a NATS outage (postgres+nats)', () => {
-  let nats: PrivateNats;
+  let nats: PrivateService;
   let hub: TestHub;
   beforeAll(async () => {
     nats = await startPrivateNats({ jetstream: true });
@@ -28,7 +29,7 @@ describe('events through a NATS outage (postgres+nats)', () => {
   }, 120_000);
   afterAll(async () => {
     await hub?.stop();
-    await nats?.stop();
+    await nats?.dispose();
   });
 
   it('delivers every committed event once to a subscriber that resumed with its cursor', async () => {

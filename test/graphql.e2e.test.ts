@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Readiness } from '@plantgraph/hub';
 import { MODES, graphqlRaw, startTestHub, type TestHub } from './support/harness.js';
 import { RESULT, countStatements, tableCounts } from './support/plant.js';
 
@@ -15,7 +16,11 @@ describe.each(MODES)('GraphQL API (%s)', (mode) => {
     expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${hub.url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, database: 'ok', bus: 'ok' });
+    const body = (await ready.json()) as Readiness;
+    expect(body).toMatchObject({ ready: true, database: { status: 'ok' }, bus: { status: 'ok' } });
+    expect(body.database.name).toBe(hub.mode === 'embedded' ? 'PGlite' : 'PostgreSQL');
+    expect(body.bus.name).toBe(hub.mode === 'embedded' ? 'in-process bus' : 'NATS');
+    expect(Date.parse(body.bus.since)).toBeLessThanOrEqual(Date.parse(body.checkedAt));
   });
 
   it('pages through all equipment by cursor with no duplicates and no cap', async () => {

@@ -1,8 +1,13 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { openJobQueue, type JobQueue } from '@plantgraph/hub';
 import { sleep } from './support/harness.js';
-import { PrivateRedis } from './support/private-redis.js';
 import { until } from './support/queue.js';
+import { freePort } from './support/private-service.js';
 
 /**
  * A private redis-server (never the shared one) killed with SIGKILL in the middle of a run and
@@ -11,16 +16,64 @@ import { until } from './support/queue.js';
  * idempotency keys); the test counts them.
  */
 describe('job queue across a Redis restart', () => {
-  let redis: PrivateRedis;
+  const dir = mkdtempSync(join(tmpdir(), 'plantgraph-redis-'));
   let port: number;
-  const startRedis = () => redis.start();
-  const killRedis = () => redis.kill();
+  let redis: ChildProcess | null = null;
+
+  /** AOF with fsync on every write, as production should run it: what Redis acknowledged survives a kill. */
+  const startRedis = async () => {
+    const child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--save',
+        '',
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'always',
+        '--maxmemory-policy',
+        'noeviction',
+        '--daemonize',
+        'no',
+      ],
+      { stdio: 'ignore' },
+    );
+    redis = child;
+    await until(async () => {
+      const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null });
+      probe.on('error', () => {});
+      try {
+        await probe.connect();
+        return (await probe.ping()) === 'PONG';
+      } catch {
+        return false;
+      } finally {
+        probe.disconnect();
+      }
+    }, 'the private redis-server to answer');
+  };
+  const killRedis = async () => {
+    const child = redis!;
+    redis = null;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  };
 
   beforeAll(async () => {
-    redis = await PrivateRedis.start();
-    port = redis.port;
+    port = await freePort();
+    await startRedis();
   });
-  afterAll(() => redis?.dispose());
+  afterAll(async () => {
+    if (redis) await killRedis();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('keeps the worker going and loses no job when Redis is killed and restarted', async () => {
     const total = 300;

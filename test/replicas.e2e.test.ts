@@ -5,15 +5,12 @@ import {
   createTestDatabase,
   deleteNatsNamespace,
   graphql,
+  graphqlRaw,
   sleep,
   subscribe,
   uniqueName,
 } from './support/harness.js';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { CLI, spawnHub, type HubProcess } from './support/process.js';
-
-const run = promisify(execFile);
+import { createApiKeyWithCli, spawnHub, type HubProcess } from './support/process.js';
 
 const STATE_CHANGED =
   'subscription ($scope: String!) { equipmentStateChanged(scope: $scope) { path state reason source sequence } }';
@@ -35,12 +32,7 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
       PLANTGRAPH_SIMULATOR_INTERVAL_MS: '0',
     };
     // Replicas share one database, so they share a key made the production way, with the CLI.
-    const created = await run(
-      process.execPath,
-      [CLI, 'api-key', 'create', '--name', 'replica-test', '--grant', 'admin@*'],
-      { env: { ...env, PATH: process.env.PATH ?? '' } },
-    );
-    token = /\n(pgk_\S+)/.exec(created.stdout)![1]!;
+    token = await createApiKeyWithCli(env, 'replica-test');
     a = await spawnHub(env, ['--demo']);
     b = await spawnHub(env);
   });
@@ -82,10 +74,14 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
     );
     const onB = await subscribe(b.url, STATE_CHANGED, { scope: 'acme/berlin' }, createApiKey.secret);
     const bystander = await subscribe(b.url, STATE_CHANGED, { scope: 'acme/berlin' }, token);
+    const viewer = { query: '{ viewer { name } }' };
+    expect((await graphqlRaw(b.url, viewer, createApiKey.secret)).status).toBe(200); // B now holds it as verified
     await graphql(a.url, `mutation { revokeApiKey(id: "${createApiKey.apiKey.id}") { __typename } }`, undefined, token);
     const deadline = Date.now() + 1000;
     while (!onB.closed() && Date.now() < deadline) await sleep(25);
     expect(onB.closed()).toMatchObject({ code: 4403 });
+    // B forgot the key when the revocation reached it, not when its verified-key cache ran out.
+    expect((await graphqlRaw(b.url, viewer, createApiKey.secret)).status).toBe(401);
     expect(bystander.closed()).toBeNull();
     await Promise.all([onB.close(), bystander.close()]);
   });

@@ -29,6 +29,7 @@ import { startOeeUpdates } from './modules/oee/oee-updates.js';
 import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js';
 import { ConnectorHost } from './modules/connector/connector-host.js';
 import { runHook, type HubExtensionContext, type HubLog, type HubOptions } from './extensions.js';
+import { ReadinessProbe } from './readiness.js';
 
 export interface RunningHub {
   url: string;
@@ -102,7 +103,7 @@ export async function startHub(
     const server = createHttpServer(limits, config.trustedProxies);
     const wss = new WebSocketServer({ noServer: true, maxPayload: 1_000_000 });
     const keySockets = new KeySockets();
-    const revocations = keySockets.follow(services.feed);
+    const revocations = keySockets.follow(services.feed, (prefix) => services.authenticator.forgetKey(prefix));
     cleanup.unshift(async () => revocations.stop());
     const subscriptions = serveGraphQLOverWebSocket(wss, schema, gate, checker, limits, contextFor, keySockets);
     const apollo = new ApolloServer<HubContext>({
@@ -138,7 +139,7 @@ export async function startHub(
       if (path === '/graphql') return serveGraphQL(apollo, gate, checker, req, res, contextFor);
       if (flows?.handleRequest(req, res)) return;
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
-      if (path === '/readyz') return readiness(db, bus).then((r) => send(res, r.ready ? 200 : 503, r));
+      if (path === '/readyz') return send(res, readiness.state.ready ? 200 : 503, readiness.state);
       if (path === '/')
         return send(res, 200, {
           name: 'PlantGraph hub',
@@ -206,6 +207,14 @@ export async function startHub(
 
     await runHook(extensions, 'afterServices', extensionContext);
 
+    // Answered from the probe's last round, so /readyz is quick even while a dependency hangs.
+    const readiness = new ReadinessProbe({
+      database: { name: config.databaseUrl ? 'PostgreSQL' : 'PGlite', check: () => db.em.fork().execute('select 1') },
+      bus: { name: bus.kind === 'nats' ? 'NATS' : 'in-process bus', check: () => bus.checkReady() },
+    });
+    await readiness.start();
+    cleanup.unshift(() => readiness.stop());
+
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.port, config.host, resolve);
@@ -240,15 +249,4 @@ export async function startHub(
 async function runAll(steps: (() => Promise<unknown>)[]): Promise<void> {
   for (const step of steps.splice(0))
     await step().catch((err: Error) => console.error(`[hub] shutdown step failed: ${err.message}`));
-}
-
-async function readiness(db: Database, bus: MessageBus) {
-  const check = async (fn: () => Promise<unknown>) =>
-    fn().then(
-      () => 'ok',
-      (err: Error) => `unreachable: ${err.message}`,
-    );
-  const database = await check(() => db.em.fork().execute('select 1'));
-  const messageBus = await check(() => bus.checkReady());
-  return { ready: database === 'ok' && messageBus === 'ok', database, bus: messageBus };
 }

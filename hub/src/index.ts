@@ -1,11 +1,19 @@
 export { startHub, type RunningHub } from './hub.js';
+export type { Readiness, DependencyHealth } from './readiness.js';
 export { configFromEnv, type HubConfig } from './config.js';
 export type { HubExtension, HubExtensionContext, HubExtensionPackage, HubLog, HubOptions } from './extensions.js';
 export type { Services } from './services.js';
 export { Principal } from './core/principal.js';
 export { type DomainFailure, isFailure } from './core/failures.js';
 export { Subjects, pathTokens, type EquipmentStateSignal } from './subjects.js';
-export type { MessageBus, BusMessage, BusSubscription, SignalDelivery } from './infrastructure/bus/message-bus.js';
+export type {
+  MessageBus,
+  BusMessage,
+  BusSubscription,
+  BatchOutcome,
+  SignalBatchHandler,
+  SignalDelivery,
+} from './infrastructure/bus/message-bus.js';
 export { subjectMatches } from './infrastructure/bus/message-bus.js';
 export { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 export { NatsBus } from './infrastructure/bus/nats-bus.js';
@@ -18,3 +26,4 @@ export { buildHubSchema } from './graphql/schema.js';
 export { MAX_PAGE_SIZE } from './core/paging.js';
 export { computeOee, operatingIntervals, type OeeInput, type OeeFigures } from './modules/oee/oee-calculation.js';
 export { shiftWindows } from './modules/oee/shift-windows.js';
+export { IngestBackoff, type IngestBackoffOptions } from './modules/signals/ingest-backoff.js';

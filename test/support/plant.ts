@@ -47,3 +47,38 @@ export async function countStatements(hub: TestHub, work: () => Promise<unknown>
 }
 
 export const RESULT = `__typename ... on ErrorResult { code message }`;
+
+/**
+ * A line for OEE tests: `<root>/site/area/line` with the `machines` as work cells of one class
+ * with the ideal cycle time; fails the test on any refusal.
+ */
+export async function createOeeLine(
+  gql: (query: string, variables?: Record<string, unknown>) => Promise<unknown>,
+  root: string,
+  machines: string[],
+  idealCycleTimeSeconds: number,
+): Promise<void> {
+  const ok = (r: unknown) => {
+    if (JSON.stringify(r).includes('"code"')) throw new Error(`refused: ${JSON.stringify(r)}`);
+  };
+  ok(
+    await gql(
+      'mutation ($i: CreateEquipmentClassInput!) { r: createEquipmentClass(input: $i) { __typename ... on ErrorResult { code message } } }',
+      { i: { code: `${root}-machine`, idealCycleTimeSeconds } },
+    ),
+  );
+  for (const [parent, code, level, cls] of [
+    [null, root, 'Enterprise'],
+    [root, 'site', 'Site'],
+    [`${root}/site`, 'area', 'Area'],
+    [`${root}/site/area`, 'line', 'ProductionLine'],
+    ...machines.map((m) => [`${root}/site/area/line`, m, 'WorkCell', `${root}-machine`]),
+  ] as const) {
+    ok(
+      await gql(
+        'mutation ($i: CreateEquipmentInput!) { r: createEquipment(input: $i) { __typename ... on ErrorResult { code message } } }',
+        { i: { parentPath: parent, code, name: code, level, equipmentClass: cls ?? null } },
+      ),
+    );
+  }
+}

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.url));
@@ -53,4 +54,16 @@ export async function spawnHub(
   };
   const token = /local admin token[^\n]*\n\s*(pgk_\S+)/.exec(output)?.[1] ?? null;
   return { url, token, child, output: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+}
+
+/** An API key made the production way, with the CLI against the installation `env` points at. */
+export async function createApiKeyWithCli(env: Record<string, string>, name: string, grant = 'admin@*') {
+  const created = await promisify(execFile)(
+    process.execPath,
+    [CLI, 'api-key', 'create', '--name', name, '--grant', grant],
+    {
+      env: { ...env, PATH: process.env.PATH ?? '' },
+    },
+  );
+  return /\n(pgk_\S+)/.exec(created.stdout)![1]!;
 }

@@ -55,6 +55,11 @@ export class Authenticator {
     apiKeys.onRevoked((prefix) => this.#verified.forget(prefix));
   }
 
+  /** Forgets a key verified earlier (its revocation, made on any replica, reached this one). */
+  forgetKey(prefix: string): void {
+    this.#verified.forget(prefix);
+  }
+
   /** Whether the credential is an API key this replica verified recently (see `VerifiedKeys`). */
   recognises(authorization: string | undefined | null): boolean {
     const presented = parseApiKey(bearer(authorization) ?? '');

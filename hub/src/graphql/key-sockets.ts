@@ -36,12 +36,13 @@ export class KeySockets {
    * Follows changes of keys until stopped, across bus outages: a revocation the bus lost reaches this
    * replica from the outbox once the bus is back (`EventFeed`).
    */
-  follow(events: EventSource): { stop(): void } {
+  follow(events: EventSource, forget: (prefix: string) => void = () => {}): { stop(): void } {
     const subscription = events.subscribe([events.subjects.apiKeyChanges()], { survivesOutage: true });
     void (async () => {
       for await (const { data } of subscription) {
-        const { type, id } = data as { type?: string; id?: string };
+        const { type, id, key } = data as { type?: string; id?: string; key?: string };
         if (type !== 'ApiKeyRevoked' || typeof id !== 'string') continue;
+        if (typeof key === 'string') forget(key); // this replica's verified-key cache, not only the revoker's
         const closed = this.close(id, 'API key revoked: reconnect with a valid credential');
         if (closed) console.warn(`[auth] closed ${closed} WebSocket(s) of a revoked API key`);
       }

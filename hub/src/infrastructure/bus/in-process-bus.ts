@@ -3,6 +3,7 @@ import {
   createSubscriptionQueue,
   type MessageBus,
   type QueueOptions,
+  type SignalBatchHandler,
   type SignalConsumer,
   type SignalDelivery,
   subjectMatches,
@@ -16,6 +17,8 @@ interface QueuedSignal {
   subject: string;
   payload: Uint8Array;
   attempt: number;
+  /** When it was published: the embedded counterpart of JetStream's stored time. */
+  receivedAt: Date;
   /** Settle the publisher's promise (with `confirmWhenAcked`). */
   confirm(): void;
   fail(err: Error): void;
@@ -84,7 +87,9 @@ export class InProcessBus implements MessageBus {
     const seen = this.#seenMessageIds.get(messageId);
     if (seen) return seen.confirmed;
     let queued!: QueuedSignal;
-    const confirmed = new Promise<void>((confirm, fail) => (queued = { subject, payload, attempt: 0, confirm, fail }));
+    const confirmed = new Promise<void>(
+      (confirm, fail) => (queued = { subject, payload, attempt: 0, receivedAt: new Date(now), confirm, fail }),
+    );
     this.#seenMessageIds.set(messageId, { at: now, confirmed });
     this.#signals.push(queued);
     this.#wakeConsumer?.();
@@ -96,12 +101,18 @@ export class InProcessBus implements MessageBus {
     return confirmed;
   }
 
-  consumeSignals(
-    handle: (batch: SignalDelivery[]) => Promise<void>,
-    options: { batchSize?: number } = {},
-  ): SignalConsumer {
+  consumeSignals(handle: SignalBatchHandler, options: { batchSize?: number } = {}): SignalConsumer {
     const batchSize = options.batchSize ?? 256;
     let running = true;
+    let wakeFromPause: (() => void) | null = null;
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        wakeFromPause = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
     const loop = (async () => {
       while (running) {
         if (!this.#signals.length) {
@@ -124,23 +135,24 @@ export class InProcessBus implements MessageBus {
             subject: q.subject,
             payload: q.payload,
             attempt: q.attempt,
+            receivedAt: q.receivedAt,
             ack: () => settle(false),
             nak: () => settle(true),
           };
         });
-        try {
-          await handle(batch);
-        } catch {
+        const outcome = await handle(batch).catch(() => {
           // The handler failed as a whole: everything it did not settle comes again.
-        }
+        });
         this.#signals.unshift(...redeliver, ...unsettled);
-        if (redeliver.length || unsettled.size) await new Promise((r) => setTimeout(r, 200));
+        if (outcome) await pause(outcome.pauseMs);
+        else if (redeliver.length || unsettled.size) await pause(200);
       }
     })();
     return {
       stop: async () => {
         running = false;
         this.#wakeConsumer?.();
+        wakeFromPause?.();
         await loop;
       },
     };

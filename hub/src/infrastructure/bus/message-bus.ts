@@ -21,11 +21,33 @@ export interface SignalDelivery {
   payload: Uint8Array;
   /** Delivery attempt, starting at 1. */
   attempt: number;
+  /**
+   * When the bus first took the signal in (JetStream: the time it stored it; in process: the
+   * publish), the same on every delivery: the signal's time when it carries no `at`, so a backlog
+   * drained after an outage keeps the times the signals happened, not the time of the drain.
+   */
+  receivedAt: Date;
   /** Done with it: it will not come again. Call only after its effects are committed. */
   ack(): void;
   /** Not processed now; deliver again later. */
   nak(): void;
 }
+
+/** What the ingest tells the consumer about a batch it could not process as a whole. */
+export interface BatchOutcome {
+  /**
+   * Stop fetching for this long (the store is unreachable): what the batch left unsettled goes
+   * back to the bus now and comes again after the pause, and nothing new is fetched meanwhile.
+   */
+  pauseMs: number;
+}
+
+/**
+ * Receives each batch; returns a `BatchOutcome` to pause the consumer, or nothing. Deliveries it
+ * leaves unsettled come again.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that never pauses is an async function returning nothing
+export type SignalBatchHandler = (batch: SignalDelivery[]) => Promise<BatchOutcome | void>;
 
 export interface SignalConsumer {
   stop(): Promise<void>;
@@ -46,7 +68,7 @@ export interface MessageBus {
   /** Publishes a machine signal durably; a repeated `messageId` within the window is dropped. */
   publishSignal(subject: string, payload: Uint8Array, messageId: string): Promise<void>;
   /** Starts the single durable consumer of signals; `handle` receives batches in arrival order. */
-  consumeSignals(handle: (batch: SignalDelivery[]) => Promise<void>, options?: { batchSize?: number }): SignalConsumer;
+  consumeSignals(handle: SignalBatchHandler, options?: { batchSize?: number }): SignalConsumer;
   /** Resolves when the bus is reachable; rejects with the reason otherwise. */
   checkReady(): Promise<void>;
   close(): Promise<void>;

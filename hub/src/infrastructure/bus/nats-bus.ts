@@ -12,15 +12,21 @@ import {
 import { headers, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import {
+  type BatchOutcome,
   createSubscriptionQueue,
   type MessageBus,
   type QueueOptions,
+  type SignalBatchHandler,
   type SignalConsumer,
   type SignalDelivery,
 } from './message-bus.js';
 import { Subjects } from '../../subjects.js';
 
 const SECOND_NS = 1_000_000_000;
+/** How long JetStream waits for a delivered signal to be settled before it delivers it again. */
+const ACK_WAIT_MS = 10_000;
+/** How long one pull stays open for signals to arrive. */
+const PULL_EXPIRES_MS = 2000;
 
 /**
  * The production bus. Domain events go to core NATS subjects, captured by the event stream for
@@ -33,10 +39,26 @@ export class NatsBus implements MessageBus {
     private readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     readonly subjects: Subjects,
-  ) {}
+  ) {
+    void this.#followStatus();
+  }
   #flush: Promise<void> | null = null;
-  #reachable = true;
+  /** The server the connection lost, while it is reconnecting. */
+  #disconnectedFrom: string | null = null;
+
   readonly #listeners = new Set<(reachable: boolean) => void>();
+
+  /** Follows the connection: a disconnect makes the bus unreachable until it reconnects. */
+  async #followStatus(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      const wasReachable = this.#disconnectedFrom === null;
+      if (status.type === 'disconnect') this.#disconnectedFrom = status.server;
+      else if (status.type === 'reconnect') this.#disconnectedFrom = null;
+      else continue;
+      const reachable = this.#disconnectedFrom === null;
+      if (reachable !== wasReachable) for (const l of this.#listeners) l(reachable);
+    }
+  }
 
   static async connect(servers: string, subjects = new Subjects(), name = 'plantgraph-hub'): Promise<NatsBus> {
     const { signalStream, eventStream, signalConsumer } = subjects;
@@ -65,14 +87,12 @@ export class NatsBus implements MessageBus {
         durable_name: signalConsumer,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        ack_wait: 10 * SECOND_NS,
+        ack_wait: ACK_WAIT_MS * 1_000_000,
         max_ack_pending: 10_000,
         filter_subject: signalStream.subjects,
       });
     }
-    const bus = new NatsBus(nc, jetstream(nc), subjects);
-    bus.#watchStatus();
-    return bus;
+    return new NatsBus(nc, jetstream(nc), subjects);
   }
 
   publish(subject: string, data: unknown, messageId?: string): Promise<void> {
@@ -95,18 +115,6 @@ export class NatsBus implements MessageBus {
   onReachability(listener: (reachable: boolean) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
-  }
-
-  /** Follows the connection's status: a disconnect makes the bus unreachable until it reconnects. */
-  #watchStatus(): void {
-    void (async () => {
-      for await (const s of this.nc.status()) {
-        const reachable = s.type === 'reconnect' ? true : s.type === 'disconnect' ? false : null;
-        if (reachable === null || reachable === this.#reachable) continue;
-        this.#reachable = reachable;
-        for (const l of this.#listeners) l(reachable);
-      }
-    })().catch(() => {});
   }
 
   subscribe(patterns: string[], options?: QueueOptions) {
@@ -132,38 +140,79 @@ export class NatsBus implements MessageBus {
   }
 
   /**
-   * Signals flow continuously (a JetStream consume with a bounded buffer); each batch is whatever
-   * arrived while the previous one was being stored, up to `batchSize`, so batches grow with the
-   * load and latency stays low when it is light. When the handler falls behind, reading stops at
-   * four batches buffered and JetStream holds the rest (back-pressure, not memory).
+   * Signals are fetched in pulls of up to `batchSize`; each batch is whatever arrived while the
+   * previous one was being stored, so batches grow with the load and latency stays low when it is
+   * light. With three batches buffered, fetching waits and JetStream holds the rest (back-pressure,
+   * not memory). Explicit pulls, rather than a continuous consume, mean nothing is on its way to
+   * this replica unless a pull is open: when the handler asks for a pause, the open pull ends, what
+   * is held here goes back to JetStream, and nothing is fetched until the pause ends.
    */
-  consumeSignals(
-    handle: (batch: SignalDelivery[]) => Promise<void>,
-    options: { batchSize?: number } = {},
-  ): SignalConsumer {
+  consumeSignals(handle: SignalBatchHandler, options: { batchSize?: number } = {}): SignalConsumer {
     const batchSize = options.batchSize ?? 512;
     const buffered: JsMsg[] = [];
     let running = true;
-    let messages: ConsumerMessages | null = null;
+    let pull = null as ConsumerMessages | null;
     let wakeHandler = null as (() => void) | null;
     let resumeReading = null as (() => void) | null;
+    const resumeReader = () => {
+      const resume = resumeReading;
+      resumeReading = null;
+      resume?.();
+    };
+    let pausedUntil = 0;
+    const paused = () => Date.now() < pausedUntil;
+    const sleepers = new Set<() => void>();
+    const sleepUntil = (time: number) =>
+      new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          sleepers.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(0, time - Date.now()));
+        sleepers.add(wake);
+      });
     const reader = (async () => {
+      let failing = false;
+      let consumer = null as Awaited<ReturnType<JetStreamClient['consumers']['get']>> | null;
       while (running && !this.nc.isClosed()) {
+        if (paused()) {
+          // No pull is open now, so what goes back stays with JetStream (for another replica, or
+          // this one after the pause) instead of coming straight back.
+          for (const m of buffered.splice(0)) m.nak();
+          await sleepUntil(pausedUntil);
+          continue;
+        }
+        if (buffered.length >= batchSize * 3) {
+          await new Promise<void>((r) => (resumeReading = r));
+          continue;
+        }
         try {
-          const consumer = await this.js.consumers.get(this.subjects.signalStream.name, this.subjects.signalConsumer);
-          messages = await consumer.consume({ max_messages: batchSize * 2 });
-          for await (const m of messages) {
+          consumer ??= await this.js.consumers.get(this.subjects.signalStream.name, this.subjects.signalConsumer);
+          pull = await consumer.fetch({ max_messages: batchSize, expires: PULL_EXPIRES_MS });
+          if (failing) console.error('[bus] reading signals again');
+          failing = false;
+          for await (const m of pull) {
             buffered.push(m);
             wakeHandler?.();
-            if (buffered.length >= batchSize * 4) await new Promise<void>((r) => (resumeReading = r));
           }
         } catch (err) {
           if (!running) break;
-          console.error(`[bus] reading signals failed, retrying in 1 s: ${(err as Error).message}`);
-          await new Promise((r) => setTimeout(r, 1000));
+          consumer = null;
+          // Once per outage, not once per attempt.
+          if (!failing) console.error(`[bus] reading signals failed, retrying every second: ${(err as Error).message}`);
+          failing = true;
+          await sleepUntil(Date.now() + 1000);
         }
       }
     })();
+    // What this replica holds (buffered, or in the batch being stored) is still being worked on: it
+    // says so, so that a backlog or a slow store does not make JetStream deliver it a second time.
+    let inBatch = new Set<JsMsg>();
+    const keepHeld = setInterval(() => {
+      for (const m of buffered) m.working();
+      for (const m of inBatch) m.working();
+    }, ACK_WAIT_MS / 3);
     const handler = (async () => {
       while (running) {
         if (!buffered.length) {
@@ -171,36 +220,60 @@ export class NatsBus implements MessageBus {
           wakeHandler = null;
           continue;
         }
-        const batch = buffered.splice(0, batchSize).map(
+        const taken = buffered.splice(0, batchSize);
+        resumeReader();
+        const unsettled = new Set(taken);
+        inBatch = unsettled;
+        const settle = (m: JsMsg, again: boolean) => {
+          if (!unsettled.delete(m)) return;
+          if (again) m.nak(1000);
+          else m.ack();
+        };
+        const batch = taken.map(
           (m): SignalDelivery => ({
             subject: m.subject,
             payload: m.data,
             attempt: m.info.deliveryCount,
-            ack: () => m.ack(),
-            nak: () => m.nak(1000),
+            receivedAt: m.time,
+            ack: () => settle(m, false),
+            nak: () => settle(m, true),
           }),
         );
-        resumeReading?.();
-        resumeReading = null;
-        // Unsettled messages (a crashed or failed batch) are redelivered by JetStream after ack_wait (10 s).
-        await handle(batch).catch((err) =>
-          console.error(`[ingest] batch failed, it will be redelivered: ${(err as Error).message}`),
-        );
+        const outcome = await handle(batch).catch((err: Error): BatchOutcome => {
+          console.error(`[ingest] batch failed, it will be redelivered: ${err.message}`);
+          return { pauseMs: 1000 };
+        });
+        if (!outcome) {
+          for (const m of unsettled) settle(m, true);
+          continue;
+        }
+        // Back to the head of the buffer: the reader hands it all back once its open pull has
+        // ended, or, after a short pause, the next batch takes it up again.
+        pausedUntil = Date.now() + outcome.pauseMs;
+        buffered.unshift(...taken.filter((m) => unsettled.has(m)));
+        inBatch = new Set();
+        resumeReader();
+        await sleepUntil(pausedUntil);
       }
     })();
     return {
       stop: async () => {
         running = false;
-        await messages?.close().catch(() => {});
+        clearInterval(keepHeld);
+        // What is on its way is not lost: unsettled, JetStream delivers it again after ack_wait.
+        void pull?.close().catch(() => {});
         wakeHandler?.();
-        resumeReading?.();
+        resumeReader();
+        for (const wake of [...sleepers]) wake();
         await Promise.all([reader, handler]);
       },
     };
   }
 
   async checkReady(): Promise<void> {
-    if (this.nc.isClosed()) throw new Error('NATS connection is closed.');
+    if (this.nc.isClosed()) throw new Error('NATS: the connection is closed.');
+    // Known at once from the connection's status, without waiting for a flush that cannot come back.
+    if (this.#disconnectedFrom) throw new Error(`NATS: disconnected from ${this.#disconnectedFrom}, reconnecting.`);
     await this.nc.flush();
   }
 

@@ -112,70 +112,123 @@ export function operatingIntervals(window: Interval, shifts: ShiftWindow[]): Int
 const PLANNED = new Set([EquipmentState.Maintenance, EquipmentState.Offline]);
 const UNPLANNED_STOP = new Set([EquipmentState.Down, EquipmentState.CalibrationDue]);
 
+/** Where a state interval's time goes among the ISO 22400 elements. */
+export type StateCategory = 'running' | 'planned' | 'microstop' | 'unplannedStop' | 'delay';
+
+/**
+ * A state interval's category: its state and, for stops, its whole length (a stop across a shift
+ * change is one stop). The database aggregation (`oee-aggregation.ts`) applies the same rule.
+ */
+export function stateCategory(state: EquipmentState, lengthMs: number, thresholdMs: number): StateCategory {
+  if (state === EquipmentState.Running) return 'running';
+  if (PLANNED.has(state)) return 'planned';
+  if (lengthMs < thresholdMs) return 'microstop'; // lost speed, not availability
+  return UNPLANNED_STOP.has(state) ? 'unplannedStop' : 'delay';
+}
+
+/**
+ * State time inside the planned operating time, summed per category and, for stops that count,
+ * per reason (the reason code, else the state): the form the database returns it in.
+ */
+export interface StateTotal {
+  category: StateCategory;
+  reason: string | null;
+  ms: number;
+  /** Intervals with time inside the planned operating time. */
+  occurrences: number;
+}
+
+export interface CountTotals {
+  good: number;
+  scrap: number;
+  rework: number;
+}
+
+/** The sums OEE is computed from; its size does not depend on how many states or counts there were. */
+export interface OeeTotals {
+  operating: Interval[];
+  states: StateTotal[];
+  counts: CountTotals;
+  idealCycleTimeSeconds: number | null;
+}
+
 export function computeOee(input: OeeInput): OeeFigures {
   const operating = operatingIntervals(input.window, input.shifts);
-  const pot = operating.reduce((sum, i) => sum + (i.to.getTime() - i.from.getTime()), 0);
-  const thresholdMs = input.microstopThresholdSeconds * 1000;
-  let pdot = 0,
-    apt = 0,
-    adot = 0,
-    adet = 0,
-    micro = 0,
-    covered = 0;
-  const reasons = new Map<string, DowntimeReason>();
-  let failures = 0;
+  return oeeFromTotals({
+    operating,
+    states: stateTotals(input.states, operating, input.microstopThresholdSeconds * 1000),
+    counts: countTotals(input.counts, operating),
+    idealCycleTimeSeconds: input.idealCycleTimeSeconds,
+  });
+}
 
-  for (const s of input.states) {
+/** Sums state intervals per category and reason, counting only their time inside `operating`. */
+export function stateTotals(states: StateInterval[], operating: Interval[], thresholdMs: number): StateTotal[] {
+  const totals = new Map<string, StateTotal>();
+  for (const s of states) {
     const inPot = operating.reduce((sum, o) => sum + overlap(s, o), 0);
     if (inPot === 0) continue;
-    covered += inPot;
-    const length = s.to.getTime() - s.from.getTime();
-    if (s.state === EquipmentState.Running) apt += inPot;
-    else if (PLANNED.has(s.state)) pdot += inPot;
-    else if (length < thresholdMs)
-      micro += inPot; // a microstop: lost speed, not availability
-    else {
-      if (UNPLANNED_STOP.has(s.state)) {
-        adot += inPot;
-        failures++;
-      } else adet += inPot;
-      const key = s.reason ?? s.state;
-      const r = reasons.get(key) ?? { reason: key, seconds: 0, occurrences: 0 };
-      r.seconds += seconds(inPot);
-      r.occurrences++;
-      reasons.set(key, r);
-    }
+    const category = stateCategory(s.state, s.to.getTime() - s.from.getTime(), thresholdMs);
+    const reason = category === 'unplannedStop' || category === 'delay' ? (s.reason ?? s.state) : null;
+    const key = `${category}\u0000${reason ?? ''}`;
+    const total = totals.get(key) ?? { category, reason, ms: 0, occurrences: 0 };
+    total.ms += inPot;
+    total.occurrences++;
+    totals.set(key, total);
   }
+  return [...totals.values()];
+}
+
+/** Parts counted inside `operating` (not in breaks, not outside the shifts). */
+export function countTotals(counts: CountSample[], operating: Interval[]): CountTotals {
+  const inWindow = counts.filter((c) => operating.some((o) => c.at >= o.from && c.at < o.to));
+  return {
+    good: inWindow.reduce((s, c) => s + c.good, 0),
+    scrap: inWindow.reduce((s, c) => s + c.scrap, 0),
+    rework: inWindow.reduce((s, c) => s + c.rework, 0),
+  };
+}
+
+/** The figures from summed state time and counts. */
+export function oeeFromTotals(totals: OeeTotals): OeeFigures {
+  const pot = totals.operating.reduce((sum, i) => sum + (i.to.getTime() - i.from.getTime()), 0);
+  const ms = (category: StateCategory) =>
+    totals.states.filter((t) => t.category === category).reduce((sum, t) => sum + t.ms, 0);
+  const covered = totals.states.reduce((sum, t) => sum + t.ms, 0);
   const noData = pot - covered;
-  apt += micro;
-  adet += noData;
-  const pbt = pot - pdot;
-
-  const inWindow = input.counts.filter((c) => operating.some((o) => c.at >= o.from && c.at < o.to));
-  const good = inWindow.reduce((s, c) => s + c.good, 0);
-  const scrap = inWindow.reduce((s, c) => s + c.scrap, 0);
-  const rework = inWindow.reduce((s, c) => s + c.rework, 0);
+  const micro = ms('microstop');
+  const pdot = ms('planned');
+  const reasons = new Map<string, DowntimeReason>();
+  for (const t of totals.states) {
+    if (t.reason === null) continue;
+    const r = reasons.get(t.reason) ?? { reason: t.reason, seconds: 0, occurrences: 0 };
+    r.seconds += seconds(t.ms);
+    r.occurrences += t.occurrences;
+    reasons.set(t.reason, r);
+  }
+  const { good, scrap, rework } = totals.counts;
   const produced = good + scrap + rework;
-
   return withRatios(
     {
       plannedOperationTime: seconds(pot),
       plannedDowntime: seconds(pdot),
-      plannedBusyTime: seconds(pbt),
-      actualProductionTime: seconds(apt),
-      actualUnitDownTime: seconds(adot),
-      actualUnitDelayTime: seconds(adet),
+      plannedBusyTime: seconds(pot - pdot),
+      actualProductionTime: seconds(ms('running') + micro),
+      actualUnitDownTime: seconds(ms('unplannedStop')),
+      actualUnitDelayTime: seconds(ms('delay') + noData),
       microstopTime: seconds(micro),
       noDataTime: seconds(noData),
       producedQuantity: produced,
       goodQuantity: good,
       scrapQuantity: scrap,
       reworkQuantity: rework,
-      idealProductionTime: input.idealCycleTimeSeconds ? input.idealCycleTimeSeconds * produced : 0,
-      unplannedStops: failures,
+      idealProductionTime: totals.idealCycleTimeSeconds ? totals.idealCycleTimeSeconds * produced : 0,
+      unplannedStops: totals.states
+        .filter((t) => t.category === 'unplannedStop')
+        .reduce((sum, t) => sum + t.occurrences, 0),
       topDowntimeReasons: [...reasons.values()],
     },
-    input.idealCycleTimeSeconds !== null,
+    totals.idealCycleTimeSeconds !== null,
   );
 }
 

@@ -5,20 +5,24 @@ import { currentShiftOee } from './oee.service.js';
 /**
  * Live OEE for boards: every interval, the current-shift figures of the machines whose signals this
  * hub ingested since the last round are published as `OeeUpdated` (off the hot path, batched).
+ * One round at a time: a tick while a round still runs leaves its machines for the next tick, so
+ * a slow database delays the updates instead of piling up rounds.
  */
 export function startOeeUpdates(db: Database, bus: MessageBus, everyMs: number) {
   const touched = new Set<string>();
-  let running: Promise<unknown> = Promise.resolve();
+  let running: Promise<unknown> | null = null;
   const timer = setInterval(() => {
-    if (!touched.size) return;
+    if (!touched.size || running) return;
     const ids = [...touched];
     touched.clear();
-    running = running
-      .then(async () => {
-        for (const update of await currentShiftOee(db.em.fork(), ids))
-          await bus.publish(bus.subjects.oeeUpdated(update.path), { type: 'OeeUpdated', ...update });
-      })
-      .catch((err: Error) => console.error(`[oee] live update failed: ${err.message}`));
+    running = (async () => {
+      for (const update of await currentShiftOee(db.em.fork(), ids))
+        await bus.publish(bus.subjects.oeeUpdated(update.path), { type: 'OeeUpdated', ...update });
+    })()
+      .catch((err: Error) => console.error(`[oee] live update failed: ${err.message}`))
+      .finally(() => {
+        running = null;
+      });
   }, everyMs);
   return {
     /** Marks machines whose figures changed (called by the ingest after each commit). */

@@ -2,10 +2,7 @@ import {
   Equipment,
   EquipmentLevel,
   WorkOrder,
-  EquipmentState,
-  EquipmentStateChange,
   Permission,
-  ProductionCount,
   type SetShiftCalendarInput,
   ShiftCalendar,
 } from '@plantgraph/schema';
@@ -17,7 +14,8 @@ import { pathsVisible, requireAt } from '../../core/visibility.js';
 import { within } from '../../core/principal.js';
 import { checkPath, checkText, isEquipmentPath, underPathOf } from '../../core/keys.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
-import { aggregateOee, computeOee, type Interval, type OeeFigures, type StateInterval } from './oee-calculation.js';
+import { aggregateOee, oeeFromTotals, operatingIntervals, type Interval, type OeeFigures } from './oee-calculation.js';
+import { pieceTotals, type OeePiece } from './oee-aggregation.js';
 import { shiftWindows, type NamedShiftWindow } from './shift-windows.js';
 import { fail, invalidInput, notFound } from '../../core/failures.js';
 import { badUserInput } from '../../core/faults.js';
@@ -155,28 +153,30 @@ export class OeeService {
       { populate: ['equipmentClass'], orderBy: { path: 'asc' } },
     );
     if (!machines.length) return [];
-    const [states, counts, calendars, ancestors] = await Promise.all([
-      statesOf(em, machines, window),
-      em.find(ProductionCount, { equipment: { $in: machines }, at: { $gte: window.from, $lt: window.to } }),
+    const [calendars, ancestors] = await Promise.all([
       em.find(ShiftCalendar, {}),
       groupBy === OeeGrouping.ProductionLine || groupBy === OeeGrouping.Area || groupBy === OeeGrouping.Site
         ? ancestorsOf(em, machines)
         : Promise.resolve([]),
     ]);
-    const groups = new Map<string, OeeFigures[]>();
-    const add = (group: string, f: OeeFigures) => groups.set(group, [...(groups.get(group) ?? []), f]);
     const orders = groupBy === OeeGrouping.WorkOrder ? await ordersRunningIn(em, window) : [];
+    // First every piece to compute (a machine in a window, shift or order), then their sums in two statements.
+    const parts: { group: string; piece: OeePiece; idealCycleTimeSeconds: number | null }[] = [];
     for (const m of machines) {
       const calendar = calendarFor(calendars, m.path);
       const shifts: NamedShiftWindow[] = calendar
         ? shiftWindows(calendar, window)
         : [{ ...window, breaks: [], name: 'all day', label: window.from.toISOString().slice(0, 10) }];
-      const base = {
-        states: states.get(m.id) ?? [],
-        counts: counts.filter((c) => c.equipment.id === m.id),
-        idealCycleTimeSeconds: m.equipmentClass?.idealCycleTimeSeconds ?? null,
-        microstopThresholdSeconds: calendar?.microstopThresholdSeconds ?? 120,
-      };
+      const add = (group: string, operating: Interval[]) =>
+        parts.push({
+          group,
+          piece: {
+            equipmentId: m.id,
+            operating,
+            microstopThresholdMs: (calendar?.microstopThresholdSeconds ?? 120) * 1000,
+          },
+          idealCycleTimeSeconds: m.equipmentClass?.idealCycleTimeSeconds ?? null,
+        });
       if (groupBy === OeeGrouping.WorkOrder) {
         // An order's window is its first start to its completion (or now), cut to the asked window.
         for (const order of orders.filter(
@@ -189,11 +189,7 @@ export class OeeService {
           if (piece.to <= piece.from) continue;
           add(
             order.number,
-            computeOee({
-              ...base,
-              window: piece,
-              shifts: calendar ? shiftWindows(calendar, piece) : [{ ...piece, breaks: [] }],
-            }),
+            operatingIntervals(piece, calendar ? shiftWindows(calendar, piece) : [{ ...piece, breaks: [] }]),
           );
         }
         continue;
@@ -206,12 +202,11 @@ export class OeeService {
           };
           add(
             groupBy === OeeGrouping.Shift ? shift.label : shift.label.slice(0, 10),
-            computeOee({ ...base, window: piece, shifts: [shift] }),
+            operatingIntervals(piece, [shift]),
           );
         }
         continue;
       }
-      const figures = computeOee({ ...base, window, shifts });
       const level = {
         [OeeGrouping.ProductionLine]: LINE_LEVELS,
         [OeeGrouping.Area]: [EquipmentLevel.Area],
@@ -222,38 +217,60 @@ export class OeeService {
             .filter((a) => level.includes(a.level) && m.path.startsWith(`${a.path}/`))
             .sort((a, b) => b.path.length - a.path.length)[0]?.path ?? m.path)
         : m.path;
-      add(group, figures);
+      add(group, operatingIntervals(window, shifts));
     }
+    const totals = await pieceTotals(
+      em,
+      machines.map((m) => ({ equipmentId: m.id, window })),
+      parts.map((p) => p.piece),
+    );
+    const groups = new Map<string, OeeFigures[]>();
+    parts.forEach((p, i) => {
+      const figures = oeeFromTotals({
+        operating: p.piece.operating,
+        ...totals[i]!,
+        idealCycleTimeSeconds: p.idealCycleTimeSeconds,
+      });
+      groups.set(p.group, [...(groups.get(p.group) ?? []), figures]);
+    });
     return [...groups.entries()]
       .map(([group, parts]) => ({ group, ...aggregateOee(parts) }))
       .sort((a, b) => a.group.localeCompare(b.group));
   }
 }
 
-/** Current-shift figures for machines that reported, for live boards (see `startOeeUpdates`). */
+/**
+ * Current-shift figures for machines that reported, for live boards (see `startOeeUpdates`). The
+ * database sums the shift's states and counts: the hub's memory does not grow with the shift.
+ */
 export async function currentShiftOee(em: Tx, machineIds: string[], now = new Date()): Promise<OeeUpdate[]> {
   const machines = await em.find(Equipment, { id: { $in: machineIds } }, { populate: ['equipmentClass'] });
   const calendars = await em.find(ShiftCalendar, {});
-  const updates: OeeUpdate[] = [];
-  for (const m of machines) {
+  const current = machines.map((m) => {
     const calendar = calendarFor(calendars, m.path);
     const shift = calendar
       ? shiftWindows(calendar, { from: new Date(now.getTime() - 1), to: now }).find((s) => s.from <= now && s.to > now)
       : undefined;
     const window = { from: shift?.from ?? new Date(now.getTime() - 8 * 3_600_000), to: now };
-    const [states, counts] = await Promise.all([
-      statesOf(em, [m], window),
-      em.find(ProductionCount, { equipment: m, at: { $gte: window.from, $lt: window.to } }),
-    ]);
-    const f = computeOee({
-      window,
-      shifts: [shift ?? { ...window, breaks: [] }],
-      states: states.get(m.id) ?? [],
-      counts,
+    const piece: OeePiece = {
+      equipmentId: m.id,
+      operating: operatingIntervals(window, [shift ?? { ...window, breaks: [] }]),
+      microstopThresholdMs: (calendar?.microstopThresholdSeconds ?? 120) * 1000,
+    };
+    return { m, shift, window, piece };
+  });
+  const totals = await pieceTotals(
+    em,
+    current.map((c) => ({ equipmentId: c.m.id, window: c.window })),
+    current.map((c) => c.piece),
+  );
+  return current.map(({ m, shift, window, piece }, i) => {
+    const f = oeeFromTotals({
+      operating: piece.operating,
+      ...totals[i]!,
       idealCycleTimeSeconds: m.equipmentClass?.idealCycleTimeSeconds ?? null,
-      microstopThresholdSeconds: calendar?.microstopThresholdSeconds ?? 120,
     });
-    updates.push({
+    return {
       path: m.path,
       from: window.from.toISOString(),
       to: window.to.toISOString(),
@@ -264,9 +281,8 @@ export async function currentShiftOee(em: Tx, machineIds: string[], now = new Da
       quality: f.quality,
       goodQuantity: f.goodQuantity,
       producedQuantity: f.producedQuantity,
-    });
-  }
-  return updates;
+    };
+  });
 }
 
 /** The calendar nearest up the path: a line's own, else its area's, else its site's. */
@@ -281,42 +297,6 @@ function checkWindow(scope: string, from: Date, to: Date): Interval {
   if (!(to > from)) throw badUserInput('to must be after from.');
   if (to.getTime() - from.getTime() > MAX_WINDOW_MS) throw badUserInput('ask for at most 93 days at a time.');
   return { from, to: new Date(Math.min(to.getTime(), Date.now())) };
-}
-
-/** Each machine's state intervals in the window: the state it was in at `from`, then its applied changes. */
-async function statesOf(em: Tx, machines: Equipment[], window: Interval): Promise<Map<string, StateInterval[]>> {
-  const ids = machines.map((m) => m.id);
-  const [before, during] = await Promise.all([
-    em.execute<{ equipment_id: string; state: EquipmentState; reason: string | null; at: Date }[]>(
-      `select distinct on (equipment_id) equipment_id, state, reason, at from equipment_state_change
-       where equipment_id in (${ids.map(() => '?').join(',')}) and applied and at <= ? order by equipment_id, at desc, id desc`,
-      [...ids, window.from],
-    ),
-    em.find(
-      EquipmentStateChange,
-      { equipment: { $in: ids }, applied: true, at: { $gt: window.from, $lt: window.to } },
-      { orderBy: { at: 'asc', id: 'asc' } },
-    ),
-  ]);
-  const result = new Map<string, StateInterval[]>();
-  for (const id of ids) {
-    const start = before.find((b) => b.equipment_id === id);
-    const points = [
-      ...(start ? [{ state: start.state, reason: start.reason, at: window.from }] : []),
-      ...during
-        .filter((c) => c.equipment.id === id)
-        .map((c) => ({ state: c.state, reason: c.reason ?? null, at: c.at })),
-    ];
-    // Repeated reports of the same state are one interval (or a long stop would look like microstops).
-    const changes = points.filter(
-      (p, i) => i === 0 || p.state !== points[i - 1]!.state || p.reason !== points[i - 1]!.reason,
-    );
-    result.set(
-      id,
-      changes.map((p, i) => ({ state: p.state, reason: p.reason, from: p.at, to: changes[i + 1]?.at ?? window.to })),
-    );
-  }
-  return result;
 }
 
 /** Orders that ran (started, and not ended before) in the window. */

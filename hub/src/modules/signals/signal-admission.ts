@@ -56,7 +56,8 @@ export async function admitSignals(
     const body = Object.fromEntries(Object.entries({ ...fields, at: at?.toISOString() }).filter(([, v]) => v != null));
     const subject = subjects.equipmentSignal(kind, path);
     const payload = Buffer.from(JSON.stringify(body));
-    const problem = parseSignal(subjects, { subject, payload, attempt: 1, ack: () => {}, nak: () => {} });
+    const delivery = { subject, payload, attempt: 1, receivedAt: new Date(), ack: () => {}, nak: () => {} };
+    const problem = parseSignal(subjects, delivery);
     if (typeof problem === 'string') return invalidInput(`signals[${i}]`, problem);
     messages.push({ subject, payload, id: `${s.source}:${s.sequence}` });
   }

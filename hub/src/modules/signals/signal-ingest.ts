@@ -4,6 +4,7 @@ import type { EventsCommitted } from '../../core/unit-of-work.js';
 import { type DomainEvent, recordEvents } from '../../core/event-outbox.js';
 import { parseSignal, type ParsedSignal } from './signal-parsing.js';
 import { emptyBatch, storeSignals } from './signal-store.js';
+import { IngestBackoff } from './ingest-backoff.js';
 import type { IngestStatistics } from './signals.types.js';
 
 export const newIngestStatistics = (): IngestStatistics => ({
@@ -25,16 +26,19 @@ export const newIngestStatistics = (): IngestStatistics => ({
  * the signals acked and the events relayed. Re-delivered signals are recognised by (source,
  * sequence) and change nothing. What the admission rule refuses (`signal-admission.ts`: here,
  * malformed signals and unknown equipment) becomes a `SignalRejected` event with the reason in the
- * same transaction, is counted, and never stops the stream.
+ * same transaction, is counted, and never stops the stream. A batch that cannot be stored pauses
+ * the consumer with growing pauses (`IngestBackoff`); its signals stay on the bus meanwhile. Each
+ * signal is counted once, when it is settled for good.
  */
 export function startSignalIngest(
   db: Database,
   bus: MessageBus,
   relay: EventsCommitted,
   stats: IngestStatistics,
-  _log: Pick<Console, 'error'> = console,
+  log: Pick<Console, 'error' | 'warn'> = console,
   onStored: (equipmentIds: string[]) => void = () => {},
 ): SignalConsumer {
+  const backoff = new IngestBackoff(log);
   const deadLetter = (d: SignalDelivery, reason: string): DomainEvent => ({
     subject: bus.subjects.signalRejected,
     type: 'SignalRejected',
@@ -42,7 +46,6 @@ export function startSignalIngest(
   });
 
   const consumer = bus.consumeSignals(async (deliveries) => {
-    stats.received += deliveries.length;
     const signals: ParsedSignal[] = [];
     const malformed: { delivery: SignalDelivery; reason: string }[] = [];
     for (const d of deliveries) {
@@ -71,10 +74,12 @@ export function startSignalIngest(
     } catch (err) {
       stats.failedBatches++;
       stats.lastError = (err as Error).message;
-      for (const d of deliveries) d.nak();
-      throw err;
+      // Unsettled, the signals go back to the bus and come again after the pause.
+      return { pauseMs: backoff.failed(err as Error) };
     }
+    backoff.succeeded();
     for (const d of deliveries) d.ack();
+    stats.received += deliveries.length;
     stats.rejectedInvalid += malformed.length;
     stats.stored += batch.stored;
     stats.duplicates += batch.duplicates;

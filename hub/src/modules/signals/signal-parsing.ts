@@ -52,10 +52,12 @@ export function parseSignal(subjects: Subjects, d: SignalDelivery): ParsedSignal
     return 'source must be a non-empty string of at most 128 characters naming the sender.';
   if (!Number.isSafeInteger(body.sequence) || (body.sequence as number) < 0)
     return `sequence must be a non-negative integer (got ${JSON.stringify(body.sequence)}).`;
-  const at = body.at === undefined ? new Date() : new Date(body.at as string);
+  // Without its own time a signal happened when the bus took it in, not when the ingest gets to it
+  // (after an outage that can be much later).
+  const at = body.at === undefined ? d.receivedAt : new Date(body.at as string);
   if (body.at !== undefined && (typeof body.at !== 'string' || Number.isNaN(at.getTime())))
     return `at must be an ISO-8601 time (got ${JSON.stringify(body.at)}).`;
-  if (at.getTime() > Date.now() + MAX_CLOCK_AHEAD_MS)
+  if (body.at !== undefined && at.getTime() > Date.now() + MAX_CLOCK_AHEAD_MS)
     return `at (${body.at as string}) is more than 5 minutes in the future; check the sender's clock.`;
   const common = { delivery: d, path, source: body.source, sequence: body.sequence as number, at };
 

@@ -18,7 +18,8 @@ export class EquipmentSignalInput {
   @Field({ description: 'The equipment path, e.g. acme/berlin/assembly/line-1/press-1.' }) path!: string;
   @Field({ description: 'A stable id of the sender.' }) source!: string;
   @Field(() => Float, { description: 'Strictly increasing per source (a whole number).' }) sequence!: number;
-  @Field(() => Date, { nullable: true, description: 'When it happened; defaults to arrival.' }) at?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'When it happened; defaults to when the signal reached the bus.' })
+  at?: Date | null;
   @Field(() => EquipmentState, { nullable: true }) state?: EquipmentState | null;
   @Field(() => String, { nullable: true, description: 'Reason code; required for Down.' }) reason?: string | null;
   @Field(() => Int, { nullable: true }) good?: number | null;
@@ -61,7 +62,11 @@ export class HubEvent {
 @Extensions({ allow: [Permission.Read] })
 export class IngestStatistics {
   @Field() startedAt!: Date;
-  @Field(() => Float) received!: number;
+  @Field(() => Float, {
+    description:
+      'Signals this replica is done with (stored, duplicate or dead-lettered), each once: a redelivery is not counted again.',
+  })
+  received!: number;
   @Field(() => Float) stored!: number;
   @Field(() => Float, { description: 'Re-deliveries and re-sends recognised by (source, sequence).' })
   duplicates!: number;

@@ -4,7 +4,7 @@ export class Migration20261202090000 extends Migration {
   override name = 'Migration20261202090000';
 
   /**
-   * The connector runtime (ADR 0011): connector instances with encrypted secrets and their cursors,
+   * The connector runtime (ADR 0013): connector instances with encrypted secrets and their cursors,
    * the delivery ledger (one row per event and connector, unique by idempotency key, dead letters
    * included), the latest import outcome per external record, the key that encrypts connector secrets
    * when none is configured, and the external reference of imported work orders.
