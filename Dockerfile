@@ -11,12 +11,15 @@ COPY hub/package.json hub/
 COPY demo/package.json demo/
 COPY test/package.json test/
 COPY connectors/sdk/package.json connectors/sdk/
+COPY connectors/sap-s4hana/package.json connectors/sap-s4hana/
+COPY connectors/sap-s4hana-simulator/package.json connectors/sap-s4hana-simulator/
 COPY flows/node-red/package.json flows/node-red/
 RUN npm ci
 COPY tsconfig*.json ./
 COPY schema schema
 COPY hub hub
 COPY demo demo
+COPY connectors connectors
 COPY test test
 COPY flows flows
 # `tsc -b hub demo` also builds schema, which both reference. schema.graphql is
@@ -24,7 +27,7 @@ COPY flows flows
 # The PlantGraph Node-RED nodes are built to CommonJS with their editor HTML.
 # npm nests a dependency under demo/node_modules when the demo pins another version
 # than the hoisted one (mqtt today); the folder must exist for the COPY below.
-RUN npx tsc -b hub demo \
+RUN npx tsc -b hub connectors/sap-s4hana demo \
  && npm run build -w flows/node-red \
  && { test -f schema/schema.graphql || node hub/dist/cli.js schema; } \
  && npm prune --omit=dev \
@@ -43,10 +46,18 @@ COPY --from=build /app/hub/package.json hub/
 COPY --from=build /app/hub/dist hub/dist
 COPY --from=build /app/flows/node-red/package.json flows/node-red/
 COPY --from=build /app/flows/node-red/dist flows/node-red/dist
+# The connector contract and the connectors the hub loads (PLANTGRAPH_CONNECTOR_PACKAGES).
+COPY --from=build /app/connectors/sdk/package.json connectors/sdk/
+COPY --from=build /app/connectors/sdk/dist connectors/sdk/dist
+COPY --from=build /app/connectors/sap-s4hana/package.json connectors/sap-s4hana/
+COPY --from=build /app/connectors/sap-s4hana/dist connectors/sap-s4hana/dist
 # The demo (`start --demo`; the default command runs without it) and its plant's flows.
 COPY --from=build /app/demo/package.json demo/
 COPY --from=build /app/demo/dist demo/dist
 COPY --from=build /app/demo/node_modules demo/node_modules
+COPY --from=build /app/connectors/sap-s4hana-simulator/package.json connectors/sap-s4hana-simulator/
+COPY --from=build /app/connectors/sap-s4hana-simulator/dist connectors/sap-s4hana-simulator/dist
+COPY --from=build /app/connectors/sap-s4hana-simulator/metadata connectors/sap-s4hana-simulator/metadata
 COPY --from=build /app/flows/plants flows/plants
 # Run as the image's unprivileged user, not root; without DATABASE_URL the hub
 # keeps its embedded database in .plantgraph/, which that user must own.

@@ -8,6 +8,8 @@ export interface DemoConfig {
    */
   mqttUrl?: string;
   mqttPort: number;
+  /** How often the demo's SAP connector polls the SAP simulator; 0 turns the demo ERP off. */
+  erpPollIntervalMs: number;
 }
 
 export function demoConfigFromEnv(
@@ -25,7 +27,14 @@ export function demoConfigFromEnv(
       `PLANTGRAPH_DEMO_MQTT_PORT must be an integer of at least 0, got "${env.PLANTGRAPH_DEMO_MQTT_PORT}".`,
     );
   }
+  const erp = Number(env.PLANTGRAPH_DEMO_ERP_POLL_MS ?? 30_000);
+  if (!(erp === 0 || (Number.isInteger(erp) && erp >= 1000))) {
+    throw new Error(
+      `PLANTGRAPH_DEMO_ERP_POLL_MS must be 0 (no demo ERP) or at least 1000, got "${env.PLANTGRAPH_DEMO_ERP_POLL_MS}".`,
+    );
+  }
   return {
+    erpPollIntervalMs: erp,
     simulatorIntervalMs: interval,
     mqttUrl: env.PLANTGRAPH_DEMO_MQTT_URL || undefined,
     mqttPort: port,

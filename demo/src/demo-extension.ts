@@ -4,6 +4,7 @@ import { seedDemoFlows, storedDemoBroker } from './demo-flows.js';
 import { seedDemoPlant } from './demo-plant.js';
 import { mqttGateway, signalGateway, startEmbeddedBroker } from './machine-gateway.js';
 import { startSimulator } from './simulator.js';
+import { startDemoErp } from './demo-erp.js';
 
 /**
  * The demo plant as a hub extension (one per hub): before the flows start, the demo machines'
@@ -38,8 +39,10 @@ export function demoExtension(demo: DemoConfig): HubExtension {
         );
       }
     },
-    async afterServices({ db, bus, services, log, onClose }) {
+    async afterServices(hub) {
+      const { db, bus, services, log, onClose } = hub;
       if (await seedDemoPlant(services, db)) log.log('[demo] seeded the demo plant "acme"');
+      if (demo.erpPollIntervalMs > 0) await startDemoErp(hub, demo.erpPollIntervalMs);
       if (demo.simulatorIntervalMs > 0) {
         const gateway = mqttUrl ? await mqttGateway(mqttUrl) : signalGateway(bus);
         const simulator = startSimulator(gateway, db, demo.simulatorIntervalMs);

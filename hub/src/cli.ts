@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import type { ConnectorDefinition } from '@plantgraph/connector-sdk';
 import { Subjects } from './subjects.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -22,6 +23,8 @@ import { InvalidFlowsError, parseFlows } from './modules/flows/flow-document.js'
 export const SDL_FILE = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
 /** The demo plant, its machine simulator and its flows: an extension package, for `start --demo`. */
 const DEMO_PACKAGE = '@plantgraph/demo';
+/** Connector packages loaded when installed, unless PLANTGRAPH_CONNECTOR_PACKAGES names others. */
+const CONNECTOR_PACKAGES = '@plantgraph/connector-sap-s4hana';
 
 const USAGE = `plantgraph <command>
 
@@ -56,7 +59,8 @@ async function main(argv: string[]): Promise<void> {
       // The demo is a package of its own, loaded only when asked for: the hub never depends on it.
       const demo = config.demo ? await loadExtensionPackage(DEMO_PACKAGE, 'The demo (--demo, PLANTGRAPH_DEMO)') : null;
       const extensions = demo ? [demo] : [];
-      const hub = await startHub(config, console, { extensions });
+      const connectors = await loadConnectorPackages(process.env.PLANTGRAPH_CONNECTOR_PACKAGES ?? CONNECTOR_PACKAGES);
+      const hub = await startHub(config, console, { extensions, connectors });
       const token = hub.localAdminToken
         ? `
   local admin token (new at every start; send "Authorization: Bearer <token>"):
@@ -233,6 +237,33 @@ async function main(argv: string[]): Promise<void> {
       console.log(USAGE);
       process.exitCode = command ? 2 : 0;
   }
+}
+
+/**
+ * Connector packages (comma-separated) whose definitions the hub runs; each exports definitions
+ * (values with `type`, `settings` and `create`). A package that is not installed is skipped.
+ */
+async function loadConnectorPackages(names: string): Promise<ConnectorDefinition[]> {
+  const definitions: ConnectorDefinition[] = [];
+  for (const name of names
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)) {
+    let loaded: Record<string, unknown>;
+    try {
+      loaded = (await import(name)) as Record<string, unknown>;
+    } catch (err) {
+      const { code, message } = err as NodeJS.ErrnoException;
+      if (code === 'ERR_MODULE_NOT_FOUND' && message.includes(`'${name}'`)) continue;
+      throw new Error(`Loading the connector package ${name} failed: ${message}`, { cause: err });
+    }
+    for (const value of Object.values(loaded)) {
+      const d = value as Partial<ConnectorDefinition> | null;
+      if (d && typeof d === 'object' && typeof d.type === 'string' && d.settings && typeof d.create === 'function')
+        definitions.push(d as ConnectorDefinition);
+    }
+  }
+  return definitions;
 }
 
 /**

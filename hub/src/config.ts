@@ -114,6 +114,24 @@ export interface HubConfig {
   logSql: boolean;
   /** The embedded Node-RED runtime (editor at `/flows`, `http in` endpoints under `/flows-http`). */
   flows: FlowsConfig;
+  connectors: ConnectorsConfig;
+}
+
+export interface ConnectorsConfig {
+  /**
+   * Encrypts connector secrets (`PLANTGRAPH_CONNECTOR_SECRET`); unset: a key generated once and kept
+   * in the database, which protects exported rows but not a stolen database.
+   */
+  secret?: string;
+  /** How often the leader turns new hub events into deliveries and looks for deliveries without a job. */
+  relayIntervalMs: number;
+  /** How often the leader checks each enabled connector's connection (a real round trip). */
+  healthIntervalMs: number;
+  /**
+   * A delivery without progress this long gets its job added again (a no-op while the job exists):
+   * the relay's add failed (the queue was away) or the job was lost.
+   */
+  sweepAfterMs: number;
 }
 
 export interface FlowsConfig {
@@ -258,6 +276,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
         env.PLANTGRAPH_FLOWS_GRANTS ?? 'engineer@*,operator@*,maintenance@*',
         'PLANTGRAPH_FLOWS_GRANTS',
       ),
+    },
+    connectors: {
+      secret: env.PLANTGRAPH_CONNECTOR_SECRET || undefined,
+      relayIntervalMs: int('PLANTGRAPH_CONNECTOR_RELAY_INTERVAL_MS', 500, 50),
+      healthIntervalMs: int('PLANTGRAPH_CONNECTOR_HEALTH_INTERVAL_MS', 60_000, 1000),
+      sweepAfterMs: int('PLANTGRAPH_CONNECTOR_SWEEP_AFTER_MS', 30_000, 1000),
     },
     ...overrides,
   };

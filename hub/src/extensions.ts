@@ -1,3 +1,4 @@
+import type { ConnectorDefinition } from '@plantgraph/connector-sdk';
 import type { HubConfig } from './config.js';
 import type { Database } from './infrastructure/database/database.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
@@ -32,6 +33,8 @@ export interface HubExtension {
 
 export interface HubOptions {
   extensions?: readonly HubExtension[];
+  /** The connector types this hub can run (e.g. `@plantgraph/connector-sap-s4hana`'s definition). */
+  connectors?: readonly ConnectorDefinition[];
 }
 
 /**

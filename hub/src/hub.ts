@@ -27,6 +27,7 @@ import { startSignalIngest } from './modules/signals/signal-ingest.js';
 import { startAlertEscalation } from './modules/alert/alert.service.js';
 import { startOeeUpdates } from './modules/oee/oee-updates.js';
 import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js';
+import { ConnectorHost } from './modules/connector/connector-host.js';
 import { runHook, type HubExtensionContext, type HubLog, type HubOptions } from './extensions.js';
 import { ReadinessProbe } from './readiness.js';
 
@@ -52,7 +53,7 @@ export interface RunningHub {
 export async function startHub(
   config: HubConfig,
   log: HubLog = console,
-  { extensions = [] }: HubOptions = {},
+  { extensions = [], connectors = [] }: HubOptions = {},
 ): Promise<RunningHub> {
   const db = await openDatabase(config);
   const cleanup: (() => Promise<unknown>)[] = [() => db.close()];
@@ -74,7 +75,9 @@ export async function startHub(
       ? await NatsBus.connect(config.natsUrl, subjects)
       : new InProcessBus(subjects, { confirmWhenAcked: true });
     cleanup.unshift(() => bus.close());
-    const jobs = openJobQueue(config, db, { warn: (m) => log.warn(m) });
+    // Installations sharing a Redis keep apart as they do on NATS: by their namespace.
+    const redisPrefix = config.natsNamespace === 'pg' ? 'plantgraph' : `plantgraph.${config.natsNamespace}`;
+    const jobs = openJobQueue(config, db, { warn: (m) => log.warn(m), redisPrefix });
     cleanup.unshift(() => jobs.close());
     const services = createServices(
       db,
@@ -83,6 +86,7 @@ export async function startHub(
       config.alertEscalateAfterSeconds,
       log,
       config.eventRetentionHours,
+      { definitions: connectors, secret: config.connectors.secret },
     );
     // Events: this replica's relay of the outbox to the bus, and its ordered feed for subscribers (ADR 0010).
     services.relay.start();
@@ -185,6 +189,21 @@ export async function startHub(
     cleanup.unshift(() => ingest.stop());
     const escalation = startAlertEscalation(services.alerts, config.alertEscalationCheckMs);
     cleanup.unshift(() => escalation.stop());
+
+    const connectorHost = new ConnectorHost({
+      config,
+      db,
+      bus,
+      jobs,
+      service: services.connectors,
+      ledger: services.connectorLedger,
+      box: services.connectorSecrets,
+      source: services.hubEvents,
+      execute: operationExecutor(schema, contextFor),
+      log,
+    });
+    await connectorHost.start();
+    cleanup.unshift(() => connectorHost.close());
 
     await runHook(extensions, 'afterServices', extensionContext);
 

@@ -25,6 +25,12 @@ import { OeeService } from './modules/oee/oee.service.js';
 import { SignalService } from './modules/signals/signals.service.js';
 import { FlowStore } from './modules/flows/storage.js';
 import { AuditService } from './modules/audit/audit.service.js';
+import type { ConnectorDefinition } from '@plantgraph/connector-sdk';
+import { ConnectorService } from './modules/connector/connector.service.js';
+import { ConnectorLedger } from './modules/connector/connector-ledger.js';
+import { ConnectorRegistry } from './modules/connector/registry.js';
+import { SecretBox } from './modules/connector/secrets.js';
+import { OutboxDeliveryEvents } from './modules/connector/event-source.js';
 
 /**
  * The domain services of one hub, built once at start and handed to resolvers via the context, with
@@ -37,6 +43,7 @@ export function createServices(
   alertEscalateAfterSeconds = 300,
   log: Pick<Console, 'log' | 'warn'> = console,
   eventRetentionHours = 24,
+  connectors: { definitions?: readonly ConnectorDefinition[]; secret?: string } = {},
 ) {
   const relay = new EventRelay(db, bus, log, {
     retentionMs: eventRetentionHours * 3600_000,
@@ -45,6 +52,9 @@ export function createServices(
   });
   const feed = new EventFeed(db, bus, log);
   const uow = new UnitOfWork(db, bus.subjects, relay);
+  const connectorSecrets = new SecretBox(db, connectors.secret);
+  const hubEvents = new OutboxDeliveryEvents();
+  const registry = new ConnectorRegistry(connectors.definitions);
   const apiKeys = new ApiKeyService(db, uow);
   const authenticator = new Authenticator(auth, apiKeys);
   const signatures = new SignatureService(authenticator);
@@ -74,6 +84,10 @@ export function createServices(
     signals: new SignalService(bus, feed, uow),
     flows: new FlowStore(db, relay, bus.subjects),
     audit: new AuditService(),
+    connectors: new ConnectorService(uow, feed, registry, connectorSecrets, hubEvents),
+    connectorLedger: new ConnectorLedger(db, uow, bus.subjects),
+    connectorSecrets,
+    hubEvents,
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -161,6 +161,23 @@ export class Subjects {
     return this.atAndBelow('alert.changed', scope);
   }
 
+  /**
+   * A connector instance or one of its deliveries or imports changed, at the instance's scope
+   * (`_installation` for an installation-wide instance, `*`).
+   */
+  connectorChanged(scope: string): string {
+    return `${this.namespace}.event.connector.changed.${scope === '*' ? '_installation' : pathTokens(scope)}`;
+  }
+
+  /** Every connector change, whatever its scope (each replica's connector host follows them). */
+  connectorChangedAll(): string {
+    return `${this.namespace}.event.connector.changed.>`;
+  }
+
+  connectorChangedScope(scope: string): string[] {
+    return this.atAndBelow('connector.changed', scope);
+  }
+
   /** Patterns matching event `topic` for the scope itself and everything under it. */
   private atAndBelow(topic: string, scope: string): string[] {
     const base = `${this.namespace}.event.${topic}.${pathTokens(scope)}`;

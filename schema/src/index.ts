@@ -14,6 +14,7 @@ import { WorkOrder } from './work-order/work-order.entities.js';
 import { MaterialReservation } from './work-order/material-reservation.entity.js';
 import { Deviation, ElectronicSignature, LotGenealogy, StepRecord } from './work-order/execution.entities.js';
 import { Alert } from './alert/alert.entity.js';
+import { ConnectorDelivery, ConnectorImport, ConnectorInstance } from './connector/connector.entities.js';
 
 export * from './auth/access.js';
 export * from './auth/api-key.entity.js';
@@ -50,6 +51,8 @@ export * from './work-order/master-record-snapshot.js';
 export * from './work-order/material-reservation.entity.js';
 export * from './work-order/execution.entities.js';
 export * from './alert/alert.entity.js';
+export * from './connector/connector.entities.js';
+export * from './connector/connector.inputs.js';
 
 /** Every stored entity of the model, for the ORM. */
 export const entities = [
@@ -77,4 +80,7 @@ export const entities = [
   LotGenealogy,
   ElectronicSignature,
   Alert,
+  ConnectorInstance,
+  ConnectorDelivery,
+  ConnectorImport,
 ];

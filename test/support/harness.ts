@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createClient, type Client } from 'graphql-ws';
-import { configFromEnv, migrate, openDatabase, startHub, type HubConfig, type RunningHub } from '@plantgraph/hub';
+import {
+  configFromEnv,
+  migrate,
+  openDatabase,
+  startHub,
+  type HubConfig,
+  type HubOptions,
+  type RunningHub,
+} from '@plantgraph/hub';
 import { demoConfigFromEnv, demoExtension } from '@plantgraph/demo';
 
 /**
@@ -55,14 +63,27 @@ export interface TestHub extends RunningHub {
 }
 
 /** Hub settings, and with `demo: true` the demo's (the simulator idles unless a test asks). */
-export type TestHubSettings = Partial<HubConfig> & { simulatorIntervalMs?: number; demoMqttUrl?: string };
+export type TestHubSettings = Partial<Omit<HubConfig, 'connectors'>> & {
+  /** Merged with the defaults. */
+  connectors?: Partial<HubConfig['connectors']>;
+  simulatorIntervalMs?: number;
+  demoMqttUrl?: string;
+  /** Connector types the hub runs (e.g. the SAP connector's definition). */
+  connectorTypes?: HubOptions['connectors'];
+  /** With `demo: true`: the demo ERP's poll period (the SAP simulator and connector); off unless given. */
+  demoErpPollMs?: number;
+};
 
 /**
  * Starts a hub on a random port, embedded or on the real PostgreSQL and NATS, isolated from other
  * tests; with `demo: true` it runs the demo extension, as `plantgraph start --demo` does.
  */
 export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): Promise<TestHub> {
-  const { simulatorIntervalMs = 60_000, demoMqttUrl, ...overrides } = settings;
+  const { simulatorIntervalMs = 60_000, demoMqttUrl, connectorTypes, demoErpPollMs = 0, ...settingsRest } = settings;
+  const overrides: Partial<HubConfig> = {
+    ...settingsRest,
+    connectors: { ...configFromEnv({}).connectors, ...settingsRest.connectors },
+  };
   const database = mode === 'postgres+nats' && !overrides.databaseUrl ? await createTestDatabase() : null;
   const shared: Partial<HubConfig> =
     mode === 'postgres+nats'
@@ -77,11 +98,15 @@ export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): 
     { PLANTGRAPH_FLOWS: 'off' },
     { port: 0, dataDir: 'memory://', demo: false, ...shared, ...overrides },
   );
-  const demo = config.demo ? demoExtension(demoConfigFromEnv({}, { simulatorIntervalMs, mqttUrl: demoMqttUrl })) : null;
+  const demo = config.demo
+    ? demoExtension(
+        demoConfigFromEnv({}, { simulatorIntervalMs, mqttUrl: demoMqttUrl, erpPollIntervalMs: demoErpPollMs }),
+      )
+    : null;
   const hub = await startHub(
     config,
     { log: () => {}, warn: console.warn, error: console.error },
-    { extensions: demo ? [demo] : [] },
+    { extensions: demo ? [demo] : [], connectors: connectorTypes },
   );
   return Object.assign(hub, {
     mode,

@@ -30,3 +30,5 @@ export {
 export * from './mapping/order-to-draft.js';
 export * from './mapping/completion-to-confirmation.js';
 export { fromLocal, toLocal } from './mapping/time.js';
+
+export { sapS4HanaConnector, EXTERNAL_REFERENCE_PREFIX } from './connector.js';

@@ -1,6 +1,9 @@
 import { wrap } from '@mikro-orm/core';
 import {
   Alert,
+  ConnectorDelivery,
+  ConnectorImport,
+  ConnectorInstance,
   Deviation,
   Equipment,
   MaterialLot,
@@ -28,8 +31,8 @@ const SHARED_MASTER_DATA = new Set([
   'ProductDefinitionVersion',
 ]);
 
-/** Fields that must never reach the audit trail, whatever record they belong to. */
-const SECRET_FIELDS = new Set(['secretHash']);
+/** Fields that must never reach the audit trail, whatever record they belong to (a connector's sealed secrets too). */
+const SECRET_FIELDS = new Set(['secretHash', 'secrets']);
 
 /*
  * Relations a command need not have loaded, loaded through its transaction when they are only
@@ -79,6 +82,8 @@ export async function auditScope(tx: Tx, entity: object): Promise<string | null>
   if (SHARED_MASTER_DATA.has(entity.constructor.name)) return null;
   if (entity instanceof Equipment || entity instanceof Alert) return entity.path;
   if (entity instanceof ShiftCalendar) return entity.scope;
+  if (entity instanceof ConnectorInstance || entity instanceof ConnectorDelivery || entity instanceof ConnectorImport)
+    return entity.scope;
   if (entity instanceof WorkOrder) return orderPath(tx, entity);
   if (entity instanceof StepRecord || entity instanceof Deviation || entity instanceof MaterialReservation)
     return orderPath(tx, entity.workOrder);

@@ -22,6 +22,7 @@ import { AlertResolver } from '../modules/alert/alert.resolver.js';
 import { OeeResolver } from '../modules/oee/oee.resolver.js';
 import { SignalResolver } from '../modules/signals/signals.resolver.js';
 import { FlowsResolver } from '../modules/flows/flows.resolver.js';
+import { ConnectorResolver } from '../modules/connector/connector.resolver.js';
 import { guard } from './guard.js';
 import { mapDomainOutcomes } from './failures.js';
 
@@ -47,6 +48,7 @@ export const resolvers = [
   OeeResolver,
   SignalResolver,
   FlowsResolver,
+  ConnectorResolver,
 ] as const;
 
 /** The hub's GraphQL schema; `schema/schema.graphql` is this, printed. */

@@ -39,6 +39,12 @@ export class StepAssignment {
 @Extensions({ allow: [Permission.Read] })
 export class WorkOrder extends Identified<'state' | 'stateChangedAt' | 'assignments'> {
   @Field({ description: 'The order number, usually from the ERP.' }) @Property({ unique: true }) number!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Key of the order in the system it was imported from (e.g. `sap-s4hana:1000123`); null if made here.',
+  })
+  @Property({ type: 'text', nullable: true, unique: true })
+  externalReference?: string | null;
   @ManyToOne(() => ProductDefinitionVersion, { deleteRule: 'restrict' })
   productDefinitionVersion!: ProductDefinitionVersion;
   @Field() @Property({ type: new DecimalType('number'), precision: 18, scale: 6 }) quantity!: number;

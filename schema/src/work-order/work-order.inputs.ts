@@ -16,6 +16,19 @@ export class CreateWorkOrderInput {
   @Field(() => Date, { nullable: true }) plannedEnd?: Date | null;
 }
 
+@InputType({
+  description:
+    'Creates the Draft order of an external order, or brings a Draft made from it up to date; idempotent by `externalReference`.',
+})
+export class ImportWorkOrderInput extends CreateWorkOrderInput {
+  @Field({ description: 'Key of the order in its system, e.g. `sap-s4hana:1000123`.' }) externalReference!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: "The quantity's unit; refused when it is not the product's unit.",
+  })
+  unitOfMeasure?: string | null;
+}
+
 @InputType()
 export class WorkOrderFilter {
   @Field(() => [WorkOrderState], { nullable: true }) state?: WorkOrderState[];

@@ -39,6 +39,28 @@ export class ReleaseBlocked extends ErrorResult {
   @Field(() => [ReleaseProblem]) problems!: ReleaseProblem[];
 }
 
+export enum WorkOrderImportOutcome {
+  Created = 'Created',
+  Updated = 'Updated',
+  Unchanged = 'Unchanged',
+  /** The order is no longer a Draft: nothing was changed. */
+  Conflict = 'Conflict',
+}
+registerEnumType(WorkOrderImportOutcome, { name: 'WorkOrderImportOutcome' });
+
+@ObjectType({ description: 'What an import did with the order.' })
+@Extensions({ allow: [ANY_CALLER] })
+export class WorkOrderImport {
+  @Field(() => WorkOrderImportOutcome) outcome!: WorkOrderImportOutcome;
+  @Field() message!: string;
+  @Field(() => WorkOrder) workOrder!: WorkOrder;
+}
+
+export const ImportWorkOrderResult = createUnionType({
+  name: 'ImportWorkOrderResult',
+  types: () => [WorkOrderImport, DuplicateKey, UnknownReference, InvalidInput] as const,
+});
+
 export const CreateWorkOrderResult = createUnionType({
   name: 'CreateWorkOrderResult',
   types: () => [WorkOrder, DuplicateKey, UnknownReference, InvalidInput] as const,

@@ -13,7 +13,7 @@ import type { ExecuteOperation } from '../../graphql/execute.js';
 import { Principal } from '../../core/principal.js';
 import { EmbeddedConnection, type EmbeddedHub } from './embedded-connection.js';
 import { editorAdminAuth } from './editor-auth.js';
-import { type FlowLease, LocalFlowLease, PostgresFlowLease } from './lease.js';
+import { type Lease, LocalLease, PostgresLease } from '../../infrastructure/database/lease.js';
 import { FlowStore, nodeRedStorage } from './storage.js';
 
 const require = createRequire(import.meta.url);
@@ -218,9 +218,9 @@ export async function startFlowsRuntime({
         .catch((err: Error) => log.error(`[flows] reloading the flows failed: ${err.message}`));
       return reloading;
     };
-    const lease: FlowLease = config.databaseUrl
-      ? new PostgresFlowLease(config.databaseUrl, plant, log)
-      : new LocalFlowLease();
+    const lease: Lease = config.databaseUrl
+      ? new PostgresLease(config.databaseUrl, `plantgraph:flows:${plant}`, 'flows', log)
+      : new LocalLease();
     cleanup.unshift(() => lease.stop());
     await lease.start(async (isLeader) => {
       leader = isLeader;

@@ -2,6 +2,8 @@ import {
   CreateWorkOrderInput,
   CreateWorkOrderResult,
   Equipment,
+  ImportWorkOrderInput,
+  ImportWorkOrderResult,
   ProductDefinitionVersion,
   WorkOrder,
   WorkOrderFilter,
@@ -121,6 +123,15 @@ export class WorkOrderResolver {
   @Allow(Permission.PlanWorkOrders)
   createWorkOrder(@Arg('input') input: CreateWorkOrderInput, @Ctx() ctx: HubContext) {
     return ctx.services.workOrder.create(ctx.principal, input);
+  }
+
+  @Mutation(() => ImportWorkOrderResult, {
+    description:
+      'The Draft of an order from another system (an ERP connector), idempotent by `externalReference`: creates it, or updates it while it is a Draft; a released order is never changed (outcome Conflict).',
+  })
+  @Allow(Permission.PlanWorkOrders)
+  importWorkOrder(@Arg('input') input: ImportWorkOrderInput, @Ctx() ctx: HubContext) {
+    return ctx.services.workOrder.importOrder(ctx.principal, input);
   }
 }
 

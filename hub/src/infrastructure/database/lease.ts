@@ -3,10 +3,11 @@ import pg from 'pg';
 type Log = Pick<Console, 'log' | 'warn'>;
 
 /**
- * Who runs a plant's flows: exactly one replica holds the lease. `onChange(true)` when this
- * replica becomes the leader, `onChange(false)` when it loses the lease (stop the flows at once).
+ * Work that runs on exactly one replica (a plant's flows, the connectors' pollers and relay): the
+ * replica holding the lease does it. `onChange(true)` when this replica becomes the leader,
+ * `onChange(false)` when it loses the lease (stop the work at once).
  */
-export interface FlowLease {
+export interface Lease {
   readonly leader: boolean;
   start(onChange: (leader: boolean) => Promise<void> | void): Promise<void>;
   /** Releases the lease (if held) and stops trying. */
@@ -14,7 +15,7 @@ export interface FlowLease {
 }
 
 /** The embedded database serves one process: that process always leads. */
-export class LocalFlowLease implements FlowLease {
+export class LocalLease implements Lease {
   leader = false;
   async start(onChange: (leader: boolean) => Promise<void> | void): Promise<void> {
     this.leader = true;
@@ -26,28 +27,26 @@ export class LocalFlowLease implements FlowLease {
 }
 
 /**
- * A PostgreSQL session advisory lock, `pg_try_advisory_lock(hashtext('plantgraph:flows:<plant>'))`,
- * held on a connection of its own: it lasts exactly as long as that session. The leader checks the
- * session every `intervalMs` (a keepalive query with a timeout); when the session fails it stops
- * the flows, since the database has released (or will release) the lock to a standby. Standbys
- * try to take the lock every `intervalMs`.
+ * A PostgreSQL session advisory lock, `pg_try_advisory_lock(hashtext(key))` (e.g.
+ * `plantgraph:flows:<plant>`), held on a connection of its own: it lasts exactly as long as that
+ * session. The leader checks the session every `intervalMs` (a keepalive query with a timeout); when
+ * the session fails it stops the work, since the database has released (or will release) the lock to
+ * a standby. Standbys try to take the lock every `intervalMs`.
  */
-export class PostgresFlowLease implements FlowLease {
+export class PostgresLease implements Lease {
   leader = false;
   #client: pg.Client | null = null;
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
   #onChange: (leader: boolean) => Promise<void> | void = () => {};
-  readonly key: string;
-
   constructor(
     private readonly databaseUrl: string,
-    plant: string,
+    readonly key: string,
+    /** Names the work in the log, e.g. "flows" or "connectors". */
+    private readonly label: string,
     private readonly log: Log,
     private readonly intervalMs = 1000,
-  ) {
-    this.key = `plantgraph:flows:${plant}`;
-  }
+  ) {}
 
   async start(onChange: (leader: boolean) => Promise<void> | void): Promise<void> {
     this.#onChange = onChange;
@@ -67,7 +66,7 @@ export class PostgresFlowLease implements FlowLease {
         );
         if (rows[0]?.acquired && !this.#stopped) {
           this.leader = true;
-          this.log.log(`[flows] lease ${this.key}: acquired; this replica runs the flows`);
+          this.log.log(`[${this.label}] lease ${this.key}: acquired; this replica runs the ${this.label}`);
           await this.#onChange(true);
         }
       }
@@ -77,10 +76,14 @@ export class PostgresFlowLease implements FlowLease {
       client?.end().catch(() => {});
       if (this.leader) {
         this.leader = false;
-        this.log.warn(`[flows] lease ${this.key}: lost (${(err as Error).message}); stopping the flows`);
+        this.log.warn(
+          `[${this.label}] lease ${this.key}: lost (${(err as Error).message}); stopping the ${this.label}`,
+        );
         await this.#onChange(false);
       } else if (!this.#stopped) {
-        this.log.warn(`[flows] lease ${this.key}: cannot reach the database (${(err as Error).message}); retrying`);
+        this.log.warn(
+          `[${this.label}] lease ${this.key}: cannot reach the database (${(err as Error).message}); retrying`,
+        );
       }
     }
     if (!this.#stopped) this.#timer = setTimeout(() => void this.tick(), this.intervalMs);
@@ -89,7 +92,7 @@ export class PostgresFlowLease implements FlowLease {
   private async connect(): Promise<pg.Client> {
     const client = new pg.Client({
       connectionString: this.databaseUrl,
-      application_name: 'plantgraph-flow-lease',
+      application_name: `plantgraph-${this.label}-lease`,
       keepAlive: true,
       query_timeout: Math.max(2000, this.intervalMs * 2),
       connectionTimeoutMillis: 5000,
@@ -111,7 +114,7 @@ export class PostgresFlowLease implements FlowLease {
     }
     if (this.leader) {
       this.leader = false;
-      this.log.log(`[flows] lease ${this.key}: released`);
+      this.log.log(`[${this.label}] lease ${this.key}: released`);
     }
   }
 }

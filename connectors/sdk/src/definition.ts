@@ -1,0 +1,135 @@
+// The typed definition every connector package exports: its settings, a real connection test, inbound
+// jobs (poll with a cursor, or import one record on demand) and outbound handlers (a hub event in, one
+// external call out, the external reference back). The hub's connector host runs it: jobs, cursors,
+// the delivery ledger, dead letters, replay, health and GraphQL are the host's, not the connector's.
+
+import type { FailureKind } from './errors.js';
+import type { HubClient } from './hub-client.js';
+import type { Settings, SettingsIssue, SettingsSchema } from './settings.js';
+
+export interface ConnectorLog {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+/** What a connector instance gets from the host. */
+export interface ConnectorContext {
+  /** The instance's name (unique in the hub). */
+  name: string;
+  /** Valid settings, defaults filled, secrets decrypted. */
+  settings: Settings;
+  /** The hub's GraphQL API as the instance's own principal. */
+  hub: HubClient;
+  log: ConnectorLog;
+}
+
+export interface ConnectionCheck {
+  /** Round trip of the real check (logon, a read), in ms. */
+  roundTripMs: number;
+  detail?: string;
+}
+
+export type ImportOutcomeKind = 'Created' | 'Updated' | 'Unchanged' | 'Rejected' | 'Conflict';
+
+/** Why a record was not imported (or conflicts), naming the external field and value. */
+export interface ImportReason {
+  code: string;
+  field: string;
+  value?: string;
+  message: string;
+}
+
+/** What became of one external record; the host keeps the latest per reference, readable in GraphQL. */
+export interface ImportOutcome {
+  /** The external system's key of the record (e.g. SAP's order number). */
+  reference: string;
+  outcome: ImportOutcomeKind;
+  /** The hub record it became (e.g. the work order number). */
+  hubReference?: string;
+  reasons: ImportReason[];
+}
+
+export interface PollResult {
+  /** Where the next poll starts; stored by the host once this page's outcomes are recorded. */
+  cursor: string | null;
+  /** More is waiting: the host polls again at once. */
+  more: boolean;
+  outcomes: ImportOutcome[];
+}
+
+export interface InboundJob {
+  description: string;
+  /** One page of changes after `cursor` (null: from the beginning), each imported idempotently. */
+  poll?(cursor: string | null): Promise<PollResult>;
+  /** Imports one record by its external reference, on demand. */
+  importOne?(reference: string): Promise<ImportOutcome>;
+}
+
+/** An event of the hub, as the relay hands it to an outbound handler. */
+export interface HubEvent {
+  /** Stable id of the event: the delivery's idempotency key derives from it. */
+  id: string;
+  /** Position in the hub's event stream (the relay's cursor), as a decimal string. */
+  seq: string;
+  /** Past tense, e.g. `WorkOrderCompleted`. */
+  type: string;
+  /** The business key of the record, e.g. the work order number. */
+  key: string;
+  /** Equipment path where the record lies (null for shared master data). */
+  path: string | null;
+  /** When it happened (ISO 8601). */
+  at: string;
+}
+
+export interface OutboundDelivery {
+  /** Stable across retries, replays and replicas; send it where the external system has a field for it. */
+  key: string;
+  event: HubEvent;
+  /** This attempt's number, from 1 (replays start again at 1). */
+  attempt: number;
+  /** How the previous attempt failed: after `ambiguous`, reconcile (read back by the key) before sending. */
+  lastFailure: FailureKind | null;
+}
+
+export interface DeliveryResult {
+  /** The external system's reference of what it holds (e.g. SAP's confirmation group and counter). */
+  externalReference: string | null;
+  /** True when the external system already had it (found by the key) and nothing was sent. */
+  reconciled: boolean;
+  /** Set when the event is not this connector's to deliver (e.g. an order that did not come from it): why. */
+  skipped?: string;
+}
+
+export interface OutboundHandler {
+  description: string;
+  /** One delivery; throw a ConnectorError to say what a failure means (anything else is retryable). */
+  deliver(delivery: OutboundDelivery): Promise<DeliveryResult>;
+}
+
+/** One configured instance of a connector, as the host runs it. */
+export interface ConnectorRuntime {
+  /** A real round trip to the external system; throws a ConnectorError when it fails. */
+  testConnection(): Promise<ConnectionCheck>;
+  /** Inbound jobs by name. */
+  inbound?: Readonly<Record<string, InboundJob>>;
+  /** How often the host polls every inbound job that can poll; absent or 0: on demand only. */
+  pollIntervalMs?: number;
+  /** Outbound handlers by the hub event type (past tense) they take. */
+  outbound?: Readonly<Record<string, OutboundHandler>>;
+  close?(): Promise<void>;
+}
+
+export interface ConnectorDefinition {
+  /** The connector's type name, e.g. `sap-s4hana`. */
+  readonly type: string;
+  readonly title: string;
+  readonly settings: SettingsSchema;
+  /** Checks beyond the schema (e.g. a mapping document), run when an instance is saved. */
+  validate?(settings: Settings): SettingsIssue[];
+  create(context: ConnectorContext): ConnectorRuntime;
+}
+
+/** Types a definition (an identity function, for inference and for reading). */
+export function defineConnector<D extends ConnectorDefinition>(definition: D): D {
+  return definition;
+}

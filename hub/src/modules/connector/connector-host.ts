@@ -1,0 +1,375 @@
+import {
+  classifyError,
+  type ConnectorRuntime,
+  type HubClient,
+  type InboundJob,
+  type OutboundHandler,
+} from '@plantgraph/connector-sdk';
+import { type ConnectorDelivery, ConnectorInstance, Permission } from '@plantgraph/schema';
+import type { HubConfig } from '../../config.js';
+import type { HubLog } from '../../extensions.js';
+import type { Database } from '../../infrastructure/database/database.js';
+import type { BusSubscription, MessageBus } from '../../infrastructure/bus/message-bus.js';
+import { type Lease, LocalLease, PostgresLease } from '../../infrastructure/database/lease.js';
+import {
+  type JobCounts,
+  type JobQueue,
+  JobRateLimitedError,
+  type JobWorker,
+  PermanentJobError,
+  type RunningJob,
+} from '../../infrastructure/queue/job-queue.js';
+import type { ExecuteOperation } from '../../graphql/execute.js';
+import { type Principal, within } from '../../core/principal.js';
+import { connectorPrincipal } from './connector-access.js';
+import type { ConnectorLedger } from './connector-ledger.js';
+import type { ConnectorRuntimePort, ConnectorService } from './connector.service.js';
+import type { DeliveryEventSource } from './event-source.js';
+import type { SecretBox } from './secrets.js';
+
+interface Running {
+  instance: ConnectorInstance;
+  principal: Principal;
+  runtime: ConnectorRuntime;
+  outbound: JobWorker | null;
+  inbound: JobWorker | null;
+  lastPollAt: number;
+  lastHealthAt: number;
+}
+
+type DeliveryJob = { delivery: string };
+/** How often each replica reads the instances when no change event came (a missed event, a bus outage). */
+const SYNC_EVERY_MS = 30_000;
+const DELIVERY_JOB = { attempts: 10, backoff: { type: 'exponential' as const, delayMs: 1000, jitter: 0.5 } };
+
+export interface ConnectorHostOptions {
+  config: HubConfig;
+  db: Database;
+  bus: MessageBus;
+  jobs: JobQueue;
+  service: ConnectorService;
+  ledger: ConnectorLedger;
+  box: SecretBox;
+  source: DeliveryEventSource;
+  execute: ExecuteOperation;
+  log: HubLog;
+}
+
+/**
+ * Runs the enabled connector instances: on every replica their outbound workers (each delivery runs on
+ * one replica; the ledger makes a rerun harmless); on the lease holder alone their pollers, the relay
+ * from hub events to deliveries, the sweep for deliveries without a job, and health checks.
+ */
+export class ConnectorHost implements ConnectorRuntimePort {
+  readonly #running = new Map<string, Running>();
+  readonly #lease: Lease;
+  #leader = false;
+  #timer: NodeJS.Timeout | null = null;
+  #ticking: Promise<void> = Promise.resolve();
+  #lastSweep = 0;
+  #syncing: Promise<void> = Promise.resolve();
+  #lastSync = 0;
+  #changes: BusSubscription | null = null;
+  #closed = false;
+
+  constructor(private readonly o: ConnectorHostOptions) {
+    this.#lease = o.config.databaseUrl
+      ? new PostgresLease(o.config.databaseUrl, 'plantgraph:connectors', 'connectors', o.log)
+      : new LocalLease();
+  }
+
+  async start(): Promise<void> {
+    await this.o.box.ready();
+    this.o.service.runtime = this;
+    await this.#lease.start(async (leader) => {
+      this.#leader = leader;
+      await this.sync();
+    });
+    await this.sync();
+    // A change saved on any replica syncs this one at once; the periodic sync catches a missed event.
+    this.#changes = this.o.bus.subscribe([this.o.bus.subjects.connectorChangedAll()]);
+    void (async () => {
+      for (let r = await this.#changes!.next(); !r.done; r = await this.#changes!.next()) {
+        const { type } = r.value.data as { type?: string };
+        if (type && !type.startsWith('ConnectorDelivery') && !type.startsWith('ConnectorImport'))
+          await this.sync().catch(() => {});
+      }
+    })();
+    this.#timer = setInterval(() => {
+      this.#ticking = this.#ticking
+        .then(() => this.tick())
+        .catch((err: Error) => {
+          this.o.log.warn(`[connectors] ${err.message}`);
+        });
+    }, this.o.config.connectors.relayIntervalMs);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.#closed) return;
+    // Without running connectors the hub stays quiet: a sync every 30 s, nothing else.
+    if (Date.now() - this.#lastSync >= SYNC_EVERY_MS) await this.sync();
+    if (!this.#leader || !this.#running.size) return;
+    const sweep = Date.now() - this.#lastSweep > Math.min(5000, this.o.config.connectors.sweepAfterMs);
+    if (sweep) this.#lastSweep = Date.now();
+    for (const r of this.#running.values()) {
+      await this.relay(r).catch((err: Error) =>
+        this.o.log.warn(`[connectors] ${r.instance.name}: relay: ${err.message}`),
+      );
+      if (sweep) await this.sweep(r).catch(() => {});
+      await this.schedulePoll(r).catch(() => {});
+      if (Date.now() - r.lastHealthAt >= this.o.config.connectors.healthIntervalMs)
+        await this.test(r.instance.name).catch(() => {});
+    }
+  }
+
+  /** Starts, restarts (settings changed) and stops instances as the database says; one sync at a time. */
+  sync(): Promise<void> {
+    const next = this.#syncing.then(() => this.syncNow());
+    this.#syncing = next.catch(() => {});
+    return next;
+  }
+
+  private async syncNow(): Promise<void> {
+    this.#lastSync = Date.now();
+    const rows = await this.o.db.em.fork().find(ConnectorInstance, {});
+    const wanted = new Map(
+      rows.filter((r) => r.enabled && this.o.service.registry.get(r.type)).map((r) => [r.name, r]),
+    );
+    for (const [name, r] of this.#running) {
+      const row = wanted.get(name);
+      if (!row || row.settingsVersion !== r.instance.settingsVersion) await this.stop(name);
+    }
+    for (const [name, row] of wanted) {
+      if (!this.#running.has(name))
+        await this.launch(row).catch((err: Error) => this.o.ledger.recordError(name, err.message));
+      const r = this.#running.get(name);
+      if (r) {
+        r.instance = row;
+        await this.inboundWorker(r);
+      }
+    }
+  }
+
+  private async launch(row: ConnectorInstance): Promise<void> {
+    const definition = this.o.service.registry.get(row.type)!;
+    const principal = connectorPrincipal(row.name, row.grants);
+    const hub: HubClient = { graphql: (q, v) => this.o.execute(principal, q, v) as never };
+    const settings = { ...row.settings, ...(await this.o.box.open(row.secrets)) };
+    const log = {
+      log: (m: string) => this.o.log.log(`[connector ${row.name}] ${m}`),
+      warn: (m: string) => this.o.log.warn(`[connector ${row.name}] ${m}`),
+    };
+    const runtime = definition.create({ name: row.name, settings, hub, log });
+    const r: Running = {
+      instance: row,
+      principal,
+      runtime,
+      outbound: null,
+      inbound: null,
+      lastPollAt: 0,
+      lastHealthAt: 0,
+    };
+    if (runtime.outbound && Object.keys(runtime.outbound).length) {
+      r.outbound = this.o.jobs.queue<DeliveryJob>(outboundQueue(row.name)).process((job) => this.deliver(r, job), {
+        concurrency: 4,
+        onFinalFailure: ({ job, error, permanent }) =>
+          this.o.ledger.deadLettered(job.data.delivery, error, permanent ? 'permanent' : null),
+      });
+    }
+    this.#running.set(row.name, r);
+  }
+
+  /** Inbound jobs run on the lease holder only, one at a time, so polls never race on the cursor. */
+  private async inboundWorker(r: Running): Promise<void> {
+    if (this.#leader && !r.inbound && pollingJob(r.runtime)) {
+      r.inbound = this.o.jobs.queue(inboundQueue(r.instance.name)).process(() => this.poll(r), { concurrency: 1 });
+    } else if (!this.#leader && r.inbound) {
+      await r.inbound.close();
+      r.inbound = null;
+    }
+  }
+
+  private async stop(name: string): Promise<void> {
+    const r = this.#running.get(name);
+    this.#running.delete(name);
+    await r?.outbound?.close();
+    await r?.inbound?.close();
+    await r?.runtime.close?.();
+  }
+
+  private async deliver(r: Running, job: RunningJob<DeliveryJob>): Promise<void> {
+    const started = await this.o.ledger.startAttempt(job.data.delivery, job.attempt);
+    if (!started) return;
+    const { delivery, lastFailure } = started;
+    const handler: OutboundHandler | undefined = r.runtime.outbound?.[delivery.eventType];
+    if (!handler) {
+      await this.o.ledger.delivered(delivery.id, { externalReference: null, reconciled: false, skipped: 'no handler' });
+      return;
+    }
+    let result: Awaited<ReturnType<OutboundHandler['deliver']>>;
+    try {
+      result = await handler.deliver({
+        key: delivery.idempotencyKey,
+        event: {
+          id: delivery.eventId,
+          seq: delivery.eventSeq,
+          type: delivery.eventType,
+          key: delivery.eventKey,
+          path: delivery.eventPath ?? null,
+          at: delivery.eventAt.toISOString(),
+        },
+        attempt: job.attempt,
+        lastFailure,
+      });
+    } catch (err) {
+      const e = classifyError(err);
+      await this.o.ledger.attemptFailed(delivery, e.kind, e.message);
+      if (e.kind === 'permanent') throw new PermanentJobError(e.message);
+      if (e.kind === 'rate-limited') throw new JobRateLimitedError(e.retryAfterMs ?? 1000, e.message);
+      throw new Error(e.message);
+    }
+    await this.o.ledger.delivered(delivery.id, result);
+  }
+
+  private async poll(r: Running): Promise<void> {
+    const job = pollingJob(r.runtime)!;
+    const [fresh] = await this.o.db.em.fork().find(ConnectorInstance, { id: r.instance.id });
+    if (!fresh) return;
+    let result: Awaited<ReturnType<NonNullable<InboundJob['poll']>>>;
+    try {
+      result = await job.poll!(fresh.inboundCursor ?? null);
+    } catch (err) {
+      const e = classifyError(err);
+      await this.o.ledger.recordError(r.instance.name, e.message);
+      if (e.kind === 'permanent') throw new PermanentJobError(e.message);
+      if (e.kind === 'rate-limited') throw new JobRateLimitedError(e.retryAfterMs ?? 1000, e.message);
+      throw new Error(e.message);
+    }
+    await this.o.ledger.recordImports(r.instance.name, result.outcomes, result.cursor);
+    if (result.more) await this.pollNow(r.instance.name);
+  }
+
+  private async schedulePoll(r: Running): Promise<void> {
+    const every = r.runtime.pollIntervalMs ?? 0;
+    if (!every || !pollingJob(r.runtime) || Date.now() - r.lastPollAt < every) return;
+    r.lastPollAt = Date.now();
+    await this.o.jobs
+      .queue(inboundQueue(r.instance.name))
+      .add({ id: `poll-${Math.floor(Date.now() / every)}`, name: 'poll', data: {}, attempts: 3 });
+  }
+
+  /** New hub events the connector handles, in its scope and sight, become ledger rows and jobs. */
+  private async relay(r: Running): Promise<void> {
+    const types = Object.keys(r.runtime.outbound ?? {});
+    if (!types.length) return;
+    const em = this.o.db.em.fork();
+    const [fresh] = await em.find(ConnectorInstance, { id: r.instance.id });
+    if (!fresh) return;
+    const { events, through, oldest } = await this.o.source.read(em, fresh.eventCursor, types, 500);
+    if (through === fresh.eventCursor) return;
+    if (Number(oldest) > Number(fresh.eventCursor) + 1)
+      await this.o.ledger.recordError(
+        fresh.name,
+        `events ${Number(fresh.eventCursor) + 1}-${Number(oldest) - 1} were pruned from the outbox ` +
+          'before this connector relayed them',
+      );
+    const { scope } = fresh;
+    const mine = events.filter((e) => e.path && within(e.path, scope) && r.principal.can(Permission.Read, e.path));
+    const created = await this.o.ledger.relay(fresh, mine, through);
+    const queue = this.o.jobs.queue<DeliveryJob>(outboundQueue(fresh.name));
+    // A failed add (the queue away) leaves the row Pending: the sweep queues it later.
+    for (const id of created) {
+      try {
+        await queue.add({ id: `${id}.0`, name: 'deliver', data: { delivery: id }, ...DELIVERY_JOB });
+      } catch (err) {
+        this.o.log.warn(`[connectors] ${fresh.name}: queueing delivery ${id} failed (${(err as Error).message})`);
+      }
+    }
+  }
+
+  /** Deliveries whose job was never added (a crash after the relay's commit) or was lost. */
+  private async sweep(r: Running): Promise<void> {
+    for (const d of await this.o.ledger.unfinished(r.instance.id, this.o.config.connectors.sweepAfterMs))
+      await this.enqueue(d);
+  }
+
+  async enqueue(delivery: ConnectorDelivery): Promise<void> {
+    await this.o.jobs.queue<DeliveryJob>(outboundQueue(delivery.connector)).add({
+      id: `${delivery.id}.${delivery.replays}`,
+      name: 'deliver',
+      data: { delivery: delivery.id },
+      ...DELIVERY_JOB,
+    });
+  }
+
+  async test(name: string): Promise<void> {
+    const r = await this.running(name);
+    r.lastHealthAt = Date.now();
+    const started = performance.now();
+    try {
+      const check = await r.runtime.testConnection();
+      await this.o.ledger.recordHealth(name, {
+        ok: true,
+        message: check.detail ?? null,
+        roundTripMs: check.roundTripMs,
+      });
+    } catch (err) {
+      const message = classifyError(err).message;
+      await this.o.ledger.recordHealth(name, {
+        ok: false,
+        message,
+        roundTripMs: Math.round(performance.now() - started),
+      });
+    }
+  }
+
+  async pollNow(name: string): Promise<void> {
+    await this.running(name);
+    await this.o.jobs
+      .queue(inboundQueue(name))
+      .add({ id: `poll-now-${Date.now()}`, name: 'poll', data: {}, attempts: 3 });
+  }
+
+  async importOne(name: string, reference: string): Promise<void> {
+    const job = Object.values((await this.running(name)).runtime.inbound ?? {}).find((j) => j.importOne);
+    if (!job) throw new Error(`Connector ${name} cannot import single records.`);
+    try {
+      await this.o.ledger.recordImports(name, [await job.importOne!(reference)]);
+    } catch (err) {
+      const e = classifyError(err);
+      await this.o.ledger.recordError(name, e.message);
+      throw new Error(`Import of ${reference} failed (${e.kind}): ${e.message}`);
+    }
+  }
+
+  async queueCounts(name: string): Promise<JobCounts | null> {
+    if (!this.#running.has(name)) return null;
+    const [out, inn] = await Promise.all([
+      this.o.jobs.queue(outboundQueue(name)).counts(),
+      this.o.jobs.queue(inboundQueue(name)).counts(),
+    ]);
+    return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v + inn[k as keyof JobCounts]])) as never;
+  }
+
+  /** The running instance; a change saved a moment ago (here or on another replica) is synced first. */
+  private async running(name: string): Promise<Running> {
+    if (!this.#running.has(name)) await this.sync();
+    const r = this.#running.get(name);
+    if (!r) throw new Error(`Connector ${name} is not running on this hub (disabled, or its type is not installed).`);
+    return r;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#changes?.close();
+    await this.#ticking.catch(() => {});
+    await this.#lease.stop();
+    for (const name of [...this.#running.keys()]) await this.stop(name);
+    this.o.service.runtime = null;
+  }
+}
+
+const outboundQueue = (name: string) => `connector.${name}.outbound`;
+const inboundQueue = (name: string) => `connector.${name}.inbound`;
+const pollingJob = (runtime: ConnectorRuntime) => Object.values(runtime.inbound ?? {}).find((j) => j.poll);

@@ -1,0 +1,207 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { HubEvent, ImportOutcome } from '@plantgraph/connector-sdk';
+import {
+  ConnectorDelivery,
+  ConnectorHealth,
+  ConnectorImport,
+  ConnectorInstance,
+  DeliveryState,
+  ImportOutcomeKind,
+} from '@plantgraph/schema';
+import type { Database } from '../../infrastructure/database/database.js';
+import type { Subjects } from '../../subjects.js';
+import { isFailure } from '../../core/failures.js';
+import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
+import { connectorChanged } from './connector-events.js';
+
+/** Stable across retries, replays and replicas: the instance (never renamed) and the hub event. */
+export function idempotencyKey(instanceId: string, eventId: string): string {
+  return `pg-${createHash('sha256').update(`${instanceId}\n${eventId}`).digest('hex').slice(0, 40)}`;
+}
+
+const system = (name: string) => `connector:${name}`;
+
+/**
+ * What the connector host writes: deliveries made from events (with the relay's cursor, in one
+ * transaction), their attempts and outcomes, import outcomes with the inbound cursor, and health.
+ * State changes people act on (delivered, dead letter, import outcome, health) are audited and
+ * announced; per-attempt bookkeeping is not.
+ */
+export class ConnectorLedger {
+  constructor(
+    private readonly db: Database,
+    private readonly uow: UnitOfWork,
+    private readonly subjects: Subjects,
+  ) {}
+
+  /** Ledger rows for `events` and the new relay cursor, in one transaction; the ids of the new rows. */
+  async relay(instance: ConnectorInstance, events: HubEvent[], cursor: string): Promise<string[]> {
+    return this.db.em.fork().transactional(async (tx) => {
+      const created: string[] = [];
+      for (const e of events) {
+        const rows = await tx.execute<{ id: string }[]>(
+          `insert into connector_delivery (id, created_at, updated_at, instance_id, connector, scope, idempotency_key,
+             event_id, event_seq, event_type, event_key, event_path, event_at)
+           values (?, now(), now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           on conflict (idempotency_key) do nothing returning id`,
+          [
+            randomUUID(),
+            instance.id,
+            instance.name,
+            instance.scope,
+            idempotencyKey(instance.id, e.id),
+            e.id,
+            e.seq,
+            e.type,
+            e.key,
+            e.path,
+            e.at,
+          ],
+        );
+        if (rows[0]) created.push(rows[0].id);
+      }
+      // Only forward: a replica that lost the lease mid-relay must not move another's cursor back.
+      await tx.execute(`update connector_instance set event_cursor = greatest(event_cursor, ?) where id = ?`, [
+        cursor,
+        instance.id,
+      ]);
+      return created;
+    });
+  }
+
+  /** Deliveries that should have a job (Pending, or Delivering with a crashed worker), oldest first. */
+  async unfinished(instanceId: string, olderThanMs: number, limit = 500): Promise<ConnectorDelivery[]> {
+    return this.db.em.fork().find(
+      ConnectorDelivery,
+      {
+        instance: instanceId,
+        state: { $in: [DeliveryState.Pending, DeliveryState.Delivering] },
+        updatedAt: { $lt: new Date(Date.now() - olderThanMs) },
+      },
+      { orderBy: { eventSeq: 'asc' }, limit },
+    );
+  }
+
+  /**
+   * Marks an attempt started. Null when there is nothing to do (delivered, skipped, dead letter: a
+   * stale job). A delivery found Delivering was cut off mid-attempt: its next attempt must reconcile.
+   */
+  async startAttempt(id: string, attempt: number) {
+    const em = this.db.em.fork();
+    const delivery = await em.findOne(ConnectorDelivery, id);
+    if (!delivery || ![DeliveryState.Pending, DeliveryState.Delivering].includes(delivery.state)) return null;
+    const lastFailure = delivery.state === DeliveryState.Delivering ? 'ambiguous' : delivery.lastFailureKind;
+    delivery.state = DeliveryState.Delivering;
+    delivery.attempts = attempt;
+    if (lastFailure) delivery.lastFailureKind = lastFailure;
+    await em.flush();
+    return {
+      delivery,
+      lastFailure: (lastFailure ?? null) as 'retryable' | 'rate-limited' | 'permanent' | 'ambiguous' | null,
+    };
+  }
+
+  /** A failed attempt that will be tried again: back to Pending, remembering how it failed. */
+  async attemptFailed(delivery: ConnectorDelivery, kind: string, message: string): Promise<void> {
+    const em = this.db.em.fork();
+    await em.nativeUpdate(
+      ConnectorDelivery,
+      { id: delivery.id, state: DeliveryState.Delivering },
+      { state: DeliveryState.Pending, lastFailureKind: kind, lastError: message, updatedAt: new Date() },
+    );
+    await em.nativeUpdate(
+      ConnectorInstance,
+      { id: delivery.instance.id },
+      { lastError: message, lastErrorAt: new Date() },
+    );
+  }
+
+  async delivered(id: string, result: { externalReference: string | null; reconciled: boolean; skipped?: string }) {
+    await this.uow.run(system('relay'), async (work) => {
+      const delivery = await work.tx.findOneOrFail(ConnectorDelivery, id, { populate: ['instance'] });
+      const before = snapshot(delivery);
+      delivery.state = result.skipped ? DeliveryState.Skipped : DeliveryState.Delivered;
+      delivery.externalReference = result.externalReference;
+      delivery.reconciled = result.reconciled;
+      delivery.lastError = result.skipped ?? null;
+      delivery.deliveredAt = new Date();
+      if (!result.skipped) delivery.instance.lastSuccessAt = new Date();
+      const type = result.skipped ? 'ConnectorDeliverySkipped' : 'ConnectorDeliveryDelivered';
+      connectorChanged(work, this.subjects, type, delivery, before);
+    });
+  }
+
+  async deadLettered(id: string, message: string, kind: string | null): Promise<void> {
+    await this.uow.run(system('relay'), async (work) => {
+      const delivery = await work.tx.findOneOrFail(ConnectorDelivery, id, { populate: ['instance'] });
+      if (delivery.state === DeliveryState.Delivered) return;
+      const before = snapshot(delivery);
+      delivery.state = DeliveryState.DeadLetter;
+      delivery.lastError = message;
+      if (kind) delivery.lastFailureKind = kind;
+      delivery.instance.lastError = message;
+      delivery.instance.lastErrorAt = new Date();
+      connectorChanged(work, this.subjects, 'ConnectorDeliveryDeadLettered', delivery, before, message);
+    });
+  }
+
+  /** Import outcomes (the latest per external record) and, after a poll, the cursor to resume from. */
+  async recordImports(name: string, outcomes: ImportOutcome[], cursor?: string | null): Promise<void> {
+    const result = await this.uow.run(system(name), async (work) => {
+      const { tx } = work;
+      const instance = await tx.findOneOrFail(ConnectorInstance, { name });
+      for (const o of outcomes) {
+        const existing = await tx.findOne(ConnectorImport, { instance, reference: o.reference });
+        const reasons = o.reasons.map((r) => ({
+          code: r.code,
+          field: r.field,
+          value: r.value ?? null,
+          message: r.message,
+        }));
+        const outcome = o.outcome as ImportOutcomeKind;
+        if (existing && existing.outcome === outcome && JSON.stringify(existing.reasons) === JSON.stringify(reasons))
+          continue;
+        const before = existing ? snapshot(existing) : null;
+        const record =
+          existing ??
+          tx.create(ConnectorImport, {
+            instance,
+            connector: name,
+            scope: instance.scope,
+            reference: o.reference,
+            outcome,
+          });
+        record.outcome = outcome;
+        record.hubReference = o.hubReference ?? null;
+        record.reasons = reasons;
+        connectorChanged(work, this.subjects, `ConnectorImport${outcome}`, record, before);
+      }
+      if (cursor !== undefined) instance.inboundCursor = cursor;
+      instance.lastSuccessAt = new Date();
+    });
+    if (isFailure(result)) throw new Error(result.message);
+  }
+
+  async recordError(name: string, message: string): Promise<void> {
+    await this.db.em.fork().nativeUpdate(ConnectorInstance, { name }, { lastError: message, lastErrorAt: new Date() });
+  }
+
+  /** The outcome of a real round trip; a change of health is audited and announced. */
+  async recordHealth(name: string, check: { ok: boolean; message: string | null; roundTripMs: number | null }) {
+    await this.uow.run(system(name), async (work) => {
+      const instance = await work.tx.findOneOrFail(ConnectorInstance, { name });
+      const health = check.ok ? ConnectorHealth.Healthy : ConnectorHealth.Unhealthy;
+      const before = snapshot(instance);
+      const changed = instance.health !== health;
+      instance.health = health;
+      instance.healthCheckedAt = new Date();
+      instance.healthMessage = check.message;
+      instance.roundTripMs = check.roundTripMs;
+      if (!check.ok) {
+        instance.lastError = check.message;
+        instance.lastErrorAt = new Date();
+      }
+      if (changed) connectorChanged(work, this.subjects, `Connector${health}`, instance, before, check.message);
+    });
+  }
+}

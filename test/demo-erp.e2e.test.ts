@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sapS4HanaConnector } from '@plantgraph/connector-sap-s4hana';
+import { eventually } from './support/flows.js';
+import { startTestHub, type TestHub } from './support/harness.js';
+import { imports } from './support/sap-loop.js';
+
+/** `start --demo` with the SAP connector installed: the demo's SAP orders arrive as Drafts. */
+describe('the demo ERP', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startTestHub('embedded', {
+      demo: true,
+      simulatorIntervalMs: 0,
+      demoErpPollMs: 1000,
+      connectorTypes: [sapS4HanaConnector],
+      connectors: { relayIntervalMs: 100, healthIntervalMs: 600_000 },
+    });
+  }, 120_000);
+  afterAll(() => hub?.stop());
+
+  it('imports the SAP simulator’s orders, rejects the one with an unknown work center', async () => {
+    const seen = await eventually(async () => {
+      const all = await imports(hub, 'sap-demo');
+      return all.length === 3 ? all : null;
+    }, 30_000);
+    const outcome = Object.fromEntries(seen.map((i) => [i.reference, i.outcome]));
+    expect(outcome).toEqual({ '4000001': 'Created', '4000002': 'Created', '4000003': 'Rejected' });
+    const { workOrder } = await hub.gql('{ workOrder(number: "4000002") { state quantity equipment { path } } }');
+    expect(workOrder).toEqual({ state: 'Draft', quantity: 350, equipment: { path: 'acme/berlin/assembly/line-2' } });
+    const { connector } = await hub.gql('{ connector(name: "sap-demo") { health enabled lastSuccessAt } }');
+    expect(connector.enabled).toBe(true);
+    expect(connector.lastSuccessAt).not.toBeNull();
+  });
+});
