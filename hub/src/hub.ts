@@ -171,7 +171,8 @@ export async function startHub(
         db,
         bus,
         services,
-        execute: operationExecutor(schema, contextFor),
+        execute: operationExecutor(schema, contextFor, checker, gate),
+        gate,
         contextFor,
         log,
       });

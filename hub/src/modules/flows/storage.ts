@@ -5,6 +5,7 @@ import type { EventsCommitted } from '../../core/unit-of-work.js';
 import { recordEvents } from '../../core/event-outbox.js';
 import type { Subjects } from '../../subjects.js';
 import { countNodes, parseFlows, serializeFlows } from './flow-document.js';
+import { checkFlowPolicy, DEFAULT_FLOW_POLICY, type FlowPolicy } from './flow-policy.js';
 import { Permission } from '@plantgraph/schema';
 import { badUserInput } from '../../core/faults.js';
 import { MAX_PAGE_SIZE } from '../../core/paging.js';
@@ -55,6 +56,8 @@ export class FlowStore {
     private readonly relay?: EventsCommitted,
     /** Without them (a bare store) no event is recorded. */
     private readonly subjects?: Subjects,
+    /** What a deploy may contain (host access, function timeouts). */
+    private readonly policy: FlowPolicy = DEFAULT_FLOW_POLICY,
   ) {}
 
   private run<T = Record<string, unknown>[]>(sql: string, params: unknown[] = []): Promise<T> {
@@ -118,11 +121,12 @@ export class FlowStore {
   }
 
   /**
-   * Stores `text` (checked: a flows array) exactly as given as the plant's new revision, with an
-   * audit record in the same transaction and a `FlowsDeployed` event after the commit.
+   * Stores `text` (checked: a flows array the policy allows) exactly as given as the plant's new
+   * revision, with an audit record in the same transaction and a `FlowsDeployed` event after the commit.
    */
   async saveRevision(plant: string, text: string, deployedBy: string, origin: FlowOrigin): Promise<FlowRevisionRow> {
     const flows = parseFlows(text);
+    checkFlowPolicy(flows, this.policy);
     const sha256 = createHash('sha256').update(text).digest('hex');
     const row = await this.db.em.fork().transactional(async (tx: Tx) => {
       const [previous] = await tx.execute<{ id: string }[]>(

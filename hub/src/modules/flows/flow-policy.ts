@@ -1,0 +1,95 @@
+/**
+ * What a plant's flows may contain, checked on every deploy (editor and `plantgraph flows import`)
+ * before anything is stored, and applied to the Node-RED runtime's settings. The runtime shares
+ * the hub's process, user and environment (ADR 0003): a node that reaches the host reaches the
+ * hub's database and bus credentials, so such nodes are not loaded unless the installation says so.
+ */
+import { InvalidFlowsError, type FlowNode } from './flow-document.js';
+
+export interface FlowPolicy {
+  /** Load and accept the core nodes that reach the hub's host (`PLANTGRAPH_FLOWS_HOST_ACCESS=on`). */
+  hostAccess: boolean;
+  /** The longest a function node may run synchronously (`PLANTGRAPH_FLOWS_FUNCTION_TIMEOUT_SECONDS`). */
+  functionTimeoutSeconds: number;
+}
+
+export const DEFAULT_FLOW_POLICY: FlowPolicy = { hostAccess: false, functionTimeoutSeconds: 5 };
+
+/**
+ * Node-RED core nodes that reach the host, by the core file that registers them (Node-RED's
+ * `nodesExcludes` names files): shell commands, the file system, raw sockets.
+ */
+export const HOST_ACCESS_NODES: Readonly<Record<string, readonly string[]>> = {
+  '90-exec.js': ['exec'],
+  '10-file.js': ['file', 'file in'],
+  '23-watch.js': ['watch'],
+  '31-tcpin.js': ['tcp in', 'tcp out', 'tcp request'],
+  '32-udp.js': ['udp in', 'udp out'],
+};
+const HOST_ACCESS_TYPES = new Set(Object.values(HOST_ACCESS_NODES).flat());
+
+/** A deploy the policy refuses; `code` and `status` are what Node-RED's admin API answers with. */
+export class FlowPolicyError extends InvalidFlowsError {
+  readonly code = 'flows_refused';
+  readonly status = 400;
+}
+
+/** The Node-RED settings that enforce the policy in the runtime itself. */
+export function nodeRedPolicySettings(policy: FlowPolicy): Record<string, unknown> {
+  return {
+    nodesExcludes: policy.hostAccess ? [] : Object.keys(HOST_ACCESS_NODES),
+    // The default for new function nodes in the editor, and the limit for those that set none.
+    functionTimeout: policy.functionTimeoutSeconds,
+    globalFunctionTimeout: policy.functionTimeoutSeconds,
+  };
+}
+
+/** The node's own label for messages: `exec "run script" (id a1)`. */
+const describe = (n: FlowNode) => `${n.type}${typeof n.name === 'string' && n.name ? ` "${n.name}"` : ''} (id ${n.id})`;
+
+/** What the policy refuses in `nodes`, said so that the deployer knows what to change; null when nothing. */
+export function flowPolicyRefusal(nodes: readonly FlowNode[], policy: FlowPolicy): string | null {
+  const problems: string[] = [];
+  const host = nodes.filter((n) => HOST_ACCESS_TYPES.has(n.type));
+  if (host.length && !policy.hostAccess)
+    problems.push(
+      `${host.map(describe).join(', ')} reach${host.length === 1 ? 'es' : ''} the hub's host (shell, files or ` +
+        'raw sockets), which this hub does not allow. Remove them, or have the installation set ' +
+        'PLANTGRAPH_FLOWS_HOST_ACCESS=on (it grants every flow editor shell access to the hub host).',
+    );
+  // A function node's own timeout replaces the hub's (Node-RED's rule); 0 or none means the hub's.
+  const slow = nodes.filter((n) => n.type === 'function' && Number(n.timeout) > policy.functionTimeoutSeconds);
+  if (slow.length)
+    problems.push(
+      `${slow.map((n) => `${describe(n)} with a timeout of ${Number(n.timeout)} s`).join(', ')}: function nodes may ` +
+        `run at most ${policy.functionTimeoutSeconds} s at a time here (PLANTGRAPH_FLOWS_FUNCTION_TIMEOUT_SECONDS); ` +
+        'set a lower timeout, or 0 for the hub’s.',
+    );
+  return problems.length ? `Deploy refused: ${problems.join(' ')}` : null;
+}
+
+/** Throws the refusal as a `FlowPolicyError`. */
+export function checkFlowPolicy(nodes: readonly FlowNode[], policy: FlowPolicy): void {
+  const refusal = flowPolicyRefusal(nodes, policy);
+  if (refusal) throw new FlowPolicyError(refusal);
+}
+
+/**
+ * The nodes of a deploy as Node-RED's runtime API receives it: a full flows array (`setFlows`), or
+ * one flow (`addFlow`, `updateFlow`: `{ nodes, configs, subflows }`, subflows with their own nodes).
+ */
+export function nodesOfDeploy(flows: unknown): FlowNode[] {
+  const isNode = (n: unknown): n is FlowNode =>
+    !!n && typeof n === 'object' && typeof (n as FlowNode).type === 'string' && typeof (n as FlowNode).id === 'string';
+  if (Array.isArray(flows)) return flows.filter(isNode);
+  if (!flows || typeof flows !== 'object') return [];
+  const flow = flows as { nodes?: unknown; configs?: unknown; subflows?: unknown };
+  const list = (v: unknown) => (Array.isArray(v) ? v : []);
+  const subflows = list(flow.subflows);
+  return [
+    ...list(flow.nodes),
+    ...list(flow.configs),
+    ...subflows,
+    ...subflows.flatMap((s) => list((s as { flow?: unknown })?.flow)),
+  ].filter(isNode);
+}
