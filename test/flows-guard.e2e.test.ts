@@ -166,6 +166,15 @@ describe.each(MODES)('what flows may do (%s)', (mode) => {
     expect(openSeen.headers.authorization).toBeUndefined();
     expect(openSeen.headers['x-plantgraph-principal']).toBeUndefined();
     expect((await endpoint(hub.url, '/public/who')).status).toBe(200);
+
+    // The deploy's endpoints, and which of them this hub serves to anyone.
+    const { flowDeployments } = await hub.gql(
+      `{ flowDeployments(plant: "${plant}", first: 1) { httpEndpoints { method path public } } }`,
+    );
+    expect(flowDeployments[0].httpEndpoints).toEqual([
+      { method: 'GET', path: '/who', public: false },
+      { method: 'GET', path: '/public/who', public: true },
+    ]);
   });
 
   it("holds the flows' GraphQL to the rate limit of every client", async () => {

@@ -82,6 +82,7 @@ export async function startHub(
       config.alertEscalateAfterSeconds,
       log,
       config.eventRetentionHours,
+      config.flows,
     );
     // Events: this replica's relay of the outbox to the bus, and its ordered feed for subscribers (ADR 0010).
     services.relay.start();

@@ -24,6 +24,7 @@ import { AlertService } from './modules/alert/alert.service.js';
 import { OeeService } from './modules/oee/oee.service.js';
 import { SignalService } from './modules/signals/signals.service.js';
 import { FlowStore } from './modules/flows/storage.js';
+import { DEFAULT_FLOW_POLICY, type FlowPolicy } from './modules/flows/flow-policy.js';
 import { AuditService } from './modules/audit/audit.service.js';
 
 /**
@@ -37,6 +38,8 @@ export function createServices(
   alertEscalateAfterSeconds = 300,
   log: Pick<Console, 'log' | 'warn'> = console,
   eventRetentionHours = 24,
+  /** What deploys may contain and which flow endpoints are public (`config.flows`). */
+  flowPolicy: FlowPolicy = DEFAULT_FLOW_POLICY,
 ) {
   const relay = new EventRelay(db, bus, log, { retentionMs: eventRetentionHours * 3600_000 });
   const feed = new EventFeed(db, bus, log);
@@ -68,7 +71,7 @@ export function createServices(
     alerts: new AlertService(uow, feed, alertEscalateAfterSeconds),
     oee: new OeeService(uow, feed),
     signals: new SignalService(bus, feed, uow),
-    flows: new FlowStore(db, relay, bus.subjects),
+    flows: new FlowStore(db, relay, bus.subjects, flowPolicy),
     audit: new AuditService(),
   };
 }

@@ -11,9 +11,38 @@ export interface FlowPolicy {
   hostAccess: boolean;
   /** The longest a function node may run synchronously (`PLANTGRAPH_FLOWS_FUNCTION_TIMEOUT_SECONDS`). */
   functionTimeoutSeconds: number;
+  /** `http in` paths that answer without credentials (`PLANTGRAPH_FLOWS_PUBLIC_HTTP`): exact, or `/prefix/*`. */
+  publicHttpPaths: readonly string[];
 }
 
-export const DEFAULT_FLOW_POLICY: FlowPolicy = { hostAccess: false, functionTimeoutSeconds: 5 };
+export const DEFAULT_FLOW_POLICY: FlowPolicy = { hostAccess: false, functionTimeoutSeconds: 5, publicHttpPaths: [] };
+
+/** Whether `path` (below `/flows-http`) is one of the public endpoints: exact, or under a `/prefix/*`. */
+export function isPublicEndpoint(path: string, publicPaths: readonly string[]): boolean {
+  return publicPaths.some((p) => (p.endsWith('/*') ? path.startsWith(p.slice(0, -1)) : path === p));
+}
+
+/** An `http in` endpoint of a flows document, and whether this hub serves it without credentials. */
+export interface FlowHttpEndpoint {
+  method: string;
+  path: string;
+  public: boolean;
+}
+
+/** The `http in` endpoints of `nodes`, in document order. */
+export function httpEndpoints(nodes: readonly FlowNode[], policy: FlowPolicy): FlowHttpEndpoint[] {
+  return nodes
+    .filter((n) => n.type === 'http in' && typeof n.url === 'string')
+    .map((n) => {
+      const url = n.url as string;
+      const path = url.startsWith('/') ? url : `/${url}`;
+      return {
+        method: String(n.method ?? 'get').toUpperCase(),
+        path,
+        public: isPublicEndpoint(path, policy.publicHttpPaths),
+      };
+    });
+}
 
 /**
  * Node-RED core nodes that reach the host, by the core file that registers them (Node-RED's

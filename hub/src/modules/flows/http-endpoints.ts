@@ -4,14 +4,10 @@ import { AuthenticationThrottled } from '../../auth/authenticator.js';
 import { HubFault } from '../../core/faults.js';
 import type { Principal } from '../../core/principal.js';
 import type { Gate } from '../../graphql/gate.js';
+import { isPublicEndpoint } from './flow-policy.js';
 
 /** The header a flow reads to know who called its endpoint (`msg.req.headers`); never the client's own. */
 export const CALLER_HEADER = 'x-plantgraph-principal';
-
-/** Whether `path` (below `/flows-http`) is one of the public endpoints: exact, or under a `/prefix/*`. */
-export function isPublicEndpoint(path: string, publicPaths: readonly string[]): boolean {
-  return publicPaths.some((p) => (p.endsWith('/*') ? path.startsWith(p.slice(0, -1)) : path === p));
-}
 
 type Refusal = { status: 401 | 429; message: string; retryAfter?: number };
 

@@ -5,7 +5,7 @@ import type { EventsCommitted } from '../../core/unit-of-work.js';
 import { recordEvents } from '../../core/event-outbox.js';
 import type { Subjects } from '../../subjects.js';
 import { countNodes, parseFlows, serializeFlows } from './flow-document.js';
-import { checkFlowPolicy, DEFAULT_FLOW_POLICY, type FlowPolicy } from './flow-policy.js';
+import { checkFlowPolicy, DEFAULT_FLOW_POLICY, type FlowPolicy, httpEndpoints } from './flow-policy.js';
 import { Permission } from '@plantgraph/schema';
 import { badUserInput } from '../../core/faults.js';
 import { MAX_PAGE_SIZE } from '../../core/paging.js';
@@ -108,8 +108,14 @@ export class FlowStore {
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
       throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE} (got ${first}).`);
     }
-    const rows = await this.revisions(plant, first);
-    return rows.map(({ id, ...row }) => ({ revision: id, ...row }));
+    const rows = await this.run<(RawRevision & { flows: string })[]>(
+      `select ${REVISION_COLUMNS}, flows from flow_revision where plant = ? order by id desc limit ?`,
+      [plant, first],
+    );
+    return rows.map((r) => {
+      const { id, ...row } = toRevision(r);
+      return { revision: id, ...row, httpEndpoints: httpEndpoints(parseFlows(r.flows), this.policy) };
+    });
   }
 
   async revisions(plant: string, first: number): Promise<FlowRevisionRow[]> {
