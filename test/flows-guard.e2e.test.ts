@@ -26,6 +26,9 @@ describe.each(MODES)('what flows may do (%s)', (mode) => {
   let operatorKey: string;
   const plant = uniqueName('guard');
   beforeAll(async () => {
+    // In the hub's environment: a setting of the hub's and a variable a flow may use.
+    process.env.PLANTGRAPH_GUARD_PROBE = 'hidden';
+    process.env.GUARD_LINE_NAME = 'line 1';
     hub = await startTestHub(mode, {
       demo: true,
       simulatorIntervalMs: 0,
@@ -175,6 +178,34 @@ describe.each(MODES)('what flows may do (%s)', (mode) => {
       { method: 'GET', path: '/who', public: false },
       { method: 'GET', path: '/public/who', public: true },
     ]);
+  });
+
+  it("hides the hub's settings and secrets in its environment from flows", async () => {
+    const flows = [
+      { id: 'env', type: 'tab', label: 'env' },
+      { id: 'env-in', type: 'http in', z: 'env', url: '/env', method: 'get', wires: [['env-fn']] },
+      {
+        id: 'env-fn',
+        type: 'function',
+        z: 'env',
+        func:
+          "msg.payload = ['PLANTGRAPH_GUARD_PROBE', 'GUARD_LINE_NAME', 'DATABASE_URL', 'NATS_URL', 'PATH']" +
+          '.map((n) => n + "=" + (env.get(n) === undefined ? "" : "set")).join(" "); return msg;',
+        outputs: 1,
+        wires: [['env-out']],
+      },
+      { id: 'env-out', type: 'http response', z: 'env', statusCode: '', headers: {}, wires: [] },
+    ];
+    expect((await deploy(hub.url, hub.localAdminToken, flows)).status).toBe(204);
+    const seen = await eventually(
+      async () => {
+        const res = await endpoint(hub.url, '/env', hub.localAdminToken);
+        return res.status === 200 ? res.text() : null;
+      },
+      10_000,
+      'the env endpoint',
+    );
+    expect(seen).toBe('PLANTGRAPH_GUARD_PROBE= GUARD_LINE_NAME=set DATABASE_URL= NATS_URL= PATH=set');
   });
 
   it("holds the flows' GraphQL to the rate limit of every client", async () => {

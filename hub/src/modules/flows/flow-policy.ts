@@ -63,9 +63,26 @@ export class FlowPolicyError extends InvalidFlowsError {
   readonly status = 400;
 }
 
+/** The hub's own settings and credentials in its environment; `PLANTGRAPH_DEMO_MQTT_URL` is the demo flows'. */
+const HUB_SETTING = /^(DATABASE_URL|NATS_URL|REDIS_URL|PG[A-Z_]*|PLANTGRAPH_(?!DEMO_MQTT_URL$)[A-Z0-9_]*)$/;
+/** Anything else named like a secret. */
+const SECRET = /SECRET|TOKEN|PASSW|CREDENTIAL|PRIVATE|API_?KEY|_KEY$|^KEY_/i;
+
+/**
+ * The environment variables flows may not read (Node-RED's `envVarExcludes`: `env` properties,
+ * `${VAR}` in node settings, `env.get` in function nodes): the hub's settings and secrets.
+ */
+export function hiddenEnvironment(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env).filter((name) => HUB_SETTING.test(name) || SECRET.test(name));
+}
+
 /** The Node-RED settings that enforce the policy in the runtime itself. */
-export function nodeRedPolicySettings(policy: FlowPolicy): Record<string, unknown> {
+export function nodeRedPolicySettings(
+  policy: FlowPolicy,
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, unknown> {
   return {
+    envVarExcludes: hiddenEnvironment(env),
     nodesExcludes: policy.hostAccess ? [] : Object.keys(HOST_ACCESS_NODES),
     // The default for new function nodes in the editor, and the limit for those that set none.
     functionTimeout: policy.functionTimeoutSeconds,
