@@ -4,6 +4,7 @@
  * under the same limits as any client's. A real hub with its real Node-RED.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { MODES, graphql, startTestHub, testLimits, uniqueName, type TestHub } from './support/harness.js';
 import { deploy, endpoint, eventually, helloFlow, withFlows } from './support/flows.js';
 
@@ -152,6 +153,14 @@ describe.each(MODES)('what flows may do (%s)', (mode) => {
     expect((await endpoint(hub.url, '/who', 'pgk_nope_0000000000000000')).status).toBe(401);
     // Endpoints that do not exist are not told apart from existing ones before authentication.
     expect((await endpoint(hub.url, '/nothing-here')).status).toBe(401);
+    // A WebSocket to the flows' endpoints passes the same door.
+    const upgrade = await new Promise<number>((resolve, reject) => {
+      const socket = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/flows-http/ws/who`);
+      socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      socket.once('open', () => reject(new Error('opened without a credential')));
+      socket.once('error', () => {});
+    });
+    expect(upgrade).toBe(401);
 
     // Authenticated: the flow learns who called, never the credential, and cannot be told a made-up caller.
     const called = await endpoint(hub.url, '/who', operatorKey, { headers: { 'x-plantgraph-principal': 'user:ceo' } });
