@@ -135,6 +135,8 @@ describe.each(MODES)('demo plant flows (%s)', (mode) => {
       await tag(WELDER, name, value);
     const raised = await eventually(async () => alert(WELDER, 'scrap rate'), 10_000, 'the scrap-rate alert');
     expect(raised).toMatchObject({ state: 'Active', raisedBy: expect.stringMatching(/^flows:/) });
+    // The title says the rate and the limit it is above.
+    expect(raised.title).toBe(`${WELDER}: scrap rate 9.09% above 5% over 10 min`);
     // The rule fires once the signals are on the durable stream; the ingest may store them a moment later.
     const sums = () =>
       hub.db.em

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, startTestHub, uniqueName, type TestHub } from './support/harness.js';
 import { CLI } from './support/process.js';
-import { deploy, eventually, helloFlow, withFlows } from './support/flows.js';
+import { deploy, endpoint, eventually, helloFlow, withFlows } from './support/flows.js';
 
 const run = promisify(execFile);
 
@@ -55,7 +55,7 @@ describe('plantgraph flows export / import', () => {
     expect(readFileSync(join(dir, 'flows', 'plants', `${plant}.json`), 'utf8')).toBe(text);
     // The hub running the flows picks the new revision up from the shared database.
     await eventually(
-      async () => (await (await fetch(`${hub.url}/flows-http/from-cli`)).text()) === 'imported by the CLI',
+      async () => (await (await endpoint(hub.url, '/from-cli', hub.localAdminToken)).text()) === 'imported by the CLI',
       10_000,
       'the hub to load the imported revision',
     );
@@ -108,5 +108,27 @@ describe('plantgraph flows export / import', () => {
     await expect(cli('export')).rejects.toMatchObject({
       stderr: expect.stringMatching(/Usage: plantgraph flows export\|import <plant>/),
     });
+  });
+
+  it('refuses to import flows with nodes that reach the host, unless the installation allows them', async () => {
+    const flows = [
+      ...helloFlow('x1', '/x1', 'x'),
+      { id: 'x1-exec', type: 'exec', z: 'x1', name: 'shell', command: 'id', wires: [[], [], []] },
+    ];
+    writeFileSync(file('exec.json'), JSON.stringify(flows));
+    const stored = await revisions();
+    await expect(cli('import', plant, '--file', file('exec.json'))).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(
+        /flows import: nothing stored\. Deploy refused: exec "shell" \(id x1-exec\) reaches the hub's host .*PLANTGRAPH_FLOWS_HOST_ACCESS=on/,
+      ),
+    });
+    expect(await revisions()).toBe(stored);
+    const allowed = await run(process.execPath, [CLI, 'flows', 'import', plant, '--file', file('exec.json')], {
+      env: { ...env, PLANTGRAPH_FLOWS_HOST_ACCESS: 'on' },
+      cwd: dir,
+    });
+    expect(allowed.stdout).toMatch(/imported .*exec\.json/);
+    expect(await revisions()).toBe(stored + 1);
   });
 });

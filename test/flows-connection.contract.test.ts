@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '@plantgraph/schema';
 import { createRemoteConnection, type HubConnection, type HubEvent } from '@plantgraph/node-red-contrib-plantgraph';
 import { MODES, sleep, startTestHub, uniqueName, type TestHub } from './support/harness.js';
-import { eventually, withFlows } from './support/flows.js';
+import { deploy, endpoint, eventually, withFlows } from './support/flows.js';
 
 const LINE_1 = 'acme/berlin/assembly/line-1';
 /** Readable (engineer in assembly), but no SetEquipmentState (maintenance only on line 1). */
@@ -33,6 +33,7 @@ const outcome = (call: () => Promise<unknown>) =>
 describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
   let hub: TestHub;
   const connections = {} as Record<Name, HubConnection>;
+  let apiKey: string;
   const plant = uniqueName('contract');
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0, ...withFlows(plant, { grants: GRANTS }) });
@@ -43,7 +44,8 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
       },
     );
     connections.embedded = hub.flows!.embedded.connect();
-    connections.remote = createRemoteConnection({ url: hub.url, apiKey: createApiKey.secret });
+    apiKey = createApiKey.secret;
+    connections.remote = createRemoteConnection({ url: hub.url, apiKey });
   }, 180_000);
   afterAll(async () => {
     for (const c of Object.values(connections)) await c.close();
@@ -314,5 +316,87 @@ describe.each(MODES)('embedded and remote hub connections (%s)', (mode) => {
     expect(hidden!.data).toEqual({ setEquipmentState: { __typename: 'NotFound', code: 'NotFound' } });
     expect(noKeys!.errors).toEqual([expect.stringMatching(/not allowed to use Mutation\.createApiKey/)]);
     expect(invalid!.errors).toEqual([expect.stringMatching(/Cannot query field "nope"/)]);
+  });
+  it('refuses GraphQL over the limits alike: cost, aliases, depth', async () => {
+    const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: viewer { name }`).join(' ');
+    const deep = `{ equipment(path: "${LINE_1}") ${'{ children '.repeat(12)}{ path }${' }'.repeat(12)} }`;
+    const operations = ['{ equipmentList(first: 1000000000) { edges { node { path } } } }', `{ ${aliases} }`, deep];
+    const answers = await onBoth(async (c) => {
+      const results: string[] = [];
+      for (const query of operations)
+        results.push((await c.graphql(query)).errors?.map((e) => e.message).join('; ') ?? 'ran');
+      return results;
+    });
+    expect(answers.embedded).toEqual(answers.remote);
+    expect(answers.remote).toEqual([
+      expect.stringMatching(/^Query Cost limit of 100000 exceeded/),
+      expect.stringMatching(/aliases/i),
+      expect.stringMatching(/depth/i),
+    ]);
+  });
+
+  it('refuses an equipment-signal node without SetEquipmentState alike, embedded or remote, in a deployed flow', async () => {
+    // http in → equipment signal (state of PRESS_3, no grant there) → http response; a catch node answers the error.
+    const tab = (n: Name) => [
+      { id: `${n}-tab`, type: 'tab', label: n },
+      { id: `${n}-in`, type: 'http in', z: `${n}-tab`, url: `/contract/${n}`, method: 'post', wires: [[`${n}-sig`]] },
+      {
+        id: `${n}-sig`,
+        type: 'plantgraph-equipment-signal',
+        z: `${n}-tab`,
+        hub: `${n}-hub`,
+        kind: 'state',
+        path: PRESS_3,
+        stateMap: '2=Down:JAM',
+        source: uniqueName(`contract-node-${n}-`),
+        wires: [[`${n}-out`]],
+      },
+      {
+        id: `${n}-catch`,
+        type: 'catch',
+        z: `${n}-tab`,
+        scope: [`${n}-sig`],
+        wires: [[`${n}-err`]],
+      },
+      {
+        id: `${n}-err`,
+        type: 'function',
+        z: `${n}-tab`,
+        func: 'msg.statusCode = 422; msg.payload = msg.error.message; return msg;',
+        outputs: 1,
+        wires: [[`${n}-out`]],
+      },
+      { id: `${n}-out`, type: 'http response', z: `${n}-tab`, statusCode: '', headers: {}, wires: [] },
+    ];
+    const flows = [
+      { id: 'embedded-hub', type: 'plantgraph-hub', mode: 'embedded' },
+      { id: 'remote-hub', type: 'plantgraph-hub', mode: 'remote', url: hub.url, credentials: { apiKey } },
+      ...tab('embedded'),
+      ...tab('remote'),
+    ];
+    expect((await deploy(hub.url, hub.localAdminToken, flows)).status).toBe(204);
+    const before = (await hub.gql('query ($p: String!) { equipment(path: $p) { state } }', { p: PRESS_3 })).equipment;
+    const answers = await onBoth((_c, n) =>
+      eventually(
+        async () => {
+          const res = await endpoint(hub.url, `/contract/${n}`, hub.localAdminToken, {
+            method: 'POST',
+            headers: { 'content-type': 'text/plain' },
+            body: '2',
+          });
+          return res.status === 404 ? null : `${res.status} ${await res.text()}`;
+        },
+        10_000,
+        `the ${n} endpoint`,
+      ),
+    );
+    expect(answers.embedded).toEqual(answers.remote);
+    expect(answers.remote).toBe(
+      `422 Error: signal refused by the hub: NotFound: No equipment "${PRESS_3}" exists. Check the key, or create it first.`,
+    );
+    await sleep(500);
+    expect((await hub.gql('query ($p: String!) { equipment(path: $p) { state } }', { p: PRESS_3 })).equipment).toEqual(
+      before,
+    );
   });
 });

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NATS_URL, createTestDatabase, deleteNatsNamespace, sleep, uniqueName } from './support/harness.js';
 import { CLI, spawnHub, type HubProcess } from './support/process.js';
-import { deploy, eventually, helloFlow } from './support/flows.js';
+import { deploy, endpoint, eventually, helloFlow } from './support/flows.js';
 
 const run = promisify(execFile);
 
@@ -130,7 +130,7 @@ describe('flows run on one replica and fail over', () => {
     // A deploy to the new leader (any replica stores it) changes what runs.
     expect((await deploy(b.url, token, helloFlow('h', '/after-failover', 'served by b'))).status).toBe(204);
     await eventually(
-      async () => (await (await fetch(`${b.url}/flows-http/after-failover`)).text()) === 'served by b',
+      async () => (await (await endpoint(b.url, '/after-failover', token)).text()) === 'served by b',
       10_000,
       'the new flows on b',
     );

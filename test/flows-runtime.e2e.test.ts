@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MODES, graphql, startTestHub, subscribe, uniqueName, type TestHub } from './support/harness.js';
-import { adminGet, deploy, eventually, helloFlow, withFlows } from './support/flows.js';
+import { adminGet, deploy, endpoint, eventually, helloFlow, withFlows } from './support/flows.js';
 
 /** The embedded Node-RED on the hub's port: editor, `http in` endpoints, storage, a real MQTT broker. */
 describe.each(MODES)('embedded flows (%s)', (mode) => {
@@ -24,14 +24,14 @@ describe.each(MODES)('embedded flows (%s)', (mode) => {
     ).toBe(204);
     const res = await eventually(
       async () => {
-        const r = await fetch(`${hub.url}/flows-http/hello`);
+        const r = await endpoint(hub.url, '/hello', hub.localAdminToken);
         return r.status === 200 ? r : null;
       },
       10_000,
       'the http in endpoint',
     );
     expect(await res.text()).toBe('hello from the hub port');
-    expect((await fetch(`${hub.url}/flows-http/nothing-here`)).status).toBe(404);
+    expect((await endpoint(hub.url, '/nothing-here', hub.localAdminToken)).status).toBe(404);
     // The GraphQL API is untouched.
     expect(
       (await graphql(hub.url, '{ equipment(path: "acme") { name } }', undefined, hub.localAdminToken!)).equipment.name,
@@ -198,8 +198,8 @@ describe.each(MODES)('embedded flows (%s)', (mode) => {
     const value = uniqueName('v');
     await eventually(
       async () => {
-        await fetch(`${hub.url}/flows-http/publish?value=${value}`);
-        return (await (await fetch(`${hub.url}/flows-http/last`)).text()) === value;
+        await endpoint(hub.url, `/publish?value=${value}`, hub.localAdminToken);
+        return (await (await endpoint(hub.url, '/last', hub.localAdminToken)).text()) === value;
       },
       15_000,
       'the message to come back through Mosquitto',

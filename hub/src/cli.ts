@@ -19,6 +19,7 @@ import { startHub } from './hub.js';
 import type { HubExtension, HubExtensionPackage } from './extensions.js';
 import { FlowStore } from './modules/flows/storage.js';
 import { InvalidFlowsError, parseFlows } from './modules/flows/flow-document.js';
+import { checkFlowPolicy, type FlowPolicy } from './modules/flows/flow-policy.js';
 
 export const SDL_FILE = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
 /** The demo plant, its machine simulator and its flows: an extension package, for `start --demo`. */
@@ -145,13 +146,13 @@ async function main(argv: string[]): Promise<void> {
       const file = resolve(option(flags, '--file', false) ?? `flows/plants/${plant}.json`);
       const config = configFromEnv();
       // Read and check the file before touching the database: nothing is stored on an error.
-      const text = action === 'import' ? await readFlowsFile(file) : null;
+      const text = action === 'import' ? await readFlowsFile(file, config.flows) : null;
       const db = await openDatabase(config);
       try {
         const pending = await db.migrator.getPending();
         if (pending.length) throw new Error('The database has pending migrations; run `plantgraph migrate` first.');
         // The deploy's event goes into the outbox; a running hub relays it.
-        const store = new FlowStore(db, undefined, new Subjects(config.natsNamespace));
+        const store = new FlowStore(db, undefined, new Subjects(config.natsNamespace), config.flows);
         const where = config.databaseUrl ? redact(config.databaseUrl) : `the embedded database in ${config.dataDir}`;
         if (action === 'export') {
           const current = await store.current(plant);
@@ -292,7 +293,7 @@ async function loadExtensionPackage(name: string, asked: string): Promise<HubExt
   return loaded.extensionFromEnv(process.env);
 }
 
-async function readFlowsFile(file: string): Promise<string> {
+async function readFlowsFile(file: string, policy: FlowPolicy): Promise<string> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -302,7 +303,7 @@ async function readFlowsFile(file: string): Promise<string> {
     );
   }
   try {
-    parseFlows(text, file);
+    checkFlowPolicy(parseFlows(text, file), policy);
   } catch (err) {
     if (err instanceof InvalidFlowsError) throw new Error(`flows import: nothing stored. ${err.message}`);
     throw err;

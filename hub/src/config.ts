@@ -145,6 +145,18 @@ export interface FlowsConfig {
    * needs SetEquipmentState (maintenance) at the equipment, as for any other sender of signals.
    */
   grants: Grant[];
+  /**
+   * Load and accept the Node-RED core nodes that reach the hub's host (exec, file, watch, tcp,
+   * udp): they run as the hub's user with its environment. Off unless set (`PLANTGRAPH_FLOWS_HOST_ACCESS`).
+   */
+  hostAccess: boolean;
+  /** The longest a function node may run at a time (Node-RED's function timeout), in seconds. */
+  functionTimeoutSeconds: number;
+  /**
+   * `http in` endpoints that answer without the hub's credentials: paths under `/flows-http`
+   * (`/status`), or prefixes ending in `/*` (`/andon/*`). Every other endpoint authenticates.
+   */
+  publicHttpPaths: string[];
 }
 
 /** Reads `role@scope` grants, e.g. `engineer@*,operator@acme/berlin`. */
@@ -205,6 +217,20 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       'PLANTGRAPH_FLOWS_CREDENTIAL_SECRET is required in production: it encrypts the credentials of the flows (keep it safe; without it they cannot be decrypted). Or set PLANTGRAPH_FLOWS=off.',
     );
   }
+  const hostAccess = (env.PLANTGRAPH_FLOWS_HOST_ACCESS ?? 'off').toLowerCase();
+  if (!['on', 'off'].includes(hostAccess))
+    throw new Error(
+      `PLANTGRAPH_FLOWS_HOST_ACCESS must be "on" or "off", got "${env.PLANTGRAPH_FLOWS_HOST_ACCESS}" (on grants every flow editor shell access to the hub host).`,
+    );
+  const publicHttpPaths = (env.PLANTGRAPH_FLOWS_PUBLIC_HTTP ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const path of publicHttpPaths)
+    if (!/^\/[^*\s]*(\/\*)?$/.test(path) || path === '/*')
+      throw new Error(
+        `PLANTGRAPH_FLOWS_PUBLIC_HTTP: "${path}" is not an endpoint path under /flows-http; write /status, or a prefix such as /andon/* (not /* alone).`,
+      );
   const defaults = AUTH_DEFAULTS;
   const headersTimeout = int('PLANTGRAPH_HEADERS_TIMEOUT_MS', LIMIT_DEFAULTS.headersTimeoutMs, 100);
   const requestTimeout = int('PLANTGRAPH_REQUEST_TIMEOUT_MS', LIMIT_DEFAULTS.requestTimeoutMs, 100);
@@ -276,6 +302,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
         env.PLANTGRAPH_FLOWS_GRANTS ?? 'engineer@*,operator@*,maintenance@*',
         'PLANTGRAPH_FLOWS_GRANTS',
       ),
+      hostAccess: hostAccess === 'on',
+      functionTimeoutSeconds: int('PLANTGRAPH_FLOWS_FUNCTION_TIMEOUT_SECONDS', 5),
+      publicHttpPaths,
     },
     connectors: {
       secret: env.PLANTGRAPH_CONNECTOR_SECRET || undefined,

@@ -87,6 +87,7 @@ export async function startHub(
       log,
       config.eventRetentionHours,
       { definitions: connectors, secret: config.connectors.secret },
+      config.flows,
     );
     // Events: this replica's relay of the outbox to the bus, and its ordered feed for subscribers (ADR 0010).
     services.relay.start();
@@ -176,7 +177,8 @@ export async function startHub(
         db,
         bus,
         services,
-        execute: operationExecutor(schema, contextFor),
+        execute: operationExecutor(schema, contextFor, checker, gate),
+        gate,
         contextFor,
         log,
       });
@@ -199,7 +201,8 @@ export async function startHub(
       ledger: services.connectorLedger,
       box: services.connectorSecrets,
       source: services.hubEvents,
-      execute: operationExecutor(schema, contextFor),
+      // Connectors' GraphQL takes the same validation, cost and rate limits as any client's.
+      execute: operationExecutor(schema, contextFor, checker, gate),
       log,
     });
     await connectorHost.start();

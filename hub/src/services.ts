@@ -24,6 +24,7 @@ import { AlertService } from './modules/alert/alert.service.js';
 import { OeeService } from './modules/oee/oee.service.js';
 import { SignalService } from './modules/signals/signals.service.js';
 import { FlowStore } from './modules/flows/storage.js';
+import { DEFAULT_FLOW_POLICY, type FlowPolicy } from './modules/flows/flow-policy.js';
 import { AuditService } from './modules/audit/audit.service.js';
 import type { ConnectorDefinition } from '@plantgraph/connector-sdk';
 import { ConnectorService } from './modules/connector/connector.service.js';
@@ -44,6 +45,8 @@ export function createServices(
   log: Pick<Console, 'log' | 'warn'> = console,
   eventRetentionHours = 24,
   connectors: { definitions?: readonly ConnectorDefinition[]; secret?: string } = {},
+  /** What deploys may contain and which flow endpoints are public (`config.flows`). */
+  flowPolicy: FlowPolicy = DEFAULT_FLOW_POLICY,
 ) {
   const relay = new EventRelay(db, bus, log, {
     retentionMs: eventRetentionHours * 3600_000,
@@ -82,7 +85,7 @@ export function createServices(
     alerts: new AlertService(uow, feed, alertEscalateAfterSeconds),
     oee: new OeeService(uow, feed),
     signals: new SignalService(bus, feed, uow),
-    flows: new FlowStore(db, relay, bus.subjects),
+    flows: new FlowStore(db, relay, bus.subjects, flowPolicy),
     audit: new AuditService(),
     connectors: new ConnectorService(uow, feed, registry, connectorSecrets, hubEvents),
     connectorLedger: new ConnectorLedger(db, uow, bus.subjects),

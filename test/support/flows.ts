@@ -1,4 +1,4 @@
-import type { HubConfig } from '@plantgraph/hub';
+import { configFromEnv, type HubConfig } from '@plantgraph/hub';
 import { Role } from '@plantgraph/schema';
 import { uniqueName } from './harness.js';
 
@@ -9,6 +9,7 @@ export function withFlows(
 ): Pick<HubConfig, 'flows'> {
   return {
     flows: {
+      ...configFromEnv({}).flows,
       enabled: true,
       plant,
       grants: [
@@ -33,6 +34,11 @@ export async function deploy(url: string, token: string | null | undefined, flow
     headers: { ...headers(token, true), 'node-red-deployment-type': 'full' },
     body: JSON.stringify(flows),
   });
+}
+
+/** Calls a flow's `http in` endpoint (`/flows-http<path>`), with the hub credential when given. */
+export function endpoint(url: string, path: string, token?: string | null, init: RequestInit = {}): Promise<Response> {
+  return fetch(`${url}/flows-http${path}`, { ...init, headers: { ...headers(token), ...init.headers } });
 }
 
 export async function adminGet(url: string, path: string, token?: string | null): Promise<Response> {

@@ -222,6 +222,7 @@ describe('plantgraph-alert-rule: scrap rate', () => {
         limitPercent: '5',
         minParts: '20',
         hysteresis: '1',
+        description: 'limit {{limit}}, window {{window}}',
         wires: [['out']],
       },
       { id: 'out', type: 'helper' },
@@ -239,7 +240,10 @@ describe('plantgraph-alert-rule: scrap rate', () => {
       path: PRESS,
       detail: { rate: 13.64, good: 19, scrap: 3, parts: 22 },
     });
-    expect(raises()[0]).toMatchObject({ title: `${PRESS}: scrap rate 13.64% over the last 10 min` });
+    expect(raises()[0]).toMatchObject({
+      title: `${PRESS}: scrap rate 13.64% over the last 10 min`,
+      description: 'limit 5%, window 10 min',
+    });
     sig.receive({ payload: { good: 60 } }); // 3/82 = 3.7 %
     await until(() => outputs.length === 2, 2_000, 'the clear');
     expect(outputs[1]).toMatchObject({ event: 'cleared', alertId: 'alert-1' });

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, subscribe, uniqueName, type TestHub } from '../../../test/support/harness.js';
-import { deploy, eventually, withFlows } from '../../../test/support/flows.js';
+import { deploy, endpoint, eventually, withFlows } from '../../../test/support/flows.js';
 
 const PRESS_3 = 'acme/berlin/assembly/line-2/press-3';
 
@@ -70,7 +70,7 @@ describe("the nodes in the hub's embedded Node-RED", () => {
     );
     expect((await deploy(hub.url, hub.localAdminToken, flow)).status).toBe(204);
     const post = (path: string, body: string, type = 'text/plain') =>
-      fetch(`${hub.url}/flows-http${path}`, { method: 'POST', headers: { 'content-type': type }, body });
+      endpoint(hub.url, path, hub.localAdminToken, { method: 'POST', headers: { 'content-type': type }, body });
 
     // http in → equipment signal → the hub's ingest → the equipment's state.
     await eventually(async () => (await post('/pg/state', '2')).status === 200, 10_000, 'the state endpoint');

@@ -340,6 +340,21 @@ describe('plantgraph-graphql', () => {
     });
   });
 
+  it('takes a payload that is not an object (an inject timestamp) as no variables', async () => {
+    hub.answer = () => ({ data: { viewer: { name: 'flows:demo' } } });
+    await helper.load(nodes, [
+      HUB,
+      { id: 'q', type: 'plantgraph-graphql', hub: 'hub', query: '{ viewer { name } }', wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]);
+    for (const payload of [1764662400000, 'tick', [1, 2], null]) {
+      const received = next(helper.getNode('out'), 'input');
+      helper.getNode('q').receive({ payload });
+      expect((await received).payload).toEqual({ viewer: { name: 'flows:demo' } });
+    }
+    expect(hub.operations.map((o) => o.variables)).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
   it('fails the message with all GraphQL error messages', async () => {
     hub.answer = () => ({ errors: [{ message: 'Cannot query field "nope"' }, { message: 'Not authorised' }] });
     await helper.load(nodes, [

@@ -52,7 +52,7 @@ interface AlertRuleNodeConfig extends NodeConfig {
 const DEFAULT_TITLES: Record<RuleSpec['kind'], string> = {
   threshold: '{{path}}: {{value}} is beyond its limit',
   stateDuration: '{{path}}: {{state}} for more than {{limit}}',
-  rate: '{{path}}: scrap rate {{rate}}% over the last {{limit}}',
+  rate: '{{path}}: scrap rate {{rate}}% over the last {{window}}',
 };
 
 export = function register(RED: NodeAPI): void {
@@ -123,6 +123,7 @@ export = function register(RED: NodeAPI): void {
         rule: node.id,
         severity,
         limit: limitText(spec!),
+        window: spec!.kind === 'rate' ? `${spec!.windowMs / 60_000} min` : '',
         duration: t.detail.durationMs !== undefined ? `${Math.round(Number(t.detail.durationMs) / 1000)} s` : '',
       };
       const title = fillTemplate(config.title?.trim() || DEFAULT_TITLES[spec!.kind], values);
@@ -241,7 +242,7 @@ function limitText(spec: RuleSpec): string {
     return spec.durationMs % 60_000 === 0 && spec.durationMs
       ? `${spec.durationMs / 60_000} min`
       : `${spec.durationMs / 1000} s`;
-  if (spec.kind === 'rate') return `${spec.windowMs / 60_000} min`;
+  if (spec.kind === 'rate') return `${spec.limitPercent}%`;
   return [spec.high !== undefined ? `high ${spec.high}` : '', spec.low !== undefined ? `low ${spec.low}` : '']
     .filter(Boolean)
     .join(', ');

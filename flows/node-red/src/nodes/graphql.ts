@@ -17,8 +17,12 @@ export = function register(RED: NodeAPI): void {
       try {
         const query = config.query?.trim() || (typeof msg.query === 'string' ? msg.query : '');
         if (!query) throw new Error('no GraphQL operation: write one in the node or send msg.query');
-        const raw = RED.util.getMessageProperty(msg, property);
-        if (raw !== undefined && raw !== null && (typeof raw !== 'object' || Array.isArray(raw))) {
+        let raw = RED.util.getMessageProperty(msg, property);
+        const isObject = typeof raw === 'object' && raw !== null && !Array.isArray(raw);
+        // A payload that is no object (an inject's timestamp, a sensor value) is what triggered the
+        // operation, not its variables; a property set for variables must hold them.
+        if (!isObject && property === 'payload') raw = undefined;
+        if (raw !== undefined && raw !== null && !isObject) {
           throw new Error(
             `variables must be an object in msg.${property} (got ${Array.isArray(raw) ? 'an array' : typeof raw})`,
           );

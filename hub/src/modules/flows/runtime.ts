@@ -10,11 +10,15 @@ import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Services } from '../../services.js';
 import type { HubContext } from '../../graphql/context.js';
 import type { ExecuteOperation } from '../../graphql/execute.js';
+import type { Gate } from '../../graphql/gate.js';
 import { Principal } from '../../core/principal.js';
 import { EmbeddedConnection, type EmbeddedHub } from './embedded-connection.js';
 import { editorAdminAuth } from './editor-auth.js';
 import { type Lease, LocalLease, PostgresLease } from '../../infrastructure/database/lease.js';
 import { FlowStore, nodeRedStorage } from './storage.js';
+import { checkFlowPolicy, flowPolicyRefusal, nodeRedPolicySettings, nodesOfDeploy } from './flow-policy.js';
+import { parseFlows } from './flow-document.js';
+import { FlowEndpointGuard } from './http-endpoints.js';
 
 const require = createRequire(import.meta.url);
 
@@ -46,6 +50,8 @@ export interface FlowsRuntimeDeps {
   services: Services;
   /** Runs GraphQL in process for the flows' embedded connection. */
   execute: ExecuteOperation;
+  /** The GraphQL gate: `http in` endpoints authenticate and are rate limited through it. */
+  gate: Pick<Gate, 'admit' | 'limit'>;
   contextFor: (principal: Principal) => HubContext;
   log: Log;
 }
@@ -61,11 +67,16 @@ interface NodeRed {
   httpAdmin: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
   httpNode: (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
   nodes: { loadFlows(forceStart?: boolean): Promise<unknown>; stopFlows(): Promise<void>; getFlows(): unknown };
+  /** The runtime API the editor's admin API calls (deploys go through `flows`). */
+  runtime: { flows: Record<DeployCall, (opts: { flows?: { flows?: unknown }; flow?: unknown }) => Promise<unknown>> };
   events: {
     on(event: string, listener: (e: never) => void): void;
     off(event: string, listener: (e: never) => void): void;
   };
 }
+
+/** The runtime API calls that deploy: a full deploy, one flow added, one flow replaced. */
+type DeployCall = 'setFlows' | 'addFlow' | 'updateFlow';
 
 const under = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
 
@@ -82,6 +93,7 @@ export async function startFlowsRuntime({
   bus,
   services,
   execute,
+  gate,
   contextFor,
   log,
 }: FlowsRuntimeDeps): Promise<FlowsRuntime> {
@@ -108,7 +120,11 @@ export async function startFlowsRuntime({
     },
   ];
   try {
-    const store = new FlowStore(db, services.relay, bus.subjects);
+    const store = new FlowStore(db, services.relay, bus.subjects, config.flows);
+    if (config.flows.hostAccess)
+      log.warn(
+        `[flows] PLANTGRAPH_FLOWS_HOST_ACCESS=on: exec, file, watch, tcp and udp nodes are loaded; whoever can deploy flows has shell access to this host${config.production ? ' (production)' : ''}`,
+      );
     let credentialSecret = config.flows.credentialSecret;
     if (!credentialSecret) {
       const stored = await store.credentialSecret(plant);
@@ -143,6 +159,8 @@ export async function startFlowsRuntime({
       // No back door from function nodes into the hub or the machine.
       functionGlobalContext: {},
       functionExternalModules: false,
+      // Host nodes not loaded and function nodes timed out, as the deploy check requires (flow-policy.ts).
+      ...nodeRedPolicySettings(config.flows),
       externalModules: {
         autoInstall: false,
         palette: { allowInstall: false, allowUpload: false },
@@ -196,6 +214,7 @@ export async function startFlowsRuntime({
     ) => void) & { use(path: string, app: unknown): void };
     const detached = createServer();
     RED.init(detached, settings);
+    refuseBeforeDeploy(RED, (nodes) => checkFlowPolicy(nodes, config.flows));
     const host = express();
     host.use(FLOWS_EDITOR_PATH, RED.httpAdmin);
     host.use(FLOWS_HTTP_PATH, RED.httpNode);
@@ -209,7 +228,11 @@ export async function startFlowsRuntime({
     const reload = (why: string) => {
       reloading = reloading
         .then(async () => {
-          knownRevision = await store.latestRevisionId(plant);
+          const current = await store.current(plant);
+          knownRevision = current?.id ?? null;
+          // Stored under another policy (or before it existed): Node-RED would wait for the missing types.
+          const refusal = current && flowPolicyRefusal(parseFlows(current.flows), config.flows);
+          if (refusal) log.error(`[flows] revision ${current.id} of plant "${plant}" will not start. ${refusal}`);
           log.log(
             `[flows] ${why}: loading revision ${knownRevision ?? '(none)'}${leader ? ' and running it' : ' (standby: flows stay stopped)'}`,
           );
@@ -251,6 +274,8 @@ export async function startFlowsRuntime({
     }, 2000);
     cleanup.unshift(() => clearInterval(watcher));
 
+    const endpoints = new FlowEndpointGuard(gate, config.flows.publicHttpPaths, FLOWS_HTTP_PATH);
+    const failed = (what: string) => (err: Error) => log.error(`[flows] ${what} failed: ${err.stack ?? err.message}`);
     return {
       plant,
       embedded,
@@ -259,14 +284,30 @@ export async function startFlowsRuntime({
       },
       handleRequest(req, res) {
         const path = (req.url ?? '/').split('?')[0]!;
-        if (!under(path, FLOWS_EDITOR_PATH) && !under(path, FLOWS_HTTP_PATH)) return false;
-        host(req, res);
+        if (under(path, FLOWS_EDITOR_PATH)) host(req, res);
+        else if (under(path, FLOWS_HTTP_PATH))
+          endpoints
+            .admitRequest(req, res)
+            .then((admitted) => admitted && host(req, res))
+            .catch((err: Error) => {
+              failed(`${req.method} ${path}`)(err);
+              if (!res.headersSent) res.writeHead(500).end();
+            });
+        else return false;
         return true;
       },
       handleUpgrade(req, socket, head) {
         const path = (req.url ?? '/').split('?')[0]!;
-        if (!path.startsWith(`${FLOWS_EDITOR_PATH}/`) && !path.startsWith(`${FLOWS_HTTP_PATH}/`)) return false;
-        detached.emit('upgrade', req, socket, head);
+        if (path.startsWith(`${FLOWS_EDITOR_PATH}/`)) detached.emit('upgrade', req, socket, head);
+        else if (path.startsWith(`${FLOWS_HTTP_PATH}/`))
+          endpoints
+            .admitUpgrade(req, socket)
+            .then((admitted) => admitted && detached.emit('upgrade', req, socket, head))
+            .catch((err: Error) => {
+              failed(`upgrade ${path}`)(err);
+              socket.destroy();
+            });
+        else return false;
         return true;
       },
       close: async () => {
@@ -296,4 +337,20 @@ function nodePackageDir(log: Log): string[] {
     log.log(`[flows] ${NODE_PACKAGE} is not installed; starting with the core nodes only`);
   }
   return [];
+}
+
+/**
+ * Checks every deploy through Node-RED's runtime API (what the editor's admin API calls) before
+ * Node-RED touches anything: refused there, its credential store and the running flows stay as
+ * they were. The storage checks again (`FlowStore.saveRevision`); this is what keeps the refusal clean.
+ */
+function refuseBeforeDeploy(RED: NodeRed, check: (nodes: ReturnType<typeof nodesOfDeploy>) => void): void {
+  const api = RED.runtime.flows;
+  for (const call of ['setFlows', 'addFlow', 'updateFlow'] as const) {
+    const original = api[call].bind(api);
+    api[call] = async (opts) => {
+      check(nodesOfDeploy(call === 'setFlows' ? opts.flows?.flows : opts.flow));
+      return original(opts);
+    };
+  }
 }

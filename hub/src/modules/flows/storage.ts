@@ -5,6 +5,7 @@ import type { EventsCommitted } from '../../core/unit-of-work.js';
 import { recordEvents } from '../../core/event-outbox.js';
 import type { Subjects } from '../../subjects.js';
 import { countNodes, parseFlows, serializeFlows } from './flow-document.js';
+import { checkFlowPolicy, DEFAULT_FLOW_POLICY, type FlowPolicy, httpEndpoints } from './flow-policy.js';
 import { Permission } from '@plantgraph/schema';
 import { badUserInput } from '../../core/faults.js';
 import { MAX_PAGE_SIZE } from '../../core/paging.js';
@@ -55,6 +56,8 @@ export class FlowStore {
     private readonly relay?: EventsCommitted,
     /** Without them (a bare store) no event is recorded. */
     private readonly subjects?: Subjects,
+    /** What a deploy may contain (host access, function timeouts). */
+    private readonly policy: FlowPolicy = DEFAULT_FLOW_POLICY,
   ) {}
 
   private run<T = Record<string, unknown>[]>(sql: string, params: unknown[] = []): Promise<T> {
@@ -105,8 +108,14 @@ export class FlowStore {
     if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE_SIZE) {
       throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE} (got ${first}).`);
     }
-    const rows = await this.revisions(plant, first);
-    return rows.map(({ id, ...row }) => ({ revision: id, ...row }));
+    const rows = await this.run<(RawRevision & { flows: string })[]>(
+      `select ${REVISION_COLUMNS}, flows from flow_revision where plant = ? order by id desc limit ?`,
+      [plant, first],
+    );
+    return rows.map((r) => {
+      const { id, ...row } = toRevision(r);
+      return { revision: id, ...row, httpEndpoints: httpEndpoints(parseFlows(r.flows), this.policy) };
+    });
   }
 
   async revisions(plant: string, first: number): Promise<FlowRevisionRow[]> {
@@ -118,11 +127,12 @@ export class FlowStore {
   }
 
   /**
-   * Stores `text` (checked: a flows array) exactly as given as the plant's new revision, with an
-   * audit record in the same transaction and a `FlowsDeployed` event after the commit.
+   * Stores `text` (checked: a flows array the policy allows) exactly as given as the plant's new
+   * revision, with an audit record in the same transaction and a `FlowsDeployed` event after the commit.
    */
   async saveRevision(plant: string, text: string, deployedBy: string, origin: FlowOrigin): Promise<FlowRevisionRow> {
     const flows = parseFlows(text);
+    checkFlowPolicy(flows, this.policy);
     const sha256 = createHash('sha256').update(text).digest('hex');
     const row = await this.db.em.fork().transactional(async (tx: Tx) => {
       const [previous] = await tx.execute<{ id: string }[]>(
