@@ -149,7 +149,11 @@ describe.each(MODES)('signals and events through GraphQL (%s)', (mode) => {
   });
 
   it('groups OEE by work order over the time each order ran', async () => {
-    const start = new Date(Date.now() - 30 * 60_000);
+    // Yesterday 12:00–12:20 UTC: inside the demo calendar's early shift and clear of its breaks
+    // (10:00–10:30 Berlin time), whatever the time of day the test runs.
+    const start = new Date();
+    start.setUTCDate(start.getUTCDate() - 1);
+    start.setUTCHours(12, 0, 0, 0);
     await hub.db.em
       .fork()
       .execute(`update work_order set actual_start = ?, actual_end = ? where number = 'WO-1001'`, [
@@ -158,9 +162,12 @@ describe.each(MODES)('signals and events through GraphQL (%s)', (mode) => {
       ]);
     const { oee } = await hub.gql(
       `query ($from: DateTimeISO!, $to: DateTimeISO!) { oee(scope: "acme", from: $from, to: $to, groupBy: WorkOrder) { group plannedBusyTime } }`,
-      { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date().toISOString() },
+      {
+        from: new Date(start.getTime() - 3_600_000).toISOString(),
+        to: new Date(start.getTime() + 3_600_000).toISOString(),
+      },
     );
-    // WO-1001 runs on line 1: its four machines for 20 minutes each, with no calendar all of it planned.
+    // WO-1001 runs on line 1: its four machines for 20 minutes each, all of it planned working time.
     expect(oee).toEqual([{ group: 'WO-1001', plannedBusyTime: 4 * 20 * 60 }]);
   });
 });
