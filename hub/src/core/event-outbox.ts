@@ -74,6 +74,14 @@ export async function sequenceEvents(tx: Tx, limit = SEQUENCE_ROUND): Promise<Se
   return rows.map(toEvent).sort((a, b) => a.seq - b.seq);
 }
 
+/** Whether committed events wait for their numbers (a probe on the partial index, no lock). */
+export async function hasUnsequencedEvents(em: Tx): Promise<boolean> {
+  const [row] = await em.execute<{ pending: boolean }[]>(
+    'select exists (select 1 from event_outbox where seq is null) as pending',
+  );
+  return row?.pending === true;
+}
+
 /** Sequenced events after `after`, in order, up to `through` and at most `limit`. */
 export async function readEvents(
   em: Tx,

@@ -1,6 +1,6 @@
 import type { Database } from '../infrastructure/database/database.js';
 import type { MessageBus } from '../infrastructure/bus/message-bus.js';
-import { pruneEvents, SEQUENCE_ROUND, sequenceEvents, toMessage } from './event-outbox.js';
+import { hasUnsequencedEvents, pruneEvents, SEQUENCE_ROUND, sequenceEvents, toMessage } from './event-outbox.js';
 import type { EventsCommitted } from './unit-of-work.js';
 
 type Log = Pick<Console, 'log' | 'warn'>;
@@ -103,6 +103,9 @@ export class EventRelay implements EventsCommitted {
 
   async #relayAll(): Promise<void> {
     for (let round = 0; round < 100; round++) {
+      // A plain query first: nothing to do costs no transaction, and while the database is down no
+      // transaction is opened (a pooled connection that dies inside one is not always given back).
+      if (!(await hasUnsequencedEvents(this.db.em.fork()))) return;
       const events = await this.db.em.fork().transactional((tx) => sequenceEvents(tx));
       if (!events.length) return;
       try {

@@ -39,6 +39,7 @@ export class PostgresLease implements Lease {
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
   #onChange: (leader: boolean) => Promise<void> | void = () => {};
+  #unreachable = false;
   constructor(
     private readonly databaseUrl: string,
     readonly key: string,
@@ -57,6 +58,7 @@ export class PostgresLease implements Lease {
     if (this.#stopped) return;
     try {
       if (!this.#client) this.#client = await this.connect();
+      this.#unreachable = false;
       if (this.leader) {
         await this.#client.query('select 1');
       } else {
@@ -79,12 +81,17 @@ export class PostgresLease implements Lease {
         this.log.warn(
           `[${this.label}] lease ${this.key}: lost (${(err as Error).message}); stopping the ${this.label}`,
         );
-        await this.#onChange(false);
-      } else if (!this.#stopped) {
+        // Stopping the work may itself need the database that just went away: never let that escape.
+        await Promise.resolve()
+          .then(() => this.#onChange(false))
+          .catch((e: Error) => this.log.warn(`[${this.label}] stopping after the lease was lost: ${e.message}`));
+      } else if (!this.#stopped && !this.#unreachable) {
+        // Once per outage, not once a second.
         this.log.warn(
           `[${this.label}] lease ${this.key}: cannot reach the database (${(err as Error).message}); retrying`,
         );
       }
+      this.#unreachable = true;
     }
     if (!this.#stopped) this.#timer = setTimeout(() => void this.tick(), this.intervalMs);
   }

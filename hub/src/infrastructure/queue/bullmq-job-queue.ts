@@ -81,7 +81,8 @@ export class BullJobQueue implements JobQueue {
     options: BullJobQueueOptions = {},
   ) {
     this.kind = backing.kind;
-    this.#options = { ...DEFAULTS, warn: (m) => console.warn(m), ...options };
+    const merged = { ...DEFAULTS, warn: (m: string) => console.warn(m), ...options };
+    this.#options = { ...merged, warn: quiet(merged.warn) };
   }
 
   queue<T>(name: string): NamedJobQueue<T> {
@@ -355,4 +356,19 @@ class BullWorker<T> implements JobWorker {
 
 function runningJob<T>(job: Job): Omit<RunningJob<T>, 'attempt'> {
   return { id: job.id!, name: job.name, data: job.data as T, maxAttempts: job.opts.attempts ?? 1 };
+}
+
+/**
+ * The same source (`[jobs] worker <queue>`, the text before the first colon) speaks at most once a
+ * minute: during a database or Redis outage every worker and queue reports every reconnect.
+ */
+function quiet(warn: (message: string) => void, everyMs = 60_000): (message: string) => void {
+  const last = new Map<string, number>();
+  return (message) => {
+    const source = message.split(':')[0]!;
+    const now = Date.now();
+    if (now - (last.get(source) ?? 0) < everyMs) return;
+    last.set(source, now);
+    warn(message);
+  };
 }

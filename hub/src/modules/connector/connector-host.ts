@@ -83,7 +83,8 @@ export class ConnectorHost implements ConnectorRuntimePort {
     this.o.service.runtime = this;
     await this.#lease.start(async (leader) => {
       this.#leader = leader;
-      await this.sync();
+      // The database may be what took the lease away: a failed sync is retried by the periodic one.
+      await this.sync().catch((err: Error) => this.o.log.warn(`[connectors] sync failed: ${err.message}`));
     });
     await this.sync();
     // A change saved on any replica syncs this one at once; the periodic sync catches a missed event.
