@@ -41,6 +41,15 @@ describe('connector faults: the hub killed and restarted', () => {
       `the confirmation of ${order} delivered`,
     );
   const floor = () => startTestHub('postgres+nats', { databaseUrl: database.url, natsNamespace: namespace });
+  /** One order released, executed and completed on a floor hub that is closed again. */
+  const onTheFloor = async (order: string) => {
+    const plant = await floor();
+    try {
+      await runOnTheFloor(plant, sim, order);
+    } finally {
+      await plant.close();
+    }
+  };
   const restart = async () => {
     child = await spawnHub(env);
   };
@@ -120,12 +129,7 @@ describe('connector faults: the hub killed and restarted', () => {
     addSapOrder(sim, '2000003');
     await importOrder('2000003');
     sim.inject({ kind: 'hang-after-commit' }, { match: { method: 'POST', resource: 'ProdnOrdConf2' } });
-    const plant = await floor();
-    try {
-      await runOnTheFloor(plant, sim, '2000003');
-    } finally {
-      await plant.close();
-    }
+    await onTheFloor('2000003');
     await eventually(async () => live('2000003').length === 1, 30_000, 'SAP holding the committed confirmation');
     expect((await deliveryOf('2000003'))[0]!.state).toBe('Delivering');
     await child.kill();
@@ -142,12 +146,7 @@ describe('connector faults: the hub killed and restarted', () => {
     addSapOrder(sim, '2000004');
     await importOrder('2000004');
     sim.inject({ kind: 'hang-after-commit' }, { match: { method: 'POST', resource: 'ProdnOrdConf2' } });
-    const plant = await floor();
-    try {
-      await runOnTheFloor(plant, sim, '2000004');
-    } finally {
-      await plant.close();
-    }
+    await onTheFloor('2000004');
     const done = await delivered('2000004');
     expect(done).toMatchObject({ reconciled: true, lastFailureKind: 'ambiguous' });
     expect(done.attempts).toBeGreaterThanOrEqual(2);
@@ -191,12 +190,7 @@ describe('connector faults: the hub killed and restarted', () => {
     expect(outcomes.rows.every((r) => ['Created', 'Unchanged'].includes(r.outcome))).toBe(true);
 
     // One imported before the kill goes through the floor and is confirmed once.
-    const plant = await floor();
-    try {
-      await runOnTheFloor(plant, sim, orders[0]!);
-    } finally {
-      await plant.close();
-    }
+    await onTheFloor(orders[0]!);
     await delivered(orders[0]!);
     expect(live(orders[0]!)).toHaveLength(1);
     await noDeadLetters();
