@@ -10,6 +10,7 @@ import {
   type TestHub,
   uniqueName,
 } from './support/harness.js';
+import { TEST_REDIS_URL } from './support/queue.js';
 import { createApiKeyWithCli, type HubProcess, spawnHub } from './support/process.js';
 import { addSapOrder, configureSap, deliveries, R, runOnTheFloor, seedSapProduct } from './support/sap-loop.js';
 import { SapSimulator } from './support/sap-simulator/index.js';
@@ -20,7 +21,13 @@ import { SapSimulator } from './support/sap-simulator/index.js';
  * The floor (release, execute, complete) runs on a second, in-process hub of the same installation
  * without the connector types, closed before each kill so the restarted process takes the lease.
  */
-describe('connector faults: the hub killed and restarted', () => {
+// Jobs in the hub's PostgreSQL (BullMQ's PostgreSQL backend), and on Redis as in production.
+const QUEUES: [string, Record<string, string>][] = [
+  ['jobs in PostgreSQL', {}],
+  ['jobs on Redis', { REDIS_URL: TEST_REDIS_URL }],
+];
+
+describe.each(QUEUES)('connector faults: the hub killed and restarted (%s)', (_name, queue) => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   const namespace = uniqueName('cf');
   let env: Record<string, string>;
@@ -82,6 +89,7 @@ describe('connector faults: the hub killed and restarted', () => {
       PLANTGRAPH_CONNECTOR_SWEEP_AFTER_MS: '2000',
       // A killed worker's job runs again within seconds, not the default half minute.
       PLANTGRAPH_CONNECTOR_JOB_LOCK_MS: '3000',
+      ...queue,
     };
     token = await createApiKeyWithCli(env, 'connector-faults');
     sql = new pg.Client({ connectionString: database.url });

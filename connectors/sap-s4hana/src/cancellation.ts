@@ -17,7 +17,8 @@ import { sap } from './sap-call.js';
 
 const REJECTED_ORDER = `query ($number: String!) { workOrder(number: $number) { number state externalReference } }`;
 // The connector's own ledger, read through the hub's API as its own principal: what SAP holds for the order.
-const CONFIRMED = `query ($connector: String!, $number: String!) { connectorDeliveries(connector: $connector,
+const CONFIRMED = `query ($connector: String!, $number: String!) { connector(name: $connector) { name }
+  connectorDeliveries(connector: $connector,
   filter: { eventType: "WorkOrderCompleted", eventKey: $number }, first: 20) {
   edges { node { state externalReference } } } }`;
 
@@ -46,11 +47,17 @@ export async function cancelRejectedOrder(
     const reversal = (await sap(() => client.findConfirmations(cancelKey))).find((c) => c.isReversal);
     if (reversal) return { externalReference: confirmationReference(reversal), reconciled: true };
   }
-  const { connectorDeliveries } = await request<{ connectorDeliveries: { edges: { node: Confirmed }[] } }>(
-    hub,
-    CONFIRMED,
-    { connector, number: workOrder.number },
-  );
+  const seen = await request<{
+    connector: { name: string } | null;
+    connectorDeliveries: { edges: { node: Confirmed }[] };
+  }>(hub, CONFIRMED, { connector, number: workOrder.number });
+  // Without Read at its own scope the ledger would look empty, and a confirmation would silently stand.
+  if (!seen.connector)
+    throw new ConnectorError({
+      kind: 'permanent',
+      message: `connector:${connector} cannot read its own deliveries: grant it Read at the connector's scope.`,
+    });
+  const { connectorDeliveries } = seen;
   const completions = connectorDeliveries.edges.map((e) => e.node);
   const confirmed = completions.find((c) => c.state === 'Delivered' && c.externalReference);
   if (!confirmed) {
