@@ -5,7 +5,7 @@ import { Role } from '@plantgraph/schema';
 import { eventually } from './support/flows.js';
 import { graphql, MODES, type TestHub } from './support/harness.js';
 import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
-import { addSapOrder, configureSap, R, runOnTheFloor, seedSapProduct } from './support/sap-loop.js';
+import { addSapOrder, configureSap, LINE, MAPPING, R, runOnTheFloor, seedSapProduct } from './support/sap-loop.js';
 import { SapSimulator } from './support/sap-simulator/index.js';
 
 const ANA = new Principal('E1001', 'user', [{ role: Role.Operator, scope: 'acme/berlin' }]);
@@ -18,6 +18,7 @@ interface Row {
   externalReference: string | null;
   reconciled: boolean;
   replays: number;
+  lastError: string | null;
 }
 
 /** A work order rejected in review after SAP got its confirmation: the confirmation is cancelled, once. */
@@ -29,7 +30,7 @@ describe.each(MODES)('the SAP confirmation cancelled on rejection (%s)', (mode) 
   const rows = async (order: string, type: string): Promise<Row[]> => {
     const data = await hub.gql(
       `query ($f: DeliveryFilter) { connectorDeliveries(connector: "sap-berlin", filter: $f,
-      first: 10) { edges { node { id state eventType idempotencyKey externalReference reconciled replays } } } }`,
+      first: 10) { edges { node { id state eventType idempotencyKey externalReference reconciled replays lastError } } } }`,
       {
         f: { eventType: type, eventKey: order },
       },
@@ -44,14 +45,17 @@ describe.each(MODES)('the SAP confirmation cancelled on rejection (%s)', (mode) 
     );
   const replay = (id: string) => hub.gql('mutation ($id: ID!) { replayDelivery(id: $id) { __typename } }', { id });
 
-  /** Imported from SAP, executed, confirmed; then submitted and rejected in review, signed. */
-  const confirmThenReject = async (order: string) => {
+  /** Imported from SAP, executed and confirmed. */
+  const confirm = async (order: string) => {
     addSapOrder(sim, order);
     const imported = await hub.gql(`mutation { importConnectorRecord(connector: "sap-berlin", reference: "${order}") {
       ${R} ... on ConnectorImport { outcome } } }`);
     expect(imported.importConnectorRecord.outcome).toBe('Created');
     await runOnTheFloor(hub, sim, order);
-    const completion = await settled(order, 'WorkOrderCompleted');
+    return settled(order, 'WorkOrderCompleted');
+  };
+  /** Submitted and rejected in review, signed. */
+  const reject = async (order: string) => {
     await hub.services.review.submitForReview(ANA, order);
     const dana = await idp.token({ sub: 'E2001', roles: ['quality@acme', 'operator@acme/berlin/assembly'] });
     const rejected = await graphql(
@@ -62,6 +66,10 @@ describe.each(MODES)('the SAP confirmation cancelled on rejection (%s)', (mode) 
       dana,
     );
     expect(rejected.rejectWorkOrder.state).toBe('Rejected');
+  };
+  const confirmThenReject = async (order: string) => {
+    const completion = await confirm(order);
+    await reject(order);
     return completion;
   };
 
@@ -120,5 +128,46 @@ describe.each(MODES)('the SAP confirmation cancelled on rejection (%s)', (mode) 
     expect(cancel.reconciled).toBe(true);
     expect(ofOrder('1000201').filter((c) => c.IsReversal)).toHaveLength(1);
     expect(ofOrder('1000201')).toHaveLength(2);
+  }, 120_000);
+
+  it('a connector that cannot read its own ledger dead-letters the cancel; granted Read, a replay cancels', async () => {
+    const grant = (scope: string) =>
+      hub.gql(
+        `mutation ($i: ConfigureConnectorInput!) { configureConnector(input: $i) { ${R} ... on ConnectorInstance {
+        grants } } }`,
+        {
+          i: {
+            name: 'sap-berlin',
+            type: 'sap-s4hana',
+            scope: 'acme/berlin',
+            settings: {
+              baseUrl: sim.url,
+              user: 'PLANTGRAPH',
+              password: 's3cret-pw',
+              pollIntervalMs: 0,
+              mapping: MAPPING,
+            },
+            grants: [{ role: 'Integrator', scope }],
+            enabled: true,
+          },
+        },
+      );
+    await confirm('1000202');
+    // Below its own scope: it still sees the line's orders, but not its deliveries (kept at acme/berlin).
+    expect((await grant(LINE)).configureConnector.grants).toEqual([`integrator@${LINE}`]);
+    await reject('1000202');
+    const dead = await eventually(
+      async () => (await rows('1000202', 'WorkOrderRejected')).find((r) => r.state === 'DeadLetter'),
+      30_000,
+      'the cancel dead-lettered',
+    );
+    expect(dead.lastError).toContain('cannot read its own deliveries');
+    expect(sim.liveConfirmations().filter((c) => c.OrderID === '1000202')).toHaveLength(1);
+
+    await grant('acme/berlin');
+    await replay(dead.id);
+    await settled('1000202', 'WorkOrderRejected');
+    expect(sim.liveConfirmations().filter((c) => c.OrderID === '1000202')).toEqual([]);
+    expect(ofOrder('1000202').filter((c) => c.IsReversal)).toHaveLength(1);
   }, 120_000);
 });
