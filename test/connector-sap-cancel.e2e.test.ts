@@ -5,7 +5,7 @@ import { Role } from '@plantgraph/schema';
 import { eventually } from './support/flows.js';
 import { graphql, MODES, type TestHub } from './support/harness.js';
 import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
-import { addSapOrder, configureSap, LINE, MAPPING, R, runOnTheFloor, seedSapProduct } from './support/sap-loop.js';
+import { addSapOrder, configureSap, LINE, R, runOnTheFloor, seedSapProduct } from './support/sap-loop.js';
 import { SapSimulator } from './support/sap-simulator/index.js';
 
 const ANA = new Principal('E1001', 'user', [{ role: Role.Operator, scope: 'acme/berlin' }]);
@@ -132,26 +132,7 @@ describe.each(MODES)('the SAP confirmation cancelled on rejection (%s)', (mode) 
 
   it('a connector that cannot read its own ledger dead-letters the cancel; granted Read, a replay cancels', async () => {
     const grant = (scope: string) =>
-      hub.gql(
-        `mutation ($i: ConfigureConnectorInput!) { configureConnector(input: $i) { ${R} ... on ConnectorInstance {
-        grants } } }`,
-        {
-          i: {
-            name: 'sap-berlin',
-            type: 'sap-s4hana',
-            scope: 'acme/berlin',
-            settings: {
-              baseUrl: sim.url,
-              user: 'PLANTGRAPH',
-              password: 's3cret-pw',
-              pollIntervalMs: 0,
-              mapping: MAPPING,
-            },
-            grants: [{ role: 'Integrator', scope }],
-            enabled: true,
-          },
-        },
-      );
+      configureSap(hub, sim, { timeoutMs: 2000 }, 'sap-berlin', [{ role: 'Integrator', scope }]);
     await confirm('1000202');
     // Below its own scope: it still sees the line's orders, but not its deliveries (kept at acme/berlin).
     expect((await grant(LINE)).configureConnector.grants).toEqual([`integrator@${LINE}`]);
