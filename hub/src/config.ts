@@ -132,6 +132,11 @@ export interface ConnectorsConfig {
    * the relay's add failed (the queue was away) or the job was lost.
    */
   sweepAfterMs: number;
+  /**
+   * How long a job's worker may go silent before the job counts as stalled and runs again (a hub killed
+   * mid-delivery): its delivery then reconciles before it sends. Lower is faster recovery, more checks.
+   */
+  jobLockMs: number;
 }
 
 export interface FlowsConfig {
@@ -311,6 +316,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       relayIntervalMs: int('PLANTGRAPH_CONNECTOR_RELAY_INTERVAL_MS', 500, 50),
       healthIntervalMs: int('PLANTGRAPH_CONNECTOR_HEALTH_INTERVAL_MS', 60_000, 1000),
       sweepAfterMs: int('PLANTGRAPH_CONNECTOR_SWEEP_AFTER_MS', 30_000, 1000),
+      jobLockMs: int('PLANTGRAPH_CONNECTOR_JOB_LOCK_MS', 30_000, 2000),
     },
     ...overrides,
   };

@@ -77,7 +77,11 @@ export async function startHub(
     cleanup.unshift(() => bus.close());
     // Installations sharing a Redis keep apart as they do on NATS: by their namespace.
     const redisPrefix = config.natsNamespace === 'pg' ? 'plantgraph' : `plantgraph.${config.natsNamespace}`;
-    const jobs = openJobQueue(config, db, { warn: (m) => log.warn(m), redisPrefix });
+    const jobs = openJobQueue(config, db, {
+      warn: (m) => log.warn(m),
+      redisPrefix,
+      lockDurationMs: config.connectors.jobLockMs,
+    });
     cleanup.unshift(() => jobs.close());
     const services = createServices(
       db,

@@ -115,6 +115,7 @@ export function configureSap(
   sim: SapSimulator,
   settings: Record<string, unknown> = {},
   name = 'sap-berlin',
+  grants = [{ role: 'Integrator', scope: 'acme/berlin' }],
 ) {
   return hub.gql(
     `mutation ($i: ConfigureConnectorInput!) { configureConnector(input: $i) {
@@ -132,7 +133,7 @@ export function configureSap(
           mapping: MAPPING,
           ...settings,
         },
-        grants: [{ role: 'Integrator', scope: 'acme/berlin' }],
+        grants,
         enabled: true,
       },
     },

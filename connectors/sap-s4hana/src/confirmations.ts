@@ -99,6 +99,12 @@ export function confirmationReference(key: ConfirmationKey): string {
   return `${CONFIRMATION_SET}/${key.confirmationGroup}/${key.confirmationCount}`;
 }
 
+/** The key in a reference made by confirmationReference; null when it is not one. */
+export function parseConfirmationReference(reference: string): ConfirmationKey | null {
+  const match = new RegExp(`^${CONFIRMATION_SET}/([^/]+)/([^/]+)$`).exec(reference);
+  return match ? { confirmationGroup: match[1]!, confirmationCount: match[2]! } : null;
+}
+
 /** Posts one confirmation with its goods movements in the same request. */
 export async function postConfirmation(
   transport: ODataTransport,

@@ -12,14 +12,16 @@ import {
   type OutboundDelivery,
   type SettingsIssue,
 } from '@plantgraph/connector-sdk';
+import { cancelRejectedOrder } from './cancellation.js';
 import { SapS4HanaClient } from './client.js';
 import { confirmationReference } from './confirmations.js';
+import { externalConfirmationId } from './idempotency.js';
 import { mapCompletionToConfirmation, type ConsumedLot } from './mapping/completion-to-confirmation.js';
 import { mapOrderToDraft, type WorkOrderDraft } from './mapping/order-to-draft.js';
 import type { SapMapping } from './mapping/types.js';
 import { validateMapping } from './mapping/validate.js';
-import { SapError } from './odata/errors.js';
 import type { SapProductionOrder } from './production-orders.js';
+import { sap } from './sap-call.js';
 
 /** Work orders imported from SAP carry this prefix in their external reference. */
 export const EXTERNAL_REFERENCE_PREFIX = 'sap-s4hana:';
@@ -97,6 +99,11 @@ export const sapS4HanaConnector = defineConnector({
           description: 'A completed work order becomes one ProdnOrdConf2 with its goods movements',
           deliver: (delivery: OutboundDelivery) => confirmCompletion(context.hub, client, mapping, delivery),
         },
+        WorkOrderRejected: {
+          description: 'A rejected order confirmed before: its confirmation cancelled (CancelProdnOrdConf), once',
+          deliver: (delivery: OutboundDelivery) =>
+            cancelRejectedOrder(context.hub, client, context.name, EXTERNAL_REFERENCE_PREFIX, delivery),
+        },
       },
     };
   },
@@ -158,6 +165,7 @@ const PRODUCED_LOT = `query ($lot: String!) {
 
 interface CompletedOrder {
   number: string;
+  state: string;
   externalReference: string | null;
   producedLot: string | null;
   actualStart: string | null;
@@ -187,6 +195,12 @@ async function confirmCompletion(hub: HubClient, client: SapS4HanaClient, mappin
     throw new ConnectorError({ kind: 'permanent', message: `The hub shows no work order ${d.event.key}.` });
   if (!workOrder.externalReference?.startsWith(EXTERNAL_REFERENCE_PREFIX))
     return { externalReference: null, reconciled: false, skipped: `work order ${workOrder.number} is not from SAP` };
+  if (workOrder.state === 'Rejected') {
+    // Rejected in review: confirm nothing new (a replay must not undo the cancellation); keep what SAP holds.
+    const [held] = await sap(() => client.findConfirmations(externalConfirmationId(d.key)));
+    if (held) return { externalReference: confirmationReference(held), reconciled: true };
+    return { externalReference: null, reconciled: false, skipped: `work order ${workOrder.number} was rejected` };
+  }
   const sapOrder = workOrder.externalReference.slice(EXTERNAL_REFERENCE_PREFIX.length);
   const order = await sap(() => client.getOrder(sapOrder));
   if (!order) throw new ConnectorError({ kind: 'permanent', message: `SAP has no order ${sapOrder} any more.` });
@@ -243,20 +257,4 @@ async function confirmCompletion(hub: HubClient, client: SapS4HanaClient, mappin
     client.deliverConfirmation(confirmation.payload, { reconcileFirst: d.lastFailure === 'ambiguous' }),
   );
   return { externalReference: confirmationReference(delivered.confirmation), reconciled: delivered.reconciled };
-}
-
-/** SAP's classified failures, in the SDK's terms, with SAP's own message for dead letters. */
-async function sap<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (!(err instanceof SapError)) throw err;
-    throw new ConnectorError({
-      kind: err.kind,
-      message: err.sapMessage ? `SAP: ${err.sapMessage}${err.sapCode ? ` (${err.sapCode})` : ''}` : err.message,
-      retryAfterMs: err.retryAfterMs,
-      externalMessage: err.sapMessage,
-      cause: err,
-    });
-  }
 }

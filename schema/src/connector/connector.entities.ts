@@ -79,6 +79,7 @@ registerEnumType(DeliveryState, { name: 'DeliveryState' });
 @Extensions({ allow: [Permission.Read] })
 @Entity()
 @Index({ properties: ['instance', 'state'] })
+@Index({ properties: ['connector', 'eventKey'] })
 export class ConnectorDelivery extends Identified<'state' | 'attempts' | 'replays' | 'reconciled'> {
   @ManyToOne(() => ConnectorInstance, { deleteRule: 'cascade' }) instance!: ConnectorInstance;
   @Field() @Property() connector!: string;

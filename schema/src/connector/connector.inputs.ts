@@ -27,6 +27,8 @@ export class DeliveryFilter {
   @Field(() => String, { nullable: true, description: 'Event type, e.g. `WorkOrderCompleted`.' }) eventType?:
     | string
     | null;
+  @Field(() => String, { nullable: true, description: 'The record the event is about, e.g. a work order number.' })
+  eventKey?: string | null;
 }
 
 @InputType({ description: 'Dead letters of one connector created in a time range, to run again with their keys.' })

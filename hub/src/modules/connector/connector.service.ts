@@ -70,6 +70,7 @@ export class ConnectorService {
     const where: FilterQuery<ConnectorDelivery>[] = [scopesVisible(principal), { connector }];
     if (filter?.state?.length) where.push({ state: { $in: filter.state } });
     if (filter?.eventType) where.push({ eventType: filter.eventType });
+    if (filter?.eventKey) where.push({ eventKey: filter.eventKey });
     return paginate(em, ConnectorDelivery, { $and: where }, page, 'createdAt', 'desc');
   }
 
