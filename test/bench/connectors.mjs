@@ -196,8 +196,8 @@ async function timedImport(hub, gql, outcome) {
   return (performance.now() - t0) / 1000;
 }
 
-/** Releases, executes and completes a Draft as the plant would; SAP learns the tube's batch. */
-async function runOnTheFloor(hub, sim, number) {
+/** Releases, executes and completes a Draft as the plant would. */
+async function runOnTheFloor(hub, number) {
   const s = hub.services;
   const assignments = [{ segment: '10-assemble', equipment: LINE, operators: ['E1001'] }];
   must(await s.workOrderLifecycle.release(SYSTEM, { number, assignments, lots: [] }));
@@ -240,7 +240,7 @@ async function benchMode(mode) {
           confirmations,
         ])
     ).map((r) => r.number);
-    for (const n of numbers) await runOnTheFloor(hub, sim, n);
+    for (const n of numbers) await runOnTheFloor(hub, n);
     const heapBefore = process.memoryUsage();
     await configure(gql, sim, true);
     let peakRss = 0;
