@@ -298,7 +298,8 @@ for (const r of results) {
     `| ${r.mode} | confirmations delivered (backlog; ${r.posted} in SAP) | ${rate(r.confirmations, r.delivered)} | — |`,
   );
   console.log(
-    `| ${r.mode} | bench process RSS: before the backlog / peak while delivering | ${mb(r.rssBefore)} / ${mb(r.peakRss)} | — |`,
+    `| ${r.mode} | process RSS: before the backlog / peak while delivering | ` +
+      `${mb(r.rssBefore)} / ${mb(r.peakRss)} | — |`,
   );
 }
 process.exit(0);

@@ -50,12 +50,11 @@ export async function lookUpReferences(tx: Tx, inputs: readonly PlanInput[]): Pr
   const codes = [...new Set(inputs.map((i) => i.productDefinition))];
   const paths = [...new Set(inputs.map((i) => i.equipment))];
   const numbers = [...new Set(inputs.flatMap((i) => (i.version == null ? [] : [i.version])))];
-  const [definitions, equipment] = await Promise.all([
-    codes.length
-      ? tx.find(ProductDefinition, { code: { $in: codes } }, { populate: ['producedMaterial'] })
-      : Promise.resolve([]),
-    paths.length ? tx.find(Equipment, { path: { $in: paths } }) : Promise.resolve([]),
-  ]);
+  // One after another: the queries share the transaction's connection and entity manager.
+  const definitions = codes.length
+    ? await tx.find(ProductDefinition, { code: { $in: codes } }, { populate: ['producedMaterial'] })
+    : [];
+  const equipment = paths.length ? await tx.find(Equipment, { path: { $in: paths } }) : [];
   const versions = definitions.length
     ? await tx.find(ProductDefinitionVersion, {
         productDefinition: { $in: definitions },
@@ -147,16 +146,14 @@ export async function importOrders(
   const { tx } = work;
   const numbers = inputs.map((i) => i.number);
   const references = inputs.map((i) => i.externalReference);
-  const [existing, refs] = await Promise.all([
-    inputs.length
-      ? tx.find(
-          WorkOrder,
-          { $or: [{ number: { $in: numbers } }, { externalReference: { $in: references } }] },
-          { populate: ['equipment'] },
-        )
-      : Promise.resolve([]),
-    lookUpReferences(tx, inputs),
-  ]);
+  const existing = inputs.length
+    ? await tx.find(
+        WorkOrder,
+        { $or: [{ number: { $in: numbers } }, { externalReference: { $in: references } }] },
+        { populate: ['equipment'] },
+      )
+    : [];
+  const refs = await lookUpReferences(tx, inputs);
   const byNumber = new Map(existing.map((o) => [o.number, o]));
   const byReference = new Map(existing.filter((o) => o.externalReference).map((o) => [o.externalReference!, o]));
   return inputs.map((input) => {
