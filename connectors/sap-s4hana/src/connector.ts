@@ -67,7 +67,7 @@ export const sapS4HanaConnector = defineConnector({
       sapClient: s.sapClient as string | undefined,
       timeoutMs: s.timeoutMs as number,
     });
-    const importOrder = (order: SapProductionOrder) => importIntoHub(context.hub, order, mapping);
+    const importOrders = (orders: SapProductionOrder[]) => importIntoHub(context.hub, orders, mapping);
     return {
       testConnection: () => sap(() => client.testConnection()),
       pollIntervalMs: s.pollIntervalMs as number,
@@ -82,15 +82,14 @@ export const sapS4HanaConnector = defineConnector({
                 pageSize: s.pageSize as number,
               }),
             );
-            const outcomes: ImportOutcome[] = [];
-            for (const order of page.orders) outcomes.push(await importOrder(order));
-            return { cursor: page.nextCursor, more: page.more, outcomes };
+            return { cursor: page.nextCursor, more: page.more, outcomes: await importOrders(page.orders) };
           },
           importOne: async (reference: string) => {
             const order = await sap(() => client.getOrder(reference));
             if (!order)
               return rejected(reference, 'UnknownOrder', 'ManufacturingOrder', `SAP has no order ${reference}`);
-            return importOrder(order);
+            const [outcome] = await importOrders([order]);
+            return outcome!;
           },
         },
       },
@@ -113,24 +112,50 @@ function rejected(reference: string, code: string, field: string, message: strin
   return { reference, outcome: 'Rejected', reasons: [{ code, field, value, message }] };
 }
 
-/** Maps the order and creates or updates its Draft through the hub's idempotent import mutation. */
-async function importIntoHub(hub: HubClient, order: SapProductionOrder, mapping: SapMapping): Promise<ImportOutcome> {
-  const mapped = mapOrderToDraft(order, mapping);
-  if (!mapped.ok) return { reference: order.order, outcome: 'Rejected', reasons: mapped.rejections };
-  const draft = mapped.draft;
-  const { importWorkOrder: result } = await request<{ importWorkOrder: ImportAnswer }>(hub, IMPORT, {
-    input: toImportInput(draft),
-  });
-  if (result.outcome) {
-    const message = result.message ?? '';
+/** Orders per `importWorkOrders` call: the hub's bound (a page larger than this goes in several calls). */
+export const IMPORT_BATCH = 500;
+
+/**
+ * Maps the orders and creates or updates their Drafts through the hub's idempotent batch import: one
+ * mutation (one transaction in the hub) per batch, an outcome per order in the order of the page.
+ */
+async function importIntoHub(hub: HubClient, orders: SapProductionOrder[], mapping: SapMapping) {
+  const outcomes: (ImportOutcome | null)[] = [];
+  const drafts: WorkOrderDraft[] = [];
+  const slots: number[] = [];
+  for (const order of orders) {
+    const mapped = mapOrderToDraft(order, mapping);
+    if (!mapped.ok) outcomes.push({ reference: order.order, outcome: 'Rejected', reasons: mapped.rejections });
+    else {
+      slots.push(outcomes.length);
+      outcomes.push(null); // the hub's answer, below
+      drafts.push(mapped.draft);
+    }
+  }
+  for (let start = 0; start < drafts.length; start += IMPORT_BATCH) {
+    const batch = drafts.slice(start, start + IMPORT_BATCH);
+    const { importWorkOrders: answers } = await request<{ importWorkOrders: ImportAnswer[] }>(hub, IMPORT, {
+      inputs: batch.map(toImportInput),
+    });
+    batch.forEach((draft, i) => {
+      outcomes[slots[start + i]!] = toOutcome(draft, answers[i]!);
+    });
+  }
+  return outcomes as ImportOutcome[]; // every slot filled: the hub answers each order of a batch
+}
+
+function toOutcome(draft: WorkOrderDraft, answer: ImportAnswer): ImportOutcome {
+  const reference = draft.source.order;
+  if (answer.outcome) {
+    const message = answer.message ?? '';
     return {
-      reference: order.order,
-      outcome: result.outcome,
+      reference,
+      outcome: answer.outcome,
       hubReference: draft.number,
-      reasons: result.outcome === 'Conflict' ? [{ code: 'Conflict', field: 'state', message }] : [],
+      reasons: answer.outcome === 'Conflict' ? [{ code: 'Conflict', field: 'state', message }] : [],
     };
   }
-  return rejected(order.order, result.code ?? 'Rejected', 'hub', result.message ?? 'refused by the hub');
+  return rejected(reference, answer.code ?? 'Rejected', 'hub', answer.message ?? 'refused by the hub');
 }
 
 interface ImportAnswer {
@@ -140,7 +165,7 @@ interface ImportAnswer {
   message?: string;
 }
 
-const IMPORT = `mutation ($input: ImportWorkOrderInput!) { importWorkOrder(input: $input) {
+const IMPORT = `mutation ($inputs: [ImportWorkOrderInput!]!) { importWorkOrders(inputs: $inputs) {
   __typename ... on WorkOrderImport { outcome message } ... on ErrorResult { code message } } }`;
 
 function toImportInput(draft: WorkOrderDraft) {

@@ -150,8 +150,13 @@ export class ConnectorLedger {
     const result = await this.uow.run(system(name), async (work) => {
       const { tx } = work;
       const instance = await tx.findOneOrFail(ConnectorInstance, { name });
+      // One read for the page's earlier outcomes, not one per record.
+      const earlier = outcomes.length
+        ? await tx.find(ConnectorImport, { instance, reference: { $in: outcomes.map((o) => o.reference) } })
+        : [];
+      const byReference = new Map(earlier.map((i) => [i.reference, i]));
       for (const o of outcomes) {
-        const existing = await tx.findOne(ConnectorImport, { instance, reference: o.reference });
+        const existing = byReference.get(o.reference);
         const reasons = o.reasons.map((r) => ({
           code: r.code,
           field: r.field,
@@ -174,6 +179,7 @@ export class ConnectorLedger {
         record.outcome = outcome;
         record.hubReference = o.hubReference ?? null;
         record.reasons = reasons;
+        byReference.set(o.reference, record);
         connectorChanged(work, this.subjects, `ConnectorImport${outcome}`, record, before);
       }
       if (cursor !== undefined) instance.inboundCursor = cursor;

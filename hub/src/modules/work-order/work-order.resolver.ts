@@ -22,7 +22,9 @@ import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { WorkOrderConnection } from './work-order.types.js';
 import { PageArgs } from '../../graphql/pagination.js';
-import { AFTER, openStream, streamOf } from '../../graphql/failures.js';
+import { AFTER, openStream, streamOf, toGraphQLResult } from '../../graphql/failures.js';
+import { isFailure } from '../../core/failures.js';
+import { IMPORT_BATCH_LIMIT } from './work-order-import.js';
 
 @Resolver(() => WorkOrder)
 export class WorkOrderResolver {
@@ -132,6 +134,19 @@ export class WorkOrderResolver {
   @Allow(Permission.PlanWorkOrders)
   importWorkOrder(@Arg('input') input: ImportWorkOrderInput, @Ctx() ctx: HubContext) {
     return ctx.services.workOrder.importOrder(ctx.principal, input);
+  }
+
+  @Mutation(() => [ImportWorkOrderResult], {
+    description: `Imports up to ${IMPORT_BATCH_LIMIT} orders as \`importWorkOrder\` does, in one transaction, with an answer per order in the order given: WorkOrderImport (Created, Updated, Unchanged, Conflict) or why the order was refused (DuplicateKey, UnknownReference, InvalidInput), which leaves the other orders alone. More orders fail the whole call with BAD_USER_INPUT.`,
+  })
+  @Allow(Permission.PlanWorkOrders)
+  async importWorkOrders(
+    @Arg('inputs', () => [ImportWorkOrderInput]) inputs: ImportWorkOrderInput[],
+    @Ctx() ctx: HubContext,
+  ) {
+    const answers = await ctx.services.workOrder.importOrders(ctx.principal, inputs);
+    if (isFailure(answers)) return answers;
+    return answers.map((a) => (isFailure(a) ? toGraphQLResult(a) : a));
   }
 }
 
