@@ -5,6 +5,7 @@ import {
   createTestDatabase,
   deleteNatsNamespace,
   graphql,
+  sleep,
   startTestHub,
   TEST_NATS_URL,
   type TestHub,
@@ -164,6 +165,9 @@ describe.each(QUEUES)('connector faults: the hub killed and restarted (%s)', (_n
 
   it('killed during an import poll: every order imported once, and confirmed once', async () => {
     await configureSap(hub, sim, { timeoutMs: 10_000, pageSize: 5 });
+    // The hub restarts the connector with the new page size when the change event reaches it; a poll
+    // before that would read all 40 orders in one page of the earlier settings.
+    await sleep(2000);
     const orders = sim.seedOrders(40, {
       operations: 1,
       components: 0,

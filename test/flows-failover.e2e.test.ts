@@ -70,7 +70,7 @@ describe('flows run on one replica and fail over', () => {
         id: 'f-fn',
         type: 'function',
         z: 'f',
-        func: 'msg.payload = { replica: env.get("PLANTGRAPH_TEST_REPLICA") }; msg.headers = { "content-type": "application/json" }; return msg;',
+        func: 'msg.payload = { replica: env.get("FLOWS_TEST_REPLICA") }; msg.headers = { "content-type": "application/json" }; return msg;',
         outputs: 1,
         wires: [['f-http']],
       },
@@ -90,9 +90,9 @@ describe('flows run on one replica and fail over', () => {
     await run(process.execPath, [CLI, 'flows', 'import', plant, '--file', join(dir, 'ticker.json')], {
       env: { ...env, PATH: process.env.PATH ?? '' },
     });
-    a = await spawnHub({ ...env, PLANTGRAPH_TEST_REPLICA: 'a' });
+    a = await spawnHub({ ...env, FLOWS_TEST_REPLICA: 'a' });
     await eventually(async () => ticks.some((t) => t.replica === 'a'), 15_000, 'replica a to run the flows');
-    b = await spawnHub({ ...env, PLANTGRAPH_TEST_REPLICA: 'b' });
+    b = await spawnHub({ ...env, FLOWS_TEST_REPLICA: 'b' });
   });
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
