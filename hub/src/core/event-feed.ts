@@ -202,12 +202,14 @@ export class EventFeed implements EventSource {
       if (replay.messages.length) return true;
     }
     await this.#exclusive(async () => {
-      for (const e of await readEvents(this.db.em.fork(), replay.position, Number.MAX_SAFE_INTEGER, this.#last)) {
+      const rest = await readEvents(this.db.em.fork(), replay.position, Number.MAX_SAFE_INTEGER, this.#last);
+      // Joined before the rest is queued: should it overflow the queue, closing removes it again.
+      follower.last = Math.max(replay.position, this.#last);
+      this.#followers.add(follower);
+      for (const e of rest) {
         const m = toMessage(e);
         if (matches(m)) follower.queue.push(m);
       }
-      follower.last = Math.max(replay.position, this.#last);
-      this.#followers.add(follower);
     });
     return false;
   }
