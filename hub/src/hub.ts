@@ -41,7 +41,7 @@ export interface RunningHub {
   /** The connectors' job queue (Redis with `REDIS_URL`, else the hub's database); connects on first use. */
   jobs: JobQueue;
   services: Services;
-  /** The embedded Node-RED (editor at `/flows`), unless `PLANTGRAPH_FLOWS=off`. */
+  /** The flows: Node-RED in a child process (editor at `/flows`), unless `PLANTGRAPH_FLOWS=off`. */
   flows: FlowsRuntime | null;
   close(): Promise<void>;
 }
@@ -176,16 +176,8 @@ export async function startHub(
 
     let flows: FlowsRuntime | null = null;
     if (config.flows.enabled) {
-      flows = await startFlowsRuntime({
-        config,
-        db,
-        bus,
-        services,
-        execute: operationExecutor(schema, contextFor, checker, gate),
-        gate,
-        contextFor,
-        log,
-      });
+      // Node-RED starts in its own process once the hub listens (it reaches the hub through its port).
+      flows = await startFlowsRuntime({ config, db, bus, services, gate, log });
       cleanup.unshift(() => flows!.close());
     }
 
@@ -236,6 +228,7 @@ export async function startHub(
         }),
     );
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    if (flows) await flows.start(`http://${loopbackHost(config.host)}:${port}`);
     return {
       url: `http://${host}:${port}`,
       port,
@@ -251,6 +244,13 @@ export async function startHub(
     await runAll(cleanup);
     throw err;
   }
+}
+
+/** Where a process on this machine reaches the hub listening on `host`. */
+function loopbackHost(host: string): string {
+  if (host === '0.0.0.0' || host === 'localhost') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 async function runAll(steps: (() => Promise<unknown>)[]): Promise<void> {
