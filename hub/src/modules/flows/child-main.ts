@@ -6,9 +6,13 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
+import { readdirSync } from 'node:fs';
+import { createRequire, enableCompileCache } from 'node:module';
+import { dirname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { CHILD_CALLS, type FlowsChildStart, type FlowsChildStarted, PROXY_HEADER } from './child-protocol.js';
 import { startNodeRed, type RunningNodeRed } from './child-node-red.js';
+import { HOST_ACCESS_NODES } from './flow-policy.js';
 import { type IpcChannel, IpcPeer } from './ipc.js';
 
 if (!process.send) {
@@ -17,14 +21,19 @@ if (!process.send) {
 }
 // The hub is gone (exited, killed): flows must not run on without the lease it held.
 process.on('disconnect', () => process.exit(0));
+// Node-RED's modules compiled once and kept on disk: a restarted child is back sooner.
+enableCompileCache();
 
 lockFunctionConstructors();
+// Forked ahead as the hub's spare: load Node-RED now, so that a start has less to do.
+setImmediate(preloadNodeRed);
 
 let running: Promise<RunningNodeRed> | null = null;
 const hub = new IpcPeer(process as unknown as IpcChannel, {
   [CHILD_CALLS.start]: (start: FlowsChildStart) => begin(start),
   [CHILD_CALLS.ping]: () => 'pong',
   [CHILD_CALLS.leader]: async (leader: boolean) => (await started()).setLeader(leader),
+  [CHILD_CALLS.activate]: async (leader: boolean) => (await started()).activate(leader),
   [CHILD_CALLS.reload]: async () => (await started()).reload(),
   [CHILD_CALLS.stop]: async () => {
     await (await started()).stop();
@@ -64,6 +73,20 @@ function fromHub(req: IncomingMessage, secret: Buffer): boolean {
   const raw = req.rawHeaders;
   for (let i = raw.length - 2; i >= 0; i -= 2) if (raw[i]!.toLowerCase() === PROXY_HEADER) raw.splice(i, 2);
   return presented.length === secret.length && timingSafeEqual(presented, secret);
+}
+
+/** Loads Node-RED and its core nodes' modules (not the host nodes': whether they load is the start's choice). */
+function preloadNodeRed(): void {
+  try {
+    const require = createRequire(createRequire(import.meta.url).resolve('node-red'));
+    require('node-red');
+    const core = join(dirname(require.resolve('@node-red/nodes/package.json')), 'core');
+    for (const folder of readdirSync(core))
+      for (const file of readdirSync(join(core, folder)))
+        if (file.endsWith('.js') && !(file in HOST_ACCESS_NODES)) require(join(core, folder, file));
+  } catch {
+    // Only a head start: the start loads whatever is missing, and reports what fails.
+  }
 }
 
 /**

@@ -45,6 +45,8 @@ export interface RunningNodeRed {
   /** Node-RED's WebSocket listeners (editor comms, `websocket in`) are on this detached server. */
   detached: Server;
   setLeader(leader: boolean): Promise<void>;
+  /** Loads the stored flows afresh (a spare taking over) and runs them when `leader`. */
+  activate(leader: boolean): Promise<void>;
   reload(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -167,6 +169,12 @@ export async function startNodeRed(start: FlowsChildStart, hub: IpcPeer): Promis
     host,
     detached,
     setLeader,
+    activate: (isLeader) =>
+      serial(async () => {
+        leader = isLeader;
+        settings.runtimeFlowState = isLeader ? 'start' : 'stop';
+        await RED.nodes.loadFlows(isLeader);
+      }),
     reload: () => serial(() => RED.nodes.loadFlows(leader)),
     stop: () => serial(() => RED.stop()),
   };

@@ -56,6 +56,8 @@ export const CHILD_CALLS = {
   start: 'start',
   ping: 'ping',
   leader: 'leader',
+  /** A spare takes over: its flows loaded afresh, and run when the argument (the lease) says so. */
+  activate: 'activate',
   reload: 'reload',
   stop: 'stop',
 } as const;

@@ -112,6 +112,7 @@ export async function startFlowsRuntime({
   const lease: Lease = config.databaseUrl
     ? new PostgresLease(config.databaseUrl, `plantgraph:flows:${plant}`, 'flows', log)
     : new LocalLease();
+  const nodesDir = nodePackageDir(log);
   const child = new FlowsProcess({
     settings: config.flows.process,
     mintCredential: mint,
@@ -120,10 +121,10 @@ export async function startFlowsRuntime({
       hubUrl: hubUrl!,
       credentialSecret: credentialSecret!,
       policy: config.flows,
-      leader: lease.leader,
       editorAuth: config.auth.enabled,
-      nodesDir: nodePackageDir(log),
+      nodesDir,
     }),
+    leader: () => lease.leader,
     handlers: {
       [HUB_CALLS.storage]: (method: StorageMethod, args: unknown[]) => {
         if (!STORAGE_METHODS.includes(method)) throw new Error(`no storage call "${method}"`);
