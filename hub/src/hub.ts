@@ -228,7 +228,11 @@ export async function startHub(
         }),
     );
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    if (flows) await flows.start(`http://${loopbackHost(config.host)}:${port}`);
+    if (flows) {
+      await flows.start(`http://${loopbackHost(config.host)}:${port}`);
+      // Before the server closes: the flows stop while they can still reach the hub.
+      cleanup.unshift(() => flows!.close());
+    }
     return {
       url: `http://${host}:${port}`,
       port,

@@ -55,6 +55,8 @@ async function begin(start: FlowsChildStart): Promise<FlowsChildStarted> {
     if (!fromHub(req, secret)) return void res.writeHead(403, { connection: 'close' }).end();
     red.host(req, res);
   });
+  // The hub's proxy closes idle connections first (`proxy.ts`); closing them here first could reset a request.
+  server.keepAliveTimeout = 120_000;
   server.on('upgrade', (req, socket, head) => {
     if (!fromHub(req, secret)) return void socket.end('HTTP/1.1 403 Forbidden\r\nconnection: close\r\n\r\n');
     red.detached.emit('upgrade', req, socket, head);

@@ -24,7 +24,12 @@ const RESTARTING = JSON.stringify({
   error: 'The flows runtime is starting or restarting; try again in a few seconds.',
 });
 
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+/**
+ * Connections to the child are kept open; an idle one is closed by the hub after 30 s, well
+ * before the child would (after 120 s, `child-main.ts`), so a request never goes out on a socket the
+ * child is closing at that moment (it would fail with a reset).
+ */
+const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 30_000 });
 
 function forwardedHeaders(headers: IncomingHttpHeaders, target: FlowsTarget, req: IncomingMessage) {
   const out: Record<string, string | string[]> = {};

@@ -186,7 +186,8 @@ export async function startFlowsRuntime({
         // What the child loads as it starts; the watcher reloads it when a newer one is stored.
         knownRevision = await store.latestRevisionId(plant);
         await child.start();
-        cleanup.unshift(() => lease.stop());
+        // After the child stopped its flows: another replica must not start them while these still run.
+        cleanup.push(() => lease.stop());
         await lease.start(async (isLeader) => {
           if (isLeader) log.log(`[flows] leader for plant "${plant}": starting the flows`);
           else log.warn(`[flows] no longer leader for plant "${plant}": flows stopped`);
