@@ -1,4 +1,4 @@
-// `npm run bench:flows`: messages per second through `equipment signal` → `alert rule` on a real
+// `npm run bench:flows:nodes`: messages per second through `equipment signal` → `alert rule` on a real
 // Node-RED runtime in this process, with the built PlantGraph nodes loaded as Node-RED loads any
 // package (from a userDir's node_modules) and a fake embedded hub that only counts what it gets.
 // Bounded: BENCH_FLOW_MESSAGES per scenario (default 200,000), then it stops by itself.
