@@ -33,6 +33,7 @@ const hub = new IpcPeer(process as unknown as IpcChannel, {
   [CHILD_CALLS.start]: (start: FlowsChildStart) => begin(start),
   [CHILD_CALLS.ping]: () => 'pong',
   [CHILD_CALLS.leader]: async (leader: boolean) => (await started()).setLeader(leader),
+  [CHILD_CALLS.hubAt]: async (url: string) => (await started()).hubAt(url),
   [CHILD_CALLS.activate]: async (leader: boolean) => (await started()).activate(leader),
   [CHILD_CALLS.reload]: async () => (await started()).reload(),
   [CHILD_CALLS.stop]: async () => {

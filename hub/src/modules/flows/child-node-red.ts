@@ -45,6 +45,8 @@ export interface RunningNodeRed {
   /** Node-RED's WebSocket listeners (editor comms, `websocket in`) are on this detached server. */
   detached: Server;
   setLeader(leader: boolean): Promise<void>;
+  /** The hub's URL for connections made from now on. */
+  hubAt(url: string): void;
   /** Loads the stored flows afresh (a spare taking over) and runs them when `leader`. */
   activate(leader: boolean): Promise<void>;
   reload(): Promise<void>;
@@ -71,9 +73,13 @@ export async function startNodeRed(start: FlowsChildStart, hub: IpcPeer): Promis
       if (method === 'getCredentials') noCredentialsStored = Object.keys(result ?? {}).length === 0;
       return result ?? undefined;
     };
+  let hubUrl = start.hubUrl;
   const embedded: EmbeddedHub = {
     plant,
-    connect: () => createRemoteConnection({ url: start.hubUrl, apiKey: start.credential }),
+    connect: () => {
+      if (!hubUrl) throw new Error('the hub is still starting; the flows connect once it listens');
+      return createRemoteConnection({ url: hubUrl, apiKey: start.credential });
+    },
   };
   const settings: Record<string, unknown> = {
     userDir,
@@ -169,6 +175,9 @@ export async function startNodeRed(start: FlowsChildStart, hub: IpcPeer): Promis
     host,
     detached,
     setLeader,
+    hubAt: (url) => {
+      hubUrl = url;
+    },
     activate: (isLeader) =>
       serial(async () => {
         leader = isLeader;

@@ -21,8 +21,11 @@ export const PROXY_HEADER = 'x-plantgraph-flows-proxy';
 /** The hub's `start` call: everything the child needs, none of it through its environment or argv. */
 export interface FlowsChildStart {
   plant: string;
-  /** The hub's own URL on loopback; the child reaches the hub only through its public API there. */
-  hubUrl: string;
+  /**
+   * The hub's own URL on loopback; the child reaches the hub only through its public API there.
+   * Null for a child started while the hub was still starting: `hubAt` follows before its flows run.
+   */
+  hubUrl: string | null;
   /** The child's credential for the hub, acting as `flows:<plant>` (minted for this start). */
   credential: string;
   /** The value of `PROXY_HEADER` on requests from the hub. */
@@ -56,6 +59,8 @@ export const CHILD_CALLS = {
   start: 'start',
   ping: 'ping',
   leader: 'leader',
+  /** Where the hub listens, once it does (for a child started before). */
+  hubAt: 'hubAt',
   /** A spare takes over: its flows loaded afresh, and run when the argument (the lease) says so. */
   activate: 'activate',
   reload: 'reload',

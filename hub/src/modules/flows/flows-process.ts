@@ -198,7 +198,9 @@ export class FlowsProcess {
   /** The spare takes over (its flows loaded afresh, running if this replica leads), or a new child starts. */
   async #takeOver(): Promise<void> {
     const { settings, log } = this.options;
-    const spare = this.#spare?.process.connected ? this.#spare : null;
+    const alive = (c: Child | null) =>
+      !!c && c.process.connected && c.process.exitCode === null && !c.process.signalCode;
+    const spare = alive(this.#spare) ? this.#spare : null;
     this.#spare = null;
     let leading = this.options.leader();
     const child = spare ?? this.#fork(leading, false);
@@ -207,7 +209,10 @@ export class FlowsProcess {
     this.starts++;
     let heartbeat: NodeJS.Timeout | null = null;
     let readyAt = 0;
-    child.process.once('exit', (code, signal) => {
+    let ended = false;
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (ended) return;
+      ended = true;
       if (heartbeat) clearInterval(heartbeat);
       if (this.#active === child) {
         this.#active = null;
@@ -226,12 +231,19 @@ export class FlowsProcess {
             log.error(`[flows] replacing the flows process failed: ${err.message}`),
           );
       }, wait);
-    });
+    };
+    child.process.once('exit', onExit);
+    // A spare that ended just as it was taken: its exit is already past.
+    if (child.process.exitCode !== null || child.process.signalCode)
+      onExit(child.process.exitCode, child.process.signalCode);
 
     try {
       const { port } = await child.started;
       // A spare started with its flows stopped and as they were then: it loads them afresh.
       if (spare) {
+        // Started before the hub listened, it may not know where the hub is.
+        const { hubUrl } = this.options.startFor();
+        if (hubUrl) await child.peer.call(CHILD_CALLS.hubAt, [hubUrl], settings.startTimeoutMs);
         leading = this.options.leader();
         await child.peer.call(CHILD_CALLS.activate, [leading], settings.startTimeoutMs);
       }

@@ -44,7 +44,11 @@ export interface FlowsRuntime {
   readonly leader: boolean;
   /** The supervised Node-RED process (its pid, how often it started). */
   readonly process: FlowsProcess;
-  /** Starts the flows process against the hub listening at `hubUrl` (loopback), then takes part in the lease. */
+  /**
+   * Once the hub listens at `hubUrl` (loopback): waits for the flows process (started with the
+   * runtime, so that Node-RED loads while the hub finishes starting), tells it where the hub is,
+   * then takes part in the lease.
+   */
   start(hubUrl: string): Promise<void>;
   /** Serves requests under `/flows` and `/flows-http`; false for any other path. */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
@@ -118,7 +122,7 @@ export async function startFlowsRuntime({
     mintCredential: mint,
     startFor: () => ({
       plant,
-      hubUrl: hubUrl!,
+      hubUrl,
       credentialSecret: credentialSecret!,
       policy: config.flows,
       editorAuth: config.auth.enabled,
@@ -154,6 +158,11 @@ export async function startFlowsRuntime({
     return reloading;
   };
   const cleanup: (() => unknown)[] = [() => child.close()];
+  // What the child loads as it starts; the watcher reloads it when a newer one is stored.
+  knownRevision = await store.latestRevisionId(plant);
+  // Node-RED loads while the hub finishes starting (its flows stay stopped until the lease says).
+  const started = child.start();
+  started.catch(() => {});
   const endpoints = new FlowEndpointGuard(gate, config.flows.publicHttpPaths, FLOWS_HTTP_PATH);
   const failed = (what: string) => (err: Error) => log.error(`[flows] ${what} failed: ${err.stack ?? err.message}`);
   const close = async () => {
@@ -183,9 +192,9 @@ export async function startFlowsRuntime({
     async start(url) {
       hubUrl = url;
       try {
-        // What the child loads as it starts; the watcher reloads it when a newer one is stored.
-        knownRevision = await store.latestRevisionId(plant);
-        await child.start();
+        await started;
+        // A child replaced meanwhile was started with the URL already.
+        await child.call(CHILD_CALLS.hubAt, [url]).catch((err: Error) => log.warn(`[flows] ${err.message}`));
         // After the child stopped its flows: another replica must not start them while these still run.
         cleanup.push(() => lease.stop());
         await lease.start(async (isLeader) => {
