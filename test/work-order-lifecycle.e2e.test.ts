@@ -136,8 +136,8 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
   });
 
   it('blocks release on calibration-due or wrongly classed equipment', async () => {
-    await hub.gql(
-      `mutation { setEquipmentState(input: { path: "${LINE_1}/press-1", state: CalibrationDue, reason: "SCALE_CAL" }) { __typename } }`,
+    const { r: calibration } = await hub.gql(
+      `mutation { r: recordEquipmentCondition(input: { path: "${LINE_1}/press-1", condition: CalibrationDue, reason: "SCALE_CAL" }) { ... on EquipmentConditionRecord { id } } }`,
     );
     const number = await newOrder();
     const r = await release(number, [ASSIGN[0]!, { ...ASSIGN[1]!, equipment: `${LINE_1}/robot-1` }, ASSIGN[2]!]);
@@ -146,7 +146,9 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
         kind: 'EquipmentUnavailable',
         segment: '10-stamp',
         subject: `${LINE_1}/press-1`,
-        message: `Segment 10-stamp: ${LINE_1}/press-1 is CalibrationDue (SCALE_CAL).`,
+        message: expect.stringMatching(
+          /^Segment 10-stamp: .*press-1 is CalibrationOverdue \(SCALE_CAL; recorded by .*\); maintenance must clear it first\.$/,
+        ),
       },
       {
         kind: 'WrongEquipmentClass',
@@ -155,7 +157,9 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
         message: `Segment 20-weld needs a spot-welder; ${LINE_1}/robot-1 is robot.`,
       },
     ]);
-    await hub.gql(`mutation { setEquipmentState(input: { path: "${LINE_1}/press-1", state: Idle }) { __typename } }`);
+    await hub.gql(
+      `mutation { clearEquipmentCondition(input: { id: "${calibration.id}", clearance: "calibrated" }) { __typename } }`,
+    );
     expect((await hub.gql(`{ workOrder(number: "${number}") { state } }`)).workOrder.state).toBe('Draft');
   });
 

@@ -5,6 +5,7 @@ import { EventRelay } from './core/event-relay.js';
 import { EventFeed } from './core/event-feed.js';
 import { EquipmentService } from './modules/equipment/equipment.service.js';
 import { equipmentClasses } from './modules/equipment/equipment-class.js';
+import { EquipmentConditionService } from './modules/equipment/equipment-condition.js';
 import { materialClasses } from './modules/material/material-class.js';
 import { MaterialService } from './modules/material/material.service.js';
 import { personnelClasses } from './modules/personnel/personnel-class.js';
@@ -68,6 +69,7 @@ export function createServices(
     relay,
     feed,
     equipment: new EquipmentService(uow, feed),
+    equipmentCondition: new EquipmentConditionService(uow, feed),
     equipmentClass: new ResourceClassService(uow, equipmentClasses),
     materialClass,
     material: new MaterialService(uow, materialClass),

@@ -6,6 +6,7 @@ import {
   ConnectorInstance,
   Deviation,
   Equipment,
+  EquipmentConditionRecord,
   MaterialLot,
   MaterialReservation,
   MaterialSublot,
@@ -84,6 +85,7 @@ export async function auditScope(tx: Tx, entity: object): Promise<string | null>
   if (entity instanceof ShiftCalendar) return entity.scope;
   if (entity instanceof ConnectorInstance || entity instanceof ConnectorDelivery || entity instanceof ConnectorImport)
     return entity.scope;
+  if (entity instanceof EquipmentConditionRecord) return equipmentPath(tx, entity.equipment);
   if (entity instanceof WorkOrder) return orderPath(tx, entity);
   if (entity instanceof StepRecord || entity instanceof Deviation || entity instanceof MaterialReservation)
     return orderPath(tx, entity.workOrder);

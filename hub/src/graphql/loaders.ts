@@ -3,6 +3,7 @@ import type { EntityName } from '@mikro-orm/core';
 import {
   Equipment,
   EquipmentClass,
+  EquipmentConditionRecord,
   MaterialClass,
   MaterialDefinition,
   MaterialLot,
@@ -48,6 +49,9 @@ export function createLoaders(em: Tx, principal: Principal) {
     equipment: byId(Equipment, pathsVisible(principal)),
     equipmentChildren: byParent(Equipment, 'parent', 'path', pathsVisible(principal)),
     equipmentClass: byId(EquipmentClass),
+    // Reached through a visible equipment only.
+    conditionRecordsOf: byParent(EquipmentConditionRecord, 'equipment', 'recordedAt'),
+    openConditionRecordsOf: byParent(EquipmentConditionRecord, 'equipment', 'recordedAt', { clearedAt: null }),
     materialClass: byId(MaterialClass),
     materialDefinition: byId(MaterialDefinition),
     materialLot: byId(MaterialLot, placedVisible(principal, 'location')),

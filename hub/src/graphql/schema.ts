@@ -4,6 +4,10 @@ import type { MessageBus } from '../infrastructure/bus/message-bus.js';
 import { EquipmentResolver, EquipmentStateChangeResolver } from '../modules/equipment/equipment.resolver.js';
 import { EquipmentClassResolver } from '../modules/equipment/equipment-class.resolver.js';
 import {
+  EquipmentConditionRecordResolver,
+  EquipmentConditionResolver,
+} from '../modules/equipment/equipment-condition.resolver.js';
+import {
   MaterialClassResolver,
   MaterialDefinitionResolver,
   MaterialLotResolver,
@@ -29,6 +33,8 @@ import { mapDomainOutcomes } from './failures.js';
 export const resolvers = [
   EquipmentResolver,
   EquipmentStateChangeResolver,
+  EquipmentConditionResolver,
+  EquipmentConditionRecordResolver,
   EquipmentClassResolver,
   MaterialClassResolver,
   MaterialDefinitionResolver,

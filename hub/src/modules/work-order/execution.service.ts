@@ -31,8 +31,10 @@ import { orderChanged } from './work-order-events.js';
 import { findOrderFor } from './work-order-access.js';
 import { enterState, requireTransition } from './work-order-lifecycle.service.js';
 import { fail, invalidInput } from '../../core/failures.js';
+import { conditionBlock } from '../equipment/equipment-condition.js';
 
-const NOT_USABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance, EquipmentState.CalibrationDue]);
+/** Run states in which no step can start now (the interlock itself is the equipment's condition). */
+const NOT_RUNNABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance]);
 
 /**
  * Execution at the station, against the order's snapshot only: line clearance, one step at a time
@@ -109,10 +111,12 @@ export class WorkOrderExecutionService {
           blocked.push(`${operator.employeeId} holds no current ${segment.qualification} qualification.`);
       }
       const equipment = await tx.findOne(Equipment, { path: assignment.equipment });
-      if (!equipment || NOT_USABLE.has(equipment.state))
+      if (!equipment || NOT_RUNNABLE.has(equipment.state))
         blocked.push(
           `${assignment.equipment} is ${equipment?.state ?? 'gone'}${equipment?.stateReason ? ` (${equipment.stateReason})` : ''}.`,
         );
+      const condition = equipment && conditionBlock(equipment);
+      if (condition) blocked.push(condition);
       if (blocked.length) fail(invalidInput('number', `step ${segment.code} cannot start: ${blocked.join(' ')}`));
       const step = tx.create(StepRecord, {
         workOrder: order,

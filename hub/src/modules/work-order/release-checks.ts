@@ -1,7 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import {
   Equipment,
-  EquipmentState,
   LotSelection,
   Permission,
   MaterialLot,
@@ -21,8 +20,7 @@ import {
 import type { Tx } from '../../infrastructure/database/database.js';
 import { roundQuantity } from '../../core/keys.js';
 import type { Principal } from '../../core/principal.js';
-
-const UNAVAILABLE = new Set([EquipmentState.Maintenance, EquipmentState.CalibrationDue]);
+import { conditionBlock } from '../equipment/equipment-condition.js';
 
 export interface PlannedReservation {
   segment: string;
@@ -35,8 +33,9 @@ const problem = (kind: K, segment: string | null, subject: string, message: stri
 
 /**
  * Everything release must check, collected rather than stopping at the first: assignments,
- * equipment class and availability, operator qualifications, and material (FEFO, FIFO or a chosen
- * lot). Lots are locked so concurrent releases cannot reserve the same quantity twice.
+ * equipment class, condition (maintenance and calibration), operator
+ * qualifications, and material (FEFO, FIFO or a chosen lot). Lots are locked so concurrent
+ * releases cannot reserve the same quantity twice.
  */
 export async function planRelease(
   tx: Tx,
@@ -92,16 +91,12 @@ export async function planRelease(
           ),
         );
       }
-      if (UNAVAILABLE.has(equipment.state)) {
+      // The maintenance and calibration condition, never the run state a machine reports.
+      const blocked = conditionBlock(equipment, now);
+      if (blocked)
         problems.push(
-          problem(
-            K.EquipmentUnavailable,
-            segment.code,
-            equipment.path,
-            `Segment ${segment.code}: ${equipment.path} is ${equipment.state}${equipment.stateReason ? ` (${equipment.stateReason})` : ''}.`,
-          ),
+          problem(K.EquipmentUnavailable, segment.code, equipment.path, `Segment ${segment.code}: ${blocked}`),
         );
-      }
     }
     if (!assignment.operators.length)
       problems.push(

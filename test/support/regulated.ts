@@ -1,0 +1,63 @@
+import { graphql, graphqlRaw, type TestHub } from './harness.js';
+import type { TestIdentityProvider } from './idp.js';
+
+export const LINE_1 = 'acme/berlin/assembly/line-1';
+export const LINE_2 = 'acme/berlin/assembly/line-2';
+export const TESTER = `${LINE_2}/tester-1`;
+/** The demo's bracket on line 1: line 2's tester is named in the master record for the inspection. */
+export const LINE_1_ASSIGNMENTS = [
+  { segment: '10-stamp', equipment: `${LINE_1}/press-1`, operators: ['E1001'] },
+  { segment: '20-weld', equipment: `${LINE_1}/welder-1`, operators: ['E1001'] },
+  { segment: '30-inspect', equipment: TESTER, operators: ['E2001'] },
+];
+
+export const R = '__typename ... on ErrorResult { code message }';
+
+const HOUR = 3_600_000;
+/**
+ * A planned window of its own for the `n`th order of a test (8 h each, a year ahead), so orders
+ * sharing equipment do not overlap unless a test wants them to.
+ */
+export function plannedWindow(n: number, hours = 8): { plannedStart: string; plannedEnd: string } {
+  const start = Date.UTC(2027, 0, 1) + n * 10 * HOUR;
+  return { plannedStart: new Date(start).toISOString(), plannedEnd: new Date(start + hours * HOUR).toISOString() };
+}
+
+/** The people of the demo plant, as the test identity provider signs them in. */
+export function demoPeople(idp: TestIdentityProvider): Record<string, () => Promise<string>> {
+  return {
+    admin: () => idp.token({ sub: 'plant-admin', roles: ['admin@acme'] }),
+    chen: () => idp.token({ sub: 'E1003', roles: ['supervisor@acme/berlin'] }),
+    ana: () => idp.token({ sub: 'E1001', roles: ['operator@acme/berlin/assembly'] }),
+    dana: () => idp.token({ sub: 'E2001', roles: ['quality@acme', 'operator@acme/berlin/assembly'] }),
+    mia: () => idp.token({ sub: 'M3001', roles: ['maintenance@acme/berlin'] }),
+    pia: () => idp.token({ sub: 'M3002', roles: ['maintenance@acme/berlin/packaging'] }),
+    eng: () => idp.token({ sub: 'N4001', roles: ['engineer@acme'] }),
+  };
+}
+
+/** Runs operations as the people of `demoPeople`; `raw` gives the response with its errors. */
+export function actAs(hub: TestHub, people: Record<string, () => Promise<string>>) {
+  return {
+    run: async (who: string, query: string, variables?: object) =>
+      graphql(hub.url, query, variables as Record<string, unknown>, await people[who]!()),
+    raw: async (who: string, query: string, variables?: object) =>
+      (await graphqlRaw(hub.url, { query, variables }, await people[who]!())).body,
+  };
+}
+
+/** Creates a Draft order of the demo bracket on `line` in its own planned window; fails the test if refused. */
+export async function draftOrder(
+  run: (query: string, variables?: object) => Promise<any>,
+  number: string,
+  options: { line?: string; quantity?: number; window?: number | null; productDefinition?: string } = {},
+): Promise<void> {
+  const { line = LINE_1, quantity = 10, window = null, productDefinition = 'PD-BRACKET-A' } = options;
+  const { r } = await run(`mutation ($i: CreateWorkOrderInput!) { r: createWorkOrder(input: $i) { ${R} } }`, {
+    i: { number, productDefinition, quantity, equipment: line, ...(window == null ? {} : plannedWindow(window)) },
+  });
+  if (r.__typename !== 'WorkOrder') throw new Error(`createWorkOrder ${number} refused: ${JSON.stringify(r)}`);
+}
+
+export const RELEASE = `mutation ($i: ReleaseWorkOrderInput!) { r: releaseWorkOrder(input: $i) { ${R}
+  ... on WorkOrder { state } ... on ReleaseBlocked { problems { kind segment subject message } } } }`;
