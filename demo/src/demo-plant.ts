@@ -282,6 +282,8 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
           name: 'Final inspection',
           workInstruction: 'QI-12 rev B',
           equipmentClass: null,
+          // Both bracket lines share line 2's end-of-line tester.
+          outsideEquipment: ['acme/berlin/assembly/line-2/tester-1'],
           qualification: 'final-inspection',
           critical: true,
           durationMinutes: 2,

@@ -50,11 +50,19 @@ export function actAs(hub: TestHub, people: Record<string, () => Promise<string>
 export async function draftOrder(
   run: (query: string, variables?: object) => Promise<any>,
   number: string,
-  options: { line?: string; quantity?: number; window?: number | null; productDefinition?: string } = {},
+  options: {
+    line?: string;
+    quantity?: number;
+    /** `plannedWindow(window)`, or these times; neither: no planned times. */
+    window?: number | null;
+    planned?: { plannedStart: string; plannedEnd: string };
+    productDefinition?: string;
+  } = {},
 ): Promise<void> {
-  const { line = LINE_1, quantity = 10, window = null, productDefinition = 'PD-BRACKET-A' } = options;
+  const { line = LINE_1, quantity = 10, window = null, planned, productDefinition = 'PD-BRACKET-A' } = options;
+  const times = planned ?? (window == null ? {} : plannedWindow(window));
   const { r } = await run(`mutation ($i: CreateWorkOrderInput!) { r: createWorkOrder(input: $i) { ${R} } }`, {
-    i: { number, productDefinition, quantity, equipment: line, ...(window == null ? {} : plannedWindow(window)) },
+    i: { number, productDefinition, quantity, equipment: line, ...times },
   });
   if (r.__typename !== 'WorkOrder') throw new Error(`createWorkOrder ${number} refused: ${JSON.stringify(r)}`);
 }

@@ -16,7 +16,7 @@ import {
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
-import { checkKey, checkText, likePrefix, isUuid } from '../../core/keys.js';
+import { checkKey, checkPath, checkText, likePrefix, isUuid } from '../../core/keys.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
 import { requireEnterpriseWide } from '../../core/visibility.js';
@@ -214,6 +214,7 @@ async function checkSegments(tx: Tx, segments: ProductSegment[]): Promise<void> 
     if (s.qualification) checkKey(`${at}.qualification`, s.qualification);
     if (s.equipmentClass && !classes.has(s.equipmentClass))
       fail(unknownReference(`${at}.equipmentClass`, 'equipment class', s.equipmentClass));
+    for (const [j, path] of (s.outsideEquipment ?? []).entries()) checkPath(`${at}.outsideEquipment[${j}]`, path);
     if (s.durationMinutes != null && s.durationMinutes <= 0)
       fail(invalidInput(`${at}.durationMinutes`, `must be above 0 (got ${s.durationMinutes}).`));
     for (const [j, m] of s.materials.entries()) {

@@ -21,6 +21,7 @@ import type { Tx } from '../../infrastructure/database/database.js';
 import { roundQuantity } from '../../core/keys.js';
 import type { Principal } from '../../core/principal.js';
 import { conditionBlock } from '../equipment/equipment-condition.js';
+import { type AssignedEquipment, bookingProblems } from './equipment-booking.js';
 
 export interface PlannedReservation {
   segment: string;
@@ -33,7 +34,7 @@ const problem = (kind: K, segment: string | null, subject: string, message: stri
 
 /**
  * Everything release must check, collected rather than stopping at the first: assignments,
- * equipment class, condition (maintenance and calibration), operator
+ * equipment class, condition (maintenance and calibration), line and booking, operator
  * qualifications, and material (FEFO, FIFO or a chosen lot). Lots are locked so concurrent
  * releases cannot reserve the same quantity twice.
  */
@@ -57,6 +58,7 @@ export async function planRelease(
     );
   }
   const now = new Date();
+  const assigned: AssignedEquipment[] = [];
   for (const segment of segments) {
     const assignment = input.assignments.find((a) => a.segment === segment.code);
     if (!assignment) {
@@ -97,6 +99,7 @@ export async function planRelease(
         problems.push(
           problem(K.EquipmentUnavailable, segment.code, equipment.path, `Segment ${segment.code}: ${blocked}`),
         );
+      assigned.push({ segment, equipment });
     }
     if (!assignment.operators.length)
       problems.push(
@@ -132,6 +135,8 @@ export async function planRelease(
       }
     }
   }
+
+  problems.push(...(await bookingProblems(tx, order, assigned)));
 
   const reservations: PlannedReservation[] = [];
   const taken = new Map<string, number>(); // lot id → quantity planned in this release
