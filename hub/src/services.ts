@@ -72,7 +72,7 @@ export function createServices(
     equipmentCondition: new EquipmentConditionService(uow, feed),
     equipmentClass: new ResourceClassService(uow, equipmentClasses),
     materialClass,
-    material: new MaterialService(uow, materialClass),
+    material: new MaterialService(uow, materialClass, signatures),
     personnelClass,
     personnel: new PersonnelService(uow, personnelClass),
     productDefinition: new ProductDefinitionService(uow),

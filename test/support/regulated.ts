@@ -69,3 +69,54 @@ export async function draftOrder(
 
 export const RELEASE = `mutation ($i: ReleaseWorkOrderInput!) { r: releaseWorkOrder(input: $i) { ${R}
   ... on WorkOrder { state } ... on ReleaseBlocked { problems { kind segment subject message } } } }`;
+
+type Act = ReturnType<typeof actAs>;
+/** A signature by one of `demoPeople`, freshly signed in. */
+export const signatureOf = async (people: Record<string, () => Promise<string>>, who: string, meaning: string) => ({
+  token: await people[who]!(),
+  meaning,
+});
+
+/**
+ * Takes a Draft order of the demo bracket on line 1 through execution to UnderReview, as the demo's
+ * people do it (no material consumed): the produced lot is in Quarantine, waiting for quality.
+ */
+export async function executeToReview(
+  as: Act,
+  people: Record<string, () => Promise<string>>,
+  number: string,
+  lot: { lotNumber: string; quantity: number },
+): Promise<void> {
+  const must = async (who: string, query: string, variables?: object) => {
+    const data = await as.run(who, query, variables);
+    const answer = Object.values(data)[0] as { __typename: string; message?: string };
+    if (!['WorkOrder', 'StepRecord'].includes(answer.__typename))
+      throw new Error(`${who}: ${query.slice(0, 60)}… refused: ${JSON.stringify(answer)}`);
+  };
+  const verify = async () => ({ v: await signatureOf(people, 'chen', 'Verification') });
+  const complete = (critical: boolean) =>
+    critical
+      ? `mutation ($v: SignatureInput) { r: completeStep(number: "${number}", verification: $v) { ${R} } }`
+      : `mutation { r: completeStep(number: "${number}") { ${R} } }`;
+  await must('chen', RELEASE, { i: { number, assignments: LINE_1_ASSIGNMENTS } });
+  await must('ana', `mutation { r: startWorkOrder(input: { number: "${number}" }) { ${R} } }`);
+  await must('ana', `mutation { r: confirmLineClearance(number: "${number}") { ${R} } }`);
+  for (const [who, parameter, value, critical] of [
+    ['ana', 'pressure', 180, false],
+    ['ana', 'current', 9.5, true],
+    ['dana', null, null, true],
+  ] as const) {
+    await must(who, `mutation { r: startStep(number: "${number}") { ${R} } }`);
+    if (parameter)
+      await must(
+        who,
+        `mutation { r: recordMeasurements(number: "${number}", measurements: [{ parameter: "${parameter}", value: ${value} }]) { ${R} } }`,
+      );
+    await must(who, complete(critical), critical ? await verify() : {});
+  }
+  await must(
+    'ana',
+    `mutation { r: completeWorkOrder(number: "${number}", producedLotNumber: "${lot.lotNumber}", producedQuantity: ${lot.quantity}) { ${R} } }`,
+  );
+  await must('ana', `mutation { r: submitWorkOrderForReview(number: "${number}") { ${R} } }`);
+}

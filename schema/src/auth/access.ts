@@ -17,6 +17,11 @@ export enum Permission {
   Sign = 'Sign',
   /** Approve and activate master records; release orders and lots. */
   Release = 'Release',
+  /**
+   * The quality unit's decisions on material: a lot's disposition (leaving Quarantine, holds) and
+   * signed changes of released product.
+   */
+  QualityApproval = 'QualityApproval',
   /** Create and schedule work orders. */
   PlanWorkOrders = 'PlanWorkOrders',
   /** Create and change the hierarchy, classes, materials, lots, people, product definitions. */
@@ -59,7 +64,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     P.RaiseAlerts,
     P.AcknowledgeAlerts,
   ],
-  [Role.Quality]: [P.Read, P.Sign, P.Release, P.AcknowledgeAlerts],
+  [Role.Quality]: [P.Read, P.Sign, P.Release, P.QualityApproval, P.AcknowledgeAlerts],
   [Role.Maintenance]: [P.Read, P.SetEquipmentState, P.MaintainEquipment, P.RaiseAlerts, P.AcknowledgeAlerts],
   [Role.Engineer]: [P.Read, P.ManageMasterData, P.ManageFlows, P.RaiseAlerts],
   [Role.Integrator]: [P.Read, P.ManageMasterData, P.PlanWorkOrders, P.ManageConnectors, P.RaiseAlerts],
