@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, sleep, subscribe, type TestHub } from './support/harness.js';
-import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
+import type { TestIdentityProvider } from './support/idp.js';
 import { tableCounts } from './support/plant.js';
-import { actAs, demoPeople, draftOrder, LINE_1, LINE_1_ASSIGNMENTS, R, RELEASE } from './support/regulated.js';
+import {
+  type actAs,
+  demoPeople,
+  draftOrder,
+  LINE_1,
+  LINE_1_ASSIGNMENTS,
+  R,
+  RELEASE,
+  startDemoWithPeople,
+} from './support/regulated.js';
 
 const PRESS_1 = `${LINE_1}/press-1`;
 const WELDER_1 = `${LINE_1}/welder-1`;
@@ -25,11 +34,7 @@ describe.each(MODES)('equipment interlocks (%s)', (mode) => {
   let hub: TestHub;
   let as: ReturnType<typeof actAs>;
   beforeAll(async () => {
-    ({ idp, hub } = await startHubWithIdp(
-      { demo: true, simulatorIntervalMs: 0, equipmentConditionCheckMs: 200 },
-      mode,
-    ));
-    as = actAs(hub, demoPeople(idp));
+    ({ idp, hub, as } = await startDemoWithPeople(mode, { equipmentConditionCheckMs: 200 }));
   });
   afterAll(() => hub?.stop());
 

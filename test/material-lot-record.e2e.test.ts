@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, type TestHub } from './support/harness.js';
-import { startHubWithIdp } from './support/idp.js';
 import { tableCounts } from './support/plant.js';
-import { actAs, demoPeople, draftOrder, executeToReview, R, RELEASE, signatureOf } from './support/regulated.js';
+import {
+  type actAs,
+  type demoPeople,
+  draftOrder,
+  executeToReview,
+  R,
+  startDemoWithPeople,
+  RELEASE,
+  signatureOf,
+} from './support/regulated.js';
 import { LINE_1_ASSIGNMENTS } from './support/regulated.js';
 
 const UPDATE = `mutation ($n: String!, $i: UpdateMaterialLotInput!, $s: SignatureInput) {
@@ -20,10 +28,7 @@ describe.each(MODES)('material lots and the record (%s)', (mode) => {
   let people: ReturnType<typeof demoPeople>;
   let as: ReturnType<typeof actAs>;
   beforeAll(async () => {
-    const started = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0 }, mode);
-    hub = started.hub;
-    people = demoPeople(started.idp);
-    as = actAs(hub, people);
+    ({ hub, people, as } = await startDemoWithPeople(mode));
   });
   afterAll(() => hub?.stop());
 

@@ -238,6 +238,8 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
       name: 'Mounting bracket A',
       producedMaterial: 'BRACKET-A',
       changeNote: 'First release',
+      // 95–102 % of the planned quantity; outside it, completion opens a deviation for quality.
+      yieldBracket: { minPercent: 95, maxPercent: 102 },
       segments: [
         {
           code: '10-stamp',

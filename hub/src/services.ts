@@ -21,6 +21,7 @@ import type { AuthConfig } from './config.js';
 import { WorkOrderExecutionService } from './modules/work-order/execution.service.js';
 import { WorkOrderReviewService } from './modules/work-order/review.service.js';
 import { GenealogyService } from './modules/work-order/genealogy.service.js';
+import { DeviationService } from './modules/work-order/deviation.service.js';
 import { AlertService } from './modules/alert/alert.service.js';
 import { OeeService } from './modules/oee/oee.service.js';
 import { SignalService } from './modules/signals/signals.service.js';
@@ -84,6 +85,7 @@ export function createServices(
     execution: new WorkOrderExecutionService(uow, bus, signatures),
     review: new WorkOrderReviewService(uow, bus, signatures),
     genealogy: new GenealogyService(),
+    deviations: new DeviationService(uow, bus),
     alerts: new AlertService(uow, feed, alertEscalateAfterSeconds),
     oee: new OeeService(uow, feed),
     signals: new SignalService(bus, feed, uow),

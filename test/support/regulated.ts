@@ -1,5 +1,5 @@
-import { graphql, graphqlRaw, type TestHub } from './harness.js';
-import type { TestIdentityProvider } from './idp.js';
+import { graphql, graphqlRaw, type Mode, type TestHub, type TestHubSettings } from './harness.js';
+import { startHubWithIdp, type TestIdentityProvider } from './idp.js';
 
 export const LINE_1 = 'acme/berlin/assembly/line-1';
 export const LINE_2 = 'acme/berlin/assembly/line-2';
@@ -119,4 +119,11 @@ export async function executeToReview(
     `mutation { r: completeWorkOrder(number: "${number}", producedLotNumber: "${lot.lotNumber}", producedQuantity: ${lot.quantity}) { ${R} } }`,
   );
   await must('ana', `mutation { r: submitWorkOrderForReview(number: "${number}") { ${R} } }`);
+}
+
+/** A demo hub trusting a test identity provider, with the demo's people to act as. */
+export async function startDemoWithPeople(mode: Mode, settings: TestHubSettings = {}) {
+  const { idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0, ...settings }, mode);
+  const people = demoPeople(idp);
+  return { idp, hub, people, as: actAs(hub, people) };
 }

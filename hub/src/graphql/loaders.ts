@@ -17,6 +17,7 @@ import {
   ProductDefinition,
   ProductDefinitionVersion,
   Qualification,
+  WorkOrder,
 } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
 import type { Principal } from '../core/principal.js';
@@ -60,6 +61,8 @@ export function createLoaders(em: Tx, principal: Principal) {
     reservationsOfOrder: byParent(MaterialReservation, 'workOrder', 'createdAt'),
     stepsOfOrder: byParent(StepRecord, 'workOrder', 'sequence'),
     deviationsOfOrder: byParent(Deviation, 'workOrder', 'createdAt'),
+    deviationsOfLot: byParent(Deviation, 'lot', 'createdAt'),
+    workOrder: byId(WorkOrder, { equipment: pathsVisible(principal) }),
     signaturesOfOrder: new DataLoader<string, ElectronicSignature[]>(async (ids) => {
       const rows = await em.find(
         ElectronicSignature,

@@ -20,6 +20,7 @@ import {
 } from '../modules/product-definition/product-definition.resolver.js';
 import { MaterialReservationResolver, WorkOrderResolver } from '../modules/work-order/work-order.resolver.js';
 import { GenealogyResolver, WorkOrderExecutionResolver } from '../modules/work-order/execution.resolver.js';
+import { DeviationResolver, LotDeviationResolver } from '../modules/work-order/deviation.resolver.js';
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { AlertResolver } from '../modules/alert/alert.resolver.js';
@@ -48,6 +49,8 @@ export const resolvers = [
   MaterialReservationResolver,
   WorkOrderExecutionResolver,
   GenealogyResolver,
+  DeviationResolver,
+  LotDeviationResolver,
   ApiKeyResolver,
   AuditResolver,
   AlertResolver,

@@ -13,6 +13,7 @@ import {
   type ProductSegment,
   type TransitionProductDefinitionVersionInput,
   type UpdateProductDefinitionVersionInput,
+  type YieldBracket,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
@@ -68,6 +69,7 @@ export class ProductDefinitionService {
         version: 1,
         segments: plain(input.segments),
         changeNote: input.changeNote ?? null,
+        yieldBracket: yieldBracketOf(input.yieldBracket),
       });
       work.changed('ProductDefinitionCreated', definition, input.code);
       work.changed('ProductDefinitionVersionCreated', version, `${input.code}/1`);
@@ -103,6 +105,7 @@ export class ProductDefinitionService {
         version: number,
         segments: plain(segments),
         changeNote: input.changeNote ?? null,
+        yieldBracket: input.yieldBracket ? yieldBracketOf(input.yieldBracket) : (versions[0]?.yieldBracket ?? null),
       });
       work.changed('ProductDefinitionVersionCreated', version, `${definition.code}/${number}`);
       return version;
@@ -127,6 +130,7 @@ export class ProductDefinitionService {
         version.segments = plain(input.segments);
       }
       if (input.changeNote !== undefined) version.changeNote = input.changeNote;
+      if (input.yieldBracket !== undefined) version.yieldBracket = yieldBracketOf(input.yieldBracket);
       work.changed(
         'ProductDefinitionVersionUpdated',
         version,
@@ -184,6 +188,25 @@ async function findVersion(tx: Tx, id: string): Promise<ProductDefinitionVersion
     (isUuid(id) && (await tx.findOne(ProductDefinitionVersion, { id }, { populate: ['productDefinition'] }))) ||
     fail(notFound('product definition version', id))
   );
+}
+
+/** A yield bracket as stored: plain, checked to be a range of percentages. */
+function yieldBracketOf(bracket: YieldBracket | null | undefined): YieldBracket | null {
+  if (!bracket) return null;
+  const { minPercent, maxPercent } = bracket;
+  if (
+    ![minPercent, maxPercent].every(Number.isFinite) ||
+    minPercent < 0 ||
+    maxPercent > 1000 ||
+    minPercent > maxPercent
+  )
+    fail(
+      invalidInput(
+        'yieldBracket',
+        `give percentages of the planned quantity with 0 ≤ minPercent ≤ maxPercent ≤ 1000 (got ${minPercent}–${maxPercent}).`,
+      ),
+    );
+  return { minPercent, maxPercent };
 }
 
 /** Type-graphql inputs are class instances; the JSON column wants plain data. */

@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import {
   Deviation,
   DeviationKind,
+  DeviationSeverity,
   Equipment,
   MaterialDefinition,
   EquipmentState,
@@ -32,6 +33,7 @@ import { findOrderFor } from './work-order-access.js';
 import { enterState, requireTransition } from './work-order-lifecycle.service.js';
 import { fail, invalidInput } from '../../core/failures.js';
 import { conditionBlock } from '../equipment/equipment-condition.js';
+import { openDeviation, yieldProblem } from './deviation.service.js';
 
 /** Run states in which no step can start now (the interlock itself is the equipment's condition). */
 const NOT_RUNNABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance]);
@@ -299,6 +301,17 @@ export class WorkOrderExecutionService {
         tx.create(LotGenealogy, { output: lot, input, quantity, workOrder: order });
       order.producedLot = producedLotNumber;
       work.audit('MaterialLotProduced', lot);
+      // Outside the master record's yield bracket: quality has to look before release to stock.
+      const yieldOff = yieldProblem(order, producedQuantity);
+      if (yieldOff)
+        openDeviation(work, this.bus.subjects, {
+          order,
+          lot,
+          segment: null,
+          kind: DeviationKind.YieldOutOfBracket,
+          severity: DeviationSeverity.Major,
+          description: yieldOff,
+        });
       enterState(work, this.bus.subjects, order, WorkOrderState.Completed);
       return order;
     });

@@ -15,7 +15,8 @@ import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../core/principal.js';
 import type { SignatureService } from '../../auth/signatures.js';
-import { requireAt } from '../../core/visibility.js';
+import { requireAtPlace } from '../../core/visibility.js';
+import { deviationPlace } from './deviation.service.js';
 import { checkText } from '../../core/keys.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import { orderChanged } from './work-order-events.js';
@@ -102,22 +103,25 @@ export class WorkOrderReviewService {
       const { tx } = work;
       checkText('resolution', resolution, 2000);
       const deviation =
-        (await tx.findOne(Deviation, { id }, { populate: ['workOrder.equipment'] })) ?? fail(notFound('deviation', id));
-      requireAt(principal, Permission.Sign, deviation.workOrder.equipment.path, () => notFound('deviation', id));
+        (await tx.findOne(Deviation, { id }, { populate: ['workOrder.equipment', 'lot.location'] })) ??
+        fail(notFound('deviation', id));
+      requireAtPlace(principal, Permission.Sign, deviationPlace(deviation), () => notFound('deviation', id));
       if (deviation.state !== DeviationState.Open) fail(invalidInput('id', 'the deviation is already closed.'));
       const before = snapshot(deviation);
       Object.assign(deviation, { resolution, state: DeviationState.Closed, closedAt: new Date() });
       await this.twoPeopleSign(tx, signatures, 'Deviation', deviation);
-      work.audit('DeviationClosed', deviation, before, resolution);
-      orderChanged(
-        work,
-        this.bus.subjects,
-        'DeviationClosed',
-        deviation.workOrder,
-        deviation.workOrder.state,
-        undefined,
-        resolution,
-      );
+      if (deviation.workOrder) {
+        work.audit('DeviationClosed', deviation, before, resolution);
+        orderChanged(
+          work,
+          this.bus.subjects,
+          'DeviationClosed',
+          deviation.workOrder,
+          deviation.workOrder.state,
+          undefined,
+          resolution,
+        );
+      } else work.changed('DeviationClosed', deviation, deviation.lot!.lotNumber, before, resolution);
       return deviation;
     });
   }
