@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261203140000 extends Migration {
-  override name = 'Migration20261203140000';
+export class Migration20261202113000 extends Migration {
+  override name = 'Migration20261202113000';
 
   /** The development identity provider's signing key (ADR 0015): generated once, kept with the data. */
   override up(): void | Promise<void> {
