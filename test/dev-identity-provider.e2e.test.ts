@@ -54,6 +54,18 @@ describe.each(MODES)('the development identity provider (%s)', (mode) => {
       'E1001',
     );
 
+    // The sign-in form, for people trying the API from a browser.
+    const form = await fetch(`${idp.issuer}/login`);
+    expect(await form.text()).toMatch(/For development only.*<form method="post" action="\/dev-idp\/login">/s);
+    const page = await fetch(`${idp.issuer}/login`, {
+      method: 'POST',
+      body: new URLSearchParams({ username: 'E1002', password: idp.password }),
+    });
+    expect(page.headers.get('cache-control')).toBe('no-store');
+    expect(await page.text()).toMatch(
+      /Signed in as E1002\..*<textarea readonly[^>]*>ey[\w-]+\.[\w-]+\.[\w-]+<\/textarea>/s,
+    );
+
     // The hub makes of it what it makes of any provider's token: a signed-in person with roles at a scope.
     const { viewer } = await graphql(hub.url, '{ viewer { name grants { role scope } } }', {}, body.access_token);
     expect(viewer).toEqual({ name: 'user:E1001', grants: [{ role: 'Operator', scope: 'acme/berlin/assembly' }] });

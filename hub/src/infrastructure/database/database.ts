@@ -32,7 +32,8 @@ export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'data
     // Other owners (e.g. a job queue) may keep tables in the same database; the flow tables
     // (modules/flows/storage.ts), the count minutes (kept by triggers, read by
     // modules/oee/oee-aggregation.ts), the connectors' generated key (modules/connector/secrets.ts)
-    // and the development identity provider's key (auth/dev-identity-provider.ts) are plain SQL, not entities, so the generator must not drop them.
+    // and the development identity provider's key (auth/dev-identity-provider.ts) are plain SQL, not
+    // entities, so the generator must not drop them.
     schemaGenerator: {
       ignoreSchema: ['bullmq'],
       skipTables: [
