@@ -15,7 +15,12 @@ import {
   ProductDefinitionVersionResolver,
 } from '../modules/product-definition/product-definition.resolver.js';
 import { MaterialReservationResolver, WorkOrderResolver } from '../modules/work-order/work-order.resolver.js';
-import { GenealogyResolver, WorkOrderExecutionResolver } from '../modules/work-order/execution.resolver.js';
+import {
+  DeviationResolver,
+  GenealogyResolver,
+  StepRecordResolver,
+  WorkOrderExecutionResolver,
+} from '../modules/work-order/execution.resolver.js';
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { AlertResolver } from '../modules/alert/alert.resolver.js';
@@ -41,6 +46,8 @@ export const resolvers = [
   WorkOrderResolver,
   MaterialReservationResolver,
   WorkOrderExecutionResolver,
+  StepRecordResolver,
+  DeviationResolver,
   GenealogyResolver,
   ApiKeyResolver,
   AuditResolver,
