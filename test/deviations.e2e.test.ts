@@ -64,7 +64,7 @@ describe.each(MODES)('deviations, CAPA and yield (%s)', (mode) => {
     });
     const { workOrder } = await as.run('admin', '{ workOrder(number: "WO-DEV-1") { deviations { id kind } } }');
     expect(workOrder.deviations).toEqual([{ id: raised.id, kind: 'Equipment' }]);
-    const blocked = await as.run('dana', TO_STOCK, { n: 'WO-DEV-1', s: await signatureOf(people, 'dana', 'Approval') });
+    const blocked = await as.run('ines', TO_STOCK, { n: 'WO-DEV-1', s: await signatureOf(people, 'ines', 'Approval') });
     expect(blocked.r.message).toMatch(/has 1 open deviation\(s\): Weld tip was worn/);
     expect((await as.run('admin', '{ workOrder(number: "WO-DEV-1") { state } }')).workOrder.state).toBe('UnderReview');
     expect(await trail(raised.id)).toEqual([
@@ -181,7 +181,7 @@ describe.each(MODES)('deviations, CAPA and yield (%s)', (mode) => {
         lot: { lotNumber: 'L-DEV-2' },
       },
     ]);
-    const blocked = await as.run('dana', TO_STOCK, { n: 'WO-DEV-2', s: await signatureOf(people, 'dana', 'Approval') });
+    const blocked = await as.run('ines', TO_STOCK, { n: 'WO-DEV-2', s: await signatureOf(people, 'ines', 'Approval') });
     expect(blocked.r.message).toMatch(/has 1 open deviation\(s\): Yield 88 %/);
   });
 

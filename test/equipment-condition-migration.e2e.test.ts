@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Database, migrate, openDatabase } from '@plantgraph/hub';
 import { createTestDatabase, MODES, uniqueName } from './support/harness.js';
 
-/** The last migration before the equipment condition (ADR 0015). */
+/** The last migration before the equipment condition (ADR 0016). */
 const BEFORE_CONDITIONS = 'Migration20261202100000';
 
 /**

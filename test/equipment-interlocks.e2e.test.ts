@@ -10,6 +10,7 @@ import {
   LINE_1_ASSIGNMENTS,
   R,
   RELEASE,
+  signatureOf,
   startDemoWithPeople,
 } from './support/regulated.js';
 
@@ -27,14 +28,15 @@ const CHANGES = `subscription ($s: String!) { equipmentConditionChanged(scope: $
 /**
  * Maintenance and calibration hold equipment in a condition that only an authorised person or
  * connector clears: no machine signal (ingest, setEquipmentState) lifts it, and release and step
- * start refuse the equipment while it blocks (issue 14, ADR 0015).
+ * start refuse the equipment while it blocks (issue 14, ADR 0016).
  */
 describe.each(MODES)('equipment interlocks (%s)', (mode) => {
   let idp: TestIdentityProvider;
   let hub: TestHub;
   let as: ReturnType<typeof actAs>;
+  let people: ReturnType<typeof demoPeople>;
   beforeAll(async () => {
-    ({ idp, hub, as } = await startDemoWithPeople(mode, { equipmentConditionCheckMs: 200 }));
+    ({ idp, hub, as, people } = await startDemoWithPeople(mode, { equipmentConditionCheckMs: 200 }));
   });
   afterAll(() => hub?.stop());
 
@@ -187,7 +189,13 @@ describe.each(MODES)('equipment interlocks (%s)', (mode) => {
       'Released',
     );
     await as.run('ana', 'mutation { startWorkOrder(input: { number: "WO-IL-2" }) { __typename } }');
-    await as.run('ana', 'mutation { confirmLineClearance(number: "WO-IL-2") { __typename } }');
+    await as.run(
+      'chen',
+      'mutation ($s: SignatureInput) { confirmLineClearance(number: "WO-IL-2", signature: $s) { __typename } }',
+      {
+        s: await signatureOf(people, 'chen', 'Responsibility'),
+      },
+    );
     // A CMMS connector opens its maintenance work order; sending it again changes nothing.
     const open = {
       path: PRESS_1,

@@ -65,9 +65,9 @@ describe.each(MODES)('material lots and the record (%s)', (mode) => {
     expect(await tableCounts(hub)).toEqual(before);
 
     const released = await as.run(
-      'dana',
+      'ines',
       `mutation ($s: SignatureInput!) { r: releaseWorkOrderToStock(number: "WO-LOT-1", signature: $s) { ${R} ... on WorkOrder { state } } }`,
-      { s: await signatureOf(people, 'dana', 'Approval') },
+      { s: await signatureOf(people, 'ines', 'Approval') },
     );
     expect(released.r).toEqual({ __typename: 'WorkOrder', state: 'ReleasedToStock' });
     expect(await lot('L-LOT-1')).toEqual({ status: 'Released', quantity: 480 });

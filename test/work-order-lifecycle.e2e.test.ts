@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
-import { RESULT, tableCounts } from './support/plant.js';
+import { activateVersion, RESULT, tableCounts } from './support/plant.js';
 import { plannedWindow } from './support/regulated.js';
 
 const LINE_1 = 'acme/berlin/assembly/line-1';
@@ -97,12 +97,7 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
       'mutation ($i: UpdateProductDefinitionVersionInput!) { updateProductDefinitionVersion(input: $i) { __typename } }',
       { i: { id: draft.id, segments } },
     );
-    for (const state of ['ForReview', 'Approved', 'Active']) {
-      await hub.gql(
-        'mutation ($i: TransitionProductDefinitionVersionInput!) { transitionProductDefinitionVersion(input: $i) { __typename } }',
-        { i: { id: draft.id, state } },
-      );
-    }
+    await activateVersion(hub, draft.id);
     const { workOrder } = await hub.gql(
       `{ workOrder(number: "${number}") { ${ORDER} productDefinitionVersion { version state } } }`,
     );

@@ -67,6 +67,14 @@ async function main(argv: string[]): Promise<void> {
   local admin token (new at every start; send "Authorization: Bearer <token>"):
     ${hub.localAdminToken}`
         : '';
+      const idp = hub.devIdentityProvider;
+      const signIn = idp
+        ? `
+  development sign-in (for development only; never in production; ADR 0015):
+    people of the plant sign in by employee id (e.g. E1001) with the password ${idp.password}
+    token endpoint (grant_type=password):  ${idp.tokenEndpoint}
+    sign-in form:                          ${hub.url}/dev-idp/login`
+        : '';
       console.log(`[hub] ready at ${hub.url}
   GraphQL (HTTP and WebSocket):  ${hub.url}/graphql
   health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${
@@ -80,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
       ? `
   demo plant "acme" is live; try:  query { equipment(path: "acme") { name children { path state } } }`
       : ''
-  }${token}
+  }${token}${signIn}
   stop with Ctrl-C`);
       const stop = async () => {
         console.log('[hub] stopping');

@@ -76,7 +76,7 @@ export function createServices(
     material: new MaterialService(uow, materialClass, signatures),
     personnelClass,
     personnel: new PersonnelService(uow, personnelClass),
-    productDefinition: new ProductDefinitionService(uow),
+    productDefinition: new ProductDefinitionService(uow, signatures),
     workOrder: new WorkOrderService(uow, feed),
     workOrderLifecycle: new WorkOrderLifecycleService(uow, bus),
     apiKeys,

@@ -30,6 +30,8 @@ export function demoPeople(idp: TestIdentityProvider): Record<string, () => Prom
     chen: () => idp.token({ sub: 'E1003', roles: ['supervisor@acme/berlin'] }),
     ana: () => idp.token({ sub: 'E1001', roles: ['operator@acme/berlin/assembly'] }),
     dana: () => idp.token({ sub: 'E2001', roles: ['quality@acme', 'operator@acme/berlin/assembly'] }),
+    // Quality who executes nothing: the one to release a batch Dana inspected.
+    ines: () => idp.token({ sub: 'E2003', roles: ['quality@acme'] }),
     mia: () => idp.token({ sub: 'M3001', roles: ['maintenance@acme/berlin'] }),
     pia: () => idp.token({ sub: 'M3002', roles: ['maintenance@acme/berlin/packaging'] }),
     eng: () => idp.token({ sub: 'N4001', roles: ['engineer@acme'] }),
@@ -100,7 +102,11 @@ export async function executeToReview(
       : `mutation { r: completeStep(number: "${number}") { ${R} } }`;
   await must('chen', RELEASE, { i: { number, assignments: LINE_1_ASSIGNMENTS } });
   await must('ana', `mutation { r: startWorkOrder(input: { number: "${number}" }) { ${R} } }`);
-  await must('ana', `mutation { r: confirmLineClearance(number: "${number}") { ${R} } }`);
+  await must(
+    'chen',
+    `mutation ($s: SignatureInput) { r: confirmLineClearance(number: "${number}", signature: $s) { ${R} } }`,
+    { s: await signatureOf(people, 'chen', 'Responsibility') },
+  );
   for (const [who, parameter, value, critical] of [
     ['ana', 'pressure', 180, false],
     ['ana', 'current', 9.5, true],

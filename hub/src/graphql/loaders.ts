@@ -63,13 +63,19 @@ export function createLoaders(em: Tx, principal: Principal) {
     deviationsOfOrder: byParent(Deviation, 'workOrder', 'createdAt'),
     deviationsOfLot: byParent(Deviation, 'lot', 'createdAt'),
     workOrder: byId(WorkOrder, { equipment: pathsVisible(principal) }),
-    signaturesOfOrder: new DataLoader<string, ElectronicSignature[]>(async (ids) => {
+    // Signatures shown with the record they sign (21 CFR 11.50), keyed `<recordType>:<id>`.
+    signaturesOf: new DataLoader<string, ElectronicSignature[]>(async (keys) => {
+      const byType = new Map<string, string[]>();
+      for (const key of keys) {
+        const [type, id] = key.split(':') as [string, string];
+        byType.set(type, [...(byType.get(type) ?? []), id]);
+      }
       const rows = await em.find(
         ElectronicSignature,
-        { recordType: 'WorkOrder', recordId: { $in: [...ids] } },
-        { orderBy: { signedAt: 'asc' } },
+        { $or: [...byType].map(([recordType, ids]) => ({ recordType, recordId: { $in: ids } })) },
+        { orderBy: { signedAt: 'asc', id: 'asc' } },
       );
-      return ids.map((id) => rows.filter((r) => r.recordId === id));
+      return keys.map((key) => rows.filter((r) => `${r.recordType}:${r.recordId}` === key));
     }),
     sublotsOfLot: byParent(MaterialSublot, 'lot', 'sublotNumber'),
     qualificationsOfPerson: byParent(Qualification, 'person', 'code'),

@@ -19,8 +19,13 @@ import {
   ProductDefinitionVersionResolver,
 } from '../modules/product-definition/product-definition.resolver.js';
 import { MaterialReservationResolver, WorkOrderResolver } from '../modules/work-order/work-order.resolver.js';
-import { GenealogyResolver, WorkOrderExecutionResolver } from '../modules/work-order/execution.resolver.js';
-import { DeviationResolver, LotDeviationResolver } from '../modules/work-order/deviation.resolver.js';
+import {
+  DeviationResolver,
+  GenealogyResolver,
+  StepRecordResolver,
+  WorkOrderExecutionResolver,
+} from '../modules/work-order/execution.resolver.js';
+import { LotDeviationResolver, NonconformanceResolver } from '../modules/work-order/deviation.resolver.js';
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { AlertResolver } from '../modules/alert/alert.resolver.js';
@@ -48,8 +53,10 @@ export const resolvers = [
   WorkOrderResolver,
   MaterialReservationResolver,
   WorkOrderExecutionResolver,
-  GenealogyResolver,
+  StepRecordResolver,
   DeviationResolver,
+  GenealogyResolver,
+  NonconformanceResolver,
   LotDeviationResolver,
   ApiKeyResolver,
   AuditResolver,

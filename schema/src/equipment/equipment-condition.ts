@@ -2,7 +2,7 @@ import { registerEnumType } from 'type-graphql';
 
 /**
  * Whether equipment may be used, as maintenance and calibration records say: apart from its run
- * state (what the machine reports), which no machine signal can change. ADR 0015.
+ * state (what the machine reports), which no machine signal can change. ADR 0016.
  */
 export enum EquipmentCondition {
   /** No open maintenance or calibration record. */

@@ -54,7 +54,7 @@ export class ProductDefinition extends Identified {
 @Unique({ properties: ['productDefinition', 'version'] })
 @Index({ properties: ['state'] })
 @Extensions({ allow: [Permission.Read] })
-export class ProductDefinitionVersion extends Identified<'state' | 'segments' | 'stateChangedAt'> {
+export class ProductDefinitionVersion extends Identified<'state' | 'segments' | 'stateChangedAt' | 'authors'> {
   @ManyToOne(() => ProductDefinition, { deleteRule: 'cascade' }) productDefinition!: ProductDefinition;
   @Field(() => Int) @Property() version!: number;
   @Field(() => ProductDefinitionVersionState)
@@ -68,4 +68,10 @@ export class ProductDefinitionVersion extends Identified<'state' | 'segments' | 
   @Field({ description: 'When the version entered its current state.' })
   @Property({ type: 'timestamptz' })
   stateChangedAt: Date = new Date();
+  @Field(() => [String], {
+    description:
+      'Who wrote this version: everyone who created, changed or submitted its content (as `user:<employee id>`, `api-key:<name>` …). None of them may review or approve it.',
+  })
+  @Property({ type: 'json' })
+  authors: string[] = [];
 }

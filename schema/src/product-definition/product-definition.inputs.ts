@@ -1,6 +1,7 @@
 import { Field, ID, InputType } from 'type-graphql';
 import { ProductDefinitionVersionState, YieldBracket } from './product-definition.entities.js';
 import { ProductSegment } from './product-segment.js';
+import { SignatureInput } from '../work-order/execution.entities.js';
 
 @InputType({ description: 'Creates the definition with version 1 in Draft.' })
 export class CreateProductDefinitionInput {
@@ -35,11 +36,16 @@ export class UpdateProductDefinitionVersionInput {
 
 @InputType({
   description:
-    'Moves a version through Draft → ForReview → Approved → Active → Deprecated. Activating deprecates the previously active version.',
+    'Moves a version through Draft → ForReview → Approved → Active → Deprecated. Approving needs a review (`reviewProductDefinitionVersion`) and the Approval signature of the quality unit, by someone who neither wrote nor reviewed it. Activating deprecates the previously active version.',
 })
 export class TransitionProductDefinitionVersionInput {
   @Field(() => ID) id!: string;
   @Field(() => ProductDefinitionVersionState) state!: ProductDefinitionVersionState;
+  @Field(() => SignatureInput, {
+    nullable: true,
+    description: 'Required to approve: the Approval signature of a quality approver who is not an author or reviewer.',
+  })
+  signature?: SignatureInput | null;
 }
 
 @InputType()

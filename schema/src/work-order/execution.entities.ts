@@ -142,6 +142,11 @@ export class LotGenealogy extends Identified {
   @ManyToOne(() => WorkOrder, { deleteRule: 'restrict' }) workOrder!: WorkOrder;
 }
 
+/**
+ * What a signature means (21 CFR 11.50). Each meaning needs a permission where the record is
+ * (ADR 0015): Review needs Sign, Approval needs QualityApproval, Verification and Responsibility
+ * need ExecuteSteps.
+ */
 export enum SignatureMeaning {
   Review = 'Review',
   Approval = 'Approval',
@@ -149,6 +154,29 @@ export enum SignatureMeaning {
   Verification = 'Verification',
 }
 registerEnumType(SignatureMeaning, { name: 'SignatureMeaning' });
+
+/** The regulated act a signature was given for; each act takes one meaning (two for two-person acts). */
+export enum SignedAct {
+  /** A second person verifies a critical step (Verification). */
+  StepVerification = 'StepVerification',
+  /** A person qualified for line clearance confirms the line is clear (Responsibility). */
+  LineClearance = 'LineClearance',
+  /** A deviation is closed: one Review and one Approval, by two people. */
+  DeviationClosure = 'DeviationClosure',
+  /** A recorded value is corrected: one Review and one Approval, by two people. */
+  Correction = 'Correction',
+  /** The quality unit releases the produced batch to stock (Approval). */
+  ReleaseToStock = 'ReleaseToStock',
+  /** The quality unit rejects the produced batch, with its disposition (Approval). */
+  Rejection = 'Rejection',
+  /** A master-record version is reviewed by someone other than its authors (Review). */
+  MasterRecordReview = 'MasterRecordReview',
+  /** A reviewed master-record version is approved by the quality unit (Approval). */
+  MasterRecordApproval = 'MasterRecordApproval',
+  /** The quantity of released product (an order's output, released to stock) is changed (Approval). */
+  ReleasedProductChange = 'ReleasedProductChange',
+}
+registerEnumType(SignedAct, { name: 'SignedAct' });
 
 /** An electronic signature (21 CFR Part 11): who, printed name, when, what it means, bound to the record's hash. */
 @ObjectType()
@@ -160,6 +188,12 @@ export class ElectronicSignature extends Identified {
   @Field() @Property() printedName!: string;
   @Field() @Property({ type: 'timestamptz' }) signedAt!: Date;
   @Field(() => SignatureMeaning) @Enum({ items: () => SignatureMeaning }) meaning!: SignatureMeaning;
+  @Field(() => SignedAct, {
+    nullable: true,
+    description: 'What was signed for; null on signatures made before it was kept.',
+  })
+  @Enum({ items: () => SignedAct, nullable: true })
+  act?: SignedAct | null;
   @Field() @Property() recordType!: string;
   @Field() @Property() recordId!: string;
   @Field({ description: 'sha256 of the signed record as it was at signing.' })
@@ -169,7 +203,7 @@ export class ElectronicSignature extends Identified {
 
 @InputType({
   description:
-    'A signature: the signer re-authenticates by sending a fresh token of their own (issued in the last 5 minutes).',
+    "A signature: the signer re-authenticates by sending a fresh token of their own (signed in within the last 5 minutes: the token's auth_time), and says what the signature means, which must be the meaning the act takes.",
 })
 export class SignatureInput {
   @Field() token!: string;

@@ -59,7 +59,7 @@ export function conditionBlock(equipment: Equipment, now = new Date()): string |
 }
 
 /**
- * The maintenance and calibration condition of equipment (ADR 0015): records opened and cleared by
+ * The maintenance and calibration condition of equipment (ADR 0016): records opened and cleared by
  * people or connectors holding MaintainEquipment, summed up on the equipment row by one writer
  * (`settle`), audited, and announced through the outbox. The run state's writer never touches it.
  */

@@ -11,10 +11,11 @@ import {
   Permission,
   type SignatureInput,
   SignatureMeaning,
+  SignedAct,
   type UpdateMaterialDefinitionInput,
   type UpdateMaterialLotInput,
 } from '@plantgraph/schema';
-import type { SignatureService } from '../../auth/signatures.js';
+import { ENTERPRISE, type SignatureService } from '../../auth/signatures.js';
 import { allowLotChange } from './lot-changes.js';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
@@ -181,6 +182,8 @@ export class MaterialService {
             `lot ${lotNumber} is released product: changing its quantity needs the signature of the person responsible, with the reason.`,
           ),
         );
+      if (!needsSignature && signature)
+        fail(invalidInput('signature', 'only a change of the quantity of released product is signed; leave it out.'));
       const before = snapshot(lot);
       if (input.quantity != null) {
         checkQuantity('quantity', input.quantity);
@@ -201,12 +204,17 @@ export class MaterialService {
         requireValuesFit(lot.materialDefinition.materialClass ?? null, input.properties, 'material');
         lot.properties = input.properties;
       }
-      // Signed as changed, so the signature is bound to the lot's new content (also when not required).
+      // Signed as changed, so the signature is bound to the lot's new content.
       if (signature)
         await this.signatures.sign(
           tx,
           'signature',
-          { ...signature, meaning: SignatureMeaning.Approval },
+          signature,
+          {
+            act: SignedAct.ReleasedProductChange,
+            meaning: SignatureMeaning.Approval,
+            at: lot.location?.path ?? ENTERPRISE,
+          },
           'MaterialLot',
           lot,
         );

@@ -13,7 +13,7 @@ import { Allow } from '../../graphql/guard.js';
 import { DeviationResult } from './work-order.types.js';
 
 @Resolver(() => Deviation)
-export class DeviationResolver {
+export class NonconformanceResolver {
   @FieldResolver(() => WorkOrder, { nullable: true, description: 'The order it is about; null for a lot alone.' })
   workOrder(@Root() d: Deviation, @Ctx() ctx: HubContext) {
     return d.workOrder ? ctx.loaders.workOrder.load(d.workOrder.id) : null;

@@ -4,7 +4,7 @@ export class Migration20261202113405 extends Migration {
   override name = 'Migration20261202113405';
 
   /**
-   * The equipment condition apart from the run state (ADR 0015): maintenance and calibration records,
+   * The equipment condition apart from the run state (ADR 0016): maintenance and calibration records,
    * and their summary on the equipment row. CalibrationDue stops being a run state: equipment in it
    * gets a calibration record due since it entered that state (so it holds CalibrationOverdue, as
    * blocking as before) and the run state Down, as do its history rows; OEE counted both as

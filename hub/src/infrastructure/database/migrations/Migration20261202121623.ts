@@ -7,9 +7,15 @@ export class Migration20261202121623 extends Migration {
    * Manual nonconformances and yield brackets (issue 14): a deviation may be on a lot alone (no
    * order), has a severity (existing ones are Major) and a CAPA link with its closure; new kinds
    * for yield and for what people raise. A product definition version may carry a yield bracket.
+   * A signature may be for a change of released product.
    */
   override up(): void | Promise<void> {
     this.addSql(`alter table "product_definition_version" add "yield_bracket" jsonb null;`);
+    // A change of released product is a signed act of its own (ADR 0017).
+    this.addSql(`alter table "electronic_signature" drop constraint "electronic_signature_act_check";`);
+    this.addSql(
+      `alter table "electronic_signature" add constraint "electronic_signature_act_check" check ("act" in ('StepVerification', 'LineClearance', 'DeviationClosure', 'Correction', 'ReleaseToStock', 'Rejection', 'MasterRecordReview', 'MasterRecordApproval', 'ReleasedProductChange'));`,
+    );
 
     this.addSql(`alter table "deviation" drop constraint "deviation_kind_check";`);
     this.addSql(
@@ -42,5 +48,9 @@ export class Migration20261202121623 extends Migration {
       `alter table "deviation" add constraint "deviation_kind_check" check ("kind" in ('OutOfTolerance', 'Correction'));`,
     );
     this.addSql(`alter table "product_definition_version" drop column "yield_bracket";`);
+    this.addSql(`alter table "electronic_signature" drop constraint "electronic_signature_act_check";`);
+    this.addSql(
+      `alter table "electronic_signature" add constraint "electronic_signature_act_check" check ("act" in ('StepVerification', 'LineClearance', 'DeviationClosure', 'Correction', 'ReleaseToStock', 'Rejection', 'MasterRecordReview', 'MasterRecordApproval'));`,
+    );
   }
 }
