@@ -162,6 +162,20 @@ describe.each(MODES)('deviations, CAPA and yield (%s)', (mode) => {
       action: 'DeviationOpened',
       actor: expect.stringContaining('E2001'),
     });
+    // Closed like any deviation: a Review and an Approval by two people, where the lot is stored.
+    const closed = await as.run(
+      'ines',
+      `mutation ($s: [SignatureInput!]!) { r: closeDeviation(id: "${onLot.id}", resolution: "Heat retested: within spec", signatures: $s) { ${R} ... on Deviation { state signatures { signer meaning act } } } }`,
+      { s: [await signatureOf(people, 'chen', 'Review'), await signatureOf(people, 'ines', 'Approval')] },
+    );
+    expect(closed.r).toEqual({
+      __typename: 'Deviation',
+      state: 'Closed',
+      signatures: [
+        { signer: 'E1003', meaning: 'Review', act: 'DeviationClosure' },
+        { signer: 'E2003', meaning: 'Approval', act: 'DeviationClosure' },
+      ],
+    });
   });
 
   it("opens a deviation at completion when the yield is outside the master record's bracket", async () => {
