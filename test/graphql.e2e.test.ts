@@ -413,7 +413,7 @@ describe.each(MODES)('mutations refuse bad input and change nothing (%s)', (mode
     ],
     [
       'a lot shrunk below its sublots',
-      'mutation { r: updateMaterialLot(lotNumber: "L-BOLT-0107", input: { quantity: 10 }) { RESULT } }',
+      'mutation { r: updateMaterialLot(lotNumber: "L-BOLT-0107", input: { quantity: 10, reason: "stock count" }) { RESULT } }',
       {},
       'InvalidInput',
       /held in sublots/,

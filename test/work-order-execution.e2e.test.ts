@@ -299,12 +299,16 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
   });
 
   it('corrects a recorded value only through a two-person deviation, and rejects a batch with its disposition', async () => {
-    const number = 'WO-1002';
+    // On line 1, whose welder WO-1001 no longer holds (an order may not borrow a unit of another line).
+    const number = 'WO-1003';
+    await run('chen', 'mutation ($i: CreateWorkOrderInput!) { createWorkOrder(input: $i) { __typename } }', {
+      i: { number, productDefinition: 'PD-BRACKET-A', quantity: 1200, equipment: LINE_1 },
+    });
     await run('chen', 'mutation ($i: ReleaseWorkOrderInput!) { releaseWorkOrder(input: $i) { __typename } }', {
       i: {
         number,
         assignments: [
-          { segment: '10-stamp', equipment: 'acme/berlin/assembly/line-2/press-3', operators: ['E1001'] },
+          { segment: '10-stamp', equipment: `${LINE_1}/press-2`, operators: ['E1001'] },
           { segment: '20-weld', equipment: `${LINE_1}/welder-1`, operators: ['E1001'] },
           { segment: '30-inspect', equipment: 'acme/berlin/assembly/line-2/tester-1', operators: ['E2001'] },
         ],
@@ -390,7 +394,7 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
     );
     // A supervisor may co-sign as reviewer but not approve for the quality unit.
     expect((await correct([await sign('dana', 'Review'), await sign('chen', 'Approval')])).message).toMatch(
-      /signatures\[1\]\.token: E1003 may not sign a correction: the meaning Approval needs the QualityApproval permission at acme\/berlin\/assembly\/line-2/,
+      /signatures\[1\]\.token: E1003 may not sign a correction: the meaning Approval needs the QualityApproval permission at acme\/berlin\/assembly\/line-1/,
     );
     const { workOrder: unchanged } = await run(
       'dana',

@@ -245,6 +245,8 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
       name: 'Mounting bracket A',
       producedMaterial: 'BRACKET-A',
       changeNote: 'First release',
+      // 95–102 % of the planned quantity; outside it, completion opens a deviation for quality.
+      yieldBracket: { minPercent: 95, maxPercent: 102 },
       segments: [
         {
           code: '10-stamp',
@@ -289,6 +291,8 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
           name: 'Final inspection',
           workInstruction: 'QI-12 rev B',
           equipmentClass: null,
+          // Both bracket lines share line 2's end-of-line tester.
+          outsideEquipment: ['acme/berlin/assembly/line-2/tester-1'],
           qualification: 'final-inspection',
           critical: true,
           durationMinutes: 2,

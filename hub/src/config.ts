@@ -113,6 +113,8 @@ export interface HubConfig {
   alertEscalateAfterSeconds: number;
   /** How often the hub looks for alerts to escalate. */
   alertEscalationCheckMs: number;
+  /** How often the hub looks for calibrations that have fallen due (they become CalibrationOverdue). */
+  equipmentConditionCheckMs: number;
   /** How often live OEE figures are published for machines that reported. */
   oeeUpdateIntervalMs: number;
   /** How long numbered events are kept for resuming subscribers and connectors (ADR 0010). */
@@ -304,6 +306,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     redisUrl: env.REDIS_URL || undefined,
     alertEscalateAfterSeconds: int('PLANTGRAPH_ALERT_ESCALATE_AFTER_SECONDS', 300),
     alertEscalationCheckMs: int('PLANTGRAPH_ALERT_ESCALATION_CHECK_MS', 5000, 50),
+    equipmentConditionCheckMs: int('PLANTGRAPH_EQUIPMENT_CONDITION_CHECK_MS', 5000, 50),
     oeeUpdateIntervalMs: int('PLANTGRAPH_OEE_UPDATE_INTERVAL_MS', 5000, 100),
     eventRetentionHours: int('PLANTGRAPH_EVENT_RETENTION_HOURS', 24, 1),
     demo: env.PLANTGRAPH_DEMO === '1' || env.PLANTGRAPH_DEMO === 'true',

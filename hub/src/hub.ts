@@ -25,6 +25,7 @@ import { operationExecutor } from './graphql/execute.js';
 import { createServices, type Services } from './services.js';
 import { startSignalIngest } from './modules/signals/signal-ingest.js';
 import { startAlertEscalation } from './modules/alert/alert.service.js';
+import { startConditionCheck } from './modules/equipment/equipment-condition.js';
 import { startOeeUpdates } from './modules/oee/oee-updates.js';
 import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js';
 import { ConnectorHost } from './modules/connector/connector-host.js';
@@ -204,6 +205,8 @@ export async function startHub(
     cleanup.unshift(() => ingest.stop());
     const escalation = startAlertEscalation(services.alerts, config.alertEscalationCheckMs);
     cleanup.unshift(() => escalation.stop());
+    const conditionCheck = startConditionCheck(services.equipmentCondition, config.equipmentConditionCheckMs);
+    cleanup.unshift(() => conditionCheck.stop());
 
     const connectorHost = new ConnectorHost({
       config,

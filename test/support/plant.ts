@@ -18,6 +18,11 @@ export async function tableCounts(hub: TestHub): Promise<Record<string, number>>
     'product_definition',
     'product_definition_version',
     'work_order',
+    'material_reservation',
+    'step_record',
+    'deviation',
+    'electronic_signature',
+    'equipment_condition_record',
     'audit_record',
   ];
   const rows = await hub.db.em

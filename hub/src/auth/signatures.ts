@@ -40,6 +40,7 @@ const ACT_NAME: Readonly<Record<SignedAct, string>> = {
   [SignedAct.Rejection]: 'rejection',
   [SignedAct.MasterRecordReview]: 'master-record review',
   [SignedAct.MasterRecordApproval]: 'master-record approval',
+  [SignedAct.ReleasedProductChange]: 'change of released product',
 };
 
 /** What is being signed: the act, the meaning it takes, where, and who may not sign it. */

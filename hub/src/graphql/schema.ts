@@ -4,6 +4,10 @@ import type { MessageBus } from '../infrastructure/bus/message-bus.js';
 import { EquipmentResolver, EquipmentStateChangeResolver } from '../modules/equipment/equipment.resolver.js';
 import { EquipmentClassResolver } from '../modules/equipment/equipment-class.resolver.js';
 import {
+  EquipmentConditionRecordResolver,
+  EquipmentConditionResolver,
+} from '../modules/equipment/equipment-condition.resolver.js';
+import {
   MaterialClassResolver,
   MaterialDefinitionResolver,
   MaterialLotResolver,
@@ -21,6 +25,7 @@ import {
   StepRecordResolver,
   WorkOrderExecutionResolver,
 } from '../modules/work-order/execution.resolver.js';
+import { LotDeviationResolver, NonconformanceResolver } from '../modules/work-order/deviation.resolver.js';
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { AlertResolver } from '../modules/alert/alert.resolver.js';
@@ -34,6 +39,8 @@ import { mapDomainOutcomes } from './failures.js';
 export const resolvers = [
   EquipmentResolver,
   EquipmentStateChangeResolver,
+  EquipmentConditionResolver,
+  EquipmentConditionRecordResolver,
   EquipmentClassResolver,
   MaterialClassResolver,
   MaterialDefinitionResolver,
@@ -49,6 +56,8 @@ export const resolvers = [
   StepRecordResolver,
   DeviationResolver,
   GenealogyResolver,
+  NonconformanceResolver,
+  LotDeviationResolver,
   ApiKeyResolver,
   AuditResolver,
   AlertResolver,

@@ -6,6 +6,11 @@ export enum Permission {
   Read = 'Read',
   /** Set an equipment state by hand (machines report through signals). */
   SetEquipmentState = 'SetEquipmentState',
+  /**
+   * Record and clear the maintenance and calibration condition of equipment (people of
+   * maintenance, a CMMS connector); the interlock no machine signal can lift.
+   */
+  MaintainEquipment = 'MaintainEquipment',
   /** Record work on a step of a work order at the station. */
   ExecuteSteps = 'ExecuteSteps',
   /**
@@ -17,7 +22,8 @@ export enum Permission {
   ReleaseToProduction = 'ReleaseToProduction',
   /**
    * The quality unit's decisions, signed with meaning Approval: release a produced batch to stock
-   * or reject it, approve deviation closures and corrections, approve and activate master records.
+   * or reject it, approve deviation closures and corrections, approve and activate master records;
+   * a lot's disposition (leaving Quarantine, holds), signed changes of released product, CAPA links.
    */
   QualityApproval = 'QualityApproval',
   /** Create and schedule work orders. */
@@ -65,7 +71,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
     P.AcknowledgeAlerts,
   ],
   [Role.Quality]: [P.Read, P.Sign, P.QualityApproval, P.AcknowledgeAlerts],
-  [Role.Maintenance]: [P.Read, P.SetEquipmentState, P.RaiseAlerts, P.AcknowledgeAlerts],
+  [Role.Maintenance]: [P.Read, P.SetEquipmentState, P.MaintainEquipment, P.RaiseAlerts, P.AcknowledgeAlerts],
   [Role.Engineer]: [P.Read, P.ManageMasterData, P.Sign, P.ManageFlows, P.RaiseAlerts],
   [Role.Integrator]: [P.Read, P.ManageMasterData, P.PlanWorkOrders, P.ManageConnectors, P.RaiseAlerts],
   [Role.Admin]: Object.values(P),

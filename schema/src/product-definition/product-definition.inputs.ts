@@ -1,5 +1,5 @@
 import { Field, ID, InputType } from 'type-graphql';
-import { ProductDefinitionVersionState } from './product-definition.entities.js';
+import { ProductDefinitionVersionState, YieldBracket } from './product-definition.entities.js';
 import { ProductSegment } from './product-segment.js';
 import { SignatureInput } from '../work-order/execution.entities.js';
 
@@ -10,13 +10,19 @@ export class CreateProductDefinitionInput {
   @Field({ description: 'Code of the material definition the product is.' }) producedMaterial!: string;
   @Field(() => [ProductSegment], { defaultValue: [] }) segments!: ProductSegment[];
   @Field(() => String, { nullable: true }) changeNote?: string | null;
+  @Field(() => YieldBracket, { nullable: true, description: 'Acceptable yield in % of the planned quantity.' })
+  yieldBracket?: YieldBracket | null;
 }
 
-@InputType({ description: 'Starts a new Draft version, copying the segments of the latest version unless given.' })
+@InputType({
+  description: 'Starts a new Draft version, copying the segments and yield bracket of the latest version unless given.',
+})
 export class CreateProductDefinitionVersionInput {
   @Field({ description: 'Code of the product definition.' }) productDefinition!: string;
   @Field(() => [ProductSegment], { nullable: true }) segments?: ProductSegment[];
   @Field(() => String, { nullable: true }) changeNote?: string | null;
+  @Field(() => YieldBracket, { nullable: true, description: 'Acceptable yield in % of the planned quantity.' })
+  yieldBracket?: YieldBracket | null;
 }
 
 @InputType({ description: 'Only a Draft version can change.' })
@@ -24,6 +30,8 @@ export class UpdateProductDefinitionVersionInput {
   @Field(() => ID) id!: string;
   @Field(() => [ProductSegment], { nullable: true }) segments?: ProductSegment[];
   @Field(() => String, { nullable: true }) changeNote?: string | null;
+  @Field(() => YieldBracket, { nullable: true, description: 'Acceptable yield in % of the planned quantity.' })
+  yieldBracket?: YieldBracket | null;
 }
 
 @InputType({

@@ -52,12 +52,39 @@ export class StepRecord extends Identified<'measurements' | 'completedAt' | 'con
 }
 
 export enum DeviationKind {
-  /** A captured value outside its limits; raised automatically. */
+  /** A captured value outside its limits (or a failed verdict); raised automatically. */
   OutOfTolerance = 'OutOfTolerance',
   /** A correction of recorded execution data; keeps the prior value. */
   Correction = 'Correction',
+  /** The produced quantity outside the master record's yield bracket; raised at completion. */
+  YieldOutOfBracket = 'YieldOutOfBracket',
+  /** Raised by a person (`raiseDeviation`): material not as specified (damaged, wrong, contaminated). */
+  Material = 'Material',
+  /** Raised by a person: equipment misbehaved or was used outside its condition. */
+  Equipment = 'Equipment',
+  /** Raised by a person: the procedure (work instruction, master record) was not followed. */
+  Procedure = 'Procedure',
+  /** Raised by a person: environment out of its limits (temperature, humidity, cleanliness). */
+  Environment = 'Environment',
+  /** Raised by a person: anything else, described. */
+  Other = 'Other',
 }
 registerEnumType(DeviationKind, { name: 'DeviationKind' });
+
+/** The kinds only the hub raises, from what it records; a person raises the others. */
+export const AUTOMATIC_DEVIATION_KINDS: ReadonlySet<DeviationKind> = new Set([
+  DeviationKind.OutOfTolerance,
+  DeviationKind.Correction,
+  DeviationKind.YieldOutOfBracket,
+]);
+
+/** How much a deviation may affect the product's quality. */
+export enum DeviationSeverity {
+  Minor = 'Minor',
+  Major = 'Major',
+  Critical = 'Critical',
+}
+registerEnumType(DeviationSeverity, { name: 'DeviationSeverity' });
 
 export enum DeviationState {
   Open = 'Open',
@@ -65,13 +92,21 @@ export enum DeviationState {
 }
 registerEnumType(DeviationState, { name: 'DeviationState' });
 
-/** A departure from the master record that quality must close before the order can be released to stock. */
+/**
+ * A departure from the master record (a nonconformance) on an order, one of its steps, or a lot,
+ * that quality must close; an order's open deviations keep it from being released to stock.
+ */
 @ObjectType()
 @Extensions({ allow: [Permission.Read] })
 @Entity()
 @Index({ properties: ['workOrder', 'state'] })
-export class Deviation extends Identified<'state'> {
-  @ManyToOne(() => WorkOrder, { deleteRule: 'cascade' }) workOrder!: WorkOrder;
+@Index({ properties: ['lot'] })
+export class Deviation extends Identified<'state' | 'severity'> {
+  /** Null for a deviation on a lot alone. */
+  @ManyToOne(() => WorkOrder, { deleteRule: 'cascade', nullable: true }) workOrder?: WorkOrder | null;
+  @ManyToOne(() => MaterialLot, { deleteRule: 'restrict', nullable: true }) lot?: MaterialLot | null;
+  @Field(() => DeviationSeverity) @Enum({ items: () => DeviationSeverity }) severity: DeviationSeverity =
+    DeviationSeverity.Major;
   @Field(() => DeviationKind) @Enum({ items: () => DeviationKind }) kind!: DeviationKind;
   @Field(() => DeviationState) @Enum({ items: () => DeviationState }) state: DeviationState = DeviationState.Open;
   @Field(() => String, { nullable: true }) @Property({ nullable: true }) segment?: string | null;
@@ -79,6 +114,19 @@ export class Deviation extends Identified<'state'> {
   @Field() @Property() openedBy!: string;
   @Field(() => String, { nullable: true }) @Property({ type: 'text', nullable: true }) resolution?: string | null;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) closedAt?: Date | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The CAPA (corrective and preventive action) this deviation is handled under, e.g. `CAPA-2026-014`.',
+  })
+  @Property({ type: 'text', nullable: true })
+  capaReference?: string | null;
+  @Field(() => String, { nullable: true }) @Property({ nullable: true }) capaLinkedBy?: string | null;
+  @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) capaLinkedAt?: Date | null;
+  @Field(() => String, { nullable: true }) @Property({ nullable: true }) capaClosedBy?: string | null;
+  @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) capaClosedAt?: Date | null;
+  @Field(() => String, { nullable: true, description: 'How the CAPA was closed (its effectiveness check).' })
+  @Property({ type: 'text', nullable: true })
+  capaClosure?: string | null;
 }
 
 /** A lot that went into a lot the order produced. */
@@ -125,6 +173,8 @@ export enum SignedAct {
   MasterRecordReview = 'MasterRecordReview',
   /** A reviewed master-record version is approved by the quality unit (Approval). */
   MasterRecordApproval = 'MasterRecordApproval',
+  /** The quantity of released product (an order's output, released to stock) is changed (Approval). */
+  ReleasedProductChange = 'ReleasedProductChange',
 }
 registerEnumType(SignedAct, { name: 'SignedAct' });
 

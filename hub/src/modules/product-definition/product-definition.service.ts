@@ -13,6 +13,7 @@ import {
   type ProductSegment,
   type TransitionProductDefinitionVersionInput,
   type UpdateProductDefinitionVersionInput,
+  type YieldBracket,
   ElectronicSignature,
   type SignatureInput,
   SignatureMeaning,
@@ -21,7 +22,7 @@ import {
 import { ENTERPRISE, type SignatureService } from '../../auth/signatures.js';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
-import { checkKey, checkText, likePrefix, isUuid } from '../../core/keys.js';
+import { checkKey, checkPath, checkText, likePrefix, isUuid } from '../../core/keys.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
 import { requireEnterpriseWide } from '../../core/visibility.js';
@@ -76,6 +77,7 @@ export class ProductDefinitionService {
         version: 1,
         segments: plain(input.segments),
         changeNote: input.changeNote ?? null,
+        yieldBracket: yieldBracketOf(input.yieldBracket),
         authors: [principal.name],
       });
       work.changed('ProductDefinitionCreated', definition, input.code);
@@ -112,6 +114,7 @@ export class ProductDefinitionService {
         version: number,
         segments: plain(segments),
         changeNote: input.changeNote ?? null,
+        yieldBracket: input.yieldBracket ? yieldBracketOf(input.yieldBracket) : (versions[0]?.yieldBracket ?? null),
         authors: [principal.name],
       });
       work.changed('ProductDefinitionVersionCreated', version, `${definition.code}/${number}`);
@@ -137,6 +140,7 @@ export class ProductDefinitionService {
         version.segments = plain(input.segments);
       }
       if (input.changeNote !== undefined) version.changeNote = input.changeNote;
+      if (input.yieldBracket !== undefined) version.yieldBracket = yieldBracketOf(input.yieldBracket);
       version.authors = withAuthor(version.authors, principal);
       work.changed(
         'ProductDefinitionVersionUpdated',
@@ -316,6 +320,25 @@ async function findVersion(tx: Tx, id: string): Promise<ProductDefinitionVersion
   );
 }
 
+/** A yield bracket as stored: plain, checked to be a range of percentages. */
+function yieldBracketOf(bracket: YieldBracket | null | undefined): YieldBracket | null {
+  if (!bracket) return null;
+  const { minPercent, maxPercent } = bracket;
+  if (
+    ![minPercent, maxPercent].every(Number.isFinite) ||
+    minPercent < 0 ||
+    maxPercent > 1000 ||
+    minPercent > maxPercent
+  )
+    fail(
+      invalidInput(
+        'yieldBracket',
+        `give percentages of the planned quantity with 0 ≤ minPercent ≤ maxPercent ≤ 1000 (got ${minPercent}–${maxPercent}).`,
+      ),
+    );
+  return { minPercent, maxPercent };
+}
+
 /** Type-graphql inputs are class instances; the JSON column wants plain data. */
 const plain = (segments: ProductSegment[]): ProductSegment[] =>
   JSON.parse(JSON.stringify(segments)) as ProductSegment[];
@@ -344,6 +367,7 @@ async function checkSegments(tx: Tx, segments: ProductSegment[]): Promise<void> 
     if (s.qualification) checkKey(`${at}.qualification`, s.qualification);
     if (s.equipmentClass && !classes.has(s.equipmentClass))
       fail(unknownReference(`${at}.equipmentClass`, 'equipment class', s.equipmentClass));
+    for (const [j, path] of (s.outsideEquipment ?? []).entries()) checkPath(`${at}.outsideEquipment[${j}]`, path);
     if (s.durationMinutes != null && s.durationMinutes <= 0)
       fail(invalidInput(`${at}.durationMinutes`, `must be above 0 (got ${s.durationMinutes}).`));
     for (const [j, m] of s.materials.entries()) {

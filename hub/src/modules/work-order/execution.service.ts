@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import {
   Deviation,
   DeviationKind,
+  DeviationSeverity,
   Equipment,
   MaterialDefinition,
   EquipmentState,
@@ -32,11 +33,14 @@ import { orderChanged } from './work-order-events.js';
 import { findOrderFor } from './work-order-access.js';
 import { enterState, requireTransition } from './work-order-lifecycle.service.js';
 import { fail, invalidInput } from '../../core/failures.js';
+import { conditionBlock } from '../equipment/equipment-condition.js';
+import { openDeviation, yieldProblem } from './deviation.service.js';
+
+/** Run states in which no step can start now (the interlock itself is the equipment's condition). */
+const NOT_RUNNABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance]);
 
 /** The qualification a person needs to confirm line clearance. */
 export const LINE_CLEARANCE = 'line-clearance';
-
-const NOT_USABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance, EquipmentState.CalibrationDue]);
 
 /**
  * Execution at the station, against the order's snapshot only: line clearance, one step at a time
@@ -144,10 +148,12 @@ export class WorkOrderExecutionService {
           blocked.push(`${operator.employeeId} holds no current ${segment.qualification} qualification.`);
       }
       const equipment = await tx.findOne(Equipment, { path: assignment.equipment });
-      if (!equipment || NOT_USABLE.has(equipment.state))
+      if (!equipment || NOT_RUNNABLE.has(equipment.state))
         blocked.push(
           `${assignment.equipment} is ${equipment?.state ?? 'gone'}${equipment?.stateReason ? ` (${equipment.stateReason})` : ''}.`,
         );
+      const condition = equipment && conditionBlock(equipment);
+      if (condition) blocked.push(condition);
       if (blocked.length) fail(invalidInput('number', `step ${segment.code} cannot start: ${blocked.join(' ')}`));
       const step = tx.create(StepRecord, {
         workOrder: order,
@@ -334,6 +340,17 @@ export class WorkOrderExecutionService {
         tx.create(LotGenealogy, { output: lot, input, quantity, workOrder: order });
       order.producedLot = producedLotNumber;
       work.audit('MaterialLotProduced', lot);
+      // Outside the master record's yield bracket: quality has to look before release to stock.
+      const yieldOff = yieldProblem(order, producedQuantity);
+      if (yieldOff)
+        openDeviation(work, this.bus.subjects, {
+          order,
+          lot,
+          segment: null,
+          kind: DeviationKind.YieldOutOfBracket,
+          severity: DeviationSeverity.Major,
+          description: yieldOff,
+        });
       enterState(work, this.bus.subjects, order, WorkOrderState.Completed);
       return order;
     });

@@ -15,8 +15,9 @@ import {
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../core/principal.js';
-import type { SignatureService, SigningAct } from '../../auth/signatures.js';
-import { requireAt } from '../../core/visibility.js';
+import { ENTERPRISE, type SignatureService, type SigningAct } from '../../auth/signatures.js';
+import { requireAtPlace } from '../../core/visibility.js';
+import { deviationPlace } from './deviation.service.js';
 import { checkText } from '../../core/keys.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import { orderChanged } from './work-order-events.js';
@@ -105,28 +106,32 @@ export class WorkOrderReviewService {
       const { tx } = work;
       checkText('resolution', resolution, 2000);
       const deviation =
-        (await tx.findOne(Deviation, { id }, { populate: ['workOrder.equipment'] })) ?? fail(notFound('deviation', id));
-      requireAt(principal, Permission.Sign, deviation.workOrder.equipment.path, () => notFound('deviation', id));
+        (await tx.findOne(Deviation, { id }, { populate: ['workOrder.equipment', 'lot.location'] })) ??
+        fail(notFound('deviation', id));
+      requireAtPlace(principal, Permission.Sign, deviationPlace(deviation), () => notFound('deviation', id));
       if (deviation.state !== DeviationState.Open) fail(invalidInput('id', 'the deviation is already closed.'));
       const before = snapshot(deviation);
       Object.assign(deviation, { resolution, state: DeviationState.Closed, closedAt: new Date() });
+      const place = deviationPlace(deviation);
       await this.signatures.signByTwo(
         tx,
         signatures,
-        { act: SignedAct.DeviationClosure, meanings: REVIEW_AND_APPROVAL, at: deviation.workOrder.equipment.path },
+        { act: SignedAct.DeviationClosure, meanings: REVIEW_AND_APPROVAL, at: place?.path ?? ENTERPRISE },
         'Deviation',
         deviation,
       );
-      work.audit('DeviationClosed', deviation, before, resolution);
-      orderChanged(
-        work,
-        this.bus.subjects,
-        'DeviationClosed',
-        deviation.workOrder,
-        deviation.workOrder.state,
-        undefined,
-        resolution,
-      );
+      if (deviation.workOrder) {
+        work.audit('DeviationClosed', deviation, before, resolution);
+        orderChanged(
+          work,
+          this.bus.subjects,
+          'DeviationClosed',
+          deviation.workOrder,
+          deviation.workOrder.state,
+          undefined,
+          resolution,
+        );
+      } else work.changed('DeviationClosed', deviation, deviation.lot!.lotNumber, before, resolution);
       return deviation;
     });
   }

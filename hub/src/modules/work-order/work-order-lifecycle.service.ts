@@ -71,6 +71,7 @@ export class WorkOrderLifecycleService {
             version: version.version,
             producedMaterial: { code: produced.code, name: produced.name, unitOfMeasure: produced.unitOfMeasure },
             segments: version.segments,
+            yieldBracket: version.yieldBracket ?? null,
             takenAt: new Date().toISOString(),
           }),
         ),
