@@ -10,8 +10,11 @@ import type { TestIdentityProvider } from './support/idp.js';
 import {
   type actAs,
   type demoPeople,
+  draftOrder,
   executeToReview,
+  LINE_1_ASSIGNMENTS,
   R,
+  RELEASE,
   signatureOf,
   startDemoWithPeople,
 } from './support/regulated.js';
@@ -95,7 +98,7 @@ describe.each(MODES)('the batch record document (%s)', (mode) => {
       `Content SHA-256: ${r.sha256}`,
     ])
       expect(flat).toContain(shown);
-    expect(flat).toMatch(/Limit pressure: target \S+, \S+ to \S+/);
+    expect(flat).toContain('Limit pressure: target 180, 172 to 188 bar');
     expect(flat).not.toContain('OUT OF TOLERANCE');
 
     // Page 1 drawn to PNG: not blank (some pixels dark, most light).
@@ -151,6 +154,39 @@ describe.each(MODES)('the batch record document (%s)', (mode) => {
     const refused = await cli(hub, token, ['--verify', forged]);
     expect(refused.code).toBe(1);
     expect(refused.out).toContain('NOT VALID');
+  });
+
+  it('marks a value out of tolerance and shows its deviation on a running order', async () => {
+    await draftOrder((q, v) => as.run('admin', q, v), 'WO-REC-2', { quantity: 100, window: 3 });
+    const must = async (who: string, query: string, variables?: object) => {
+      const answer = Object.values(await as.run(who, query, variables))[0] as { __typename: string };
+      expect(['WorkOrder', 'StepRecord'], JSON.stringify(answer)).toContain(answer.__typename);
+    };
+    await must('chen', RELEASE, { i: { number: 'WO-REC-2', assignments: LINE_1_ASSIGNMENTS } });
+    await must('ana', `mutation { r: startWorkOrder(input: { number: "WO-REC-2" }) { ${R} } }`);
+    await must(
+      'chen',
+      `mutation ($s: SignatureInput) { r: confirmLineClearance(number: "WO-REC-2", signature: $s) { ${R} } }`,
+      { s: await signatureOf(people, 'chen', 'Responsibility') },
+    );
+    await must('ana', `mutation { r: startStep(number: "WO-REC-2") { ${R} } }`);
+    await must(
+      'ana',
+      `mutation { r: recordMeasurements(number: "WO-REC-2", measurements: [{ parameter: "pressure", value: 195 }]) { ${R} } }`,
+    );
+    const { r } = await as.run('ana', RENDER, { n: 'WO-REC-2' });
+    expect(r.__typename).toBe('BatchRecordDocument');
+    const file = join(dir, 'running.pdf');
+    writeFileSync(file, Buffer.from(r.pdfBase64, 'base64'));
+    const flat = (await run('pdftotext', [file, '-'])).stdout.replace(/\s+/g, ' ');
+    expect(flat).toContain('State: InProgress');
+    expect(flat).toContain('pressure = 195 (limits 172 to 188) OUT OF TOLERANCE');
+    expect(flat).toMatch(/1\. OutOfTolerance \(\w+, Open\) at 10-stamp/);
+    expect(flat).toContain('20-weld Weld');
+    expect(flat).toContain('Not executed.');
+    // A Draft order has no record yet.
+    await draftOrder((q, v) => as.run('admin', q, v), 'WO-REC-3', { window: 5 });
+    expect((await as.run('chen', RENDER, { n: 'WO-REC-3' })).r).toMatchObject({ __typename: 'InvalidInput' });
   });
 
   it('refuses a caller without scope over the order as if it did not exist', async () => {

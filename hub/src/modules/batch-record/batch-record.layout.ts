@@ -11,6 +11,15 @@ export interface Rendering {
 
 const MARGIN = 48;
 const when = (iso: string | null) => (iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : '-');
+/** Text the standard fonts can show: Latin-1 as is, other letters without their accents, the rest as `?`. */
+const printable = (text: string) =>
+  [...text]
+    .map((c) => {
+      if (c.charCodeAt(0) <= 0xff) return c;
+      const bare = c.normalize('NFKD').replace(/\p{M}/gu, '');
+      return bare.length === 1 && bare.charCodeAt(0) <= 0xff ? bare : '?';
+    })
+    .join('');
 const or = (value: string | number | null | undefined) => (value == null || value === '' ? '-' : String(value));
 
 /**
@@ -39,17 +48,24 @@ export function layoutBatchRecord(content: BatchRecordContent, rendering: Render
   });
   const width = doc.page.width - 2 * MARGIN;
   const heading = (text: string) => {
-    doc.moveDown(0.8).font('Helvetica-Bold').fontSize(12).fillColor('black').text(text);
+    doc.moveDown(0.8).font('Helvetica-Bold').fontSize(12).fillColor('black').text(printable(text));
     doc.moveDown(0.2).font('Helvetica').fontSize(9);
   };
-  const line = (text: string, color = 'black') => doc.fillColor(color).text(text, { width }).fillColor('black');
+  const line = (text: string, color = 'black') =>
+    doc.fillColor(color).text(printable(text), { width }).fillColor('black');
   const pairs = (rows: [string, string][]) => {
     for (const [k, v] of rows) line(`${k}: ${v}`);
   };
 
   const { order, product } = content;
-  doc.font('Helvetica-Bold').fontSize(16).text(`Batch record ${order.number}`);
-  doc.font('Helvetica').fontSize(9).text(`${product.name} (${product.productDefinition} v${product.version})`);
+  doc
+    .font('Helvetica-Bold')
+    .fontSize(16)
+    .text(printable(`Batch record ${order.number}`));
+  doc
+    .font('Helvetica')
+    .fontSize(9)
+    .text(printable(`${product.name} (${product.productDefinition} v${product.version})`));
   heading('Order');
   pairs([
     ['Order', `${order.number}${order.externalReference ? ` (${order.externalReference})` : ''}`],
@@ -114,7 +130,7 @@ export function layoutBatchRecord(content: BatchRecordContent, rendering: Render
       .fontSize(7)
       .fillColor('gray')
       .text(
-        `${order.number}  sha256 ${rendering.sha256}  page ${i + 1} of ${range.count}`,
+        `${printable(order.number)}  sha256 ${rendering.sha256}  page ${i + 1} of ${range.count}`,
         MARGIN,
         doc.page.height - MARGIN + 12,
         { width, lineBreak: false },
@@ -129,7 +145,7 @@ export function layoutBatchRecord(content: BatchRecordContent, rendering: Render
       .moveDown(0.4)
       .font('Helvetica-Bold')
       .fontSize(10)
-      .text(`${step.segment} ${step.name}${step.critical ? ' (critical)' : ''}`);
+      .text(printable(`${step.segment} ${step.name}${step.critical ? ' (critical)' : ''}`));
     doc.font('Helvetica').fontSize(9);
     if (step.workInstruction) line(`Work instruction ${step.workInstruction}`);
     for (const l of step.limits)
