@@ -130,8 +130,20 @@ describe.each(MODES)('the batch record document (%s)', (mode) => {
 
     // The hash verifies; the same record renders to the same hash; a tampered hash does not verify.
     expect((await as.run('chen', VERIFY, { n: 'WO-1001', h: r.sha256 })).r).toMatchObject({ valid: true });
+    // The live master record changing (here behind the hub's back) leaves the record as released.
+    const em = hub.db.em.fork();
+    await em.execute(
+      `update product_definition_version set segments = replace(segments::text, '"lowerLimit": 172', '"lowerLimit": 100')::jsonb`,
+    );
+    const [changed] = await em.execute(
+      `select count(*)::int as n from product_definition_version where segments::text like '%"lowerLimit": 100%'`,
+    );
+    expect(changed.n).toBeGreaterThan(0);
     const again = (await as.run('chen', RENDER, { n: 'WO-1001' })).r;
     expect(again.sha256).toBe(r.sha256);
+    await em.execute(
+      `update product_definition_version set segments = replace(segments::text, '"lowerLimit": 100', '"lowerLimit": 172')::jsonb`,
+    );
     const tampered = `${r.sha256.slice(0, -1)}${r.sha256.endsWith('0') ? '1' : '0'}`;
     const refused = (await as.run('chen', VERIFY, { n: 'WO-1001', h: tampered })).r;
     expect(refused).toMatchObject({ valid: false, currentSha256: r.sha256 });
