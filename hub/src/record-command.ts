@@ -33,6 +33,8 @@ export async function recordCommand(flags: string[], env: NodeJS.ProcessEnv = pr
         ...(env.PLANTGRAPH_TOKEN ? { authorization: `Bearer ${env.PLANTGRAPH_TOKEN}` } : {}),
       },
       body: JSON.stringify({ query, variables }),
+    }).catch((err: Error) => {
+      throw new Error(`cannot reach the hub at ${url} (${err.message}); set PLANTGRAPH_URL to its address.`);
     });
     type Answer = { code?: string; message?: string; valid?: boolean; [field: string]: unknown };
     const body = (await response.json()) as { data?: { r?: Answer }; errors?: { message: string }[] };
