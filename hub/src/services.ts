@@ -10,6 +10,7 @@ import { materialClasses } from './modules/material/material-class.js';
 import { MaterialService } from './modules/material/material.service.js';
 import { personnelClasses } from './modules/personnel/personnel-class.js';
 import { PersonnelService } from './modules/personnel/personnel.service.js';
+import { BatchRecordService } from './modules/batch-record/batch-record.service.js';
 import { ResourceClassService } from './modules/resource-class/resource-class.service.js';
 import { ProductDefinitionService } from './modules/product-definition/product-definition.service.js';
 import { WorkOrderService } from './modules/work-order/work-order.service.js';
@@ -91,6 +92,7 @@ export function createServices(
     signals: new SignalService(bus, feed, uow),
     flows: new FlowStore(db, relay, bus.subjects, flowPolicy),
     audit: new AuditService(),
+    batchRecords: new BatchRecordService(uow),
     connectors: new ConnectorService(uow, feed, registry, connectorSecrets, hubEvents),
     connectorLedger: new ConnectorLedger(db, uow, bus.subjects),
     connectorSecrets,

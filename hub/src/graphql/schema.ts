@@ -28,6 +28,7 @@ import {
 import { LotDeviationResolver, NonconformanceResolver } from '../modules/work-order/deviation.resolver.js';
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
+import { BatchRecordResolver } from '../modules/batch-record/batch-record.resolver.js';
 import { AlertResolver } from '../modules/alert/alert.resolver.js';
 import { OeeResolver } from '../modules/oee/oee.resolver.js';
 import { SignalResolver } from '../modules/signals/signals.resolver.js';
@@ -60,6 +61,7 @@ export const resolvers = [
   LotDeviationResolver,
   ApiKeyResolver,
   AuditResolver,
+  BatchRecordResolver,
   AlertResolver,
   OeeResolver,
   SignalResolver,
