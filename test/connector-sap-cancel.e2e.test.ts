@@ -51,7 +51,7 @@ describe.each(MODES)('the SAP confirmation cancelled on rejection (%s)', (mode) 
     const imported = await hub.gql(`mutation { importConnectorRecord(connector: "sap-berlin", reference: "${order}") {
       ${R} ... on ConnectorImport { outcome } } }`);
     expect(imported.importConnectorRecord.outcome).toBe('Created');
-    await runOnTheFloor(hub, sim, order);
+    await runOnTheFloor(hub, sim, order, () => idp.token({ sub: 'E1003', roles: ['supervisor@acme/berlin'] }));
     return settled(order, 'WorkOrderCompleted');
   };
   /** Submitted and rejected in review, signed. */
@@ -62,7 +62,7 @@ describe.each(MODES)('the SAP confirmation cancelled on rejection (%s)', (mode) 
       hub.url,
       `mutation ($s: SignatureInput!) { rejectWorkOrder(number: "${order}", disposition: "scrap: cracked welds",
         signature: $s) { ${R} ... on WorkOrder { state } } }`,
-      { s: { token: dana, meaning: 'Review' } },
+      { s: { token: dana, meaning: 'Approval' } },
       dana,
     );
     expect(rejected.rejectWorkOrder.state).toBe('Rejected');

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Readiness } from '@plantgraph/hub';
 import { MODES, graphqlRaw, startTestHub, type TestHub } from './support/harness.js';
 import { RESULT, countStatements, tableCounts } from './support/plant.js';
+import { devIdpToken } from './support/idp.js';
 
 describe.each(MODES)('GraphQL API (%s)', (mode) => {
   let hub: TestHub;
@@ -74,7 +75,7 @@ describe.each(MODES)('GraphQL API (%s)', (mode) => {
     expect(data.held.totalCount).toBe(1);
     expect(data.materialDefinitions).toEqual({ totalCount: 3, pageInfo: { hasNextPage: true } });
     expect(data.persons.totalCount).toBe(2); // E1002's training has expired
-    expect(data.everyone.totalCount).toBe(5);
+    expect(data.everyone.totalCount).toBe(8);
     expect(data.productDefinitions.edges[0].node).toEqual({
       code: 'PD-BRACKET-A',
       activeVersion: { version: 1 },
@@ -85,7 +86,7 @@ describe.each(MODES)('GraphQL API (%s)', (mode) => {
       data.equipmentClasses.totalCount,
       data.materialClasses.totalCount,
       data.personnelClasses.totalCount,
-    ]).toEqual([7, 3, 3]);
+    ]).toEqual([7, 3, 4]);
   });
 
   it('refuses a page size beyond the documented bound, saying how to page', async () => {
@@ -412,7 +413,7 @@ describe.each(MODES)('mutations refuse bad input and change nothing (%s)', (mode
     ],
     [
       'a lot shrunk below its sublots',
-      'mutation { r: updateMaterialLot(lotNumber: "L-BOLT-0107", input: { quantity: 10 }) { RESULT } }',
+      'mutation { r: updateMaterialLot(lotNumber: "L-BOLT-0107", input: { quantity: 10, reason: "stock count" }) { RESULT } }',
       {},
       'InvalidInput',
       /held in sublots/,
@@ -516,13 +517,26 @@ describe.each(MODES)('mutations refuse bad input and change nothing (%s)', (mode
     );
     expect(edit.r.message).toMatch(/only a Draft can change/);
     expect(await tableCounts(hub)).toEqual(before);
-    for (const state of ['ForReview', 'Approved', 'Active']) {
-      const t = await hub.gql(
-        `mutation ($id: ID!, $s: ProductDefinitionVersionState!) { r: transitionProductDefinitionVersion(input: { id: $id, state: $s }) { ${RESULT} ... on ProductDefinitionVersion { state } } }`,
-        { id: draft.id, s: state },
-      );
-      expect(t.r.state).toBe(state);
-    }
+    // The admin key wrote and submits the version; a person reviews it, another approves it (ADR 0015).
+    const move = async (s: string, signature?: object) =>
+      (
+        await hub.gql(
+          `mutation ($id: ID!, $s: ProductDefinitionVersionState!, $sig: SignatureInput) { r: transitionProductDefinitionVersion(input: { id: $id, state: $s, signature: $sig }) { ${RESULT} ... on ProductDefinitionVersion { state } } }`,
+          { id: draft.id, s, sig: signature },
+        )
+      ).r;
+    expect((await move('ForReview')).state).toBe('ForReview');
+    expect((await move('Approved')).message).toMatch(/has not been reviewed since it was submitted/);
+    const reviewed = await hub.gql(
+      `mutation ($id: ID!, $s: SignatureInput!) { r: reviewProductDefinitionVersion(id: $id, signature: $s) { ${RESULT} } }`,
+      { id: draft.id, s: { token: await devIdpToken(hub, 'E3002'), meaning: 'Review' } },
+    );
+    expect(reviewed.r.__typename).toBe('ProductDefinitionVersion');
+    expect((await move('Approved')).message).toMatch(/approving a master record is signed/);
+    expect((await move('Approved', { token: await devIdpToken(hub, 'E2003'), meaning: 'Approval' })).state).toBe(
+      'Approved',
+    );
+    expect((await move('Active')).state).toBe('Active');
     const after = await hub.gql(
       '{ productDefinition(code: "PD-BRACKET-A") { activeVersion { version } versions { version state } } }',
     );

@@ -21,6 +21,8 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
     as.ana = () => idp.token({ sub: 'E1001', roles: ['operator@acme/berlin/assembly'] });
     as.dana = () => idp.token({ sub: 'E2001', roles: ['quality@acme', 'operator@acme/berlin/assembly'] });
     as.ben = () => idp.token({ sub: 'E1002', roles: ['operator@acme/berlin/assembly'] });
+    // Quality assurance: executed nothing, so she may release what the others made.
+    as.ines = () => idp.token({ sub: 'E2003', roles: ['quality@acme'] });
     as.admin = () => idp.token({ sub: 'plant-admin', roles: ['admin@acme'] });
   });
   afterAll(() => hub?.stop());
@@ -53,7 +55,11 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
     // Hard guard: no step before line clearance.
     const early = await run('ana', `mutation { startStep(number: "WO-1001") { ${R} } }`);
     expect(early.startStep.message).toMatch(/step 10-stamp cannot start: line clearance has not been confirmed/);
-    await run('ana', 'mutation { confirmLineClearance(number: "WO-1001") { __typename } }');
+    const clearance = `mutation ($s: SignatureInput) { confirmLineClearance(number: "WO-1001", signature: $s) { ${R} } }`;
+    expect(
+      (await run('ana', clearance, { s: await sign('ana', 'Responsibility') })).confirmLineClearance.message,
+    ).toMatch(/Ana Ruiz \(E1001\) holds no current line-clearance qualification/);
+    await run('ana', clearance, { s: await sign('chen', 'Responsibility') });
 
     // Step 1: the operator sees only the current step, with its pinned work instruction.
     const { workOrder } = await run(
@@ -121,7 +127,7 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
       { v: await sign('ana', 'Verification') },
     );
     expect(selfVerified.completeStep.message).toMatch(
-      /verifier must be a different person than the operator \(E1001\)/,
+      /Ana Ruiz \(E1001\) may not sign the step verification: they executed 20-weld, and the verifier must be a different person than the operator \(E1001\)/,
     );
     const verified = await run(
       'ana',
@@ -177,31 +183,46 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
     const oneSigner = await run(
       'dana',
       `mutation ($s: [SignatureInput!]!) { closeDeviation(id: "${review.deviations[0].id}", resolution: "weld pull test passed", signatures: $s) { ${R} } }`,
-      { s: [await sign('dana', 'Review'), await sign('dana', 'Review')] },
+      { s: [await sign('dana', 'Review'), await sign('dana', 'Approval')] },
     );
     expect(oneSigner.closeDeviation.message).toMatch(/a second, different person must sign/);
     const closed = await run(
       'dana',
-      `mutation ($s: [SignatureInput!]!) { closeDeviation(id: "${review.deviations[0].id}", resolution: "weld pull test passed", signatures: $s) { ${R} ... on Deviation { state resolution } } }`,
-      { s: [await sign('dana', 'Review'), await sign('chen', 'Review')] },
+      `mutation ($s: [SignatureInput!]!) { closeDeviation(id: "${review.deviations[0].id}", resolution: "weld pull test passed", signatures: $s) { ${R} ... on Deviation { state resolution signatures { signer act meaning } } } }`,
+      { s: [await sign('chen', 'Review'), await sign('dana', 'Approval')] },
     );
     expect(closed.closeDeviation).toEqual({
       __typename: 'Deviation',
       state: 'Closed',
       resolution: 'weld pull test passed',
+      signatures: [
+        { signer: 'E1003', act: 'DeviationClosure', meaning: 'Review' },
+        { signer: 'E2001', act: 'DeviationClosure', meaning: 'Approval' },
+      ],
     });
+    // Dana inspected the batch: she may not release it herself.
+    const own = await run(
+      'dana',
+      `mutation ($s: SignatureInput!) { releaseWorkOrderToStock(number: "WO-1001", signature: $s) { ${R} } }`,
+      { s: await sign('dana') },
+    );
+    expect(own.releaseWorkOrderToStock.message).toMatch(
+      /Dana Weiss \(E2001\) may not sign the release to stock: they executed step 30-inspect of WO-1001/,
+    );
     const released = await run(
       'dana',
-      `mutation ($s: SignatureInput!) { releaseWorkOrderToStock(number: "WO-1001", signature: $s) { ${R} ... on WorkOrder { state jobControlState signatures { signer printedName meaning recordHash } } } }`,
-      { s: await sign('dana') },
+      `mutation ($s: SignatureInput!) { releaseWorkOrderToStock(number: "WO-1001", signature: $s) { ${R} ... on WorkOrder { state jobControlState signatures { signer printedName act meaning recordHash } } } }`,
+      { s: await sign('ines') },
     );
     expect(released.releaseWorkOrderToStock).toMatchObject({
       state: 'ReleasedToStock',
       jobControlState: 'Ended',
       signatures: [
+        { signer: 'E1003', printedName: 'Chen Li', act: 'LineClearance', meaning: 'Responsibility' },
         {
-          signer: 'E2001',
-          printedName: 'Dana Weiss',
+          signer: 'E2003',
+          printedName: 'Ines Moreau',
+          act: 'ReleaseToStock',
           meaning: 'Approval',
           recordHash: expect.stringMatching(/^[0-9a-f]{64}$/),
         },
@@ -278,19 +299,29 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
   });
 
   it('corrects a recorded value only through a two-person deviation, and rejects a batch with its disposition', async () => {
-    const number = 'WO-1002';
+    // On line 1, whose welder WO-1001 no longer holds (an order may not borrow a unit of another line).
+    const number = 'WO-1003';
+    await run('chen', 'mutation ($i: CreateWorkOrderInput!) { createWorkOrder(input: $i) { __typename } }', {
+      i: { number, productDefinition: 'PD-BRACKET-A', quantity: 1200, equipment: LINE_1 },
+    });
     await run('chen', 'mutation ($i: ReleaseWorkOrderInput!) { releaseWorkOrder(input: $i) { __typename } }', {
       i: {
         number,
         assignments: [
-          { segment: '10-stamp', equipment: 'acme/berlin/assembly/line-2/press-3', operators: ['E1001'] },
+          { segment: '10-stamp', equipment: `${LINE_1}/press-2`, operators: ['E1001'] },
           { segment: '20-weld', equipment: `${LINE_1}/welder-1`, operators: ['E1001'] },
           { segment: '30-inspect', equipment: 'acme/berlin/assembly/line-2/tester-1', operators: ['E2001'] },
         ],
       },
     });
     await run('ana', `mutation { startWorkOrder(input: { number: "${number}" }) { __typename } }`);
-    await run('ana', `mutation { confirmLineClearance(number: "${number}") { __typename } }`);
+    await run(
+      'ana',
+      `mutation ($s: SignatureInput) { confirmLineClearance(number: "${number}", signature: $s) { __typename } }`,
+      {
+        s: await sign('chen', 'Responsibility'),
+      },
+    );
     for (const [who, parameter, value] of [
       ['ana', 'pressure', 179],
       ['ana', 'current', 9.6],
@@ -333,13 +364,13 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
       (
         await correct([
           await sign('dana', 'Review'),
-          { token: 'pgk_AAAAAAAAAAAA_0123456789012345678901234567890123456789012', meaning: 'Review' },
+          { token: 'pgk_AAAAAAAAAAAA_0123456789012345678901234567890123456789012', meaning: 'Approval' },
         ])
       ).message,
     ).toMatch(
       /signatures\[1\]\.token: a signature needs the signer's own sign-in token from the identity provider, not an API key/,
     );
-    expect((await correct([await sign('dana', 'Review'), { token: stale, meaning: 'Review' }])).message).toMatch(
+    expect((await correct([await sign('dana', 'Review'), { token: stale, meaning: 'Approval' }])).message).toMatch(
       /signed in more than 5 minutes ago/,
     );
     // The sign-in is `auth_time`, not when the token was issued (a refreshed token is new, its sign-in old).
@@ -348,15 +379,22 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
       roles: ['supervisor@acme'],
       auth_time: Math.floor(Date.now() / 1000) - 600,
     });
-    expect((await correct([await sign('dana', 'Review'), { token: refreshed, meaning: 'Review' }])).message).toMatch(
+    expect((await correct([await sign('dana', 'Review'), { token: refreshed, meaning: 'Approval' }])).message).toMatch(
       /signed in more than 5 minutes ago/,
     );
     const unknownSignIn = await idp.token({ sub: 'E1003', roles: ['supervisor@acme'], auth_time: undefined });
     expect(
-      (await correct([await sign('dana', 'Review'), { token: unknownSignIn, meaning: 'Review' }])).message,
+      (await correct([await sign('dana', 'Review'), { token: unknownSignIn, meaning: 'Approval' }])).message,
     ).toMatch(/says no sign-in time \(auth_time\)/);
-    expect((await correct([await sign('dana', 'Review'), await sign('dana', 'Review')])).message).toMatch(
+    expect((await correct([await sign('dana', 'Review'), await sign('dana', 'Approval')])).message).toMatch(
       /a second, different person must sign/,
+    );
+    expect((await correct([await sign('dana', 'Review'), await sign('chen', 'Review')])).message).toMatch(
+      /takes two signatures by two different people: one Review \(Sign\) and one Approval \(QualityApproval\); got Review, Review/,
+    );
+    // A supervisor may co-sign as reviewer but not approve for the quality unit.
+    expect((await correct([await sign('dana', 'Review'), await sign('chen', 'Approval')])).message).toMatch(
+      /signatures\[1\]\.token: E1003 may not sign a correction: the meaning Approval needs the QualityApproval permission at acme\/berlin\/assembly\/line-1/,
     );
     const { workOrder: unchanged } = await run(
       'dana',
@@ -364,7 +402,7 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
     );
     expect(unchanged.steps[0].measurements[0].value).toBe(179);
     expect(unchanged.deviations).toEqual([]);
-    expect((await correct([await sign('dana', 'Review'), await sign('chen', 'Review')])).measurements).toEqual([
+    expect((await correct([await sign('chen', 'Review'), await sign('dana', 'Approval')])).measurements).toEqual([
       { value: 183 },
     ]);
     const { workOrder: corrected } = await run(
@@ -387,7 +425,7 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
     const rejected = await run(
       'dana',
       `mutation ($s: SignatureInput!) { rejectWorkOrder(number: "${number}", disposition: "scrap: burrs on 20 % of parts", signature: $s) { ${R} ... on WorkOrder { state stateReason jobControlState } } }`,
-      { s: await sign('dana', 'Review') },
+      { s: await sign('ines', 'Approval') },
     );
     expect(rejected.rejectWorkOrder).toEqual({
       __typename: 'WorkOrder',

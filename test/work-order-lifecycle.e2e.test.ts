@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
-import { RESULT, tableCounts } from './support/plant.js';
+import { activateVersion, RESULT, tableCounts } from './support/plant.js';
+import { plannedWindow } from './support/regulated.js';
 
 const LINE_1 = 'acme/berlin/assembly/line-1';
 const ASSIGN = [
@@ -25,8 +26,12 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
 
   const newOrder = async (quantity = 100) => {
     const number = `WO-T${++serial}`;
+    // Each order has its own planned window: orders overlapping on a unit cannot both be released.
     const { createWorkOrder } = await hub.gql(
-      `mutation { createWorkOrder(input: { number: "${number}", productDefinition: "PD-BRACKET-A", quantity: ${quantity}, equipment: "${LINE_1}" }) { __typename } }`,
+      'mutation ($i: CreateWorkOrderInput!) { createWorkOrder(input: $i) { __typename } }',
+      {
+        i: { number, productDefinition: 'PD-BRACKET-A', quantity, equipment: LINE_1, ...plannedWindow(serial) },
+      },
     );
     expect(createWorkOrder.__typename).toBe('WorkOrder');
     return number;
@@ -78,7 +83,7 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
     await release(number);
     expect((await move('start', number)).state).toBe('InProgress');
     const { r: draft } = await hub.gql(
-      `mutation { r: createProductDefinitionVersion(input: { productDefinition: "PD-BRACKET-A", changeNote: "new press" }) { ... on ProductDefinitionVersion { id segments { code name workInstruction equipmentClass qualification critical durationMinutes materials { materialDefinition use quantity unitOfMeasure lotSelection } parameters { name target lowerLimit upperLimit unitOfMeasure } } } } }`,
+      `mutation { r: createProductDefinitionVersion(input: { productDefinition: "PD-BRACKET-A", changeNote: "new press" }) { ... on ProductDefinitionVersion { id segments { code name workInstruction equipmentClass outsideEquipment qualification critical durationMinutes materials { materialDefinition use quantity unitOfMeasure lotSelection } parameters { name target lowerLimit upperLimit unitOfMeasure } } } } }`,
     );
     const segments = draft.segments.map((s: any) =>
       s.code === '10-stamp'
@@ -92,12 +97,7 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
       'mutation ($i: UpdateProductDefinitionVersionInput!) { updateProductDefinitionVersion(input: $i) { __typename } }',
       { i: { id: draft.id, segments } },
     );
-    for (const state of ['ForReview', 'Approved', 'Active']) {
-      await hub.gql(
-        'mutation ($i: TransitionProductDefinitionVersionInput!) { transitionProductDefinitionVersion(input: $i) { __typename } }',
-        { i: { id: draft.id, state } },
-      );
-    }
+    await activateVersion(hub, draft.id);
     const { workOrder } = await hub.gql(
       `{ workOrder(number: "${number}") { ${ORDER} productDefinitionVersion { version state } } }`,
     );
@@ -109,9 +109,15 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
     });
     expect(workOrder.productDefinitionVersion).toEqual({ version: 1, state: 'Deprecated' });
     // A new order is made by the new version; the old one could not be released any more.
-    await hub.gql(
-      'mutation { createWorkOrder(input: { number: "WO-NEW-VERSION", productDefinition: "PD-BRACKET-A", quantity: 1, equipment: "acme/berlin/assembly/line-1" }) { __typename } }',
-    );
+    await hub.gql('mutation ($i: CreateWorkOrderInput!) { createWorkOrder(input: $i) { __typename } }', {
+      i: {
+        number: 'WO-NEW-VERSION',
+        productDefinition: 'PD-BRACKET-A',
+        quantity: 1,
+        equipment: LINE_1,
+        ...plannedWindow(900),
+      },
+    });
     expect((await release('WO-NEW-VERSION')).snapshot.segments[0].parameters[0].target).toBe(220);
     const blocked = await release(stale);
     expect(blocked.problems.map((p: any) => p.kind)).toContain('MasterRecordNotCurrent');
@@ -136,8 +142,8 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
   });
 
   it('blocks release on calibration-due or wrongly classed equipment', async () => {
-    await hub.gql(
-      `mutation { setEquipmentState(input: { path: "${LINE_1}/press-1", state: CalibrationDue, reason: "SCALE_CAL" }) { __typename } }`,
+    const { r: calibration } = await hub.gql(
+      `mutation { r: recordEquipmentCondition(input: { path: "${LINE_1}/press-1", condition: CalibrationDue, reason: "SCALE_CAL" }) { ... on EquipmentConditionRecord { id } } }`,
     );
     const number = await newOrder();
     const r = await release(number, [ASSIGN[0]!, { ...ASSIGN[1]!, equipment: `${LINE_1}/robot-1` }, ASSIGN[2]!]);
@@ -146,7 +152,9 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
         kind: 'EquipmentUnavailable',
         segment: '10-stamp',
         subject: `${LINE_1}/press-1`,
-        message: `Segment 10-stamp: ${LINE_1}/press-1 is CalibrationDue (SCALE_CAL).`,
+        message: expect.stringMatching(
+          /^Segment 10-stamp: .*press-1 is CalibrationOverdue \(SCALE_CAL; recorded by .*\); maintenance must clear it first\.$/,
+        ),
       },
       {
         kind: 'WrongEquipmentClass',
@@ -155,7 +163,9 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
         message: `Segment 20-weld needs a spot-welder; ${LINE_1}/robot-1 is robot.`,
       },
     ]);
-    await hub.gql(`mutation { setEquipmentState(input: { path: "${LINE_1}/press-1", state: Idle }) { __typename } }`);
+    await hub.gql(
+      `mutation { clearEquipmentCondition(input: { id: "${calibration.id}", clearance: "calibrated" }) { __typename } }`,
+    );
     expect((await hub.gql(`{ workOrder(number: "${number}") { state } }`)).workOrder.state).toBe('Draft');
   });
 

@@ -183,7 +183,8 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
   for (const [code, description] of [
     ['operator', 'Machine operator'],
     ['supervisor', 'Shift supervisor'],
-    ['quality', 'Quality inspector'],
+    ['quality', 'Quality unit (inspection, review, release)'],
+    ['engineer', 'Process engineer (master records)'],
   ]) {
     must(await services.personnelClass.create(ACTOR, { code: code!, description, properties: [] }));
   }
@@ -209,8 +210,14 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
         ['line-clearance', 500],
       ],
     ],
-    ['E2001', 'Dana Weiss', ['quality'], 'acme/berlin', [['final-inspection', 400]]],
+    // The inspector performs final inspection, so she may not also release the batch she inspected.
+    ['E2001', 'Dana Weiss', ['quality', 'operator'], 'acme/berlin', [['final-inspection', 400]]],
     ['E2002', 'Emil Novak', ['operator'], 'acme/berlin/packaging', [['packing', 250]]],
+    // Quality assurance for the enterprise: releases batches to stock and approves master records.
+    ['E2003', 'Ines Moreau', ['quality'], 'acme', []],
+    // Engineers write and review master records (product definitions).
+    ['E3001', 'Jonas Berg', ['engineer'], 'acme', []],
+    ['E3002', 'Kai Schmidt', ['engineer'], 'acme', []],
   ] as const) {
     must(
       await services.personnel.createPerson(ACTOR, {
@@ -238,6 +245,8 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
       name: 'Mounting bracket A',
       producedMaterial: 'BRACKET-A',
       changeNote: 'First release',
+      // 95–102 % of the planned quantity; outside it, completion opens a deviation for quality.
+      yieldBracket: { minPercent: 95, maxPercent: 102 },
       segments: [
         {
           code: '10-stamp',
@@ -282,6 +291,8 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
           name: 'Final inspection',
           workInstruction: 'QI-12 rev B',
           equipmentClass: null,
+          // Both bracket lines share line 2's end-of-line tester.
+          outsideEquipment: ['acme/berlin/assembly/line-2/tester-1'],
           qualification: 'final-inspection',
           critical: true,
           durationMinutes: 2,

@@ -1,4 +1,4 @@
-import { Equipment, EquipmentState } from '@plantgraph/schema';
+import { Equipment, EquipmentState, WorkOrder, WorkOrderState } from '@plantgraph/schema';
 import { DEMO_MACHINE_LEVEL } from './demo-plant.js';
 import type { Database } from '@plantgraph/hub';
 import type { MachineGateway } from './machine-gateway.js';
@@ -21,10 +21,12 @@ export function startSimulator(gateway: MachineGateway, db: Database, intervalMs
         .find(Equipment, { level: DEMO_MACHINE_LEVEL, path: { $like: 'acme/%' } }, { fields: ['path'] });
       paths = machines.map((m) => m.path);
     }
+    const busy = await machinesOfActiveOrders(db);
     for (let i = 0; i < Math.min(3, paths.length); i++) {
       const path = paths[Math.floor(Math.random() * paths.length)]!;
-      if ((brokenUntil.get(path) ?? 0) > Date.now()) continue;
-      const state = pickState();
+      if ((brokenUntil.get(path) ?? 0) > Date.now() && !busy.has(path)) continue;
+      // A machine assigned to a released or running order runs it, so the demo walk is not stopped by chance.
+      const state = busy.has(path) ? EquipmentState.Running : pickState();
       if (state === EquipmentState.Down && Math.random() < 0.1)
         brokenUntil.set(path, Date.now() + 150_000 + Math.random() * 120_000);
       const reason =
@@ -50,6 +52,18 @@ export function startSimulator(gateway: MachineGateway, db: Database, intervalMs
       await gateway.close();
     },
   };
+}
+
+/** The machines assigned to orders that are Released or InProgress. */
+async function machinesOfActiveOrders(db: Database): Promise<Set<string>> {
+  const orders = await db.em
+    .fork()
+    .find(
+      WorkOrder,
+      { state: { $in: [WorkOrderState.Released, WorkOrderState.InProgress] } },
+      { fields: ['assignments'] },
+    );
+  return new Set(orders.flatMap((o) => o.assignments.map((a) => a.equipment)));
 }
 
 function pickState(): EquipmentState {

@@ -20,6 +20,7 @@ import type { HubExtension, HubExtensionPackage } from './extensions.js';
 import { FlowStore } from './modules/flows/storage.js';
 import { InvalidFlowsError, parseFlows } from './modules/flows/flow-document.js';
 import { checkFlowPolicy, type FlowPolicy } from './modules/flows/flow-policy.js';
+import { RECORD_USAGE, recordCommand } from './record-command.js';
 
 export const SDL_FILE = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
 /** The demo plant, its machine simulator and its flows: an extension package, for `start --demo`. */
@@ -45,7 +46,7 @@ const USAGE = `plantgraph <command>
   flows import <plant> [--file <path>]
                       store that file as the plant's new flows revision (deployed by "cli");
                       the replica running the flows loads it within seconds
-  schema              write the GraphQL SDL to schema/schema.graphql
+${RECORD_USAGE}  schema              write the GraphQL SDL to schema/schema.graphql
   migration:create    write a migration for model changes to hub/src/infrastructure/database/migrations
 `;
 
@@ -67,6 +68,14 @@ async function main(argv: string[]): Promise<void> {
   local admin token (new at every start; send "Authorization: Bearer <token>"):
     ${hub.localAdminToken}`
         : '';
+      const idp = hub.devIdentityProvider;
+      const signIn = idp
+        ? `
+  development sign-in (for development only; never in production; ADR 0015):
+    people of the plant sign in by employee id (e.g. E1001) with the password ${idp.password}
+    token endpoint (grant_type=password):  ${idp.tokenEndpoint}
+    sign-in form:                          ${hub.url}/dev-idp/login`
+        : '';
       console.log(`[hub] ready at ${hub.url}
   GraphQL (HTTP and WebSocket):  ${hub.url}/graphql
   health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${
@@ -80,7 +89,7 @@ async function main(argv: string[]): Promise<void> {
       ? `
   demo plant "acme" is live; try:  query { equipment(path: "acme") { name children { path state } } }`
       : ''
-  }${token}
+  }${token}${signIn}
   stop with Ctrl-C`);
       const stop = async () => {
         console.log('[hub] stopping');
@@ -212,6 +221,10 @@ async function main(argv: string[]): Promise<void> {
       } finally {
         lock.release();
       }
+      return;
+    }
+    case 'record': {
+      process.exitCode = await recordCommand(flags);
       return;
     }
     case 'schema': {

@@ -18,6 +18,13 @@ export interface AuthConfig {
   /** Off only when explicitly asked for (`PLANTGRAPH_AUTH=off`), never in production. */
   enabled: boolean;
   oidc: OidcConfig | null;
+  /**
+   * The development identity provider inside the hub (`/dev-idp`, ADR 0015): on by default outside
+   * production when no identity provider is configured (`PLANTGRAPH_DEV_IDP=off` turns it off); never
+   * in production. `password` is the sign-in password (`PLANTGRAPH_DEV_IDP_PASSWORD`), else generated
+   * at each start. Unset: off.
+   */
+  devIdentityProvider?: { password?: string } | null;
   /** Rejected credentials one source address may present a minute before it gets 429s (per replica). */
   failuresPerAddressPerMinute?: number;
   /** Wrong secrets for one API key (by its prefix) a minute before that key's attempts get 429s. */
@@ -106,6 +113,8 @@ export interface HubConfig {
   alertEscalateAfterSeconds: number;
   /** How often the hub looks for alerts to escalate. */
   alertEscalationCheckMs: number;
+  /** How often the hub looks for calibrations that have fallen due (they become CalibrationOverdue). */
+  equipmentConditionCheckMs: number;
   /** How often live OEE figures are published for machines that reported. */
   oeeUpdateIntervalMs: number;
   /** How long numbered events are kept for resuming subscribers and connectors (ADR 0010). */
@@ -228,6 +237,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     throw new Error(
       'PLANTGRAPH_OIDC_AUDIENCE is required with PLANTGRAPH_OIDC_ISSUER: the audience your identity provider puts in tokens for this hub.',
     );
+  const devIdentityProvider = devIdentityProviderFromEnv(env, production, authSetting === 'on', Boolean(issuer));
   const int = (name: string, fallback: number, min = 1) => {
     const value = Number(env[name] ?? fallback);
     if (!Number.isInteger(value) || value < min)
@@ -280,6 +290,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       failuresPerAddressPerMinute: int('PLANTGRAPH_AUTH_FAILURES_PER_MINUTE', defaults.failuresPerAddressPerMinute),
       failuresPerKeyPerMinute: int('PLANTGRAPH_AUTH_FAILURES_PER_KEY_PER_MINUTE', defaults.failuresPerKeyPerMinute),
       apiKeyCacheMs: int('PLANTGRAPH_API_KEY_CACHE_MS', defaults.apiKeyCacheMs, 0),
+      devIdentityProvider,
       oidc: issuer
         ? {
             issuer,
@@ -320,6 +331,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     redisUrl: env.REDIS_URL || undefined,
     alertEscalateAfterSeconds: int('PLANTGRAPH_ALERT_ESCALATE_AFTER_SECONDS', 300),
     alertEscalationCheckMs: int('PLANTGRAPH_ALERT_ESCALATION_CHECK_MS', 5000, 50),
+    equipmentConditionCheckMs: int('PLANTGRAPH_EQUIPMENT_CONDITION_CHECK_MS', 5000, 50),
     oeeUpdateIntervalMs: int('PLANTGRAPH_OEE_UPDATE_INTERVAL_MS', 5000, 100),
     eventRetentionHours: int('PLANTGRAPH_EVENT_RETENTION_HOURS', 24, 1),
     demo: env.PLANTGRAPH_DEMO === '1' || env.PLANTGRAPH_DEMO === 'true',
@@ -346,4 +358,35 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     },
     ...overrides,
   };
+}
+
+/**
+ * The development identity provider's settings: on unless turned off, in production, with a real
+ * provider, or without authentication (signatures need people, and people need authentication).
+ */
+function devIdentityProviderFromEnv(
+  env: NodeJS.ProcessEnv,
+  production: boolean,
+  authOn: boolean,
+  providerConfigured: boolean,
+): AuthConfig['devIdentityProvider'] {
+  const setting = (env.PLANTGRAPH_DEV_IDP ?? 'auto').toLowerCase();
+  if (!['auto', 'on', 'off'].includes(setting))
+    throw new Error(`PLANTGRAPH_DEV_IDP must be "on", "off" or "auto", got "${env.PLANTGRAPH_DEV_IDP}".`);
+  const password = env.PLANTGRAPH_DEV_IDP_PASSWORD || undefined;
+  if (password !== undefined && password.length < 8)
+    throw new Error('PLANTGRAPH_DEV_IDP_PASSWORD must be at least 8 characters long.');
+  const why = production
+    ? 'in production mode (NODE_ENV=production or PLANTGRAPH_PRODUCTION=1)'
+    : providerConfigured
+      ? 'with an identity provider configured (PLANTGRAPH_OIDC_ISSUER)'
+      : !authOn
+        ? 'with authentication off (PLANTGRAPH_AUTH=off)'
+        : null;
+  if (setting === 'on' && why)
+    throw new Error(
+      `PLANTGRAPH_DEV_IDP=on is refused ${why}: the development identity provider is for development only.`,
+    );
+  if (setting === 'off' || why) return null;
+  return { password };
 }

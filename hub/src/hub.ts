@@ -25,11 +25,14 @@ import { operationExecutor } from './graphql/execute.js';
 import { createServices, type Services } from './services.js';
 import { startSignalIngest } from './modules/signals/signal-ingest.js';
 import { startAlertEscalation } from './modules/alert/alert.service.js';
+import { startConditionCheck } from './modules/equipment/equipment-condition.js';
 import { startOeeUpdates } from './modules/oee/oee-updates.js';
 import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js';
 import { ConnectorHost } from './modules/connector/connector-host.js';
 import { runHook, type HubExtensionContext, type HubLog, type HubOptions } from './extensions.js';
 import { ReadinessProbe } from './readiness.js';
+import { DevIdentityProvider } from './auth/dev-identity-provider.js';
+import { DevIdentityProviderEndpoints } from './auth/dev-identity-provider-http.js';
 
 export interface RunningHub {
   url: string;
@@ -41,6 +44,8 @@ export interface RunningHub {
   /** The connectors' job queue (Redis with `REDIS_URL`, else the hub's database); connects on first use. */
   jobs: JobQueue;
   services: Services;
+  /** The development identity provider (ADR 0015), when on: where to sign in, and with which password. */
+  devIdentityProvider: { issuer: string; tokenEndpoint: string; password: string } | null;
   /** The flows: Node-RED in a child process (editor at `/flows`), unless `PLANTGRAPH_FLOWS=off`. */
   flows: FlowsRuntime | null;
   close(): Promise<void>;
@@ -55,6 +60,7 @@ export async function startHub(
   log: HubLog = console,
   { extensions = [], connectors = [] }: HubOptions = {},
 ): Promise<RunningHub> {
+  refuseDevIdentityProviderWhereNotAllowed(config);
   const db = await openDatabase(config);
   const cleanup: (() => Promise<unknown>)[] = [() => db.close()];
   try {
@@ -99,6 +105,8 @@ export async function startHub(
     await services.feed.start();
     cleanup.unshift(() => services.feed.stop());
     const gate = await createGate(config, services, log);
+    const devIdp = await openDevIdentityProvider(config, db);
+    const devIdpEndpoints = devIdp ? new DevIdentityProviderEndpoints(devIdp, config.trustedProxies) : null;
     const schema = await buildHubSchema(bus);
     const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);
 
@@ -142,6 +150,7 @@ export async function startHub(
     const route = async (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path === '/graphql') return serveGraphQL(apollo, gate, checker, req, res, contextFor);
+      if (devIdpEndpoints?.handles(path)) return devIdpEndpoints.serve(req, res);
       if (flows?.handleRequest(req, res)) return;
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
       if (path === '/readyz') return send(res, readiness.state.ready ? 200 : 503, readiness.state);
@@ -152,6 +161,7 @@ export async function startHub(
           health: '/healthz',
           readiness: '/readyz',
           ...(flows ? { flowEditor: '/flows/', flowEndpoints: '/flows-http/' } : {}),
+          ...(devIdp ? { developmentSignIn: '/dev-idp/login' } : {}),
         });
       send(res, 404, { error: `Nothing at ${path}. The GraphQL API is at /graphql.` });
     };
@@ -187,6 +197,8 @@ export async function startHub(
     cleanup.unshift(() => ingest.stop());
     const escalation = startAlertEscalation(services.alerts, config.alertEscalationCheckMs);
     cleanup.unshift(() => escalation.stop());
+    const conditionCheck = startConditionCheck(services.equipmentCondition, config.equipmentConditionCheckMs);
+    cleanup.unshift(() => conditionCheck.stop());
 
     const connectorHost = new ConnectorHost({
       config,
@@ -228,13 +240,19 @@ export async function startHub(
         }),
     );
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    const url = `http://${host}:${port}`;
+    // Its tokens are verified as any provider's: by the issuer's JWKS, fetched over HTTP from this hub.
+    if (devIdp) services.authenticator.trust(devIdp.publishAt(url));
     if (flows) {
       await flows.start(`http://${loopbackHost(config.host)}:${port}`);
       // Before the server closes: the flows stop while they can still reach the hub.
       cleanup.unshift(() => flows!.close());
     }
     return {
-      url: `http://${host}:${port}`,
+      url,
+      devIdentityProvider: devIdp
+        ? { issuer: devIdp.issuer!, tokenEndpoint: `${devIdp.issuer}/token`, password: devIdp.password }
+        : null,
       port,
       db,
       bus,
@@ -260,4 +278,18 @@ function loopbackHost(host: string): string {
 async function runAll(steps: (() => Promise<unknown>)[]): Promise<void> {
   for (const step of steps.splice(0))
     await step().catch((err: Error) => console.error(`[hub] shutdown step failed: ${err.message}`));
+}
+
+/** Never in production and never next to a real identity provider, whatever configuration the caller built. */
+function refuseDevIdentityProviderWhereNotAllowed(config: HubConfig): void {
+  if (config.auth.devIdentityProvider && (config.production || config.auth.oidc))
+    throw new Error(
+      'The development identity provider cannot run in production or next to a configured identity provider; set PLANTGRAPH_DEV_IDP=off.',
+    );
+}
+
+/** The development identity provider when the configuration asks for it (ADR 0015). */
+async function openDevIdentityProvider(config: HubConfig, db: Database): Promise<DevIdentityProvider | null> {
+  const settings = config.auth.devIdentityProvider;
+  return settings && config.auth.enabled ? DevIdentityProvider.open(db, settings.password) : null;
 }

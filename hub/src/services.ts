@@ -5,10 +5,12 @@ import { EventRelay } from './core/event-relay.js';
 import { EventFeed } from './core/event-feed.js';
 import { EquipmentService } from './modules/equipment/equipment.service.js';
 import { equipmentClasses } from './modules/equipment/equipment-class.js';
+import { EquipmentConditionService } from './modules/equipment/equipment-condition.js';
 import { materialClasses } from './modules/material/material-class.js';
 import { MaterialService } from './modules/material/material.service.js';
 import { personnelClasses } from './modules/personnel/personnel-class.js';
 import { PersonnelService } from './modules/personnel/personnel.service.js';
+import { BatchRecordService } from './modules/batch-record/batch-record.service.js';
 import { ResourceClassService } from './modules/resource-class/resource-class.service.js';
 import { ProductDefinitionService } from './modules/product-definition/product-definition.service.js';
 import { WorkOrderService } from './modules/work-order/work-order.service.js';
@@ -20,6 +22,7 @@ import type { AuthConfig } from './config.js';
 import { WorkOrderExecutionService } from './modules/work-order/execution.service.js';
 import { WorkOrderReviewService } from './modules/work-order/review.service.js';
 import { GenealogyService } from './modules/work-order/genealogy.service.js';
+import { DeviationService } from './modules/work-order/deviation.service.js';
 import { AlertService } from './modules/alert/alert.service.js';
 import { OeeService } from './modules/oee/oee.service.js';
 import { SignalService } from './modules/signals/signals.service.js';
@@ -68,12 +71,13 @@ export function createServices(
     relay,
     feed,
     equipment: new EquipmentService(uow, feed),
+    equipmentCondition: new EquipmentConditionService(uow, feed),
     equipmentClass: new ResourceClassService(uow, equipmentClasses),
     materialClass,
-    material: new MaterialService(uow, materialClass),
+    material: new MaterialService(uow, materialClass, signatures),
     personnelClass,
     personnel: new PersonnelService(uow, personnelClass),
-    productDefinition: new ProductDefinitionService(uow),
+    productDefinition: new ProductDefinitionService(uow, signatures),
     workOrder: new WorkOrderService(uow, feed),
     workOrderLifecycle: new WorkOrderLifecycleService(uow, bus),
     apiKeys,
@@ -82,11 +86,13 @@ export function createServices(
     execution: new WorkOrderExecutionService(uow, bus, signatures),
     review: new WorkOrderReviewService(uow, bus, signatures),
     genealogy: new GenealogyService(),
+    deviations: new DeviationService(uow, bus),
     alerts: new AlertService(uow, feed, alertEscalateAfterSeconds),
     oee: new OeeService(uow, feed),
     signals: new SignalService(bus, feed, uow),
     flows: new FlowStore(db, relay, bus.subjects, flowPolicy),
     audit: new AuditService(),
+    batchRecords: new BatchRecordService(uow),
     connectors: new ConnectorService(uow, feed, registry, connectorSecrets, hubEvents),
     connectorLedger: new ConnectorLedger(db, uow, bus.subjects),
     connectorSecrets,

@@ -10,6 +10,7 @@
  * | `pg.signal.equipment.cycle.<path>`        | equipment → hub | `EquipmentCycleSignal`: one completed machine cycle and its time |
  * | `pg.signal.equipment.value.<path>`        | equipment → hub | `EquipmentValueSignal`: a process value (name, value, unit) |
  * | `pg.event.equipment_state.changed.<path>` | hub → anyone   | `EquipmentStateChanged`        |
+ * | `pg.event.equipment_condition.changed.<path>` | hub → anyone | `EquipmentConditionRecorded`, `…Updated`, `…Cleared`, `EquipmentCalibrationOverdue` (`{ type, path, condition, previousCondition, blocking, recordId, … }`) |
  * | `pg.event.production.counted.<path>`      | hub → anyone   | `ProductionCounted` (`{ path, good, scrap, rework, at }`) |
  * | `pg.event.oee.updated.<machine path>`     | hub → anyone   | `OeeUpdated`: the current shift's figures of a machine that reported, at most every few seconds |
  * | `pg.event.<entity>.<action>.<path or key>`| hub → anyone   | `{ type, id, key, actor }` after each committed mutation, e.g. `pg.event.material_lot.created.L-100` for `MaterialLotCreated` |
@@ -143,6 +144,14 @@ export class Subjects {
 
   equipmentStateChangedScope(scope: string): string[] {
     return this.atAndBelow('equipment_state.changed', scope);
+  }
+
+  equipmentConditionChanged(path: string): string {
+    return `${this.namespace}.event.equipment_condition.changed.${pathTokens(path)}`;
+  }
+
+  equipmentConditionChangedScope(scope: string): string[] {
+    return this.atAndBelow('equipment_condition.changed', scope);
   }
 
   workOrderChanged(equipmentPath: string): string {

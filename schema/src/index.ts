@@ -4,6 +4,7 @@ import { ApiKey } from './auth/api-key.entity.js';
 import { Equipment } from './equipment/equipment.entity.js';
 import { EquipmentClass } from './equipment/equipment-class.entity.js';
 import { EquipmentStateChange } from './equipment/equipment-state-change.entity.js';
+import { EquipmentConditionRecord } from './equipment/equipment-condition-record.entity.js';
 import { ProductionCount } from './equipment/production-count.entity.js';
 import { ProcessValue } from './equipment/process-value.entity.js';
 import { ShiftCalendar } from './equipment/shift-calendar.entity.js';
@@ -25,6 +26,8 @@ export * from './common/properties.js';
 export * from './audit/audit-record.entity.js';
 export * from './equipment/equipment-level.js';
 export * from './equipment/equipment-state.js';
+export * from './equipment/equipment-condition.js';
+export * from './equipment/equipment-condition-record.entity.js';
 export * from './equipment/equipment.entity.js';
 export * from './equipment/equipment-class.entity.js';
 export * from './equipment/equipment-state-change.entity.js';
@@ -61,6 +64,7 @@ export const entities = [
   Equipment,
   EquipmentClass,
   EquipmentStateChange,
+  EquipmentConditionRecord,
   ProductionCount,
   ProcessValue,
   ShiftCalendar,

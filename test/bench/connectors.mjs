@@ -202,7 +202,14 @@ async function runOnTheFloor(hub, number) {
   const assignments = [{ segment: '10-assemble', equipment: LINE, operators: ['E1001'] }];
   must(await s.workOrderLifecycle.release(SYSTEM, { number, assignments, lots: [] }));
   must(await s.workOrderLifecycle.start(ANA, { number }));
-  must(await s.execution.confirmLineClearance(ANA, number));
+  // Line clearance is signed by a qualified person: Chen, signed in at the hub's development identity provider.
+  const { tokenEndpoint, password } = hub.devIdentityProvider;
+  const signIn = await fetch(tokenEndpoint, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'password', username: 'E1003', password }),
+  });
+  const { access_token: token } = await signIn.json();
+  must(await s.execution.confirmLineClearance(ANA, number, { token, meaning: 'Responsibility' }));
   must(await s.execution.startStep(ANA, number));
   must(await s.execution.consumeMaterial(ANA, number, 'T0001', 5));
   must(await s.execution.completeStep(ANA, number, null));

@@ -90,3 +90,16 @@ export async function startHubWithIdp(
   };
   return { idp, hub };
 }
+
+/** A sign-in at the hub's own development identity provider (ADR 0015): the person's access token. */
+export async function devIdpToken(hub: TestHub, employeeId: string): Promise<string> {
+  const idp = hub.devIdentityProvider;
+  if (!idp) throw new Error('this hub runs no development identity provider');
+  const res = await fetch(idp.tokenEndpoint, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'password', username: employeeId, password: idp.password }),
+  });
+  const body = (await res.json()) as { access_token?: string; error_description?: string };
+  if (!res.ok || !body.access_token) throw new Error(`sign-in of ${employeeId} refused: ${body.error_description}`);
+  return body.access_token;
+}

@@ -1,4 +1,5 @@
 import type { TestHub } from './harness.js';
+import { devIdpToken } from './idp.js';
 
 /** Row counts of every table the model owns, to prove a failed mutation changed nothing. */
 export async function tableCounts(hub: TestHub): Promise<Record<string, number>> {
@@ -17,6 +18,11 @@ export async function tableCounts(hub: TestHub): Promise<Record<string, number>>
     'product_definition',
     'product_definition_version',
     'work_order',
+    'material_reservation',
+    'step_record',
+    'deviation',
+    'electronic_signature',
+    'equipment_condition_record',
     'audit_record',
   ];
   const rows = await hub.db.em
@@ -87,4 +93,27 @@ export async function createOeeLine(
       ),
     );
   }
+}
+
+/**
+ * Takes a Draft master-record version to Active the regulated way (ADR 0015), with the demo's
+ * people signed in at the hub's development identity provider: submitted by the caller (the admin
+ * key), reviewed by Kai Schmidt (engineer), approved by Ines Moreau (quality), then activated.
+ */
+export async function activateVersion(hub: TestHub, id: string): Promise<void> {
+  const move = async (state: string, signature?: object) => {
+    const { r } = await hub.gql(
+      `mutation ($i: TransitionProductDefinitionVersionInput!) { r: transitionProductDefinitionVersion(input: $i) { ${RESULT} } }`,
+      { i: { id, state, signature } },
+    );
+    if (r.__typename !== 'ProductDefinitionVersion') throw new Error(`${state} refused: ${r.message}`);
+  };
+  await move('ForReview');
+  const { r } = await hub.gql(
+    `mutation ($id: ID!, $s: SignatureInput!) { r: reviewProductDefinitionVersion(id: $id, signature: $s) { ${RESULT} } }`,
+    { id, s: { token: await devIdpToken(hub, 'E3002'), meaning: 'Review' } },
+  );
+  if (r.__typename !== 'ProductDefinitionVersion') throw new Error(`review refused: ${r.message}`);
+  await move('Approved', { token: await devIdpToken(hub, 'E2003'), meaning: 'Approval' });
+  await move('Active');
 }

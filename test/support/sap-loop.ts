@@ -1,6 +1,14 @@
 import { type DomainFailure, isFailure, Principal } from '@plantgraph/hub';
-import { LotSelection, MaterialLotStatus, MaterialUse, ProductDefinitionVersionState, Role } from '@plantgraph/schema';
+import {
+  LotSelection,
+  MaterialLotStatus,
+  MaterialUse,
+  ProductDefinitionVersionState,
+  Role,
+  SignatureMeaning,
+} from '@plantgraph/schema';
 import type { TestHub } from './harness.js';
+import { devIdpToken } from './idp.js';
 import type { SapSimulator } from './sap-simulator/index.js';
 
 /** The demo plant's line the SAP work center ASSEMBLY maps to. */
@@ -170,8 +178,17 @@ export async function imports(hub: TestHub, connector = 'sap-berlin') {
   }[];
 }
 
-/** Releases, executes and completes a Draft as the plant would (the SAP batch of its lot made known). */
-export async function runOnTheFloor(hub: TestHub, sim: SapSimulator, number: string): Promise<void> {
+/**
+ * Releases, executes and completes a Draft as the plant would (the SAP batch of its lot made known).
+ * Line clearance is signed by Chen (E1003, qualified for it): by default signed in at the hub's
+ * development identity provider; a hub trusting a test provider passes `clearedBy`.
+ */
+export async function runOnTheFloor(
+  hub: TestHub,
+  sim: SapSimulator,
+  number: string,
+  clearedBy: () => Promise<string> = () => devIdpToken(hub, 'E1003'),
+): Promise<void> {
   must(
     await hub.services.workOrderLifecycle.release(SYSTEM, {
       number,
@@ -180,7 +197,8 @@ export async function runOnTheFloor(hub: TestHub, sim: SapSimulator, number: str
     }),
   );
   must(await hub.services.workOrderLifecycle.start(ANA, { number }));
-  must(await hub.services.execution.confirmLineClearance(ANA, number));
+  const signature = { token: await clearedBy(), meaning: SignatureMeaning.Responsibility };
+  must(await hub.services.execution.confirmLineClearance(ANA, number, signature));
   must(await hub.services.execution.startStep(ANA, number));
   const [reservation] = await hub.db.em.fork().execute<{ lot_number: string; quantity: string }[]>(
     `select l.lot_number, r.quantity from material_reservation r join material_lot l on l.id = r.lot_id

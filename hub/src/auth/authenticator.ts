@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { type Grant, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
-import { type AuthConfig, completeAuth } from '../config.js';
+import { type AuthConfig, completeAuth, type OidcConfig } from '../config.js';
 import { isEquipmentPath } from '../core/keys.js';
 import { type ApiKeyService, parseApiKey } from './api-keys.js';
 import { TokenBuckets } from './token-buckets.js';
@@ -39,8 +39,8 @@ export class AuthenticationThrottled extends AuthenticationError {
  * against the identity provider's JWKS) or a PlantGraph API key (`pgk_…`).
  */
 export class Authenticator {
-  readonly #jwks: ReturnType<typeof createRemoteJWKSet> | null;
-  readonly oidc: AuthConfig['oidc'];
+  #jwks: ReturnType<typeof createRemoteJWKSet> | null = null;
+  #oidc: AuthConfig['oidc'] = null;
   readonly #verified: VerifiedKeys;
   /** Wrong secrets per key prefix: a key under attack is not looked up again and again. */
   readonly #keyFailures: TokenBuckets;
@@ -51,14 +51,26 @@ export class Authenticator {
     private readonly config: AuthConfig,
     private readonly apiKeys: ApiKeyService,
   ) {
-    this.oidc = config.oidc;
-    this.#jwks = config.oidc?.jwksUrl
-      ? createRemoteJWKSet(new URL(config.oidc.jwksUrl), { cooldownDuration: 30_000 })
-      : null;
+    if (config.oidc?.jwksUrl) this.trust({ ...config.oidc, jwksUrl: config.oidc.jwksUrl });
     const { apiKeyCacheMs, failuresPerKeyPerMinute } = completeAuth(config);
     this.#verified = new VerifiedKeys(apiKeyCacheMs);
     this.#keyFailures = new TokenBuckets(failuresPerKeyPerMinute / 60, failuresPerKeyPerMinute);
     apiKeys.onRevoked((prefix) => this.#verified.forget(prefix));
+  }
+
+  /** The identity provider whose tokens are accepted, if any. */
+  get oidc(): AuthConfig['oidc'] {
+    return this.#oidc;
+  }
+
+  /**
+   * Accepts the tokens of this identity provider from now on, checked against its JWKS (fetched and
+   * cached by jose). Set at construction for a configured provider; the development identity
+   * provider is trusted this way once the hub listens, so its tokens take the very same path.
+   */
+  trust(oidc: OidcConfig & { jwksUrl: string }): void {
+    this.#oidc = oidc;
+    this.#jwks = createRemoteJWKSet(new URL(oidc.jwksUrl), { cooldownDuration: 30_000 });
   }
 
   /** Forgets a key verified earlier (its revocation, made on any replica, reached this one). */
@@ -102,9 +114,9 @@ export class Authenticator {
         'Authentication required: send "Authorization: Bearer <token>" with an OpenID Connect access token or a PlantGraph API key.',
       );
     if (token.startsWith('pgk_')) return this.#apiKey(token);
-    if (!this.#jwks || !this.config.oidc)
+    if (!this.#jwks || !this.#oidc)
       throw new AuthenticationError('This hub accepts API keys only (no identity provider is configured).');
-    const { issuer, audience, clockSkewSeconds, rolesClaim, scopesClaim } = this.config.oidc;
+    const { issuer, audience, clockSkewSeconds, rolesClaim, scopesClaim } = this.#oidc;
     let payload: JWTPayload;
     try {
       // A token without `exp` would be valid for ever: refused, like any identity provider's must carry one.

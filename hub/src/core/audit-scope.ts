@@ -6,6 +6,7 @@ import {
   ConnectorInstance,
   Deviation,
   Equipment,
+  EquipmentConditionRecord,
   MaterialLot,
   MaterialReservation,
   MaterialSublot,
@@ -84,9 +85,10 @@ export async function auditScope(tx: Tx, entity: object): Promise<string | null>
   if (entity instanceof ShiftCalendar) return entity.scope;
   if (entity instanceof ConnectorInstance || entity instanceof ConnectorDelivery || entity instanceof ConnectorImport)
     return entity.scope;
+  if (entity instanceof EquipmentConditionRecord) return equipmentPath(tx, entity.equipment);
   if (entity instanceof WorkOrder) return orderPath(tx, entity);
-  if (entity instanceof StepRecord || entity instanceof Deviation || entity instanceof MaterialReservation)
-    return orderPath(tx, entity.workOrder);
+  if (entity instanceof Deviation) return entity.workOrder ? orderPath(tx, entity.workOrder) : lotPath(tx, entity.lot!);
+  if (entity instanceof StepRecord || entity instanceof MaterialReservation) return orderPath(tx, entity.workOrder);
   if (entity instanceof MaterialLot) return lotPath(tx, entity);
   if (entity instanceof MaterialSublot) return lotPath(tx, entity.lot);
   if (entity instanceof Person) return personPath(tx, entity);

@@ -84,8 +84,18 @@ export function requireManageablePlace(
   place: { path: string } | null | undefined,
   hidden: () => DomainFailure,
 ): void {
-  if (place) requireAt(principal, Permission.ManageMasterData, place.path, hidden);
-  else requireEnterpriseWide(principal, Permission.ManageMasterData);
+  requireAtPlace(principal, Permission.ManageMasterData, place, hidden);
+}
+
+/** A permission on something placed at an equipment, or placed nowhere (then enterprise-wide). */
+export function requireAtPlace(
+  principal: Principal,
+  permission: Permission,
+  place: { path: string } | null | undefined,
+  hidden: () => DomainFailure,
+): void {
+  if (place) requireAt(principal, permission, place.path, hidden);
+  else requireEnterpriseWide(principal, permission);
 }
 
 /** Resolves the equipment named by input `field` to place master data at, checked for the caller. */

@@ -100,15 +100,19 @@ export async function serveGraphQL(
   res.end();
 }
 
-const ABORTED = Symbol('aborted');
+export const ABORTED = Symbol('aborted');
 
-async function readBody(req: IncomingMessage): Promise<string | null | typeof ABORTED> {
+/** The request body as text; null when it is over `maxBytes`, ABORTED when the client went away. */
+export async function readBody(
+  req: IncomingMessage,
+  maxBytes = MAX_BODY_BYTES,
+): Promise<string | null | typeof ABORTED> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
     for await (const chunk of req) {
       size += (chunk as Buffer).length;
-      if (size > MAX_BODY_BYTES) return null;
+      if (size > maxBytes) return null;
       chunks.push(chunk as Buffer);
     }
   } catch {

@@ -3,6 +3,7 @@ import type { EntityName } from '@mikro-orm/core';
 import {
   Equipment,
   EquipmentClass,
+  EquipmentConditionRecord,
   MaterialClass,
   MaterialDefinition,
   MaterialLot,
@@ -16,6 +17,7 @@ import {
   ProductDefinition,
   ProductDefinitionVersion,
   Qualification,
+  WorkOrder,
 } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
 import type { Principal } from '../core/principal.js';
@@ -48,6 +50,9 @@ export function createLoaders(em: Tx, principal: Principal) {
     equipment: byId(Equipment, pathsVisible(principal)),
     equipmentChildren: byParent(Equipment, 'parent', 'path', pathsVisible(principal)),
     equipmentClass: byId(EquipmentClass),
+    // Reached through a visible equipment only.
+    conditionRecordsOf: byParent(EquipmentConditionRecord, 'equipment', 'recordedAt'),
+    openConditionRecordsOf: byParent(EquipmentConditionRecord, 'equipment', 'recordedAt', { clearedAt: null }),
     materialClass: byId(MaterialClass),
     materialDefinition: byId(MaterialDefinition),
     materialLot: byId(MaterialLot, placedVisible(principal, 'location')),
@@ -56,13 +61,21 @@ export function createLoaders(em: Tx, principal: Principal) {
     reservationsOfOrder: byParent(MaterialReservation, 'workOrder', 'createdAt'),
     stepsOfOrder: byParent(StepRecord, 'workOrder', 'sequence'),
     deviationsOfOrder: byParent(Deviation, 'workOrder', 'createdAt'),
-    signaturesOfOrder: new DataLoader<string, ElectronicSignature[]>(async (ids) => {
+    deviationsOfLot: byParent(Deviation, 'lot', 'createdAt'),
+    workOrder: byId(WorkOrder, { equipment: pathsVisible(principal) }),
+    // Signatures shown with the record they sign (21 CFR 11.50), keyed `<recordType>:<id>`.
+    signaturesOf: new DataLoader<string, ElectronicSignature[]>(async (keys) => {
+      const byType = new Map<string, string[]>();
+      for (const key of keys) {
+        const [type, id] = key.split(':') as [string, string];
+        byType.set(type, [...(byType.get(type) ?? []), id]);
+      }
       const rows = await em.find(
         ElectronicSignature,
-        { recordType: 'WorkOrder', recordId: { $in: [...ids] } },
-        { orderBy: { signedAt: 'asc' } },
+        { $or: [...byType].map(([recordType, ids]) => ({ recordType, recordId: { $in: ids } })) },
+        { orderBy: { signedAt: 'asc', id: 'asc' } },
       );
-      return ids.map((id) => rows.filter((r) => r.recordId === id));
+      return keys.map((key) => rows.filter((r) => `${r.recordType}:${r.recordId}` === key));
     }),
     sublotsOfLot: byParent(MaterialSublot, 'lot', 'sublotNumber'),
     qualificationsOfPerson: byParent(Qualification, 'person', 'code'),

@@ -4,6 +4,10 @@ import type { MessageBus } from '../infrastructure/bus/message-bus.js';
 import { EquipmentResolver, EquipmentStateChangeResolver } from '../modules/equipment/equipment.resolver.js';
 import { EquipmentClassResolver } from '../modules/equipment/equipment-class.resolver.js';
 import {
+  EquipmentConditionRecordResolver,
+  EquipmentConditionResolver,
+} from '../modules/equipment/equipment-condition.resolver.js';
+import {
   MaterialClassResolver,
   MaterialDefinitionResolver,
   MaterialLotResolver,
@@ -15,9 +19,16 @@ import {
   ProductDefinitionVersionResolver,
 } from '../modules/product-definition/product-definition.resolver.js';
 import { MaterialReservationResolver, WorkOrderResolver } from '../modules/work-order/work-order.resolver.js';
-import { GenealogyResolver, WorkOrderExecutionResolver } from '../modules/work-order/execution.resolver.js';
+import {
+  DeviationResolver,
+  GenealogyResolver,
+  StepRecordResolver,
+  WorkOrderExecutionResolver,
+} from '../modules/work-order/execution.resolver.js';
+import { LotDeviationResolver, NonconformanceResolver } from '../modules/work-order/deviation.resolver.js';
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
+import { BatchRecordResolver } from '../modules/batch-record/batch-record.resolver.js';
 import { AlertResolver } from '../modules/alert/alert.resolver.js';
 import { OeeResolver } from '../modules/oee/oee.resolver.js';
 import { SignalResolver } from '../modules/signals/signals.resolver.js';
@@ -29,6 +40,8 @@ import { mapDomainOutcomes } from './failures.js';
 export const resolvers = [
   EquipmentResolver,
   EquipmentStateChangeResolver,
+  EquipmentConditionResolver,
+  EquipmentConditionRecordResolver,
   EquipmentClassResolver,
   MaterialClassResolver,
   MaterialDefinitionResolver,
@@ -41,9 +54,14 @@ export const resolvers = [
   WorkOrderResolver,
   MaterialReservationResolver,
   WorkOrderExecutionResolver,
+  StepRecordResolver,
+  DeviationResolver,
   GenealogyResolver,
+  NonconformanceResolver,
+  LotDeviationResolver,
   ApiKeyResolver,
   AuditResolver,
+  BatchRecordResolver,
   AlertResolver,
   OeeResolver,
   SignalResolver,

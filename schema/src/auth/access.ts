@@ -6,12 +6,26 @@ export enum Permission {
   Read = 'Read',
   /** Set an equipment state by hand (machines report through signals). */
   SetEquipmentState = 'SetEquipmentState',
+  /**
+   * Record and clear the maintenance and calibration condition of equipment (people of
+   * maintenance, a CMMS connector); the interlock no machine signal can lift.
+   */
+  MaintainEquipment = 'MaintainEquipment',
   /** Record work on a step of a work order at the station. */
   ExecuteSteps = 'ExecuteSteps',
-  /** Put an electronic signature on a regulated record. */
+  /**
+   * Co-sign regulated records as a reviewer (signature meaning Review): deviation closures,
+   * corrections, master-record reviews.
+   */
   Sign = 'Sign',
-  /** Approve and activate master records; release orders and lots. */
-  Release = 'Release',
+  /** Release work orders to the shop floor (dispatch: Draft → Released). */
+  ReleaseToProduction = 'ReleaseToProduction',
+  /**
+   * The quality unit's decisions, signed with meaning Approval: release a produced batch to stock
+   * or reject it, approve deviation closures and corrections, approve and activate master records;
+   * a lot's disposition (leaving Quarantine, holds), signed changes of released product, CAPA links.
+   */
+  QualityApproval = 'QualityApproval',
   /** Create and schedule work orders. */
   PlanWorkOrders = 'PlanWorkOrders',
   /** Create and change the hierarchy, classes, materials, lots, people, product definitions. */
@@ -45,18 +59,20 @@ const P = Permission;
 /** The documented meaning of each role. */
 export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   [Role.Operator]: [P.Read, P.ExecuteSteps, P.AcknowledgeAlerts],
+  // Separation of duties (ADR 0015): the shop floor releases orders, the quality unit decides on what was made.
   [Role.Supervisor]: [
     P.Read,
     P.ExecuteSteps,
     P.SetEquipmentState,
     P.PlanWorkOrders,
-    P.Release,
+    P.ReleaseToProduction,
+    P.Sign,
     P.RaiseAlerts,
     P.AcknowledgeAlerts,
   ],
-  [Role.Quality]: [P.Read, P.Sign, P.Release, P.AcknowledgeAlerts],
-  [Role.Maintenance]: [P.Read, P.SetEquipmentState, P.RaiseAlerts, P.AcknowledgeAlerts],
-  [Role.Engineer]: [P.Read, P.ManageMasterData, P.ManageFlows, P.RaiseAlerts],
+  [Role.Quality]: [P.Read, P.Sign, P.QualityApproval, P.AcknowledgeAlerts],
+  [Role.Maintenance]: [P.Read, P.SetEquipmentState, P.MaintainEquipment, P.RaiseAlerts, P.AcknowledgeAlerts],
+  [Role.Engineer]: [P.Read, P.ManageMasterData, P.Sign, P.ManageFlows, P.RaiseAlerts],
   [Role.Integrator]: [P.Read, P.ManageMasterData, P.PlanWorkOrders, P.ManageConnectors, P.RaiseAlerts],
   [Role.Admin]: Object.values(P),
 };

@@ -1,13 +1,16 @@
 import { registerEnumType } from 'type-graphql';
 
-/** The current condition of a piece of equipment, as shown to supervisors and used for OEE. */
+/**
+ * The run state a machine reports (or a person sets by hand), as shown to supervisors and used for
+ * OEE. Whether the equipment may be used is its condition (`EquipmentCondition`), which no signal
+ * changes; calibration is no run state.
+ */
 export enum EquipmentState {
   Running = 'Running',
   Idle = 'Idle',
   /** Stopped unplanned; a reason is required. */
   Down = 'Down',
   Maintenance = 'Maintenance',
-  CalibrationDue = 'CalibrationDue',
   Offline = 'Offline',
 }
 registerEnumType(EquipmentState, { name: 'EquipmentState' });

@@ -5,6 +5,7 @@ import { Identified } from '../common/identified.js';
 import { PropertyValue } from '../common/properties.js';
 import { EquipmentClass } from './equipment-class.entity.js';
 import { EquipmentLevel } from './equipment-level.js';
+import { EquipmentCondition } from './equipment-condition.js';
 import { EquipmentState } from './equipment-state.js';
 
 /**
@@ -16,7 +17,7 @@ import { EquipmentState } from './equipment-state.js';
 @Entity()
 @Index({ properties: ['parent'] })
 @Extensions({ allow: [Permission.Read] })
-export class Equipment extends Identified<'properties' | 'state' | 'stateSince'> {
+export class Equipment extends Identified<'properties' | 'state' | 'stateSince' | 'condition'> {
   @Field()
   @Property({ unique: true, type: 'text', collation: 'C' })
   path!: string;
@@ -64,4 +65,27 @@ export class Equipment extends Identified<'properties' | 'state' | 'stateSince'>
   })
   @Property({ type: 'timestamptz', nullable: true })
   lastReportedAt?: Date | null;
+
+  /*
+   * The maintenance and calibration condition, summed up from the open condition records by the
+   * one writer (`equipment-condition.ts`); GraphQL shows it as of now (`conditionAt`). Never written
+   * by the state writer or the signal path.
+   */
+  @Enum({ items: () => EquipmentCondition })
+  condition: EquipmentCondition = EquipmentCondition.Available;
+
+  @Field(() => String, { nullable: true, description: 'Why the equipment is in its condition (the governing record).' })
+  @Property({ type: 'text', nullable: true })
+  conditionReason?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Who recorded the governing maintenance or calibration record.' })
+  @Property({ nullable: true })
+  conditionSetBy?: string | null;
+
+  @Property({ type: 'timestamptz', nullable: true })
+  conditionSince?: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'When the governing calibration (or maintenance) falls due.' })
+  @Property({ type: 'timestamptz', nullable: true })
+  conditionDueAt?: Date | null;
 }

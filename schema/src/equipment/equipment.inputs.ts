@@ -1,6 +1,7 @@
 import { Field, InputType } from 'type-graphql';
 import { PropertyDefinition, PropertyValue } from '../common/properties.js';
 import { EquipmentLevel } from './equipment-level.js';
+import { EquipmentCondition } from './equipment-condition.js';
 import { EquipmentState } from './equipment-state.js';
 
 @InputType()
@@ -48,6 +49,36 @@ export class SetEquipmentStateInput {
   @Field(() => String, { nullable: true, description: 'Required when Down: the downtime reason code.' }) reason?:
     | string
     | null;
+}
+
+@InputType({
+  description:
+    'Opens a maintenance or calibration record holding the equipment in a condition until it is cleared; with an `externalReference` already recorded, updates that record instead (a connector re-sending it changes nothing).',
+})
+export class RecordEquipmentConditionInput {
+  @Field() path!: string;
+  @Field(() => EquipmentCondition, { description: 'Any condition but Available (clear the record for that).' })
+  condition!: EquipmentCondition;
+  @Field({ description: 'Why: the maintenance or calibration it is about.' }) reason!: string;
+  @Field(() => Date, {
+    nullable: true,
+    description:
+      'When the calibration (or maintenance) falls due. A CalibrationDue record without it is due at once, so it holds CalibrationOverdue.',
+  })
+  dueAt?: Date | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'Key of the record in the system it comes from (e.g. a CMMS work order `maintainx:4711`).',
+  })
+  externalReference?: string | null;
+}
+
+@InputType({ description: 'Clears a maintenance or calibration record, by its id or its external reference.' })
+export class ClearEquipmentConditionInput {
+  @Field(() => String, { nullable: true }) id?: string | null;
+  @Field(() => String, { nullable: true }) externalReference?: string | null;
+  @Field({ description: 'What was done: the maintenance carried out, the calibration certificate.' })
+  clearance!: string;
 }
 
 @InputType()

@@ -10,6 +10,7 @@ import {
 } from '../common/errors.js';
 import { Equipment } from './equipment.entity.js';
 import { EquipmentClass } from './equipment-class.entity.js';
+import { EquipmentConditionRecord } from './equipment-condition-record.entity.js';
 import { EquipmentLevel } from './equipment-level.js';
 
 @ObjectType({ implements: ErrorResult, description: 'The parent path names no equipment.' })
@@ -68,4 +69,8 @@ export const SetEquipmentStateResult = createUnionType({
 export const EquipmentClassResult = createUnionType({
   name: 'EquipmentClassResult',
   types: () => [EquipmentClass, DuplicateKey, InvalidInput, NotFound] as const,
+});
+export const EquipmentConditionResult = createUnionType({
+  name: 'EquipmentConditionResult',
+  types: () => [EquipmentConditionRecord, NotFound, InvalidInput] as const,
 });

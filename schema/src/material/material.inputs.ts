@@ -45,10 +45,16 @@ export class CreateMaterialLotInput {
   @Field(() => [PropertyValue], { defaultValue: [] }) properties!: PropertyValue[];
 }
 
-@InputType()
+@InputType({
+  description:
+    'Fields left out are kept. A new status or quantity needs a `reason` (kept in the audit trail); a lot an order produced takes its status from the order only.',
+})
 export class UpdateMaterialLotInput {
   @Field(() => Number, { nullable: true }) quantity?: number | null;
-  @Field(() => MaterialLotStatus, { nullable: true }) status?: MaterialLotStatus | null;
+  @Field(() => MaterialLotStatus, { nullable: true, description: 'The disposition; needs QualityApproval.' })
+  status?: MaterialLotStatus | null;
+  @Field(() => String, { nullable: true, description: 'Why; required for a new status or quantity.' })
+  reason?: string | null;
   @Field(() => Date, { nullable: true }) expiresAt?: Date | null;
   @Field(() => String, { nullable: true }) location?: string | null;
   @Field(() => [PropertyValue], { nullable: true }) properties?: PropertyValue[];

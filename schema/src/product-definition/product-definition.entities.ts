@@ -1,5 +1,5 @@
 import { Entity, Enum, Index, ManyToOne, Property, Unique } from '@mikro-orm/decorators/legacy';
-import { Extensions, Field, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Extensions, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Permission } from '../auth/access.js';
 import { Identified } from '../common/identified.js';
 import { MaterialDefinition } from '../material/material.entities.js';
@@ -27,6 +27,17 @@ export const PRODUCT_DEFINITION_TRANSITIONS: Readonly<
   [S.Deprecated]: [],
 };
 
+/** The acceptable yield of an order, in percent of its planned quantity (e.g. 95–102). */
+@ObjectType({
+  description: 'The acceptable yield in percent of the planned quantity; outside it, completion opens a deviation.',
+})
+@InputType('YieldBracketInput')
+@Extensions({ allow: [Permission.Read] })
+export class YieldBracket {
+  @Field() minPercent!: number;
+  @Field() maxPercent!: number;
+}
+
 /** The master manufacturing record of a product: what is made, kept as a series of versions. */
 @ObjectType()
 @Entity()
@@ -43,7 +54,7 @@ export class ProductDefinition extends Identified {
 @Unique({ properties: ['productDefinition', 'version'] })
 @Index({ properties: ['state'] })
 @Extensions({ allow: [Permission.Read] })
-export class ProductDefinitionVersion extends Identified<'state' | 'segments' | 'stateChangedAt'> {
+export class ProductDefinitionVersion extends Identified<'state' | 'segments' | 'stateChangedAt' | 'authors'> {
   @ManyToOne(() => ProductDefinition, { deleteRule: 'cascade' }) productDefinition!: ProductDefinition;
   @Field(() => Int) @Property() version!: number;
   @Field(() => ProductDefinitionVersionState)
@@ -51,7 +62,16 @@ export class ProductDefinitionVersion extends Identified<'state' | 'segments' | 
   state: ProductDefinitionVersionState = ProductDefinitionVersionState.Draft;
   @Field(() => String, { nullable: true }) @Property({ type: 'text', nullable: true }) changeNote?: string | null;
   @Field(() => [ProductSegment]) @Property({ type: 'json' }) segments: ProductSegment[] = [];
+  @Field(() => YieldBracket, { nullable: true, description: 'Checked when an order made by this version completes.' })
+  @Property({ type: 'json', nullable: true })
+  yieldBracket?: YieldBracket | null;
   @Field({ description: 'When the version entered its current state.' })
   @Property({ type: 'timestamptz' })
   stateChangedAt: Date = new Date();
+  @Field(() => [String], {
+    description:
+      'Who wrote this version: everyone who created, changed or submitted its content (as `user:<employee id>`, `api-key:<name>` …). None of them may review or approve it.',
+  })
+  @Property({ type: 'json' })
+  authors: string[] = [];
 }

@@ -53,6 +53,12 @@ export class ProductSegment {
   equipmentClass?: string | null;
   @Field(() => String, { nullable: true, description: 'Qualification code the operator must currently hold.' })
   qualification?: string | null;
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      "Paths of equipment outside the order's line that this step may nonetheless run on (e.g. a shared tester); any other assignment must lie within the line.",
+  })
+  outsideEquipment?: string[] | null;
   @Field({ defaultValue: false, description: 'Critical steps need a second person to verify.' }) critical!: boolean;
   @Field(() => Int, { nullable: true }) durationMinutes?: number | null;
   @Field(() => [MaterialSpecification], { defaultValue: [] }) materials!: MaterialSpecification[];

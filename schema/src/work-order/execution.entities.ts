@@ -52,12 +52,39 @@ export class StepRecord extends Identified<'measurements' | 'completedAt' | 'con
 }
 
 export enum DeviationKind {
-  /** A captured value outside its limits; raised automatically. */
+  /** A captured value outside its limits (or a failed verdict); raised automatically. */
   OutOfTolerance = 'OutOfTolerance',
   /** A correction of recorded execution data; keeps the prior value. */
   Correction = 'Correction',
+  /** The produced quantity outside the master record's yield bracket; raised at completion. */
+  YieldOutOfBracket = 'YieldOutOfBracket',
+  /** Raised by a person (`raiseDeviation`): material not as specified (damaged, wrong, contaminated). */
+  Material = 'Material',
+  /** Raised by a person: equipment misbehaved or was used outside its condition. */
+  Equipment = 'Equipment',
+  /** Raised by a person: the procedure (work instruction, master record) was not followed. */
+  Procedure = 'Procedure',
+  /** Raised by a person: environment out of its limits (temperature, humidity, cleanliness). */
+  Environment = 'Environment',
+  /** Raised by a person: anything else, described. */
+  Other = 'Other',
 }
 registerEnumType(DeviationKind, { name: 'DeviationKind' });
+
+/** The kinds only the hub raises, from what it records; a person raises the others. */
+export const AUTOMATIC_DEVIATION_KINDS: ReadonlySet<DeviationKind> = new Set([
+  DeviationKind.OutOfTolerance,
+  DeviationKind.Correction,
+  DeviationKind.YieldOutOfBracket,
+]);
+
+/** How much a deviation may affect the product's quality. */
+export enum DeviationSeverity {
+  Minor = 'Minor',
+  Major = 'Major',
+  Critical = 'Critical',
+}
+registerEnumType(DeviationSeverity, { name: 'DeviationSeverity' });
 
 export enum DeviationState {
   Open = 'Open',
@@ -65,13 +92,21 @@ export enum DeviationState {
 }
 registerEnumType(DeviationState, { name: 'DeviationState' });
 
-/** A departure from the master record that quality must close before the order can be released to stock. */
+/**
+ * A departure from the master record (a nonconformance) on an order, one of its steps, or a lot,
+ * that quality must close; an order's open deviations keep it from being released to stock.
+ */
 @ObjectType()
 @Extensions({ allow: [Permission.Read] })
 @Entity()
 @Index({ properties: ['workOrder', 'state'] })
-export class Deviation extends Identified<'state'> {
-  @ManyToOne(() => WorkOrder, { deleteRule: 'cascade' }) workOrder!: WorkOrder;
+@Index({ properties: ['lot'] })
+export class Deviation extends Identified<'state' | 'severity'> {
+  /** Null for a deviation on a lot alone. */
+  @ManyToOne(() => WorkOrder, { deleteRule: 'cascade', nullable: true }) workOrder?: WorkOrder | null;
+  @ManyToOne(() => MaterialLot, { deleteRule: 'restrict', nullable: true }) lot?: MaterialLot | null;
+  @Field(() => DeviationSeverity) @Enum({ items: () => DeviationSeverity }) severity: DeviationSeverity =
+    DeviationSeverity.Major;
   @Field(() => DeviationKind) @Enum({ items: () => DeviationKind }) kind!: DeviationKind;
   @Field(() => DeviationState) @Enum({ items: () => DeviationState }) state: DeviationState = DeviationState.Open;
   @Field(() => String, { nullable: true }) @Property({ nullable: true }) segment?: string | null;
@@ -79,6 +114,19 @@ export class Deviation extends Identified<'state'> {
   @Field() @Property() openedBy!: string;
   @Field(() => String, { nullable: true }) @Property({ type: 'text', nullable: true }) resolution?: string | null;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) closedAt?: Date | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The CAPA (corrective and preventive action) this deviation is handled under, e.g. `CAPA-2026-014`.',
+  })
+  @Property({ type: 'text', nullable: true })
+  capaReference?: string | null;
+  @Field(() => String, { nullable: true }) @Property({ nullable: true }) capaLinkedBy?: string | null;
+  @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) capaLinkedAt?: Date | null;
+  @Field(() => String, { nullable: true }) @Property({ nullable: true }) capaClosedBy?: string | null;
+  @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) capaClosedAt?: Date | null;
+  @Field(() => String, { nullable: true, description: 'How the CAPA was closed (its effectiveness check).' })
+  @Property({ type: 'text', nullable: true })
+  capaClosure?: string | null;
 }
 
 /** A lot that went into a lot the order produced. */
@@ -94,6 +142,11 @@ export class LotGenealogy extends Identified {
   @ManyToOne(() => WorkOrder, { deleteRule: 'restrict' }) workOrder!: WorkOrder;
 }
 
+/**
+ * What a signature means (21 CFR 11.50). Each meaning needs a permission where the record is
+ * (ADR 0015): Review needs Sign, Approval needs QualityApproval, Verification and Responsibility
+ * need ExecuteSteps.
+ */
 export enum SignatureMeaning {
   Review = 'Review',
   Approval = 'Approval',
@@ -101,6 +154,29 @@ export enum SignatureMeaning {
   Verification = 'Verification',
 }
 registerEnumType(SignatureMeaning, { name: 'SignatureMeaning' });
+
+/** The regulated act a signature was given for; each act takes one meaning (two for two-person acts). */
+export enum SignedAct {
+  /** A second person verifies a critical step (Verification). */
+  StepVerification = 'StepVerification',
+  /** A person qualified for line clearance confirms the line is clear (Responsibility). */
+  LineClearance = 'LineClearance',
+  /** A deviation is closed: one Review and one Approval, by two people. */
+  DeviationClosure = 'DeviationClosure',
+  /** A recorded value is corrected: one Review and one Approval, by two people. */
+  Correction = 'Correction',
+  /** The quality unit releases the produced batch to stock (Approval). */
+  ReleaseToStock = 'ReleaseToStock',
+  /** The quality unit rejects the produced batch, with its disposition (Approval). */
+  Rejection = 'Rejection',
+  /** A master-record version is reviewed by someone other than its authors (Review). */
+  MasterRecordReview = 'MasterRecordReview',
+  /** A reviewed master-record version is approved by the quality unit (Approval). */
+  MasterRecordApproval = 'MasterRecordApproval',
+  /** The quantity of released product (an order's output, released to stock) is changed (Approval). */
+  ReleasedProductChange = 'ReleasedProductChange',
+}
+registerEnumType(SignedAct, { name: 'SignedAct' });
 
 /** An electronic signature (21 CFR Part 11): who, printed name, when, what it means, bound to the record's hash. */
 @ObjectType()
@@ -112,6 +188,12 @@ export class ElectronicSignature extends Identified {
   @Field() @Property() printedName!: string;
   @Field() @Property({ type: 'timestamptz' }) signedAt!: Date;
   @Field(() => SignatureMeaning) @Enum({ items: () => SignatureMeaning }) meaning!: SignatureMeaning;
+  @Field(() => SignedAct, {
+    nullable: true,
+    description: 'What was signed for; null on signatures made before it was kept.',
+  })
+  @Enum({ items: () => SignedAct, nullable: true })
+  act?: SignedAct | null;
   @Field() @Property() recordType!: string;
   @Field() @Property() recordId!: string;
   @Field({ description: 'sha256 of the signed record as it was at signing.' })
@@ -121,7 +203,7 @@ export class ElectronicSignature extends Identified {
 
 @InputType({
   description:
-    'A signature: the signer re-authenticates by sending a fresh token of their own (issued in the last 5 minutes).',
+    "A signature: the signer re-authenticates by sending a fresh token of their own (signed in within the last 5 minutes: the token's auth_time), and says what the signature means, which must be the meaning the act takes.",
 })
 export class SignatureInput {
   @Field() token!: string;

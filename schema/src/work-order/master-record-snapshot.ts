@@ -1,5 +1,6 @@
 import { Extensions, Field, Int, ObjectType } from 'type-graphql';
 import { Permission } from '../auth/access.js';
+import { YieldBracket } from '../product-definition/product-definition.entities.js';
 import { ProductSegment } from '../product-definition/product-segment.js';
 
 @ObjectType()
@@ -22,5 +23,7 @@ export class MasterRecordSnapshot {
   @Field(() => Int) version!: number;
   @Field(() => SnapshotMaterial) producedMaterial!: SnapshotMaterial;
   @Field(() => [ProductSegment]) segments!: ProductSegment[];
+  @Field(() => YieldBracket, { nullable: true, description: 'Acceptable yield in % of the planned quantity.' })
+  yieldBracket?: YieldBracket | null;
   @Field() takenAt!: string;
 }

@@ -1,4 +1,5 @@
 import { Field, Int, InputType } from 'type-graphql';
+import { DeviationKind, DeviationSeverity } from './execution.entities.js';
 import { StepAssignment, WorkOrderState } from './work-order.entities.js';
 
 @InputType({
@@ -60,4 +61,33 @@ export class ReleaseWorkOrderInput {
 export class WorkOrderTransitionInput {
   @Field() number!: string;
   @Field(() => String, { nullable: true, description: 'Required to pause and to cancel.' }) reason?: string | null;
+}
+
+@InputType({
+  description:
+    'A nonconformance a person found: on an order (optionally one of its steps), on a lot, or on both. An order must be released and its record still open.',
+})
+export class RaiseDeviationInput {
+  @Field(() => DeviationKind, { description: 'Material, Equipment, Procedure, Environment or Other.' })
+  kind!: DeviationKind;
+  @Field(() => DeviationSeverity) severity!: DeviationSeverity;
+  @Field({ description: 'What was found, where and how much.' }) description!: string;
+  @Field(() => String, { nullable: true, description: 'Number of the order.' }) workOrder?: string | null;
+  @Field(() => String, { nullable: true, description: 'Code of the step (segment) of that order.' }) segment?:
+    | string
+    | null;
+  @Field(() => String, { nullable: true, description: 'Number of the lot.' }) lot?: string | null;
+}
+
+@InputType({ description: 'Links the CAPA a deviation is handled under; relinking needs a reason.' })
+export class DeviationCapaInput {
+  @Field() id!: string;
+  @Field({ description: 'Key of the CAPA in the quality system, e.g. `CAPA-2026-014`.' }) reference!: string;
+  @Field(() => String, { nullable: true }) reason?: string | null;
+}
+
+@InputType({ description: "Records that the deviation's CAPA was closed." })
+export class CloseDeviationCapaInput {
+  @Field() id!: string;
+  @Field({ description: 'How it was closed: the actions taken and their effectiveness check.' }) closure!: string;
 }

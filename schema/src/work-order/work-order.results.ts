@@ -15,6 +15,10 @@ export enum ReleaseProblemKind {
   UnknownEquipment = 'UnknownEquipment',
   WrongEquipmentClass = 'WrongEquipmentClass',
   EquipmentUnavailable = 'EquipmentUnavailable',
+  /** The equipment lies outside the order's line, and the master record does not name it for the step. */
+  EquipmentOutsideLine = 'EquipmentOutsideLine',
+  /** The equipment is assigned to another released or running order in an overlapping time. */
+  EquipmentDoubleBooked = 'EquipmentDoubleBooked',
   UnknownOperator = 'UnknownOperator',
   NotQualified = 'NotQualified',
   MaterialShort = 'MaterialShort',

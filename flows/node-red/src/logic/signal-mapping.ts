@@ -1,7 +1,7 @@
 /** The building blocks of mapping raw machine values to equipment signals. No Node-RED here. */
 
 /** The hub's EquipmentState enum (schema/schema.graphql). */
-export const EQUIPMENT_STATES = ['Running', 'Idle', 'Down', 'Maintenance', 'CalibrationDue', 'Offline'] as const;
+export const EQUIPMENT_STATES = ['Running', 'Idle', 'Down', 'Maintenance', 'Offline'] as const;
 export type EquipmentState = (typeof EQUIPMENT_STATES)[number];
 const STATE_SET = new Set<string>(EQUIPMENT_STATES);
 

@@ -31,11 +31,17 @@ export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'data
     migrations: { path: MIGRATIONS_DIST, pathTs: MIGRATIONS_SRC, glob: '!(*.d).js', snapshot: false, silent: true },
     // Other owners (e.g. a job queue) may keep tables in the same database; the flow tables
     // (modules/flows/storage.ts), the count minutes (kept by triggers, read by
-    // modules/oee/oee-aggregation.ts) and the connectors' generated key (modules/connector/secrets.ts)
-    // are plain SQL, not entities, so the generator must not drop them.
+    // modules/oee/oee-aggregation.ts), the connectors' generated key (modules/connector/secrets.ts)
+    // and the development identity provider's key (auth/dev-identity-provider.ts) are plain SQL, not
+    // entities, so the generator must not drop them.
     schemaGenerator: {
       ignoreSchema: ['bullmq'],
-      skipTables: [/^flow_(plant|revision|library_entry)$/, 'production_count_minute', 'connector_secret_key'],
+      skipTables: [
+        /^flow_(plant|revision|library_entry)$/,
+        'production_count_minute',
+        'connector_secret_key',
+        'dev_identity_provider_key',
+      ],
     },
     debug: config.logSql ? ['query'] : false,
     allowGlobalContext: false,

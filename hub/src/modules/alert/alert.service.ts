@@ -18,6 +18,7 @@ import { scopedSubscription, type StreamOptions } from '../../core/scoped-subscr
 import type { EventSource } from '../../core/event-feed.js';
 import { snapshot, type UnitOfWork, type Work } from '../../core/unit-of-work.js';
 import { fail, invalidInput, isFailure, notFound } from '../../core/failures.js';
+import { startPeriodic } from '../../core/periodic.js';
 
 export interface AlertEvent {
   type: string;
@@ -205,16 +206,5 @@ function eventOf(type: string, a: Alert, actor: string): AlertEvent {
 
 /** Starts the escalation timer; returns its stop function. */
 export function startAlertEscalation(alerts: AlertService, everyMs: number): { stop(): Promise<void> } {
-  let running: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running
-      .then(() => alerts.escalateDue())
-      .catch((err: Error) => console.error(`[alerts] escalation failed: ${err.message}`));
-  }, everyMs);
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodic('[alerts] escalation', everyMs, () => alerts.escalateDue());
 }

@@ -18,6 +18,7 @@ import {
   UpdateMaterialDefinitionInput,
   UpdateMaterialLotInput,
   Permission,
+  SignatureInput,
 } from '@plantgraph/schema';
 import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
@@ -143,14 +144,22 @@ export class MaterialLotResolver {
     return ctx.services.material.createLot(ctx.principal, input);
   }
 
-  @Mutation(() => MaterialLotResult)
-  @Allow(Permission.ManageMasterData)
+  @Mutation(() => MaterialLotResult, {
+    description:
+      "Changes a lot. A new status is the quality unit's disposition (QualityApproval) with a reason; a new quantity needs a reason, and on released product `signature`. A lot an order produced takes its status from the order's release to stock or rejection only. Every change is audited with its reason.",
+  })
+  @Allow(Permission.ManageMasterData, Permission.QualityApproval)
   updateMaterialLot(
     @Arg('lotNumber') lotNumber: string,
     @Arg('input') input: UpdateMaterialLotInput,
+    @Arg('signature', () => SignatureInput, {
+      nullable: true,
+      description: 'Required to change the quantity of released product.',
+    })
+    signature: SignatureInput | null,
     @Ctx() ctx: HubContext,
   ) {
-    return ctx.services.material.updateLot(ctx.principal, lotNumber, input);
+    return ctx.services.material.updateLot(ctx.principal, lotNumber, input, signature);
   }
 
   @Mutation(() => MaterialSublotResult, {

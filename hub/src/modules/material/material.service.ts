@@ -9,9 +9,14 @@ import {
   type MaterialLotFilter,
   MaterialSublot,
   Permission,
+  type SignatureInput,
+  SignatureMeaning,
+  SignedAct,
   type UpdateMaterialDefinitionInput,
   type UpdateMaterialLotInput,
 } from '@plantgraph/schema';
+import { ENTERPRISE, type SignatureService } from '../../auth/signatures.js';
+import { allowLotChange } from './lot-changes.js';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
 import { checkKey, checkQuantity, checkText, likePrefix, underPathOf } from '../../core/keys.js';
@@ -33,6 +38,7 @@ export class MaterialService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly classes: MaterialClassService,
+    private readonly signatures: SignatureService,
   ) {}
 
   getDefinition(em: Tx, principal: Principal, code: string) {
@@ -149,16 +155,35 @@ export class MaterialService {
     });
   }
 
-  updateLot(principal: Principal, lotNumber: string, input: UpdateMaterialLotInput) {
+  /**
+   * Changes a lot by hand, within the rules that keep it from being changed around the record
+   * (`lot-changes.ts`): audited with the reason, and signed where it is released product.
+   */
+  updateLot(
+    principal: Principal,
+    lotNumber: string,
+    input: UpdateMaterialLotInput,
+    signature: SignatureInput | null = null,
+  ) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
+      const hidden = () => notFound('material lot', lotNumber);
       const lot =
         (await tx.findOne(
           MaterialLot,
           { $and: [{ lotNumber }, placedVisible(principal, 'location')] },
-          { populate: ['materialDefinition.materialClass', 'location'] },
-        )) ?? fail(notFound('material lot', lotNumber));
-      requireManageablePlace(principal, lot.location, () => notFound('material lot', lotNumber));
+          { populate: ['materialDefinition.materialClass', 'location'], lockMode: LockMode.PESSIMISTIC_WRITE },
+        )) ?? fail(hidden());
+      const { reason, needsSignature } = await allowLotChange(tx, principal, lot, input, hidden);
+      if (needsSignature && !signature)
+        fail(
+          invalidInput(
+            'signature',
+            `lot ${lotNumber} is released product: changing its quantity needs the signature of the person responsible, with the reason.`,
+          ),
+        );
+      if (!needsSignature && signature)
+        fail(invalidInput('signature', 'only a change of the quantity of released product is signed; leave it out.'));
       const before = snapshot(lot);
       if (input.quantity != null) {
         checkQuantity('quantity', input.quantity);
@@ -179,7 +204,21 @@ export class MaterialService {
         requireValuesFit(lot.materialDefinition.materialClass ?? null, input.properties, 'material');
         lot.properties = input.properties;
       }
-      work.changed('MaterialLotUpdated', lot, lotNumber, before);
+      // Signed as changed, so the signature is bound to the lot's new content.
+      if (signature)
+        await this.signatures.sign(
+          tx,
+          'signature',
+          signature,
+          {
+            act: SignedAct.ReleasedProductChange,
+            meaning: SignatureMeaning.Approval,
+            at: lot.location?.path ?? ENTERPRISE,
+          },
+          'MaterialLot',
+          lot,
+        );
+      work.changed('MaterialLotUpdated', lot, lotNumber, before, reason);
       return lot;
     });
   }

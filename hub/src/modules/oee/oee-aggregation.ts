@@ -35,7 +35,7 @@ export interface PieceTotals {
 
 const RUNNING = `'${EquipmentState.Running}'`;
 const PLANNED = [EquipmentState.Maintenance, EquipmentState.Offline].map((s) => `'${s}'`).join(', ');
-const UNPLANNED_STOP = [EquipmentState.Down, EquipmentState.CalibrationDue].map((s) => `'${s}'`).join(', ');
+const UNPLANNED_STOP = [EquipmentState.Down].map((s) => `'${s}'`).join(', ');
 /** Instants as whole milliseconds, as the hub's `Date`s see them. */
 const MS = (column: string) => `floor(extract(epoch from ${column}) * 1000)::bigint`;
 

@@ -53,7 +53,7 @@ export interface OeeFigures {
   plannedBusyTime: number;
   /** APT: Running time inside PBT, microstops included. */
   actualProductionTime: number;
-  /** ADOT: unplanned stops (Down, CalibrationDue) inside PBT, microstops excluded. */
+  /** ADOT: unplanned stops (Down) inside PBT, microstops excluded. */
   actualUnitDownTime: number;
   /** ADET: delays (Idle: starved, blocked, waiting) inside PBT, microstops excluded. */
   actualUnitDelayTime: number;
@@ -110,7 +110,7 @@ export function operatingIntervals(window: Interval, shifts: ShiftWindow[]): Int
 }
 
 const PLANNED = new Set([EquipmentState.Maintenance, EquipmentState.Offline]);
-const UNPLANNED_STOP = new Set([EquipmentState.Down, EquipmentState.CalibrationDue]);
+const UNPLANNED_STOP = new Set([EquipmentState.Down]);
 
 /** Where a state interval's time goes among the ISO 22400 elements. */
 export type StateCategory = 'running' | 'planned' | 'microstop' | 'unplannedStop' | 'delay';

@@ -10,8 +10,10 @@ import {
   TransitionProductDefinitionVersionInput,
   UpdateProductDefinitionVersionInput,
   Permission,
+  ElectronicSignature,
+  SignatureInput,
 } from '@plantgraph/schema';
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { ProductDefinitionConnection } from './product-definition.types.js';
@@ -72,8 +74,11 @@ export class ProductDefinitionResolver {
     return ctx.services.productDefinition.updateVersion(ctx.principal, input);
   }
 
-  @Mutation(() => ProductDefinitionVersionResult)
-  @Allow(Permission.ManageMasterData, Permission.Release)
+  @Mutation(() => ProductDefinitionVersionResult, {
+    description:
+      'Moves a version on: to ForReview or back to Draft (ManageMasterData), to Approved (QualityApproval, signed, after a review), Active or Deprecated (QualityApproval).',
+  })
+  @Allow(Permission.ManageMasterData, Permission.QualityApproval)
   transitionProductDefinitionVersion(
     @Arg('input') input: TransitionProductDefinitionVersionInput,
     @Ctx() ctx: HubContext,
@@ -84,6 +89,26 @@ export class ProductDefinitionResolver {
 
 @Resolver(() => ProductDefinitionVersion)
 export class ProductDefinitionVersionResolver {
+  @Mutation(() => ProductDefinitionVersionResult, {
+    description:
+      'Reviews a version that is ForReview: the Review signature of someone holding Sign for the whole enterprise who did not write it. Approval needs one since the last submission.',
+  })
+  @Allow(Permission.Sign)
+  reviewProductDefinitionVersion(
+    @Arg('id', () => ID) id: string,
+    @Arg('signature') signature: SignatureInput,
+    @Ctx() ctx: HubContext,
+  ) {
+    return ctx.services.productDefinition.review(ctx.principal, id, signature);
+  }
+
+  @FieldResolver(() => [ElectronicSignature], {
+    description: 'The signatures on this version (its reviews and approval), oldest first.',
+  })
+  signatures(@Root() v: ProductDefinitionVersion, @Ctx() ctx: HubContext) {
+    return ctx.loaders.signaturesOf.load(`ProductDefinitionVersion:${v.id}`);
+  }
+
   @FieldResolver(() => ProductDefinition)
   productDefinition(@Root() v: ProductDefinitionVersion, @Ctx() ctx: HubContext) {
     return ctx.loaders.productDefinition.load(v.productDefinition.id);

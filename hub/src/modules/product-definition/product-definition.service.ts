@@ -13,10 +13,16 @@ import {
   type ProductSegment,
   type TransitionProductDefinitionVersionInput,
   type UpdateProductDefinitionVersionInput,
+  type YieldBracket,
+  ElectronicSignature,
+  type SignatureInput,
+  SignatureMeaning,
+  SignedAct,
 } from '@plantgraph/schema';
+import { ENTERPRISE, type SignatureService } from '../../auth/signatures.js';
 import type { Tx } from '../../infrastructure/database/database.js';
 import { paginate, type PageRequest } from '../../core/paging.js';
-import { checkKey, checkText, likePrefix, isUuid } from '../../core/keys.js';
+import { checkKey, checkPath, checkText, likePrefix, isUuid } from '../../core/keys.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
 import { requireEnterpriseWide } from '../../core/visibility.js';
@@ -42,7 +48,10 @@ export class ProductDefinitionService {
     return em.findOne(ProductDefinition, { code });
   }
 
-  constructor(private readonly uow: UnitOfWork) {}
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly signatures: SignatureService,
+  ) {}
 
   list(em: Tx, filter: ProductDefinitionFilter | null | undefined, page: PageRequest) {
     const where: FilterQuery<ProductDefinition>[] = [];
@@ -68,6 +77,8 @@ export class ProductDefinitionService {
         version: 1,
         segments: plain(input.segments),
         changeNote: input.changeNote ?? null,
+        yieldBracket: yieldBracketOf(input.yieldBracket),
+        authors: [principal.name],
       });
       work.changed('ProductDefinitionCreated', definition, input.code);
       work.changed('ProductDefinitionVersionCreated', version, `${input.code}/1`);
@@ -103,6 +114,8 @@ export class ProductDefinitionService {
         version: number,
         segments: plain(segments),
         changeNote: input.changeNote ?? null,
+        yieldBracket: input.yieldBracket ? yieldBracketOf(input.yieldBracket) : (versions[0]?.yieldBracket ?? null),
+        authors: [principal.name],
       });
       work.changed('ProductDefinitionVersionCreated', version, `${definition.code}/${number}`);
       return version;
@@ -127,6 +140,8 @@ export class ProductDefinitionService {
         version.segments = plain(input.segments);
       }
       if (input.changeNote !== undefined) version.changeNote = input.changeNote;
+      if (input.yieldBracket !== undefined) version.yieldBracket = yieldBracketOf(input.yieldBracket);
+      version.authors = withAuthor(version.authors, principal);
       work.changed(
         'ProductDefinitionVersionUpdated',
         version,
@@ -140,10 +155,10 @@ export class ProductDefinitionService {
   transitionVersion(principal: Principal, input: TransitionProductDefinitionVersionInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      // Approving, activating and retiring a master record is a release decision; the rest is authoring.
+      // Approving, activating and retiring a master record is the quality unit's decision; the rest is authoring.
       requireEnterpriseWide(
         principal,
-        [S.Draft, S.ForReview].includes(input.state) ? Permission.ManageMasterData : Permission.Release,
+        [S.Draft, S.ForReview].includes(input.state) ? Permission.ManageMasterData : Permission.QualityApproval,
       );
       const version = await findVersion(tx, input.id);
       const allowed = PRODUCT_DEFINITION_TRANSITIONS[version.state];
@@ -151,6 +166,11 @@ export class ProductDefinitionService {
         fail(invalidTransition(`Version ${version.version}`, version.state, input.state, [...allowed]));
       if (input.state === S.ForReview && !version.segments.length)
         fail(invalidInput('id', 'a version needs at least one segment before review.'));
+      if (input.signature && input.state !== S.Approved)
+        fail(invalidInput('signature', `only approving is signed here; moving to ${input.state} takes no signature.`));
+      // Submitting is the authors' last act on the content.
+      if (input.state === S.ForReview) version.authors = withAuthor(version.authors, principal);
+      if (input.state === S.Approved) await this.#signApproval(tx, principal, version, input.signature);
       if (input.state === S.Active) {
         for (const active of await tx.find(ProductDefinitionVersion, {
           productDefinition: version.productDefinition,
@@ -177,13 +197,146 @@ export class ProductDefinitionService {
       return version;
     });
   }
+
+  /**
+   * Reviews a version submitted for review: a signature with the meaning Review by someone holding
+   * Sign for the whole enterprise who did not write it. Approval needs a review made since the last
+   * submission.
+   */
+  review(principal: Principal, id: string, signature: SignatureInput) {
+    return this.uow.run(principal.name, async (work) => {
+      const { tx } = work;
+      requireEnterpriseWide(principal, Permission.Sign);
+      const version = await findVersion(tx, id);
+      if (version.state !== S.ForReview)
+        fail(
+          invalidInput('id', `version ${version.version} is ${version.state}; only a version ForReview is reviewed.`),
+        );
+      const reviews = await currentReviews(tx, version);
+      const signed = await this.signatures.sign(
+        tx,
+        'signature',
+        signature,
+        {
+          act: SignedAct.MasterRecordReview,
+          meaning: SignatureMeaning.Review,
+          at: ENTERPRISE,
+          excluded: new Map([
+            ...authorsOf(version),
+            ...reviews.map((r) => [r.signer, 'they reviewed this version already'] as const),
+          ]),
+        },
+        'ProductDefinitionVersion',
+        version,
+      );
+      work.changed(
+        'ProductDefinitionVersionReviewed',
+        version,
+        `${version.productDefinition.code}/${version.version}`,
+        snapshot(version),
+        `reviewed by ${signed.printedName} (${signed.signer})`,
+      );
+      return version;
+    });
+  }
+
+  /**
+   * ForReview → Approved: reviewed since submitted, and signed Approval by the quality unit, someone
+   * who neither wrote nor reviewed it. Only the hub itself (seeding its demo, in process) approves
+   * without: no API caller is a system principal.
+   */
+  async #signApproval(
+    tx: Tx,
+    principal: Principal,
+    version: ProductDefinitionVersion,
+    signature: SignatureInput | null | undefined,
+  ): Promise<void> {
+    if (principal.kind === 'system') return;
+    const reviews = await currentReviews(tx, version);
+    if (!reviews.length)
+      fail(
+        invalidInput(
+          'id',
+          `version ${version.version} has not been reviewed since it was submitted; someone holding Sign who did not write it reviews it first (reviewProductDefinitionVersion).`,
+        ),
+      );
+    if (!signature)
+      fail(
+        invalidInput(
+          'signature',
+          'approving a master record is signed: give the Approval signature of a quality approver who neither wrote nor reviewed it.',
+        ),
+      );
+    await this.signatures.sign(
+      tx,
+      'signature',
+      signature,
+      {
+        act: SignedAct.MasterRecordApproval,
+        meaning: SignatureMeaning.Approval,
+        at: ENTERPRISE,
+        excluded: new Map([
+          ...authorsOf(version),
+          ...reviews.map(
+            (r) => [r.signer, 'they reviewed this version, and the approver must be a third person'] as const,
+          ),
+        ]),
+      },
+      'ProductDefinitionVersion',
+      version,
+    );
+  }
 }
+
+/** The version's authors with the principal added (an author is anyone who wrote, changed or submitted it). */
+const withAuthor = (authors: string[], principal: Principal) =>
+  authors.includes(principal.name) ? authors : [...authors, principal.name];
+
+/** The people among the authors (principal names `user:<employee id>`), each with why they may not sign. */
+const authorsOf = (version: ProductDefinitionVersion) =>
+  version.authors
+    .filter((a) => a.startsWith('user:'))
+    .map(
+      (a) =>
+        [
+          a.slice('user:'.length),
+          'they wrote this version, and its authors may neither review nor approve it',
+        ] as const,
+    );
+
+/** Reviews signed since the version last entered ForReview: a version sent back to Draft is reviewed again. */
+const currentReviews = (tx: Tx, version: ProductDefinitionVersion) =>
+  tx.find(ElectronicSignature, {
+    recordType: 'ProductDefinitionVersion',
+    recordId: version.id,
+    act: SignedAct.MasterRecordReview,
+    signedAt: { $gte: version.stateChangedAt },
+  });
 
 async function findVersion(tx: Tx, id: string): Promise<ProductDefinitionVersion> {
   return (
     (isUuid(id) && (await tx.findOne(ProductDefinitionVersion, { id }, { populate: ['productDefinition'] }))) ||
     fail(notFound('product definition version', id))
   );
+}
+
+/** A yield bracket as stored: plain, checked to be a range of percentages. */
+function yieldBracketOf(bracket: YieldBracket | null | undefined): YieldBracket | null {
+  if (!bracket) return null;
+  const { minPercent, maxPercent } = bracket;
+  if (
+    ![minPercent, maxPercent].every(Number.isFinite) ||
+    minPercent < 0 ||
+    maxPercent > 1000 ||
+    minPercent > maxPercent
+  )
+    fail(
+      invalidInput(
+        'yieldBracket',
+        `give percentages of the planned quantity with 0 ≤ minPercent ≤ maxPercent ≤ 1000 (got ${minPercent}–${maxPercent}).`,
+      ),
+    );
+  return { minPercent, maxPercent };
 }
 
 /** Type-graphql inputs are class instances; the JSON column wants plain data. */
@@ -214,6 +367,7 @@ async function checkSegments(tx: Tx, segments: ProductSegment[]): Promise<void> 
     if (s.qualification) checkKey(`${at}.qualification`, s.qualification);
     if (s.equipmentClass && !classes.has(s.equipmentClass))
       fail(unknownReference(`${at}.equipmentClass`, 'equipment class', s.equipmentClass));
+    for (const [j, path] of (s.outsideEquipment ?? []).entries()) checkPath(`${at}.outsideEquipment[${j}]`, path);
     if (s.durationMinutes != null && s.durationMinutes <= 0)
       fail(invalidInput(`${at}.durationMinutes`, `must be above 0 (got ${s.durationMinutes}).`));
     for (const [j, m] of s.materials.entries()) {

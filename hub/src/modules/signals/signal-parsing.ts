@@ -64,6 +64,9 @@ export function parseSignal(subjects: Subjects, d: SignalDelivery): ParsedSignal
   switch (kind) {
     case 'state': {
       const signal = body as Partial<EquipmentStateSignal>;
+      // Calibration used to be a run state; a machine may not set (or lift) that interlock any more.
+      if (signal.state === 'CalibrationDue')
+        return 'CalibrationDue is no run state: calibration and maintenance are the equipment condition, which records set (recordEquipmentCondition) and signals cannot change; report the run state (Running, Idle, Down, Maintenance, Offline).';
       if (typeof signal.state !== 'string' || !STATES.has(signal.state))
         return `state must be one of ${[...STATES].join(', ')} (got ${JSON.stringify(signal.state)}).`;
       if (signal.reason != null && typeof signal.reason !== 'string') return 'reason must be a string.';

@@ -38,17 +38,29 @@ export class WorkOrderExecutionResolver {
     return ctx.loaders.deviationsOfOrder.load(order.id);
   }
 
-  @FieldResolver(() => [ElectronicSignature], { description: 'Signatures on the order itself (review, approval).' })
+  @FieldResolver(() => [ElectronicSignature], {
+    description:
+      'Signatures on the order itself (line clearance, release to stock, rejection), oldest first; those on its steps and deviations are shown with them.',
+  })
   signatures(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
-    return ctx.loaders.signaturesOfOrder.load(order.id);
+    return ctx.loaders.signaturesOf.load(`WorkOrder:${order.id}`);
   }
 
   @Mutation(() => WorkOrderTransitionResult, {
-    description: 'Confirms the line is clear; needed before the first step.',
+    description:
+      'Confirms the line is clear; needed before the first step. Signed (meaning Responsibility) by a person with a current `line-clearance` qualification who may execute steps at the order.',
   })
   @Allow(Permission.ExecuteSteps)
-  confirmLineClearance(@Arg('number') number: string, @Ctx() ctx: HubContext) {
-    return ctx.services.execution.confirmLineClearance(ctx.principal, number);
+  confirmLineClearance(
+    @Arg('number') number: string,
+    @Arg('signature', () => SignatureInput, {
+      nullable: true,
+      description: 'Required: the signature of the qualified person.',
+    })
+    signature: SignatureInput | null,
+    @Ctx() ctx: HubContext,
+  ) {
+    return ctx.services.execution.confirmLineClearance(ctx.principal, number, signature);
   }
 
   @Mutation(() => StepResult, {
@@ -88,7 +100,8 @@ export class WorkOrderExecutionResolver {
   }
 
   @Mutation(() => StepResult, {
-    description: 'Completes the current step; critical steps need `verification` by a second person.',
+    description:
+      'Completes the current step; a critical step needs `verification`: the Verification signature of a second person who may execute steps at the order.',
   })
   @Allow(Permission.ExecuteSteps)
   completeStep(
@@ -120,9 +133,10 @@ export class WorkOrderExecutionResolver {
   }
 
   @Mutation(() => WorkOrderTransitionResult, {
-    description: 'UnderReview → ReleasedToStock, signed; refused while deviations are open. Locks the genealogy.',
+    description:
+      'UnderReview → ReleasedToStock, signed with the meaning Approval by the quality unit (QualityApproval at the order) and by no one who executed a step of it; refused while deviations are open. Locks the genealogy.',
   })
-  @Allow(Permission.Release)
+  @Allow(Permission.QualityApproval)
   releaseWorkOrderToStock(
     @Arg('number') number: string,
     @Arg('signature') signature: SignatureInput,
@@ -131,8 +145,11 @@ export class WorkOrderExecutionResolver {
     return ctx.services.review.releaseToStock(ctx.principal, number, signature);
   }
 
-  @Mutation(() => WorkOrderTransitionResult, { description: 'UnderReview → Rejected, with the disposition, signed.' })
-  @Allow(Permission.Release)
+  @Mutation(() => WorkOrderTransitionResult, {
+    description:
+      'UnderReview → Rejected, with the disposition, signed like a release to stock (Approval, the quality unit, not an executor).',
+  })
+  @Allow(Permission.QualityApproval)
   rejectWorkOrder(
     @Arg('number') number: string,
     @Arg('disposition') disposition: string,
@@ -143,7 +160,8 @@ export class WorkOrderExecutionResolver {
   }
 
   @Mutation(() => DeviationResult, {
-    description: 'Closes a deviation with its resolution, signed by two different people.',
+    description:
+      'Closes a deviation with its resolution, signed by two different people: one Review (Sign) and one Approval (QualityApproval).',
   })
   @Allow(Permission.Sign)
   closeDeviation(
@@ -156,7 +174,8 @@ export class WorkOrderExecutionResolver {
   }
 
   @Mutation(() => StepResult, {
-    description: 'Corrects a recorded value through a signed Correction deviation that keeps the prior value.',
+    description:
+      'Corrects a recorded value through a Correction deviation that keeps the prior value, signed like a deviation closure (Review and Approval, two people).',
   })
   @Allow(Permission.Sign)
   correctMeasurement(
@@ -169,6 +188,26 @@ export class WorkOrderExecutionResolver {
     @Ctx() ctx: HubContext,
   ) {
     return ctx.services.review.correctMeasurement(ctx.principal, number, segment, parameter, value, reason, signatures);
+  }
+}
+
+@Resolver(() => StepRecord)
+export class StepRecordResolver {
+  @FieldResolver(() => [ElectronicSignature], {
+    description: 'Signatures on the step (its Verification by a second person), oldest first.',
+  })
+  signatures(@Root() step: StepRecord, @Ctx() ctx: HubContext) {
+    return ctx.loaders.signaturesOf.load(`StepRecord:${step.id}`);
+  }
+}
+
+@Resolver(() => Deviation)
+export class DeviationResolver {
+  @FieldResolver(() => [ElectronicSignature], {
+    description: 'Signatures on the deviation (its closure or correction: a Review and an Approval), oldest first.',
+  })
+  signatures(@Root() deviation: Deviation, @Ctx() ctx: HubContext) {
+    return ctx.loaders.signaturesOf.load(`Deviation:${deviation.id}`);
   }
 }
 

@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import {
   Deviation,
   DeviationKind,
+  DeviationSeverity,
   Equipment,
   MaterialDefinition,
   EquipmentState,
@@ -17,6 +18,7 @@ import {
   ReservationStatus,
   type SignatureInput,
   SignatureMeaning,
+  SignedAct,
   StepRecord,
   type WorkOrder,
   WorkOrderState,
@@ -31,8 +33,14 @@ import { orderChanged } from './work-order-events.js';
 import { findOrderFor } from './work-order-access.js';
 import { enterState, requireTransition } from './work-order-lifecycle.service.js';
 import { fail, invalidInput } from '../../core/failures.js';
+import { conditionBlock } from '../equipment/equipment-condition.js';
+import { openDeviation, yieldProblem } from './deviation.service.js';
 
-const NOT_USABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance, EquipmentState.CalibrationDue]);
+/** Run states in which no step can start now (the interlock itself is the equipment's condition). */
+const NOT_RUNNABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance]);
+
+/** The qualification a person needs to confirm line clearance. */
+export const LINE_CLEARANCE = 'line-clearance';
 
 /**
  * Execution at the station, against the order's snapshot only: line clearance, one step at a time
@@ -69,9 +77,14 @@ export class WorkOrderExecutionService {
     work.audit('DeviationOpened', deviation);
   }
 
-  confirmLineClearance(principal: Principal, number: string) {
+  /**
+   * Confirms the line is clear before the first step: a signed act (meaning Responsibility) by a
+   * person who may execute steps at the order's line and holds a current line-clearance qualification.
+   */
+  confirmLineClearance(principal: Principal, number: string, signature: SignatureInput | null | undefined) {
     return this.uow.run(principal.name, async (work) => {
-      const order = await findOrderFor(work.tx, principal, number, Permission.ExecuteSteps);
+      const { tx } = work;
+      const order = await findOrderFor(tx, principal, number, Permission.ExecuteSteps);
       if (order.state !== WorkOrderState.InProgress)
         fail(
           invalidInput(
@@ -79,8 +92,34 @@ export class WorkOrderExecutionService {
             `order ${number} is ${order.state}; line clearance is confirmed once it is InProgress.`,
           ),
         );
+      if (!signature)
+        fail(
+          invalidInput(
+            'signature',
+            `line clearance is a signed act: a person holding a current ${LINE_CLEARANCE} qualification signs it with the meaning Responsibility.`,
+          ),
+        );
       const before = snapshot(order);
       order.lineClearedAt = new Date();
+      const signed = await this.signatures.sign(
+        tx,
+        'signature',
+        signature,
+        { act: SignedAct.LineClearance, meaning: SignatureMeaning.Responsibility, at: order.equipment.path },
+        'WorkOrder',
+        order,
+      );
+      const qualification = await tx.findOne(Qualification, {
+        person: { employeeId: signed.signer },
+        code: LINE_CLEARANCE,
+      });
+      if (!qualification?.current)
+        fail(
+          invalidInput(
+            'signature.token',
+            `${signed.printedName} (${signed.signer}) holds no current ${LINE_CLEARANCE} qualification; line clearance is confirmed by a qualified person.`,
+          ),
+        );
       orderChanged(work, this.bus.subjects, 'WorkOrderLineCleared', order, order.state, before);
       return order;
     });
@@ -109,10 +148,12 @@ export class WorkOrderExecutionService {
           blocked.push(`${operator.employeeId} holds no current ${segment.qualification} qualification.`);
       }
       const equipment = await tx.findOne(Equipment, { path: assignment.equipment });
-      if (!equipment || NOT_USABLE.has(equipment.state))
+      if (!equipment || NOT_RUNNABLE.has(equipment.state))
         blocked.push(
           `${assignment.equipment} is ${equipment?.state ?? 'gone'}${equipment?.stateReason ? ` (${equipment.stateReason})` : ''}.`,
         );
+      const condition = equipment && conditionBlock(equipment);
+      if (condition) blocked.push(condition);
       if (blocked.length) fail(invalidInput('number', `step ${segment.code} cannot start: ${blocked.join(' ')}`));
       const step = tx.create(StepRecord, {
         workOrder: order,
@@ -220,7 +261,7 @@ export class WorkOrderExecutionService {
   completeStep(principal: Principal, number: string, verification: SignatureInput | null | undefined) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const { step, segment } = await currentStep(tx, principal, number);
+      const { order, step, segment } = await currentStep(tx, principal, number);
       const missing = segment.parameters
         .filter((p) => !step.measurements.some((m) => m.parameter === p.name))
         .map((p) => p.name);
@@ -238,17 +279,21 @@ export class WorkOrderExecutionService {
         const signature = await this.signatures.sign(
           tx,
           'verification',
-          { ...verification, meaning: SignatureMeaning.Verification },
+          verification,
+          {
+            act: SignedAct.StepVerification,
+            meaning: SignatureMeaning.Verification,
+            at: order.equipment.path,
+            excluded: new Map([
+              [
+                step.operator,
+                `they executed ${segment.code}, and the verifier must be a different person than the operator (${step.operator})`,
+              ],
+            ]),
+          },
           'StepRecord',
           step,
         );
-        if (signature.signer === step.operator)
-          fail(
-            invalidInput(
-              'verification',
-              `the verifier must be a different person than the operator (${step.operator}).`,
-            ),
-          );
         step.verifiedBy = signature.signer;
       }
       step.completedAt = new Date();
@@ -295,6 +340,17 @@ export class WorkOrderExecutionService {
         tx.create(LotGenealogy, { output: lot, input, quantity, workOrder: order });
       order.producedLot = producedLotNumber;
       work.audit('MaterialLotProduced', lot);
+      // Outside the master record's yield bracket: quality has to look before release to stock.
+      const yieldOff = yieldProblem(order, producedQuantity);
+      if (yieldOff)
+        openDeviation(work, this.bus.subjects, {
+          order,
+          lot,
+          segment: null,
+          kind: DeviationKind.YieldOutOfBracket,
+          severity: DeviationSeverity.Major,
+          description: yieldOff,
+        });
       enterState(work, this.bus.subjects, order, WorkOrderState.Completed);
       return order;
     });

@@ -1,7 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import {
   Equipment,
-  EquipmentState,
   LotSelection,
   Permission,
   MaterialLot,
@@ -21,8 +20,8 @@ import {
 import type { Tx } from '../../infrastructure/database/database.js';
 import { roundQuantity } from '../../core/keys.js';
 import type { Principal } from '../../core/principal.js';
-
-const UNAVAILABLE = new Set([EquipmentState.Maintenance, EquipmentState.CalibrationDue]);
+import { conditionBlock } from '../equipment/equipment-condition.js';
+import { type AssignedEquipment, bookingProblems } from './equipment-booking.js';
 
 export interface PlannedReservation {
   segment: string;
@@ -35,8 +34,9 @@ const problem = (kind: K, segment: string | null, subject: string, message: stri
 
 /**
  * Everything release must check, collected rather than stopping at the first: assignments,
- * equipment class and availability, operator qualifications, and material (FEFO, FIFO or a chosen
- * lot). Lots are locked so concurrent releases cannot reserve the same quantity twice.
+ * equipment class, condition (maintenance and calibration), line and booking, operator
+ * qualifications, and material (FEFO, FIFO or a chosen lot). Lots are locked so concurrent
+ * releases cannot reserve the same quantity twice.
  */
 export async function planRelease(
   tx: Tx,
@@ -58,6 +58,7 @@ export async function planRelease(
     );
   }
   const now = new Date();
+  const assigned: AssignedEquipment[] = [];
   for (const segment of segments) {
     const assignment = input.assignments.find((a) => a.segment === segment.code);
     if (!assignment) {
@@ -92,16 +93,13 @@ export async function planRelease(
           ),
         );
       }
-      if (UNAVAILABLE.has(equipment.state)) {
+      // The maintenance and calibration condition, never the run state a machine reports.
+      const blocked = conditionBlock(equipment, now);
+      if (blocked)
         problems.push(
-          problem(
-            K.EquipmentUnavailable,
-            segment.code,
-            equipment.path,
-            `Segment ${segment.code}: ${equipment.path} is ${equipment.state}${equipment.stateReason ? ` (${equipment.stateReason})` : ''}.`,
-          ),
+          problem(K.EquipmentUnavailable, segment.code, equipment.path, `Segment ${segment.code}: ${blocked}`),
         );
-      }
+      assigned.push({ segment, equipment });
     }
     if (!assignment.operators.length)
       problems.push(
@@ -137,6 +135,8 @@ export async function planRelease(
       }
     }
   }
+
+  problems.push(...(await bookingProblems(tx, order, assigned)));
 
   const reservations: PlannedReservation[] = [];
   const taken = new Map<string, number>(); // lot id → quantity planned in this release

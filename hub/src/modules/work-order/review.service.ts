@@ -7,6 +7,7 @@ import {
   Permission,
   type SignatureInput,
   SignatureMeaning,
+  SignedAct,
   StepRecord,
   WorkOrder,
   WorkOrderState,
@@ -14,8 +15,9 @@ import {
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../core/principal.js';
-import type { SignatureService } from '../../auth/signatures.js';
-import { requireAt } from '../../core/visibility.js';
+import { ENTERPRISE, type SignatureService, type SigningAct } from '../../auth/signatures.js';
+import { requireAtPlace } from '../../core/visibility.js';
+import { deviationPlace } from './deviation.service.js';
 import { checkText } from '../../core/keys.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import { orderChanged } from './work-order-events.js';
@@ -47,7 +49,7 @@ export class WorkOrderReviewService {
   releaseToStock(principal: Principal, number: string, signature: SignatureInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const order = await findOrderFor(tx, principal, number, Permission.Release);
+      const order = await findOrderFor(tx, principal, number, Permission.QualityApproval);
       requireTransition(order, WorkOrderState.ReleasedToStock);
       const open = await tx.find(Deviation, { workOrder: order, state: DeviationState.Open });
       if (open.length)
@@ -60,7 +62,8 @@ export class WorkOrderReviewService {
       await this.signatures.sign(
         tx,
         'signature',
-        { ...signature, meaning: SignatureMeaning.Approval },
+        signature,
+        await qualityDecision(tx, order, SignedAct.ReleaseToStock),
         'WorkOrder',
         order,
       );
@@ -78,12 +81,13 @@ export class WorkOrderReviewService {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
       checkText('disposition', disposition, 2000);
-      const order = await findOrderFor(tx, principal, number, Permission.Release);
+      const order = await findOrderFor(tx, principal, number, Permission.QualityApproval);
       requireTransition(order, WorkOrderState.Rejected);
       await this.signatures.sign(
         tx,
         'signature',
-        { ...signature, meaning: SignatureMeaning.Review },
+        signature,
+        await qualityDecision(tx, order, SignedAct.Rejection),
         'WorkOrder',
         order,
       );
@@ -102,22 +106,32 @@ export class WorkOrderReviewService {
       const { tx } = work;
       checkText('resolution', resolution, 2000);
       const deviation =
-        (await tx.findOne(Deviation, { id }, { populate: ['workOrder.equipment'] })) ?? fail(notFound('deviation', id));
-      requireAt(principal, Permission.Sign, deviation.workOrder.equipment.path, () => notFound('deviation', id));
+        (await tx.findOne(Deviation, { id }, { populate: ['workOrder.equipment', 'lot.location'] })) ??
+        fail(notFound('deviation', id));
+      requireAtPlace(principal, Permission.Sign, deviationPlace(deviation), () => notFound('deviation', id));
       if (deviation.state !== DeviationState.Open) fail(invalidInput('id', 'the deviation is already closed.'));
       const before = snapshot(deviation);
       Object.assign(deviation, { resolution, state: DeviationState.Closed, closedAt: new Date() });
-      await this.twoPeopleSign(tx, signatures, 'Deviation', deviation);
-      work.audit('DeviationClosed', deviation, before, resolution);
-      orderChanged(
-        work,
-        this.bus.subjects,
-        'DeviationClosed',
-        deviation.workOrder,
-        deviation.workOrder.state,
-        undefined,
-        resolution,
+      const place = deviationPlace(deviation);
+      await this.signatures.signByTwo(
+        tx,
+        signatures,
+        { act: SignedAct.DeviationClosure, meanings: REVIEW_AND_APPROVAL, at: place?.path ?? ENTERPRISE },
+        'Deviation',
+        deviation,
       );
+      if (deviation.workOrder) {
+        work.audit('DeviationClosed', deviation, before, resolution);
+        orderChanged(
+          work,
+          this.bus.subjects,
+          'DeviationClosed',
+          deviation.workOrder,
+          deviation.workOrder.state,
+          undefined,
+          resolution,
+        );
+      } else work.changed('DeviationClosed', deviation, deviation.lot!.lotNumber, before, resolution);
       return deviation;
     });
   }
@@ -162,22 +176,36 @@ export class WorkOrderReviewService {
           ? { ...m, value, withinTolerance: value >= m.lowerLimit && value <= m.upperLimit }
           : m,
       );
-      await this.twoPeopleSign(tx, signatures, 'Deviation', deviation);
+      await this.signatures.signByTwo(
+        tx,
+        signatures,
+        { act: SignedAct.Correction, meanings: REVIEW_AND_APPROVAL, at: order.equipment.path },
+        'Deviation',
+        deviation,
+      );
       work.audit('DeviationRecorded', deviation);
       work.audit('MeasurementCorrected', step, before, reason);
       return step;
     });
   }
+}
 
-  private async twoPeopleSign(tx: Tx, inputs: SignatureInput[], recordType: string, record: { id: string }) {
-    if (inputs.length !== 2) fail(invalidInput('signatures', 'give exactly two signatures, by two different people.'));
-    const [a, b] = [
-      await this.signatures.sign(tx, 'signatures[0]', inputs[0]!, recordType, record),
-      await this.signatures.sign(tx, 'signatures[1]', inputs[1]!, recordType, record),
-    ];
-    if (a.signer === b.signer)
-      fail(invalidInput('signatures', `both signatures are by ${a.signer}; a second, different person must sign.`));
-  }
+/** Closures and corrections: a reviewer and the quality unit, two different people. */
+const REVIEW_AND_APPROVAL = [SignatureMeaning.Review, SignatureMeaning.Approval] as const;
+
+/**
+ * The quality unit's decision on an order (release to stock, rejection): an Approval at the order's
+ * line by someone who executed none of its steps.
+ */
+async function qualityDecision(tx: Tx, order: WorkOrder, act: SignedAct): Promise<SigningAct> {
+  const excluded = new Map<string, string>();
+  for (const step of await tx.find(StepRecord, { workOrder: order }, { orderBy: { sequence: 'asc' } }))
+    if (!excluded.has(step.operator))
+      excluded.set(
+        step.operator,
+        `they executed step ${step.segment} of ${order.number}, and whoever executed may not decide on it`,
+      );
+  return { act, meaning: SignatureMeaning.Approval, at: order.equipment.path, excluded };
 }
 
 async function producedLot(tx: Tx, order: WorkOrder): Promise<MaterialLot> {

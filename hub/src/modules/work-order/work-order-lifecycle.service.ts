@@ -45,7 +45,7 @@ export class WorkOrderLifecycleService {
   release(principal: Principal, input: ReleaseWorkOrderInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const order = await findOrderFor(tx, principal, input.number, Permission.Release);
+      const order = await findOrderFor(tx, principal, input.number, Permission.ReleaseToProduction);
       requireTransition(order, S.Released);
       const version = await tx.findOneOrFail(ProductDefinitionVersion, order.productDefinitionVersion.id, {
         populate: ['productDefinition.producedMaterial'],
@@ -71,6 +71,7 @@ export class WorkOrderLifecycleService {
             version: version.version,
             producedMaterial: { code: produced.code, name: produced.name, unitOfMeasure: produced.unitOfMeasure },
             segments: version.segments,
+            yieldBracket: version.yieldBracket ?? null,
             takenAt: new Date().toISOString(),
           }),
         ),

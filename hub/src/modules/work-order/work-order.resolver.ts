@@ -69,7 +69,7 @@ export class WorkOrderResolver {
   @Mutation(() => WorkOrderTransitionResult, {
     description: 'Draft → Released: snapshots the master record, checks people, equipment and material, reserves lots.',
   })
-  @Allow(Permission.Release)
+  @Allow(Permission.ReleaseToProduction)
   releaseWorkOrder(@Arg('input') input: ReleaseWorkOrderInput, @Ctx() ctx: HubContext) {
     return ctx.services.workOrderLifecycle.release(ctx.principal, input);
   }

@@ -1,0 +1,129 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { clientAddress } from '../graphql/http-server.js';
+import { readBody } from '../graphql/http.js';
+import { DEV_IDP_PATH, type DevIdentityProvider, SignInRefused } from './dev-identity-provider.js';
+import { TokenBuckets } from './token-buckets.js';
+
+const MAX_BODY_BYTES = 16_384;
+/** Wrong passwords one address may send a minute: a shared development password is still a password. */
+const FAILURES_PER_MINUTE = 10;
+
+/**
+ * The development identity provider's HTTP endpoints under `/dev-idp`: the discovery document, the
+ * JWKS, the token endpoint (password grant, form-encoded as OAuth 2.0 has it, or JSON) and a tiny
+ * sign-in form for people trying the API from a browser.
+ */
+export class DevIdentityProviderEndpoints {
+  readonly #failures = new TokenBuckets(FAILURES_PER_MINUTE / 60, FAILURES_PER_MINUTE);
+
+  constructor(
+    private readonly idp: DevIdentityProvider,
+    private readonly trustedProxies: readonly string[] = [],
+  ) {}
+
+  /** Whether the request is for these endpoints (then it is answered). */
+  handles(path: string): boolean {
+    return path === DEV_IDP_PATH || path.startsWith(`${DEV_IDP_PATH}/`);
+  }
+
+  async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!.slice(DEV_IDP_PATH.length) || '/';
+    if (!this.idp.issuer) return json(res, 503, { error: 'temporarily_unavailable', error_description: 'starting' });
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && path === '/.well-known/openid-configuration') return json(res, 200, this.idp.discovery());
+    if (method === 'GET' && path === '/jwks') return json(res, 200, this.idp.jwks());
+    if (method === 'POST' && path === '/token') return this.#token(req, res, false);
+    if (method === 'GET' && (path === '/' || path === '/login')) return html(res, 200, loginPage());
+    if (method === 'POST' && path === '/login') return this.#token(req, res, true);
+    json(res, 404, {
+      error: 'not_found',
+      error_description: `Nothing at ${DEV_IDP_PATH}${path}. Discovery: ${DEV_IDP_PATH}/.well-known/openid-configuration.`,
+    });
+  }
+
+  async #token(req: IncomingMessage, res: ServerResponse, page: boolean): Promise<void> {
+    const address = clientAddress(req, this.trustedProxies);
+    const wait = this.#failures.waitFor(address);
+    if (wait > 0) {
+      res.setHeader('retry-after', String(wait));
+      const message = `Too many failed sign-ins from your address; retry in ${wait} s.`;
+      return page
+        ? html(res, 429, loginPage(message))
+        : json(res, 429, { error: 'slow_down', error_description: message });
+    }
+    const params = await readParams(req);
+    try {
+      if (!params) throw new SignInRefused('invalid_request', 'Send a form-encoded or JSON body of at most 16 KB.');
+      const grant = params.get('grant_type') ?? (page ? 'password' : null);
+      if (grant !== 'password')
+        throw new SignInRefused(
+          'unsupported_grant_type',
+          'The development identity provider signs in with grant_type=password, username and password.',
+        );
+      const tokens = await this.idp.signIn(
+        params.get('username') ?? '',
+        params.get('password') ?? '',
+        params.get('client_id') ?? undefined,
+      );
+      res.setHeader('cache-control', 'no-store');
+      if (page) return html(res, 200, tokenPage(params.get('username')!, tokens.access_token, tokens.expires_in));
+      json(res, 200, tokens);
+    } catch (err) {
+      if (!(err instanceof SignInRefused)) throw err;
+      if (err.error === 'invalid_grant') this.#failures.charge(address);
+      if (page) return html(res, 400, loginPage(err.message));
+      json(res, 400, { error: err.error, error_description: err.message });
+    }
+  }
+}
+
+async function readParams(req: IncomingMessage): Promise<URLSearchParams | null> {
+  const text = await readBody(req, MAX_BODY_BYTES);
+  if (typeof text !== 'string') return null;
+  if (!(req.headers['content-type'] ?? '').includes('json')) return new URLSearchParams(text);
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    return new URLSearchParams(
+      Object.entries(body).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v] as [string, string]] : [])),
+    );
+  } catch {
+    return null;
+  }
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function html(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    'content-security-policy': "default-src 'none'",
+  });
+  res.end(body);
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const page = (body: string) =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>PlantGraph development sign-in</title></head><body>
+<h1>PlantGraph development sign-in</h1>
+<p><strong>For development only</strong>: never on in production, and off when an identity provider is configured.</p>
+${body}</body></html>`;
+
+function loginPage(error?: string): string {
+  return page(`${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="${DEV_IDP_PATH}/login">
+<label>Employee id <input name="username" autocomplete="username" placeholder="E1001"></label>
+<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<button type="submit">Sign in</button></form>`);
+}
+
+function tokenPage(who: string, token: string, expiresIn: number): string {
+  return page(`<p>Signed in as ${escapeHtml(who)}. Send this access token as <code>Authorization: Bearer &lt;token&gt;</code>;
+it works for ${expiresIn / 60} minutes, and signs for 5 (sign in again to sign later).</p>
+<textarea readonly rows="8" cols="100">${escapeHtml(token)}</textarea>
+<p><a href="${DEV_IDP_PATH}/login">Sign in as someone else</a></p>`);
+}
