@@ -66,7 +66,8 @@ describe('alert rules across two replicas', () => {
     await eventually(async () => /Started flows/.test(a.output()), 20_000, 'replica a to run the flows');
     b = await spawnHub(env, ['--demo']);
     machines = await mqtt.connectAsync('mqtt://127.0.0.1:1883');
-  });
+    // Two hubs with the demo, each with its flows process: more than a minute on two busy cores.
+  }, 150_000);
   afterAll(async () => {
     await machines?.publishAsync(`${prefix}/${PRESS}/state`, '', { retain: true }); // leave no retained tag behind
     await machines?.endAsync();

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NATS_URL, createTestDatabase, deleteNatsNamespace, sleep, uniqueName } from './support/harness.js';
 import { CLI, spawnHub, type HubProcess } from './support/process.js';
-import { deploy, endpoint, eventually, helloFlow } from './support/flows.js';
+import { deploy, endpoint, eventually, helloFlow, tickerFlow } from './support/flows.js';
 
 const run = promisify(execFile);
 
@@ -51,41 +51,10 @@ describe('flows run on one replica and fail over', () => {
       { env: { ...env, PATH: process.env.PATH ?? '' } },
     );
     token = /\n(pgk_\S+)/.exec(created.stdout)![1]!;
-    const flows = [
-      { id: 'f', type: 'tab', label: 'ticker' },
-      {
-        id: 'f-inject',
-        type: 'inject',
-        z: 'f',
-        repeat: '0.2',
-        once: true,
-        onceDelay: '0.1',
-        topic: '',
-        payload: '',
-        payloadType: 'date',
-        props: [{ p: 'payload' }],
-        wires: [['f-fn']],
-      },
-      {
-        id: 'f-fn',
-        type: 'function',
-        z: 'f',
-        func: 'msg.payload = { replica: env.get("FLOWS_TEST_REPLICA") }; msg.headers = { "content-type": "application/json" }; return msg;',
-        outputs: 1,
-        wires: [['f-http']],
-      },
-      {
-        id: 'f-http',
-        type: 'http request',
-        z: 'f',
-        method: 'POST',
-        ret: 'txt',
-        url,
-        tls: '',
-        persist: false,
-        wires: [[]],
-      },
-    ];
+    const flows = tickerFlow(
+      url,
+      'msg.payload = { replica: env.get("FLOWS_TEST_REPLICA") }; msg.headers = { "content-type": "application/json" }; return msg;',
+    );
     writeFileSync(join(dir, 'ticker.json'), JSON.stringify(flows, null, 2));
     await run(process.execPath, [CLI, 'flows', 'import', plant, '--file', join(dir, 'ticker.json')], {
       env: { ...env, PATH: process.env.PATH ?? '' },
@@ -93,7 +62,8 @@ describe('flows run on one replica and fail over', () => {
     a = await spawnHub({ ...env, FLOWS_TEST_REPLICA: 'a' });
     await eventually(async () => ticks.some((t) => t.replica === 'a'), 15_000, 'replica a to run the flows');
     b = await spawnHub({ ...env, FLOWS_TEST_REPLICA: 'b' });
-  });
+    // Two hubs, each with its flows process, on two shared cores: more than the default minute under load.
+  }, 120_000);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await new Promise((r) => collector?.close(r));

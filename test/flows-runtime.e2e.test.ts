@@ -9,7 +9,7 @@ describe.each(MODES)('embedded flows (%s)', (mode) => {
   const plant = uniqueName('plant');
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0, ...withFlows(plant) });
-  });
+  }, 120_000);
   afterAll(async () => {
     await hub?.stop();
   });

@@ -171,6 +171,31 @@ export interface FlowsConfig {
    * (`/status`), or prefixes ending in `/*` (`/andon/*`). Every other endpoint authenticates.
    */
   publicHttpPaths: string[];
+  /** The Node-RED child process: its memory cap and heartbeat (`flows-process.ts`). */
+  process: FlowsProcessSettings;
+}
+
+/** The flows process's settings: `PLANTGRAPH_FLOWS_MEMORY_MB`, `PLANTGRAPH_FLOWS_HEARTBEAT_TIMEOUT_MS`. */
+function flowsProcessSettings(int: (name: string, fallback: number, min?: number) => number): FlowsProcessSettings {
+  const heartbeatTimeoutMs = int('PLANTGRAPH_FLOWS_HEARTBEAT_TIMEOUT_MS', 10_000, 500);
+  return {
+    memoryMb: int('PLANTGRAPH_FLOWS_MEMORY_MB', 512, 64),
+    heartbeatTimeoutMs,
+    heartbeatIntervalMs: Math.min(1000, Math.floor(heartbeatTimeoutMs / 4)),
+    startTimeoutMs: 60_000,
+  };
+}
+
+/** The flows child process (`hub/src/modules/flows/flows-process.ts`). */
+export interface FlowsProcessSettings {
+  /** `--max-old-space-size` of the child, in MiB (`PLANTGRAPH_FLOWS_MEMORY_MB`). */
+  memoryMb: number;
+  /** How often the hub pings the child over IPC. */
+  heartbeatIntervalMs: number;
+  /** How long the child may leave a ping unanswered before it is killed and started again. */
+  heartbeatTimeoutMs: number;
+  /** How long a start may take (Node-RED loading its nodes and the plant's flows). */
+  startTimeoutMs: number;
 }
 
 /** Reads `role@scope` grants, e.g. `engineer@*,operator@acme/berlin`. */
@@ -322,6 +347,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       hostAccess: hostAccess === 'on',
       functionTimeoutSeconds: int('PLANTGRAPH_FLOWS_FUNCTION_TIMEOUT_SECONDS', 5),
       publicHttpPaths,
+      process: flowsProcessSettings(int),
     },
     connectors: {
       secret: env.PLANTGRAPH_CONNECTOR_SECRET || undefined,

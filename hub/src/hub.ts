@@ -46,7 +46,7 @@ export interface RunningHub {
   services: Services;
   /** The development identity provider (ADR 0015), when on: where to sign in, and with which password. */
   devIdentityProvider: { issuer: string; tokenEndpoint: string; password: string } | null;
-  /** The embedded Node-RED (editor at `/flows`), unless `PLANTGRAPH_FLOWS=off`. */
+  /** The flows: Node-RED in a child process (editor at `/flows`), unless `PLANTGRAPH_FLOWS=off`. */
   flows: FlowsRuntime | null;
   close(): Promise<void>;
 }
@@ -186,16 +186,8 @@ export async function startHub(
 
     let flows: FlowsRuntime | null = null;
     if (config.flows.enabled) {
-      flows = await startFlowsRuntime({
-        config,
-        db,
-        bus,
-        services,
-        execute: operationExecutor(schema, contextFor, checker, gate),
-        gate,
-        contextFor,
-        log,
-      });
+      // Node-RED starts in its own process once the hub listens (it reaches the hub through its port).
+      flows = await startFlowsRuntime({ config, db, bus, services, gate, log });
       cleanup.unshift(() => flows!.close());
     }
 
@@ -251,6 +243,11 @@ export async function startHub(
     const url = `http://${host}:${port}`;
     // Its tokens are verified as any provider's: by the issuer's JWKS, fetched over HTTP from this hub.
     if (devIdp) services.authenticator.trust(devIdp.publishAt(url));
+    if (flows) {
+      await flows.start(`http://${loopbackHost(config.host)}:${port}`);
+      // Before the server closes: the flows stop while they can still reach the hub.
+      cleanup.unshift(() => flows!.close());
+    }
     return {
       url,
       devIdentityProvider: devIdp
@@ -269,6 +266,13 @@ export async function startHub(
     await runAll(cleanup);
     throw err;
   }
+}
+
+/** Where a process on this machine reaches the hub listening on `host`. */
+function loopbackHost(host: string): string {
+  if (host === '0.0.0.0' || host === 'localhost') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 async function runAll(steps: (() => Promise<unknown>)[]): Promise<void> {

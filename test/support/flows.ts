@@ -84,3 +84,38 @@ export function helloFlow(tab: string, path: string, body: string): Record<strin
     { id: `${tab}-out`, type: 'http response', z: tab, statusCode: '', headers: {}, wires: [] },
   ];
 }
+
+/**
+ * Every 0.2 s: a function node makes the message (`func`), an `http request` node POSTs it to
+ * `url`; a test's server counts the ticks to see that (and where) the flows run.
+ */
+export function tickerFlow(url: string, func = 'return msg;'): Record<string, unknown>[] {
+  return [
+    { id: 'f', type: 'tab', label: 'ticker' },
+    {
+      id: 'f-inject',
+      type: 'inject',
+      z: 'f',
+      repeat: '0.2',
+      once: true,
+      onceDelay: '0.1',
+      topic: '',
+      payload: '',
+      payloadType: 'date',
+      props: [{ p: 'payload' }],
+      wires: [['f-fn']],
+    },
+    { id: 'f-fn', type: 'function', z: 'f', func, outputs: 1, wires: [['f-http']] },
+    {
+      id: 'f-http',
+      type: 'http request',
+      z: 'f',
+      method: 'POST',
+      ret: 'txt',
+      url,
+      tls: '',
+      persist: false,
+      wires: [[]],
+    },
+  ];
+}

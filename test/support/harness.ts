@@ -93,7 +93,7 @@ export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): 
           natsNamespace: overrides.natsNamespace ?? uniqueName('t'),
         }
       : {};
-  // Node-RED allows one runtime per process: test hubs run without flows unless a test asks (flows-*.test.ts).
+  // Each hub with flows starts two more Node processes (the flows child and its spare): off unless a test asks.
   const config = configFromEnv(
     { PLANTGRAPH_FLOWS: 'off' },
     { port: 0, dataDir: 'memory://', demo: false, ...shared, ...overrides },

@@ -1,7 +1,7 @@
 /**
- * What the PlantGraph nodes need from a hub. Two implementations: the embedded one, handed to
- * Node-RED by the hub that runs it (settings key `plantgraph`, see `EmbeddedHub`), and the remote
- * one (hub URL + API key, GraphQL over HTTP and graphql-ws) for any other Node-RED.
+ * What the PlantGraph nodes need from a hub: the remote connection (hub URL + credential, GraphQL
+ * over HTTP and graphql-ws), configured by the node (Remote) or handed to Node-RED by the hub that
+ * runs it in its child process (Embedded: settings key `plantgraph`, see `EmbeddedHub`).
  * Every call runs with the permissions of the connection's principal: the flows get no more
  * rights than that identity has in the hub.
  */

@@ -1,8 +1,8 @@
 /**
- * The hub operations both HubConnections run, and how their answers become results or errors: the
- * remote connection sends them over HTTP, the embedded one runs them in the hub's own process. One
- * set of operations means one set of checks (the hub's `publishSignals` and `publishFlowEvent`), so
- * the two connections accept and refuse the same signals and events, with the same messages.
+ * The hub operations a HubConnection runs, and how their answers become results or errors. One set
+ * of operations means one set of checks (the hub's `publishSignals` and `publishFlowEvent`), so
+ * every connection (a remote Node-RED's, the hub's own flows process's, any other implementation)
+ * accepts and refuses the same signals and events, with the same messages.
  */
 import {
   SIGNAL_KINDS,

@@ -1,7 +1,7 @@
 /**
- * A HubConnection to a hub elsewhere, by URL and API key: GraphQL over HTTP for operations and
- * signals, graphql-ws for events. Signals and flow events take the same operations as the
- * embedded connection's (`hub-operations.ts`), so both get the same answers.
+ * A HubConnection to a hub by URL and credential: GraphQL over HTTP for operations and signals,
+ * graphql-ws for events, with the operations of `hub-operations.ts`. A remote Node-RED uses it with
+ * an API key; the hub's own flows process with the credential the hub hands it.
  */
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';

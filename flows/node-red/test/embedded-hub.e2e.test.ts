@@ -56,7 +56,7 @@ describe("the nodes in the hub's embedded Node-RED", () => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub('embedded', { demo: true, simulatorIntervalMs: 0, ...withFlows(uniqueName('plant')) });
-  });
+  }, 120_000);
   afterAll(async () => {
     await hub?.stop();
   });

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { type Grant, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
 import { type AuthConfig, completeAuth, type OidcConfig } from '../config.js';
@@ -12,6 +13,9 @@ const ROLES = new Set<string>(Object.values(Role));
 /** `last_used_at` is written at most this often per key and replica. */
 const LAST_USE_RESOLUTION_MS = 60_000;
 const UNKNOWN_KEY = 'The API key is unknown, revoked or expired. Ask an administrator for a new one.';
+/** Credentials the hub issues to processes it runs itself (the flows process): `pgp_<secret>`. */
+const PROCESS_CREDENTIAL = 'pgp_';
+const digest = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** The credential is missing or unusable; the message says how to authenticate. */
 export class AuthenticationError extends HubFault {
@@ -40,6 +44,8 @@ export class Authenticator {
   readonly #verified: VerifiedKeys;
   /** Wrong secrets per key prefix: a key under attack is not looked up again and again. */
   readonly #keyFailures: TokenBuckets;
+  /** Process credentials by their secret's SHA-256: kept in memory only, valid on this replica until revoked. */
+  readonly #processes = new Map<string, Principal>();
 
   constructor(
     private readonly config: AuthConfig,
@@ -72,16 +78,37 @@ export class Authenticator {
     this.#verified.forget(prefix);
   }
 
-  /** Whether the credential is an API key this replica verified recently (see `VerifiedKeys`). */
+  /**
+   * A credential for a process this hub runs and supervises (the flows child process), acting as
+   * `principal` through the public API like any client. It is never stored: it works on this
+   * replica only, until `revoke()` (the hub revokes it when the process ends and mints a new one
+   * for the next), and through every check an API key passes (gate, rate limit, operation limits).
+   */
+  issueProcessCredential(principal: Principal): { token: string; revoke(): void } {
+    const token = `${PROCESS_CREDENTIAL}${randomBytes(32).toString('base64url')}`;
+    const hash = digest(token);
+    this.#processes.set(hash, principal);
+    return { token, revoke: () => void this.#processes.delete(hash) };
+  }
+
+  /** Whether the credential is an API key this replica verified recently (see `VerifiedKeys`), or a process's. */
   recognises(authorization: string | undefined | null): boolean {
+    const token = bearer(authorization) ?? '';
+    if (token.startsWith(PROCESS_CREDENTIAL)) return this.#processes.has(digest(token));
     const presented = parseApiKey(bearer(authorization) ?? '');
     return presented !== null && this.#verified.recognises(presented.prefix, presented.secretHash);
   }
 
   async authenticate(authorization: string | undefined | null): Promise<Principal> {
+    const token = bearer(authorization);
+    // Before the auth-off shortcut: a supervised process acts as its own principal, never as everyone's admin.
+    if (token?.startsWith(PROCESS_CREDENTIAL)) {
+      const principal = this.#processes.get(digest(token));
+      if (!principal) throw new AuthenticationError(UNKNOWN_KEY);
+      return principal;
+    }
     if (!this.config.enabled)
       return new Principal('anonymous', 'auth-off', [{ role: Role.Admin, scope: WHOLE_INSTALLATION }]);
-    const token = bearer(authorization);
     if (!token)
       throw new AuthenticationError(
         'Authentication required: send "Authorization: Bearer <token>" with an OpenID Connect access token or a PlantGraph API key.',
