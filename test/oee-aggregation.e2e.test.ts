@@ -226,7 +226,7 @@ describe.each(MODES)('OEE aggregated by the database equals the pure calculation
     states = (
       await em.execute<StateRow[]>(
         `select id::text as id, equipment_id, state, reason, at, applied from equipment_state_change
-         where source like 'agg%' order by at, id`,
+         where source like 'agg%' order by at, equipment_state_change.id`,
       )
     ).map((r) => ({ ...r, at: new Date(r.at) }));
     counts = (
