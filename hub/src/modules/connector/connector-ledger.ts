@@ -12,6 +12,7 @@ import type { Database } from '../../infrastructure/database/database.js';
 import type { Subjects } from '../../subjects.js';
 import { isFailure } from '../../core/failures.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
+import { insertEntities } from '../../infrastructure/database/insert-entities.js';
 import { connectorChanged } from './connector-events.js';
 
 /** Stable across retries, replays and replicas: the instance (never renamed) and the hub event. */
@@ -155,6 +156,8 @@ export class ConnectorLedger {
         ? await tx.find(ConnectorImport, { instance, reference: { $in: outcomes.map((o) => o.reference) } })
         : [];
       const byReference = new Map(earlier.map((i) => [i.reference, i]));
+      // First outcomes go in one multi-row insert rather than through the unit of work's change sets.
+      const created = new Set<ConnectorImport>();
       for (const o of outcomes) {
         const existing = byReference.get(o.reference);
         const reasons = o.reasons.map((r) => ({
@@ -169,19 +172,21 @@ export class ConnectorLedger {
         const before = existing ? snapshot(existing) : null;
         const record =
           existing ??
-          tx.create(ConnectorImport, {
+          Object.assign(new ConnectorImport(), {
             instance,
             connector: name,
             scope: instance.scope,
             reference: o.reference,
             outcome,
           });
+        if (!existing) created.add(record);
         record.outcome = outcome;
         record.hubReference = o.hubReference ?? null;
         record.reasons = reasons;
         byReference.set(o.reference, record);
         connectorChanged(work, this.subjects, `ConnectorImport${outcome}`, record, before);
       }
+      await insertEntities(tx, ConnectorImport, [...created]);
       if (cursor !== undefined) instance.inboundCursor = cursor;
       instance.lastSuccessAt = new Date();
     });
