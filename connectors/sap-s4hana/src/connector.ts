@@ -21,6 +21,7 @@ import { mapOrderToDraft, type WorkOrderDraft } from './mapping/order-to-draft.j
 import type { SapMapping } from './mapping/types.js';
 import { validateMapping } from './mapping/validate.js';
 import type { SapProductionOrder } from './production-orders.js';
+import { ReadAhead } from './read-ahead.js';
 import { sap } from './sap-call.js';
 
 /** Work orders imported from SAP carry this prefix in their external reference. */
@@ -68,20 +69,25 @@ export const sapS4HanaConnector = defineConnector({
       timeoutMs: s.timeoutMs as number,
     });
     const importOrders = (orders: SapProductionOrder[]) => importIntoHub(context.hub, orders, mapping);
+    const pages = new ReadAhead((cursor: string | null) =>
+      sap(() =>
+        client.listChangedOrders({
+          cursor: cursor ?? undefined,
+          plants: mapping.plants.map((p) => p.plant),
+          pageSize: s.pageSize as number,
+        }),
+      ),
+    );
     return {
       testConnection: () => sap(() => client.testConnection()),
+      close: async () => pages.clear(),
       pollIntervalMs: s.pollIntervalMs as number,
       inbound: {
         productionOrders: {
           description: 'SAP production orders (A_ProductionOrder_2) become Draft work orders',
           poll: async (cursor: string | null) => {
-            const page = await sap(() =>
-              client.listChangedOrders({
-                cursor: cursor ?? undefined,
-                plants: mapping.plants.map((p) => p.plant),
-                pageSize: s.pageSize as number,
-              }),
-            );
+            const page = await pages.page(cursor);
+            if (page.more) pages.readNext(page.nextCursor);
             return { cursor: page.nextCursor, more: page.more, outcomes: await importOrders(page.orders) };
           },
           importOne: async (reference: string) => {

@@ -40,6 +40,8 @@ interface Running {
 type DeliveryJob = { delivery: string };
 /** How often each replica reads the instances when no change event came (a missed event, a bus outage). */
 const SYNC_EVERY_MS = 30_000;
+/** How long one poll job goes on with further pages before it leaves the rest to a new job. */
+const POLL_JOB_MS = 10_000;
 const DELIVERY_JOB = { attempts: 10, backoff: { type: 'exponential' as const, delayMs: 1000, jitter: 0.5 } };
 
 export interface ConnectorHostOptions {
@@ -232,22 +234,34 @@ export class ConnectorHost implements ConnectorRuntimePort {
     await this.o.ledger.delivered(delivery.id, result);
   }
 
+  /**
+   * Polls page after page while the connector says more is waiting, each page recorded (outcomes and
+   * cursor) before the next is asked for, within one job: a job per page spent the queue's round trips
+   * between pages. After a few seconds the rest goes to a new job, so one backlog does not hold the worker.
+   */
   private async poll(r: Running): Promise<void> {
     const job = pollingJob(r.runtime)!;
-    const [fresh] = await this.o.db.em.fork().find(ConnectorInstance, { id: r.instance.id });
-    if (!fresh) return;
-    let result: Awaited<ReturnType<NonNullable<InboundJob['poll']>>>;
-    try {
-      result = await job.poll!(fresh.inboundCursor ?? null);
-    } catch (err) {
-      const e = classifyError(err);
-      await this.o.ledger.recordError(r.instance.name, e.message);
-      if (e.kind === 'permanent') throw new PermanentJobError(e.message);
-      if (e.kind === 'rate-limited') throw new JobRateLimitedError(e.retryAfterMs ?? 1000, e.message);
-      throw new Error(e.message);
+    const until = Date.now() + POLL_JOB_MS;
+    for (;;) {
+      const [fresh] = await this.o.db.em.fork().find(ConnectorInstance, { id: r.instance.id });
+      if (!fresh) return;
+      let result: Awaited<ReturnType<NonNullable<InboundJob['poll']>>>;
+      try {
+        result = await job.poll!(fresh.inboundCursor ?? null);
+      } catch (err) {
+        const e = classifyError(err);
+        await this.o.ledger.recordError(r.instance.name, e.message);
+        if (e.kind === 'permanent') throw new PermanentJobError(e.message);
+        if (e.kind === 'rate-limited') throw new JobRateLimitedError(e.retryAfterMs ?? 1000, e.message);
+        throw new Error(e.message);
+      }
+      await this.o.ledger.recordImports(r.instance.name, result.outcomes, result.cursor);
+      if (!result.more) return;
+      if (this.#closed || !this.#leader || this.#running.get(r.instance.name) !== r || Date.now() >= until) {
+        await this.pollNow(r.instance.name);
+        return;
+      }
     }
-    await this.o.ledger.recordImports(r.instance.name, result.outcomes, result.cursor);
-    if (result.more) await this.pollNow(r.instance.name);
   }
 
   private async schedulePoll(r: Running): Promise<void> {
