@@ -171,7 +171,12 @@ export async function imports(hub: TestHub, connector = 'sap-berlin') {
 }
 
 /** Releases, executes and completes a Draft as the plant would (the SAP batch of its lot made known). */
-export async function runOnTheFloor(hub: TestHub, sim: SapSimulator, number: string): Promise<void> {
+export async function runOnTheFloor(
+  hub: TestHub,
+  sim: SapSimulator,
+  number: string,
+  counted: PartsCounted[] = [],
+): Promise<void> {
   must(
     await hub.services.workOrderLifecycle.release(SYSTEM, {
       number,
@@ -182,6 +187,7 @@ export async function runOnTheFloor(hub: TestHub, sim: SapSimulator, number: str
   must(await hub.services.workOrderLifecycle.start(ANA, { number }));
   must(await hub.services.execution.confirmLineClearance(ANA, number));
   must(await hub.services.execution.startStep(ANA, number));
+  await countParts(hub, counted);
   const [reservation] = await hub.db.em.fork().execute<{ lot_number: string; quantity: string }[]>(
     `select l.lot_number, r.quantity from material_reservation r join material_lot l on l.id = r.lot_id
       join work_order w on w.id = r.work_order_id where w.number = ?`,
@@ -193,4 +199,46 @@ export async function runOnTheFloor(hub: TestHub, sim: SapSimulator, number: str
   );
   must(await hub.services.execution.completeStep(ANA, number, null));
   must(await hub.services.execution.complete(ANA, number, `LOT-${number}`, 10));
+}
+
+/** Parts a machine reports while an order runs (a count signal). */
+export interface PartsCounted {
+  path: string;
+  good?: number;
+  scrap?: number;
+  rework?: number;
+}
+
+let countSequence = Date.now();
+
+/** Reports the counts through GraphQL as a machine gateway would, and waits until the hub stored them. */
+async function countParts(hub: TestHub, counted: PartsCounted[]): Promise<void> {
+  if (!counted.length) return;
+  const signals = counted.map((c) => ({
+    kind: 'Count',
+    path: c.path,
+    source: 'sap-loop-gateway',
+    sequence: ++countSequence,
+    good: c.good ?? 0,
+    scrap: c.scrap ?? 0,
+    rework: c.rework ?? 0,
+  }));
+  const { publishSignals } = await hub.gql(
+    `mutation ($s: [EquipmentSignalInput!]!) { publishSignals(signals: $s) {
+      __typename ... on SignalsPublished { accepted } ... on ErrorResult { message } } }`,
+    { s: signals },
+  );
+  if (publishSignals.accepted !== signals.length) throw new Error(`counts refused: ${JSON.stringify(publishSignals)}`);
+  const sequences = signals.map((s) => s.sequence);
+  for (let i = 0; i < 200; i++) {
+    const [row] = await hub.db.em
+      .fork()
+      .execute<{ n: string }[]>(
+        "select count(*) as n from production_count where source = 'sap-loop-gateway' and sequence = any(?::bigint[])",
+        [`{${sequences.join(',')}}`],
+      );
+    if (Number(row!.n) === signals.length) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the counts were not stored within 10 s');
 }

@@ -189,7 +189,7 @@ function toImportInput(draft: WorkOrderDraft) {
 
 const COMPLETED_ORDER = `query ($number: String!) { workOrder(number: $number) {
   number state externalReference quantity unitOfMeasure producedLot actualStart actualEnd equipment { path }
-  steps { operator equipment }
+  steps { operator equipment } counts { scrapQuantity reworkQuantity }
   reservations { consumedQuantity lot { lotNumber unitOfMeasure materialDefinition { code } location { path } } } } }`;
 const PRODUCED_LOT = `query ($lot: String!) {
   materialLot(lotNumber: $lot) { quantity unitOfMeasure location { path } } }`;
@@ -203,6 +203,8 @@ interface CompletedOrder {
   actualEnd: string | null;
   equipment: { path: string };
   steps: { operator: string; equipment: string }[];
+  /** What the order's machines counted while it ran: the scrap and rework SAP is told. */
+  counts: { scrapQuantity: number; reworkQuantity: number };
   reservations: {
     consumedQuantity: number;
     lot: {
@@ -264,8 +266,8 @@ async function confirmCompletion(hub: HubClient, client: SapS4HanaClient, mappin
       material: source.material,
       orderUnit: source.unit,
       yield: produced?.quantity ?? 0,
-      scrap: 0,
-      rework: 0,
+      scrap: workOrder.counts.scrapQuantity,
+      rework: workOrder.counts.reworkQuantity,
       unitOfMeasure: produced?.unitOfMeasure ?? mapped.draft.unitOfMeasure,
       final: true,
       postingDate: new Date(workOrder.actualEnd ?? d.event.at),
