@@ -22,6 +22,8 @@ const CONFIRMATIONS = Number(process.env.BENCH_CONFIRMATIONS ?? 100);
 const PAGE = Number(process.env.BENCH_PAGE ?? 500);
 const MODES = (process.env.BENCH_MODES ?? 'postgres+nats,embedded').split(',');
 const PROFILE = process.env.BENCH_PROFILE;
+/** Confirmations sent at once (the SAP connector's `concurrency`); unset: the connector's default. */
+const CONCURRENCY = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
 const INLINE_SIMULATOR = process.env.BENCH_SIMULATOR === 'inline';
 const LINE = 'acme/berlin/assembly/line-1';
 const SYSTEM = Principal.system('bench');
@@ -238,7 +240,14 @@ const configure = async (gql, sim, enabled) => {
         name: 'sap-bench',
         type: 'sap-s4hana',
         scope: 'acme/berlin',
-        settings: { baseUrl: sim.url, pollIntervalMs: 0, pageSize: PAGE, timeoutMs: 300_000, mapping: MAPPING },
+        settings: {
+          baseUrl: sim.url,
+          pollIntervalMs: 0,
+          pageSize: PAGE,
+          timeoutMs: 300_000,
+          mapping: MAPPING,
+          ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}),
+        },
         grants: [{ role: 'Integrator', scope: 'acme/berlin' }],
         enabled,
       },

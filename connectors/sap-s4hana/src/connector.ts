@@ -53,6 +53,13 @@ export const sapS4HanaConnector = defineConnector({
       description: 'How often production orders are polled, in ms; 0: on demand only',
     },
     pageSize: { type: 'number', default: 100, min: 1, max: 1000, description: 'Orders per poll page' },
+    concurrency: {
+      type: 'number',
+      default: 8,
+      min: 1,
+      max: 32,
+      description: 'Confirmations sent at once by each hub replica (SAP Gateway serves each in a work process)',
+    },
     mapping: { type: 'json', required: true, description: 'The mapping document (see the package README)' },
   },
   validate(settings): SettingsIssue[] {
@@ -81,6 +88,7 @@ export const sapS4HanaConnector = defineConnector({
     return {
       testConnection: () => sap(() => client.testConnection()),
       close: async () => pages.clear(),
+      outboundConcurrency: s.concurrency as number,
       pollIntervalMs: s.pollIntervalMs as number,
       inbound: {
         productionOrders: {

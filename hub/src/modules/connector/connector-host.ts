@@ -40,6 +40,8 @@ interface Running {
 type DeliveryJob = { delivery: string };
 /** How often each replica reads the instances when no change event came (a missed event, a bus outage). */
 const SYNC_EVERY_MS = 30_000;
+/** Deliveries of one connector at once on one replica, whatever the connector asks for. */
+const MAX_CONCURRENCY = 32;
 /** How long one poll job goes on with further pages before it leaves the rest to a new job. */
 const POLL_JOB_MS = 10_000;
 const DELIVERY_JOB = { attempts: 10, backoff: { type: 'exponential' as const, delayMs: 1000, jitter: 0.5 } };
@@ -174,7 +176,7 @@ export class ConnectorHost implements ConnectorRuntimePort {
     };
     if (runtime.outbound && Object.keys(runtime.outbound).length) {
       r.outbound = this.o.jobs.queue<DeliveryJob>(outboundQueue(row.name)).process((job) => this.deliver(r, job), {
-        concurrency: 4,
+        concurrency: Math.min(MAX_CONCURRENCY, Math.max(1, Math.floor(runtime.outboundConcurrency ?? 4))),
         onFinalFailure: ({ job, error, permanent }) =>
           this.o.ledger.deadLettered(job.data.delivery, error, permanent ? 'permanent' : null),
       });
