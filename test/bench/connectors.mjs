@@ -159,11 +159,17 @@ async function startBenchHub(mode) {
       connectors: [sapS4HanaConnector],
     },
   );
-  const gql = async (query, variables) => {
-    const res = await fetch(`${hub.url}/graphql`, {
+  const post = (query, variables) =>
+    fetch(`${hub.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.localAdminToken}` },
       body: JSON.stringify({ query, variables }),
+    });
+  const gql = async (query, variables) => {
+    // A kept-alive connection the hub closed while the bench was busy elsewhere (ECONNRESET): once more.
+    const res = await post(query, variables).catch((err) => {
+      if (err?.cause?.code !== 'ECONNRESET') throw err;
+      return post(query, variables);
     });
     const body = await res.json();
     if (body.errors) throw new Error(JSON.stringify(body.errors));
