@@ -237,32 +237,42 @@ export class ConnectorHost implements ConnectorRuntimePort {
   }
 
   /**
-   * Polls page after page while the connector says more is waiting, each page recorded (outcomes and
-   * cursor) before the next is asked for, within one job: a job per page spent the queue's round trips
-   * between pages. After a few seconds the rest goes to a new job, so one backlog does not hold the worker.
+   * Polls page after page while the connector says more is waiting, within one job (a job per page spent
+   * the queue's round trips between pages); after a few seconds the rest goes to a new job, so one
+   * backlog does not hold the worker. A page's outcomes and the cursor after it are recorded while the
+   * next page is imported: its cursor is stored only once its own outcomes are, so a poll cut off
+   * anywhere starts again from a page whose import may have got in, which then comes back Unchanged.
    */
   private async poll(r: Running): Promise<void> {
     const job = pollingJob(r.runtime)!;
+    const { name } = r.instance;
     const until = Date.now() + POLL_JOB_MS;
+    const [fresh] = await this.o.db.em.fork().find(ConnectorInstance, { id: r.instance.id });
+    if (!fresh) return;
+    let cursor = fresh.inboundCursor ?? null;
+    let recording: Promise<void> = Promise.resolve();
     for (;;) {
-      const [fresh] = await this.o.db.em.fork().find(ConnectorInstance, { id: r.instance.id });
-      if (!fresh) return;
       let result: Awaited<ReturnType<NonNullable<InboundJob['poll']>>>;
       try {
-        result = await job.poll!(fresh.inboundCursor ?? null);
+        result = await job.poll!(cursor);
       } catch (err) {
+        await recording.catch(() => {}); // its own failure is retried with the job
         const e = classifyError(err);
-        await this.o.ledger.recordError(r.instance.name, e.message);
+        await this.o.ledger.recordError(name, e.message);
         if (e.kind === 'permanent') throw new PermanentJobError(e.message);
         if (e.kind === 'rate-limited') throw new JobRateLimitedError(e.retryAfterMs ?? 1000, e.message);
         throw new Error(e.message);
       }
-      await this.o.ledger.recordImports(r.instance.name, result.outcomes, result.cursor);
-      if (!result.more) return;
-      if (this.#closed || !this.#leader || this.#running.get(r.instance.name) !== r || Date.now() >= until) {
-        await this.pollNow(r.instance.name);
+      await recording;
+      recording = this.o.ledger.recordImports(name, result.outcomes, result.cursor);
+      recording.catch(() => {}); // awaited below; until then a failure must not count as unhandled
+      if (!result.more) return recording;
+      if (this.#closed || !this.#leader || this.#running.get(name) !== r || Date.now() >= until) {
+        await recording;
+        await this.pollNow(name);
         return;
       }
+      cursor = result.cursor;
     }
   }
 
