@@ -150,7 +150,7 @@ describe('the connector runtime', () => {
 
     // The post commits in SAP, the answer is lost: the retry must find it by the key, not post again.
     sim.inject({ kind: 'reset-after-commit' }, { match: { method: 'POST', resource: 'ProdnOrdConf2' } });
-    await runOnTheFloor(hub, sim, '1000200', clearedBy);
+    await runOnTheFloor(hub, sim, '1000200', [], clearedBy);
     const reconciled = await eventually(async () => {
       const d = (await deliveries(hub)).find((x) => x.eventKey === '1000200');
       return d?.state === 'Delivered' ? d : null;
@@ -163,7 +163,7 @@ describe('the connector runtime', () => {
       { kind: 'status', status: 429, retryAfter: '1', message: 'Too many requests' },
       { times: 2, match: { method: 'POST', resource: 'ProdnOrdConf2' } },
     );
-    await runOnTheFloor(hub, sim, '1000201', clearedBy);
+    await runOnTheFloor(hub, sim, '1000201', [], clearedBy);
     const waited = await eventually(async () => {
       const d = (await deliveries(hub)).find((x) => x.eventKey === '1000201');
       return d?.state === 'Delivered' ? d : null;

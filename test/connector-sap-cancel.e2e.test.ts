@@ -51,7 +51,7 @@ describe.each(MODES)('the SAP confirmation cancelled on rejection (%s)', (mode) 
     const imported = await hub.gql(`mutation { importConnectorRecord(connector: "sap-berlin", reference: "${order}") {
       ${R} ... on ConnectorImport { outcome } } }`);
     expect(imported.importConnectorRecord.outcome).toBe('Created');
-    await runOnTheFloor(hub, sim, order, () => idp.token({ sub: 'E1003', roles: ['supervisor@acme/berlin'] }));
+    await runOnTheFloor(hub, sim, order, [], () => idp.token({ sub: 'E1003', roles: ['supervisor@acme/berlin'] }));
     return settled(order, 'WorkOrderCompleted');
   };
   /** Submitted and rejected in review, signed. */

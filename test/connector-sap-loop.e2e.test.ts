@@ -9,6 +9,7 @@ import {
   configureSap,
   deliveries,
   imports,
+  LINE,
   R,
   runOnTheFloor,
   seedSapProduct,
@@ -76,7 +77,16 @@ describe.each(RUNS)('the SAP loop (%s)', (_name, mode, backing) => {
       ${R} ... on ConnectorImport { outcome } } }`);
     expect(unchanged.importConnectorRecord.outcome).toBe('Unchanged');
 
-    await runOnTheFloor(hub, sim, '1000100');
+    // The machines count scrap and rework while the order runs: the confirmation carries them (SAP's
+    // order is 12 since the change above, so a yield of 10 and a scrap of 2 fit its open quantity).
+    await runOnTheFloor(hub, sim, '1000100', [
+      { path: `${LINE}/press-1`, good: 6, scrap: 2 },
+      { path: `${LINE}/welder-1`, good: 5, rework: 1 },
+    ]);
+    const counted = await hub.gql(
+      '{ workOrder(number: "1000100") { counts { goodQuantity scrapQuantity reworkQuantity } } }',
+    );
+    expect(counted.workOrder.counts).toEqual({ goodQuantity: 11, scrapQuantity: 2, reworkQuantity: 1 });
     const delivered = await eventually(async () => {
       const [d] = await deliveryOf('1000100');
       return d?.state === 'Delivered' ? d : null;
@@ -84,6 +94,12 @@ describe.each(RUNS)('the SAP loop (%s)', (_name, mode, backing) => {
     expect(delivered.externalReference).toMatch(/^ProdnOrdConf2\//);
     expect(live('1000100')).toHaveLength(1);
     expect(live('1000100')[0]!.goodsMovements.map((m) => m.GoodsMovementType)).toEqual(['261']);
+    expect(live('1000100')[0]).toMatchObject({ ConfirmationUnit: 'ST', IsFinalConfirmation: true });
+    expect(
+      ['ConfirmationYieldQuantity', 'ConfirmationScrapQuantity', 'ConfirmationReworkQuantity'].map((f) =>
+        Number(live('1000100')[0]![f]),
+      ),
+    ).toEqual([10, 2, 1]);
 
     // Replay a delivered one: it reconciles by the key and posts nothing.
     const replay = await hub.gql(

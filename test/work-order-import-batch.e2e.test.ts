@@ -133,6 +133,53 @@ describe.each(MODES)('importing work orders in a batch (%s)', (mode: Mode) => {
     expect(single.importWorkOrder.outcome).toBe('Unchanged');
   });
 
+  it('writes new Drafts, their audit records and events in one go, and the audit chain still holds', async () => {
+    const answers = await importAll([order('B-9'), order('B-10'), order('B-9', { quantity: 13 })]);
+    // A Draft created earlier in the same batch is updated before it is written.
+    expect(kinds(answers)).toEqual(['Created', 'Created', 'Updated']);
+    const [row] = await hub.db.em
+      .fork()
+      .execute<{ id: string; quantity: string; equipment_id: string; state: string }[]>(
+        "select id, quantity, equipment_id, state from work_order where number = 'B-9'",
+      );
+    expect(Number(row!.quantity)).toBe(13);
+    expect(row!.state).toBe('Draft');
+    const trail = await hub.db.em
+      .fork()
+      .execute<{ action: string; before: Record<string, unknown> | null; after: Record<string, unknown> }[]>(
+        'select action, before, after from audit_record where entity_id = ? order by id',
+        [row!.id],
+      );
+    expect(trail.map((r) => r.action)).toEqual(['WorkOrderCreated', 'WorkOrderUpdated']);
+    // The audit record shows the row as stored, relations as ids, as for any other change.
+    expect(Object.keys(trail[0]!.after).sort()).toEqual(
+      [
+        'id',
+        'createdAt',
+        'updatedAt',
+        'number',
+        'externalReference',
+        'productDefinitionVersion',
+        'quantity',
+        'unitOfMeasure',
+        'equipment',
+        'state',
+        'stateChangedAt',
+        'plannedStart',
+        'plannedEnd',
+        'assignments',
+      ].sort(),
+    );
+    expect(trail[0]!.after).toMatchObject({ id: row!.id, equipment: row!.equipment_id, quantity: 10, state: 'Draft' });
+    expect(trail[1]!.before).toMatchObject({ quantity: 10 });
+    expect(trail[1]!.after).toMatchObject({ quantity: 13 });
+    expect(await events('WorkOrderCreated')).toBe(5);
+    const { verifyAuditChain } = await hub.gql<{ verifyAuditChain: { valid: boolean; problem: string | null } }>(
+      '{ verifyAuditChain { valid problem } }',
+    );
+    expect(verifyAuditChain).toEqual({ valid: true, problem: null });
+  });
+
   it('refuses a batch over the bound as a whole', async () => {
     const many = Array.from({ length: 501 }, (_, i) => order(`B-X${i}`));
     await expect(importAll(many)).rejects.toThrow(/At most 500 orders/);

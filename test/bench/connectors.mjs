@@ -1,8 +1,13 @@
 // `npm run bench:connectors`: the SAP loop's throughput on this machine, embedded and on PostgreSQL + NATS.
-// The SAP simulator serves N production orders of 10 operations; a hub (in this process, as the tests run
-// it) imports them through the SAP connector's poll, imports them again after SAP touched every one (all
-// must come back Unchanged), then confirms M orders executed on the floor while the connector was off.
+// The SAP simulator (in a child process of its own, see sap-simulator-process.mjs) serves N production
+// orders of 10 operations; a hub (in this process, as the tests run it) imports them through the SAP
+// connector's poll, imports them again after SAP touched every one (all must come back Unchanged), then
+// confirms M orders executed on the floor while the connector was off. BENCH_PROFILE=<dir> writes a CPU
+// profile of this process per phase; BENCH_SIMULATOR=inline runs the simulator in this process instead.
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import pg from 'pg';
 import { configFromEnv, isFailure, migrate, openDatabase, Principal, startHub } from '@plantgraph/hub';
@@ -16,6 +21,10 @@ const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
 const CONFIRMATIONS = Number(process.env.BENCH_CONFIRMATIONS ?? 100);
 const PAGE = Number(process.env.BENCH_PAGE ?? 500);
 const MODES = (process.env.BENCH_MODES ?? 'postgres+nats,embedded').split(',');
+const PROFILE = process.env.BENCH_PROFILE;
+/** Confirmations sent at once (the SAP connector's `concurrency`); unset: the connector's default. */
+const CONCURRENCY = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
+const INLINE_SIMULATOR = process.env.BENCH_SIMULATOR === 'inline';
 const LINE = 'acme/berlin/assembly/line-1';
 const SYSTEM = Principal.system('bench');
 const ANA = new Principal('E1001', 'user', [{ role: 'operator', scope: 'acme/berlin' }]);
@@ -50,6 +59,71 @@ const SEED = {
   componentBatches: ['T0001'],
 };
 
+/** The simulator in its own process, driven over IPC; the same calls as an in-process `SapSimulator`. */
+async function startSimulator(options) {
+  if (INLINE_SIMULATOR) {
+    const sim = await SapSimulator.start(options);
+    return {
+      url: sim.url,
+      seedOrders: async (...args) => sim.seedOrders(...args).length,
+      addMaterial: async (spec) => sim.addMaterial(spec),
+      liveConfirmations: async () => sim.liveConfirmations(),
+      close: () => sim.close(),
+    };
+  }
+  const child = fork(new URL('./sap-simulator-process.mjs', import.meta.url), {
+    env: { ...process.env, SAP_SIMULATOR_OPTIONS: JSON.stringify(options) },
+    execArgv: [],
+  });
+  const pending = new Map();
+  let next = 0;
+  const url = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`the simulator process exited (${code})`)));
+    child.on('message', (m) => {
+      if (m.ready) return resolve(m.ready);
+      const call = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.error) call?.reject(new Error(m.error));
+      else call?.resolve(m.result);
+    });
+  });
+  const call = (name, ...args) =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      pending.set(id, { resolve, reject });
+      child.send({ id, call: name, args });
+    });
+  return {
+    url,
+    seedOrders: (...args) => call('seedOrders', ...args),
+    addMaterial: (spec) => call('addMaterial', spec),
+    liveConfirmations: () => call('liveConfirmations'),
+    close: async () => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await call('close').catch(() => {});
+      await exited;
+    },
+  };
+}
+
+/** A CPU profile of this process while `body` runs, written to BENCH_PROFILE/<name>.cpuprofile. */
+async function profiled(name, body) {
+  if (!PROFILE) return body();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  try {
+    return await body();
+  } finally {
+    const { profile } = await session.post('Profiler.stop');
+    mkdirSync(PROFILE, { recursive: true });
+    writeFileSync(`${PROFILE}/${name}.cpuprofile`, JSON.stringify(profile));
+    session.disconnect();
+  }
+}
+
 async function startBenchHub(mode) {
   let database = null;
   const shared = {};
@@ -67,7 +141,12 @@ async function startBenchHub(mode) {
     Object.assign(shared, { databaseUrl: url.toString(), natsUrl: NATS_URL, natsNamespace: `bench${name.slice(-6)}` });
   }
   const config = configFromEnv(
-    { PLANTGRAPH_FLOWS: 'off', PLANTGRAPH_RATE_LIMIT_PER_SECOND: '100000', PLANTGRAPH_RATE_LIMIT_BURST: '100000' },
+    {
+      PLANTGRAPH_FLOWS: 'off',
+      PLANTGRAPH_LOG_SQL: process.env.PLANTGRAPH_LOG_SQL ?? '0',
+      PLANTGRAPH_RATE_LIMIT_PER_SECOND: '100000',
+      PLANTGRAPH_RATE_LIMIT_BURST: '100000',
+    },
     { port: 0, dataDir: 'memory://', demo: true, ...shared },
   );
   config.connectors = { ...config.connectors, relayIntervalMs: 100, healthIntervalMs: 600_000 };
@@ -80,11 +159,17 @@ async function startBenchHub(mode) {
       connectors: [sapS4HanaConnector],
     },
   );
-  const gql = async (query, variables) => {
-    const res = await fetch(`${hub.url}/graphql`, {
+  const post = (query, variables) =>
+    fetch(`${hub.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.localAdminToken}` },
       body: JSON.stringify({ query, variables }),
+    });
+  const gql = async (query, variables) => {
+    // A kept-alive connection the hub closed while the bench was busy elsewhere (ECONNRESET): once more.
+    const res = await post(query, variables).catch((err) => {
+      if (err?.cause?.code !== 'ECONNRESET') throw err;
+      return post(query, variables);
     });
     const body = await res.json();
     if (body.errors) throw new Error(JSON.stringify(body.errors));
@@ -161,7 +246,14 @@ const configure = async (gql, sim, enabled) => {
         name: 'sap-bench',
         type: 'sap-s4hana',
         scope: 'acme/berlin',
-        settings: { baseUrl: sim.url, pollIntervalMs: 0, pageSize: PAGE, timeoutMs: 300_000, mapping: MAPPING },
+        settings: {
+          baseUrl: sim.url,
+          pollIntervalMs: 0,
+          pageSize: PAGE,
+          timeoutMs: 300_000,
+          mapping: MAPPING,
+          ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}),
+        },
         grants: [{ role: 'Integrator', scope: 'acme/berlin' }],
         enabled,
       },
@@ -184,7 +276,6 @@ async function waitFor(what, check, limitMs = Number(process.env.BENCH_WAIT_MS ?
 
 /** Imports of `outcome`, timed from the poll's request to the last outcome recorded in the ledger. */
 async function timedImport(hub, gql, outcome) {
-  const t0 = performance.now();
   const polled = await gql(
     'mutation { pollConnector(name: "sap-bench") { __typename ... on ErrorResult { message } } }',
   );
@@ -193,7 +284,18 @@ async function timedImport(hub, gql, outcome) {
     const n = await count(hub, 'select count(*) as n from connector_import where outcome = ?', [outcome]);
     return n >= ORDERS;
   });
-  return (performance.now() - t0) / 1000;
+}
+
+/**
+ * Wall time of `body` and the CPU time this process (the hub, and the connector in it) used meanwhile:
+ * on a machine shared with other work, the CPU time varies less than the wall time.
+ */
+async function timed(name, body) {
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await profiled(name, body);
+  const cpu = process.cpuUsage(cpu0);
+  return { s: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
 }
 
 /** Releases, executes and completes a Draft as the plant would. */
@@ -217,28 +319,28 @@ async function runOnTheFloor(hub, number) {
 }
 
 async function benchMode(mode) {
-  const sim = await SapSimulator.start({ maxPageSize: Math.max(PAGE, 1000) });
+  const sim = await startSimulator({ maxPageSize: Math.max(PAGE, 1000) });
   const { hub, gql, stop } = await startBenchHub(mode);
   try {
     await seedProduct(hub);
-    sim.seedOrders(ORDERS, SEED);
+    await sim.seedOrders(ORDERS, SEED);
     await configure(gql, sim, true);
     log(`${mode}: importing ${ORDERS} orders of ${SEED.operations} operations, pages of ${PAGE}`);
-    const first = await timedImport(hub, gql, 'Created');
+    const first = await timed(`${mode}-first-import`, () => timedImport(hub, gql, 'Created'));
     const drafts = await count(
       hub,
       "select count(*) as n from work_order where external_reference like 'sap-s4hana:%'",
     );
-    sim.seedOrders(ORDERS, SEED); // SAP changes every order's change date, nothing else
+    await sim.seedOrders(ORDERS, SEED); // SAP changes every order's change date, nothing else
     log(`${mode}: re-importing`);
-    const again = await timedImport(hub, gql, 'Unchanged');
+    const again = await timed(`${mode}-re-import`, () => timedImport(hub, gql, 'Unchanged'));
     const changed = await count(hub, "select count(*) as n from connector_import where outcome <> 'Unchanged'");
 
     // Confirmations: orders completed while the connector is off, then delivered as a backlog.
     const confirmations = Math.min(CONFIRMATIONS, ORDERS);
     await configure(gql, sim, false);
     // The tube is consumed in kg; SAP's seeded component counts pieces.
-    sim.addMaterial({ material: 'RM-001', plant: '1710', baseUnit: 'KG', batches: ['T0001'] });
+    await sim.addMaterial({ material: 'RM-001', plant: '1710', baseUnit: 'KG', batches: ['T0001'] });
     log(`${mode}: executing ${confirmations} orders on the floor (connector off)`);
     const numbers = (
       await hub.db.em
@@ -254,12 +356,14 @@ async function benchMode(mode) {
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
     }, 100);
-    const delivered = await waitFor(`${confirmations} confirmations`, async () => {
-      const n = await count(hub, "select count(*) as n from connector_delivery where state = 'Delivered'");
-      return n >= confirmations;
-    });
+    const delivered = await timed(`${mode}-confirmations`, () =>
+      waitFor(`${confirmations} confirmations`, async () => {
+        const n = await count(hub, "select count(*) as n from connector_delivery where state = 'Delivered'");
+        return n >= confirmations;
+      }),
+    );
     clearInterval(sampler);
-    const posted = sim.liveConfirmations().length;
+    const posted = (await sim.liveConfirmations()).length;
     return {
       mode,
       first,
@@ -296,7 +400,7 @@ console.log(
 );
 console.log('| backing | measure | result | target |\n|---|---|---:|---:|');
 for (const r of results) {
-  const rate = (n, s) => `${(n / s).toFixed(0)}/s (${n} in ${s.toFixed(1)} s)`;
+  const rate = (n, t) => `${(n / t.s).toFixed(0)}/s (${n} in ${t.s.toFixed(1)} s; hub CPU ${t.cpu.toFixed(1)} s)`;
   console.log(`| ${r.mode} | first import (Drafts created) | ${rate(r.drafts, r.first)} | 500 orders/s |`);
   console.log(
     `| ${r.mode} | re-import (all Unchanged; ${r.changed} not) | ${rate(ORDERS, r.again)} | 500 orders/s, 0 changed |`,

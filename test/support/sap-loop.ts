@@ -179,14 +179,16 @@ export async function imports(hub: TestHub, connector = 'sap-berlin') {
 }
 
 /**
- * Releases, executes and completes a Draft as the plant would (the SAP batch of its lot made known).
- * Line clearance is signed by Chen (E1003, qualified for it): by default signed in at the hub's
- * development identity provider; a hub trusting a test provider passes `clearedBy`.
+ * Releases, executes and completes a Draft as the plant would (the SAP batch of its lot made known),
+ * with `counted` parts reported by its machines while it runs. Line clearance is signed by Chen
+ * (E1003, qualified for it): by default signed in at the hub's development identity provider; a hub
+ * trusting a test provider passes `clearedBy`.
  */
 export async function runOnTheFloor(
   hub: TestHub,
   sim: SapSimulator,
   number: string,
+  counted: PartsCounted[] = [],
   clearedBy: () => Promise<string> = () => devIdpToken(hub, 'E1003'),
 ): Promise<void> {
   must(
@@ -200,6 +202,7 @@ export async function runOnTheFloor(
   const signature = { token: await clearedBy(), meaning: SignatureMeaning.Responsibility };
   must(await hub.services.execution.confirmLineClearance(ANA, number, signature));
   must(await hub.services.execution.startStep(ANA, number));
+  await countParts(hub, counted);
   const [reservation] = await hub.db.em.fork().execute<{ lot_number: string; quantity: string }[]>(
     `select l.lot_number, r.quantity from material_reservation r join material_lot l on l.id = r.lot_id
       join work_order w on w.id = r.work_order_id where w.number = ?`,
@@ -211,4 +214,46 @@ export async function runOnTheFloor(
   );
   must(await hub.services.execution.completeStep(ANA, number, null));
   must(await hub.services.execution.complete(ANA, number, `LOT-${number}`, 10));
+}
+
+/** Parts a machine reports while an order runs (a count signal). */
+export interface PartsCounted {
+  path: string;
+  good?: number;
+  scrap?: number;
+  rework?: number;
+}
+
+let countSequence = Date.now();
+
+/** Reports the counts through GraphQL as a machine gateway would, and waits until the hub stored them. */
+async function countParts(hub: TestHub, counted: PartsCounted[]): Promise<void> {
+  if (!counted.length) return;
+  const signals = counted.map((c) => ({
+    kind: 'Count',
+    path: c.path,
+    source: 'sap-loop-gateway',
+    sequence: ++countSequence,
+    good: c.good ?? 0,
+    scrap: c.scrap ?? 0,
+    rework: c.rework ?? 0,
+  }));
+  const { publishSignals } = await hub.gql(
+    `mutation ($s: [EquipmentSignalInput!]!) { publishSignals(signals: $s) {
+      __typename ... on SignalsPublished { accepted } ... on ErrorResult { message } } }`,
+    { s: signals },
+  );
+  if (publishSignals.accepted !== signals.length) throw new Error(`counts refused: ${JSON.stringify(publishSignals)}`);
+  const sequences = signals.map((s) => s.sequence);
+  for (let i = 0; i < 200; i++) {
+    const [row] = await hub.db.em
+      .fork()
+      .execute<{ n: string }[]>(
+        "select count(*) as n from production_count where source = 'sap-loop-gateway' and sequence = any(?::bigint[])",
+        [`{${sequences.join(',')}}`],
+      );
+    if (Number(row!.n) === signals.length) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the counts were not stored within 10 s');
 }

@@ -21,6 +21,7 @@ import { mapOrderToDraft, type WorkOrderDraft } from './mapping/order-to-draft.j
 import type { SapMapping } from './mapping/types.js';
 import { validateMapping } from './mapping/validate.js';
 import type { SapProductionOrder } from './production-orders.js';
+import { ReadAhead } from './read-ahead.js';
 import { sap } from './sap-call.js';
 
 /** Work orders imported from SAP carry this prefix in their external reference. */
@@ -52,6 +53,13 @@ export const sapS4HanaConnector = defineConnector({
       description: 'How often production orders are polled, in ms; 0: on demand only',
     },
     pageSize: { type: 'number', default: 100, min: 1, max: 1000, description: 'Orders per poll page' },
+    concurrency: {
+      type: 'number',
+      default: 8,
+      min: 1,
+      max: 32,
+      description: 'Confirmations sent at once by each hub replica (SAP Gateway serves each in a work process)',
+    },
     mapping: { type: 'json', required: true, description: 'The mapping document (see the package README)' },
   },
   validate(settings): SettingsIssue[] {
@@ -68,20 +76,26 @@ export const sapS4HanaConnector = defineConnector({
       timeoutMs: s.timeoutMs as number,
     });
     const importOrders = (orders: SapProductionOrder[]) => importIntoHub(context.hub, orders, mapping);
+    const pages = new ReadAhead((cursor: string | null) =>
+      sap(() =>
+        client.listChangedOrders({
+          cursor: cursor ?? undefined,
+          plants: mapping.plants.map((p) => p.plant),
+          pageSize: s.pageSize as number,
+        }),
+      ),
+    );
     return {
       testConnection: () => sap(() => client.testConnection()),
+      close: async () => pages.clear(),
+      outboundConcurrency: s.concurrency as number,
       pollIntervalMs: s.pollIntervalMs as number,
       inbound: {
         productionOrders: {
           description: 'SAP production orders (A_ProductionOrder_2) become Draft work orders',
           poll: async (cursor: string | null) => {
-            const page = await sap(() =>
-              client.listChangedOrders({
-                cursor: cursor ?? undefined,
-                plants: mapping.plants.map((p) => p.plant),
-                pageSize: s.pageSize as number,
-              }),
-            );
+            const page = await pages.page(cursor);
+            if (page.more) pages.readNext(page.nextCursor);
             return { cursor: page.nextCursor, more: page.more, outcomes: await importOrders(page.orders) };
           },
           importOne: async (reference: string) => {
@@ -183,7 +197,7 @@ function toImportInput(draft: WorkOrderDraft) {
 
 const COMPLETED_ORDER = `query ($number: String!) { workOrder(number: $number) {
   number state externalReference quantity unitOfMeasure producedLot actualStart actualEnd equipment { path }
-  steps { operator equipment }
+  steps { operator equipment } counts { scrapQuantity reworkQuantity }
   reservations { consumedQuantity lot { lotNumber unitOfMeasure materialDefinition { code } location { path } } } } }`;
 const PRODUCED_LOT = `query ($lot: String!) {
   materialLot(lotNumber: $lot) { quantity unitOfMeasure location { path } } }`;
@@ -197,6 +211,8 @@ interface CompletedOrder {
   actualEnd: string | null;
   equipment: { path: string };
   steps: { operator: string; equipment: string }[];
+  /** What the order's machines counted while it ran: the scrap and rework SAP is told. */
+  counts: { scrapQuantity: number; reworkQuantity: number };
   reservations: {
     consumedQuantity: number;
     lot: {
@@ -258,8 +274,8 @@ async function confirmCompletion(hub: HubClient, client: SapS4HanaClient, mappin
       material: source.material,
       orderUnit: source.unit,
       yield: produced?.quantity ?? 0,
-      scrap: 0,
-      rework: 0,
+      scrap: workOrder.counts.scrapQuantity,
+      rework: workOrder.counts.reworkQuantity,
       unitOfMeasure: produced?.unitOfMeasure ?? mapped.draft.unitOfMeasure,
       final: true,
       postingDate: new Date(workOrder.actualEnd ?? d.event.at),

@@ -116,6 +116,11 @@ export interface ConnectorRuntime {
   pollIntervalMs?: number;
   /** Outbound handlers by the hub event type (past tense) they take. */
   outbound?: Readonly<Record<string, OutboundHandler>>;
+  /**
+   * Deliveries run at once on each hub replica (default 4, at most 32): a delivery mostly waits for the
+   * external system, so more at once means more per second, as far as that system takes them.
+   */
+  outboundConcurrency?: number;
   close?(): Promise<void>;
 }
 

@@ -47,25 +47,47 @@ export function chainHash(previousHash: string, r: Hashed): string {
   return createHash('sha256').update(`${previousHash}\n${body}`).digest('hex');
 }
 
-/** Appends records to the chain inside the caller's transaction (the lock lasts until commit). */
+/**
+ * Appends records to the chain inside the caller's transaction (the lock lasts until commit), with one
+ * multi-row insert whatever their number. The records get their ids in the order given (`order by n`),
+ * which is the order the chain links them in and `verifyAuditChain` reads them back in.
+ */
 export async function appendToAuditChain(tx: Tx, actor: string, entries: AuditEntry[]): Promise<void> {
   if (!entries.length) return;
   await tx.execute('select pg_advisory_xact_lock(?)', [CHAIN_LOCK]);
   const [last] = await tx.execute<{ hash: string }[]>('select hash from audit_record order by id desc limit 1');
   let previousHash = last?.hash ?? GENESIS;
   const at = new Date();
-  for (const e of entries) {
-    const record = {
-      ...e,
-      actor,
-      at,
-      reason: e.reason ?? null,
-      scope: e.scope === undefined ? WHOLE_INSTALLATION : e.scope,
-    };
+  const rows = entries.map((e, n) => {
+    const record = { ...e, actor, at, reason: e.reason ?? null };
     const hash = chainHash(previousHash, record);
-    tx.persist(tx.create(AuditRecord, { ...record, previousHash, hash }));
+    const row = {
+      at: at.toISOString(),
+      actor,
+      action: e.action,
+      entity_type: e.entityType,
+      entity_id: e.entityId,
+      before: e.before ?? null,
+      after: e.after ?? null,
+      reason: record.reason,
+      scope: e.scope === undefined ? WHOLE_INSTALLATION : e.scope,
+      previous_hash: previousHash,
+      hash,
+      n,
+    };
     previousHash = hash;
-  }
+    return row;
+  });
+  await tx.execute(
+    `insert into audit_record (at, actor, action, entity_type, entity_id, before, after, reason, scope,
+       previous_hash, hash)
+     select at, actor, action, entity_type, entity_id, before, after, reason, scope, previous_hash, hash
+       from jsonb_to_recordset(?::jsonb)
+         as r(at timestamptz, actor text, action text, entity_type text, entity_id text, before jsonb,
+              after jsonb, reason text, scope text, previous_hash text, hash text, n bigint)
+      order by n`,
+    [JSON.stringify(rows)],
+  );
 }
 
 export interface ChainVerification {

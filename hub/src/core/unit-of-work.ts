@@ -1,4 +1,4 @@
-import { wrap } from '@mikro-orm/core';
+import { type EntityMetadata, helper, ReferenceKind, Type, wrap } from '@mikro-orm/core';
 import { type DomainFailure, FailureError } from './failures.js';
 import { WHOLE_INSTALLATION } from '@plantgraph/schema';
 import { appendToAuditChain, type AuditEntry } from './audit-chain.js';
@@ -103,5 +103,58 @@ function eventScope(scope: string | null | undefined): Record<string, string> {
 
 /** The stored fields of an entity (relations as ids), for audit records. */
 export function snapshot(entity: object): unknown {
-  return JSON.parse(JSON.stringify(wrap(entity).toObject()));
+  return newEntitySnapshot(entity) ?? JSON.parse(JSON.stringify(wrap(entity).toObject()));
+}
+
+/**
+ * What `toObject` gives for a new entity the ORM does not manage (imported Drafts, written with
+ * `insertEntities`), without the ORM's serialization machinery, which was most of a batch import's
+ * audit cost: its defined fields, relations as ids, dates as ISO text. Undefined, and so the ORM's
+ * way, for a managed entity and for anything `toObject` treats otherwise: a relation to a new or
+ * populated entity (serialized whole), collections, custom serializers, hidden or computed properties.
+ */
+function newEntitySnapshot(entity: object): Record<string, unknown> | undefined {
+  const wrapped = helper(entity);
+  if (!wrapped || wrapped.__managed || !plainMeta(wrapped.__meta)) return undefined;
+  const out: Record<string, unknown> = {};
+  const record = entity as Record<string, unknown>;
+  for (const prop of wrapped.__meta.props) {
+    const value = record[prop.name];
+    if (value === undefined) continue;
+    if (prop.kind === ReferenceKind.SCALAR) {
+      out[prop.name] = value !== null && typeof value === 'object' ? JSON.parse(JSON.stringify(value)) : value;
+      continue;
+    }
+    if (value === null) {
+      out[prop.name] = null;
+      continue;
+    }
+    const related = helper(value as object);
+    if (!related?.__managed || related.__populated) return undefined;
+    out[prop.name] = related.getPrimaryKey();
+  }
+  return out;
+}
+
+const plainMetas = new WeakMap<EntityMetadata, boolean>();
+
+function plainMeta(meta: EntityMetadata): boolean {
+  let plain = plainMetas.get(meta);
+  if (plain === undefined) {
+    plain =
+      !meta.getterProps.length &&
+      meta.primaryKeys.length === 1 &&
+      meta.props.every(
+        (p) =>
+          (p.kind === ReferenceKind.SCALAR || p.kind === ReferenceKind.MANY_TO_ONE) &&
+          !p.hidden &&
+          !p.serializer &&
+          !p.serializedName &&
+          !p.getter &&
+          !p.name.startsWith('_') &&
+          (!p.customType || p.customType.toJSON === Type.prototype.toJSON),
+      );
+    plainMetas.set(meta, plain);
+  }
+  return plain;
 }

@@ -15,6 +15,11 @@ import { checkVariables, limitRules, presentMessage } from './hardening.js';
 
 export type Checked = { document: DocumentNode; errors?: undefined } | { errors: GraphQLError[]; document?: undefined };
 
+/** Valid documents kept, by their text: clients and connectors send the same few operations again and again. */
+const CACHED_DOCUMENTS = 500;
+/** Longer texts are checked every time rather than kept. */
+const CACHED_LENGTH = 20_000;
+
 /**
  * The one path every operation takes before it runs, over HTTP and over WebSocket alike: the
  * variables' shape (iteratively, before anything recursive sees them), parsing with the token
@@ -25,6 +30,9 @@ export type Checked = { document: DocumentNode; errors?: undefined } | { errors:
 export class OperationChecker {
   /** The validation rules beyond graphql-js's own (Apollo applies the same to what it parses). */
   readonly rules: ValidationRule[];
+  /** Parsed and validated documents by text, least recently used first (a parse and a validation per call were
+   * a good part of an in-process connector call's CPU). Documents are not changed by execution. */
+  readonly #valid = new Map<string, DocumentNode>();
 
   constructor(
     private readonly schema: GraphQLSchema,
@@ -37,14 +45,9 @@ export class OperationChecker {
   check(source: string, variables: unknown, operationName: unknown): Checked {
     const badInput = checkVariables(variables);
     if (badInput) return this.#refuse([badInput]);
-    let document: DocumentNode;
-    try {
-      document = parse(source, { maxTokens: this.limits.maxTokens });
-    } catch (err) {
-      return this.#refuse([err as GraphQLError], 'GRAPHQL_PARSE_FAILED');
-    }
-    const invalid = validate(this.schema, document, [...specifiedRules, ...this.rules]);
-    if (invalid.length) return this.#refuse(invalid, 'GRAPHQL_VALIDATION_FAILED');
+    const checked = this.#document(source);
+    if (checked.errors) return checked;
+    const { document } = checked;
     if (operationName != null && typeof operationName !== 'string') {
       return this.#refuse([new GraphQLError('"operationName" must be a string.')], 'BAD_REQUEST');
     }
@@ -64,6 +67,29 @@ export class OperationChecker {
         `Query Cost limit of ${this.limits.maxCost} exceeded, found ${Math.round(cost)}. ` +
         "Ask for less in one operation, e.g. smaller pages (see the README's limits).";
       return this.#refuse([new GraphQLError(message)], 'GRAPHQL_VALIDATION_FAILED');
+    }
+    return { document };
+  }
+
+  /** The text parsed (with the token limit) and validated, or the kept document for the same text. */
+  #document(source: string): Checked {
+    const kept = this.#valid.get(source);
+    if (kept) {
+      this.#valid.delete(source); // to the end: most recently used
+      this.#valid.set(source, kept);
+      return { document: kept };
+    }
+    let document: DocumentNode;
+    try {
+      document = parse(source, { maxTokens: this.limits.maxTokens });
+    } catch (err) {
+      return this.#refuse([err as GraphQLError], 'GRAPHQL_PARSE_FAILED');
+    }
+    const invalid = validate(this.schema, document, [...specifiedRules, ...this.rules]);
+    if (invalid.length) return this.#refuse(invalid, 'GRAPHQL_VALIDATION_FAILED');
+    if (source.length <= CACHED_LENGTH) {
+      this.#valid.set(source, document);
+      if (this.#valid.size > CACHED_DOCUMENTS) this.#valid.delete(this.#valid.keys().next().value!);
     }
     return { document };
   }

@@ -40,6 +40,10 @@ interface Running {
 type DeliveryJob = { delivery: string };
 /** How often each replica reads the instances when no change event came (a missed event, a bus outage). */
 const SYNC_EVERY_MS = 30_000;
+/** Deliveries of one connector at once on one replica, whatever the connector asks for. */
+const MAX_CONCURRENCY = 32;
+/** How long one poll job goes on with further pages before it leaves the rest to a new job. */
+const POLL_JOB_MS = 10_000;
 const DELIVERY_JOB = { attempts: 10, backoff: { type: 'exponential' as const, delayMs: 1000, jitter: 0.5 } };
 
 export interface ConnectorHostOptions {
@@ -172,7 +176,7 @@ export class ConnectorHost implements ConnectorRuntimePort {
     };
     if (runtime.outbound && Object.keys(runtime.outbound).length) {
       r.outbound = this.o.jobs.queue<DeliveryJob>(outboundQueue(row.name)).process((job) => this.deliver(r, job), {
-        concurrency: 4,
+        concurrency: Math.min(MAX_CONCURRENCY, Math.max(1, Math.floor(runtime.outboundConcurrency ?? 4))),
         onFinalFailure: ({ job, error, permanent }) =>
           this.o.ledger.deadLettered(job.data.delivery, error, permanent ? 'permanent' : null),
       });
@@ -232,22 +236,44 @@ export class ConnectorHost implements ConnectorRuntimePort {
     await this.o.ledger.delivered(delivery.id, result);
   }
 
+  /**
+   * Polls page after page while the connector says more is waiting, within one job (a job per page spent
+   * the queue's round trips between pages); after a few seconds the rest goes to a new job, so one
+   * backlog does not hold the worker. A page's outcomes and the cursor after it are recorded while the
+   * next page is imported: its cursor is stored only once its own outcomes are, so a poll cut off
+   * anywhere starts again from a page whose import may have got in, which then comes back Unchanged.
+   */
   private async poll(r: Running): Promise<void> {
     const job = pollingJob(r.runtime)!;
+    const { name } = r.instance;
+    const until = Date.now() + POLL_JOB_MS;
     const [fresh] = await this.o.db.em.fork().find(ConnectorInstance, { id: r.instance.id });
     if (!fresh) return;
-    let result: Awaited<ReturnType<NonNullable<InboundJob['poll']>>>;
-    try {
-      result = await job.poll!(fresh.inboundCursor ?? null);
-    } catch (err) {
-      const e = classifyError(err);
-      await this.o.ledger.recordError(r.instance.name, e.message);
-      if (e.kind === 'permanent') throw new PermanentJobError(e.message);
-      if (e.kind === 'rate-limited') throw new JobRateLimitedError(e.retryAfterMs ?? 1000, e.message);
-      throw new Error(e.message);
+    let cursor = fresh.inboundCursor ?? null;
+    let recording: Promise<void> = Promise.resolve();
+    for (;;) {
+      let result: Awaited<ReturnType<NonNullable<InboundJob['poll']>>>;
+      try {
+        result = await job.poll!(cursor);
+      } catch (err) {
+        await recording.catch(() => {}); // its own failure is retried with the job
+        const e = classifyError(err);
+        await this.o.ledger.recordError(name, e.message);
+        if (e.kind === 'permanent') throw new PermanentJobError(e.message);
+        if (e.kind === 'rate-limited') throw new JobRateLimitedError(e.retryAfterMs ?? 1000, e.message);
+        throw new Error(e.message);
+      }
+      await recording;
+      recording = this.o.ledger.recordImports(name, result.outcomes, result.cursor);
+      recording.catch(() => {}); // awaited below; until then a failure must not count as unhandled
+      if (!result.more) return recording;
+      if (this.#closed || !this.#leader || this.#running.get(name) !== r || Date.now() >= until) {
+        await recording;
+        await this.pollNow(name);
+        return;
+      }
+      cursor = result.cursor;
     }
-    await this.o.ledger.recordImports(r.instance.name, result.outcomes, result.cursor);
-    if (result.more) await this.pollNow(r.instance.name);
   }
 
   private async schedulePoll(r: Running): Promise<void> {

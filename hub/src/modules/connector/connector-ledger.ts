@@ -12,6 +12,7 @@ import type { Database } from '../../infrastructure/database/database.js';
 import type { Subjects } from '../../subjects.js';
 import { isFailure } from '../../core/failures.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
+import { insertEntities } from '../../infrastructure/database/insert-entities.js';
 import { connectorChanged } from './connector-events.js';
 
 /** Stable across retries, replays and replicas: the instance (never renamed) and the hub event. */
@@ -34,38 +35,40 @@ export class ConnectorLedger {
     private readonly subjects: Subjects,
   ) {}
 
-  /** Ledger rows for `events` and the new relay cursor, in one transaction; the ids of the new rows. */
+  /**
+   * Ledger rows for `events` and the new relay cursor, in one transaction; the ids of the new rows, in event
+   * order. One multi-row insert for the whole read: a backlog of events is as many rows, not round trips.
+   */
   async relay(instance: ConnectorInstance, events: HubEvent[], cursor: string): Promise<string[]> {
     return this.db.em.fork().transactional(async (tx) => {
-      const created: string[] = [];
-      for (const e of events) {
-        const rows = await tx.execute<{ id: string }[]>(
-          `insert into connector_delivery (id, created_at, updated_at, instance_id, connector, scope, idempotency_key,
-             event_id, event_seq, event_type, event_key, event_path, event_at)
-           values (?, now(), now(), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           on conflict (idempotency_key) do nothing returning id`,
-          [
-            randomUUID(),
-            instance.id,
-            instance.name,
-            instance.scope,
-            idempotencyKey(instance.id, e.id),
-            e.id,
-            e.seq,
-            e.type,
-            e.key,
-            e.path,
-            e.at,
-          ],
-        );
-        if (rows[0]) created.push(rows[0].id);
-      }
+      const rows = events.map((e) => ({
+        id: randomUUID(),
+        idempotency_key: idempotencyKey(instance.id, e.id),
+        event_id: e.id,
+        event_seq: e.seq,
+        event_type: e.type,
+        event_key: e.key,
+        event_path: e.path,
+        event_at: e.at,
+      }));
+      const created = rows.length
+        ? await tx.execute<{ id: string; event_seq: string }[]>(
+            `insert into connector_delivery (id, created_at, updated_at, instance_id, connector, scope, idempotency_key,
+               event_id, event_seq, event_type, event_key, event_path, event_at)
+             select r.id, now(), now(), ?, ?, ?, r.idempotency_key, r.event_id, r.event_seq, r.event_type, r.event_key,
+                    r.event_path, r.event_at
+               from jsonb_to_recordset(?::jsonb) as r(id uuid, idempotency_key text, event_id text, event_seq bigint,
+                    event_type text, event_key text, event_path text, event_at timestamptz)
+             on conflict (idempotency_key) do nothing returning id, event_seq::text as event_seq`,
+            [instance.id, instance.name, instance.scope, JSON.stringify(rows)],
+          )
+        : [];
       // Only forward: a replica that lost the lease mid-relay must not move another's cursor back.
       await tx.execute(`update connector_instance set event_cursor = greatest(event_cursor, ?) where id = ?`, [
         cursor,
         instance.id,
       ]);
-      return created;
+      return created.sort((a, b) => Number(a.event_seq) - Number(b.event_seq)).map((r) => r.id);
     });
   }
 
@@ -85,19 +88,37 @@ export class ConnectorLedger {
   /**
    * Marks an attempt started. Null when there is nothing to do (delivered, skipped, dead letter: a
    * stale job). A delivery found Delivering was cut off mid-attempt: its next attempt must reconcile.
+   * One statement (the row locked, read and updated), as this runs once per delivery.
    */
   async startAttempt(id: string, attempt: number) {
     const em = this.db.em.fork();
-    const delivery = await em.findOne(ConnectorDelivery, id);
-    if (!delivery || ![DeliveryState.Pending, DeliveryState.Delivering].includes(delivery.state)) return null;
-    const lastFailure = delivery.state === DeliveryState.Delivering ? 'ambiguous' : delivery.lastFailureKind;
-    delivery.state = DeliveryState.Delivering;
-    delivery.attempts = attempt;
-    if (lastFailure) delivery.lastFailureKind = lastFailure;
-    await em.flush();
+    const [row] = await em.execute<Record<string, unknown>[]>(
+      `with old as (select id, state, last_failure_kind from connector_delivery where id = ? for update)
+       update connector_delivery d
+          set state = ?, attempts = ?, updated_at = now(),
+              last_failure_kind = case when old.state = ? then 'ambiguous' else old.last_failure_kind end
+         from old
+        where d.id = old.id and old.state in (?, ?)
+        returning d.*`,
+      [
+        id,
+        DeliveryState.Delivering,
+        attempt,
+        DeliveryState.Delivering,
+        DeliveryState.Pending,
+        DeliveryState.Delivering,
+      ],
+    );
+    if (!row) return null;
+    const delivery = em.map(ConnectorDelivery, row);
     return {
       delivery,
-      lastFailure: (lastFailure ?? null) as 'retryable' | 'rate-limited' | 'permanent' | 'ambiguous' | null,
+      lastFailure: (delivery.lastFailureKind ?? null) as
+        | 'retryable'
+        | 'rate-limited'
+        | 'permanent'
+        | 'ambiguous'
+        | null,
     };
   }
 
@@ -125,7 +146,11 @@ export class ConnectorLedger {
       delivery.reconciled = result.reconciled;
       delivery.lastError = result.skipped ?? null;
       delivery.deliveredAt = new Date();
-      if (!result.skipped) delivery.instance.lastSuccessAt = new Date();
+      // At most once a second: every delivery writing the instance's row made them queue for its lock.
+      const now = Date.now();
+      const last = delivery.instance.lastSuccessAt?.getTime() ?? 0;
+      const recent = last <= now && now - last < 1000;
+      if (!result.skipped && !recent) delivery.instance.lastSuccessAt = new Date(now);
       const type = result.skipped ? 'ConnectorDeliverySkipped' : 'ConnectorDeliveryDelivered';
       connectorChanged(work, this.subjects, type, delivery, before);
     });
@@ -155,6 +180,8 @@ export class ConnectorLedger {
         ? await tx.find(ConnectorImport, { instance, reference: { $in: outcomes.map((o) => o.reference) } })
         : [];
       const byReference = new Map(earlier.map((i) => [i.reference, i]));
+      // First outcomes go in one multi-row insert rather than through the unit of work's change sets.
+      const created = new Set<ConnectorImport>();
       for (const o of outcomes) {
         const existing = byReference.get(o.reference);
         const reasons = o.reasons.map((r) => ({
@@ -169,19 +196,21 @@ export class ConnectorLedger {
         const before = existing ? snapshot(existing) : null;
         const record =
           existing ??
-          tx.create(ConnectorImport, {
+          Object.assign(new ConnectorImport(), {
             instance,
             connector: name,
             scope: instance.scope,
             reference: o.reference,
             outcome,
           });
+        if (!existing) created.add(record);
         record.outcome = outcome;
         record.hubReference = o.hubReference ?? null;
         record.reasons = reasons;
         byReference.set(o.reference, record);
         connectorChanged(work, this.subjects, `ConnectorImport${outcome}`, record, before);
       }
+      await insertEntities(tx, ConnectorImport, [...created]);
       if (cursor !== undefined) instance.inboundCursor = cursor;
       instance.lastSuccessAt = new Date();
     });

@@ -15,7 +15,7 @@ import { within } from '../../core/principal.js';
 import { checkPath, checkText, isEquipmentPath, underPathOf } from '../../core/keys.js';
 import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
 import { aggregateOee, oeeFromTotals, operatingIntervals, type Interval, type OeeFigures } from './oee-calculation.js';
-import { pieceTotals, type OeePiece } from './oee-aggregation.js';
+import { countTotals, pieceTotals, type OeePiece } from './oee-aggregation.js';
 import { shiftWindows, type NamedShiftWindow } from './shift-windows.js';
 import { fail, invalidInput, notFound } from '../../core/failures.js';
 import { badUserInput } from '../../core/faults.js';
@@ -124,6 +124,32 @@ export class OeeService {
   }
 
   /** Downtime by reason over every machine at `scope` and below, longest first (a Pareto chart). */
+  /**
+   * The parts an order's machines (its equipment and the machines below it, as OEE by work order takes
+   * them) counted while it ran: from its first start to its completion, or now. Unlike OEE, counts in
+   * breaks and planned downtime are included: these are what the order made, e.g. the scrap an ERP is
+   * told. Two orders running on the same equipment at once both see its counts.
+   */
+  async orderCounts(em: Tx, principal: Principal, order: WorkOrder) {
+    const counts = { goodQuantity: 0, scrapQuantity: 0, reworkQuantity: 0 };
+    if (!order.actualStart) return counts;
+    const { path } = await em.findOneOrFail(Equipment, { id: order.equipment.id });
+    const machines = await em.find(Equipment, {
+      $and: [underPathOf(path), pathsVisible(principal), { level: { $in: MACHINES } }],
+    });
+    const run = { from: order.actualStart, to: order.actualEnd ?? new Date() };
+    if (!(run.to > run.from)) return counts;
+    for (const t of await countTotals(
+      em,
+      machines.map((m) => ({ equipmentId: m.id, operating: [run] })),
+    )) {
+      counts.goodQuantity += t.good;
+      counts.scrapQuantity += t.scrap;
+      counts.reworkQuantity += t.rework;
+    }
+    return counts;
+  }
+
   async downtimePareto(em: Tx, principal: Principal, scope: string, from: Date, to: Date) {
     return aggregateOee(await this.oee(em, principal, scope, from, to, OeeGrouping.Equipment)).topDowntimeReasons;
   }

@@ -65,3 +65,15 @@ export class OeeUpdate {
   @Field(() => Int) goodQuantity!: number;
   @Field(() => Int) producedQuantity!: number;
 }
+
+@ObjectType({
+  description:
+    "The parts an order's machines counted while it ran (first start to completion, or now), from count signals; " +
+    'breaks and planned downtime included, unlike OEE.',
+})
+@Extensions({ allow: [Permission.Read] })
+export class WorkOrderCounts {
+  @Field(() => Int) goodQuantity!: number;
+  @Field(() => Int) scrapQuantity!: number;
+  @Field(() => Int) reworkQuantity!: number;
+}

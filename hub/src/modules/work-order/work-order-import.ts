@@ -26,6 +26,7 @@ import { snapshot, type Work } from '../../core/unit-of-work.js';
 import type { Principal } from '../../core/principal.js';
 import { requireAt } from '../../core/visibility.js';
 import type { Subjects } from '../../subjects.js';
+import { insertEntities } from '../../infrastructure/database/insert-entities.js';
 import { orderChanged } from './work-order-events.js';
 
 /**
@@ -133,7 +134,8 @@ function makeableVersion(refs: References, definition: ProductDefinition, number
  * unit of work: created once, brought up to date while a Draft, never changed once released (a Conflict).
  * Each order gets its own answer; a refused order (a failure) leaves the others alone. The existing
  * orders and everything the orders name are read with a few queries for the whole batch, and the new
- * rows go out in the unit of work's one flush, so the cost per order is its share of a few statements.
+ * Drafts are written with one multi-row insert (their audit records and events follow in the unit of
+ * work's own multi-row inserts), so the cost per order is its share of a few statements.
  */
 export async function importOrders(
   work: Work,
@@ -156,9 +158,13 @@ export async function importOrders(
   const refs = await lookUpReferences(tx, inputs);
   const byNumber = new Map(existing.map((o) => [o.number, o]));
   const byReference = new Map(existing.filter((o) => o.externalReference).map((o) => [o.externalReference!, o]));
-  return inputs.map((input) => {
+  // New Drafts are not handed to the unit of work (its change set per entity was most of an import's cost):
+  // a later order of the batch may still update one, so they are written once all are answered.
+  const created = new Set<WorkOrder>();
+  const answers = inputs.map((input) => {
     try {
       const answer = importOne(work, subjects, principal, refs, input, byNumber.get(input.number), byReference);
+      if (answer.outcome === WorkOrderImportOutcome.Created) created.add(answer.workOrder);
       byNumber.set(input.number, answer.workOrder);
       byReference.set(input.externalReference, answer.workOrder);
       return answer;
@@ -167,6 +173,8 @@ export async function importOrders(
       throw err;
     }
   });
+  await insertEntities(tx, WorkOrder, [...created]);
+  return answers;
 }
 
 function importOne(
@@ -195,8 +203,7 @@ function importOne(
   const answer = (outcome: WorkOrderImportOutcome, order: WorkOrder, message: string) =>
     Object.assign(new WorkOrderImport(), { outcome, workOrder: order, message });
   if (!existing) {
-    const order = work.tx.create(WorkOrder, {
-      ...plan,
+    const order = Object.assign(new WorkOrder(), plan, {
       number: input.number,
       externalReference: input.externalReference,
     });

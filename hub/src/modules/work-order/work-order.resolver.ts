@@ -25,6 +25,7 @@ import { PageArgs } from '../../graphql/pagination.js';
 import { AFTER, openStream, streamOf, toGraphQLResult } from '../../graphql/failures.js';
 import { isFailure } from '../../core/failures.js';
 import { IMPORT_BATCH_LIMIT } from './work-order-import.js';
+import { WorkOrderCounts } from '../oee/oee.types.js';
 
 @Resolver(() => WorkOrder)
 export class WorkOrderResolver {
@@ -59,6 +60,13 @@ export class WorkOrderResolver {
   })
   jobControlState(@Root() order: WorkOrder) {
     return JOB_ORDER_STATE[order.state];
+  }
+
+  @FieldResolver(() => WorkOrderCounts, {
+    description: "Good, scrap and rework parts the order's machines counted while it ran (what an ERP is told).",
+  })
+  counts(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
+    return ctx.services.oee.orderCounts(ctx.em, ctx.principal, order);
   }
 
   @FieldResolver(() => [MaterialReservation], { description: 'Material held, consumed or returned for the order.' })
