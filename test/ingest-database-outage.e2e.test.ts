@@ -132,7 +132,9 @@ describe('signal ingest across a PostgreSQL outage', () => {
     expect(ingestLines.some((l) => /ingest paused/.test(l))).toBe(true);
     expect(ingestLines.some((l) => /ingest resumed after \d+\.\d s/.test(l))).toBe(true);
     expect(ingestLines.length, ingestLines.join('\n')).toBeLessThanOrEqual(4);
-    // The rest of the hub (alert escalation every 5 s, OEE updates) may say a line or two as well.
-    expect(lines.length, lines.join('\n')).toBeLessThanOrEqual(15);
+    // The rest of the hub may say a line or two each as well: alert escalation and the equipment
+    // condition check (once per failure), OEE updates, the job queue's workers and queues, the
+    // connectors' lease and relay. A few lines per part, not one per retry.
+    expect(lines.length, lines.join('\n')).toBeLessThanOrEqual(20);
   }, 240_000);
 });
