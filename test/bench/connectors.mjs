@@ -5,18 +5,15 @@
 // confirms M orders executed on the floor while the connector was off. BENCH_PROFILE=<dir> writes a CPU
 // profile of this process per phase; BENCH_SIMULATOR=inline runs the simulator in this process instead.
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
-import pg from 'pg';
-import { configFromEnv, isFailure, migrate, openDatabase, Principal, startHub } from '@plantgraph/hub';
+import { benchBacking } from './bench-backing.mjs';
+import { configFromEnv, isFailure, Principal, startHub } from '@plantgraph/hub';
 import { demoConfigFromEnv, demoExtension } from '@plantgraph/demo';
 import { sapS4HanaConnector } from '@plantgraph/connector-sap-s4hana';
 import { SapSimulator } from '@plantgraph/sap-s4hana-simulator';
 
-const ADMIN_URL = process.env.PLANTGRAPH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const NATS_URL = process.env.PLANTGRAPH_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
 const CONFIRMATIONS = Number(process.env.BENCH_CONFIRMATIONS ?? 100);
 const PAGE = Number(process.env.BENCH_PAGE ?? 500);
@@ -125,21 +122,7 @@ async function profiled(name, body) {
 }
 
 async function startBenchHub(mode) {
-  let database = null;
-  const shared = {};
-  if (mode === 'postgres+nats') {
-    const name = `plantgraph_bench_${randomBytes(3).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${name}`;
-    database = { admin, name };
-    const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', logSql: false });
-    await migrate(db);
-    await db.close();
-    Object.assign(shared, { databaseUrl: url.toString(), natsUrl: NATS_URL, natsNamespace: `bench${name.slice(-6)}` });
-  }
+  const { shared, drop } = await benchBacking(mode);
   const config = configFromEnv(
     {
       PLANTGRAPH_FLOWS: 'off',
@@ -177,10 +160,7 @@ async function startBenchHub(mode) {
   };
   const stop = async () => {
     await hub.close();
-    if (database) {
-      await database.admin.query(`drop database if exists ${database.name} with (force)`).catch(() => {});
-      await database.admin.end();
-    }
+    await drop();
   };
   return { hub, gql, stop };
 }

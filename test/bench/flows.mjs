@@ -8,16 +8,14 @@
 // `npm run bench:flows:nodes` measures the nodes alone, against a counting stand-in for the hub.
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, totalmem } from 'node:os';
-import pg from 'pg';
-import { configFromEnv, migrate, openDatabase, startHub } from '@plantgraph/hub';
+import { benchBacking } from './bench-backing.mjs';
+import { configFromEnv, startHub } from '@plantgraph/hub';
 import { demoConfigFromEnv, demoExtension } from '@plantgraph/demo';
 
 const MESSAGES = Number(process.env.BENCH_FLOW_MESSAGES ?? 20_000);
 const CHUNK = Number(process.env.BENCH_FLOW_CHUNK ?? 250);
 const INFLIGHT = Number(process.env.BENCH_FLOW_INFLIGHT ?? 32);
 const MODES = (process.env.BENCH_MODES ?? 'embedded,postgres+nats').split(',');
-const ADMIN_URL = process.env.PLANTGRAPH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const NATS_URL = process.env.PLANTGRAPH_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -114,21 +112,7 @@ msg.payload = { accepted: msg.payload.length }; return [null, msg];`,
 }
 
 async function run(mode) {
-  let database = null;
-  const shared = {};
-  if (mode === 'postgres+nats') {
-    const name = `plantgraph_bench_${randomBytes(3).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${name}`;
-    database = { admin, name };
-    const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', logSql: false });
-    await migrate(db);
-    await db.close();
-    Object.assign(shared, { databaseUrl: url.toString(), natsUrl: NATS_URL, natsNamespace: `bench${name.slice(-6)}` });
-  }
+  const { shared, drop } = await benchBacking(mode);
   // The flows' principal sends a mutation per batch of signals and per alert: the default rate limit would throttle it.
   const config = configFromEnv(
     {
@@ -223,10 +207,7 @@ async function run(mode) {
     return { mode, rows, outOfProcess: Boolean(pid) };
   } finally {
     await hub.close();
-    if (database) {
-      await database.admin.query(`drop database if exists ${database.name} with (force)`).catch(() => {});
-      await database.admin.end();
-    }
+    await drop();
   }
 }
 
