@@ -64,7 +64,8 @@ export function redisBacking(url: string, prefix: string): QueueBacking {
 /** BullMQ's PostgreSQL backend on the hub's PostgreSQL, in its own schema: production without Redis. */
 export function postgresBacking(url: string, schema: string): QueueBacking {
   const { Queue: PgQueue, Worker: PgWorker } = withBackend(createPostgresBackend);
-  const connection = { connectionString: url, schema, max: 4 };
+  // BullMQ's pools build their clients from `Client`: ours never lets a dropped connection crash the hub.
+  const connection = { connectionString: url, schema, max: 4, Client: OutageTolerantClient };
   let probe: pg.Pool | null = null;
   return {
     kind: 'postgres',
@@ -72,7 +73,7 @@ export function postgresBacking(url: string, schema: string): QueueBacking {
     Worker: PgWorker as unknown as QueueBacking['Worker'],
     ready: async () => {
       // BullMQ's own versioned migrations, serialized across replicas by an advisory lock.
-      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+      const client = new OutageTolerantClient({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
       await client.connect();
       try {
         await runMigrations(client, schema);
@@ -83,13 +84,31 @@ export function postgresBacking(url: string, schema: string): QueueBacking {
     queueOptions: () => ({ connection }),
     workerOptions: () => ({ options: { connection }, release: async () => {} }),
     checkReady: async () => {
-      probe ??= new pg.Pool({ connectionString: url, max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+      if (!probe) {
+        const options = { connectionString: url, max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS };
+        probe = new pg.Pool({ ...options, Client: OutageTolerantClient });
+        probe.on('error', () => {}); // an idle probe connection dropped: the next probe connects again
+      }
       await probe.query('select 1');
     },
     close: async () => {
       await probe?.end();
     },
   };
+}
+
+/**
+ * A `pg` client whose `'error'` event never ends the process. `pg-pool` removes its own listener
+ * while a client is checked out, and BullMQ removes every listener before it ends a client, so a
+ * server that ends the connection (a restart, `pg_terminate_backend`) at such a moment raised an
+ * unhandled `'error'` event and ended the hub (seen in CI: "terminating connection due to
+ * administrator command"). The statement in flight still rejects, and the pool discards the client.
+ */
+export class OutageTolerantClient extends pg.Client {
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'error' && this.listenerCount('error') === 0) return false;
+    return super.emit(event, ...args);
+  }
 }
 
 /**
