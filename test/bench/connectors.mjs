@@ -17,7 +17,7 @@ import { SapSimulator } from '@plantgraph/sap-s4hana-simulator';
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 2000);
 const CONFIRMATIONS = Number(process.env.BENCH_CONFIRMATIONS ?? 100);
 const PAGE = Number(process.env.BENCH_PAGE ?? 500);
-const MODES = (process.env.BENCH_MODES ?? 'postgres+nats,embedded').split(',');
+const MODES = (process.env.BENCH_MODES || 'postgres+nats,embedded').split(',');
 const PROFILE = process.env.BENCH_PROFILE;
 /** Confirmations sent at once (the SAP connector's `concurrency`); unset: the connector's default. */
 const CONCURRENCY = process.env.BENCH_CONCURRENCY ? Number(process.env.BENCH_CONCURRENCY) : undefined;
