@@ -11,4 +11,12 @@ if (major < NEEDED[0] || (major === NEEDED[0] && minor < NEEDED[1])) {
   );
   process.exit(1);
 }
+// A wrong NATS_URL is told before the hub loads (seconds on a busy machine), not after.
+if (process.argv[2] === 'start' && process.env.NATS_URL) {
+  const { checkNatsSetting } = await import('./infrastructure/bus/nats-connect.js');
+  await checkNatsSetting(process.env).catch((err: Error) => {
+    console.error(`[plantgraph] ${err.message}`);
+    process.exit(1);
+  });
+}
 await import('./commands.js');

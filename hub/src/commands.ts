@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import type { ConnectorDefinition } from '@plantgraph/connector-sdk';
 import { Subjects } from './subjects.js';
 import { existsSync } from 'node:fs';
@@ -6,7 +5,13 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configFromEnv } from './config.js';
-import { migrate, MIGRATIONS_SRC, nativePglite, openDatabase } from './infrastructure/database/database.js';
+import {
+  migrate,
+  MIGRATIONS_SRC,
+  nativePglite,
+  openDatabase,
+  seededFromBaseline,
+} from './infrastructure/database/database.js';
 import { listBackups, restoreBackup, writeBackup } from './infrastructure/database/embedded-backup.js';
 import { lockFolder } from './infrastructure/database/folder-lock.js';
 import { printHubSchema } from './graphql/schema.js';
@@ -76,7 +81,9 @@ async function main(argv: string[]): Promise<void> {
     token endpoint (grant_type=password):  ${idp.tokenEndpoint}
     sign-in form:                          ${hub.url}/dev-idp/login`
         : '';
-      console.log(`[hub] ready at ${hub.url}
+      // From the process's start (performance.now() counts from it), imports and migrations included.
+      const startedIn = `${(performance.now() / 1000).toFixed(1)} s`;
+      console.log(`[hub] ready at ${hub.url} (started in ${startedIn})
   GraphQL (HTTP and WebSocket):  ${hub.url}/graphql
   health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${
     hub.flows
@@ -96,6 +103,10 @@ async function main(argv: string[]): Promise<void> {
         await hub.close();
         process.exit(0);
       };
+      void hub.flowsStarted.then(() => {
+        if (hub.flows?.status.status === 'running')
+          console.log(`[flows] running (started in ${(performance.now() / 1000).toFixed(1)} s)`);
+      });
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       return;
@@ -107,8 +118,14 @@ async function main(argv: string[]): Promise<void> {
       );
       const db = await openDatabase(config);
       try {
-        const applied = await migrate(db);
-        console.log(applied.length ? `[migrate] applied: ${applied.join(', ')}` : '[migrate] already up to date');
+        // A new embedded folder gets every migration in one step, from the baseline (ADR 00XX).
+        const applied = seededFromBaseline(db)
+          ? (await db.migrator.getExecuted()).map((m) => m.name)
+          : await migrate(db);
+        const from = seededFromBaseline(db) ? 'made from the baseline, ' : '';
+        console.log(
+          applied.length ? `[migrate] ${from}applied: ${applied.join(', ')}` : '[migrate] already up to date',
+        );
       } finally {
         await db.close();
       }

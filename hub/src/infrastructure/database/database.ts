@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import type { PGlite } from '@electric-sql/pglite';
+import { setFlagsFromString } from 'node:v8';
+import { PGlite } from '@electric-sql/pglite';
 import { fileURLToPath } from 'node:url';
 import { type EntityManager, type MikroORM, type Options } from '@mikro-orm/sql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
@@ -10,9 +11,17 @@ import { entities } from '@plantgraph/schema';
 import type { HubConfig } from '../../config.js';
 import { lockFolder } from './folder-lock.js';
 import { backupBeforeMigration, EmbeddedFolderError } from './embedded-backup.js';
+import { seedFromBaseline } from './embedded-baseline.js';
 
 export type Database = MikroORM;
 export type Tx = EntityManager;
+
+/**
+ * PGlite's PostgreSQL settings: its own defaults, with 32 MB of shared buffers instead of 128 MB. The
+ * pages live in the hub's memory (WebAssembly), and the data files are read through the operating
+ * system's cache anyway; at 128 MB PGlite alone held about 360 MB at start, at 32 MB about 260 MB.
+ */
+const PGLITE_START_PARAMS = [...PGlite.defaultStartParams, '-c', 'shared_buffers=32MB'];
 
 /** Compiled migrations live next to this file; `migration:create` writes TypeScript into src/. */
 export const MIGRATIONS_DIST = fileURLToPath(new URL('./migrations', import.meta.url));
@@ -21,7 +30,9 @@ export const MIGRATIONS_SRC = fileURLToPath(
 );
 
 /** Opens PostgreSQL when `databaseUrl` is set, else the embedded PGlite database. */
-export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'dataDir' | 'logSql'>): Promise<Database> {
+export async function openDatabase(
+  config: Pick<HubConfig, 'databaseUrl' | 'dataDir' | 'logSql'> & Partial<Pick<HubConfig, 'embeddedOptimize'>>,
+): Promise<Database> {
   const options: Partial<Options> = {
     entities,
     metadataProvider: ReflectMetadataProvider,
@@ -49,14 +60,25 @@ export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'data
   if (config.databaseUrl) {
     return (await PostgresORM.init({ ...options, clientUrl: config.databaseUrl } as never)) as unknown as Database;
   }
+  // V8 optimises a WebAssembly function once it has run a budget of work. At its default, PGlite's
+  // start alone sent hundreds of functions to the optimising compiler, which held about 500 MB more
+  // (peaks of 0.8-1.2 GB) and took CPU from the start; with a budget 150 times larger only code that
+  // stays hot under load is optimised. A V8 flag (for the whole process), read when code tiers up.
+  if (!config.embeddedOptimize) setFlagsFromString('--wasm-tiering-budget=2000000000');
+  const embedded = { ...options, driverOptions: { startParams: PGLITE_START_PARAMS } };
   if (config.dataDir.startsWith('memory://')) {
-    return (await PgliteORM.init({ ...options, dbName: config.dataDir } as never)) as unknown as Database;
+    return (await PgliteORM.init({ ...embedded, dbName: config.dataDir } as never)) as unknown as Database;
   }
-  return openEmbeddedFolder(options, config.dataDir);
+  return openEmbeddedFolder(embedded, config.dataDir);
 }
 
 /** Embedded folders opened by `openDatabase`, for the backup before migrations. */
 const embeddedFolders = new WeakMap<Database, string>();
+/** Embedded folders made from the baseline at this opening (for the start-up log). */
+const seededFolders = new WeakSet<Database>();
+
+/** Whether `openDatabase` made this embedded folder from the baseline (all migrations in one step). */
+export const seededFromBaseline = (db: Database) => seededFolders.has(db);
 
 /**
  * One process per folder (see `folder-lock.ts`): the lock is taken before PGlite touches the
@@ -65,7 +87,9 @@ const embeddedFolders = new WeakMap<Database, string>();
 async function openEmbeddedFolder(options: Partial<Options>, folder: string): Promise<Database> {
   const lock = lockFolder(folder);
   let db: Database;
+  let seeded = false;
   try {
+    seeded = seedFromBaseline(folder);
     mkdirSync(folder, { recursive: true });
     db = (await PgliteORM.init({ ...options, dbName: folder } as never)) as unknown as Database;
   } catch (err) {
@@ -89,6 +113,7 @@ async function openEmbeddedFolder(options: Partial<Options>, folder: string): Pr
     }
   };
   embeddedFolders.set(db, folder);
+  if (seeded) seededFolders.add(db);
   return db;
 }
 
