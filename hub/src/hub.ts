@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { WebSocketServer } from 'ws';
 import { completeLimits, type HubConfig } from './config.js';
-import { migrate, openDatabase, type Database } from './infrastructure/database/database.js';
+import { migrate, openDatabase, seededFromBaseline, type Database } from './infrastructure/database/database.js';
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import { NatsBus } from './infrastructure/bus/nats-bus.js';
@@ -48,6 +48,8 @@ export interface RunningHub {
   devIdentityProvider: { issuer: string; tokenEndpoint: string; password: string } | null;
   /** The flows: Node-RED in a child process (editor at `/flows`), unless `PLANTGRAPH_FLOWS=off`. */
   flows: FlowsRuntime | null;
+  /** Settles once the flows run or failed to start (see `flows.status`); the hub answers before. */
+  flowsStarted: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,8 +63,24 @@ export async function startHub(
   { extensions = [], connectors = [] }: HubOptions = {},
 ): Promise<RunningHub> {
   refuseDevIdentityProviderWhereNotAllowed(config);
-  const db = await openDatabase(config);
-  const cleanup: (() => Promise<unknown>)[] = [() => db.close()];
+  const subjects = new Subjects(config.natsNamespace);
+  // NATS is reached while the database opens: a start does not wait for one and then the other, and
+  // a wrong NATS_URL is reported at once, without waiting for the database.
+  const opening = openDatabase(config);
+  let bus: MessageBus;
+  try {
+    bus = config.natsUrl
+      ? await NatsBus.connect(config.natsUrl, subjects)
+      : new InProcessBus(subjects, { confirmWhenAcked: true });
+  } catch (err) {
+    opening.then((db) => db.close()).catch(() => {});
+    throw err;
+  }
+  const db = await opening.catch(async (err: unknown) => {
+    await bus.close().catch(() => {});
+    throw err;
+  });
+  const cleanup: (() => Promise<unknown>)[] = [() => bus.close(), () => db.close()];
   try {
     if (config.databaseUrl) {
       const pending = await db.migrator.getPending();
@@ -72,15 +90,11 @@ export async function startHub(
         );
     } else {
       const applied = await migrate(db, (line) => log.log(line));
+      if (seededFromBaseline(db)) log.log(`[db] new embedded database at ${config.dataDir}, made from the baseline`);
       if (applied.length)
         log.log(`[db] embedded database at ${config.dataDir}: applied ${applied.length} migration(s)`);
     }
 
-    const subjects = new Subjects(config.natsNamespace);
-    const bus: MessageBus = config.natsUrl
-      ? await NatsBus.connect(config.natsUrl, subjects)
-      : new InProcessBus(subjects, { confirmWhenAcked: true });
-    cleanup.unshift(() => bus.close());
     // Installations sharing a Redis keep apart as they do on NATS: by their namespace.
     const redisPrefix = config.natsNamespace === 'pg' ? 'plantgraph' : `plantgraph.${config.natsNamespace}`;
     const jobs = openJobQueue(config, db, {
@@ -153,7 +167,12 @@ export async function startHub(
       if (devIdpEndpoints?.handles(path)) return devIdpEndpoints.serve(req, res);
       if (flows?.handleRequest(req, res)) return;
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
-      if (path === '/readyz') return send(res, readiness.state.ready ? 200 : 503, readiness.state);
+      if (path === '/readyz')
+        return send(
+          res,
+          readiness.state.ready ? 200 : 503,
+          flows ? { ...readiness.state, flows: flows.status } : readiness.state,
+        );
       if (path === '/')
         return send(res, 200, {
           name: 'PlantGraph hub',
@@ -243,8 +262,13 @@ export async function startHub(
     const url = `http://${host}:${port}`;
     // Its tokens are verified as any provider's: by the issuer's JWKS, fetched over HTTP from this hub.
     if (devIdp) services.authenticator.trust(devIdp.publishAt(url));
+    let flowsStarted: Promise<void> = Promise.resolve();
     if (flows) {
-      await flows.start(`http://${loopbackHost(config.host)}:${port}`);
+      // Node-RED starts once the API answers and does not hold it up: on two cores its loading took
+      // seconds from the hub's start. Its progress is in /readyz's body, not its status.
+      flowsStarted = flows
+        .start(`http://${loopbackHost(config.host)}:${port}`)
+        .catch((err: Error) => log.error(`[flows] the flows did not start: ${err.stack ?? err.message}`));
       // Before the server closes: the flows stop while they can still reach the hub.
       cleanup.unshift(() => flows!.close());
     }
@@ -260,6 +284,7 @@ export async function startHub(
       services,
       localAdminToken: gate.localAdminToken,
       flows,
+      flowsStarted,
       close: () => runAll(cleanup),
     };
   } catch (err) {
