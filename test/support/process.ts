@@ -38,7 +38,10 @@ export async function spawnHub(
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /ready at (http:\/\/[^\s]+)/.exec(output);
-      if (match && output.includes('stop with Ctrl-C')) {
+      // The API answers before the flows run (ADR 00XX); tests of a hub with flows want them running.
+      const flowsSettled =
+        !output.includes('flow editor (plant') || /\[flows\] (running|the flows did not start)/.test(output);
+      if (match && output.includes('stop with Ctrl-C') && flowsSettled) {
         clearTimeout(timer);
         resolve(match[1]!);
       }
