@@ -94,6 +94,8 @@ export interface HubConfig {
    * is read from `X-Forwarded-For`, and they are exempt from the per-address connection cap.
    */
   trustedProxies?: string[];
+  /** When set, `/metrics` answers only `Authorization: Bearer <token>` (ADR 0022); unset, it is open. */
+  metricsToken?: string;
   /** PostgreSQL connection string; unset runs the embedded database (PGlite) in `dataDir`. */
   databaseUrl?: string;
   /** Folder for embedded data; `memory://` keeps it in memory only. */
@@ -324,6 +326,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    metricsToken: env.PLANTGRAPH_METRICS_TOKEN || undefined,
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: dataDir.startsWith('memory://') ? dataDir : resolve(dataDir),
     natsUrl: env.NATS_URL || undefined,

@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { WebSocketServer } from 'ws';
 import { completeLimits, type HubConfig } from './config.js';
-import { migrate, openDatabase, type Database } from './infrastructure/database/database.js';
+import { migrate, openDatabase, postgresPoolCounts, type Database } from './infrastructure/database/database.js';
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import { NatsBus } from './infrastructure/bus/nats-bus.js';
@@ -31,6 +31,9 @@ import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js
 import { ConnectorHost } from './modules/connector/connector-host.js';
 import { runHook, type HubExtensionContext, type HubLog, type HubOptions } from './extensions.js';
 import { ReadinessProbe } from './readiness.js';
+import { HubMetrics } from './observability/metrics.js';
+import { serveMetrics } from './observability/metrics-endpoint.js';
+import { operationMetrics } from './graphql/operation-metrics.js';
 import { DevIdentityProvider } from './auth/dev-identity-provider.js';
 import { DevIdentityProviderEndpoints } from './auth/dev-identity-provider-http.js';
 
@@ -111,8 +114,27 @@ export async function startHub(
     const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);
 
     // Limits on connections and operations, the same for HTTP and WebSocket (graphql/http-server.ts, operations.ts).
+    // Read at each scrape; flows and connectors are started further down, before the port opens.
+    const poolCounts = config.databaseUrl ? await postgresPoolCounts(db) : () => null;
+    const metrics = new HubMetrics({
+      ingest: services.signals.statistics,
+      signalBacklog: () => bus.signalBacklog(),
+      sockets: () => wss.clients.size,
+      flows: config.flows.enabled
+        ? {
+            leader: () => !!flows?.leader,
+            running: () => !!flows?.process.pid,
+            starts: () => flows?.process.starts ?? 0,
+          }
+        : null,
+      connectorJobs: () => connectorHost.jobCounts(),
+      connectorDeliveries: () => services.connectorLedger.deliveryCounts(),
+      databasePool: poolCounts,
+    });
     const limits = completeLimits(config.limits);
-    const checker = new OperationChecker(schema, limits, config.production);
+    const checker = new OperationChecker(schema, limits, config.production, (name, codes) =>
+      metrics.observeRefusal(name, codes),
+    );
     const server = createHttpServer(limits, config.trustedProxies);
     const wss = new WebSocketServer({ noServer: true, maxPayload: 1_000_000 });
     const keySockets = new KeySockets();
@@ -127,6 +149,7 @@ export async function startHub(
       parseOptions: { maxTokens: config.limits.maxTokens },
       formatError: (formatted) => ({ ...formatted, message: presentMessage(formatted.message, config.production) }),
       plugins: [
+        operationMetrics(metrics),
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
         {
           serverWillStart: async () => ({
@@ -148,8 +171,10 @@ export async function startHub(
       });
     });
     const route = async (req: IncomingMessage, res: ServerResponse) => {
-      const path = (req.url ?? '/').split('?')[0];
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      metrics.observeRequest(req, res, path);
       if (path === '/graphql') return serveGraphQL(apollo, gate, checker, req, res, contextFor);
+      if (path === '/metrics') return serveMetrics(metrics, config.metricsToken, req, res);
       if (devIdpEndpoints?.handles(path)) return devIdpEndpoints.serve(req, res);
       if (flows?.handleRequest(req, res)) return;
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
@@ -160,6 +185,7 @@ export async function startHub(
           graphql: '/graphql',
           health: '/healthz',
           readiness: '/readyz',
+          metrics: '/metrics',
           ...(flows ? { flowEditor: '/flows/', flowEndpoints: '/flows-http/' } : {}),
           ...(devIdp ? { developmentSignIn: '/dev-idp/login' } : {}),
         });

@@ -162,6 +162,10 @@ export class InProcessBus implements MessageBus {
     if (this.#closed) throw new Error('The in-process bus is closed.');
   }
 
+  async signalBacklog(): Promise<number> {
+    return this.#signals.length;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     for (const wake of this.#publishersWaiting.splice(0)) wake();

@@ -71,6 +71,8 @@ export interface MessageBus {
   consumeSignals(handle: SignalBatchHandler, options?: { batchSize?: number }): SignalConsumer;
   /** Resolves when the bus is reachable; rejects with the reason otherwise. */
   checkReady(): Promise<void>;
+  /** Signals published and not yet settled by the ingest (the lag the metrics show). */
+  signalBacklog(): Promise<number>;
   close(): Promise<void>;
 }
 

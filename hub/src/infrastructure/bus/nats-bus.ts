@@ -277,6 +277,12 @@ export class NatsBus implements MessageBus {
     await this.nc.flush();
   }
 
+  async signalBacklog(): Promise<number> {
+    const { signalStream, signalConsumer } = this.subjects;
+    const info = await (await jetstreamManager(this.nc)).consumers.info(signalStream.name, signalConsumer);
+    return info.num_pending + info.num_ack_pending;
+  }
+
   async close(): Promise<void> {
     if (!this.nc.isClosed()) await this.nc.drain();
   }

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
+import type { Pool } from 'pg';
 import { fileURLToPath } from 'node:url';
 import { type EntityManager, type MikroORM, type Options } from '@mikro-orm/sql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
@@ -114,4 +115,13 @@ export async function migrate(db: Database, log: (line: string) => void = consol
   }
   const applied = await db.migrator.up();
   return applied.map((m) => m.name);
+}
+
+/** The connection counts of a PostgreSQL database's `pg` pool (for the metrics). */
+export async function postgresPoolCounts(
+  db: Database,
+): Promise<() => { total: number; idle: number; waiting: number }> {
+  const connection = db.driver.getConnection() as unknown as { getNativeClient(): Promise<Pool> };
+  const pool = await connection.getNativeClient();
+  return () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
 }

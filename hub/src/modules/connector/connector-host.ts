@@ -369,6 +369,13 @@ export class ConnectorHost implements ConnectorRuntimePort {
     }
   }
 
+  /** Every connector running on this replica with its jobs by state. */
+  async jobCounts(): Promise<{ connector: string; counts: Record<string, number> }[]> {
+    const names = [...this.#running.keys()];
+    const counts = await Promise.all(names.map((name) => this.queueCounts(name)));
+    return names.flatMap((connector, i) => (counts[i] ? [{ connector, counts: { ...counts[i] } }] : []));
+  }
+
   async queueCounts(name: string): Promise<JobCounts | null> {
     if (!this.#running.has(name)) return null;
     const [out, inn] = await Promise.all([
