@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EquipmentState } from '@plantgraph/schema';
-import { computeOee, shiftWindows, type OeeFigures } from '@plantgraph/hub';
+import { computeOee, operatingIntervals, shiftWindows, stateCategory, type OeeFigures } from '@plantgraph/hub';
 import { MODES, sleep, startTestHub, type TestHub } from './support/harness.js';
 import { createOeeLine } from './support/plant.js';
 
@@ -292,7 +292,7 @@ describe.each(MODES)('OEE aggregated by the database equals the pure calculation
     expectClose(rows, expected);
   });
 
-  it('per shift and per line, where a stop across a shift change keeps its whole length', async () => {
+  it('per shift and per line, where a stop across a shift change keeps its whole length and occurs once', async () => {
     const shifts = shiftWindows(CALENDAR, { from, to });
     const byShift = new Map<string, OeeFigures[]>();
     for (const m of MACHINES)
@@ -303,6 +303,25 @@ describe.each(MODES)('OEE aggregated by the database equals the pure calculation
         };
         byShift.set(shift.label, [...(byShift.get(shift.label) ?? []), reference(ids.get(m)!, piece, [shift])]);
       }
+    // A stop (or delay) across a shift change occurs once: in the first shift it has planned time in.
+    for (const m of MACHINES) {
+      for (const s of intervalsOf(states, ids.get(m)!, { from, to })) {
+        const category = stateCategory(
+          s.state,
+          s.to.getTime() - s.from.getTime(),
+          CALENDAR.microstopThresholdSeconds * 1000,
+        );
+        if (category !== 'unplannedStop' && category !== 'delay') continue;
+        const touched = shifts.filter((shift) =>
+          operatingIntervals({ from, to }, [shift]).some((o) => o.from < s.to && o.to > s.from),
+        );
+        for (const shift of touched.slice(1)) {
+          const figures = byShift.get(shift.label)![MACHINES.indexOf(m)]!;
+          if (category === 'unplannedStop') figures.unplannedStops--;
+          figures.topDowntimeReasons.find((r) => r.reason === (s.reason ?? s.state))!.occurrences--;
+        }
+      }
+    }
     const expected = [...byShift.entries()]
       .map(([group, parts]) => ({ group, ...sum(parts) }))
       .sort((a, b) => a.group.localeCompare(b.group));

@@ -74,12 +74,14 @@ with machine as (
          ${MS('coalesce(lead(at) over (partition by e order by at, id), window_to)')} as t
   from change
 ), in_piece as (
-  select o.k, i.state, i.reason, i.t - i.f as length, o.threshold,
-         sum(least(i.t, o.t) - greatest(i.f, o.f)) as in_pot
+  select o.k, i.e, i.id, i.state, i.reason, i.t - i.f as length, o.threshold,
+         sum(least(i.t, o.t) - greatest(i.f, o.f)) as in_pot, min(greatest(i.f, o.f)) as first_in_pot
   from state_interval i join operating o on o.e = i.e and o.f < i.t and o.t > i.f
   group by o.k, i.e, i.id, i.state, i.reason, i.f, i.t, o.threshold
 ), categorized as (
+  -- One occurrence per interval: in the piece(s) holding its first planned moment (see pieceTotals).
   select k, in_pot,
+         case when first_in_pot = min(first_in_pot) over (partition by e, id) then 1 else 0 end as occurrence,
          case when state = ${RUNNING} then 'running'
               when state in (${PLANNED}) then 'planned'
               when length < threshold then 'microstop'
@@ -89,7 +91,7 @@ with machine as (
               else coalesce(reason, state) end as reason
   from in_piece where in_pot > 0
 )
-select k, category, reason, sum(in_pot)::text as ms, count(*)::int as occurrences
+select k, category, reason, sum(in_pot)::text as ms, sum(occurrence)::int as occurrences
 from categorized group by k, category, reason`;
 
 /**
@@ -110,7 +112,13 @@ cross join lateral (
 ) c
 group by o.k`;
 
-/** The state and count sums of every piece, in the pieces' order, in two statements. */
+/**
+ * The state and count sums of every piece, in the pieces' order, in two statements. A machine's
+ * pieces are the rows of one grouping (its shifts, days, orders): a state interval's time is split
+ * among them, and it occurs once, in the piece holding its first moment of planned operating time,
+ * so a stop across a shift change is one stop however the pieces are grouped (docs/oee.md). Pieces
+ * that overlap (two orders at once) each hold that moment and each count it.
+ */
 export async function pieceTotals(em: Tx, machines: MachineWindow[], pieces: OeePiece[]): Promise<PieceTotals[]> {
   const totals: PieceTotals[] = pieces.map(() => ({ states: [], counts: { good: 0, scrap: 0, rework: 0 } }));
   if (!pieces.length) return totals;
