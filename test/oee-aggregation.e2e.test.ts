@@ -6,7 +6,7 @@ import { createOeeLine } from './support/plant.js';
 
 /**
  * The database aggregation gives the figures of the pure calculation: random state reports
- * (repeats, changes at the same instant, reports not applied, stops of every length) and counts
+ * (repeats, changes at the same instant, late reports, stops of every length) and counts
  * (in breaks, on shift boundaries) are seeded, and the oee query is compared with `computeOee`
  * over the raw rows, cut into state intervals the way the hub always did.
  */
@@ -49,9 +49,12 @@ interface CountRow {
   rework: number;
 }
 
-/** The reference: a machine's state intervals in the window as the ORM path built them. */
+/**
+ * The reference: a machine's state intervals in the window as the ORM path built them, every report
+ * at its own time (late ones, not applied to the current state, too: ADR 00XX).
+ */
 function intervalsOf(rows: StateRow[], id: string, window: { from: Date; to: Date }) {
-  const mine = rows.filter((r) => r.equipment_id === id && r.applied);
+  const mine = rows.filter((r) => r.equipment_id === id);
   const before = mine.filter((r) => r.at <= window.from).at(-1);
   const points = [
     ...(before ? [{ state: before.state, reason: before.reason, at: window.from }] : []),

@@ -12,7 +12,11 @@ import type { CountTotals, Interval, StateCategory, StateTotal } from './oee-cal
  * that both give the same figures.
  */
 
-/** One machine's state history is cut to this window: the state at `from`, then its applied changes. */
+/**
+ * One machine's state history is cut to this window: the state at `from`, then its changes. Every
+ * report counts at its own time, late and backfilled ones too (ADR 00XX): `applied` only says
+ * whether a report changed the current state when it arrived.
+ */
 export interface MachineWindow {
   equipmentId: string;
   window: Interval;
@@ -54,14 +58,14 @@ with machine as (
   select m.e, m.t as window_to, s.state, s.reason, m.f as at, 0::bigint as id
   from machine m cross join lateral (
     select c.state, c.reason from equipment_state_change c
-    where c.equipment_id = m.e and c.applied and c.at <= m.f order by c.at desc, c.id desc limit 1
+    where c.equipment_id = m.e and c.at <= m.f order by c.at desc, c.id desc limit 1
   ) s
   union all
   -- "offset 0" keeps this a scan of each machine's index range, not a join over the whole history.
   select m.e, m.t, c.state, c.reason, c.at, c.id
   from machine m cross join lateral (
     select c.state, c.reason, c.at, c.id from equipment_state_change c
-    where c.equipment_id = m.e and c.applied and c.at > m.f and c.at < m.t order by c.at, c.id offset 0
+    where c.equipment_id = m.e and c.at > m.f and c.at < m.t order by c.at, c.id offset 0
   ) c
 ), marked as (
   select *, row_number() over w as n, lag(state) over w as previous_state, lag(reason) over w as previous_reason
