@@ -24,6 +24,12 @@ export { lockFolder, FolderLockedError, type FolderLock } from './infrastructure
 export { EmbeddedFolderError, backupsFolderOf, listBackups } from './infrastructure/database/embedded-backup.js';
 export { buildHubSchema } from './graphql/schema.js';
 export { MAX_PAGE_SIZE } from './core/paging.js';
-export { computeOee, operatingIntervals, type OeeInput, type OeeFigures } from './modules/oee/oee-calculation.js';
+export {
+  computeOee,
+  operatingIntervals,
+  stateCategory,
+  type OeeInput,
+  type OeeFigures,
+} from './modules/oee/oee-calculation.js';
 export { shiftWindows } from './modules/oee/shift-windows.js';
 export { IngestBackoff, type IngestBackoffOptions } from './modules/signals/ingest-backoff.js';

@@ -37,8 +37,11 @@ export interface EquipmentStateRow extends CurrentState {
 }
 
 /**
- * Whether a report is `newer` than the newest report so far (else it is late: kept in the history,
- * not applied) and whether it `repeat`s the current state. One rule for the API and the signal path.
+ * Whether a report is `newer` than the newest report so far (else it is late: it joins the state
+ * history, and OEE, at its own time, but does not change the current state) and whether it
+ * `repeat`s the current state. One rule for the API and the signal path. Before its first report a
+ * machine's state is only what it was created with, so any first report is newer, even one dated
+ * before the creation (a backfilled shift, ADR 0023).
  */
 export function judgeStateReport(
   current: CurrentState,
@@ -47,7 +50,7 @@ export function judgeStateReport(
   at: Date,
 ): { newer: boolean; repeat: boolean } {
   return {
-    newer: at.getTime() >= (current.lastReportedAt ?? current.stateSince).getTime(),
+    newer: current.lastReportedAt == null || at.getTime() >= current.lastReportedAt.getTime(),
     repeat: current.state === state && (current.stateReason ?? null) === reason,
   };
 }
@@ -108,9 +111,9 @@ export interface RecordedStates {
  * The one writer of equipment state, for the `setEquipmentState` mutation and the signal ingest
  * alike: whatever the number of reports, at most one statement each to find duplicates, write the
  * history and update the equipment rows. Reports are judged in order: every one is kept in the
- * history (so it does not depend on which replica took which signal), a late one is not applied,
- * a signal seen before (source, sequence) changes nothing, and a report by hand repeating the
- * current state is a no-op. `equipment` holds the reports' rows, locked by the caller in this
+ * history (so it does not depend on which replica took which signal) and counts there by its own
+ * time, a late one does not change the current state, a signal seen before (source, sequence)
+ * changes nothing, and a report by hand repeating the current state is a no-op. `equipment` holds the reports' rows, locked by the caller in this
  * transaction (`lockEquipment`); they are not modified.
  */
 export async function recordStateReports(
