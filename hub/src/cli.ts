@@ -21,6 +21,7 @@ import { FlowStore } from './modules/flows/storage.js';
 import { InvalidFlowsError, parseFlows } from './modules/flows/flow-document.js';
 import { checkFlowPolicy, type FlowPolicy } from './modules/flows/flow-policy.js';
 import { RECORD_USAGE, recordCommand } from './record-command.js';
+import { createHubLog } from './observability/logger.js';
 
 export const SDL_FILE = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
 /** The demo plant, its machine simulator and its flows: an extension package, for `start --demo`. */
@@ -55,14 +56,15 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start': {
       const config = configFromEnv(process.env, flags.includes('--demo') ? { demo: true } : {});
-      console.log(
+      const log = createHubLog(config.logFormat ?? (config.production && !process.stdout.isTTY ? 'json' : 'text'));
+      log.log(
         `[hub] starting: database ${config.databaseUrl ? redact(config.databaseUrl) : `embedded (PGlite) in ${config.dataDir}`}, bus ${config.natsUrl ?? 'in-process'}`,
       );
       // The demo is a package of its own, loaded only when asked for: the hub never depends on it.
       const demo = config.demo ? await loadExtensionPackage(DEMO_PACKAGE, 'The demo (--demo, PLANTGRAPH_DEMO)') : null;
       const extensions = demo ? [demo] : [];
       const connectors = await loadConnectorPackages(process.env.PLANTGRAPH_CONNECTOR_PACKAGES ?? CONNECTOR_PACKAGES);
-      const hub = await startHub(config, console, { extensions, connectors });
+      const hub = await startHub(config, log, { extensions, connectors });
       const token = hub.localAdminToken
         ? `
   local admin token (new at every start; send "Authorization: Bearer <token>"):
@@ -76,7 +78,7 @@ async function main(argv: string[]): Promise<void> {
     token endpoint (grant_type=password):  ${idp.tokenEndpoint}
     sign-in form:                          ${hub.url}/dev-idp/login`
         : '';
-      console.log(`[hub] ready at ${hub.url}
+      log.log(`[hub] ready at ${hub.url}
   GraphQL (HTTP and WebSocket):  ${hub.url}/graphql
   health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${
     hub.flows
@@ -92,7 +94,7 @@ async function main(argv: string[]): Promise<void> {
   }${token}${signIn}
   stop with Ctrl-C`);
       const stop = async () => {
-        console.log('[hub] stopping');
+        log.log('[hub] stopping');
         await hub.close();
         process.exit(0);
       };

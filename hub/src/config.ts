@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { type Grant, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
 import { isEquipmentPath } from './core/keys.js';
+import type { LogFormat } from './observability/logger.js';
 
 export interface OidcConfig {
   issuer: string;
@@ -94,6 +95,8 @@ export interface HubConfig {
    * is read from `X-Forwarded-For`, and they are exempt from the per-address connection cap.
    */
   trustedProxies?: string[];
+  /** `text` or `json` (`PLANTGRAPH_LOG_FORMAT`); unset: JSON in production when not writing to a terminal. */
+  logFormat?: LogFormat;
   /** When set, `/metrics` answers only `Authorization: Bearer <token>` (ADR 0022); unset, it is open. */
   metricsToken?: string;
   /** PostgreSQL connection string; unset runs the embedded database (PGlite) in `dataDir`. */
@@ -327,6 +330,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       .map((s) => s.trim())
       .filter(Boolean),
     metricsToken: env.PLANTGRAPH_METRICS_TOKEN || undefined,
+    logFormat: logFormatFrom(env.PLANTGRAPH_LOG_FORMAT),
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: dataDir.startsWith('memory://') ? dataDir : resolve(dataDir),
     natsUrl: env.NATS_URL || undefined,
@@ -392,4 +396,10 @@ function devIdentityProviderFromEnv(
     );
   if (setting === 'off' || why) return null;
   return { password };
+}
+
+function logFormatFrom(value: string | undefined): LogFormat | undefined {
+  if (!value) return undefined;
+  if (value === 'text' || value === 'json') return value;
+  throw new Error(`PLANTGRAPH_LOG_FORMAT must be "text" or "json", not "${value}".`);
 }

@@ -33,6 +33,7 @@ import { runHook, type HubExtensionContext, type HubLog, type HubOptions } from 
 import { ReadinessProbe } from './readiness.js';
 import { HubMetrics } from './observability/metrics.js';
 import { serveMetrics } from './observability/metrics-endpoint.js';
+import { inRequestScope } from './observability/logger.js';
 import { operationMetrics } from './graphql/operation-metrics.js';
 import { DevIdentityProvider } from './auth/dev-identity-provider.js';
 import { DevIdentityProviderEndpoints } from './auth/dev-identity-provider-http.js';
@@ -164,11 +165,13 @@ export async function startHub(
     cleanup.unshift(() => apollo.stop());
 
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      route(req, res).catch((err: Error) => {
-        log.error(`[http] ${req.method} ${req.url} failed: ${err.stack ?? err.message}`);
-        if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal error; see the hub log.' }] });
-        else res.destroy();
-      });
+      inRequestScope(req, res, () =>
+        route(req, res).catch((err: Error) => {
+          log.error(`[http] ${req.method} ${req.url} failed: ${err.stack ?? err.message}`);
+          if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal error; see the hub log.' }] });
+          else res.destroy();
+        }),
+      );
     });
     const route = async (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';

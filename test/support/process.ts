@@ -37,7 +37,7 @@ export async function spawnHub(
     }, readyWithinMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /ready at (http:\/\/[^\s]+)/.exec(output);
+      const match = /ready at (http:\/\/[^\s\\"]+)/.exec(output); // a text line, or a JSON one's msg
       if (match && output.includes('stop with Ctrl-C')) {
         clearTimeout(timer);
         resolve(match[1]!);
@@ -54,7 +54,7 @@ export async function spawnHub(
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
     await exited;
   };
-  const token = /local admin token[^\n]*\n\s*(pgk_\S+)/.exec(output)?.[1] ?? null;
+  const token = /local admin token[\s\S]*?(pgk_[\w-]+)/.exec(output)?.[1] ?? null;
   return { url, token, child, output: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }
 
