@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { type Grant, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
 import { isEquipmentPath } from './core/keys.js';
 import type { LogFormat } from './observability/logger.js';
+import { type TracingConfig, tracingFromEnv } from './observability/tracing.js';
 
 export interface OidcConfig {
   issuer: string;
@@ -97,6 +98,8 @@ export interface HubConfig {
   trustedProxies?: string[];
   /** `text` or `json` (`PLANTGRAPH_LOG_FORMAT`); unset: JSON in production when not writing to a terminal. */
   logFormat?: LogFormat;
+  /** Traces to an OTLP/HTTP collector (the standard `OTEL_EXPORTER_OTLP_*` variables); null: off. */
+  tracing?: TracingConfig | null;
   /** When set, `/metrics` answers only `Authorization: Bearer <token>` (ADR 0022); unset, it is open. */
   metricsToken?: string;
   /** PostgreSQL connection string; unset runs the embedded database (PGlite) in `dataDir`. */
@@ -331,6 +334,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       .filter(Boolean),
     metricsToken: env.PLANTGRAPH_METRICS_TOKEN || undefined,
     logFormat: logFormatFrom(env.PLANTGRAPH_LOG_FORMAT),
+    tracing: tracingFromEnv(env),
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: dataDir.startsWith('memory://') ? dataDir : resolve(dataDir),
     natsUrl: env.NATS_URL || undefined,

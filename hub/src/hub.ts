@@ -34,6 +34,9 @@ import { ReadinessProbe } from './readiness.js';
 import { HubMetrics } from './observability/metrics.js';
 import { serveMetrics } from './observability/metrics-endpoint.js';
 import { inRequestScope } from './observability/logger.js';
+import { HubTracing, tracedPublishes } from './observability/tracing.js';
+import { operationTracing } from './graphql/operation-metrics.js';
+import { SpanKind } from '@opentelemetry/api';
 import { operationMetrics } from './graphql/operation-metrics.js';
 import { DevIdentityProvider } from './auth/dev-identity-provider.js';
 import { DevIdentityProviderEndpoints } from './auth/dev-identity-provider-http.js';
@@ -65,8 +68,10 @@ export async function startHub(
   { extensions = [], connectors = [] }: HubOptions = {},
 ): Promise<RunningHub> {
   refuseDevIdentityProviderWhereNotAllowed(config);
-  const db = await openDatabase(config);
-  const cleanup: (() => Promise<unknown>)[] = [() => db.close()];
+  const tracing = config.tracing ? await HubTracing.open(config.tracing) : null;
+  const db = await openDatabase(config, tracing ? (sql, ms, failed) => tracing.statement(sql, ms, failed) : undefined);
+  // Tracing stops last: it flushes what the other steps' work produced.
+  const cleanup: (() => Promise<unknown>)[] = [() => db.close(), async () => tracing?.close()];
   try {
     if (config.databaseUrl) {
       const pending = await db.migrator.getPending();
@@ -81,9 +86,10 @@ export async function startHub(
     }
 
     const subjects = new Subjects(config.natsNamespace);
-    const bus: MessageBus = config.natsUrl
+    const plainBus: MessageBus = config.natsUrl
       ? await NatsBus.connect(config.natsUrl, subjects)
       : new InProcessBus(subjects, { confirmWhenAcked: true });
+    const bus = tracing ? tracedPublishes(plainBus, tracing) : plainBus;
     cleanup.unshift(() => bus.close());
     // Installations sharing a Redis keep apart as they do on NATS: by their namespace.
     const redisPrefix = config.natsNamespace === 'pg' ? 'plantgraph' : `plantgraph.${config.natsNamespace}`;
@@ -151,6 +157,7 @@ export async function startHub(
       formatError: (formatted) => ({ ...formatted, message: presentMessage(formatted.message, config.production) }),
       plugins: [
         operationMetrics(metrics),
+        ...(tracing ? [operationTracing<HubContext>(tracing)] : []),
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
         {
           serverWillStart: async () => ({
@@ -166,13 +173,28 @@ export async function startHub(
 
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       inRequestScope(req, res, () =>
-        route(req, res).catch((err: Error) => {
+        traced(req, res).catch((err: Error) => {
           log.error(`[http] ${req.method} ${req.url} failed: ${err.stack ?? err.message}`);
           if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal error; see the hub log.' }] });
           else res.destroy();
         }),
       );
     });
+    // With tracing, each request is a server span; its database statements and publishes are children.
+    const traced = (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      if (!tracing) return route(req, res);
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const attributes = { 'http.request.method': req.method ?? 'GET', 'url.path': path };
+      return tracing.inSpan(
+        `${req.method} ${path.startsWith('/flows') ? '/flows' : path}`,
+        SpanKind.SERVER,
+        attributes,
+        async (span) => {
+          await route(req, res);
+          span.setAttribute('http.response.status_code', res.statusCode);
+        },
+      );
+    };
     const route = async (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       metrics.observeRequest(req, res, path);

@@ -2,7 +2,14 @@ import { mkdirSync } from 'node:fs';
 import type { PGlite } from '@electric-sql/pglite';
 import type { Pool } from 'pg';
 import { fileURLToPath } from 'node:url';
-import { type EntityManager, type MikroORM, type Options } from '@mikro-orm/sql';
+import {
+  DefaultLogger,
+  type EntityManager,
+  type LogContext,
+  type LoggerOptions,
+  type MikroORM,
+  type Options,
+} from '@mikro-orm/sql';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM as PgliteORM } from '@mikro-orm/pglite';
@@ -22,7 +29,11 @@ export const MIGRATIONS_SRC = fileURLToPath(
 );
 
 /** Opens PostgreSQL when `databaseUrl` is set, else the embedded PGlite database. */
-export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'dataDir' | 'logSql'>): Promise<Database> {
+export async function openDatabase(
+  config: Pick<HubConfig, 'databaseUrl' | 'dataDir' | 'logSql'>,
+  /** Told of every statement once it finished (the traces' database spans). */
+  observeStatement?: (sql: string, tookMs: number, failed: boolean) => void,
+): Promise<Database> {
   const options: Partial<Options> = {
     entities,
     metadataProvider: ReflectMetadataProvider,
@@ -46,6 +57,7 @@ export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'data
     },
     debug: config.logSql ? ['query'] : false,
     allowGlobalContext: false,
+    ...(observeStatement ? { loggerFactory: (o: LoggerOptions) => new StatementLogger(o, observeStatement) } : {}),
   };
   if (config.databaseUrl) {
     return (await PostgresORM.init({ ...options, clientUrl: config.databaseUrl } as never)) as unknown as Database;
@@ -54,6 +66,21 @@ export async function openDatabase(config: Pick<HubConfig, 'databaseUrl' | 'data
     return (await PgliteORM.init({ ...options, dbName: config.dataDir } as never)) as unknown as Database;
   }
   return openEmbeddedFolder(options, config.dataDir);
+}
+
+/** MikroORM's logger, also telling `observe` of each statement (MikroORM logs every one with its time). */
+class StatementLogger extends DefaultLogger {
+  constructor(
+    options: LoggerOptions,
+    private readonly observe: (sql: string, tookMs: number, failed: boolean) => void,
+  ) {
+    super(options);
+  }
+
+  override logQuery(context: { query: string } & LogContext): void {
+    if (context.namespace !== 'slow-query') this.observe(context.query, context.took ?? 0, context.level === 'error');
+    super.logQuery(context);
+  }
 }
 
 /** Embedded folders opened by `openDatabase`, for the backup before migrations. */
