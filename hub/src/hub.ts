@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { WebSocketServer } from 'ws';
 import { completeLimits, type HubConfig } from './config.js';
 import { migrate, openDatabase, type Database } from './infrastructure/database/database.js';
@@ -31,7 +32,8 @@ import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js
 import { ConnectorHost } from './modules/connector/connector-host.js';
 import { runHook, type HubExtensionContext, type HubLog, type HubOptions } from './extensions.js';
 import { ReadinessProbe } from './readiness.js';
-import { DevIdentityProvider } from './auth/dev-identity-provider.js';
+import { DEV_IDP_PATH, DevIdentityProvider } from './auth/dev-identity-provider.js';
+import { GraphQLIde } from './graphql/ide.js';
 import { DevIdentityProviderEndpoints } from './auth/dev-identity-provider-http.js';
 
 export interface RunningHub {
@@ -108,6 +110,7 @@ export async function startHub(
     const devIdp = await openDevIdentityProvider(config, db);
     const devIdpEndpoints = devIdp ? new DevIdentityProviderEndpoints(devIdp, config.trustedProxies) : null;
     const schema = await buildHubSchema(bus);
+    const ide = openIde(config, devIdp !== null, log);
     const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);
 
     // Limits on connections and operations, the same for HTTP and WebSocket (graphql/http-server.ts, operations.ts).
@@ -128,6 +131,8 @@ export async function startHub(
       formatError: (formatted) => ({ ...formatted, message: presentMessage(formatted.message, config.production) }),
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
+        // Apollo's landing pages load from its CDN; browsers get the hub's own IDE instead (graphql/ide.ts).
+        ApolloServerPluginLandingPageDisabled(),
         {
           serverWillStart: async () => ({
             drainServer: async () => {
@@ -149,7 +154,10 @@ export async function startHub(
     });
     const route = async (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0];
+      // A browser opening /graphql gets the IDE, without a token: the operations it sends need one.
+      if (path === '/graphql' && ide?.wants(req)) return ide.servePage(res);
       if (path === '/graphql') return serveGraphQL(apollo, gate, checker, req, res, contextFor);
+      if (ide?.handles(path)) return ide.serveAsset(req, path!, res);
       if (devIdpEndpoints?.handles(path)) return devIdpEndpoints.serve(req, res);
       if (flows?.handleRequest(req, res)) return;
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
@@ -286,6 +294,15 @@ function refuseDevIdentityProviderWhereNotAllowed(config: HubConfig): void {
     throw new Error(
       'The development identity provider cannot run in production or next to a configured identity provider; set PLANTGRAPH_DEV_IDP=off.',
     );
+}
+
+/** The GraphQL IDE outside production (it needs introspection, which production turns off). */
+function openIde(config: HubConfig, devSignIn: boolean, log: HubLog): GraphQLIde | null {
+  if (config.production) return null;
+  const sign = devSignIn ? { tokenEndpoint: `${DEV_IDP_PATH}/token` } : null;
+  const ide = GraphQLIde.load(sign);
+  if (!ide) log.warn('[hub] the GraphQL IDE is not built (hub/dist/ide); run `npm run build` to get it at /graphql');
+  return ide;
 }
 
 /** The development identity provider when the configuration asks for it (ADR 0015). */
