@@ -34,12 +34,15 @@ import { runHook, type HubExtensionContext, type HubLog, type HubOptions } from 
 import { ReadinessProbe } from './readiness.js';
 import { DEV_IDP_PATH, DevIdentityProvider } from './auth/dev-identity-provider.js';
 import { GraphQLIde } from './graphql/ide.js';
+import type { LocalAdminKey } from './auth/local-admin-key.js';
 import { DevIdentityProviderEndpoints } from './auth/dev-identity-provider-http.js';
 
 export interface RunningHub {
   url: string;
-  /** The admin API key issued at this start (embedded/demo mode without an identity provider). */
+  /** The local admin API key (development mode without an identity provider), kept across restarts. */
   localAdminToken: string | null;
+  /** Where that key is kept and whether this start made it (see `auth/local-admin-key.ts`). */
+  localAdminKey: LocalAdminKey | null;
   port: number;
   db: Database;
   bus: MessageBus;
@@ -266,7 +269,8 @@ export async function startHub(
       bus,
       jobs,
       services,
-      localAdminToken: gate.localAdminToken,
+      localAdminToken: gate.localAdminKey?.secret ?? null,
+      localAdminKey: gate.localAdminKey,
       flows,
       close: () => runAll(cleanup),
     };
