@@ -1,13 +1,12 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { deleteNatsNamespace, graphqlRaw, TEST_DATABASE_URL, TEST_NATS_URL, uniqueName } from './support/harness.js';
+import { createTestDatabase, deleteNatsNamespace, graphqlRaw, TEST_NATS_URL, uniqueName } from './support/harness.js';
+import { freePort } from './support/private-service.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -99,27 +98,12 @@ describe('docker-compose.yml, replayed natively', () => {
 
 type Where = { database: string; nats: string; redis: string; namespace: string; port?: number };
 
-/** A fresh database on the local PostgreSQL, and a NATS namespace of its own. */
+/** A fresh (unmigrated) database on the local PostgreSQL, and a NATS namespace of its own. */
 async function localServices() {
-  const name = uniqueName('plantgraph_compose_');
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const database = new URL(TEST_DATABASE_URL);
-  database.pathname = `/${name}`;
+  const database = await createTestDatabase({ migrated: false });
   const namespace = uniqueName('c');
-  const where: Where = { database: database.toString(), nats: TEST_NATS_URL, redis: TEST_REDIS_URL, namespace };
-  const cleanup = [
-    async () => {
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-    () => deleteNatsNamespace(namespace),
-  ];
-  return { where, cleanup };
+  const where: Where = { database: database.url, nats: TEST_NATS_URL, redis: TEST_REDIS_URL, namespace };
+  return { where, cleanup: [() => database.drop(), () => deleteNatsNamespace(namespace)] };
 }
 
 /**
@@ -193,15 +177,4 @@ function hasDockerCompose(): boolean {
   const found = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
   if (!found) console.warn('[compose] docker-compose is not installed: `docker-compose config` was not run.');
   return found;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
