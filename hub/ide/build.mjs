@@ -1,6 +1,7 @@
-// Bundles the GraphQL IDE (hub/ide/main.tsx, GraphiQL 4 and React) into hub/dist/ide with esbuild,
+// Type-checks and bundles the GraphQL IDE (hub/ide/main.tsx, GraphiQL 4, React) into hub/dist/ide with esbuild,
 // the README's examples as its saved tabs, and the licences of everything bundled next to it.
 // Skips the work when the output is newer than its inputs. Run by `npm run build` and the Dockerfile.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,8 @@ const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
 if (existsSync(output) && statSync(output).mtimeMs > newest && !process.argv.includes('--force')) process.exit(0);
 
 const started = Date.now();
+// esbuild strips types without checking them; tsc checks the browser code first (hub/ide/tsconfig.json).
+execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', here], { stdio: 'inherit' });
 mkdirSync(out, { recursive: true });
 const result = await build({
   entryPoints: { ide: join(here, 'main.tsx') },
