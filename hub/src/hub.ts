@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { WebSocketServer } from 'ws';
 import { completeLimits, type HubConfig } from './config.js';
 import { migrate, openDatabase, postgresPoolCounts, type Database } from './infrastructure/database/database.js';
@@ -38,13 +39,17 @@ import { HubTracing, tracedPublishes } from './observability/tracing.js';
 import { operationTracing } from './graphql/operation-metrics.js';
 import { SpanKind } from '@opentelemetry/api';
 import { operationMetrics } from './graphql/operation-metrics.js';
-import { DevIdentityProvider } from './auth/dev-identity-provider.js';
+import { DEV_IDP_PATH, DevIdentityProvider } from './auth/dev-identity-provider.js';
+import { GraphQLIde } from './graphql/ide.js';
+import type { LocalAdminKey } from './auth/local-admin-key.js';
 import { DevIdentityProviderEndpoints } from './auth/dev-identity-provider-http.js';
 
 export interface RunningHub {
   url: string;
-  /** The admin API key issued at this start (embedded/demo mode without an identity provider). */
+  /** The local admin API key (development mode without an identity provider), kept across restarts. */
   localAdminToken: string | null;
+  /** Where that key is kept and whether this start made it (see `auth/local-admin-key.ts`). */
+  localAdminKey: LocalAdminKey | null;
   port: number;
   db: Database;
   bus: MessageBus;
@@ -118,6 +123,7 @@ export async function startHub(
     const devIdp = await openDevIdentityProvider(config, db);
     const devIdpEndpoints = devIdp ? new DevIdentityProviderEndpoints(devIdp, config.trustedProxies) : null;
     const schema = await buildHubSchema(bus);
+    const ide = openIde(config, devIdp !== null, log);
     const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);
 
     // Limits on connections and operations, the same for HTTP and WebSocket (graphql/http-server.ts, operations.ts).
@@ -159,6 +165,8 @@ export async function startHub(
         operationMetrics(metrics),
         ...(tracing ? [operationTracing<HubContext>(tracing)] : []),
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
+        // Apollo's landing pages load from its CDN; browsers get the hub's own IDE instead (graphql/ide.ts).
+        ApolloServerPluginLandingPageDisabled(),
         {
           serverWillStart: async () => ({
             drainServer: async () => {
@@ -198,7 +206,10 @@ export async function startHub(
     const route = async (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       metrics.observeRequest(req, res, path);
+      // A browser opening /graphql gets the IDE, without a token: the operations it sends need one.
+      if (path === '/graphql' && ide?.wants(req)) return ide.servePage(res);
       if (path === '/graphql') return serveGraphQL(apollo, gate, checker, req, res, contextFor);
+      if (ide?.handles(path)) return ide.serveAsset(req, path, res);
       if (path === '/metrics') return serveMetrics(metrics, config.metricsToken, req, res);
       if (devIdpEndpoints?.handles(path)) return devIdpEndpoints.serve(req, res);
       if (flows?.handleRequest(req, res)) return;
@@ -309,7 +320,8 @@ export async function startHub(
       bus,
       jobs,
       services,
-      localAdminToken: gate.localAdminToken,
+      localAdminToken: gate.localAdminKey?.secret ?? null,
+      localAdminKey: gate.localAdminKey,
       flows,
       close: () => runAll(cleanup),
     };
@@ -337,6 +349,15 @@ function refuseDevIdentityProviderWhereNotAllowed(config: HubConfig): void {
     throw new Error(
       'The development identity provider cannot run in production or next to a configured identity provider; set PLANTGRAPH_DEV_IDP=off.',
     );
+}
+
+/** The GraphQL IDE outside production (it needs introspection, which production turns off). */
+function openIde(config: HubConfig, devSignIn: boolean, log: HubLog): GraphQLIde | null {
+  if (config.production) return null;
+  const sign = devSignIn ? { tokenEndpoint: `${DEV_IDP_PATH}/token` } : null;
+  const ide = GraphQLIde.load(sign);
+  if (!ide) log.warn('[hub] the GraphQL IDE is not built (hub/dist/ide); run `npm run build` to get it at /graphql');
+  return ide;
 }
 
 /** The development identity provider when the configuration asks for it (ADR 0015). */
