@@ -1,15 +1,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   NatsBus,
-  openDatabase,
-  migrate,
   startSignalIngest,
   newIngestStatistics,
   SignalLanes,
   Subjects,
   type SignalDelivery,
 } from '@plantgraph/hub';
-import { createTestDatabase, deleteNatsNamespace, sleep, TEST_NATS_URL, uniqueName } from './support/harness.js';
+import { deleteNatsNamespace, sleep, TEST_NATS_URL, uniqueName } from './support/harness.js';
+import { postgresAndNats } from './support/backing.js';
 
 const body = (d: SignalDelivery) => JSON.parse(Buffer.from(d.payload).toString()) as { sequence: number };
 
@@ -131,15 +130,7 @@ describe('ingest on PostgreSQL with two lanes', () => {
   });
 
   it('stores every signal once, repeats included, and applies each equipment’s states in order', async () => {
-    const database = await createTestDatabase();
-    cleanup.push(() => database.drop());
-    const db = await openDatabase({ databaseUrl: database.url, dataDir: '', logSql: false });
-    cleanup.push(() => db.close());
-    await migrate(db, () => {});
-    const namespace = uniqueName('l');
-    cleanup.push(() => deleteNatsNamespace(namespace));
-    const bus = await NatsBus.connect(TEST_NATS_URL, new Subjects(namespace));
-    cleanup.push(() => bus.close());
+    const { db, bus } = await postgresAndNats(cleanup);
     const machines = 30;
     const em = db.em.fork();
     const [enterprise] = await em.execute<{ id: string }[]>(

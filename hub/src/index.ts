@@ -30,3 +30,6 @@ export { computeOee, operatingIntervals, type OeeInput, type OeeFigures } from '
 export { shiftWindows } from './modules/oee/shift-windows.js';
 export { IngestBackoff, type IngestBackoffOptions } from './modules/signals/ingest-backoff.js';
 export { INGEST_LANES, newIngestStatistics, startSignalIngest } from './modules/signals/signal-ingest.js';
+export { EventFeed } from './core/event-feed.js';
+export { EventRelay } from './core/event-relay.js';
+export { recordEvents } from './core/event-outbox.js';

@@ -214,6 +214,18 @@ export class EventFeed implements EventSource {
     return false;
   }
 
+  /**
+   * Events this replica sequenced, straight from its relay: its subscribers get them without the
+   * round trip through the bus. The same events arriving from the bus afterwards are dropped by
+   * their sequence number (`#receive`), so no follower gets one twice.
+   */
+  deliverLocally(messages: BusMessage[]): void {
+    if (this.#stopped || !messages.length) return;
+    void this.#exclusive(async () => {
+      for (const m of messages) await this.#receive(m);
+    });
+  }
+
   #openInbox(): BusSubscription {
     return this.bus.subscribe([`${this.bus.subjects.namespace}.event.>`], {
       limit: INBOX_LIMIT,

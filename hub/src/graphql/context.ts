@@ -17,17 +17,27 @@ export interface HubContext {
   renew(): void;
 }
 
+/**
+ * The identity map and loaders are made when a resolver first asks for them: a subscription's
+ * context (one per subscriber, renewed per event) costs nothing until a field needs the database.
+ */
 export function createContext(db: Database, services: Services, principal: Principal): HubContext {
-  const ctx: HubContext = {
-    em: db.em.fork(),
-    loaders: undefined as unknown as Loaders,
+  let em: Tx | null = null;
+  let loaders: Loaders | null = null;
+  return {
+    get em() {
+      em ??= db.em.fork();
+      return em;
+    },
+    get loaders() {
+      loaders ??= createLoaders(this.em, principal);
+      return loaders;
+    },
     principal,
     services,
     renew() {
-      ctx.em = db.em.fork();
-      ctx.loaders = createLoaders(ctx.em, principal);
+      em = null;
+      loaders = null;
     },
   };
-  ctx.loaders = createLoaders(ctx.em, principal);
-  return ctx;
 }
