@@ -111,4 +111,25 @@ describe.each(MODES)('local delivery of events (%s)', (mode) => {
     busCopy.close();
     sub.close();
   });
+
+  it('routes by subject to the followers of the moment, as they come and go', async () => {
+    const { db, bus } = await backing();
+    const { feed, relay } = await replica(db, bus);
+    const subject = `${bus.subjects.namespace}.event.probe.acme`;
+    const next = async (sub: ReturnType<typeof feed.subscribe>) =>
+      ((await Promise.race([sub.next(), sleep(2000).then(() => null)]))?.value?.data as { i: number } | undefined)?.i;
+    const first = feed.subscribe([`${bus.subjects.namespace}.event.probe.>`]);
+    await commit(db, relay, subject, 1);
+    expect(await next(first)).toBe(0);
+    const second = feed.subscribe([subject]); // joins after the subject was routed once
+    const other = feed.subscribe([`${bus.subjects.namespace}.event.probe.elsewhere`]);
+    await commit(db, relay, subject, 1);
+    expect([await next(first), await next(second)]).toEqual([0, 0]);
+    first.close();
+    await commit(db, relay, subject, 2);
+    expect([await next(second), await next(second)]).toEqual([0, 1]);
+    expect(await next(other)).toBeUndefined();
+    second.close();
+    other.close();
+  });
 });
