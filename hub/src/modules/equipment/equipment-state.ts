@@ -1,6 +1,6 @@
 import { type EquipmentState, EquipmentStateChange, STATES_REQUIRING_REASON } from '@plantgraph/schema';
 import type { Subjects } from '../../subjects.js';
-import type { Tx } from '../../infrastructure/database/database.js';
+import { executeBound, type Tx } from '../../infrastructure/database/database.js';
 import type { DomainEvent } from '../../core/event-outbox.js';
 
 /** A state an equipment reported (a signal) or was given by hand (the API). */
@@ -67,18 +67,17 @@ export async function lockEquipment(
   paths: string[],
   forUpdate = true,
 ): Promise<Map<string, EquipmentStateRow>> {
-  const rows = await tx.execute<
-    {
-      id: string;
-      path: string;
-      state: EquipmentState;
-      state_reason: string | null;
-      state_since: Date;
-      last_reported_at: Date | null;
-    }[]
-  >(
+  const rows = await executeBound<{
+    id: string;
+    path: string;
+    state: EquipmentState;
+    state_reason: string | null;
+    state_since: Date;
+    last_reported_at: Date | null;
+  }>(
+    tx,
     `select id, path, state, state_reason, state_since, last_reported_at from equipment
-     where path in (select jsonb_array_elements_text(?::jsonb)) order by path ${forUpdate ? 'for update' : ''}`,
+     where path in (select jsonb_array_elements_text($1::jsonb)) order by path ${forUpdate ? 'for update' : ''}`,
     [json([...new Set(paths)].sort())],
   );
   return new Map(
@@ -127,9 +126,10 @@ export async function recordStateReports(
   const seen = signals.length
     ? new Set(
         (
-          await tx.execute<{ source: string; sequence: string }[]>(
+          await executeBound<{ source: string; sequence: string }>(
+            tx,
             `select source, sequence::text as sequence from equipment_state_change
-     where (source, sequence) in (select source, sequence from jsonb_to_recordset(?::jsonb) as k(source text, sequence bigint))`,
+     where (source, sequence) in (select source, sequence from jsonb_to_recordset($1::jsonb) as k(source text, sequence bigint))`,
             [json(signals.map((s) => ({ source: s.source, sequence: s.sequence })))],
           )
         ).map((r) => keyOf(r.source, r.sequence)),
@@ -183,17 +183,19 @@ export async function recordStateReports(
     announce.push({ insert: inserts.length - 1, equipment: eq });
   }
   if (!inserts.length) return result;
-  const ids = await tx.execute<{ id: string }[]>(
+  const ids = await executeBound<{ id: string }>(
+    tx,
     `insert into equipment_state_change (equipment_id, path, state, previous_state, reason, at, source, sequence, applied)
-     select * from jsonb_to_recordset(?::jsonb) as r(equipment_id uuid, path text, state text, previous_state text, reason text, at timestamptz, source text, sequence bigint, applied boolean)
+     select * from jsonb_to_recordset($1::jsonb) as r(equipment_id uuid, path text, state text, previous_state text, reason text, at timestamptz, source text, sequence bigint, applied boolean)
      returning id::text as id`,
     [json(inserts)],
   );
   result.recorded = inserts.length;
   if (changed.size) {
-    await tx.execute(
+    await executeBound(
+      tx,
       `update equipment e set state = u.state, state_reason = u.reason, state_since = u.since, last_reported_at = u.last, updated_at = now()
-       from jsonb_to_recordset(?::jsonb) as u(id uuid, state text, reason text, since timestamptz, last timestamptz) where e.id = u.id`,
+       from jsonb_to_recordset($1::jsonb) as u(id uuid, state text, reason text, since timestamptz, last timestamptz) where e.id = u.id`,
       [
         json(
           [...changed].map((e) => ({
