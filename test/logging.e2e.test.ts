@@ -18,6 +18,7 @@ describe('structured logs', () => {
     out.on('data', (b: Buffer) => lines.push(...b.toString().split('\n').filter(Boolean)));
     const log = createHubLog('json', out);
     log.log('[ingest] paused: the database is unreachable');
+    log.warn('[connector sap-demo] stream parts: lost');
     const { req, res, headers } = fakeExchange('client-trace-42');
     await inRequestScope(req, res, async () => {
       await new Promise((r) => setTimeout(r, 5)); // the id survives awaits inside the request
@@ -27,7 +28,8 @@ describe('structured logs', () => {
     inRequestScope(invalid.req, invalid.res, () => log.warn('[auth] refused'));
     await new Promise((r) => setImmediate(r));
 
-    const [outside, inside, replaced] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const [outside, spaced, inside, replaced] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(spaced).toMatchObject({ level: 'warn', component: 'connector sap-demo', msg: 'stream parts: lost' });
     expect(outside).toMatchObject({ level: 'info', component: 'ingest', msg: 'paused: the database is unreachable' });
     expect(outside!.requestId).toBeUndefined();
     expect(Date.parse(String(outside!.time))).not.toBeNaN();

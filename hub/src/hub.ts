@@ -32,7 +32,7 @@ import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js
 import { ConnectorHost } from './modules/connector/connector-host.js';
 import { runHook, type HubExtensionContext, type HubLog, type HubOptions } from './extensions.js';
 import { ReadinessProbe } from './readiness.js';
-import { HubMetrics } from './observability/metrics.js';
+import { HubMetrics, routeOf } from './observability/metrics.js';
 import { serveMetrics } from './observability/metrics-endpoint.js';
 import { inRequestScope } from './observability/logger.js';
 import { HubTracing, tracedPublishes } from './observability/tracing.js';
@@ -193,15 +193,10 @@ export async function startHub(
       if (!tracing) return route(req, res);
       const path = (req.url ?? '/').split('?')[0] ?? '/';
       const attributes = { 'http.request.method': req.method ?? 'GET', 'url.path': path };
-      return tracing.inSpan(
-        `${req.method} ${path.startsWith('/flows') ? '/flows' : path}`,
-        SpanKind.SERVER,
-        attributes,
-        async (span) => {
-          await route(req, res);
-          span.setAttribute('http.response.status_code', res.statusCode);
-        },
-      );
+      return tracing.inSpan(`${req.method} ${routeOf(path)}`, SpanKind.SERVER, attributes, async (span) => {
+        await route(req, res);
+        span.setAttribute('http.response.status_code', res.statusCode);
+      });
     };
     const route = async (req: IncomingMessage, res: ServerResponse) => {
       const path = (req.url ?? '/').split('?')[0] ?? '/';

@@ -77,6 +77,6 @@ function split(args: unknown[]): { component?: string; msg: string } {
   const text = args
     .map((a) => (typeof a === 'string' ? a : a instanceof Error ? (a.stack ?? a.message) : JSON.stringify(a)))
     .join(' ');
-  const match = /^\[([\w.:@/-]+)\]\s*([\s\S]*)$/.exec(text);
+  const match = /^\[([^\]\n]{1,80})\]\s*([\s\S]*)$/.exec(text);
   return match ? { component: match[1], msg: match[2]! } : { msg: text };
 }

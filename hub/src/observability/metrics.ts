@@ -207,7 +207,8 @@ export class HubMetrics {
   }
 }
 
-function routeOf(path: string): string {
+/** The hub's route a path belongs to (`other` for anything else): few values, for labels and span names. */
+export function routeOf(path: string): string {
   for (const route of ROUTES)
     if (route === '/' ? path === '/' : path === route || path.startsWith(`${route}/`)) return route;
   return 'other';
