@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { WebSocketServer } from 'ws';
 import { completeLimits, type HubConfig } from './config.js';
@@ -128,6 +129,8 @@ export async function startHub(
       formatError: (formatted) => ({ ...formatted, message: presentMessage(formatted.message, config.production) }),
       plugins: [
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
+        // Apollo's default cache-control plugin wraps every field's resolver; the hub sets no cache hints.
+        ApolloServerPluginCacheControlDisabled(),
         {
           serverWillStart: async () => ({
             drainServer: async () => {

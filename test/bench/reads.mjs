@@ -208,7 +208,9 @@ try {
   };
 
   const rows = [];
-  for (const shape of SHAPES) {
+  // BENCH_READS_SHAPES=2,3 runs only those shapes (1-based), e.g. to profile one.
+  const only = process.env.BENCH_READS_SHAPES?.split(',').map((n) => SHAPES[Number(n) - 1]);
+  for (const shape of only ?? SHAPES) {
     // Same answer from both, before anything is timed.
     const sample = shape.vars(plant);
     const a = JSON.stringify(await answer(hub, shape.hub, sample));

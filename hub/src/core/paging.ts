@@ -1,4 +1,4 @@
-import type { EntityName, FilterQuery } from '@mikro-orm/core';
+import type { EntityName, FilterQuery, FindOptions } from '@mikro-orm/core';
 import type { Page } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
 import { badUserInput } from './faults.js';
@@ -22,10 +22,9 @@ export async function paginate<T extends { id: string }>(
   args: PageRequest,
   orderBy: keyof T & string = 'id',
   direction: 'asc' | 'desc' = 'asc',
+  load: Pick<FindOptions<T>, 'exclude' | 'populate' | 'strategy'> = {},
 ): Promise<Page<T>> {
-  if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE_SIZE) {
-    throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE} (got ${args.first}); page on with the endCursor.`);
-  }
+  checkPageSize(args);
   let filter = where;
   if (args.after) {
     const [value, id] = decodeCursor(args.after);
@@ -37,16 +36,112 @@ export async function paginate<T extends { id: string }>(
     filter = { $and: [where, after] } as FilterQuery<T>;
   }
   const orderings = (orderBy === 'id' ? { id: direction } : { [orderBy]: direction, id: direction }) as never;
-  const [rows, totalCount] = await Promise.all([
-    em.find(entity, filter, { orderBy: orderings, limit: args.first + 1 }),
-    em.count(entity, where),
-  ]);
+  const rows = await em.find(entity, filter, { ...load, orderBy: orderings, limit: args.first + 1 } as never);
+  return pageOf(rows as T[], args, orderBy, () => em.count(entity, where));
+}
+
+/**
+ * The first page of each parent's list in one statement, whatever the number of parents: rows are
+ * numbered per parent (`row_number() over (partition by <fk> …)`) and cut at `first + 1`. Keyset
+ * as `paginate`; `count(parentIds)` runs only if some page's `totalCount` is read.
+ */
+export async function pagesPerParent<T extends { id: string }>(
+  em: Tx,
+  entity: EntityName<T>,
+  fk: keyof T & string,
+  parentIds: readonly string[],
+  args: PageRequest,
+  orderBy: keyof T & string,
+  direction: 'asc' | 'desc',
+): Promise<Map<string, Page<T>>> {
+  checkPageSize(args);
+  const meta = em.getMetadata().get(entity);
+  const properties = meta.properties as Record<
+    string,
+    { fieldNames: string[]; columnTypes: string[]; kind: string; runtimeType: string }
+  >;
+  const column = (property: string) => `"${properties[property]!.fieldNames[0]}"`;
+  const [fkColumn, orderColumn, idColumn] = [column(fk), column(orderBy), column('id')];
+  const fkType = properties[fk]!.columnTypes[0];
+  const order = `${orderColumn} ${direction}${orderBy === 'id' ? '' : `, ${idColumn} ${direction}`}`;
+  const params: unknown[] = [JSON.stringify(parentIds)];
+  let beyond = '';
+  if (args.after) {
+    const [value, id] = decodeCursor(args.after);
+    beyond =
+      orderBy === 'id'
+        ? `and ${idColumn} ${direction === 'asc' ? '>' : '<'} ?`
+        : `and (${orderColumn}, ${idColumn}) ${direction === 'asc' ? '>' : '<'} (?, ?)`;
+    params.push(...(orderBy === 'id' ? [id] : [value, id]));
+  }
+  params.push(args.first + 1);
+  const rows = await em.execute<Record<string, unknown>[]>(
+    `select * from (select t.*, row_number() over (partition by ${fkColumn} order by ${order}) as page_rank
+       from "${meta.tableName}" t
+      where ${fkColumn} in (select jsonb_array_elements_text(?::jsonb)::${fkType}) ${beyond}) ranked
+     where page_rank <= ? order by ${fkColumn}, page_rank`,
+    params,
+  );
+  // Rows become plain objects of the entity's class, outside the identity map: hydrating them as
+  // entities was most of this read's time. Relations are references by id, as loaders expect.
+  const columns = Object.entries(properties).flatMap(([name, p]) =>
+    p.kind === 'scalar' || p.kind === 'm:1'
+      ? [
+          {
+            name,
+            column: p.fieldNames[0]!,
+            reference: p.kind === 'm:1',
+            date: p.runtimeType === 'Date',
+            text: p.runtimeType === 'string',
+          },
+        ]
+      : [],
+  );
+  const byParent = new Map<string, T[]>(parentIds.map((id) => [id, []]));
+  for (const row of rows) {
+    const node = Object.create(meta.prototype) as Record<string, unknown>;
+    for (const { name, column, reference, date, text } of columns) {
+      const raw = row[column];
+      // The drivers hand timestamps over as text, and int8 as text (PostgreSQL) or a number (PGlite).
+      const value = raw == null ? raw : date ? new Date(raw as string) : text ? String(raw) : raw;
+      node[name] = reference ? (value == null ? null : { id: String(value) }) : value;
+    }
+    byParent.get(String(row[fkColumn.slice(1, -1)]))?.push(node as T);
+  }
+  let counts: Promise<Map<string, number>> | undefined;
+  const countOf = async (parent: string) => {
+    counts ??= em
+      .execute<{ parent: string; n: string | number }[]>(
+        `select ${fkColumn} as parent, count(*) as n from "${meta.tableName}"
+          where ${fkColumn} in (select jsonb_array_elements_text(?::jsonb)::${fkType}) group by ${fkColumn}`,
+        [JSON.stringify(parentIds)],
+      )
+      .then((found) => new Map(found.map((r) => [String(r.parent), Number(r.n)])));
+    return (await counts).get(parent) ?? 0;
+  };
+  return new Map(parentIds.map((id) => [id, pageOf(byParent.get(id)!, args, orderBy, () => countOf(id))]));
+}
+
+/**
+ * A page from up to `first + 1` rows in order. `totalCount` is counted when read (GraphQL reads it
+ * only when the operation selects it), once: a page nobody counts costs no `count(*)`.
+ */
+function pageOf<T extends { id: string }>(
+  rows: T[],
+  args: PageRequest,
+  orderBy: keyof T & string,
+  count: () => Promise<number>,
+): Page<T> {
   const hasNextPage = rows.length > args.first;
   const nodes = hasNextPage ? rows.slice(0, args.first) : rows;
   const edges = nodes.map((node) => ({ node, cursor: encodeCursor(node[orderBy], node.id) }));
+  let totalCount: Promise<number> | undefined;
   return {
     edges,
-    totalCount,
+    get totalCount() {
+      totalCount ??= count();
+      return totalCount;
+    },
     pageInfo: {
       hasNextPage,
       hasPreviousPage: Boolean(args.after),
@@ -54,6 +149,12 @@ export async function paginate<T extends { id: string }>(
       endCursor: edges.at(-1)?.cursor ?? null,
     },
   };
+}
+
+function checkPageSize(args: PageRequest) {
+  if (!Number.isInteger(args.first) || args.first < 1 || args.first > MAX_PAGE_SIZE) {
+    throw badUserInput(`first must be between 1 and ${MAX_PAGE_SIZE} (got ${args.first}); page on with the endCursor.`);
+  }
 }
 
 function encodeCursor(value: unknown, id: string): string {

@@ -1,9 +1,10 @@
 import DataLoader from 'dataloader';
-import type { EntityName } from '@mikro-orm/core';
+import { type EntityName, wrap } from '@mikro-orm/core';
 import {
   Equipment,
   EquipmentClass,
   EquipmentConditionRecord,
+  EquipmentStateChange,
   MaterialClass,
   MaterialDefinition,
   MaterialLot,
@@ -21,6 +22,8 @@ import {
 } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
 import type { Principal } from '../core/principal.js';
+import type { Page } from '@plantgraph/schema';
+import { type PageRequest, pagesPerParent } from '../core/paging.js';
 import { pathsVisible, placedVisible } from '../core/visibility.js';
 
 /**
@@ -45,13 +48,43 @@ export function createLoaders(em: Tx, principal: Principal) {
       return ids.map((id) => groups.get(id)!);
     });
 
-  return {
+  /** One page of a list per parent; the parents of one batch with the same page arguments share a statement. */
+  const pageByParent = <T extends { id: string }>(
+    entity: EntityName<T>,
+    fk: keyof T & string,
+    orderBy: keyof T & string,
+    direction: 'asc' | 'desc',
+  ) =>
+    new DataLoader<{ parent: string; page: PageRequest }, Page<T>, string>(
+      async (keys) => {
+        const groups = new Map<string, { page: PageRequest; parents: string[] }>();
+        for (const { parent, page } of keys) {
+          const args = JSON.stringify([page.first, page.after ?? null]);
+          const group = groups.get(args) ?? { page, parents: [] };
+          group.parents.push(parent);
+          groups.set(args, group);
+        }
+        const pages = new Map<string, Page<T>>();
+        for (const [args, { page, parents }] of groups) {
+          const found = await pagesPerParent(em, entity, fk, parents, page, orderBy, direction);
+          for (const [parent, p] of found) pages.set(JSON.stringify([parent, args]), p);
+        }
+        return keys.map(
+          ({ parent, page }) => pages.get(JSON.stringify([parent, JSON.stringify([page.first, page.after ?? null])]))!,
+        );
+      },
+      { cacheKeyFn: ({ parent, page }) => JSON.stringify([parent, JSON.stringify([page.first, page.after ?? null])]) },
+    );
+
+  const loaders = {
     // Relations are filtered too: a parent or location outside the caller's scopes reads as null.
     equipment: byId(Equipment, pathsVisible(principal)),
     equipmentChildren: byParent(Equipment, 'parent', 'path', pathsVisible(principal)),
     equipmentClass: byId(EquipmentClass),
     // Reached through a visible equipment only.
     conditionRecordsOf: byParent(EquipmentConditionRecord, 'equipment', 'recordedAt'),
+    // Reached through a visible equipment only; newest first.
+    stateHistoryOf: pageByParent(EquipmentStateChange, 'equipment', 'id', 'desc'),
     openConditionRecordsOf: byParent(EquipmentConditionRecord, 'equipment', 'recordedAt', { clearedAt: null }),
     materialClass: byId(MaterialClass),
     materialDefinition: byId(MaterialDefinition),
@@ -87,7 +120,25 @@ export function createLoaders(em: Tx, principal: Principal) {
     productDefinition: byId(ProductDefinition),
     productDefinitionVersion: byId(ProductDefinitionVersion),
     versionsOfProductDefinition: byParent(ProductDefinitionVersion, 'productDefinition', 'version'),
+    /**
+     * Hands the relations a list of orders brought in its own statement to the loaders, so their
+     * fields cost nothing more. The order's equipment passed the list's own scope filter, the same
+     * as the equipment loader's.
+     */
+    primeWithOrders(orders: WorkOrder[]) {
+      const loaded = <T extends object>(ref: T | null | undefined): ref is T =>
+        Boolean(ref && wrap(ref).isInitialized());
+      for (const order of orders) {
+        const version = order.productDefinitionVersion;
+        if (loaded(order.equipment)) loaders.equipment.prime(order.equipment.id, order.equipment);
+        if (!loaded(version)) continue;
+        loaders.productDefinitionVersion.prime(version.id, version);
+        if (loaded(version.productDefinition))
+          loaders.productDefinition.prime(version.productDefinition.id, version.productDefinition);
+      }
+    },
   };
+  return loaders;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -17,6 +17,23 @@ import { orderChanged, type WorkOrderChange } from './work-order-events.js';
 import { fail, isFailure, keyTaken } from '../../core/failures.js';
 import { importOrders, lookUpReferences, planOrder } from './work-order-import.js';
 
+export const WORK_ORDER_JSONB = [
+  'snapshot',
+  'assignments',
+  'productDefinitionVersion.segments',
+  'productDefinitionVersion.authors',
+  'productDefinitionVersion.yieldBracket',
+  'equipment.properties',
+] as const;
+export type WorkOrderJsonb = (typeof WORK_ORDER_JSONB)[number];
+
+/** What a list of orders will be read for (see `WorkOrderService.list`). */
+export interface WorkOrderRead {
+  with?: ('productDefinitionVersion.productDefinition' | 'productDefinitionVersion' | 'equipment')[];
+  /** JSONB properties of the order and its related records, as paths (`snapshot`, `equipment.properties`). */
+  without?: WorkOrderJsonb[];
+}
+
 /** Work orders: stored and queried here; the regulated lifecycle builds on this. */
 export class WorkOrderService {
   constructor(
@@ -28,13 +45,27 @@ export class WorkOrderService {
     return em.findOne(WorkOrder, { $and: [{ number }, { equipment: pathsVisible(principal) }] });
   }
 
-  list(em: Tx, principal: Principal, filter: WorkOrderFilter | null | undefined, page: PageRequest) {
+  /**
+   * `read` names what the caller will show: related records in `with` come in the same statement;
+   * the JSONB columns in `without` are left unread (the entity has them undefined).
+   */
+  list(
+    em: Tx,
+    principal: Principal,
+    filter: WorkOrderFilter | null | undefined,
+    page: PageRequest,
+    read: WorkOrderRead = {},
+  ) {
     const where: FilterQuery<WorkOrder>[] = [{ equipment: pathsVisible(principal) } as FilterQuery<WorkOrder>];
     if (filter?.state?.length) where.push({ state: { $in: filter.state } });
     if (filter?.equipmentPrefix) where.push({ equipment: underPathOf(filter.equipmentPrefix) });
     if (filter?.productDefinition)
       where.push({ productDefinitionVersion: { productDefinition: { code: filter.productDefinition } } });
-    return paginate(em, WorkOrder, { $and: where }, page, 'number');
+    return paginate(em, WorkOrder, { $and: where }, page, 'number', 'asc', {
+      exclude: read.without ?? [],
+      populate: read.with ?? [],
+      strategy: 'joined',
+    } as never);
   }
 
   /** Live changes of orders running at `scope` and below, limited to what the caller may read. */
