@@ -17,20 +17,17 @@ import { orderChanged, type WorkOrderChange } from './work-order-events.js';
 import { fail, isFailure, keyTaken } from '../../core/failures.js';
 import { importOrders, lookUpReferences, planOrder } from './work-order-import.js';
 
-export const WORK_ORDER_JSONB = [
-  'snapshot',
-  'assignments',
-  'productDefinitionVersion.segments',
-  'productDefinitionVersion.authors',
-  'productDefinitionVersion.yieldBracket',
-  'equipment.properties',
-] as const;
+/**
+ * The order's own JSONB columns. Its related records are always read whole: they are handed to the
+ * request's loaders, where another field may need all of them.
+ */
+export const WORK_ORDER_JSONB = ['snapshot', 'assignments'] as const;
 export type WorkOrderJsonb = (typeof WORK_ORDER_JSONB)[number];
 
 /** What a list of orders will be read for (see `WorkOrderService.list`). */
 export interface WorkOrderRead {
   with?: ('productDefinitionVersion.productDefinition' | 'productDefinitionVersion' | 'equipment')[];
-  /** JSONB properties of the order and its related records, as paths (`snapshot`, `equipment.properties`). */
+  /** JSONB properties of the order to leave unread. */
   without?: WorkOrderJsonb[];
 }
 
