@@ -2,6 +2,7 @@ import type { EntityName, FilterQuery, FindOptions } from '@mikro-orm/core';
 import type { Page } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
 import { badUserInput } from './faults.js';
+import { plainRows } from './plain-rows.js';
 
 export const MAX_PAGE_SIZE = 500;
 
@@ -25,6 +26,74 @@ export async function paginate<T extends { id: string }>(
   load: Pick<FindOptions<T>, 'exclude' | 'populate' | 'strategy'> = {},
 ): Promise<Page<T>> {
   checkPageSize(args);
+  const [filter, orderings] = keyset(where, args, orderBy, direction);
+  const rows = await em.find(entity, filter, { ...load, orderBy: orderings, limit: args.first + 1 } as never);
+  return pageOf(rows as T[], args, orderBy, () => em.count(entity, where));
+}
+
+/**
+ * `paginate` for reads that only show the rows: plain objects (`plainRows`) instead of entities,
+ * the relations in `read.with` (paths such as `version.definition`) joined into the same statement
+ * and set on each row whole, and the columns in `read.without` left unread.
+ */
+export async function paginatePlain<T extends { id: string }>(
+  em: Tx,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  args: PageRequest,
+  orderBy: keyof T & string,
+  direction: 'asc' | 'desc',
+  read: { with?: readonly string[]; without?: readonly string[] } = {},
+): Promise<Page<T>> {
+  checkPageSize(args);
+  const [filter, orderings] = keyset(where, args, orderBy, direction);
+  const meta = em.getMetadata().get(entity);
+  const own = Object.values(meta.properties as Record<string, { name: string; kind: string }>)
+    .filter((p) => (p.kind === 'scalar' || p.kind === 'm:1') && !read.without?.includes(p.name))
+    .map((p) => `r.${p.name}`);
+  const qb = em
+    .createQueryBuilder(entity, 'r')
+    .select(own as never)
+    .where(filter as never)
+    .orderBy(orderings)
+    .limit(args.first + 1);
+  // Shorter paths first, so a relation's parent is joined before it.
+  const joins = [...(read.with ?? [])].sort().map((path, i) => ({ path, alias: `j${i}` }));
+  const aliasOf = (path: string) => joins.find((j) => j.path === path)?.alias ?? 'r';
+  for (const { path, alias } of joins) {
+    const parts = path.split('.');
+    qb.leftJoinAndSelect(`${aliasOf(parts.slice(0, -1).join('.'))}.${parts.at(-1)}` as never, alias);
+  }
+  const rows = (await qb.execute('all', false)) as Record<string, unknown>[];
+  const nodes = plainRows(em, entity, rows);
+  const records = new Map<string, Record<string, unknown>[]>([['', nodes as Record<string, unknown>[]]]);
+  for (const { path, alias } of joins) {
+    const parts = path.split('.');
+    const parentPath = parts.slice(0, -1).join('.');
+    const related = plainRows<Record<string, unknown>>(em, relationTarget(em, entity, path), rows, `${alias}__`);
+    records.set(path, related);
+    records.get(parentPath)!.forEach((parent, i) => {
+      if (rows[i]![`${alias}__id`] != null) parent[parts.at(-1)!] = related[i];
+    });
+  }
+  return pageOf(nodes, args, orderBy, () => em.count(entity, where));
+}
+
+/** The entity a relation path of `entity` leads to. */
+function relationTarget<T>(em: Tx, entity: EntityName<T>, path: string): EntityName<Record<string, unknown>> {
+  let meta = em.getMetadata().get(entity) as { properties: object; class: unknown };
+  for (const name of path.split('.'))
+    meta = (meta.properties as Record<string, { targetMeta: typeof meta }>)[name]!.targetMeta;
+  return meta.class as EntityName<Record<string, unknown>>;
+}
+
+/** The filter beyond the cursor, and the order of a keyset page. */
+function keyset<T>(
+  where: FilterQuery<T>,
+  args: PageRequest,
+  orderBy: string,
+  direction: 'asc' | 'desc',
+): [FilterQuery<T>, never] {
   let filter = where;
   if (args.after) {
     const [value, id] = decodeCursor(args.after);
@@ -36,8 +105,7 @@ export async function paginate<T extends { id: string }>(
     filter = { $and: [where, after] } as FilterQuery<T>;
   }
   const orderings = (orderBy === 'id' ? { id: direction } : { [orderBy]: direction, id: direction }) as never;
-  const rows = await em.find(entity, filter, { ...load, orderBy: orderings, limit: args.first + 1 } as never);
-  return pageOf(rows as T[], args, orderBy, () => em.count(entity, where));
+  return [filter, orderings];
 }
 
 /**
@@ -56,10 +124,7 @@ export async function pagesPerParent<T extends { id: string }>(
 ): Promise<Map<string, Page<T>>> {
   checkPageSize(args);
   const meta = em.getMetadata().get(entity);
-  const properties = meta.properties as Record<
-    string,
-    { fieldNames: string[]; columnTypes: string[]; kind: string; runtimeType: string }
-  >;
+  const properties = meta.properties as Record<string, { fieldNames: string[]; columnTypes: string[] }>;
   const column = (property: string) => `"${properties[property]!.fieldNames[0]}"`;
   const [fkColumn, orderColumn, idColumn] = [column(fk), column(orderBy), column('id')];
   const fkType = properties[fk]!.columnTypes[0];
@@ -82,32 +147,9 @@ export async function pagesPerParent<T extends { id: string }>(
      where page_rank <= ? order by ${fkColumn}, page_rank`,
     params,
   );
-  // Rows become plain objects of the entity's class, outside the identity map: hydrating them as
-  // entities was most of this read's time. Relations are references by id, as loaders expect.
-  const columns = Object.entries(properties).flatMap(([name, p]) =>
-    p.kind === 'scalar' || p.kind === 'm:1'
-      ? [
-          {
-            name,
-            column: p.fieldNames[0]!,
-            reference: p.kind === 'm:1',
-            date: p.runtimeType === 'Date',
-            text: p.runtimeType === 'string',
-          },
-        ]
-      : [],
-  );
   const byParent = new Map<string, T[]>(parentIds.map((id) => [id, []]));
-  for (const row of rows) {
-    const node = Object.create(meta.prototype) as Record<string, unknown>;
-    for (const { name, column, reference, date, text } of columns) {
-      const raw = row[column];
-      // The drivers hand timestamps over as text, and int8 as text (PostgreSQL) or a number (PGlite).
-      const value = raw == null ? raw : date ? new Date(raw as string) : text ? String(raw) : raw;
-      node[name] = reference ? (value == null ? null : { id: String(value) }) : value;
-    }
-    byParent.get(String(row[fkColumn.slice(1, -1)]))?.push(node as T);
-  }
+  const nodes = plainRows(em, entity, rows);
+  for (const [i, row] of rows.entries()) byParent.get(String(row[fkColumn.slice(1, -1)]))?.push(nodes[i]!);
   let counts: Promise<Map<string, number>> | undefined;
   const countOf = async (parent: string) => {
     counts ??= em

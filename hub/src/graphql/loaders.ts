@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import { type EntityName, wrap } from '@mikro-orm/core';
+import type { EntityName } from '@mikro-orm/core';
 import {
   Equipment,
   EquipmentClass,
@@ -121,19 +121,17 @@ export function createLoaders(em: Tx, principal: Principal) {
     productDefinitionVersion: byId(ProductDefinitionVersion),
     versionsOfProductDefinition: byParent(ProductDefinitionVersion, 'productDefinition', 'version'),
     /**
-     * Hands the relations a list of orders brought in its own statement to the loaders, so their
-     * fields cost nothing more. The order's equipment passed the list's own scope filter, the same
-     * as the equipment loader's.
+     * Hands the related records a list of orders read whole in its own statement
+     * (`WorkOrderService.list` with `read.with`) to the loaders, so their fields cost nothing
+     * more. The orders' equipment passed the list's scope filter, the same as the equipment
+     * loader's; versions and product definitions are not scope-filtered.
      */
-    primeWithOrders(orders: WorkOrder[]) {
-      const loaded = <T extends object>(ref: T | null | undefined): ref is T =>
-        Boolean(ref && wrap(ref).isInitialized());
+    primeWithOrders(orders: WorkOrder[], read: readonly string[]) {
       for (const order of orders) {
         const version = order.productDefinitionVersion;
-        if (loaded(order.equipment)) loaders.equipment.prime(order.equipment.id, order.equipment);
-        if (!loaded(version)) continue;
-        loaders.productDefinitionVersion.prime(version.id, version);
-        if (loaded(version.productDefinition))
+        if (read.includes('equipment')) loaders.equipment.prime(order.equipment.id, order.equipment);
+        if (read.includes('productDefinitionVersion')) loaders.productDefinitionVersion.prime(version.id, version);
+        if (read.includes('productDefinitionVersion.productDefinition'))
           loaders.productDefinition.prime(version.productDefinition.id, version.productDefinition);
       }
     },

@@ -55,10 +55,14 @@ export class WorkOrderResolver {
       with: (['productDefinitionVersion.productDefinition', 'productDefinitionVersion', 'equipment'] as const).filter(
         selected,
       ),
-      without: WORK_ORDER_JSONB.filter((path) => !selected(path)),
+      // `currentStep` works from the snapshot.
+      without: selected('currentStep') ? [] : WORK_ORDER_JSONB.filter((path) => !selected(path)),
     };
     const orders = await ctx.services.workOrder.list(ctx.em, ctx.principal, filter, page, read);
-    ctx.loaders.primeWithOrders(orders.edges.map((e) => e.node));
+    ctx.loaders.primeWithOrders(
+      orders.edges.map((e) => e.node),
+      read.with ?? [],
+    );
     return orders;
   }
 

@@ -6,7 +6,7 @@ import {
   type WorkOrderFilter,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
-import { paginate, type PageRequest } from '../../core/paging.js';
+import { paginatePlain, type PageRequest } from '../../core/paging.js';
 import { underPathOf } from '../../core/keys.js';
 import { scopedSubscription, type StreamOptions } from '../../core/scoped-subscription.js';
 import type { EventSource } from '../../core/event-feed.js';
@@ -19,7 +19,7 @@ import { importOrders, lookUpReferences, planOrder } from './work-order-import.j
 
 /**
  * The order's own JSONB columns. Its related records are always read whole: they are handed to the
- * request's loaders, where another field may need all of them.
+ * request's loaders, where another field of the request may need all of their columns.
  */
 export const WORK_ORDER_JSONB = ['snapshot', 'assignments'] as const;
 export type WorkOrderJsonb = (typeof WORK_ORDER_JSONB)[number];
@@ -43,8 +43,9 @@ export class WorkOrderService {
   }
 
   /**
-   * `read` names what the caller will show: related records in `with` come in the same statement;
-   * the JSONB columns in `without` are left unread (the entity has them undefined).
+   * Orders to show (plain objects, not entities: `paginatePlain`); `read` names what will be shown:
+   * the related records in `with` come whole in the same statement, the JSONB columns in `without`
+   * are left unread (null).
    */
   list(
     em: Tx,
@@ -58,11 +59,7 @@ export class WorkOrderService {
     if (filter?.equipmentPrefix) where.push({ equipment: underPathOf(filter.equipmentPrefix) });
     if (filter?.productDefinition)
       where.push({ productDefinitionVersion: { productDefinition: { code: filter.productDefinition } } });
-    return paginate(em, WorkOrder, { $and: where }, page, 'number', 'asc', {
-      exclude: read.without ?? [],
-      populate: read.with ?? [],
-      strategy: 'joined',
-    } as never);
+    return paginatePlain(em, WorkOrder, { $and: where }, page, 'number', 'asc', read);
   }
 
   /** Live changes of orders running at `scope` and below, limited to what the caller may read. */
