@@ -30,12 +30,13 @@ export function plainRows<T>(em: Tx, entity: EntityName<T>, rows: Record<string,
     COLUMNS.set(meta, columns);
   }
   return rows.map((row) => {
-    const node = Object.create(meta.prototype as object) as Record<string, unknown>;
+    const node: Record<string, unknown> = {};
     for (const { name, column, convert } of columns) {
       const raw = row[prefix + column];
       node[name] = raw == null ? null : convert(raw);
     }
-    return node as T;
+    // The class only after the values: the ORM's accessors on its prototype would track each write.
+    return Object.setPrototypeOf(node, meta.prototype as object) as T;
   });
 }
 
