@@ -1,4 +1,4 @@
-import type { EntityName } from '@mikro-orm/core';
+import type { EntityName, FilterQuery } from '@mikro-orm/core';
 import type { Tx } from '../infrastructure/database/database.js';
 
 interface Column {
@@ -48,4 +48,26 @@ function converter(p: { kind: string; columnTypes: string[]; runtimeType: string
   if (p.runtimeType === 'number') return (raw) => (typeof raw === 'string' ? Number(raw) : raw);
   if (/^jsonb?$/.test(p.columnTypes[0] ?? '')) return (raw) => (typeof raw === 'string' ? JSON.parse(raw) : raw);
   return (raw) => raw;
+}
+
+/**
+ * `em.find` for reads that only show the rows: the same filter and order through the query builder,
+ * the rows as `plainRows` (scalar columns and references; no collections).
+ */
+export async function plainFind<T extends object>(
+  em: Tx,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  orderBy?: Record<string, 'asc' | 'desc'>,
+): Promise<T[]> {
+  const meta = em.getMetadata().get(entity);
+  const columns = Object.values(meta.properties as Record<string, { name: string; kind: string }>)
+    .filter((p) => p.kind === 'scalar' || p.kind === 'm:1')
+    .map((p) => `r.${p.name}`);
+  const qb = em
+    .createQueryBuilder(entity, 'r')
+    .select(columns as never)
+    .where(where as never);
+  if (orderBy) qb.orderBy(orderBy as never);
+  return plainRows(em, entity, (await qb.execute('all', false)) as Record<string, unknown>[]);
 }

@@ -24,24 +24,26 @@ import type { Tx } from '../infrastructure/database/database.js';
 import type { Principal } from '../core/principal.js';
 import type { Page } from '@plantgraph/schema';
 import { type PageRequest, pagesPerParent } from '../core/paging.js';
+import { plainFind } from '../core/plain-rows.js';
 import { pathsVisible, placedVisible } from '../core/visibility.js';
 
 /**
  * Per-request batch loaders: a nested query costs one SQL statement per level and relation,
- * however many parents there are.
+ * however many parents there are. They serve reads only, so their records are plain rows
+ * (`plainFind`), not entities of the request's identity map.
  */
 export function createLoaders(em: Tx, principal: Principal) {
   const byId = <T extends { id: string }>(entity: EntityName<T>, visible: object = {}) =>
     new DataLoader<string, T | null>(async (ids) => {
-      const rows = await em.find(entity, { $and: [{ id: { $in: [...ids] } }, visible] } as never);
+      const rows = await plainFind(em, entity, { $and: [{ id: { $in: [...ids] } }, visible] } as never);
       const map = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => map.get(id) ?? null);
     });
 
   const byParent = <T extends object>(entity: EntityName<T>, fk: string, orderBy: string, visible: object = {}) =>
     new DataLoader<string, T[]>(async (ids) => {
-      const rows = await em.find(entity, { $and: [{ [fk]: { $in: [...ids] } }, visible] } as never, {
-        orderBy: { [orderBy]: 'asc' } as never,
+      const rows = await plainFind(em, entity, { $and: [{ [fk]: { $in: [...ids] } }, visible] } as never, {
+        [orderBy]: 'asc',
       });
       const groups = new Map<string, T[]>(ids.map((id) => [id, []]));
       for (const r of rows) groups.get((r as Record<string, { id: string }>)[fk]!.id)?.push(r);
