@@ -158,6 +158,7 @@ const env = {
   PLANTGRAPH_RATE_LIMIT_BURST: '1000000',
   PLANTGRAPH_OEE_UPDATE_INTERVAL_MS: '60000',
   PORT: '0',
+  BENCH_READS_LOG_STATEMENTS: process.env.BENCH_READS_LOG_STATEMENTS ?? '',
 };
 const children = [];
 let db;
