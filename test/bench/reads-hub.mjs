@@ -6,7 +6,7 @@ import { configFromEnv, startHub } from '@plantgraph/hub';
 
 // Not per request: the API key is looked up again every few seconds and its last use written at most once
 // a minute; the calibration check runs on a timer.
-const BACKGROUND = /event_outbox|^select 1$|escalation_level|connector_|"api_key"|advisory|condition_due_at/;
+const BACKGROUND = /event_outbox|^select 1$|escalation_level|connector_|"api_key"|advisory|"condition_due_at" <=/;
 const hub = await startHub(configFromEnv(process.env), { log: () => {}, warn: console.warn, error: console.error });
 const connection = hub.db.em.getDriver().getConnection();
 const execute = connection.execute;
