@@ -2,7 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { WebSocketServer } from 'ws';
 import { completeLimits, type HubConfig } from './config.js';
 import { migrate, openDatabase, postgresPoolCounts, type Database } from './infrastructure/database/database.js';
@@ -165,6 +168,8 @@ export async function startHub(
         operationMetrics(metrics),
         ...(tracing ? [operationTracing<HubContext>(tracing)] : []),
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
+        // Apollo's default cache-control plugin wraps every field's resolver; the hub sets no cache hints.
+        ApolloServerPluginCacheControlDisabled(),
         // Apollo's landing pages load from its CDN; browsers get the hub's own IDE instead (graphql/ide.ts).
         ApolloServerPluginLandingPageDisabled(),
         {
