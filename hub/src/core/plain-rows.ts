@@ -11,7 +11,7 @@ const COLUMNS = new WeakMap<object, Column[]>();
 
 /**
  * Rows as plain objects of the entity's class, outside the identity map, for reads that only show
- * them: hydrating entities was most of such a read's time (ADR 00XX). Columns come from MikroORM's
+ * them: hydrating entities was most of such a read's time (ADR 0028). Columns come from MikroORM's
  * metadata, under `prefix` when the row holds several records (`v__id`); a relation becomes a
  * reference `{ id }`, as the loaders expect. Never change these objects or persist them.
  */
