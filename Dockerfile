@@ -22,13 +22,16 @@ COPY demo demo
 COPY connectors connectors
 COPY test test
 COPY flows flows
+COPY README.md ./
 # `tsc -b hub demo` also builds schema, which both reference. schema.graphql is
 # normally committed (npm run schema:generate); print it if a checkout lacks it.
-# The PlantGraph Node-RED nodes are built to CommonJS with their editor HTML.
+# The PlantGraph Node-RED nodes are built to CommonJS with their editor HTML; the GraphQL IDE
+# (GraphiQL, a dev dependency) is bundled into hub/dist/ide with the README for its saved tabs.
 # npm nests a dependency under demo/node_modules when the demo pins another version
 # than the hoisted one (mqtt today); the folder must exist for the COPY below.
 RUN npx tsc -b hub connectors/sap-s4hana demo \
  && npm run build -w flows/node-red \
+ && node hub/ide/build.mjs \
  && { test -f schema/schema.graphql || node hub/dist/cli.js schema; } \
  && npm prune --omit=dev \
  && mkdir -p demo/node_modules

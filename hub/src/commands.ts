@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configFromEnv } from './config.js';
+import { configFromEnv, type HubConfig } from './config.js';
 import {
   migrate,
   MIGRATIONS_SRC,
@@ -18,6 +18,7 @@ import { printHubSchema } from './graphql/schema.js';
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 import { type Grant, Role } from '@plantgraph/schema';
 import { ApiKeyService } from './auth/api-keys.js';
+import { type LocalAdminKey, rotateLocalAdminKey } from './auth/local-admin-key.js';
 import { UnitOfWork } from './core/unit-of-work.js';
 import { isEquipmentPath } from './core/keys.js';
 import { startHub } from './hub.js';
@@ -26,6 +27,7 @@ import { FlowStore } from './modules/flows/storage.js';
 import { InvalidFlowsError, parseFlows } from './modules/flows/flow-document.js';
 import { checkFlowPolicy, type FlowPolicy } from './modules/flows/flow-policy.js';
 import { RECORD_USAGE, recordCommand } from './record-command.js';
+import { createHubLog } from './observability/logger.js';
 
 export const SDL_FILE = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
 /** The demo plant, its machine simulator and its flows: an extension package, for `start --demo`. */
@@ -46,6 +48,8 @@ const USAGE = `plantgraph <command>
   api-key create --name <name> --grant <role>@<scope> [--grant …] [--expires <ISO date>]
                       create an API key directly in the database (to bootstrap production);
                       prints the secret once
+  api-key rotate      development: a new local admin key (kept in the data folder); the old one
+                      stops working (stop an embedded hub first: one process per folder)
   flows export <plant> [--file <path>]
                       write the plant's current flows (default flows/plants/<plant>.json)
   flows import <plant> [--file <path>]
@@ -60,19 +64,16 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start': {
       const config = configFromEnv(process.env, flags.includes('--demo') ? { demo: true } : {});
-      console.log(
+      const log = createHubLog(config.logFormat ?? (config.production && !process.stdout.isTTY ? 'json' : 'text'));
+      log.log(
         `[hub] starting: database ${config.databaseUrl ? redact(config.databaseUrl) : `embedded (PGlite) in ${config.dataDir}`}, bus ${config.natsUrl ?? 'in-process'}`,
       );
       // The demo is a package of its own, loaded only when asked for: the hub never depends on it.
       const demo = config.demo ? await loadExtensionPackage(DEMO_PACKAGE, 'The demo (--demo, PLANTGRAPH_DEMO)') : null;
       const extensions = demo ? [demo] : [];
       const connectors = await loadConnectorPackages(process.env.PLANTGRAPH_CONNECTOR_PACKAGES ?? CONNECTOR_PACKAGES);
-      const hub = await startHub(config, console, { extensions, connectors });
-      const token = hub.localAdminToken
-        ? `
-  local admin token (new at every start; send "Authorization: Bearer <token>"):
-    ${hub.localAdminToken}`
-        : '';
+      const hub = await startHub(config, log, { extensions, connectors });
+      const token = localAdminKeyBanner(hub.localAdminKey);
       const idp = hub.devIdentityProvider;
       const signIn = idp
         ? `
@@ -83,8 +84,8 @@ async function main(argv: string[]): Promise<void> {
         : '';
       // From the process's start (performance.now() counts from it), imports and migrations included.
       const startedIn = `${(performance.now() / 1000).toFixed(1)} s`;
-      console.log(`[hub] ready at ${hub.url} (started in ${startedIn})
-  GraphQL (HTTP and WebSocket):  ${hub.url}/graphql
+      log.log(`[hub] ready at ${hub.url} (started in ${startedIn})
+  GraphQL (HTTP and WebSocket):  ${hub.url}/graphql${config.production ? '' : '  (open it in a browser: the GraphQL IDE)'}
   health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${
     hub.flows
       ? `
@@ -99,13 +100,13 @@ async function main(argv: string[]): Promise<void> {
   }${token}${signIn}
   stop with Ctrl-C`);
       const stop = async () => {
-        console.log('[hub] stopping');
+        log.log('[hub] stopping');
         await hub.close();
         process.exit(0);
       };
       void hub.flowsStarted.then(() => {
         if (hub.flows?.status.status === 'running')
-          console.log(`[flows] running (started in ${(performance.now() / 1000).toFixed(1)} s)`);
+          log.log(`[flows] running (started in ${(performance.now() / 1000).toFixed(1)} s)`);
       });
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
@@ -132,9 +133,11 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'api-key': {
+      if (flags[0] === 'rotate') return rotateLocalAdmin();
       if (flags[0] !== 'create')
         throw new Error(
-          'Usage: plantgraph api-key create --name <name> --grant <role>@<scope> [--grant …] [--expires <ISO date>]',
+          'Usage: plantgraph api-key create --name <name> --grant <role>@<scope> [--grant …] [--expires <ISO date>]\n' +
+            '       plantgraph api-key rotate   (development: a new local admin key)',
         );
       const name = option(flags, '--name');
       const grants = options(flags, '--grant').map(parseGrant);
@@ -144,23 +147,12 @@ async function main(argv: string[]): Promise<void> {
       const expiresAt = expires ? new Date(expires) : null;
       if (expiresAt && Number.isNaN(expiresAt.getTime()))
         throw new Error(`--expires: "${expires}" is not a date (use e.g. 2027-01-31).`);
-      const config = configFromEnv();
-      const db = await openDatabase(config);
-      try {
-        const pending = await db.migrator.getPending();
-        if (pending.length) throw new Error('The database has pending migrations; run `plantgraph migrate` first.');
-        const secret = await new ApiKeyService(db, new UnitOfWork(db, new Subjects(config.natsNamespace))).issueDirect(
-          name,
-          grants,
-          'system:cli',
-          expiresAt,
-        );
-        console.log(
-          `[api-key] created "${name}" with ${grants.map((g) => `${g.role}@${g.scope}`).join(', ')}. The secret is shown only now:\n${secret}`,
-        );
-      } finally {
-        await db.close();
-      }
+      const secret = await withApiKeys(configFromEnv(), (keys) =>
+        keys.issueDirect(name, grants, 'system:cli', expiresAt),
+      );
+      console.log(
+        `[api-key] created "${name}" with ${grants.map((g) => `${g.role}@${g.scope}`).join(', ')}. The secret is shown only now:\n${secret}`,
+      );
       return;
     }
     case 'flows': {
@@ -267,6 +259,44 @@ async function main(argv: string[]): Promise<void> {
     default:
       console.log(USAGE);
       process.exitCode = command ? 2 : 0;
+  }
+}
+
+/** The local admin key in the start banner: the secret when this start made it, else where it is kept. */
+function localAdminKeyBanner(key: LocalAdminKey | null): string {
+  if (!key) return '';
+  if (!key.created)
+    return `
+  local admin API key: kept in ${key.file} (cat it to see it; \`plantgraph api-key rotate\` makes a new one)`;
+  const kept = key.file ? `shown only now, kept in ${key.file}` : 'new at every start: the database is in memory';
+  return `
+  local admin API key (${kept}; send "Authorization: Bearer <key>"):
+    ${key.secret}`;
+}
+
+/** `plantgraph api-key rotate`: a new local admin key for a development hub; the old one stops working. */
+async function rotateLocalAdmin(): Promise<void> {
+  const config = configFromEnv();
+  if (config.production)
+    throw new Error(
+      'api-key rotate changes the local admin key of a development hub; production has none. ' +
+        'Create keys with `plantgraph api-key create` and revoke them with the revokeApiKey mutation.',
+    );
+  const key = await withApiKeys(config, (keys) => rotateLocalAdminKey(config, keys, 'system:cli'));
+  console.log(
+    `[api-key] a new local admin key; the previous one stopped working${key.file ? ` (kept in ${key.file})` : ''}:\n${key.secret}`,
+  );
+}
+
+/** Runs `work` with the API keys of the configured database, once it is migrated. */
+async function withApiKeys<T>(config: HubConfig, work: (keys: ApiKeyService) => Promise<T>): Promise<T> {
+  const db = await openDatabase(config);
+  try {
+    const pending = await db.migrator.getPending();
+    if (pending.length) throw new Error('The database has pending migrations; run `plantgraph migrate` first.');
+    return await work(new ApiKeyService(db, new UnitOfWork(db, new Subjects(config.natsNamespace))));
+  } finally {
+    await db.close();
   }
 }
 

@@ -2,6 +2,8 @@ import { serviceUrl } from './service-urls.js';
 import { resolve } from 'node:path';
 import { type Grant, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
 import { isEquipmentPath } from './core/keys.js';
+import type { LogFormat } from './observability/logger.js';
+import { type TracingConfig, tracingFromEnv } from './observability/tracing.js';
 
 export interface OidcConfig {
   issuer: string;
@@ -95,6 +97,12 @@ export interface HubConfig {
    * is read from `X-Forwarded-For`, and they are exempt from the per-address connection cap.
    */
   trustedProxies?: string[];
+  /** `text` or `json` (`PLANTGRAPH_LOG_FORMAT`); unset: JSON in production when not writing to a terminal. */
+  logFormat?: LogFormat;
+  /** Traces to an OTLP/HTTP collector (the standard `OTEL_EXPORTER_OTLP_*` variables); null: off. */
+  tracing?: TracingConfig | null;
+  /** When set, `/metrics` answers only `Authorization: Bearer <token>` (ADR 0022); unset, it is open. */
+  metricsToken?: string;
   /** PostgreSQL connection string; unset runs the embedded database (PGlite) in `dataDir`. */
   databaseUrl?: string;
   /** Folder for embedded data; `memory://` keeps it in memory only. */
@@ -334,6 +342,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
+    metricsToken: env.PLANTGRAPH_METRICS_TOKEN || undefined,
+    logFormat: logFormatFrom(env.PLANTGRAPH_LOG_FORMAT),
+    tracing: tracingFromEnv(env),
     databaseUrl: serviceUrl(env, 'DATABASE_URL'),
     dataDir: dataDir.startsWith('memory://') ? dataDir : resolve(dataDir),
     natsUrl: serviceUrl(env, 'NATS_URL'),
@@ -400,4 +411,10 @@ function devIdentityProviderFromEnv(
     );
   if (setting === 'off' || why) return null;
   return { password };
+}
+
+function logFormatFrom(value: string | undefined): LogFormat | undefined {
+  if (!value) return undefined;
+  if (value === 'text' || value === 'json') return value;
+  throw new Error(`PLANTGRAPH_LOG_FORMAT must be "text" or "json", not "${value}".`);
 }

@@ -2,9 +2,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { WebSocketServer } from 'ws';
 import { completeLimits, type HubConfig } from './config.js';
-import { migrate, openDatabase, seededFromBaseline, type Database } from './infrastructure/database/database.js';
+import {
+  migrate,
+  openDatabase,
+  postgresPoolCounts,
+  seededFromBaseline,
+  type Database,
+} from './infrastructure/database/database.js';
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import { NatsBus } from './infrastructure/bus/nats-bus.js';
@@ -31,13 +41,24 @@ import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js
 import { ConnectorHost } from './modules/connector/connector-host.js';
 import { runHook, type HubExtensionContext, type HubLog, type HubOptions } from './extensions.js';
 import { ReadinessProbe } from './readiness.js';
-import { DevIdentityProvider } from './auth/dev-identity-provider.js';
+import { HubMetrics, routeOf } from './observability/metrics.js';
+import { serveMetrics } from './observability/metrics-endpoint.js';
+import { inRequestScope } from './observability/logger.js';
+import { HubTracing, tracedPublishes } from './observability/tracing.js';
+import { operationTracing } from './graphql/operation-metrics.js';
+import { SpanKind } from '@opentelemetry/api';
+import { operationMetrics } from './graphql/operation-metrics.js';
+import { DEV_IDP_PATH, DevIdentityProvider } from './auth/dev-identity-provider.js';
+import { GraphQLIde } from './graphql/ide.js';
+import type { LocalAdminKey } from './auth/local-admin-key.js';
 import { DevIdentityProviderEndpoints } from './auth/dev-identity-provider-http.js';
 
 export interface RunningHub {
   url: string;
-  /** The admin API key issued at this start (embedded/demo mode without an identity provider). */
+  /** The local admin API key (development mode without an identity provider), kept across restarts. */
   localAdminToken: string | null;
+  /** Where that key is kept and whether this start made it (see `auth/local-admin-key.ts`). */
+  localAdminKey: LocalAdminKey | null;
   port: number;
   db: Database;
   bus: MessageBus;
@@ -63,24 +84,29 @@ export async function startHub(
   { extensions = [], connectors = [] }: HubOptions = {},
 ): Promise<RunningHub> {
   refuseDevIdentityProviderWhereNotAllowed(config);
+  const tracing = config.tracing ? await HubTracing.open(config.tracing) : null;
   const subjects = new Subjects(config.natsNamespace);
   // NATS is reached while the database opens: a start does not wait for one and then the other, and
   // a wrong NATS_URL is reported at once, without waiting for the database.
-  const opening = openDatabase(config);
-  let bus: MessageBus;
+  const opening = openDatabase(config, tracing ? (sql, ms, failed) => tracing.statement(sql, ms, failed) : undefined);
+  let plainBus: MessageBus;
   try {
-    bus = config.natsUrl
+    plainBus = config.natsUrl
       ? await NatsBus.connect(config.natsUrl, subjects)
       : new InProcessBus(subjects, { confirmWhenAcked: true });
   } catch (err) {
     opening.then((db) => db.close()).catch(() => {});
+    await tracing?.close();
     throw err;
   }
   const db = await opening.catch(async (err: unknown) => {
-    await bus.close().catch(() => {});
+    await plainBus.close().catch(() => {});
+    await tracing?.close();
     throw err;
   });
-  const cleanup: (() => Promise<unknown>)[] = [() => bus.close(), () => db.close()];
+  const bus = tracing ? tracedPublishes(plainBus, tracing) : plainBus;
+  // Tracing stops last: it flushes what the other steps' work produced.
+  const cleanup: (() => Promise<unknown>)[] = [() => bus.close(), () => db.close(), async () => tracing?.close()];
   try {
     if (config.databaseUrl) {
       const pending = await db.migrator.getPending();
@@ -122,11 +148,31 @@ export async function startHub(
     const devIdp = await openDevIdentityProvider(config, db);
     const devIdpEndpoints = devIdp ? new DevIdentityProviderEndpoints(devIdp, config.trustedProxies) : null;
     const schema = await buildHubSchema(bus);
+    const ide = openIde(config, devIdp !== null, log);
     const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);
 
     // Limits on connections and operations, the same for HTTP and WebSocket (graphql/http-server.ts, operations.ts).
+    // Read at each scrape; flows and connectors are started further down, before the port opens.
+    const poolCounts = config.databaseUrl ? await postgresPoolCounts(db) : () => null;
+    const metrics = new HubMetrics({
+      ingest: services.signals.statistics,
+      signalBacklog: () => bus.signalBacklog(),
+      sockets: () => wss.clients.size,
+      flows: config.flows.enabled
+        ? {
+            leader: () => !!flows?.leader,
+            running: () => !!flows?.process.pid,
+            starts: () => flows?.process.starts ?? 0,
+          }
+        : null,
+      connectorJobs: () => connectorHost.jobCounts(),
+      connectorDeliveries: () => services.connectorLedger.deliveryCounts(),
+      databasePool: poolCounts,
+    });
     const limits = completeLimits(config.limits);
-    const checker = new OperationChecker(schema, limits, config.production);
+    const checker = new OperationChecker(schema, limits, config.production, (name, codes) =>
+      metrics.observeRefusal(name, codes),
+    );
     const server = createHttpServer(limits, config.trustedProxies);
     const wss = new WebSocketServer({ noServer: true, maxPayload: 1_000_000 });
     const keySockets = new KeySockets();
@@ -141,7 +187,13 @@ export async function startHub(
       parseOptions: { maxTokens: config.limits.maxTokens },
       formatError: (formatted) => ({ ...formatted, message: presentMessage(formatted.message, config.production) }),
       plugins: [
+        operationMetrics(metrics),
+        ...(tracing ? [operationTracing<HubContext>(tracing)] : []),
         ApolloServerPluginDrainHttpServer({ httpServer: server }),
+        // Apollo's default cache-control plugin wraps every field's resolver; the hub sets no cache hints.
+        ApolloServerPluginCacheControlDisabled(),
+        // Apollo's landing pages load from its CDN; browsers get the hub's own IDE instead (graphql/ide.ts).
+        ApolloServerPluginLandingPageDisabled(),
         {
           serverWillStart: async () => ({
             drainServer: async () => {
@@ -155,15 +207,32 @@ export async function startHub(
     cleanup.unshift(() => apollo.stop());
 
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      route(req, res).catch((err: Error) => {
-        log.error(`[http] ${req.method} ${req.url} failed: ${err.stack ?? err.message}`);
-        if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal error; see the hub log.' }] });
-        else res.destroy();
-      });
+      inRequestScope(req, res, () =>
+        traced(req, res).catch((err: Error) => {
+          log.error(`[http] ${req.method} ${req.url} failed: ${err.stack ?? err.message}`);
+          if (!res.headersSent) send(res, 500, { errors: [{ message: 'Internal error; see the hub log.' }] });
+          else res.destroy();
+        }),
+      );
     });
+    // With tracing, each request is a server span; its database statements and publishes are children.
+    const traced = (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      if (!tracing) return route(req, res);
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const attributes = { 'http.request.method': req.method ?? 'GET', 'url.path': path };
+      return tracing.inSpan(`${req.method} ${routeOf(path)}`, SpanKind.SERVER, attributes, async (span) => {
+        await route(req, res);
+        span.setAttribute('http.response.status_code', res.statusCode);
+      });
+    };
     const route = async (req: IncomingMessage, res: ServerResponse) => {
-      const path = (req.url ?? '/').split('?')[0];
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      metrics.observeRequest(req, res, path);
+      // A browser opening /graphql gets the IDE, without a token: the operations it sends need one.
+      if (path === '/graphql' && ide?.wants(req)) return ide.servePage(res);
       if (path === '/graphql') return serveGraphQL(apollo, gate, checker, req, res, contextFor);
+      if (ide?.handles(path)) return ide.serveAsset(req, path, res);
+      if (path === '/metrics') return serveMetrics(metrics, config.metricsToken, req, res);
       if (devIdpEndpoints?.handles(path)) return devIdpEndpoints.serve(req, res);
       if (flows?.handleRequest(req, res)) return;
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
@@ -179,6 +248,7 @@ export async function startHub(
           graphql: '/graphql',
           health: '/healthz',
           readiness: '/readyz',
+          metrics: '/metrics',
           ...(flows ? { flowEditor: '/flows/', flowEndpoints: '/flows-http/' } : {}),
           ...(devIdp ? { developmentSignIn: '/dev-idp/login' } : {}),
         });
@@ -282,7 +352,8 @@ export async function startHub(
       bus,
       jobs,
       services,
-      localAdminToken: gate.localAdminToken,
+      localAdminToken: gate.localAdminKey?.secret ?? null,
+      localAdminKey: gate.localAdminKey,
       flows,
       flowsStarted,
       close: () => runAll(cleanup),
@@ -311,6 +382,15 @@ function refuseDevIdentityProviderWhereNotAllowed(config: HubConfig): void {
     throw new Error(
       'The development identity provider cannot run in production or next to a configured identity provider; set PLANTGRAPH_DEV_IDP=off.',
     );
+}
+
+/** The GraphQL IDE outside production (it needs introspection, which production turns off). */
+function openIde(config: HubConfig, devSignIn: boolean, log: HubLog): GraphQLIde | null {
+  if (config.production) return null;
+  const sign = devSignIn ? { tokenEndpoint: `${DEV_IDP_PATH}/token` } : null;
+  const ide = GraphQLIde.load(sign);
+  if (!ide) log.warn('[hub] the GraphQL IDE is not built (hub/dist/ide); run `npm run build` to get it at /graphql');
+  return ide;
 }
 
 /** The development identity provider when the configuration asks for it (ADR 0015). */

@@ -12,8 +12,10 @@ export type {
   BusSubscription,
   BatchOutcome,
   SignalBatchHandler,
+  SignalConsumerOptions,
   SignalDelivery,
 } from './infrastructure/bus/message-bus.js';
+export { SignalLanes } from './infrastructure/bus/signal-lanes.js';
 export { subjectMatches } from './infrastructure/bus/message-bus.js';
 export { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 export { NatsBus } from './infrastructure/bus/nats-bus.js';
@@ -24,6 +26,16 @@ export { lockFolder, FolderLockedError, type FolderLock } from './infrastructure
 export { EmbeddedFolderError, backupsFolderOf, listBackups } from './infrastructure/database/embedded-backup.js';
 export { buildHubSchema } from './graphql/schema.js';
 export { MAX_PAGE_SIZE } from './core/paging.js';
-export { computeOee, operatingIntervals, type OeeInput, type OeeFigures } from './modules/oee/oee-calculation.js';
+export {
+  computeOee,
+  operatingIntervals,
+  stateCategory,
+  type OeeInput,
+  type OeeFigures,
+} from './modules/oee/oee-calculation.js';
 export { shiftWindows } from './modules/oee/shift-windows.js';
 export { IngestBackoff, type IngestBackoffOptions } from './modules/signals/ingest-backoff.js';
+export { INGEST_LANES, newIngestStatistics, startSignalIngest } from './modules/signals/signal-ingest.js';
+export { EventFeed } from './core/event-feed.js';
+export { EventRelay } from './core/event-relay.js';
+export { recordEvents } from './core/event-outbox.js';

@@ -51,12 +51,13 @@ export function createServices(
   /** What deploys may contain and which flow endpoints are public (`config.flows`). */
   flowPolicy: FlowPolicy = DEFAULT_FLOW_POLICY,
 ) {
+  const feed = new EventFeed(db, bus, log);
   const relay = new EventRelay(db, bus, log, {
     retentionMs: eventRetentionHours * 3600_000,
     // Other writers (replicas, the CLI) exist only on PostgreSQL; the embedded folder has one process.
     sweepMs: bus.kind === 'nats' ? 250 : 5000,
+    local: (messages) => feed.deliverLocally(messages),
   });
-  const feed = new EventFeed(db, bus, log);
   const uow = new UnitOfWork(db, bus.subjects, relay);
   const connectorSecrets = new SecretBox(db, connectors.secret);
   const hubEvents = new OutboxDeliveryEvents();

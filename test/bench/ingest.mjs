@@ -1,27 +1,36 @@
 // `npm run bench`: the machine-signal path end to end on this machine's PostgreSQL and NATS.
-// A hub process, a publisher process, and (for latency) graphql-ws subscribers in this process.
+// A hub process, publisher processes, and (for latency) graphql-ws subscribers in this process.
+// Phases (BENCH_PHASES, default all): `drain` publishes BENCH_DRAIN_EVENTS signals while the hub is
+// stopped, then starts it and times how fast it drains the stream; `sustained` publishes
+// BENCH_EVENTS signals as fast as BENCH_PUBLISHERS processes can while the hub stores them;
+// `latency` runs BENCH_SUBSCRIBERS subscribers at BENCH_RATE events/s (`npm run bench:latency`).
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpus, totalmem } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { createClient } from 'graphql-ws';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Subjects } from '@plantgraph/hub';
+import { cpuMeter, formatLoad, pidsNamed, postgresPids } from './process-cpu.mjs';
+import { measureLatency } from './latency.mjs';
 
 const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.url));
+// BENCH_CLI runs another build of the hub (e.g. the main branch's, for a before/after).
+const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.url));
 const PUBLISHER = fileURLToPath(new URL('./publisher.mjs', import.meta.url));
 const ADMIN_URL = process.env.PLANTGRAPH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const NATS_URL = process.env.PLANTGRAPH_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const MACHINES = Number(process.env.BENCH_MACHINES ?? 100);
-const THROUGHPUT_EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
-const LATENCY_RATE = Number(process.env.BENCH_RATE ?? 5_000);
-const LATENCY_SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
+const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 4);
+const DRAIN_EVENTS = Number(process.env.BENCH_DRAIN_EVENTS ?? 100_000);
+const SUSTAINED_EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
+const PHASES = (process.env.BENCH_PHASES || 'drain,sustained,latency').split(',');
+const TARGET = 25_000;
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
+if (MACHINES % PUBLISHERS) throw new Error('BENCH_MACHINES must be a multiple of BENCH_PUBLISHERS.');
 
 const name = `plantgraph_bench_${randomBytes(3).toString('hex')}`;
 const namespace = `bench${randomBytes(3).toString('hex')}`;
@@ -35,34 +44,67 @@ const env = {
   DATABASE_URL: url.toString(),
   NATS_URL,
   PLANTGRAPH_NATS_NAMESPACE: namespace,
+  PLANTGRAPH_FLOWS: 'off',
   PLANTGRAPH_RATE_LIMIT_PER_SECOND: '100000',
   PLANTGRAPH_RATE_LIMIT_BURST: '100000',
   PLANTGRAPH_MAX_SUBSCRIPTIONS_PER_SOCKET: '10',
   PLANTGRAPH_OEE_UPDATE_INTERVAL_MS: '60000',
 };
+
+/** Starts the hub (BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it). */
+async function startHub() {
+  const child = spawn(process.execPath, [...(process.env.BENCH_HUB_NODE_ARGS?.split(' ') ?? []), CLI, 'start'], {
+    env: { ...env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const hubUrl = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c) => {
+      out += c;
+      const m = /ready at (\S+)/.exec(out);
+      if (m && out.includes('stop with Ctrl-C')) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`hub exited ${code}: ${out}`)));
+  });
+  return { child, url: hubUrl };
+}
+const stopHub = async (h) => {
+  if (!h || h.child.exitCode !== null) return;
+  const exited = new Promise((r) => h.child.once('exit', r));
+  h.child.kill('SIGTERM');
+  await exited;
+};
+
+/** Runs the publisher processes side by side; resolves with the publishers' own rate. */
+async function publish(total, rate, source) {
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: PUBLISHERS }, (_, i) =>
+      run(
+        process.execPath,
+        [PUBLISHER, NATS_URL, namespace, String(MACHINES), String(total), String(PUBLISHERS), String(i), rate, source],
+        { env, cwd: fileURLToPath(new URL('.', import.meta.url)) },
+      ),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const published = results.map((r) => JSON.parse(r.stdout).published).reduce((a, b) => a + b, 0);
+  return { published, seconds, rate: published / seconds };
+}
+
 let hub;
+const rows = [];
+const row = (measure, result, target = '—') => rows.push([measure, result, target]);
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
 try {
   log(`database ${name}, NATS namespace ${namespace}`);
   await run(process.execPath, [CLI, 'migrate'], { env });
   const key = /\n(pgk_\S+)/.exec(
     (await run(process.execPath, [CLI, 'api-key', 'create', '--name', 'bench', '--grant', 'admin@*'], { env })).stdout,
   )[1];
-  // BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the hub.
-  hub = spawn(process.execPath, [...(process.env.BENCH_HUB_NODE_ARGS?.split(' ') ?? []), CLI, 'start'], {
-    env: { ...env, PORT: '0' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const hubUrl = await new Promise((resolve, reject) => {
-    let out = '';
-    hub.stdout.on('data', (c) => {
-      out += c;
-      const m = /ready at (\S+)/.exec(out);
-      if (m && out.includes('stop with Ctrl-C')) resolve(m[1]);
-    });
-    hub.once('exit', (code) => reject(new Error(`hub exited ${code}: ${out}`)));
-  });
+  hub = await startHub();
   const gql = async (query, variables) => {
-    const res = await fetch(`${hubUrl}/graphql`, {
+    const res = await fetch(`${hub.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       body: JSON.stringify({ query, variables }),
@@ -71,126 +113,133 @@ try {
     if (body.errors) throw new Error(JSON.stringify(body.errors));
     return body.data;
   };
-  log(`hub at ${hubUrl}; creating ${MACHINES} machines`);
+  log(`hub at ${hub.url}; creating ${MACHINES} machines`);
+  const create = 'mutation ($i: CreateEquipmentInput!) { createEquipment(input: $i) { __typename } }';
   for (const [parent, code, level] of [
     [null, 'bench', 'Enterprise'],
     ['bench', 'site', 'Site'],
     ['bench/site', 'area', 'Area'],
     ['bench/site/area', 'line', 'ProductionLine'],
-  ]) {
-    await gql('mutation ($i: CreateEquipmentInput!) { createEquipment(input: $i) { __typename } }', {
-      i: { parentPath: parent, code, name: code, level },
-    });
-  }
+  ])
+    await gql(create, { i: { parentPath: parent, code, name: code, level } });
   for (let i = 0; i < MACHINES; i++)
-    await gql('mutation ($i: CreateEquipmentInput!) { createEquipment(input: $i) { __typename } }', {
-      i: { parentPath: 'bench/site/area/line', code: `m${i}`, name: `m${i}`, level: 'WorkCell' },
-    });
+    await gql(create, { i: { parentPath: 'bench/site/area/line', code: `m${i}`, name: `m${i}`, level: 'WorkCell' } });
   const db = new pg.Client({ connectionString: url.toString() });
   await db.connect();
-  const stored = async () => Number((await db.query('select count(*) as n from equipment_state_change')).rows[0].n);
-
-  // 1. Sustained throughput, no subscribers: everything published, everything stored once.
-  log(`throughput: ${THROUGHPUT_EVENTS} state signals as fast as the publisher can send`);
-  const t0 = performance.now();
-  const publisher = run(
-    process.execPath,
-    [PUBLISHER, NATS_URL, namespace, String(MACHINES), String(THROUGHPUT_EVENTS), 'max', 'tp'],
-    { env, cwd: fileURLToPath(new URL('.', import.meta.url)) },
-  );
-  let count = await stored();
-  while (count < THROUGHPUT_EVENTS && performance.now() - t0 < 600_000) {
-    await new Promise((r) => setTimeout(r, 250));
-    count = await stored();
-  }
-  const ingestSeconds = (performance.now() - t0) / 1000;
-  const published = JSON.parse((await publisher).stdout);
-  const [{ n, d }] = (
-    await db.query(
-      'select count(*)::int as n, count(distinct (source, sequence))::int as d from equipment_state_change',
-    )
-  ).rows;
-
-  // 2. Latency with subscribers at a steady rate.
-  log(
-    `latency: ${SUBSCRIBERS} graphql-ws subscribers (each on one machine), ${LATENCY_RATE} events/s for ${LATENCY_SECONDS} s`,
-  );
-  const latencies = [];
-  const errors = [];
-  const clients = [];
-  for (let s = 0; s < SUBSCRIBERS; s += 10) {
-    const client = createClient({
-      url: `${hubUrl.replace('http', 'ws')}/graphql`,
-      connectionParams: { authorization: `Bearer ${key}` },
-      retryAttempts: 0,
-      lazy: false,
-    });
-    clients.push(client);
-    for (let k = s; k < Math.min(s + 10, SUBSCRIBERS); k++) {
-      client.subscribe(
-        { query: `subscription { equipmentStateChanged(scope: "bench/site/area/line/m${k % MACHINES}") { at } }` },
-        {
-          next: (v) =>
-            v.errors
-              ? errors.push(v.errors[0].message)
-              : latencies.push(Date.now() - new Date(v.data.equipmentStateChanged.at).getTime()),
-          error: (e) => errors.push(String(e?.message ?? e?.reason ?? JSON.stringify(e))),
-          complete: () => {},
-        },
-      );
-    }
-  }
-  await new Promise((r) => setTimeout(r, 3000));
-  const before = await stored();
-  const total = LATENCY_RATE * LATENCY_SECONDS;
-  const l0 = performance.now();
-  await run(
-    process.execPath,
-    [PUBLISHER, NATS_URL, namespace, String(MACHINES), String(total), String(LATENCY_RATE), 'lat'],
-    { env, cwd: fileURLToPath(new URL('.', import.meta.url)) },
-  );
-  while ((await stored()) < before + total && performance.now() - l0 < 300_000)
-    await new Promise((r) => setTimeout(r, 250));
-  const latencySeconds = (performance.now() - l0) / 1000;
-  await new Promise((r) => setTimeout(r, 1000));
-  latencies.sort((a, b) => a - b);
-  const pct = (p) =>
-    latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN;
-  const rss =
+  const storedOf = async (source) =>
     Number(
-      /VmRSS:\s+(\d+)/.exec(await (await import('node:fs/promises')).readFile(`/proc/${hub.pid}/status`, 'utf8'))[1],
-    ) / 1024;
-  if (errors.length) log(`subscriber errors: ${errors.length}, first: ${errors[0]}`);
-  for (const c of clients) await c.dispose();
+      (await db.query('select count(*)::int as n from equipment_state_change where source = $1', [source])).rows[0].n,
+    );
+  const check = async (source, expected) => {
+    const [{ n, d }] = (
+      await db.query(
+        `select count(*)::int as n, count(distinct sequence)::int as d from equipment_state_change where source = $1`,
+        [source],
+      )
+    ).rows;
+    return `${expected - d} lost, ${n - d} duplicated (of ${fmt(expected)})`;
+  };
+  const meter = () =>
+    cpuMeter({
+      hub: () => [hub.child.pid],
+      postgres: () => postgresPids(admin, name),
+      nats: () => pidsNamed('nats-server'),
+    });
+  const cpuRow = (label, m, events) =>
+    row(
+      `${label}: CPU per event`,
+      `hub ${m.perEvent.hub.microsPerEvent.toFixed(0)} µs (${m.perEvent.hub.cores.toFixed(2)} cores), ` +
+        `PostgreSQL ${m.perEvent.postgres.microsPerEvent.toFixed(0)} µs (${m.perEvent.postgres.cores.toFixed(2)}), ` +
+        `NATS ${m.perEvent.nats.microsPerEvent.toFixed(0)} µs (${m.perEvent.nats.cores.toFixed(2)}); ` +
+        `load ${formatLoad(m.load[0])} → ${formatLoad(m.load[1])}; ${fmt(events)} events`,
+    );
+
+  if (PHASES.includes('drain')) {
+    // 1. Pre-loaded drain: the stream holds every signal before the hub's consumer starts.
+    await stopHub(hub);
+    log(`drain: publishing ${DRAIN_EVENTS} signals with the hub stopped (${PUBLISHERS} publishers)`);
+    const pub = await publish(DRAIN_EVENTS, 'max', 'drain');
+    row(
+      'publishers alone (hub stopped)',
+      `${fmt(pub.rate)} events/s (${fmt(pub.published)} in ${pub.seconds.toFixed(1)} s)`,
+      `> ${fmt(TARGET)}`,
+    );
+    hub = await startHub();
+    let count = await storedOf('drain');
+    for (let i = 0; i < 20_000 && count === 0; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      count = await storedOf('drain');
+    }
+    const m = meter();
+    await m.start();
+    const from = count;
+    const t0 = performance.now();
+    while (count < DRAIN_EVENTS && performance.now() - t0 < 600_000) {
+      await new Promise((r) => setTimeout(r, 50));
+      count = await storedOf('drain');
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = await m.stop(count - from);
+    row(
+      'hub drain rate (pre-loaded stream)',
+      `${fmt((count - from) / seconds)} events/s (${fmt(count - from)} in ${seconds.toFixed(1)} s)`,
+      `≥ ${fmt(TARGET)}`,
+    );
+    cpuRow('drain', cpu, count - from);
+    row('drain: loss / duplicates', await check('drain', DRAIN_EVENTS), '0 / 0');
+  }
+
+  if (PHASES.includes('sustained')) {
+    // 2. End to end: publishers and hub at once, as fast as the publishers go.
+    log(`sustained: ${SUSTAINED_EVENTS} signals from ${PUBLISHERS} publishers while the hub stores them`);
+    const m = meter();
+    await m.start();
+    const t0 = performance.now();
+    const publishing = publish(SUSTAINED_EVENTS, 'max', 'tp');
+    let count = await storedOf('tp');
+    while (count < SUSTAINED_EVENTS && performance.now() - t0 < 600_000) {
+      await new Promise((r) => setTimeout(r, 50));
+      count = await storedOf('tp');
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = await m.stop(count);
+    const pub = await publishing;
+    row(
+      'publishers while the hub stores',
+      `${fmt(pub.rate)} events/s (${fmt(pub.published)} in ${pub.seconds.toFixed(1)} s)`,
+    );
+    row(
+      'end to end, sustained (publish → stored)',
+      `${fmt(count / seconds)} events/s (${fmt(count)} in ${seconds.toFixed(1)} s)`,
+      `≥ ${fmt(TARGET)}`,
+    );
+    cpuRow('sustained', cpu, count);
+    row('sustained: loss / duplicates', await check('tp', SUSTAINED_EVENTS), '0 / 0');
+  }
+
+  if (PHASES.includes('latency')) {
+    const l = await measureLatency({ hubUrl: hub.url, key, machines: MACHINES, storedOf, publish, log });
+    row(
+      'latency run',
+      `${fmt(l.total)} events at ${fmt(l.rate)}/s, stored in ${l.seconds.toFixed(1)} s; load ${formatLoad(l.load)}`,
+    );
+    row(
+      'publish → subscriber latency',
+      `p50 ${l.p50} ms, p99 ${l.p99} ms over ${fmt(l.deliveries)} deliveries to ${fmt(l.subscribers)} subscribers` +
+        (l.errors ? `; ${l.errors} subscriber errors` : ''),
+      'p99 ≤ 25 ms',
+    );
+  }
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${hub.child.pid}/status`, 'utf8'))[1]) / 1024;
+  row('hub RSS after the run', `${rss.toFixed(0)} MB`);
   await db.end();
 
-  const rows = [
-    [
-      'machine',
-      `${cpus().length} × ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`,
-    ],
-    [
-      'throughput: events published',
-      `${published.published} in ${published.seconds.toFixed(1)} s (${(published.published / published.seconds).toFixed(0)}/s at the publisher)`,
-    ],
-    [
-      'throughput: stored, sustained',
-      `${n} in ${ingestSeconds.toFixed(1)} s = ${(n / ingestSeconds).toFixed(0)} events/s (target 25,000)`,
-    ],
-    ['loss / duplicates', `${THROUGHPUT_EVENTS - d} lost, ${n - d} duplicated`],
-    ['latency run', `${total} events at ${LATENCY_RATE}/s, stored in ${latencySeconds.toFixed(1)} s`],
-    [
-      'event → subscriber latency',
-      `p50 ${pct(50)} ms, p99 ${pct(99)} ms over ${latencies.length} deliveries to ${SUBSCRIBERS} subscribers (target p99 ≤ 25 ms)`,
-    ],
-    ['hub RSS after the run', `${rss.toFixed(0)} MB`],
-  ];
-  const width = Math.max(...rows.map((r) => r[0].length));
-  console.log(`\n| ${'measure'.padEnd(width)} | result |\n|${'-'.repeat(width + 2)}|--------|`);
-  for (const [k, v] of rows) console.log(`| ${k.padEnd(width)} | ${v} |`);
+  const machine = `${cpus().length} × ${cpus()[0].model}, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`;
+  console.log(`\n${new Date().toISOString()} — ${machine}; load average now ${formatLoad(loadavg())}`);
+  console.log('\n| measure | result | target |\n|---|---|---|');
+  for (const [k, v, t] of rows) console.log(`| ${k} | ${v} | ${t} |`);
 } finally {
-  hub?.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 1000));
+  await stopHub(hub);
   await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
   await admin.end();
   const nc = await connect({ servers: NATS_URL });

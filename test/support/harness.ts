@@ -30,8 +30,8 @@ export const MODES: Mode[] = ['embedded', 'postgres+nats'];
 
 export const uniqueName = (prefix: string) => `${prefix}${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 
-/** A fresh PostgreSQL database with the hub's migrations applied; drop it when done. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+/** A fresh PostgreSQL database with the hub's migrations applied (unless `migrated: false`); drop it when done. */
+export async function createTestDatabase({ migrated = true } = {}): Promise<{ url: string; drop(): Promise<void> }> {
   const name = uniqueName('plantgraph_t_');
   const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await admin.connect();
@@ -39,9 +39,11 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   await admin.end();
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', logSql: false });
-  await migrate(db);
-  await db.close();
+  if (migrated) {
+    const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', logSql: false });
+    await migrate(db);
+    await db.close();
+  }
   return {
     url: url.toString(),
     drop: async () => {

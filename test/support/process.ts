@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
@@ -6,7 +7,7 @@ export const CLI = fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.ur
 
 export interface HubProcess {
   url: string;
-  /** The local admin token the hub printed (embedded/dev mode without an identity provider). */
+  /** The local admin API key (development mode without an identity provider): printed, or read from its file. */
   token: string | null;
   child: ChildProcess;
   output: () => string;
@@ -37,7 +38,7 @@ export async function spawnHub(
     }, readyWithinMs);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /ready at (http:\/\/[^\s]+)/.exec(output);
+      const match = /ready at (http:\/\/[^\s\\"]+)/.exec(output); // a text line, or a JSON one's msg
       // The API answers before the flows run (ADR 00XX); tests of a hub with flows want them running.
       const flowsSettled =
         !output.includes('flow editor (plant') || /\[flows\] (running|the flows did not start)/.test(output);
@@ -57,7 +58,11 @@ export async function spawnHub(
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
     await exited;
   };
-  const token = /local admin token[^\n]*\n\s*(pgk_\S+)/.exec(output)?.[1] ?? null;
+  // Printed when this start made it (a text line or a JSON one's msg); else the banner says which file keeps it.
+  const kept = /local admin API key: kept in ([^\s\\"]+) /.exec(output)?.[1];
+  const token = kept
+    ? readFileSync(kept, 'utf8').trim()
+    : (/local admin API key[\s\S]*?(pgk_[\w-]+)/.exec(output)?.[1] ?? null);
   return { url, token, child, output: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
 }
 

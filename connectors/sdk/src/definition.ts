@@ -1,6 +1,6 @@
 // The typed definition every connector package exports: its settings, a real connection test, inbound
-// jobs (poll with a cursor, or import one record on demand) and outbound handlers (a hub event in, one
-// external call out, the external reference back). The hub's connector host runs it: jobs, cursors,
+// jobs (poll with a cursor, or import one record on demand), inbound streams (a connection kept open)
+// and outbound handlers (a hub event in, one external call out, the external reference back). The hub's connector host runs it: jobs, cursors,
 // the delivery ledger, dead letters, replay, health and GraphQL are the host's, not the connector's.
 
 import type { FailureKind } from './errors.js';
@@ -65,6 +65,27 @@ export interface InboundJob {
   importOne?(reference: string): Promise<ImportOutcome>;
 }
 
+/** An open stream; `close()` ends it (unsubscribes, disconnects) and resolves once it has. */
+export interface StreamHandle {
+  close(): Promise<void>;
+}
+
+/**
+ * A connection the connector keeps open while it runs: subscriptions on a machine's OPC UA server,
+ * a session on an MQTT broker. The host opens it on one replica at a time (the holder of the
+ * connectors' lease) and closes it when the instance stops or the lease moves. What the stream
+ * receives goes to the hub through `context.hub` (e.g. `publishSignals`), as any client's would.
+ */
+export interface InboundStream {
+  description: string;
+  /**
+   * Opens the stream; rejects when it cannot (the host records why and tries again after a pause
+   * that grows to 30 s). Call `lost` when an open stream is gone for good (a connection that will
+   * not come back by itself): the host closes it, records why and opens it again after a pause.
+   */
+  open(lost: (error: Error) => void): Promise<StreamHandle>;
+}
+
 /** An event of the hub, as the relay hands it to an outbound handler. */
 export interface HubEvent {
   /** Stable id of the event: the delivery's idempotency key derives from it. */
@@ -112,6 +133,8 @@ export interface ConnectorRuntime {
   testConnection(): Promise<ConnectionCheck>;
   /** Inbound jobs by name. */
   inbound?: Readonly<Record<string, InboundJob>>;
+  /** Long-lived inbound connections by name, open while the instance runs (on one replica). */
+  streams?: Readonly<Record<string, InboundStream>>;
   /** How often the host polls every inbound job that can poll; absent or 0: on demand only. */
   pollIntervalMs?: number;
   /** Outbound handlers by the hub event type (past tense) they take. */

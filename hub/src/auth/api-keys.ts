@@ -17,9 +17,17 @@ import { forbidden } from '../core/visibility.js';
 import { fail, invalidInput, notFound } from '../core/failures.js';
 
 const TOKEN = /^pgk_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
-const LOCAL_ADMIN = 'local-admin';
+/** The name of the development hub's own admin key (see `local-admin-key.ts`). */
+export const LOCAL_ADMIN = 'local-admin';
 
 const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+/** A key whose secret was right but which may no longer be used. */
+export interface RefusedApiKey {
+  name: string;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+}
 
 export interface VerifiedApiKey {
   id: string;
@@ -120,9 +128,19 @@ export class ApiKeyService {
    * is wrong. Reads only: callers cache the answer and record the use (`recordUse`) sparingly.
    */
   async verify(prefix: string, secretHash: string): Promise<VerifiedApiKey | null> {
+    const checked = await this.check(prefix, secretHash);
+    return checked && 'principal' in checked ? checked : null;
+  }
+
+  /**
+   * As `verify`, and when the secret is right but the key revoked or expired, which of the two
+   * (to tell its holder, in the same one query); null when unknown or the secret is wrong.
+   */
+  async check(prefix: string, secretHash: string): Promise<VerifiedApiKey | RefusedApiKey | null> {
     const key = await this.db.em.fork().findOne(ApiKey, { prefix });
     if (!key || !timingSafeEqual(Buffer.from(key.secretHash), Buffer.from(secretHash))) return null;
-    if (key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
+    if (key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now()))
+      return { name: key.name, revokedAt: key.revokedAt ?? null, expiresAt: key.expiresAt ?? null };
     const principal = new Principal(key.name, 'api-key', key.grants, key.expiresAt ?? null, null, key.id);
     return { id: key.id, principal, lastUsedAt: key.lastUsedAt ?? null };
   }
@@ -146,17 +164,10 @@ export class ApiKeyService {
     );
   }
 
-  /** Issues a key outside GraphQL (the CLI, the local admin token); returns the secret. */
-  async issueDirect(
-    name: string,
-    grants: Grant[],
-    createdBy: string,
-    expiresAt: Date | null = null,
-    replacePrevious = false,
-  ): Promise<string> {
+  /** Issues a key outside GraphQL (the CLI); returns the secret. */
+  async issueDirect(name: string, grants: Grant[], createdBy: string, expiresAt: Date | null = null): Promise<string> {
     const em = this.db.em.fork();
     return em.transactional(async (tx) => {
-      if (replacePrevious) await tx.nativeUpdate(ApiKey, { name, revokedAt: null }, { revokedAt: new Date() });
       const { key, secret } = issue(tx, name, grants, createdBy, expiresAt);
       await tx.flush();
       void key;
@@ -164,9 +175,34 @@ export class ApiKeyService {
     });
   }
 
-  /** A fresh admin key for the embedded/demo hub, printed at start; earlier ones stop working. */
-  issueLocalAdmin(): Promise<string> {
-    return this.issueDirect(LOCAL_ADMIN, [{ role: Role.Admin, scope: WHOLE_INSTALLATION }], 'system:hub', null, true);
+  /**
+   * A new local admin key for a development hub (see `local-admin-key.ts`), in one audited
+   * transaction that revokes the earlier ones; returns the secret.
+   */
+  async rotateLocalAdmin(actor: string): Promise<string> {
+    const revoked: string[] = [];
+    const secret = await this.uow.run(actor, async (work) => {
+      for (const key of await work.tx.find(ApiKey, { name: LOCAL_ADMIN, revokedAt: null })) {
+        const before = snapshot(key);
+        key.revokedAt = new Date();
+        work.changed('ApiKeyRevoked', key, key.prefix, before);
+        revoked.push(key.prefix);
+      }
+      const grants = [{ role: Role.Admin, scope: WHOLE_INSTALLATION }];
+      const { key, secret } = issue(work.tx, LOCAL_ADMIN, grants, actor, null);
+      work.changed('ApiKeyCreated', key, key.prefix);
+      return secret;
+    });
+    if (typeof secret !== 'string') throw new Error(`Rotating the local admin key failed: ${secret.message}`);
+    for (const prefix of revoked) for (const listener of this.#revokedListeners) listener(prefix);
+    return secret;
+  }
+
+  /** Whether `secret` is the current local admin key of this database. */
+  async isCurrentLocalAdmin(secret: string): Promise<boolean> {
+    const presented = parseApiKey(secret);
+    if (!presented) return false;
+    return (await this.verify(presented.prefix, presented.secretHash))?.principal.id === LOCAL_ADMIN;
   }
 }
 

@@ -3,7 +3,8 @@ import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { type Grant, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
 import { type AuthConfig, completeAuth, type OidcConfig } from '../config.js';
 import { isEquipmentPath } from '../core/keys.js';
-import { type ApiKeyService, parseApiKey } from './api-keys.js';
+import { type ApiKeyService, LOCAL_ADMIN, parseApiKey, type RefusedApiKey } from './api-keys.js';
+import { howToGetLocalAdminKey } from './local-admin-key.js';
 import { TokenBuckets } from './token-buckets.js';
 import { VerifiedKeys, type VerifiedKey } from './verified-keys.js';
 import { Principal } from '../core/principal.js';
@@ -19,7 +20,11 @@ const digest = (token: string) => createHash('sha256').update(token).digest('hex
 
 /** The credential is missing or unusable; the message says how to authenticate. */
 export class AuthenticationError extends HubFault {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** For a WebSocket close frame (at most 123 bytes), when the message is longer. */
+    readonly briefly = message,
+  ) {
     super(FaultCode.Unauthenticated, message);
   }
 }
@@ -46,6 +51,8 @@ export class Authenticator {
   readonly #keyFailures: TokenBuckets;
   /** Process credentials by their secret's SHA-256: kept in memory only, valid on this replica until revoked. */
   readonly #processes = new Map<string, Principal>();
+  /** Set on a development hub with a local admin key: where its file is (null: in memory only). */
+  #localAdminKeyFile: string | null | undefined;
 
   constructor(
     private readonly config: AuthConfig,
@@ -71,6 +78,11 @@ export class Authenticator {
   trust(oidc: OidcConfig & { jwksUrl: string }): void {
     this.#oidc = oidc;
     this.#jwks = createRemoteJWKSet(new URL(oidc.jwksUrl), { cooldownDuration: 30_000 });
+  }
+
+  /** Tells those who present a replaced local admin key where the current one is kept. */
+  explainLocalAdminKey(file: string | null): void {
+    this.#localAdminKeyFile = file;
   }
 
   /** Forgets a key verified earlier (its revocation, made on any replica, reached this one). */
@@ -153,11 +165,11 @@ export class Authenticator {
       const message = `Too many failed authentications for this API key. Retry in ${wait} s, with the right secret.`;
       throw new AuthenticationThrottled(message, wait);
     }
-    const key = await this.apiKeys.verify(prefix, secretHash);
-    if (!key) {
+    const key = await this.apiKeys.check(prefix, secretHash);
+    if (!key || !('principal' in key)) {
       this.#keyFailures.charge(prefix);
       if (recognised) this.#verified.forget(prefix); // the right secret no longer works: revoked or expired
-      throw new AuthenticationError(UNKNOWN_KEY);
+      throw this.#refused(key);
     }
     const entry = this.#verified.remember(
       prefix,
@@ -170,6 +182,26 @@ export class Authenticator {
       now,
     );
     return this.#used(entry, now);
+  }
+
+  /**
+   * Why a key was refused. Only its holder (the secret matched) learns that it was revoked or
+   * expired; and a replaced local admin key is told how to get the current one.
+   */
+  #refused(key: RefusedApiKey | null): AuthenticationError {
+    if (!key) return new AuthenticationError(UNKNOWN_KEY);
+    if (key.name === LOCAL_ADMIN && key.revokedAt && this.#localAdminKeyFile !== undefined) {
+      const how = howToGetLocalAdminKey(this.#localAdminKeyFile);
+      const message = `This local admin API key was replaced at ${key.revokedAt.toISOString()}; ${how}.`;
+      const brief = this.#localAdminKeyFile
+        ? `Local admin API key replaced; the current one is in ${this.#localAdminKeyFile}`
+        : 'Local admin API key replaced; the hub printed the current one at start';
+      return new AuthenticationError(message, brief);
+    }
+    const what = key.revokedAt
+      ? `was revoked at ${key.revokedAt.toISOString()}`
+      : `expired at ${key.expiresAt?.toISOString()}`;
+    return new AuthenticationError(`The API key "${key.name}" ${what}. Ask an administrator for a new one.`);
   }
 
   /** Records the key's use when the stored `last_used_at` is over a minute old: one UPDATE a minute at most. */

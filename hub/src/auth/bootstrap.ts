@@ -4,6 +4,7 @@ import { Gate } from '../graphql/gate.js';
 import { Safelist } from '../graphql/hardening.js';
 import { RateLimiter } from '../graphql/rate-limit.js';
 import { TokenBuckets } from './token-buckets.js';
+import { type LocalAdminKey, openLocalAdminKey } from './local-admin-key.js';
 
 type Log = Pick<Console, 'log' | 'warn'>;
 
@@ -15,9 +16,9 @@ export async function createGate(
   config: HubConfig,
   services: Services,
   log: Log,
-): Promise<Gate & { localAdminToken: string | null }> {
+): Promise<Gate & { localAdminKey: LocalAdminKey | null }> {
   const oidc = services.authenticator.oidc;
-  let localAdminToken: string | null = null;
+  let localAdminKey: LocalAdminKey | null = null;
   if (!config.auth.enabled) {
     log.warn(
       [
@@ -35,7 +36,9 @@ export async function createGate(
       );
     }
   } else if (!oidc) {
-    localAdminToken = await services.apiKeys.issueLocalAdmin();
+    // Kept in the data folder across restarts (local-admin-key.ts); a replaced one is told where it is.
+    localAdminKey = await openLocalAdminKey(config, services.apiKeys);
+    services.authenticator.explainLocalAdminKey(localAdminKey.file);
   }
   const safelist = config.limits.safelistFile ? Safelist.load(config.limits.safelistFile) : null;
   if (safelist) log.log(`[hub] operation safelist: ${safelist.size} documents from ${config.limits.safelistFile}`);
@@ -43,7 +46,7 @@ export async function createGate(
   const rateLimiter = new RateLimiter(config.limits.ratePerSecond, config.limits.rateBurst);
   const addressFailures = new TokenBuckets(perMinute / 60, perMinute);
   const gate = new Gate(services.authenticator, rateLimiter, safelist, addressFailures, config.trustedProxies);
-  return Object.assign(gate, { localAdminToken });
+  return Object.assign(gate, { localAdminKey });
 }
 
 /** The authentication settings with the identity provider's JWKS URL found (discovery). */

@@ -47,6 +47,8 @@ interface Replay {
 const PAGE = 500;
 /** Live events held for the feed's own reading before it starts over (the rest is filled from the database). */
 const INBOX_LIMIT = 20_000;
+/** Subjects whose followers are remembered (one per equipment and event type in practice). */
+const MAX_ROUTES = 10_000;
 
 /**
  * One replica's ordered view of the hub's events (ADR 0010). Events arrive from the bus with their
@@ -59,6 +61,12 @@ const INBOX_LIMIT = 20_000;
 export class EventFeed implements EventSource {
   #last = 0;
   readonly #followers = new Set<Follower>();
+  /**
+   * The followers whose patterns match a subject, by subject, rebuilt when followers come or go:
+   * an event is matched against every follower's patterns once per subject, not once per event
+   * (with a thousand subscribers that matching was the hub's busiest function).
+   */
+  readonly #routes = new Map<string, Follower[]>();
   #chain: Promise<unknown> = Promise.resolve();
   #available = true;
   #stopped = false;
@@ -124,7 +132,7 @@ export class EventFeed implements EventSource {
       const follower: Follower = {
         patterns,
         last: this.#last,
-        queue: createSubscriptionQueue(() => this.#followers.delete(follower), {
+        queue: createSubscriptionQueue(() => this.#unfollow(follower), {
           limit: queueOptions?.limit ?? 1000,
           onOverflow: () => (behind = true),
         }),
@@ -140,7 +148,7 @@ export class EventFeed implements EventSource {
     const matches = (m: BusMessage) => patterns.some((p) => subjectMatches(p, m.subject));
     /** While resuming: the replayed events not yet taken, and how far the replay has read. */
     let replay: Replay | null = null;
-    if (after === null) this.#followers.add(follower);
+    if (after === null) this.#follow(follower);
     else replay = { messages: [], position: after, checked: false };
     const iterator: BusSubscription = {
       next: async () => {
@@ -205,13 +213,25 @@ export class EventFeed implements EventSource {
       const rest = await readEvents(this.db.em.fork(), replay.position, Number.MAX_SAFE_INTEGER, this.#last);
       // Joined before the rest is queued: should it overflow the queue, closing removes it again.
       follower.last = Math.max(replay.position, this.#last);
-      this.#followers.add(follower);
+      this.#follow(follower);
       for (const e of rest) {
         const m = toMessage(e);
         if (matches(m)) follower.queue.push(m);
       }
     });
     return false;
+  }
+
+  /**
+   * Events this replica sequenced, straight from its relay: its subscribers get them without the
+   * round trip through the bus. The same events arriving from the bus afterwards are dropped by
+   * their sequence number (`#receive`), so no follower gets one twice.
+   */
+  deliverLocally(messages: BusMessage[]): void {
+    if (this.#stopped || !messages.length) return;
+    void this.#exclusive(async () => {
+      for (const m of messages) await this.#receive(m);
+    });
   }
 
   #openInbox(): BusSubscription {
@@ -269,12 +289,30 @@ export class EventFeed implements EventSource {
 
   #dispatch(m: BusMessage, seq: number | null): void {
     if (seq !== null) this.#last = seq;
-    for (const f of this.#followers) {
+    for (const f of this.#routeOf(m.subject)) {
       if (seq !== null && seq <= f.last) continue;
-      if (!f.patterns.some((p) => subjectMatches(p, m.subject))) continue;
       if (seq !== null) f.last = seq;
       f.queue.push(m);
     }
+  }
+
+  #routeOf(subject: string): Follower[] {
+    let route = this.#routes.get(subject);
+    if (!route) {
+      route = [...this.#followers].filter((f) => f.patterns.some((p) => subjectMatches(p, subject)));
+      if (this.#routes.size >= MAX_ROUTES) this.#routes.clear();
+      this.#routes.set(subject, route);
+    }
+    return route;
+  }
+
+  #follow(follower: Follower): void {
+    this.#followers.add(follower);
+    this.#routes.clear();
+  }
+
+  #unfollow(follower: Follower): void {
+    if (this.#followers.delete(follower)) this.#routes.clear();
   }
 
   #reachability(reachable: boolean): void {

@@ -1,4 +1,4 @@
-import type { Tx } from '../infrastructure/database/database.js';
+import { executeBound, type Tx } from '../infrastructure/database/database.js';
 import type { BusMessage } from '../infrastructure/bus/message-bus.js';
 import { badUserInput } from './faults.js';
 
@@ -42,9 +42,10 @@ export async function recordEvents(tx: Tx, events: DomainEvent[]): Promise<void>
     const data: Record<string, unknown> = { type: e.type, ...(typeof e.data === 'function' ? e.data() : e.data) };
     return { subject: e.subject, type: e.type, path: typeof data.path === 'string' ? data.path : null, data };
   });
-  await tx.execute(
+  await executeBound(
+    tx,
     `insert into event_outbox (subject, type, path, data)
-       select subject, type, path, data from jsonb_to_recordset(?::jsonb)
+       select subject, type, path, data from jsonb_to_recordset($1::jsonb)
          as x(subject text, type text, path text, data jsonb)`,
     [JSON.stringify(rows)],
   );

@@ -1,5 +1,5 @@
 import type { Database } from '../infrastructure/database/database.js';
-import type { MessageBus } from '../infrastructure/bus/message-bus.js';
+import type { BusMessage, MessageBus } from '../infrastructure/bus/message-bus.js';
 import { hasUnsequencedEvents, pruneEvents, SEQUENCE_ROUND, sequenceEvents, toMessage } from './event-outbox.js';
 import type { EventsCommitted } from './unit-of-work.js';
 
@@ -13,6 +13,12 @@ export interface EventRelayOptions {
   sweepMs?: number;
   /** Sequenced events are kept this long for resuming subscribers and connectors. */
   retentionMs?: number;
+  /**
+   * This replica's own subscribers, handed each sequenced event before it is published (the feed:
+   * `EventFeed.deliverLocally`), so they do not wait for the round trip through the bus; the copy
+   * that comes back from the bus is dropped there by its sequence number.
+   */
+  local?: (messages: BusMessage[]) => void;
 }
 
 /**
@@ -34,6 +40,7 @@ export class EventRelay implements EventsCommitted {
   #lastPrune = 0;
   readonly #sweepMs: number;
   readonly #retentionMs: number;
+  readonly #local: (messages: BusMessage[]) => void;
 
   constructor(
     private readonly db: Database,
@@ -43,6 +50,7 @@ export class EventRelay implements EventsCommitted {
   ) {
     this.#sweepMs = options.sweepMs ?? 250;
     this.#retentionMs = options.retentionMs ?? 24 * 3600_000;
+    this.#local = options.local ?? (() => {});
   }
 
   start(): void {
@@ -108,13 +116,10 @@ export class EventRelay implements EventsCommitted {
       if (!(await hasUnsequencedEvents(this.db.em.fork()))) return;
       const events = await this.db.em.fork().transactional((tx) => sequenceEvents(tx));
       if (!events.length) return;
+      const messages = events.map(toMessage);
+      this.#local(messages);
       try {
-        const published = Promise.all(
-          events.map((e) => {
-            const { subject, data } = toMessage(e);
-            return this.bus.publish(subject, data, e.eventId);
-          }),
-        );
+        const published = Promise.all(messages.map((m, i) => this.bus.publish(m.subject, m.data, events[i]!.eventId)));
         await withTimeout(published, PUBLISH_TIMEOUT_MS);
         if (this.#publishFailing) this.log.log('[events] publishing events again');
         this.#publishFailing = false;

@@ -4,6 +4,7 @@ import {
   Equipment,
   EquipmentClass,
   EquipmentConditionRecord,
+  EquipmentStateChange,
   MaterialClass,
   MaterialDefinition,
   MaterialLot,
@@ -21,37 +22,71 @@ import {
 } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
 import type { Principal } from '../core/principal.js';
+import type { Page } from '@plantgraph/schema';
+import { type PageRequest, pagesPerParent } from '../core/paging.js';
+import { plainFind } from '../core/plain-rows.js';
 import { pathsVisible, placedVisible } from '../core/visibility.js';
 
 /**
  * Per-request batch loaders: a nested query costs one SQL statement per level and relation,
- * however many parents there are.
+ * however many parents there are. They serve reads only, so their records are plain rows
+ * (`plainFind`), not entities of the request's identity map.
  */
 export function createLoaders(em: Tx, principal: Principal) {
   const byId = <T extends { id: string }>(entity: EntityName<T>, visible: object = {}) =>
     new DataLoader<string, T | null>(async (ids) => {
-      const rows = await em.find(entity, { $and: [{ id: { $in: [...ids] } }, visible] } as never);
+      const rows = await plainFind(em, entity, { $and: [{ id: { $in: [...ids] } }, visible] } as never);
       const map = new Map(rows.map((r) => [r.id, r]));
       return ids.map((id) => map.get(id) ?? null);
     });
 
   const byParent = <T extends object>(entity: EntityName<T>, fk: string, orderBy: string, visible: object = {}) =>
     new DataLoader<string, T[]>(async (ids) => {
-      const rows = await em.find(entity, { $and: [{ [fk]: { $in: [...ids] } }, visible] } as never, {
-        orderBy: { [orderBy]: 'asc' } as never,
+      const rows = await plainFind(em, entity, { $and: [{ [fk]: { $in: [...ids] } }, visible] } as never, {
+        [orderBy]: 'asc',
       });
       const groups = new Map<string, T[]>(ids.map((id) => [id, []]));
       for (const r of rows) groups.get((r as Record<string, { id: string }>)[fk]!.id)?.push(r);
       return ids.map((id) => groups.get(id)!);
     });
 
-  return {
+  /** One page of a list per parent; the parents of one batch with the same page arguments share a statement. */
+  const pageByParent = <T extends { id: string }>(
+    entity: EntityName<T>,
+    fk: keyof T & string,
+    orderBy: keyof T & string,
+    direction: 'asc' | 'desc',
+  ) =>
+    new DataLoader<{ parent: string; page: PageRequest }, Page<T>, string>(
+      async (keys) => {
+        const groups = new Map<string, { page: PageRequest; parents: string[] }>();
+        for (const { parent, page } of keys) {
+          const args = JSON.stringify([page.first, page.after ?? null]);
+          const group = groups.get(args) ?? { page, parents: [] };
+          group.parents.push(parent);
+          groups.set(args, group);
+        }
+        const pages = new Map<string, Page<T>>();
+        for (const [args, { page, parents }] of groups) {
+          const found = await pagesPerParent(em, entity, fk, parents, page, orderBy, direction);
+          for (const [parent, p] of found) pages.set(JSON.stringify([parent, args]), p);
+        }
+        return keys.map(
+          ({ parent, page }) => pages.get(JSON.stringify([parent, JSON.stringify([page.first, page.after ?? null])]))!,
+        );
+      },
+      { cacheKeyFn: ({ parent, page }) => JSON.stringify([parent, JSON.stringify([page.first, page.after ?? null])]) },
+    );
+
+  const loaders = {
     // Relations are filtered too: a parent or location outside the caller's scopes reads as null.
     equipment: byId(Equipment, pathsVisible(principal)),
     equipmentChildren: byParent(Equipment, 'parent', 'path', pathsVisible(principal)),
     equipmentClass: byId(EquipmentClass),
     // Reached through a visible equipment only.
     conditionRecordsOf: byParent(EquipmentConditionRecord, 'equipment', 'recordedAt'),
+    // Reached through a visible equipment only; newest first.
+    stateHistoryOf: pageByParent(EquipmentStateChange, 'equipment', 'id', 'desc'),
     openConditionRecordsOf: byParent(EquipmentConditionRecord, 'equipment', 'recordedAt', { clearedAt: null }),
     materialClass: byId(MaterialClass),
     materialDefinition: byId(MaterialDefinition),
@@ -87,7 +122,23 @@ export function createLoaders(em: Tx, principal: Principal) {
     productDefinition: byId(ProductDefinition),
     productDefinitionVersion: byId(ProductDefinitionVersion),
     versionsOfProductDefinition: byParent(ProductDefinitionVersion, 'productDefinition', 'version'),
+    /**
+     * Hands the related records a list of orders read whole in its own statement
+     * (`WorkOrderService.list` with `read.with`) to the loaders, so their fields cost nothing
+     * more. The orders' equipment passed the list's scope filter, the same as the equipment
+     * loader's; versions and product definitions are not scope-filtered.
+     */
+    primeWithOrders(orders: WorkOrder[], read: readonly string[]) {
+      for (const order of orders) {
+        const version = order.productDefinitionVersion;
+        if (read.includes('equipment')) loaders.equipment.prime(order.equipment.id, order.equipment);
+        if (read.includes('productDefinitionVersion')) loaders.productDefinitionVersion.prime(version.id, version);
+        if (read.includes('productDefinitionVersion.productDefinition'))
+          loaders.productDefinition.prime(version.productDefinition.id, version.productDefinition);
+      }
+    },
   };
+  return loaders;
 }
 
 export type Loaders = ReturnType<typeof createLoaders>;

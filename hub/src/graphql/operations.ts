@@ -17,6 +17,8 @@ export type Checked = { document: DocumentNode; errors?: undefined } | { errors:
 
 /** Valid documents kept, by their text: clients and connectors send the same few operations again and again. */
 const CACHED_DOCUMENTS = 500;
+/** The name of a document's first operation, for refusals of documents that did not parse. */
+const NAMED = /^\s*(?:query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/;
 /** Longer texts are checked every time rather than kept. */
 const CACHED_LENGTH = 20_000;
 
@@ -38,11 +40,25 @@ export class OperationChecker {
     private readonly schema: GraphQLSchema,
     private readonly limits: LimitsConfig,
     private readonly production: boolean,
+    /** Told of every refused operation (the metrics count its errors by code). */
+    private readonly onRefused: (operationName: string | null, codes: string[]) => void = () => {},
   ) {
     this.rules = limitRules(limits, production);
   }
 
   check(source: string, variables: unknown, operationName: unknown): Checked {
+    const checked = this.#check(source, variables, operationName);
+    if (checked.errors) {
+      const name = typeof operationName === 'string' ? operationName : (NAMED.exec(source)?.[1] ?? null);
+      this.onRefused(
+        name,
+        checked.errors.map((e) => String(e.extensions.code)),
+      );
+    }
+    return checked;
+  }
+
+  #check(source: string, variables: unknown, operationName: unknown): Checked {
     const badInput = checkVariables(variables);
     if (badInput) return this.#refuse([badInput]);
     const checked = this.#document(source);

@@ -34,8 +34,7 @@ import { OeeResolver } from '../modules/oee/oee.resolver.js';
 import { SignalResolver } from '../modules/signals/signals.resolver.js';
 import { FlowsResolver } from '../modules/flows/flows.resolver.js';
 import { ConnectorResolver } from '../modules/connector/connector.resolver.js';
-import { guard } from './guard.js';
-import { mapDomainOutcomes } from './failures.js';
+import { guardFields } from './guard.js';
 
 export const resolvers = [
   EquipmentResolver,
@@ -70,13 +69,8 @@ export const resolvers = [
 ] as const;
 
 /** The hub's GraphQL schema; `schema/schema.graphql` is this, printed. */
-export function buildHubSchema(bus: MessageBus): Promise<GraphQLSchema> {
-  return buildSchema({
-    resolvers,
-    validate: false,
-    pubSub: busPubSub(bus),
-    globalMiddlewares: [mapDomainOutcomes, guard],
-  });
+export async function buildHubSchema(bus: MessageBus): Promise<GraphQLSchema> {
+  return guardFields(await buildSchema({ resolvers, validate: false, pubSub: busPubSub(bus) }));
 }
 
 /** type-graphql's topic-based subscriptions, carried by the bus (topics are subjects). */

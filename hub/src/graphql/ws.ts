@@ -16,7 +16,7 @@ import type { QueueOptions } from '../infrastructure/bus/message-bus.js';
 import type { HubContext } from './context.js';
 import type { Gate } from './gate.js';
 import type { OperationChecker } from './operations.js';
-import { AuthenticationThrottled } from '../auth/authenticator.js';
+import { AuthenticationError, AuthenticationThrottled } from '../auth/authenticator.js';
 import { SharedSubscriptions } from './shared-subscriptions.js';
 import type { KeySockets } from './key-sockets.js';
 
@@ -81,7 +81,12 @@ export function serveGraphQLOverWebSocket(
           return true;
         } catch (err) {
           if (err instanceof AuthenticationThrottled) ctx.extra.socket.close(TOO_MANY, err.message.slice(0, 120));
-          else console.warn(`[auth] WebSocket connection refused: ${(err as Error).message}`);
+          else {
+            console.warn(`[auth] WebSocket connection refused: ${(err as Error).message}`);
+            // graphql-ws would say only "Forbidden"; the reason says what to do (a close reason holds 123 bytes).
+            if (err instanceof AuthenticationError)
+              ctx.extra.socket.close(CloseCode.Forbidden, closeReason(err.briefly));
+          }
           return false;
         }
       },
@@ -142,6 +147,17 @@ export function serveGraphQLOverWebSocket(
     },
     wss,
   );
+}
+
+/** A close reason: at most 123 bytes of UTF-8. */
+function closeReason(text: string): string {
+  const bytes = Buffer.from(text);
+  return bytes.length <= 123
+    ? text
+    : `${bytes
+        .subarray(0, 120)
+        .toString()
+        .replace(/\uFFFD$/, '')}…`;
 }
 
 function closeSlow(socket: WebSocket, backlog: string): void {

@@ -14,7 +14,8 @@ export class PageInfo {
 export interface Page<T> {
   edges: { cursor: string; node: T }[];
   pageInfo: PageInfo;
-  totalCount: number;
+  /** A promise where counting is deferred until the field is read. */
+  totalCount: number | Promise<number>;
 }
 
 /** Builds the `<Name>Connection` and `<Name>Edge` types for a node type. */

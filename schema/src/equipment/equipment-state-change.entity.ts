@@ -51,7 +51,10 @@ export class EquipmentStateChange {
   @Property({ type: new BigIntType('string'), nullable: true })
   sequence?: string | null;
 
-  @Field({ description: 'False when the signal was older than the current state: kept in history, not applied.' })
+  @Field({
+    description:
+      'False when the report was older than the newest one (late or backfilled): it is part of the history, and of OEE, at its own time, but did not change the current state.',
+  })
   @Property()
   applied: boolean = true;
 }

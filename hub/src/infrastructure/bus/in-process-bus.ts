@@ -5,6 +5,7 @@ import {
   type QueueOptions,
   type SignalBatchHandler,
   type SignalConsumer,
+  type SignalConsumerOptions,
   type SignalDelivery,
   subjectMatches,
 } from './message-bus.js';
@@ -101,7 +102,8 @@ export class InProcessBus implements MessageBus {
     return confirmed;
   }
 
-  consumeSignals(handle: SignalBatchHandler, options: { batchSize?: number } = {}): SignalConsumer {
+  /** One lane whatever `options.lanes` says: the embedded database has one connection. */
+  consumeSignals(handle: SignalBatchHandler, options: SignalConsumerOptions = {}): SignalConsumer {
     const batchSize = options.batchSize ?? 256;
     let running = true;
     let wakeFromPause: (() => void) | null = null;
@@ -160,6 +162,10 @@ export class InProcessBus implements MessageBus {
 
   async checkReady(): Promise<void> {
     if (this.#closed) throw new Error('The in-process bus is closed.');
+  }
+
+  async signalBacklog(): Promise<number> {
+    return this.#signals.length;
   }
 
   async close(): Promise<void> {

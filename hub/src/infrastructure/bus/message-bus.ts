@@ -49,6 +49,18 @@ export interface BatchOutcome {
 // biome-ignore lint/suspicious/noConfusingVoidType: a handler that never pauses is an async function returning nothing
 export type SignalBatchHandler = (batch: SignalDelivery[]) => Promise<BatchOutcome | void>;
 
+export interface SignalConsumerOptions {
+  /** The most signals in one batch. */
+  batchSize?: number;
+  /**
+   * Batches stored at once, each from its own lane of equipment (an equipment's signals always go
+   * through the same lane, in order). One for a database with a single connection (PGlite).
+   */
+  lanes?: number;
+  /** How long a lane's oldest signal waits for its batch to fill before it is stored anyway. */
+  maxBatchDelayMs?: number;
+}
+
 export interface SignalConsumer {
   stop(): Promise<void>;
 }
@@ -68,9 +80,11 @@ export interface MessageBus {
   /** Publishes a machine signal durably; a repeated `messageId` within the window is dropped. */
   publishSignal(subject: string, payload: Uint8Array, messageId: string): Promise<void>;
   /** Starts the single durable consumer of signals; `handle` receives batches in arrival order. */
-  consumeSignals(handle: SignalBatchHandler, options?: { batchSize?: number }): SignalConsumer;
+  consumeSignals(handle: SignalBatchHandler, options?: SignalConsumerOptions): SignalConsumer;
   /** Resolves when the bus is reachable; rejects with the reason otherwise. */
   checkReady(): Promise<void>;
+  /** Signals published and not yet settled by the ingest (the lag the metrics show). */
+  signalBacklog(): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -17,8 +17,10 @@ import {
   type QueueOptions,
   type SignalBatchHandler,
   type SignalConsumer,
+  type SignalConsumerOptions,
   type SignalDelivery,
 } from './message-bus.js';
+import { SignalLanes } from './signal-lanes.js';
 import { Subjects } from '../../subjects.js';
 import { connectToNats } from './nats-connect.js';
 
@@ -27,6 +29,8 @@ const SECOND_NS = 1_000_000_000;
 const ACK_WAIT_MS = 10_000;
 /** How long one pull stays open for signals to arrive. */
 const PULL_EXPIRES_MS = 2000;
+/** How long a lane's first signal waits for more before its batch is stored anyway. */
+const DEFAULT_MAX_BATCH_DELAY_MS = 5;
 
 /**
  * The production bus. Domain events go to core NATS subjects, captured by the event stream for
@@ -139,19 +143,25 @@ export class NatsBus implements MessageBus {
   }
 
   /**
-   * Signals are fetched in pulls of up to `batchSize`; each batch is whatever arrived while the
-   * previous one was being stored, so batches grow with the load and latency stays low when it is
-   * light. With three batches buffered, fetching waits and JetStream holds the rest (back-pressure,
-   * not memory). Explicit pulls, rather than a continuous consume, mean nothing is on its way to
-   * this replica unless a pull is open: when the handler asks for a pause, the open pull ends, what
-   * is held here goes back to JetStream, and nothing is fetched until the pause ends.
+   * Signals are fetched in pulls and split into lanes by equipment (`SignalLanes`): each lane
+   * stores one batch at a time, so with two lanes two batches are in flight, and one equipment's
+   * signals are stored in the order they arrived. A lane's batch is ready when full or when its
+   * oldest signal has waited `maxBatchDelayMs`. With three batches per lane buffered, fetching
+   * waits and JetStream holds the rest (back-pressure, not memory). Explicit pulls, rather than a
+   * continuous consume, mean nothing is on its way to this replica unless a pull is open: when a
+   * batch asks for a pause, the open pull ends, what is held here goes back to JetStream, and
+   * nothing is fetched (nor stored, in any lane) until the pause ends.
    */
-  consumeSignals(handle: SignalBatchHandler, options: { batchSize?: number } = {}): SignalConsumer {
-    const batchSize = options.batchSize ?? 512;
-    const buffered: JsMsg[] = [];
+  consumeSignals(handle: SignalBatchHandler, options: SignalConsumerOptions = {}): SignalConsumer {
+    const lanes = new SignalLanes<JsMsg>(
+      options.lanes ?? 1,
+      options.batchSize ?? 512,
+      options.maxBatchDelayMs ?? DEFAULT_MAX_BATCH_DELAY_MS,
+    );
+    const { batchSize } = lanes;
+    const keyOf = (m: JsMsg) => this.subjects.parseSignalSubject(m.subject)?.path ?? m.subject;
     let running = true;
     let pull = null as ConsumerMessages | null;
-    let wakeHandler = null as (() => void) | null;
     let resumeReading = null as (() => void) | null;
     const resumeReader = () => {
       const resume = resumeReading;
@@ -178,23 +188,20 @@ export class NatsBus implements MessageBus {
         if (paused()) {
           // No pull is open now, so what goes back stays with JetStream (for another replica, or
           // this one after the pause) instead of coming straight back.
-          for (const m of buffered.splice(0)) m.nak();
+          for (const m of lanes.takeAll()) m.nak();
           await sleepUntil(pausedUntil);
           continue;
         }
-        if (buffered.length >= batchSize * 3) {
+        if (lanes.size >= batchSize * 3 * lanes.lanes) {
           await new Promise<void>((r) => (resumeReading = r));
           continue;
         }
         try {
           consumer ??= await this.js.consumers.get(this.subjects.signalStream.name, this.subjects.signalConsumer);
-          pull = await consumer.fetch({ max_messages: batchSize, expires: PULL_EXPIRES_MS });
+          pull = await consumer.fetch({ max_messages: batchSize * lanes.lanes, expires: PULL_EXPIRES_MS });
           if (failing) console.error('[bus] reading signals again');
           failing = false;
-          for await (const m of pull) {
-            buffered.push(m);
-            wakeHandler?.();
-          }
+          for await (const m of pull) lanes.push(keyOf(m), m);
         } catch (err) {
           if (!running) break;
           consumer = null;
@@ -205,24 +212,28 @@ export class NatsBus implements MessageBus {
         }
       }
     })();
-    // What this replica holds (buffered, or in the batch being stored) is still being worked on: it
+    // What this replica holds (waiting, or in a batch being stored) is still being worked on: it
     // says so, so that a backlog or a slow store does not make JetStream deliver it a second time.
-    let inBatch = new Set<JsMsg>();
+    const inBatch: Set<JsMsg>[] = Array.from({ length: lanes.lanes }, () => new Set());
     const keepHeld = setInterval(() => {
-      for (const m of buffered) m.working();
-      for (const m of inBatch) m.working();
+      for (const m of lanes.waiting()) m.working();
+      for (const held of inBatch) for (const m of held) m.working();
     }, ACK_WAIT_MS / 3);
-    const handler = (async () => {
+    const storeLane = async (lane: number) => {
       while (running) {
-        if (!buffered.length) {
-          await new Promise<void>((r) => (wakeHandler = r));
-          wakeHandler = null;
+        if (paused()) {
+          await sleepUntil(pausedUntil);
           continue;
         }
-        const taken = buffered.splice(0, batchSize);
+        const taken = await lanes.next(lane);
         resumeReader();
+        if (!taken.length) continue;
+        if (paused()) {
+          lanes.unshift(lane, taken);
+          continue;
+        }
         const unsettled = new Set(taken);
-        inBatch = unsettled;
+        inBatch[lane] = unsettled;
         const settle = (m: JsMsg, again: boolean) => {
           if (!unsettled.delete(m)) return;
           if (again) m.nak(1000);
@@ -244,27 +255,32 @@ export class NatsBus implements MessageBus {
         });
         if (!outcome) {
           for (const m of unsettled) settle(m, true);
+          inBatch[lane] = new Set();
           continue;
         }
-        // Back to the head of the buffer: the reader hands it all back once its open pull has
+        // Back to the head of its lane: the reader hands it all back once its open pull has
         // ended, or, after a short pause, the next batch takes it up again.
-        pausedUntil = Date.now() + outcome.pauseMs;
-        buffered.unshift(...taken.filter((m) => unsettled.has(m)));
-        inBatch = new Set();
+        pausedUntil = Math.max(pausedUntil, Date.now() + outcome.pauseMs);
+        lanes.unshift(
+          lane,
+          taken.filter((m) => unsettled.has(m)),
+        );
+        inBatch[lane] = new Set();
         resumeReader();
         await sleepUntil(pausedUntil);
       }
-    })();
+    };
+    const handlers = Array.from({ length: lanes.lanes }, (_, lane) => storeLane(lane));
     return {
       stop: async () => {
         running = false;
         clearInterval(keepHeld);
         // What is on its way is not lost: unsettled, JetStream delivers it again after ack_wait.
         void pull?.close().catch(() => {});
-        wakeHandler?.();
+        lanes.close();
         resumeReader();
         for (const wake of [...sleepers]) wake();
-        await Promise.all([reader, handler]);
+        await Promise.all([reader, ...handlers]);
       },
     };
   }
@@ -274,6 +290,12 @@ export class NatsBus implements MessageBus {
     // Known at once from the connection's status, without waiting for a flush that cannot come back.
     if (this.#disconnectedFrom) throw new Error(`NATS: disconnected from ${this.#disconnectedFrom}, reconnecting.`);
     await this.nc.flush();
+  }
+
+  async signalBacklog(): Promise<number> {
+    const { signalStream, signalConsumer } = this.subjects;
+    const info = await (await jetstreamManager(this.nc)).consumers.info(signalStream.name, signalConsumer);
+    return info.num_pending + info.num_ack_pending;
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
+import type { Pool } from 'pg';
 import { fileURLToPath } from 'node:url';
-import { type EntityManager, type MikroORM, type Options } from '@mikro-orm/sql';
+import {
+  DefaultLogger,
+  type EntityManager,
+  type LogContext,
+  type LoggerOptions,
+  type MikroORM,
+  type Options,
+} from '@mikro-orm/sql';
+import { CompiledQuery, type Kysely } from 'kysely';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM as PgliteORM } from '@mikro-orm/pglite';
@@ -32,6 +41,8 @@ export const MIGRATIONS_SRC = fileURLToPath(
 /** Opens PostgreSQL when `databaseUrl` is set, else the embedded PGlite database. */
 export async function openDatabase(
   config: Pick<HubConfig, 'databaseUrl' | 'dataDir' | 'logSql'> & Partial<Pick<HubConfig, 'embeddedOptimize'>>,
+  /** Told of every statement once it finished (the traces' database spans). */
+  observeStatement?: (sql: string, tookMs: number, failed: boolean) => void,
 ): Promise<Database> {
   const options: Partial<Options> = {
     entities,
@@ -56,6 +67,7 @@ export async function openDatabase(
     },
     debug: config.logSql ? ['query'] : false,
     allowGlobalContext: false,
+    ...(observeStatement ? { loggerFactory: (o: LoggerOptions) => new StatementLogger(o, observeStatement) } : {}),
   };
   if (config.databaseUrl) {
     return (await PostgresORM.init({ ...options, clientUrl: config.databaseUrl } as never)) as unknown as Database;
@@ -74,6 +86,21 @@ export async function openDatabase(
     return (await PgliteORM.init({ ...embedded, dbName: config.dataDir } as never)) as unknown as Database;
   }
   return openEmbeddedFolder(embedded, config.dataDir);
+}
+
+/** MikroORM's logger, also telling `observe` of each statement (MikroORM logs every one with its time). */
+class StatementLogger extends DefaultLogger {
+  constructor(
+    options: LoggerOptions,
+    private readonly observe: (sql: string, tookMs: number, failed: boolean) => void,
+  ) {
+    super(options);
+  }
+
+  override logQuery(context: { query: string } & LogContext): void {
+    if (context.namespace !== 'slow-query') this.observe(context.query, context.took ?? 0, context.level === 'error');
+    super.logQuery(context);
+  }
 }
 
 /** Embedded folders opened by `openDatabase`, for the backup before migrations. */
@@ -121,6 +148,34 @@ async function openEmbeddedFolder(options: Partial<Options>, folder: string): Pr
   return db;
 }
 
+/**
+ * Runs one statement with `$1, $2, ...` parameters bound by the driver (PostgreSQL's extended
+ * protocol, PGlite's query parameters), in the transaction of `tx` when it has one. Unlike
+ * `tx.execute`, the ORM neither escapes the values into the SQL text nor formats it: the hot paths
+ * (the signal ingest) send large JSON arrays, whose escaping and parsing cost more than the insert.
+ */
+export async function executeBound<T extends object>(tx: Tx, sql: string, parameters: unknown[]): Promise<T[]> {
+  const connection = tx.getConnection('write') as unknown as LoggingConnection;
+  const ctx = tx.getTransactionContext<Kysely<unknown>>() ?? connection.getClient();
+  // Through the connection's wrapper, so the statement shows in the SQL log (`logSql`) as any other.
+  return connection.executeQuery(
+    sql,
+    async () => (await ctx.executeQuery<T>(CompiledQuery.raw(sql, parameters))).rows as T[],
+    { query: sql, params: parameters },
+  );
+}
+
+/** The connection as `executeBound` uses it (`executeQuery` is protected in MikroORM's typings). */
+interface LoggingConnection {
+  getClient(): Kysely<unknown>;
+  executeQuery<R>(sql: string, run: () => Promise<R>, context: { query: string; params: unknown[] }): Promise<R>;
+}
+
+/** Whether the database is the embedded PGlite: one connection, so one statement at a time. */
+export function isEmbedded(db: Database): boolean {
+  return typeof (db.driver.getConnection() as { getNativeClient?: unknown }).getNativeClient === 'function';
+}
+
 /** The PGlite instance behind an embedded database (for backups). */
 export async function nativePglite(db: Database): Promise<PGlite> {
   const connection = db.driver.getConnection() as unknown as { getNativeClient?: () => Promise<PGlite> };
@@ -143,4 +198,13 @@ export async function migrate(db: Database, log: (line: string) => void = consol
   }
   const applied = await db.migrator.up();
   return applied.map((m) => m.name);
+}
+
+/** The connection counts of a PostgreSQL database's `pg` pool (for the metrics). */
+export async function postgresPoolCounts(
+  db: Database,
+): Promise<() => { total: number; idle: number; waiting: number }> {
+  const connection = db.driver.getConnection() as unknown as { getNativeClient(): Promise<Pool> };
+  const pool = await connection.getNativeClient();
+  return () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount });
 }

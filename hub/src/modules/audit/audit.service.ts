@@ -36,7 +36,14 @@ export class AuditService {
       ...e,
       node: { ...e.node, before: withoutSecrets(e.node.before), after: withoutSecrets(e.node.after) } as AuditRecord,
     }));
-    return { ...connection, edges };
+    // Not a spread: that would read `totalCount`, which counts only when asked for.
+    return {
+      edges,
+      pageInfo: connection.pageInfo,
+      get totalCount() {
+        return connection.totalCount;
+      },
+    };
   }
 
   /** Recomputes the whole hash chain and names the first broken link: it spans every scope. */

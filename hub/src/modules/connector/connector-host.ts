@@ -26,6 +26,7 @@ import type { ConnectorLedger } from './connector-ledger.js';
 import type { ConnectorRuntimePort, ConnectorService } from './connector.service.js';
 import type { DeliveryEventSource } from './event-source.js';
 import type { SecretBox } from './secrets.js';
+import { StreamSupervisor } from './connector-streams.js';
 
 interface Running {
   instance: ConnectorInstance;
@@ -33,6 +34,8 @@ interface Running {
   runtime: ConnectorRuntime;
   outbound: JobWorker | null;
   inbound: JobWorker | null;
+  /** Its inbound streams, open while this replica holds the lease. */
+  streams: StreamSupervisor | null;
   lastPollAt: number;
   lastHealthAt: number;
 }
@@ -171,6 +174,15 @@ export class ConnectorHost implements ConnectorRuntimePort {
       runtime,
       outbound: null,
       inbound: null,
+      streams:
+        runtime.streams && Object.keys(runtime.streams).length
+          ? new StreamSupervisor({
+              connector: row.name,
+              streams: runtime.streams,
+              log: this.o.log,
+              recordError: (message) => this.o.ledger.recordError(row.name, message),
+            })
+          : null,
       lastPollAt: 0,
       lastHealthAt: 0,
     };
@@ -184,8 +196,13 @@ export class ConnectorHost implements ConnectorRuntimePort {
     this.#running.set(row.name, r);
   }
 
-  /** Inbound jobs run on the lease holder only, one at a time, so polls never race on the cursor. */
+  /**
+   * Inbound jobs and streams run on the lease holder only: one poll at a time, so polls never race on
+   * the cursor, and one open stream per instance in the installation.
+   */
   private async inboundWorker(r: Running): Promise<void> {
+    if (this.#leader) r.streams?.start();
+    else await r.streams?.stop();
     if (this.#leader && !r.inbound && pollingJob(r.runtime)) {
       r.inbound = this.o.jobs.queue(inboundQueue(r.instance.name)).process(() => this.poll(r), { concurrency: 1 });
     } else if (!this.#leader && r.inbound) {
@@ -197,6 +214,7 @@ export class ConnectorHost implements ConnectorRuntimePort {
   private async stop(name: string): Promise<void> {
     const r = this.#running.get(name);
     this.#running.delete(name);
+    await r?.streams?.stop();
     await r?.outbound?.close();
     await r?.inbound?.close();
     await r?.runtime.close?.();
@@ -367,6 +385,13 @@ export class ConnectorHost implements ConnectorRuntimePort {
       await this.o.ledger.recordError(name, e.message);
       throw new Error(`Import of ${reference} failed (${e.kind}): ${e.message}`);
     }
+  }
+
+  /** Every connector running on this replica with its jobs by state. */
+  async jobCounts(): Promise<{ connector: string; counts: Record<string, number> }[]> {
+    const names = [...this.#running.keys()];
+    const counts = await Promise.all(names.map((name) => this.queueCounts(name)));
+    return names.flatMap((connector, i) => (counts[i] ? [{ connector, counts: { ...counts[i] } }] : []));
   }
 
   async queueCounts(name: string): Promise<JobCounts | null> {

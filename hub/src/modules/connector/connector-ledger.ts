@@ -217,6 +217,18 @@ export class ConnectorLedger {
     if (isFailure(result)) throw new Error(result.message);
   }
 
+  /** Deliveries by connector and state, for the metrics (one grouped count over the ledger's index). */
+  async deliveryCounts(): Promise<{ connector: string; state: string; count: number }[]> {
+    const rows = await this.db.em
+      .fork()
+      .getConnection()
+      .execute<{ connector: string; state: string; n: number }[]>(
+        `select i.name as connector, d.state, count(*)::int as n
+       from connector_delivery d join connector_instance i on i.id = d.instance_id group by i.name, d.state`,
+      );
+    return rows.map((r) => ({ connector: r.connector, state: r.state, count: Number(r.n) }));
+  }
+
   async recordError(name: string, message: string): Promise<void> {
     await this.db.em.fork().nativeUpdate(ConnectorInstance, { name }, { lastError: message, lastErrorAt: new Date() });
   }

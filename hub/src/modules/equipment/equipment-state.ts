@@ -1,6 +1,6 @@
 import { type EquipmentState, EquipmentStateChange, STATES_REQUIRING_REASON } from '@plantgraph/schema';
 import type { Subjects } from '../../subjects.js';
-import type { Tx } from '../../infrastructure/database/database.js';
+import { executeBound, type Tx } from '../../infrastructure/database/database.js';
 import type { DomainEvent } from '../../core/event-outbox.js';
 
 /** A state an equipment reported (a signal) or was given by hand (the API). */
@@ -37,8 +37,11 @@ export interface EquipmentStateRow extends CurrentState {
 }
 
 /**
- * Whether a report is `newer` than the newest report so far (else it is late: kept in the history,
- * not applied) and whether it `repeat`s the current state. One rule for the API and the signal path.
+ * Whether a report is `newer` than the newest report so far (else it is late: it joins the state
+ * history, and OEE, at its own time, but does not change the current state) and whether it
+ * `repeat`s the current state. One rule for the API and the signal path. Before its first report a
+ * machine's state is only what it was created with, so any first report is newer, even one dated
+ * before the creation (a backfilled shift, ADR 0023).
  */
 export function judgeStateReport(
   current: CurrentState,
@@ -47,7 +50,7 @@ export function judgeStateReport(
   at: Date,
 ): { newer: boolean; repeat: boolean } {
   return {
-    newer: at.getTime() >= (current.lastReportedAt ?? current.stateSince).getTime(),
+    newer: current.lastReportedAt == null || at.getTime() >= current.lastReportedAt.getTime(),
     repeat: current.state === state && (current.stateReason ?? null) === reason,
   };
 }
@@ -64,18 +67,17 @@ export async function lockEquipment(
   paths: string[],
   forUpdate = true,
 ): Promise<Map<string, EquipmentStateRow>> {
-  const rows = await tx.execute<
-    {
-      id: string;
-      path: string;
-      state: EquipmentState;
-      state_reason: string | null;
-      state_since: Date;
-      last_reported_at: Date | null;
-    }[]
-  >(
+  const rows = await executeBound<{
+    id: string;
+    path: string;
+    state: EquipmentState;
+    state_reason: string | null;
+    state_since: Date;
+    last_reported_at: Date | null;
+  }>(
+    tx,
     `select id, path, state, state_reason, state_since, last_reported_at from equipment
-     where path in (select jsonb_array_elements_text(?::jsonb)) order by path ${forUpdate ? 'for update' : ''}`,
+     where path in (select jsonb_array_elements_text($1::jsonb)) order by path ${forUpdate ? 'for update' : ''}`,
     [json([...new Set(paths)].sort())],
   );
   return new Map(
@@ -108,9 +110,9 @@ export interface RecordedStates {
  * The one writer of equipment state, for the `setEquipmentState` mutation and the signal ingest
  * alike: whatever the number of reports, at most one statement each to find duplicates, write the
  * history and update the equipment rows. Reports are judged in order: every one is kept in the
- * history (so it does not depend on which replica took which signal), a late one is not applied,
- * a signal seen before (source, sequence) changes nothing, and a report by hand repeating the
- * current state is a no-op. `equipment` holds the reports' rows, locked by the caller in this
+ * history (so it does not depend on which replica took which signal) and counts there by its own
+ * time, a late one does not change the current state, a signal seen before (source, sequence)
+ * changes nothing, and a report by hand repeating the current state is a no-op. `equipment` holds the reports' rows, locked by the caller in this
  * transaction (`lockEquipment`); they are not modified.
  */
 export async function recordStateReports(
@@ -124,9 +126,10 @@ export async function recordStateReports(
   const seen = signals.length
     ? new Set(
         (
-          await tx.execute<{ source: string; sequence: string }[]>(
+          await executeBound<{ source: string; sequence: string }>(
+            tx,
             `select source, sequence::text as sequence from equipment_state_change
-     where (source, sequence) in (select source, sequence from jsonb_to_recordset(?::jsonb) as k(source text, sequence bigint))`,
+     where (source, sequence) in (select source, sequence from jsonb_to_recordset($1::jsonb) as k(source text, sequence bigint))`,
             [json(signals.map((s) => ({ source: s.source, sequence: s.sequence })))],
           )
         ).map((r) => keyOf(r.source, r.sequence)),
@@ -180,17 +183,19 @@ export async function recordStateReports(
     announce.push({ insert: inserts.length - 1, equipment: eq });
   }
   if (!inserts.length) return result;
-  const ids = await tx.execute<{ id: string }[]>(
+  const ids = await executeBound<{ id: string }>(
+    tx,
     `insert into equipment_state_change (equipment_id, path, state, previous_state, reason, at, source, sequence, applied)
-     select * from jsonb_to_recordset(?::jsonb) as r(equipment_id uuid, path text, state text, previous_state text, reason text, at timestamptz, source text, sequence bigint, applied boolean)
+     select * from jsonb_to_recordset($1::jsonb) as r(equipment_id uuid, path text, state text, previous_state text, reason text, at timestamptz, source text, sequence bigint, applied boolean)
      returning id::text as id`,
     [json(inserts)],
   );
   result.recorded = inserts.length;
   if (changed.size) {
-    await tx.execute(
+    await executeBound(
+      tx,
       `update equipment e set state = u.state, state_reason = u.reason, state_since = u.since, last_reported_at = u.last, updated_at = now()
-       from jsonb_to_recordset(?::jsonb) as u(id uuid, state text, reason text, since timestamptz, last timestamptz) where e.id = u.id`,
+       from jsonb_to_recordset($1::jsonb) as u(id uuid, state text, reason text, since timestamptz, last timestamptz) where e.id = u.id`,
       [
         json(
           [...changed].map((e) => ({

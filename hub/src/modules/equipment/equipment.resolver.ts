@@ -57,7 +57,7 @@ export class EquipmentResolver {
 
   @FieldResolver(() => EquipmentStateChangeConnection, { description: 'States the equipment entered, newest first.' })
   stateHistory(@Root() e: Equipment, @Args() page: PageArgs, @Ctx() ctx: HubContext) {
-    return ctx.services.equipment.stateHistory(ctx.em, e, page);
+    return ctx.loaders.stateHistoryOf.load({ parent: e.id, page: { first: page.first, after: page.after } });
   }
 
   @Mutation(() => CreateEquipmentResult)

@@ -50,10 +50,6 @@ export class EquipmentService {
     return paginate(em, Equipment, { $and: where }, page, 'path');
   }
 
-  stateHistory(em: Tx, equipment: Equipment, page: PageRequest) {
-    return paginate(em, EquipmentStateChange, { equipment: equipment.id }, page, 'id', 'desc');
-  }
-
   create(principal: Principal, input: CreateEquipmentInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;

@@ -12,7 +12,11 @@ import type { CountTotals, Interval, StateCategory, StateTotal } from './oee-cal
  * that both give the same figures.
  */
 
-/** One machine's state history is cut to this window: the state at `from`, then its applied changes. */
+/**
+ * One machine's state history is cut to this window: the state at `from`, then its changes. Every
+ * report counts at its own time, late and backfilled ones too (ADR 0023): `applied` only says
+ * whether a report changed the current state when it arrived.
+ */
 export interface MachineWindow {
   equipmentId: string;
   window: Interval;
@@ -54,14 +58,14 @@ with machine as (
   select m.e, m.t as window_to, s.state, s.reason, m.f as at, 0::bigint as id
   from machine m cross join lateral (
     select c.state, c.reason from equipment_state_change c
-    where c.equipment_id = m.e and c.applied and c.at <= m.f order by c.at desc, c.id desc limit 1
+    where c.equipment_id = m.e and c.at <= m.f order by c.at desc, c.id desc limit 1
   ) s
   union all
   -- "offset 0" keeps this a scan of each machine's index range, not a join over the whole history.
   select m.e, m.t, c.state, c.reason, c.at, c.id
   from machine m cross join lateral (
     select c.state, c.reason, c.at, c.id from equipment_state_change c
-    where c.equipment_id = m.e and c.applied and c.at > m.f and c.at < m.t order by c.at, c.id offset 0
+    where c.equipment_id = m.e and c.at > m.f and c.at < m.t order by c.at, c.id offset 0
   ) c
 ), marked as (
   select *, row_number() over w as n, lag(state) over w as previous_state, lag(reason) over w as previous_reason
@@ -74,12 +78,14 @@ with machine as (
          ${MS('coalesce(lead(at) over (partition by e order by at, id), window_to)')} as t
   from change
 ), in_piece as (
-  select o.k, i.state, i.reason, i.t - i.f as length, o.threshold,
-         sum(least(i.t, o.t) - greatest(i.f, o.f)) as in_pot
+  select o.k, i.e, i.id, i.state, i.reason, i.t - i.f as length, o.threshold,
+         sum(least(i.t, o.t) - greatest(i.f, o.f)) as in_pot, min(greatest(i.f, o.f)) as first_in_pot
   from state_interval i join operating o on o.e = i.e and o.f < i.t and o.t > i.f
   group by o.k, i.e, i.id, i.state, i.reason, i.f, i.t, o.threshold
 ), categorized as (
+  -- One occurrence per interval: in the piece(s) holding its first planned moment (see pieceTotals).
   select k, in_pot,
+         case when first_in_pot = min(first_in_pot) over (partition by e, id) then 1 else 0 end as occurrence,
          case when state = ${RUNNING} then 'running'
               when state in (${PLANNED}) then 'planned'
               when length < threshold then 'microstop'
@@ -89,7 +95,7 @@ with machine as (
               else coalesce(reason, state) end as reason
   from in_piece where in_pot > 0
 )
-select k, category, reason, sum(in_pot)::text as ms, count(*)::int as occurrences
+select k, category, reason, sum(in_pot)::text as ms, sum(occurrence)::int as occurrences
 from categorized group by k, category, reason`;
 
 /**
@@ -110,7 +116,13 @@ cross join lateral (
 ) c
 group by o.k`;
 
-/** The state and count sums of every piece, in the pieces' order, in two statements. */
+/**
+ * The state and count sums of every piece, in the pieces' order, in two statements. A machine's
+ * pieces are the rows of one grouping (its shifts, days, orders): a state interval's time is split
+ * among them, and it occurs once, in the piece holding its first moment of planned operating time,
+ * so a stop across a shift change is one stop however the pieces are grouped (docs/oee.md). Pieces
+ * that overlap (two orders at once) each hold that moment and each count it.
+ */
 export async function pieceTotals(em: Tx, machines: MachineWindow[], pieces: OeePiece[]): Promise<PieceTotals[]> {
   const totals: PieceTotals[] = pieces.map(() => ({ states: [], counts: { good: 0, scrap: 0, rework: 0 } }));
   if (!pieces.length) return totals;

@@ -1,11 +1,22 @@
-import type { Database } from '../../infrastructure/database/database.js';
-import type { MessageBus, SignalConsumer, SignalDelivery } from '../../infrastructure/bus/message-bus.js';
+import { type Database, isEmbedded } from '../../infrastructure/database/database.js';
+import type {
+  MessageBus,
+  SignalConsumer,
+  SignalConsumerOptions,
+  SignalDelivery,
+} from '../../infrastructure/bus/message-bus.js';
 import type { EventsCommitted } from '../../core/unit-of-work.js';
 import { type DomainEvent, recordEvents } from '../../core/event-outbox.js';
 import { parseSignal, type ParsedSignal } from './signal-parsing.js';
 import { emptyBatch, storeSignals } from './signal-store.js';
 import { IngestBackoff } from './ingest-backoff.js';
 import type { IngestStatistics } from './signals.types.js';
+
+/**
+ * Batches stored at once on PostgreSQL, each on its own connection and for its own equipment: the
+ * second keeps the database busy while the first one's results travel back and are acked.
+ */
+export const INGEST_LANES = 2;
 
 export const newIngestStatistics = (): IngestStatistics => ({
   startedAt: new Date(),
@@ -28,7 +39,8 @@ export const newIngestStatistics = (): IngestStatistics => ({
  * malformed signals and unknown equipment) becomes a `SignalRejected` event with the reason in the
  * same transaction, is counted, and never stops the stream. A batch that cannot be stored pauses
  * the consumer with growing pauses (`IngestBackoff`); its signals stay on the bus meanwhile. Each
- * signal is counted once, when it is settled for good.
+ * signal is counted once, when it is settled for good. On PostgreSQL `INGEST_LANES` batches are
+ * stored at once, each for its own equipment (see `SignalLanes`); embedded, one.
  */
 export function startSignalIngest(
   db: Database,
@@ -37,6 +49,7 @@ export function startSignalIngest(
   stats: IngestStatistics,
   log: Pick<Console, 'error' | 'warn'> = console,
   onStored: (equipmentIds: string[]) => void = () => {},
+  options: SignalConsumerOptions = { lanes: isEmbedded(db) ? 1 : INGEST_LANES },
 ): SignalConsumer {
   const backoff = new IngestBackoff(log);
   const deadLetter = (d: SignalDelivery, reason: string): DomainEvent => ({
@@ -58,12 +71,9 @@ export function startSignalIngest(
     let batch: Awaited<ReturnType<typeof storeSignals>>;
     try {
       batch = await db.em.fork().transactional(async (tx) => {
-        await recordEvents(
-          tx,
-          malformed.map((m) => deadLetter(m.delivery, m.reason)),
-        );
         const stored = signals.length ? await storeSignals(tx, bus.subjects, signals) : emptyBatch();
         await recordEvents(tx, [
+          ...malformed.map((m) => deadLetter(m.delivery, m.reason)),
           ...stored.events,
           ...stored.unknown.map((s) =>
             deadLetter(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`),
@@ -88,6 +98,6 @@ export function startSignalIngest(
     if (batch.equipmentIds.size) onStored([...batch.equipmentIds]);
     stats.batches++;
     stats.lastBatchAt = new Date();
-  });
+  }, options);
   return consumer;
 }

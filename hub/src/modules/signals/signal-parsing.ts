@@ -10,6 +10,12 @@ import type {
 import { stateReportProblem } from '../equipment/equipment-state.js';
 
 const MAX_CLOCK_AHEAD_MS = 5 * 60_000;
+/**
+ * How far before the bus took a signal in its own `at` may lie (ADR 0023): as long as the signal
+ * stream keeps signals (ADR 0002), so a gateway's buffer after an outage that long still counts;
+ * older times are taken for a wrong clock and refused, not written into long-reported shifts.
+ */
+export const MAX_SIGNAL_AGE_MS = 7 * 86_400_000;
 const STATES = new Set<string>(Object.values(EquipmentState));
 const MAX_PARTS = 1_000_000;
 
@@ -59,6 +65,8 @@ export function parseSignal(subjects: Subjects, d: SignalDelivery): ParsedSignal
     return `at must be an ISO-8601 time (got ${JSON.stringify(body.at)}).`;
   if (body.at !== undefined && at.getTime() > Date.now() + MAX_CLOCK_AHEAD_MS)
     return `at (${body.at as string}) is more than 5 minutes in the future; check the sender's clock.`;
+  if (body.at !== undefined && at.getTime() < d.receivedAt.getTime() - MAX_SIGNAL_AGE_MS)
+    return `at (${body.at as string}) is more than 7 days before the signal reached the hub; check the sender's clock (signals older than that are not accepted).`;
   const common = { delivery: d, path, source: body.source, sequence: body.sequence as number, at };
 
   switch (kind) {

@@ -1,4 +1,4 @@
-import type { Tx } from '../../infrastructure/database/database.js';
+import { executeBound, type Tx } from '../../infrastructure/database/database.js';
 import type { Subjects } from '../../subjects.js';
 import { lockEquipment, recordStateReports, type EquipmentStateRow } from '../equipment/equipment-state.js';
 import type { DomainEvent } from '../../core/event-outbox.js';
@@ -148,8 +148,9 @@ async function insertNew(
     .split(',')
     .map((c) => c.trim().split(' ')[0])
     .join(', ');
-  const inserted = await tx.execute<{ source: string; sequence: string }[]>(
-    `insert into ${table} (${names}) select * from jsonb_to_recordset(?::jsonb) as r(${columns})
+  const inserted = await executeBound<{ source: string; sequence: string }>(
+    tx,
+    `insert into ${table} (${names}) select * from jsonb_to_recordset($1::jsonb) as r(${columns})
      on conflict (source, sequence) do nothing returning source, sequence::text as sequence`,
     [json(rows)],
   );

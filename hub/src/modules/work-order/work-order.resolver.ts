@@ -16,7 +16,10 @@ import {
   WorkOrderTransitionInput,
   WorkOrderTransitionResult,
 } from '@plantgraph/schema';
-import { Arg, Args, Ctx, FieldResolver, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, FieldResolver, Info, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { fieldsSelected } from '../../graphql/selection.js';
+import { WORK_ORDER_JSONB, type WorkOrderRead } from './work-order.service.js';
 import { WorkOrderEvent } from './work-order.types.js';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
@@ -37,12 +40,30 @@ export class WorkOrderResolver {
 
   @Query(() => WorkOrderConnection, { description: 'Work orders ordered by number.' })
   @Allow(Permission.Read)
-  workOrders(
+  async workOrders(
     @Arg('filter', () => WorkOrderFilter, { nullable: true }) filter: WorkOrderFilter | null,
     @Args() page: PageArgs,
     @Ctx() ctx: HubContext,
+    @Info() info: GraphQLResolveInfo,
   ) {
-    return ctx.services.workOrder.list(ctx.em, ctx.principal, filter, page);
+    const node = ['edges', 'node'];
+    const selected = (path: string) => {
+      const names = path.split('.');
+      return fieldsSelected(info, [...node, ...names.slice(0, -1)]).has(names.at(-1)!);
+    };
+    const read: WorkOrderRead = {
+      with: (['productDefinitionVersion.productDefinition', 'productDefinitionVersion', 'equipment'] as const).filter(
+        selected,
+      ),
+      // `currentStep` works from the snapshot.
+      without: selected('currentStep') ? [] : WORK_ORDER_JSONB.filter((path) => !selected(path)),
+    };
+    const orders = await ctx.services.workOrder.list(ctx.em, ctx.principal, filter, page, read);
+    ctx.loaders.primeWithOrders(
+      orders.edges.map((e) => e.node),
+      read.with ?? [],
+    );
+    return orders;
   }
 
   @FieldResolver(() => ProductDefinitionVersion)

@@ -6,7 +6,7 @@ import {
   type WorkOrderFilter,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
-import { paginate, type PageRequest } from '../../core/paging.js';
+import { paginatePlain, type PageRequest } from '../../core/paging.js';
 import { underPathOf } from '../../core/keys.js';
 import { scopedSubscription, type StreamOptions } from '../../core/scoped-subscription.js';
 import type { EventSource } from '../../core/event-feed.js';
@@ -16,6 +16,20 @@ import { pathsVisible } from '../../core/visibility.js';
 import { orderChanged, type WorkOrderChange } from './work-order-events.js';
 import { fail, isFailure, keyTaken } from '../../core/failures.js';
 import { importOrders, lookUpReferences, planOrder } from './work-order-import.js';
+
+/**
+ * The order's own JSONB columns. Its related records are always read whole: they are handed to the
+ * request's loaders, where another field of the request may need all of their columns.
+ */
+export const WORK_ORDER_JSONB = ['snapshot', 'assignments'] as const;
+export type WorkOrderJsonb = (typeof WORK_ORDER_JSONB)[number];
+
+/** What a list of orders will be read for (see `WorkOrderService.list`). */
+export interface WorkOrderRead {
+  with?: ('productDefinitionVersion.productDefinition' | 'productDefinitionVersion' | 'equipment')[];
+  /** JSONB properties of the order to leave unread. */
+  without?: WorkOrderJsonb[];
+}
 
 /** Work orders: stored and queried here; the regulated lifecycle builds on this. */
 export class WorkOrderService {
@@ -28,13 +42,24 @@ export class WorkOrderService {
     return em.findOne(WorkOrder, { $and: [{ number }, { equipment: pathsVisible(principal) }] });
   }
 
-  list(em: Tx, principal: Principal, filter: WorkOrderFilter | null | undefined, page: PageRequest) {
+  /**
+   * Orders to show (plain objects, not entities: `paginatePlain`); `read` names what will be shown:
+   * the related records in `with` come whole in the same statement, the JSONB columns in `without`
+   * are left unread (null).
+   */
+  list(
+    em: Tx,
+    principal: Principal,
+    filter: WorkOrderFilter | null | undefined,
+    page: PageRequest,
+    read: WorkOrderRead = {},
+  ) {
     const where: FilterQuery<WorkOrder>[] = [{ equipment: pathsVisible(principal) } as FilterQuery<WorkOrder>];
     if (filter?.state?.length) where.push({ state: { $in: filter.state } });
     if (filter?.equipmentPrefix) where.push({ equipment: underPathOf(filter.equipmentPrefix) });
     if (filter?.productDefinition)
       where.push({ productDefinitionVersion: { productDefinition: { code: filter.productDefinition } } });
-    return paginate(em, WorkOrder, { $and: where }, page, 'number');
+    return paginatePlain(em, WorkOrder, { $and: where }, page, 'number', 'asc', read);
   }
 
   /** Live changes of orders running at `scope` and below, limited to what the caller may read. */

@@ -1,0 +1,109 @@
+/**
+ * Signals waiting for the ingest, split into lanes by equipment so that several batches can be
+ * stored at once (one per lane, each on its own database connection) while each equipment's
+ * signals stay in order: all of them go through the same lane, one batch after the other. Lanes
+ * never share an equipment, so their transactions never wait for each other's row locks.
+ *
+ * A lane's batch is ready when it holds `batchSize` signals or when its oldest signal has waited
+ * `maxDelayMs`, whichever comes first: under load batches are full, and a trickle is still stored
+ * within the delay instead of one transaction per signal.
+ */
+export class SignalLanes<T> {
+  readonly #queues: { items: T[]; since: number[] }[];
+  readonly #waiters: ((() => void) | null)[];
+  #closed = false;
+
+  constructor(
+    readonly lanes: number,
+    readonly batchSize: number,
+    readonly maxDelayMs: number,
+  ) {
+    if (!Number.isInteger(lanes) || lanes < 1) throw new Error(`lanes must be a whole number ≥ 1 (got ${lanes}).`);
+    this.#queues = Array.from({ length: lanes }, () => ({ items: [], since: [] }));
+    this.#waiters = Array.from({ length: lanes }, () => null);
+  }
+
+  /** The lane of an equipment (its path, or any key that stands for it): the same for its life. */
+  laneOf(key: string): number {
+    if (this.lanes === 1) return 0;
+    // FNV-1a: cheap, and spreads paths that differ only in their last characters.
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+    return (hash >>> 0) % this.lanes;
+  }
+
+  /** Signals waiting in all lanes. */
+  get size(): number {
+    let n = 0;
+    for (const q of this.#queues) n += q.items.length;
+    return n;
+  }
+
+  /** Every waiting signal, in lane order (to keep them held while they wait). */
+  *waiting(): Iterable<T> {
+    for (const q of this.#queues) yield* q.items;
+  }
+
+  push(key: string, item: T): void {
+    const lane = this.laneOf(key);
+    const q = this.#queues[lane]!;
+    q.items.push(item);
+    q.since.push(Date.now());
+    // Wake the lane's handler when its first signal arrives (to start the delay) or the batch is full.
+    if (q.items.length === 1 || q.items.length >= this.batchSize) this.#wake(lane);
+  }
+
+  /** Puts signals taken from `lane` back at its head, in their order (a batch that was not stored). */
+  unshift(lane: number, items: T[]): void {
+    if (!items.length) return;
+    const q = this.#queues[lane]!;
+    q.items.unshift(...items);
+    q.since.unshift(...items.map(() => 0));
+  }
+
+  /** Removes and returns every waiting signal (to hand them back to the bus). */
+  takeAll(): T[] {
+    const all: T[] = [];
+    for (const q of this.#queues) {
+      all.push(...q.items.splice(0));
+      q.since.length = 0;
+    }
+    return all;
+  }
+
+  /** The next batch of `lane` once it is ready; empty once closed (or when `wake` was called). */
+  async next(lane: number): Promise<T[]> {
+    const q = this.#queues[lane]!;
+    while (!this.#closed) {
+      if (!q.items.length) {
+        await new Promise<void>((r) => (this.#waiters[lane] = r));
+        continue;
+      }
+      const wait = q.since[0]! + this.maxDelayMs - Date.now();
+      if (q.items.length >= this.batchSize || wait <= 0) {
+        q.since.splice(0, this.batchSize);
+        return q.items.splice(0, this.batchSize);
+      }
+      await new Promise<void>((r) => {
+        const timer = setTimeout(() => this.#wake(lane), wait);
+        this.#waiters[lane] = () => {
+          clearTimeout(timer);
+          r();
+        };
+      });
+    }
+    return [];
+  }
+
+  /** Ends every lane's wait (the consumer stops). */
+  close(): void {
+    this.#closed = true;
+    for (let lane = 0; lane < this.lanes; lane++) this.#wake(lane);
+  }
+
+  #wake(lane: number): void {
+    const wake = this.#waiters[lane];
+    this.#waiters[lane] = null;
+    wake?.();
+  }
+}
