@@ -8,7 +8,13 @@ import {
 } from '@apollo/server/plugin/disabled';
 import { WebSocketServer } from 'ws';
 import { completeLimits, type HubConfig } from './config.js';
-import { migrate, openDatabase, postgresPoolCounts, type Database } from './infrastructure/database/database.js';
+import {
+  migrate,
+  openDatabase,
+  postgresPoolCounts,
+  seededFromBaseline,
+  type Database,
+} from './infrastructure/database/database.js';
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import { NatsBus } from './infrastructure/bus/nats-bus.js';
@@ -63,6 +69,8 @@ export interface RunningHub {
   devIdentityProvider: { issuer: string; tokenEndpoint: string; password: string } | null;
   /** The flows: Node-RED in a child process (editor at `/flows`), unless `PLANTGRAPH_FLOWS=off`. */
   flows: FlowsRuntime | null;
+  /** Settles once the flows run or failed to start (see `flows.status`); the hub answers before. */
+  flowsStarted: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -77,9 +85,28 @@ export async function startHub(
 ): Promise<RunningHub> {
   refuseDevIdentityProviderWhereNotAllowed(config);
   const tracing = config.tracing ? await HubTracing.open(config.tracing) : null;
-  const db = await openDatabase(config, tracing ? (sql, ms, failed) => tracing.statement(sql, ms, failed) : undefined);
+  const subjects = new Subjects(config.natsNamespace);
+  // NATS is reached while the database opens: a start does not wait for one and then the other, and
+  // a wrong NATS_URL is reported at once, without waiting for the database.
+  const opening = openDatabase(config, tracing ? (sql, ms, failed) => tracing.statement(sql, ms, failed) : undefined);
+  let plainBus: MessageBus;
+  try {
+    plainBus = config.natsUrl
+      ? await NatsBus.connect(config.natsUrl, subjects)
+      : new InProcessBus(subjects, { confirmWhenAcked: true });
+  } catch (err) {
+    opening.then((db) => db.close()).catch(() => {});
+    await tracing?.close();
+    throw err;
+  }
+  const db = await opening.catch(async (err: unknown) => {
+    await plainBus.close().catch(() => {});
+    await tracing?.close();
+    throw err;
+  });
+  const bus = tracing ? tracedPublishes(plainBus, tracing) : plainBus;
   // Tracing stops last: it flushes what the other steps' work produced.
-  const cleanup: (() => Promise<unknown>)[] = [() => db.close(), async () => tracing?.close()];
+  const cleanup: (() => Promise<unknown>)[] = [() => bus.close(), () => db.close(), async () => tracing?.close()];
   try {
     if (config.databaseUrl) {
       const pending = await db.migrator.getPending();
@@ -89,16 +116,11 @@ export async function startHub(
         );
     } else {
       const applied = await migrate(db, (line) => log.log(line));
+      if (seededFromBaseline(db)) log.log(`[db] new embedded database at ${config.dataDir}, made from the baseline`);
       if (applied.length)
         log.log(`[db] embedded database at ${config.dataDir}: applied ${applied.length} migration(s)`);
     }
 
-    const subjects = new Subjects(config.natsNamespace);
-    const plainBus: MessageBus = config.natsUrl
-      ? await NatsBus.connect(config.natsUrl, subjects)
-      : new InProcessBus(subjects, { confirmWhenAcked: true });
-    const bus = tracing ? tracedPublishes(plainBus, tracing) : plainBus;
-    cleanup.unshift(() => bus.close());
     // Installations sharing a Redis keep apart as they do on NATS: by their namespace.
     const redisPrefix = config.natsNamespace === 'pg' ? 'plantgraph' : `plantgraph.${config.natsNamespace}`;
     const jobs = openJobQueue(config, db, {
@@ -214,7 +236,12 @@ export async function startHub(
       if (devIdpEndpoints?.handles(path)) return devIdpEndpoints.serve(req, res);
       if (flows?.handleRequest(req, res)) return;
       if (path === '/healthz') return send(res, 200, { status: 'ok' });
-      if (path === '/readyz') return send(res, readiness.state.ready ? 200 : 503, readiness.state);
+      if (path === '/readyz')
+        return send(
+          res,
+          readiness.state.ready ? 200 : 503,
+          flows ? { ...readiness.state, flows: flows.status } : readiness.state,
+        );
       if (path === '/')
         return send(res, 200, {
           name: 'PlantGraph hub',
@@ -305,8 +332,13 @@ export async function startHub(
     const url = `http://${host}:${port}`;
     // Its tokens are verified as any provider's: by the issuer's JWKS, fetched over HTTP from this hub.
     if (devIdp) services.authenticator.trust(devIdp.publishAt(url));
+    let flowsStarted: Promise<void> = Promise.resolve();
     if (flows) {
-      await flows.start(`http://${loopbackHost(config.host)}:${port}`);
+      // Node-RED starts once the API answers and does not hold it up: on two cores its loading took
+      // seconds from the hub's start. Its progress is in /readyz's body, not its status.
+      flowsStarted = flows
+        .start(`http://${loopbackHost(config.host)}:${port}`)
+        .catch((err: Error) => log.error(`[flows] the flows did not start: ${err.stack ?? err.message}`));
       // Before the server closes: the flows stop while they can still reach the hub.
       cleanup.unshift(() => flows!.close());
     }
@@ -323,6 +355,7 @@ export async function startHub(
       localAdminToken: gate.localAdminKey?.secret ?? null,
       localAdminKey: gate.localAdminKey,
       flows,
+      flowsStarted,
       close: () => runAll(cleanup),
     };
   } catch (err) {

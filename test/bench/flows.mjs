@@ -128,6 +128,7 @@ async function run(mode) {
     { log: () => {}, warn: console.warn, error: console.error },
     { extensions: [demo] },
   );
+  await hub.flowsStarted;
   const auth = { authorization: `Bearer ${hub.localAdminToken}` };
   const rows = [];
   try {

@@ -110,6 +110,12 @@ export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): 
     { log: () => {}, warn: console.warn, error: console.error },
     { extensions: demo ? [demo] : [], connectors: connectorTypes },
   );
+  // The hub answers before Node-RED has started; tests with flows want them running.
+  await hub.flowsStarted;
+  if (hub.flows?.status.status === 'failed') {
+    await hub.close();
+    throw new Error(`the flows did not start: ${hub.flows.status.error}`);
+  }
   return Object.assign(hub, {
     mode,
     shared,

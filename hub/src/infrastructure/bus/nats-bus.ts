@@ -10,7 +10,6 @@ import {
   StorageType,
 } from '@nats-io/jetstream';
 import { headers, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
 import {
   type BatchOutcome,
   createSubscriptionQueue,
@@ -23,6 +22,7 @@ import {
 } from './message-bus.js';
 import { SignalLanes } from './signal-lanes.js';
 import { Subjects } from '../../subjects.js';
+import { connectToNats } from './nats-connect.js';
 
 const SECOND_NS = 1_000_000_000;
 /** How long JetStream waits for a delivered signal to be settled before it delivers it again. */
@@ -66,8 +66,7 @@ export class NatsBus implements MessageBus {
 
   static async connect(servers: string, subjects = new Subjects(), name = 'plantgraph-hub'): Promise<NatsBus> {
     const { signalStream, eventStream, signalConsumer } = subjects;
-    const nc = await connect({ servers: servers.split(','), name, maxReconnectAttempts: -1 });
-    const jsm = await jetstreamManager(nc);
+    const { nc, jsm } = await connectToNats(servers, name);
     await ensureStream(jsm, {
       name: signalStream.name,
       subjects: [signalStream.subjects],

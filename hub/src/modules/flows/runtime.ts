@@ -45,16 +45,25 @@ export interface FlowsRuntime {
   /** The supervised Node-RED process (its pid, how often it started). */
   readonly process: FlowsProcess;
   /**
-   * Once the hub listens at `hubUrl` (loopback): waits for the flows process (started with the
-   * runtime, so that Node-RED loads while the hub finishes starting), tells it where the hub is,
-   * then takes part in the lease.
+   * Once the hub listens at `hubUrl` (loopback): starts the flows process, then takes part in the
+   * lease. Started after the API answers, so Node-RED's loading does not hold up the hub's start.
    */
   start(hubUrl: string): Promise<void>;
+  /** How far the flows are, for `/readyz`'s body (the API's readiness does not depend on them). */
+  readonly status: FlowsStatus;
   /** Serves requests under `/flows` and `/flows-http`; false for any other path. */
   handleRequest(req: IncomingMessage, res: ServerResponse): boolean;
   /** Takes WebSocket upgrades under `/flows/` and `/flows-http/`; false for any other path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   close(): Promise<void>;
+}
+
+export interface FlowsStatus {
+  status: 'starting' | 'running' | 'failed';
+  /** Since when it has been in this status. */
+  since: string;
+  /** Why the flows did not start. */
+  error?: string;
 }
 
 export interface FlowsRuntimeDeps {
@@ -160,9 +169,7 @@ export async function startFlowsRuntime({
   const cleanup: (() => unknown)[] = [() => child.close()];
   // What the child loads as it starts; the watcher reloads it when a newer one is stored.
   knownRevision = await store.latestRevisionId(plant);
-  // Node-RED loads while the hub finishes starting (its flows stay stopped until the lease says).
-  const started = child.start();
-  started.catch(() => {});
+  let status: FlowsStatus = { status: 'starting', since: new Date().toISOString() };
   const endpoints = new FlowEndpointGuard(gate, config.flows.publicHttpPaths, FLOWS_HTTP_PATH);
   const failed = (what: string) => (err: Error) => log.error(`[flows] ${what} failed: ${err.stack ?? err.message}`);
   const close = async () => {
@@ -189,12 +196,14 @@ export async function startFlowsRuntime({
     get leader() {
       return lease.leader;
     },
+    get status() {
+      return status;
+    },
     async start(url) {
       hubUrl = url;
       try {
-        await started;
-        // A child replaced meanwhile was started with the URL already.
-        await child.call(CHILD_CALLS.hubAt, [url]).catch((err: Error) => log.warn(`[flows] ${err.message}`));
+        // Its flows stay stopped until the lease says.
+        await child.start();
         // After the child stopped its flows: another replica must not start them while these still run.
         cleanup.push(() => lease.stop());
         await lease.start(async (isLeader) => {
@@ -222,7 +231,9 @@ export async function startFlowsRuntime({
             .catch((err: Error) => log.warn(`[flows] cannot check for new flow revisions: ${err.message}`));
         }, 2000);
         cleanup.unshift(() => clearInterval(watcher));
+        status = { status: 'running', since: new Date().toISOString() };
       } catch (err) {
+        status = { status: 'failed', since: new Date().toISOString(), error: (err as Error).message };
         await close();
         throw err;
       }
