@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 /**
  * A new embedded folder is made from the baseline the build writes (all migrations applied), not by
- * `initdb` and the migrations (ADR 00XX). The two must give the same database: this compares their
+ * `initdb` and the migrations (ADR 0029). The two must give the same database: this compares their
  * catalogs the way pg_dump would see them (tables and columns, constraints, indexes, triggers,
  * functions, sequences, views) and the migration table, so the baseline cannot drift.
  */

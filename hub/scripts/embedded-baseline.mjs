@@ -1,6 +1,6 @@
 // Part of `npm run build`: writes the embedded baseline (hub/dist/infrastructure/database/baseline),
 // a PGlite data folder with every migration applied, from which new embedded folders start
-// (embedded-baseline.ts, ADR 00XX). Skipped when the one there matches the built migrations.
+// (embedded-baseline.ts, ADR 0029). Skipped when the one there matches the built migrations.
 import { baselineIsCurrent, baselineKey, storeBaseline } from '../dist/infrastructure/database/embedded-baseline.js';
 import { migrate, nativePglite, openDatabase } from '../dist/infrastructure/database/database.js';
 

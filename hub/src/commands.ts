@@ -119,7 +119,7 @@ async function main(argv: string[]): Promise<void> {
       );
       const db = await openDatabase(config);
       try {
-        // A new embedded folder gets every migration in one step, from the baseline (ADR 00XX).
+        // A new embedded folder gets every migration in one step, from the baseline (ADR 0029).
         const applied = seededFromBaseline(db)
           ? (await db.migrator.getExecuted()).map((m) => m.name)
           : await migrate(db);

@@ -39,7 +39,7 @@ export async function spawnHub(
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /ready at (http:\/\/[^\s\\"]+)/.exec(output); // a text line, or a JSON one's msg
-      // The API answers before the flows run (ADR 00XX); tests of a hub with flows want them running.
+      // The API answers before the flows run (ADR 0029); tests of a hub with flows want them running.
       const flowsSettled =
         !output.includes('flow editor (plant') || /\[flows\] (running|the flows did not start)/.test(output);
       if (match && output.includes('stop with Ctrl-C') && flowsSettled) {

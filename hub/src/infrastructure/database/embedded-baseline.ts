@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
 /**
- * A new embedded folder starts from the baseline (ADR 00XX): the data folder PGlite's `initdb`
+ * A new embedded folder starts from the baseline (ADR 0029): the data folder PGlite's `initdb`
  * makes, with every migration applied and the migration table filled, written by `npm run build`
  * (`hub/scripts/embedded-baseline.mjs`) as one `.tar.gz`. Unpacking it takes a fraction of a second
  * where `initdb` and the migrations took seconds and a gigabyte. It is keyed by the PGlite version
