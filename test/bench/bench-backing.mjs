@@ -12,20 +12,27 @@ const NATS_URL = process.env.PLANTGRAPH_TEST_NATS_URL ?? 'nats://127.0.0.1:4222'
  */
 export async function benchBacking(mode) {
   if (mode !== 'postgres+nats') return { shared: {}, drop: async () => {} };
+  const { name, url, drop } = await freshBenchDatabase();
+  const db = await openDatabase({ databaseUrl: url, dataDir: '', logSql: false });
+  await migrate(db);
+  await db.close();
+  return { shared: { databaseUrl: url, natsUrl: NATS_URL, natsNamespace: `bench${name.slice(-6)}` }, drop };
+}
+
+/**
+ * A new, empty database on the benchmarks' PostgreSQL: its `name`, `url`, an `admin` connection to
+ * the server (kept open, e.g. to find the database's backends) and `drop()`, which also ends it.
+ */
+export async function freshBenchDatabase() {
   const name = `plantgraph_bench_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`create database ${name}`);
   const url = new URL(ADMIN_URL);
   url.pathname = `/${name}`;
-  const db = await openDatabase({ databaseUrl: url.toString(), dataDir: '', logSql: false });
-  await migrate(db);
-  await db.close();
-  return {
-    shared: { databaseUrl: url.toString(), natsUrl: NATS_URL, natsNamespace: `bench${name.slice(-6)}` },
-    drop: async () => {
-      await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
-      await admin.end();
-    },
+  const drop = async () => {
+    await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
+    await admin.end();
   };
+  return { name, url: url.toString(), admin, drop };
 }

@@ -1,4 +1,5 @@
-// `npm run bench`: the machine-signal path end to end on this machine's PostgreSQL and NATS.
+// `npm run bench:ingest` (and `npm run bench`): the machine-signal path end to end on this
+// machine's PostgreSQL and NATS.
 // A hub process, publisher processes, and (for latency) graphql-ws subscribers in this process.
 // Phases (BENCH_PHASES, default all): `drain` publishes BENCH_DRAIN_EVENTS signals while the hub is
 // stopped, then starts it and times how fast it drains the stream; `sustained` publishes
@@ -14,6 +15,7 @@ import pg from 'pg';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Subjects } from '@plantgraph/hub';
+import { freshBenchDatabase } from './bench-backing.mjs';
 import { cpuMeter, formatLoad, pidsNamed, postgresPids } from './process-cpu.mjs';
 import { measureLatency } from './latency.mjs';
 
@@ -21,7 +23,6 @@ const run = promisify(execFile);
 // BENCH_CLI runs another build of the hub (e.g. the main branch's, for a before/after).
 const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.url));
 const PUBLISHER = fileURLToPath(new URL('./publisher.mjs', import.meta.url));
-const ADMIN_URL = process.env.PLANTGRAPH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const NATS_URL = process.env.PLANTGRAPH_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const MACHINES = Number(process.env.BENCH_MACHINES ?? 100);
 const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 4);
@@ -32,16 +33,11 @@ const TARGET = 25_000;
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 if (MACHINES % PUBLISHERS) throw new Error('BENCH_MACHINES must be a multiple of BENCH_PUBLISHERS.');
 
-const name = `plantgraph_bench_${randomBytes(3).toString('hex')}`;
+const { name, url, admin, drop } = await freshBenchDatabase();
 const namespace = `bench${randomBytes(3).toString('hex')}`;
-const admin = new pg.Client({ connectionString: ADMIN_URL });
-await admin.connect();
-await admin.query(`create database ${name}`);
-const url = new URL(ADMIN_URL);
-url.pathname = `/${name}`;
 const env = {
   PATH: process.env.PATH,
-  DATABASE_URL: url.toString(),
+  DATABASE_URL: url,
   NATS_URL,
   PLANTGRAPH_NATS_NAMESPACE: namespace,
   PLANTGRAPH_FLOWS: 'off',
@@ -124,7 +120,7 @@ try {
     await gql(create, { i: { parentPath: parent, code, name: code, level } });
   for (let i = 0; i < MACHINES; i++)
     await gql(create, { i: { parentPath: 'bench/site/area/line', code: `m${i}`, name: `m${i}`, level: 'WorkCell' } });
-  const db = new pg.Client({ connectionString: url.toString() });
+  const db = new pg.Client({ connectionString: url });
   await db.connect();
   const storedOf = async (source) =>
     Number(
@@ -240,8 +236,7 @@ try {
   for (const [k, v, t] of rows) console.log(`| ${k} | ${v} | ${t} |`);
 } finally {
   await stopHub(hub);
-  await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
-  await admin.end();
+  await drop();
   const nc = await connect({ servers: NATS_URL });
   const jsm = await jetstreamManager(nc);
   const subjects = new Subjects(namespace);

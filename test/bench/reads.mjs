@@ -15,6 +15,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freshBenchDatabase } from './bench-backing.mjs';
 import { seedPlant } from './reads-seed.mjs';
 
 const LINES = Number(process.env.BENCH_READS_LINES ?? 10);
@@ -24,7 +25,6 @@ const CONNECTIONS = Number(process.env.BENCH_READS_CONNECTIONS ?? 32);
 const SECONDS = Number(process.env.BENCH_READS_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_READS_ROUNDS ?? 3);
 const COUNTED = 20;
-const ADMIN_URL = process.env.PLANTGRAPH_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const NATS_URL = process.env.PLANTGRAPH_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
 const CLI = fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.url));
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
@@ -142,15 +142,10 @@ function startChild(script, args, env, execArgv, ready) {
   });
 }
 
-const name = `plantgraph_bench_${randomBytes(3).toString('hex')}`;
-const admin = new pg.Client({ connectionString: ADMIN_URL });
-await admin.connect();
-await admin.query(`create database ${name}`);
-const url = new URL(ADMIN_URL);
-url.pathname = `/${name}`;
+const { name, url, drop } = await freshBenchDatabase();
 const env = {
   PATH: process.env.PATH,
-  DATABASE_URL: url.toString(),
+  DATABASE_URL: url,
   NATS_URL,
   PLANTGRAPH_NATS_NAMESPACE: `bench${randomBytes(3).toString('hex')}`,
   PLANTGRAPH_FLOWS: 'off',
@@ -183,7 +178,7 @@ try {
       authorization: `Bearer ${key}`,
     }),
   };
-  db = new pg.Client({ connectionString: url.toString() });
+  db = new pg.Client({ connectionString: url });
   await db.connect();
   log('seeding through the hub API and by SQL');
   const plant = await seedPlant((q, v) => answer(hub, q, v), db, { lines: LINES, machines: MACHINES, orders: ORDERS });
@@ -257,8 +252,7 @@ try {
   for (const child of children) child.kill('SIGTERM');
   await db?.end().catch(() => {});
   await new Promise((r) => setTimeout(r, 1000));
-  await admin.query(`drop database if exists ${name} with (force)`).catch(() => {});
-  await admin.end();
+  await drop();
 }
 
 function report(rows, plant) {
