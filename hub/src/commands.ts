@@ -268,7 +268,9 @@ function localAdminKeyBanner(key: LocalAdminKey | null): string {
   if (!key.created)
     return `
   local admin API key: kept in ${key.file} (cat it to see it; \`plantgraph api-key rotate\` makes a new one)`;
-  const kept = key.file ? `shown only now, kept in ${key.file}` : 'new at every start: the database is in memory';
+  const kept = key.file
+    ? `shown only now, kept in ${key.file}`
+    : 'new at every start: PLANTGRAPH_DATA_DIR=memory:// keeps no file';
   return `
   local admin API key (${kept}; send "Authorization: Bearer <key>"):
     ${key.secret}`;

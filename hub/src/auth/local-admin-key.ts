@@ -52,5 +52,6 @@ export async function rotateLocalAdminKey(
 export function howToGetLocalAdminKey(file: string | null): string {
   return file
     ? `the current one is kept in ${file} on the hub's machine (cat it); \`plantgraph api-key rotate\` makes a new one`
-    : 'the hub prints the current one when it starts (its database is in memory, so each start makes a new one)';
+    : 'the hub prints the current one when it starts (with PLANTGRAPH_DATA_DIR=memory:// it keeps none, ' +
+        'so each start of a hub makes a new one and replaces the one before)';
 }
