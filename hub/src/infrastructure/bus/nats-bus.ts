@@ -47,6 +47,7 @@ export class NatsBus implements MessageBus {
     void this.#followStatus();
   }
   #flush: Promise<void> | null = null;
+  #manager: Promise<StreamManager> | null = null;
   /** The server the connection lost, while it is reconnecting. */
   #disconnectedFrom: string | null = null;
 
@@ -294,7 +295,12 @@ export class NatsBus implements MessageBus {
 
   async signalBacklog(): Promise<number> {
     const { signalStream, signalConsumer } = this.subjects;
-    const info = await (await jetstreamManager(this.nc)).consumers.info(signalStream.name, signalConsumer);
+    // One manager for every scrape: making one asks the server for the account's JetStream info first.
+    this.#manager ??= jetstreamManager(this.nc).catch((err: Error) => {
+      this.#manager = null; // asked again at the next scrape
+      throw err;
+    });
+    const info = await (await this.#manager).consumers.info(signalStream.name, signalConsumer);
     return info.num_pending + info.num_ack_pending;
   }
 
