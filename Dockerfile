@@ -67,4 +67,5 @@ COPY --from=build /app/flows/plants flows/plants
 RUN mkdir .plantgraph && chown node:node .plantgraph
 USER node
 EXPOSE 4000
-CMD ["node", "hub/dist/cli.js", "start"]
+# The node flags of hub/dist/cli.js's first line (ADR 0030).
+CMD ["node", "--max-semi-space-size=8", "hub/dist/cli.js", "start"]

@@ -36,7 +36,7 @@ describe('deploy/kubernetes', () => {
     const [hub] = deployment!.spec.template.spec.containers;
     expect(hub.readinessProbe.httpGet.path).toBe('/readyz');
     expect(hub.livenessProbe.httpGet.path).toBe('/healthz');
-    expect(hub.command).toEqual(['node', 'hub/dist/cli.js', 'start']);
+    expect(hub.command).toEqual(['node', '--max-semi-space-size=8', 'hub/dist/cli.js', 'start']);
     expect(byKind('PodDisruptionBudget')[0]!.spec.minAvailable).toBe(1);
     const service = byKind('Service')[0]!;
     expect(service.spec.selector).toEqual(deployment!.spec.selector.matchLabels);
@@ -71,6 +71,11 @@ describe('deploy/kubernetes', () => {
     expect(dockerfile).toContain('COPY --from=build /app/hub/dist hub/dist');
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(existsSync(join(ROOT, 'hub/dist/cli.js'))).toBe(true);
+    // The hub runs as the image runs it, with the node flags of the `plantgraph` command's first line.
+    const [hub] = byKind('Deployment')[0]!.spec.template.spec.containers;
+    expect(hub.command).toEqual(JSON.parse(/^CMD (\[.+\])$/m.exec(dockerfile)![1]!));
+    const shebang = readFileSync(join(ROOT, 'hub/src/cli.ts'), 'utf8').split('\n', 1)[0]!;
+    expect(shebang).toBe(`#!/usr/bin/env -S ${hub.command.slice(0, -2).join(' ')}`);
     for (const d of [byKind('Deployment')[0]!, byKind('Job')[0]!])
       expect(d.spec.template.spec.securityContext.runAsUser).toBe(1000); // the node image's "node"
   });

@@ -13,6 +13,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.url));
+/** The node flags the `plantgraph` command runs with: those of the CLI's first line (`#!/usr/bin/env -S node …`). */
+const NODE_FLAGS = readFileSync(CLI, 'utf8')
+  .split('\n', 1)[0]
+  .split(' ')
+  .filter((f) => f.startsWith('--'));
 const RUNS = Math.min(Number(process.env.BENCH_STARTUP_RUNS ?? 3), 20);
 const ARGS = (process.env.BENCH_STARTUP_ARGS ?? '--demo').split(' ').filter(Boolean);
 const FLOWS = process.env.BENCH_STARTUP_FLOWS ?? 'on';
@@ -61,7 +66,7 @@ function childPids(pid) {
 async function startOnce(dataDir) {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, 'start', ...ARGS], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, CLI, 'start', ...ARGS], {
     env: {
       PATH: process.env.PATH ?? '',
       PORT: String(port),
