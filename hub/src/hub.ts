@@ -13,7 +13,7 @@ import {
   openDatabase,
   postgresPoolCounts,
   seededFromBaseline,
-  executeBound,
+  preparedReader,
   type Database,
 } from './infrastructure/database/database.js';
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
@@ -211,8 +211,10 @@ export async function startHub(
     await apollo.start();
     cleanup.unshift(() => apollo.stop());
     // Read-only operations the compiler covers are answered by one statement, without Apollo (ADR 00XX).
-    const compiledReads = new CompiledReads(schema, compiledFields(db.em.getMetadata()), (sql, parameters) =>
-      executeBound<{ data: string }>(db.em, sql, parameters),
+    const compiledReads = new CompiledReads(
+      schema,
+      compiledFields(db.em.getMetadata()),
+      await preparedReader(db, !config.databaseUrl),
     );
     const fastReads = observedReads(compiledReads, {
       answered: (name, seconds) => metrics.observeOperation(name, 'query', seconds, []),
