@@ -95,10 +95,10 @@ describe.each(MODES)('compiled reads (%s)', (mode) => {
     await hub?.stop();
   });
 
-  const post = async (key: string, body: object) => {
+  const post = async (key: string, body: object, accept = '*/*') => {
     const res = await fetch(`${hub.url}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${keys[key]}` },
+      headers: { 'content-type': 'application/json', accept, authorization: `Bearer ${keys[key]}` },
       body: JSON.stringify(body),
     });
     return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
@@ -206,6 +206,19 @@ describe.each(MODES)('compiled reads (%s)', (mode) => {
     ] as const) {
       const result = await both('line-operator', body);
       expect(result.compiled, why).toBe(false);
+    }
+  });
+
+  it("leaves Apollo's content negotiation to Apollo", async () => {
+    for (const [accept, type] of [
+      ['application/graphql-response+json,application/json;q=0.9', 'application/graphql-response+json; charset=utf-8'],
+      ['application/json;q=0.5, */*', 'application/graphql-response+json; charset=utf-8'],
+      ['application/json', 'application/json; charset=utf-8'],
+    ]) {
+      const before = hub.reads.answered;
+      const res = await post('admin', { query: SHAPE_A, variables: { p: LINE } }, accept);
+      expect(res.type).toBe(type);
+      expect(hub.reads.answered).toBe(before + (type.startsWith('application/json') ? 1 : 0));
     }
   });
 

@@ -82,8 +82,9 @@ export async function serveGraphQL(
     if (document instanceof GraphQLError) return sendErrors(res, 400, [document]);
     const checked = checker.check(document, request.variables, request.operationName);
     if (checked.errors) return sendErrors(res, 400, checked.errors);
-    // Apollo's own checks of a POST (a JSON body, hence no CSRF preflight needed; no extensions) hold.
-    if (reads && req.method === 'POST' && isJson(req) && request.extensions === undefined) {
+    // Apollo's own checks of a POST hold (a JSON body, so no CSRF preflight; no extensions) and it
+    // would answer `application/json` (anything else it negotiates from `accept`).
+    if (reads && req.method === 'POST' && isJson(req) && jsonAccepted(req) && request.extensions === undefined) {
       const operationName = typeof request.operationName === 'string' ? request.operationName : null;
       const { operation, variables = {} } = checked;
       const answered =
@@ -128,6 +129,11 @@ export interface FastReads {
 
 const isJson = (req: IncomingMessage) =>
   (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+
+/** An `accept` header for which Apollo picks `application/json` (no quality values to weigh). */
+const jsonAccepted = (req: IncomingMessage) =>
+  !req.headers.accept || req.headers.accept.split(',').every((range) => PLAIN_ACCEPT.has(range.trim().toLowerCase()));
+const PLAIN_ACCEPT = new Set(['*/*', 'application/*', 'application/json']);
 
 export const ABORTED = Symbol('aborted');
 
