@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Principal } from '@plantgraph/hub';
 import { MODES, startTestHub, type TestHub } from './support/harness.js';
 import { RESULT, countStatements } from './support/plant.js';
+import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
 
 const LINE = 'acme/berlin/assembly/line-1';
 const MACHINE = `${LINE}/press-1`;
@@ -235,5 +236,44 @@ describe.each(MODES)('compiled reads (%s)', (mode) => {
     expect(await hub.reads.answer(nobody, op)).toBeNull();
     const reader = new Principal('reader', 'user', [{ role: 'operator', scope: LINE } as never]);
     expect(await hub.reads.answer(reader, op)).toContain(`"path":"${LINE}"`);
+  });
+});
+
+/** A caller whose token grants nothing: the compiled path declines and the resolvers refuse, as before. */
+describe('compiled reads for a principal that may read nothing', () => {
+  let idp: TestIdentityProvider;
+  let hub: TestHub;
+  beforeAll(async () => {
+    ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0 }));
+  }, 120_000);
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  it('answers with the refusal the resolvers give, from the resolvers', async () => {
+    const token = await idp.token({ roles: ['ghost@acme', 'operator@not a path'] }); // grants nothing
+    const reader = await idp.token({ roles: [`operator@${LINE}`] });
+    const post = async (auth: string, body: object) => {
+      const res = await fetch(`${hub.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${auth}` },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, text: await res.text() };
+    };
+    for (const [query, variables] of [
+      [SHAPE_A, { p: LINE }],
+      [SHAPE_B, { p: LINE }],
+      [SHAPE_C, {}],
+    ] as const) {
+      const before = hub.reads.answered;
+      const fast = await post(token, { query, variables });
+      expect(hub.reads.answered).toBe(before);
+      expect(fast).toEqual(await post(token, { query, variables, extensions: {} }));
+      expect(JSON.parse(fast.text).errors[0].extensions.code).toBe('FORBIDDEN');
+      // The same operation for a caller who may read is answered in SQL.
+      await post(reader, { query, variables });
+      expect(hub.reads.answered).toBe(before + 1);
+    }
   });
 });
