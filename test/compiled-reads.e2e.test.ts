@@ -31,6 +31,11 @@ const ORDERS = `query ($first: Int!, $after: String) { workOrders(first: $first,
   unitOfMeasure plannedStart plannedEnd externalReference stateChangedAt actualStart
   productDefinitionVersion { id version changeNote productDefinition { id code name } }
   equipment { path parent { path } } } } } }`;
+const LIST = `query ($first: Int!, $after: String, $filter: EquipmentFilter) {
+  equipmentList(first: $first, after: $after, filter: $filter) { totalCount pageInfo { hasNextPage endCursor }
+  edges { cursor node { path level state stateHistory(first: 2) { totalCount edges { node { state } } } } } } }`;
+const ORDER = `query ($n: String!) { workOrder(number: $n) { number state equipment { path }
+  productDefinitionVersion { version } } }`;
 const HISTORY = `query ($p: String!, $first: Int!, $after: String) { equipment(path: $p) { stateHistory(first: $first,
   after: $after) { pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id at } } } } }`;
 
@@ -130,10 +135,20 @@ describe.each(MODES)('compiled reads (%s)', (mode) => {
       const c = await both(key, { query: SHAPE_C });
       expect(c.compiled).toBe(true);
       expect(await both(key, { query: FRAGMENTS, operationName: 'Other' })).toMatchObject({ compiled: true });
-      // Paging on through every page of the orders and of a machine's history, by each page's endCursor.
+      for (const n of ['WO-1001', 'WO-1002', 'WO-2001.a:b/c_d', 'WO-none'])
+        expect((await both(key, { query: ORDER, variables: { n } })).compiled).toBe(true);
+      // Paging on through every page of the lists and of a machine's history, by each page's endCursor.
       for (const [query, variables, list] of [
         [ORDERS, { first: 2 }, (d: any) => d.workOrders],
         [HISTORY, { p: MACHINE, first: 3 }, (d: any) => d.equipment?.stateHistory],
+        [LIST, { first: 7 }, (d: any) => d.equipmentList],
+        [
+          LIST,
+          { first: 3, filter: { pathPrefix: 'acme/berlin/assembly', level: ['WorkCell'] } },
+          (d: any) => d.equipmentList,
+        ],
+        [LIST, { first: 5, filter: { pathPrefix: '', state: ['Running', 'Idle'] } }, (d: any) => d.equipmentList],
+        [LIST, { first: 5, filter: { pathPrefix: 'acme/berlin/pack' } }, (d: any) => d.equipmentList],
       ] as const) {
         let after: string | null = null;
         for (let page = 0; page < 10; page++) {
@@ -185,6 +200,7 @@ describe.each(MODES)('compiled reads (%s)', (mode) => {
       [{ query: '{ equipment(path: "acme") { properties { name } } }' }, 'a JSON column'],
       [{ query: '{ equipment(path: "acme") { equipmentClass { code } path } }' }, 'a field it does not know'],
       [{ query: `{ workOrders(first: 5, filter: { state: [Draft] }) { totalCount } }` }, 'a filter'],
+      [{ query: `{ equipmentList(first: 5, filter: { equipmentClass: "robot" }) { totalCount } }` }, 'a class filter'],
       [{ query: '{ workOrders(first: 0) { totalCount } }' }, 'a page size the resolvers refuse'],
       [{ query: '{ workOrders(first: 501) { totalCount } }' }, 'a page size the resolvers refuse'],
       [{ query: '{ workOrders(first: 5, after: "bm90LWEtY3Vyc29y") { totalCount } }' }, 'a foreign cursor'],

@@ -8,7 +8,7 @@ import {
 } from '@plantgraph/schema';
 import { getNamedType, type GraphQLObjectType } from 'graphql';
 import { getMetadataStorage } from 'type-graphql';
-import { isUuid } from '../../core/keys.js';
+import { isUuid, likePrefix } from '../../core/keys.js';
 import { MAX_PAGE_SIZE, readCursor } from '../../core/paging.js';
 import { type Bindings, type CompiledFields, DECLINE, type FieldCompile, type FieldSql, leafJson } from './plan.js';
 
@@ -61,19 +61,58 @@ export function compiledFields(metadata: MetadataStorage): CompiledFields {
       return `coalesce((select ${object} from ${target.name} ${t} where ${t}.id = ${c.row}.${fk}${visible}), 'null')`;
     };
 
+  /** An order at visible equipment (`{ equipment: pathsVisible }`). */
+  const orderVisible = (c: FieldCompile, t: string) => {
+    const q = c.plan.alias();
+    return `exists (select 1 from ${equipment.name} ${q}
+      where ${q}.id = ${t}.${order.column('equipment')} and ${c.plan.visible(q)})`;
+  };
+
+  /** A root lookup by the unique column its argument names, visible or null. */
+  const byKey =
+    (target: ReturnType<typeof table>, argument: string, visible: (c: FieldCompile, t: string) => string): FieldSql =>
+    (c) => {
+      const t = c.plan.alias();
+      const key = c.plan.param((b) => c.args(b)[argument], 'text');
+      const object = c.plan.object(typeOf(c), c.nodes, t);
+      return `coalesce((select ${object} from ${target.name} ${t}
+        where ${t}.${target.column(argument)} = ${key} and ${visible(c, t)}), 'null')`;
+    };
+
   const fields: Record<string, [string, FieldSql][]> = {
     Query: [
       // EquipmentService.get: by path, in scope.
+      ['equipment', byKey(equipment, 'path', (c, t) => c.plan.visible(t))],
+      // EquipmentService.list: in scope, filtered by path prefix, level and state, by path.
       [
-        'equipment',
+        'equipmentList',
         (c) => {
-          const t = c.plan.alias();
-          const path = c.plan.param((b) => c.args(b).path, 'text');
-          const object = c.plan.object(typeOf(c), c.nodes, t);
-          return `coalesce((select ${object} from ${equipment.name} ${t}
-            where ${t}.path = ${path} and ${c.plan.visible(t)}), 'null')`;
+          type Filter = { pathPrefix?: string | null; level?: string[] | null; state?: string[] | null };
+          const filter = (b: Bindings) => (c.args(b).filter ?? {}) as Filter & { equipmentClass?: string | null };
+          c.plan.checks.push((b) => !filter(b).equipmentClass);
+          const prefix = c.plan.param((b) => filter(b).pathPrefix || null, 'text');
+          const under = c.plan.param((b) => {
+            const given = filter(b).pathPrefix;
+            return given ? likePrefix(`${given}/`) : null;
+          }, 'text');
+          const listed = (name: 'level' | 'state') =>
+            c.plan.param((b) => (filter(b)[name]?.length ? filter(b)[name] : null), 'text[]');
+          const [levels, states] = [listed('level'), listed('state')];
+          return page(c, {
+            table: equipment.name,
+            where: (t) =>
+              `${c.plan.visible(t)} and (${prefix} is null or ${t}.path = ${prefix} or ${t}.path like ${under})
+                and (${levels} is null or ${t}.level = any(${levels}))
+                and (${states} is null or ${t}.state = any(${states}))`,
+            orderColumn: equipment.column('path'),
+            direction: 'asc',
+            value: { cast: 'text', fits: (v) => typeof v === 'string' },
+            id: { cast: 'uuid', fits: isUuid },
+          });
         },
       ],
+      // WorkOrderService.get: by number, at visible equipment.
+      ['workOrder', byKey(order, 'number', orderVisible)],
       // WorkOrderService.list without a filter: orders at visible equipment, by number.
       [
         'workOrders',
@@ -81,11 +120,7 @@ export function compiledFields(metadata: MetadataStorage): CompiledFields {
           c.plan.checks.push((b) => c.args(b).filter == null);
           return page(c, {
             table: order.name,
-            where: (t) => {
-              const q = c.plan.alias();
-              const at = order.column('equipment');
-              return `exists (select 1 from ${equipment.name} ${q} where ${q}.id = ${t}.${at} and ${c.plan.visible(q)})`;
-            },
+            where: (t) => orderVisible(c, t),
             orderColumn: order.column('number'),
             direction: 'asc',
             value: { cast: 'text', fits: (v) => typeof v === 'string' },
@@ -264,6 +299,8 @@ function pageFields(): Record<string, [string, FieldSql][]> {
     `coalesce('"' || (array_agg(${rows(c).cursor} order by ${c.row}.rank__ ${direction})
       filter (where ${inPage(c)}))[1] || '"', 'null')`;
   return {
+    EquipmentConnection: connection,
+    EquipmentEdge: edge,
     EquipmentStateChangeConnection: connection,
     EquipmentStateChangeEdge: edge,
     WorkOrderConnection: connection,
