@@ -19,10 +19,17 @@ describe.each(MODES)('nested reads (%s)', (mode) => {
   const ok = (r: Record<string, unknown>) => {
     expect(JSON.stringify(r)).not.toContain('"code"');
   };
-  // A warm-up first, so the API key's check and its last-use record are not counted.
-  const statements = async (query: string) => {
+  // A warm-up first, so the API key's check and its last-use record are not counted. By default on
+  // the resolver path (`extensions: {}` keeps an operation from the read compiler, ADR 0031).
+  const statements = async (query: string, path: 'resolvers' | 'compiled' = 'resolvers') => {
     await hub.gql('{ viewer { name } }');
-    return countStatements(hub, () => hub.gql(query));
+    const body = { query, ...(path === 'resolvers' ? { extensions: {} } : {}) };
+    const answered = hub.reads.answered;
+    const count = await countStatements(hub, async () =>
+      expect((await graphqlRaw(hub.url, body, hub.localAdminToken!)).body.errors).toBeUndefined(),
+    );
+    expect(hub.reads.answered - answered).toBe(path === 'compiled' ? 1 : 0);
+    return count;
   };
 
   beforeAll(async () => {
@@ -71,6 +78,13 @@ describe.each(MODES)('nested reads (%s)', (mode) => {
     expect(countedTwenty).toBe(countedTwo);
     // Counting is one more statement for all the parents, and only when totalCount is asked for.
     expect(countedTwo).toBe(two + 1);
+    // Compiled, each is one statement.
+    for (const [first, extra] of [
+      [2, ''],
+      [20, ''],
+      [20, 'totalCount'],
+    ] as const)
+      expect(await statements(machinesWithHistory(first, 'first: 2', extra), 'compiled')).toBe(1);
   });
 
   it('answers each nested page as the machine alone would, newest first, and pages on by its cursor', async () => {

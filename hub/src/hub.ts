@@ -13,6 +13,7 @@ import {
   openDatabase,
   postgresPoolCounts,
   seededFromBaseline,
+  preparedReader,
   type Database,
 } from './infrastructure/database/database.js';
 import { InProcessBus } from './infrastructure/bus/in-process-bus.js';
@@ -30,6 +31,8 @@ import { OperationChecker } from './graphql/operations.js';
 import { serveGraphQLOverWebSocket } from './graphql/ws.js';
 import { KeySockets } from './graphql/key-sockets.js';
 import { send, serveGraphQL } from './graphql/http.js';
+import { CompiledReads, observedReads } from './graphql/compiled/compiled-reads.js';
+import { compiledFields } from './graphql/compiled/read-types.js';
 import { buildHubSchema } from './graphql/schema.js';
 import { operationExecutor } from './graphql/execute.js';
 import { createServices, type Services } from './services.js';
@@ -71,6 +74,8 @@ export interface RunningHub {
   flows: FlowsRuntime | null;
   /** Settles once the flows run or failed to start (see `flows.status`); the hub answers before. */
   flowsStarted: Promise<void>;
+  /** The read compiler (its `answered` count tells which operations it answered). */
+  reads: CompiledReads;
   close(): Promise<void>;
 }
 
@@ -205,6 +210,24 @@ export async function startHub(
     });
     await apollo.start();
     cleanup.unshift(() => apollo.stop());
+    // Read-only operations the compiler covers are answered by one statement, without Apollo (ADR 0031).
+    const compiledReads = new CompiledReads(
+      schema,
+      compiledFields(db.em.getMetadata()),
+      await preparedReader(db, !config.databaseUrl),
+    );
+    const fastReads = observedReads(compiledReads, {
+      answered: (name, seconds) => metrics.observeOperation(name, 'query', seconds, []),
+      named: tracing
+        ? (name) =>
+            tracing
+              .currentSpan()
+              ?.updateName(`query ${name ?? 'anonymous'}`)
+              .setAttributes({ 'graphql.operation.type': 'query', 'graphql.operation.name': name ?? '' })
+        : undefined,
+      failed: (err) =>
+        log.error(`[graphql] a compiled read failed, the resolvers answer it: ${err.stack ?? err.message}`),
+    });
 
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       inRequestScope(req, res, () =>
@@ -230,7 +253,7 @@ export async function startHub(
       metrics.observeRequest(req, res, path);
       // A browser opening /graphql gets the IDE, without a token: the operations it sends need one.
       if (path === '/graphql' && ide?.wants(req)) return ide.servePage(res);
-      if (path === '/graphql') return serveGraphQL(apollo, gate, checker, req, res, contextFor);
+      if (path === '/graphql') return serveGraphQL(apollo, gate, checker, req, res, contextFor, fastReads);
       if (ide?.handles(path)) return ide.serveAsset(req, path, res);
       if (path === '/metrics') return serveMetrics(metrics, config.metricsToken, req, res);
       if (devIdpEndpoints?.handles(path)) return devIdpEndpoints.serve(req, res);
@@ -356,6 +379,7 @@ export async function startHub(
       localAdminKey: gate.localAdminKey,
       flows,
       flowsStarted,
+      reads: compiledReads,
       close: () => runAll(cleanup),
     };
   } catch (err) {

@@ -9,9 +9,10 @@ import { configFromEnv, startHub } from '@plantgraph/hub';
 const BACKGROUND = /event_outbox|^select 1$|escalation_level|connector_|"api_key"|advisory|"condition_due_at" <=/;
 const hub = await startHub(configFromEnv(process.env), { log: () => {}, warn: console.warn, error: console.error });
 const connection = hub.db.em.getDriver().getConnection();
-const execute = connection.execute;
+// `executeQuery`: the ORM's statements and those bound by the driver (compiled reads, the ingest) alike.
+const execute = connection.executeQuery;
 let statements = 0;
-connection.execute = function (...args) {
+connection.executeQuery = function (...args) {
   if (BACKGROUND.test(String(args[0]))) return execute.apply(this, args);
   statements++;
   // BENCH_READS_LOG_STATEMENTS=1 prints each counted statement (to see what a shape costs).

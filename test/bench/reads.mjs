@@ -61,6 +61,12 @@ const SHAPES = [
   },
 ];
 
+/**
+ * BENCH_READS_PATH=resolvers sends the hub's operations with `extensions: {}`, which the read
+ * compiler leaves to Apollo and the resolvers: the same build measured without compiled reads.
+ */
+const RESOLVERS = process.env.BENCH_READS_PATH === 'resolvers';
+
 function post(agent, url, headers, body) {
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method: 'POST', agent, headers }, (res) => {
@@ -81,7 +87,7 @@ async function drive(server, query, vars, seconds) {
   const end = performance.now() + seconds * 1000;
   const loop = async () => {
     while (performance.now() < end) {
-      const body = JSON.stringify({ query, variables: vars() });
+      const body = JSON.stringify({ query, variables: vars(), ...(server.resolvers ? { extensions: {} } : {}) });
       const t0 = performance.now();
       const { status, text } = await post(agent, server.url, server.headers(body), body);
       latencies.push(performance.now() - t0);
@@ -96,7 +102,7 @@ async function drive(server, query, vars, seconds) {
 }
 
 async function answer(server, query, variables) {
-  const body = JSON.stringify({ query, variables });
+  const body = JSON.stringify({ query, variables, ...(server.resolvers ? { extensions: {} } : {}) });
   const { status, text } = await post(undefined, server.url, server.headers(body), body);
   const parsed = JSON.parse(text);
   if (status !== 200 || parsed.errors) throw new Error(`${server.name}: HTTP ${status} ${text.slice(0, 500)}`);
@@ -169,7 +175,8 @@ try {
   });
   children.push(started.child);
   const hub = {
-    name: 'PlantGraph',
+    name: RESOLVERS ? 'PlantGraph (resolvers)' : 'PlantGraph',
+    resolvers: RESOLVERS,
     url: `${started.url}/graphql`,
     child: started.child,
     headers: (body) => ({
@@ -261,7 +268,8 @@ function report(rows, plant) {
   const f1 = (n) => n.toFixed(1);
   const mark = (ok) => (ok ? '✓' : '✗');
   console.log(
-    `\n### Reads: PlantGraph against PostGraphile 5 (${plant.summary}; ${CONNECTIONS} connections, ` +
+    `\n### Reads: PlantGraph${RESOLVERS ? ' (resolvers only)' : ''} against PostGraphile 5 (${plant.summary}; ` +
+      `${CONNECTIONS} connections, ` +
       `${ROUNDS} × ${SECONDS} s per server and shape, alternating; Node ${process.version}, ${cpu.length} × ` +
       `${cpu[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GB; ${new Date().toISOString().slice(0, 16)}Z)\n`,
   );

@@ -33,27 +33,31 @@ export async function tableCounts(hub: TestHub): Promise<Record<string, number>>
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }
 
-/** Statements the hub runs on its own schedules: the event relay and feed, the readiness probe, escalation. */
-const BACKGROUND = /event_outbox|^select 1$|escalation_level|connector_/;
+/**
+ * Statements the hub runs on its own schedules: the event relay and feed, the readiness probe,
+ * escalation, the calibration check (as the reads bench leaves them out).
+ */
+const BACKGROUND = /event_outbox|^select 1$|escalation_level|connector_|"condition_due_at" <=/;
 
 /**
  * Counts SQL statements the hub runs while `work` runs, leaving out the event relay's and feed's
  * own (numbering and reading the outbox runs on its own schedule, not for a request).
  */
 export async function countStatements(hub: TestHub, work: () => Promise<unknown>): Promise<number> {
+  // `executeQuery`: the ORM's statements and those bound by the driver (`executeBound`, compiled reads) alike.
   const connection = hub.db.em.getDriver().getConnection() as unknown as {
-    execute: (...args: unknown[]) => Promise<unknown>;
+    executeQuery: (...args: unknown[]) => Promise<unknown>;
   };
-  const original = connection.execute;
+  const original = connection.executeQuery;
   let count = 0;
-  connection.execute = function (this: unknown, ...args: unknown[]) {
+  connection.executeQuery = function (this: unknown, ...args: unknown[]) {
     if (!BACKGROUND.test(String(args[0]))) count++;
     return original.apply(this, args);
   };
   try {
     await work();
   } finally {
-    connection.execute = original;
+    connection.executeQuery = original;
   }
   return count;
 }

@@ -203,13 +203,20 @@ function encodeCursor(value: unknown, id: string): string {
   return Buffer.from(JSON.stringify([value instanceof Date ? value.toISOString() : value, id])).toString('base64url');
 }
 
-function decodeCursor(cursor: string): [unknown, string] {
+/** A cursor's order value and id, or null when it is not a cursor of a list. */
+export function readCursor(cursor: string): [unknown, string] | null {
   try {
     const parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown;
     if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[1] === 'string') return [parsed[0], parsed[1]];
   } catch {
-    /* reported below */
+    /* not a cursor */
   }
+  return null;
+}
+
+function decodeCursor(cursor: string): [unknown, string] {
+  const read = readCursor(cursor);
+  if (read) return read;
   throw badUserInput(
     `after: "${cursor.slice(0, 40)}" is not a cursor from this list; pass a pageInfo.endCursor unchanged.`,
   );

@@ -9,6 +9,7 @@ import { tooMany } from './rate-limit.js';
 import { AuthenticationThrottled } from '../auth/authenticator.js';
 import { HubFault } from '../core/faults.js';
 import { toGraphQLError } from './failures.js';
+import type { CheckedOperation } from './compiled/compiled-reads.js';
 
 const MAX_BODY_BYTES = 1_000_000;
 
@@ -28,6 +29,7 @@ export async function serveGraphQL(
   req: IncomingMessage,
   res: ServerResponse,
   contextFor: (p: Principal) => HubContext,
+  reads?: FastReads,
 ): Promise<void> {
   // Who is calling and how often, from the headers alone: a caller refused here costs no body parsing.
   let principal: Principal;
@@ -80,6 +82,26 @@ export async function serveGraphQL(
     if (document instanceof GraphQLError) return sendErrors(res, 400, [document]);
     const checked = checker.check(document, request.variables, request.operationName);
     if (checked.errors) return sendErrors(res, 400, checked.errors);
+    // Apollo's own checks of a POST hold (a JSON body, so no CSRF preflight; no extensions) and it
+    // would answer `application/json` (anything else it negotiates from `accept`).
+    if (reads && req.method === 'POST' && isJson(req) && jsonAccepted(req) && request.extensions === undefined) {
+      const operationName = typeof request.operationName === 'string' ? request.operationName : null;
+      const { operation, variables = {} } = checked;
+      const answered =
+        operation &&
+        (await reads.answer(principal, {
+          source: document,
+          operationName,
+          document: checked.document,
+          operation,
+          variables,
+        }));
+      if (answered) {
+        res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(answered);
+        return;
+      }
+    }
     if (req.method === 'POST') body = { ...(body as object), query: document };
     else url.searchParams.set('query', document);
   }
@@ -99,6 +121,19 @@ export async function serveGraphQL(
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
 }
+
+/** Answers some read-only operations without Apollo (`CompiledReads`); null: Apollo answers. */
+export interface FastReads {
+  answer(principal: Principal, operation: CheckedOperation): Promise<string | null>;
+}
+
+const isJson = (req: IncomingMessage) =>
+  (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() === 'application/json';
+
+/** An `accept` header for which Apollo picks `application/json` (no quality values to weigh). */
+const jsonAccepted = (req: IncomingMessage) =>
+  !req.headers.accept || req.headers.accept.split(',').every((range) => PLAIN_ACCEPT.has(range.trim().toLowerCase()));
+const PLAIN_ACCEPT = new Set(['*/*', 'application/*', 'application/json']);
 
 export const ABORTED = Symbol('aborted');
 

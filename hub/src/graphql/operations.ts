@@ -4,6 +4,7 @@ import {
   getVariableValues,
   GraphQLError,
   type GraphQLSchema,
+  type OperationDefinitionNode,
   parse,
   specifiedRules,
   validate,
@@ -13,7 +14,15 @@ import type { LimitsConfig } from '../config.js';
 import { operationCost } from './cost.js';
 import { checkVariables, limitRules, presentMessage } from './hardening.js';
 
-export type Checked = { document: DocumentNode; errors?: undefined } | { errors: GraphQLError[]; document?: undefined };
+export type Checked =
+  | {
+      document: DocumentNode;
+      /** The operation to run, and its variables coerced as execution coerces them (set after the full check). */
+      operation?: OperationDefinitionNode;
+      variables?: Record<string, unknown>;
+      errors?: undefined;
+    }
+  | { errors: GraphQLError[]; document?: undefined };
 
 /** Valid documents kept, by their text: clients and connectors send the same few operations again and again. */
 const CACHED_DOCUMENTS = 500;
@@ -84,7 +93,7 @@ export class OperationChecker {
         "Ask for less in one operation, e.g. smaller pages (see the README's limits).";
       return this.#refuse([new GraphQLError(message)], 'GRAPHQL_VALIDATION_FAILED');
     }
-    return { document };
+    return { document, operation, variables: coerced.coerced };
   }
 
   /** The text parsed (with the token limit) and validated, or the kept document for the same text. */

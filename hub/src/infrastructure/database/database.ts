@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
@@ -163,6 +164,36 @@ export async function executeBound<T extends object>(tx: Tx, sql: string, parame
     async () => (await ctx.executeQuery<T>(CompiledQuery.raw(sql, parameters))).rows as T[],
     { query: sql, params: parameters },
   );
+}
+
+/** Read statements kept prepared per PostgreSQL connection; clients send a few operations again and again. */
+const PREPARED_READS = 200;
+
+/**
+ * `executeBound` for a read the hub runs again and again (compiled reads): on PostgreSQL a named
+ * prepared statement, so each pool connection parses and plans it once (as PostGraphile does);
+ * the embedded PGlite has one connection and runs it as `executeBound`. Never in a transaction.
+ */
+export async function preparedReader(
+  db: Database,
+  embedded: boolean,
+): Promise<<T extends object>(sql: string, parameters: unknown[]) => Promise<T[]>> {
+  if (embedded) return (sql, parameters) => executeBound(db.em, sql, parameters);
+  const connection = db.driver.getConnection() as unknown as LoggingConnection & {
+    getNativeClient(): Promise<Pool>;
+  };
+  const pool = await connection.getNativeClient();
+  const names = new Map<string, string>();
+  return (sql, parameters) => {
+    let name = names.get(sql);
+    // The first PREPARED_READS texts only: each stays prepared on every connection while it lives.
+    if (!name && names.size < PREPARED_READS) {
+      name = `plantgraph_read_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+      names.set(sql, name);
+    }
+    const query = { name, text: sql, values: parameters };
+    return connection.executeQuery(sql, async () => (await pool.query(query)).rows, { query: sql, params: parameters });
+  };
 }
 
 /** The connection as `executeBound` uses it (`executeQuery` is protected in MikroORM's typings). */
