@@ -151,6 +151,41 @@ describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (
     expect(other.received).toHaveLength(0);
     await Promise.all([...boards.slice(1), other].map((b) => b.close()));
   });
+
+  it('shares results only between subscribers whose grants are the same', async () => {
+    // Two keys of the same name (so the same principal name) whose grants differ, and an admin: all
+    // three run the same document with the same variables over the whole plant.
+    const keyFor = async (scope: string) =>
+      (
+        await hub.gql(
+          `mutation ($s: String!) { createApiKey(input: { name: "wallboard", grants: [{ role: Operator, scope: $s }] }) {
+            ... on CreatedApiKey { secret } } }`,
+          { s: scope },
+        )
+      ).createApiKey.secret as string;
+    const assemblyKey = await keyFor('acme/berlin/assembly');
+    const packagingKey = await keyFor('acme/berlin/packaging');
+    const plant = { scope: 'acme' };
+    const assembly = await subscribe(hub.url, STATE_CHANGED, plant, assemblyKey);
+    const packaging = await subscribe(hub.url, STATE_CHANGED, plant, packagingKey);
+    const admin = await subscribe(hub.url, STATE_CHANGED, plant, hub.localAdminToken);
+    const press = 'acme/berlin/assembly/line-1/press-2';
+    await hub.gql(
+      `mutation { setEquipmentState(input: { path: "${press}", state: Down, reason: "SCOPED_1" }) { __typename } }`,
+    );
+    await hub.gql(
+      `mutation { setEquipmentState(input: { path: "${LABELER}", state: Down, reason: "SCOPED_2" }) { __typename } }`,
+    );
+    const reasons = (s: typeof admin) => s.received.map((e) => e.data.equipmentStateChanged.reason);
+    await admin.waitFor((e) => e.data.equipmentStateChanged.reason === 'SCOPED_2');
+    await assembly.waitFor((e) => e.data.equipmentStateChanged.reason === 'SCOPED_1');
+    await packaging.waitFor((e) => e.data.equipmentStateChanged.reason === 'SCOPED_2');
+    await sleep(500); // anything that should not arrive has had time to
+    expect(reasons(admin)).toEqual(['SCOPED_1', 'SCOPED_2']);
+    expect(reasons(assembly)).toEqual(['SCOPED_1']);
+    expect(reasons(packaging)).toEqual(['SCOPED_2']);
+    await Promise.all([assembly, packaging, admin].map((s) => s.close()));
+  });
 });
 
 async function waitUntil(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {

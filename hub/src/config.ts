@@ -59,7 +59,7 @@ export interface LimitsConfig {
   maxSubscriptionsPerSocket: number;
   /** Bytes queued on a subscriber's socket before it is disconnected as too slow. */
   maxSocketBufferBytes: number;
-  /** Events waiting for one subscription before its socket is disconnected as too slow. */
+  /** Events waiting for one subscription's execution in the feed; past that it reads on from the outbox. */
   maxQueuedEvents: number;
   /** A JSON file of allowed operation documents; when set, nothing else runs. */
   safelistFile?: string;

@@ -214,7 +214,21 @@ try {
   }
 
   if (PHASES.includes('latency')) {
-    const l = await measureLatency({ hubUrl: hub.url, key, machines: MACHINES, storedOf, publish, log });
+    const latencyMeter = cpuMeter({
+      hub: () => [hub.child.pid],
+      postgres: () => postgresPids(admin, name),
+      nats: () => pidsNamed('nats-server'),
+      subscribers: () => [process.pid],
+    });
+    const l = await measureLatency({
+      hubUrl: hub.url,
+      key,
+      machines: MACHINES,
+      storedOf,
+      publish,
+      log,
+      meter: latencyMeter,
+    });
     row(
       'latency run',
       `${fmt(l.total)} events at ${fmt(l.rate)}/s, stored in ${l.seconds.toFixed(1)} s; load ${formatLoad(l.load)}`,
@@ -225,6 +239,16 @@ try {
         (l.errors ? `; ${l.errors} subscriber errors` : ''),
       'p99 ≤ 25 ms',
     );
+    const c = l.cpu.perEvent;
+    row(
+      'latency: CPU per delivered message',
+      `hub ${c.hub.microsPerEvent.toFixed(1)} µs (${c.hub.cores.toFixed(2)} cores), ` +
+        `PostgreSQL ${c.postgres.microsPerEvent.toFixed(1)} µs (${c.postgres.cores.toFixed(2)}), ` +
+        `NATS ${c.nats.microsPerEvent.toFixed(1)} µs (${c.nats.cores.toFixed(2)}), ` +
+        `subscribers' process ${c.subscribers.microsPerEvent.toFixed(1)} µs (${c.subscribers.cores.toFixed(2)}); ` +
+        `load ${formatLoad(l.cpu.load[0])} → ${formatLoad(l.cpu.load[1])}`,
+    );
+    row('latency: hub /healthz round trip meanwhile', `p50 ${l.health.p50} ms, p99 ${l.health.p99} ms`);
   }
   const rss = Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${hub.child.pid}/status`, 'utf8'))[1]) / 1024;
   row('hub RSS after the run', `${rss.toFixed(0)} MB`);

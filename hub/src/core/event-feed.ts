@@ -49,6 +49,8 @@ const PAGE = 500;
 const INBOX_LIMIT = 20_000;
 /** Subjects whose followers are remembered (one per equipment and event type in practice). */
 const MAX_ROUTES = 10_000;
+/** Milliseconds of local delivery (and the fan-out it starts) between turns of the event loop. */
+const SLICE_MS = 4;
 
 /**
  * One replica's ordered view of the hub's events (ADR 0010). Events arrive from the bus with their
@@ -230,7 +232,17 @@ export class EventFeed implements EventSource {
   deliverLocally(messages: BusMessage[]): void {
     if (this.#stopped || !messages.length) return;
     void this.#exclusive(async () => {
-      for (const m of messages) await this.#receive(m);
+      let sliceStart = performance.now();
+      for (const m of messages) {
+        await this.#receive(m);
+        // A round (up to a thousand events) fans out to every subscriber in microtasks: between
+        // slices of it the ingest, the bus and the sockets get their turn (issue 15: the store
+        // fell behind while one round's fan-out held the event loop for hundreds of milliseconds).
+        if (performance.now() - sliceStart > SLICE_MS) {
+          await new Promise((r) => setImmediate(r));
+          sliceStart = performance.now();
+        }
+      }
     });
   }
 

@@ -1,11 +1,19 @@
 import { subscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
-import { createSubscriptionQueue, type QueueOptions } from '../infrastructure/bus/message-bus.js';
 import type { Principal } from '../core/principal.js';
 
+/**
+ * Where one subscriber's results go: graphql-ws `next` frames with its own operation id, written
+ * straight to its socket (graphql/ws.ts decides how, and closes a socket that stops reading).
+ */
+export interface Recipient {
+  /** graphql-ws's id of the operation on its socket. */
+  id: string;
+  /** Writes one whole frame, already serialised. */
+  write(frame: string): void;
+}
+
 interface Listener {
-  push(result: ExecutionResult): void;
-  /** Waits while this subscriber's queue is more than half full; one that does not drain in time is closed as slow. */
-  room(): Promise<void>;
+  deliver(payload: string): void;
   /** The shared execution ended; with the error that ended it (e.g. the event bus became unreachable). */
   end(error?: unknown): void;
 }
@@ -14,23 +22,35 @@ interface Source {
   stop: () => void;
 }
 
-/** How long a shared execution waits for a subscriber to make room before closing it as too slow. */
-const ROOM_WAIT_MS = 5000;
+/** Frames held for a subscriber between joining and graphql-ws starting to read it (microseconds, normally). */
+const MAX_HELD = 1000;
 
 /**
  * Subscribers with the same operation, variables and identity get the same results, so each
- * event is executed once per distinct subscription and the result handed to all of them: with a
- * wall of andon boards on the same line, the cost of an event no longer grows with the number of
- * screens. Each subscriber keeps its own bounded queue, so a slow one is closed alone.
+ * event is executed once per distinct subscription, its result serialised once, and the same
+ * string written to every subscriber's socket between a prefix and a suffix naming the
+ * subscriber's own operation id (ADR 0032): with a wall of andon boards on the same line, or a
+ * thousand dashboards, the cost of an event no longer grows with the number of screens beyond one
+ * socket write each. graphql-ws still runs each operation's lifecycle (its `complete` and `error`
+ * frames); the iterator it reads only ends. A subscriber that stops reading fills its own socket
+ * and is closed alone (graphql/ws.ts); the execution never waits for it.
  */
 export class SharedSubscriptions {
   readonly #sources = new Map<string, Source>();
+
+  /** @param format The result as the client sees it (errors presented as over HTTP). */
+  constructor(private readonly format: (result: ExecutionResult) => unknown) {}
 
   /** Distinct executions running now (for tests and diagnostics). */
   get size(): number {
     return this.#sources.size;
   }
 
+  /**
+   * What decides that two subscribers may share results: everything a resolver or a scope check
+   * reads of the caller (name, grants, expiry) and the operation itself. Subscribers whose grants
+   * differ never share an execution, so each gets only what its own scopes allow.
+   */
   static key(
     principal: Principal,
     query: string,
@@ -50,7 +70,7 @@ export class SharedSubscriptions {
   async subscribe(
     key: string,
     args: ExecutionArgs,
-    queue: QueueOptions,
+    recipient: Recipient,
   ): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
     let source = this.#sources.get(key);
     if (!source) {
@@ -61,41 +81,47 @@ export class SharedSubscriptions {
       if (source) void results.return?.(undefined);
       else source = this.#start(key, results);
     }
-    const own = createSubscriptionQueue(() => {
-      source.listeners.delete(listener);
-      if (!source.listeners.size) source.stop();
-    }, queue);
+    const joined = source;
+    const prefix = `{"id":${JSON.stringify(recipient.id)},"type":"next","payload":`;
+    // Until graphql-ws reads the operation it has not registered it: frames wait here until then.
+    let held: string[] | null = [];
+    let ended = false;
     let failure: unknown = null;
+    let settle: (() => void) | null = null;
+    const leave = () => {
+      ended = true;
+      held = null;
+      if (joined.listeners.delete(listener) && !joined.listeners.size) joined.stop();
+      settle?.();
+    };
     const listener: Listener = {
-      push: (result) => own.push({ subject: '', data: result }),
-      room: async () => {
-        if (queue.limit === undefined || own.size < Math.ceil(queue.limit / 2)) return;
-        let timer: NodeJS.Timeout | undefined;
-        const stalled = new Promise<false>((r) => (timer = setTimeout(() => r(false), ROOM_WAIT_MS)));
-        const drained = own.whenBelow(Math.ceil(queue.limit / 2)).then(() => true);
-        if (!(await Promise.race([drained, stalled]).finally(() => clearTimeout(timer)))) {
-          queue.onOverflow?.(); // it stopped reading: close it as the queue's limit would
-          own.close();
-        }
+      deliver: (payload) => {
+        if (ended) return;
+        const frame = `${prefix}${payload}}`;
+        if (!held) return recipient.write(frame);
+        if (held.length >= MAX_HELD) return leave();
+        held.push(frame);
       },
       end: (error) => {
-        // What the subscriber has not read yet still reaches it, then the error: the cursor in the
-        // error is that of the last event the execution took, so nothing between is skipped.
         failure = error ?? null;
-        own.end();
+        leave();
       },
     };
-    source.listeners.add(listener);
+    joined.listeners.add(listener);
     const iterator: AsyncIterableIterator<ExecutionResult> = {
       next: async () => {
-        const r = await own.next();
-        if (r.done && failure) throw failure; // each subscriber hears why, as graphql-ws's error message
-        return r.done
-          ? { done: true as const, value: undefined }
-          : { done: false as const, value: r.value.data as ExecutionResult };
+        if (held) {
+          for (const frame of held) recipient.write(frame);
+          held = null;
+        }
+        if (!ended) await new Promise<void>((r) => (settle = r));
+        // Each subscriber hears why the execution ended, as graphql-ws's error message: the cursor in
+        // the error is that of the last event the execution took, and every frame before it was written.
+        if (failure) throw failure;
+        return { done: true as const, value: undefined };
       },
       return: async () => {
-        own.close();
+        leave();
         return { done: true as const, value: undefined };
       },
       [Symbol.asyncIterator]: () => iterator,
@@ -116,10 +142,9 @@ export class SharedSubscriptions {
       let failure: unknown;
       try {
         for await (const result of results) {
-          for (const listener of source.listeners) listener.push(result);
-          // The execution goes at the pace of its slowest reader; the events wait in the feed, which
-          // falls back to reading them from the outbox (core/event-feed.ts) rather than holding them.
-          for (const listener of source.listeners) await listener.room();
+          // Serialised once for every subscriber of this execution.
+          const payload = JSON.stringify(this.format(result));
+          for (const listener of source.listeners) listener.deliver(payload);
         }
       } catch (err) {
         failure = err;

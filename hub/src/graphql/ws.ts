@@ -12,12 +12,11 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { LimitsConfig } from '../config.js';
 import type { Principal } from '../core/principal.js';
-import type { QueueOptions } from '../infrastructure/bus/message-bus.js';
 import type { HubContext } from './context.js';
 import type { Gate } from './gate.js';
 import type { OperationChecker } from './operations.js';
 import { AuthenticationError, AuthenticationThrottled } from '../auth/authenticator.js';
-import { SharedSubscriptions } from './shared-subscriptions.js';
+import { type Recipient, SharedSubscriptions } from './shared-subscriptions.js';
 import type { KeySockets } from './key-sockets.js';
 
 type Connection = {
@@ -28,8 +27,8 @@ type Connection = {
   expiry?: NodeJS.Timeout;
 };
 
-/** A subscription's context also says which shared execution it joins (see `SharedSubscriptions`). */
-type SharingContext = HubContext & { sharing?: { key: string; queue: QueueOptions } };
+/** A subscription's context also says which shared execution it joins and where its frames go. */
+type SharingContext = HubContext & { sharing?: { key: string; recipient: Recipient } };
 
 const TOKEN_EXPIRED = 4401;
 /** Too many: a subscriber too slow for its events, or an address with too many failed authentications. */
@@ -40,7 +39,9 @@ const TOO_MANY = 4429;
  * (`{ "authorization": "Bearer …" }`) before any operation; each operation passes the same gate
  * and the same `OperationChecker` as over HTTP, and its errors read the same; a socket closes when
  * its token expires, when it opens too many operations, when it reads too slowly to keep its
- * queue small, or when its API key is revoked (`KeySockets`).
+ * unsent bytes under `maxSocketBufferBytes`, or when its API key is revoked (`KeySockets`).
+ * Subscriptions share executions and serialised results (`SharedSubscriptions`) and write their
+ * frames here directly; graphql-ws runs each operation's lifecycle.
  */
 export function serveGraphQLOverWebSocket(
   wss: WebSocketServer,
@@ -51,14 +52,42 @@ export function serveGraphQLOverWebSocket(
   contextFor: (p: Principal) => HubContext,
   keySockets?: KeySockets,
 ) {
-  const shared = new SharedSubscriptions();
+  const shared = new SharedSubscriptions((result) =>
+    result.errors?.length ? presented(result, checker) : graphqlWsPayload(result),
+  );
   const corked = new Set<Duplex>();
+  /** One write per socket per tick instead of one per frame (a shared result reaches many sockets at once). */
+  const cork = (socket: WebSocket) => {
+    const raw = (socket as WebSocket & { _socket?: Duplex })._socket;
+    if (raw && !corked.has(raw)) {
+      corked.add(raw);
+      raw.cork();
+      setImmediate(() => {
+        corked.delete(raw);
+        raw.uncork();
+      });
+    }
+  };
+  /** A subscriber that does not read would grow the hub's memory without bound. */
+  const checkBacklog = (socket: WebSocket) => {
+    if (socket.bufferedAmount > limits.maxSocketBufferBytes) closeSlow(socket, `${socket.bufferedAmount} bytes unsent`);
+  };
+  /** A shared result's frame, written without graphql-ws's per-subscriber serialisation (shared-subscriptions.ts). */
+  const recipient = (socket: WebSocket, id: string): Recipient => ({
+    id,
+    write: (frame) => {
+      if (socket.readyState !== socket.OPEN) return;
+      cork(socket);
+      socket.send(frame);
+      checkBacklog(socket);
+    },
+  });
   return useServer<Record<string, unknown> | undefined, Connection>(
     {
       schema,
       subscribe: (args) => {
         const { sharing } = args.contextValue as SharingContext;
-        return sharing ? shared.subscribe(sharing.key, args, sharing.queue) : subscribe(args);
+        return sharing ? shared.subscribe(sharing.key, args, sharing.recipient) : subscribe(args);
       },
       onConnect: async (ctx) => {
         const params = ctx.connectionParams ?? {};
@@ -90,7 +119,7 @@ export function serveGraphQLOverWebSocket(
           return false;
         }
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         const principal = ctx.extra.principal!;
         const limited = gate.limit(principal);
         if (limited) return [limited];
@@ -107,14 +136,13 @@ export function serveGraphQLOverWebSocket(
         const { document, errors } = checker.check(source, payload.variables, payload.operationName);
         if (errors) return errors;
         ctx.extra.operations!++;
-        const socket = ctx.extra.socket;
-        const queue = {
-          limit: limits.maxQueuedEvents,
-          onOverflow: () => closeSlow(socket, `${limits.maxQueuedEvents} events waiting`),
-        };
         const contextValue: SharingContext = Object.assign(contextFor(principal), {
-          eventQueue: queue,
-          sharing: { key: SharedSubscriptions.key(principal, source, payload.variables, payload.operationName), queue },
+          // The execution's own queue in the event feed: past it, the feed reads from the outbox.
+          eventQueue: { limit: limits.maxQueuedEvents },
+          sharing: {
+            key: SharedSubscriptions.key(principal, source, payload.variables, payload.operationName),
+            recipient: recipient(ctx.extra.socket, id),
+          },
         });
         return {
           schema,
@@ -128,19 +156,9 @@ export function serveGraphQLOverWebSocket(
         ctx.extra.operations = Math.max(0, (ctx.extra.operations ?? 1) - 1);
       },
       onNext: (ctx, _id, _payload, _args, result) => {
-        // One write per socket per tick instead of one per event (a shared result reaches many sockets at once).
-        const raw = (ctx.extra.socket as WebSocket & { _socket?: Duplex })._socket;
-        if (raw && !corked.has(raw)) {
-          corked.add(raw);
-          raw.cork();
-          setImmediate(() => {
-            corked.delete(raw);
-            raw.uncork();
-          });
-        }
-        // A subscriber that does not read would grow the hub's memory without bound.
-        if (ctx.extra.socket.bufferedAmount > limits.maxSocketBufferBytes)
-          closeSlow(ctx.extra.socket, `${ctx.extra.socket.bufferedAmount} bytes unsent`);
+        // Queries and mutations over the socket (subscriptions write their frames themselves, above).
+        cork(ctx.extra.socket);
+        checkBacklog(ctx.extra.socket);
         // Execution errors read as over HTTP (Apollo formats those with the same function).
         return result.errors?.length ? presented(result, checker) : undefined;
       },
@@ -163,6 +181,12 @@ function closeReason(text: string): string {
 function closeSlow(socket: WebSocket, backlog: string): void {
   console.warn(`[ws] closing a subscriber that does not keep up: ${backlog}`);
   socket.close(TOO_MANY, 'Subscriber too slow: events piled up unread');
+}
+
+/** A result as graphql-ws itself would send it (errors left out when there are none). */
+function graphqlWsPayload(result: ExecutionResult): FormattedExecutionResult {
+  const { errors, ...rest } = result;
+  return errors ? { ...rest, errors: errors.map((e) => e.toJSON()) } : rest;
 }
 
 function presented(result: ExecutionResult, checker: OperationChecker): FormattedExecutionResult {

@@ -258,10 +258,12 @@ function stateChangedEvent(subjects: Subjects, equipmentId: string, id: string, 
   return { subject: subjects.equipmentStateChanged(row.path), type: 'EquipmentStateChanged', data: { ...data } };
 }
 
+/**
+ * A subscription's value, an instance of the entity class (type-graphql would construct one for
+ * `@Root()` otherwise) whose fields are its own data properties: assigning them, or constructing
+ * the entity, runs the ORM's property hooks for every event (issue 15's profile).
+ */
 export function stateChangeFromEvent(e: EquipmentStateChangedEvent): EquipmentStateChange {
-  return Object.assign(Object.create(EquipmentStateChange.prototype) as EquipmentStateChange, {
-    ...e,
-    at: new Date(e.at),
-    equipment: { id: e.equipmentId },
-  });
+  const change = { ...e, at: new Date(e.at), equipment: { id: e.equipmentId } };
+  return Object.setPrototypeOf(change, EquipmentStateChange.prototype) as EquipmentStateChange;
 }
