@@ -70,6 +70,14 @@ describe.each(MODES)('OPC UA connector (%s)', (mode: Mode) => {
       'stream open',
       20_000,
     );
+    // The client's certificate and private key are in the hub's database, sealed like secrets.
+    const [pki] = await hub.db.em
+      .fork()
+      .execute<{ value: string }[]>(
+        `select value from connector_store where connector = 'press-opcua' and key = 'pki'`,
+      );
+    expect(pki!.value).toMatch(/^v1\./);
+    expect(Buffer.from(pki!.value.slice(3), 'base64').toString('latin1')).not.toContain('own/private');
     sim.setState('press-1', 'Running');
     await until(async () => (await equipmentState(hub, PRESS)).state === 'Running', 'press Running', 20_000);
     for (let i = 0; i < 20; i++) {
@@ -91,116 +99,104 @@ describe.each(MODES)('OPC UA connector (%s)', (mode: Mode) => {
     expect(h.streamHealth![0]!.lastValueAt).not.toBeNull();
   }, 120_000);
 
-  it.skipIf(mode !== 'embedded')(
-    'maps each signal kind: enumeration, code table, counter reset, delta, deadband',
-    async () => {
-      const path = `${LINE}/press-2`;
-      const mapping = {
-        equipment: [
-          {
-            path,
-            state: {
-              nodeId: nodeId('press-2', 'StateEnum'),
-              enumeration: true,
-              codes: { Running: 'Running', Idle: 'Idle', Faulted: { state: 'Down', reason: 'fault' } },
-              otherwise: 'Idle',
-            },
-            good: { nodeId: nodeId('press-2', 'GoodDelta'), counter: 'delta' },
-            scrap: { nodeId: nodeId('press-2', 'ScrapCount'), counter: 'cumulative' },
-            values: [
-              {
-                nodeId: nodeId('press-2', 'Temperature'),
-                name: 'temperature',
-                unit: 'degC',
-                deadband: { type: 'absolute', value: 1 },
-              },
-              { nodeId: 'ns=1;s=press-2.NoSuchTag', name: 'pressure', unit: 'bar' },
-            ],
+  it('maps each signal kind: enumeration, code table, counter reset, delta, deadband', async () => {
+    const path = `${LINE}/press-2`;
+    const mapping = {
+      equipment: [
+        {
+          path,
+          state: {
+            nodeId: nodeId('press-2', 'StateEnum'),
+            enumeration: true,
+            codes: { Running: 'Running', Idle: 'Idle', Faulted: { state: 'Down', reason: 'fault' } },
+            otherwise: 'Idle',
           },
-        ],
-      };
-      expect(await configureOpcUa(hub, 'kinds', sim, mapping)).toEqual({ __typename: 'ConnectorInstance' });
-      await until(
-        async () => (await health(hub, 'kinds')).streamHealth?.[0]?.connected === true,
-        'stream open',
-        20_000,
+          good: { nodeId: nodeId('press-2', 'GoodDelta'), counter: 'delta' },
+          scrap: { nodeId: nodeId('press-2', 'ScrapCount'), counter: 'cumulative' },
+          values: [
+            {
+              nodeId: nodeId('press-2', 'Temperature'),
+              name: 'temperature',
+              unit: 'degC',
+              deadband: { type: 'absolute', value: 1 },
+            },
+            { nodeId: 'ns=1;s=press-2.NoSuchTag', name: 'pressure', unit: 'bar' },
+          ],
+        },
+      ],
+    };
+    expect(await configureOpcUa(hub, 'kinds', sim, mapping)).toEqual({ __typename: 'ConnectorInstance' });
+    await until(async () => (await health(hub, 'kinds')).streamHealth?.[0]?.connected === true, 'stream open', 20_000);
+    expect((await health(hub, 'kinds')).streamHealth![0]).toMatchObject({ items: 5, itemsBad: 1 });
+
+    sim.setState('press-2', 'Down'); // enumeration value 3, Faulted
+    await until(async () => (await equipmentState(hub, path)).state === 'Down', 'enumeration Faulted → Down', 20_000);
+    expect((await equipmentState(hub, path)).stateReason).toBe('fault');
+    sim.setState('press-2', 'Running');
+    await until(async () => (await equipmentState(hub, path)).state === 'Running', 'Running by name', 20_000);
+
+    // A delta counter: parts per change, also when two changes in a row carry the same number.
+    sim.produce('press-2', { good: 2 });
+    await sleep(20);
+    sim.produce('press-2', { good: 2 });
+    await sleep(20);
+    sim.produce('press-2', { good: 3 });
+    // A cumulative counter with a reset at the PLC: 3, then back to 0 and 2 more: 5 in all.
+    sim.produce('press-2', { scrap: 3 });
+    await sleep(20);
+    await until(async () => (await stored(hub, 'kinds')).scrap === 3, 'three scrap', 20_000);
+    sim.resetScrap('press-2');
+    await sleep(20);
+    sim.produce('press-2', { scrap: 2 });
+    await until(async () => (await stored(hub, 'kinds')).scrap === 5, 'scrap across the reset', 20_000);
+    await until(async () => (await stored(hub, 'kinds')).good === 7, 'seven good from deltas', 20_000);
+
+    // Deadband 1 degC: 20 → 20.4 → 20.8 not reported; 21.5 reported; then 21.6 not.
+    for (const t of [20.4, 20.8, 21.5, 21.6]) {
+      sim.setTemperature('press-2', t);
+      await sleep(30);
+    }
+    await sleep(1000);
+    const values = await hub.db.em
+      .fork()
+      .execute<{ value: number; unit: string }[]>(
+        `select value, unit from process_value where source like 'opcua:kinds:%' and name = 'temperature' order by at`,
       );
-      expect((await health(hub, 'kinds')).streamHealth![0]).toMatchObject({ items: 5, itemsBad: 1 });
+    expect(values.map((v) => v.value)).toEqual([20, 21.5]);
+    expect(values[0]!.unit).toBe('degC');
 
-      sim.setState('press-2', 'Down'); // enumeration value 3, Faulted
-      await until(async () => (await equipmentState(hub, path)).state === 'Down', 'enumeration Faulted → Down', 20_000);
-      expect((await equipmentState(hub, path)).stateReason).toBe('fault');
-      sim.setState('press-2', 'Running');
-      await until(async () => (await equipmentState(hub, path)).state === 'Running', 'Running by name', 20_000);
+    await hub.gql('mutation { setConnectorEnabled(name: "kinds", enabled: false) { __typename } }');
+    await until(() => sim.subscriptions === 1, 'its subscription closed with the instance', 20_000);
+  }, 120_000);
 
-      // A delta counter: parts per change, also when two changes in a row carry the same number.
-      sim.produce('press-2', { good: 2 });
-      await sleep(20);
-      sim.produce('press-2', { good: 2 });
-      await sleep(20);
-      sim.produce('press-2', { good: 3 });
-      // A cumulative counter with a reset at the PLC: 3, then back to 0 and 2 more: 5 in all.
-      sim.produce('press-2', { scrap: 3 });
-      await sleep(20);
-      await until(async () => (await stored(hub, 'kinds')).scrap === 3, 'three scrap', 20_000);
-      sim.resetScrap('press-2');
-      await sleep(20);
-      sim.produce('press-2', { scrap: 2 });
-      await until(async () => (await stored(hub, 'kinds')).scrap === 5, 'scrap across the reset', 20_000);
-      await until(async () => (await stored(hub, 'kinds')).good === 7, 'seven good from deltas', 20_000);
-
-      // Deadband 1 degC: 20 → 20.4 → 20.8 not reported; 21.5 reported; then 21.6 not.
-      for (const t of [20.4, 20.8, 21.5, 21.6]) {
-        sim.setTemperature('press-2', t);
-        await sleep(30);
-      }
-      await sleep(1000);
-      const values = await hub.db.em
-        .fork()
-        .execute<{ value: number; unit: string }[]>(
-          `select value, unit from process_value where source like 'opcua:kinds:%' and name = 'temperature' order by at`,
-        );
-      expect(values.map((v) => v.value)).toEqual([20, 21.5]);
-      expect(values[0]!.unit).toBe('degC');
-
-      await hub.gql('mutation { setConnectorEnabled(name: "kinds", enabled: false) { __typename } }');
-      await until(() => sim.subscriptions === 1, 'its subscription closed with the instance', 20_000);
-    },
-    120_000,
-  );
-
-  it.skipIf(mode !== 'embedded')(
-    'restores the subscription after a server restart: nothing lost, nothing twice',
-    async () => {
-      // The first test's instance runs on press-1; its counts so far are the baseline.
-      const base = await stored(hub, 'press-opcua');
-      for (let i = 0; i < 10; i++) {
-        sim.produce('press-1', { good: 1, cycleTimeMs: 1000 + i });
-        await sleep(10);
-      }
-      await until(async () => (await stored(hub, 'press-opcua')).good === base.good + 10, 'before the restart', 20_000);
-      const restart = sim.restart(1000);
-      await sleep(300);
-      sim.produce('press-1', { good: 5, cycleTimeMs: 2000 }); // while down: the PLC counts on
-      await restart;
-      await until(
-        async () => (await health(hub, 'press-opcua')).streamHealth?.[0]?.connected === true,
-        'reconnected',
-        30_000,
-      );
-      await until(() => sim.subscriptions === 1, 'the subscription is on the new server', 30_000);
-      for (let i = 0; i < 10; i++) {
-        sim.produce('press-1', { good: 1, cycleTimeMs: 3000 + i });
-        await sleep(10);
-      }
-      await until(async () => (await stored(hub, 'press-opcua')).good >= base.good + 25, 'after the restart', 30_000);
-      await sleep(1500); // anything sent twice would arrive by now
-      const after = await stored(hub, 'press-opcua');
-      expect(after.good).toBe(base.good + 25);
-      // The cycle that ended while the server was down shows as its current value (2000 ms) once back.
-      expect(after.cycles).toBe(base.cycles + 21);
-      expect(sim.starts).toBe(2);
-    },
-    120_000,
-  );
+  it('restores the subscription after a server restart: nothing lost, nothing twice', async () => {
+    // The first test's instance runs on press-1; its counts so far are the baseline.
+    const base = await stored(hub, 'press-opcua');
+    for (let i = 0; i < 10; i++) {
+      sim.produce('press-1', { good: 1, cycleTimeMs: 1000 + i });
+      await sleep(10);
+    }
+    await until(async () => (await stored(hub, 'press-opcua')).good === base.good + 10, 'before the restart', 20_000);
+    const restart = sim.restart(1000);
+    await sleep(300);
+    sim.produce('press-1', { good: 5, cycleTimeMs: 2000 }); // while down: the PLC counts on
+    await restart;
+    await until(
+      async () => (await health(hub, 'press-opcua')).streamHealth?.[0]?.connected === true,
+      'reconnected',
+      30_000,
+    );
+    await until(() => sim.subscriptions === 1, 'the subscription is on the new server', 30_000);
+    for (let i = 0; i < 10; i++) {
+      sim.produce('press-1', { good: 1, cycleTimeMs: 3000 + i });
+      await sleep(10);
+    }
+    await until(async () => (await stored(hub, 'press-opcua')).good >= base.good + 25, 'after the restart', 30_000);
+    await sleep(1500); // anything sent twice would arrive by now
+    const after = await stored(hub, 'press-opcua');
+    expect(after.good).toBe(base.good + 25);
+    // The cycle that ended while the server was down shows as its current value (2000 ms) once back.
+    expect(after.cycles).toBe(base.cycles + 21);
+    expect(sim.starts).toBe(2);
+  }, 120_000);
 });

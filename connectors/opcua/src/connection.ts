@@ -105,9 +105,28 @@ export async function connect(context: ConnectorContext, s: EndpointSettings, re
   } catch (err) {
     await client?.disconnect().catch(() => {});
     await pki.dispose();
-    throw new Error(`${s.endpointUrl}: ${(err as Error).message.split('\n')[0]}`);
+    const message = (err as Error).message.split('\n')[0]!;
+    const hint = HINTS.find(([pattern]) => pattern.test(message))?.[1];
+    throw new Error(`${s.endpointUrl}: ${message}${hint ? ` — ${hint}` : ''}`);
   }
 }
+
+/** What to do about the failures an engineer meets first. */
+const HINTS: [RegExp, string][] = [
+  [
+    /BadUserAccessDenied|BadIdentityToken/,
+    'the server refused the user: check user and password (or the user certificate)',
+  ],
+  [/ANONYMOUS user token/, 'the server takes no anonymous logon: set user and password, or a user certificate'],
+  [
+    /BadCertificateUntrusted|BadSecurityChecksFailed/,
+    "the server's certificate is not trusted: give it as serverCertificate, or set trustServerOnFirstUse",
+  ],
+  [
+    /Fail to connect|ECONNREFUSED|ENOTFOUND|EHOSTUNREACH/,
+    'cannot reach the server: check endpointUrl and that it runs',
+  ],
+];
 
 async function identity(opcua: NodeOpcua, s: EndpointSettings) {
   if (s.userCertificate && s.userPrivateKey) {
