@@ -198,5 +198,19 @@ describe.each(MODES)('OPC UA connector (%s)', (mode: Mode) => {
     // The cycle that ended while the server was down shows as its current value (2000 ms) once back.
     expect(after.cycles).toBe(base.cycles + 21);
     expect(sim.starts).toBe(2);
+
+    // The instance stopped (disabled) while the press made 7 more: its counter resumes from the total
+    // kept in the store, so they are counted once, and nothing already counted comes again.
+    await hub.gql('mutation { setConnectorEnabled(name: "press-opcua", enabled: false) { __typename } }');
+    await until(() => sim.subscriptions === 0, 'the stream closed', 20_000);
+    sim.produce('press-1', { good: 7 });
+    await hub.gql('mutation { setConnectorEnabled(name: "press-opcua", enabled: true) { __typename } }');
+    await until(
+      async () => (await stored(hub, 'press-opcua')).good >= base.good + 32,
+      'the parts made meanwhile',
+      30_000,
+    );
+    await sleep(1500);
+    expect((await stored(hub, 'press-opcua')).good).toBe(base.good + 32);
   }, 120_000);
 });
