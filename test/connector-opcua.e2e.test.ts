@@ -12,7 +12,8 @@ const oee = async (hub: TestHub, path: string) => {
   const now = Date.now();
   const { oee } = await hub.gql(
     `query ($s: String!, $from: DateTimeISO!, $to: DateTimeISO!) {
-      oee(scope: $s, from: $from, to: $to, groupBy: Equipment) { producedQuantity goodQuantity scrapQuantity performance } }`,
+      oee(scope: $s, from: $from, to: $to, groupBy: Equipment) {
+        producedQuantity goodQuantity scrapQuantity performance } }`,
     { s: path, from: new Date(now - 3_600_000).toISOString(), to: new Date(now + 60_000).toISOString() },
   );
   return oee[0] as { producedQuantity: number; goodQuantity: number; scrapQuantity: number };

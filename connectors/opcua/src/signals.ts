@@ -88,7 +88,8 @@ export class ItemSignals {
     this.#initial = false;
     // A restarted server stamps its current values anew: the same value is no new cycle, part or state.
     if (initial && previous && sameValue(previous.last, change.value)) return { skip: null };
-    if (previous && timestampUs <= previous.sequence && sameValue(previous.last, change.value)) return { skip: null }; // delivered again (reconnect, republish): the hub has it
+    // Delivered again (a reconnect, a republish): the hub has it.
+    if (previous && timestampUs <= previous.sequence && sameValue(previous.last, change.value)) return { skip: null };
     const sequence = previous && timestampUs <= previous.sequence ? previous.sequence + 1 : timestampUs;
     const base = { path: this.item.path, source: this.source, sequence, at: new Date(change.ms).toISOString() };
     const result = this.#signal(change.value, base, previous);
@@ -150,7 +151,8 @@ function toNumber(v: unknown): number | null {
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
   if (typeof v === 'boolean') return v ? 1 : 0;
-  if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) return v[0]! * 2 ** 32 + v[1]!; // (U)Int64
+  // node-opcua's (U)Int64: [high, low].
+  if (Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'number')) return v[0]! * 2 ** 32 + v[1]!;
   return null;
 }
 
