@@ -14,6 +14,8 @@ const SOURCES = [
   'connectors/sdk',
   'connectors/sap-s4hana',
   'connectors/sap-s4hana-simulator',
+  'connectors/opcua',
+  'connectors/opcua-simulator',
   'flows/node-red',
 ];
 const SKIPPED = new Set(['node_modules', 'dist', 'test', 'coverage']);

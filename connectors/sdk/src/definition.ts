@@ -21,6 +21,53 @@ export interface ConnectorContext {
   /** The hub's GraphQL API as the instance's own principal. */
   hub: HubClient;
   log: ConnectorLog;
+  /**
+   * The instance's own small key/value store, kept in the hub's database and encrypted like secrets
+   * (e.g. an OPC UA client's certificate and private key, a counter's last value). Not for values
+   * that change many times a second: each `set` is a write to the database.
+   */
+  store: ConnectorStore;
+}
+
+/** A per-instance key/value store of text; the host persists it, sealed, in its database. */
+export interface ConnectorStore {
+  /** The value, or null when none was set. */
+  get(key: string): Promise<string | null>;
+  /** Sets (or with null removes) a value; resolves once it is stored. */
+  set(key: string, value: string | null): Promise<void>;
+}
+
+/** One node of the external system's address space, as `browse` lists it. */
+export interface BrowsedNode {
+  /** The id to map or browse further, e.g. `ns=2;s=Press1.State`. */
+  nodeId: string;
+  /** The name qualified by its namespace index, e.g. `2:State`. */
+  browseName: string;
+  displayName: string;
+  /** e.g. Object, Variable, Method. */
+  nodeClass: string;
+  /** A variable's data type by name (e.g. Double, Int32, an enumeration's name); null for other nodes. */
+  dataType: string | null;
+}
+
+/** How one open connection of a stream is doing (e.g. one OPC UA endpoint), for the engineer. */
+export interface StreamHealth {
+  /** The stream's name. */
+  stream: string;
+  /** What it is connected to, e.g. an endpoint URL (no credentials). */
+  endpoint: string;
+  connected: boolean;
+  /** When the last value arrived from the external system. */
+  lastValueAt: Date | null;
+  /** Items the external system reports bad (a wrong node id, a bad status). */
+  itemsBad: number;
+  /** Items in all. */
+  items: number;
+  /** Values waiting for the hub (store and forward). */
+  buffered: number;
+  /** Values given up because the buffer was full, since the stream opened. */
+  dropped: number;
+  detail: string | null;
 }
 
 export interface ConnectionCheck {
@@ -144,6 +191,13 @@ export interface ConnectorRuntime {
    * external system, so more at once means more per second, as far as that system takes them.
    */
   outboundConcurrency?: number;
+  /**
+   * Lists the children of a node of the external system's address space (its root when `nodeId` is
+   * absent), so an engineer picks what to map by name; for connectors whose source has one (OPC UA).
+   */
+  browse?(nodeId?: string): Promise<BrowsedNode[]>;
+  /** How each open stream's connections are doing, read by the host when asked (not stored). */
+  streamHealth?(): StreamHealth[];
   close?(): Promise<void>;
 }
 

@@ -54,7 +54,8 @@ export async function openDatabase(
     migrations: { path: MIGRATIONS_DIST, pathTs: MIGRATIONS_SRC, glob: '!(*.d).js', snapshot: false, silent: true },
     // Other owners (e.g. a job queue) may keep tables in the same database; the flow tables
     // (modules/flows/storage.ts), the count minutes (kept by triggers, read by
-    // modules/oee/oee-aggregation.ts), the connectors' generated key (modules/connector/secrets.ts)
+    // modules/oee/oee-aggregation.ts), the connectors' generated key and
+    // store (modules/connector/secrets.ts, connector-store.ts)
     // and the development identity provider's key (auth/dev-identity-provider.ts) are plain SQL, not
     // entities, so the generator must not drop them.
     schemaGenerator: {
@@ -63,6 +64,7 @@ export async function openDatabase(
         /^flow_(plant|revision|library_entry)$/,
         'production_count_minute',
         'connector_secret_key',
+        'connector_store',
         'dev_identity_provider_key',
       ],
     },

@@ -4,6 +4,7 @@ import {
   type HubClient,
   type InboundJob,
   type OutboundHandler,
+  type StreamHealth,
 } from '@plantgraph/connector-sdk';
 import { type ConnectorDelivery, ConnectorInstance, Permission } from '@plantgraph/schema';
 import type { HubConfig } from '../../config.js';
@@ -27,6 +28,7 @@ import type { ConnectorRuntimePort, ConnectorService } from './connector.service
 import type { DeliveryEventSource } from './event-source.js';
 import type { SecretBox } from './secrets.js';
 import { StreamSupervisor } from './connector-streams.js';
+import { ConnectorKeyValueStore } from './connector-store.js';
 
 interface Running {
   instance: ConnectorInstance;
@@ -167,7 +169,8 @@ export class ConnectorHost implements ConnectorRuntimePort {
       log: (m: string) => this.o.log.log(`[connector ${row.name}] ${m}`),
       warn: (m: string) => this.o.log.warn(`[connector ${row.name}] ${m}`),
     };
-    const runtime = definition.create({ name: row.name, settings, hub, log });
+    const store = new ConnectorKeyValueStore(this.o.db, this.o.box, row.name);
+    const runtime = definition.create({ name: row.name, settings, hub, log, store });
     const r: Running = {
       instance: row,
       principal,
@@ -385,6 +388,18 @@ export class ConnectorHost implements ConnectorRuntimePort {
       await this.o.ledger.recordError(name, e.message);
       throw new Error(`Import of ${reference} failed (${e.kind}): ${e.message}`);
     }
+  }
+
+  async browse(name: string, nodeId: string | null) {
+    const r = await this.running(name);
+    if (!r.runtime.browse) throw new Error(`a ${r.instance.type} connector has no address space to browse.`);
+    return r.runtime.browse(nodeId ?? undefined);
+  }
+
+  /** Its streams' connections while they are open on this replica (the lease holder); else null. */
+  streamHealth(name: string): StreamHealth[] | null {
+    const r = this.#running.get(name);
+    return r?.streams?.running && r.runtime.streamHealth ? r.runtime.streamHealth() : null;
   }
 
   /** Every connector running on this replica with its jobs by state. */

@@ -14,6 +14,9 @@ import { Allow } from '../../graphql/guard.js';
 import { PageArgs } from '../../graphql/pagination.js';
 import { AFTER, openStream, streamOf } from '../../graphql/failures.js';
 import {
+  BrowseConnectorResult,
+  ConnectorNodes,
+  ConnectorStreamHealth,
   ConnectorConnection,
   ConnectorDeliveryConnection,
   ConnectorDeliveryResult,
@@ -95,6 +98,27 @@ export class ConnectorResolver {
   @FieldResolver(() => ConnectorQueueCounts, { nullable: true, description: 'Null while it is not running here.' })
   queueCounts(@Root() instance: ConnectorInstance, @Ctx() ctx: HubContext) {
     return ctx.services.connectors.queueCounts(instance.name);
+  }
+
+  @FieldResolver(() => [ConnectorStreamHealth], {
+    nullable: true,
+    description: "Its streams' connections (connected, last value, items bad); null where they are not open.",
+  })
+  streamHealth(@Root() instance: ConnectorInstance, @Ctx() ctx: HubContext) {
+    return ctx.services.connectors.streamHealth(instance.name);
+  }
+
+  @Query(() => BrowseConnectorResult, {
+    description: "The children of a node of a connector's external address space (its root without nodeId).",
+  })
+  @Allow(Permission.ManageConnectors)
+  async browseConnector(
+    @Arg('name') name: string,
+    @Arg('nodeId', () => String, { nullable: true }) nodeId: string | null,
+    @Ctx() ctx: HubContext,
+  ) {
+    const result = await ctx.services.connectors.browse(ctx.principal, name, nodeId);
+    return Array.isArray(result) ? Object.assign(new ConnectorNodes(), { nodes: result }) : result;
   }
 
   @Mutation(() => ConnectorResult, {

@@ -1,5 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { splitSecrets, validateSettings } from '@plantgraph/connector-sdk';
+import { type BrowsedNode, type StreamHealth, splitSecrets, validateSettings } from '@plantgraph/connector-sdk';
 import {
   type ConfigureConnectorInput,
   ConnectorDelivery,
@@ -40,6 +40,10 @@ export interface ConnectorRuntimePort {
   /** Imports one external record now; records its outcome. */
   importOne(name: string, reference: string): Promise<void>;
   queueCounts(name: string): Promise<JobCounts | null>;
+  /** The children of a node of the external system's address space (its root without one). */
+  browse(name: string, nodeId: string | null): Promise<BrowsedNode[]>;
+  /** The instance's open stream connections on this replica; null where they are not open. */
+  streamHealth(name: string): StreamHealth[] | null;
 }
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -86,6 +90,19 @@ export class ConnectorService {
 
   queueCounts(name: string) {
     return this.runtime?.queueCounts(name) ?? Promise.resolve(null);
+  }
+
+  streamHealth(name: string) {
+    return this.runtime?.streamHealth(name) ?? null;
+  }
+
+  /** Lists nodes of the connector's external address space (OPC UA) for an engineer mapping tags. */
+  async browse(principal: Principal, name: string, nodeId: string | null) {
+    let nodes: BrowsedNode[] = [];
+    const done = await this.withRuntime(principal, name, async (runtime) => {
+      nodes = await runtime.browse(name, nodeId);
+    });
+    return isFailure(done) ? done : nodes;
   }
 
   /** Changes of connectors, their deliveries and imports at `scope` and below. */

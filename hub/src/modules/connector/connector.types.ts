@@ -80,3 +80,40 @@ export class ConnectorEvent {
   @Field() actor!: string;
   @Field(() => String, { nullable: true, description: RESUME_CURSOR }) cursor!: string | null;
 }
+
+@ObjectType({ description: "A node of a connector's external address space (an OPC UA server's), to map by name." })
+@Extensions({ allow: [Permission.ManageConnectors] })
+export class ConnectorNode {
+  @Field({ description: 'The id to map or browse further, e.g. ns=2;s=Press1.State.' }) nodeId!: string;
+  @Field({ description: 'Qualified by its namespace index, e.g. 2:State.' }) browseName!: string;
+  @Field() displayName!: string;
+  @Field({ description: 'e.g. Object, Variable, Method.' }) nodeClass!: string;
+  @Field(() => String, { nullable: true, description: "A variable's data type by name." }) dataType!: string | null;
+}
+
+@ObjectType({ description: 'The children of the node browsed.' })
+@Extensions({ allow: [Permission.ManageConnectors] })
+export class ConnectorNodes {
+  @Field(() => [ConnectorNode]) nodes!: ConnectorNode[];
+}
+export const BrowseConnectorResult = createUnionType({
+  name: 'BrowseConnectorResult',
+  types: () => [ConnectorNodes, NotFound, InvalidInput] as const,
+});
+
+@ObjectType({ description: "One open connection of a connector's stream (e.g. an OPC UA endpoint)." })
+@Extensions({ allow: [Permission.Read] })
+export class ConnectorStreamHealth {
+  @Field() stream!: string;
+  @Field({ description: 'What it is connected to, e.g. the endpoint URL.' }) endpoint!: string;
+  @Field() connected!: boolean;
+  @Field(() => Date, { nullable: true, description: 'When the last value came from the external system.' })
+  lastValueAt!: Date | null;
+  @Field(() => Int, { description: 'Items the external system reports bad (wrong node id, bad status).' })
+  itemsBad!: number;
+  @Field(() => Int) items!: number;
+  @Field(() => Int, { description: 'Values waiting for the hub (store and forward).' }) buffered!: number;
+  @Field(() => Int, { description: 'Values given up since the stream opened: the buffer was full.' })
+  dropped!: number;
+  @Field(() => String, { nullable: true }) detail!: string | null;
+}
