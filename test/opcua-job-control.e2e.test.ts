@@ -82,6 +82,10 @@ describe.each(MODES)('OPC UA ISA-95 Job Control face (%s)', (mode) => {
     const receiver = await mes.child(center, 'JobOrderReceiver');
     const provider = await mes.child(center, 'JobResponseProvider');
     const events = await watchEvents(mes, center);
+    const outsider = await connect(keys.elsewhere);
+    const unseen = await watchEvents(outsider, center);
+    const colleague = await connect(keys.operator);
+    const alsoSeen = await watchEvents(colleague, center);
 
     const stored = await mes.call(receiver, 'Store', [await mes.jobOrder(bracketJob('JC-1', 301)), comment('')]);
     expect(stored.statusCode.name, stored.text).toBe('Good');
@@ -109,6 +113,10 @@ describe.each(MODES)('OPC UA ISA-95 Job Control face (%s)', (mode) => {
 
     const seen = await events.until((e) => e.jobOrderID === 'JC-1' && e.state === 'Interrupted');
     expect(seen.map((e) => e.state)).toEqual(expect.arrayContaining(['NotAllowedToStart', 'Running', 'Interrupted']));
+    // Another key with Read at line 1 receives them too; one without, monitoring the same node, none.
+    await alsoSeen.until((e) => e.state !== 'NotAllowedToStart');
+    expect(unseen.seen).toEqual([]);
+    await Promise.all([unseen.stop(), alsoSeen.stop()]);
 
     const response = await mes.call(provider, 'RequestJobResponseByJobOrderID', [jobId('JC-1')]);
     expect(response.statusCode.name, response.text).toBe('Good');
@@ -132,17 +140,21 @@ describe.each(MODES)('OPC UA ISA-95 Job Control face (%s)', (mode) => {
     ]);
     expect(noRole.statusCode.name, noRole.text).toBe('BadUserAccessDenied');
 
+    // A key without Read at line 1 does not see its work center; called by node id (as the planner browsed it),
+    // the hub answers as GraphQL does: out of scope reads like missing.
     const elsewhere = await connect(keys.elsewhere);
-    const foreign = await elsewhere.child(await elsewhere.workCenter(LINE_1), 'JobOrderReceiver');
-    const wrongScope = await elsewhere.call(foreign, 'Store', [
+    await expect(elsewhere.workCenter(LINE_1)).rejects.toThrow(`no ${LINE_1} under`);
+    const planner = await connect(keys.planner);
+    const foreign = await planner.child(await planner.workCenter(LINE_1), 'JobOrderReceiver');
+    const [store, resume] = [await planner.child(foreign, 'Store'), await planner.child(foreign, 'Resume')];
+    const wrongScope = await elsewhere.call(foreign, store, [
       await elsewhere.jobOrder(bracketJob('JC-3', 303)),
       comment(''),
     ]);
-    // Out of scope reads like missing, as through GraphQL.
     expect(await status(Promise.resolve(wrongScope))).toBe(
       `BadNotFound: equipment: no equipment "${LINE_1}" exists. Create it first or correct the reference.`,
     );
-    expect(await status(elsewhere.call(foreign, 'Resume', [jobId('JC-1'), comment('')]))).toMatch(/^BadNotFound: /);
+    expect(await status(elsewhere.call(foreign, resume, [jobId('JC-1'), comment('')]))).toMatch(/^BadNotFound: /);
 
     const mes = await connect(keys.planner);
     const receiver1 = await mes.child(await mes.workCenter(LINE_1), 'JobOrderReceiver');
@@ -180,6 +192,24 @@ describe.each(MODES)('OPC UA ISA-95 Job Control face (%s)', (mode) => {
     expect(running.statusCode.name, running.text).toBe('Good');
     expect(running.outputArguments![0].value.map((r: { jobOrderID: string }) => r.jobOrderID)).toContain('JC-5');
   });
+
+  it('stops a session whose key is revoked at its next call', async () => {
+    const { createApiKey } = await hub.gql(
+      `mutation { createApiKey(input: { name: "opcua-revoked", grants: [{ role: Supervisor, scope: "acme/berlin/assembly" }] }) {
+        ... on CreatedApiKey { secret apiKey { id } } } }`,
+    );
+    const mes = await connect(createApiKey.secret);
+    const provider = await mes.child(await mes.workCenter(LINE_1), 'JobResponseProvider');
+    expect(await status(mes.call(provider, 'RequestJobResponseByJobOrderID', [jobId('JC-5')]))).toBe('Good');
+    await hub.gql('mutation ($id: ID!) { revokeApiKey(id: $id) { __typename } }', { id: createApiKey.apiKey.id });
+    // The replica forgets the key when the revocation's event comes; at the latest after the key cache (1 s).
+    let after = '';
+    for (let i = 0; i < 30 && !after.startsWith('Bad'); i++) {
+      after = await status(mes.call(provider, 'RequestJobResponseByJobOrderID', [jobId('JC-5')]));
+      if (!after.startsWith('Bad')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(after).toBe('BadUserAccessDenied: Sign in with a hub API key.');
+  });
 });
 
 /** The status's name, with the server's text after it when refused (so a wrong refusal says why). */
@@ -211,7 +241,8 @@ async function watchEvents(client: JobControlClient, center: NodeId) {
   item.on('changed', (values: Variant[]) => {
     const jobOrder = values[2]?.value as { jobOrderID?: string } | null;
     const state = (values[3]?.value as { stateText?: { text?: string } }[] | null)?.[0]?.stateText?.text;
-    if (jobOrder?.jobOrderID && state) seen.push({ jobOrderID: jobOrder.jobOrderID, state });
+    // Every event counts, decoded or not (a session that never read the Job Control types gets them opaque).
+    seen.push({ jobOrderID: jobOrder?.jobOrderID ?? '?', state: state ?? '?' });
   });
   return {
     async until(match: (e: { jobOrderID: string; state: string }) => boolean) {
@@ -219,6 +250,7 @@ async function watchEvents(client: JobControlClient, center: NodeId) {
       expect(seen.some(match), `events seen: ${JSON.stringify(seen)}`).toBe(true);
       return seen;
     },
+    seen,
     stop: () => subscription.terminate(),
   };
 }

@@ -82,10 +82,10 @@ export class JobControlClient {
   /** Calls `method` of `object`: the result's status, outputs and the status's text, as the client sees them. */
   async call(
     object: NodeId,
-    method: string,
+    method: string | NodeId,
     args: { dataType: DataType; value: unknown; arrayType?: VariantArrayType }[],
   ) {
-    const methodId = await this.child(object, method);
+    const methodId = typeof method === 'string' ? await this.child(object, method) : method;
     // returnDiagnostics 0x40: the operation-level localized text, where the server says why it refused.
     const request = new CallRequest({
       methodsToCall: [{ objectId: object, methodId, inputArguments: args }],

@@ -3,6 +3,9 @@ import {
   DataType,
   type ISessionContext,
   LocalizedText,
+  NodeId,
+  NodeIdType,
+  PermissionFlag,
   OPCUACertificateManager,
   OPCUAServer,
   type ServerSession,
@@ -14,7 +17,7 @@ import {
   VariantArrayType,
   nodesets,
 } from 'node-opcua';
-import { JobOrderState } from '@plantgraph/schema';
+import { JobOrderState, Permission } from '@plantgraph/schema';
 import type { Principal } from '../core/principal.js';
 import type { JobControlCommands, JobResponse } from './job-control-commands.js';
 import { JOB_STATE_NUMBER, JobControlRefusal, type JobOrderFields, isRefusal } from './job-order-plan.js';
@@ -51,6 +54,9 @@ export interface JobControlServer {
 export async function startJobControlServer(o: JobControlServerOptions): Promise<JobControlServer> {
   // Each session keeps its key, checked again at every call: a revoked key stops working within the key cache.
   const keys = new WeakMap<object, string>();
+  // The principal's grants when the session was activated, for what node-opcua itself decides per session: which
+  // work centers it may browse and whose events it receives (roles below). Calls are checked with the key anew.
+  const grantsAtSignIn = new WeakMap<object, Principal>();
   const serverCertificateManager = new OPCUACertificateManager({
     rootFolder: o.pkiFolder,
     automaticallyAcceptUnknownCertificate: true,
@@ -67,8 +73,9 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
       // The user name is free (e.g. the key's name); the password is the hub API key.
       isValidUserAsync(this: ServerSession, _user: string, password: string, done) {
         o.authenticate(password).then(
-          () => {
+          (principal) => {
             keys.set(this, password);
+            grantsAtSignIn.set(this, principal);
             done(null, true);
           },
           () => done(null, false),
@@ -79,6 +86,17 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
   await server.initialize();
   const space = server.engine.addressSpace!;
   const ns = space.getNamespaceIndex(JOB_CONTROL_NAMESPACE);
+  const readers = readerRoles(space, o.workCenters);
+  // A session holds the role "may read <work center>" for each work center its key may read (OPC 10000-18
+  // role resolution): its node, receiver and provider are invisible to others, and so are their events.
+  const rolesOf = new WeakMap<object, NodeId[]>();
+  server.roleResolvers.push({ resolveRoles: (token) => rolesOf.get(token) ?? [] });
+  server.on('session_activated', (session: ServerSession) => {
+    const principal = grantsAtSignIn.get(session);
+    if (!principal || !session.userIdentityToken) return;
+    const roles = o.workCenters.filter((w) => principal.can(Permission.Read, w.path)).map((w) => readers.get(w.path)!);
+    rolesOf.set(session.userIdentityToken, roles);
+  });
   const eventType = space.getOwnNamespace().addEventType({
     browseName: 'PlantGraphJobOrderStatusEventType',
     subtypeOf: space.findEventType('ISA95JobOrderStatusEventType', ns)!,
@@ -95,8 +113,11 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
       eventNotifier: 1,
     });
     const at: Center = { space, ns, node: center, path: wc.path, o, keys };
-    receivers.set(wc.path, addReceiver(at));
-    addResponseProvider(at);
+    const receiver = addReceiver(at);
+    receivers.set(wc.path, receiver);
+    const provider = addResponseProvider(at);
+    const only = [{ roleId: readers.get(wc.path)!, permissions: SEEN }];
+    for (const node of [center, receiver, provider]) node.setRolePermissions(only);
   }
   await server.start();
   return {
@@ -221,7 +242,7 @@ function addReceiver(center: Center): UAObject {
   return receiver;
 }
 
-function addResponseProvider(center: Center): void {
+function addResponseProvider(center: Center): UAObject {
   const { space, ns, path: workCenter, o } = center;
   const provider = space.findObjectType('ISA95JobResponseProviderObjectType', ns)!.instantiate({
     componentOf: center.node,
@@ -253,6 +274,17 @@ function addResponseProvider(center: Center): void {
       ? r
       : [{ dataType: DataType.ExtensionObject, arrayType: VariantArrayType.Array, value: r.map(encode) }];
   });
+  return provider;
+}
+
+/** What a reader of a work center may do on its nodes (methods check the caller themselves). */
+const SEEN =
+  PermissionFlag.Browse | PermissionFlag.Read | PermissionFlag.ReceiveEvents | PermissionFlag.ReadRolePermissions;
+
+/** A role node id per work center, "may read <path>", in the hub's own namespace. */
+function readerRoles(space: AddressSpace, workCenters: { path: string }[]): Map<string, NodeId> {
+  const own = space.getOwnNamespace().index;
+  return new Map(workCenters.map((w) => [w.path, new NodeId(NodeIdType.STRING, `reader:${w.path}`, own)]));
 }
 
 async function principalOf(
