@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobOrderState, WorkOrderState } from '@plantgraph/schema';
-import { hubStatesShownAs, JobControlRefusal, planJobOrder } from '@plantgraph/hub';
+import { configFromEnv, hubStatesShownAs, JobControlRefusal, planJobOrder } from '@plantgraph/hub';
 
 const LINE = 'acme/berlin/assembly/line-1';
 const job = (more: Record<string, unknown> = {}) => ({
@@ -92,5 +92,17 @@ describe('a Job Control job order as a hub work order', () => {
       WorkOrderState.InProgress,
       WorkOrderState.Paused,
     ]);
+  });
+});
+
+describe('PLANTGRAPH_OPCUA_PORT', () => {
+  it('is off unless set, a port when set, and refused with the setting named when not a port', () => {
+    expect(configFromEnv({}).opcuaPort).toBeNull();
+    expect(configFromEnv({ PLANTGRAPH_OPCUA_PORT: '' }).opcuaPort).toBeNull();
+    expect(configFromEnv({ PLANTGRAPH_OPCUA_PORT: '4840' }).opcuaPort).toBe(4840);
+    expect(() => configFromEnv({ PLANTGRAPH_OPCUA_PORT: '70000' })).toThrow(
+      'PLANTGRAPH_OPCUA_PORT must be a port number (0-65535), got "70000".',
+    );
+    expect(() => configFromEnv({ PLANTGRAPH_OPCUA_PORT: 'opc' })).toThrow(/PLANTGRAPH_OPCUA_PORT must be an integer/);
   });
 });
