@@ -71,6 +71,13 @@ describe.each(MODES)('OPC UA ISA-95 Job Control face (%s)', (mode) => {
     expect(hub.jobControl!.workCenters).toEqual(expect.arrayContaining([LINE_1, 'acme/berlin/packaging/line-3']));
     expect(hub.jobControl!.workCenters).not.toContain(`${LINE_1}/press-1`);
     await expect(connect()).rejects.toThrow(/BadIdentityTokenInvalid|BadIdentityTokenRejected|anonymous/i);
+    if (mode === 'embedded') {
+      // A port already taken ends the hub's start with a message naming the setting.
+      const taken = Number(new URL(hub.jobControl!.endpointUrl).port);
+      await expect(startTestHub(mode, { opcuaPort: taken })).rejects.toThrow(
+        `PLANTGRAPH_OPCUA_PORT: the OPC UA Job Control face cannot listen on 127.0.0.1:${taken}`,
+      );
+    }
     await expect(connect('pgk_abcdefghijkl_notakeynotakeynotakeynotakeynotakeynotakey00')).rejects.toThrow(
       /BadUserAccessDenied|BadIdentityTokenRejected/,
     );

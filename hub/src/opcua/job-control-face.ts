@@ -74,6 +74,9 @@ export async function startJobControlFace(o: JobControlFaceOptions): Promise<Job
     authenticate: o.authenticate,
     commands: new JobControlCommands(o.execute),
     warn: (m) => o.log.warn(m),
+  }).catch(async (err: unknown) => {
+    if (temporary) await rm(pkiFolder, { recursive: true, force: true });
+    throw err;
   });
   let open = true;
   const roots = [...new Set(workCenters.map((w) => w.path.split('/')[0]))];

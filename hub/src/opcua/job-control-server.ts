@@ -119,7 +119,15 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
     const only = [{ roleId: readers.get(wc.path)!, permissions: SEEN }];
     for (const node of [center, receiver, provider]) node.setRolePermissions(only);
   }
-  await server.start();
+  try {
+    await server.start();
+  } catch (err) {
+    await server.shutdown(0).catch(() => {});
+    await serverCertificateManager.dispose();
+    throw new Error(
+      `PLANTGRAPH_OPCUA_PORT: the OPC UA Job Control face cannot listen on ${o.host}:${o.port} (${(err as Error).message}); choose a free port or unset it.`,
+    );
+  }
   return {
     endpointUrl: server.getEndpointUrl(),
     announce(change) {
