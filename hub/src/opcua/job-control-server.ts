@@ -6,6 +6,7 @@ import {
   NodeId,
   NodeIdType,
   PermissionFlag,
+  SecurityPolicy,
   OPCUACertificateManager,
   OPCUAServer,
   type ServerSession,
@@ -68,6 +69,14 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
     nodeset_filename: [nodesets.standard, nodesets.isa95JobControl],
     serverCertificateManager,
     allowAnonymous: false,
+    // No deprecated policies (Basic128Rsa15, Basic256): they would also be offered to encrypt the password (the
+    // API key) on a channel without security.
+    securityPolicies: [
+      SecurityPolicy.None,
+      SecurityPolicy.Basic256Sha256,
+      SecurityPolicy.Aes128_Sha256_RsaOaep,
+      SecurityPolicy.Aes256_Sha256_RsaPss,
+    ],
     buildInfo: { productName: 'PlantGraph ISA-95 Job Control', manufacturerName: 'PlantGraph' },
     userManager: {
       // The user name is free (e.g. the key's name); the password is the hub API key.
