@@ -103,6 +103,8 @@ export interface HubConfig {
   tracing?: TracingConfig | null;
   /** When set, `/metrics` answers only `Authorization: Bearer <token>` (ADR 0022); unset, it is open. */
   metricsToken?: string;
+  /** The OPC UA ISA-95 Job Control face's TCP port (`PLANTGRAPH_OPCUA_PORT`, 0: any free one); null: off. */
+  opcuaPort?: number | null;
   /** PostgreSQL connection string; unset runs the embedded database (PGlite) in `dataDir`. */
   databaseUrl?: string;
   /** Folder for embedded data; `memory://` keeps it in memory only. */
@@ -345,6 +347,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     metricsToken: env.PLANTGRAPH_METRICS_TOKEN || undefined,
     logFormat: logFormatFrom(env.PLANTGRAPH_LOG_FORMAT),
     tracing: tracingFromEnv(env),
+    opcuaPort: opcuaPortFrom(env, int),
     databaseUrl: serviceUrl(env, 'DATABASE_URL'),
     dataDir: dataDir.startsWith('memory://') ? dataDir : resolve(dataDir),
     natsUrl: serviceUrl(env, 'NATS_URL'),
@@ -417,4 +420,12 @@ function logFormatFrom(value: string | undefined): LogFormat | undefined {
   if (!value) return undefined;
   if (value === 'text' || value === 'json') return value;
   throw new Error(`PLANTGRAPH_LOG_FORMAT must be "text" or "json", not "${value}".`);
+}
+
+/** `PLANTGRAPH_OPCUA_PORT`: unset or empty, the OPC UA Job Control face is off. */
+function opcuaPortFrom(env: NodeJS.ProcessEnv, int: (name: string, fallback: number, min?: number) => number) {
+  if (!env.PLANTGRAPH_OPCUA_PORT) return null;
+  const port = int('PLANTGRAPH_OPCUA_PORT', 4840, 0);
+  if (port > 65535) throw new Error(`PLANTGRAPH_OPCUA_PORT must be a port number (0-65535), got "${port}".`);
+  return port;
 }

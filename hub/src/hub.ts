@@ -48,9 +48,9 @@ import { HubMetrics, routeOf } from './observability/metrics.js';
 import { serveMetrics } from './observability/metrics-endpoint.js';
 import { inRequestScope } from './observability/logger.js';
 import { HubTracing, tracedPublishes } from './observability/tracing.js';
-import { operationTracing } from './graphql/operation-metrics.js';
+import { type JobControlFace, openJobControlFace } from './opcua/job-control-face.js';
 import { SpanKind } from '@opentelemetry/api';
-import { operationMetrics } from './graphql/operation-metrics.js';
+import { operationMetrics, operationTracing } from './graphql/operation-metrics.js';
 import { DEV_IDP_PATH, DevIdentityProvider } from './auth/dev-identity-provider.js';
 import { GraphQLIde } from './graphql/ide.js';
 import type { LocalAdminKey } from './auth/local-admin-key.js';
@@ -72,6 +72,8 @@ export interface RunningHub {
   devIdentityProvider: { issuer: string; tokenEndpoint: string; password: string } | null;
   /** The flows: Node-RED in a child process (editor at `/flows`), unless `PLANTGRAPH_FLOWS=off`. */
   flows: FlowsRuntime | null;
+  /** The OPC UA ISA-95 Job Control face (`PLANTGRAPH_OPCUA_PORT`), when on. */
+  jobControl: JobControlFace | null;
   /** Settles once the flows run or failed to start (see `flows.status`); the hub answers before. */
   flowsStarted: Promise<void>;
   /** The read compiler (its `answered` count tells which operations it answered). */
@@ -312,6 +314,8 @@ export async function startHub(
     const conditionCheck = startConditionCheck(services.equipmentCondition, config.equipmentConditionCheckMs);
     cleanup.unshift(() => conditionCheck.stop());
 
+    // Connectors' and the Job Control face's GraphQL takes the same validation, cost and rate limits as any client's.
+    const execute = operationExecutor(schema, contextFor, checker, gate);
     const connectorHost = new ConnectorHost({
       config,
       db,
@@ -321,14 +325,16 @@ export async function startHub(
       ledger: services.connectorLedger,
       box: services.connectorSecrets,
       source: services.hubEvents,
-      // Connectors' GraphQL takes the same validation, cost and rate limits as any client's.
-      execute: operationExecutor(schema, contextFor, checker, gate),
+      execute,
       log,
     });
     await connectorHost.start();
     cleanup.unshift(() => connectorHost.close());
 
     await runHook(extensions, 'afterServices', extensionContext);
+    // After the extensions: the demo plant's work centers exist by then.
+    const jobControl = await openJobControlFace(config, { execute, services, log });
+    if (jobControl) cleanup.unshift(() => jobControl.close());
 
     // Answered from the probe's last round, so /readyz is quick even while a dependency hangs.
     const readiness = new ReadinessProbe({
@@ -378,6 +384,7 @@ export async function startHub(
       localAdminToken: gate.localAdminKey?.secret ?? null,
       localAdminKey: gate.localAdminKey,
       flows,
+      jobControl,
       flowsStarted,
       reads: compiledReads,
       close: () => runAll(cleanup),

@@ -39,3 +39,4 @@ export { INGEST_LANES, newIngestStatistics, startSignalIngest } from './modules/
 export { EventFeed } from './core/event-feed.js';
 export { EventRelay } from './core/event-relay.js';
 export { recordEvents } from './core/event-outbox.js';
+export { hubStatesShownAs, JobControlRefusal, planJobOrder } from './opcua/job-order-plan.js';

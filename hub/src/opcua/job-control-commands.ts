@@ -1,0 +1,251 @@
+import { JobOrderState, Permission } from '@plantgraph/schema';
+import type { Principal } from '../core/principal.js';
+import { within } from '../core/principal.js';
+import type { ExecuteOperation, OperationResult } from '../graphql/execute.js';
+import {
+  hubStatesShownAs,
+  isFinished,
+  isRefusal,
+  type JobControlStatus,
+  JobControlRefusal,
+  type JobOrderFields,
+  type JobOrderPlan,
+  planJobOrder,
+} from './job-order-plan.js';
+
+/** What a receiver reports of an order (`ISA95JobResponseDataType`, before OPC UA encoding). */
+export interface JobResponse {
+  jobOrderID: string;
+  state: JobOrderState;
+  startTime: Date | null;
+  endTime: Date | null;
+  /** Counted good and scrap parts (only when one order is asked for). */
+  counts?: { good: number; scrap: number };
+}
+
+type Outcome = JobControlRefusal | null;
+
+const ORDER = 'number jobControlState actualStart actualEnd equipment { path }';
+const FAILURE = '... on ErrorResult { code message }';
+const TRANSITION = `__typename ... on WorkOrder { number } ${FAILURE} ... on ReleaseBlocked { problems { message } }`;
+/** Hub errors (extensions.code) as OPC UA statuses; anything else is a fault of the hub. */
+const ERROR_STATUS: Record<string, JobControlStatus> = {
+  UNAUTHENTICATED: 'BadUserAccessDenied',
+  FORBIDDEN: 'BadUserAccessDenied',
+  BAD_USER_INPUT: 'BadInvalidArgument',
+  RATE_LIMITED: 'BadTooManyOperations',
+};
+/** Expected failures (result union members) as OPC UA statuses. */
+const FAILURE_STATUS: Record<string, JobControlStatus> = {
+  NotFound: 'BadNotFound',
+  UnknownReference: 'BadNotFound',
+  InvalidTransition: 'BadInvalidState',
+  ReleaseBlocked: 'BadInvalidState',
+};
+
+/**
+ * The Job Control commands of one hub process, each run as the session's principal through the hub's GraphQL
+ * in process (`ExecuteOperation`: rate limit, validation, cost, `@Allow` guards, then the services' scope
+ * checks, transactions and audit), so the OPC UA face can do nothing the caller could not do through GraphQL.
+ */
+export class JobControlCommands {
+  /** Release assignments of stored orders, by number: Job Control's Start carries none (see the docs). */
+  readonly #assignments = new Map<string, JobOrderPlan['assignments']>();
+  /** Finished orders taken off their receiver's list by `Clear`. */
+  readonly #cleared = new Set<string>();
+
+  constructor(private readonly execute: ExecuteOperation) {}
+
+  /** Store: a Draft work order (NotAllowedToStart), idempotent by the JobOrderID; a stored Draft is updated. */
+  async store(principal: Principal, workCenter: string, job: JobOrderFields): Promise<Outcome> {
+    const plan = planJobOrder(job, workCenter);
+    if (isRefusal(plan)) return plan;
+    const r = await this.execute(
+      principal,
+      `mutation ($i: ImportWorkOrderInput!) { r: importWorkOrder(input: $i) {
+        __typename ... on WorkOrderImport { outcome message } ${FAILURE} } }`,
+      { i: plan.order },
+    );
+    const refused = refusalOf(r);
+    if (refused) return refused;
+    const answer = r.data!.r as { outcome: string; message: string };
+    if (answer.outcome === 'Conflict') return new JobControlRefusal('BadInvalidState', answer.message);
+    this.#assignments.set(plan.order.number, plan.assignments);
+    this.#cleared.delete(plan.order.number);
+    return null;
+  }
+
+  /** Update: only a stored job order that has not been allowed to start. */
+  async update(principal: Principal, workCenter: string, job: JobOrderFields): Promise<Outcome> {
+    const order = await this.#order(principal, workCenter, job.jobOrderID);
+    if (isRefusal(order)) return order;
+    if (order.jobControlState !== JobOrderState.NotAllowedToStart)
+      return wrongState(order, 'updated', [JobOrderState.NotAllowedToStart]);
+    return this.store(principal, workCenter, job);
+  }
+
+  /** Start: release (the master record's snapshot, checks, reservations) if needed, then start. */
+  async start(principal: Principal, workCenter: string, id: string): Promise<Outcome> {
+    const order = await this.#order(principal, workCenter, id);
+    if (isRefusal(order)) return order;
+    if (order.jobControlState === JobOrderState.NotAllowedToStart) {
+      const assignments = this.#assignments.get(order.number);
+      if (!assignments)
+        return new JobControlRefusal(
+          'BadInvalidState',
+          `Job order ${id} was not stored through this hub process, so its equipment and personnel requirements are not known here: call Update with the job order, then Start.`,
+        );
+      const released = await this.#transition(principal, 'releaseWorkOrder', 'ReleaseWorkOrderInput', {
+        number: order.number,
+        assignments,
+      });
+      if (released) return released;
+    } else if (order.jobControlState !== JobOrderState.AllowedToStart) {
+      return wrongState(order, 'started', [JobOrderState.NotAllowedToStart, JobOrderState.AllowedToStart]);
+    }
+    return this.#transition(principal, 'startWorkOrder', 'WorkOrderTransitionInput', { number: order.number });
+  }
+
+  async storeAndStart(principal: Principal, workCenter: string, job: JobOrderFields): Promise<Outcome> {
+    return (await this.store(principal, workCenter, job)) ?? this.start(principal, workCenter, job.jobOrderID);
+  }
+
+  pause(principal: Principal, workCenter: string, id: string, comment: string): Promise<Outcome> {
+    return this.#move(principal, workCenter, id, 'pauseWorkOrder', comment || 'Paused through OPC UA Job Control.');
+  }
+
+  resume(principal: Principal, workCenter: string, id: string): Promise<Outcome> {
+    return this.#move(principal, workCenter, id, 'resumeWorkOrder');
+  }
+
+  /** Cancel: an order not yet running (NotAllowedToStart or AllowedToStart) is cancelled. */
+  async cancel(principal: Principal, workCenter: string, id: string, comment: string): Promise<Outcome> {
+    const order = await this.#order(principal, workCenter, id);
+    if (isRefusal(order)) return order;
+    const before = [JobOrderState.NotAllowedToStart, JobOrderState.AllowedToStart];
+    if (!before.includes(order.jobControlState)) return wrongState(order, 'cancelled', before);
+    return this.#cancel(principal, order.number, comment);
+  }
+
+  /** Abort: cancelled too; a running order must be paused first (the hub cancels no running order). */
+  abort(principal: Principal, workCenter: string, id: string, comment: string): Promise<Outcome> {
+    return this.#move(principal, workCenter, id, 'cancelWorkOrder', comment || 'Aborted through OPC UA Job Control.');
+  }
+
+  /** Clear: takes an Ended or Aborted order off the receiver's list (the order itself stays, audited). */
+  async clear(principal: Principal, workCenter: string, id: string): Promise<Outcome> {
+    const order = await this.#order(principal, workCenter, id);
+    if (isRefusal(order)) return order;
+    if (!principal.can(Permission.PlanWorkOrders, order.equipment.path))
+      return new JobControlRefusal('BadUserAccessDenied', `You may not plan work orders at ${order.equipment.path}.`);
+    if (!isFinished(order.jobControlState))
+      return wrongState(order, 'cleared', [JobOrderState.Ended, JobOrderState.Aborted]);
+    this.#cleared.add(order.number);
+    this.#assignments.delete(order.number);
+    return null;
+  }
+
+  /** RequestJobResponseByJobOrderID. */
+  async response(principal: Principal, workCenter: string, id: string): Promise<JobResponse | JobControlRefusal> {
+    const order = await this.#order(principal, workCenter, id, 'counts { goodQuantity scrapQuantity }');
+    if (isRefusal(order)) return order;
+    const counts = order.counts as { goodQuantity: number; scrapQuantity: number };
+    return { ...responseOf(order), counts: { good: counts.goodQuantity, scrap: counts.scrapQuantity } };
+  }
+
+  /** RequestJobResponseByJobOrderState and the receiver's lists: the orders at the work center, up to 500. */
+  async responses(
+    principal: Principal,
+    workCenter: string,
+    states: readonly JobOrderState[] = Object.values(JobOrderState),
+  ): Promise<JobResponse[] | JobControlRefusal> {
+    const r = await this.execute(
+      principal,
+      `query ($f: WorkOrderFilter) { workOrders(filter: $f, first: 500) { edges { node { ${ORDER} } } } }`,
+      { f: { equipmentPrefix: workCenter, state: hubStatesShownAs(states) } },
+    );
+    const refused = refusalOf(r);
+    if (refused) return refused;
+    const edges = (r.data!.workOrders as { edges: { node: OrderRow }[] }).edges;
+    return edges.filter((e) => !this.#cleared.has(e.node.number)).map((e) => responseOf(e.node));
+  }
+
+  async #move(principal: Principal, workCenter: string, id: string, verb: string, reason?: string): Promise<Outcome> {
+    const order = await this.#order(principal, workCenter, id);
+    if (isRefusal(order)) return order;
+    return this.#transition(principal, verb, 'WorkOrderTransitionInput', { number: order.number, reason });
+  }
+
+  #cancel(principal: Principal, number: string, comment: string): Promise<Outcome> {
+    const reason = comment || 'Cancelled through OPC UA Job Control.';
+    return this.#transition(principal, 'cancelWorkOrder', 'WorkOrderTransitionInput', { number, reason });
+  }
+
+  async #transition(principal: Principal, verb: string, type: string, input: object): Promise<Outcome> {
+    const r = await this.execute(principal, `mutation ($i: ${type}!) { r: ${verb}(input: $i) { ${TRANSITION} } }`, {
+      i: input,
+    });
+    return refusalOf(r);
+  }
+
+  /** The order `id` as the caller sees it, only if it runs at this receiver's work center. */
+  async #order(
+    principal: Principal,
+    workCenter: string,
+    id: string,
+    extra = '',
+  ): Promise<OrderRow | JobControlRefusal> {
+    if (!id?.trim()) return new JobControlRefusal('BadInvalidArgument', 'JobOrderID is empty.');
+    const r = await this.execute(principal, `query ($n: String!) { o: workOrder(number: $n) { ${ORDER} ${extra} } }`, {
+      n: id,
+    });
+    const refused = refusalOf(r);
+    if (refused) return refused;
+    const order = r.data!.o as OrderRow | null;
+    // Out of scope reads like missing, as in GraphQL.
+    if (!order || !within(order.equipment.path, workCenter) || this.#cleared.has(order.number))
+      return new JobControlRefusal('BadNotFound', `No job order ${id} at ${workCenter}.`);
+    return order;
+  }
+}
+
+interface OrderRow {
+  number: string;
+  jobControlState: JobOrderState;
+  actualStart: string | null;
+  actualEnd: string | null;
+  equipment: { path: string };
+  counts?: unknown;
+}
+
+const responseOf = (o: OrderRow): JobResponse => ({
+  jobOrderID: o.number,
+  state: o.jobControlState,
+  startTime: o.actualStart ? new Date(o.actualStart) : null,
+  endTime: o.actualEnd ? new Date(o.actualEnd) : null,
+});
+
+const wrongState = (order: OrderRow, what: string, allowed: JobOrderState[]) =>
+  new JobControlRefusal(
+    'BadInvalidState',
+    `Job order ${order.number} is ${order.jobControlState} and cannot be ${what}; only ${allowed.join(' or ')} can.`,
+  );
+
+/** The refusal in an operation's answer: its errors, or a failure member of the first field's result union. */
+function refusalOf(r: OperationResult): JobControlRefusal | null {
+  const error = r.errors?.[0];
+  if (error) {
+    const code = String(error.extensions?.code ?? '');
+    return new JobControlRefusal(ERROR_STATUS[code] ?? 'BadInternalError', error.message);
+  }
+  const answer = Object.values(r.data ?? {})[0] as
+    | { __typename?: string; message?: string; problems?: { message: string }[] }
+    | null
+    | undefined;
+  if (!answer?.__typename || !('message' in answer) || answer.__typename === 'WorkOrderImport') return null;
+  const problems = answer.problems?.map((p) => p.message).join(' ') ?? '';
+  return new JobControlRefusal(
+    FAILURE_STATUS[answer.__typename] ?? 'BadInvalidArgument',
+    problems ? `${answer.message} ${problems}` : answer.message!,
+  );
+}

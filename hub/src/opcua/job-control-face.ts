@@ -1,0 +1,135 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EquipmentLevel, JOB_ORDER_STATE, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
+import { Principal } from '../core/principal.js';
+import type { ExecuteOperation } from '../graphql/execute.js';
+import type { HubLog } from '../extensions.js';
+import type { HubConfig } from '../config.js';
+import type { Services } from '../services.js';
+import type { WorkOrderChange } from '../modules/work-order/work-order-events.js';
+import { JobControlCommands } from './job-control-commands.js';
+
+/** ISA-95 work centers that run production orders: each gets a Job Control receiver. */
+export const WORK_CENTER_LEVELS = [
+  EquipmentLevel.WorkCenter,
+  EquipmentLevel.ProcessCell,
+  EquipmentLevel.ProductionLine,
+  EquipmentLevel.ProductionUnit,
+];
+
+export interface JobControlFaceOptions {
+  port: number;
+  host: string;
+  /** The hub's data folder (`memory://…`: the PKI folder is a temporary one, removed at close). */
+  dataDir: string;
+  execute: ExecuteOperation;
+  /** The principal of an API key, as for GraphQL (`Authenticator.authenticate`). */
+  authenticate(token: string): Promise<Principal>;
+  workOrders: { subscribeChanges(principal: Principal, scope: string): AsyncIterable<WorkOrderChange> };
+  log: HubLog;
+}
+
+/** The face when `PLANTGRAPH_OPCUA_PORT` is set, with the hub's in-process GraphQL and its API keys; else null. */
+export function openJobControlFace(
+  config: Pick<HubConfig, 'opcuaPort' | 'host' | 'dataDir'>,
+  hub: { execute: ExecuteOperation; services: Pick<Services, 'authenticator' | 'workOrder'>; log: HubLog },
+): Promise<JobControlFace | null> {
+  if (config.opcuaPort == null) return Promise.resolve(null);
+  return startJobControlFace({
+    port: config.opcuaPort,
+    host: config.host,
+    dataDir: config.dataDir,
+    execute: hub.execute,
+    authenticate: (key) => hub.services.authenticator.authenticate(`Bearer ${key}`),
+    workOrders: hub.services.workOrder,
+    log: hub.log,
+  });
+}
+
+export interface JobControlFace {
+  endpointUrl: string;
+  workCenters: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The OPC UA ISA-95 Job Control face (PLANTGRAPH_OPCUA_PORT): node-opcua is imported only here and only when the
+ * face is on, so a hub without it neither loads nor pays for it. Receivers are made for the work centers that
+ * exist at start; the face follows the work orders' events to announce their status.
+ */
+export async function startJobControlFace(o: JobControlFaceOptions): Promise<JobControlFace> {
+  const started = performance.now();
+  // The face's own reads (which work centers exist, the orders' events): Read everywhere, nothing else used.
+  const face = Principal.service('opcua-job-control', [{ role: Role.Operator, scope: WHOLE_INSTALLATION }]);
+  const workCenters = await listWorkCenters(o.execute, face);
+  const temporary = o.dataDir.startsWith('memory://');
+  const pkiFolder = temporary ? await mkdtemp(join(tmpdir(), 'plantgraph-opcua-')) : join(o.dataDir, 'opcua-pki');
+  const { startJobControlServer } = await import('./job-control-server.js');
+  const server = await startJobControlServer({
+    port: o.port,
+    host: o.host,
+    pkiFolder,
+    workCenters,
+    authenticate: o.authenticate,
+    commands: new JobControlCommands(o.execute),
+    warn: (m) => o.log.warn(m),
+  }).catch(async (err: unknown) => {
+    if (temporary) await rm(pkiFolder, { recursive: true, force: true });
+    throw err;
+  });
+  let open = true;
+  const roots = [...new Set(workCenters.map((w) => w.path.split('/')[0]))];
+  const streams = new Set<AsyncIterator<WorkOrderChange>>();
+  const pumps = roots.map(async (root) => {
+    // Bounded by the face's life: a stream that ends while the face is open (the bus was away) is followed anew.
+    while (open) {
+      const stream = o.workOrders.subscribeChanges(face, root)[Symbol.asyncIterator]();
+      streams.add(stream);
+      try {
+        for (let r = await stream.next(); !r.done && open; r = await stream.next())
+          server.announce({ ...r.value, state: JOB_ORDER_STATE[r.value.state] });
+      } catch (err) {
+        if (open) o.log.warn(`[opcua] order events interrupted (${(err as Error).message}); following again in 1 s`);
+      }
+      streams.delete(stream);
+      if (open) await new Promise((r) => setTimeout(r, 1000));
+    }
+  });
+  const ms = Math.round(performance.now() - started);
+  o.log.log(`[opcua] ISA-95 Job Control at ${server.endpointUrl}: ${workCenters.length} work center(s), ${ms} ms`);
+  return {
+    endpointUrl: server.endpointUrl,
+    workCenters: workCenters.map((w) => w.path),
+    close: async () => {
+      open = false;
+      await Promise.all([...streams].map((s) => s.return?.()));
+      await Promise.allSettled(pumps);
+      await server.close();
+      if (temporary) await rm(pkiFolder, { recursive: true, force: true });
+    },
+  };
+}
+
+async function listWorkCenters(execute: ExecuteOperation, face: Principal): Promise<{ path: string; name: string }[]> {
+  const centers: { path: string; name: string }[] = [];
+  let after: string | null = null;
+  // Bounded: at most 100 pages of 500.
+  for (let page = 0; page < 100; page++) {
+    const r = await execute(
+      face,
+      `query ($l: [EquipmentLevel!], $a: String) { equipmentList(filter: { level: $l }, first: 500, after: $a) {
+        edges { node { path name } } pageInfo { hasNextPage endCursor } } }`,
+      { l: WORK_CENTER_LEVELS, a: after },
+    );
+    if (r.errors?.length) throw new Error(`[opcua] cannot list the work centers: ${r.errors[0].message}`);
+    const list = r.data!.equipmentList as {
+      edges: { node: { path: string; name: string } }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
+    centers.push(...list.edges.map((e) => e.node));
+    if (!list.pageInfo.hasNextPage) break;
+    after = list.pageInfo.endCursor;
+  }
+  return centers;
+}

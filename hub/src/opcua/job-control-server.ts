@@ -1,0 +1,336 @@
+import {
+  type AddressSpace,
+  DataType,
+  type ISessionContext,
+  LocalizedText,
+  NodeId,
+  NodeIdType,
+  PermissionFlag,
+  SecurityPolicy,
+  OPCUACertificateManager,
+  OPCUAServer,
+  type ServerSession,
+  StatusCodes,
+  type UAEventType,
+  type UAObject,
+  type UAVariable,
+  type Variant,
+  VariantArrayType,
+  nodesets,
+} from 'node-opcua';
+import { JobOrderState, Permission } from '@plantgraph/schema';
+import type { Principal } from '../core/principal.js';
+import type { JobControlCommands, JobResponse } from './job-control-commands.js';
+import { JOB_STATE_NUMBER, JobControlRefusal, type JobOrderFields, isRefusal } from './job-order-plan.js';
+
+/**
+ * The node-opcua half of the Job Control face, loaded only when the face is on (`job-control-face.ts`
+ * imports it dynamically): an OPC UA server with the ISA-95 Job Control nodeset, a receiver and a response
+ * provider per work center, sessions authenticated with hub API keys, and status events.
+ */
+/** ReturnStatus 0: the command was carried out (a refusal is the call's Bad status, with its text). */
+const OK = { dataType: DataType.UInt64, arrayType: VariantArrayType.Scalar, value: [0, 0] };
+
+export const JOB_CONTROL_NAMESPACE = 'http://opcfoundation.org/UA/ISA95-JOBCONTROL_V2/';
+
+export interface JobControlServerOptions {
+  port: number;
+  host: string;
+  /** The server's own certificate and the client certificates it has seen (node-opcua's PKI folder). */
+  pkiFolder: string;
+  workCenters: { path: string; name: string }[];
+  /** The principal of an API key (`pgk_…`); throws when the key is unknown, revoked or throttled. */
+  authenticate(token: string): Promise<Principal>;
+  commands: JobControlCommands;
+  warn(message: string): void;
+}
+
+export interface JobControlServer {
+  endpointUrl: string;
+  /** Announces a change of an order at `path` as an `ISA95JobOrderStatusEventType` event. */
+  announce(change: { number: string; path: string; state: JobOrderState; at: Date }): void;
+  close(): Promise<void>;
+}
+
+export async function startJobControlServer(o: JobControlServerOptions): Promise<JobControlServer> {
+  // Each session keeps its key, checked again at every call: a revoked key stops working within the key cache.
+  const keys = new WeakMap<object, string>();
+  // The principal's grants when the session was activated, for what node-opcua itself decides per session: which
+  // work centers it may browse and whose events it receives (roles below). Calls are checked with the key anew.
+  const grantsAtSignIn = new WeakMap<object, Principal>();
+  const serverCertificateManager = new OPCUACertificateManager({
+    rootFolder: o.pkiFolder,
+    automaticallyAcceptUnknownCertificate: true,
+  });
+  const server = new OPCUAServer({
+    port: o.port,
+    host: o.host,
+    hostname: o.host === '0.0.0.0' || o.host === '::' ? undefined : o.host,
+    nodeset_filename: [nodesets.standard, nodesets.isa95JobControl],
+    serverCertificateManager,
+    allowAnonymous: false,
+    // No deprecated policies (Basic128Rsa15, Basic256): they would also be offered to encrypt the password (the
+    // API key) on a channel without security.
+    securityPolicies: [
+      SecurityPolicy.None,
+      SecurityPolicy.Basic256Sha256,
+      SecurityPolicy.Aes128_Sha256_RsaOaep,
+      SecurityPolicy.Aes256_Sha256_RsaPss,
+    ],
+    buildInfo: { productName: 'PlantGraph ISA-95 Job Control', manufacturerName: 'PlantGraph' },
+    userManager: {
+      // The user name is free (e.g. the key's name); the password is the hub API key.
+      isValidUserAsync(this: ServerSession, _user: string, password: string, done) {
+        o.authenticate(password).then(
+          (principal) => {
+            keys.set(this, password);
+            grantsAtSignIn.set(this, principal);
+            done(null, true);
+          },
+          () => done(null, false),
+        );
+      },
+    },
+  });
+  await server.initialize();
+  const space = server.engine.addressSpace!;
+  const ns = space.getNamespaceIndex(JOB_CONTROL_NAMESPACE);
+  const readers = readerRoles(space, o.workCenters);
+  // A session holds the role "may read <work center>" for each work center its key may read (OPC 10000-18
+  // role resolution): its node, receiver and provider are invisible to others, and so are their events.
+  const rolesOf = new WeakMap<object, NodeId[]>();
+  server.roleResolvers.push({ resolveRoles: (token) => rolesOf.get(token) ?? [] });
+  server.on('session_activated', (session: ServerSession) => {
+    const principal = grantsAtSignIn.get(session);
+    if (!principal || !session.userIdentityToken) return;
+    const roles = o.workCenters.filter((w) => principal.can(Permission.Read, w.path)).map((w) => readers.get(w.path)!);
+    rolesOf.set(session.userIdentityToken, roles);
+  });
+  const eventType = space.getOwnNamespace().addEventType({
+    browseName: 'PlantGraphJobOrderStatusEventType',
+    subtypeOf: space.findEventType('ISA95JobOrderStatusEventType', ns)!,
+    isAbstract: false,
+  });
+  const receivers = new Map<string, UAObject>();
+  const folder = space.getOwnNamespace().addFolder(space.rootFolder.objects, { browseName: 'WorkCenters' });
+  for (const wc of o.workCenters) {
+    const center = space.getOwnNamespace().addObject({
+      organizedBy: folder,
+      browseName: wc.path,
+      displayName: wc.name,
+      description: `Work center ${wc.path}`,
+      eventNotifier: 1,
+    });
+    const at: Center = { space, ns, node: center, path: wc.path, o, keys };
+    const receiver = addReceiver(at);
+    receivers.set(wc.path, receiver);
+    const provider = addResponseProvider(at);
+    const only = [{ roleId: readers.get(wc.path)!, permissions: SEEN }];
+    for (const node of [center, receiver, provider]) node.setRolePermissions(only);
+  }
+  try {
+    await server.start();
+  } catch (err) {
+    await server.shutdown(0).catch(() => {});
+    await serverCertificateManager.dispose();
+    throw new Error(
+      `PLANTGRAPH_OPCUA_PORT: the OPC UA Job Control face cannot listen on ${o.host}:${o.port} (${(err as Error).message}); choose a free port or unset it.`,
+    );
+  }
+  return {
+    endpointUrl: server.getEndpointUrl(),
+    announce(change) {
+      const receiver = receiverOf(receivers, change.path);
+      if (!receiver) return;
+      receiver.raiseEvent(eventType as UAEventType, {
+        message: {
+          dataType: DataType.LocalizedText,
+          value: { text: `Job order ${change.number} is ${change.state}.` },
+        },
+        jobOrder: {
+          dataType: DataType.ExtensionObject,
+          value: space.constructExtensionObject(space.findDataType('ISA95JobOrderDataType', ns)!, {
+            jobOrderID: change.number,
+          }),
+        },
+        jobState: {
+          dataType: DataType.ExtensionObject,
+          arrayType: VariantArrayType.Array,
+          value: [state(space, ns, change.state)],
+        },
+      });
+    },
+    close: async () => {
+      await server.shutdown(0);
+      await serverCertificateManager.dispose();
+    },
+  };
+}
+
+/** The receiver of the work center containing `path` (an order runs on the center or equipment below it). */
+function receiverOf(receivers: Map<string, UAObject>, path: string): UAObject | undefined {
+  for (let p = path; p; p = p.slice(0, Math.max(0, p.lastIndexOf('/')))) {
+    const r = receivers.get(p);
+    if (r) return r;
+  }
+  return undefined;
+}
+
+/** A work center's node and what its methods need. */
+interface Center {
+  space: AddressSpace;
+  ns: number;
+  node: UAObject;
+  path: string;
+  o: JobControlServerOptions;
+  keys: WeakMap<object, string>;
+}
+
+type Outputs = { dataType: DataType; arrayType?: VariantArrayType; value: unknown }[];
+type Run = (principal: Principal, args: Variant[]) => Promise<JobControlRefusal | Outputs | null>;
+
+/** Binds a method: the session's principal (re-checked at each call), the command, its status and ReturnStatus. */
+function bind(center: Center, owner: UAObject, name: string, run: Run): void {
+  const { o, ns, path } = center;
+  owner.getMethodByName(name, ns)!.bindMethod(async (args: Variant[], context: ISessionContext) => {
+    const principal = await principalOf(context, o, center.keys);
+    if (!principal) return refused(new JobControlRefusal('BadUserAccessDenied', 'Sign in with a hub API key.'));
+    try {
+      const outcome = await run(principal, args);
+      if (isRefusal(outcome)) {
+        if (outcome.status === 'BadInternalError') o.warn(`[opcua] ${name} at ${path}: ${outcome.message}`);
+        return refused(outcome);
+      }
+      return { statusCode: StatusCodes.Good, outputArguments: [...(outcome ?? []), OK] };
+    } catch (err) {
+      o.warn(`[opcua] ${name} at ${path} failed: ${(err as Error).stack ?? err}`);
+      return refused(new JobControlRefusal('BadInternalError', 'The hub failed; see its log.'));
+    }
+  });
+}
+
+function addReceiver(center: Center): UAObject {
+  const { space, ns, path: workCenter, o } = center;
+  const methods = ['Store', 'StoreAndStart', 'Start', 'Update', 'Stop', 'Cancel', 'Clear', 'Pause', 'Resume'];
+  const receiver = space.findObjectType('ISA95JobOrderReceiverObjectType', ns)!.instantiate({
+    componentOf: center.node,
+    browseName: { name: 'JobOrderReceiver', namespaceIndex: ns },
+    optionals: [...methods, 'Abort', 'RevokeStart'],
+    eventSourceOf: center.node,
+  });
+  // Same reason as JobOrderResponseList: the list would show every caller every order of the work center.
+  (receiver.getChildByName('JobOrderList', ns) as UAVariable).bindVariable(
+    { get: () => StatusCodes.BadNotReadable },
+    true,
+  );
+  (receiver.getChildByName('EquipmentID', ns) as UAVariable).setValueFromSource({
+    dataType: DataType.String,
+    arrayType: VariantArrayType.Array,
+    value: [workCenter],
+  });
+  const c = o.commands;
+  const job = (args: Variant[]) => args[0].value as JobOrderFields;
+  const id = (args: Variant[]) => String(args[0].value ?? '');
+  const comment = (args: Variant[]) =>
+    ((args[1]?.value as LocalizedText[] | null) ?? [])
+      .map((t) => t?.text ?? '')
+      .join(' ')
+      .trim();
+  const unsupported =
+    (why: string): Run =>
+    async () =>
+      new JobControlRefusal('BadNotSupported', why);
+  const runs: Record<string, Run> = {
+    Store: (p, a) => c.store(p, workCenter, job(a)),
+    StoreAndStart: (p, a) => c.storeAndStart(p, workCenter, job(a)),
+    Update: (p, a) => c.update(p, workCenter, job(a)),
+    Start: (p, a) => c.start(p, workCenter, id(a)),
+    Pause: (p, a) => c.pause(p, workCenter, id(a), comment(a)),
+    Resume: (p, a) => c.resume(p, workCenter, id(a)),
+    Cancel: (p, a) => c.cancel(p, workCenter, id(a), comment(a)),
+    Abort: (p, a) => c.abort(p, workCenter, id(a), comment(a)),
+    Clear: (p, a) => c.clear(p, workCenter, id(a)),
+    Stop: unsupported(
+      'Stop: a hub work order ends when its steps are executed and it is completed (GraphQL completeWorkOrder), not by a command; use Pause or Abort.',
+    ),
+    RevokeStart: unsupported('RevokeStart: a released hub work order cannot go back to planning; use Cancel.'),
+  };
+  for (const [name, run] of Object.entries(runs)) bind(center, receiver, name, run);
+  return receiver;
+}
+
+function addResponseProvider(center: Center): UAObject {
+  const { space, ns, path: workCenter, o } = center;
+  const provider = space.findObjectType('ISA95JobResponseProviderObjectType', ns)!.instantiate({
+    componentOf: center.node,
+    browseName: { name: 'JobResponseProvider', namespaceIndex: ns },
+    // JobOrderResponseList is left out: a variable is read without the session, so it could not be scoped
+    // to the caller; RequestJobResponseByJobOrderState answers the same, as the caller.
+  });
+  const responseType = space.findDataType('ISA95JobResponseDataType', ns)!;
+  const encode = (r: JobResponse) =>
+    space.constructExtensionObject(responseType, {
+      jobResponseID: `${r.jobOrderID}/response`,
+      jobOrderID: r.jobOrderID,
+      ...(r.startTime ? { startTime: r.startTime } : {}),
+      ...(r.endTime ? { endTime: r.endTime } : {}),
+      jobState: [state(space, ns, r.state)],
+      jobResponseData: r.counts
+        ? [parameter(space, ns, 'GoodQuantity', r.counts.good), parameter(space, ns, 'ScrapQuantity', r.counts.scrap)]
+        : [],
+    });
+  bind(center, provider, 'RequestJobResponseByJobOrderID', async (principal, args) => {
+    const r = await o.commands.response(principal, workCenter, String(args[0].value ?? ''));
+    return isRefusal(r) ? r : [{ dataType: DataType.ExtensionObject, value: encode(r) }];
+  });
+  bind(center, provider, 'RequestJobResponseByJobOrderState', async (principal, args) => {
+    const asked = ((args[0].value as { stateNumber: number }[] | null) ?? []).map((s) => stateOfNumber(s.stateNumber));
+    if (asked.some((s) => !s)) return new JobControlRefusal('BadInvalidArgument', 'JobOrderState: StateNumber 1 to 6.');
+    const r = await o.commands.responses(principal, workCenter, asked as JobOrderState[]);
+    return isRefusal(r)
+      ? r
+      : [{ dataType: DataType.ExtensionObject, arrayType: VariantArrayType.Array, value: r.map(encode) }];
+  });
+  return provider;
+}
+
+/** What a reader of a work center may do on its nodes (methods check the caller themselves). */
+const SEEN =
+  PermissionFlag.Browse | PermissionFlag.Read | PermissionFlag.ReceiveEvents | PermissionFlag.ReadRolePermissions;
+
+/** A role node id per work center, "may read <path>", in the hub's own namespace. */
+function readerRoles(space: AddressSpace, workCenters: { path: string }[]): Map<string, NodeId> {
+  const own = space.getOwnNamespace().index;
+  return new Map(workCenters.map((w) => [w.path, new NodeId(NodeIdType.STRING, `reader:${w.path}`, own)]));
+}
+
+async function principalOf(
+  context: ISessionContext,
+  o: JobControlServerOptions,
+  keys: WeakMap<object, string>,
+): Promise<Principal | null> {
+  const key = context.session ? keys.get(context.session) : undefined;
+  if (!key) return null;
+  return o.authenticate(key).catch(() => null);
+}
+
+function refused(r: JobControlRefusal) {
+  return { statusCode: StatusCodes[r.status], statusText: r.message };
+}
+
+function state(space: AddressSpace, ns: number, s: JobOrderState) {
+  return space.constructExtensionObject(space.findDataType('ISA95StateDataType', ns)!, {
+    stateText: new LocalizedText({ text: s }),
+    stateNumber: JOB_STATE_NUMBER[s],
+  });
+}
+
+function parameter(space: AddressSpace, ns: number, id: string, value: number) {
+  return space.constructExtensionObject(space.findDataType('ISA95ParameterDataType', ns)!, {
+    ID: id,
+    value: { dataType: DataType.Double, value },
+  });
+}
+
+const stateOfNumber = (n: number) =>
+  (Object.entries(JOB_STATE_NUMBER) as [JobOrderState, number][]).find(([, v]) => v === n)?.[0];
