@@ -25,6 +25,8 @@ const PRESS_METRICS = [
 ];
 const ROBOT_METRICS = [{ name: 'State', datatype: DataType.String, value: 'Running' }];
 
+const umhLocation = (root: string) => `${root}.site.area.line.robot`;
+
 function mapping(group: string, root: string) {
   const line = `${root}/site/area/line`;
   return {
@@ -40,6 +42,13 @@ function mapping(group: string, root: string) {
         },
       },
       [`${group}/node-1/robot`]: { equipment: `${line}/robot`, metrics: { State: { signal: 'state' } } },
+    },
+    // The robot's parts come from a United Manufacturing Hub topic.
+    umh: {
+      [umhLocation(root)]: {
+        equipment: `${line}/robot`,
+        metrics: { '_historian.counters.good': { signal: 'good' } },
+      },
     },
   };
 }
@@ -67,7 +76,7 @@ async function setUp(mode: Mode, brokerUrl: string): Promise<Setup> {
         name,
         type: 'sparkplug',
         scope: root,
-        settings: { brokerUrl, hostId, mapping: mapping(group, root), rebirthIntervalMs: 500 },
+        settings: { brokerUrl, hostId, mapping: mapping(group, root), rebirthIntervalMs: 500, umh: true },
         grants: [{ role: 'Maintenance', scope: root }],
         enabled: true,
       },
@@ -112,12 +121,12 @@ const oee = async (s: Setup) => {
   return (oee as { goodQuantity: number; scrapQuantity: number }[])[0] ?? { goodQuantity: 0, scrapQuantity: 0 };
 };
 /** Parts stored for the press, straight from the tables (OEE leaves out what falls outside shifts). */
-const storedParts = async (s: Setup) => {
+const storedParts = async (s: Setup, path = press(s)) => {
   const [row] = await s.hub.db.em
     .fork()
     .execute<{ good: string | null; scrap: string | null; cycles: string }[]>(
       `select sum(good) as good, sum(scrap) as scrap, count(cycle_time_ms) as cycles from production_count where path = ?`,
-      [press(s)],
+      [path],
     );
   return { good: Number(row!.good ?? 0), scrap: Number(row!.scrap ?? 0), cycles: Number(row!.cycles) };
 };
@@ -187,6 +196,24 @@ describe.each(MODES)('Sparkplug B connector (%s)', (mode) => {
     expect(h.health).toBe('Healthy');
     expect(h.healthMessage).toMatch(/^connected to mqtt:\/\/127\.0\.0\.1:1883 as primary host/);
     expect(h.healthMessage).toMatch(/[1-9]\d* sequence gaps/);
+  });
+
+  it('reads United Manufacturing Hub topics mapped the same way', async () => {
+    const { connectAsync } = await import('mqtt');
+    const client = await connectAsync(SHARED_BROKER, { clientId: uniqueName('umh-') });
+    const topic = `umh/v1/${umhLocation(s.root).split('.').join('/')}/_historian/counters/good`;
+    try {
+      for (const value of [40, 41, 45]) {
+        await client.publishAsync(topic, JSON.stringify({ value, timestamp_ms: Date.now() }), { qos: 1 });
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await until(
+        async () => (await storedParts(s, robot(s))).good === 5,
+        'the UMH counter counted from its first total',
+      );
+    } finally {
+      await client.endAsync();
+    }
   });
 
   it('makes the equipment Offline on DDEATH and Running again on DBIRTH', async () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import {
   DataType,
@@ -67,6 +68,23 @@ describe('Sparkplug B payloads', () => {
     expect(decoded).toEqual(payload);
     expect(decoded.metrics[1]).not.toHaveProperty('alias', 0); // alias 0 is an alias; absent is absent
     expect(() => codec.decode(Buffer.from([0x0a, 0xff, 0xff]))).toThrow();
+  });
+});
+
+describe('loading', () => {
+  it('imports neither mqtt nor protobufjs until a session opens or the codec is asked for', () => {
+    const script = `import { createRequire } from 'node:module';
+      const heavy = () => Object.keys(createRequire(import.meta.url).cache).filter((k) => /node_modules.(mqtt|protobufjs)./.test(k)).length;
+      const m = await import('@plantgraph/connector-sparkplug');
+      const before = heavy();
+      await m.loadCodec();
+      console.log(JSON.stringify([before, heavy()]));`;
+    const cwd = new URL('.', import.meta.url).pathname;
+    const [before, after] = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd }).toString(),
+    );
+    expect(before).toBe(0);
+    expect(after).toBeGreaterThan(0); // the check can see them when they are there
   });
 });
 

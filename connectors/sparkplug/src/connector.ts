@@ -160,7 +160,7 @@ function describe(settings: SessionSettings, host: SparkplugHost, mapper: Signal
   const problem = b.lastError ?? h.lastProblem ?? mapper.stats.lastProblem;
   return (
     `connected to ${settings.brokerUrl} as primary host ${settings.hostId}; last message ${iso(h.lastMessageAt)}; ` +
-    `${h.nodesOnline} edge node(s) online; ${h.messages} messages, ${b.published} signals published ` +
+    `${h.nodesOnline} edge node(s) online; ${h.messages} messages, ${b.published} signals published in ${b.calls} calls ` +
     `(${b.refused} refused, ${b.dropped} dropped, ${batcher.buffered} waiting); ${h.rebirthRequests} rebirth requests, ` +
     `${h.sequenceGaps} sequence gaps, ${h.unknownAliases} unknown aliases, ${mapper.stats.unmappedStates} unmapped states` +
     (problem ? `; last problem: ${problem}` : '')
