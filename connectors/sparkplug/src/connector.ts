@@ -120,11 +120,12 @@ function sparkplugRuntime(context: ConnectorContext): ConnectorRuntime {
   return {
     testConnection: async () => {
       if (!session) return checkBroker(settings);
-      if (!session.status.connected)
-        throw new ConnectorError({
-          kind: 'retryable',
-          message: `not connected to ${settings.brokerUrl} since ${iso(session.status.disconnectedSince)} (${session.status.lastConnectError ?? 'reconnecting'}); last message ${iso(host.stats.lastMessageAt)}`,
-        });
+      const status = session.status;
+      if (!status.connected) {
+        const since = `since ${iso(status.disconnectedSince)} (${status.lastConnectError ?? 'reconnecting'})`;
+        const message = `not connected to ${settings.brokerUrl} ${since}; last message ${iso(host.stats.lastMessageAt)}`;
+        throw new ConnectorError({ kind: 'retryable', message });
+      }
       return { roundTripMs: await session.ping(), detail: describe(settings, host, mapper, batcher) };
     },
     streams: {
@@ -158,13 +159,16 @@ function describe(settings: SessionSettings, host: SparkplugHost, mapper: Signal
   const h = host.stats;
   const b = batcher.stats;
   const problem = b.lastError ?? h.lastProblem ?? mapper.stats.lastProblem;
-  return (
-    `connected to ${settings.brokerUrl} as primary host ${settings.hostId}; last message ${iso(h.lastMessageAt)}; ` +
-    `${h.nodesOnline} edge node(s) online; ${h.messages} messages, ${b.published} signals published in ${b.calls} calls ` +
-    `(${b.refused} refused, ${b.dropped} dropped, ${batcher.buffered} waiting); ${h.rebirthRequests} rebirth requests, ` +
-    `${h.sequenceGaps} sequence gaps, ${h.unknownAliases} unknown aliases, ${mapper.stats.unmappedStates} unmapped states` +
-    (problem ? `; last problem: ${problem}` : '')
-  );
+  return [
+    `connected to ${settings.brokerUrl} as primary host ${settings.hostId}`,
+    `last message ${iso(h.lastMessageAt)}`,
+    `${h.nodesOnline} edge node(s) online`,
+    `${h.messages} messages, ${b.published} signals published in ${b.calls} calls ` +
+      `(${b.refused} refused, ${b.dropped} dropped, ${batcher.buffered} waiting)`,
+    `${h.rebirthRequests} rebirth requests, ${h.sequenceGaps} sequence gaps, ${h.unknownAliases} unknown aliases, ` +
+      `${mapper.stats.unmappedStates} unmapped states`,
+    ...(problem ? [`last problem: ${problem}`] : []),
+  ].join('; ');
 }
 
 /** Not the holder of the stream (another replica runs it): a real connect and disconnect. */

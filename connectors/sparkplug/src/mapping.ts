@@ -172,11 +172,10 @@ function metricMapping(
     }
     default: {
       const name = m.name ?? metric;
-      if (typeof name !== 'string' || !VALUE_NAME.test(name))
-        fail(
-          `${at}.name`,
-          `must be 1-128 letters, digits, "_", ".", ":" or "-"${m.name === undefined ? ' (the metric name is not: give "name")' : ''}`,
-        );
+      if (typeof name !== 'string' || !VALUE_NAME.test(name)) {
+        const hint = m.name === undefined ? ' (the metric name is not: give "name")' : '';
+        fail(`${at}.name`, `must be 1-128 letters, digits, "_", ".", ":" or "-"${hint}`);
+      }
       if (m.unit !== undefined && (typeof m.unit !== 'string' || !m.unit || m.unit.length > 32))
         fail(`${at}.unit`, 'must be a unit of at most 32 characters, e.g. "degC"');
       const deadband = m.deadband ?? 0;
