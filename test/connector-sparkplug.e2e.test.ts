@@ -58,6 +58,7 @@ interface Setup {
   node: SparkplugEdgeNode;
   root: string;
   name: string;
+  hostId: string;
 }
 
 /** A hub with the connector, a line of two machines, an instance created through GraphQL, and its edge node. */
@@ -91,7 +92,7 @@ async function setUp(mode: Mode, brokerUrl: string, more: Record<string, unknown
     devices: { press: structuredClone(PRESS_METRICS), robot: structuredClone(ROBOT_METRICS) },
   });
   await node.start();
-  return { hub, node, root, name };
+  return { hub, node, root, name, hostId };
 }
 
 const press = (s: Setup) => `${s.root}/site/area/line/press`;
@@ -253,7 +254,34 @@ describe.each(MODES)('Sparkplug B connector (%s)', (mode) => {
     await until(async () => (await stateOf(s, press(s))).state === 'Offline', 'the press Offline after the NDEATH');
     expect((await stateOf(s, robot(s))).state).toBe('Offline');
   });
+
+  it('holds its STATE as the primary host: online while it runs, offline (same timestamp) when it stops', async () => {
+    const online = await retainedState(s);
+    expect(online).toEqual({ online: true, timestamp: expect.any(Number) });
+    await s.hub.gql('mutation ($n: String!) { setConnectorEnabled(name: $n, enabled: false) { __typename } }', {
+      n: s.name,
+    });
+    await until(async () => (await retainedState(s)).online === false, 'STATE offline after the instance stopped');
+    expect(await retainedState(s)).toEqual({ online: false, timestamp: online.timestamp });
+  });
 });
+
+/** The retained STATE of the host, as an edge node subscribing now would get it. */
+async function retainedState(s: Setup): Promise<{ online: boolean; timestamp: number }> {
+  const { connectAsync } = await import('mqtt');
+  const client = await connectAsync(SHARED_BROKER, { clientId: uniqueName('state-') });
+  try {
+    const message = new Promise<Buffer>((resolve) => client.once('message', (_t, payload) => resolve(payload)));
+    await client.subscribeAsync(`spBv1.0/STATE/${s.hostId}`, { qos: 1 });
+    const payload = await Promise.race([
+      message,
+      new Promise<never>((_, no) => setTimeout(() => no(new Error('no STATE')), 5000)),
+    ]);
+    return JSON.parse(payload.toString('utf8'));
+  } finally {
+    await client.endAsync();
+  }
+}
 
 describe.each(MODES)('Sparkplug B connector through a broker restart (%s)', (mode) => {
   let broker: PrivateService;

@@ -273,6 +273,16 @@ describe('the host application', () => {
     expect(host.stats).toMatchObject({ sequenceGaps: 1, unknownAliases: 1, unborn: 2, rebirthRequests: 3 });
   });
 
+  it('counts seq from 255 back to 0 without a gap', () => {
+    const { send, host, commands } = codecFree();
+    send('NBIRTH/node-1', { ...birth, seq: 250 });
+    for (const seq of [251, 252, 253, 254, 255, 0, 1]) send('NDATA/node-1', { seq });
+    expect(host.stats.sequenceGaps).toBe(0);
+    send('NDATA/node-1', { seq: 1 }); // a repeat is a gap too: a message was duplicated or reordered
+    expect(host.stats.sequenceGaps).toBe(1);
+    expect(commands).toEqual(['spBv1.0/plant/NCMD/node-1']);
+  });
+
   it('takes an NDEATH with its session’s bdSeq only, and a DDEATH, as Offline', () => {
     const { send } = codecFree();
     send('NBIRTH/node-1', birth);
