@@ -15,6 +15,8 @@ COPY connectors/sap-s4hana/package.json connectors/sap-s4hana/
 COPY connectors/sap-s4hana-simulator/package.json connectors/sap-s4hana-simulator/
 COPY connectors/opcua/package.json connectors/opcua/
 COPY connectors/opcua-simulator/package.json connectors/opcua-simulator/
+COPY connectors/sparkplug/package.json connectors/sparkplug/
+COPY connectors/sparkplug-simulator/package.json connectors/sparkplug-simulator/
 COPY flows/node-red/package.json flows/node-red/
 RUN npm ci
 COPY tsconfig*.json ./
@@ -30,13 +32,13 @@ COPY README.md ./
 # The PlantGraph Node-RED nodes are built to CommonJS with their editor HTML; the GraphQL IDE
 # (GraphiQL, a dev dependency) is bundled into hub/dist/ide with the README for its saved tabs.
 # npm nests a dependency under demo/node_modules when the demo pins another version
-# than the hoisted one (mqtt today); the folder must exist for the COPY below.
-RUN npx tsc -b hub connectors/sap-s4hana connectors/opcua demo \
+# than the hoisted one (mqtt today; the Sparkplug connector too); the folders must exist for the COPY below.
+RUN npx tsc -b hub connectors/sap-s4hana connectors/opcua connectors/sparkplug demo \
  && npm run build -w flows/node-red \
  && node hub/ide/build.mjs \
  && { test -f schema/schema.graphql || node hub/dist/cli.js schema; } \
  && npm prune --omit=dev \
- && mkdir -p demo/node_modules
+ && mkdir -p demo/node_modules connectors/sparkplug/node_modules
 
 # --- runtime: compiled output and dependencies only -----------------------------
 FROM node:24-bookworm-slim
@@ -58,6 +60,9 @@ COPY --from=build /app/connectors/sap-s4hana/package.json connectors/sap-s4hana/
 COPY --from=build /app/connectors/sap-s4hana/dist connectors/sap-s4hana/dist
 COPY --from=build /app/connectors/opcua/package.json connectors/opcua/
 COPY --from=build /app/connectors/opcua/dist connectors/opcua/dist
+COPY --from=build /app/connectors/sparkplug/package.json connectors/sparkplug/
+COPY --from=build /app/connectors/sparkplug/dist connectors/sparkplug/dist
+COPY --from=build /app/connectors/sparkplug/node_modules connectors/sparkplug/node_modules
 # The demo (`start --demo`; the default command runs without it) and its plant's flows.
 COPY --from=build /app/demo/package.json demo/
 COPY --from=build /app/demo/dist demo/dist
