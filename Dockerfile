@@ -29,7 +29,7 @@ COPY README.md ./
 # (GraphiQL, a dev dependency) is bundled into hub/dist/ide with the README for its saved tabs.
 # npm nests a dependency under demo/node_modules when the demo pins another version
 # than the hoisted one (mqtt today); the folder must exist for the COPY below.
-RUN npx tsc -b hub connectors/sap-s4hana demo \
+RUN npx tsc -b hub connectors/sap-s4hana connectors/cmms-maintainx demo \
  && npm run build -w flows/node-red \
  && node hub/ide/build.mjs \
  && { test -f schema/schema.graphql || node hub/dist/cli.js schema; } \
@@ -54,6 +54,8 @@ COPY --from=build /app/connectors/sdk/package.json connectors/sdk/
 COPY --from=build /app/connectors/sdk/dist connectors/sdk/dist
 COPY --from=build /app/connectors/sap-s4hana/package.json connectors/sap-s4hana/
 COPY --from=build /app/connectors/sap-s4hana/dist connectors/sap-s4hana/dist
+COPY --from=build /app/connectors/cmms-maintainx/package.json connectors/cmms-maintainx/
+COPY --from=build /app/connectors/cmms-maintainx/dist connectors/cmms-maintainx/dist
 # The demo (`start --demo`; the default command runs without it) and its plant's flows.
 COPY --from=build /app/demo/package.json demo/
 COPY --from=build /app/demo/dist demo/dist
