@@ -88,6 +88,8 @@ describe.each(MODES)('the MaintainX connector (%s)', (mode) => {
           timeoutMs: 1000,
           breakdownMinutes: BREAKDOWN_MINUTES,
           meterMinIntervalMinutes: 0,
+          alertRules: ['down-too-long'],
+          alertUrlTemplate: 'https://hub.example.com/alerts/{id}',
           mapping: MAPPING,
           ...settings,
         },
@@ -201,5 +203,31 @@ describe.each(MODES)('the MaintainX connector (%s)', (mode) => {
     expect([sim.readingsOf(9001).length, sim.readingsOf(9002).length]).toEqual([before[0]! + 1, before[1]! + 1]);
     const [runtime] = sim.readingsOf(9001).filter((r) => r.date === at.toISOString());
     expect(runtime!.value).toBeGreaterThan(0); // the press ran since the Running signal
+  }, 60_000);
+
+  it('an alert of a chosen rule becomes one work request with its link; other rules send nothing', async () => {
+    const raise = (deduplicationKey: string, title: string) =>
+      admin(`mutation ($i: RaiseAlertInput!) { raiseAlert(input: $i) { ${R} ... on Alert { id } } }`, {
+        i: { path: WELDER_1, deduplicationKey, severity: 'High', title },
+      });
+    const other = (await raise('temperature-high', 'Welder hot')).raiseAlert;
+    const chosen = (await raise('down-too-long', 'Welder down for 20 min')).raiseAlert;
+    const delivered = await eventually(
+      async () => (await deliveries()).find((d: any) => d.eventKey === chosen.id && d.state === 'Delivered'),
+      30_000,
+      'the alert delivered',
+    );
+    const [request] = sim.workOrdersFromHub().filter((w) => w.assetId === 502);
+    expect(delivered.externalReference).toBe(`workorders/${request!.id}`);
+    expect(request).toMatchObject({
+      title: `Welder down for 20 min (${WELDER_1})`,
+      externalData: { link: `https://hub.example.com/alerts/${chosen.id}` },
+      description: expect.stringContaining('Downtime reason:'),
+    });
+    const skipped = await eventually(async () =>
+      (await deliveries()).find((d: any) => d.eventKey === other.id && d.state === 'Skipped'),
+    );
+    expect(skipped.lastError).toContain('temperature-high');
+    expect(sim.workOrdersFromHub().filter((w) => w.assetId === 502)).toHaveLength(1);
   }, 60_000);
 });
