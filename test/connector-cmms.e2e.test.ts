@@ -119,6 +119,17 @@ describe.each(MODES)('the MaintainX connector (%s)', (mode) => {
       conditionSetBy: 'connector:cmms',
       conditionReason: `MaintainX work order #${opened.id}: Replace hydraulic seal (OPEN)`,
     });
+    const imported = await admin(`{ connectorImports(connector: "cmms", first: 10) { edges { node {
+      reference outcome hubReference } } } }`);
+    expect(imported.connectorImports.edges.map((e: any) => e.node)).toContainEqual({
+      reference: String(opened.id),
+      outcome: 'Created',
+      hubReference: `maintainx:wo:${opened.id}`,
+    });
+    // Asked again on demand: the hub holds it already, nothing changes.
+    const again = await admin(`mutation { importConnectorRecord(connector: "cmms", reference: "${opened.id}") {
+      ${R} ... on ConnectorImport { outcome } } }`);
+    expect(again.importConnectorRecord.outcome).toBe('Unchanged');
     const refused = await as.run('chen', RELEASE, { i: { number: 'WO-CMMS-1', assignments: LINE_1_ASSIGNMENTS } });
     expect(refused.r.__typename).toBe('ReleaseBlocked');
     expect(refused.r.problems[0]).toMatchObject({ kind: 'EquipmentUnavailable', subject: PRESS_1 });

@@ -81,6 +81,7 @@ export async function importWorkOrder(
   const asset = assets.asset(order.assetId);
   if (!asset) return null;
   const reference = String(order.id);
+  const started = Date.now();
   const externalReference = conditionReference(order.id);
   const calibration = (order.categories ?? []).some((c) => assets.mapping.calibrationCategories.includes(c));
   const condition =
@@ -100,7 +101,11 @@ export async function importWorkOrder(
       },
     );
     if (answer.__typename !== 'EquipmentConditionRecord') return refused(reference, asset.equipment, answer);
-    const outcome = answer.createdAt === answer.updatedAt ? 'Created' : 'Updated';
+    const outcome = !changedSince(answer.updatedAt, started)
+      ? 'Unchanged'
+      : answer.createdAt === answer.updatedAt
+        ? 'Created'
+        : 'Updated';
     return { reference, outcome, hubReference: externalReference, reasons: [] };
   }
   const { clearEquipmentCondition: answer } = await request<{ clearEquipmentCondition: RecordAnswer }>(hub, CLEAR, {
@@ -109,7 +114,17 @@ export async function importWorkOrder(
   // Never recorded (closed before the hub saw it open): nothing to clear.
   if (answer.__typename === 'NotFound') return { reference, outcome: 'Unchanged', reasons: [] };
   if (answer.__typename !== 'EquipmentConditionRecord') return refused(reference, asset.equipment, answer);
-  return { reference, outcome: 'Updated', hubReference: externalReference, reasons: [] };
+  const outcome = changedSince(answer.clearedAt, started) ? 'Updated' : 'Unchanged';
+  return { reference, outcome, hubReference: externalReference, reasons: [] };
+}
+
+/**
+ * Whether the hub changed the record during this call (it leaves a record sent again as it was). The
+ * hub stamps with its clock; a connector hosted in the hub shares it (one run elsewhere may mislabel
+ * an outcome, never change what is imported).
+ */
+function changedSince(at: string | null | undefined, started: number): boolean {
+  return at != null && Date.parse(at) >= started;
 }
 
 function refused(reference: string, path: string, answer: RecordAnswer): ImportOutcome {
