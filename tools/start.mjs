@@ -16,6 +16,10 @@ const SOURCES = [
   'connectors/sap-s4hana-simulator',
   'connectors/opcua',
   'connectors/opcua-simulator',
+  'connectors/sparkplug',
+  'connectors/sparkplug-simulator',
+  'connectors/cmms-maintainx',
+  'connectors/cmms-maintainx-simulator',
   'flows/node-red',
 ];
 const SKIPPED = new Set(['node_modules', 'dist', 'test', 'coverage']);

@@ -33,8 +33,12 @@ export const SDL_FILE = fileURLToPath(new URL('../../schema/schema.graphql', imp
 /** The demo plant, its machine simulator and its flows: an extension package, for `start --demo`. */
 const DEMO_PACKAGE = '@plantgraph/demo';
 /** Connector packages loaded when installed, unless PLANTGRAPH_CONNECTOR_PACKAGES names others. */
-const CONNECTOR_PACKAGES =
-  '@plantgraph/connector-sap-s4hana,@plantgraph/connector-opcua,@plantgraph/connector-sparkplug';
+const CONNECTOR_PACKAGES = [
+  '@plantgraph/connector-sap-s4hana',
+  '@plantgraph/connector-opcua',
+  '@plantgraph/connector-sparkplug',
+  '@plantgraph/connector-cmms-maintainx',
+].join(',');
 
 const USAGE = `plantgraph <command>
 

@@ -1,0 +1,9 @@
+// @plantgraph/connector-cmms-maintainx: the maintenance side of the plant. No hub imports: the connector
+// runtime wires these functions to jobs, the delivery ledger and the hub's public API.
+
+export { MaintainXClient, type MaintainXClientOptions, type MaintainXWorkOrder } from './client.js';
+export { conditionReference, importWorkOrder, pollWorkOrders } from './conditions.js';
+export * from './mapping.js';
+export { deliverStateChange } from './state-changes.js';
+export { alertToWorkRequest, sendWorkRequest } from './work-requests.js';
+export { maintainXConnector } from './connector.js';
