@@ -21,15 +21,21 @@ describe.each(MODES)('nested reads (%s)', (mode) => {
   };
   // A warm-up first, so the API key's check and its last-use record are not counted. By default on
   // the resolver path (`extensions: {}` keeps an operation from the read compiler, ADR 0031).
+  // The fewest of three runs: the hub's own timers (leases, live OEE, connectors) run statements that
+  // may fall inside one request's window; they only ever add, so the fewest is the request's own.
   const statements = async (query: string, path: 'resolvers' | 'compiled' = 'resolvers') => {
-    await hub.gql('{ viewer { name } }');
     const body = { query, ...(path === 'resolvers' ? { extensions: {} } : {}) };
-    const answered = hub.reads.answered;
-    const count = await countStatements(hub, async () =>
-      expect((await graphqlRaw(hub.url, body, hub.localAdminToken!)).body.errors).toBeUndefined(),
-    );
-    expect(hub.reads.answered - answered).toBe(path === 'compiled' ? 1 : 0);
-    return count;
+    let fewest = Number.POSITIVE_INFINITY;
+    for (let run = 0; run < 3; run++) {
+      await hub.gql('{ viewer { name } }');
+      const answered = hub.reads.answered;
+      const count = await countStatements(hub, async () =>
+        expect((await graphqlRaw(hub.url, body, hub.localAdminToken!)).body.errors).toBeUndefined(),
+      );
+      expect(hub.reads.answered - answered).toBe(path === 'compiled' ? 1 : 0);
+      fewest = Math.min(fewest, count);
+    }
+    return fewest;
   };
 
   beforeAll(async () => {
