@@ -10,10 +10,8 @@ import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
-import { benchBacking } from './bench-backing.mjs';
+import { startConnectorBenchHub } from './bench-hub.mjs';
 import { cpuSeconds } from './process-cpu.mjs';
-import { configFromEnv, startHub } from '@plantgraph/hub';
-import { demoConfigFromEnv, demoExtension } from '@plantgraph/demo';
 import { opcUaConnector } from '@plantgraph/connector-opcua';
 
 const CHANGES = Number(process.env.BENCH_OPCUA_CHANGES ?? 100_000);
@@ -50,34 +48,8 @@ async function startSimulator() {
   return { url, pid: child.pid, run: (o) => call('run', o), close: () => call('close') };
 }
 
-async function startBenchHub(mode) {
-  const { shared, drop } = await benchBacking(mode);
-  const config = configFromEnv(
-    { PLANTGRAPH_FLOWS: 'off', PLANTGRAPH_RATE_LIMIT_PER_SECOND: '100000', PLANTGRAPH_RATE_LIMIT_BURST: '100000' },
-    { port: 0, dataDir: 'memory://', demo: true, ...shared },
-  );
-  config.connectors = { ...config.connectors, relayIntervalMs: 100, healthIntervalMs: 600_000 };
-  const demo = demoExtension(demoConfigFromEnv({}, { simulatorIntervalMs: 0, erpPollIntervalMs: 0 }));
-  const hub = await startHub(
-    config,
-    { log: () => {}, warn: console.warn, error: console.error },
-    { extensions: [demo], connectors: [opcUaConnector] },
-  );
-  const gql = async (query, variables) => {
-    const res = await fetch(`${hub.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.localAdminToken}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = await res.json();
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
-  const stop = async () => {
-    await hub.close();
-    await drop();
-  };
-  return { hub, gql, stop };
+function startBenchHub(mode) {
+  return startConnectorBenchHub(mode, opcUaConnector, { relayIntervalMs: 100 });
 }
 
 async function bench(mode) {

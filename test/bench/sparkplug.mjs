@@ -7,9 +7,7 @@
 import { fork } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { benchBacking } from './bench-backing.mjs';
-import { configFromEnv, startHub } from '@plantgraph/hub';
-import { demoConfigFromEnv, demoExtension } from '@plantgraph/demo';
+import { startConnectorBenchHub } from './bench-hub.mjs';
 import {
   DataType,
   loadCodec,
@@ -49,39 +47,8 @@ const mappingFor = (group) => ({
   ),
 });
 
-async function startBenchHub(mode) {
-  const { shared, drop } = await benchBacking(mode);
-  const config = configFromEnv(
-    {
-      PLANTGRAPH_FLOWS: 'off',
-      PLANTGRAPH_LOG_SQL: '0',
-      PLANTGRAPH_RATE_LIMIT_PER_SECOND: '100000',
-      PLANTGRAPH_RATE_LIMIT_BURST: '100000',
-    },
-    { port: 0, dataDir: 'memory://', demo: true, ...shared },
-  );
-  config.connectors = { ...config.connectors, healthIntervalMs: 600_000 };
-  const demo = demoExtension(demoConfigFromEnv({}, { simulatorIntervalMs: 0, erpPollIntervalMs: 0 }));
-  const hub = await startHub(
-    config,
-    { log: () => {}, warn: console.warn, error: console.error },
-    { extensions: [demo], connectors: [sparkplugConnector] },
-  );
-  const gql = async (query, variables) => {
-    const res = await fetch(`${hub.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${hub.localAdminToken}` },
-      body: JSON.stringify({ query, variables }),
-    });
-    const body = await res.json();
-    if (body.errors) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
-  const stop = async () => {
-    await hub.close();
-    await drop();
-  };
-  return { hub, gql, stop };
+function startBenchHub(mode) {
+  return startConnectorBenchHub(mode, sparkplugConnector);
 }
 
 const stored = async (gql) => (await gql('{ signalIngest { stored } }')).signalIngest.stored;
