@@ -108,4 +108,53 @@ describe.each(MODES)('OEE from machine signals (%s)', (mode) => {
     );
     expect(pareto.downtimePareto).toEqual([{ reason: 'JAM', seconds: 1 }]);
   });
+
+  it('usage counts what a machine ran and made outside the shifts too; OEE does not', async () => {
+    const ok = (r: any) => expect(Object.values(r)[0]).not.toHaveProperty('code');
+    for (const [parent, code, level] of [
+      [null, 'use', 'Enterprise'],
+      ['use', 'site', 'Site'],
+      ['use/site', 'area', 'Area'],
+      ['use/site/area', 'line', 'ProductionLine'],
+      ['use/site/area/line', 'm1', 'WorkCell'],
+    ] as const) {
+      ok(
+        await hub.gql(
+          'mutation ($i: CreateEquipmentInput!) { r: createEquipment(input: $i) { __typename ... on ErrorResult { code } } }',
+          { i: { parentPath: parent, code, name: code, level } },
+        ),
+      );
+    }
+    // The only shift starts in two hours: the machine's run now is outside planned time.
+    const hh = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const shift = { name: 'Later', start: hh(Date.now() + 2 * 3_600_000), end: hh(Date.now() + 3 * 3_600_000) };
+    ok(
+      await hub.gql(
+        'mutation ($i: SetShiftCalendarInput!) { r: setShiftCalendar(input: $i) { __typename ... on ErrorResult { code } } }',
+        { i: { scope: 'use/site', timeZone: 'UTC', shifts: [shift] } },
+      ),
+    );
+    const t0 = Date.now() + 1000;
+    const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+    const path = 'use/site/area/line/m1';
+    const send = (kind: 'state' | 'count', seq: number, body: object) =>
+      hub.bus.publishSignal(
+        hub.bus.subjects.equipmentSignal(kind, path),
+        Buffer.from(JSON.stringify({ ...body, source: 'plc-use', sequence: seq })),
+        `plc-use:${seq}`,
+      );
+    await send('state', 1, { state: 'Running', at: at(0) });
+    await send('count', 2, { good: 5, scrap: 1, at: at(1) });
+    await send('state', 3, { state: 'Idle', at: at(2) });
+    const window = `scope: "use", from: "${at(-1)}", to: "${at(3)}"`;
+    const usage = async () =>
+      (await hub.gql(`{ equipmentUsage(${window}) { path runningTime producedQuantity goodQuantity scrapQuantity } }`))
+        .equipmentUsage;
+    // Until the Idle is stored the run is still open; then it is 2 s, the parts counted outside the shift.
+    const expected = [{ path, runningTime: 2, producedQuantity: 6, goodQuantity: 5, scrapQuantity: 1 }];
+    for (let i = 0; i < 150 && JSON.stringify(await usage()) !== JSON.stringify(expected); i++) await sleep(100);
+    expect(await usage()).toEqual(expected);
+    const { oee } = await hub.gql(`{ oee(${window}) { actualProductionTime producedQuantity } }`);
+    expect(oee).toEqual([{ actualProductionTime: 0, producedQuantity: 0 }]);
+  });
 });

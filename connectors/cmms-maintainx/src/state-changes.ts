@@ -1,8 +1,8 @@
 // Outbound on `EquipmentStateChanged` of a mapped asset, read back from the hub's state history:
 // - leaving Down after at least `breakdownMinutes`: one work request with the downtime reason;
 // - leaving Running (a run ends): the runtime-hours and cycle-count meters get one reading each, dated at
-//   the change. A reading's value is the meter's previous reading plus what the hub's OEE figures count
-//   from that reading to the change (runtime = actual production time), so readings entered by hand in
+//   the change. A reading's value is the meter's previous reading plus the hub's `equipmentUsage` from that
+//   reading to the change (time in Running, breaks and off-shift runs included), so readings entered by hand in
 //   MaintainX (a meter reset) are carried on. MaintainX readings have no external reference field: the
 //   reading's date (the change's time, the same on every retry) is the key read back before posting.
 
@@ -91,10 +91,11 @@ export async function deliverStateChange(
   return skipped(`a change from ${change.previousState ?? 'nothing'} to ${change.state} sends nothing`);
 }
 
-const OEE = `query ($scope: String!, $from: DateTimeISO!, $to: DateTimeISO!) {
-  oee(scope: $scope, from: $from, to: $to, groupBy: Equipment) { group actualProductionTime producedQuantity } }`;
-/** OEE answers for at most 93 days at a time. */
-const OEE_WINDOW_MS = 93 * 86_400_000 - 60_000;
+/** Usage counts breaks and time outside the shifts too: a machine wears whenever it runs. */
+const USAGE = `query ($scope: String!, $from: DateTimeISO!, $to: DateTimeISO!) {
+  equipmentUsage(scope: $scope, from: $from, to: $to) { path runningTime producedQuantity } }`;
+/** Usage, like OEE, answers for at most 93 days at a time. */
+const USAGE_WINDOW_MS = 93 * 86_400_000 - 60_000;
 
 async function sendReadings(
   client: MaintainXClient,
@@ -118,14 +119,12 @@ async function sendReadings(
       continue;
     }
     if (previous && atMs - Date.parse(previous.date) < settings.meterMinIntervalMinutes * 60_000) continue;
-    const from = new Date(Math.max(previous ? Date.parse(previous.date) : 0, atMs - OEE_WINDOW_MS)).toISOString();
-    const { oee } = await request<{ oee: { group: string; actualProductionTime: number; producedQuantity: number }[] }>(
-      hub,
-      OEE,
-      { scope: asset.equipment, from, to: at },
-    );
-    const row = oee.find((r) => r.group === asset.equipment);
-    const added = measure === 'runtimeHours' ? (row?.actualProductionTime ?? 0) / 3600 : (row?.producedQuantity ?? 0);
+    const from = new Date(Math.max(previous ? Date.parse(previous.date) : 0, atMs - USAGE_WINDOW_MS)).toISOString();
+    const { equipmentUsage } = await request<{
+      equipmentUsage: { path: string; runningTime: number; producedQuantity: number }[];
+    }>(hub, USAGE, { scope: asset.equipment, from, to: at });
+    const row = equipmentUsage.find((r) => r.path === asset.equipment);
+    const added = measure === 'runtimeHours' ? (row?.runningTime ?? 0) / 3600 : (row?.producedQuantity ?? 0);
     const value = Math.round(((previous?.value ?? 0) + added) * 1000) / 1000;
     readings.push({ meterId, value, date: new Date(atMs).toISOString() });
   }

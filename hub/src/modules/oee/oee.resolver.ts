@@ -3,7 +3,7 @@ import { Arg, Ctx, Mutation, Query, Resolver, Root, Subscription } from 'type-gr
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { OeeGrouping } from './oee.service.js';
-import { DowntimeReason, OeeRow, OeeUpdate, ShiftCalendarResult } from './oee.types.js';
+import { DowntimeReason, EquipmentUsage, OeeRow, OeeUpdate, ShiftCalendarResult } from './oee.types.js';
 import { openStream } from '../../graphql/failures.js';
 
 @Resolver()
@@ -32,6 +32,14 @@ export class OeeResolver {
     @Ctx() ctx: HubContext,
   ) {
     return ctx.services.oee.oee(ctx.em, ctx.principal, scope, from, to, groupBy);
+  }
+
+  @Query(() => [EquipmentUsage], {
+    description: 'Running time and parts of the machines at `scope` and below in [from, to), breaks included.',
+  })
+  @Allow(Permission.Read)
+  equipmentUsage(@Arg('scope') scope: string, @Arg('from') from: Date, @Arg('to') to: Date, @Ctx() ctx: HubContext) {
+    return ctx.services.oee.usage(ctx.em, ctx.principal, scope, from, to);
   }
 
   @Query(() => [DowntimeReason], {

@@ -77,3 +77,18 @@ export class WorkOrderCounts {
   @Field(() => Int) scrapQuantity!: number;
   @Field(() => Int) reworkQuantity!: number;
 }
+
+@ObjectType({
+  description:
+    'What a machine ran and made in a window whatever its shift calendar says (breaks, weekends and planned ' +
+    'downtime included, unlike OEE): usage for maintenance meters.',
+})
+@Extensions({ allow: [Permission.Read] })
+export class EquipmentUsage {
+  @Field() path!: string;
+  @Field(() => Float, { description: 'Seconds in Running (short stops not counted).' }) runningTime!: number;
+  @Field(() => Int) producedQuantity!: number;
+  @Field(() => Int) goodQuantity!: number;
+  @Field(() => Int) scrapQuantity!: number;
+  @Field(() => Int) reworkQuantity!: number;
+}
