@@ -161,4 +161,37 @@ describe.each(MODES)('demo plant flows (%s)', (mode) => {
       'the scrap-rate alert to clear',
     );
   });
+
+  it("lets an engineer deploy the demo's flows and the nodes' example, and nothing that reaches the host", async () => {
+    const { createApiKey } = await hub.gql(
+      'mutation { createApiKey(input: { name: "flow-engineer", grants: [{ role: Engineer, scope: "*" }] }) { ... on CreatedApiKey { secret } } }',
+    );
+    const engineer = createApiKey.secret as string;
+    const shipped = readFileSync(new URL('../flows/plants/demo.json', import.meta.url), 'utf8')
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Node-RED's own ${VAR} placeholder, literally
+      .replace('"broker": "${PLANTGRAPH_DEMO_MQTT_URL}"', `"broker": "${MOSQUITTO}"`)
+      .replaceAll('plantgraph-demo/', `${prefix}/`);
+    const example = readFileSync(
+      new URL('../flows/node-red/examples/Machine over MQTT to the hub.json', import.meta.url),
+      'utf8',
+    );
+    // As the example's own note says: inside a hub, its hub config is Embedded; its topics get this run's prefix.
+    const exampleNodes = (JSON.parse(example.replaceAll('"acme/press-1/', `"${prefix}/example/`)) as any[]).map((n) =>
+      n.type === 'plantgraph-hub' ? { id: n.id, type: n.type, name: n.name, mode: 'embedded' } : n,
+    );
+    const both = [...(JSON.parse(shipped) as unknown[]), ...exampleNodes];
+    expect((await deploy(hub.url, engineer, both)).status).toBe(204);
+    const { flowDeployments } = await hub.gql(
+      `{ flowDeployments(plant: "${hub.flows!.plant}", first: 1) { deployedBy } }`,
+    );
+    expect(flowDeployments).toEqual([{ deployedBy: 'api-key:flow-engineer' }]);
+
+    const withExec = [...both, { id: 'eng-exec', type: 'exec', z: 'demo-wiring', command: 'id', wires: [[], [], []] }];
+    const refused = await deploy(hub.url, engineer, withExec);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/exec .*reaches the hub's host/);
+    expect(
+      (await hub.gql(`{ flowDeployments(plant: "${hub.flows!.plant}") { revision } }`)).flowDeployments,
+    ).toHaveLength(3);
+  });
 });
