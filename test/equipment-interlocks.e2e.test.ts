@@ -113,6 +113,11 @@ describe.each(MODES)('equipment interlocks (%s)', (mode) => {
       conditionBlocking: true,
       conditionRecords: [{ id: recorded.id, condition: 'CalibrationOverdue' }],
     });
+    // Idle again, as the next test expects to see its own Running signal arrive.
+    await as.run(
+      'chen',
+      `mutation { r: setEquipmentState(input: { path: "${PRESS_1}", state: Idle }) { __typename } }`,
+    );
     // A signal naming the old run state is dead-lettered, saying why.
     const rejected = hub.bus.subscribe([hub.bus.subjects.signalRejected]);
     await sleep(100);
