@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoFlows } from '@plantgraph/demo';
+import { configFromEnv } from '@plantgraph/hub';
 import { MODES, startTestHub, subscribe, uniqueName, type TestHub } from './support/harness.js';
-import { deploy, eventually, withFlows } from './support/flows.js';
+import { deploy, endpoint, eventually, withFlows } from './support/flows.js';
 
 const MOSQUITTO = 'mqtt://127.0.0.1:1883';
 const PRESS = 'acme/berlin/assembly/line-1/press-1';
@@ -28,7 +29,8 @@ describe.each(MODES)('demo plant flows (%s)', (mode) => {
       demoMqttUrl: MOSQUITTO,
       alertEscalateAfterSeconds: 2,
       alertEscalationCheckMs: 200,
-      ...withFlows(uniqueName('demo')),
+      // The installation's default grants for the flows (engineer and gateway), as `npm start` runs them.
+      ...withFlows(uniqueName('demo'), { grants: configFromEnv({}).flows.grants }),
     });
     machines = await mqtt.connectAsync(MOSQUITTO);
   });
@@ -160,5 +162,80 @@ describe.each(MODES)('demo plant flows (%s)', (mode) => {
       10_000,
       'the scrap-rate alert to clear',
     );
+  });
+
+  it("lets an engineer deploy the demo's flows and the nodes' example, and nothing that reaches the host", async () => {
+    const { createApiKey } = await hub.gql(
+      'mutation { createApiKey(input: { name: "flow-engineer", grants: [{ role: Engineer, scope: "*" }] }) { ... on CreatedApiKey { secret } } }',
+    );
+    const engineer = createApiKey.secret as string;
+    const shipped = readFileSync(new URL('../flows/plants/demo.json', import.meta.url), 'utf8')
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Node-RED's own ${VAR} placeholder, literally
+      .replace('"broker": "${PLANTGRAPH_DEMO_MQTT_URL}"', `"broker": "${MOSQUITTO}"`)
+      .replaceAll('plantgraph-demo/', `${prefix}/`);
+    const example = readFileSync(
+      new URL('../flows/node-red/examples/Machine over MQTT to the hub.json', import.meta.url),
+      'utf8',
+    );
+    // As the example's own note says: inside a hub, its hub config is Embedded; its topics get this run's prefix.
+    const exampleNodes = (JSON.parse(example.replaceAll('"acme/press-1/', `"${prefix}/example/`)) as any[]).map((n) =>
+      n.type === 'plantgraph-hub' ? { id: n.id, type: n.type, name: n.name, mode: 'embedded' } : n,
+    );
+    const both = [...(JSON.parse(shipped) as unknown[]), ...exampleNodes];
+    expect((await deploy(hub.url, engineer, both)).status).toBe(204);
+    const { flowDeployments } = await hub.gql(
+      `{ flowDeployments(plant: "${hub.flows!.plant}", first: 1) { deployedBy } }`,
+    );
+    expect(flowDeployments).toEqual([{ deployedBy: 'api-key:flow-engineer' }]);
+
+    const withExec = [...both, { id: 'eng-exec', type: 'exec', z: 'demo-wiring', command: 'id', wires: [[], [], []] }];
+    const refused = await deploy(hub.url, engineer, withExec);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/exec .*reaches the hub's host/);
+    expect(
+      (await hub.gql(`{ flowDeployments(plant: "${hub.flows!.plant}") { revision } }`)).flowDeployments,
+    ).toHaveLength(3);
+  });
+
+  it('lets no flow lift a maintenance interlock its engineer may not: the flows hold no MaintainEquipment', async () => {
+    const { createApiKey } = await hub.gql(
+      'mutation { createApiKey(input: { name: "flow-engineer-2", grants: [{ role: Engineer, scope: "*" }] }) { ... on CreatedApiKey { secret } } }',
+    );
+    const engineer = createApiKey.secret as string;
+    const CONDITION = `{ equipment(path: "${WELDER}") { condition conditionRecords { id } } }`;
+    const { r } = await hub.gql(
+      `mutation { r: recordEquipmentCondition(input: { path: "${WELDER}", condition: UnderMaintenance, reason: "Torch cable worn" }) { __typename ... on EquipmentConditionRecord { id } } }`,
+    );
+    const clear = `mutation { r: clearEquipmentCondition(input: { id: "${r.id}", clearance: "cleared by a flow" }) { __typename } }`;
+    const flows = [
+      { id: 'lift-hub', type: 'plantgraph-hub', mode: 'embedded' },
+      { id: 'lift', type: 'tab', label: 'lift' },
+      { id: 'lift-in', type: 'http in', z: 'lift', url: '/lift', method: 'get', wires: [['lift-q']] },
+      { id: 'lift-q', type: 'plantgraph-graphql', z: 'lift', hub: 'lift-hub', query: clear, wires: [['lift-out']] },
+      { id: 'lift-catch', type: 'catch', z: 'lift', scope: ['lift-q'], wires: [['lift-err']] },
+      {
+        id: 'lift-err',
+        type: 'function',
+        z: 'lift',
+        func: 'msg.payload = "error: " + msg.error.message; return msg;',
+        outputs: 1,
+        wires: [['lift-out']],
+      },
+      { id: 'lift-out', type: 'http response', z: 'lift', statusCode: '', headers: {}, wires: [] },
+    ];
+    expect((await deploy(hub.url, engineer, flows)).status).toBe(204);
+    const answer = await eventually(
+      async () => {
+        const res = await endpoint(hub.url, '/lift', engineer);
+        return res.status === 200 ? res.text() : null;
+      },
+      15_000,
+      'the flow endpoint',
+    );
+    expect(answer).toMatch(/^error: .*not allowed to use Mutation.clearEquipmentCondition \(needs MaintainEquipment\)/);
+    expect((await hub.gql(CONDITION)).equipment).toEqual({
+      condition: 'UnderMaintenance',
+      conditionRecords: [{ id: r.id }],
+    });
   });
 });

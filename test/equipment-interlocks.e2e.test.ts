@@ -100,6 +100,24 @@ describe.each(MODES)('equipment interlocks (%s)', (mode) => {
       conditionSince: expect.any(String),
       conditionRecords: [{ id: recorded.id, condition: 'CalibrationOverdue' }],
     });
+    // A gateway's signal through GraphQL (a supervisor holds SetEquipmentState) moves the run state only.
+    const published = await as.run(
+      'chen',
+      `mutation ($s: [EquipmentSignalInput!]!) { r: publishSignals(signals: $s) { ${R} ... on SignalsPublished { accepted } } }`,
+      { s: [{ kind: 'State', path: PRESS_1, source: 'gateway-press-1', sequence: 1, state: 'Running' }] },
+    );
+    expect(published.r).toEqual({ __typename: 'SignalsPublished', accepted: 1 });
+    await until(async () => (await equipment(PRESS_1)).state === 'Running', 'the Running signal through GraphQL');
+    expect(await equipment(PRESS_1)).toMatchObject({
+      condition: 'CalibrationOverdue',
+      conditionBlocking: true,
+      conditionRecords: [{ id: recorded.id, condition: 'CalibrationOverdue' }],
+    });
+    // Idle again, as the next test expects to see its own Running signal arrive.
+    await as.run(
+      'chen',
+      `mutation { r: setEquipmentState(input: { path: "${PRESS_1}", state: Idle }) { __typename } }`,
+    );
     // A signal naming the old run state is dead-lettered, saying why.
     const rejected = hub.bus.subscribe([hub.bus.subjects.signalRejected]);
     await sleep(100);

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { configFromEnv } from '@plantgraph/hub';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MODES, graphql, sleep, startTestHub, testLimits, uniqueName, type TestHub } from './support/harness.js';
 import { deploy, endpoint, eventually, tickerFlow, withFlows } from './support/flows.js';
 
@@ -261,4 +261,39 @@ describe.each(MODES)('flows in their own process (%s)', (mode) => {
       (await fetch(`${hub.url}/flows/flows`, { headers: { authorization: `Bearer ${hub.localAdminToken}` } })).status,
     ).toBe(200);
   }, 30_000);
+
+  it('replaces a child that keeps dying after a doubling wait, and its flows run again', async () => {
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      errors.push(args.map(String).join(' '));
+    });
+    const waits = () =>
+      errors
+        .flatMap((e) => /\[flows\] the flows process \(pid \d+\) ended .* in (\d+) ms/.exec(e)?.[1] ?? [])
+        .map(Number);
+    let killedAt = 0;
+    try {
+      let killed = 0;
+      // Each child killed as soon as it takes over: none lives long enough to count as healthy.
+      for (let i = 0; i < 4; i++) {
+        const pid = await eventually(
+          async () => (hub.flows!.process.pid !== killed ? hub.flows!.process.pid : null),
+          60_000,
+          `child ${i + 1}`,
+        );
+        killedAt = Date.now();
+        process.kill(pid, 'SIGKILL');
+        killed = pid;
+        await eventually(async () => waits().length > i, 10_000, `the hub to see child ${i + 1} end`);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    const [, ...later] = waits();
+    // The first wait is 50 or 100 ms or more (whether the first child had run a minute); each next one twice the last.
+    expect(later).toEqual(later.map((_, i) => waits()[0]! * 2 ** (i + 1)));
+    expect(waits()[0]).toBeGreaterThanOrEqual(50);
+    await eventually(async () => ticks.some((t) => t.at > killedAt + 100), 60_000, 'ticks after the last kill');
+    expect(hub.flows!.leader).toBe(true);
+  }, 120_000);
 });

@@ -16,6 +16,8 @@ import { LINE_1_ASSIGNMENTS } from './support/regulated.js';
 const UPDATE = `mutation ($n: String!, $i: UpdateMaterialLotInput!, $s: SignatureInput) {
   r: updateMaterialLot(lotNumber: $n, input: $i, signature: $s) { ${R} ... on MaterialLot { status quantity } } }`;
 const LOT = 'query ($n: String!) { materialLot(lotNumber: $n) { status quantity } }';
+const SIGNED =
+  'query ($n: String!) { materialLot(lotNumber: $n) { signatures { signer printedName signedAt meaning act } } }';
 
 /**
  * A lot cannot be changed around the record (issue 14): the output of an order takes its
@@ -91,6 +93,7 @@ describe.each(MODES)('material lots and the record (%s)', (mode) => {
       /^status: lot L-LOT-1 is the output of order WO-LOT-1, which is ReleasedToStock; its status follows the order's disposition only/,
     );
     expect(await lot('L-LOT-1')).toEqual({ status: 'Released', quantity: 480 });
+    expect((await as.run('admin', SIGNED, { n: 'L-LOT-1' })).materialLot.signatures).toEqual([]);
     expect(await tableCounts(hub)).toEqual(before);
 
     const changed = await update(
@@ -112,6 +115,17 @@ describe.each(MODES)('material lots and the record (%s)', (mode) => {
         id,
       ]);
     expect(signatures).toEqual([{ signer: 'E2001', meaning: 'Approval' }]);
+    // Shown with the lot it signs (Part 11 §11.50): printed name, time, meaning and act.
+    const shown = await as.run('admin', SIGNED, { n: 'L-LOT-1' });
+    expect(shown.materialLot.signatures).toEqual([
+      {
+        signer: 'E2001',
+        printedName: 'Dana Weiss',
+        signedAt: expect.any(String),
+        meaning: 'Approval',
+        act: 'ReleasedProductChange',
+      },
+    ]);
   });
 
   it('lets a purchased lot leave Quarantine only by quality, with a reason', async () => {

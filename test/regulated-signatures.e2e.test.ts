@@ -163,6 +163,16 @@ describe.each(MODES)('signatures on regulated records (%s)', (mode) => {
     expect((await verify(await sign('ana', 'Verification'))).message).toMatch(
       /Ana Ruiz \(E1001\) may not sign the step verification: they executed 20-weld/,
     );
+    // Re-authentication is the sign-in (`auth_time`), not the token's issue: a token refreshed just
+    // now from a sign-in ten minutes ago does not sign, nor one that does not say when its holder signed in.
+    const refreshed = await idp.token({ ...people.chen!, auth_time: Math.floor(Date.now() / 1000) - 600 });
+    expect((await verify({ token: refreshed, meaning: 'Verification' })).message).toMatch(
+      /verification\.token: .*signed in more than 5 minutes ago/,
+    );
+    const noSignIn = await idp.token({ ...people.chen!, auth_time: undefined });
+    expect((await verify({ token: noSignIn, meaning: 'Verification' })).message).toMatch(
+      /verification\.token: the token says no sign-in time \(auth_time\)/,
+    );
     const weld = (await order()).steps[1];
     expect(weld).toMatchObject({ segment: '20-weld', completedAt: null, verifiedBy: null, signatures: [] });
     expect(await signatureCount()).toBe(before);

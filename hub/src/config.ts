@@ -173,7 +173,9 @@ export interface FlowsConfig {
   credentialSecret?: string;
   /**
    * What the flows' principal (`flows:<plant>`) may do, as `role@scope` grants. Reporting signals
-   * needs SetEquipmentState (maintenance) at the equipment, as for any other sender of signals.
+   * needs SetEquipmentState (gateway) at the equipment, as for any other sender of signals. Every
+   * flow editor acts with these grants, so the default holds no more than an engineer's and a
+   * gateway's: no MaintainEquipment (interlocks), no ExecuteSteps.
    */
   grants: Grant[];
   /**
@@ -365,10 +367,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
       enabled: flowsSetting === 'on',
       plant,
       credentialSecret,
-      grants: parseGrants(
-        env.PLANTGRAPH_FLOWS_GRANTS ?? 'engineer@*,operator@*,maintenance@*',
-        'PLANTGRAPH_FLOWS_GRANTS',
-      ),
+      grants: parseGrants(env.PLANTGRAPH_FLOWS_GRANTS ?? 'engineer@*,gateway@*', 'PLANTGRAPH_FLOWS_GRANTS'),
       hostAccess: hostAccess === 'on',
       functionTimeoutSeconds: int('PLANTGRAPH_FLOWS_FUNCTION_TIMEOUT_SECONDS', 5),
       publicHttpPaths,

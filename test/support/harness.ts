@@ -107,7 +107,8 @@ export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): 
     : null;
   const hub = await startHub(
     config,
-    { log: () => {}, warn: console.warn, error: console.error },
+    // Looked up at each call, so that a test may watch them (vi.spyOn).
+    { log: () => {}, warn: (...a: unknown[]) => console.warn(...a), error: (...a: unknown[]) => console.error(...a) },
     { extensions: demo ? [demo] : [], connectors: connectorTypes },
   );
   // The hub answers before Node-RED has started; tests with flows want them running.

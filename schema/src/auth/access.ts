@@ -51,6 +51,8 @@ export enum Role {
   Maintenance = 'maintenance',
   Engineer = 'engineer',
   Integrator = 'integrator',
+  /** A machine gateway or the plant's flows: reports signals and raises alerts, and decides nothing. */
+  Gateway = 'gateway',
   Admin = 'admin',
 }
 registerEnumType(Role, { name: 'Role' });
@@ -74,6 +76,8 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   [Role.Maintenance]: [P.Read, P.SetEquipmentState, P.MaintainEquipment, P.RaiseAlerts, P.AcknowledgeAlerts],
   [Role.Engineer]: [P.Read, P.ManageMasterData, P.Sign, P.ManageFlows, P.RaiseAlerts],
   [Role.Integrator]: [P.Read, P.ManageMasterData, P.PlanWorkOrders, P.ManageConnectors, P.RaiseAlerts],
+  // Signals without MaintainEquipment: whoever edits the flows must not lift an interlock through them (ADR 00XX).
+  [Role.Gateway]: [P.Read, P.SetEquipmentState, P.RaiseAlerts],
   [Role.Admin]: Object.values(P),
 };
 

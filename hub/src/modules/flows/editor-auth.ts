@@ -15,7 +15,7 @@ type Log = Pick<Console, 'log' | 'warn'>;
 /**
  * Editor permissions of a hub principal. Flows act with the flows' principal's grants, so whoever
  * edits them acts with those rights: editing needs ManageFlows over every scope the flows' grants
- * cover (with the default `engineer@*,operator@*,maintenance@*`: ManageFlows on `*`), viewing needs Read there.
+ * cover (with the default `engineer@*,gateway@*`: ManageFlows on `*`), viewing needs Read there.
  */
 export function editorPermissions(
   principal: Principal,

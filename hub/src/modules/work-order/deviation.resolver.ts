@@ -2,6 +2,7 @@ import {
   CloseDeviationCapaInput,
   Deviation,
   DeviationCapaInput,
+  ElectronicSignature,
   MaterialLot,
   Permission,
   RaiseDeviationInput,
@@ -51,5 +52,13 @@ export class LotDeviationResolver {
   @FieldResolver(() => [Deviation], { description: 'Deviations raised on the lot, oldest first.' })
   deviations(@Root() lot: MaterialLot, @Ctx() ctx: HubContext) {
     return ctx.loaders.deviationsOfLot.load(lot.id);
+  }
+
+  @FieldResolver(() => [ElectronicSignature], {
+    description:
+      'Signatures on the lot itself (a change of released product, signed by the quality unit), oldest first.',
+  })
+  signatures(@Root() lot: MaterialLot, @Ctx() ctx: HubContext) {
+    return ctx.loaders.signaturesOf.load(`MaterialLot:${lot.id}`);
   }
 }
