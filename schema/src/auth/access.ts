@@ -76,7 +76,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
   [Role.Maintenance]: [P.Read, P.SetEquipmentState, P.MaintainEquipment, P.RaiseAlerts, P.AcknowledgeAlerts],
   [Role.Engineer]: [P.Read, P.ManageMasterData, P.Sign, P.ManageFlows, P.RaiseAlerts],
   [Role.Integrator]: [P.Read, P.ManageMasterData, P.PlanWorkOrders, P.ManageConnectors, P.RaiseAlerts],
-  // Signals without MaintainEquipment: whoever edits the flows must not lift an interlock through them (ADR 00XX).
+  // Signals without MaintainEquipment: whoever edits the flows must not lift an interlock through them (ADR 0037).
   [Role.Gateway]: [P.Read, P.SetEquipmentState, P.RaiseAlerts],
   [Role.Admin]: Object.values(P),
 };
