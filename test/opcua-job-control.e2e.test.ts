@@ -11,27 +11,11 @@ import {
 } from 'node-opcua';
 import { MODES, startTestHub, type TestHub } from './support/harness.js';
 import { tableCounts } from './support/plant.js';
-import { LINE_1, LINE_1_ASSIGNMENTS, plannedWindow } from './support/regulated.js';
-import { comment, JobControlClient, jobId } from './support/opcua-client.js';
+import { LINE_1, LINE_1_ASSIGNMENTS } from './support/regulated.js';
+import { bracketJob, comment, JobControlClient, jobId } from './support/opcua-client.js';
 
 const STORED = `number state jobControlState externalReference stateReason quantity snapshot { version }
   assignments { segment equipment operators }`;
-
-/** The demo bracket as a job order for line 1: work master, Produced quantity, requirements per segment. */
-const bracketJob = (id: string, n: number) => {
-  const { plannedStart, plannedEnd } = plannedWindow(n);
-  return {
-    jobOrderID: id,
-    workMasterID: [{ ID: 'PD-BRACKET-A' }],
-    startTime: new Date(plannedStart),
-    endTime: new Date(plannedEnd),
-    materialRequirements: [{ materialDefinitionID: 'FG-BRACKET-A', materialUse: 'Produced', quantity: '120' }],
-    equipmentRequirements: LINE_1_ASSIGNMENTS.map((a) => ({ ID: a.equipment, equipmentUse: a.segment })),
-    personnelRequirements: LINE_1_ASSIGNMENTS.flatMap((a) =>
-      a.operators.map((o) => ({ ID: o, personnelUse: a.segment })),
-    ),
-  };
-};
 
 describe.each(MODES)('OPC UA ISA-95 Job Control face (%s)', (mode) => {
   let hub: TestHub;
@@ -215,7 +199,7 @@ describe.each(MODES)('OPC UA ISA-95 Job Control face (%s)', (mode) => {
       after = await status(mes.call(provider, 'RequestJobResponseByJobOrderID', [jobId('JC-5')]));
       if (!after.startsWith('Bad')) await new Promise((r) => setTimeout(r, 100));
     }
-    expect(after).toBe('BadUserAccessDenied: Sign in with a hub API key.');
+    expect(after).toBe('BadUserAccessDenied: Sign in with a hub API key or a user certificate the hub trusts.');
   });
 });
 

@@ -10,6 +10,11 @@ export interface DemoConfig {
   mqttPort: number;
   /** How often the demo's SAP connector polls the SAP simulator; 0 turns the demo ERP off. */
   erpPollIntervalMs: number;
+  /**
+   * With the simulator on, also play the demo machines as an OPC UA server on this port (0: a free one) for a
+   * newcomer to browse and map with the OPC UA connector; null (unset): off, node-opcua not loaded.
+   */
+  opcuaPort: number | null;
 }
 
 export function demoConfigFromEnv(
@@ -33,7 +38,13 @@ export function demoConfigFromEnv(
       `PLANTGRAPH_DEMO_ERP_POLL_MS must be 0 (no demo ERP) or at least 1000, got "${env.PLANTGRAPH_DEMO_ERP_POLL_MS}".`,
     );
   }
+  const opcua = env.PLANTGRAPH_DEMO_OPCUA_PORT;
+  const opcuaPort = opcua === undefined || opcua === '' ? null : Number(opcua);
+  if (opcuaPort !== null && !(Number.isInteger(opcuaPort) && opcuaPort >= 0 && opcuaPort < 65536)) {
+    throw new Error(`PLANTGRAPH_DEMO_OPCUA_PORT must be a TCP port (0: any free one), got "${opcua}".`);
+  }
   return {
+    opcuaPort,
     erpPollIntervalMs: erp,
     simulatorIntervalMs: interval,
     mqttUrl: env.PLANTGRAPH_DEMO_MQTT_URL || undefined,

@@ -3,6 +3,7 @@ import type { DemoConfig } from './config.js';
 import { seedDemoFlows, storedDemoBroker } from './demo-flows.js';
 import { seedDemoPlant } from './demo-plant.js';
 import { mqttGateway, signalGateway, startEmbeddedBroker } from './machine-gateway.js';
+import { alsoTo, opcuaMachines } from './opcua-machines.js';
 import { startSimulator } from './simulator.js';
 import { startDemoErp } from './demo-erp.js';
 
@@ -44,7 +45,15 @@ export function demoExtension(demo: DemoConfig): HubExtension {
       if (await seedDemoPlant(services, db)) log.log('[demo] seeded the demo plant "acme"');
       if (demo.erpPollIntervalMs > 0) await startDemoErp(hub, demo.erpPollIntervalMs);
       if (demo.simulatorIntervalMs > 0) {
-        const gateway = mqttUrl ? await mqttGateway(mqttUrl) : signalGateway(bus);
+        let gateway = mqttUrl ? await mqttGateway(mqttUrl) : signalGateway(bus);
+        if (demo.opcuaPort !== null) {
+          const machines = await opcuaMachines(db, demo.opcuaPort);
+          log.log(
+            `[demo] OPC UA machine simulator at ${machines.endpointUrl} (node ids ns=1;s=<machine path>.State, ` +
+              '.GoodCount, …): browse and map it with a connector of type "opcua"',
+          );
+          gateway = alsoTo(gateway, machines.gateway);
+        }
         const simulator = startSimulator(gateway, db, demo.simulatorIntervalMs);
         onClose(() => simulator.stop());
       }

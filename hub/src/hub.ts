@@ -333,7 +333,7 @@ export async function startHub(
 
     await runHook(extensions, 'afterServices', extensionContext);
     // After the extensions: the demo plant's work centers exist by then.
-    const jobControl = await openJobControlFace(config, { execute, services, log });
+    const jobControl = await openJobControlFace(config, { execute, services, gate, db, log });
     if (jobControl) cleanup.unshift(() => jobControl.close());
 
     // Answered from the probe's last round, so /readyz is quick even while a dependency hangs.

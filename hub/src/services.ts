@@ -16,6 +16,7 @@ import { ProductDefinitionService } from './modules/product-definition/product-d
 import { WorkOrderService } from './modules/work-order/work-order.service.js';
 import { WorkOrderLifecycleService } from './modules/work-order/work-order-lifecycle.service.js';
 import { ApiKeyService } from './auth/api-keys.js';
+import { OpcuaUserCertificateService } from './auth/opcua-user-certificates.js';
 import { Authenticator } from './auth/authenticator.js';
 import { SignatureService } from './auth/signatures.js';
 import type { AuthConfig } from './config.js';
@@ -82,6 +83,7 @@ export function createServices(
     workOrder: new WorkOrderService(uow, feed),
     workOrderLifecycle: new WorkOrderLifecycleService(uow, bus),
     apiKeys,
+    opcuaUserCertificates: new OpcuaUserCertificateService(db, uow),
     authenticator,
     signatures,
     execution: new WorkOrderExecutionService(uow, bus, signatures),

@@ -74,6 +74,8 @@ export type TestHubSettings = Partial<Omit<HubConfig, 'connectors'>> & {
   connectorTypes?: HubOptions['connectors'];
   /** With `demo: true`: the demo ERP's poll period (the SAP simulator and connector); off unless given. */
   demoErpPollMs?: number;
+  /** With `demo: true` and the simulator on: the port of the demo's OPC UA machines (0: a free one); off unless given. */
+  demoOpcuaPort?: number;
 };
 
 /**
@@ -81,7 +83,14 @@ export type TestHubSettings = Partial<Omit<HubConfig, 'connectors'>> & {
  * tests; with `demo: true` it runs the demo extension, as `plantgraph start --demo` does.
  */
 export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): Promise<TestHub> {
-  const { simulatorIntervalMs = 60_000, demoMqttUrl, connectorTypes, demoErpPollMs = 0, ...settingsRest } = settings;
+  const {
+    simulatorIntervalMs = 60_000,
+    demoMqttUrl,
+    connectorTypes,
+    demoErpPollMs = 0,
+    demoOpcuaPort,
+    ...settingsRest
+  } = settings;
   const overrides: Partial<HubConfig> = {
     ...settingsRest,
     connectors: { ...configFromEnv({}).connectors, ...settingsRest.connectors },
@@ -102,7 +111,15 @@ export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): 
   );
   const demo = config.demo
     ? demoExtension(
-        demoConfigFromEnv({}, { simulatorIntervalMs, mqttUrl: demoMqttUrl, erpPollIntervalMs: demoErpPollMs }),
+        demoConfigFromEnv(
+          {},
+          {
+            simulatorIntervalMs,
+            mqttUrl: demoMqttUrl,
+            erpPollIntervalMs: demoErpPollMs,
+            opcuaPort: demoOpcuaPort ?? null,
+          },
+        ),
       )
     : null;
   const hub = await startHub(

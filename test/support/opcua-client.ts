@@ -1,7 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  AttributeIds,
   CallRequest,
   type CallResponse,
   type ClientSession,
@@ -18,6 +20,7 @@ import {
   UserTokenType,
   VariantArrayType,
 } from 'node-opcua';
+import { LINE_1_ASSIGNMENTS, plannedWindow } from './regulated.js';
 
 interface Transactions {
   performMessageTransaction(request: CallRequest, callback: (err: Error | null, response?: unknown) => void): void;
@@ -43,7 +46,7 @@ export class JobControlClient {
    * Connects and opens a session; without `key` the session is anonymous. Rejects as the server refuses.
    * Clients of one `pki` folder share the certificate made at the first connection (making one takes seconds).
    */
-  static async connect(endpointUrl: string, pki: string, key?: string): Promise<JobControlClient> {
+  static async connect(endpointUrl: string, pki: string, key?: string | UserCertificate): Promise<JobControlClient> {
     const client = OPCUAClient.create({
       endpointMustExist: false,
       securityMode: MessageSecurityMode.None,
@@ -53,9 +56,12 @@ export class JobControlClient {
     });
     try {
       await client.connect(endpointUrl);
-      const identity: UserIdentityInfo = key
-        ? { type: UserTokenType.UserName, userName: 'mes', password: key }
-        : { type: UserTokenType.Anonymous };
+      const identity: UserIdentityInfo =
+        typeof key === 'string'
+          ? { type: UserTokenType.UserName, userName: 'mes', password: key }
+          : key
+            ? { type: UserTokenType.Certificate, certificateData: key.der, privateKey: key.privateKey }
+            : { type: UserTokenType.Anonymous };
       const session = await client.createSession(identity);
       const namespaces = await session.readNamespaceArray();
       return new JobControlClient(client, session, namespaces.indexOf(JOB_CONTROL_NAMESPACE));
@@ -63,6 +69,18 @@ export class JobControlClient {
       await client.disconnect().catch(() => {});
       throw err;
     }
+  }
+
+  /** The value of the variable `name` under `from` (structures decoded), or its status when not Good. */
+  async readValue(from: NodeId, name: string): Promise<unknown> {
+    const value = await this.session.read({ nodeId: await this.child(from, name), attributeId: AttributeIds.Value });
+    if (value.statusCode.name !== 'Good') return value.statusCode.name;
+    const items = (value.value.value ?? []) as unknown[];
+    await promoteOpaqueStructure(
+      this.session as never,
+      items.map((v) => ({ value: { dataType: DataType.ExtensionObject, value: v } })) as never,
+    );
+    return value.value.value;
   }
 
   /** The node under `from` whose browse name is `name`, found by browsing (forward hierarchical references). */
@@ -118,6 +136,58 @@ export class JobControlClient {
   async close(): Promise<void> {
     await this.session.close().catch(() => {});
     await this.client.disconnect().catch(() => {});
+  }
+}
+
+/** The demo bracket as a job order for line 1: work master, Produced quantity, requirements per segment. */
+export const bracketJob = (id: string, n: number) => {
+  const { plannedStart, plannedEnd } = plannedWindow(n);
+  return {
+    jobOrderID: id,
+    workMasterID: [{ ID: 'PD-BRACKET-A' }],
+    startTime: new Date(plannedStart),
+    endTime: new Date(plannedEnd),
+    materialRequirements: [{ materialDefinitionID: 'FG-BRACKET-A', materialUse: 'Produced', quantity: '120' }],
+    equipmentRequirements: LINE_1_ASSIGNMENTS.map((a) => ({ ID: a.equipment, equipmentUse: a.segment })),
+    personnelRequirements: LINE_1_ASSIGNMENTS.flatMap((a) =>
+      a.operators.map((o) => ({ ID: o, personnelUse: a.segment })),
+    ),
+  };
+};
+
+/** An X.509 user certificate with its private key, as an operator's badge or a SCADA's identity would be. */
+export interface UserCertificate {
+  der: Buffer;
+  pem: string;
+  privateKey: string;
+}
+
+/**
+ * A self-signed user certificate made in `folder/<name>` (node-opcua's own tooling; seconds per certificate),
+ * valid from `startDate` for `days`.
+ */
+export async function userCertificate(
+  folder: string,
+  name: string,
+  { startDate = new Date(Date.now() - 60_000), days = 30 } = {},
+): Promise<UserCertificate> {
+  const rootFolder = join(folder, name);
+  const manager = new OPCUACertificateManager({ rootFolder });
+  try {
+    await manager.initialize();
+    const outputFile = join(rootFolder, 'user.pem');
+    await manager.createSelfSignedCertificate({
+      subject: `/CN=${name}/O=PlantGraph tests`,
+      applicationUri: `urn:plantgraph-tests:${name}`,
+      dns: [],
+      startDate,
+      validity: days,
+      outputFile,
+    });
+    const pem = await readFile(outputFile, 'utf8');
+    return { pem, der: new X509Certificate(pem).raw, privateKey: await readFile(manager.privateKey, 'utf8') };
+  } finally {
+    await manager.dispose();
   }
 }
 

@@ -214,7 +214,7 @@ function issue(tx: Tx, name: string, grants: Grant[], createdBy: string, expires
 }
 
 /** Whether every grant lies inside a scope where the principal may manage keys. */
-function grantsWithin(principal: Principal, grants: readonly Grant[]): boolean {
+export function grantsWithin(principal: Principal, grants: readonly Grant[]): boolean {
   const scopes = principal.scopesFor(Permission.ManageKeys);
   return grants.every((g) => scopes.some((s) => within(g.scope, s)));
 }

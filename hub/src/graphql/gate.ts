@@ -23,8 +23,12 @@ export class Gate {
    * `AuthenticationThrottled` when the request's address presented too many rejected credentials
    * lately (then only API keys this replica verified recently are looked at, until it cools down).
    */
-  async admit(authorization: string | null | undefined, request: IncomingMessage): Promise<Principal> {
-    const address = clientAddress(request, this.trustedProxies);
+  admit(authorization: string | null | undefined, request: IncomingMessage): Promise<Principal> {
+    return this.admitFrom(authorization, clientAddress(request, this.trustedProxies));
+  }
+
+  /** As `admit`, for a transport that knows the caller's address itself (the OPC UA face's sign-in). */
+  async admitFrom(authorization: string | null | undefined, address: string): Promise<Principal> {
     const wait = this.addressFailures.waitFor(address);
     if (wait > 0 && !this.authenticator.recognises(authorization)) {
       const message = `Too many failed authentications from your address. Retry in ${wait} s, with a valid credential.`;
@@ -39,6 +43,16 @@ export class Gate {
       if (checked) this.addressFailures.charge(address);
       throw err;
     }
+  }
+
+  /** Seconds `address` must wait after too many rejected credentials (0: it may present one now). */
+  waitFor(address: string): number {
+    return this.addressFailures.waitFor(address);
+  }
+
+  /** Counts a credential from `address` rejected elsewhere (an OPC UA user certificate the hub does not trust). */
+  rejected(address: string): void {
+    this.addressFailures.charge(address);
   }
 
   /** An error when the caller is over its rate, else null. */

@@ -27,6 +27,7 @@ import {
 } from '../modules/work-order/execution.resolver.js';
 import { LotDeviationResolver, NonconformanceResolver } from '../modules/work-order/deviation.resolver.js';
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
+import { OpcuaUserCertificateResolver } from '../auth/opcua-certificate.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { BatchRecordResolver } from '../modules/batch-record/batch-record.resolver.js';
 import { AlertResolver } from '../modules/alert/alert.resolver.js';
@@ -59,6 +60,7 @@ export const resolvers = [
   NonconformanceResolver,
   LotDeviationResolver,
   ApiKeyResolver,
+  OpcuaUserCertificateResolver,
   AuditResolver,
   BatchRecordResolver,
   AlertResolver,

@@ -9,9 +9,9 @@ import {
   type JobControlStatus,
   JobControlRefusal,
   type JobOrderFields,
-  type JobOrderPlan,
   planJobOrder,
 } from './job-order-plan.js';
+import type { JobOrderStore } from './job-order-store.js';
 
 /** What a receiver reports of an order (`ISA95JobResponseDataType`, before OPC UA encoding). */
 export interface JobResponse {
@@ -49,12 +49,11 @@ const FAILURE_STATUS: Record<string, JobControlStatus> = {
  * checks, transactions and audit), so the OPC UA face can do nothing the caller could not do through GraphQL.
  */
 export class JobControlCommands {
-  /** Release assignments of stored orders, by number: Job Control's Start carries none (see the docs). */
-  readonly #assignments = new Map<string, JobOrderPlan['assignments']>();
-  /** Finished orders taken off their receiver's list by `Clear`. */
-  readonly #cleared = new Set<string>();
-
-  constructor(private readonly execute: ExecuteOperation) {}
+  constructor(
+    private readonly execute: ExecuteOperation,
+    /** Release assignments of stored orders (Job Control's Start carries none) and cleared orders, in the database. */
+    private readonly received: Pick<JobOrderStore, 'stored' | 'assignments' | 'clear' | 'cleared'>,
+  ) {}
 
   /** Store: a Draft work order (NotAllowedToStart), idempotent by the JobOrderID; a stored Draft is updated. */
   async store(principal: Principal, workCenter: string, job: JobOrderFields): Promise<Outcome> {
@@ -70,8 +69,7 @@ export class JobControlCommands {
     if (refused) return refused;
     const answer = r.data!.r as { outcome: string; message: string };
     if (answer.outcome === 'Conflict') return new JobControlRefusal('BadInvalidState', answer.message);
-    this.#assignments.set(plan.order.number, plan.assignments);
-    this.#cleared.delete(plan.order.number);
+    await this.received.stored(plan.order.number, workCenter, plan.assignments);
     return null;
   }
 
@@ -89,11 +87,11 @@ export class JobControlCommands {
     const order = await this.#order(principal, workCenter, id);
     if (isRefusal(order)) return order;
     if (order.jobControlState === JobOrderState.NotAllowedToStart) {
-      const assignments = this.#assignments.get(order.number);
+      const assignments = await this.received.assignments(order.number);
       if (!assignments)
         return new JobControlRefusal(
           'BadInvalidState',
-          `Job order ${id} was not stored through this hub process, so its equipment and personnel requirements are not known here: call Update with the job order, then Start.`,
+          `Job order ${id} was not stored through Job Control, so its equipment and personnel requirements are not known: call Update with the job order, then Start.`,
         );
       const released = await this.#transition(principal, 'releaseWorkOrder', 'ReleaseWorkOrderInput', {
         number: order.number,
@@ -140,8 +138,7 @@ export class JobControlCommands {
       return new JobControlRefusal('BadUserAccessDenied', `You may not plan work orders at ${order.equipment.path}.`);
     if (!isFinished(order.jobControlState))
       return wrongState(order, 'cleared', [JobOrderState.Ended, JobOrderState.Aborted]);
-    this.#cleared.add(order.number);
-    this.#assignments.delete(order.number);
+    await this.received.clear(order.number, workCenter);
     return null;
   }
 
@@ -166,8 +163,40 @@ export class JobControlCommands {
     );
     const refused = refusalOf(r);
     if (refused) return refused;
-    const edges = (r.data!.workOrders as { edges: { node: OrderRow }[] }).edges;
-    return edges.filter((e) => !this.#cleared.has(e.node.number)).map((e) => responseOf(e.node));
+    const orders = (r.data!.workOrders as { edges: { node: OrderRow }[] }).edges.map((e) => e.node);
+    const cleared = await this.received.cleared(
+      orders.filter((o) => isFinished(o.jobControlState)).map((o) => o.number),
+    );
+    return orders.filter((o) => !cleared.has(o.number)).map(responseOf);
+  }
+
+  /**
+   * The receiver's JobOrderList: the orders at the work center not cleared, up to 500, each with what the hub
+   * keeps of its job order (work master, planned times, quantity) and its state.
+   */
+  async list(principal: Principal, workCenter: string): Promise<ListedJobOrder[] | JobControlRefusal> {
+    const r = await this.execute(
+      principal,
+      `query ($f: WorkOrderFilter) { workOrders(filter: $f, first: 500) { edges { node { ${ORDER}
+        plannedStart plannedEnd quantity productDefinitionVersion { version productDefinition { code } } } } } }`,
+      { f: { equipmentPrefix: workCenter } },
+    );
+    const refused = refusalOf(r);
+    if (refused) return refused;
+    const orders = (r.data!.workOrders as { edges: { node: ListedRow }[] }).edges.map((e) => e.node);
+    const cleared = await this.received.cleared(
+      orders.filter((o) => isFinished(o.jobControlState)).map((o) => o.number),
+    );
+    return orders
+      .filter((o) => !cleared.has(o.number))
+      .map((o) => ({
+        ...responseOf(o),
+        workMaster: o.productDefinitionVersion.productDefinition.code,
+        version: o.productDefinitionVersion.version,
+        plannedStart: o.plannedStart ? new Date(o.plannedStart) : null,
+        plannedEnd: o.plannedEnd ? new Date(o.plannedEnd) : null,
+        quantity: o.quantity,
+      }));
   }
 
   async #move(principal: Principal, workCenter: string, id: string, verb: string, reason?: string): Promise<Outcome> {
@@ -203,7 +232,9 @@ export class JobControlCommands {
     if (refused) return refused;
     const order = r.data!.o as OrderRow | null;
     // Out of scope reads like missing, as in GraphQL.
-    if (!order || !within(order.equipment.path, workCenter) || this.#cleared.has(order.number))
+    const cleared =
+      order && isFinished(order.jobControlState) && (await this.received.cleared([order.number])).size > 0;
+    if (!order || !within(order.equipment.path, workCenter) || cleared)
       return new JobControlRefusal('BadNotFound', `No job order ${id} at ${workCenter}.`);
     return order;
   }
@@ -216,6 +247,22 @@ interface OrderRow {
   actualEnd: string | null;
   equipment: { path: string };
   counts?: unknown;
+}
+
+interface ListedRow extends OrderRow {
+  plannedStart: string | null;
+  plannedEnd: string | null;
+  quantity: number;
+  productDefinitionVersion: { version: number; productDefinition: { code: string } };
+}
+
+/** An entry of a receiver's JobOrderList (`ISA95JobOrderAndStateDataType`, before OPC UA encoding). */
+export interface ListedJobOrder extends JobResponse {
+  workMaster: string;
+  version: number;
+  plannedStart: Date | null;
+  plannedEnd: Date | null;
+  quantity: number;
 }
 
 const responseOf = (o: OrderRow): JobResponse => ({

@@ -8,7 +8,12 @@ import type { HubLog } from '../extensions.js';
 import type { HubConfig } from '../config.js';
 import type { Services } from '../services.js';
 import type { WorkOrderChange } from '../modules/work-order/work-order-events.js';
+import type { Database } from '../infrastructure/database/database.js';
+import type { Gate } from '../graphql/gate.js';
 import { JobControlCommands } from './job-control-commands.js';
+import type { JobControlSignIn } from './job-control-sign-in.js';
+import { type JobControlRefusal, isRefusal } from './job-order-plan.js';
+import { JobOrderStore } from './job-order-store.js';
 
 /** ISA-95 work centers that run production orders: each gets a Job Control receiver. */
 export const WORK_CENTER_LEVELS = [
@@ -24,8 +29,10 @@ export interface JobControlFaceOptions {
   /** The hub's data folder (`memory://…`: the PKI folder is a temporary one, removed at close). */
   dataDir: string;
   execute: ExecuteOperation;
-  /** The principal of an API key, as for GraphQL (`Authenticator.authenticate`). */
-  authenticate(token: string): Promise<Principal>;
+  /** Who signs in: API keys and trusted user certificates, refused sign-ins counted per address. */
+  signIn: JobControlSignIn;
+  /** The job orders received, in the database. */
+  received: JobOrderStore;
   workOrders: { subscribeChanges(principal: Principal, scope: string): AsyncIterable<WorkOrderChange> };
   log: HubLog;
 }
@@ -33,15 +40,30 @@ export interface JobControlFaceOptions {
 /** The face when `PLANTGRAPH_OPCUA_PORT` is set, with the hub's in-process GraphQL and its API keys; else null. */
 export function openJobControlFace(
   config: Pick<HubConfig, 'opcuaPort' | 'host' | 'dataDir'>,
-  hub: { execute: ExecuteOperation; services: Pick<Services, 'authenticator' | 'workOrder'>; log: HubLog },
+  hub: {
+    execute: ExecuteOperation;
+    services: Pick<Services, 'authenticator' | 'workOrder' | 'opcuaUserCertificates'>;
+    gate: Pick<Gate, 'admitFrom' | 'waitFor' | 'rejected'>;
+    db: Database;
+    log: HubLog;
+  },
 ): Promise<JobControlFace | null> {
   if (config.opcuaPort == null) return Promise.resolve(null);
+  const { authenticator, opcuaUserCertificates } = hub.services;
+  const certificate = (der: Buffer) => opcuaUserCertificates.principalOf(der);
   return startJobControlFace({
     port: config.opcuaPort,
     host: config.host,
     dataDir: config.dataDir,
     execute: hub.execute,
-    authenticate: (key) => hub.services.authenticator.authenticate(`Bearer ${key}`),
+    signIn: {
+      withKey: (key, address) => hub.gate.admitFrom(`Bearer ${key}`, address),
+      certificate,
+      waitFor: (address) => hub.gate.waitFor(address),
+      failed: (address) => hub.gate.rejected(address),
+      again: (c) => ('key' in c ? authenticator.authenticate(`Bearer ${c.key}`) : certificate(c.certificate)),
+    },
+    received: new JobOrderStore(hub.db),
     workOrders: hub.services.workOrder,
     log: hub.log,
   });
@@ -66,13 +88,18 @@ export async function startJobControlFace(o: JobControlFaceOptions): Promise<Job
   const temporary = o.dataDir.startsWith('memory://');
   const pkiFolder = temporary ? await mkdtemp(join(tmpdir(), 'plantgraph-opcua-')) : join(o.dataDir, 'opcua-pki');
   const { startJobControlServer } = await import('./job-control-server.js');
+  const commands = new JobControlCommands(o.execute, o.received);
   const server = await startJobControlServer({
     port: o.port,
     host: o.host,
     pkiFolder,
     workCenters,
-    authenticate: o.authenticate,
-    commands: new JobControlCommands(o.execute),
+    signIn: o.signIn,
+    commands,
+    lists: {
+      orders: async (workCenter) => answered(await commands.list(face, workCenter)),
+      responses: async (workCenter) => answered(await commands.responses(face, workCenter)),
+    },
     warn: (m) => o.log.warn(m),
   }).catch(async (err: unknown) => {
     if (temporary) await rm(pkiFolder, { recursive: true, force: true });
@@ -109,6 +136,12 @@ export async function startJobControlFace(o: JobControlFaceOptions): Promise<Job
       if (temporary) await rm(pkiFolder, { recursive: true, force: true });
     },
   };
+}
+
+/** A list as the face read it; a refusal (the face reads everywhere, so a fault) is thrown. */
+function answered<T>(list: T[] | JobControlRefusal): T[] {
+  if (isRefusal(list)) throw new Error(`${list.status}: ${list.message}`);
+  return list;
 }
 
 async function listWorkCenters(execute: ExecuteOperation, face: Principal): Promise<{ path: string; name: string }[]> {

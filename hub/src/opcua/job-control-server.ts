@@ -2,13 +2,12 @@ import {
   type AddressSpace,
   DataType,
   type ISessionContext,
-  LocalizedText,
+  type LocalizedText,
   NodeId,
   NodeIdType,
   PermissionFlag,
   SecurityPolicy,
   OPCUACertificateManager,
-  OPCUAServer,
   type ServerSession,
   StatusCodes,
   type UAEventType,
@@ -20,7 +19,9 @@ import {
 } from 'node-opcua';
 import { JobOrderState, Permission } from '@plantgraph/schema';
 import type { Principal } from '../core/principal.js';
-import type { JobControlCommands, JobResponse } from './job-control-commands.js';
+import type { JobControlCommands } from './job-control-commands.js';
+import { type JobOrderLists, jobResponse, jobState, serveJobOrderLists } from './job-control-lists.js';
+import { JobControlOpcuaServer, type JobControlSignIn, type SessionCredential } from './job-control-sign-in.js';
 import { JOB_STATE_NUMBER, JobControlRefusal, type JobOrderFields, isRefusal } from './job-order-plan.js';
 
 /**
@@ -39,9 +40,11 @@ export interface JobControlServerOptions {
   /** The server's own certificate and the client certificates it has seen (node-opcua's PKI folder). */
   pkiFolder: string;
   workCenters: { path: string; name: string }[];
-  /** The principal of an API key (`pgk_…`); throws when the key is unknown, revoked or throttled. */
-  authenticate(token: string): Promise<Principal>;
+  /** Who signs in (API keys as passwords, trusted user certificates), with the failed sign-ins per address. */
+  signIn: JobControlSignIn;
   commands: JobControlCommands;
+  /** The receivers' and providers' list variables, read as the face. */
+  lists: JobOrderLists;
   warn(message: string): void;
 }
 
@@ -53,45 +56,40 @@ export interface JobControlServer {
 }
 
 export async function startJobControlServer(o: JobControlServerOptions): Promise<JobControlServer> {
-  // Each session keeps its key, checked again at every call: a revoked key stops working within the key cache.
-  const keys = new WeakMap<object, string>();
+  // Each session keeps its credential (key or certificate), checked again at every call: a revoked key or a
+  // distrusted certificate stops working within the key cache.
+  const credentials = new WeakMap<object, SessionCredential>();
   // The principal's grants when the session was activated, for what node-opcua itself decides per session: which
-  // work centers it may browse and whose events it receives (roles below). Calls are checked with the key anew.
+  // work centers it may browse and whose events it receives (roles below). Calls are checked anew.
   const grantsAtSignIn = new WeakMap<object, Principal>();
   const serverCertificateManager = new OPCUACertificateManager({
     rootFolder: o.pkiFolder,
     automaticallyAcceptUnknownCertificate: true,
   });
-  const server = new OPCUAServer({
-    port: o.port,
-    host: o.host,
-    hostname: o.host === '0.0.0.0' || o.host === '::' ? undefined : o.host,
-    nodeset_filename: [nodesets.standard, nodesets.isa95JobControl],
-    serverCertificateManager,
-    allowAnonymous: false,
-    // No deprecated policies (Basic128Rsa15, Basic256): they would also be offered to encrypt the password (the
-    // API key) on a channel without security.
-    securityPolicies: [
-      SecurityPolicy.None,
-      SecurityPolicy.Basic256Sha256,
-      SecurityPolicy.Aes128_Sha256_RsaOaep,
-      SecurityPolicy.Aes256_Sha256_RsaPss,
-    ],
-    buildInfo: { productName: 'PlantGraph ISA-95 Job Control', manufacturerName: 'PlantGraph' },
-    userManager: {
-      // The user name is free (e.g. the key's name); the password is the hub API key.
-      isValidUserAsync(this: ServerSession, _user: string, password: string, done) {
-        o.authenticate(password).then(
-          (principal) => {
-            keys.set(this, password);
-            grantsAtSignIn.set(this, principal);
-            done(null, true);
-          },
-          () => done(null, false),
-        );
-      },
+  const server = new JobControlOpcuaServer(
+    {
+      port: o.port,
+      host: o.host,
+      hostname: o.host === '0.0.0.0' || o.host === '::' ? undefined : o.host,
+      nodeset_filename: [nodesets.standard, nodesets.isa95JobControl],
+      serverCertificateManager,
+      allowAnonymous: false,
+      // No deprecated policies (Basic128Rsa15, Basic256): they would also be offered to encrypt the password (the
+      // API key) on a channel without security.
+      securityPolicies: [
+        SecurityPolicy.None,
+        SecurityPolicy.Basic256Sha256,
+        SecurityPolicy.Aes128_Sha256_RsaOaep,
+        SecurityPolicy.Aes256_Sha256_RsaPss,
+      ],
+      buildInfo: { productName: 'PlantGraph ISA-95 Job Control', manufacturerName: 'PlantGraph' },
     },
-  });
+    o.signIn,
+    (session, credential, principal) => {
+      credentials.set(session, credential);
+      grantsAtSignIn.set(session, principal);
+    },
+  );
   await server.initialize();
   const space = server.engine.addressSpace!;
   const ns = space.getNamespaceIndex(JOB_CONTROL_NAMESPACE);
@@ -121,12 +119,13 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
       description: `Work center ${wc.path}`,
       eventNotifier: 1,
     });
-    const at: Center = { space, ns, node: center, path: wc.path, o, keys };
+    const at: Center = { space, ns, node: center, path: wc.path, o, credentials };
     const receiver = addReceiver(at);
     receivers.set(wc.path, receiver);
     const provider = addResponseProvider(at);
+    const lists = serveJobOrderLists({ space, ns, path: wc.path, receiver, provider }, o.lists, o.warn);
     const only = [{ roleId: readers.get(wc.path)!, permissions: SEEN }];
-    for (const node of [center, receiver, provider]) node.setRolePermissions(only);
+    for (const node of [center, receiver, provider, ...lists]) node.setRolePermissions(only);
   }
   try {
     await server.start();
@@ -156,7 +155,7 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
         jobState: {
           dataType: DataType.ExtensionObject,
           arrayType: VariantArrayType.Array,
-          value: [state(space, ns, change.state)],
+          value: [jobState(space, ns, change.state)],
         },
       });
     },
@@ -183,7 +182,7 @@ interface Center {
   node: UAObject;
   path: string;
   o: JobControlServerOptions;
-  keys: WeakMap<object, string>;
+  credentials: WeakMap<object, SessionCredential>;
 }
 
 type Outputs = { dataType: DataType; arrayType?: VariantArrayType; value: unknown }[];
@@ -193,8 +192,15 @@ type Run = (principal: Principal, args: Variant[]) => Promise<JobControlRefusal 
 function bind(center: Center, owner: UAObject, name: string, run: Run): void {
   const { o, ns, path } = center;
   owner.getMethodByName(name, ns)!.bindMethod(async (args: Variant[], context: ISessionContext) => {
-    const principal = await principalOf(context, o, center.keys);
-    if (!principal) return refused(new JobControlRefusal('BadUserAccessDenied', 'Sign in with a hub API key.'));
+    const credential = context.session ? center.credentials.get(context.session) : undefined;
+    const principal = credential ? await o.signIn.again(credential).catch(() => null) : null;
+    if (!principal)
+      return refused(
+        new JobControlRefusal(
+          'BadUserAccessDenied',
+          'Sign in with a hub API key or a user certificate the hub trusts.',
+        ),
+      );
     try {
       const outcome = await run(principal, args);
       if (isRefusal(outcome)) {
@@ -218,11 +224,6 @@ function addReceiver(center: Center): UAObject {
     optionals: [...methods, 'Abort', 'RevokeStart'],
     eventSourceOf: center.node,
   });
-  // Same reason as JobOrderResponseList: the list would show every caller every order of the work center.
-  (receiver.getChildByName('JobOrderList', ns) as UAVariable).bindVariable(
-    { get: () => StatusCodes.BadNotReadable },
-    true,
-  );
   (receiver.getChildByName('EquipmentID', ns) as UAVariable).setValueFromSource({
     dataType: DataType.String,
     arrayType: VariantArrayType.Array,
@@ -264,21 +265,9 @@ function addResponseProvider(center: Center): UAObject {
   const provider = space.findObjectType('ISA95JobResponseProviderObjectType', ns)!.instantiate({
     componentOf: center.node,
     browseName: { name: 'JobResponseProvider', namespaceIndex: ns },
-    // JobOrderResponseList is left out: a variable is read without the session, so it could not be scoped
-    // to the caller; RequestJobResponseByJobOrderState answers the same, as the caller.
+    optionals: ['JobOrderResponseList'],
   });
-  const responseType = space.findDataType('ISA95JobResponseDataType', ns)!;
-  const encode = (r: JobResponse) =>
-    space.constructExtensionObject(responseType, {
-      jobResponseID: `${r.jobOrderID}/response`,
-      jobOrderID: r.jobOrderID,
-      ...(r.startTime ? { startTime: r.startTime } : {}),
-      ...(r.endTime ? { endTime: r.endTime } : {}),
-      jobState: [state(space, ns, r.state)],
-      jobResponseData: r.counts
-        ? [parameter(space, ns, 'GoodQuantity', r.counts.good), parameter(space, ns, 'ScrapQuantity', r.counts.scrap)]
-        : [],
-    });
+  const encode = (r: Parameters<typeof jobResponse>[2]) => jobResponse(space, ns, r);
   bind(center, provider, 'RequestJobResponseByJobOrderID', async (principal, args) => {
     const r = await o.commands.response(principal, workCenter, String(args[0].value ?? ''));
     return isRefusal(r) ? r : [{ dataType: DataType.ExtensionObject, value: encode(r) }];
@@ -304,32 +293,8 @@ function readerRoles(space: AddressSpace, workCenters: { path: string }[]): Map<
   return new Map(workCenters.map((w) => [w.path, new NodeId(NodeIdType.STRING, `reader:${w.path}`, own)]));
 }
 
-async function principalOf(
-  context: ISessionContext,
-  o: JobControlServerOptions,
-  keys: WeakMap<object, string>,
-): Promise<Principal | null> {
-  const key = context.session ? keys.get(context.session) : undefined;
-  if (!key) return null;
-  return o.authenticate(key).catch(() => null);
-}
-
 function refused(r: JobControlRefusal) {
   return { statusCode: StatusCodes[r.status], statusText: r.message };
-}
-
-function state(space: AddressSpace, ns: number, s: JobOrderState) {
-  return space.constructExtensionObject(space.findDataType('ISA95StateDataType', ns)!, {
-    stateText: new LocalizedText({ text: s }),
-    stateNumber: JOB_STATE_NUMBER[s],
-  });
-}
-
-function parameter(space: AddressSpace, ns: number, id: string, value: number) {
-  return space.constructExtensionObject(space.findDataType('ISA95ParameterDataType', ns)!, {
-    ID: id,
-    value: { dataType: DataType.Double, value },
-  });
 }
 
 const stateOfNumber = (n: number) =>

@@ -55,7 +55,8 @@ export async function openDatabase(
     // Other owners (e.g. a job queue) may keep tables in the same database; the flow tables
     // (modules/flows/storage.ts), the count minutes (kept by triggers, read by
     // modules/oee/oee-aggregation.ts), the connectors' generated key and
-    // store (modules/connector/secrets.ts, connector-store.ts)
+    // store (modules/connector/secrets.ts, connector-store.ts), the Job Control face's job orders
+    // (opcua/job-order-store.ts)
     // and the development identity provider's key (auth/dev-identity-provider.ts) are plain SQL, not
     // entities, so the generator must not drop them.
     schemaGenerator: {
@@ -65,6 +66,7 @@ export async function openDatabase(
         'production_count_minute',
         'connector_secret_key',
         'connector_store',
+        'opcua_job_order',
         'dev_identity_provider_key',
       ],
     },
