@@ -17,7 +17,7 @@ import { grantsWithin } from './api-keys.js';
 export const thumbprintOf = (der: Buffer) => createHash('sha1').update(der).digest('hex');
 
 /**
- * The OPC UA Job Control face's trust list of X.509 user certificates (ADR 00XX), in the database so every
+ * The OPC UA Job Control face's trust list of X.509 user certificates (ADR 0038), in the database so every
  * replica and every restart has the same one. Each trusted certificate acts as an API key: a session signed in
  * with it has the key's grants, checked again at every call, so revoking the key (or distrusting the
  * certificate) shuts it out. Managed like keys (ManageKeys, within the scopes of the key's grants), audited.

@@ -16,7 +16,7 @@ import type { Principal } from '../core/principal.js';
 /** What a session signed in with, checked again at each call. */
 export type SessionCredential = { key: string } | { certificate: Buffer };
 
-/** How the face decides who signs in (ADR 00XX): hub API keys as passwords, trusted X.509 user certificates. */
+/** How the face decides who signs in (ADR 0038): hub API keys as passwords, trusted X.509 user certificates. */
 export interface JobControlSignIn {
   /** The principal of an API key presented at sign-in from `address`; throws when refused or throttled. */
   withKey(key: string, address: string): Promise<Principal>;

@@ -4,7 +4,7 @@ export class Migration20261203060000 extends Migration {
   override name = 'Migration20261203060000';
 
   /**
-   * The OPC UA Job Control face's state, shared by every replica and kept across restarts (ADR 00XX):
+   * The OPC UA Job Control face's state, shared by every replica and kept across restarts (ADR 0038):
    * the trusted X.509 user certificates, each mapped to an API key (an entity, changed in audited units of
    * work), and the job orders received (plain SQL like `connector_store`): the release assignments a Store
    * brought until Start, and when an order was cleared off its receiver's list.
