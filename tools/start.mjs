@@ -20,6 +20,8 @@ const SOURCES = [
   'connectors/sparkplug-simulator',
   'connectors/cmms-maintainx',
   'connectors/cmms-maintainx-simulator',
+  'connectors/qms-rest',
+  'connectors/qms-rest-simulator',
   'flows/node-red',
 ];
 const SKIPPED = new Set(['node_modules', 'dist', 'test', 'coverage']);

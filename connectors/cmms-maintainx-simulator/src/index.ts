@@ -9,6 +9,9 @@ import { FaultPlan, type Fault, type FaultOptions } from './faults.js';
 import { type NewWorkOrder, SimStore, STATUSES, type SimWorkOrder, type WorkOrderStatus } from './store.js';
 
 export type { Fault, FaultOptions, NewWorkOrder, SimWorkOrder, WorkOrderStatus };
+/** The fault plan on its own, for other REST simulators (the QMS one) to share. */
+export { FaultPlan };
+export type { FaultMatch } from './faults.js';
 export { SimStore, STATUSES };
 export type { SimAsset, SimMeter, SimMeterReading } from './store.js';
 

@@ -73,7 +73,9 @@ export class WorkOrderExecutionService {
       openedBy: work.actor,
       description,
     });
-    orderChanged(work, this.bus.subjects, 'DeviationOpened', order, order.state, undefined, description);
+    orderChanged(work, this.bus.subjects, 'DeviationOpened', order, order.state, undefined, description, {
+      record: deviation.id,
+    });
     work.audit('DeviationOpened', deviation);
   }
 
