@@ -17,6 +17,7 @@ COPY connectors/opcua/package.json connectors/opcua/
 COPY connectors/opcua-simulator/package.json connectors/opcua-simulator/
 COPY connectors/sparkplug/package.json connectors/sparkplug/
 COPY connectors/sparkplug-simulator/package.json connectors/sparkplug-simulator/
+COPY connectors/simulator-kit/package.json connectors/simulator-kit/
 COPY connectors/cmms-maintainx/package.json connectors/cmms-maintainx/
 COPY connectors/cmms-maintainx-simulator/package.json connectors/cmms-maintainx-simulator/
 COPY connectors/qms-rest/package.json connectors/qms-rest/

@@ -18,6 +18,7 @@ const SOURCES = [
   'connectors/opcua-simulator',
   'connectors/sparkplug',
   'connectors/sparkplug-simulator',
+  'connectors/simulator-kit',
   'connectors/cmms-maintainx',
   'connectors/cmms-maintainx-simulator',
   'connectors/qms-rest',

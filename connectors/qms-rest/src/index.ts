@@ -2,4 +2,4 @@
 
 export { qmsRestConnector, DEFAULT_KINDS } from './connector.js';
 export * from './client.js';
-export { DECISIONS, dispositionReference, ncReference } from './records.js';
+export { DECISIONS, dispositionReference, ncReference, pollQms } from './records.js';
