@@ -168,7 +168,15 @@ describe.each(MODES)('the QMS connector (%s)', (mode) => {
     await eventually(async () => (await deviationsOf('WO-QMS-1'))[0].capaReference === 'CAPA-2026-017', 10_000);
     sim.closeCapa(nc!.id, 'Press relief valve replaced; 3 runs in tolerance');
     sim.closeRecord(nc!.id, '12 parts scrapped; root cause: worn relief valve');
-    await eventually(async () => (await deviationsOf('WO-QMS-1'))[0].qmsStatus === 'Closed', 10_000, 'QMS closure');
+    // The QMS status and the CAPA's closure are two changes in the hub (two transactions): wait for both.
+    await eventually(
+      async () => {
+        const [d] = await deviationsOf('WO-QMS-1');
+        return d.qmsStatus === 'Closed' && d.capaClosedAt != null;
+      },
+      10_000,
+      'QMS closure',
+    );
     const [deviation] = await deviationsOf('WO-QMS-1');
     expect(deviation).toMatchObject({
       qmsReference: nc!.number,
