@@ -17,8 +17,11 @@ COPY connectors/opcua/package.json connectors/opcua/
 COPY connectors/opcua-simulator/package.json connectors/opcua-simulator/
 COPY connectors/sparkplug/package.json connectors/sparkplug/
 COPY connectors/sparkplug-simulator/package.json connectors/sparkplug-simulator/
+COPY connectors/simulator-kit/package.json connectors/simulator-kit/
 COPY connectors/cmms-maintainx/package.json connectors/cmms-maintainx/
 COPY connectors/cmms-maintainx-simulator/package.json connectors/cmms-maintainx-simulator/
+COPY connectors/qms-rest/package.json connectors/qms-rest/
+COPY connectors/qms-rest-simulator/package.json connectors/qms-rest-simulator/
 COPY flows/node-red/package.json flows/node-red/
 RUN npm ci
 COPY tsconfig*.json ./

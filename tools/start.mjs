@@ -18,8 +18,11 @@ const SOURCES = [
   'connectors/opcua-simulator',
   'connectors/sparkplug',
   'connectors/sparkplug-simulator',
+  'connectors/simulator-kit',
   'connectors/cmms-maintainx',
   'connectors/cmms-maintainx-simulator',
+  'connectors/qms-rest',
+  'connectors/qms-rest-simulator',
   'flows/node-red',
 ];
 const SKIPPED = new Set(['node_modules', 'dist', 'test', 'coverage']);

@@ -3,9 +3,7 @@
 // accepted, a per-key rate limit answering 429 with Retry-After, and fault injection (5xx, 429, a reset
 // or no answer after the change is committed). No MaintainX code: the shapes follow the public docs.
 
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { FaultPlan, type Fault, type FaultOptions } from './faults.js';
+import { type Fault, type FaultOptions, HttpError, RestSimulator } from '@plantgraph/simulator-kit';
 import { type NewWorkOrder, SimStore, STATUSES, type SimWorkOrder, type WorkOrderStatus } from './store.js';
 
 export type { Fault, FaultOptions, NewWorkOrder, SimWorkOrder, WorkOrderStatus };
@@ -21,59 +19,20 @@ export interface MaintainXSimulatorOptions {
   maxPageSize?: number;
 }
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-export class MaintainXSimulator {
+export class MaintainXSimulator extends RestSimulator {
   readonly store = new SimStore();
-  readonly faults = new FaultPlan();
-  readonly stats = { requests: 0, rateLimited: 0, posts: 0 };
-  url = '';
-  private readonly server: http.Server;
-  private readonly keys: Set<string>;
-  private readonly windows = new Map<string, { second: number; count: number }>();
-  private readonly hanging = new Set<http.ServerResponse>();
 
   private constructor(private readonly options: MaintainXSimulatorOptions) {
-    this.keys = new Set(options.apiKeys ?? ['sim-api-key']);
-    this.server = http.createServer((req, res) => {
-      this.onRequest(req, res).catch((error: unknown) => {
-        const status = error instanceof HttpError ? error.status : 500;
-        const message = error instanceof Error ? error.message : String(error);
-        if (!res.headersSent) res.writeHead(status, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ errors: [{ message }] }));
-      });
-    });
+    super({ apiKeys: options.apiKeys ?? ['sim-api-key'], ratePerSecond: options.ratePerSecond });
   }
 
   static async start(options: MaintainXSimulatorOptions = {}): Promise<MaintainXSimulator> {
     const simulator = new MaintainXSimulator(options);
-    await new Promise<void>((resolve) => simulator.server.listen(0, '127.0.0.1', resolve));
-    simulator.url = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}/v1`;
+    await simulator.listen();
     return simulator;
   }
 
-  async close(): Promise<void> {
-    for (const res of this.hanging) res.destroy();
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
   // --- control (what a maintenance planner does in MaintainX) ---
-
-  inject(fault: Fault, options?: FaultOptions): void {
-    this.faults.inject(fault, options);
-  }
-
-  clearFaults(): void {
-    this.faults.clear();
-  }
 
   addAsset(id: number, name: string) {
     return this.store.addAsset(id, name);
@@ -104,56 +63,7 @@ export class MaintainXSimulator {
 
   // --- HTTP ---
 
-  private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    this.stats.requests++;
-    const url = new URL(req.url ?? '/', 'http://sim');
-    const segments = url.pathname.split('/').filter(Boolean);
-    if (segments[0] !== 'v1') throw new HttpError(404, `no route ${url.pathname}`);
-    const method = req.method ?? 'GET';
-    const resource = segments[1] ?? '';
-    const key = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    if (!key || !this.keys.has(key)) throw new HttpError(401, 'Unauthorized: a valid bearer API key is required');
-    const fault = this.faults.take(method, resource);
-    if (fault?.kind === 'status') {
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (fault.retryAfterSeconds !== undefined) headers['retry-after'] = String(fault.retryAfterSeconds);
-      res.writeHead(fault.status, headers);
-      res.end(JSON.stringify({ errors: [{ message: fault.message ?? `injected ${fault.status}` }] }));
-      return;
-    }
-    if (this.rateLimited(key)) {
-      this.stats.rateLimited++;
-      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '1' });
-      res.end(JSON.stringify({ errors: [{ message: 'Too many requests' }] }));
-      return;
-    }
-    const body = method === 'POST' || method === 'PATCH' ? await readJson(req) : undefined;
-    const answer = this.route(method, segments.slice(1), url.searchParams, body);
-    if (fault?.kind === 'reset-after-commit') {
-      res.destroy();
-      return;
-    }
-    if (fault?.kind === 'hang-after-commit') {
-      this.hanging.add(res); // committed; the answer never comes
-      return;
-    }
-    res.writeHead(answer.status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(answer.body));
-  }
-
-  private rateLimited(key: string): boolean {
-    const limit = this.options.ratePerSecond ?? 0;
-    if (!limit) return false;
-    const second = Math.floor(Date.now() / 1000);
-    const window = this.windows.get(key);
-    if (!window || window.second !== second) {
-      this.windows.set(key, { second, count: 1 });
-      return false;
-    }
-    return ++window.count > limit;
-  }
-
-  private route(method: string, path: string[], query: URLSearchParams, body: unknown) {
+  protected route(method: string, path: string[], query: URLSearchParams, body: unknown) {
     const [resource, id, sub] = path;
     const limit = Math.min(Number(query.get('limit') ?? 100) || 100, this.options.maxPageSize ?? 100);
     const cursor = query.get('cursor');
@@ -257,15 +167,4 @@ function readingInputs(body: unknown, store: SimStore) {
     const date = typeof r.date === 'string' ? r.date : new Date().toISOString();
     return { meterId: Number(r.meterId), value: r.value, date };
   });
-}
-
-async function readJson(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  if (!chunks.length) return undefined;
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw new HttpError(400, 'the body is not JSON');
-  }
 }

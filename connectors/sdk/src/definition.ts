@@ -145,6 +145,11 @@ export interface HubEvent {
   key: string;
   /** Equipment path where the record lies (null for shared master data). */
   path: string | null;
+  /**
+   * The id of the record the event is about when it is not the key's record (e.g. the deviation an
+   * order's `DeviationOpened` opened), else the record's own id; null when the event names none.
+   */
+  record?: string | null;
   /** When it happened (ISO 8601). */
   at: string;
 }

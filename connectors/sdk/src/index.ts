@@ -5,3 +5,4 @@ export * from './definition.js';
 export * from './errors.js';
 export * from './hub-client.js';
 export * from './settings.js';
+export * from './rest.js';

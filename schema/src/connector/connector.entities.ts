@@ -92,6 +92,13 @@ export class ConnectorDelivery extends Identified<'state' | 'attempts' | 'replay
   @Field({ description: 'The hub event, e.g. `WorkOrderCompleted`.' }) @Property() eventType!: string;
   @Field({ description: 'Business key of the record, e.g. the work order number.' }) @Property() eventKey!: string;
   @Field(() => String, { nullable: true }) @Property({ type: 'text', nullable: true }) eventPath?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The id of the record the event is about when the key is another's (e.g. the deviation of an order's DeviationOpened).",
+  })
+  @Property({ type: 'text', nullable: true })
+  eventRecord?: string | null;
   @Field() @Property({ type: 'timestamptz' }) eventAt!: Date;
   @Field(() => DeliveryState) @Enum({ items: () => DeliveryState }) state: DeliveryState = DeliveryState.Pending;
   @Field(() => Int, { description: 'Attempts of the current run (a replay starts again).' })

@@ -127,6 +127,25 @@ export class Deviation extends Identified<'state' | 'severity'> {
   @Field(() => String, { nullable: true, description: 'How the CAPA was closed (its effectiveness check).' })
   @Property({ type: 'text', nullable: true })
   capaClosure?: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The nonconformance record in the quality system (QMS) that holds it, e.g. `NC-2026-0042`.',
+  })
+  @Property({ nullable: true })
+  qmsReference?: string | null;
+  @Field(() => String, { nullable: true, description: "The QMS record's status as the QMS names it, e.g. `Closed`." })
+  @Property({ nullable: true })
+  qmsStatus?: string | null;
+  @Field(() => Date, { nullable: true, description: 'When the QMS closed its record (not the closure in the hub).' })
+  @Property({ type: 'timestamptz', nullable: true })
+  qmsClosedAt?: Date | null;
+  @Field(() => String, { nullable: true, description: "The QMS's closure text: disposition, root cause, actions." })
+  @Property({ type: 'text', nullable: true })
+  qmsClosure?: string | null;
+  @Field(() => String, { nullable: true, description: 'Who recorded the QMS status last (a connector principal).' })
+  @Property({ nullable: true })
+  qmsUpdatedBy?: string | null;
+  @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) qmsUpdatedAt?: Date | null;
 }
 
 /** A lot that went into a lot the order produced. */

@@ -86,6 +86,20 @@ export class DeviationCapaInput {
   @Field(() => String, { nullable: true }) reason?: string | null;
 }
 
+@InputType({
+  description:
+    "What the quality system (QMS) holds of a deviation: its nonconformance record's reference and status and, once the QMS closed it, when and how. Shown on the deviation; the deviation's own closure stays a signed act in the hub.",
+})
+export class RecordDeviationQmsStatusInput {
+  @Field() id!: string;
+  @Field({ description: 'Key of the nonconformance record in the QMS, e.g. `NC-2026-0042`.' }) reference!: string;
+  @Field({ description: 'Its status as the QMS names it, e.g. `Open`, `Investigation`, `Closed`.' }) status!: string;
+  @Field(() => Date, { nullable: true, description: 'When the QMS closed it; null while it is open.' })
+  closedAt?: Date | null;
+  @Field(() => String, { nullable: true, description: "The QMS's closure: disposition, root cause, actions." })
+  closure?: string | null;
+}
+
 @InputType({ description: "Records that the deviation's CAPA was closed." })
 export class CloseDeviationCapaInput {
   @Field() id!: string;

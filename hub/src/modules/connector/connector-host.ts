@@ -242,6 +242,7 @@ export class ConnectorHost implements ConnectorRuntimePort {
           type: delivery.eventType,
           key: delivery.eventKey,
           path: delivery.eventPath ?? null,
+          record: delivery.eventRecord ?? null,
           at: delivery.eventAt.toISOString(),
         },
         attempt: job.attempt,

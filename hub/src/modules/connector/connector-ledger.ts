@@ -49,16 +49,17 @@ export class ConnectorLedger {
         event_type: e.type,
         event_key: e.key,
         event_path: e.path,
+        event_record: e.record ?? null,
         event_at: e.at,
       }));
       const created = rows.length
         ? await tx.execute<{ id: string; event_seq: string }[]>(
             `insert into connector_delivery (id, created_at, updated_at, instance_id, connector, scope, idempotency_key,
-               event_id, event_seq, event_type, event_key, event_path, event_at)
+               event_id, event_seq, event_type, event_key, event_path, event_record, event_at)
              select r.id, now(), now(), ?, ?, ?, r.idempotency_key, r.event_id, r.event_seq, r.event_type, r.event_key,
-                    r.event_path, r.event_at
+                    r.event_path, r.event_record, r.event_at
                from jsonb_to_recordset(?::jsonb) as r(id uuid, idempotency_key text, event_id text, event_seq bigint,
-                    event_type text, event_key text, event_path text, event_at timestamptz)
+                    event_type text, event_key text, event_path text, event_record text, event_at timestamptz)
              on conflict (idempotency_key) do nothing returning id, event_seq::text as event_seq`,
             [instance.id, instance.name, instance.scope, JSON.stringify(rows)],
           )

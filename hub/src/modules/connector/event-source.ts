@@ -44,6 +44,7 @@ export class OutboxDeliveryEvents implements DeliveryEventSource {
         type: String(r.data.type),
         key: String(r.data.key ?? r.data.number ?? r.data.id ?? ''),
         path: typeof r.data.path === 'string' ? r.data.path : null,
+        record: typeof r.data.record === 'string' ? r.data.record : typeof r.data.id === 'string' ? r.data.id : null,
         at: typeof r.data.at === 'string' ? r.data.at : new Date().toISOString(),
       }));
     return { events, through: rows.length ? String(rows.at(-1)!.seq) : after, oldest: String(oldest) };

@@ -6,6 +6,7 @@ import {
   MaterialLot,
   Permission,
   RaiseDeviationInput,
+  RecordDeviationQmsStatusInput,
   WorkOrder,
 } from '@plantgraph/schema';
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
@@ -44,6 +45,15 @@ export class NonconformanceResolver {
   @Allow(Permission.QualityApproval)
   closeDeviationCapa(@Arg('input') input: CloseDeviationCapaInput, @Ctx() ctx: HubContext) {
     return ctx.services.deviations.closeCapa(ctx.principal, input);
+  }
+
+  @Mutation(() => DeviationResult, {
+    description:
+      "Records what the quality system (QMS) holds of a deviation: its nonconformance record's reference, status and closure (a QMS connector reads them back). Shown on the deviation; closing the deviation itself stays a signed act in the hub.",
+  })
+  @Allow(Permission.QualityApproval)
+  recordDeviationQmsStatus(@Arg('input') input: RecordDeviationQmsStatusInput, @Ctx() ctx: HubContext) {
+    return ctx.services.deviations.recordQmsStatus(ctx.principal, input);
   }
 }
 

@@ -4,6 +4,7 @@ import {
   type DeviationCapaInput,
   type CloseDeviationCapaInput,
   MaterialLot,
+  type RecordDeviationQmsStatusInput,
   Permission,
   type RaiseDeviationInput,
   type WorkOrder,
@@ -59,7 +60,9 @@ export function openDeviation(
     openedBy: work.actor,
   });
   if (fields.order) {
-    orderChanged(work, subjects, 'DeviationOpened', fields.order, fields.order.state, undefined, fields.description);
+    orderChanged(work, subjects, 'DeviationOpened', fields.order, fields.order.state, undefined, fields.description, {
+      record: deviation.id,
+    });
     work.audit('DeviationOpened', deviation, null, fields.description);
   } else work.changed('DeviationOpened', deviation, fields.lot!.lotNumber, null, fields.description);
   return deviation;
@@ -163,6 +166,44 @@ export class DeviationService {
         capaClosure: input.closure.trim(),
       });
       this.announce(work, deviation, 'DeviationCapaClosed', before, deviation.capaClosure);
+      return deviation;
+    });
+  }
+
+  /**
+   * Records what the quality system holds of the deviation (its nonconformance record, status and
+   * closure), as its connector reads it back. A record sent again unchanged changes nothing; the
+   * deviation keeps the one QMS record it was first recorded under.
+   */
+  recordQmsStatus(principal: Principal, input: RecordDeviationQmsStatusInput) {
+    return this.uow.run(principal.name, async (work) => {
+      checkKey('reference', input.reference);
+      checkText('status', input.status, 64);
+      if (input.closure != null) checkText('closure', input.closure, 4000);
+      const deviation = await deviationFor(work.tx, principal, input.id);
+      if (deviation.qmsReference && deviation.qmsReference !== input.reference)
+        fail(
+          invalidInput(
+            'reference',
+            `the deviation is held in the QMS as ${deviation.qmsReference}, not ${input.reference}.`,
+          ),
+        );
+      const change = {
+        qmsReference: input.reference,
+        qmsStatus: input.status.trim(),
+        qmsClosedAt: input.closedAt ?? null,
+        qmsClosure: input.closure?.trim() || null,
+      };
+      const same =
+        deviation.qmsReference === change.qmsReference &&
+        deviation.qmsStatus === change.qmsStatus &&
+        (deviation.qmsClosedAt?.getTime() ?? null) === (change.qmsClosedAt?.getTime() ?? null) &&
+        (deviation.qmsClosure ?? null) === change.qmsClosure;
+      if (same) return deviation;
+      const before = snapshot(deviation);
+      Object.assign(deviation, change, { qmsUpdatedBy: principal.name, qmsUpdatedAt: new Date() });
+      const what = `QMS ${input.reference}: ${change.qmsStatus}${change.qmsClosure ? ` (${change.qmsClosure})` : ''}`;
+      this.announce(work, deviation, 'DeviationQmsStatusRecorded', before, what.slice(0, 1000));
       return deviation;
     });
   }

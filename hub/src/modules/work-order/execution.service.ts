@@ -1,6 +1,5 @@
 import { LockMode } from '@mikro-orm/core';
 import {
-  Deviation,
   DeviationKind,
   DeviationSeverity,
   Equipment,
@@ -66,15 +65,14 @@ export class WorkOrderExecutionService {
 
   /** An out-of-tolerance deviation on the order's step, announced with the order and audited. */
   private openDeviation(work: Work, order: WorkOrder, segment: string, description: string): void {
-    const deviation = work.tx.create(Deviation, {
-      workOrder: order,
-      kind: DeviationKind.OutOfTolerance,
+    openDeviation(work, this.bus.subjects, {
+      order: order as WorkOrder & { equipment: { path: string } },
+      lot: null,
       segment,
-      openedBy: work.actor,
+      kind: DeviationKind.OutOfTolerance,
+      severity: DeviationSeverity.Major,
       description,
     });
-    orderChanged(work, this.bus.subjects, 'DeviationOpened', order, order.state, undefined, description);
-    work.audit('DeviationOpened', deviation);
   }
 
   /**

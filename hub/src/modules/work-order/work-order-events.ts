@@ -25,6 +25,8 @@ export function orderChanged(
   previousState: WorkOrderState | null,
   before?: unknown,
   reason?: string | null,
+  /** `record`: the id of the record the change is about besides the order (e.g. the deviation opened). */
+  about?: { record: string },
 ): void {
   work.audit(type, order, before, reason);
   work.emit({
@@ -38,6 +40,7 @@ export function orderChanged(
       at: new Date().toISOString(),
       actor: work.actor,
       reason: reason ?? null,
+      ...about,
     },
   });
 }

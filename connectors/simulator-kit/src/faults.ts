@@ -9,7 +9,7 @@ export type Fault =
 
 export interface FaultMatch {
   method?: string;
-  /** First path segment after /v1: "workorders", "meterreadings", "meters", "assets". */
+  /** First path segment after the version (/v1), e.g. "workorders" or "nonconformances". */
   resource?: string;
 }
 

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QmsSimulator } from '@plantgraph/qms-rest-simulator';
+import { eventually } from './support/flows.js';
+import {
+  createTestDatabase,
+  deleteNatsNamespace,
+  graphql,
+  startTestHub,
+  TEST_NATS_URL,
+  uniqueName,
+} from './support/harness.js';
+import { createApiKeyWithCli, type HubProcess, spawnHub } from './support/process.js';
+import { R } from './support/regulated.js';
+
+/**
+ * The hub as its own process on PostgreSQL and NATS (loading the QMS connector by default, as users run
+ * it), killed with SIGKILL while the QMS holds the answer to a committed nonconformance, and while a lot
+ * decision is taken: after the restart there is one record, and the decision is applied.
+ */
+describe('the QMS connector with the hub killed and restarted', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  const namespace = uniqueName('qmf');
+  let env: Record<string, string>;
+  let sim: QmsSimulator;
+  let child: HubProcess;
+  let token: string;
+  const gql = (query: string, variables?: Record<string, unknown>) => graphql(child.url, query, variables, token);
+  const deliveries = async () =>
+    (
+      await gql(`{ connectorDeliveries(connector: "qms", first: 50) { edges { node {
+        id state externalReference reconciled lastFailureKind } } } }`)
+    ).connectorDeliveries.edges.map((e: { node: Record<string, unknown> }) => e.node) as Record<string, any>[];
+  const lotStatus = async (lotNumber: string) =>
+    (await gql(`query ($n: String!) { materialLot(lotNumber: $n) { status } }`, { n: lotNumber })).materialLot.status;
+  const restart = async () => {
+    child = await spawnHub(env);
+  };
+
+  beforeAll(async () => {
+    sim = await QmsSimulator.start({ apiKeys: ['qms-key'] });
+    database = await createTestDatabase();
+    const seeding = await startTestHub('postgres+nats', {
+      databaseUrl: database.url,
+      natsNamespace: namespace,
+      demo: true,
+      simulatorIntervalMs: 0,
+    });
+    await seeding.close();
+    env = {
+      DATABASE_URL: database.url,
+      NATS_URL: TEST_NATS_URL,
+      PLANTGRAPH_NATS_NAMESPACE: namespace,
+      PLANTGRAPH_FLOWS: 'off',
+      PLANTGRAPH_CONNECTOR_SECRET: 'qms-faults-test-secret',
+      PLANTGRAPH_CONNECTOR_RELAY_INTERVAL_MS: '100',
+      PLANTGRAPH_CONNECTOR_HEALTH_INTERVAL_MS: '600000',
+      PLANTGRAPH_CONNECTOR_SWEEP_AFTER_MS: '2000',
+      PLANTGRAPH_CONNECTOR_JOB_LOCK_MS: '3000',
+    };
+    token = await createApiKeyWithCli(env, 'qms-faults');
+    await restart();
+    const { configureConnector } = await gql(
+      `mutation ($i: ConfigureConnectorInput!) { configureConnector(input: $i) { ${R} ... on ConnectorInstance { name } } }`,
+      {
+        i: {
+          name: 'qms',
+          type: 'qms-rest',
+          scope: 'acme/berlin',
+          settings: { baseUrl: sim.url, apiKey: 'qms-key', pollIntervalMs: 500, timeoutMs: 120_000 },
+          grants: [{ role: 'Quality', scope: 'acme/berlin' }],
+          enabled: true,
+        },
+      },
+    );
+    expect(configureConnector).toEqual({ __typename: 'ConnectorInstance', name: 'qms' });
+  }, 180_000);
+  afterAll(async () => {
+    await child?.kill();
+    await sim?.close();
+    await database?.drop();
+    await deleteNatsNamespace(namespace);
+  });
+
+  it('killed while the QMS holds the answer to a committed nonconformance: one record', async () => {
+    sim.inject({ kind: 'hang-after-commit' }, { match: { method: 'POST', resource: 'nonconformances' } });
+    const { raiseDeviation } = await gql(
+      `mutation ($i: RaiseDeviationInput!) { raiseDeviation(input: $i) { ${R} ... on Deviation { id } } }`,
+      { i: { lot: 'L-COIL-0002', kind: 'Material', severity: 'Minor', description: 'Edge cracks on the outer wrap' } },
+    );
+    expect(raiseDeviation.__typename).toBe('Deviation');
+    await eventually(async () => sim.fromHub().length === 1, 30_000, 'the QMS holding the record');
+    expect((await deliveries()).map((d) => d.state)).toContain('Delivering');
+    await child.kill();
+    sim.clearFaults();
+    await restart();
+    const done = await eventually(
+      async () => (await deliveries()).find((d) => d.state === 'Delivered'),
+      60_000,
+      'the nonconformance delivered',
+    );
+    expect(done).toMatchObject({ reconciled: true, lastFailureKind: 'ambiguous' });
+    const [nc] = sim.fromHub();
+    expect(sim.fromHub()).toHaveLength(1);
+    expect(nc).toMatchObject({ lot: 'L-COIL-0002', order: null, category: 'Material' });
+    expect(nc!.source!.deviationId).toBe(raiseDeviation.id);
+    expect(done.externalReference).toBe(`nonconformances/${nc!.number}`);
+  }, 120_000);
+
+  it('a lot held in the QMS while the hub is down is held once the hub is back', async () => {
+    await child.kill();
+    sim.decide('L-BOLT-0107', 'Hold', 'Customer complaint: thread damage');
+    await restart();
+    await eventually(async () => (await lotStatus('L-BOLT-0107')) === 'OnHold', 30_000, 'the lot held');
+  }, 120_000);
+});
