@@ -6,7 +6,7 @@ export class Migration20261203052400 extends Migration {
   /**
    * What the quality system (QMS) holds of a deviation, recorded by its connector through
    * `recordDeviationQmsStatus`: the nonconformance record's reference, status and closure; and the
-   * record a connector delivery's event is about (ADR 00XX-qms-rest-connector).
+   * record a connector delivery's event is about (ADR 0039-qms-rest-connector).
    */
   override up(): void | Promise<void> {
     this.addSql(
