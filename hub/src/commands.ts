@@ -38,6 +38,7 @@ const CONNECTOR_PACKAGES = [
   '@plantgraph/connector-opcua',
   '@plantgraph/connector-sparkplug',
   '@plantgraph/connector-cmms-maintainx',
+  '@plantgraph/connector-b2mml',
 ].join(',');
 
 const USAGE = `plantgraph <command>
