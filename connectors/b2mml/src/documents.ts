@@ -76,9 +76,29 @@ export async function handleDocument(
   }));
   const onErrorOnly = child(dataArea, verb)?.['@_acknowledgeCode'] === 'OnError';
   const failed = outcomes.some((o) => o.outcome === 'Rejected' || o.outcome === 'Conflict');
-  const answer =
-    onErrorOnly && !failed ? null : acknowledge(instance, answerId, noun, node, children(dataArea, noun), answers);
+  const records = children(dataArea, noun);
+  const echoed = noun === 'OperationsSchedule' ? records.map(scheduleIdentity) : (records as unknown as XmlOut[]);
+  const answer = onErrorOnly && !failed ? null : acknowledge(instance, answerId, noun, node, echoed, answers);
   return { answer, accepted: true, outcomes };
+}
+
+/**
+ * A schedule as its Acknowledge repeats it: the IDs that identify it, its requests and their segments
+ * (what V0701 requires of them), not the whole schedule again (a 1,000-order week is some 3 MB).
+ */
+function scheduleIdentity(schedule: XmlNode): XmlOut {
+  return {
+    ID: text(schedule, 'ID') ?? '',
+    OperationsRequest: children(schedule, 'OperationsRequest').map((request) => ({
+      ID: text(request, 'ID') ?? '',
+      SegmentRequirement: children(request, 'SegmentRequirement').map((segment) => ({
+        ID: text(segment, 'ID') ?? '',
+        ProcessSegmentID: text(segment, 'ProcessSegmentID') ?? '',
+        OperationsDefinitionID: text(segment, 'OperationsDefinitionID') ?? '',
+        OperationsSegmentID: text(segment, 'OperationsSegmentID') ?? '',
+      })),
+    })),
+  };
 }
 
 function asReason(message: string): ImportOutcome['reasons'][number] {

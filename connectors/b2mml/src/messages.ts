@@ -46,7 +46,7 @@ export function acknowledge(
   bodId: string,
   noun: string,
   original: XmlNode,
-  records: XmlNode[],
+  records: XmlOut[],
   answers: RecordAnswer[],
 ): string {
   return writeDocument(`Acknowledge${noun}`, {
@@ -62,7 +62,7 @@ export function acknowledge(
           },
         })),
       },
-      [noun]: records as unknown as XmlOut[],
+      [noun]: records,
     },
   });
 }
