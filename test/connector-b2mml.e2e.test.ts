@@ -67,6 +67,11 @@ describe.each(MODES)('the B2MML connector (%s)', (mode) => {
       equipment { path } } }`)
     ).workOrder;
 
+  const codes = (doc: string) =>
+    children(children(children(parseDocument(doc).node, 'DataArea')[0], 'Acknowledge')[0], 'ResponseCriteria').map(
+      (c) => text(children(c, 'ChangeStatus')[0], 'Code'),
+    );
+
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'plantgraph-b2mml-'));
     for (const dir of ['in', 'out']) await import('node:fs/promises').then((fs) => fs.mkdir(join(root, dir)));
@@ -96,10 +101,6 @@ describe.each(MODES)('the B2MML connector (%s)', (mode) => {
     await drop('week-49.xml', xml);
     const ack = await answer('week-49.answer.xml');
     expect(await validateDocument(ack)).toEqual({ valid: true });
-    const codes = (doc: string) =>
-      children(children(children(parseDocument(doc).node, 'DataArea')[0], 'Acknowledge')[0], 'ResponseCriteria').map(
-        (c) => text(children(c, 'ChangeStatus')[0], 'Code'),
-      );
     expect(codes(ack)).toEqual(['Created', 'Created', 'Rejected']);
     expect(await order('B2-WO-1001')).toEqual({
       number: 'B2-WO-1001',
@@ -134,6 +135,42 @@ describe.each(MODES)('the B2MML connector (%s)', (mode) => {
     expect(refusal).toContain('Element &apos;SegmentParameter&apos;: This element is not expected');
     expect(await order('B2-BAD-1002')).toBeNull();
     expect(await readdir(join(inbox(), 'refused'))).toContain('broken.xml');
+  });
+
+  it('takes documents over HTTP behind the hub authentication, answering in the response', async () => {
+    const url = `${hub.url}/connectors/erp-b2mml/documents`;
+    const post = (body: string, token?: string, method = 'POST') =>
+      fetch(url, {
+        method,
+        headers: { 'content-type': 'application/xml', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: method === 'POST' ? body : undefined,
+      });
+    const xml = (await readFile(SCHEDULE, 'utf8')).replaceAll('B2-WO-10', 'B2-HTTP-10');
+    expect((await post(xml)).status).toBe(401);
+    // Quality reads the whole plant but does not manage connectors; an operator cannot even see this one.
+    expect((await post(xml, await people.dana!())).status).toBe(403);
+    expect((await post(xml, await people.ana!())).status).toBe(404);
+    expect((await post(xml, await people.admin!(), 'GET')).status).toBe(405);
+    expect(await order('B2-HTTP-1001')).toBeNull();
+
+    const accepted = await post(xml, await people.admin!());
+    expect(accepted.status).toBe(200);
+    expect(accepted.headers.get('content-type')).toContain('application/xml');
+    const ack = await accepted.text();
+    expect(await validateDocument(ack)).toEqual({ valid: true });
+    expect(codes(ack)).toEqual(['Created', 'Created', 'Rejected']);
+    expect(await order('B2-HTTP-1001')).toMatchObject({ state: 'Draft', externalReference: 'b2mml:B2-HTTP-1001' });
+    expect(codes(await (await post(xml, await people.admin!())).text())).toEqual([
+      'Unchanged',
+      'Unchanged',
+      'Rejected',
+    ]);
+
+    const broken = xml.replace('<b2mml:OperationsSegmentID>0010</b2mml:OperationsSegmentID>', '');
+    const refused = await post(broken.replaceAll('B2-HTTP-10', 'B2-HTTP-BAD-10'), await people.admin!());
+    expect(refused.status).toBe(400);
+    expect(parseDocument(await refused.text()).root).toBe('ConfirmBOD');
+    expect(await order('B2-HTTP-BAD-1001')).toBeNull();
   });
 
   it('sends a completed order back as a valid ProcessOperationsPerformance, once', async () => {
@@ -217,7 +254,7 @@ describe.each(MODES)('the B2MML connector (%s)', (mode) => {
     } finally {
       await empty.stop();
     }
-  });
+  }, 240_000);
 });
 
 /**

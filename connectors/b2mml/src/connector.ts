@@ -7,10 +7,14 @@ import {
   ConnectorError,
   defineConnector,
   type ConnectorContext,
+  type EndpointRequest,
+  type EndpointResponse,
   type HubClient,
   type OutboundDelivery,
   request,
 } from '@plantgraph/connector-sdk';
+import { createHash } from 'node:crypto';
+import { handleDocument } from './documents.js';
 import { checkFolders, exists, type Folders, pollInbox, writeAtomically } from './folders.js';
 import { type CompletedOrder, performanceDocument, type ProducedLot, requestIdOf } from './performance.js';
 import { describeProblems, validateDocument } from './validate.js';
@@ -61,6 +65,12 @@ export const b2mmlConnector = defineConnector({
           poll: () => pollInbox(context.hub, context.name, folders, s.documentsPerPoll as number),
         },
       },
+      endpoints: {
+        documents: {
+          description: 'POST a B2MML document (Process/Sync/Get); the answer comes back in the response',
+          handle: (r: EndpointRequest) => postDocument(context.hub, context.name, r),
+        },
+      },
       outbound: {
         WorkOrderCompleted: {
           description: 'A completed order from an OperationsRequest becomes a ProcessOperationsPerformance file',
@@ -70,6 +80,19 @@ export const b2mmlConnector = defineConnector({
     };
   },
 });
+
+/**
+ * A document over HTTP: 200 with the Acknowledge or Show, 400 with the ConfirmBOD of a refused document
+ * (nothing imported), 204 when the sender asked for answers on error only and there was none. The
+ * outcomes are in the answer; the import log (`connectorImports`) keeps those of the inbox only.
+ */
+async function postDocument(hub: HubClient, instance: string, r: EndpointRequest): Promise<EndpointResponse> {
+  const answerId = createHash('sha256').update(r.caller).update(r.body).digest('hex').slice(0, 32);
+  const result = await handleDocument(hub, instance, r.body, 'request', answerId);
+  const contentType = 'application/xml; charset=utf-8';
+  if (!result.answer) return { status: 204, contentType, body: '' };
+  return { status: result.accepted ? 200 : 400, contentType, body: result.answer };
+}
 
 const COMPLETED_ORDER = `query ($number: String!) { workOrder(number: $number) {
   number state externalReference quantity unitOfMeasure producedLot actualStart actualEnd
