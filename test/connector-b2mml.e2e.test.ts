@@ -195,15 +195,30 @@ describe.each(MODES)('the B2MML connector (%s)', (mode) => {
     );
     expect(text(produced, 'MaterialLotID')).toBe('L-B2MML-1001');
     expect(text(produced, 'MaterialDefinitionID')).toBe('BRACKET-A');
-    const deliveries = await admin(`{ connectorDeliveries(connector: "erp-b2mml", first: 10) { edges { node {
-      eventType eventKey state externalReference } } } }`);
-    expect(deliveries.connectorDeliveries.edges.map((e: any) => e.node)).toContainEqual({
-      eventType: 'WorkOrderCompleted',
-      eventKey: 'B2-WO-1001',
-      state: 'Delivered',
-      externalReference: name,
-    });
-    expect((await readdir(outbox())).filter((f) => f.startsWith('OperationsPerformance-'))).toHaveLength(1);
+    const completion = async () =>
+      (
+        await admin(`{ connectorDeliveries(connector: "erp-b2mml", first: 10) { edges { node {
+          id eventType eventKey state externalReference reconciled replays } } } }`)
+      ).connectorDeliveries.edges
+        .map((e: any) => e.node)
+        .find((d: any) => d.eventType === 'WorkOrderCompleted' && d.eventKey === 'B2-WO-1001');
+    const delivered = await completion();
+    expect(delivered).toMatchObject({ state: 'Delivered', externalReference: name, reconciled: false });
+    const performances = async () => (await readdir(outbox())).filter((f) => f.startsWith('OperationsPerformance-'));
+    expect(await performances()).toEqual([name]);
+
+    // Replayed: the file is found by its key, nothing is written twice.
+    await admin('mutation ($id: ID!) { replayDelivery(id: $id) { __typename } }', { id: delivered.id });
+    await eventually(
+      async () => {
+        const d = await completion();
+        return d.state === 'Delivered' && d.replays === 1 && d.reconciled;
+      },
+      30_000,
+      'the replay reconciled',
+    );
+    expect(await performances()).toEqual([name]);
+    expect(await readFile(join(outbox(), name), 'utf8')).toBe(xml);
   });
 
   it('round-trips the demo plant: Equipment, MaterialDefinition and MaterialLot into an empty hub', async () => {

@@ -54,9 +54,16 @@ export async function handleDocument(
     accepted: false,
     outcomes: [{ reference: `Document:${name}`, outcome: 'Rejected', reasons: problems.map(asReason) }],
   });
-  const check = await validateDocument(xml, name);
+  // xmllint-wasm validates in a worker thread: the document is parsed here meanwhile, and used only
+  // once the schema accepted it (a parse failure then means nothing: the schema's words are given).
+  const checking = validateDocument(xml, name);
+  let parsed: ReturnType<typeof parseDocument> | null = null;
+  try {
+    parsed = parseDocument(xml);
+  } catch {}
+  const check = await checking;
   if (!check.valid) return refuse(describeProblems(check.problems));
-  const { root, node } = parseDocument(xml);
+  const { root, node } = parsed ?? parseDocument(xml);
   const verb = VERBS.find((v) => root.startsWith(v));
   const noun = NOUNS.find((n) => root === `${verb}${n}`);
   if (!verb || !noun || (verb === 'Get' && noun === 'OperationsSchedule'))
