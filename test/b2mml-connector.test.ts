@@ -151,6 +151,23 @@ describe('B2MML V0701 OperationsSchedule in', () => {
     expect(again.outcomes.map((o) => o.outcome)).toEqual(['Unchanged', 'Unchanged', 'Rejected']);
   });
 
+  it('keeps the hub refusing one order from refusing the others', async () => {
+    const xml = fixture('operations-schedule.xml').replace(
+      '<b2mml:EquipmentID>acme/berlin/assembly/line-2</b2mml:EquipmentID>',
+      '<b2mml:EquipmentID>hamburg/line-9</b2mml:EquipmentID>',
+    );
+    const { hub, calls } = fakeHub();
+    const result = await handleDocument(hub, 'erp', xml, 'week-49.xml', 'answer-6');
+    expect(calls).toHaveLength(1);
+    expect(result.outcomes.map((o) => [o.reference, o.outcome, o.reasons[0]?.code])).toEqual([
+      ['OperationsRequest:B2-WO-1001', 'Created', undefined],
+      ['OperationsRequest:B2-WO-1002', 'Rejected', 'UNKNOWN_REFERENCE'],
+      ['OperationsRequest:B2-MR-2001', 'Rejected', 'NotProduction'],
+    ]);
+    expect(result.outcomes[1]!.reasons[0]!.message).toContain('No equipment hamburg/line-9');
+    expect(await validateDocument(result.answer!)).toEqual({ valid: true });
+  });
+
   it('refuses an invalid document as a whole: nothing imported, each problem with its line and element', async () => {
     const xml = fixture('operations-schedule.xml').replace(
       '<b2mml:OperationsSegmentID>0010</b2mml:OperationsSegmentID>',

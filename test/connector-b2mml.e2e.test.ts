@@ -219,7 +219,26 @@ describe.each(MODES)('the B2MML connector (%s)', (mode) => {
     );
     expect(await performances()).toEqual([name]);
     expect(await readFile(join(outbox(), name), 'utf8')).toBe(xml);
-  });
+
+    // The outbox gone (an unmounted share): the completion of the order that came over HTTP waits,
+    // retried, and is written once the folder is back.
+    await rename(outbox(), `${outbox()}-away`);
+    await executeToReview(as, people, 'B2-HTTP-1001', { lotNumber: 'L-B2MML-HTTP-1001', quantity: 25 });
+    const http = async () =>
+      (
+        await admin(`{ connectorDeliveries(connector: "erp-b2mml", first: 10) { edges { node {
+          eventType eventKey state attempts lastError externalReference } } } }`)
+      ).connectorDeliveries.edges
+        .map((e: any) => e.node)
+        .find((d: any) => d.eventType === 'WorkOrderCompleted' && d.eventKey === 'B2-HTTP-1001');
+    await eventually(async () => (await http())?.lastError?.includes('ENOENT'), 30_000, 'a failed attempt');
+    expect((await http()).state).not.toBe('Delivered');
+    await rename(`${outbox()}-away`, outbox());
+    await eventually(async () => (await http()).state === 'Delivered', 60_000, 'delivered once the outbox is back');
+    expect((await performances()).filter((f) => f.includes('B2-HTTP-1001'))).toEqual([
+      (await http()).externalReference,
+    ]);
+  }, 180_000);
 
   it('round-trips the demo plant: Equipment, MaterialDefinition and MaterialLot into an empty hub', async () => {
     const shown: Record<string, string> = {};
