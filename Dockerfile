@@ -22,6 +22,7 @@ COPY connectors/cmms-maintainx/package.json connectors/cmms-maintainx/
 COPY connectors/cmms-maintainx-simulator/package.json connectors/cmms-maintainx-simulator/
 COPY connectors/qms-rest/package.json connectors/qms-rest/
 COPY connectors/qms-rest-simulator/package.json connectors/qms-rest-simulator/
+COPY connectors/b2mml/package.json connectors/b2mml/
 COPY flows/node-red/package.json flows/node-red/
 RUN npm ci
 COPY tsconfig*.json ./
@@ -38,7 +39,7 @@ COPY README.md ./
 # (GraphiQL, a dev dependency) is bundled into hub/dist/ide with the README for its saved tabs.
 # npm nests a dependency under demo/node_modules when the demo pins another version
 # than the hoisted one (mqtt today; the Sparkplug connector too); the folders must exist for the COPY below.
-RUN npx tsc -b hub connectors/sap-s4hana connectors/opcua connectors/sparkplug connectors/cmms-maintainx demo \
+RUN npx tsc -b hub connectors/sap-s4hana connectors/opcua connectors/sparkplug connectors/cmms-maintainx connectors/b2mml demo \
  && npm run build -w flows/node-red \
  && node hub/ide/build.mjs \
  && { test -f schema/schema.graphql || node hub/dist/cli.js schema; } \
@@ -70,6 +71,9 @@ COPY --from=build /app/connectors/sparkplug/dist connectors/sparkplug/dist
 COPY --from=build /app/connectors/sparkplug/node_modules connectors/sparkplug/node_modules
 COPY --from=build /app/connectors/cmms-maintainx/package.json connectors/cmms-maintainx/
 COPY --from=build /app/connectors/cmms-maintainx/dist connectors/cmms-maintainx/dist
+COPY --from=build /app/connectors/b2mml/package.json connectors/b2mml/
+COPY --from=build /app/connectors/b2mml/dist connectors/b2mml/dist
+COPY --from=build /app/connectors/b2mml/schema connectors/b2mml/schema
 # The demo (`start --demo`; the default command runs without it) and its plant's flows.
 COPY --from=build /app/demo/package.json demo/
 COPY --from=build /app/demo/dist demo/dist

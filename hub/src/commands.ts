@@ -39,6 +39,7 @@ const CONNECTOR_PACKAGES = [
   '@plantgraph/connector-sparkplug',
   '@plantgraph/connector-cmms-maintainx',
   '@plantgraph/connector-qms-rest',
+  '@plantgraph/connector-b2mml',
 ].join(',');
 
 const USAGE = `plantgraph <command>

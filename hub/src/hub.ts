@@ -53,6 +53,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { operationMetrics, operationTracing } from './graphql/operation-metrics.js';
 import { DEV_IDP_PATH, DevIdentityProvider } from './auth/dev-identity-provider.js';
 import { GraphQLIde } from './graphql/ide.js';
+import { CONNECTOR_ENDPOINT_PREFIX, serveConnectorEndpoint } from './graphql/connector-endpoints.js';
 import type { LocalAdminKey } from './auth/local-admin-key.js';
 import { DevIdentityProviderEndpoints } from './auth/dev-identity-provider-http.js';
 
@@ -258,6 +259,8 @@ export async function startHub(
       if (path === '/graphql') return serveGraphQL(apollo, gate, checker, req, res, contextFor, fastReads);
       if (ide?.handles(path)) return ide.serveAsset(req, path, res);
       if (path === '/metrics') return serveMetrics(metrics, config.metricsToken, req, res);
+      if (path.startsWith(CONNECTOR_ENDPOINT_PREFIX))
+        return serveConnectorEndpoint(gate, connectorHost, req, res, path);
       if (devIdpEndpoints?.handles(path)) return devIdpEndpoints.serve(req, res);
       if (flows?.handleRequest(req, res)) return;
       if (path === '/healthz') return send(res, 200, { status: 'ok' });

@@ -133,6 +133,34 @@ export interface InboundStream {
   open(lost: (error: Error) => void): Promise<StreamHandle>;
 }
 
+/** A request to a connector's endpoint, after the hub admitted its caller. */
+export interface EndpointRequest {
+  /** The request body as text (UTF-8). */
+  body: string;
+  contentType: string | null;
+  /** Who sent it (the caller's principal id), for the connector's answers and logs. */
+  caller: string;
+}
+
+export interface EndpointResponse {
+  status: number;
+  contentType: string;
+  /** Empty for no content. */
+  body: string;
+}
+
+/**
+ * An HTTP endpoint of the connector, served by the hub at `POST /connectors/<instance>/<endpoint>` on
+ * every replica that runs the instance, behind the hub's authentication and rate limits; the caller must
+ * hold `ManageConnectors` at the instance's scope. The connector then acts as its own principal.
+ */
+export interface InboundEndpoint {
+  description: string;
+  /** Largest body taken, in bytes (default 16 MB); a larger one is refused with 413 before it is read. */
+  maxBytes?: number;
+  handle(request: EndpointRequest): Promise<EndpointResponse>;
+}
+
 /** An event of the hub, as the relay hands it to an outbound handler. */
 export interface HubEvent {
   /** Stable id of the event: the delivery's idempotency key derives from it. */
@@ -185,6 +213,8 @@ export interface ConnectorRuntime {
   testConnection(): Promise<ConnectionCheck>;
   /** Inbound jobs by name. */
   inbound?: Readonly<Record<string, InboundJob>>;
+  /** HTTP endpoints by name (`POST /connectors/<instance>/<name>`), served on every replica. */
+  endpoints?: Readonly<Record<string, InboundEndpoint>>;
   /** Long-lived inbound connections by name, open while the instance runs (on one replica). */
   streams?: Readonly<Record<string, InboundStream>>;
   /** How often the host polls every inbound job that can poll; absent or 0: on demand only. */

@@ -23,7 +23,18 @@ export interface MetricSources {
 const MAX_OPERATION_NAMES = 200;
 const LATENCY_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** The hub's own routes; anything else (scanners, typos) is one label, so paths cannot grow the series. */
-const ROUTES = ['/graphql', '/ide', '/healthz', '/readyz', '/metrics', '/flows', '/flows-http', '/dev-idp', '/'];
+const ROUTES = [
+  '/graphql',
+  '/ide',
+  '/healthz',
+  '/readyz',
+  '/metrics',
+  '/flows',
+  '/flows-http',
+  '/dev-idp',
+  '/connectors',
+  '/',
+];
 
 /**
  * The hub's Prometheus metrics (prom-client), in a registry of its own per hub (two hubs in one

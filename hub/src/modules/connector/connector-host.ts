@@ -2,6 +2,7 @@ import {
   classifyError,
   type ConnectorRuntime,
   type HubClient,
+  type InboundEndpoint,
   type InboundJob,
   type OutboundHandler,
   type StreamHealth,
@@ -401,6 +402,13 @@ export class ConnectorHost implements ConnectorRuntimePort {
   streamHealth(name: string): StreamHealth[] | null {
     const r = this.#running.get(name);
     return r?.streams?.running && r.runtime.streamHealth ? r.runtime.streamHealth() : null;
+  }
+
+  /** A running instance's HTTP endpoint with the instance's scope; null when it runs none by that name here. */
+  endpoint(name: string, endpoint: string): { scope: string; handler: InboundEndpoint } | null {
+    const r = this.#running.get(name);
+    const handler = r?.runtime.endpoints?.[endpoint];
+    return r && handler && Object.hasOwn(r.runtime.endpoints!, endpoint) ? { scope: r.instance.scope, handler } : null;
   }
 
   /** Every connector running on this replica with its jobs by state. */

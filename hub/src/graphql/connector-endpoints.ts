@@ -1,0 +1,69 @@
+// `POST /connectors/<instance>/<endpoint>`: a connector's own HTTP endpoint (e.g. B2MML documents), behind
+// the hub's authentication and rate limits like /graphql. The caller must hold ManageConnectors at the
+// instance's scope (an integration's API key, typically role Integrator); the connector then acts as its
+// own principal with its own grants, so the endpoint never lends the caller's rights to anyone.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Permission } from '@plantgraph/schema';
+import { AuthenticationThrottled } from '../auth/authenticator.js';
+import { HubFault } from '../core/faults.js';
+import type { Principal } from '../core/principal.js';
+import { canAtScope } from '../modules/connector/connector-access.js';
+import type { ConnectorHost } from '../modules/connector/connector-host.js';
+import type { Gate } from './gate.js';
+import { ABORTED, readBody, send } from './http.js';
+
+export const CONNECTOR_ENDPOINT_PREFIX = '/connectors/';
+const DEFAULT_MAX_BYTES = 16_000_000;
+
+export async function serveConnectorEndpoint(
+  gate: Gate,
+  host: ConnectorHost,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
+  const [name, endpoint, ...rest] = path.slice(CONNECTOR_ENDPOINT_PREFIX.length).split('/').map(decodeURIComponent);
+  if (!name || !endpoint || rest.length) return send(res, 404, { error: `Nothing at ${path}.` });
+  let principal: Principal;
+  try {
+    principal = await gate.admit(req.headers.authorization, req);
+  } catch (err) {
+    if (err instanceof AuthenticationThrottled) {
+      res.setHeader('retry-after', String(err.retryAfterSeconds));
+      return close(req, res, 429, err.message);
+    }
+    if (!(err instanceof HubFault)) throw err;
+    res.setHeader('www-authenticate', 'Bearer');
+    return close(req, res, 401, err.message);
+  }
+  const limited = gate.limit(principal);
+  if (limited) return close(req, res, 429, limited.message);
+  const found = host.endpoint(name, endpoint);
+  // An endpoint the caller may not manage is reported as absent: its existence is not the caller's to learn.
+  if (!found || !canAtScope(principal, Permission.Read, found.scope))
+    return close(req, res, 404, `No running connector ${name} with an endpoint ${endpoint} here.`);
+  if (!canAtScope(principal, Permission.ManageConnectors, found.scope))
+    return close(req, res, 403, `Sending to ${name} needs ManageConnectors at ${found.scope}.`);
+  if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
+    return close(req, res, 405, 'Send the document with POST.');
+  }
+  const body = await readBody(req, found.handler.maxBytes ?? DEFAULT_MAX_BYTES);
+  if (body === ABORTED) return;
+  if (body === null)
+    return close(req, res, 413, `The body is over ${found.handler.maxBytes ?? DEFAULT_MAX_BYTES} bytes.`);
+  const answer = await found.handler.handle({
+    body,
+    contentType: req.headers['content-type'] ?? null,
+    caller: principal.id,
+  });
+  res.writeHead(answer.status, answer.body ? { 'content-type': answer.contentType } : {});
+  res.end(answer.body);
+}
+
+/** Refuses, and closes the connection after the answer rather than read an upload nobody wants. */
+function close(req: IncomingMessage, res: ServerResponse, status: number, message: string): void {
+  if (!req.readableEnded) res.setHeader('connection', 'close');
+  send(res, status, { error: message });
+}
