@@ -86,16 +86,16 @@ describe.each(MODES)('hubEventLog (%s)', (mode) => {
     const bad = await graphqlRaw(
       hub.url,
       { query: LOG, variables: { scope: '*', after: 'nope', first: 10 } },
-      hub.localAdminToken,
+      hub.localAdminToken!,
     );
     expect(bad.body.errors[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
-    const big = await graphqlRaw(hub.url, { query: LOG, variables: { scope: '*', first: 501 } }, hub.localAdminToken);
+    const big = await graphqlRaw(hub.url, { query: LOG, variables: { scope: '*', first: 501 } }, hub.localAdminToken!);
     expect(big.body.errors[0].message).toMatch(/1 to 500/);
     const beyond = Buffer.from('ev:999999999').toString('base64url');
     const expired = await graphqlRaw(
       hub.url,
       { query: LOG, variables: { scope: '*', after: beyond, first: 10 } },
-      hub.localAdminToken,
+      hub.localAdminToken!,
     );
     expect(expired.body.errors[0]).toMatchObject({ extensions: { code: 'CURSOR_EXPIRED' } });
   });
