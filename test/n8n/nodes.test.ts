@@ -186,6 +186,14 @@ describe('n8n PlantGraph Trigger', () => {
     expect(hub.sent[3]!.variables.after).toBe('c3');
   });
 
+  it('offers the equipment paths the credential may read as scopes, and * first', async () => {
+    const hub = fakeHub([
+      data({ equipmentList: page([{ path: 'acme/berlin', name: 'Berlin', level: 'Site' }], null, false) }),
+    ]);
+    const scopes = await new PlantGraphTrigger().methods.loadOptions.getScopes.call(pollContext(hub, {}) as never);
+    expect(scopes.map((o) => o.value)).toEqual(['*', 'acme/berlin']);
+  });
+
   it('does not move the cursor when run by hand', async () => {
     const hub = fakeHub([log([event('AlertRaised', { id: 'a-2', severity: 'High' }, 'c5')], 'c5')]);
     const ctx = pollContext(hub, params, { cursor: 'c4' });

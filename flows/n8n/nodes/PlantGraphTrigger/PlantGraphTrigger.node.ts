@@ -1,12 +1,15 @@
 import type {
   IDataObject,
+  ILoadOptionsFunctions,
   INodeExecutionData,
+  INodePropertyOptions,
   INodeType,
   INodeTypeDescription,
   IPollFunctions,
   JsonObject,
 } from 'n8n-workflow';
 import { NodeApiError, NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+import { equipmentPathOptions } from '../PlantGraph/load-options';
 import { hubRequest } from '../PlantGraph/transport';
 import { EVENT_LOG, type EventLogPage, eventItems, eventTypes, TRIGGER_EVENTS } from './events';
 
@@ -44,13 +47,14 @@ export class PlantGraphTrigger implements INodeType {
         default: ['alertRaised'],
       },
       {
-        displayName: 'Scope',
+        displayName: 'Scope Name or ID',
         name: 'scope',
-        type: 'string',
+        type: 'options',
+        typeOptions: { loadOptionsMethod: 'getScopes' },
         required: true,
         default: '*',
-        placeholder: 'acme/berlin/assembly',
-        description: 'An equipment path: events there and below; * for everything the credential may read',
+        description:
+          'Events at this equipment and below; * for everything the credential may read. Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>.',
       },
       {
         displayName: 'Minimum Alert Severity',
@@ -67,6 +71,15 @@ export class PlantGraphTrigger implements INodeType {
         description: 'Alert events below this severity are left out',
       },
     ],
+  };
+
+  methods = {
+    loadOptions: {
+      async getScopes(this: ILoadOptionsFunctions): Promise<INodePropertyOptions[]> {
+        const everything = { name: '* (Everything the Credential May Read)', value: '*' };
+        return [everything, ...(await equipmentPathOptions.call(this))];
+      },
+    },
   };
 
   async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
