@@ -309,7 +309,9 @@ describe.each(MODES)('scope leakage at the edges (%s)', (mode) => {
     expect((await as('root', '{ verifyAuditChain { valid } }')).data.verifyAuditChain.valid).toBe(true);
   });
 
-  it('hubEvents("*") hands out no ids of records the subscriber cannot read', async () => {
+  it('hubEvents("*") and hubEventLog("*") hand out no ids of records the reader cannot read', async () => {
+    const LOG = '{ hubEventLog(scope: "*", after: AFTER) { events { type path } endCursor } }';
+    const start = (await as('otherco', LOG.replace('AFTER', 'null'))).data.hubEventLog.endCursor;
     const sub = await subscribe(
       hub.url,
       'subscription { hubEvents(scope: "*") { type path } }',
@@ -340,6 +342,8 @@ describe.each(MODES)('scope leakage at the edges (%s)', (mode) => {
     await sleep(200);
     expect(sub.received.map((e) => e.data.hubEvents.type)).toEqual(['EquipmentClassCreated']);
     await sub.close();
+    const polled = (await as('otherco', LOG.replace('AFTER', JSON.stringify(start)))).data.hubEventLog;
+    expect(polled.events.map((e: { type: string }) => e.type)).toEqual(['EquipmentClassCreated']);
   });
 
   it("creating a key taken outside the caller's scopes fails as for one it can see, and says nothing about the record", async () => {

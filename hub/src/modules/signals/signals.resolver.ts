@@ -1,5 +1,5 @@
 import { Permission } from '@plantgraph/schema';
-import { Arg, Ctx, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Ctx, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { AFTER, openStream, streamOf } from '../../graphql/failures.js';
@@ -8,6 +8,7 @@ import {
   EquipmentSignalInput,
   FlowEventPublished,
   HubEvent,
+  HubEventLogPage,
   IngestStatistics,
   PublishFlowEventResult,
   PublishSignalsResult,
@@ -49,6 +50,24 @@ export class SignalResolver {
   @Allow(Permission.Read)
   signalIngest(@Ctx() ctx: HubContext) {
     return ctx.services.signals.statistics;
+  }
+
+  @Query(() => HubEventLogPage, {
+    description:
+      'The events `hubEvents` would replay after `after`, by plain request, for clients that poll (`first` 1 to 500). ' +
+      'Without `after`: no events and the current position to start from.',
+  })
+  @Allow(Permission.Read)
+  async hubEventLog(
+    @Arg('scope') scope: string,
+    @Arg('types', () => [String], { nullable: true }) types: string[] | null,
+    @Arg('after', () => String, { nullable: true, description: 'The `endCursor` of the previous call.' })
+    after: string | null,
+    @Arg('first', () => Int, { defaultValue: 100 }) first: number,
+    @Ctx() ctx: HubContext,
+  ): Promise<HubEventLogPage> {
+    const page = await ctx.services.signals.eventLog(ctx.em, ctx.principal, scope, types ?? null, after ?? null, first);
+    return { ...page, events: page.events.map((e) => ({ ...e, data: JSON.stringify(e.data) })) };
   }
 
   @Subscription(() => HubEvent, {

@@ -12,6 +12,7 @@ import { admitSignals } from './signal-admission.js';
 import type { EquipmentSignalInput } from './signals.types.js';
 import { type DomainFailure, invalidInput, isFailure, notFound } from '../../core/failures.js';
 import { badUserInput } from '../../core/faults.js';
+import { type HubEventLogPage, readEventLog, visibleEvent } from './event-log.js';
 
 const MAX_SIGNALS_PER_CALL = 1000;
 const EVENT_TYPE = /^[A-Z][A-Za-z0-9]{0,63}$/;
@@ -63,12 +64,7 @@ export class SignalService {
     types: string[] | null,
     stream: StreamOptions = {},
   ): AsyncIterable<HubEventValue> {
-    if (scope !== '*' && !isEquipmentPath(scope)) {
-      throw badUserInput(
-        `scope: "${scope}" is not an equipment path; give a path prefix such as "acme/berlin", or "*" for everything you may read.`,
-      );
-    }
-    if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, 'subscribe to hub events');
+    checkEventScope(principal, scope, 'subscribe to hub events');
     const wanted = types?.length ? new Set(types) : null;
     const subscription = this.events.subscribe(
       scope === '*' ? [`${this.bus.subjects.namespace}.event.>`] : this.bus.subjects.eventsScope(scope),
@@ -80,18 +76,8 @@ export class SignalService {
           for (;;) {
             const r = await subscription.next();
             if (r.done) return { done: true, value: undefined };
-            const data = r.value.data as Record<string, unknown>;
-            const type = typeof data.type === 'string' ? data.type : 'Unknown';
-            const path = typeof data.path === 'string' && isEquipmentPath(data.path) ? data.path : null;
-            // Events about no equipment (master data) are for enterprise-wide readers only; those of the
-            // installation's own records (`scope: "*"`: API keys, flows) for installation-wide ones.
-            const visible = path
-              ? principal.can(Permission.Read, path)
-              : data.scope === '*'
-                ? principal.scopesFor(Permission.Read).includes('*')
-                : principal.canEnterpriseWide(Permission.Read);
-            if (visible && (!wanted || wanted.has(type)))
-              return { done: false, value: { subject: r.value.subject, type, path, data, cursor: cursorOf(data) } };
+            const event = visibleEvent(principal, r.value.subject, r.value.data as Record<string, unknown>, wanted);
+            if (event) return { done: false, value: event };
           }
         },
         return: async (): Promise<IteratorResult<HubEventValue>> => {
@@ -100,6 +86,21 @@ export class SignalService {
         },
       }),
     };
+  }
+
+  /** The events after `after` as `hubEvents` would replay them, one page by plain request (`event-log.ts`). */
+  async eventLog(
+    em: Tx,
+    principal: Principal,
+    scope: string,
+    types: string[] | null,
+    after: string | null,
+    first: number,
+  ): Promise<HubEventLogPage> {
+    checkEventScope(principal, scope, 'read hub events');
+    if (!Number.isInteger(first) || first < 1 || first > 500)
+      throw badUserInput(`first: ${first} is out of range; ask for 1 to 500 events.`);
+    return readEventLog(em, principal, scope, types, after, first);
   }
 
   /** An event a flow raises about an equipment path, for other flows and subscribers. */
@@ -137,5 +138,11 @@ export class SignalService {
   }
 }
 
-const cursorOf = (data: Record<string, unknown>): string | null =>
-  typeof data.cursor === 'string' ? data.cursor : null;
+function checkEventScope(principal: Principal, scope: string, what: string): void {
+  if (scope !== '*' && !isEquipmentPath(scope)) {
+    throw badUserInput(
+      `scope: "${scope}" is not an equipment path; give a path prefix such as "acme/berlin", or "*" for everything you may read.`,
+    );
+  }
+  if (!principal.canAnywhere(Permission.Read)) throw forbidden(principal, what);
+}

@@ -57,6 +57,17 @@ export class HubEvent {
   @Field(() => String, { nullable: true, description: RESUME_CURSOR }) cursor!: string | null;
 }
 
+@ObjectType({ description: 'A page of the hub event log: the events after a cursor, oldest first.' })
+@Extensions({ allow: [Permission.Read] })
+export class HubEventLogPage {
+  @Field(() => [HubEvent]) events!: HubEvent[];
+  @Field({
+    description: 'Pass as `after` next time: the position after every event this call looked at, matching or not.',
+  })
+  endCursor!: string;
+  @Field({ description: 'More events were kept after `endCursor`: ask again at once.' }) hasMore!: boolean;
+}
+
 /** What this replica's ingest did since it started (each replica counts its own share). */
 @ObjectType({ description: "This replica's signal ingest since it started." })
 @Extensions({ allow: [Permission.Read] })
