@@ -1,6 +1,9 @@
 import { LockMode } from '@mikro-orm/core';
 import {
+  AffectedOrder,
+  CampaignBatch,
   Deviation,
+  EngineeringChangeDecision,
   DeviationKind,
   DeviationSeverity,
   Equipment,
@@ -154,6 +157,15 @@ export class WorkOrderExecutionService {
         );
       const condition = equipment && conditionBlock(equipment);
       if (condition) blocked.push(condition);
+      // An approved engineering change reached the order: its people wait for the supervisor's decision.
+      for (const pending of await tx.find(
+        AffectedOrder,
+        { workOrder: order, decision: EngineeringChangeDecision.Pending },
+        { populate: ['redline'] },
+      ))
+        blocked.push(
+          `an engineering change (redline ${pending.redline.id}: ${pending.redline.change}) awaits a supervisor's decision (decideEngineeringChange).`,
+        );
       if (blocked.length) fail(invalidInput('number', `step ${segment.code} cannot start: ${blocked.join(' ')}`));
       const step = tx.create(StepRecord, {
         workOrder: order,
@@ -318,6 +330,7 @@ export class WorkOrderExecutionService {
         .filter((s) => !steps.some((r) => r.segment === s.code && r.completedAt))
         .map((s) => s.code);
       if (open.length) fail(invalidInput('number', `steps ${open.join(', ')} are not completed.`));
+      if (order.campaignBatches) return this.#completeCampaign(work, order, producedLotNumber);
       if (await tx.count(MaterialLot, { lotNumber: producedLotNumber }))
         fail(invalidInput('producedLotNumber', `lot ${producedLotNumber} already exists.`));
       const reservations = await tx.find(MaterialReservation, { workOrder: order }, { populate: ['lot'] });
@@ -354,6 +367,38 @@ export class WorkOrderExecutionService {
       enterState(work, this.bus.subjects, order, WorkOrderState.Completed);
       return order;
     });
+  }
+
+  /**
+   * A campaign completes once all its batches are made (each made its lot and genealogy,
+   * `campaign.service.ts`); it names its last batch's lot, and the yield is that of all batches.
+   */
+  async #completeCampaign(work: Work, order: WorkOrder, producedLotNumber: string) {
+    const { tx } = work;
+    const batches = await tx.find(CampaignBatch, { workOrder: order }, { orderBy: { sequence: 'asc' } });
+    const last = batches.at(-1);
+    if (batches.length < order.campaignBatches!)
+      fail(invalidInput('number', `${batches.length} of ${order.campaignBatches} batches are made; make the rest.`));
+    if (last!.lotNumber !== producedLotNumber)
+      fail(invalidInput('producedLotNumber', `a campaign completes naming its last batch's lot, ${last!.lotNumber}.`));
+    await tx.nativeUpdate(
+      MaterialReservation,
+      { workOrder: order, status: ReservationStatus.Reserved },
+      { status: ReservationStatus.Returned },
+    );
+    order.producedLot = producedLotNumber;
+    const yieldOff = yieldProblem(order, roundQuantity(batches.reduce((sum, b) => sum + b.quantity, 0)));
+    if (yieldOff)
+      openDeviation(work, this.bus.subjects, {
+        order,
+        lot: null,
+        segment: null,
+        kind: DeviationKind.YieldOutOfBracket,
+        severity: DeviationSeverity.Major,
+        description: yieldOff,
+      });
+    enterState(work, this.bus.subjects, order, WorkOrderState.Completed);
+    return order;
   }
 }
 
