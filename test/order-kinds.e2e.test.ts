@@ -355,6 +355,47 @@ describe.each(MODES)('order kinds (%s)', (mode) => {
       [3, 'L-CMP-3', null],
     ]);
 
+    // The campaign completes naming its last batch; quality's release covers every batch's lot.
+    const verify = async () => ({ v: await signatureOf(people, 'chen', 'Verification') });
+    await must(
+      'ana',
+      `mutation { r: recordMeasurements(number: "WO-CMP-2", measurements: [{ parameter: "pressure", value: 180 }]) { ${R} } }`,
+    );
+    await must('ana', `mutation { r: completeStep(number: "WO-CMP-2") { ${R} } }`);
+    for (const [who, parameter] of [
+      ['ana', 'current'],
+      ['dana', null],
+    ] as const) {
+      await must(who, `mutation { r: startStep(number: "WO-CMP-2") { ${R} } }`);
+      if (parameter)
+        await must(
+          who,
+          `mutation { r: recordMeasurements(number: "WO-CMP-2", measurements: [{ parameter: "current", value: 9.5 }]) { ${R} } }`,
+        );
+      await must(
+        who,
+        `mutation ($v: SignatureInput) { r: completeStep(number: "WO-CMP-2", verification: $v) { ${R} } }`,
+        await verify(),
+      );
+    }
+    const COMPLETE = (lot: string) =>
+      `mutation { r: completeWorkOrder(number: "WO-CMP-2", producedLotNumber: "${lot}", producedQuantity: 30) { ${R} ... on WorkOrder { state producedLot } } }`;
+    expect((await as.run('ana', COMPLETE('L-CMP-1'))).r.message).toMatch(/last batch's lot, L-CMP-3/);
+    expect((await as.run('ana', COMPLETE('L-CMP-3'))).r).toMatchObject({ state: 'Completed', producedLot: 'L-CMP-3' });
+    await must('ana', `mutation { r: submitWorkOrderForReview(number: "WO-CMP-2") { ${R} } }`);
+    await must(
+      'ines',
+      `mutation ($s: SignatureInput!) { r: releaseWorkOrderToStock(number: "WO-CMP-2", signature: $s) { ${R} } }`,
+      {
+        s: await signatureOf(people, 'ines', 'Approval'),
+      },
+    );
+    const released = await as.run(
+      'admin',
+      `{ ${[1, 2, 3].map((n) => `b${n}: materialLot(lotNumber: "L-CMP-${n}") { status }`).join(' ')} }`,
+    );
+    expect(Object.values(released)).toEqual([{ status: 'Released' }, { status: 'Released' }, { status: 'Released' }]);
+
     const SPLIT = `mutation ($i: SplitBatchInput!) { r: splitBatch(input: $i) { ${R} ... on MaterialLot { lotNumber quantity } } }`;
     const split = (parts: object[]) =>
       as.run('ana', SPLIT, { i: { number: 'WO-CMP-2', lotNumber: 'L-CMP-2', segment: '10-stamp', parts } });
@@ -391,7 +432,7 @@ describe.each(MODES)('order kinds (%s)', (mode) => {
     );
     expect(trace.part).toEqual({
       quantity: 4,
-      status: 'Quarantine',
+      status: 'Released',
       genealogyInputs: [
         { lotNumber: 'L-CMP-2', via: 'L-CMP-2A', quantity: 4, depth: 1 },
         { lotNumber: 'L-COIL-0001', via: 'L-CMP-2', quantity: 2, depth: 2 },
