@@ -155,6 +155,67 @@ describe.each(MODES)('order kinds (%s)', (mode) => {
     );
   });
 
+  it('holds a repair at once, a planned upkeep as a warning, and a new calibration replaces the due date before it', async () => {
+    const OPEN = `mutation ($i: OpenMaintenanceOrderInput!) { r: openMaintenanceOrder(input: $i) { ${MO} ... on MaintenanceOrder { plannedStart } } }`;
+    const WELDER_1 = `${LINE_1}/welder-1`;
+    const window = plannedWindow(40);
+    const planned = await as.run('mia', OPEN, {
+      i: { number: 'MO-PM-1', kind: 'Preventive', equipment: WELDER_1, description: 'Electrode tips', ...window },
+    });
+    expect(planned.r).toMatchObject({ state: 'Open', plannedStart: window.plannedStart });
+    expect(await equipment(WELDER_1)).toMatchObject({ condition: 'MaintenanceDue', conditionBlocking: false });
+    const moveTo = (number: string, verb: string, reason?: string) =>
+      as.run(
+        'mia',
+        `mutation ($i: MaintenanceOrderTransitionInput!) { r: ${verb}MaintenanceOrder(input: $i) { ${MO} } }`,
+        {
+          i: { number, reason },
+        },
+      );
+    expect((await moveTo('MO-PM-1', 'start')).r.state).toBe('InProgress');
+    expect(await equipment(WELDER_1)).toMatchObject({ condition: 'UnderMaintenance', conditionBlocking: true });
+    expect((await moveTo('MO-PM-1', 'cancel', 'Tips still good')).r.state).toBe('Cancelled');
+    expect(await equipment(WELDER_1)).toMatchObject({ condition: 'Available', conditionRecords: [] });
+    expect((await moveTo('MO-PM-1', 'start')).r).toMatchObject({ code: 'InvalidTransition' });
+
+    const repair = await as.run('mia', OPEN, {
+      i: { number: 'MO-CM-1', kind: 'Corrective', equipment: WELDER_1, description: 'Cable cracked' },
+    });
+    expect(repair.r.state).toBe('Open');
+    expect(await equipment(WELDER_1)).toMatchObject({ condition: 'UnderMaintenance', conditionBlocking: true });
+    await moveTo('MO-CM-1', 'start');
+    await moveTo('MO-CM-1', 'complete', 'Cable replaced');
+    const reviewed = await as.run(
+      'chen',
+      `mutation ($i: SignOffMaintenanceOrderInput!) { r: signOffMaintenanceOrder(input: $i) { ${MO} } }`,
+      { i: { number: 'MO-CM-1', signature: await signatureOf(people, 'chen', 'Review') } },
+    );
+    expect(reviewed.r).toMatchObject({ state: 'SignedOff', signedOffBy: 'E1003', nextCalibrationDueAt: null });
+    expect(await equipment(WELDER_1)).toMatchObject({ condition: 'Available', conditionRecords: [] });
+
+    // A second calibration of the press: its sign-off's due date replaces the first one's.
+    await as.run('mia', OPEN, {
+      i: { number: 'MO-CAL-2', kind: 'Calibration', equipment: PRESS_1, description: 'Re-check' },
+    });
+    expect((await equipment(PRESS_1)).conditionBlocking).toBe(true);
+    await moveTo('MO-CAL-2', 'start');
+    await moveTo('MO-CAL-2', 'complete', 'Within tolerance, certificate C-2026-131');
+    const next = new Date(Date.now() + 365 * 86_400_000).toISOString();
+    await as.run(
+      'ines',
+      `mutation ($i: SignOffMaintenanceOrderInput!) { r: signOffMaintenanceOrder(input: $i) { ${MO} } }`,
+      {
+        i: { number: 'MO-CAL-2', signature: await signatureOf(people, 'ines', 'Approval'), nextCalibrationDueAt: next },
+      },
+    );
+    expect(await equipment(PRESS_1)).toMatchObject({
+      condition: 'CalibrationDue',
+      conditionBlocking: false,
+      conditionDueAt: next,
+      conditionRecords: [{ externalReference: 'maintenance-order:MO-CAL-2:next-due', dueAt: next }],
+    });
+  });
+
   it('tells the operators of orders in flight about an approved redline and lets a supervisor decide per order', async () => {
     const { productDefinition } = await as.run(
       'admin',

@@ -63,6 +63,13 @@ export class MaintenanceOrder extends Identified<'state' | 'stateChangedAt'> {
   })
   @Property({ type: 'timestamptz', nullable: true })
   dueAt?: Date | null;
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the work is planned to take the equipment out of use (for schedules); informative only.',
+  })
+  @Property({ type: 'timestamptz', nullable: true })
+  plannedStart?: Date | null;
+  @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) plannedEnd?: Date | null;
   @Field() @Property() openedBy!: string;
   @Field(() => String, { nullable: true }) @Property({ nullable: true }) startedBy?: string | null;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) startedAt?: Date | null;
@@ -93,6 +100,9 @@ export class OpenMaintenanceOrderInput {
   @Field({ description: 'Path of the equipment asset.' }) equipment!: string;
   @Field() description!: string;
   @Field(() => Date, { nullable: true }) dueAt?: Date | null;
+  @Field(() => Date, { nullable: true, description: 'The planned window of the work, for schedules.' })
+  plannedStart?: Date | null;
+  @Field(() => Date, { nullable: true }) plannedEnd?: Date | null;
 }
 
 @InputType()

@@ -81,6 +81,8 @@ export class MaintenanceOrderService {
       const hidden = () => notFound('equipment', input.equipment);
       const equipment = (await tx.findOne(Equipment, { path: input.equipment })) ?? fail(hidden());
       requireAt(principal, Permission.MaintainEquipment, equipment.path, hidden);
+      if (input.plannedStart && input.plannedEnd && input.plannedEnd <= input.plannedStart)
+        fail(invalidInput('plannedEnd', 'must be after plannedStart.'));
       if (await tx.count(MaintenanceOrder, { number: input.number }))
         fail(keyTaken('maintenance order number', input.number));
       const order = tx.create(MaintenanceOrder, {
@@ -89,6 +91,8 @@ export class MaintenanceOrderService {
         equipment,
         description: input.description.trim(),
         dueAt: input.dueAt ?? null,
+        plannedStart: input.plannedStart ?? null,
+        plannedEnd: input.plannedEnd ?? null,
         openedBy: principal.name,
       });
       work.changed('MaintenanceOrderOpened', order, order.number, null, order.description);

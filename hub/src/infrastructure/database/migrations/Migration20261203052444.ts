@@ -11,7 +11,7 @@ export class Migration20261203052444 extends Migration {
    */
   override up(): void | Promise<void> {
     this.addSql(
-      `create table "maintenance_order" ("id" uuid not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "number" varchar(255) not null, "kind" text not null, "equipment_id" uuid not null, "description" text not null, "state" text not null default 'Open', "state_changed_at" timestamptz not null, "due_at" timestamptz null, "opened_by" varchar(255) not null, "started_by" varchar(255) null, "started_at" timestamptz null, "completed_by" varchar(255) null, "completed_at" timestamptz null, "work_done" text null, "signed_off_by" varchar(255) null, "signed_off_at" timestamptz null, "next_calibration_due_at" timestamptz null, "state_reason" text null, primary key ("id"));`,
+      `create table "maintenance_order" ("id" uuid not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, "number" varchar(255) not null, "kind" text not null, "equipment_id" uuid not null, "description" text not null, "state" text not null default 'Open', "state_changed_at" timestamptz not null, "due_at" timestamptz null, "planned_start" timestamptz null, "planned_end" timestamptz null, "opened_by" varchar(255) not null, "started_by" varchar(255) null, "started_at" timestamptz null, "completed_by" varchar(255) null, "completed_at" timestamptz null, "work_done" text null, "signed_off_by" varchar(255) null, "signed_off_at" timestamptz null, "next_calibration_due_at" timestamptz null, "state_reason" text null, primary key ("id"));`,
     );
     this.addSql(`alter table "maintenance_order" add constraint "maintenance_order_number_unique" unique ("number");`);
     this.addSql(
