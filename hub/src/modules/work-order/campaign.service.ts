@@ -1,5 +1,7 @@
 import {
   CampaignBatch,
+  DeviationKind,
+  DeviationSeverity,
   type CompleteCampaignBatchInput,
   LotGenealogy,
   MaterialDefinition,
@@ -8,6 +10,7 @@ import {
   MaterialReservation,
   Permission,
   type RecordCampaignCleaningInput,
+  ReservationStatus,
   type SplitBatchInput,
   type WorkOrder,
   WorkOrderState,
@@ -16,10 +19,13 @@ import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../core/principal.js';
 import { checkKey, checkQuantity, checkText, roundQuantity } from '../../core/keys.js';
-import { snapshot, type UnitOfWork } from '../../core/unit-of-work.js';
+import { snapshot, type UnitOfWork, type Work } from '../../core/unit-of-work.js';
+import type { Subjects } from '../../subjects.js';
 import { fail, invalidInput } from '../../core/failures.js';
 import { orderChanged } from './work-order-events.js';
 import { findOrderFor } from './work-order-access.js';
+import { openDeviation, yieldProblem } from './deviation.service.js';
+import { enterState } from './work-order-lifecycle.service.js';
 
 /**
  * Order kinds beyond one order, one lot: a campaign (several batches one after another on the
@@ -174,4 +180,36 @@ export class CampaignService {
       location: order.equipment,
     });
   }
+}
+
+/**
+ * A campaign completes once all its batches are made (each made its lot and genealogy); it names
+ * its last batch's lot, and the yield is that of all batches (called by `completeWorkOrder`).
+ */
+export async function completeCampaign(work: Work, subjects: Subjects, order: WorkOrder, producedLotNumber: string) {
+  const { tx } = work;
+  const batches = await tx.find(CampaignBatch, { workOrder: order }, { orderBy: { sequence: 'asc' } });
+  const last = batches.at(-1);
+  if (batches.length < order.campaignBatches!)
+    fail(invalidInput('number', `${batches.length} of ${order.campaignBatches} batches are made; make the rest.`));
+  if (last!.lotNumber !== producedLotNumber)
+    fail(invalidInput('producedLotNumber', `a campaign completes naming its last batch's lot, ${last!.lotNumber}.`));
+  await tx.nativeUpdate(
+    MaterialReservation,
+    { workOrder: order, status: ReservationStatus.Reserved },
+    { status: ReservationStatus.Returned },
+  );
+  order.producedLot = producedLotNumber;
+  const yieldOff = yieldProblem(order, roundQuantity(batches.reduce((sum, b) => sum + b.quantity, 0)));
+  if (yieldOff)
+    openDeviation(work, subjects, {
+      order: order as WorkOrder & { equipment: { path: string } },
+      lot: null,
+      segment: null,
+      kind: DeviationKind.YieldOutOfBracket,
+      severity: DeviationSeverity.Major,
+      description: yieldOff,
+    });
+  enterState(work, subjects, order, WorkOrderState.Completed);
+  return order;
 }

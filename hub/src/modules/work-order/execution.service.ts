@@ -1,7 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import {
   AffectedOrder,
-  CampaignBatch,
   Deviation,
   EngineeringChangeDecision,
   DeviationKind,
@@ -38,6 +37,7 @@ import { enterState, requireTransition } from './work-order-lifecycle.service.js
 import { fail, invalidInput } from '../../core/failures.js';
 import { conditionBlock } from '../equipment/equipment-condition.js';
 import { openDeviation, yieldProblem } from './deviation.service.js';
+import { completeCampaign } from './campaign.service.js';
 
 /** Run states in which no step can start now (the interlock itself is the equipment's condition). */
 const NOT_RUNNABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance]);
@@ -330,7 +330,7 @@ export class WorkOrderExecutionService {
         .filter((s) => !steps.some((r) => r.segment === s.code && r.completedAt))
         .map((s) => s.code);
       if (open.length) fail(invalidInput('number', `steps ${open.join(', ')} are not completed.`));
-      if (order.campaignBatches) return this.#completeCampaign(work, order, producedLotNumber);
+      if (order.campaignBatches) return completeCampaign(work, this.bus.subjects, order, producedLotNumber);
       if (await tx.count(MaterialLot, { lotNumber: producedLotNumber }))
         fail(invalidInput('producedLotNumber', `lot ${producedLotNumber} already exists.`));
       const reservations = await tx.find(MaterialReservation, { workOrder: order }, { populate: ['lot'] });
@@ -367,38 +367,6 @@ export class WorkOrderExecutionService {
       enterState(work, this.bus.subjects, order, WorkOrderState.Completed);
       return order;
     });
-  }
-
-  /**
-   * A campaign completes once all its batches are made (each made its lot and genealogy,
-   * `campaign.service.ts`); it names its last batch's lot, and the yield is that of all batches.
-   */
-  async #completeCampaign(work: Work, order: WorkOrder, producedLotNumber: string) {
-    const { tx } = work;
-    const batches = await tx.find(CampaignBatch, { workOrder: order }, { orderBy: { sequence: 'asc' } });
-    const last = batches.at(-1);
-    if (batches.length < order.campaignBatches!)
-      fail(invalidInput('number', `${batches.length} of ${order.campaignBatches} batches are made; make the rest.`));
-    if (last!.lotNumber !== producedLotNumber)
-      fail(invalidInput('producedLotNumber', `a campaign completes naming its last batch's lot, ${last!.lotNumber}.`));
-    await tx.nativeUpdate(
-      MaterialReservation,
-      { workOrder: order, status: ReservationStatus.Reserved },
-      { status: ReservationStatus.Returned },
-    );
-    order.producedLot = producedLotNumber;
-    const yieldOff = yieldProblem(order, roundQuantity(batches.reduce((sum, b) => sum + b.quantity, 0)));
-    if (yieldOff)
-      openDeviation(work, this.bus.subjects, {
-        order,
-        lot: null,
-        segment: null,
-        kind: DeviationKind.YieldOutOfBracket,
-        severity: DeviationSeverity.Major,
-        description: yieldOff,
-      });
-    enterState(work, this.bus.subjects, order, WorkOrderState.Completed);
-    return order;
   }
 }
 
