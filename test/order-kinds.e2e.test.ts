@@ -245,6 +245,9 @@ describe.each(MODES)('order kinds (%s)', (mode) => {
     const segments = active.segments.map((s: any) =>
       s.code === '10-stamp' ? { ...s, parameters: [{ ...s.parameters[0], target: 182, lowerLimit: 176 }] } : s,
     );
+    const PROPOSE = `mutation ($i: ProposeRedlineInput!) { r: proposeRedline(input: $i) { ${R} } }`;
+    const same = { productDefinitionVersion: active.id, change: 'Nothing', reason: 'None', segments: active.segments };
+    expect((await as.run('eng', PROPOSE, { i: same })).r.message).toMatch(/the redline changes nothing/);
     const proposed = await must(
       'eng',
       `mutation ($i: ProposeRedlineInput!) { r: proposeRedline(input: $i) { ${R} ... on Redline { id state proposedBy } } }`,
@@ -402,7 +405,8 @@ describe.each(MODES)('order kinds (%s)', (mode) => {
     const lots = await as.run(
       'admin',
       `{ ${[1, 2, 3].map((n) => `b${n}: materialLot(lotNumber: "L-CMP-${n}") { status genealogyInputs { lotNumber quantity } }`).join(' ')}
-         o: workOrder(number: "WO-CMP-2") { campaign { sequence lotNumber cleaning cleanedBy } } }`,
+         o: workOrder(number: "WO-CMP-2") { campaign { sequence lotNumber cleaning cleanedBy } }
+         coil: materialLot(lotNumber: "L-COIL-0001") { genealogyOutputs { lotNumber depth } } }`,
     );
     // Each batch its own lot, its genealogy what was consumed for it.
     for (const n of [1, 2, 3])
@@ -410,6 +414,10 @@ describe.each(MODES)('order kinds (%s)', (mode) => {
         status: 'Quarantine',
         genealogyInputs: [{ lotNumber: 'L-COIL-0001', quantity: n }],
       });
+    // And the other way: the coil went into each batch.
+    expect(lots.coil.genealogyOutputs).toEqual(
+      expect.arrayContaining([1, 2, 3].map((n) => ({ lotNumber: `L-CMP-${n}`, depth: 1 }))),
+    );
     expect(lots.o.campaign.map((b: any) => [b.sequence, b.lotNumber, b.cleaning])).toEqual([
       [1, 'L-CMP-1', 'CIP after batch 1 (SOP-CL-4)'],
       [2, 'L-CMP-2', 'CIP after batch 2 (SOP-CL-4)'],

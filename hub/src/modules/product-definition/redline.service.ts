@@ -21,6 +21,7 @@ import { ENTERPRISE, type SignatureService } from '../../auth/signatures.js';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { Subjects } from '../../subjects.js';
 import { checkText, isUuid } from '../../core/keys.js';
+import { canonical } from '../../core/audit-chain.js';
 import type { Principal } from '../../core/principal.js';
 import { snapshot, type UnitOfWork, type Work } from '../../core/unit-of-work.js';
 import { pathsVisible, requireEnterpriseWide } from '../../core/visibility.js';
@@ -87,6 +88,8 @@ export class RedlineService {
       checkText('reason', input.reason, 2000);
       if (!input.segments.length) fail(invalidInput('segments', 'give the segments as they are to be.'));
       await checkSegments(tx, input.segments);
+      if (canonical(meaningful(plain(input.segments))) === canonical(meaningful(version.segments)))
+        fail(invalidInput('segments', `they are those of version ${version.version}: the redline changes nothing.`));
       const redline = tx.create(Redline, {
         productDefinitionVersion: version,
         change: input.change.trim(),
@@ -257,6 +260,17 @@ export class RedlineService {
       orderChanged(work, this.subjects, 'WorkOrderAffectedByEngineeringChange', order, order.state, undefined, told);
     }
   }
+}
+
+/** Content without the empty fields (null, missing, []) that say the same thing either way. */
+function meaningful(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(meaningful);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v != null && !(Array.isArray(v) && !v.length))
+      .map(([k, v]) => [k, meaningful(v)]),
+  );
 }
 
 const keyOf = (version: ProductDefinitionVersion) => `${version.productDefinition.code}/${version.version}`;
