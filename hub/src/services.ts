@@ -6,6 +6,10 @@ import { EventFeed } from './core/event-feed.js';
 import { EquipmentService } from './modules/equipment/equipment.service.js';
 import { equipmentClasses } from './modules/equipment/equipment-class.js';
 import { EquipmentConditionService } from './modules/equipment/equipment-condition.js';
+import { MaintenanceOrderService } from './modules/equipment/maintenance-order.service.js';
+import { IndustryProfileService } from './modules/equipment/industry-profile.js';
+import { RedlineService } from './modules/product-definition/redline.service.js';
+import { CampaignService } from './modules/work-order/campaign.service.js';
 import { materialClasses } from './modules/material/material-class.js';
 import { MaterialService } from './modules/material/material.service.js';
 import { personnelClasses } from './modules/personnel/personnel-class.js';
@@ -68,20 +72,25 @@ export function createServices(
   const signatures = new SignatureService(authenticator);
   const materialClass = new ResourceClassService(uow, materialClasses);
   const personnelClass = new ResourceClassService(uow, personnelClasses);
+  const equipmentCondition = new EquipmentConditionService(uow, feed);
   return {
     uow,
     relay,
     feed,
     equipment: new EquipmentService(uow, feed),
-    equipmentCondition: new EquipmentConditionService(uow, feed),
+    equipmentCondition,
+    maintenanceOrders: new MaintenanceOrderService(uow, equipmentCondition, signatures),
+    industryProfiles: new IndustryProfileService(uow),
     equipmentClass: new ResourceClassService(uow, equipmentClasses),
     materialClass,
     material: new MaterialService(uow, materialClass, signatures),
     personnelClass,
     personnel: new PersonnelService(uow, personnelClass),
     productDefinition: new ProductDefinitionService(uow, signatures),
+    redlines: new RedlineService(uow, bus.subjects, signatures),
     workOrder: new WorkOrderService(uow, feed),
     workOrderLifecycle: new WorkOrderLifecycleService(uow, bus),
+    campaigns: new CampaignService(uow, bus),
     apiKeys,
     opcuaUserCertificates: new OpcuaUserCertificateService(db, uow),
     authenticator,

@@ -16,6 +16,9 @@ import { WorkOrder } from './work-order/work-order.entities.js';
 import { MaterialReservation } from './work-order/material-reservation.entity.js';
 import { Deviation, ElectronicSignature, LotGenealogy, StepRecord } from './work-order/execution.entities.js';
 import { Alert } from './alert/alert.entity.js';
+import { MaintenanceOrder } from './equipment/maintenance-order.js';
+import { AffectedOrder, Redline } from './product-definition/redline.js';
+import { CampaignBatch } from './work-order/campaign.js';
 import { ConnectorDelivery, ConnectorImport, ConnectorInstance } from './connector/connector.entities.js';
 
 export * from './auth/access.js';
@@ -38,6 +41,10 @@ export * from './equipment/process-value.entity.js';
 export * from './equipment/shift-calendar.entity.js';
 export * from './equipment/equipment.inputs.js';
 export * from './equipment/equipment.results.js';
+export * from './equipment/industry-profile.js';
+export * from './equipment/maintenance-order.js';
+export * from './product-definition/redline.js';
+export * from './work-order/campaign.js';
 export * from './material/material.entities.js';
 export * from './material/material.inputs.js';
 export * from './material/material.results.js';
@@ -90,4 +97,8 @@ export const entities = [
   ConnectorInstance,
   ConnectorDelivery,
   ConnectorImport,
+  MaintenanceOrder,
+  Redline,
+  AffectedOrder,
+  CampaignBatch,
 ];

@@ -41,6 +41,8 @@ const ACT_NAME: Readonly<Record<SignedAct, string>> = {
   [SignedAct.MasterRecordReview]: 'master-record review',
   [SignedAct.MasterRecordApproval]: 'master-record approval',
   [SignedAct.ReleasedProductChange]: 'change of released product',
+  [SignedAct.MaintenanceSignOff]: 'maintenance sign-off',
+  [SignedAct.RedlineApproval]: 'redline approval',
 };
 
 /** What is being signed: the act, the meaning it takes, where, and who may not sign it. */

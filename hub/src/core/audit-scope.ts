@@ -1,12 +1,15 @@
 import { wrap } from '@mikro-orm/core';
 import {
+  AffectedOrder,
   Alert,
+  CampaignBatch,
   ConnectorDelivery,
   ConnectorImport,
   ConnectorInstance,
   Deviation,
   Equipment,
   EquipmentConditionRecord,
+  MaintenanceOrder,
   MaterialLot,
   MaterialReservation,
   MaterialSublot,
@@ -30,6 +33,7 @@ const SHARED_MASTER_DATA = new Set([
   'MaterialDefinition',
   'ProductDefinition',
   'ProductDefinitionVersion',
+  'Redline',
 ]);
 
 /** Fields that must never reach the audit trail, whatever record they belong to (a connector's sealed secrets too). */
@@ -85,7 +89,9 @@ export async function auditScope(tx: Tx, entity: object): Promise<string | null>
   if (entity instanceof ShiftCalendar) return entity.scope;
   if (entity instanceof ConnectorInstance || entity instanceof ConnectorDelivery || entity instanceof ConnectorImport)
     return entity.scope;
-  if (entity instanceof EquipmentConditionRecord) return equipmentPath(tx, entity.equipment);
+  if (entity instanceof EquipmentConditionRecord || entity instanceof MaintenanceOrder)
+    return equipmentPath(tx, entity.equipment);
+  if (entity instanceof CampaignBatch || entity instanceof AffectedOrder) return orderPath(tx, entity.workOrder);
   if (entity instanceof WorkOrder) return orderPath(tx, entity);
   if (entity instanceof Deviation) return entity.workOrder ? orderPath(tx, entity.workOrder) : lotPath(tx, entity.lot!);
   if (entity instanceof StepRecord || entity instanceof MaterialReservation) return orderPath(tx, entity.workOrder);

@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
 import type { EntityName } from '@mikro-orm/core';
 import {
+  AffectedOrder,
+  CampaignBatch,
   Equipment,
   EquipmentClass,
   EquipmentConditionRecord,
@@ -18,6 +20,7 @@ import {
   ProductDefinition,
   ProductDefinitionVersion,
   Qualification,
+  Redline,
   WorkOrder,
 } from '@plantgraph/schema';
 import type { Tx } from '../infrastructure/database/database.js';
@@ -97,6 +100,10 @@ export function createLoaders(em: Tx, principal: Principal) {
     stepsOfOrder: byParent(StepRecord, 'workOrder', 'sequence'),
     deviationsOfOrder: byParent(Deviation, 'workOrder', 'createdAt'),
     deviationsOfLot: byParent(Deviation, 'lot', 'createdAt'),
+    // Reached through a visible order only.
+    affectedOrdersOf: byParent(AffectedOrder, 'workOrder', 'createdAt'),
+    campaignBatchesOf: byParent(CampaignBatch, 'workOrder', 'sequence'),
+    redline: byId(Redline),
     workOrder: byId(WorkOrder, { equipment: pathsVisible(principal) }),
     // Signatures shown with the record they sign (21 CFR 11.50), keyed `<recordType>:<id>`.
     signaturesOf: new DataLoader<string, ElectronicSignature[]>(async (keys) => {

@@ -28,6 +28,13 @@ import {
 import { LotDeviationResolver, NonconformanceResolver } from '../modules/work-order/deviation.resolver.js';
 import { ApiKeyResolver } from '../auth/api-key.resolver.js';
 import { OpcuaUserCertificateResolver } from '../auth/opcua-certificate.resolver.js';
+import { IndustryProfileResolver, MaintenanceOrderResolver } from '../modules/equipment/maintenance-order.resolver.js';
+import {
+  AffectedOrderResolver,
+  EngineeringChangeOrderResolver,
+  RedlineResolver,
+} from '../modules/product-definition/redline.resolver.js';
+import { CampaignResolver } from '../modules/work-order/campaign.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { BatchRecordResolver } from '../modules/batch-record/batch-record.resolver.js';
 import { AlertResolver } from '../modules/alert/alert.resolver.js';
@@ -68,6 +75,12 @@ export const resolvers = [
   SignalResolver,
   FlowsResolver,
   ConnectorResolver,
+  MaintenanceOrderResolver,
+  IndustryProfileResolver,
+  RedlineResolver,
+  AffectedOrderResolver,
+  EngineeringChangeOrderResolver,
+  CampaignResolver,
 ] as const;
 
 /** The hub's GraphQL schema; `schema/schema.graphql` is this, printed. */

@@ -4,6 +4,7 @@ import { Permission } from '../auth/access.js';
 import { Identified } from '../common/identified.js';
 import { PropertyValue } from '../common/properties.js';
 import { EquipmentClass } from './equipment-class.entity.js';
+import { IndustryProfile } from './industry-profile.js';
 import { EquipmentLevel } from './equipment-level.js';
 import { EquipmentCondition } from './equipment-condition.js';
 import { EquipmentState } from './equipment-state.js';
@@ -88,4 +89,8 @@ export class Equipment extends Identified<'properties' | 'state' | 'stateSince' 
   @Field(() => Date, { nullable: true, description: 'When the governing calibration (or maintenance) falls due.' })
   @Property({ type: 'timestamptz', nullable: true })
   conditionDueAt?: Date | null;
+
+  /** A site's industry profile (display labels only); null elsewhere, and at a site without one. */
+  @Enum({ items: () => IndustryProfile, nullable: true })
+  industryProfile?: IndustryProfile | null;
 }

@@ -64,6 +64,8 @@ export enum DeviationKind {
   Equipment = 'Equipment',
   /** Raised by a person: the procedure (work instruction, master record) was not followed. */
   Procedure = 'Procedure',
+  /** An approved engineering change (redline) reached the order in flight; a supervisor paused it. */
+  EngineeringChange = 'EngineeringChange',
   /** Raised by a person: environment out of its limits (temperature, humidity, cleanliness). */
   Environment = 'Environment',
   /** Raised by a person: anything else, described. */
@@ -76,6 +78,7 @@ export const AUTOMATIC_DEVIATION_KINDS: ReadonlySet<DeviationKind> = new Set([
   DeviationKind.OutOfTolerance,
   DeviationKind.Correction,
   DeviationKind.YieldOutOfBracket,
+  DeviationKind.EngineeringChange,
 ]);
 
 /** How much a deviation may affect the product's quality. */
@@ -159,6 +162,9 @@ export class LotGenealogy extends Identified {
   @ManyToOne(() => MaterialLot, { deleteRule: 'restrict' }) input!: MaterialLot;
   @Field() @Property({ type: new DecimalType('number'), precision: 18, scale: 6 }) quantity!: number;
   @ManyToOne(() => WorkOrder, { deleteRule: 'restrict' }) workOrder!: WorkOrder;
+  @Field(() => String, { nullable: true, description: 'The step at which a batch was split into this lot.' })
+  @Property({ nullable: true })
+  segment?: string | null;
 }
 
 /**
@@ -194,6 +200,10 @@ export enum SignedAct {
   MasterRecordApproval = 'MasterRecordApproval',
   /** The quantity of released product (an order's output, released to stock) is changed (Approval). */
   ReleasedProductChange = 'ReleasedProductChange',
+  /** A maintenance order's work is accepted: Review, or Approval (the quality unit) for a calibration. */
+  MaintenanceSignOff = 'MaintenanceSignOff',
+  /** A redline of a master record is approved: one Review and one Approval, by two people other than its author. */
+  RedlineApproval = 'RedlineApproval',
 }
 registerEnumType(SignedAct, { name: 'SignedAct' });
 

@@ -1,6 +1,6 @@
 import { DecimalType } from '@mikro-orm/core';
 import { Entity, Enum, Index, ManyToOne, Property } from '@mikro-orm/decorators/legacy';
-import { Extensions, Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Extensions, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Permission } from '../auth/access.js';
 import { Identified } from '../common/identified.js';
 import { Equipment } from '../equipment/equipment.entity.js';
@@ -80,6 +80,12 @@ export class WorkOrder extends Identified<'state' | 'stateChangedAt' | 'assignme
   @Field(() => String, { nullable: true, description: 'The lot the order produced, once completed.' })
   @Property({ nullable: true })
   producedLot?: string | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'A campaign order: how many sequential batches it makes on its unit; null for one batch.',
+  })
+  @Property({ type: 'integer', nullable: true })
+  campaignBatches?: number | null;
   @Field(() => String, { nullable: true, description: 'Why the order was paused or cancelled.' })
   @Property({ type: 'text', nullable: true })
   stateReason?: string | null;

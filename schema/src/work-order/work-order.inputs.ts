@@ -15,6 +15,11 @@ export class CreateWorkOrderInput {
   @Field({ description: 'Path of the equipment (line, work center …) that will run the order.' }) equipment!: string;
   @Field(() => Date, { nullable: true }) plannedStart?: Date | null;
   @Field(() => Date, { nullable: true }) plannedEnd?: Date | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'A campaign: this many sequential batches on the same unit, each its own lot, cleaned between.',
+  })
+  campaignBatches?: number | null;
 }
 
 @InputType({

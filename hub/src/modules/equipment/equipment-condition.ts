@@ -70,93 +70,104 @@ export class EquipmentConditionService {
   ) {}
 
   record(principal: Principal, input: RecordEquipmentConditionInput) {
-    return this.uow.run(principal.name, async (work) => {
-      const { tx } = work;
-      checkPath('path', input.path);
-      const equipment = await lockedEquipment(tx, input.path);
+    return this.uow.run(principal.name, (work) => this.recordIn(work, principal, input));
+  }
+
+  /**
+   * Opens (or updates, by its external reference) a record within a command already running: the
+   * one way in for people, connectors and maintenance orders. `authorised`: the caller's command
+   * checked its own permission (a maintenance order's sign-off is signed, not MaintainEquipment).
+   */
+  async recordIn(work: Work, principal: Principal, input: RecordEquipmentConditionInput, authorised = false) {
+    const { tx } = work;
+    checkPath('path', input.path);
+    const equipment = await lockedEquipment(tx, input.path);
+    if (!authorised)
       requireAt(principal, Permission.MaintainEquipment, input.path, () => notFound('equipment', input.path));
-      if (input.condition === EquipmentCondition.Available)
+    if (input.condition === EquipmentCondition.Available)
+      fail(
+        invalidInput(
+          'condition',
+          'Available is what remains when no record holds the equipment; clear the records instead (clearEquipmentCondition).',
+        ),
+      );
+    checkText('reason', input.reason, 1000);
+    if (input.externalReference != null) checkKey('externalReference', input.externalReference);
+    if (input.dueAt && Number.isNaN(input.dueAt.getTime())) fail(invalidInput('dueAt', 'must be a valid time.'));
+    const now = new Date();
+    const existing = input.externalReference
+      ? await tx.findOne(EquipmentConditionRecord, { externalReference: input.externalReference })
+      : null;
+    // A calibration without a date is due now (it holds the interlock at once); sent again, it keeps its date.
+    const dueAt =
+      input.dueAt ??
+      (input.condition !== EquipmentCondition.CalibrationDue
+        ? null
+        : existing?.recordedCondition === input.condition
+          ? (existing.dueAt ?? now)
+          : now);
+    const wanted = {
+      kind: CONDITION_KIND[input.condition],
+      recordedCondition: input.condition,
+      reason: input.reason.trim(),
+      dueAt,
+    };
+    if (existing) {
+      if (existing.equipment.id !== equipment.id)
         fail(
           invalidInput(
-            'condition',
-            'Available is what remains when no record holds the equipment; clear the records instead (clearEquipmentCondition).',
+            'externalReference',
+            `"${input.externalReference}" already names a record of other equipment; give each record its own reference.`,
           ),
         );
-      checkText('reason', input.reason, 1000);
-      if (input.externalReference != null) checkKey('externalReference', input.externalReference);
-      if (input.dueAt && Number.isNaN(input.dueAt.getTime())) fail(invalidInput('dueAt', 'must be a valid time.'));
-      const now = new Date();
-      const existing = input.externalReference
-        ? await tx.findOne(EquipmentConditionRecord, { externalReference: input.externalReference })
-        : null;
-      // A calibration without a date is due now (it holds the interlock at once); sent again, it keeps its date.
-      const dueAt =
-        input.dueAt ??
-        (input.condition !== EquipmentCondition.CalibrationDue
-          ? null
-          : existing?.recordedCondition === input.condition
-            ? (existing.dueAt ?? now)
-            : now);
-      const wanted = {
-        kind: CONDITION_KIND[input.condition],
-        recordedCondition: input.condition,
-        reason: input.reason.trim(),
-        dueAt,
-      };
-      if (existing) {
-        if (existing.equipment.id !== equipment.id)
-          fail(
-            invalidInput(
-              'externalReference',
-              `"${input.externalReference}" already names a record of other equipment; give each record its own reference.`,
-            ),
-          );
-        // Sent again (a connector's retry, or after the record was cleared): nothing changes.
-        if (existing.clearedAt || sameRecord(existing, wanted)) return existing;
-        const before = snapshot(existing);
-        Object.assign(existing, wanted);
-        work.audit('EquipmentConditionUpdated', existing, before, wanted.reason);
-        await this.settle(work, equipment, 'EquipmentConditionUpdated', existing, now);
-        return existing;
-      }
-      const record = tx.create(EquipmentConditionRecord, {
-        ...wanted,
-        equipment,
-        externalReference: input.externalReference ?? null,
-        recordedBy: principal.name,
-        recordedAt: now,
-      });
-      work.audit('EquipmentConditionRecorded', record, null, wanted.reason);
-      await this.settle(work, equipment, 'EquipmentConditionRecorded', record, now);
-      return record;
+      // Sent again (a connector's retry, or after the record was cleared): nothing changes.
+      if (existing.clearedAt || sameRecord(existing, wanted)) return existing;
+      const before = snapshot(existing);
+      Object.assign(existing, wanted);
+      work.audit('EquipmentConditionUpdated', existing, before, wanted.reason);
+      await this.settle(work, equipment, 'EquipmentConditionUpdated', existing, now);
+      return existing;
+    }
+    const record = tx.create(EquipmentConditionRecord, {
+      ...wanted,
+      equipment,
+      externalReference: input.externalReference ?? null,
+      recordedBy: principal.name,
+      recordedAt: now,
     });
+    work.audit('EquipmentConditionRecorded', record, null, wanted.reason);
+    await this.settle(work, equipment, 'EquipmentConditionRecorded', record, now);
+    return record;
   }
 
   clear(principal: Principal, input: ClearEquipmentConditionInput) {
-    return this.uow.run(principal.name, async (work) => {
-      const { tx } = work;
-      if ((input.id == null) === (input.externalReference == null))
-        fail(invalidInput('id', 'give either the id or the external reference of the record to clear.'));
-      const key = (input.id ?? input.externalReference)!;
-      const hidden = () => notFound('equipment condition record', key);
-      if (input.id != null && !isUuid(input.id)) fail(hidden());
-      const found =
-        (await tx.findOne(
-          EquipmentConditionRecord,
-          input.id != null ? { id: input.id } : { externalReference: input.externalReference },
-          { populate: ['equipment'] },
-        )) ?? fail(hidden());
-      const equipment = await lockedEquipment(tx, found.equipment.path);
-      requireAt(principal, Permission.MaintainEquipment, equipment.path, hidden);
-      checkText('clearance', input.clearance, 1000);
-      if (found.clearedAt) return found; // cleared before: a retry changes nothing
-      const before = snapshot(found);
-      const now = new Date();
-      Object.assign(found, { clearedBy: principal.name, clearedAt: now, clearance: input.clearance.trim() });
-      work.audit('EquipmentConditionCleared', found, before, found.clearance);
-      await this.settle(work, equipment, 'EquipmentConditionCleared', found, now);
-      return found;
-    });
+    return this.uow.run(principal.name, (work) => this.clearIn(work, principal, input));
+  }
+
+  /** Clears a record within a command already running (see `recordIn`). */
+  async clearIn(work: Work, principal: Principal, input: ClearEquipmentConditionInput, authorised = false) {
+    const { tx } = work;
+    if ((input.id == null) === (input.externalReference == null))
+      fail(invalidInput('id', 'give either the id or the external reference of the record to clear.'));
+    const key = (input.id ?? input.externalReference)!;
+    const hidden = () => notFound('equipment condition record', key);
+    if (input.id != null && !isUuid(input.id)) fail(hidden());
+    const found =
+      (await tx.findOne(
+        EquipmentConditionRecord,
+        input.id != null ? { id: input.id } : { externalReference: input.externalReference },
+        { populate: ['equipment'] },
+      )) ?? fail(hidden());
+    const equipment = await lockedEquipment(tx, found.equipment.path);
+    if (!authorised) requireAt(principal, Permission.MaintainEquipment, equipment.path, hidden);
+    checkText('clearance', input.clearance, 1000);
+    if (found.clearedAt) return found; // cleared before: a retry changes nothing
+    const before = snapshot(found);
+    const now = new Date();
+    Object.assign(found, { clearedBy: principal.name, clearedAt: now, clearance: input.clearance.trim() });
+    work.audit('EquipmentConditionCleared', found, before, found.clearance);
+    await this.settle(work, equipment, 'EquipmentConditionCleared', found, now);
+    return found;
   }
 
   /**

@@ -1,4 +1,5 @@
 import {
+  CampaignBatch,
   type MaterialLot,
   MaterialLotStatus,
   MaterialReservation,
@@ -48,7 +49,10 @@ export async function allowLotChange(
   if (newQuantity || masterData || !newStatus) requireManageablePlace(principal, lot.location, hidden);
   const reason = input.reason?.trim() || null;
   if (input.reason != null) checkText('reason', input.reason, 1000);
-  const producer = await tx.findOne(WorkOrder, { producedLot: lot.lotNumber });
+  // A campaign's batches are its output as much as the lot it completes with.
+  const producer =
+    (await tx.findOne(WorkOrder, { producedLot: lot.lotNumber })) ??
+    (await tx.findOne(CampaignBatch, { lotNumber: lot.lotNumber }, { populate: ['workOrder'] }))?.workOrder;
   if (newStatus) {
     if (producer)
       fail(

@@ -313,7 +313,7 @@ const currentReviews = (tx: Tx, version: ProductDefinitionVersion) =>
     signedAt: { $gte: version.stateChangedAt },
   });
 
-async function findVersion(tx: Tx, id: string): Promise<ProductDefinitionVersion> {
+export async function findVersion(tx: Tx, id: string): Promise<ProductDefinitionVersion> {
   return (
     (isUuid(id) && (await tx.findOne(ProductDefinitionVersion, { id }, { populate: ['productDefinition'] }))) ||
     fail(notFound('product definition version', id))
@@ -340,11 +340,11 @@ function yieldBracketOf(bracket: YieldBracket | null | undefined): YieldBracket 
 }
 
 /** Type-graphql inputs are class instances; the JSON column wants plain data. */
-const plain = (segments: ProductSegment[]): ProductSegment[] =>
+export const plain = (segments: ProductSegment[]): ProductSegment[] =>
   JSON.parse(JSON.stringify(segments)) as ProductSegment[];
 
 /** Every reference in the segments must exist and every number must make sense. */
-async function checkSegments(tx: Tx, segments: ProductSegment[]): Promise<void> {
+export async function checkSegments(tx: Tx, segments: ProductSegment[]): Promise<void> {
   const codes = new Set<string>();
   const classCodes = new Set(segments.flatMap((s) => (s.equipmentClass ? [s.equipmentClass] : [])));
   const materialCodes = new Set(segments.flatMap((s) => s.materials.map((m) => m.materialDefinition)));

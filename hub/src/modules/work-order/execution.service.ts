@@ -1,5 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import {
+  AffectedOrder,
+  EngineeringChangeDecision,
   DeviationKind,
   DeviationSeverity,
   Equipment,
@@ -34,6 +36,7 @@ import { enterState, requireTransition } from './work-order-lifecycle.service.js
 import { fail, invalidInput } from '../../core/failures.js';
 import { conditionBlock } from '../equipment/equipment-condition.js';
 import { openDeviation, yieldProblem } from './deviation.service.js';
+import { completeCampaign } from './campaign.service.js';
 
 /** Run states in which no step can start now (the interlock itself is the equipment's condition). */
 const NOT_RUNNABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance]);
@@ -152,6 +155,15 @@ export class WorkOrderExecutionService {
         );
       const condition = equipment && conditionBlock(equipment);
       if (condition) blocked.push(condition);
+      // An approved engineering change reached the order: its people wait for the supervisor's decision.
+      for (const pending of await tx.find(
+        AffectedOrder,
+        { workOrder: order, decision: EngineeringChangeDecision.Pending },
+        { populate: ['redline'] },
+      ))
+        blocked.push(
+          `an engineering change (redline ${pending.redline.id}: ${pending.redline.change}) awaits a supervisor's decision (decideEngineeringChange).`,
+        );
       if (blocked.length) fail(invalidInput('number', `step ${segment.code} cannot start: ${blocked.join(' ')}`));
       const step = tx.create(StepRecord, {
         workOrder: order,
@@ -316,6 +328,7 @@ export class WorkOrderExecutionService {
         .filter((s) => !steps.some((r) => r.segment === s.code && r.completedAt))
         .map((s) => s.code);
       if (open.length) fail(invalidInput('number', `steps ${open.join(', ')} are not completed.`));
+      if (order.campaignBatches) return completeCampaign(work, this.bus.subjects, order, producedLotNumber);
       if (await tx.count(MaterialLot, { lotNumber: producedLotNumber }))
         fail(invalidInput('producedLotNumber', `lot ${producedLotNumber} already exists.`));
       const reservations = await tx.find(MaterialReservation, { workOrder: order }, { populate: ['lot'] });

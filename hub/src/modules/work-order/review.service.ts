@@ -1,4 +1,5 @@
 import {
+  CampaignBatch,
   Deviation,
   DeviationKind,
   DeviationState,
@@ -67,10 +68,11 @@ export class WorkOrderReviewService {
         'WorkOrder',
         order,
       );
-      const lot = await producedLot(tx, order);
-      const before = snapshot(lot);
-      Object.assign(lot, { status: MaterialLotStatus.Released, genealogyLockedAt: new Date() });
-      work.audit('MaterialLotReleased', lot, before);
+      for (const lot of await producedLots(tx, order)) {
+        const before = snapshot(lot);
+        Object.assign(lot, { status: MaterialLotStatus.Released, genealogyLockedAt: new Date() });
+        work.audit('MaterialLotReleased', lot, before);
+      }
       enterState(work, this.bus.subjects, order, WorkOrderState.ReleasedToStock);
       return order;
     });
@@ -91,10 +93,11 @@ export class WorkOrderReviewService {
         'WorkOrder',
         order,
       );
-      const lot = await producedLot(tx, order);
-      const before = snapshot(lot);
-      Object.assign(lot, { status: MaterialLotStatus.Rejected, genealogyLockedAt: new Date() });
-      work.audit('MaterialLotRejected', lot, before, disposition);
+      for (const lot of await producedLots(tx, order)) {
+        const before = snapshot(lot);
+        Object.assign(lot, { status: MaterialLotStatus.Rejected, genealogyLockedAt: new Date() });
+        work.audit('MaterialLotRejected', lot, before, disposition);
+      }
       enterState(work, this.bus.subjects, order, WorkOrderState.Rejected, disposition);
       return order;
     });
@@ -208,9 +211,13 @@ async function qualityDecision(tx: Tx, order: WorkOrder, act: SignedAct): Promis
   return { act, meaning: SignatureMeaning.Approval, at: order.equipment.path, excluded };
 }
 
-async function producedLot(tx: Tx, order: WorkOrder): Promise<MaterialLot> {
-  return (
+/** The lot the order completed with and, for a campaign, every batch's lot: the disposition covers them all. */
+async function producedLots(tx: Tx, order: WorkOrder): Promise<MaterialLot[]> {
+  const lot =
     (order.producedLot ? await tx.findOne(MaterialLot, { lotNumber: order.producedLot }) : null) ??
-    fail(invalidInput('number', `order ${order.number} produced no lot.`))
-  );
+    fail(invalidInput('number', `order ${order.number} produced no lot.`));
+  if (!order.campaignBatches) return [lot];
+  const batches = await tx.find(CampaignBatch, { workOrder: order });
+  const others = batches.map((b) => b.lotNumber).filter((n) => n !== lot.lotNumber);
+  return [...(others.length ? await tx.find(MaterialLot, { lotNumber: { $in: others } }) : []), lot];
 }

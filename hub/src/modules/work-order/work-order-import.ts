@@ -102,7 +102,16 @@ export function planOrder(refs: References, principal: Principal, input: PlanInp
     equipment,
     plannedStart: input.plannedStart ?? null,
     plannedEnd: input.plannedEnd ?? null,
+    campaignBatches: campaignBatchesOf(input.campaignBatches),
   };
+}
+
+/** A campaign is two or more batches (a hundred at most); one batch is an ordinary order. */
+function campaignBatchesOf(batches: number | null | undefined): number | null {
+  if (batches == null) return null;
+  if (!Number.isInteger(batches) || batches < 2 || batches > 100)
+    fail(invalidInput('campaignBatches', `give 2 to 100 batches, or none for one (got ${batches}).`));
+  return batches;
 }
 
 function makeableVersion(refs: References, definition: ProductDefinition, number: number | null | undefined) {
