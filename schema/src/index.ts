@@ -15,6 +15,12 @@ import { WorkOrder } from './work-order/work-order.entities.js';
 import { MaterialReservation } from './work-order/material-reservation.entity.js';
 import { Deviation, ElectronicSignature, LotGenealogy, StepRecord } from './work-order/execution.entities.js';
 import { Alert } from './alert/alert.entity.js';
+import {
+  ChangeoverRule,
+  PlannedDowntime,
+  ProductSchedulingProfile,
+  ScheduleEntry,
+} from './scheduling/scheduling.entities.js';
 import { ConnectorDelivery, ConnectorImport, ConnectorInstance } from './connector/connector.entities.js';
 
 export * from './auth/access.js';
@@ -54,6 +60,9 @@ export * from './work-order/master-record-snapshot.js';
 export * from './work-order/material-reservation.entity.js';
 export * from './work-order/execution.entities.js';
 export * from './alert/alert.entity.js';
+export * from './scheduling/scheduling.entities.js';
+export * from './scheduling/scheduling.inputs.js';
+export * from './scheduling/scheduling.results.js';
 export * from './connector/connector.entities.js';
 export * from './connector/connector.inputs.js';
 
@@ -87,4 +96,8 @@ export const entities = [
   ConnectorInstance,
   ConnectorDelivery,
   ConnectorImport,
+  ScheduleEntry,
+  ChangeoverRule,
+  ProductSchedulingProfile,
+  PlannedDowntime,
 ];
