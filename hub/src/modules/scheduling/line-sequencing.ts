@@ -104,8 +104,18 @@ export class LineSequencing {
       ].map((s) => ('from' in s ? s : { from: s.start, to: s.end }));
       const time = new WorkingTime(board.calendarOf(line.path), board.data.horizon, busy);
       const traits = (p: string) => board.traitsOf(p)!;
-      const change: Change = (from, to) =>
-        from ? changeoverBetween(board.data.rules, line.path, traits(from), traits(to)) : NO_CHANGEOVER;
+      // The local search asks for the same pairs over and over: each is worked out once.
+      const pairs = new Map<string, ReturnType<Change>>();
+      const change: Change = (from, to) => {
+        if (!from) return NO_CHANGEOVER;
+        const key = `${from}\n${to}`;
+        let need = pairs.get(key);
+        if (!need) {
+          need = changeoverBetween(board.data.rules, line.path, traits(from), traits(to));
+          pairs.set(key, need);
+        }
+        return need;
+      };
       const first = board.neighbours({ id: '', unitPath: line.path, start, end: start }).before?.product ?? null;
       const arrival = simulate(jobs, start, first, time, change);
       const plan = sequenceJobs(jobs, start, first, time, change);

@@ -80,6 +80,8 @@ const DRAFT = WorkOrderState.Draft;
 export class ScheduleBoard {
   private readonly entries = new Map<string, BoardEntry>();
   private readonly calendars = new Map<string, WorkingTime>();
+  /** Lookups over the entries, built when first needed after a change (a batch puts, then checks). */
+  private index: BoardIndex | null = null;
 
   constructor(readonly data: BoardData) {
     for (const e of data.entries) this.entries.set(e.id, e);
@@ -91,10 +93,27 @@ export class ScheduleBoard {
 
   put(entry: BoardEntry): void {
     this.entries.set(entry.id, entry);
+    this.index = null;
   }
 
   remove(id: string): void {
     this.entries.delete(id);
+    this.index = null;
+  }
+
+  private get indexed(): BoardIndex {
+    this.index ??= buildIndex(this.entries.values());
+    return this.index;
+  }
+
+  /** Entries on the unit, its ancestors and the units under it. */
+  private relatedTo(path: string): BoardEntry[] {
+    const { byPath } = this.indexed;
+    const out: BoardEntry[] = [];
+    const parts = path.split('/');
+    for (let i = 1; i <= parts.length; i++) out.push(...(byPath.get(parts.slice(0, i).join('/')) ?? []));
+    for (const [key, list] of byPath) if (key.startsWith(`${path}/`)) out.push(...list);
+    return out;
   }
 
   /** The nearest calendar up the unit's path, with its scope; null when none covers it. */
@@ -126,9 +145,8 @@ export class ScheduleBoard {
   neighbours(entry: Pick<BoardEntry, 'id' | 'unitPath' | 'start' | 'end'>) {
     let before: BoardEntry | null = null;
     let after: BoardEntry | null = null;
-    for (const other of this.entries.values()) {
+    for (const other of this.relatedTo(entry.unitPath)) {
       if (other.id === entry.id || other.kind !== ScheduleEntryKind.Production) continue;
-      if (!related(other.unitPath, entry.unitPath)) continue;
       if (other.end <= entry.start && (!before || other.end > before.end)) before = other;
       if (other.start >= entry.end && (!after || other.start < after.start)) after = other;
     }
@@ -142,10 +160,9 @@ export class ScheduleBoard {
     if (!before || !to) return { from: before, need: NO_CHANGEOVER, cleaningScheduled: true };
     const need = changeoverBetween(this.data.rules, entry.unitPath, this.traitsOf(before.product), to);
     if (need.cleaning === RequiredCleaning.None) return { from: before, need, cleaningScheduled: true };
-    const cleaningScheduled = [...this.entries.values()].some(
+    const cleaningScheduled = this.relatedTo(entry.unitPath).some(
       (c) =>
         c.kind !== ScheduleEntryKind.Production &&
-        related(c.unitPath, entry.unitPath) &&
         c.start >= before.end &&
         c.end <= entry.start &&
         cleaningSatisfies(c.kind, need.cleaning),
@@ -166,8 +183,8 @@ export class ScheduleBoard {
     const what = order ? `Order ${order}` : `The ${entry.kind.toLowerCase()}`;
     const window = `${iso(entry.start)} – ${iso(entry.end)}`;
 
-    for (const other of this.entries.values()) {
-      if (other.id === entry.id || !related(other.unitPath, entry.unitPath)) continue;
+    for (const other of this.relatedTo(entry.unitPath)) {
+      if (other.id === entry.id) continue;
       if (other.start < entry.end && entry.start < other.end)
         add(
           K.UnitOverlap,
@@ -236,11 +253,8 @@ export class ScheduleBoard {
       const onHand = this.data.lots
         .filter((l) => l.code === need.code && l.usable && (l.expiresAt === null || l.expiresAt > entry.start))
         .reduce((sum, l) => sum + l.free, 0);
-      let earlier = 0;
-      for (const other of this.entries.values()) {
-        if (other.id === entry.id || other.orderState !== DRAFT || other.start >= entry.start) continue;
-        for (const m of other.materials) if (m.code === need.code) earlier += m.quantity;
-      }
+      // Draft orders starting before it take the material first (released ones hold reservations).
+      const earlier = this.indexed.draftsBefore(need.code, entry.start);
       const short = Math.round((need.quantity + earlier - onHand) * 1e6) / 1e6;
       if (short > 0)
         add(
@@ -265,15 +279,9 @@ export class ScheduleBoard {
     for (const shift of this.workingTime(entry.unitPath).shiftsIn(entry.start, entry.end)) {
       const from = Math.max(shift.from, entry.start);
       const to = Math.min(shift.to, entry.end);
-      const beside = [...this.entries.values()].filter(
-        (e) =>
-          e.id !== entry.id &&
-          e.kind === ScheduleEntryKind.Production &&
-          e.start < to &&
-          from < e.end &&
-          inScope(e.unitPath) &&
-          !related(e.unitPath, entry.unitPath),
-      );
+      const beside = this.indexed
+        .productionIn(from, to)
+        .filter((e) => e.id !== entry.id && inScope(e.unitPath) && !related(e.unitPath, entry.unitPath));
       for (const code of entry.qualifications) {
         const needed =
           entry.crew +
@@ -318,4 +326,68 @@ function peak(entries: readonly BoardEntry[], from: number, to: number): number 
     most = Math.max(most, now);
   }
   return most;
+}
+
+interface BoardIndex {
+  byPath: Map<string, BoardEntry[]>;
+  /** What Draft orders starting before `start` consume of a material. */
+  draftsBefore(code: string, start: number): number;
+  /** Production entries overlapping [from, to). */
+  productionIn(from: number, to: number): BoardEntry[];
+}
+
+/** The first index in `sorted` whose value is at least `value`. */
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function append<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+function buildIndex(entries: Iterable<BoardEntry>): BoardIndex {
+  const byPath = new Map<string, BoardEntry[]>();
+  const drafts = new Map<string, { start: number; quantity: number }[]>();
+  const production: BoardEntry[] = [];
+  let longest = 0;
+  for (const e of entries) {
+    append(byPath, e.unitPath, e);
+    if (e.kind !== ScheduleEntryKind.Production) continue;
+    production.push(e);
+    longest = Math.max(longest, e.end - e.start);
+    if (e.orderState === DRAFT)
+      for (const m of e.materials) append(drafts, m.code, { start: e.start, quantity: m.quantity });
+  }
+  const sums = new Map(
+    [...drafts].map(([code, list]) => {
+      list.sort((a, b) => a.start - b.start);
+      let total = 0;
+      return [code, { starts: list.map((d) => d.start), totals: list.map((d) => (total += d.quantity)) }];
+    }),
+  );
+  production.sort((a, b) => a.start - b.start);
+  const starts = production.map((e) => e.start);
+  return {
+    byPath,
+    draftsBefore: (code, start) => {
+      const s = sums.get(code);
+      const n = s ? lowerBound(s.starts, start) : 0;
+      return n ? s!.totals[n - 1]! : 0;
+    },
+    productionIn: (from, to) => {
+      const out: BoardEntry[] = [];
+      for (let i = lowerBound(starts, from - longest); i < production.length && production[i]!.start < to; i++)
+        if (production[i]!.end > from) out.push(production[i]!);
+      return out;
+    },
+  };
 }
