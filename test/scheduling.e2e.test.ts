@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODES, startTestHub, subscribe, type TestHub } from './support/harness.js';
+import { graphql, MODES, startTestHub, subscribe, type TestHub } from './support/harness.js';
 import { tableCounts } from './support/plant.js';
 import { draftOrder, LINE_1, LINE_2, R } from './support/regulated.js';
 
@@ -278,5 +278,22 @@ describe.each(MODES)('production scheduling (%s)', (mode) => {
       proposal.sequence,
     );
     expect(slots.flatMap((s: any) => s.problems)).toEqual([]);
+  });
+
+  it("keeps a planner to its scope: another area's orders are missing and its entries unseen", async () => {
+    const { key } = await run(
+      `mutation { key: createApiKey(input: { name: "packaging-planner", grants: [{ role: Integrator, scope: "acme/berlin/packaging" }] }) {
+        ... on CreatedApiKey { secret } } }`,
+    );
+    const asPlanner = (query: string, variables?: object) =>
+      graphql(hub.url, query, variables as Record<string, unknown>, key.secret);
+    const before = await tableCounts(hub);
+    const { r } = await asPlanner(SCHEDULE, { i: { number: 'WO-S1', start: at(30, '05:00') } });
+    expect(r).toMatchObject({ __typename: 'NotFound', code: 'NotFound' });
+    expect(r.message).toMatch(/No work order "WO-S1"/);
+    expect(await tableCounts(hub)).toEqual(before);
+    const slots = (await asPlanner(SLOTS, { s: 'acme/berlin', f: at(0, '00:00'), t: at(1, '00:00') })).schedule;
+    expect(slots.length).toBeGreaterThan(0);
+    expect(slots.every((x: any) => x.entry.unitPath.startsWith('acme/berlin/packaging/'))).toBe(true);
   });
 });

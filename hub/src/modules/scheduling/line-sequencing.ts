@@ -139,7 +139,7 @@ export class LineSequencing {
         { populate: ['unit'] },
       );
       for (const p of entries) p.existing = existing.find((e) => e.workOrder?.id === p.order?.id) ?? null;
-      return Object.assign(proposal, { applied: true, entries: this.scheduling.write(work, board, entries) });
+      return Object.assign(proposal, { applied: true, entries: await this.scheduling.write(work, board, entries) });
     });
   }
 }
