@@ -217,7 +217,8 @@ export class SchedulingService {
       }
       Object.assign(entry, fields);
       if (order) {
-        const orderBefore = snapshot(order);
+        // What scheduling changes of the order is its planned times: the audit's before holds those.
+        const orderBefore = { plannedStart: order.plannedStart ?? null, plannedEnd: order.plannedEnd ?? null };
         Object.assign(order, { plannedStart: entry.start, plannedEnd: entry.end });
         work.audit('WorkOrderScheduled', order, orderBefore);
       }
