@@ -157,7 +157,8 @@ describe.each(MODES)('production scheduling (%s)', (mode) => {
     await order('WO-A1', LINE_3, 600, 'PD-COOKIES-PEANUT');
     await order('WO-A2', LINE_3, 600, 'PD-COOKIES-PLAIN');
     await order('WO-A3', LINE_3, 600, 'PD-COOKIES-PEANUT');
-    expect((await schedule('WO-A1', at(0, '05:00'))).end).toBe(at(0, '05:45'));
+    const a1 = await schedule('WO-A1', at(0, '05:00'));
+    expect(a1.end).toBe(at(0, '05:45'));
     // Too close after it: the allergen rule asks for 60 min.
     const close = await refused('WO-A2', at(0, '06:00'));
     expect(close.map((p) => [p.kind, p.subject])).toEqual([['ChangeoverTime', 'allergen-peanut-out']]);
@@ -184,10 +185,11 @@ describe.each(MODES)('production scheduling (%s)', (mode) => {
     // A cleaning is not enough; a validated sanitation is.
     const clean = (kind: string) =>
       run(
-        `mutation ($i: ScheduleCleaningInput!) { r: scheduleCleaning(input: $i) { ${R} ... on ScheduleEntry { kind end } ${PROBLEMS} } }`,
+        `mutation ($i: ScheduleCleaningInput!) { r: scheduleCleaning(input: $i) { ${R} ... on ScheduleEntry { id kind end } ${PROBLEMS} } }`,
         { i: { unit: LINE_3, kind, start: at(0, '05:50'), minutes: 60, note: 'Allergen clean-down' } },
       );
-    expect((await clean('Cleaning')).r.kind).toBe('Cleaning');
+    const cleaning = (await clean('Cleaning')).r;
+    expect(cleaning.kind).toBe('Cleaning');
     expect((await run(RELEASE, { i: { number: 'WO-A2', assignments: PACK } })).r.__typename).toBe('ReleaseBlocked');
     expect((await clean('Sanitation')).r.problems.map((p: any) => p.kind)).toEqual(['UnitOverlap']);
     await run(`mutation { r: unscheduleWorkOrder(input: { number: "WO-A2" }) { __typename } }`);
@@ -200,6 +202,13 @@ describe.each(MODES)('production scheduling (%s)', (mode) => {
     expect((await run(RELEASE, { i: { number: 'WO-A2', assignments: PACK } })).r.state).toBe('Released');
     // Peanut after plain needs nothing: released at once.
     expect((await run(RELEASE, { i: { number: 'WO-A3', assignments: PACK } })).r.state).toBe('Released');
+    // The plain cleaning was not needed: it goes again, the sanitation stays.
+    const removed = await run(
+      `mutation { r: removeCleaning(input: { id: "${cleaning.id}" }) { ${R} ... on ScheduleEntry { kind } } }`,
+    );
+    expect(removed.r.kind).toBe('Cleaning');
+    const notCleaning = await run(`mutation { r: removeCleaning(input: { id: "${a1.id}" }) { ${R} } }`);
+    expect(notCleaning.r.__typename).toBe('InvalidInput');
   });
 
   it('plans a week of the demo plant in one call, names every conflict and announces each entry', async () => {
@@ -251,7 +260,7 @@ describe.each(MODES)('production scheduling (%s)', (mode) => {
     expect(dispatch.map((d: any) => [d.entry.orderNumber ?? d.entry.kind, d.state, d.readiness])).toEqual([
       ['WO-A1', 'Draft', 'Ready'],
       ['Sanitation', null, 'Ready'],
-      ['Cleaning', null, 'Ready'],
+      ['WO-A2', 'Released', 'Ready'],
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { Field, InputType, Int } from 'type-graphql';
+import { Field, ID, InputType, Int } from 'type-graphql';
 import { RequiredCleaning, ScheduleEntryKind } from './scheduling.entities.js';
 
 @InputType({
@@ -62,4 +62,9 @@ export class SequenceLineInput {
   orders?: string[] | null;
   @Field({ defaultValue: false, description: 'Schedule the proposal (with the sanitations it needs) if it passes.' })
   apply!: boolean;
+}
+
+@InputType()
+export class RemoveCleaningInput {
+  @Field(() => ID, { description: 'Id of the cleaning or sanitation entry.' }) id!: string;
 }

@@ -7,6 +7,7 @@ import {
   PlannedDowntimeResult,
   ProductSchedulingProfile,
   ProductSchedulingProfileResult,
+  RemoveCleaningInput,
   ScheduleCleaningInput,
   ScheduleEntry,
   ScheduleManyResult,
@@ -111,6 +112,12 @@ export class SchedulingResolver {
   @Allow(Permission.PlanWorkOrders)
   scheduleCleaning(@Arg('input') input: ScheduleCleaningInput, @Ctx() ctx: HubContext) {
     return ctx.services.scheduling.scheduleCleaning(ctx.principal, input);
+  }
+
+  @Mutation(() => ScheduleResult, { description: 'Takes a cleaning or sanitation out of the schedule.' })
+  @Allow(Permission.PlanWorkOrders)
+  removeCleaning(@Arg('input') input: RemoveCleaningInput, @Ctx() ctx: HubContext) {
+    return ctx.services.scheduling.removeCleaning(ctx.principal, input);
   }
 
   @Mutation(() => SequenceResult, {

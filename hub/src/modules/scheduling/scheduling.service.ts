@@ -4,6 +4,7 @@ import {
   Equipment,
   Permission,
   ProductDefinitionVersion,
+  type RemoveCleaningInput,
   type ScheduleCleaningInput,
   ScheduleEntry,
   ScheduleEntryKind,
@@ -19,7 +20,7 @@ import type { EventSource } from '../../core/event-feed.js';
 import type { Principal } from '../../core/principal.js';
 import { snapshot, type UnitOfWork, type Work } from '../../core/unit-of-work.js';
 import { pathsVisible, requireAt } from '../../core/visibility.js';
-import { checkText } from '../../core/keys.js';
+import { checkText, isUuid } from '../../core/keys.js';
 import { fail, invalidInput, notFound, type ScheduleProblemDetail, scheduleBlocked } from '../../core/failures.js';
 import { cleaningEntry, loadBoard, loadNeedsContext, orderNeeds, productionEntry } from './board-loader.js';
 import type { BoardEntry, ScheduleBoard } from './schedule-board.js';
@@ -153,6 +154,22 @@ export class SchedulingService {
       // The order goes back to what it was before it was scheduled: due at its due date, no start.
       Object.assign(order!, { plannedStart: null, plannedEnd: entry.dueAt ?? null });
       work.audit('WorkOrderUnscheduled', order!, before);
+      scheduleChanged(work, this.events.subjects, 'ScheduleEntryRemoved', entry, snapshot(entry));
+      work.tx.remove(entry);
+      return entry;
+    });
+  }
+
+  /** Takes a cleaning or sanitation out of the schedule (orders leave it with `unscheduleWorkOrder`). */
+  removeCleaning(principal: Principal, input: RemoveCleaningInput) {
+    return this.uow.run(principal.name, async (work) => {
+      const hidden = () => notFound('schedule entry', input.id);
+      if (!isUuid(input.id)) fail(hidden());
+      const entry = (await work.tx.findOne(ScheduleEntry, { id: input.id }, { populate: ['unit'] })) ?? fail(hidden());
+      requireAt(principal, Permission.PlanWorkOrders, entry.unit.path, hidden);
+      if (entry.kind === ScheduleEntryKind.Production)
+        fail(invalidInput('id', 'this entry is an order; take it out with unscheduleWorkOrder.'));
+      await lockLines(work.tx, [entry.unit.path]);
       scheduleChanged(work, this.events.subjects, 'ScheduleEntryRemoved', entry, snapshot(entry));
       work.tx.remove(entry);
       return entry;
