@@ -289,6 +289,22 @@ describe.each(MODES)('production scheduling (%s)', (mode) => {
     expect(slots.flatMap((s: any) => s.problems)).toEqual([]);
   });
 
+  it('keeps the time of an order released before it was scheduled', async () => {
+    await order('WO-R1', LINE_3, 600, 'PD-COOKIES-PLAIN');
+    await draftOrder(run, 'WO-R2', {
+      line: LINE_3,
+      quantity: 600,
+      productDefinition: 'PD-COOKIES-PLAIN',
+      planned: { plannedStart: at(40, '05:00'), plannedEnd: at(40, '06:00') },
+    });
+    expect((await run(RELEASE, { i: { number: 'WO-R2', assignments: PACK } })).r.state).toBe('Released');
+    const problems = await refused('WO-R1', at(40, '05:30'));
+    expect(problems.map((p) => [p.kind, p.subject])).toEqual([['UnitOverlap', LINE_3]]);
+    expect(problems[0]!.message).toMatch(/overlaps order WO-R2 on acme\/berlin\/packaging\/line-3/);
+    // The released order itself may be placed in its own time.
+    expect((await schedule('WO-R2', at(40, '05:00'))).end).toBe(at(40, '05:45'));
+  });
+
   it("keeps a planner to its scope: another area's orders are missing and its entries unseen", async () => {
     const { key } = await run(
       `mutation { key: createApiKey(input: { name: "packaging-planner", grants: [{ role: Integrator, scope: "acme/berlin/packaging" }] }) {

@@ -11,7 +11,7 @@ import {
   ScheduleEntryKind,
   ShiftCalendar,
   type WorkOrder,
-  type WorkOrderState,
+  WorkOrderState,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { Principal } from '../../core/principal.js';
@@ -134,8 +134,27 @@ export async function loadBoard(
     `select e.id, e.kind, e.start, e."end", e.order_number, e.product, u.path, w.state, w.quantity,
             w.product_definition_version_id as version
        from schedule_entry e join equipment u on u.id = e.unit_id left join work_order w on w.id = e.work_order_id
-      where e.start < ? and e."end" > ?`,
-    [to, from],
+      where e.start < ? and e."end" > ?
+     union all
+     -- Orders released before they were scheduled hold their line by their planned times (as release's
+     -- booking check has it), so the schedule must not give that time to another order.
+     select w.id, ?, w.planned_start, w.planned_end, w.number, d.code, u.path, w.state, w.quantity,
+            w.product_definition_version_id
+       from work_order w join equipment u on u.id = w.equipment_id
+       join product_definition_version v on v.id = w.product_definition_version_id
+       join product_definition d on d.id = v.product_definition_id
+      where w.state in (?, ?, ?) and w.planned_start < ? and w.planned_end > ?
+        and not exists (select 1 from schedule_entry e where e.work_order_id = w.id)`,
+    [
+      to,
+      from,
+      ScheduleEntryKind.Production,
+      WorkOrderState.Released,
+      WorkOrderState.InProgress,
+      WorkOrderState.Paused,
+      to,
+      from,
+    ],
   );
   const versionIds = [...new Set(rows.map((r) => r.version).filter((v): v is string => !!v))];
   const [versions, calendars, rules, downtime, lots, people] = await Promise.all([

@@ -94,6 +94,8 @@ export class SchedulingService {
         new Date(Math.max(...starts) + 30 * DAY),
         ctx,
       );
+      // An order released before it was scheduled is on the board by its planned times: not in its own way.
+      for (const order of orders) board.remove(order.id);
       const placements: Placement[] = [];
       const problems: ScheduleProblemDetail[] = [];
       inputs.forEach((_input, n) => {
