@@ -100,7 +100,7 @@ export function sequenceJobs(
     for (let i = 0; i < left.length; i++) {
       const plan = simulate([left[i]!], t, prev, time, change);
       const slot = plan.slots[0]!;
-      // Lateness counts fully; a job due later is also slightly preferred over one that can wait.
+      // Ties go to the earlier due date: `left` is in due-date order and only a lower score replaces.
       const score = plan.cost;
       if (score < bestScore) {
         best = i;
