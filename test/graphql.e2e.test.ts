@@ -73,7 +73,8 @@ describe.each(MODES)('GraphQL API (%s)', (mode) => {
       ['L-BOLT-0107', false],
     ]);
     expect(data.held.totalCount).toBe(1);
-    expect(data.materialDefinitions).toEqual({ totalCount: 3, pageInfo: { hasNextPage: true } });
+    // Coil, bolts and the bracket; the two cookie boxes line 3 packs (the scheduling demo).
+    expect(data.materialDefinitions).toEqual({ totalCount: 5, pageInfo: { hasNextPage: true } });
     expect(data.persons.totalCount).toBe(2); // E1002's training has expired
     expect(data.everyone.totalCount).toBe(8);
     expect(data.productDefinitions.edges[0].node).toEqual({

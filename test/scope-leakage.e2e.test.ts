@@ -189,7 +189,7 @@ describe('scope leakage: packaging sees nothing of assembly', () => {
     expect(body.errors[0].extensions.code).toBe('FORBIDDEN');
     expect(body.errors[0].message).toMatch(/needs a grant on an enterprise/);
     const read = await ask('{ equipmentClasses { totalCount } productDefinitions { totalCount } }');
-    expect(read.data).toEqual({ equipmentClasses: { totalCount: 7 }, productDefinitions: { totalCount: 1 } });
+    expect(read.data).toEqual({ equipmentClasses: { totalCount: 7 }, productDefinitions: { totalCount: 3 } });
   });
 });
 

@@ -4,11 +4,10 @@ import {
   LotSelection,
   MaterialLotStatus,
   MaterialUse,
-  ProductDefinitionVersion,
-  ProductDefinitionVersionState,
   PropertyDataType,
 } from '@plantgraph/schema';
 import { type Database, type DomainFailure, isFailure, Principal, type Services } from '@plantgraph/hub';
+import { activateFirstVersion, seedDemoScheduling } from './demo-scheduling.js';
 
 const ACTOR = Principal.system('demo-seed');
 const L = EquipmentLevel;
@@ -310,14 +309,7 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
       ],
     }),
   );
-  const [version] = await db.em.fork().find(ProductDefinitionVersion, { productDefinition: definition.id });
-  for (const state of [
-    ProductDefinitionVersionState.ForReview,
-    ProductDefinitionVersionState.Approved,
-    ProductDefinitionVersionState.Active,
-  ]) {
-    must(await services.productDefinition.transitionVersion(ACTOR, { id: version!.id, state }));
-  }
+  await activateFirstVersion(services, db, ACTOR, definition.id, must);
   for (const [number, quantity, line, startInHours] of [
     ['WO-1001', 500, 'acme/berlin/assembly/line-1', 2],
     ['WO-1002', 1200, 'acme/berlin/assembly/line-2', 10],
@@ -333,6 +325,7 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
       }),
     );
   }
+  await seedDemoScheduling(services, db, ACTOR, must);
   return true;
 }
 

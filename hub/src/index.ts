@@ -34,6 +34,9 @@ export {
   type OeeFigures,
 } from './modules/oee/oee-calculation.js';
 export { shiftWindows } from './modules/oee/shift-windows.js';
+export { changeoverBetween, type ProductTraits } from './modules/scheduling/changeover.js';
+export { WorkingTime } from './modules/scheduling/working-time.js';
+export { type Job, sequenceJobs, simulate } from './modules/scheduling/sequencer.js';
 export { IngestBackoff, type IngestBackoffOptions } from './modules/signals/ingest-backoff.js';
 export { INGEST_LANES, newIngestStatistics, startSignalIngest } from './modules/signals/signal-ingest.js';
 export { EventFeed } from './core/event-feed.js';

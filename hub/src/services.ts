@@ -30,6 +30,9 @@ import { GenealogyService } from './modules/work-order/genealogy.service.js';
 import { DeviationService } from './modules/work-order/deviation.service.js';
 import { AlertService } from './modules/alert/alert.service.js';
 import { OeeService } from './modules/oee/oee.service.js';
+import { SchedulingService } from './modules/scheduling/scheduling.service.js';
+import { SchedulingPlanService } from './modules/scheduling/scheduling-plan.service.js';
+import { LineSequencing } from './modules/scheduling/line-sequencing.js';
 import { SignalService } from './modules/signals/signals.service.js';
 import { FlowStore } from './modules/flows/storage.js';
 import { DEFAULT_FLOW_POLICY, type FlowPolicy } from './modules/flows/flow-policy.js';
@@ -73,6 +76,7 @@ export function createServices(
   const materialClass = new ResourceClassService(uow, materialClasses);
   const personnelClass = new ResourceClassService(uow, personnelClasses);
   const equipmentCondition = new EquipmentConditionService(uow, feed);
+  const scheduling = new SchedulingService(uow, feed);
   return {
     uow,
     relay,
@@ -101,6 +105,9 @@ export function createServices(
     deviations: new DeviationService(uow, bus),
     alerts: new AlertService(uow, feed, alertEscalateAfterSeconds),
     oee: new OeeService(uow, feed),
+    scheduling,
+    schedulingPlan: new SchedulingPlanService(uow, feed),
+    sequencing: new LineSequencing(uow, scheduling),
     signals: new SignalService(bus, feed, uow),
     flows: new FlowStore(db, relay, bus.subjects, flowPolicy),
     audit: new AuditService(),

@@ -162,6 +162,15 @@ export class Subjects {
     return this.atAndBelow('work_order.changed', scope);
   }
 
+  /** An entry of the production schedule placed, moved or removed on the unit at `unitPath`. */
+  scheduleChanged(unitPath: string): string {
+    return `${this.namespace}.event.schedule.changed.${pathTokens(unitPath)}`;
+  }
+
+  scheduleChangedScope(scope: string): string[] {
+    return this.atAndBelow('schedule.changed', scope);
+  }
+
   alertChanged(equipmentPath: string): string {
     return `${this.namespace}.event.alert.changed.${pathTokens(equipmentPath)}`;
   }

@@ -19,6 +19,12 @@ import { Alert } from './alert/alert.entity.js';
 import { MaintenanceOrder } from './equipment/maintenance-order.js';
 import { AffectedOrder, Redline } from './product-definition/redline.js';
 import { CampaignBatch } from './work-order/campaign.js';
+import {
+  ChangeoverRule,
+  PlannedDowntime,
+  ProductSchedulingProfile,
+  ScheduleEntry,
+} from './scheduling/scheduling.entities.js';
 import { ConnectorDelivery, ConnectorImport, ConnectorInstance } from './connector/connector.entities.js';
 
 export * from './auth/access.js';
@@ -63,6 +69,9 @@ export * from './work-order/master-record-snapshot.js';
 export * from './work-order/material-reservation.entity.js';
 export * from './work-order/execution.entities.js';
 export * from './alert/alert.entity.js';
+export * from './scheduling/scheduling.entities.js';
+export * from './scheduling/scheduling.inputs.js';
+export * from './scheduling/scheduling.results.js';
 export * from './connector/connector.entities.js';
 export * from './connector/connector.inputs.js';
 
@@ -101,4 +110,8 @@ export const entities = [
   Redline,
   AffectedOrder,
   CampaignBatch,
+  ScheduleEntry,
+  ChangeoverRule,
+  ProductSchedulingProfile,
+  PlannedDowntime,
 ];

@@ -1,5 +1,5 @@
-// A hub in the benchmark's process for the connector benchmarks (OPC UA, Sparkplug): the demo plant
-// without its simulator or ERP, flows off, the rate limits out of the way, and `connector` loaded;
+// A hub in the benchmark's process for the connector and scheduling benchmarks: the demo plant
+// without its simulator or ERP, flows off, the rate limits out of the way, and `connector` (if any) loaded;
 // `gql` runs an operation as the local admin and throws on errors; `stop` closes it and drops its
 // database.
 import { benchBacking } from './bench-backing.mjs';
@@ -22,7 +22,7 @@ export async function startConnectorBenchHub(mode, connector, connectorSettings 
   const hub = await startHub(
     config,
     { log: () => {}, warn: console.warn, error: console.error },
-    { extensions: [demo], connectors: [connector] },
+    { extensions: [demo], connectors: connector ? [connector] : [] },
   );
   const gql = async (query, variables) => {
     const res = await fetch(`${hub.url}/graphql`, {

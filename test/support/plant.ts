@@ -24,6 +24,10 @@ export async function tableCounts(hub: TestHub): Promise<Record<string, number>>
     'electronic_signature',
     'equipment_condition_record',
     'audit_record',
+    'schedule_entry',
+    'changeover_rule',
+    'product_scheduling_profile',
+    'planned_downtime',
   ];
   const rows = await hub.db.em
     .fork()

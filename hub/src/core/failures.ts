@@ -1,4 +1,4 @@
-import { ErrorCode, type EquipmentLevel, type ReleaseProblemKind } from '@plantgraph/schema';
+import { ErrorCode, type EquipmentLevel, type ReleaseProblemKind, type ScheduleProblemKind } from '@plantgraph/schema';
 
 /**
  * Expected failures of a command, as plain domain values with a code: nothing was stored, and the
@@ -21,6 +21,16 @@ export interface FailureDetails {
   };
   [ErrorCode.InvalidTransition]: { currentState: string; requestedState: string; allowedStates: string[] };
   [ErrorCode.ReleaseBlocked]: { problems: ReleaseProblemDetail[] };
+  [ErrorCode.ScheduleBlocked]: { problems: ScheduleProblemDetail[] };
+}
+
+/** One constraint a schedule entry breaks. */
+export interface ScheduleProblemDetail {
+  kind: ScheduleProblemKind;
+  orderNumber: string | null;
+  /** The unit, material, qualification, shift or rule at fault. */
+  subject: string;
+  message: string;
 }
 
 /** One reason a work order cannot be released. */
@@ -139,6 +149,16 @@ export const releaseBlocked = (problems: ReleaseProblemDetail[]) =>
   new DomainFailure(
     ErrorCode.ReleaseBlocked,
     `The order cannot be released: ${problems.map((p) => p.message).join(' ')}`,
+    { problems },
+  );
+
+export const scheduleBlocked = (problems: ScheduleProblemDetail[]) =>
+  new DomainFailure(
+    ErrorCode.ScheduleBlocked,
+    `The schedule breaks ${problems.length} constraint${problems.length === 1 ? '' : 's'}: ${problems
+      .slice(0, 20)
+      .map((p) => p.message)
+      .join(' ')}${problems.length > 20 ? ' …' : ''}`,
     { problems },
   );
 

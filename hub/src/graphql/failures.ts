@@ -11,6 +11,7 @@ import {
   LevelNotAllowed,
   NotFound,
   ReleaseBlocked,
+  ScheduleBlocked,
   UnknownParent,
   UnknownReference,
 } from '@plantgraph/schema';
@@ -35,6 +36,7 @@ const RESULT_TYPES: { [C in ErrorCode]: new () => ErrorResult } = {
   [ErrorCode.LevelNotAllowed]: LevelNotAllowed,
   [ErrorCode.InvalidTransition]: InvalidTransition,
   [ErrorCode.ReleaseBlocked]: ReleaseBlocked,
+  [ErrorCode.ScheduleBlocked]: ScheduleBlocked,
 };
 
 const FAULT_ERRORS: { [C in FaultCode]: { code: string; status: number } } = {

@@ -39,6 +39,11 @@ import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { BatchRecordResolver } from '../modules/batch-record/batch-record.resolver.js';
 import { AlertResolver } from '../modules/alert/alert.resolver.js';
 import { OeeResolver } from '../modules/oee/oee.resolver.js';
+import {
+  PlannedDowntimeResolver,
+  ScheduleEntryResolver,
+  SchedulingResolver,
+} from '../modules/scheduling/scheduling.resolver.js';
 import { SignalResolver } from '../modules/signals/signals.resolver.js';
 import { FlowsResolver } from '../modules/flows/flows.resolver.js';
 import { ConnectorResolver } from '../modules/connector/connector.resolver.js';
@@ -72,6 +77,9 @@ export const resolvers = [
   BatchRecordResolver,
   AlertResolver,
   OeeResolver,
+  SchedulingResolver,
+  ScheduleEntryResolver,
+  PlannedDowntimeResolver,
   SignalResolver,
   FlowsResolver,
   ConnectorResolver,

@@ -11,4 +11,5 @@ export enum ErrorCode {
   LevelNotAllowed = 'LevelNotAllowed',
   InvalidTransition = 'InvalidTransition',
   ReleaseBlocked = 'ReleaseBlocked',
+  ScheduleBlocked = 'ScheduleBlocked',
 }

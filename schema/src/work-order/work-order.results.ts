@@ -25,6 +25,8 @@ export enum ReleaseProblemKind {
   LotExpired = 'LotExpired',
   LotNotReleased = 'LotNotReleased',
   MasterRecordNotCurrent = 'MasterRecordNotCurrent',
+  /** The changeover matrix asks for a cleaning after the order's predecessor on the unit that is not scheduled. */
+  ChangeoverRuleBroken = 'ChangeoverRuleBroken',
 }
 registerEnumType(ReleaseProblemKind, { name: 'ReleaseProblemKind' });
 

@@ -1,10 +1,12 @@
 import type { ShiftCalendar } from '@plantgraph/schema';
 import type { Interval, ShiftWindow } from './oee-calculation.js';
 
-/** Minutes the zone is ahead of UTC at `instant`. */
-function zoneOffsetMinutes(instant: Date, timeZone: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
+/** One formatter per zone: making one costs far more than using it (the scheduler walks weeks of shifts). */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterOf(timeZone: string): Intl.DateTimeFormat {
+  let format = formatters.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -13,7 +15,16 @@ function zoneOffsetMinutes(instant: Date, timeZone: string): number {
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
-    })
+    });
+    formatters.set(timeZone, format);
+  }
+  return format;
+}
+
+/** Minutes the zone is ahead of UTC at `instant`. */
+function zoneOffsetMinutes(instant: Date, timeZone: string): number {
+  const parts = Object.fromEntries(
+    formatterOf(timeZone)
       .formatToParts(instant)
       .map((p) => [p.type, p.value]),
   );

@@ -3,6 +3,7 @@ import {
   MasterRecordSnapshot,
   Permission,
   ProductDefinitionVersion,
+  ReleaseProblemKind,
   type ReleaseWorkOrderInput,
   ReservationStatus,
   WORK_ORDER_TRANSITIONS,
@@ -18,6 +19,7 @@ import { snapshot, type UnitOfWork, type Work } from '../../core/unit-of-work.js
 import { orderChanged } from './work-order-events.js';
 import { findOrderFor } from './work-order-access.js';
 import { planRelease } from './release-checks.js';
+import { changeoverAtRelease } from '../scheduling/changeover-at-release.js';
 import type { Subjects } from '../../subjects.js';
 import { fail, invalidInput, invalidTransition, releaseBlocked } from '../../core/failures.js';
 
@@ -58,6 +60,14 @@ export class WorkOrderLifecycleService {
         version.state,
         input,
       );
+      // The changeover matrix, against the order's predecessor in the production schedule.
+      for (const broken of await changeoverAtRelease(tx, order))
+        problems.push({
+          kind: ReleaseProblemKind.ChangeoverRuleBroken,
+          segment: null,
+          subject: broken.rule,
+          message: broken.message,
+        });
       if (problems.length) fail(releaseBlocked(problems));
       for (const r of reservations)
         tx.create(MaterialReservation, { workOrder: order, segment: r.segment, lot: r.lot, quantity: r.quantity });
