@@ -37,7 +37,7 @@ const CALENDAR = {
 };
 const at = (iso: string) => Date.parse(iso);
 
-/** The pure parts of scheduling (ADR 00XX): the changeover matrix, working time and the sequencer. */
+/** The pure parts of scheduling (ADR 0043): the changeover matrix, working time and the sequencer. */
 describe('scheduling rules', () => {
   it('asks for a sanitation from an allergen to a product free of it, and nothing the other way', () => {
     expect(changeoverBetween(RULES, LINE, PEANUT, PLAIN)).toEqual({

@@ -120,7 +120,7 @@ interface EntryRow {
 
 /**
  * The schedule around [from, to] and what its checks read, in a fixed number of statements
- * whatever the number of orders (ADR 00XX): entries, calendars, downtime (planned, maintenance,
+ * whatever the number of orders (ADR 0043): entries, calendars, downtime (planned, maintenance,
  * calibration), profiles, rules, lots on hand less open reservations, and qualified people.
  */
 export async function loadBoard(

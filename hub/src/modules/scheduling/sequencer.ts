@@ -74,7 +74,7 @@ export function simulate(
 const byDue = (a: Job, b: Job) => (a.due ?? Infinity) - (b.due ?? Infinity);
 
 /**
- * The heuristic of ADR 00XX: two starting sequences, earliest due date and a greedy nearest
+ * The heuristic of ADR 0043: two starting sequences, earliest due date and a greedy nearest
  * neighbour that picks, at each step, the job adding the least changeover plus lateness; the
  * better one is improved by local search (2-opt segment reversals, then moving single jobs) until
  * no move helps or `maxRounds` rounds are spent. Deterministic: same backlog, same sequence.
