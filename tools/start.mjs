@@ -21,6 +21,7 @@ const SOURCES = [
   'connectors/cmms-maintainx',
   'connectors/cmms-maintainx-simulator',
   'flows/node-red',
+  'console',
 ];
 const SKIPPED = new Set(['node_modules', 'dist', 'test', 'coverage']);
 const STAMP = join(ROOT, 'node_modules/.cache/plantgraph/built-at');
