@@ -92,9 +92,10 @@ export function OeeBoard({
       .catch(() => setCalendars([]));
   }, []);
   const read = useCallback(() => {
-    if (!calendars) return;
+    // Only the current shift needs the calendar: the other windows are read without waiting for it.
+    if (!calendars && window === 'shift') return;
     last.current = Date.now();
-    const calendar = calendars
+    const calendar = (calendars ?? [])
       .filter((c) => scope === c.scope || scope.startsWith(`${c.scope}/`) || c.scope.startsWith(`${scope}/`))
       .sort((a, b) => b.scope.length - a.scope.length)[0];
     const now = new Date();
