@@ -109,6 +109,9 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
       if (reason) await expect.poll(() => tile.textContent()).toContain(reason);
       if (state === 'Down') await page.screenshot({ path: join(SCREENSHOTS, 'andon-down.png') });
     }
+    await page.setViewportSize({ width: 1280, height: 800 }); // a tablet
+    await page.screenshot({ path: join(SCREENSHOTS, 'andon-tablet.png') });
+    await page.setViewportSize({ width: 1920, height: 1080 });
   });
 
   it('shows a raised alert on top, acknowledges it with a comment, and it leaves the board', async () => {
@@ -121,9 +124,12 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
     await row.waitFor({ timeout: 10_000 });
     expect(await row.textContent()).toContain('Hydraulic pressure low');
     await page.screenshot({ path: join(SCREENSHOTS, 'andon-alert.png') });
-    await row.getByRole('button', { name: 'Acknowledge' }).click();
-    await row.getByLabel('Comment').fill('Maintenance called, pump checked');
-    await row.getByRole('button', { name: 'Confirm' }).click();
+    // By keyboard alone, as on a wall screen with a keyboard: focus, Enter, type, Enter.
+    await row.getByRole('button', { name: 'Acknowledge' }).focus();
+    await page.keyboard.press('Enter');
+    await row.getByLabel('Comment').focus();
+    await page.keyboard.type('Maintenance called, pump checked');
+    await page.keyboard.press('Enter');
     await row.waitFor({ state: 'detached', timeout: 10_000 });
     const alert = (await hub.gql(`{ alert(id: "${id}") { state acknowledgedBy acknowledgeComment } }`)).alert;
     expect(alert).toEqual({

@@ -37,7 +37,7 @@ export function BarChart({
               {format(b.value)}
             </text>
             <text x={i * slot + slot / 2} y={height + 16} text-anchor="middle" class="label">
-              {b.label.length > 12 ? `${b.label.slice(0, 11)}…` : b.label}
+              {b.label.length > 18 ? `${b.label.slice(0, 17)}…` : b.label}
             </text>
           </g>
         );
@@ -74,7 +74,7 @@ export function Waterfall({ steps, format, label }: { steps: Step[]; format: (v:
           fill={s.kind === 'total' ? '#2f6fb3' : '#c0392b'}
         />
         <text x={x + w + 6} y={i * rowHeight + 20} class="value">
-          {s.kind === 'loss' ? '−' : ''}
+          {s.kind === 'loss' && s.value > 0 ? '−' : ''}
           {format(s.value)}
         </text>
       </g>

@@ -268,8 +268,9 @@ export function OeeBoard({
 
 /** ISO 22400: planned busy time, less down and delay time, is actual production time; less speed and quality losses, good time. */
 function waterfall(r: OeeRow) {
-  const speedLoss = r.actualProductionTime * (1 - (r.performance ?? 1));
-  const qualityLoss = (r.actualProductionTime - speedLoss) * (1 - (r.quality ?? 1));
+  // Performance above 100 % (an ideal cycle time set too slow) is no loss: the bar stays at zero.
+  const speedLoss = Math.max(0, r.actualProductionTime * (1 - (r.performance ?? 1)));
+  const qualityLoss = Math.max(0, (r.actualProductionTime - speedLoss) * (1 - (r.quality ?? 1)));
   return [
     { label: 'Planned busy', value: r.plannedBusyTime, kind: 'total' as const },
     { label: 'Down time', value: r.actualUnitDownTime, kind: 'loss' as const },
