@@ -1,7 +1,8 @@
 /// <reference lib="dom" />
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildSchema, parse, validate } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, launchChromium, onlyTheHub, warnWithoutChromium } from './support/browser.js';
@@ -26,6 +27,14 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
   let sequence = 0;
   /** Requests the page made to anything but the hub: none may go out (a plant network has no CDN). */
   const outside: string[] = [];
+  const documents = new Set<string>();
+  const watchSockets = (tab: Page) =>
+    tab.on('websocket', (socket) =>
+      socket.on('framesent', ({ payload }) => {
+        const message = JSON.parse(String(payload)) as { type: string; payload?: { query: string } };
+        if (message.type === 'subscribe' && message.payload) documents.add(message.payload.query);
+      }),
+    );
   const token = async (employeeId: string) => {
     const response = await fetch(`${hub.url}/dev-idp/token`, {
       method: 'POST',
@@ -63,6 +72,13 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
     // A context of its own, so that a second tab shares the sign-in (localStorage).
     page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
     await onlyTheHub(page, hub.url, outside);
+    // Every operation the console sends, by HTTP or over the socket: checked against the schema at the end.
+    page.context().on('request', (request) => {
+      if (request.url().endsWith('/graphql') && request.method() === 'POST')
+        documents.add((request.postDataJSON() as { query: string }).query);
+    });
+    page.context().on('page', (tab) => watchSockets(tab));
+    watchSockets(page);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();
@@ -258,5 +274,15 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
     await page.getByText('Chen Li · Verification').waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'orders.png'), fullPage: true });
     expect(outside).toEqual([]);
+  });
+
+  it("sent only operations valid against schema/schema.graphql (the console's hand-written types follow it)", () => {
+    const schema = buildSchema(readFileSync(new URL('../schema/schema.graphql', import.meta.url), 'utf8'));
+    expect(documents.size).toBeGreaterThan(15);
+    for (const document of documents)
+      expect(
+        validate(schema, parse(document)).map((e) => e.message),
+        document,
+      ).toEqual([]);
   });
 });
