@@ -184,6 +184,12 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
     if (row.oee != null)
       expect(await page.locator('[data-figure="oee"]').textContent()).toBe(`${(row.oee * 100).toFixed(1)} %`);
     await page.screenshot({ path: join(SCREENSHOTS, 'oee.png'), fullPage: true });
+    // Drill-down: the line's machines below the figures; choosing one shows that machine's board.
+    await page.getByRole('link', { name: PRESS_1 }).click();
+    await page.getByRole('heading', { name: `OEE · ${PRESS_1}` }).waitFor();
+    await expect
+      .poll(() => page.locator('[data-figure="good"]').getAttribute('data-value'), { timeout: 15_000 })
+      .toBe('40');
   });
 
   it('lets an operator walk a step with an out-of-tolerance value, and a second person sign a critical step', async () => {
@@ -270,6 +276,9 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
     ]);
     expect(workOrder.deviations.some((d: any) => d.segment === '10-stamp' && d.state !== 'Closed')).toBe(true);
 
+    // The andon shows the running order on its line with its progress.
+    await page.goto(`${hub.url}/console#/andon?scope=acme/berlin`);
+    await page.getByRole('progressbar', { name: 'WO-1001 progress' }).waitFor();
     await page.goto(`${hub.url}/console#/orders?scope=acme/berlin&order=WO-1001`);
     await page.getByText('Chen Li · Verification').waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'orders.png'), fullPage: true });
