@@ -285,6 +285,25 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
     expect(outside).toEqual([]);
   });
 
+  it('keeps a wall screen on with an API key, and asks to sign in again once the key is revoked', async () => {
+    const created = await hub.gql(
+      `mutation { createApiKey(input: { name: "andon-wall", grants: [{ role: Supervisor, scope: "acme/berlin" }] }) {
+        ${R} ... on CreatedApiKey { secret apiKey { id } } } }`,
+    );
+    const wall = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+    await onlyTheHub(wall, hub.url, outside);
+    await wall.goto(`${hub.url}/console#/andon?scope=acme/berlin`);
+    await wall.getByLabel('or a token or API key').fill(created.createApiKey.secret);
+    await wall.getByRole('button', { name: 'Sign in' }).click();
+    await wall.locator(`[data-path="${PRESS_1}"]`).waitFor();
+    await wall.getByTestId('connection').getByText('Live').waitFor({ timeout: 10_000 });
+    await hub.gql(`mutation { revokeApiKey(id: "${created.createApiKey.apiKey.id}") { __typename } }`);
+    // The hub closes the key's socket (4403): the board does not stay up, silently stale.
+    await wall.getByText('Your sign-in has expired or was refused').waitFor({ timeout: 10_000 });
+    await wall.screenshot({ path: join(SCREENSHOTS, 'sign-in-again.png') });
+    await wall.context().close();
+  });
+
   it("sent only operations valid against schema/schema.graphql (the console's hand-written types follow it)", () => {
     const schema = buildSchema(readFileSync(new URL('../schema/schema.graphql', import.meta.url), 'utf8'));
     expect(documents.size).toBeGreaterThan(15);

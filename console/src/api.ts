@@ -97,7 +97,13 @@ function connection(): Client {
     url: httpUrl.replace(/^http/, 'ws'),
     lazy: true,
     retryAttempts: Number.POSITIVE_INFINITY,
-    shouldRetry: () => true,
+    // Retried forever, unless the hub refused the token: expired (4401; a development sign-in lasts
+    // 10 minutes) or revoked or not allowed (4403). Then the console asks to sign in again.
+    shouldRetry: (event) => {
+      if (!refusedToken(event)) return true;
+      onSignedOut?.();
+      return false;
+    },
     retryWait: async (retries) => {
       await new Promise((resolve) => setTimeout(resolve, Math.min(10_000, 500 * 2 ** Math.min(retries, 5))));
     },
@@ -119,6 +125,12 @@ function connection(): Client {
   return socket;
 }
 
+/** Whether the socket was closed because the hub refused the token (expired 4401, revoked or not allowed 4403). */
+function refusedToken(event: unknown): boolean {
+  const code = (event as { code?: number } | null)?.code;
+  return code === 4401 || code === 4403;
+}
+
 /** Subscribes until the returned function is called; `next` gets each event's data. */
 export function subscribe<T>(query: string, variables: Record<string, unknown>, next: (data: T) => void): () => void {
   return connection().subscribe<T>(
@@ -127,7 +139,11 @@ export function subscribe<T>(query: string, variables: Record<string, unknown>, 
       next: (result) => {
         if (result.data) next(result.data as T);
       },
-      error: () => {}, // the socket retries; listeners refetch on reconnect
+      // The socket retries (see shouldRetry) and listeners read again on reconnect; a refusal graphql-ws
+      // takes as fatal by itself, without asking shouldRetry, ends here.
+      error: (error) => {
+        if (refusedToken(error)) onSignedOut?.();
+      },
       complete: () => {},
     },
   );

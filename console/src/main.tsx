@@ -43,6 +43,8 @@ export function go(screen: Screen, params: Record<string, string>): void {
 function App() {
   const [session, setSession] = useState<Session | null>(savedSession);
   const [grants, setGrants] = useState<Grant[] | null>(null);
+  const [viewer, setViewer] = useState('');
+  const [expired, setExpired] = useState(false);
   const [online, setOnline] = useState(true);
   const { screen, params } = useHash();
 
@@ -50,20 +52,26 @@ function App() {
     whenSignedOut(() => {
       saveSession(null);
       setSession(null);
+      setExpired(true);
     });
     return onConnection(setOnline);
   }, []);
   useEffect(() => {
     if (!session) return;
     gql<{ viewer: { name: string; grants: Grant[] } }>('{ viewer { name grants { role scope } } }')
-      .then((d) => setGrants(d.viewer.grants))
+      .then((d) => {
+        setGrants(d.viewer.grants);
+        setViewer(d.viewer.name);
+      })
       .catch(() => setGrants([]));
   }, [session]);
 
   if (!session)
     return (
       <SignIn
+        expired={expired}
         onSignedIn={(s) => {
+          setExpired(false);
           saveSession(s);
           setSession(s);
         }}
@@ -106,7 +114,7 @@ function App() {
         <span class={online ? 'link up' : 'link down'} role="status" data-testid="connection">
           {online ? 'Live' : 'Reconnecting…'}
         </span>
-        <span class="who">{session.name}</span>
+        <span class="who">{viewer || session.name}</span>
         <button
           type="button"
           onClick={() => {

@@ -2,8 +2,10 @@ import { useState } from 'preact/hooks';
 import { type Session, settings, signIn } from './api.js';
 
 /** Sign-in through the hub's identity provider: the development one (employee id and password) or a pasted token. */
-export function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void }) {
-  const [message, setMessage] = useState('');
+export function SignIn({ onSignedIn, expired }: { onSignedIn: (session: Session) => void; expired: boolean }) {
+  const [message, setMessage] = useState(
+    expired ? 'Your sign-in has expired or was refused: sign in again (a wall screen keeps an API key).' : '',
+  );
   const [busy, setBusy] = useState(false);
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -38,7 +40,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: (session: Session) => void 
           </>
         )}
         <label>
-          {settings.devSignIn ? 'or an access token' : 'Access token from your identity provider'}
+          {settings.devSignIn ? 'or a token or API key' : 'Access token or API key'}
           <input name="token" type="password" placeholder="eyJ… or pgk_…" />
         </label>
         <button type="submit" disabled={busy}>
