@@ -114,7 +114,7 @@ function App() {
         <span class={online ? 'link up' : 'link down'} role="status" data-testid="connection">
           {online ? 'Live' : 'Reconnecting…'}
         </span>
-        <span class="who">{viewer || session.name}</span>
+        <span class="who">{viewer.replace(/^user:/, '') || session.name}</span>
         <button
           type="button"
           onClick={() => {
