@@ -258,7 +258,17 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
     await page.getByRole('button', { name: /Complete step/ }).click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
-    // The operator may not verify her own step: the hub's refusal is shown in the dialog's page.
+    // The operator may not verify her own step: the hub's refusal is shown in its words, nothing is signed.
+    await dialog.getByLabel("Signer's employee id").fill('E1001');
+    await dialog.getByLabel('Password').fill(hub.devIdentityProvider!.password);
+    await dialog.getByRole('button', { name: 'Sign' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('refusal').waitFor();
+    const refused = await page.getByTestId('refusal').textContent();
+    expect(refused).toMatch(/^Ana Ruiz \(E1001\) may not sign the step verification/); // no input path before it
+    await page.screenshot({ path: join(SCREENSHOTS, 'station-refused.png') });
+    await page.getByRole('button', { name: /Complete step/ }).click();
+    await dialog.waitFor();
     await dialog.getByLabel("Signer's employee id").fill('E1003');
     await dialog.getByLabel('Password').fill(hub.devIdentityProvider!.password);
     await page.screenshot({ path: join(SCREENSHOTS, 'station-signature.png') });

@@ -1,7 +1,7 @@
 // The andon board: each line of the scope with its machines as tiles coloured by state, open alerts
 // on top. Live by subscriptions; after a break in the socket (a hub restart) everything is read again.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { type Failure, gql, onReconnect, RESULT_FIELDS, subscribe } from './api.js';
+import { type Failure, gql, onReconnect, RESULT_FIELDS, refusal, subscribe } from './api.js';
 import { duration, useNow } from './format.js';
 
 type Machine = {
@@ -198,7 +198,8 @@ function AlertRow({ alert, now, onDone }: { alert: Alert; now: number; onDone: (
         `mutation Acknowledge($id: ID!, $comment: String!) { acknowledgeAlert(id: $id, comment: $comment) { ${RESULT_FIELDS} } }`,
         { id: alert.id, comment },
       );
-      if (result.message) return setMessage(result.message);
+      const refused = refusal(result);
+      if (refused) return setMessage(refused);
       setOpen(false);
       onDone();
     } catch (e) {

@@ -161,10 +161,15 @@ export function onConnection(listener: (up: boolean) => void): () => void {
 }
 
 /** An expected failure of a mutation (the `ErrorResult` members of the result unions). */
-export type Failure = { __typename: string; code?: string; message?: string };
-export const RESULT_FIELDS = '__typename ... on ErrorResult { code message }';
+export type Failure = { __typename: string; code?: string; message?: string; field?: string };
+export const RESULT_FIELDS = '__typename ... on ErrorResult { code message } ... on InvalidInput { field }';
 
-/** The refusal's own words, or null when the result is the record asked for. */
+/**
+ * The refusal in plain words, or null when the result is the record asked for. An InvalidInput's
+ * message starts with the input path (`verification.token: …`), which says nothing to an operator.
+ */
 export function refusal(result: Failure): string | null {
-  return result.message ?? null;
+  if (!result.message) return null;
+  const prefix = result.field ? `${result.field}: ` : '';
+  return prefix && result.message.startsWith(prefix) ? result.message.slice(prefix.length) : result.message;
 }

@@ -2,7 +2,7 @@
 // their limits (out of tolerance shown as it is typed), material by lot number (a keyboard-wedge
 // scanner types it and presses Enter), the two-person signature, and the guards' refusals as said.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { type Failure, gql, RESULT_FIELDS } from './api.js';
+import { type Failure, gql, RESULT_FIELDS, refusal as inPlainWords } from './api.js';
 import { ORDER_CHANGES, type OrderScreenProps, useLive } from './live.js';
 import { type SignatureInput, SignatureDialog } from './signature.js';
 
@@ -103,7 +103,8 @@ function StationOrder({ number, scope }: { number: string; scope: string }) {
     try {
       const data = await gql<Record<string, Failure>>(document, { number, ...variables });
       const result = data[field]!;
-      if (result.message) setRefusal(result.message);
+      const refused = inPlainWords(result);
+      if (refused) setRefusal(refused);
       else if (done) setNotice(done);
     } catch (e) {
       setRefusal((e as Error).message);
