@@ -295,6 +295,21 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
     expect(outside).toEqual([]);
   });
 
+  it("shows what the signed-in person's scopes hold, exactly", async () => {
+    // Emil Novak operates in the packaging hall: the andon of the whole site shows him its line only.
+    const tab = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+    await onlyTheHub(tab, hub.url, outside);
+    await tab.goto(`${hub.url}/console#/andon?scope=acme/berlin`);
+    await tab.getByLabel('Employee id').fill('E2002');
+    await tab.getByLabel('Password').fill(hub.devIdentityProvider!.password);
+    await tab.getByRole('button', { name: 'Sign in' }).click();
+    await tab.locator('[data-path="acme/berlin/packaging/line-3/filler-1"]').waitFor();
+    const lines = await tab.locator('section.line h2').allTextContents();
+    expect(lines.map((l) => l.trim())).toEqual(['Packing line 3 acme/berlin/packaging/line-3']);
+    expect(await tab.locator('[data-path^="acme/berlin/assembly"]').count()).toBe(0);
+    await tab.context().close();
+  });
+
   it('keeps a wall screen on with an API key, and asks to sign in again once the key is revoked', async () => {
     const created = await hub.gql(
       `mutation { createApiKey(input: { name: "andon-wall", grants: [{ role: Supervisor, scope: "acme/berlin" }] }) {
