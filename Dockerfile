@@ -24,6 +24,7 @@ COPY connectors/qms-rest/package.json connectors/qms-rest/
 COPY connectors/qms-rest-simulator/package.json connectors/qms-rest-simulator/
 COPY connectors/b2mml/package.json connectors/b2mml/
 COPY flows/node-red/package.json flows/node-red/
+COPY console/package.json console/
 RUN npm ci
 COPY tsconfig*.json ./
 COPY schema schema
@@ -32,16 +33,19 @@ COPY demo demo
 COPY connectors connectors
 COPY test test
 COPY flows flows
+COPY console console
 COPY README.md ./
 # `tsc -b hub demo` also builds schema, which both reference. schema.graphql is
 # normally committed (npm run schema:generate); print it if a checkout lacks it.
 # The PlantGraph Node-RED nodes are built to CommonJS with their editor HTML; the GraphQL IDE
-# (GraphiQL, a dev dependency) is bundled into hub/dist/ide with the README for its saved tabs.
+# (GraphiQL, a dev dependency) is bundled into hub/dist/ide with the README for its saved tabs, the
+# plant console (Preact, a dev dependency) into hub/dist/console.
 # npm nests a dependency under demo/node_modules when the demo pins another version
 # than the hoisted one (mqtt today; the Sparkplug connector too); the folders must exist for the COPY below.
 RUN npx tsc -b hub connectors/sap-s4hana connectors/opcua connectors/sparkplug connectors/cmms-maintainx connectors/b2mml demo \
  && npm run build -w flows/node-red \
  && node hub/ide/build.mjs \
+ && node console/build.mjs \
  && { test -f schema/schema.graphql || node hub/dist/cli.js schema; } \
  && npm prune --omit=dev \
  && mkdir -p demo/node_modules connectors/sparkplug/node_modules

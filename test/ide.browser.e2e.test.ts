@@ -1,22 +1,15 @@
 /// <reference lib="dom" />
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 // @ts-expect-error plain ESM helper without declarations, shared with the IDE's build
 import { readmeOperations } from '../hub/ide/readme-operations.mjs';
+import { CHROMIUM, launchChromium, onlyTheHub, warnWithoutChromium } from './support/browser.js';
 import { startTestHub, type TestHub } from './support/harness.js';
 
-/** Debian's chromium (`apt-get install -y chromium`; .ci/run installs it), or another given here. */
-const CHROMIUM = [process.env.PLANTGRAPH_TEST_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
-  (path) => path && existsSync(path),
-);
-if (!CHROMIUM)
-  console.warn(
-    '[ide.browser] SKIPPED: no Chromium at /usr/bin/chromium; install it with `apt-get install -y chromium` ' +
-      '(or set PLANTGRAPH_TEST_CHROMIUM) to test the GraphQL IDE in a browser.',
-  );
+warnWithoutChromium('ide.browser', 'the GraphQL IDE');
 const SCREENSHOTS = join(tmpdir(), 'plantgraph-ide-screenshots');
 const README = readmeOperations(readFileSync(new URL('../README.md', import.meta.url), 'utf8')) as {
   title: string;
@@ -38,15 +31,10 @@ describe.skipIf(!CHROMIUM)('the GraphQL IDE in Chromium', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     [hub, browser] = await Promise.all([
       startTestHub('embedded', { demo: true, simulatorIntervalMs: 0 }),
-      chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] }),
+      launchChromium(),
     ]);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    await page.route('**/*', (route) => {
-      const url = route.request().url();
-      if (url.startsWith(hub.url) || url.startsWith('data:')) return route.continue();
-      outside.push(url);
-      return route.abort();
-    });
+    await onlyTheHub(page, hub.url, outside);
   }, 120_000);
   afterAll(async () => {
     await browser?.close();

@@ -24,6 +24,7 @@ const SOURCES = [
   'connectors/qms-rest',
   'connectors/qms-rest-simulator',
   'flows/node-red',
+  'console',
 ];
 const SKIPPED = new Set(['node_modules', 'dist', 'test', 'coverage']);
 const STAMP = join(ROOT, 'node_modules/.cache/plantgraph/built-at');

@@ -6,14 +6,13 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { bundleLicences } from './licences.mjs';
 import { readmeOperations } from './readme-operations.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const out = join(here, '..', 'dist', 'ide');
 const readme = join(root, 'README.md');
-/** Licences that let the bundle ship inside the Apache-2.0 hub with their notices. */
-const ACCEPTED_LICENCES = new Set(['MIT', 'ISC', 'BSD-2-Clause', 'BSD-3-Clause', 'Apache-2.0', '0BSD']);
 
 const inputs = [readme, join(root, 'package-lock.json'), ...readdirSync(here).map((f) => join(here, f))];
 const output = join(out, 'ide.js');
@@ -40,26 +39,8 @@ const result = await build({
     PLANTGRAPH_OPERATIONS: JSON.stringify(readmeOperations(readFileSync(readme, 'utf8'))),
   },
 });
-writeFileSync(join(out, 'licenses.txt'), licences(Object.keys(result.metafile.inputs)));
+writeFileSync(
+  join(out, 'licenses.txt'),
+  bundleLicences(root, Object.keys(result.metafile.inputs), 'GraphQL IDE (ide.js, ide.css)'),
+);
 console.log(`[ide] bundled the GraphQL IDE into ${out} in ${Date.now() - started} ms`);
-
-/** The licence texts of every package in the bundle; a package under another licence fails the build. */
-function licences(files) {
-  const packages = new Set();
-  for (const file of files) {
-    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
-    if (match) packages.add(match[1]);
-  }
-  const sections = [];
-  for (const name of [...packages].sort()) {
-    const folder = join(root, 'node_modules', name);
-    const manifest = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8'));
-    const licence = typeof manifest.license === 'string' ? manifest.license : '';
-    if (!ACCEPTED_LICENCES.has(licence))
-      throw new Error(`[ide] ${name} is licensed "${licence || 'unknown'}", not one the IDE bundle accepts.`);
-    const file = readdirSync(folder).find((f) => /^licen[cs]e/i.test(f));
-    const text = file ? readFileSync(join(folder, file), 'utf8').trim() : `${licence} (no licence file in the package)`;
-    sections.push(`${name}@${manifest.version} (${licence})\n\n${text}`);
-  }
-  return `The GraphQL IDE bundle (ide.js, ide.css) contains these packages:\n\n${sections.join('\n\n---\n\n')}\n`;
-}

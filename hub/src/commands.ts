@@ -92,7 +92,9 @@ async function main(argv: string[]): Promise<void> {
       // From the process's start (performance.now() counts from it), imports and migrations included.
       const startedIn = `${(performance.now() / 1000).toFixed(1)} s`;
       log.log(`[hub] ready at ${hub.url} (started in ${startedIn})
-  GraphQL (HTTP and WebSocket):  ${hub.url}/graphql${config.production ? '' : '  (open it in a browser: the GraphQL IDE)'}
+  GraphQL (HTTP and WebSocket):  ${hub.url}/graphql${config.production ? '' : '  (open it in a browser: the GraphQL IDE)'}${
+    hub.consolePath ? `\n  plant console (andon, OEE, orders, station):  ${hub.url}${hub.consolePath}` : ''
+  }
   health / readiness:            ${hub.url}/healthz  ${hub.url}/readyz${
     hub.flows
       ? `

@@ -54,6 +54,7 @@ import { operationMetrics, operationTracing } from './graphql/operation-metrics.
 import { DEV_IDP_PATH, DevIdentityProvider } from './auth/dev-identity-provider.js';
 import { GraphQLIde } from './graphql/ide.js';
 import { CONNECTOR_ENDPOINT_PREFIX, serveConnectorEndpoint } from './graphql/connector-endpoints.js';
+import { CONSOLE_PATH, PlantConsole } from './graphql/console.js';
 import type { LocalAdminKey } from './auth/local-admin-key.js';
 import { DevIdentityProviderEndpoints } from './auth/dev-identity-provider-http.js';
 
@@ -79,6 +80,8 @@ export interface RunningHub {
   flowsStarted: Promise<void>;
   /** The read compiler (its `answered` count tells which operations it answered). */
   reads: CompiledReads;
+  /** Where the plant console is (`/console`), or null when it was not built. */
+  consolePath: string | null;
   close(): Promise<void>;
 }
 
@@ -157,6 +160,7 @@ export async function startHub(
     const devIdpEndpoints = devIdp ? new DevIdentityProviderEndpoints(devIdp, config.trustedProxies) : null;
     const schema = await buildHubSchema(bus);
     const ide = openIde(config, devIdp !== null, log);
+    const plantConsole = openConsole(devIdp !== null, log);
     const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);
 
     // Limits on connections and operations, the same for HTTP and WebSocket (graphql/http-server.ts, operations.ts).
@@ -258,6 +262,7 @@ export async function startHub(
       if (path === '/graphql' && ide?.wants(req)) return ide.servePage(res);
       if (path === '/graphql') return serveGraphQL(apollo, gate, checker, req, res, contextFor, fastReads);
       if (ide?.handles(path)) return ide.serveAsset(req, path, res);
+      if (plantConsole?.handles(path)) return plantConsole.serve(req, path, res);
       if (path === '/metrics') return serveMetrics(metrics, config.metricsToken, req, res);
       if (path.startsWith(CONNECTOR_ENDPOINT_PREFIX))
         return serveConnectorEndpoint(gate, connectorHost, req, res, path);
@@ -274,6 +279,7 @@ export async function startHub(
         return send(res, 200, {
           name: 'PlantGraph hub',
           graphql: '/graphql',
+          ...(plantConsole ? { console: CONSOLE_PATH } : {}),
           health: '/healthz',
           readiness: '/readyz',
           metrics: '/metrics',
@@ -390,6 +396,7 @@ export async function startHub(
       jobControl,
       flowsStarted,
       reads: compiledReads,
+      consolePath: plantConsole ? CONSOLE_PATH : null,
       close: () => runAll(cleanup),
     };
   } catch (err) {
@@ -425,6 +432,13 @@ function openIde(config: HubConfig, devSignIn: boolean, log: HubLog): GraphQLIde
   const ide = GraphQLIde.load(sign);
   if (!ide) log.warn('[hub] the GraphQL IDE is not built (hub/dist/ide); run `npm run build` to get it at /graphql');
   return ide;
+}
+
+/** The plant console (ADR 00XX), in production too: it needs nothing but the public API. */
+function openConsole(devSignIn: boolean, log: HubLog): PlantConsole | null {
+  const plantConsole = PlantConsole.load(devSignIn ? { tokenEndpoint: `${DEV_IDP_PATH}/token` } : null);
+  if (!plantConsole) log.warn('[hub] the plant console is not built (hub/dist/console); run `npm run build` to get it');
+  return plantConsole;
 }
 
 /** The development identity provider when the configuration asks for it (ADR 0015). */

@@ -1,29 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { gzipSync } from 'node:zlib';
+import { pageSettings, StaticBundle, servePage } from './static-bundle.js';
 
-/** The bundle hub/ide/build.mjs writes, next to the compiled hub. */
-const BUNDLE = new URL('../ide/', import.meta.url);
 /** Where the page loads its assets from; `/graphql` itself stays the API's. */
 export const IDE_ASSETS_PATH = '/ide/';
-const ASSETS: Record<string, string> = {
-  'ide.js': 'text/javascript; charset=utf-8',
-  'ide.css': 'text/css; charset=utf-8',
-  'licenses.txt': 'text/plain; charset=utf-8',
-};
-/** Everything from this hub; GraphiQL sets inline styles; the sockets go back to the same host. */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
-
-type Asset = { type: string; body: Buffer; gzipped?: Buffer };
 
 /**
  * The GraphQL IDE (GraphiQL, bundled at build time; ADR 0025) for a browser opening `/graphql`.
@@ -32,26 +11,25 @@ type Asset = { type: string; body: Buffer; gzipped?: Buffer };
  */
 export class GraphQLIde {
   readonly #page: string;
-  readonly #assets: Map<string, Asset>;
+  readonly #assets: StaticBundle;
 
-  private constructor(page: string, assets: Map<string, Asset>) {
+  private constructor(page: string, assets: StaticBundle) {
     this.#page = page;
     this.#assets = assets;
   }
 
   /** The IDE when the bundle was built (`npm run build`); null, and the hub runs without it, when not. */
   static load(devSignIn: { tokenEndpoint: string } | null): GraphQLIde | null {
-    if (!existsSync(new URL('ide.js', BUNDLE))) return null;
-    const assets = new Map<string, Asset>();
-    for (const [name, type] of Object.entries(ASSETS)) {
-      assets.set(name, { type, body: readFileSync(new URL(name, BUNDLE)) });
-    }
-    // `<` escaped: the settings sit inside a script element.
-    const settings = JSON.stringify({ devSignIn }).replace(/</g, '\\u003c');
+    const assets = StaticBundle.load(new URL('../ide/', import.meta.url), IDE_ASSETS_PATH, {
+      'ide.js': 'text/javascript; charset=utf-8',
+      'ide.css': 'text/css; charset=utf-8',
+      'licenses.txt': 'text/plain; charset=utf-8',
+    });
+    if (!assets) return null;
     const page = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>PlantGraph GraphQL</title>
 <link rel="stylesheet" href="${IDE_ASSETS_PATH}ide.css">
-<script type="application/json" id="plantgraph-ide">${settings}</script>
+<script type="application/json" id="plantgraph-ide">${pageSettings({ devSignIn })}</script>
 <script type="module" src="${IDE_ASSETS_PATH}ide.js"></script></head>
 <body><div id="root"></div></body></html>`;
     return new GraphQLIde(page, assets);
@@ -69,39 +47,14 @@ export class GraphQLIde {
   }
 
   servePage(res: ServerResponse): void {
-    res.writeHead(200, {
-      'content-type': 'text/html; charset=utf-8',
-      'content-security-policy': CONTENT_SECURITY_POLICY,
-      'x-content-type-options': 'nosniff',
-      'cache-control': 'no-cache',
-      vary: 'accept',
-    });
-    res.end(this.#page);
+    servePage(res, this.#page);
   }
 
   handles(path: string): boolean {
-    return path.startsWith(IDE_ASSETS_PATH);
+    return this.#assets.handles(path);
   }
 
   serveAsset(req: IncomingMessage, path: string, res: ServerResponse): void {
-    const asset = this.#assets.get(path.slice(IDE_ASSETS_PATH.length));
-    if (!asset || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`Nothing at ${path}.`);
-      return;
-    }
-    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    res.writeHead(200, {
-      'content-type': asset.type,
-      'x-content-type-options': 'nosniff',
-      // Same URL after an upgrade: revalidate rather than keep an old IDE for a day.
-      'cache-control': 'no-cache',
-      vary: 'accept-encoding',
-      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
-    });
-    if (req.method === 'HEAD') return void res.end();
-    // Compressed on first use, not at start: the hub's start-up stays quick and most runs never open the IDE.
-    if (gzip) asset.gzipped ??= gzipSync(asset.body);
-    res.end(gzip ? asset.gzipped : asset.body);
+    this.#assets.serve(req, path, res);
   }
 }

@@ -1,0 +1,48 @@
+// Type-checks and bundles the plant console (console/src, Preact) with esbuild into hub/dist/console,
+// where the hub serves it at /console, with the licences of everything bundled next to it (ADR 00XX).
+// Skips the work when the output is newer than its inputs. Run by `npm run build` and the Dockerfile.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { bundleLicences } from '../hub/ide/licences.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const out = join(root, 'hub', 'dist', 'console');
+const src = join(here, 'src');
+
+const inputs = [join(root, 'package-lock.json'), join(here, 'build.mjs'), ...readdirSync(src).map((f) => join(src, f))];
+const output = join(out, 'console.js');
+const newest = Math.max(...inputs.map((f) => statSync(f).mtimeMs));
+if (existsSync(output) && statSync(output).mtimeMs > newest && !process.argv.includes('--force')) process.exit(0);
+
+const started = Date.now();
+// esbuild strips types without checking them; tsc checks the browser code first (console/tsconfig.json).
+execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', here], { stdio: 'inherit' });
+const checked = Date.now();
+mkdirSync(out, { recursive: true });
+const result = await build({
+  entryPoints: { console: join(src, 'main.tsx') },
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: 'es2022',
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  outdir: out,
+  metafile: true,
+  legalComments: 'none', // collected whole into licenses.txt below
+  logLevel: 'warning',
+});
+writeFileSync(
+  join(out, 'licenses.txt'),
+  bundleLicences(root, Object.keys(result.metafile.inputs), 'plant console (console.js, console.css)'),
+);
+const gzipped = ['console.js', 'console.css'].reduce((n, f) => n + gzipSync(readFileSync(join(out, f))).length, 0);
+console.log(
+  `[console] bundled the plant console into ${out} in ${Date.now() - started} ms ` +
+    `(type check ${checked - started} ms), ${(gzipped / 1024).toFixed(1)} KB gzipped`,
+);

@@ -1,0 +1,105 @@
+/// <reference lib="dom" />
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, launchChromium, onlyTheHub, warnWithoutChromium } from './support/browser.js';
+import { graphql } from './support/harness.js';
+import { type HubProcess, spawnHub } from './support/process.js';
+
+warnWithoutChromium('console-restart.browser', 'the plant console across a hub restart');
+const SCREENSHOTS = join(tmpdir(), 'plantgraph-console-screenshots');
+const PRESS_1 = 'acme/berlin/assembly/line-1/press-1';
+const PASSWORD = 'console-restart-password';
+
+/** A port free now, for a hub that must come back on the same address (tokens name their issuer by it). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A wall-screen andon left open while the hub restarts (issue 21): it says it is reconnecting, and
+ * once the hub is back it subscribes again and reads the board afresh, so a change made while it
+ * had no socket is shown too. The socket is held closed in the browser until that change is made,
+ * so only the read after the reconnect can show it.
+ */
+describe.skipIf(!CHROMIUM)('the plant console across a hub restart', () => {
+  let dir: string;
+  let hub: HubProcess;
+  let browser: Browser;
+  const outside: string[] = [];
+  const start = (port: number) =>
+    spawnHub(
+      {
+        PLANTGRAPH_DATA_DIR: join(dir, 'data'),
+        PORT: String(port),
+        PLANTGRAPH_FLOWS: 'off',
+        PLANTGRAPH_SIMULATOR_INTERVAL_MS: '0',
+        PLANTGRAPH_DEV_IDP_PASSWORD: PASSWORD,
+      },
+      ['--demo'],
+      { readyWithinMs: 90_000 },
+    );
+
+  beforeAll(async () => {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'plantgraph-console-restart-'));
+    [hub, browser] = await Promise.all([start(await freePort()), launchChromium()]);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await hub?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shows that it reconnects, then subscribes again and reads what changed meanwhile', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await onlyTheHub(page, hub.url, outside);
+    let blocked = false;
+    await page.routeWebSocket(/\/graphql$/, (ws) => {
+      if (blocked) return ws.close({ code: 1012, reason: 'held closed by the test' });
+      ws.connectToServer();
+    });
+    await page.goto(`${hub.url}/console#/andon?scope=acme/berlin`);
+    await page.getByLabel('Employee id').fill('E1003');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const tile = page.locator(`[data-path="${PRESS_1}"]`);
+    await tile.waitFor();
+    const connection = page.getByTestId('connection');
+    await connection.getByText('Live').waitFor({ timeout: 10_000 });
+    expect(await tile.getAttribute('data-state')).not.toBe('Down');
+
+    blocked = true;
+    const port = new URL(hub.url).port;
+    await hub.stop();
+    await connection.getByText('Reconnecting…').waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(SCREENSHOTS, 'andon-reconnecting.png') });
+    hub = await start(Number(port));
+    const set = (state: string, reason: string | null) =>
+      graphql(
+        hub.url,
+        'mutation ($p: String!, $s: EquipmentState!, $r: String) { setEquipmentState(input: { path: $p, state: $s, reason: $r }) { __typename } }',
+        { p: PRESS_1, s: state, r: reason },
+        hub.token!,
+      );
+    expect((await set('Down', 'Changed during the restart')).setEquipmentState.__typename).toBe('Equipment');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await tile.getAttribute('data-state'), 'no socket yet: the board cannot know').not.toBe('Down');
+
+    blocked = false;
+    await expect.poll(() => tile.getAttribute('data-state'), { timeout: 20_000, interval: 100 }).toBe('Down');
+    expect(await tile.textContent()).toContain('Changed during the restart');
+    await connection.getByText('Live').waitFor();
+    // Subscribed again: the next change arrives live.
+    await set('Running', null);
+    await expect.poll(() => tile.getAttribute('data-state'), { timeout: 5000, interval: 50 }).toBe('Running');
+    expect(outside).toEqual([]);
+  });
+});

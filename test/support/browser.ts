@@ -1,0 +1,33 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+/** Debian's chromium (`apt-get install -y chromium`; .ci/run installs it), or another given here. */
+export const CHROMIUM = [process.env.PLANTGRAPH_TEST_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find(
+  (path) => path && existsSync(path),
+);
+
+/** Says why a browser suite is skipped where Chromium is missing. */
+export function warnWithoutChromium(suite: string, what: string): void {
+  if (!CHROMIUM)
+    console.warn(
+      `[${suite}] SKIPPED: no Chromium at /usr/bin/chromium; install it with \`apt-get install -y chromium\` ` +
+        `(or set PLANTGRAPH_TEST_CHROMIUM) to test ${what} in a browser.`,
+    );
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}
+
+/**
+ * Lets the page reach only the hub (and data: and blob: URLs); anything else is aborted and noted
+ * in `outside`: a plant network has no CDN.
+ */
+export async function onlyTheHub(page: Page, hubUrl: string, outside: string[]): Promise<void> {
+  await page.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(hubUrl) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+    outside.push(url);
+    return route.abort();
+  });
+}
