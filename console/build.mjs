@@ -1,5 +1,5 @@
 // Type-checks and bundles the plant console (console/src, Preact) with esbuild into hub/dist/console,
-// where the hub serves it at /console, with the licences of everything bundled next to it (ADR 00XX).
+// where the hub serves it at /console, with the licences of everything bundled next to it (ADR 0044).
 // Skips the work when the output is newer than its inputs. Run by `npm run build` and the Dockerfile.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // The console's only way to the hub: its public GraphQL API, queries and mutations by POST and
-// subscriptions over graphql-ws on the same URL, with the signed-in person's token (ADR 00XX).
+// subscriptions over graphql-ws on the same URL, with the signed-in person's token (ADR 0044).
 import { type Client, createClient } from 'graphql-ws';
 
 /** What the hub tells the page (a JSON script element): where the development sign-in is, if on. */

@@ -1,4 +1,4 @@
-// Hand-written SVG charts (ADR 00XX): three small shapes cost less than any charting library's bundle.
+// Hand-written SVG charts (ADR 0044): three small shapes cost less than any charting library's bundle.
 import type { ComponentChildren } from 'preact';
 
 export type Bar = { label: string; value: number; colour?: string; title?: string };

@@ -434,7 +434,7 @@ function openIde(config: HubConfig, devSignIn: boolean, log: HubLog): GraphQLIde
   return ide;
 }
 
-/** The plant console (ADR 00XX), in production too: it needs nothing but the public API. */
+/** The plant console (ADR 0044), in production too: it needs nothing but the public API. */
 function openConsole(devSignIn: boolean, log: HubLog): PlantConsole | null {
   const plantConsole = PlantConsole.load(devSignIn ? { tokenEndpoint: `${DEV_IDP_PATH}/token` } : null);
   if (!plantConsole) log.warn('[hub] the plant console is not built (hub/dist/console); run `npm run build` to get it');

@@ -6,7 +6,7 @@ export const CONSOLE_PATH = '/console';
 const CONSOLE_ASSETS_PATH = '/console/assets/';
 
 /**
- * The plant console (console/, bundled at build time into hub/dist/console; ADR 00XX): andon, OEE
+ * The plant console (console/, bundled at build time into hub/dist/console; ADR 0044): andon, OEE
  * board, orders and the operator's station. Static and public like the IDE: every operation it runs
  * goes to `/graphql` with the signed-in person's token, under the usual rules. Unlike the IDE it
  * needs no introspection, so production serves it too.
