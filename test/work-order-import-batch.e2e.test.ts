@@ -168,6 +168,7 @@ describe.each(MODES)('importing work orders in a batch (%s)', (mode: Mode) => {
         'plannedStart',
         'plannedEnd',
         'assignments',
+        'campaignBatches',
       ].sort(),
     );
     expect(trail[0]!.after).toMatchObject({ id: row!.id, equipment: row!.equipment_id, quantity: 10, state: 'Draft' });

@@ -329,7 +329,8 @@ async function loadConnectorPackages(names: string): Promise<ConnectorDefinition
       if (code === 'ERR_MODULE_NOT_FOUND' && message.includes(`'${name}'`)) continue;
       throw new Error(`Loading the connector package ${name} failed: ${message}`, { cause: err });
     }
-    for (const value of Object.values(loaded)) {
+    // A package may export one definition under two names (`default` too): it is one definition.
+    for (const value of new Set(Object.values(loaded))) {
       const d = value as Partial<ConnectorDefinition> | null;
       if (d && typeof d === 'object' && typeof d.type === 'string' && d.settings && typeof d.create === 'function')
         definitions.push(d as ConnectorDefinition);

@@ -185,7 +185,7 @@ export class OeeService {
       const f = oeeFromTotals({ operating: [window], ...totals[i]!, idealCycleTimeSeconds: null });
       return {
         path: m.path,
-        runningTime: f.actualProductionTime - f.microstopTime,
+        runningTime: Math.round((f.actualProductionTime - f.microstopTime) * 1000) / 1000, // seconds to the ms
         producedQuantity: f.producedQuantity,
         goodQuantity: f.goodQuantity,
         scrapQuantity: f.scrapQuantity,
