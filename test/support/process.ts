@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
+import { createTestDatabase, startTestHub, TEST_NATS_URL } from './harness.js';
 
 export const CLI = fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.url));
 
@@ -76,4 +77,33 @@ export async function createApiKeyWithCli(env: Record<string, string>, name: str
     },
   );
   return /\n(pgk_\S+)/.exec(created.stdout)![1]!;
+}
+
+/**
+ * A PostgreSQL database seeded with the demo plant and the environment of a hub process on it and NATS,
+ * its connector host quick to relay, sweep and take over jobs (for tests that kill the hub): `extra` is
+ * added to the environment.
+ */
+export async function demoDatabaseForKills(namespace: string, secret: string, extra: Record<string, string> = {}) {
+  const database = await createTestDatabase();
+  const seeding = await startTestHub('postgres+nats', {
+    databaseUrl: database.url,
+    natsNamespace: namespace,
+    demo: true,
+    simulatorIntervalMs: 0,
+  });
+  await seeding.close();
+  const env: Record<string, string> = {
+    DATABASE_URL: database.url,
+    NATS_URL: TEST_NATS_URL,
+    PLANTGRAPH_NATS_NAMESPACE: namespace,
+    PLANTGRAPH_FLOWS: 'off',
+    PLANTGRAPH_CONNECTOR_SECRET: secret,
+    PLANTGRAPH_CONNECTOR_RELAY_INTERVAL_MS: '100',
+    PLANTGRAPH_CONNECTOR_HEALTH_INTERVAL_MS: '600000',
+    PLANTGRAPH_CONNECTOR_SWEEP_AFTER_MS: '2000',
+    PLANTGRAPH_CONNECTOR_JOB_LOCK_MS: '3000',
+    ...extra,
+  };
+  return { database, env };
 }
