@@ -1,16 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MaintainXSimulator } from '@plantgraph/cmms-maintainx-simulator';
 import { eventually } from './support/flows.js';
-import {
-  createTestDatabase,
-  deleteNatsNamespace,
-  graphql,
-  sleep,
-  startTestHub,
-  TEST_NATS_URL,
-  uniqueName,
-} from './support/harness.js';
-import { createApiKeyWithCli, type HubProcess, spawnHub } from './support/process.js';
+import { deleteNatsNamespace, graphql, sleep, uniqueName } from './support/harness.js';
+import { createApiKeyWithCli, demoDatabaseForKills, type HubProcess, spawnHub } from './support/process.js';
 import { LINE_1, R } from './support/regulated.js';
 
 const PRESS_1 = `${LINE_1}/press-1`;
@@ -21,7 +13,7 @@ const PRESS_1 = `${LINE_1}/press-1`;
  * and while a work order is opened: after the restart there is one work request, and the block holds.
  */
 describe('the MaintainX connector with the hub killed and restarted', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: Awaited<ReturnType<typeof demoDatabaseForKills>>['database'];
   const namespace = uniqueName('cmf');
   let env: Record<string, string>;
   let sim: MaintainXSimulator;
@@ -45,25 +37,7 @@ describe('the MaintainX connector with the hub killed and restarted', () => {
   beforeAll(async () => {
     sim = await MaintainXSimulator.start({ apiKeys: ['mx-key'] });
     sim.addAsset(501, 'Press 1');
-    database = await createTestDatabase();
-    const seeding = await startTestHub('postgres+nats', {
-      databaseUrl: database.url,
-      natsNamespace: namespace,
-      demo: true,
-      simulatorIntervalMs: 0,
-    });
-    await seeding.close();
-    env = {
-      DATABASE_URL: database.url,
-      NATS_URL: TEST_NATS_URL,
-      PLANTGRAPH_NATS_NAMESPACE: namespace,
-      PLANTGRAPH_FLOWS: 'off',
-      PLANTGRAPH_CONNECTOR_SECRET: 'cmms-faults-test-secret',
-      PLANTGRAPH_CONNECTOR_RELAY_INTERVAL_MS: '100',
-      PLANTGRAPH_CONNECTOR_HEALTH_INTERVAL_MS: '600000',
-      PLANTGRAPH_CONNECTOR_SWEEP_AFTER_MS: '2000',
-      PLANTGRAPH_CONNECTOR_JOB_LOCK_MS: '3000',
-    };
+    ({ database, env } = await demoDatabaseForKills(namespace, 'cmms-faults-test-secret'));
     token = await createApiKeyWithCli(env, 'cmms-faults');
     await restart();
     const { configureConnector } = await gql(

@@ -1,15 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QmsSimulator } from '@plantgraph/qms-rest-simulator';
 import { eventually } from './support/flows.js';
-import {
-  createTestDatabase,
-  deleteNatsNamespace,
-  graphql,
-  startTestHub,
-  TEST_NATS_URL,
-  uniqueName,
-} from './support/harness.js';
-import { createApiKeyWithCli, type HubProcess, spawnHub } from './support/process.js';
+import { deleteNatsNamespace, graphql, uniqueName } from './support/harness.js';
+import { createApiKeyWithCli, demoDatabaseForKills, type HubProcess, spawnHub } from './support/process.js';
 import { R } from './support/regulated.js';
 
 /**
@@ -18,7 +11,7 @@ import { R } from './support/regulated.js';
  * decision is taken: after the restart there is one record, and the decision is applied.
  */
 describe('the QMS connector with the hub killed and restarted', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let database: Awaited<ReturnType<typeof demoDatabaseForKills>>['database'];
   const namespace = uniqueName('qmf');
   let env: Record<string, string>;
   let sim: QmsSimulator;
@@ -38,25 +31,7 @@ describe('the QMS connector with the hub killed and restarted', () => {
 
   beforeAll(async () => {
     sim = await QmsSimulator.start({ apiKeys: ['qms-key'] });
-    database = await createTestDatabase();
-    const seeding = await startTestHub('postgres+nats', {
-      databaseUrl: database.url,
-      natsNamespace: namespace,
-      demo: true,
-      simulatorIntervalMs: 0,
-    });
-    await seeding.close();
-    env = {
-      DATABASE_URL: database.url,
-      NATS_URL: TEST_NATS_URL,
-      PLANTGRAPH_NATS_NAMESPACE: namespace,
-      PLANTGRAPH_FLOWS: 'off',
-      PLANTGRAPH_CONNECTOR_SECRET: 'qms-faults-test-secret',
-      PLANTGRAPH_CONNECTOR_RELAY_INTERVAL_MS: '100',
-      PLANTGRAPH_CONNECTOR_HEALTH_INTERVAL_MS: '600000',
-      PLANTGRAPH_CONNECTOR_SWEEP_AFTER_MS: '2000',
-      PLANTGRAPH_CONNECTOR_JOB_LOCK_MS: '3000',
-    };
+    ({ database, env } = await demoDatabaseForKills(namespace, 'qms-faults-test-secret'));
     token = await createApiKeyWithCli(env, 'qms-faults');
     await restart();
     const { configureConnector } = await gql(
