@@ -262,6 +262,20 @@ describe.each(MODES)('production scheduling (%s)', (mode) => {
       ['Sanitation', null, 'Ready'],
       ['WO-A2', 'Released', 'Ready'],
     ]);
+
+    // The planned times are written in one statement beside the unit of work: stored, audited, chained.
+    const { workOrder } = await run(`{ workOrder(number: "WO-W3N-5") { id plannedStart plannedEnd } }`);
+    expect(workOrder.plannedStart).toBe(at(18, '06:30'));
+    const { auditTrail } = await run(
+      `query ($id: String!) { auditTrail(entityType: "WorkOrder", entityId: $id) { edges { node { action before after } } } }`,
+      { id: workOrder.id },
+    );
+    const scheduled = auditTrail.edges.map((e: any) => e.node).find((n: any) => n.action === 'WorkOrderScheduled');
+    expect(new Date(scheduled.after.plannedStart).toISOString()).toBe(at(18, '06:30'));
+    expect(new Date(scheduled.after.plannedEnd).toISOString()).toBe(workOrder.plannedEnd);
+    expect(typeof scheduled.after.equipment).toBe('string');
+    const { verifyAuditChain } = await run('{ verifyAuditChain { valid firstBrokenId } }');
+    expect(verifyAuditChain).toEqual({ valid: true, firstBrokenId: null });
   });
 
   it("sequences a line's backlog with less changeover than the order of arrival, sanitations included", async () => {

@@ -1,5 +1,5 @@
 import type { ScheduleEntry, ScheduleEntryKind } from '@plantgraph/schema';
-import type { Work } from '../../core/unit-of-work.js';
+import { storedFields, type Work } from '../../core/unit-of-work.js';
 import type { Subjects } from '../../subjects.js';
 
 /** A change of the production schedule, as delivered to subscribers. */
@@ -25,7 +25,8 @@ export function scheduleChanged(
   entry: ScheduleEntry & { unit: { path: string } },
   before?: unknown,
 ): void {
-  work.audit(type, entry, before);
+  // Its unit and order are populated; the audit names them by id (`storedFields`), as a plain snapshot does.
+  work.audit(type, entry, before, undefined, storedFields(entry));
   work.emit({
     subject: subjects.scheduleChanged(entry.unit.path),
     type,
