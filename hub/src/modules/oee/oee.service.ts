@@ -167,11 +167,7 @@ export class OeeService {
    */
   async usage(em: Tx, principal: Principal, scope: string, from: Date, to: Date): Promise<EquipmentUsageFigures[]> {
     const window = checkWindow(scope, from, to);
-    const machines = await em.find(
-      Equipment,
-      { $and: [underPathOf(scope), pathsVisible(principal), { level: { $in: MACHINES } }] },
-      { orderBy: { path: 'asc' } },
-    );
+    const machines = await em.find(Equipment, machinesAt(principal, scope), { orderBy: { path: 'asc' } });
     if (!machines.length) return [];
     const calendars = await em.find(ShiftCalendar, {});
     const windows = machines.map((m) => ({ equipmentId: m.id, window }));
@@ -217,11 +213,10 @@ export class OeeService {
     groupBy: OeeGrouping,
   ): Promise<OeeRow[]> {
     const window = checkWindow(scope, from, to);
-    const machines = await em.find(
-      Equipment,
-      { $and: [underPathOf(scope), pathsVisible(principal), { level: { $in: MACHINES } }] },
-      { populate: ['equipmentClass'], orderBy: { path: 'asc' } },
-    );
+    const machines = await em.find(Equipment, machinesAt(principal, scope), {
+      populate: ['equipmentClass'],
+      orderBy: { path: 'asc' },
+    });
     if (!machines.length) return [];
     const [calendars, ancestors] = await Promise.all([
       em.find(ShiftCalendar, {}),
@@ -307,6 +302,11 @@ export class OeeService {
       .map(([group, parts]) => ({ group, ...aggregateOee(parts) }))
       .sort((a, b) => a.group.localeCompare(b.group));
   }
+}
+
+/** The machines at `scope` and below that the principal may read: what OEE and usage are measured on. */
+function machinesAt(principal: Principal, scope: string) {
+  return { $and: [underPathOf(scope), pathsVisible(principal), { level: { $in: MACHINES } }] };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { helper, LockMode } from '@mikro-orm/core';
+import { LockMode } from '@mikro-orm/core';
 import {
   Equipment,
   Permission,
@@ -15,7 +15,7 @@ import {
   WorkOrderState,
 } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
-import { insertEntities } from '../../infrastructure/database/insert-entities.js';
+import { insertEntities, updateEntityFields } from '../../infrastructure/database/insert-entities.js';
 import type { EventSource } from '../../core/event-feed.js';
 import type { Principal } from '../../core/principal.js';
 import { snapshot, storedFields, type UnitOfWork, type Work } from '../../core/unit-of-work.js';
@@ -250,28 +250,10 @@ export class SchedulingService {
       return entry;
     });
     await insertEntities(work.tx, ScheduleEntry, fresh);
-    await writePlannedTimes(work.tx, timed);
+    // The orders' planned times in one statement: most of a large batch's flush was their change sets.
+    await updateEntityFields(work.tx, WorkOrder, timed, ['plannedStart', 'plannedEnd', 'updatedAt']);
     return written;
   }
-}
-
-/**
- * The orders' planned times in one bound statement instead of the unit of work's change set per
- * order (most of a large batch's flush); the orders then count as unchanged for the ORM, so the
- * commit's flush writes nothing for them. Audited by the caller like any change.
- */
-async function writePlannedTimes(tx: Tx, orders: readonly WorkOrder[]): Promise<void> {
-  if (!orders.length) return;
-  const meta = tx.getMetadata(WorkOrder);
-  const column = (name: 'plannedStart' | 'plannedEnd' | 'updatedAt') => `"${meta.properties[name].fieldNames[0]}"`;
-  await tx.execute(
-    `update "${meta.tableName}" o set ${column('plannedStart')} = r.s, ${column('plannedEnd')} = r.e,
-       ${column('updatedAt')} = r.u
-       from jsonb_to_recordset(?::jsonb) as r(id uuid, s timestamptz, e timestamptz, u timestamptz) where o.id = r.id`,
-    [JSON.stringify(orders.map((o) => ({ id: o.id, s: o.plannedStart, e: o.plannedEnd, u: o.updatedAt })))],
-  );
-  const comparator = tx.getComparator();
-  for (const order of orders) helper(order).__originalEntityData = comparator.prepareEntity(order);
 }
 
 /** Start and end of `minutes` of working time from `start` on the unit's calendar. */
