@@ -147,6 +147,11 @@ export interface EndpointResponse {
   contentType: string;
   /** Empty for no content. */
   body: string;
+  /**
+   * What became of the records the request carried: the host records them in the import log
+   * (`connectorImports`) as it does a poll's, before the response is sent.
+   */
+  outcomes?: ImportOutcome[];
 }
 
 /**

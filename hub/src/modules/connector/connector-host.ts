@@ -408,7 +408,18 @@ export class ConnectorHost implements ConnectorRuntimePort {
   endpoint(name: string, endpoint: string): { scope: string; handler: InboundEndpoint } | null {
     const r = this.#running.get(name);
     const handler = r?.runtime.endpoints?.[endpoint];
-    return r && handler && Object.hasOwn(r.runtime.endpoints!, endpoint) ? { scope: r.instance.scope, handler } : null;
+    if (!r || !handler || !Object.hasOwn(r.runtime.endpoints!, endpoint)) return null;
+    // The outcomes a request carried go to the import log as a poll's do, so both transports leave the
+    // same rows; they are recorded before the answer goes out, so a sender that saw it can read them.
+    const recorded: InboundEndpoint = {
+      ...handler,
+      handle: async (request) => {
+        const answer = await handler.handle(request);
+        if (answer.outcomes?.length) await this.o.ledger.recordImports(name, answer.outcomes);
+        return answer;
+      },
+    };
+    return { scope: r.instance.scope, handler: recorded };
   }
 
   /** Every connector running on this replica with its jobs by state. */
