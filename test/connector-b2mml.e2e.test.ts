@@ -1,21 +1,8 @@
-import { mkdtemp, readdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  b2mmlConnector,
-  children,
-  equipmentIn,
-  importEquipment,
-  importMaterialDefinitions,
-  importMaterialLots,
-  materialDefinitionsIn,
-  materialLotsIn,
-  parseDocument,
-  text,
-  validateDocument,
-} from '@plantgraph/connector-b2mml';
-import type { HubClient } from '@plantgraph/connector-sdk';
+import { b2mmlConnector, children, parseDocument, text, validateDocument } from '@plantgraph/connector-b2mml';
 import { eventually } from './support/flows.js';
 import { MODES, startTestHub, type TestHub } from './support/harness.js';
 import { executeToReview, R, startDemoWithPeople } from './support/regulated.js';
@@ -24,12 +11,11 @@ const SCHEDULE = new URL('./fixtures/b2mml/operations-schedule.xml', import.meta
 const CONFIGURE = `mutation ($i: ConfigureConnectorInput!) { r: configureConnector(input: $i) { ${R}
   ... on ConnectorInstance { name enabled } ... on InvalidInput { field } } }`;
 
-/** The hub's local admin as a connector's HubClient (for the master data round trip). */
-const adminClient = (hub: TestHub): HubClient => ({
-  graphql: async <T>(query: string, variables?: Record<string, unknown>) => ({
-    data: await hub.gql<T>(query, variables),
-  }),
-});
+/** The outcome codes of an Acknowledge (or Respond) answer, one per record. */
+const codes = (doc: string, verb = 'Acknowledge') =>
+  children(children(children(parseDocument(doc).node, 'DataArea')[0], verb)[0], 'ResponseCriteria').map((c) =>
+    text(children(c, 'ChangeStatus')[0], 'Code'),
+  );
 
 const getDocument = (noun: string, ids: string[]) => `<?xml version="1.0" encoding="UTF-8"?>
 <Get${noun} xmlns="http://www.mesa.org/xml/B2MML" releaseID="0701">
@@ -66,11 +52,6 @@ describe.each(MODES)('the B2MML connector (%s)', (mode) => {
       await admin(`{ workOrder(number: "${number}") { number state externalReference quantity plannedStart
       equipment { path } } }`)
     ).workOrder;
-
-  const codes = (doc: string) =>
-    children(children(children(parseDocument(doc).node, 'DataArea')[0], 'Acknowledge')[0], 'ResponseCriteria').map(
-      (c) => text(children(c, 'ChangeStatus')[0], 'Code'),
-    );
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'plantgraph-b2mml-'));
@@ -160,17 +141,38 @@ describe.each(MODES)('the B2MML connector (%s)', (mode) => {
     expect(await validateDocument(ack)).toEqual({ valid: true });
     expect(codes(ack)).toEqual(['Created', 'Created', 'Rejected']);
     expect(await order('B2-HTTP-1001')).toMatchObject({ state: 'Draft', externalReference: 'b2mml:B2-HTTP-1001' });
+    const rows = async (prefix: string) =>
+      (
+        await admin(`{ connectorImports(connector: "erp-b2mml", first: 500) { edges { node {
+          reference outcome reasons { message } } } } }`)
+      ).connectorImports.edges
+        .map((e: any) => e.node)
+        .filter((n: any) => n.reference.startsWith(prefix))
+        .sort((a: any, b: any) => a.reference.localeCompare(b.reference));
+    // The same rows as a document from the inbox, recorded before the answer came back.
+    expect(await rows('OperationsRequest:B2-HTTP-')).toEqual([
+      { reference: 'OperationsRequest:B2-HTTP-1001', outcome: 'Created', reasons: [] },
+      { reference: 'OperationsRequest:B2-HTTP-1002', outcome: 'Created', reasons: [] },
+    ]);
+    // Replayed: the same answer per request, one row per request, now Unchanged.
     expect(codes(await (await post(xml, await people.admin!())).text())).toEqual([
       'Unchanged',
       'Unchanged',
       'Rejected',
     ]);
+    expect((await rows('OperationsRequest:B2-HTTP-')).map((r: any) => r.outcome)).toEqual(['Unchanged', 'Unchanged']);
 
     const broken = xml.replace('<b2mml:OperationsSegmentID>0010</b2mml:OperationsSegmentID>', '');
     const refused = await post(broken.replaceAll('B2-HTTP-10', 'B2-HTTP-BAD-10'), await people.admin!());
     expect(refused.status).toBe(400);
     expect(parseDocument(await refused.text()).root).toBe('ConfirmBOD');
     expect(await order('B2-HTTP-BAD-1001')).toBeNull();
+    // A refused document is logged under its BODID, with the schema's words; its replay stays one row.
+    await post(broken.replaceAll('B2-HTTP-10', 'B2-HTTP-BAD-10'), await people.admin!());
+    const [document, ...more] = await rows('Document:SCHED-2026-W49-0001');
+    expect(more).toEqual([]);
+    expect(document.outcome).toBe('Rejected');
+    expect(document.reasons[0].message).toContain("Element 'SegmentParameter': This element is not expected");
   });
 
   it('sends a completed order back as a valid ProcessOperationsPerformance, once', async () => {
@@ -240,83 +242,146 @@ describe.each(MODES)('the B2MML connector (%s)', (mode) => {
     ]);
   }, 180_000);
 
-  it('round-trips the demo plant: Equipment, MaterialDefinition and MaterialLot into an empty hub', async () => {
+  it('answers a Change with Respond: drafts altered, released and unknown records refused, saying why', async () => {
+    const change = (await readFile(SCHEDULE, 'utf8'))
+      .replaceAll('ProcessOperationsSchedule', 'ChangeOperationsSchedule')
+      .replace('<b2mml:Process acknowledgeCode="Always"/>', '<b2mml:Change/>')
+      .replace('<b2mml:QuantityString>40</b2mml:QuantityString>', '<b2mml:QuantityString>45</b2mml:QuantityString>');
+    // B2-WO-1001 was completed above, B2-WO-1002 is still a Draft.
+    await drop('change-49.xml', change);
+    const respond = await answer('change-49.answer.xml');
+    expect(parseDocument(respond).root).toBe('RespondOperationsSchedule');
+    expect(await validateDocument(respond)).toEqual({ valid: true });
+    expect(codes(respond, 'Respond')).toEqual(['Conflict', 'Updated', 'Rejected']);
+    expect(respond).toMatch(/Order B2-WO-1001 is (UnderReview|Completed): the import changed nothing\./);
+    expect((await admin(`{ workOrder(number: "B2-WO-1002") { quantity state } }`)).workOrder).toEqual({
+      quantity: 45,
+      state: 'Draft',
+    });
+
+    // Over HTTP: orders the hub does not hold are not created by a Change.
+    const url = `${hub.url}/connectors/erp-b2mml/documents`;
+    const post = async (body: string) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml', authorization: `Bearer ${await people.admin!()}` },
+        body,
+      });
+    const unknown = await post(change.replaceAll('B2-WO-10', 'B2-NEW-10'));
+    expect(unknown.status).toBe(200);
+    const refused = await unknown.text();
+    expect(codes(refused, 'Respond')).toEqual(['Rejected', 'Rejected', 'Rejected']);
+    expect(refused).toContain('send ProcessOperationsSchedule to create it');
+    expect(await order('B2-NEW-1001')).toBeNull();
+
+    // Master data: a Get's Show, edited and sent back as a Change.
+    const shown = await (await post(getDocument('MaterialDefinition', ['BRACKET-A']))).text();
+    const edited = reverb(shown, 'Show', 'Change').replace(
+      /<Description>[^<]*<\/Description>/,
+      '<Description>Bracket A (rev. 2)</Description>',
+    );
+    const changed = await post(edited);
+    expect(parseDocument(await changed.clone().text()).root).toBe('RespondMaterialDefinition');
+    expect(codes(await changed.text(), 'Respond')).toEqual(['Updated']);
+    expect((await admin(`{ materialDefinition(code: "BRACKET-A") { name } }`)).materialDefinition.name).toBe(
+      'Bracket A (rev. 2)',
+    );
+    const missing = await (await post(edited.replaceAll('BRACKET-A', 'BRACKET-Z'))).text();
+    expect(codes(missing, 'Respond')).toEqual(['Rejected']);
+    expect(missing).toContain('send ProcessMaterialDefinition to create it');
+  });
+
+  it('round-trips the demo plant in B2MML alone: classes, equipment, materials, lots into an empty hub', async () => {
     const shown: Record<string, string> = {};
-    for (const noun of ['Equipment', 'MaterialDefinition', 'MaterialLot']) {
+    for (const noun of NOUNS) {
       await drop(`get-${noun}.xml`, getDocument(noun, noun === 'Equipment' ? ['acme'] : ['*']));
       shown[noun] = await answer(`get-${noun}.answer.xml`);
       expect(parseDocument(shown[noun]!).root).toBe(`Show${noun}`);
       expect(await validateDocument(shown[noun]!)).toEqual({ valid: true });
     }
-    const empty = await startTestHub(mode);
+    // The empty hub gets nothing but the documents: its own connector imports them from its inbox.
+    const empty = await startTestHub(mode, {
+      connectorTypes: [b2mmlConnector],
+      connectors: { relayIntervalMs: 100, healthIntervalMs: 600_000 },
+    });
+    const target = await mkdtemp(join(tmpdir(), 'plantgraph-b2mml-empty-'));
     try {
-      await seedClasses(admin, empty);
-      const target = adminClient(empty);
-      const area = (noun: string) => children(parseDocument(shown[noun]!).node, 'DataArea')[0]!;
-      const equipment = await importEquipment(target, equipmentIn(area('Equipment')));
-      expect(equipment.filter((o) => o.outcome !== 'Created')).toEqual([]);
-      const definitions = await importMaterialDefinitions(target, materialDefinitionsIn(area('MaterialDefinition')));
-      expect(definitions.filter((o) => o.outcome !== 'Created')).toEqual([]);
-      const lots = await importMaterialLots(target, materialLotsIn(area('MaterialLot')), 'B2MML round trip');
-      expect(lots.filter((o) => o.outcome !== 'Created')).toEqual([]);
-
-      const model = async (gql: (query: string) => Promise<any>) => {
-        const data = await gql(`{
-          equipmentList(first: 500) { edges { node { path code name level equipmentClass { code }
-            properties { name value } } } }
-          materialDefinitions(first: 500) { edges { node { code name unitOfMeasure materialClass { code }
-            properties { name value } } } }
-          materialLots(first: 500) { edges { node { lotNumber quantity unitOfMeasure status expiresAt
-            materialDefinition { code } location { path } properties { name value } } } } }`);
-        const nodes = (c: any) => c.edges.map((e: any) => e.node);
-        return {
-          equipment: nodes(data.equipmentList).sort((a: any, b: any) => a.path.localeCompare(b.path)),
-          definitions: nodes(data.materialDefinitions).sort((a: any, b: any) => a.code.localeCompare(b.code)),
-          lots: nodes(data.materialLots).sort((a: any, b: any) => a.lotNumber.localeCompare(b.lotNumber)),
-        };
+      for (const dir of ['in', 'out']) await mkdir(join(target, dir));
+      const { r } = await empty.gql(CONFIGURE, {
+        i: {
+          name: 'erp-b2mml',
+          type: 'b2mml',
+          scope: '*',
+          settings: { inboxDir: join(target, 'in'), outboxDir: join(target, 'out'), pollIntervalMs: 200 },
+          grants: [
+            { role: 'Integrator', scope: '*' },
+            { role: 'Quality', scope: '*' },
+          ],
+          enabled: true,
+        },
+      });
+      expect(r).toMatchObject({ enabled: true });
+      const sync = async (name: string, xml: string) => {
+        await writeFile(join(target, name), xml);
+        await rename(join(target, name), join(target, 'in', name));
+        const path = join(target, 'out', name.replace(/\.xml$/, '.answer.xml'));
+        await eventually(async () => (await readdir(join(target, 'out'))).some((f) => path.endsWith(f)), 60_000, name);
+        return codes(await readFile(path, 'utf8'));
       };
+      // Classes before their members, definitions before lots: one document each, in that order.
+      for (const [i, noun] of NOUNS.entries()) {
+        const outcomes = await sync(`${i}-${noun}.xml`, reverb(shown[noun]!, 'Show', 'Sync'));
+        expect(new Set(outcomes)).toEqual(new Set(['Created']));
+      }
       const [source, copy] = [await model(admin), await model((q) => empty.gql(q))];
-      expect(copy.equipment).toEqual(source.equipment);
-      expect(copy.definitions).toEqual(source.definitions);
-      // The demo's own lots, as the demo seeds them (this suite's produced lot included).
-      expect(copy.lots).toEqual(source.lots);
+      expect(copy).toEqual(source);
       expect(copy.equipment.length).toBeGreaterThan(10);
+      expect(copy.equipmentClasses.length).toBeGreaterThan(0);
+      expect(copy.materialClasses.length).toBeGreaterThan(0);
+      expect(copy.lots.flatMap((l: any) => l.sublots).length).toBeGreaterThan(0);
 
       // Imported again: nothing changes.
-      const again = await importEquipment(target, equipmentIn(area('Equipment')));
-      expect(new Set(again.map((o) => o.outcome))).toEqual(new Set(['Unchanged']));
+      expect(new Set(await sync('9-again.xml', reverb(shown.Equipment!, 'Show', 'Sync')))).toEqual(
+        new Set(['Unchanged']),
+      );
     } finally {
       await empty.stop();
+      await rm(target, { recursive: true, force: true });
     }
   }, 240_000);
 });
 
-/**
- * The equipment and material classes of the source hub, created in the target: classes are not in the
- * B2MML subset the connector exchanges (issue 18 lists Equipment, MaterialDefinition and MaterialLot).
- */
-async function seedClasses(source: (query: string) => Promise<any>, target: TestHub) {
-  const data = await source(`{
-    equipmentClasses(first: 500) { edges { node { code description idealCycleTimeSeconds
-      properties { name dataType unitOfMeasure required } } } }
-    materialClasses(first: 500) { edges { node { code description
-      properties { name dataType unitOfMeasure required } } } } }`);
-  for (const { node } of data.equipmentClasses.edges) {
-    const { r } = await target.gql(
-      `mutation ($i: CreateEquipmentClassInput!) { r: createEquipmentClass(input: $i) { ${R} } }`,
-      {
-        i: node,
-      },
-    );
-    expect(r.__typename).toBe('EquipmentClass');
-  }
-  for (const { node } of data.materialClasses.edges) {
-    const { r } = await target.gql(
-      `mutation ($i: CreateMaterialClassInput!) { r: createMaterialClass(input: $i) { ${R} } }`,
-      {
-        i: node,
-      },
-    );
-    expect(r.__typename).toBe('MaterialClass');
-  }
+const NOUNS = ['EquipmentClass', 'Equipment', 'MaterialClass', 'MaterialDefinition', 'MaterialLot'];
+
+/** A Show document as another verb's (e.g. what a receiver of an export sends back with Sync or Change). */
+function reverb(xml: string, from: string, to: string): string {
+  return xml
+    .replace(new RegExp(`<${from}(/>|>[\\s\\S]*?</${from}>)`), `<${to}/>`)
+    .replace(new RegExp(`<(/?)${from}([A-Z][A-Za-z]*)`, 'g'), `<$1${to}$2`);
+}
+
+/** The model a round trip must keep: classes, equipment, definitions, lots and sublots, in a stable order. */
+async function model(gql: (query: string) => Promise<any>) {
+  const definitions = 'properties { name dataType unitOfMeasure required description }';
+  // Three reads: one would pass the hub's query cost limit.
+  const classes = await gql(`{
+    equipmentClasses(first: 500) { edges { node { code description idealCycleTimeSeconds ${definitions} } } }
+    materialClasses(first: 500) { edges { node { code description ${definitions} } } } }`);
+  const { equipmentList } = await gql(`{ equipmentList(first: 500) { edges { node { path code name level
+    equipmentClass { code } properties { name value } } } } }`);
+  const materials = await gql(`{
+    materialDefinitions(first: 500) { edges { node { code name unitOfMeasure materialClass { code }
+      properties { name value } } } }
+    materialLots(first: 500) { edges { node { lotNumber quantity unitOfMeasure status expiresAt
+      materialDefinition { code } location { path } properties { name value }
+      sublots { sublotNumber quantity status location { path } } } } } }`);
+  const sorted = (c: any, key: string) =>
+    c.edges.map((e: any) => e.node).sort((a: any, b: any) => String(a[key]).localeCompare(String(b[key])));
+  return {
+    equipmentClasses: sorted(classes.equipmentClasses, 'code'),
+    materialClasses: sorted(classes.materialClasses, 'code'),
+    equipment: sorted(equipmentList, 'path'),
+    definitions: sorted(materials.materialDefinitions, 'code'),
+    lots: sorted(materials.materialLots, 'lotNumber'),
+  };
 }

@@ -82,16 +82,30 @@ export const b2mmlConnector = defineConnector({
 });
 
 /**
- * A document over HTTP: 200 with the Acknowledge or Show, 400 with the ConfirmBOD of a refused document
- * (nothing imported), 204 when the sender asked for answers on error only and there was none. The
- * outcomes are in the answer; the import log (`connectorImports`) keeps those of the inbox only.
+ * A document over HTTP: 200 with the Acknowledge, Respond or Show, 400 with the ConfirmBOD of a refused
+ * document (nothing imported), 204 when the sender asked for answers on error only and there was none.
+ * The outcomes go to the import log (`connectorImports`) as the inbox's do, a refusal under
+ * `Document:<BODID>` (the sender's, else `http-` and the body's digest) where the inbox names the file.
  */
 async function postDocument(hub: HubClient, instance: string, r: EndpointRequest): Promise<EndpointResponse> {
+  const digest = createHash('sha256').update(r.body).digest('hex');
   const answerId = createHash('sha256').update(r.caller).update(r.body).digest('hex').slice(0, 32);
-  const result = await handleDocument(hub, instance, r.body, 'request', answerId);
+  const result = await handleDocument(hub, instance, r.body, documentName(r.body, digest), answerId);
   const contentType = 'application/xml; charset=utf-8';
-  if (!result.answer) return { status: 204, contentType, body: '' };
-  return { status: result.accepted ? 200 : 400, contentType, body: result.answer };
+  const { outcomes } = result;
+  if (!result.answer) return { status: 204, contentType, body: '', outcomes };
+  return { status: result.accepted ? 200 : 400, contentType, body: result.answer, outcomes };
+}
+
+/**
+ * The name an HTTP document goes by in answers and the import log: its sender's BODID (read without
+ * parsing, since a refused document may not parse), else a digest of the body, so a replay of the same
+ * document names the same record.
+ */
+export function documentName(xml: string, digest: string): string {
+  const area = /<(?:[\w-]+:)?ApplicationArea\b[\s\S]*?<\/(?:[\w-]+:)?ApplicationArea>/.exec(xml)?.[0] ?? '';
+  const bodId = /<(?:[\w-]+:)?BODID>\s*([^<]*?)\s*</.exec(area)?.[1];
+  return bodId || `http-${digest.slice(0, 16)}`;
 }
 
 const COMPLETED_ORDER = `query ($number: String!) { workOrder(number: $number) {

@@ -1,16 +1,18 @@
 // One B2MML document in, one answer out. The document is checked against the project's V0701 schema
 // first: an invalid one (or a noun or verb the connector does not take) imports nothing and is answered
-// with a ConfirmBOD listing each problem with its line. A valid one is imported record by record:
-// - ProcessOperationsSchedule / SyncOperationsSchedule: the production requests go to the hub's
-//   `importWorkOrders` in one call per 500 (one transaction each); each request gets its own outcome,
-//   a refused request leaves the others alone, as in the SAP connector's batch import;
-// - Process/Sync Equipment, MaterialDefinition, MaterialLot: created or updated one by one;
-// - Get Equipment, MaterialDefinition, MaterialLot: answered with Show (master data export);
-// and answered with Acknowledge<Noun> (outcome and reasons per record), or nothing when the sender asked
-// for answers only on error (`acknowledgeCode="OnError"`) and there was none.
+// with a ConfirmBOD listing each problem with its line. A valid one is imported record by record, and
+// answered with the verb B2MML pairs with the one received:
+// - Process and Sync: created or updated, answered with Acknowledge<Noun> (outcome and reasons per record);
+// - Change: only what the hub holds is altered (a schedule's orders while not released), answered with
+//   Respond<Noun>; a record the hub does not hold is refused, naming the Process that would create it;
+// - Get (master data): answered with Show<Noun>, the export.
+// A schedule's production requests go to the hub's `importWorkOrders` (schedule-import.ts); master data
+// (EquipmentClass, Equipment, MaterialClass, MaterialDefinition, MaterialLot) is imported one by one.
+// With `acknowledgeCode="OnError"` (Process) or `responseCode="OnError"` (Change) the answer is left out
+// when no record failed.
 
 import type { HubClient, ImportOutcome } from '@plantgraph/connector-sdk';
-import { request } from '@plantgraph/connector-sdk';
+import { type ClassNoun, classesIn, classOut, importClasses, readHubClasses } from './classes.js';
 import { equipmentIn, equipmentOut, importEquipment, readHubEquipment } from './equipment.js';
 import {
   importMaterialDefinitions,
@@ -22,13 +24,13 @@ import {
   readHubMaterialDefinitions,
   readHubMaterialLots,
 } from './material.js';
-import { acknowledge, notice, type RecordAnswer, refusal, show } from './messages.js';
-import { readSchedules, type WorkOrderDraft } from './schedule.js';
+import { answerTo, notice, type RecordAnswer, refusal, show } from './messages.js';
+import { importSchedules, scheduleIdentity } from './schedule-import.js';
 import { describeProblems, validateDocument } from './validate.js';
 import { child, children, parseDocument, text, type XmlNode, type XmlOut } from './xml.js';
 
 export interface DocumentResult {
-  /** The answer to write back (Acknowledge, Show or ConfirmBOD); null when none was asked for. */
+  /** The answer to write back (Acknowledge, Respond, Show or ConfirmBOD); null when none was asked for. */
   answer: string | null;
   /** False when the document was refused as a whole (nothing imported). */
   accepted: boolean;
@@ -36,11 +38,14 @@ export interface DocumentResult {
   outcomes: ImportOutcome[];
 }
 
-const NOUNS = ['OperationsSchedule', 'Equipment', 'MaterialDefinition', 'MaterialLot'] as const;
-const VERBS = ['Process', 'Sync', 'Get'] as const;
+const MASTER_DATA = ['EquipmentClass', 'Equipment', 'MaterialClass', 'MaterialDefinition', 'MaterialLot'] as const;
+const NOUNS = ['OperationsSchedule', ...MASTER_DATA] as const;
+const VERBS = ['Process', 'Sync', 'Change', 'Get'] as const;
+type Noun = (typeof NOUNS)[number];
+type MasterDataNoun = (typeof MASTER_DATA)[number];
 
-/** Orders per `importWorkOrders` call: the hub's bound. */
-export const IMPORT_BATCH = 500;
+/** What each verb taken is answered with (B2MML's verb pairs; Sync is answered as Process is). */
+const ANSWER_VERB = { Process: 'Acknowledge', Sync: 'Acknowledge', Change: 'Respond' } as const;
 
 export async function handleDocument(
   hub: HubClient,
@@ -68,114 +73,54 @@ export async function handleDocument(
   const noun = NOUNS.find((n) => root === `${verb}${n}`);
   if (!verb || !noun || (verb === 'Get' && noun === 'OperationsSchedule'))
     return refuse([
-      `${root} is not taken here: send Process or Sync OperationsSchedule, Equipment, MaterialDefinition or ` +
-        'MaterialLot, or Get Equipment, MaterialDefinition or MaterialLot',
+      `${root} is not taken here: send Process, Sync or Change with OperationsSchedule, ${MASTER_DATA.join(', ')}, ` +
+        `or Get with ${MASTER_DATA.join(', ')}`,
     ]);
   const dataArea = child(node, 'DataArea')!;
-  if (verb === 'Get' && noun !== 'OperationsSchedule')
-    return { answer: await showMasterData(hub, instance, answerId, noun, node), accepted: true, outcomes: [] };
-  const outcomes = await importNoun(hub, noun, dataArea, `B2MML ${root} ${name}`);
+  if (verb === 'Get')
+    return {
+      answer: await showMasterData(hub, instance, answerId, noun as MasterDataNoun, node),
+      accepted: true,
+      outcomes: [],
+    };
+  const outcomes = await importNoun(hub, noun, dataArea, `B2MML ${root} ${name}`, verb === 'Change');
   const answers: RecordAnswer[] = outcomes.map((o) => ({
     record: o.reference.replace(':', ' '),
     outcome: o.outcome,
     reasonCode: o.reasons[0]?.code,
     reasons: o.reasons.map((r) => r.message),
   }));
-  const onErrorOnly = child(dataArea, verb)?.['@_acknowledgeCode'] === 'OnError';
+  const verbElement = child(dataArea, verb);
+  const onErrorOnly = (verbElement?.['@_acknowledgeCode'] ?? verbElement?.['@_responseCode']) === 'OnError';
   const failed = outcomes.some((o) => o.outcome === 'Rejected' || o.outcome === 'Conflict');
   const records = children(dataArea, noun);
   const echoed = noun === 'OperationsSchedule' ? records.map(scheduleIdentity) : (records as unknown as XmlOut[]);
-  const answer = onErrorOnly && !failed ? null : acknowledge(instance, answerId, noun, node, echoed, answers);
+  const answer =
+    onErrorOnly && !failed ? null : answerTo(ANSWER_VERB[verb], instance, answerId, noun, node, echoed, answers);
   return { answer, accepted: true, outcomes };
-}
-
-/**
- * A schedule as its Acknowledge repeats it: the IDs that identify it, its requests and their segments
- * (what V0701 requires of them), not the whole schedule again (a 1,000-order week is some 3 MB).
- */
-function scheduleIdentity(schedule: XmlNode): XmlOut {
-  return {
-    ID: text(schedule, 'ID') ?? '',
-    OperationsRequest: children(schedule, 'OperationsRequest').map((request) => ({
-      ID: text(request, 'ID') ?? '',
-      SegmentRequirement: children(request, 'SegmentRequirement').map((segment) => ({
-        ID: text(segment, 'ID') ?? '',
-        ProcessSegmentID: text(segment, 'ProcessSegmentID') ?? '',
-        OperationsDefinitionID: text(segment, 'OperationsDefinitionID') ?? '',
-        OperationsSegmentID: text(segment, 'OperationsSegmentID') ?? '',
-      })),
-    })),
-  };
 }
 
 function asReason(message: string): ImportOutcome['reasons'][number] {
   return { code: 'InvalidDocument', field: 'document', message };
 }
 
-async function importNoun(hub: HubClient, noun: (typeof NOUNS)[number], dataArea: XmlNode, reason: string) {
-  const prefixed = (outcomes: ImportOutcome[], prefix: string) =>
+async function importNoun(hub: HubClient, noun: Noun, dataArea: XmlNode, reason: string, changeOnly: boolean) {
+  const prefixed = (outcomes: ImportOutcome[]) =>
     outcomes.map((o) => ({ ...o, reference: `${prefix}:${o.reference}` }));
+  const prefix = noun === 'OperationsSchedule' ? 'OperationsRequest' : noun;
   switch (noun) {
     case 'OperationsSchedule':
-      return prefixed(await importSchedules(hub, dataArea), 'OperationsRequest');
+      return prefixed(await importSchedules(hub, dataArea, changeOnly));
+    case 'EquipmentClass':
+    case 'MaterialClass':
+      return prefixed(await importClasses(hub, noun, classesIn(noun, dataArea), changeOnly));
     case 'Equipment':
-      return prefixed(await importEquipment(hub, equipmentIn(dataArea)), 'Equipment');
+      return prefixed(await importEquipment(hub, equipmentIn(dataArea), changeOnly));
     case 'MaterialDefinition':
-      return prefixed(await importMaterialDefinitions(hub, materialDefinitionsIn(dataArea)), 'MaterialDefinition');
+      return prefixed(await importMaterialDefinitions(hub, materialDefinitionsIn(dataArea), changeOnly));
     case 'MaterialLot':
-      return prefixed(await importMaterialLots(hub, materialLotsIn(dataArea), reason), 'MaterialLot');
+      return prefixed(await importMaterialLots(hub, materialLotsIn(dataArea), reason, changeOnly));
   }
-}
-
-interface ImportAnswer {
-  __typename: string;
-  outcome?: 'Created' | 'Updated' | 'Unchanged' | 'Conflict';
-  code?: string;
-  message?: string;
-}
-
-const IMPORT = `mutation ($inputs: [ImportWorkOrderInput!]!) { importWorkOrders(inputs: $inputs) {
-  __typename ... on WorkOrderImport { outcome message } ... on ErrorResult { code message } } }`;
-
-/** The schedules' requests through `importWorkOrders`, one outcome per request in document order. */
-export async function importSchedules(hub: HubClient, dataArea: XmlNode): Promise<ImportOutcome[]> {
-  const mappings = readSchedules(dataArea);
-  const outcomes: ImportOutcome[] = mappings.map((m) =>
-    m.ok
-      ? { reference: m.requestId, outcome: 'Rejected', reasons: [] }
-      : { reference: m.requestId, outcome: 'Rejected', reasons: m.reasons },
-  );
-  const drafts: { slot: number; draft: WorkOrderDraft }[] = [];
-  mappings.forEach((m, slot) => {
-    if (m.ok) drafts.push({ slot, draft: m.draft });
-  });
-  for (let start = 0; start < drafts.length; start += IMPORT_BATCH) {
-    const batch = drafts.slice(start, start + IMPORT_BATCH);
-    const { importWorkOrders: answers } = await request<{ importWorkOrders: ImportAnswer[] }>(hub, IMPORT, {
-      inputs: batch.map((b) => b.draft),
-    });
-    batch.forEach(({ slot, draft }, i) => {
-      const answer = answers[i]!;
-      outcomes[slot] = answer.outcome
-        ? {
-            reference: draft.number,
-            outcome: answer.outcome,
-            hubReference: draft.number,
-            reasons:
-              answer.outcome === 'Conflict'
-                ? [{ code: 'Conflict', field: 'state', message: answer.message ?? '' }]
-                : [],
-          }
-        : {
-            reference: draft.number,
-            outcome: 'Rejected',
-            reasons: [
-              { code: answer.code ?? 'Rejected', field: 'hub', message: `the hub refused it: ${answer.message}` },
-            ],
-          };
-    });
-  }
-  return outcomes;
 }
 
 /**
@@ -186,7 +131,7 @@ export async function showMasterData(
   hub: HubClient,
   instance: string,
   answerId: string,
-  noun: 'Equipment' | 'MaterialDefinition' | 'MaterialLot',
+  noun: MasterDataNoun,
   get: XmlNode | null,
 ): Promise<string> {
   const ids = get ? children(child(get, 'DataArea'), noun).map((n) => text(n, 'ID')!) : ['*'];
@@ -198,6 +143,11 @@ export async function showMasterData(
           `No ${noun} matches the IDs ${ids.join(', ')} (or none you may read).`,
         ]);
   switch (noun) {
+    case 'EquipmentClass':
+    case 'MaterialClass': {
+      const list = (await readHubClasses(hub, noun)).filter((c) => all || ids.includes(c.code));
+      return answer(list.map((c) => classOut(noun as ClassNoun, c)));
+    }
     case 'Equipment': {
       const lists = all ? [await readHubEquipment(hub)] : await Promise.all(ids.map((id) => readHubEquipment(hub, id)));
       const unique = [...new Map(lists.flat().map((e) => [e.path, e])).values()];

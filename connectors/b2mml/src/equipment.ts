@@ -116,8 +116,15 @@ const CREATE = `mutation ($i: CreateEquipmentInput!) { r: createEquipment(input:
 const UPDATE = `mutation ($p: String!, $i: UpdateEquipmentInput!) { r: updateEquipment(path: $p, input: $i) {
   __typename ... on ErrorResult { code message } } }`;
 
-/** Creates or updates each record in the hub; one outcome per record, in document order. */
-export async function importEquipment(hub: HubClient, records: EquipmentRecord[]): Promise<ImportOutcome[]> {
+/**
+ * Creates or updates each record in the hub; one outcome per record, in document order. With
+ * `changeOnly` (a Change document) equipment the hub does not hold is refused rather than created.
+ */
+export async function importEquipment(
+  hub: HubClient,
+  records: EquipmentRecord[],
+  changeOnly = false,
+): Promise<ImportOutcome[]> {
   const outcomes: ImportOutcome[] = [];
   for (const r of records) {
     const outcome = (kind: ImportOutcome['outcome'], reasons: ImportOutcome['reasons'] = []) =>
@@ -128,6 +135,10 @@ export async function importEquipment(hub: HubClient, records: EquipmentRecord[]
     }
     const { equipment: held } = await request<{ equipment: HubEquipment | null }>(hub, EXISTING, { path: r.path });
     if (!held) {
+      if (changeOnly) {
+        outcome('Rejected', [notHeld(`${r.at}/ID`, `equipment ${r.path}`, 'ProcessEquipment')]);
+        continue;
+      }
       if (!r.level) {
         outcome('Rejected', [
           {
@@ -189,5 +200,14 @@ export function hubRefusal(answer: Answer, success: string, at: string): ImportO
     code: answer.code ?? answer.__typename,
     field: at,
     message: `${at}: the hub refused it: ${answer.message ?? answer.__typename}`,
+  };
+}
+
+/** The refusal of a Change to a record the hub does not hold: Change alters, Process creates. */
+export function notHeld(field: string, what: string, create: string): ImportOutcome['reasons'][number] {
+  return {
+    code: 'NotFound',
+    field,
+    message: `${field}: the hub holds no ${what}; a Change only alters what exists, send ${create} to create it`,
   };
 }

@@ -1,5 +1,15 @@
-export { b2mmlConnector, b2mmlConnector as default, deliverPerformance } from './connector.js';
-export { type DocumentResult, handleDocument, importSchedules, showMasterData } from './documents.js';
+export { b2mmlConnector, b2mmlConnector as default, deliverPerformance, documentName } from './connector.js';
+export {
+  type ClassNoun,
+  type ClassRecord,
+  classesIn,
+  classOut,
+  type HubClass,
+  importClasses,
+  readHubClasses,
+} from './classes.js';
+export { type DocumentResult, handleDocument, showMasterData } from './documents.js';
+export { importSchedules } from './schedule-import.js';
 export { equipmentIn, equipmentOut, type HubEquipment, importEquipment, readHubEquipment } from './equipment.js';
 export {
   type HubMaterialDefinition,

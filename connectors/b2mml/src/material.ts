@@ -9,8 +9,9 @@
 // status change with the reason given (the same controlled path as a person's).
 
 import { type HubClient, type ImportOutcome, request } from '@plantgraph/connector-sdk';
-import { type Answer, hubRefusal } from './equipment.js';
+import { type Answer, hubRefusal, notHeld } from './equipment.js';
 import { type PropertyValue, propertiesIn, propertyOut, sameProperties } from './properties.js';
+import { type HubSublot, importSublots, SUBLOT_FIELDS, sublotsIn, sublotsOut } from './sublots.js';
 import { child, children, text, type XmlNode, type XmlOut } from './xml.js';
 
 export const UNIT_PROPERTY = 'UnitOfMeasure';
@@ -32,13 +33,14 @@ export interface HubMaterialLot {
   materialDefinition: { code: string };
   location: { path: string } | null;
   properties: PropertyValue[];
+  sublots?: HubSublot[];
 }
 
 const DEFINITION = 'code name unitOfMeasure materialClass { code } properties { name value }';
 const LOT = `lotNumber quantity unitOfMeasure status expiresAt materialDefinition { code } location { path }
-  properties { name value }`;
+  properties { name value } ${SUBLOT_FIELDS}`;
 
-async function readAll<T>(hub: HubClient, field: string, fields: string): Promise<T[]> {
+export async function readAll<T>(hub: HubClient, field: string, fields: string): Promise<T[]> {
   const query = `query ($after: String) { ${field}(first: 500, after: $after) {
     edges { node { ${fields} } } pageInfo { hasNextPage endCursor } } }`;
   const all: T[] = [];
@@ -91,6 +93,7 @@ export function materialLotOut(l: HubMaterialLot): XmlOut {
     Status: l.status,
     Disposition: DISPOSITION[l.status] ?? 'Other',
     MaterialLotProperty: l.properties.map(propertyOut),
+    MaterialSubLot: sublotsOut(l.sublots ?? [], l.unitOfMeasure, (status) => DISPOSITION[status] ?? 'Other'),
     StorageLocation: l.location ? { Location: l.location.path, LocationType: 'Equipment' } : undefined,
     Quantity: { QuantityString: String(l.quantity), DataType: 'double', UnitOfMeasure: l.unitOfMeasure },
   };
@@ -151,6 +154,7 @@ export function materialLotsIn(dataArea: XmlNode) {
       location: text(location, 'Location') ?? null,
       properties,
       problems,
+      sublots: sublotsIn(node, at, (disposition) => HUB_STATUS[disposition]),
     };
   });
 }
@@ -172,6 +176,7 @@ const M = {
 export async function importMaterialDefinitions(
   hub: HubClient,
   records: ReturnType<typeof materialDefinitionsIn>,
+  changeOnly = false,
 ): Promise<ImportOutcome[]> {
   const outcomes: ImportOutcome[] = [];
   for (const r of records) {
@@ -184,6 +189,10 @@ export async function importMaterialDefinitions(
     const held = (await request<{ materialDefinition: HubMaterialDefinition | null }>(hub, M.def, { c: r.code }))
       .materialDefinition;
     if (!held) {
+      if (changeOnly) {
+        done('Rejected', [notHeld(`${r.at}/ID`, `material ${r.code}`, 'ProcessMaterialDefinition')]);
+        continue;
+      }
       if (!r.unitOfMeasure) {
         done('Rejected', [
           problem('MissingUnit', `${r.at}/MaterialDefinitionProperty`, `needs one with ID ${UNIT_PROPERTY} (the unit)`),
@@ -226,57 +235,68 @@ export async function importMaterialDefinitions(
   return outcomes;
 }
 
+type LotRecord = ReturnType<typeof materialLotsIn>[number];
+type LotAnswer = { outcome: ImportOutcome['outcome']; reasons?: Reason[]; held?: HubMaterialLot };
+
+/**
+ * Creates or updates each lot, one by one, each with its own outcome, then the sublots of each lot taken
+ * (`<lot>/<sublot>`, sublots.ts). With `changeOnly` (a Change document) a lot the hub does not hold is
+ * refused rather than created.
+ */
 export async function importMaterialLots(
   hub: HubClient,
   records: ReturnType<typeof materialLotsIn>,
   reason: string,
+  changeOnly = false,
 ): Promise<ImportOutcome[]> {
   const outcomes: ImportOutcome[] = [];
   for (const r of records) {
-    const done = (outcome: ImportOutcome['outcome'], reasons: Reason[] = []) =>
-      outcomes.push({ reference: r.lotNumber, outcome, hubReference: r.lotNumber, reasons });
-    if (r.problems.length) {
-      done('Rejected', r.problems);
-      continue;
-    }
-    const held = (await request<{ materialLot: HubMaterialLot | null }>(hub, M.lot, { l: r.lotNumber })).materialLot;
-    if (!held) {
-      const input = {
-        ...pick(r, [
-          'lotNumber',
-          'materialDefinition',
-          'quantity',
-          'unitOfMeasure',
-          'expiresAt',
-          'location',
-          'properties',
-        ]),
-        ...(r.status ? { status: r.status } : {}),
-      };
-      const refused = hubRefusal((await request<{ r: Answer }>(hub, M.createLot, { i: input })).r, 'MaterialLot', r.at);
-      done(refused ? 'Rejected' : 'Created', refused ? [refused] : []);
-      continue;
-    }
-    if (held.materialDefinition.code !== r.materialDefinition) {
-      const message = `is ${r.materialDefinition} but lot ${r.lotNumber} is ${held.materialDefinition.code} in the hub`;
-      done('Conflict', [problem('DefinitionDiffers', `${r.at}/MaterialDefinitionID`, message)]);
-      continue;
-    }
-    const changes: Record<string, unknown> = {};
-    if (held.quantity !== r.quantity) changes.quantity = r.quantity;
-    if (r.status && held.status !== r.status) Object.assign(changes, { status: r.status, reason });
-    if ((held.location?.path ?? null) !== r.location) changes.location = r.location;
-    if (!sameInstant(held.expiresAt, r.expiresAt)) changes.expiresAt = r.expiresAt;
-    if (!sameProperties(held.properties, r.properties)) changes.properties = r.properties;
-    if (!Object.keys(changes).length) {
-      done('Unchanged');
-      continue;
-    }
-    const answer = (await request<{ r: Answer }>(hub, M.updateLot, { l: r.lotNumber, i: changes })).r;
-    const refused = hubRefusal(answer, 'MaterialLot', r.at);
-    done(refused ? 'Rejected' : 'Updated', refused ? [refused] : []);
+    const { outcome, reasons = [], held } = await importLot(hub, r, reason, changeOnly);
+    outcomes.push({ reference: r.lotNumber, outcome, hubReference: r.lotNumber, reasons });
+    if (outcome !== 'Rejected' && outcome !== 'Conflict' && r.sublots.length)
+      outcomes.push(...(await importSublots(hub, r.lotNumber, r.sublots, held?.sublots ?? [], changeOnly)));
   }
   return outcomes;
+}
+
+async function importLot(hub: HubClient, r: LotRecord, reason: string, changeOnly: boolean): Promise<LotAnswer> {
+  if (r.problems.length) return { outcome: 'Rejected', reasons: r.problems };
+  const held = (await request<{ materialLot: HubMaterialLot | null }>(hub, M.lot, { l: r.lotNumber })).materialLot;
+  if (!held) {
+    if (changeOnly)
+      return { outcome: 'Rejected', reasons: [notHeld(`${r.at}/ID`, `lot ${r.lotNumber}`, 'ProcessMaterialLot')] };
+    const input = {
+      ...pick(r, [
+        'lotNumber',
+        'materialDefinition',
+        'quantity',
+        'unitOfMeasure',
+        'expiresAt',
+        'location',
+        'properties',
+      ]),
+      ...(r.status ? { status: r.status } : {}),
+    };
+    const refused = hubRefusal((await request<{ r: Answer }>(hub, M.createLot, { i: input })).r, 'MaterialLot', r.at);
+    return refused ? { outcome: 'Rejected', reasons: [refused] } : { outcome: 'Created' };
+  }
+  if (held.materialDefinition.code !== r.materialDefinition) {
+    const message = `is ${r.materialDefinition} but lot ${r.lotNumber} is ${held.materialDefinition.code} in the hub`;
+    return { outcome: 'Conflict', reasons: [problem('DefinitionDiffers', `${r.at}/MaterialDefinitionID`, message)] };
+  }
+  const changes: Record<string, unknown> = {};
+  if (held.quantity !== r.quantity) changes.quantity = r.quantity;
+  if (r.status && held.status !== r.status) Object.assign(changes, { status: r.status, reason });
+  if ((held.location?.path ?? null) !== r.location) changes.location = r.location;
+  if (!sameInstant(held.expiresAt, r.expiresAt)) changes.expiresAt = r.expiresAt;
+  if (!sameProperties(held.properties, r.properties)) changes.properties = r.properties;
+  if (!Object.keys(changes).length) return { outcome: 'Unchanged', held };
+  const refused = hubRefusal(
+    (await request<{ r: Answer }>(hub, M.updateLot, { l: r.lotNumber, i: changes })).r,
+    'MaterialLot',
+    r.at,
+  );
+  return refused ? { outcome: 'Rejected', reasons: [refused] } : { outcome: 'Updated', held };
 }
 
 function sameInstant(a: string | null, b: string | null): boolean {

@@ -1,6 +1,7 @@
 // The transaction envelope of every message (ApplicationArea, the verb) and the answers the connector
-// gives: Acknowledge<Noun> with one ResponseCriteria per record (what became of it and why), and
-// ConfirmBOD for a document it could not read at all (not XML, not valid, a noun or verb it does not take).
+// gives: Acknowledge<Noun> (Respond<Noun> to a Change) with one ResponseCriteria per record (what became
+// of it and why), and ConfirmBOD for a document it could not read at all (not XML, not valid, a noun or
+// verb it does not take).
 
 import { child, text, type XmlNode, type XmlOut, writeDocument } from './xml.js';
 
@@ -40,8 +41,12 @@ export interface RecordAnswer {
   reasons: string[];
 }
 
-/** `Acknowledge<Noun>`: the records as received, and per record its outcome and reasons. */
-export function acknowledge(
+/**
+ * The answer to a document that was taken: `Acknowledge<Noun>` to a Process or Sync, `Respond<Noun>` to a
+ * Change (B2MML's verb pairs), with the records as received and per record its outcome and reasons.
+ */
+export function answerTo(
+  verb: 'Acknowledge' | 'Respond',
   instance: string,
   bodId: string,
   noun: string,
@@ -49,10 +54,10 @@ export function acknowledge(
   records: XmlOut[],
   answers: RecordAnswer[],
 ): string {
-  return writeDocument(`Acknowledge${noun}`, {
+  return writeDocument(`${verb}${noun}`, {
     ApplicationArea: applicationArea(instance, bodId),
     DataArea: {
-      Acknowledge: {
+      [verb]: {
         OriginalApplicationArea: originalApplicationArea(original),
         ResponseCriteria: answers.map((a) => ({
           ChangeStatus: {
