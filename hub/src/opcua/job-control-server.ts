@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import {
   type AddressSpace,
   DataType,
@@ -7,7 +8,6 @@ import {
   NodeIdType,
   PermissionFlag,
   SecurityPolicy,
-  OPCUACertificateManager,
   type ServerSession,
   StatusCodes,
   type UAEventType,
@@ -23,6 +23,8 @@ import type { JobControlCommands } from './job-control-commands.js';
 import { type JobOrderLists, jobResponse, jobState, serveJobOrderLists } from './job-control-lists.js';
 import { JobControlOpcuaServer, type JobControlSignIn, type SessionCredential } from './job-control-sign-in.js';
 import { JOB_STATE_NUMBER, JobControlRefusal, type JobOrderFields, isRefusal } from './job-order-plan.js';
+import { APPLICATION_NAME, APPLICATION_URI, openServerPki } from './job-control-pki.js';
+import type { ServerIdentity } from './server-identity.js';
 
 /**
  * The node-opcua half of the Job Control face, loaded only when the face is on (`job-control-face.ts`
@@ -37,8 +39,10 @@ export const JOB_CONTROL_NAMESPACE = 'http://opcfoundation.org/UA/ISA95-JOBCONTR
 export interface JobControlServerOptions {
   port: number;
   host: string;
-  /** The server's own certificate and the client certificates it has seen (node-opcua's PKI folder). */
-  pkiFolder: string;
+  /** The server's own certificate and private key, one per installation (made at the first start). */
+  identity: { load(): Promise<ServerIdentity | null>; keep(made: ServerIdentity): Promise<ServerIdentity> };
+  /** Whether a client application's certificate (DER chain) may open a secure channel: the trust list. */
+  applications: { accepts(der: Buffer): Promise<boolean> };
   workCenters: { path: string; name: string }[];
   /** Who signs in (API keys as passwords, trusted user certificates), with the failed sign-ins per address. */
   signIn: JobControlSignIn;
@@ -62,10 +66,7 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
   // The principal's grants when the session was activated, for what node-opcua itself decides per session: which
   // work centers it may browse and whose events it receives (roles below). Calls are checked anew.
   const grantsAtSignIn = new WeakMap<object, Principal>();
-  const serverCertificateManager = new OPCUACertificateManager({
-    rootFolder: o.pkiFolder,
-    automaticallyAcceptUnknownCertificate: true,
-  });
+  const { folder: pkiFolder, manager: serverCertificateManager } = await openServerPki(o);
   const server = new JobControlOpcuaServer(
     {
       port: o.port,
@@ -83,6 +84,8 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
         SecurityPolicy.Aes256_Sha256_RsaPss,
       ],
       buildInfo: { productName: 'PlantGraph ISA-95 Job Control', manufacturerName: 'PlantGraph' },
+      // One URI for the installation, not the host's: it is in the certificate every replica presents.
+      serverInfo: { applicationUri: APPLICATION_URI, applicationName: { text: APPLICATION_NAME } },
     },
     o.signIn,
     (session, credential, principal) => {
@@ -132,6 +135,7 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
   } catch (err) {
     await server.shutdown(0).catch(() => {});
     await serverCertificateManager.dispose();
+    await rm(pkiFolder, { recursive: true, force: true });
     throw new Error(
       `PLANTGRAPH_OPCUA_PORT: the OPC UA Job Control face cannot listen on ${o.host}:${o.port} (${(err as Error).message}); choose a free port or unset it.`,
     );
@@ -162,6 +166,7 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
     close: async () => {
       await server.shutdown(0);
       await serverCertificateManager.dispose();
+      await rm(pkiFolder, { recursive: true, force: true });
     },
   };
 }
