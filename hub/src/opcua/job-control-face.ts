@@ -12,6 +12,7 @@ import type { JobControlSignIn } from './job-control-sign-in.js';
 import { type JobControlRefusal, isRefusal } from './job-order-plan.js';
 import { JobOrderStore } from './job-order-store.js';
 import { ServerIdentityStore } from './server-identity.js';
+import { receiverResources } from './job-control-resources.js';
 
 /** ISA-95 work centers that run production orders: each gets a Job Control receiver. */
 export const WORK_CENTER_LEVELS = [
@@ -102,6 +103,7 @@ export async function startJobControlFace(o: JobControlFaceOptions): Promise<Job
     lists: {
       orders: async (workCenter) => answered(await commands.list(face, workCenter)),
       responses: async (workCenter) => answered(await commands.responses(face, workCenter)),
+      resources: (workCenter) => receiverResources(o.execute, face, workCenter),
     },
     warn: (m) => o.log.warn(m),
   });

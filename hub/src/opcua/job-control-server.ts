@@ -12,7 +12,6 @@ import {
   StatusCodes,
   type UAEventType,
   type UAObject,
-  type UAVariable,
   type Variant,
   VariantArrayType,
   nodesets,
@@ -229,11 +228,6 @@ function addReceiver(center: Center): UAObject {
     optionals: [...methods, 'Abort', 'RevokeStart'],
     eventSourceOf: center.node,
   });
-  (receiver.getChildByName('EquipmentID', ns) as UAVariable).setValueFromSource({
-    dataType: DataType.String,
-    arrayType: VariantArrayType.Array,
-    value: [workCenter],
-  });
   const c = o.commands;
   const job = (args: Variant[]) => args[0].value as JobOrderFields;
   const id = (args: Variant[]) => String(args[0].value ?? '');
@@ -278,9 +272,10 @@ function addResponseProvider(center: Center): UAObject {
     return isRefusal(r) ? r : [{ dataType: DataType.ExtensionObject, value: encode(r) }];
   });
   bind(center, provider, 'RequestJobResponseByJobOrderState', async (principal, args) => {
-    const asked = ((args[0].value as { stateNumber: number }[] | null) ?? []).map((s) => stateOfNumber(s.stateNumber));
-    if (asked.some((s) => !s)) return new JobControlRefusal('BadInvalidArgument', 'JobOrderState: StateNumber 1 to 6.');
-    const r = await o.commands.responses(principal, workCenter, asked as JobOrderState[]);
+    const asked = askedState((args[0].value as StateFields[] | null) ?? []);
+    if (isRefusal(asked)) return asked;
+    // A state with substates matches no hub order (the hub's job states have none).
+    const r = asked.substates ? [] : await o.commands.responses(principal, workCenter, [asked.state], true);
     return isRefusal(r)
       ? r
       : [{ dataType: DataType.ExtensionObject, arrayType: VariantArrayType.Array, value: r.map(encode) }];
@@ -302,5 +297,24 @@ function refused(r: JobControlRefusal) {
   return { statusCode: StatusCodes[r.status], statusText: r.message };
 }
 
-const stateOfNumber = (n: number) =>
-  (Object.entries(JOB_STATE_NUMBER) as [JobOrderState, number][]).find(([, v]) => v === n)?.[0];
+type StateFields = { stateNumber?: number | null; stateText?: { text?: string | null } | null };
+
+/**
+ * RequestJobResponseByJobOrderState's argument: an `ISA95StateDataType` array is one state, the main state first
+ * and its substates after it (OPC 10031-4), named by StateNumber or, when that is 0, by StateText.
+ */
+function askedState(path: StateFields[]): { state: JobOrderState; substates: boolean } | JobControlRefusal {
+  const [main] = path;
+  const byNumber = (Object.entries(JOB_STATE_NUMBER) as [JobOrderState, number][]).find(
+    ([, v]) => v === main?.stateNumber,
+  )?.[0];
+  const text = main?.stateText?.text?.trim().toLowerCase();
+  const byText = Object.values(JobOrderState).find((s) => s.toLowerCase() === text);
+  const state = main?.stateNumber ? byNumber : byText;
+  if (!state)
+    return new JobControlRefusal(
+      'BadInvalidArgument',
+      `JobOrderState: give the state first, by StateNumber 1 to 6 or StateText (${Object.values(JobOrderState).join(', ')}).`,
+    );
+  return { state, substates: path.length > 1 };
+}
