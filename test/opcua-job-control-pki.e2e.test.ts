@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -128,7 +128,8 @@ describe('OPC UA Job Control: its certificate and trust lists in the database (p
     expect(app.applicationUri).toContain('plantgraph-test-scada');
 
     const { distrustOpcuaApplicationCertificate: d } = await hub.gql(
-      'mutation ($t: String!) { distrustOpcuaApplicationCertificate(thumbprint: $t) { __typename ... on OpcuaApplicationCertificate { trusted } } }',
+      `mutation ($t: String!) { distrustOpcuaApplicationCertificate(thumbprint: $t) {
+        __typename ... on OpcuaApplicationCertificate { trusted } } }`,
       { t: app.thumbprint },
     );
     expect(d).toEqual({ __typename: 'OpcuaApplicationCertificate', trusted: false });
@@ -192,5 +193,21 @@ describe('OPC UA Job Control: its certificate and trust lists in the database (p
     const usage = await cli('revoke');
     expect(usage.code).toBe(1);
     expect(usage.out).toContain('plantgraph opcua-certificates trust user <file.pem> --api-key <key id>');
+  }, 120_000);
+
+  it('takes over the certificate an older hub left in its data folder, once', async () => {
+    // A hub from before kept node-opcua's PKI in <data dir>/opcua-pki; a new database keeps that identity.
+    const dataDir = mkdtempSync(join(tmpdir(), 'plantgraph-jobcontrol-legacy-'));
+    folders.push(dataDir);
+    const old = await userCertificate(clientPki, 'old-server');
+    mkdirSync(join(dataDir, 'opcua-pki/own/certs'), { recursive: true });
+    mkdirSync(join(dataDir, 'opcua-pki/own/private'), { recursive: true });
+    writeFileSync(join(dataDir, 'opcua-pki/own/certs/certificate.pem'), old.pem);
+    writeFileSync(join(dataDir, 'opcua-pki/own/private/private_key.pem'), old.privateKey);
+    const hub = await startTestHub('postgres+nats', { dataDir, opcuaPort: 0 });
+    hubs.push(hub);
+    expect(await presented(hub.jobControl!.endpointUrl)).toBe(old.der.toString('base64'));
+    const [row] = await hub.db.em.fork().execute('select certificate from opcua_server_identity');
+    expect(row.certificate.trim()).toBe(old.pem.trim());
   }, 120_000);
 });

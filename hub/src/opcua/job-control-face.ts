@@ -40,7 +40,7 @@ export interface JobControlFaceOptions {
 
 /** The face when `PLANTGRAPH_OPCUA_PORT` is set, with the hub's in-process GraphQL and its API keys; else null. */
 export function openJobControlFace(
-  config: Pick<HubConfig, 'opcuaPort' | 'host'>,
+  config: Pick<HubConfig, 'opcuaPort' | 'host' | 'dataDir'>,
   hub: {
     execute: ExecuteOperation;
     services: Pick<
@@ -58,7 +58,7 @@ export function openJobControlFace(
   return startJobControlFace({
     port: config.opcuaPort,
     host: config.host,
-    identity: new ServerIdentityStore(hub.db, hub.services.connectorSecrets),
+    identity: new ServerIdentityStore(hub.db, hub.services.connectorSecrets, config.dataDir),
     applications: hub.services.opcuaApplicationCertificates,
     execute: hub.execute,
     signIn: {

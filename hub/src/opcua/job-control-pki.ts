@@ -74,7 +74,7 @@ class TrustListCertificateManager extends OPCUACertificateManager {
   override checkCertificate(
     chain: Certificate | Certificate[],
     done?: (err: Error | null, s?: StatusCode) => void,
-  ): Promise<StatusCode> | void {
+  ): Promise<StatusCode> | undefined {
     const verdict = (async () => {
       const status = await super.checkCertificate(chain);
       if (status.isNotGood()) return status;
@@ -86,5 +86,6 @@ class TrustListCertificateManager extends OPCUACertificateManager {
       (s) => done(null, s),
       (err: Error) => done(err),
     );
+    return undefined;
   }
 }

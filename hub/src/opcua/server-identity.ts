@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Database } from '../infrastructure/database/database.js';
 import type { SecretBox } from '../modules/connector/secrets.js';
 
@@ -17,9 +19,23 @@ export class ServerIdentityStore {
   constructor(
     private readonly db: Database,
     private readonly box: SecretBox,
+    /** The data folder of a hub that kept its PKI there (before ADR 00XX): its identity is taken over once. */
+    private readonly dataDir?: string,
   ) {}
 
+  /** The stored identity; else the one an older hub left in `<data dir>/opcua-pki`, now kept; else null. */
   async load(): Promise<ServerIdentity | null> {
+    const stored = await this.#stored();
+    if (stored || !this.dataDir || this.dataDir.startsWith('memory://')) return stored;
+    const folder = join(this.dataDir, 'opcua-pki');
+    const legacy = await Promise.all([
+      readFile(join(folder, 'own/certs/certificate.pem'), 'utf8'),
+      readFile(join(folder, 'own/private/private_key.pem'), 'utf8'),
+    ]).catch(() => null);
+    return legacy ? this.keep({ certificate: legacy[0], privateKey: legacy[1] }) : null;
+  }
+
+  async #stored(): Promise<ServerIdentity | null> {
     const [row] = await this.db.em
       .fork()
       .execute<{ certificate: string; private_key: string }[]>(
@@ -42,6 +58,6 @@ export class ServerIdentityStore {
          on conflict (id) do nothing`,
       [made.certificate, await this.box.seal({ key: made.privateKey })],
     );
-    return (await this.load())!;
+    return (await this.#stored())!;
   }
 }
