@@ -166,7 +166,8 @@ export class JobControlCommands {
   ): Promise<JobResponse[] | JobControlRefusal> {
     const r = await this.execute(
       principal,
-      `query ($f: WorkOrderFilter) { workOrders(filter: $f, first: 500) { edges { node { ${ORDER} ${counted ? COUNTS : ''} } } } }`,
+      `query ($f: WorkOrderFilter) { workOrders(filter: $f, first: 500) {
+        edges { node { ${ORDER} ${counted ? COUNTS : ''} } } } }`,
       { f: { equipmentPrefix: workCenter, state: hubStatesShownAs(states) } },
     );
     const refused = refusalOf(r);

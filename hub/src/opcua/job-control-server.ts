@@ -314,7 +314,8 @@ function askedState(path: StateFields[]): { state: JobOrderState; substates: boo
   if (!state)
     return new JobControlRefusal(
       'BadInvalidArgument',
-      `JobOrderState: give the state first, by StateNumber 1 to 6 or StateText (${Object.values(JobOrderState).join(', ')}).`,
+      'JobOrderState: give the state first, by StateNumber 1 to 6 or StateText ' +
+        `(${Object.values(JobOrderState).join(', ')}).`,
     );
   return { state, substates: path.length > 1 };
 }
