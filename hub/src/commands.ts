@@ -28,6 +28,7 @@ import { InvalidFlowsError, parseFlows } from './modules/flows/flow-document.js'
 import { checkFlowPolicy, type FlowPolicy } from './modules/flows/flow-policy.js';
 import { RECORD_USAGE, recordCommand } from './record-command.js';
 import { createHubLog } from './observability/logger.js';
+import { OPCUA_CERTIFICATES_USAGE, opcuaCertificatesCommand } from './opcua-certificate-commands.js';
 
 export const SDL_FILE = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
 /** The demo plant, its machine simulator and its flows: an extension package, for `start --demo`. */
@@ -62,7 +63,7 @@ const USAGE = `plantgraph <command>
   flows import <plant> [--file <path>]
                       store that file as the plant's new flows revision (deployed by "cli");
                       the replica running the flows loads it within seconds
-${RECORD_USAGE}  schema              write the GraphQL SDL to schema/schema.graphql
+${OPCUA_CERTIFICATES_USAGE}${RECORD_USAGE}  schema              write the GraphQL SDL to schema/schema.graphql
   migration:create    write a migration for model changes to hub/src/infrastructure/database/migrations
 `;
 
@@ -241,6 +242,8 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case 'opcua-certificates':
+      return opcuaCertificatesCommand(configFromEnv(), flags);
     case 'record': {
       process.exitCode = await recordCommand(flags);
       return;

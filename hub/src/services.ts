@@ -21,6 +21,7 @@ import { WorkOrderService } from './modules/work-order/work-order.service.js';
 import { WorkOrderLifecycleService } from './modules/work-order/work-order-lifecycle.service.js';
 import { ApiKeyService } from './auth/api-keys.js';
 import { OpcuaUserCertificateService } from './auth/opcua-user-certificates.js';
+import { OpcuaApplicationCertificateService } from './auth/opcua-application-certificates.js';
 import { Authenticator } from './auth/authenticator.js';
 import { SignatureService } from './auth/signatures.js';
 import type { AuthConfig } from './config.js';
@@ -97,6 +98,7 @@ export function createServices(
     campaigns: new CampaignService(uow, bus),
     apiKeys,
     opcuaUserCertificates: new OpcuaUserCertificateService(db, uow),
+    opcuaApplicationCertificates: new OpcuaApplicationCertificateService(db, uow),
     authenticator,
     signatures,
     execution: new WorkOrderExecutionService(uow, bus, signatures),

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { AuditRecord } from './audit/audit-record.entity.js';
 import { ApiKey } from './auth/api-key.entity.js';
 import { OpcuaUserCertificate } from './auth/opcua-user-certificate.entity.js';
+import { OpcuaApplicationCertificate } from './auth/opcua-application-certificate.entity.js';
 import { Equipment } from './equipment/equipment.entity.js';
 import { EquipmentClass } from './equipment/equipment-class.entity.js';
 import { EquipmentStateChange } from './equipment/equipment-state-change.entity.js';
@@ -30,6 +31,7 @@ import { ConnectorDelivery, ConnectorImport, ConnectorInstance } from './connect
 export * from './auth/access.js';
 export * from './auth/api-key.entity.js';
 export * from './auth/opcua-user-certificate.entity.js';
+export * from './auth/opcua-application-certificate.entity.js';
 export * from './common/connection.js';
 export * from './common/errors.js';
 export * from './common/identified.js';
@@ -79,6 +81,7 @@ export * from './connector/connector.inputs.js';
 export const entities = [
   ApiKey,
   OpcuaUserCertificate,
+  OpcuaApplicationCertificate,
   AuditRecord,
   Equipment,
   EquipmentClass,

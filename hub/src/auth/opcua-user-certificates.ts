@@ -122,7 +122,7 @@ export class OpcuaUserCertificateService {
 }
 
 /** The thumbprint of the first certificate of a DER chain (a client may send its issuers after it); '' if none. */
-function leafThumbprint(der: Buffer): string {
+export function leafThumbprint(der: Buffer): string {
   try {
     return thumbprintOf(new X509Certificate(der).raw);
   } catch {
@@ -131,7 +131,7 @@ function leafThumbprint(der: Buffer): string {
 }
 
 /** A PEM or base64 DER certificate; an InvalidInput failure when it is neither. */
-function parseCertificate(text: string): X509Certificate {
+export function parseCertificate(text: string): X509Certificate {
   try {
     const trimmed = text.trim();
     return new X509Certificate(

@@ -19,13 +19,19 @@ export interface JobResponse {
   state: JobOrderState;
   startTime: Date | null;
   endTime: Date | null;
-  /** Counted good and scrap parts (only when one order is asked for). */
+  /** Where it runs (the response's EquipmentActuals). */
+  equipment: string;
+  /** What it produces (the response's MaterialActuals, with the good quantity when counted). */
+  produced: { definition: string; materialClass: string | null; unit: string };
+  /** Counted good and scrap parts (the Request methods; the list variable leaves them out, it is read often). */
   counts?: { good: number; scrap: number };
 }
 
 type Outcome = JobControlRefusal | null;
 
-const ORDER = 'number jobControlState actualStart actualEnd equipment { path }';
+const ORDER = `number jobControlState actualStart actualEnd equipment { path }
+  productDefinitionVersion { productDefinition { producedMaterial { code unitOfMeasure materialClass { code } } } }`;
+const COUNTS = 'counts { goodQuantity scrapQuantity }';
 const FAILURE = '... on ErrorResult { code message }';
 const TRANSITION = `__typename ... on WorkOrder { number } ${FAILURE} ... on ReleaseBlocked { problems { message } }`;
 /** Hub errors (extensions.code) as OPC UA statuses; anything else is a fault of the hub. */
@@ -144,21 +150,24 @@ export class JobControlCommands {
 
   /** RequestJobResponseByJobOrderID. */
   async response(principal: Principal, workCenter: string, id: string): Promise<JobResponse | JobControlRefusal> {
-    const order = await this.#order(principal, workCenter, id, 'counts { goodQuantity scrapQuantity }');
-    if (isRefusal(order)) return order;
-    const counts = order.counts as { goodQuantity: number; scrapQuantity: number };
-    return { ...responseOf(order), counts: { good: counts.goodQuantity, scrap: counts.scrapQuantity } };
+    const order = await this.#order(principal, workCenter, id, COUNTS);
+    return isRefusal(order) ? order : responseOf(order);
   }
 
-  /** RequestJobResponseByJobOrderState and the receiver's lists: the orders at the work center, up to 500. */
+  /**
+   * RequestJobResponseByJobOrderState (`counted`: with each order's counts) and the provider's list: the orders at
+   * the work center, up to 500.
+   */
   async responses(
     principal: Principal,
     workCenter: string,
     states: readonly JobOrderState[] = Object.values(JobOrderState),
+    counted = false,
   ): Promise<JobResponse[] | JobControlRefusal> {
     const r = await this.execute(
       principal,
-      `query ($f: WorkOrderFilter) { workOrders(filter: $f, first: 500) { edges { node { ${ORDER} } } } }`,
+      `query ($f: WorkOrderFilter) { workOrders(filter: $f, first: 500) {
+        edges { node { ${ORDER} ${counted ? COUNTS : ''} } } } }`,
       { f: { equipmentPrefix: workCenter, state: hubStatesShownAs(states) } },
     );
     const refused = refusalOf(r);
@@ -246,14 +255,22 @@ interface OrderRow {
   actualStart: string | null;
   actualEnd: string | null;
   equipment: { path: string };
-  counts?: unknown;
+  productDefinitionVersion: {
+    productDefinition: {
+      producedMaterial: { code: string; unitOfMeasure: string; materialClass: { code: string } | null };
+    };
+  };
+  counts?: { goodQuantity: number; scrapQuantity: number };
 }
 
 interface ListedRow extends OrderRow {
   plannedStart: string | null;
   plannedEnd: string | null;
   quantity: number;
-  productDefinitionVersion: { version: number; productDefinition: { code: string } };
+  productDefinitionVersion: OrderRow['productDefinitionVersion'] & {
+    version: number;
+    productDefinition: { code: string };
+  };
 }
 
 /** An entry of a receiver's JobOrderList (`ISA95JobOrderAndStateDataType`, before OPC UA encoding). */
@@ -265,12 +282,22 @@ export interface ListedJobOrder extends JobResponse {
   quantity: number;
 }
 
-const responseOf = (o: OrderRow): JobResponse => ({
-  jobOrderID: o.number,
-  state: o.jobControlState,
-  startTime: o.actualStart ? new Date(o.actualStart) : null,
-  endTime: o.actualEnd ? new Date(o.actualEnd) : null,
-});
+const responseOf = (o: OrderRow): JobResponse => {
+  const material = o.productDefinitionVersion.productDefinition.producedMaterial;
+  return {
+    jobOrderID: o.number,
+    state: o.jobControlState,
+    startTime: o.actualStart ? new Date(o.actualStart) : null,
+    endTime: o.actualEnd ? new Date(o.actualEnd) : null,
+    equipment: o.equipment.path,
+    produced: {
+      definition: material.code,
+      materialClass: material.materialClass?.code ?? null,
+      unit: material.unitOfMeasure,
+    },
+    ...(o.counts ? { counts: { good: o.counts.goodQuantity, scrap: o.counts.scrapQuantity } } : {}),
+  };
+};
 
 const wrongState = (order: OrderRow, what: string, allowed: JobOrderState[]) =>
   new JobControlRefusal(

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EquipmentLevel, JOB_ORDER_STATE, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
 import { Principal } from '../core/principal.js';
 import type { ExecuteOperation } from '../graphql/execute.js';
@@ -14,6 +11,8 @@ import { JobControlCommands } from './job-control-commands.js';
 import type { JobControlSignIn } from './job-control-sign-in.js';
 import { type JobControlRefusal, isRefusal } from './job-order-plan.js';
 import { JobOrderStore } from './job-order-store.js';
+import { ServerIdentityStore } from './server-identity.js';
+import { receiverResources } from './job-control-resources.js';
 
 /** ISA-95 work centers that run production orders: each gets a Job Control receiver. */
 export const WORK_CENTER_LEVELS = [
@@ -26,8 +25,10 @@ export const WORK_CENTER_LEVELS = [
 export interface JobControlFaceOptions {
   port: number;
   host: string;
-  /** The hub's data folder (`memory://…`: the PKI folder is a temporary one, removed at close). */
-  dataDir: string;
+  /** The server's certificate and key, in the database (ADR 00XX): every replica presents the same one. */
+  identity: ServerIdentityStore;
+  /** The trust list of client application certificates, in the database. */
+  applications: { accepts(der: Buffer): Promise<boolean> };
   execute: ExecuteOperation;
   /** Who signs in: API keys and trusted user certificates, refused sign-ins counted per address. */
   signIn: JobControlSignIn;
@@ -42,7 +43,10 @@ export function openJobControlFace(
   config: Pick<HubConfig, 'opcuaPort' | 'host' | 'dataDir'>,
   hub: {
     execute: ExecuteOperation;
-    services: Pick<Services, 'authenticator' | 'workOrder' | 'opcuaUserCertificates'>;
+    services: Pick<
+      Services,
+      'authenticator' | 'workOrder' | 'opcuaUserCertificates' | 'opcuaApplicationCertificates' | 'connectorSecrets'
+    >;
     gate: Pick<Gate, 'admitFrom' | 'waitFor' | 'rejected'>;
     db: Database;
     log: HubLog;
@@ -54,7 +58,8 @@ export function openJobControlFace(
   return startJobControlFace({
     port: config.opcuaPort,
     host: config.host,
-    dataDir: config.dataDir,
+    identity: new ServerIdentityStore(hub.db, hub.services.connectorSecrets, config.dataDir),
+    applications: hub.services.opcuaApplicationCertificates,
     execute: hub.execute,
     signIn: {
       withKey: (key, address) => hub.gate.admitFrom(`Bearer ${key}`, address),
@@ -85,25 +90,22 @@ export async function startJobControlFace(o: JobControlFaceOptions): Promise<Job
   // The face's own reads (which work centers exist, the orders' events): Read everywhere, nothing else used.
   const face = Principal.service('opcua-job-control', [{ role: Role.Operator, scope: WHOLE_INSTALLATION }]);
   const workCenters = await listWorkCenters(o.execute, face);
-  const temporary = o.dataDir.startsWith('memory://');
-  const pkiFolder = temporary ? await mkdtemp(join(tmpdir(), 'plantgraph-opcua-')) : join(o.dataDir, 'opcua-pki');
   const { startJobControlServer } = await import('./job-control-server.js');
   const commands = new JobControlCommands(o.execute, o.received);
   const server = await startJobControlServer({
     port: o.port,
     host: o.host,
-    pkiFolder,
+    identity: o.identity,
+    applications: o.applications,
     workCenters,
     signIn: o.signIn,
     commands,
     lists: {
       orders: async (workCenter) => answered(await commands.list(face, workCenter)),
       responses: async (workCenter) => answered(await commands.responses(face, workCenter)),
+      resources: (workCenter) => receiverResources(o.execute, face, workCenter),
     },
     warn: (m) => o.log.warn(m),
-  }).catch(async (err: unknown) => {
-    if (temporary) await rm(pkiFolder, { recursive: true, force: true });
-    throw err;
   });
   let open = true;
   const roots = [...new Set(workCenters.map((w) => w.path.split('/')[0]))];
@@ -133,7 +135,6 @@ export async function startJobControlFace(o: JobControlFaceOptions): Promise<Job
       await Promise.all([...streams].map((s) => s.return?.()));
       await Promise.allSettled(pumps);
       await server.close();
-      if (temporary) await rm(pkiFolder, { recursive: true, force: true });
     },
   };
 }

@@ -10,6 +10,7 @@ import {
 } from 'node-opcua';
 import type { JobOrderState } from '@plantgraph/schema';
 import type { JobResponse, ListedJobOrder } from './job-control-commands.js';
+import { RESOURCES_LIMIT, type ReceiverResources } from './job-control-resources.js';
 import { JOB_STATE_NUMBER } from './job-order-plan.js';
 
 /**
@@ -21,6 +22,8 @@ import { JOB_STATE_NUMBER } from './job-order-plan.js';
 export interface JobOrderLists {
   orders(workCenter: string): Promise<ListedJobOrder[]>;
   responses(workCenter: string): Promise<JobResponse[]>;
+  /** What the receiver lists as nameable in a job order (EquipmentID, PersonnelID, …; ADR 00XX). */
+  resources(workCenter: string): Promise<ReceiverResources>;
 }
 
 /** The list variables of one work center's receiver and provider, bound to `lists`; returns them. */
@@ -56,10 +59,66 @@ export function serveJobOrderLists(
   bindList(responseList, `JobOrderResponseList of ${path}`, warn, async () =>
     (await lists.responses(path)).map((r) => jobResponse(space, ns, r)),
   );
-  return [orderList, responseList];
+  return [orderList, responseList, ...serveReceiverResources(at, lists, warn)];
 }
 
-function bindList(variable: UAVariable, name: string, warn: (m: string) => void, read: () => Promise<unknown[]>) {
+/** String-array variables of the receiver and the part of `ReceiverResources` each shows. */
+const RESOURCE_VARIABLES = {
+  EquipmentID: 'equipment',
+  PersonnelID: 'personnel',
+  MaterialClassID: 'materialClasses',
+  MaterialDefinitionID: 'materialDefinitions',
+  PhysicalAssetID: 'physicalAssets',
+} as const;
+
+/**
+ * The receiver's other variables, from the hub's model at each read like the lists (so they follow changes), one
+ * query for all of them within a second. MaxDownloadableJobOrders is the lists' bound: the hub stores any number.
+ */
+function serveReceiverResources(
+  at: { space: AddressSpace; ns: number; path: string; receiver: UAObject },
+  lists: JobOrderLists,
+  warn: (message: string) => void,
+): UAVariable[] {
+  const { space, ns, path, receiver } = at;
+  let recent: { at: number; read: Promise<ReceiverResources> } | null = null;
+  const read = () => {
+    if (!recent || performance.now() - recent.at > 1000)
+      recent = { at: performance.now(), read: lists.resources(path) };
+    const current = recent.read;
+    current.catch(() => {
+      if (recent?.read === current) recent = null;
+    });
+    return current;
+  };
+  const variables = Object.entries(RESOURCE_VARIABLES).map(([name, part]) => {
+    const variable = receiver.getChildByName(name, ns) as UAVariable;
+    bindList(variable, `${name} of ${path}`, warn, async () => (await read())[part], DataType.String);
+    return variable;
+  });
+  const workMasterType = space.findDataType('ISA95WorkMasterDataType', ns)!;
+  const workMaster = receiver.getChildByName('WorkMaster', ns) as UAVariable;
+  bindList(workMaster, `WorkMaster of ${path}`, warn, async () =>
+    (await read()).workMasters.map((w) =>
+      space.constructExtensionObject(workMasterType, {
+        ID: w.id,
+        description: new LocalizedText({ text: w.description }),
+        parameters: [parameter(space, ns, 'Version', w.version, DataType.UInt32)],
+      }),
+    ),
+  );
+  const max = receiver.getChildByName('MaxDownloadableJobOrders', ns) as UAVariable | null;
+  max?.setValueFromSource({ dataType: DataType.UInt16, value: RESOURCES_LIMIT });
+  return [...variables, workMaster, ...(max ? [max] : [])];
+}
+
+function bindList(
+  variable: UAVariable,
+  name: string,
+  warn: (m: string) => void,
+  read: () => Promise<unknown[]>,
+  dataType = DataType.ExtensionObject,
+) {
   variable.bindVariable(
     {
       refreshFunc(done) {
@@ -68,7 +127,7 @@ function bindList(variable: UAVariable, name: string, warn: (m: string) => void,
             done(
               null,
               new DataValue({
-                value: { dataType: DataType.ExtensionObject, arrayType: VariantArrayType.Array, value },
+                value: { dataType, arrayType: VariantArrayType.Array, value },
                 statusCode: StatusCodes.Good,
                 sourceTimestamp: new Date(),
                 serverTimestamp: new Date(),
@@ -96,6 +155,22 @@ export function jobResponse(space: AddressSpace, ns: number, r: JobResponse) {
     jobResponseData: r.counts
       ? [parameter(space, ns, 'GoodQuantity', r.counts.good), parameter(space, ns, 'ScrapQuantity', r.counts.scrap)]
       : [],
+    equipmentActuals: [
+      space.constructExtensionObject(space.findDataType('ISA95EquipmentDataType', ns)!, {
+        ID: r.equipment,
+        equipmentUse: 'Production',
+      }),
+    ],
+    // What the order produces; the good quantity counted so far when the response carries counts.
+    materialActuals: [
+      space.constructExtensionObject(space.findDataType('ISA95MaterialDataType', ns)!, {
+        ...(r.produced.materialClass ? { materialClassID: r.produced.materialClass } : {}),
+        materialDefinitionID: r.produced.definition,
+        materialUse: 'Produced',
+        description: [new LocalizedText({ text: `in ${r.produced.unit}` })],
+        ...(r.counts ? { quantity: String(r.counts.good) } : {}),
+      }),
+    ],
   });
 }
 
@@ -107,9 +182,9 @@ export function jobState(space: AddressSpace, ns: number, s: JobOrderState) {
   });
 }
 
-function parameter(space: AddressSpace, ns: number, id: string, value: number) {
+function parameter(space: AddressSpace, ns: number, id: string, value: number, dataType = DataType.Double) {
   return space.constructExtensionObject(space.findDataType('ISA95ParameterDataType', ns)!, {
     ID: id,
-    value: { dataType: DataType.Double, value },
+    value: { dataType, value },
   });
 }

@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import {
   type AddressSpace,
   DataType,
@@ -7,12 +8,10 @@ import {
   NodeIdType,
   PermissionFlag,
   SecurityPolicy,
-  OPCUACertificateManager,
   type ServerSession,
   StatusCodes,
   type UAEventType,
   type UAObject,
-  type UAVariable,
   type Variant,
   VariantArrayType,
   nodesets,
@@ -23,6 +22,8 @@ import type { JobControlCommands } from './job-control-commands.js';
 import { type JobOrderLists, jobResponse, jobState, serveJobOrderLists } from './job-control-lists.js';
 import { JobControlOpcuaServer, type JobControlSignIn, type SessionCredential } from './job-control-sign-in.js';
 import { JOB_STATE_NUMBER, JobControlRefusal, type JobOrderFields, isRefusal } from './job-order-plan.js';
+import { APPLICATION_NAME, APPLICATION_URI, openServerPki } from './job-control-pki.js';
+import type { ServerIdentity } from './server-identity.js';
 
 /**
  * The node-opcua half of the Job Control face, loaded only when the face is on (`job-control-face.ts`
@@ -37,8 +38,10 @@ export const JOB_CONTROL_NAMESPACE = 'http://opcfoundation.org/UA/ISA95-JOBCONTR
 export interface JobControlServerOptions {
   port: number;
   host: string;
-  /** The server's own certificate and the client certificates it has seen (node-opcua's PKI folder). */
-  pkiFolder: string;
+  /** The server's own certificate and private key, one per installation (made at the first start). */
+  identity: { load(): Promise<ServerIdentity | null>; keep(made: ServerIdentity): Promise<ServerIdentity> };
+  /** Whether a client application's certificate (DER chain) may open a secure channel: the trust list. */
+  applications: { accepts(der: Buffer): Promise<boolean> };
   workCenters: { path: string; name: string }[];
   /** Who signs in (API keys as passwords, trusted user certificates), with the failed sign-ins per address. */
   signIn: JobControlSignIn;
@@ -62,10 +65,7 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
   // The principal's grants when the session was activated, for what node-opcua itself decides per session: which
   // work centers it may browse and whose events it receives (roles below). Calls are checked anew.
   const grantsAtSignIn = new WeakMap<object, Principal>();
-  const serverCertificateManager = new OPCUACertificateManager({
-    rootFolder: o.pkiFolder,
-    automaticallyAcceptUnknownCertificate: true,
-  });
+  const { folder: pkiFolder, manager: serverCertificateManager } = await openServerPki(o);
   const server = new JobControlOpcuaServer(
     {
       port: o.port,
@@ -83,6 +83,8 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
         SecurityPolicy.Aes256_Sha256_RsaPss,
       ],
       buildInfo: { productName: 'PlantGraph ISA-95 Job Control', manufacturerName: 'PlantGraph' },
+      // One URI for the installation, not the host's: it is in the certificate every replica presents.
+      serverInfo: { applicationUri: APPLICATION_URI, applicationName: { text: APPLICATION_NAME } },
     },
     o.signIn,
     (session, credential, principal) => {
@@ -132,6 +134,7 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
   } catch (err) {
     await server.shutdown(0).catch(() => {});
     await serverCertificateManager.dispose();
+    await rm(pkiFolder, { recursive: true, force: true });
     throw new Error(
       `PLANTGRAPH_OPCUA_PORT: the OPC UA Job Control face cannot listen on ${o.host}:${o.port} (${(err as Error).message}); choose a free port or unset it.`,
     );
@@ -162,6 +165,7 @@ export async function startJobControlServer(o: JobControlServerOptions): Promise
     close: async () => {
       await server.shutdown(0);
       await serverCertificateManager.dispose();
+      await rm(pkiFolder, { recursive: true, force: true });
     },
   };
 }
@@ -224,11 +228,6 @@ function addReceiver(center: Center): UAObject {
     optionals: [...methods, 'Abort', 'RevokeStart'],
     eventSourceOf: center.node,
   });
-  (receiver.getChildByName('EquipmentID', ns) as UAVariable).setValueFromSource({
-    dataType: DataType.String,
-    arrayType: VariantArrayType.Array,
-    value: [workCenter],
-  });
   const c = o.commands;
   const job = (args: Variant[]) => args[0].value as JobOrderFields;
   const id = (args: Variant[]) => String(args[0].value ?? '');
@@ -273,9 +272,10 @@ function addResponseProvider(center: Center): UAObject {
     return isRefusal(r) ? r : [{ dataType: DataType.ExtensionObject, value: encode(r) }];
   });
   bind(center, provider, 'RequestJobResponseByJobOrderState', async (principal, args) => {
-    const asked = ((args[0].value as { stateNumber: number }[] | null) ?? []).map((s) => stateOfNumber(s.stateNumber));
-    if (asked.some((s) => !s)) return new JobControlRefusal('BadInvalidArgument', 'JobOrderState: StateNumber 1 to 6.');
-    const r = await o.commands.responses(principal, workCenter, asked as JobOrderState[]);
+    const asked = askedState((args[0].value as StateFields[] | null) ?? []);
+    if (isRefusal(asked)) return asked;
+    // A state with substates matches no hub order (the hub's job states have none).
+    const r = asked.substates ? [] : await o.commands.responses(principal, workCenter, [asked.state], true);
     return isRefusal(r)
       ? r
       : [{ dataType: DataType.ExtensionObject, arrayType: VariantArrayType.Array, value: r.map(encode) }];
@@ -297,5 +297,25 @@ function refused(r: JobControlRefusal) {
   return { statusCode: StatusCodes[r.status], statusText: r.message };
 }
 
-const stateOfNumber = (n: number) =>
-  (Object.entries(JOB_STATE_NUMBER) as [JobOrderState, number][]).find(([, v]) => v === n)?.[0];
+type StateFields = { stateNumber?: number | null; stateText?: { text?: string | null } | null };
+
+/**
+ * RequestJobResponseByJobOrderState's argument: an `ISA95StateDataType` array is one state, the main state first
+ * and its substates after it (OPC 10031-4), named by StateNumber or, when that is 0, by StateText.
+ */
+function askedState(path: StateFields[]): { state: JobOrderState; substates: boolean } | JobControlRefusal {
+  const [main] = path;
+  const byNumber = (Object.entries(JOB_STATE_NUMBER) as [JobOrderState, number][]).find(
+    ([, v]) => v === main?.stateNumber,
+  )?.[0];
+  const text = main?.stateText?.text?.trim().toLowerCase();
+  const byText = Object.values(JobOrderState).find((s) => s.toLowerCase() === text);
+  const state = main?.stateNumber ? byNumber : byText;
+  if (!state)
+    return new JobControlRefusal(
+      'BadInvalidArgument',
+      'JobOrderState: give the state first, by StateNumber 1 to 6 or StateText ' +
+        `(${Object.values(JobOrderState).join(', ')}).`,
+    );
+  return { state, substates: path.length > 1 };
+}
