@@ -25,7 +25,7 @@ export const WORK_CENTER_LEVELS = [
 export interface JobControlFaceOptions {
   port: number;
   host: string;
-  /** The server's certificate and key, in the database (ADR 00XX): every replica presents the same one. */
+  /** The server's certificate and key, in the database (ADR 0046): every replica presents the same one. */
   identity: ServerIdentityStore;
   /** The trust list of client application certificates, in the database. */
   applications: { accepts(der: Buffer): Promise<boolean> };

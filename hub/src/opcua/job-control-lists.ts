@@ -22,7 +22,7 @@ import { JOB_STATE_NUMBER } from './job-order-plan.js';
 export interface JobOrderLists {
   orders(workCenter: string): Promise<ListedJobOrder[]>;
   responses(workCenter: string): Promise<JobResponse[]>;
-  /** What the receiver lists as nameable in a job order (EquipmentID, PersonnelID, …; ADR 00XX). */
+  /** What the receiver lists as nameable in a job order (EquipmentID, PersonnelID, …; ADR 0046). */
   resources(workCenter: string): Promise<ReceiverResources>;
 }
 

@@ -19,7 +19,7 @@ export class ServerIdentityStore {
   constructor(
     private readonly db: Database,
     private readonly box: SecretBox,
-    /** The data folder of a hub that kept its PKI there (before ADR 00XX): its identity is taken over once. */
+    /** The data folder of a hub that kept its PKI there (before ADR 0046): its identity is taken over once. */
     private readonly dataDir?: string,
   ) {}
 
