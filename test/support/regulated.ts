@@ -79,6 +79,28 @@ export const signatureOf = async (people: Record<string, () => Promise<string>>,
   meaning,
 });
 
+/** Runs an operation as one of `demoPeople` and gives its answer; fails the test when it is refused or not found. */
+export function mustAs(as: Act) {
+  return async (who: string, query: string, variables?: object) => {
+    const data = await as.run(who, query, variables);
+    const answer = Object.values(data)[0] as { __typename: string };
+    if (answer.__typename === 'NotFound' || 'code' in answer) throw new Error(`${who}: ${JSON.stringify(answer)}`);
+    return answer as any;
+  };
+}
+
+/** Releases a Draft order of the demo bracket to line 1, starts it, and has its line clearance signed. */
+export async function startOnLine1(as: Act, people: Record<string, () => Promise<string>>, number: string) {
+  const must = mustAs(as);
+  await must('chen', RELEASE, { i: { number, assignments: LINE_1_ASSIGNMENTS } });
+  await must('ana', `mutation { r: startWorkOrder(input: { number: "${number}" }) { ${R} } }`);
+  await must(
+    'chen',
+    `mutation ($s: SignatureInput) { r: confirmLineClearance(number: "${number}", signature: $s) { ${R} } }`,
+    { s: await signatureOf(people, 'chen', 'Responsibility') },
+  );
+}
+
 /**
  * Takes a Draft order of the demo bracket on line 1 through execution to UnderReview, as the demo's
  * people do it (no material consumed): the produced lot is in Quarantine, waiting for quality.
@@ -100,13 +122,7 @@ export async function executeToReview(
     critical
       ? `mutation ($v: SignatureInput) { r: completeStep(number: "${number}", verification: $v) { ${R} } }`
       : `mutation { r: completeStep(number: "${number}") { ${R} } }`;
-  await must('chen', RELEASE, { i: { number, assignments: LINE_1_ASSIGNMENTS } });
-  await must('ana', `mutation { r: startWorkOrder(input: { number: "${number}" }) { ${R} } }`);
-  await must(
-    'chen',
-    `mutation ($s: SignatureInput) { r: confirmLineClearance(number: "${number}", signature: $s) { ${R} } }`,
-    { s: await signatureOf(people, 'chen', 'Responsibility') },
-  );
+  await startOnLine1(as, people, number);
   for (const [who, parameter, value, critical] of [
     ['ana', 'pressure', 180, false],
     ['ana', 'current', 9.5, true],

@@ -1,5 +1,7 @@
 import {
+  AffectedOrder,
   Deviation,
+  EngineeringChangeDecision,
   ElectronicSignature,
   MaterialLot,
   MeasurementInput,
@@ -22,10 +24,17 @@ export class WorkOrderExecutionResolver {
     description: 'The step to do now, from the snapshot (with its pinned work instruction); null when none is left.',
   })
   async currentStep(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
-    return ctx.services.execution.currentStep(
-      order,
-      order.snapshot ? await ctx.loaders.stepsOfOrder.load(order.id) : [],
-    );
+    if (!order.snapshot) return null;
+    const made = order.campaignBatches ? (await ctx.loaders.campaignBatchesOf.load(order.id)).length : 0;
+    return ctx.services.execution.currentStep(order, await ctx.loaders.stepsOfOrder.load(order.id), made);
+  }
+
+  @FieldResolver(() => [AffectedOrder], {
+    description:
+      'Approved engineering changes that await a supervisor for this order: while any is listed, no step starts or completes and the batch is not split or completed.',
+  })
+  async pendingEngineeringChanges(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
+    return pending(await ctx.loaders.affectedOrdersOf.load(order.id));
   }
 
   @FieldResolver(() => [StepRecord], { description: 'The executed record, step by step.' })
@@ -199,7 +208,17 @@ export class StepRecordResolver {
   signatures(@Root() step: StepRecord, @Ctx() ctx: HubContext) {
     return ctx.loaders.signaturesOf.load(`StepRecord:${step.id}`);
   }
+
+  @FieldResolver(() => [AffectedOrder], {
+    description:
+      "On the step in work: the approved engineering changes of its order awaiting a supervisor's decision, which hold its completion (values can still be recorded). Empty on a completed step.",
+  })
+  async pendingEngineeringChanges(@Root() step: StepRecord, @Ctx() ctx: HubContext) {
+    return step.completedAt ? [] : pending(await ctx.loaders.affectedOrdersOf.load(step.workOrder.id));
+  }
 }
+
+const pending = (changes: AffectedOrder[]) => changes.filter((c) => c.decision === EngineeringChangeDecision.Pending);
 
 @Resolver(() => Deviation)
 export class DeviationResolver {

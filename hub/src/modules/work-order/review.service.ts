@@ -1,5 +1,6 @@
 import {
   CampaignBatch,
+  LotGenealogy,
   Deviation,
   DeviationKind,
   DeviationState,
@@ -211,13 +212,20 @@ async function qualityDecision(tx: Tx, order: WorkOrder, act: SignedAct): Promis
   return { act, meaning: SignatureMeaning.Approval, at: order.equipment.path, excluded };
 }
 
-/** The lot the order completed with and, for a campaign, every batch's lot: the disposition covers them all. */
+/**
+ * The lot the order completed with, for a campaign every batch's lot, and the lots its batches
+ * were split into at a step: the disposition covers them all.
+ */
 async function producedLots(tx: Tx, order: WorkOrder): Promise<MaterialLot[]> {
   const lot =
     (order.producedLot ? await tx.findOne(MaterialLot, { lotNumber: order.producedLot }) : null) ??
     fail(invalidInput('number', `order ${order.number} produced no lot.`));
-  if (!order.campaignBatches) return [lot];
-  const batches = await tx.find(CampaignBatch, { workOrder: order });
+  const batches = order.campaignBatches ? await tx.find(CampaignBatch, { workOrder: order }) : [];
   const others = batches.map((b) => b.lotNumber).filter((n) => n !== lot.lotNumber);
-  return [...(others.length ? await tx.find(MaterialLot, { lotNumber: { $in: others } }) : []), lot];
+  const parts = await tx.find(LotGenealogy, { workOrder: order, segment: { $ne: null } }, { populate: ['output'] });
+  return [
+    ...(others.length ? await tx.find(MaterialLot, { lotNumber: { $in: others } }) : []),
+    ...parts.map((p) => p.output),
+    lot,
+  ];
 }
