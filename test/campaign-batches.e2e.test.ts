@@ -139,6 +139,19 @@ describe.each(MODES)('campaign batches and splits at a step (%s)', (mode) => {
       `mutation { r: completeWorkOrder(number: "WO-CB-1", producedLotNumber: "${lot}", producedQuantity: 30) { ${R} ... on WorkOrder { state producedLot } } }`;
     expect((await as.run('ana', COMPLETE('L-CB-1'))).r.message).toMatch(/last batch's lot, L-CB-3/);
     expect((await as.run('ana', COMPLETE('L-CB-3'))).r).toMatchObject({ state: 'Completed', producedLot: 'L-CB-3' });
+    // A correction names the batch whose step it corrects: each segment ran once per batch.
+    const CORRECT = (batch: string) =>
+      `mutation ($s: [SignatureInput!]!) { r: correctMeasurement(number: "WO-CB-1", segment: "10-stamp", parameter: "pressure",
+        value: 180, reason: "transcription error"${batch}, signatures: $s) { ${R} ... on StepRecord { batch measurements { value } } } }`;
+    const twoSigned = async () => ({
+      s: [await signatureOf(people, 'chen', 'Review'), await signatureOf(people, 'ines', 'Approval')],
+    });
+    expect((await as.run('chen', CORRECT(''), await twoSigned())).r.message).toMatch(/campaign: name the batch/);
+    expect((await as.run('chen', CORRECT(', batch: 2'), await twoSigned())).r).toEqual({
+      __typename: 'StepRecord',
+      batch: 2,
+      measurements: [{ value: 180 }],
+    });
     await release('WO-CB-1');
 
     const { o, coil, ...lots } = await as.run(
@@ -157,7 +170,7 @@ describe.each(MODES)('campaign batches and splits at a step (%s)', (mode) => {
           batch: n,
           operator: 'E1001',
           verifiedBy: null,
-          measurements: [{ parameter: 'pressure', value: 180 + n }],
+          measurements: [{ parameter: 'pressure', value: n === 2 ? 180 : 180 + n }],
         },
         {
           segment: '20-weld',

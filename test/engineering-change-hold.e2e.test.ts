@@ -7,7 +7,9 @@ import {
   draftOrder,
   LINE_1,
   mustAs,
+  plannedWindow,
   R,
+  runBracketSteps,
   signatureOf,
   startDemoWithPeople,
   startOnLine1,
@@ -49,6 +51,26 @@ describe.each(MODES)('an engineering change held at the step in work (%s)', (mod
       await startOnLine1(as, people, number);
       await must('ana', `mutation { r: startStep(number: "${number}") { ${R} } }`);
     }
+    // A campaign between batches: batch 1 made and the unit cleaned, batch 2 not started.
+    await as.run('admin', `mutation ($i: CreateWorkOrderInput!) { r: createWorkOrder(input: $i) { ${R} } }`, {
+      i: {
+        number: 'WO-EC-3',
+        productDefinition: 'PD-BRACKET-A',
+        quantity: 20,
+        equipment: LINE_1,
+        campaignBatches: 2,
+        ...plannedWindow(43),
+      },
+    });
+    await startOnLine1(as, people, 'WO-EC-3');
+    await runBracketSteps(as, people, 'WO-EC-3');
+    await must(
+      'ana',
+      `mutation { r: completeCampaignBatch(input: { number: "WO-EC-3", lotNumber: "L-EC-3-1", quantity: 10 }) { ${R} } }`,
+    );
+    await must('ana', `mutation ($i: RecordCampaignCleaningInput!) { r: recordCampaignCleaning(input: $i) { ${R} } }`, {
+      i: { number: 'WO-EC-3', cleaning: 'CIP', signature: await signatureOf(people, 'ana', 'Responsibility') },
+    });
     const { productDefinition } = await as.run(
       'admin',
       `{ productDefinition(code: "PD-BRACKET-A") { activeVersion { id segments { ${SEGMENT_FIELDS} } } } }`,
@@ -68,9 +90,10 @@ describe.each(MODES)('an engineering change held at the step in work (%s)', (mod
       { s: LINE_1 },
       await people.ana!(),
     );
-    await must(
+    const approved = await must(
       'ines',
-      `mutation ($i: ApproveRedlineInput!) { r: approveRedline(input: $i) { ${R} ... on Redline { state } } }`,
+      `mutation ($i: ApproveRedlineInput!) { r: approveRedline(input: $i) { ${R}
+        ... on Redline { affectedOrders { step operators workOrder { number } } } } }`,
       {
         i: {
           id: proposed.id,
@@ -90,6 +113,16 @@ describe.each(MODES)('an engineering change held at the step in work (%s)', (mod
       );
     }
     await feed.close();
+    // The campaign's step is that of its batch in work: batch 2 starts at 10-stamp.
+    expect(approved.affectedOrders).toEqual([
+      { workOrder: { number: 'WO-EC-1' }, step: '10-stamp', operators: ['E1001'] },
+      { workOrder: { number: 'WO-EC-2' }, step: '10-stamp', operators: ['E1001'] },
+      { workOrder: { number: 'WO-EC-3' }, step: '10-stamp', operators: ['E1001'] },
+    ]);
+    expect(await station('WO-EC-3')).toMatchObject({
+      currentStep: { code: '10-stamp' },
+      pendingEngineeringChanges: [{ decision: 'Pending', step: '10-stamp' }],
+    });
     // … and on the step in work, where the station looks.
     const pending = [{ decision: 'Pending', redline: { change: 'Pressure 182 bar' } }];
     expect(await station('WO-EC-1')).toMatchObject({

@@ -9,6 +9,7 @@ import {
   MaterialReservation,
   Permission,
   Person,
+  type ProductSegment,
   StepRecord,
   type WorkOrder,
   WorkOrderState,
@@ -26,6 +27,19 @@ import { findOrderFor } from './work-order-access.js';
 export async function batchInWork(tx: Tx, order: WorkOrder): Promise<number | null> {
   if (!order.campaignBatches) return null;
   return (await tx.count(CampaignBatch, { workOrder: order })) + 1;
+}
+
+/**
+ * The step to do now, from the order's snapshot: the open one, else the next after those done (of
+ * the batch in work, for a campaign: `batchesMade` + 1; null once every batch is made).
+ */
+export function stepToDo(order: WorkOrder, all: StepRecord[], batchesMade: number): ProductSegment | null {
+  if (!order.snapshot) return null;
+  const batch = order.campaignBatches ? batchesMade + 1 : null;
+  if (batch && batch > order.campaignBatches!) return null;
+  const steps = all.filter((s) => (s.batch ?? null) === batch);
+  const open = steps.find((s) => !s.completedAt);
+  return order.snapshot.segments.find((s) => s.code === open?.segment) ?? order.snapshot.segments[steps.length] ?? null;
 }
 
 /** The step records of the batch in work, in order. */

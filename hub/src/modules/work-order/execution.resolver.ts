@@ -12,7 +12,7 @@ import {
   WorkOrder,
   WorkOrderTransitionResult,
 } from '@plantgraph/schema';
-import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { DeviationResult, GenealogyLink, StepResult } from './work-order.types.js';
@@ -195,8 +195,22 @@ export class WorkOrderExecutionResolver {
     @Arg('reason') reason: string,
     @Arg('signatures', () => [SignatureInput]) signatures: SignatureInput[],
     @Ctx() ctx: HubContext,
+    @Arg('batch', () => Int, {
+      nullable: true,
+      description: "A campaign's batch whose step is corrected (required there).",
+    })
+    batch?: number | null,
   ) {
-    return ctx.services.review.correctMeasurement(ctx.principal, number, segment, parameter, value, reason, signatures);
+    return ctx.services.review.correctMeasurement(
+      ctx.principal,
+      number,
+      segment,
+      parameter,
+      value,
+      reason,
+      signatures,
+      batch ?? null,
+    );
   }
 }
 

@@ -43,6 +43,7 @@ import {
   requireSplitNamed,
   splitOfBatch,
   stepsOfBatch,
+  stepToDo,
 } from './batch-in-work.js';
 
 /** Run states in which no step can start now (the interlock itself is the equipment's condition). */
@@ -64,30 +65,23 @@ export class WorkOrderExecutionService {
     private readonly signatures: SignatureService,
   ) {}
 
-  /**
-   * The step to do now, from the order's snapshot: the open one, else the next after those done (of
-   * the batch in work, for a campaign: `batchesMade` + 1; null once every batch is made).
-   */
+  /** The step to do now (see `stepToDo`). */
   currentStep(order: WorkOrder, all: StepRecord[], batchesMade = 0): ProductSegment | null {
-    if (!order.snapshot) return null;
-    const batch = order.campaignBatches ? batchesMade + 1 : null;
-    if (batch && batch > order.campaignBatches!) return null;
-    const steps = all.filter((s) => (s.batch ?? null) === batch);
-    const open = steps.find((s) => !s.completedAt);
-    return (
-      order.snapshot.segments.find((s) => s.code === open?.segment) ?? order.snapshot.segments[steps.length] ?? null
-    );
+    return stepToDo(order, all, batchesMade);
   }
 
-  /** An out-of-tolerance deviation on the order's step, announced with the order and audited. */
-  private openDeviation(work: Work, order: WorkOrder, segment: string, description: string): void {
+  /**
+   * An out-of-tolerance deviation on the order's step, announced with the order and audited; on a
+   * campaign it names the batch, as the segment alone does not say which execution it was.
+   */
+  private openDeviation(work: Work, order: WorkOrder, step: StepRecord, description: string): void {
     openDeviation(work, this.bus.subjects, {
       order: order as WorkOrder & { equipment: { path: string } },
       lot: null,
-      segment,
+      segment: step.segment,
       kind: DeviationKind.OutOfTolerance,
       severity: DeviationSeverity.Major,
-      description,
+      description: step.batch ? `Batch ${step.batch}: ${description}` : description,
     });
   }
 
@@ -223,7 +217,7 @@ export class WorkOrderExecutionService {
           this.openDeviation(
             work,
             order,
-            segment.code,
+            step,
             `${m.parameter} = ${m.value} at ${segment.code} is outside ${spec.lowerLimit}…${spec.upperLimit}${spec.unitOfMeasure ? ` ${spec.unitOfMeasure}` : ''}.`,
           );
         }
@@ -233,7 +227,7 @@ export class WorkOrderExecutionService {
       if (capture.passed != null) {
         step.passed = capture.passed;
         if (!capture.passed) {
-          this.openDeviation(work, order, segment.code, `${segment.code} was judged failed by ${step.operator}.`);
+          this.openDeviation(work, order, step, `${segment.code} was judged failed by ${step.operator}.`);
         }
       }
       work.audit('MeasurementsRecorded', step, before);

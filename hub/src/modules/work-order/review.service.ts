@@ -152,6 +152,7 @@ export class WorkOrderReviewService {
     value: number,
     reason: string,
     signatures: SignatureInput[],
+    batch: number | null = null,
   ) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
@@ -159,8 +160,13 @@ export class WorkOrderReviewService {
       const order = await findOrderFor(tx, principal, number, Permission.Sign);
       if ([WorkOrderState.ReleasedToStock, WorkOrderState.Rejected].includes(order.state))
         fail(invalidInput('number', `order ${number} is ${order.state}; its record is closed.`));
+      // A campaign runs each segment once per batch: the batch says which execution is corrected.
+      if (order.campaignBatches && batch == null)
+        fail(invalidInput('batch', `order ${number} is a campaign: name the batch whose ${segment} is corrected.`));
+      const which = order.campaignBatches ? batch : null;
       const step =
-        (await tx.findOne(StepRecord, { workOrder: order, segment })) ?? fail(notFound('step', `${number}/${segment}`));
+        (await tx.findOne(StepRecord, { workOrder: order, segment, batch: which })) ??
+        fail(notFound('step', `${number}/${segment}${which ? ` of batch ${which}` : ''}`));
       const measured =
         step.measurements.find((m) => m.parameter === parameter) ??
         fail(notFound('measurement', `${segment}/${parameter}`));
@@ -173,7 +179,7 @@ export class WorkOrderReviewService {
         state: DeviationState.Closed,
         closedAt: new Date(),
         resolution: reason,
-        description: `${parameter} at ${segment} corrected from ${measured.value} to ${value}: ${reason}`,
+        description: `${which ? `Batch ${which}: ` : ''}${parameter} at ${segment} corrected from ${measured.value} to ${value}: ${reason}`,
       });
       step.measurements = step.measurements.map((m) =>
         m.parameter === parameter
