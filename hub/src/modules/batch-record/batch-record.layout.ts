@@ -84,7 +84,8 @@ export function layoutBatchRecord(content: BatchRecordContent, rendering: Render
     if (!content.batches.length) line('None made yet.');
     for (const b of content.batches)
       line(
-        `Batch ${b.sequence}: lot ${b.lotNumber}, ${b.quantity}, completed by ${b.completedBy} ${when(b.completedAt)}; ` +
+        `Batch ${b.sequence}: lot ${b.lotNumber}, ${b.quantity}, ` +
+          `completed by ${b.completedBy} ${when(b.completedAt)}; ` +
           `cleaning ${b.cleaning ? `"${b.cleaning}" by ${or(b.cleanedBy)} ${when(b.cleanedAt)}` : 'not recorded'}`,
       );
   }
