@@ -7,6 +7,7 @@ import {
   draftOrder,
   LINE_1,
   LINE_1_ASSIGNMENTS,
+  mustAs,
   plannedWindow,
   R,
   RELEASE,
@@ -26,8 +27,8 @@ const DECIDE = `mutation ($i: DecideEngineeringChangeInput!) { r: decideEngineer
 
 /**
  * Order kinds and engineering changes (issue 20): maintenance orders that hold and lift the
- * equipment interlock, redlines that reach orders in flight without touching their snapshots,
- * campaigns of batches with their cleanings, splits, and a site's words for the records.
+ * equipment interlock, redlines that reach orders in flight without touching their snapshots, and
+ * a site's words for the records (campaigns and splits: `campaign-batches.e2e.test.ts`).
  */
 describe.each(MODES)('order kinds (%s)', (mode) => {
   let hub: TestHub;
@@ -38,12 +39,7 @@ describe.each(MODES)('order kinds (%s)', (mode) => {
   });
   afterAll(() => hub?.stop());
 
-  const must = async (who: string, query: string, variables?: object) => {
-    const data = await as.run(who, query, variables);
-    const answer = Object.values(data)[0] as { __typename: string };
-    if (answer.__typename === 'NotFound' || 'code' in answer) throw new Error(`${who}: ${JSON.stringify(answer)}`);
-    return answer as any;
-  };
+  const must = (who: string, query: string, variables?: object) => mustAs(as)(who, query, variables);
   const equipment = async (path: string) => (await as.run('admin', EQUIPMENT, { p: path })).equipment;
 
   it('holds the interlock with an open calibration order and lifts it at a signed sign-off', async () => {
@@ -346,166 +342,6 @@ describe.each(MODES)('order kinds (%s)', (mode) => {
     ).toEqual({
       __typename: 'StepRecord',
       segment: '20-weld',
-    });
-  });
-
-  it('makes a campaign of three batches with cleanings between them, and splits a batch with genealogy both ways', async () => {
-    const created = await as.run(
-      'admin',
-      `mutation ($i: CreateWorkOrderInput!) { r: createWorkOrder(input: $i) { ${R} ... on WorkOrder { campaignBatches } } }`,
-      {
-        i: {
-          number: 'WO-CMP-2',
-          productDefinition: 'PD-BRACKET-A',
-          quantity: 30,
-          equipment: LINE_1,
-          campaignBatches: 3,
-          ...plannedWindow(21),
-        },
-      },
-    );
-    expect(created.r.campaignBatches).toBe(3);
-    await must('chen', RELEASE, { i: { number: 'WO-CMP-2', assignments: LINE_1_ASSIGNMENTS } });
-    await must('ana', `mutation { r: startWorkOrder(input: { number: "WO-CMP-2" }) { ${R} } }`);
-    await must(
-      'chen',
-      `mutation ($s: SignatureInput) { r: confirmLineClearance(number: "WO-CMP-2", signature: $s) { ${R} } }`,
-      {
-        s: await signatureOf(people, 'chen', 'Responsibility'),
-      },
-    );
-    await must('ana', `mutation { r: startStep(number: "WO-CMP-2") { ${R} } }`);
-    const BATCH = `mutation ($i: CompleteCampaignBatchInput!) { r: completeCampaignBatch(input: $i) { ${R} ... on CampaignBatch { sequence lotNumber } } }`;
-    const CLEAN = `mutation ($i: RecordCampaignCleaningInput!) { r: recordCampaignCleaning(input: $i) { ${R} ... on CampaignBatch { sequence cleaning } } }`;
-    for (const n of [1, 2, 3]) {
-      await must(
-        'ana',
-        `mutation { r: consumeMaterial(number: "WO-CMP-2", lotNumber: "L-COIL-0001", quantity: ${n}) { ${R} } }`,
-      );
-      expect(
-        (await as.run('ana', BATCH, { i: { number: 'WO-CMP-2', lotNumber: `L-CMP-${n}`, quantity: 10 } })).r,
-      ).toEqual({
-        __typename: 'CampaignBatch',
-        sequence: n,
-        lotNumber: `L-CMP-${n}`,
-      });
-      if (n === 1) {
-        // The unit is not cleaned yet: the next batch waits.
-        const early = await as.run('ana', BATCH, { i: { number: 'WO-CMP-2', lotNumber: 'L-CMP-X', quantity: 10 } });
-        expect(early.r.message).toMatch(/not been cleaned since batch 1.*recordCampaignCleaning/);
-      }
-      if (n < 3)
-        expect(
-          (await as.run('ana', CLEAN, { i: { number: 'WO-CMP-2', cleaning: `CIP after batch ${n} (SOP-CL-4)` } })).r,
-        ).toMatchObject({
-          sequence: n,
-          cleaning: `CIP after batch ${n} (SOP-CL-4)`,
-        });
-    }
-    const lots = await as.run(
-      'admin',
-      `{ ${[1, 2, 3].map((n) => `b${n}: materialLot(lotNumber: "L-CMP-${n}") { status genealogyInputs { lotNumber quantity } }`).join(' ')}
-         o: workOrder(number: "WO-CMP-2") { campaign { sequence lotNumber cleaning cleanedBy } }
-         coil: materialLot(lotNumber: "L-COIL-0001") { genealogyOutputs { lotNumber depth } } }`,
-    );
-    // Each batch its own lot, its genealogy what was consumed for it.
-    for (const n of [1, 2, 3])
-      expect(lots[`b${n}`]).toEqual({
-        status: 'Quarantine',
-        genealogyInputs: [{ lotNumber: 'L-COIL-0001', quantity: n }],
-      });
-    // And the other way: the coil went into each batch.
-    expect(lots.coil.genealogyOutputs).toEqual(
-      expect.arrayContaining([1, 2, 3].map((n) => ({ lotNumber: `L-CMP-${n}`, depth: 1 }))),
-    );
-    expect(lots.o.campaign.map((b: any) => [b.sequence, b.lotNumber, b.cleaning])).toEqual([
-      [1, 'L-CMP-1', 'CIP after batch 1 (SOP-CL-4)'],
-      [2, 'L-CMP-2', 'CIP after batch 2 (SOP-CL-4)'],
-      [3, 'L-CMP-3', null],
-    ]);
-
-    // The campaign completes naming its last batch; quality's release covers every batch's lot.
-    const verify = async () => ({ v: await signatureOf(people, 'chen', 'Verification') });
-    await must(
-      'ana',
-      `mutation { r: recordMeasurements(number: "WO-CMP-2", measurements: [{ parameter: "pressure", value: 180 }]) { ${R} } }`,
-    );
-    await must('ana', `mutation { r: completeStep(number: "WO-CMP-2") { ${R} } }`);
-    for (const [who, parameter] of [
-      ['ana', 'current'],
-      ['dana', null],
-    ] as const) {
-      await must(who, `mutation { r: startStep(number: "WO-CMP-2") { ${R} } }`);
-      if (parameter)
-        await must(
-          who,
-          `mutation { r: recordMeasurements(number: "WO-CMP-2", measurements: [{ parameter: "current", value: 9.5 }]) { ${R} } }`,
-        );
-      await must(
-        who,
-        `mutation ($v: SignatureInput) { r: completeStep(number: "WO-CMP-2", verification: $v) { ${R} } }`,
-        await verify(),
-      );
-    }
-    const COMPLETE = (lot: string) =>
-      `mutation { r: completeWorkOrder(number: "WO-CMP-2", producedLotNumber: "${lot}", producedQuantity: 30) { ${R} ... on WorkOrder { state producedLot } } }`;
-    expect((await as.run('ana', COMPLETE('L-CMP-1'))).r.message).toMatch(/last batch's lot, L-CMP-3/);
-    expect((await as.run('ana', COMPLETE('L-CMP-3'))).r).toMatchObject({ state: 'Completed', producedLot: 'L-CMP-3' });
-    await must('ana', `mutation { r: submitWorkOrderForReview(number: "WO-CMP-2") { ${R} } }`);
-    await must(
-      'ines',
-      `mutation ($s: SignatureInput!) { r: releaseWorkOrderToStock(number: "WO-CMP-2", signature: $s) { ${R} } }`,
-      {
-        s: await signatureOf(people, 'ines', 'Approval'),
-      },
-    );
-    const released = await as.run(
-      'admin',
-      `{ ${[1, 2, 3].map((n) => `b${n}: materialLot(lotNumber: "L-CMP-${n}") { status }`).join(' ')} }`,
-    );
-    expect(Object.values(released)).toEqual([{ status: 'Released' }, { status: 'Released' }, { status: 'Released' }]);
-
-    const SPLIT = `mutation ($i: SplitBatchInput!) { r: splitBatch(input: $i) { ${R} ... on MaterialLot { lotNumber quantity } } }`;
-    const split = (parts: object[]) =>
-      as.run('ana', SPLIT, { i: { number: 'WO-CMP-2', lotNumber: 'L-CMP-2', segment: '10-stamp', parts } });
-    expect(
-      (
-        await split([
-          { lotNumber: 'L-CMP-2A', quantity: 8 },
-          { lotNumber: 'L-CMP-2B', quantity: 8 },
-        ])
-      ).r.code,
-    ).toBe('InvalidInput');
-    expect(
-      (
-        await split([
-          { lotNumber: 'L-CMP-2A', quantity: 4 },
-          { lotNumber: 'L-CMP-2B', quantity: 6 },
-        ])
-      ).r,
-    ).toEqual({
-      __typename: 'MaterialLot',
-      lotNumber: 'L-CMP-2',
-      quantity: 0,
-    });
-    const trace = await as.run(
-      'admin',
-      `{ batch: materialLot(lotNumber: "L-CMP-2") { genealogyOutputs { lotNumber quantity depth } }
-         part: materialLot(lotNumber: "L-CMP-2A") { quantity status genealogyInputs { lotNumber via quantity depth } } }`,
-    );
-    expect(trace.batch.genealogyOutputs).toEqual(
-      expect.arrayContaining([
-        { lotNumber: 'L-CMP-2A', quantity: 4, depth: 1 },
-        { lotNumber: 'L-CMP-2B', quantity: 6, depth: 1 },
-      ]),
-    );
-    expect(trace.part).toEqual({
-      quantity: 4,
-      status: 'Released',
-      genealogyInputs: [
-        { lotNumber: 'L-CMP-2', via: 'L-CMP-2A', quantity: 4, depth: 1 },
-        { lotNumber: 'L-COIL-0001', via: 'L-CMP-2', quantity: 2, depth: 2 },
-      ],
     });
   });
 

@@ -95,7 +95,7 @@ export function createServices(
     redlines: new RedlineService(uow, bus.subjects, signatures),
     workOrder: new WorkOrderService(uow, feed),
     workOrderLifecycle: new WorkOrderLifecycleService(uow, bus),
-    campaigns: new CampaignService(uow, bus),
+    campaigns: new CampaignService(uow, bus, signatures),
     apiKeys,
     opcuaUserCertificates: new OpcuaUserCertificateService(db, uow),
     opcuaApplicationCertificates: new OpcuaApplicationCertificateService(db, uow),

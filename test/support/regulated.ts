@@ -79,6 +79,29 @@ export const signatureOf = async (people: Record<string, () => Promise<string>>,
   meaning,
 });
 
+/** Runs an operation as one of `demoPeople` and gives its answer; fails the test when it is refused or blocked. */
+export function mustAs(as: Act) {
+  return async (who: string, query: string, variables?: object) => {
+    const data = await as.run(who, query, variables);
+    const answer = Object.values(data)[0] as { __typename: string };
+    if (answer.__typename === 'NotFound' || 'code' in answer || 'problems' in answer)
+      throw new Error(`${who}: ${JSON.stringify(answer)}`);
+    return answer as any;
+  };
+}
+
+/** Releases a Draft order of the demo bracket to line 1, starts it, and has its line clearance signed. */
+export async function startOnLine1(as: Act, people: Record<string, () => Promise<string>>, number: string) {
+  const must = mustAs(as);
+  await must('chen', RELEASE, { i: { number, assignments: LINE_1_ASSIGNMENTS } });
+  await must('ana', `mutation { r: startWorkOrder(input: { number: "${number}" }) { ${R} } }`);
+  await must(
+    'chen',
+    `mutation ($s: SignatureInput) { r: confirmLineClearance(number: "${number}", signature: $s) { ${R} } }`,
+    { s: await signatureOf(people, 'chen', 'Responsibility') },
+  );
+}
+
 /**
  * Takes a Draft order of the demo bracket on line 1 through execution to UnderReview, as the demo's
  * people do it (no material consumed): the produced lot is in Quarantine, waiting for quality.
@@ -95,18 +118,30 @@ export async function executeToReview(
     if (!['WorkOrder', 'StepRecord'].includes(answer.__typename))
       throw new Error(`${who}: ${query.slice(0, 60)}… refused: ${JSON.stringify(answer)}`);
   };
+  await startOnLine1(as, people, number);
+  await runBracketSteps(as, people, number);
+  await must(
+    'ana',
+    `mutation { r: completeWorkOrder(number: "${number}", producedLotNumber: "${lot.lotNumber}", producedQuantity: ${lot.quantity}) { ${R} } }`,
+  );
+  await must('ana', `mutation { r: submitWorkOrderForReview(number: "${number}") { ${R} } }`);
+}
+
+/** A demo hub trusting a test identity provider, with the demo's people to act as. */
+export async function startDemoWithPeople(mode: Mode, settings: TestHubSettings = {}) {
+  const { idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0, ...settings }, mode);
+  const people = demoPeople(idp);
+  return { idp, hub, people, as: actAs(hub, people) };
+}
+
+/** Runs the bracket's three steps of an order (or of a campaign's batch in work) as the demo's people do. */
+export async function runBracketSteps(as: Act, people: Record<string, () => Promise<string>>, number: string) {
+  const must = mustAs(as);
   const verify = async () => ({ v: await signatureOf(people, 'chen', 'Verification') });
   const complete = (critical: boolean) =>
     critical
       ? `mutation ($v: SignatureInput) { r: completeStep(number: "${number}", verification: $v) { ${R} } }`
       : `mutation { r: completeStep(number: "${number}") { ${R} } }`;
-  await must('chen', RELEASE, { i: { number, assignments: LINE_1_ASSIGNMENTS } });
-  await must('ana', `mutation { r: startWorkOrder(input: { number: "${number}" }) { ${R} } }`);
-  await must(
-    'chen',
-    `mutation ($s: SignatureInput) { r: confirmLineClearance(number: "${number}", signature: $s) { ${R} } }`,
-    { s: await signatureOf(people, 'chen', 'Responsibility') },
-  );
   for (const [who, parameter, value, critical] of [
     ['ana', 'pressure', 180, false],
     ['ana', 'current', 9.5, true],
@@ -120,16 +155,4 @@ export async function executeToReview(
       );
     await must(who, complete(critical), critical ? await verify() : {});
   }
-  await must(
-    'ana',
-    `mutation { r: completeWorkOrder(number: "${number}", producedLotNumber: "${lot.lotNumber}", producedQuantity: ${lot.quantity}) { ${R} } }`,
-  );
-  await must('ana', `mutation { r: submitWorkOrderForReview(number: "${number}") { ${R} } }`);
-}
-
-/** A demo hub trusting a test identity provider, with the demo's people to act as. */
-export async function startDemoWithPeople(mode: Mode, settings: TestHubSettings = {}) {
-  const { idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0, ...settings }, mode);
-  const people = demoPeople(idp);
-  return { idp, hub, people, as: actAs(hub, people) };
 }

@@ -43,6 +43,7 @@ const ACT_NAME: Readonly<Record<SignedAct, string>> = {
   [SignedAct.ReleasedProductChange]: 'change of released product',
   [SignedAct.MaintenanceSignOff]: 'maintenance sign-off',
   [SignedAct.RedlineApproval]: 'redline approval',
+  [SignedAct.CampaignCleaning]: 'campaign cleaning',
 };
 
 /** What is being signed: the act, the meaning it takes, where, and who may not sign it. */

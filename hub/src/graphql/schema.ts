@@ -34,7 +34,7 @@ import {
   EngineeringChangeOrderResolver,
   RedlineResolver,
 } from '../modules/product-definition/redline.resolver.js';
-import { CampaignResolver } from '../modules/work-order/campaign.resolver.js';
+import { CampaignBatchResolver, CampaignResolver } from '../modules/work-order/campaign.resolver.js';
 import { AuditResolver } from '../modules/audit/audit.resolver.js';
 import { BatchRecordResolver } from '../modules/batch-record/batch-record.resolver.js';
 import { AlertResolver } from '../modules/alert/alert.resolver.js';
@@ -89,6 +89,7 @@ export const resolvers = [
   AffectedOrderResolver,
   EngineeringChangeOrderResolver,
   CampaignResolver,
+  CampaignBatchResolver,
 ] as const;
 
 /** The hub's GraphQL schema; `schema/schema.graphql` is this, printed. */

@@ -45,7 +45,10 @@ export class Redline extends Identified<'state'> {
 }
 
 export enum EngineeringChangeDecision {
-  /** Waiting for a supervisor; the order's next step does not start meanwhile. */
+  /**
+   * Waiting for a supervisor; meanwhile no step of the order starts or completes, and its batch is not
+   * split or completed (values and material can still be recorded: they say what happened).
+   */
   Pending = 'Pending',
   /** The order finishes on its released snapshot, as recorded. */
   ContinueOnSnapshot = 'ContinueOnSnapshot',

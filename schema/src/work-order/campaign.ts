@@ -5,6 +5,7 @@ import { Permission } from '../auth/access.js';
 import { InvalidInput, NotFound } from '../common/errors.js';
 import { Identified } from '../common/identified.js';
 import { WorkOrder } from './work-order.entities.js';
+import { SignatureInput } from './execution.entities.js';
 
 /**
  * One batch of a campaign order: made after the one before on the same unit, with its own lot and
@@ -39,6 +40,11 @@ export class CompleteCampaignBatchInput {
 export class RecordCampaignCleaningInput {
   @Field() number!: string;
   @Field({ description: 'What was cleaned, how, and against which procedure.' }) cleaning!: string;
+  @Field(() => SignatureInput, {
+    nullable: true,
+    description: 'Required: the signature (meaning Responsibility) of the person who cleaned the unit.',
+  })
+  signature?: SignatureInput | null;
 }
 
 @InputType()
@@ -47,11 +53,15 @@ export class SplitPartInput {
   @Field() quantity!: number;
 }
 
-@InputType({ description: 'A batch the order produced, split into downstream lots at one of its steps.' })
+@InputType({
+  description:
+    "The batch in work split into downstream lots at the operator's current step: the batch's lot is made with its quantity, and the parts take all of it.",
+})
 export class SplitBatchInput {
   @Field() number!: string;
-  @Field({ description: 'The lot the order produced (its lot, or one of its campaign batches).' }) lotNumber!: string;
-  @Field({ description: 'The segment (step) of the snapshot at which the batch splits.' }) segment!: string;
+  @Field({ description: "The batch's lot, made at the split (the lot the order, or campaign batch, completes with)." })
+  lotNumber!: string;
+  @Field({ description: 'What the batch came to; the parts must sum to it.' }) quantity!: number;
   @Field(() => [SplitPartInput]) parts!: SplitPartInput[];
 }
 

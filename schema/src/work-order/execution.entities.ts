@@ -23,6 +23,23 @@ export class MeasurementInput {
   @Field() value!: number;
 }
 
+/** One lot a batch was split into at a step. */
+@ObjectType()
+@Extensions({ allow: [Permission.Read] })
+export class SplitPart {
+  @Field() lotNumber!: string;
+  @Field() quantity!: number;
+}
+
+/** A batch split into downstream lots while a step was executed: the batch's lot and its parts. */
+@ObjectType()
+@Extensions({ allow: [Permission.Read] })
+export class StepSplit {
+  @Field({ description: "The batch's lot, made at the split." }) lotNumber!: string;
+  @Field({ description: "The batch's quantity; the parts sum to it." }) quantity!: number;
+  @Field(() => [SplitPart]) parts!: SplitPart[];
+}
+
 /** One segment of the master record as executed on an order. */
 @ObjectType()
 @Extensions({ allow: [Permission.Read] })
@@ -32,6 +49,12 @@ export class StepRecord extends Identified<'measurements' | 'completedAt' | 'con
   @ManyToOne(() => WorkOrder, { deleteRule: 'cascade' }) workOrder!: WorkOrder;
   @Field() @Property() segment!: string;
   @Field(() => Int) @Property() sequence!: number;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'For a campaign order: the batch (1, 2, …) the step was executed for; each batch runs every step.',
+  })
+  @Property({ type: 'int', nullable: true })
+  batch?: number | null;
   @Field({ description: 'Employee id of the operator who executed it.' }) @Property() operator!: string;
   @Field() @Property() equipment!: string;
   @Field() @Property({ type: 'timestamptz' }) startedAt!: Date;
@@ -49,6 +72,9 @@ export class StepRecord extends Identified<'measurements' | 'completedAt' | 'con
   })
   @Property({ nullable: true })
   verifiedBy?: string | null;
+  @Field(() => StepSplit, { nullable: true, description: 'The split of the batch recorded at this step, if any.' })
+  @Property({ type: 'json', nullable: true })
+  split?: StepSplit | null;
 }
 
 export enum DeviationKind {
@@ -204,6 +230,8 @@ export enum SignedAct {
   MaintenanceSignOff = 'MaintenanceSignOff',
   /** A redline of a master record is approved: one Review and one Approval, by two people other than its author. */
   RedlineApproval = 'RedlineApproval',
+  /** The unit is cleaned between two batches of a campaign (Responsibility). */
+  CampaignCleaning = 'CampaignCleaning',
 }
 registerEnumType(SignedAct, { name: 'SignedAct' });
 

@@ -1,5 +1,6 @@
 import {
   AuditRecord,
+  CampaignBatch,
   Deviation,
   ElectronicSignature,
   LotGenealogy,
@@ -18,6 +19,12 @@ import { fail, invalidInput, notFound } from '../../core/failures.js';
 export const RENDERED = 'BatchRecordRendered';
 /** Names the layout of the content, so a later change of it cannot pass for the same hash. */
 export const CONTENT_FORMAT = 'plantgraph-batch-record/1';
+/**
+ * The layout of an order run as a campaign or split at a step: format 1 plus its batches, the batch
+ * and split of each execution, and every lot made. Other orders keep format 1, so their renderings
+ * still verify.
+ */
+export const BATCHES_FORMAT = 'plantgraph-batch-record/2';
 
 const iso = (d: Date | string | null | undefined) => (d == null ? null : new Date(d).toISOString());
 
@@ -27,7 +34,7 @@ const iso = (d: Date | string | null | undefined) => (d == null ? null : new Dat
  * deviations, signatures, genealogy links, audit trail), never from the live master record.
  */
 export interface BatchRecordContent {
-  format: typeof CONTENT_FORMAT;
+  format: typeof CONTENT_FORMAT | typeof BATCHES_FORMAT;
   order: {
     number: string;
     externalReference: string | null;
@@ -72,9 +79,33 @@ export interface BatchRecordContent {
   }[];
   genealogy: {
     produced: { lotNumber: string; quantity: number; unitOfMeasure: string }[];
-    consumed: { lotNumber: string; quantity: number }[];
+    consumed: { lotNumber: string; quantity: number; into?: string }[];
   };
   audit: { at: string; actor: string; action: string; on: string; reason: string | null; hash: string }[];
+  /** Format 2: a campaign's batches, each with its lot and the cleaning after it. */
+  batches?: {
+    sequence: number;
+    lotNumber: string;
+    quantity: number;
+    completedBy: string;
+    completedAt: string;
+    cleaning: string | null;
+    cleanedBy: string | null;
+    cleanedAt: string | null;
+  }[];
+}
+
+export interface BatchRecordExecution {
+  operator: string;
+  equipment: string;
+  startedAt: string;
+  completedAt: string | null;
+  passed: boolean | null;
+  verifiedBy: string | null;
+  values: { parameter: string; value: number; lowerLimit: number; upperLimit: number; withinTolerance: boolean }[];
+  /** Format 2: the campaign batch it ran for, and the split recorded at it. */
+  batch?: number | null;
+  split?: { lotNumber: string; quantity: number; parts: { lotNumber: string; quantity: number }[] } | null;
 }
 
 export interface BatchRecordStep {
@@ -83,15 +114,7 @@ export interface BatchRecordStep {
   workInstruction: string | null;
   critical: boolean;
   limits: { parameter: string; target: number; lowerLimit: number; upperLimit: number; unit: string | null }[];
-  executions: {
-    operator: string;
-    equipment: string;
-    startedAt: string;
-    completedAt: string | null;
-    passed: boolean | null;
-    verifiedBy: string | null;
-    values: { parameter: string; value: number; lowerLimit: number; upperLimit: number; withinTolerance: boolean }[];
-  }[];
+  executions: BatchRecordExecution[];
 }
 
 /** The order if the caller may read it where it runs; the same answer for absent and hidden orders. */
@@ -114,29 +137,46 @@ export async function assembleBatchRecord(tx: Tx, order: WorkOrder): Promise<Bat
   const snapshot = order.snapshot!;
   const steps = await tx.find(StepRecord, { workOrder: order }, { orderBy: { sequence: 'asc', startedAt: 'asc' } });
   const deviations = await tx.find(Deviation, { workOrder: order }, { orderBy: { createdAt: 'asc', id: 'asc' } });
+  const batches = order.campaignBatches
+    ? await tx.find(CampaignBatch, { workOrder: order }, { orderBy: { sequence: 'asc' } })
+    : [];
+  const extended = Boolean(order.campaignBatches) || steps.some((s) => s.split);
   const names = new Map<string, string>([[order.id, 'order']]);
-  for (const s of steps) names.set(s.id, `step ${s.segment}`);
+  for (const s of steps) names.set(s.id, `step ${s.segment}${s.batch ? ` of batch ${s.batch}` : ''}`);
+  for (const b of batches) names.set(b.id, `batch ${b.sequence}`);
   for (const [i, d] of deviations.entries()) names.set(d.id, `deviation ${i + 1}`);
   const ids = [...names.keys()];
   const signatures = await tx.find(
     ElectronicSignature,
-    { recordId: { $in: ids }, recordType: { $in: ['WorkOrder', 'StepRecord', 'Deviation'] } },
+    { recordId: { $in: ids }, recordType: { $in: ['WorkOrder', 'StepRecord', 'Deviation', 'CampaignBatch'] } },
     { orderBy: { signedAt: 'asc', id: 'asc' } },
   );
   const audit = await tx.find(
     AuditRecord,
     {
       entityId: { $in: ids },
-      entityType: { $in: ['WorkOrder', 'StepRecord', 'Deviation'] },
+      entityType: { $in: ['WorkOrder', 'StepRecord', 'Deviation', 'CampaignBatch'] },
       action: { $ne: RENDERED },
     },
     { orderBy: { id: 'asc' } },
   );
-  const links = await tx.find(LotGenealogy, { workOrder: order }, { populate: ['input'], orderBy: { id: 'asc' } });
-  const produced = order.producedLot ? await tx.findOne(MaterialLot, { lotNumber: order.producedLot }) : null;
+  const links = await tx.find(
+    LotGenealogy,
+    { workOrder: order },
+    { populate: ['input', 'output'], orderBy: { id: 'asc' } },
+  );
+  const madeNumbers = [
+    ...batches.map((b) => b.lotNumber),
+    ...steps.flatMap((s) => (s.split ? [s.split.lotNumber, ...s.split.parts.map((p) => p.lotNumber)] : [])),
+    ...(order.producedLot ? [order.producedLot] : []),
+  ].filter((n, i, all) => all.indexOf(n) === i);
+  const made = madeNumbers.length ? await tx.find(MaterialLot, { lotNumber: { $in: madeNumbers } }) : [];
+  const produced = madeNumbers
+    .map((n) => made.find((l) => l.lotNumber === n))
+    .filter((l): l is MaterialLot => Boolean(l) && (extended || l!.lotNumber === order.producedLot));
   const bracket = snapshot.yieldBracket;
-  return {
-    format: CONTENT_FORMAT,
+  const content: BatchRecordContent = {
+    format: extended ? BATCHES_FORMAT : CONTENT_FORMAT,
     order: {
       number: order.number,
       externalReference: order.externalReference ?? null,
@@ -174,6 +214,7 @@ export async function assembleBatchRecord(tx: Tx, order: WorkOrder): Promise<Bat
       executions: steps
         .filter((s) => s.segment === segment.code)
         .map((s) => ({
+          ...(extended ? { batch: s.batch ?? null, split: s.split ?? null } : {}),
           operator: s.operator,
           equipment: s.equipment,
           startedAt: iso(s.startedAt)!,
@@ -209,16 +250,16 @@ export async function assembleBatchRecord(tx: Tx, order: WorkOrder): Promise<Bat
       act: s.act ?? null,
     })),
     genealogy: {
-      produced: produced
-        ? [
-            {
-              lotNumber: produced.lotNumber,
-              quantity: Number(produced.quantity),
-              unitOfMeasure: produced.unitOfMeasure,
-            },
-          ]
-        : [],
-      consumed: links.map((l) => ({ lotNumber: l.input.lotNumber, quantity: Number(l.quantity) })),
+      produced: produced.map((lot) => ({
+        lotNumber: lot.lotNumber,
+        quantity: Number(lot.quantity),
+        unitOfMeasure: lot.unitOfMeasure,
+      })),
+      consumed: links.map((l) => ({
+        lotNumber: l.input.lotNumber,
+        quantity: Number(l.quantity),
+        ...(extended ? { into: l.output.lotNumber } : {}),
+      })),
     },
     audit: audit.map((a) => ({
       at: iso(a.at)!,
@@ -229,4 +270,16 @@ export async function assembleBatchRecord(tx: Tx, order: WorkOrder): Promise<Bat
       hash: a.hash,
     })),
   };
+  if (order.campaignBatches)
+    content.batches = batches.map((b) => ({
+      sequence: b.sequence,
+      lotNumber: b.lotNumber,
+      quantity: Number(b.quantity),
+      completedBy: b.completedBy,
+      completedAt: iso(b.completedAt)!,
+      cleaning: b.cleaning ?? null,
+      cleanedBy: b.cleanedBy ?? null,
+      cleanedAt: iso(b.cleanedAt),
+    }));
+  return content;
 }

@@ -79,6 +79,17 @@ export function layoutBatchRecord(content: BatchRecordContent, rendering: Render
     ['Master record snapshot taken', when(product.snapshotTakenAt)],
   ]);
 
+  if (content.batches) {
+    heading('Campaign batches (each ran every step; the unit cleaned between them)');
+    if (!content.batches.length) line('None made yet.');
+    for (const b of content.batches)
+      line(
+        `Batch ${b.sequence}: lot ${b.lotNumber}, ${b.quantity}, ` +
+          `completed by ${b.completedBy} ${when(b.completedAt)}; ` +
+          `cleaning ${b.cleaning ? `"${b.cleaning}" by ${or(b.cleanedBy)} ${when(b.cleanedAt)}` : 'not recorded'}`,
+      );
+  }
+
   heading('Steps (limits from the release snapshot)');
   for (const step of content.steps) steps(step);
 
@@ -101,7 +112,8 @@ export function layoutBatchRecord(content: BatchRecordContent, rendering: Render
   for (const lot of content.genealogy.produced)
     line(`Produced lot ${lot.lotNumber}: ${lot.quantity} ${lot.unitOfMeasure}`);
   if (!content.genealogy.produced.length) line('Produced: none.');
-  for (const lot of content.genealogy.consumed) line(`Consumed lot ${lot.lotNumber}: ${lot.quantity}`);
+  for (const lot of content.genealogy.consumed)
+    line(`Consumed lot ${lot.lotNumber}: ${lot.quantity}${lot.into ? ` into ${lot.into}` : ''}`);
   if (!content.genealogy.consumed.length) line('Consumed: none recorded.');
 
   heading('Audit trail of the order (excerpt)');
@@ -154,7 +166,8 @@ export function layoutBatchRecord(content: BatchRecordContent, rendering: Render
     for (const e of step.executions) {
       const verdict = e.passed == null ? '' : e.passed ? ', passed' : ', FAILED';
       line(
-        `Executed by ${e.operator} on ${e.equipment}, ${when(e.startedAt)} to ${when(e.completedAt)}${verdict}` +
+        `${e.batch ? `Batch ${e.batch}: e` : 'E'}xecuted by ${e.operator} on ${e.equipment}, ` +
+          `${when(e.startedAt)} to ${when(e.completedAt)}${verdict}` +
           `${e.verifiedBy ? `, verified by ${e.verifiedBy}` : ''}`,
         e.passed === false ? 'red' : 'black',
       );
@@ -163,6 +176,11 @@ export function layoutBatchRecord(content: BatchRecordContent, rendering: Render
           `  ${v.parameter} = ${v.value} (limits ${v.lowerLimit} to ${v.upperLimit})` +
             (v.withinTolerance ? ' within tolerance' : ' OUT OF TOLERANCE'),
           v.withinTolerance ? 'black' : 'red',
+        );
+      if (e.split)
+        line(
+          `  Batch split: lot ${e.split.lotNumber} (${e.split.quantity}) into ` +
+            e.split.parts.map((p) => `${p.lotNumber} (${p.quantity})`).join(', '),
         );
     }
   }

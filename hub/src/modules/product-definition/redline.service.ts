@@ -1,4 +1,5 @@
 import {
+  CampaignBatch,
   AffectedOrder,
   type ApproveRedlineInput,
   DeviationKind,
@@ -28,6 +29,7 @@ import { pathsVisible, requireEnterpriseWide } from '../../core/visibility.js';
 import { fail, invalidInput, notFound } from '../../core/failures.js';
 import { checkSegments, findVersion, plain } from './product-definition.service.js';
 import { orderChanged } from '../work-order/work-order-events.js';
+import { stepToDo } from '../work-order/batch-in-work.js';
 import { findOrderFor } from '../work-order/work-order-access.js';
 import { enterState } from '../work-order/work-order-lifecycle.service.js';
 import { openDeviation } from '../work-order/deviation.service.js';
@@ -245,11 +247,13 @@ export class RedlineService {
       { populate: ['equipment'], orderBy: { number: 'asc' } },
     );
     const steps = await tx.find(StepRecord, { workOrder: { $in: orders } }, { orderBy: { sequence: 'asc' } });
+    const batches = await tx.find(CampaignBatch, { workOrder: { $in: orders } });
     const message = pendingChangeMessage(redline, version.productDefinition.code, version.version);
     for (const order of orders) {
-      const done = steps.filter((s) => s.workOrder.id === order.id);
-      const open = done.find((s) => !s.completedAt);
-      const step = open?.segment ?? order.snapshot?.segments[done.length]?.code ?? null;
+      const mine = <T extends { workOrder: { id: string } }>(rows: T[]) =>
+        rows.filter((r) => r.workOrder.id === order.id);
+      // A campaign's step is that of its batch in work.
+      const step = stepToDo(order, mine(steps), mine(batches).length)?.code ?? null;
       const operators = [
         ...new Set(order.assignments.filter((a) => !step || a.segment === step).flatMap((a) => a.operators)),
       ];

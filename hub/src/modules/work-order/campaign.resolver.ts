@@ -2,15 +2,17 @@ import {
   CampaignBatch,
   CampaignBatchResult,
   CompleteCampaignBatchInput,
-  MaterialLotResult,
+  ElectronicSignature,
   Permission,
   RecordCampaignCleaningInput,
   SplitBatchInput,
+  StepRecord,
   WorkOrder,
 } from '@plantgraph/schema';
 import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
+import { StepResult } from './work-order.types.js';
 
 @Resolver(() => WorkOrder)
 export class CampaignResolver {
@@ -21,7 +23,7 @@ export class CampaignResolver {
 
   @Mutation(() => CampaignBatchResult, {
     description:
-      "Makes the next batch of a campaign order (InProgress): its own lot in Quarantine, whose genealogy is what the order consumed since the batch before. The unit's cleaning after the batch before must be recorded.",
+      'Completes the batch in work of a campaign order once it has run every step: its own lot in Quarantine (or the one its split made), whose genealogy is what the order consumed since the batch before.',
   })
   @Allow(Permission.ExecuteSteps)
   completeCampaignBatch(@Arg('input') input: CompleteCampaignBatchInput, @Ctx() ctx: HubContext) {
@@ -29,19 +31,33 @@ export class CampaignResolver {
   }
 
   @Mutation(() => CampaignBatchResult, {
-    description: "Records the cleaning of the campaign's unit after its latest batch; the next batch waits for it.",
+    description:
+      "Records the cleaning of the campaign's unit after its latest batch, signed (Responsibility) by whoever cleaned; the next batch's first step waits for it.",
   })
   @Allow(Permission.ExecuteSteps)
   recordCampaignCleaning(@Arg('input') input: RecordCampaignCleaningInput, @Ctx() ctx: HubContext) {
     return ctx.services.campaigns.recordCleaning(ctx.principal, input);
   }
 
-  @Mutation(() => MaterialLotResult, {
+  @Mutation(() => StepResult, {
     description:
-      'Splits a batch the order produced into downstream lots at one of its steps; the genealogy links each part to the batch both ways. Returns the batch with what is left.',
+      "Splits the batch in work into downstream lots at the operator's current step: makes the batch's lot and its parts (summing to it), linked both ways in the genealogy. Returns the step with its split.",
   })
   @Allow(Permission.ExecuteSteps)
   splitBatch(@Arg('input') input: SplitBatchInput, @Ctx() ctx: HubContext) {
     return ctx.services.campaigns.splitBatch(ctx.principal, input);
+  }
+}
+
+@Resolver(() => CampaignBatch)
+export class CampaignBatchResolver {
+  @FieldResolver(() => [StepRecord], { description: 'The steps executed for this batch, in order.' })
+  async steps(@Root() batch: CampaignBatch, @Ctx() ctx: HubContext) {
+    return (await ctx.loaders.stepsOfOrder.load(batch.workOrder.id)).filter((s) => s.batch === batch.sequence);
+  }
+
+  @FieldResolver(() => [ElectronicSignature], { description: 'The signature on the cleaning after the batch.' })
+  signatures(@Root() batch: CampaignBatch, @Ctx() ctx: HubContext) {
+    return ctx.loaders.signaturesOf.load(`CampaignBatch:${batch.id}`);
   }
 }

@@ -4,20 +4,20 @@ import {
   DeviationSeverity,
   type CompleteCampaignBatchInput,
   LotGenealogy,
-  MaterialDefinition,
   MaterialLot,
-  MaterialLotStatus,
   MaterialReservation,
   Permission,
   type RecordCampaignCleaningInput,
   ReservationStatus,
+  SignatureMeaning,
+  SignedAct,
   type SplitBatchInput,
   type WorkOrder,
   WorkOrderState,
 } from '@plantgraph/schema';
-import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../core/principal.js';
+import type { SignatureService } from '../../auth/signatures.js';
 import { checkKey, checkQuantity, checkText, roundQuantity } from '../../core/keys.js';
 import { snapshot, type UnitOfWork, type Work } from '../../core/unit-of-work.js';
 import type { Subjects } from '../../subjects.js';
@@ -26,23 +26,37 @@ import { orderChanged } from './work-order-events.js';
 import { findOrderFor } from './work-order-access.js';
 import { openDeviation, yieldProblem } from './deviation.service.js';
 import { enterState } from './work-order-lifecycle.service.js';
+import {
+  batchInWork,
+  linkConsumption,
+  newBatchLot,
+  openStep,
+  requireDecided,
+  requireSplitNamed,
+  splitOfBatch,
+  stepsOfBatch,
+} from './batch-in-work.js';
 
 /**
  * Order kinds beyond one order, one lot: a campaign (several batches one after another on the
- * order's unit, each its own lot and genealogy, the unit cleaned between them) and a split (a batch
- * divided into downstream lots at a step, linked both ways in the genealogy).
+ * order's unit, each running every step of the snapshot and making its own lot and genealogy, the
+ * unit cleaned between them) and a split (a batch divided into downstream lots at a step, linked
+ * both ways in the genealogy).
  */
 export class CampaignService {
   constructor(
     private readonly uow: UnitOfWork,
     private readonly bus: MessageBus,
+    private readonly signatures: SignatureService,
   ) {}
 
-  /** The next batch of a campaign: its lot (in quarantine) from what was consumed since the batch before. */
+  /**
+   * Completes the batch in work once it has run every step: its lot (in quarantine, or the one its
+   * split made) whose genealogy is what the order consumed since the batch before.
+   */
   completeBatch(principal: Principal, input: CompleteCampaignBatchInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      checkKey('lotNumber', input.lotNumber);
       checkQuantity('quantity', input.quantity);
       if (!(input.quantity > 0)) fail(invalidInput('quantity', 'must be above 0.'));
       const order = await findOrderFor(tx, principal, input.number, Permission.ExecuteSteps);
@@ -51,29 +65,23 @@ export class CampaignService {
         fail(
           invalidInput('number', `order ${order.number} is ${order.state}; batches are made while it is InProgress.`),
         );
-      const batches = await tx.find(CampaignBatch, { workOrder: order }, { orderBy: { sequence: 'asc' } });
-      const sequence = batches.length + 1;
+      const sequence = (await batchInWork(tx, order))!;
       if (sequence > planned)
         fail(invalidInput('number', `all ${planned} batches of the campaign are made; complete the order.`));
-      const last = batches.at(-1);
-      if (last && !last.cleanedAt)
-        fail(
-          invalidInput(
-            'number',
-            `the unit has not been cleaned since batch ${last.sequence} (lot ${last.lotNumber}); record the cleaning first (recordCampaignCleaning).`,
-          ),
-        );
-      const lot = await this.newLot(tx, order, input.lotNumber, input.quantity);
+      const steps = await stepsOfBatch(tx, order, sequence);
+      const open = order
+        .snapshot!.segments.filter((s) => !steps.some((r) => r.segment === s.code && r.completedAt))
+        .map((s) => s.code);
+      if (open.length)
+        fail(invalidInput('number', `batch ${sequence} has steps ${open.join(', ')} to complete first.`));
+      await requireDecided(tx, order, `completing batch ${sequence}`);
+      const split = await splitOfBatch(tx, order, sequence);
+      if (split) requireSplitNamed(split, 'lotNumber', input.lotNumber, 'quantity', input.quantity);
+      const lot = split
+        ? await tx.findOneOrFail(MaterialLot, { lotNumber: split.lotNumber })
+        : await newBatchLot(tx, order, input.lotNumber, input.quantity, 'lotNumber');
       // What the reservations gave since the batch before is what went into this one.
-      const reservations = await tx.find(MaterialReservation, { workOrder: order }, { populate: ['lot'] });
-      const linked = await tx.find(LotGenealogy, { workOrder: order, segment: null }, { populate: ['input'] });
-      const consumed = new Map<MaterialLot, number>();
-      for (const r of reservations) consumed.set(r.lot, roundQuantity((consumed.get(r.lot) ?? 0) + r.consumedQuantity));
-      for (const [input, total] of consumed) {
-        const before = linked.filter((g) => g.input.id === input.id).reduce((sum, g) => sum + g.quantity, 0);
-        const quantity = roundQuantity(total - before);
-        if (quantity > 0) tx.create(LotGenealogy, { output: lot, input, quantity, workOrder: order });
-      }
+      await linkConsumption(tx, order, lot);
       const batch = tx.create(CampaignBatch, {
         workOrder: order,
         sequence,
@@ -82,7 +90,7 @@ export class CampaignService {
         completedBy: principal.name,
         completedAt: new Date(),
       });
-      work.audit('MaterialLotProduced', lot);
+      if (!split) work.audit('MaterialLotProduced', lot);
       work.audit('CampaignBatchCompleted', batch);
       const said = `batch ${sequence} of ${planned}: lot ${lot.lotNumber}`;
       orderChanged(work, this.bus.subjects, 'CampaignBatchCompleted', order, order.state, undefined, said);
@@ -90,7 +98,10 @@ export class CampaignService {
     });
   }
 
-  /** The cleaning of the unit after the campaign's latest batch; the next batch waits for it. */
+  /**
+   * The cleaning of the unit after the campaign's latest batch, signed (Responsibility) by whoever
+   * did it; the next batch's first step waits for it.
+   */
   recordCleaning(principal: Principal, input: RecordCampaignCleaningInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
@@ -100,8 +111,25 @@ export class CampaignService {
       const [last] = await tx.find(CampaignBatch, { workOrder: order }, { orderBy: { sequence: 'desc' }, limit: 1 });
       if (!last || last.cleanedAt)
         fail(invalidInput('number', `no batch of ${order.number} is waiting for cleaning; make the next batch.`));
+      const signature =
+        input.signature ??
+        fail(
+          invalidInput(
+            'signature',
+            'the cleaning between batches is a signed act: whoever cleaned the unit signs it with the meaning Responsibility.',
+          ),
+        );
       const before = snapshot(last);
-      Object.assign(last, { cleaning: input.cleaning.trim(), cleanedBy: principal.name, cleanedAt: new Date() });
+      Object.assign(last, { cleaning: input.cleaning.trim(), cleanedAt: new Date() });
+      const signed = await this.signatures.sign(
+        tx,
+        'signature',
+        signature,
+        { act: SignedAct.CampaignCleaning, meaning: SignatureMeaning.Responsibility, at: order.equipment.path },
+        'CampaignBatch',
+        last,
+      );
+      last.cleanedBy = signed.signer;
       work.audit('CampaignCleaningRecorded', last, before, last.cleaning);
       orderChanged(work, this.bus.subjects, 'CampaignCleaningRecorded', order, order.state, undefined, last.cleaning);
       return last;
@@ -109,75 +137,74 @@ export class CampaignService {
   }
 
   /**
-   * Splits a batch the order produced into downstream lots at one of its steps: each part a new lot
-   * of the same material and status, linked to the batch (so the batch's outputs list the parts, and
-   * each part's inputs the batch); the batch keeps what is left.
+   * Splits the batch in work into downstream lots at the operator's current step: the batch's lot
+   * is made (its genealogy what the batch consumed) and its parts take all of it, each linked to it
+   * at the step, so the batch's outputs list the parts and each part's inputs the batch.
    */
   splitBatch(principal: Principal, input: SplitBatchInput) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const order = await findOrderFor(tx, principal, input.number, Permission.ExecuteSteps);
-      const ours =
-        order.producedLot === input.lotNumber ||
-        (await tx.count(CampaignBatch, { workOrder: order, lotNumber: input.lotNumber })) > 0;
-      if (!ours)
-        fail(invalidInput('lotNumber', `lot ${input.lotNumber} is not a batch order ${order.number} produced.`));
-      if (!order.snapshot?.segments.some((s) => s.code === input.segment))
-        fail(invalidInput('segment', `the order's snapshot has no segment "${input.segment}".`));
+      const { order, step, segment } = await openStep(tx, principal, input.number);
+      await requireDecided(tx, order, `splitting the batch at ${segment.code}`);
+      const batch = step.batch ?? null;
+      const earlier = await splitOfBatch(tx, order, batch);
+      if (earlier)
+        fail(invalidInput('number', `the batch was split at ${earlier.segment} already (lot ${earlier.lotNumber}).`));
+      checkQuantity('quantity', input.quantity);
+      if (!(input.quantity > 0)) fail(invalidInput('quantity', 'must be above 0.'));
       if (input.parts.length < 2) fail(invalidInput('parts', 'a split gives at least two lots.'));
-      const batch = await tx.findOneOrFail(MaterialLot, { lotNumber: input.lotNumber }, { populate: ['location'] });
-      const numbers = new Set<string>();
+      const numbers = new Set<string>([input.lotNumber]);
       for (const [i, part] of input.parts.entries()) {
         checkKey(`parts[${i}].lotNumber`, part.lotNumber);
         checkQuantity(`parts[${i}].quantity`, part.quantity);
         if (!(part.quantity > 0)) fail(invalidInput(`parts[${i}].quantity`, 'must be above 0.'));
         if (numbers.has(part.lotNumber)) fail(invalidInput(`parts[${i}].lotNumber`, 'is given twice.'));
+        if (await tx.count(MaterialLot, { lotNumber: part.lotNumber }))
+          fail(invalidInput(`parts[${i}].lotNumber`, `lot ${part.lotNumber} already exists.`));
         numbers.add(part.lotNumber);
       }
       const total = roundQuantity(input.parts.reduce((sum, p) => sum + p.quantity, 0));
-      if (total > batch.quantity)
+      const uom = order.snapshot!.producedMaterial.unitOfMeasure;
+      if (total !== roundQuantity(input.quantity))
         fail(
-          invalidInput('parts', `${total} ${batch.unitOfMeasure} exceed the ${batch.quantity} of ${batch.lotNumber}.`),
+          invalidInput(
+            'parts',
+            `the parts sum to ${total} ${uom} and the batch is ${input.quantity} ${uom}: ${total > input.quantity ? 'take' : 'add'} ${roundQuantity(Math.abs(total - input.quantity))} ${uom} ${total > input.quantity ? 'off' : 'to'} the parts.`,
+          ),
         );
-      const before = snapshot(batch);
+      const lot = await newBatchLot(tx, order, input.lotNumber, input.quantity, 'lotNumber');
+      await linkConsumption(tx, order, lot);
+      work.audit('MaterialLotProduced', lot, null, `batch split at ${segment.code}`);
       for (const part of input.parts) {
-        if (await tx.count(MaterialLot, { lotNumber: part.lotNumber }))
-          fail(invalidInput('parts', `lot ${part.lotNumber} already exists.`));
-        const lot = tx.create(MaterialLot, {
+        const made = tx.create(MaterialLot, {
           lotNumber: part.lotNumber,
-          materialDefinition: batch.materialDefinition,
+          materialDefinition: lot.materialDefinition,
           quantity: part.quantity,
-          unitOfMeasure: batch.unitOfMeasure,
-          status: batch.status,
-          location: batch.location ?? null,
+          unitOfMeasure: lot.unitOfMeasure,
+          status: lot.status,
+          location: lot.location ?? null,
         });
         tx.create(LotGenealogy, {
-          output: lot,
-          input: batch,
+          output: made,
+          input: lot,
           quantity: part.quantity,
           workOrder: order,
-          segment: input.segment,
+          segment: segment.code,
         });
-        work.audit('MaterialLotProduced', lot, null, `split from ${batch.lotNumber} at ${input.segment}`);
+        work.audit('MaterialLotProduced', made, null, `split from ${lot.lotNumber} at ${segment.code}`);
       }
-      batch.quantity = roundQuantity(batch.quantity - total);
-      const said = `${batch.lotNumber} split at ${input.segment} into ${[...numbers].join(', ')}`;
-      work.audit('MaterialLotSplit', batch, before, said);
+      // The parts hold all of the batch; its lot stays as the node of the genealogy.
+      lot.quantity = 0;
+      const before = snapshot(step);
+      step.split = {
+        lotNumber: lot.lotNumber,
+        quantity: roundQuantity(input.quantity),
+        parts: input.parts.map((p) => ({ lotNumber: p.lotNumber, quantity: roundQuantity(p.quantity) })),
+      };
+      const said = `${lot.lotNumber} split at ${segment.code} into ${input.parts.map((p) => p.lotNumber).join(', ')}`;
+      work.audit('BatchSplit', step, before, said);
       orderChanged(work, this.bus.subjects, 'BatchSplit', order, order.state, undefined, said);
-      return batch;
-    });
-  }
-
-  private async newLot(tx: Tx, order: WorkOrder, lotNumber: string, quantity: number) {
-    if (await tx.count(MaterialLot, { lotNumber })) fail(invalidInput('lotNumber', `lot ${lotNumber} already exists.`));
-    const produced = order.snapshot!.producedMaterial;
-    return tx.create(MaterialLot, {
-      lotNumber,
-      materialDefinition: await tx.findOneOrFail(MaterialDefinition, { code: produced.code }),
-      quantity,
-      unitOfMeasure: produced.unitOfMeasure,
-      status: MaterialLotStatus.Quarantine,
-      location: order.equipment,
+      return step;
     });
   }
 }

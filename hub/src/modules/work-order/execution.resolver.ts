@@ -1,5 +1,7 @@
 import {
+  AffectedOrder,
   Deviation,
+  EngineeringChangeDecision,
   ElectronicSignature,
   MaterialLot,
   MeasurementInput,
@@ -10,7 +12,7 @@ import {
   WorkOrder,
   WorkOrderTransitionResult,
 } from '@plantgraph/schema';
-import { Arg, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
+import { Arg, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from 'type-graphql';
 import type { HubContext } from '../../graphql/context.js';
 import { Allow } from '../../graphql/guard.js';
 import { DeviationResult, GenealogyLink, StepResult } from './work-order.types.js';
@@ -22,10 +24,17 @@ export class WorkOrderExecutionResolver {
     description: 'The step to do now, from the snapshot (with its pinned work instruction); null when none is left.',
   })
   async currentStep(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
-    return ctx.services.execution.currentStep(
-      order,
-      order.snapshot ? await ctx.loaders.stepsOfOrder.load(order.id) : [],
-    );
+    if (!order.snapshot) return null;
+    const made = order.campaignBatches ? (await ctx.loaders.campaignBatchesOf.load(order.id)).length : 0;
+    return ctx.services.execution.currentStep(order, await ctx.loaders.stepsOfOrder.load(order.id), made);
+  }
+
+  @FieldResolver(() => [AffectedOrder], {
+    description:
+      'Approved engineering changes that await a supervisor for this order: while any is listed, no step starts or completes and the batch is not split or completed.',
+  })
+  async pendingEngineeringChanges(@Root() order: WorkOrder, @Ctx() ctx: HubContext) {
+    return pending(await ctx.loaders.affectedOrdersOf.load(order.id));
   }
 
   @FieldResolver(() => [StepRecord], { description: 'The executed record, step by step.' })
@@ -186,8 +195,22 @@ export class WorkOrderExecutionResolver {
     @Arg('reason') reason: string,
     @Arg('signatures', () => [SignatureInput]) signatures: SignatureInput[],
     @Ctx() ctx: HubContext,
+    @Arg('batch', () => Int, {
+      nullable: true,
+      description: "A campaign's batch whose step is corrected (required there).",
+    })
+    batch?: number | null,
   ) {
-    return ctx.services.review.correctMeasurement(ctx.principal, number, segment, parameter, value, reason, signatures);
+    return ctx.services.review.correctMeasurement(
+      ctx.principal,
+      number,
+      segment,
+      parameter,
+      value,
+      reason,
+      signatures,
+      batch ?? null,
+    );
   }
 }
 
@@ -199,7 +222,17 @@ export class StepRecordResolver {
   signatures(@Root() step: StepRecord, @Ctx() ctx: HubContext) {
     return ctx.loaders.signaturesOf.load(`StepRecord:${step.id}`);
   }
+
+  @FieldResolver(() => [AffectedOrder], {
+    description:
+      "On the step in work: the approved engineering changes of its order awaiting a supervisor's decision, which hold its completion (values can still be recorded). Empty on a completed step.",
+  })
+  async pendingEngineeringChanges(@Root() step: StepRecord, @Ctx() ctx: HubContext) {
+    return step.completedAt ? [] : pending(await ctx.loaders.affectedOrdersOf.load(step.workOrder.id));
+  }
 }
+
+const pending = (changes: AffectedOrder[]) => changes.filter((c) => c.decision === EngineeringChangeDecision.Pending);
 
 @Resolver(() => Deviation)
 export class DeviationResolver {

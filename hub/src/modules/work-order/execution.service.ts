@@ -1,19 +1,13 @@
 import { LockMode } from '@mikro-orm/core';
 import {
-  AffectedOrder,
-  EngineeringChangeDecision,
   DeviationKind,
   DeviationSeverity,
   Equipment,
-  MaterialDefinition,
   EquipmentState,
-  LotGenealogy,
   MaterialLot,
-  MaterialLotStatus,
   MaterialReservation,
   type MeasurementInput,
   Permission,
-  Person,
   type ProductSegment,
   Qualification,
   ReservationStatus,
@@ -24,7 +18,6 @@ import {
   type WorkOrder,
   WorkOrderState,
 } from '@plantgraph/schema';
-import type { Tx } from '../../infrastructure/database/database.js';
 import type { MessageBus } from '../../infrastructure/bus/message-bus.js';
 import type { Principal } from '../../core/principal.js';
 import type { SignatureService } from '../../auth/signatures.js';
@@ -37,6 +30,21 @@ import { fail, invalidInput } from '../../core/failures.js';
 import { conditionBlock } from '../equipment/equipment-condition.js';
 import { openDeviation, yieldProblem } from './deviation.service.js';
 import { completeCampaign } from './campaign.service.js';
+import {
+  batchInWork,
+  campaignBlocks,
+  linkConsumption,
+  newBatchLot,
+  noStepLeft,
+  openStep,
+  operatorOf,
+  pendingChanges,
+  requireDecided,
+  requireSplitNamed,
+  splitOfBatch,
+  stepsOfBatch,
+  stepToDo,
+} from './batch-in-work.js';
 
 /** Run states in which no step can start now (the interlock itself is the equipment's condition). */
 const NOT_RUNNABLE = new Set([EquipmentState.Down, EquipmentState.Maintenance]);
@@ -57,24 +65,23 @@ export class WorkOrderExecutionService {
     private readonly signatures: SignatureService,
   ) {}
 
-  /** The step to do now, from the order's snapshot: the open one, else the next after those done. */
-  currentStep(order: WorkOrder, steps: StepRecord[]): ProductSegment | null {
-    if (!order.snapshot) return null;
-    const open = steps.find((s) => !s.completedAt);
-    return (
-      order.snapshot.segments.find((s) => s.code === open?.segment) ?? order.snapshot.segments[steps.length] ?? null
-    );
+  /** The step to do now (see `stepToDo`). */
+  currentStep(order: WorkOrder, all: StepRecord[], batchesMade = 0): ProductSegment | null {
+    return stepToDo(order, all, batchesMade);
   }
 
-  /** An out-of-tolerance deviation on the order's step, announced with the order and audited. */
-  private openDeviation(work: Work, order: WorkOrder, segment: string, description: string): void {
+  /**
+   * An out-of-tolerance deviation on the order's step, announced with the order and audited; on a
+   * campaign it names the batch, as the segment alone does not say which execution it was.
+   */
+  private openDeviation(work: Work, order: WorkOrder, step: StepRecord, description: string): void {
     openDeviation(work, this.bus.subjects, {
       order: order as WorkOrder & { equipment: { path: string } },
       lot: null,
-      segment,
+      segment: step.segment,
       kind: DeviationKind.OutOfTolerance,
       severity: DeviationSeverity.Major,
-      description,
+      description: step.batch ? `Batch ${step.batch}: ${description}` : description,
     });
   }
 
@@ -131,12 +138,15 @@ export class WorkOrderExecutionService {
       const { tx } = work;
       const order = await findOrderFor(tx, principal, number, Permission.ExecuteSteps);
       const operator = await operatorOf(tx, principal);
-      const steps = await tx.find(StepRecord, { workOrder: order }, { orderBy: { sequence: 'asc' } });
+      const batch = await batchInWork(tx, order);
+      const steps = await stepsOfBatch(tx, order, batch);
       const blocked: string[] = [];
       if (order.state !== WorkOrderState.InProgress) blocked.push(`the order is ${order.state}, not InProgress.`);
-      if (steps.some((s) => !s.completedAt)) blocked.push('the current step is not completed yet.');
-      const segment = order.snapshot?.segments[steps.length];
-      if (!segment) fail(invalidInput('number', `order ${number} has no step left to start; complete the order.`));
+      if (await tx.count(StepRecord, { workOrder: order, completedAt: null }))
+        blocked.push('the current step is not completed yet.');
+      const made = batch != null && batch > order.campaignBatches!;
+      const segment = (made ? null : order.snapshot?.segments[steps.length]) ?? fail(noStepLeft(order, batch));
+      if (batch) blocked.push(...(await campaignBlocks(tx, order, batch)));
       if (!order.lineClearedAt) blocked.push('line clearance has not been confirmed.');
       const assignment = order.assignments.find((a) => a.segment === segment.code)!;
       if (!assignment.operators.includes(operator.employeeId))
@@ -156,19 +166,13 @@ export class WorkOrderExecutionService {
       const condition = equipment && conditionBlock(equipment);
       if (condition) blocked.push(condition);
       // An approved engineering change reached the order: its people wait for the supervisor's decision.
-      for (const pending of await tx.find(
-        AffectedOrder,
-        { workOrder: order, decision: EngineeringChangeDecision.Pending },
-        { populate: ['redline'] },
-      ))
-        blocked.push(
-          `an engineering change (redline ${pending.redline.id}: ${pending.redline.change}) awaits a supervisor's decision (decideEngineeringChange).`,
-        );
+      blocked.push(...(await pendingChanges(tx, order)));
       if (blocked.length) fail(invalidInput('number', `step ${segment.code} cannot start: ${blocked.join(' ')}`));
       const step = tx.create(StepRecord, {
         workOrder: order,
         segment: segment.code,
-        sequence: steps.length + 1,
+        sequence: (await tx.count(StepRecord, { workOrder: order })) + 1,
+        batch,
         operator: operator.employeeId,
         equipment: assignment.equipment,
         startedAt: new Date(),
@@ -186,7 +190,7 @@ export class WorkOrderExecutionService {
   ) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const { order, step, segment } = await currentStep(tx, principal, number);
+      const { order, step, segment } = await openStep(tx, principal, number);
       const before = snapshot(step);
       for (const [i, m] of measurements.entries()) {
         const spec =
@@ -213,7 +217,7 @@ export class WorkOrderExecutionService {
           this.openDeviation(
             work,
             order,
-            segment.code,
+            step,
             `${m.parameter} = ${m.value} at ${segment.code} is outside ${spec.lowerLimit}…${spec.upperLimit}${spec.unitOfMeasure ? ` ${spec.unitOfMeasure}` : ''}.`,
           );
         }
@@ -223,7 +227,7 @@ export class WorkOrderExecutionService {
       if (capture.passed != null) {
         step.passed = capture.passed;
         if (!capture.passed) {
-          this.openDeviation(work, order, segment.code, `${segment.code} was judged failed by ${step.operator}.`);
+          this.openDeviation(work, order, step, `${segment.code} was judged failed by ${step.operator}.`);
         }
       }
       work.audit('MeasurementsRecorded', step, before);
@@ -237,7 +241,15 @@ export class WorkOrderExecutionService {
       const { tx } = work;
       checkKey('lotNumber', lotNumber);
       checkQuantity('quantity', quantity);
-      const { order, step } = await currentStep(tx, principal, number);
+      const { order, step } = await openStep(tx, principal, number);
+      const split = await splitOfBatch(tx, order, step.batch ?? null);
+      if (split)
+        fail(
+          invalidInput(
+            'number',
+            `the batch was split at ${split.segment} into lots; material goes into a batch before it is split.`,
+          ),
+        );
       const reservation =
         (await tx.findOne(
           MaterialReservation,
@@ -271,7 +283,8 @@ export class WorkOrderExecutionService {
   completeStep(principal: Principal, number: string, verification: SignatureInput | null | undefined) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
-      const { order, step, segment } = await currentStep(tx, principal, number);
+      const { order, step, segment } = await openStep(tx, principal, number);
+      await requireDecided(tx, order, `completing ${segment.code}`);
       const missing = segment.parameters
         .filter((p) => !step.measurements.some((m) => m.parameter === p.name))
         .map((p) => p.name);
@@ -323,34 +336,26 @@ export class WorkOrderExecutionService {
       checkQuantity('producedQuantity', producedQuantity);
       const order = await findOrderFor(tx, principal, number, Permission.ExecuteSteps);
       requireTransition(order, WorkOrderState.Completed);
+      await requireDecided(tx, order, `completing ${number}`);
+      if (order.campaignBatches) return completeCampaign(work, this.bus.subjects, order, producedLotNumber);
       const steps = await tx.find(StepRecord, { workOrder: order });
       const open = (order.snapshot?.segments ?? [])
         .filter((s) => !steps.some((r) => r.segment === s.code && r.completedAt))
         .map((s) => s.code);
       if (open.length) fail(invalidInput('number', `steps ${open.join(', ')} are not completed.`));
-      if (order.campaignBatches) return completeCampaign(work, this.bus.subjects, order, producedLotNumber);
-      if (await tx.count(MaterialLot, { lotNumber: producedLotNumber }))
-        fail(invalidInput('producedLotNumber', `lot ${producedLotNumber} already exists.`));
-      const reservations = await tx.find(MaterialReservation, { workOrder: order }, { populate: ['lot'] });
-      const produced = order.snapshot!.producedMaterial;
-      const definition = await tx.findOneOrFail(MaterialDefinition, { code: produced.code });
-      const lot = tx.create(MaterialLot, {
-        lotNumber: producedLotNumber,
-        materialDefinition: definition,
-        quantity: producedQuantity,
-        unitOfMeasure: produced.unitOfMeasure,
-        status: MaterialLotStatus.Quarantine,
-        location: order.equipment,
-      });
-      const inputs = new Map<MaterialLot, number>();
-      for (const r of reservations) {
-        if (r.consumedQuantity > 0) inputs.set(r.lot, roundQuantity((inputs.get(r.lot) ?? 0) + r.consumedQuantity));
-        if (r.status === ReservationStatus.Reserved) r.status = ReservationStatus.Returned;
-      }
-      for (const [input, quantity] of inputs)
-        tx.create(LotGenealogy, { output: lot, input, quantity, workOrder: order });
+      const split = await splitOfBatch(tx, order, null);
+      if (split) requireSplitNamed(split, 'producedLotNumber', producedLotNumber, 'producedQuantity', producedQuantity);
+      const lot = split
+        ? await tx.findOneOrFail(MaterialLot, { lotNumber: split.lotNumber })
+        : await newBatchLot(tx, order, producedLotNumber, producedQuantity, 'producedLotNumber');
+      await linkConsumption(tx, order, lot);
+      await tx.nativeUpdate(
+        MaterialReservation,
+        { workOrder: order, status: ReservationStatus.Reserved },
+        { status: ReservationStatus.Returned },
+      );
       order.producedLot = producedLotNumber;
-      work.audit('MaterialLotProduced', lot);
+      if (!split) work.audit('MaterialLotProduced', lot);
       // Outside the master record's yield bracket: quality has to look before release to stock.
       const yieldOff = yieldProblem(order, producedQuantity);
       if (yieldOff)
@@ -366,31 +371,4 @@ export class WorkOrderExecutionService {
       return order;
     });
   }
-}
-
-/** The person at the station: the signed-in user whose subject is their employee id. */
-async function operatorOf(tx: Tx, principal: Principal): Promise<Person> {
-  return (
-    (principal.kind === 'user' ? await tx.findOne(Person, { employeeId: principal.id, active: true }) : null) ??
-    fail(
-      invalidInput(
-        'operator',
-        `steps are executed by a signed-in person of the plant; "${principal.name}" is not one.`,
-      ),
-    )
-  );
-}
-
-async function currentStep(tx: Tx, principal: Principal, number: string) {
-  const order = await findOrderFor(tx, principal, number, Permission.ExecuteSteps);
-  if (order.state !== WorkOrderState.InProgress)
-    fail(invalidInput('number', `order ${number} is ${order.state}; steps are recorded while it is InProgress.`));
-  const step =
-    (await tx.findOne(StepRecord, { workOrder: order, completedAt: null })) ??
-    fail(invalidInput('number', `order ${number} has no started step; start one first.`));
-  const operator = await operatorOf(tx, principal);
-  if (operator.employeeId !== step.operator)
-    fail(invalidInput('number', `step ${step.segment} is being executed by ${step.operator}; only they record it.`));
-  const segment = order.snapshot!.segments.find((s) => s.code === step.segment)!;
-  return { order, step, segment };
 }

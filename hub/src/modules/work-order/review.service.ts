@@ -1,5 +1,6 @@
 import {
   CampaignBatch,
+  LotGenealogy,
   Deviation,
   DeviationKind,
   DeviationState,
@@ -151,6 +152,7 @@ export class WorkOrderReviewService {
     value: number,
     reason: string,
     signatures: SignatureInput[],
+    batch: number | null = null,
   ) {
     return this.uow.run(principal.name, async (work) => {
       const { tx } = work;
@@ -158,8 +160,13 @@ export class WorkOrderReviewService {
       const order = await findOrderFor(tx, principal, number, Permission.Sign);
       if ([WorkOrderState.ReleasedToStock, WorkOrderState.Rejected].includes(order.state))
         fail(invalidInput('number', `order ${number} is ${order.state}; its record is closed.`));
+      // A campaign runs each segment once per batch: the batch says which execution is corrected.
+      if (order.campaignBatches && batch == null)
+        fail(invalidInput('batch', `order ${number} is a campaign: name the batch whose ${segment} is corrected.`));
+      const which = order.campaignBatches ? batch : null;
       const step =
-        (await tx.findOne(StepRecord, { workOrder: order, segment })) ?? fail(notFound('step', `${number}/${segment}`));
+        (await tx.findOne(StepRecord, { workOrder: order, segment, batch: which })) ??
+        fail(notFound('step', `${number}/${segment}${which ? ` of batch ${which}` : ''}`));
       const measured =
         step.measurements.find((m) => m.parameter === parameter) ??
         fail(notFound('measurement', `${segment}/${parameter}`));
@@ -172,7 +179,7 @@ export class WorkOrderReviewService {
         state: DeviationState.Closed,
         closedAt: new Date(),
         resolution: reason,
-        description: `${parameter} at ${segment} corrected from ${measured.value} to ${value}: ${reason}`,
+        description: `${which ? `Batch ${which}: ` : ''}${parameter} at ${segment} corrected from ${measured.value} to ${value}: ${reason}`,
       });
       step.measurements = step.measurements.map((m) =>
         m.parameter === parameter
@@ -211,13 +218,20 @@ async function qualityDecision(tx: Tx, order: WorkOrder, act: SignedAct): Promis
   return { act, meaning: SignatureMeaning.Approval, at: order.equipment.path, excluded };
 }
 
-/** The lot the order completed with and, for a campaign, every batch's lot: the disposition covers them all. */
+/**
+ * The lot the order completed with, for a campaign every batch's lot, and the lots its batches
+ * were split into at a step: the disposition covers them all.
+ */
 async function producedLots(tx: Tx, order: WorkOrder): Promise<MaterialLot[]> {
   const lot =
     (order.producedLot ? await tx.findOne(MaterialLot, { lotNumber: order.producedLot }) : null) ??
     fail(invalidInput('number', `order ${order.number} produced no lot.`));
-  if (!order.campaignBatches) return [lot];
-  const batches = await tx.find(CampaignBatch, { workOrder: order });
+  const batches = order.campaignBatches ? await tx.find(CampaignBatch, { workOrder: order }) : [];
   const others = batches.map((b) => b.lotNumber).filter((n) => n !== lot.lotNumber);
-  return [...(others.length ? await tx.find(MaterialLot, { lotNumber: { $in: others } }) : []), lot];
+  const parts = await tx.find(LotGenealogy, { workOrder: order, segment: { $ne: null } }, { populate: ['output'] });
+  return [
+    ...(others.length ? await tx.find(MaterialLot, { lotNumber: { $in: others } }) : []),
+    ...parts.map((p) => p.output),
+    lot,
+  ];
 }
