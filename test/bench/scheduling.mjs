@@ -1,7 +1,8 @@
 // `npm run bench:scheduling`: 2,000 orders placed on 20 lines through `scheduleWorkOrders`, every
-// constraint checked (overlap, shifts and breaks, downtime, material by the start, operators per
-// shift, changeover time), in calls of BENCH_BATCH (500) orders; then the sequencer on a 50-order
-// backlog against the order of arrival. Both modes unless BENCH_MODES names one.
+// constraint checked (overlap, shifts and breaks, downtime and maintenance orders, material by the
+// start with planned receipts, rostered operators per shift, changeover time), in calls of
+// BENCH_BATCH (500) orders; then the sequencer on a 50-order backlog against the order of arrival.
+// Both modes unless BENCH_MODES names one.
 import { EquipmentLevel, LotSelection, MaterialLotStatus, MaterialUse } from '@plantgraph/schema';
 import { isFailure, Principal } from '@plantgraph/hub';
 import { activateFirstVersion } from '@plantgraph/demo';
@@ -89,6 +90,16 @@ async function seed(hub) {
         expiresAt: new Date(BASE + 365 * 24 * HOUR),
       }),
     );
+    // The demo's calendar has a roster: the bench crew works every shift, so the roster is read and counted.
+    for (const shift of ['Early', 'Late', 'Night'])
+      must(
+        await s.schedulingResources.rosterShift(ACTOR, {
+          scope: 'acme/berlin',
+          shift,
+          employeeId,
+          validFrom: new Date(BASE - 7 * 24 * HOUR).toISOString().slice(0, 10),
+        }),
+      );
   }
   const db = hub.db;
   for (const [code, allergens] of PRODUCTS) {
