@@ -191,6 +191,18 @@ describe.each(MODES)('scheduling constraints (%s)', (mode) => {
       { id: ana.id },
     );
     expect(auditTrail.edges.map((e: any) => e.node.action).sort()).toEqual(['ShiftAssigned', 'ShiftAssignmentRemoved']);
+    // Its audit records lie at the calendar's scope: a supervisor of the site reads them.
+    const { reader } = await run(
+      `mutation { reader: createApiKey(input: { name: "berlin-supervisor", grants: [{ role: Supervisor, scope: "acme/berlin" }] }) {
+        ... on CreatedApiKey { secret } } }`,
+    );
+    const seen = await graphql(
+      hub.url,
+      `query ($id: String!) { auditTrail(entityType: "ShiftAssignment", entityId: $id) { edges { node { action } } } }`,
+      { id: ana.id },
+      reader.secret,
+    );
+    expect(seen.auditTrail.edges).toHaveLength(2);
   });
 
   it('counts planned receipts due by the start, and reports the shortfall per material', async () => {
