@@ -112,13 +112,16 @@ export class ScheduleBoard {
     return this.index;
   }
 
-  /** Entries on the unit, its ancestors and the units under it. */
+  /** Entries on the unit, its ancestors and the units under it (kept per path until the board changes). */
   private relatedTo(path: string): BoardEntry[] {
-    const { byPath } = this.indexed;
+    const { byPath, related } = this.indexed;
+    const known = related.get(path);
+    if (known) return known;
     const out: BoardEntry[] = [];
     const parts = path.split('/');
     for (let i = 1; i <= parts.length; i++) out.push(...(byPath.get(parts.slice(0, i).join('/')) ?? []));
     for (const [key, list] of byPath) if (key.startsWith(`${path}/`)) out.push(...list);
+    related.set(path, out);
     return out;
   }
 
@@ -340,6 +343,8 @@ function peak(entries: readonly BoardEntry[], from: number, to: number): number 
 
 interface BoardIndex {
   byPath: Map<string, BoardEntry[]>;
+  /** `relatedTo` per path, filled as asked. */
+  related: Map<string, BoardEntry[]>;
   /** What Draft orders starting before `start` consume of a material. */
   draftsBefore(code: string, start: number): number;
   /** Production entries overlapping [from, to). */
@@ -388,6 +393,7 @@ function buildIndex(entries: Iterable<BoardEntry>): BoardIndex {
   const starts = production.map((e) => e.start);
   return {
     byPath,
+    related: new Map(),
     draftsBefore: (code, start) => {
       const s = sums.get(code);
       const n = s ? lowerBound(s.starts, start) : 0;
