@@ -130,18 +130,17 @@ describe.each(MODES)('production scheduling (%s)', (mode) => {
   });
 
   it('reports the shortfall per material by the start, and operators short in a shift', async () => {
-    // 13,000 brackets need 5,460 kg of coil (5,200 usable) and 26,000 bolts (20,000 usable).
+    // 13,000 brackets need 5,460 kg of coil (5,200 usable) and 26,000 bolts (20,000 usable and the
+    // demo's 10,000 on order, due before then). They run into nights, when the demo rosters nobody.
     await order('WO-S6', LINE_1, 13000);
-    const problems = await refused('WO-S6', at(7, '05:00'));
-    expect(problems.map((p) => [p.kind, p.subject])).toEqual([
-      ['MaterialShort', 'STEEL-COIL-2MM'],
-      ['MaterialShort', 'BOLT-M8'],
-    ]);
+    const problems = (await refused('WO-S6', at(7, '05:00'))).filter((p) => p.kind !== 'OperatorsShort');
+    expect(problems.map((p) => [p.kind, p.subject])).toEqual([['MaterialShort', 'STEEL-COIL-2MM']]);
     // Four Draft brackets of 100 scheduled before it take 168 kg first.
     expect(problems[0]!.message).toMatch(
       /needs 5460 kg of STEEL-COIL-2MM .*; 5032 kg are usable after earlier orders: short 428 kg\.$/,
     );
-    // Only Ana welds and only Dana inspects: two bracket orders at once on two lines need two of each.
+    // Only Ana welds and only Dana inspects (both on the demo's early shift): two bracket orders at once
+    // on two lines need two of each.
     await order('WO-S7', LINE_2, 100);
     const crew = await refused('WO-S7', at(0, '06:10'));
     expect(crew.map((p) => [p.kind, p.subject])).toEqual([
@@ -149,7 +148,7 @@ describe.each(MODES)('production scheduling (%s)', (mode) => {
       ['OperatorsShort', '2027-03-01 Early/final-inspection'],
     ]);
     expect(crew[0]!.message).toBe(
-      'Shift 2027-03-01 Early needs 2 operators qualified for spot-welding at once for the orders running beside each other; 1 is.',
+      'Shift 2027-03-01 Early needs 2 operators qualified for spot-welding at once for the orders running beside each other; 1 rostered is.',
     );
   });
 

@@ -8,6 +8,7 @@ import {
 } from '@plantgraph/schema';
 import { type Database, type DomainFailure, isFailure, Principal, type Services } from '@plantgraph/hub';
 import { activateFirstVersion, seedDemoScheduling } from './demo-scheduling.js';
+import { seedDemoPlanning } from './demo-planning.js';
 
 const ACTOR = Principal.system('demo-seed');
 const L = EquipmentLevel;
@@ -326,6 +327,7 @@ export async function seedDemoPlant(services: Services, db: Database): Promise<b
     );
   }
   await seedDemoScheduling(services, db, ACTOR, must);
+  await seedDemoPlanning(services, ACTOR, must);
   return true;
 }
 

@@ -37,6 +37,7 @@ export { shiftWindows } from './modules/oee/shift-windows.js';
 export { changeoverBetween, type ProductTraits } from './modules/scheduling/changeover.js';
 export { WorkingTime } from './modules/scheduling/working-time.js';
 export { type Job, sequenceJobs, simulate } from './modules/scheduling/sequencer.js';
+export { operatorsOnShift, type RosterEntry, rosteredOn } from './modules/scheduling/operators.js';
 export { IngestBackoff, type IngestBackoffOptions } from './modules/signals/ingest-backoff.js';
 export { INGEST_LANES, newIngestStatistics, startSignalIngest } from './modules/signals/signal-ingest.js';
 export { EventFeed } from './core/event-feed.js';

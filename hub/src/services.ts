@@ -33,6 +33,7 @@ import { AlertService } from './modules/alert/alert.service.js';
 import { OeeService } from './modules/oee/oee.service.js';
 import { SchedulingService } from './modules/scheduling/scheduling.service.js';
 import { SchedulingPlanService } from './modules/scheduling/scheduling-plan.service.js';
+import { SchedulingResourcesService } from './modules/scheduling/scheduling-resources.service.js';
 import { LineSequencing } from './modules/scheduling/line-sequencing.js';
 import { SignalService } from './modules/signals/signals.service.js';
 import { FlowStore } from './modules/flows/storage.js';
@@ -109,6 +110,7 @@ export function createServices(
     oee: new OeeService(uow, feed),
     scheduling,
     schedulingPlan: new SchedulingPlanService(uow, feed),
+    schedulingResources: new SchedulingResourcesService(uow),
     sequencing: new LineSequencing(uow, scheduling),
     signals: new SignalService(bus, feed, uow),
     flows: new FlowStore(db, relay, bus.subjects, flowPolicy),

@@ -26,6 +26,7 @@ import {
   ProductSchedulingProfile,
   ScheduleEntry,
 } from './scheduling/scheduling.entities.js';
+import { PlannedReceipt, ShiftAssignment } from './scheduling/scheduling.resources.js';
 import { ConnectorDelivery, ConnectorImport, ConnectorInstance } from './connector/connector.entities.js';
 
 export * from './auth/access.js';
@@ -74,6 +75,7 @@ export * from './alert/alert.entity.js';
 export * from './scheduling/scheduling.entities.js';
 export * from './scheduling/scheduling.inputs.js';
 export * from './scheduling/scheduling.results.js';
+export * from './scheduling/scheduling.resources.js';
 export * from './connector/connector.entities.js';
 export * from './connector/connector.inputs.js';
 
@@ -117,4 +119,6 @@ export const entities = [
   ChangeoverRule,
   ProductSchedulingProfile,
   PlannedDowntime,
+  PlannedReceipt,
+  ShiftAssignment,
 ];

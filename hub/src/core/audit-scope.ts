@@ -14,7 +14,9 @@ import {
   MaterialReservation,
   MaterialSublot,
   Person,
+  PlannedReceipt,
   Qualification,
+  ShiftAssignment,
   ShiftCalendar,
   StepRecord,
   WHOLE_INSTALLATION,
@@ -86,7 +88,8 @@ async function personPath(tx: Tx, person: Person): Promise<string | null> {
 export async function auditScope(tx: Tx, entity: object): Promise<string | null> {
   if (SHARED_MASTER_DATA.has(entity.constructor.name)) return null;
   if (entity instanceof Equipment || entity instanceof Alert) return entity.path;
-  if (entity instanceof ShiftCalendar) return entity.scope;
+  if (entity instanceof ShiftCalendar || entity instanceof ShiftAssignment) return entity.scope;
+  if (entity instanceof PlannedReceipt) return entity.location;
   if (entity instanceof ConnectorInstance || entity instanceof ConnectorDelivery || entity instanceof ConnectorImport)
     return entity.scope;
   if (entity instanceof EquipmentConditionRecord || entity instanceof MaintenanceOrder)

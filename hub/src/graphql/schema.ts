@@ -44,6 +44,7 @@ import {
   ScheduleEntryResolver,
   SchedulingResolver,
 } from '../modules/scheduling/scheduling.resolver.js';
+import { SchedulingResourcesResolver } from '../modules/scheduling/scheduling-resources.resolver.js';
 import { SignalResolver } from '../modules/signals/signals.resolver.js';
 import { FlowsResolver } from '../modules/flows/flows.resolver.js';
 import { ConnectorResolver } from '../modules/connector/connector.resolver.js';
@@ -80,6 +81,7 @@ export const resolvers = [
   SchedulingResolver,
   ScheduleEntryResolver,
   PlannedDowntimeResolver,
+  SchedulingResourcesResolver,
   SignalResolver,
   FlowsResolver,
   ConnectorResolver,

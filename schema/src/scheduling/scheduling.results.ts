@@ -18,6 +18,11 @@ export enum ScheduleProblemKind {
   DuringBreak = 'DuringBreak',
   /** A maintenance or calibration record, or planned downtime, holds the unit then. */
   EquipmentDowntime = 'EquipmentDowntime',
+  /**
+   * An open maintenance order (preventive, corrective, calibration) holds the unit then: its planned
+   * window, or its hold on the equipment until signed off (the subject is the maintenance order).
+   */
+  MaintenanceWindow = 'MaintenanceWindow',
   /** Not enough usable material on hand by the start (lots less open reservations and earlier orders). */
   MaterialShort = 'MaterialShort',
   /** Fewer current-qualified operators than the orders of a shift need. */

@@ -21,8 +21,29 @@ function formatterOf(timeZone: string): Intl.DateTimeFormat {
   return format;
 }
 
-/** Minutes the zone is ahead of UTC at `instant`. */
+const DAY_MS = 86_400_000;
+/** Per zone and UTC day: its offset when the day has one throughout, else null (a DST change that day). */
+const dayOffsets = new Map<string, number | null>();
+
+/**
+ * Minutes the zone is ahead of UTC at `instant`. A day whose start and end have the same offset has
+ * it throughout (zones change at most once a day), so most calls are a lookup instead of formatting
+ * the instant: the scheduler walks weeks of shifts of every calendar on each change.
+ */
 function zoneOffsetMinutes(instant: Date, timeZone: string): number {
+  const day = Math.floor(instant.getTime() / DAY_MS);
+  const key = `${timeZone} ${day}`;
+  let offset = dayOffsets.get(key);
+  if (offset === undefined) {
+    const start = formattedOffset(new Date(day * DAY_MS), timeZone);
+    offset = start === formattedOffset(new Date((day + 1) * DAY_MS), timeZone) ? start : null;
+    if (dayOffsets.size > 100_000) dayOffsets.clear();
+    dayOffsets.set(key, offset);
+  }
+  return offset ?? formattedOffset(instant, timeZone);
+}
+
+function formattedOffset(instant: Date, timeZone: string): number {
   const parts = Object.fromEntries(
     formatterOf(timeZone)
       .formatToParts(instant)

@@ -3,6 +3,7 @@ import {
   ChangeoverRule,
   EquipmentClass,
   EquipmentCondition,
+  MaintenanceOrderState,
   MaterialUse,
   Permission,
   ProductDefinitionVersion,
@@ -16,6 +17,7 @@ import {
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { Principal } from '../../core/principal.js';
 import { roundQuantity } from '../../core/keys.js';
+import type { RosterEntry } from './operators.js';
 import { type BoardEntry, ScheduleBoard, type Span } from './schedule-board.js';
 
 const DAY = 86_400_000;
@@ -157,28 +159,11 @@ export async function loadBoard(
     ],
   );
   const versionIds = [...new Set(rows.map((r) => r.version).filter((v): v is string => !!v))];
-  const [versions, calendars, rules, downtime, lots, people] = await Promise.all([
+  const [versions, calendars, rules, downtime, lots, people, receipts, roster] = await Promise.all([
     versionIds.length ? tx.find(ProductDefinitionVersion, { id: { $in: versionIds } }) : [],
     tx.find(ShiftCalendar, {}),
     tx.find(ChangeoverRule, {}, { orderBy: { name: 'asc' } }),
-    tx.execute<{ path: string; start: Date; end: Date | null; why: string }[]>(
-      `select u.path, d.start, d."end", d.reason as why from planned_downtime d join equipment u on u.id = d.equipment_id
-        where d.start < ? and d."end" > ?
-       union all
-       select u.path, case when r.recorded_condition = ? then r.recorded_at else coalesce(r.due_at, r.recorded_at) end,
-              r.cleared_at, r.recorded_condition || ': ' || r.reason
-         from equipment_condition_record r join equipment u on u.id = r.equipment_id
-        where r.recorded_condition in (?, ?, ?) and (r.cleared_at is null or r.cleared_at > ?)`,
-      [
-        to,
-        from,
-        EquipmentCondition.UnderMaintenance,
-        EquipmentCondition.UnderMaintenance,
-        EquipmentCondition.CalibrationDue,
-        EquipmentCondition.CalibrationOverdue,
-        from,
-      ],
-    ),
+    loadDowntime(tx, from, to),
     tx.execute<{ code: string; lot_number: string; free: string; usable: boolean; expires_at: Date | null }[]>(
       `select md.code, l.lot_number, l.status = 'Released' as usable, l.expires_at,
               l.quantity - coalesce((select sum(r.quantity - r.consumed_quantity) from material_reservation r
@@ -190,12 +175,21 @@ export async function loadBoard(
          from qualification q join person p on p.id = q.person_id left join equipment u on u.id = p.home_equipment_id
         where p.active`,
     ),
+    tx.execute<{ material: string; quantity: string; expected_at: Date }[]>(
+      `select material, quantity, expected_at from planned_receipt where closed_at is null and expected_at < ?`,
+      [to],
+    ),
+    tx.execute<RosterRow[]>(
+      `select a.scope, a.shift, a.employee_id, a.valid_from, a.valid_until, a.pattern
+         from shift_assignment a where exists (select 1 from person p where p.employee_id = a.employee_id and p.active)`,
+    ),
   ]);
   const segmentsOf = new Map(versions.map((v) => [v.id, v.segments]));
   const spans = new Map<string, Span[]>();
   for (const d of downtime) {
     const list = spans.get(d.path) ?? [];
-    list.push({ from: new Date(d.start).getTime(), to: d.end ? new Date(d.end).getTime() : Infinity, why: d.why });
+    const to = d.end ? new Date(d.end).getTime() : Infinity;
+    list.push({ from: new Date(d.start).getTime(), to, why: d.why, maintenanceOrder: d.maintenance_order });
     spans.set(d.path, list);
   }
   const entries: BoardEntry[] = rows.map((r) => {
@@ -243,7 +237,98 @@ export async function loadBoard(
       until: p.expires_at ? new Date(p.expires_at).getTime() : null,
     })),
     // Walking an order through shifts may run well past its start: a horizon of weeks around it.
+    receipts: receipts.map((r) => ({
+      code: r.material,
+      quantity: Number(r.quantity),
+      at: new Date(r.expected_at).getTime(),
+    })),
+    roster: rosterByScope(roster),
     horizon: { from: new Date(from.getTime() - 2 * DAY), to: new Date(to.getTime() + 42 * DAY) },
     canRead: (path) => principal.can(Permission.Read, path),
   });
+}
+
+interface RosterRow {
+  scope: string;
+  shift: string;
+  employee_id: string;
+  valid_from: string;
+  valid_until: string | null;
+  pattern: string | null;
+}
+
+function rosterByScope(rows: readonly RosterRow[]): Map<string, RosterEntry[]> {
+  const out = new Map<string, RosterEntry[]>();
+  for (const r of rows) {
+    const entry = {
+      scope: r.scope,
+      shift: r.shift,
+      employeeId: r.employee_id,
+      validFrom: r.valid_from,
+      validUntil: r.valid_until,
+      pattern: r.pattern,
+    };
+    const list = out.get(r.scope);
+    if (list) list.push(entry);
+    else out.set(r.scope, [entry]);
+  }
+  return out;
+}
+
+/** States in which a maintenance order still holds its equipment (until sign-off or cancelling). */
+const MAINTENANCE_OPEN = [
+  MaintenanceOrderState.Open,
+  MaintenanceOrderState.InProgress,
+  MaintenanceOrderState.Completed,
+];
+const BLOCKING = [
+  EquipmentCondition.UnderMaintenance,
+  EquipmentCondition.CalibrationDue,
+  EquipmentCondition.CalibrationOverdue,
+];
+
+/**
+ * What holds equipment in [from, to]: planned downtime; each open maintenance order (ADR 0048) from
+ * its planned start or the start of the hold it has on the equipment, whichever is first, to its
+ * planned end; a hold past its planned end (overdue), or without one, lasts until sign-off; and
+ * condition records held by anything else (a CMMS, a person, a signed-off calibration's next due
+ * date) from when they block until cleared.
+ */
+function loadDowntime(tx: Tx, from: Date, to: Date) {
+  const held = `case when r.recorded_condition = ? then r.recorded_at else coalesce(r.due_at, r.recorded_at) end`;
+  return tx.execute<{ path: string; start: Date; end: Date | null; why: string; maintenance_order: string | null }[]>(
+    `select u.path, d.start, d."end", d.reason as why, null as maintenance_order
+       from planned_downtime d join equipment u on u.id = d.equipment_id
+      where d.start < ? and d."end" > ?
+     union all
+     select path, start, "end", why, maintenance_order from (
+       select u.path, least(m.planned_start, ${held}) as start,
+              case when m.planned_end > ? or r.id is null then m.planned_end end as "end",
+              m.kind || ' maintenance order ' || m.number || ': ' || m.description as why, m.number as maintenance_order
+         from maintenance_order m join equipment u on u.id = m.equipment_id
+         left join equipment_condition_record r on r.external_reference = 'maintenance-order:' || m.number
+              and r.cleared_at is null and r.recorded_condition in (?, ?, ?)
+        where m.state in (?, ?, ?)) as m
+      where start < ? and ("end" is null or "end" > ?)
+     union all
+     select u.path, ${held}, r.cleared_at, r.recorded_condition || ': ' || r.reason, null
+       from equipment_condition_record r join equipment u on u.id = r.equipment_id
+      where r.recorded_condition in (?, ?, ?) and (r.cleared_at is null or r.cleared_at > ?)
+        and not exists (select 1 from maintenance_order m
+                         where r.external_reference = 'maintenance-order:' || m.number and m.state in (?, ?, ?))`,
+    [
+      to,
+      from,
+      EquipmentCondition.UnderMaintenance,
+      new Date(),
+      ...BLOCKING,
+      ...MAINTENANCE_OPEN,
+      to,
+      from,
+      EquipmentCondition.UnderMaintenance,
+      ...BLOCKING,
+      from,
+      ...MAINTENANCE_OPEN,
+    ],
+  );
 }

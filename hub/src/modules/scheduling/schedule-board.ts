@@ -15,7 +15,9 @@ import {
   type ProductTraits,
   related,
 } from './changeover.js';
+import { operatorsOnShift, type QualifiedPerson, type RosterEntry } from './operators.js';
 import { WorkingTime } from './working-time.js';
+import { type BoardIndex, buildIndex } from './board-index.js';
 
 const MINUTE = 60_000;
 
@@ -39,6 +41,8 @@ export interface Span {
   from: number;
   to: number;
   why: string;
+  /** The maintenance order whose window or hold this is, if any. */
+  maintenanceOrder?: string | null;
 }
 export interface LotOnHand {
   code: string;
@@ -47,12 +51,11 @@ export interface LotOnHand {
   usable: boolean;
   expiresAt: number | null;
 }
-export interface QualifiedPerson {
-  employeeId: string;
-  homePath: string | null;
+/** Material expected to arrive (an open planned receipt), counted from its date. */
+export interface ExpectedReceipt {
   code: string;
-  from: number;
-  until: number | null;
+  quantity: number;
+  at: number;
 }
 
 /** Everything the constraint checks read, loaded once for a window (`loadBoard`). */
@@ -64,7 +67,11 @@ export interface BoardData {
   traits: Map<string, ProductTraits>;
   rules: Pick<ChangeoverRule, 'name' | 'scope' | 'fromProducts' | 'toProducts' | 'minutes' | 'requiredCleaning'>[];
   lots: LotOnHand[];
+  /** Open planned receipts: available from their expected date. */
+  receipts: ExpectedReceipt[];
   people: QualifiedPerson[];
+  /** The shift roster per calendar scope; a calendar without one counts everyone qualified. */
+  roster: Map<string, RosterEntry[]>;
   horizon: { from: Date; to: Date };
   /** Whether the caller may read a path: orders elsewhere are named only as "another order". */
   canRead: (path: string) => boolean;
@@ -106,13 +113,16 @@ export class ScheduleBoard {
     return this.index;
   }
 
-  /** Entries on the unit, its ancestors and the units under it. */
+  /** Entries on the unit, its ancestors and the units under it (kept per path until the board changes). */
   private relatedTo(path: string): BoardEntry[] {
-    const { byPath } = this.indexed;
+    const { byPath, related } = this.indexed;
+    const known = related.get(path);
+    if (known) return known;
     const out: BoardEntry[] = [];
     const parts = path.split('/');
     for (let i = 1; i <= parts.length; i++) out.push(...(byPath.get(parts.slice(0, i).join('/')) ?? []));
     for (const [key, list] of byPath) if (key.startsWith(`${path}/`)) out.push(...list);
+    related.set(path, out);
     return out;
   }
 
@@ -210,13 +220,22 @@ export class ScheduleBoard {
 
     for (const [path, spans] of this.data.downtime) {
       if (!related(path, entry.unitPath)) continue;
-      for (const s of spans)
-        if (s.from < entry.end && entry.start < s.to)
+      for (const s of spans) {
+        if (!(s.from < entry.end && entry.start < s.to)) continue;
+        const until = Number.isFinite(s.to) ? ` to ${iso(s.to)}` : ' until';
+        if (s.maintenanceOrder)
+          add(
+            K.MaintenanceWindow,
+            s.maintenanceOrder,
+            `${what} (${window}) falls in maintenance order ${s.maintenanceOrder} on ${path} from ${iso(s.from)}${until}${Number.isFinite(s.to) ? '' : ' it is signed off'}: ${s.why}.`,
+          );
+        else
           add(
             K.EquipmentDowntime,
             path,
-            `${what} (${window}) falls in downtime of ${path} from ${iso(s.from)}${Number.isFinite(s.to) ? ` to ${iso(s.to)}` : ' until cleared'}: ${s.why}.`,
+            `${what} (${window}) falls in downtime of ${path} from ${iso(s.from)}${until}${Number.isFinite(s.to) ? '' : ' cleared'}: ${s.why}.`,
           );
+      }
     }
 
     if (entry.kind === ScheduleEntryKind.Production) {
@@ -250,9 +269,13 @@ export class ScheduleBoard {
 
   private materialShortfalls(entry: BoardEntry, add: (k: K, s: string, m: string) => void, what: string) {
     for (const need of entry.materials) {
-      const onHand = this.data.lots
+      const inStock = this.data.lots
         .filter((l) => l.code === need.code && l.usable && (l.expiresAt === null || l.expiresAt > entry.start))
         .reduce((sum, l) => sum + l.free, 0);
+      const expected = this.data.receipts
+        .filter((r) => r.code === need.code && r.at <= entry.start)
+        .reduce((sum, r) => sum + r.quantity, 0);
+      const onHand = inStock + expected;
       // Draft orders starting before it take the material first (released ones hold reservations).
       const earlier = this.indexed.draftsBefore(need.code, entry.start);
       const short = Math.round((need.quantity + earlier - onHand) * 1e6) / 1e6;
@@ -260,7 +283,7 @@ export class ScheduleBoard {
         add(
           K.MaterialShort,
           need.code,
-          `${what} needs ${need.quantity} ${need.unit} of ${need.code} by ${iso(entry.start)}; ${Math.max(0, onHand - earlier)} ${need.unit} are usable after earlier orders: short ${Math.min(short, need.quantity)} ${need.unit}.`,
+          `${what} needs ${need.quantity} ${need.unit} of ${need.code} by ${iso(entry.start)}; ${Math.max(0, onHand - earlier)} ${need.unit} are usable after earlier orders${expected ? ` (${expected} ${need.unit} of planned receipts counted)` : ''}: short ${Math.min(short, need.quantity)} ${need.unit}.`,
         );
     }
   }
@@ -275,6 +298,7 @@ export class ScheduleBoard {
     const calendar = this.calendarOf(entry.unitPath);
     if (!calendar || !entry.qualifications.length) return;
     const scope = calendar.scope;
+    const roster = this.data.roster.get(scope) ?? null;
     const inScope = (p: string) => p === scope || p.startsWith(`${scope}/`);
     for (const shift of this.workingTime(entry.unitPath).shiftsIn(entry.start, entry.end)) {
       const from = Math.max(shift.from, entry.start);
@@ -290,22 +314,12 @@ export class ScheduleBoard {
             from,
             to,
           );
-        const qualified = new Set(
-          this.data.people
-            .filter(
-              (p) =>
-                p.code === code &&
-                p.from <= shift.from &&
-                (p.until === null || p.until > shift.to) &&
-                (!p.homePath || inScope(p.homePath) || scope.startsWith(`${p.homePath}/`)),
-            )
-            .map((p) => p.employeeId),
-        ).size;
+        const qualified = operatorsOnShift(this.data.people, roster, scope, shift, code);
         if (needed > qualified)
           add(
             K.OperatorsShort,
             `${shift.name}/${code}`,
-            `Shift ${shift.name} needs ${needed} operator${needed === 1 ? '' : 's'} qualified for ${code} at once for the orders running beside each other; ${qualified} ${qualified === 1 ? 'is' : 'are'}.`,
+            `Shift ${shift.name} needs ${needed} operator${needed === 1 ? '' : 's'} qualified for ${code} at once for the orders running beside each other; ${qualified}${roster ? ' rostered' : ''} ${qualified === 1 ? 'is' : 'are'}.`,
           );
       }
     }
@@ -326,68 +340,4 @@ function peak(entries: readonly BoardEntry[], from: number, to: number): number 
     most = Math.max(most, now);
   }
   return most;
-}
-
-interface BoardIndex {
-  byPath: Map<string, BoardEntry[]>;
-  /** What Draft orders starting before `start` consume of a material. */
-  draftsBefore(code: string, start: number): number;
-  /** Production entries overlapping [from, to). */
-  productionIn(from: number, to: number): BoardEntry[];
-}
-
-/** The first index in `sorted` whose value is at least `value`. */
-function lowerBound(sorted: readonly number[], value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-function append<T>(map: Map<string, T[]>, key: string, value: T): void {
-  const list = map.get(key);
-  if (list) list.push(value);
-  else map.set(key, [value]);
-}
-
-function buildIndex(entries: Iterable<BoardEntry>): BoardIndex {
-  const byPath = new Map<string, BoardEntry[]>();
-  const drafts = new Map<string, { start: number; quantity: number }[]>();
-  const production: BoardEntry[] = [];
-  let longest = 0;
-  for (const e of entries) {
-    append(byPath, e.unitPath, e);
-    if (e.kind !== ScheduleEntryKind.Production) continue;
-    production.push(e);
-    longest = Math.max(longest, e.end - e.start);
-    if (e.orderState === DRAFT)
-      for (const m of e.materials) append(drafts, m.code, { start: e.start, quantity: m.quantity });
-  }
-  const sums = new Map(
-    [...drafts].map(([code, list]) => {
-      list.sort((a, b) => a.start - b.start);
-      let total = 0;
-      return [code, { starts: list.map((d) => d.start), totals: list.map((d) => (total += d.quantity)) }];
-    }),
-  );
-  production.sort((a, b) => a.start - b.start);
-  const starts = production.map((e) => e.start);
-  return {
-    byPath,
-    draftsBefore: (code, start) => {
-      const s = sums.get(code);
-      const n = s ? lowerBound(s.starts, start) : 0;
-      return n ? s!.totals[n - 1]! : 0;
-    },
-    productionIn: (from, to) => {
-      const out: BoardEntry[] = [];
-      for (let i = lowerBound(starts, from - longest); i < production.length && production[i]!.start < to; i++)
-        if (production[i]!.end > from) out.push(production[i]!);
-      return out;
-    },
-  };
 }

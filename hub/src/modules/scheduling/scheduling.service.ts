@@ -25,6 +25,11 @@ import { fail, invalidInput, notFound, type ScheduleProblemDetail, scheduleBlock
 import { cleaningEntry, loadBoard, loadNeedsContext, orderNeeds, productionEntry } from './board-loader.js';
 import type { BoardEntry, ScheduleBoard } from './schedule-board.js';
 import { scheduleChanged } from './schedule-events.js';
+import { auditSubject, type LockedOrder, lockOrderRows, writePlannedTimes } from './locked-orders.js';
+
+/** Dates as the audit stores them (ISO text), as `storedFields` gives them. */
+const storedJson = (fields: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -37,7 +42,8 @@ const PLANNABLE: readonly WorkOrderState[] = [WorkOrderState.Draft, WorkOrderSta
 export interface Placement {
   board: BoardEntry;
   unit: Equipment;
-  order: WorkOrder | null;
+  /** A loaded order (the sequencer's), or one locked as a row (`scheduleMany`). */
+  order: WorkOrder | LockedOrder | null;
   existing: ScheduleEntry | null;
   note?: string | null;
 }
@@ -66,7 +72,7 @@ export class SchedulingService {
         fail(invalidInput('inputs', `give 1 to ${SCHEDULE_BATCH_LIMIT} orders.`));
       const numbers = inputs.map((i) => i.number);
       if (new Set(numbers).size !== numbers.length) fail(invalidInput('inputs', 'name each order once.'));
-      const orders = await lockOrders(tx, principal, numbers);
+      const orders = await lockOrderRows(tx, principal, numbers);
       const lines = [...new Set(orders.map((o) => o.equipment.path))].sort();
       await lockLines(tx, lines);
       const unitPaths = inputs.map((i, n) => i.unit ?? orders[n]!.equipment.path);
@@ -77,7 +83,7 @@ export class SchedulingService {
       );
       const versions = await tx.find(
         ProductDefinitionVersion,
-        { id: { $in: [...new Set(orders.map((o) => o.productDefinitionVersion.id))] } },
+        { id: { $in: [...new Set(orders.map((o) => o.versionId))] } },
         { populate: ['productDefinition'] },
       );
       const existing = await tx.find(
@@ -117,7 +123,7 @@ export class SchedulingService {
             ),
           );
         const unit = units.find((u) => u.path === unitPath) ?? fail(notFound('equipment', unitPath));
-        const version = versions.find((v) => v.id === order.productDefinitionVersion.id)!;
+        const version = versions.find((v) => v.id === order.versionId)!;
         const product = version.productDefinition.code;
         const had = existing.find((e) => e.workOrder?.id === order.id) ?? null;
         if (mustExist && !had) fail(notFound('scheduled work order', order.number));
@@ -218,6 +224,7 @@ export class SchedulingService {
   async write(work: Work, board: ScheduleBoard, placements: readonly Placement[]): Promise<ScheduleEntry[]> {
     const fresh: ScheduleEntry[] = [];
     const timed: WorkOrder[] = [];
+    const locked: LockedOrder[] = [];
     const now = new Date();
     const written = placements.map(({ board: b, unit, order, existing, note }) => {
       const before = existing ? storedFields(existing) : undefined;
@@ -228,7 +235,7 @@ export class SchedulingService {
         entry = Object.assign(new ScheduleEntry(), {
           id: b.id,
           kind: b.kind,
-          workOrder: order,
+          workOrder: order && (order instanceof WorkOrder ? order : work.tx.getReference(WorkOrder, order.id)),
           orderNumber: order?.number ?? null,
           product: b.product,
           dueAt: order?.plannedEnd ?? null,
@@ -240,10 +247,17 @@ export class SchedulingService {
       if (order) {
         // What scheduling changes of the order is its planned times: the audit's before holds those.
         const orderBefore = { plannedStart: order.plannedStart ?? null, plannedEnd: order.plannedEnd ?? null };
-        Object.assign(order, { plannedStart: entry.start, plannedEnd: entry.end, updatedAt: now });
-        timed.push(order);
-        // Its line is populated here; the audit names it by id, as every plain snapshot does.
-        work.audit('WorkOrderScheduled', order, orderBefore, undefined, storedFields(order));
+        Object.assign(order, { plannedStart: entry.start, plannedEnd: entry.end });
+        if (order instanceof WorkOrder) {
+          order.updatedAt = now;
+          timed.push(order);
+          // Its line is populated here; the audit names it by id, as every plain snapshot does.
+          work.audit('WorkOrderScheduled', order, orderBefore, undefined, storedFields(order));
+        } else {
+          locked.push(order);
+          const after = { ...order.stored, plannedStart: entry.start, plannedEnd: entry.end, updatedAt: now };
+          work.audit('WorkOrderScheduled', auditSubject(order), orderBefore, undefined, storedJson(after));
+        }
       }
       const type = existing ? 'ScheduleEntryMoved' : 'ScheduleEntryPlaced';
       scheduleChanged(work, this.events.subjects, type, entry, before);
@@ -252,6 +266,7 @@ export class SchedulingService {
     await insertEntities(work.tx, ScheduleEntry, fresh);
     // The orders' planned times in one statement: most of a large batch's flush was their change sets.
     await updateEntityFields(work.tx, WorkOrder, timed, ['plannedStart', 'plannedEnd', 'updatedAt']);
+    await writePlannedTimes(work.tx, locked, now);
     return written;
   }
 }
