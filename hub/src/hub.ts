@@ -134,7 +134,13 @@ export async function startHub(
 
     // Installations sharing a Redis keep apart as they do on NATS: by their namespace.
     const redisPrefix = config.natsNamespace === 'pg' ? 'plantgraph' : `plantgraph.${config.natsNamespace}`;
+    // BullMQ loads once the hub listens (or later, at first use): /readyz does not need it.
+    let listening: () => void = () => {};
+    const listened = new Promise<void>((resolve) => {
+      listening = resolve;
+    });
     const jobs = openJobQueue(config, db, {
+      loadAfter: listened,
       warn: (m) => log.warn(m),
       redisPrefix,
       lockDurationMs: config.connectors.jobLockMs,
@@ -358,6 +364,7 @@ export async function startHub(
       server.listen(config.port, config.host, resolve);
     });
     const port = (server.address() as AddressInfo).port;
+    listening();
     cleanup.unshift(
       () =>
         new Promise((r) => {
