@@ -4,7 +4,8 @@
 // flows child's (Node-RED) RSS reported apart. Each start is its own process, spawned the way users
 // run the CLI; /readyz is polled every 20 ms. Bounded: BENCH_STARTUP_RUNS starts of each kind
 // (default 3), each given at most 60 s.
-// BENCH_STARTUP_ARGS (default "--demo") and BENCH_STARTUP_FLOWS=off change what is started.
+// BENCH_STARTUP_ARGS (default "--demo") and BENCH_STARTUP_FLOWS=off change what is started;
+// BENCH_CLI=<path>/hub/dist/cli.js starts another build of the hub (a before/after on the same load).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -12,7 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.url));
+const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.url));
 /** The node flags the `plantgraph` command runs with: those of the CLI's first line (`#!/usr/bin/env -S node …`). */
 const NODE_FLAGS = readFileSync(CLI, 'utf8')
   .split('\n', 1)[0]
@@ -154,7 +155,7 @@ try {
 const mb = (x) => `${x.toFixed(0)} MB`;
 const ms = (x) => (x == null ? '—' : `${(x / 1000).toFixed(2)} s`);
 console.log(
-  `\nStart-up: \`plantgraph start ${ARGS.join(' ')}\` embedded, flows ${FLOWS}, ${RUNS} runs each ` +
+  `\nStart-up: \`plantgraph start ${ARGS.join(' ')}\` embedded, flows ${FLOWS}, ${RUNS} runs each${process.env.BENCH_CLI ? ` (${CLI})` : ''} ` +
     `(medians; ${cpus().length} cores, load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)})\n`,
 );
 console.log('| start | measure | median | worst | target |\n|---|---|---:|---:|---:|');
