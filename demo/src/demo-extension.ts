@@ -2,7 +2,7 @@ import type { HubExtension } from '@plantgraph/hub';
 import type { DemoConfig } from './config.js';
 import { seedDemoFlows, storedDemoBroker } from './demo-flows.js';
 import { seedDemoPlant } from './demo-plant.js';
-import { mqttGateway, signalGateway, startEmbeddedBroker } from './machine-gateway.js';
+import { connectedAtFirstReport, mqttGateway, signalGateway, startEmbeddedBroker } from './machine-gateway.js';
 import { alsoTo, opcuaMachines } from './opcua-machines.js';
 import { startSimulator } from './simulator.js';
 import { startDemoErp } from './demo-erp.js';
@@ -49,7 +49,8 @@ export function demoExtension(demo: DemoConfig): HubExtension {
       else if (await seedDemoPlant(services, db)) log.log('[demo] seeded the demo plant "acme"');
       if (demo.erpPollIntervalMs > 0) await startDemoErp(hub, demo.erpPollIntervalMs);
       if (demo.simulatorIntervalMs > 0) {
-        let gateway = mqttUrl ? await mqttGateway(mqttUrl) : signalGateway(bus);
+        const url = mqttUrl;
+        let gateway = url ? connectedAtFirstReport(() => mqttGateway(url)) : signalGateway(bus);
         if (demo.opcuaPort !== null) {
           const machines = await opcuaMachines(db, demo.opcuaPort);
           log.log(
