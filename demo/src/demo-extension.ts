@@ -2,10 +2,11 @@ import type { HubExtension } from '@plantgraph/hub';
 import type { DemoConfig } from './config.js';
 import { seedDemoFlows, storedDemoBroker } from './demo-flows.js';
 import { seedDemoPlant } from './demo-plant.js';
-import { mqttGateway, signalGateway, startEmbeddedBroker } from './machine-gateway.js';
+import { connectedAtFirstReport, mqttGateway, signalGateway, startEmbeddedBroker } from './machine-gateway.js';
 import { alsoTo, opcuaMachines } from './opcua-machines.js';
 import { startSimulator } from './simulator.js';
 import { startDemoErp } from './demo-erp.js';
+import { demoBaseline } from './demo-baseline.js';
 
 /**
  * The demo plant as a hub extension (one per hub): before the flows start, the demo machines'
@@ -40,12 +41,16 @@ export function demoExtension(demo: DemoConfig): HubExtension {
         );
       }
     },
+    // A new embedded folder is made with the plant already in it: seeding took seconds of a first start.
+    embeddedBaseline: demoBaseline,
     async afterServices(hub) {
       const { db, bus, services, log, onClose } = hub;
-      if (await seedDemoPlant(services, db)) log.log('[demo] seeded the demo plant "acme"');
+      if (hub.baselineFrom === 'demo') log.log('[demo] seeded the demo plant "acme" (from the build\'s demo baseline)');
+      else if (await seedDemoPlant(services, db)) log.log('[demo] seeded the demo plant "acme"');
       if (demo.erpPollIntervalMs > 0) await startDemoErp(hub, demo.erpPollIntervalMs);
       if (demo.simulatorIntervalMs > 0) {
-        let gateway = mqttUrl ? await mqttGateway(mqttUrl) : signalGateway(bus);
+        const url = mqttUrl;
+        let gateway = url ? connectedAtFirstReport(() => mqttGateway(url)) : signalGateway(bus);
         if (demo.opcuaPort !== null) {
           const machines = await opcuaMachines(db, demo.opcuaPort);
           log.log(

@@ -1,6 +1,7 @@
 import type { ConnectorDefinition } from '@plantgraph/connector-sdk';
 import type { HubConfig } from './config.js';
 import type { Database } from './infrastructure/database/database.js';
+import type { ExtensionBaseline } from './infrastructure/database/embedded-baseline.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import type { Services } from './services.js';
 
@@ -15,6 +16,8 @@ export interface HubExtensionContext {
   readonly log: HubLog;
   /** Registers a step for the hub's close; with the hub's own steps, what started last stops first. */
   onClose(step: () => Promise<unknown>): void;
+  /** The extension whose `embeddedBaseline` this start made the embedded folder from (its name), else null. */
+  readonly baselineFrom: string | null;
 }
 
 /**
@@ -29,6 +32,12 @@ export interface HubExtension {
   beforeFlows?(hub: HubExtensionContext): Promise<void>;
   /** Once the hub's services run (signal ingest, OEE updates, escalation), before it listens. */
   afterServices?(hub: HubExtensionContext): Promise<void>;
+  /**
+   * A data folder with the extension's data, from which a new embedded folder is made instead of
+   * the hub's baseline (its times moved to the start's); null when there is none. The first
+   * extension that has one gives it.
+   */
+  embeddedBaseline?(): ExtensionBaseline | null;
 }
 
 export interface HubOptions {

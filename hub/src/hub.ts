@@ -13,6 +13,7 @@ import {
   openDatabase,
   postgresPoolCounts,
   seededFromBaseline,
+  extensionBaselineOf,
   preparedReader,
   type Database,
 } from './infrastructure/database/database.js';
@@ -44,6 +45,7 @@ import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js
 import { ConnectorHost } from './modules/connector/connector-host.js';
 import { runHook, type HubExtensionContext, type HubLog, type HubOptions } from './extensions.js';
 import { ReadinessProbe } from './readiness.js';
+import { moveBaselineTimes } from './core/baseline-times.js';
 import { HubMetrics, routeOf } from './observability/metrics.js';
 import { serveMetrics } from './observability/metrics-endpoint.js';
 import { inRequestScope } from './observability/logger.js';
@@ -99,7 +101,13 @@ export async function startHub(
   const subjects = new Subjects(config.natsNamespace);
   // NATS is reached while the database opens: a start does not wait for one and then the other, and
   // a wrong NATS_URL is reported at once, without waiting for the database.
-  const opening = openDatabase(config, tracing ? (sql, ms, failed) => tracing.statement(sql, ms, failed) : undefined);
+  // A new embedded folder may start from an extension's data (the demo plant), times moved to now.
+  const withBaseline = config.databaseUrl ? undefined : extensions.find((e) => e.embeddedBaseline?.());
+  const opening = openDatabase(
+    config,
+    tracing ? (sql, ms, failed) => tracing.statement(sql, ms, failed) : undefined,
+    withBaseline?.embeddedBaseline?.() ?? null,
+  );
   let plainBus: MessageBus;
   try {
     plainBus = config.natsUrl
@@ -127,14 +135,26 @@ export async function startHub(
         );
     } else {
       const applied = await migrate(db, (line) => log.log(line));
-      if (seededFromBaseline(db)) log.log(`[db] new embedded database at ${config.dataDir}, made from the baseline`);
+      const moved = extensionBaselineOf(db);
+      if (moved) {
+        // Its data was written at the build: dates and times move as if it had been seeded just now.
+        await moveBaselineTimes(db, Date.now() - moved.madeAt.getTime());
+        log.log(`[db] new embedded database at ${config.dataDir}, made from the ${withBaseline!.name} baseline`);
+      } else if (seededFromBaseline(db))
+        log.log(`[db] new embedded database at ${config.dataDir}, made from the baseline`);
       if (applied.length)
         log.log(`[db] embedded database at ${config.dataDir}: applied ${applied.length} migration(s)`);
     }
 
     // Installations sharing a Redis keep apart as they do on NATS: by their namespace.
     const redisPrefix = config.natsNamespace === 'pg' ? 'plantgraph' : `plantgraph.${config.natsNamespace}`;
+    // BullMQ loads once the hub listens (or later, at first use): /readyz does not need it.
+    let listening: () => void = () => {};
+    const listened = new Promise<void>((resolve) => {
+      listening = resolve;
+    });
     const jobs = openJobQueue(config, db, {
+      loadAfter: listened,
       warn: (m) => log.warn(m),
       redisPrefix,
       lockDurationMs: config.connectors.jobLockMs,
@@ -304,6 +324,7 @@ export async function startHub(
       onClose: (step) => {
         cleanup.unshift(step);
       },
+      baselineFrom: extensionBaselineOf(db) ? withBaseline!.name : null,
     };
     await runHook(extensions, 'beforeFlows', extensionContext);
 
@@ -358,6 +379,7 @@ export async function startHub(
       server.listen(config.port, config.host, resolve);
     });
     const port = (server.address() as AddressInfo).port;
+    listening();
     cleanup.unshift(
       () =>
         new Promise((r) => {

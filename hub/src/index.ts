@@ -22,6 +22,7 @@ export { NatsBus } from './infrastructure/bus/nats-bus.js';
 export * from './infrastructure/queue/job-queue.js';
 export { openJobQueue, type OpenJobQueueOptions } from './infrastructure/queue/open-job-queue.js';
 export { openDatabase, migrate, type Database } from './infrastructure/database/database.js';
+export { baselineKey, type ExtensionBaseline } from './infrastructure/database/embedded-baseline.js';
 export { lockFolder, FolderLockedError, type FolderLock } from './infrastructure/database/folder-lock.js';
 export { EmbeddedFolderError, backupsFolderOf, listBackups } from './infrastructure/database/embedded-backup.js';
 export { buildHubSchema } from './graphql/schema.js';

@@ -21,7 +21,7 @@ import { entities } from '@plantgraph/schema';
 import type { HubConfig } from '../../config.js';
 import { lockFolder } from './folder-lock.js';
 import { backupBeforeMigration, EmbeddedFolderError } from './embedded-backup.js';
-import { seedFromBaseline } from './embedded-baseline.js';
+import { type ExtensionBaseline, type SeededFrom, seedFromBaseline } from './embedded-baseline.js';
 
 export type Database = MikroORM;
 export type Tx = EntityManager;
@@ -44,6 +44,8 @@ export async function openDatabase(
   config: Pick<HubConfig, 'databaseUrl' | 'dataDir' | 'logSql'> & Partial<Pick<HubConfig, 'embeddedOptimize'>>,
   /** Told of every statement once it finished (the traces' database spans). */
   observeStatement?: (sql: string, tookMs: number, failed: boolean) => void,
+  /** A new embedded folder is made from this extension's baseline (the demo plant) instead of the hub's. */
+  baseline: ExtensionBaseline | null = null,
 ): Promise<Database> {
   const options: Partial<Options> = {
     entities,
@@ -90,7 +92,7 @@ export async function openDatabase(
   if (config.dataDir.startsWith('memory://')) {
     return (await PgliteORM.init({ ...embedded, dbName: config.dataDir } as never)) as unknown as Database;
   }
-  return openEmbeddedFolder(embedded, config.dataDir);
+  return openEmbeddedFolder(embedded, config.dataDir, baseline);
 }
 
 /** MikroORM's logger, also telling `observe` of each statement (MikroORM logs every one with its time). */
@@ -110,22 +112,32 @@ class StatementLogger extends DefaultLogger {
 
 /** Embedded folders opened by `openDatabase`, for the backup before migrations. */
 const embeddedFolders = new WeakMap<Database, string>();
-/** Embedded folders made from the baseline at this opening (for the start-up log). */
-const seededFolders = new WeakSet<Database>();
+/** Embedded folders made from a baseline at this opening (for the start-up log), and from which. */
+const seededFolders = new WeakMap<Database, SeededFrom>();
 
 /** Whether `openDatabase` made this embedded folder from the baseline (all migrations in one step). */
 export const seededFromBaseline = (db: Database) => seededFolders.has(db);
+
+/** The extension's baseline `openDatabase` made this embedded folder from, if it did. */
+export function extensionBaselineOf(db: Database): ExtensionBaseline | null {
+  const from = seededFolders.get(db);
+  return from && from !== 'hub' ? from : null;
+}
 
 /**
  * One process per folder (see `folder-lock.ts`): the lock is taken before PGlite touches the
  * files and released when the database is closed. A folder that does not open is explained.
  */
-async function openEmbeddedFolder(options: Partial<Options>, folder: string): Promise<Database> {
+async function openEmbeddedFolder(
+  options: Partial<Options>,
+  folder: string,
+  baseline: ExtensionBaseline | null,
+): Promise<Database> {
   const lock = lockFolder(folder);
   let db: Database;
-  let seeded = false;
+  let seeded: SeededFrom | null = null;
   try {
-    seeded = seedFromBaseline(folder);
+    seeded = seedFromBaseline(folder, baseline);
     mkdirSync(folder, { recursive: true });
     db = (await PgliteORM.init({ ...options, dbName: folder } as never)) as unknown as Database;
   } catch (err) {
@@ -149,7 +161,7 @@ async function openEmbeddedFolder(options: Partial<Options>, folder: string): Pr
     }
   };
   embeddedFolders.set(db, folder);
-  if (seeded) seededFolders.add(db);
+  if (seeded) seededFolders.set(db, seeded);
   return db;
 }
 

@@ -47,20 +47,40 @@ export function storeBaseline(tarball: Uint8Array, key: string): void {
 }
 
 /**
- * Unpacks the baseline into `folder` when the folder is new (absent or empty) and the baseline is
- * current; returns whether it did. Unpacked beside the folder and renamed into place, so a start
- * that dies half-way leaves no half-made database. The caller holds the folder's lock.
+ * A data folder an extension built from the hub's baseline with its own data added (the demo
+ * plant), used instead of the hub's for a new folder; the start then moves its times by the time
+ * since `madeAt` (`core/baseline-times.ts`, ADR 0049).
  */
-export function seedFromBaseline(folder: string): boolean {
-  if (existsSync(folder) && readdirSync(folder).length) return false;
-  if (!baselineIsCurrent()) return false;
+export interface ExtensionBaseline {
+  /** The `.tar.gz` of the data folder (`PGlite.dumpDataDir('gzip')`). */
+  readonly tarball: string;
+  /** The hub baseline key it was made on (`baselineKey()`); another is not used. */
+  readonly key: string;
+  /** When its data was written: the times in it are moved by the time from then to the start. */
+  readonly madeAt: Date;
+}
+
+/** What a new folder was made from: the hub's baseline, or an extension's. */
+export type SeededFrom = 'hub' | ExtensionBaseline;
+
+/**
+ * Unpacks the baseline (an extension's, when given and made on this hub's) into `folder` when the folder is new (absent or empty) and the baseline is
+ * current; returns whether it did. Unpacked beside the folder and renamed into place, so a start
+ * that dies half-way leaves no half-made database. The caller holds the folder's lock. Returns
+ * what it was made from, or null when it was not.
+ */
+export function seedFromBaseline(folder: string, extension: ExtensionBaseline | null = null): SeededFrom | null {
+  if (existsSync(folder) && readdirSync(folder).length) return null;
+  if (!baselineIsCurrent()) return null;
+  // An extension's baseline is the hub's with its data added; it is made for the hub's baseline key.
+  const from = extension && existsSync(extension.tarball) && extension.key === baselineKey() ? extension : null;
   const staging = `${folder}.seeding`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
-  untar(gunzipSync(readFileSync(BASELINE_TARBALL)), staging);
+  untar(gunzipSync(readFileSync(from?.tarball ?? BASELINE_TARBALL)), staging);
   rmSync(folder, { recursive: true, force: true });
   renameSync(staging, folder);
-  return true;
+  return from ?? 'hub';
 }
 
 /** The ustar subset `dumpDataDir` writes: directories and regular files, names of up to 100 + 155 characters. */

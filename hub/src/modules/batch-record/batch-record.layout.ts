@@ -1,4 +1,3 @@
-import PDFDocument from 'pdfkit';
 import type { BatchRecordContent, BatchRecordStep } from './batch-record.content.js';
 import { INFO_HASH, INFO_ORDER } from './batch-record.hash.js';
 
@@ -27,7 +26,10 @@ const or = (value: string | number | null | undefined) => (value == null || valu
  * print as substitutes; the hash still covers the exact text). The order and hash also go into
  * the document's information dictionary, so `plantgraph record --verify <file>` can read them back.
  */
-export function layoutBatchRecord(content: BatchRecordContent, rendering: Rendering): Promise<Buffer> {
+export async function layoutBatchRecord(content: BatchRecordContent, rendering: Rendering): Promise<Buffer> {
+  // Loaded at the first record, not with the hub: pdfkit and its font code were about a tenth of
+  // the hub's module loading at start, for a feature a start never uses (issue 15).
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: 'A4',
     margin: MARGIN,
