@@ -32,15 +32,21 @@ export function operations() {
   return found;
 }
 
-export async function generate() {
-  const schemaText = readFileSync(join(root, 'schema', 'schema.graphql'), 'utf8');
+/** The documents parsed and validated against `schemaText`; the first invalid one throws, saying where. */
+export function checkedDocuments(schemaText) {
   const schema = buildSchema(schemaText);
-  const documents = operations().map(({ where, text }) => {
+  return operations().map(({ where, text }) => {
     const document = parse(new Source(text, where));
     const errors = validate(schema, document);
     if (errors.length) throw new Error(`${where}: ${errors.map((e) => e.message).join('; ')}`);
     return { document, location: where };
   });
+}
+
+export async function generate() {
+  const schemaText = readFileSync(join(root, 'schema', 'schema.graphql'), 'utf8');
+  const schema = buildSchema(schemaText);
+  const documents = checkedDocuments(schemaText);
   const types = await codegen({
     schema: parse(schemaText),
     schemaAst: schema,
