@@ -10,7 +10,7 @@ const PENDING_KEY = 'plantgraph.console.signIn';
 /** The provider, or why the console cannot sign in by itself here (the hub's words, naming the setting). */
 export function provider(): { issuer: string; clientId: string; scopes: string } | { error: string } {
   const signIn = settings.signIn;
-  if (!signIn) return { error: 'This hub runs without authentication; paste a token or API key if it asks for one.' };
+  if (!signIn) return { error: 'This hub has no identity provider to sign people in: paste an API key or a token.' };
   if ('error' in signIn) return signIn;
   // A path (`/dev-idp`) is the development provider on the hub, by whichever name the browser reached it.
   return { ...signIn, issuer: new URL(signIn.issuer, location.origin).toString().replace(/\/$/, '') };
