@@ -39,14 +39,14 @@ COPY README.md ./
 # normally committed (npm run schema:generate); print it if a checkout lacks it.
 # The PlantGraph Node-RED nodes are built to CommonJS with their editor HTML; the GraphQL IDE
 # (GraphiQL, a dev dependency) is bundled into hub/dist/ide with the README for its saved tabs, the
-# plant console (Preact, a dev dependency) into hub/dist/console.
+# plant console (Preact, a dev dependency) into hub/dist/console, its operations typed from schema.graphql.
 # npm nests a dependency under demo/node_modules when the demo pins another version
 # than the hoisted one (mqtt today; the Sparkplug connector too); the folders must exist for the COPY below.
 RUN npx tsc -b hub connectors/sap-s4hana connectors/opcua connectors/sparkplug connectors/cmms-maintainx connectors/b2mml demo \
  && npm run build -w flows/node-red \
+ && { test -f schema/schema.graphql || node hub/dist/cli.js schema; } \
  && node hub/ide/build.mjs \
  && node console/build.mjs \
- && { test -f schema/schema.graphql || node hub/dist/cli.js schema; } \
  && npm prune --omit=dev \
  && mkdir -p demo/node_modules connectors/sparkplug/node_modules
 

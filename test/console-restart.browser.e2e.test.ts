@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { CHROMIUM, launchChromium, onlyTheHub, warnWithoutChromium } from './support/browser.js';
+import { CHROMIUM, launchChromium, onlyTheHub, signInToConsole, warnWithoutChromium } from './support/browser.js';
 import { graphql } from './support/harness.js';
 import { type HubProcess, spawnHub } from './support/process.js';
 
@@ -67,9 +67,7 @@ describe.skipIf(!CHROMIUM)('the plant console across a hub restart', () => {
       ws.connectToServer();
     });
     await page.goto(`${hub.url}/console#/andon?scope=acme/berlin`);
-    await page.getByLabel('Employee id').fill('E1003');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await signInToConsole(page, 'E1003', PASSWORD);
     const tile = page.locator(`[data-path="${PRESS_1}"]`);
     await tile.waitFor();
     const connection = page.getByTestId('connection');

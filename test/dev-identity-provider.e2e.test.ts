@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,9 @@ describe.each(MODES)('the development identity provider (%s)', (mode) => {
       issuer: idp.issuer,
       jwks_uri: `${idp.issuer}/jwks`,
       token_endpoint: idp.tokenEndpoint,
-      grant_types_supported: ['password'],
+      authorization_endpoint: `${idp.issuer}/authorize`,
+      grant_types_supported: ['authorization_code', 'password'],
+      code_challenge_methods_supported: ['S256'],
       id_token_signing_alg_values_supported: ['ES256'],
     });
     const { status, body } = await signIn(hub, { grant_type: 'password', username: 'E1001', password: idp.password });
@@ -96,6 +99,65 @@ describe.each(MODES)('the development identity provider (%s)', (mode) => {
     expect((await hub.gql(step)).startStep.message).toMatch(/executed by a signed-in person of the plant/);
     const ana = (await graphql(hub.url, step, {}, await devIdpToken(hub, 'E1001'))).startStep;
     expect(ana.message).not.toMatch(/signed-in person/);
+  });
+
+  it('signs in by the authorization code flow with PKCE (S256) only, each code once', async () => {
+    const idp = hub.devIdentityProvider!;
+    const verifier = 'v'.repeat(20) + Math.random().toString(36).slice(2).padEnd(30, 'x');
+    const request = {
+      response_type: 'code',
+      client_id: 'plantgraph-console',
+      redirect_uri: `${hub.url}/console`,
+      state: 's-1',
+      nonce: 'n-1',
+      code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+      code_challenge_method: 'S256',
+    };
+    const authorize = (fields: Record<string, string>) =>
+      fetch(`${idp.issuer}/authorize`, { method: 'POST', body: new URLSearchParams(fields), redirect: 'manual' });
+    // Refused on the page, never sent on: no PKCE, plain PKCE, another site's redirect, an unknown client.
+    for (const [change, words] of [
+      [{ code_challenge: '' }, /code_challenge_method=S256/],
+      [{ code_challenge_method: 'plain' }, /code_challenge_method=S256/],
+      [{ redirect_uri: 'http://evil.example/console' }, /redirect_uri must be this hub&#39;s \/console/],
+      [{ client_id: 'someone' }, /Unknown client_id &quot;someone&quot;/],
+    ] as const) {
+      const page = await fetch(`${idp.issuer}/authorize?${new URLSearchParams({ ...request, ...change })}`);
+      expect(page.status).toBe(400);
+      expect(await page.text()).toMatch(words);
+    }
+    expect(await (await fetch(`${idp.issuer}/authorize?${new URLSearchParams(request)}`)).text()).toMatch(
+      /<form method="post" action="\/dev-idp\/authorize"><input type="hidden" name="response_type" value="code">/,
+    );
+    expect((await authorize({ ...request, username: 'E1001', password: 'wrong' })).status).toBe(400);
+    const signedIn = await authorize({ ...request, username: 'E1001', password: idp.password });
+    expect(signedIn.status).toBe(303);
+    const back = new URL(signedIn.headers.get('location')!);
+    expect([back.origin + back.pathname, back.searchParams.get('state')]).toEqual([`${hub.url}/console`, 's-1']);
+    const redeem = (fields: Record<string, string>) =>
+      signIn(hub, {
+        grant_type: 'authorization_code',
+        code: back.searchParams.get('code')!,
+        client_id: request.client_id,
+        redirect_uri: request.redirect_uri,
+        code_verifier: verifier,
+        ...fields,
+      });
+    const tokens = await redeem({});
+    expect(tokens.status).toBe(200);
+    const jwks = createRemoteJWKSet(new URL(`${idp.issuer}/jwks`));
+    const id = await jwtVerify(tokens.body.id_token, jwks, { issuer: idp.issuer, audience: 'plantgraph-console' });
+    expect(id.payload).toMatchObject({ sub: 'E1001', nonce: 'n-1', name: 'Ana Ruiz' });
+    const { viewer } = await graphql(hub.url, '{ viewer { name } }', {}, tokens.body.access_token);
+    expect(viewer.name).toBe('user:E1001');
+    expect((await redeem({})).body).toMatchObject({ error: 'invalid_grant', error_description: /used or expired/ });
+    // Another sign-in's code with the wrong verifier is refused, and spent.
+    const again = new URL(
+      (await authorize({ ...request, username: 'E1001', password: idp.password })).headers.get('location')!,
+    );
+    const code = again.searchParams.get('code')!;
+    expect((await redeem({ code, code_verifier: 'w'.repeat(43) })).body.error_description).toMatch(/does not match/);
+    expect((await redeem({ code })).body.error).toBe('invalid_grant');
   });
 
   it('refuses wrong passwords, unknown people, other grants and forged tokens, and changes nothing', async () => {

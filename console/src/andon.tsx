@@ -1,7 +1,15 @@
 // The andon board: each line of the scope with its machines as tiles coloured by state, open alerts
 // on top. Live by subscriptions; after a break in the socket (a hub restart) everything is read again.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { type Failure, gql, onReconnect, RESULT_FIELDS, refusal, subscribe } from './api.js';
+import { gql, onReconnect, refusal, subscribe } from './api.js';
+import type {
+  AcknowledgeMutation,
+  AndonAlertRaisedSubscription,
+  AndonAlertsQuery,
+  AndonBoardQuery,
+  AndonOrdersSubscription,
+  AndonStatesSubscription,
+} from './generated/operations.js';
 import { duration, useNow } from './format.js';
 
 type Machine = {
@@ -32,9 +40,8 @@ type Order = {
   counts: { goodQuantity: number; scrapQuantity: number };
   currentStep: { name: string } | null;
 };
-type Edges<T> = { edges: { node: T }[] };
 
-const BOARD = `query AndonBoard($scope: String!) {
+const BOARD = /* GraphQL */ `query AndonBoard($scope: String!) {
   equipmentList(first: 500, filter: { pathPrefix: $scope, level: [ProductionLine, WorkCell] }) {
     edges { node { path name level state stateReason stateSince parent { path } } }
   }
@@ -43,7 +50,7 @@ const BOARD = `query AndonBoard($scope: String!) {
       currentStep { name } } }
   }
 }`;
-const ALERTS = `query AndonAlerts($scope: String!) {
+const ALERTS = /* GraphQL */ `query AndonAlerts($scope: String!) {
   alerts(first: 50, filter: { pathPrefix: $scope, state: [Active] }) {
     edges { node { id path severity title description escalationLevel occurrences raisedAt } }
   }
@@ -58,7 +65,7 @@ export function Andon({ scope }: { scope: string }) {
   const now = useNow();
 
   const readBoard = useCallback(() => {
-    gql<{ equipmentList: Edges<Machine>; workOrders: Edges<Order> }>(BOARD, { scope })
+    gql<AndonBoardQuery>(BOARD, { scope })
       .then((d) => {
         setMachines(d.equipmentList.edges.map((e) => e.node));
         setOrders(d.workOrders.edges.map((e) => e.node));
@@ -67,7 +74,7 @@ export function Andon({ scope }: { scope: string }) {
       .catch((e: Error) => setError(e.message));
   }, [scope]);
   const readAlerts = useCallback(() => {
-    gql<{ alerts: Edges<Alert> }>(ALERTS, { scope })
+    gql<AndonAlertsQuery>(ALERTS, { scope })
       .then((d) =>
         setAlerts(
           d.alerts.edges
@@ -82,10 +89,10 @@ export function Andon({ scope }: { scope: string }) {
     readBoard();
     readAlerts();
     const stops = [
-      subscribe<{
-        equipmentStateChanged: { path: string; state: string; reason: string | null; at: string; applied: boolean };
-      }>(
-        'subscription AndonStates($scope: String!) { equipmentStateChanged(scope: $scope) { path state reason at applied } }',
+      subscribe<AndonStatesSubscription>(
+        /* GraphQL */ `subscription AndonStates($scope: String!) {
+          equipmentStateChanged(scope: $scope) { path state reason at applied }
+        }`,
         { scope },
         ({ equipmentStateChanged: change }) => {
           if (!change.applied) return; // a late report: history, not the current state
@@ -98,13 +105,13 @@ export function Andon({ scope }: { scope: string }) {
           );
         },
       ),
-      subscribe(
-        'subscription AndonAlerts($scope: String!) { alertRaised(scope: $scope) { id state } }',
+      subscribe<AndonAlertRaisedSubscription>(
+        /* GraphQL */ `subscription AndonAlertRaised($scope: String!) { alertRaised(scope: $scope) { id state } }`,
         { scope },
         readAlerts,
       ),
-      subscribe(
-        'subscription AndonOrders($scope: String!) { workOrderChanged(scope: $scope) { number } }',
+      subscribe<AndonOrdersSubscription>(
+        /* GraphQL */ `subscription AndonOrders($scope: String!) { workOrderChanged(scope: $scope) { number } }`,
         { scope },
         readBoard,
       ),
@@ -194,8 +201,12 @@ function AlertRow({ alert, now, onDone }: { alert: Alert; now: number; onDone: (
     const comment = String(new FormData(event.currentTarget as HTMLFormElement).get('comment') ?? '').trim();
     if (!comment) return setMessage('Say what is being done about it.');
     try {
-      const { acknowledgeAlert: result } = await gql<{ acknowledgeAlert: Failure }>(
-        `mutation Acknowledge($id: ID!, $comment: String!) { acknowledgeAlert(id: $id, comment: $comment) { ${RESULT_FIELDS} } }`,
+      const { acknowledgeAlert: result } = await gql<AcknowledgeMutation>(
+        /* GraphQL */ `mutation Acknowledge($id: ID!, $comment: String!) {
+          acknowledgeAlert(id: $id, comment: $comment) {
+            __typename ... on ErrorResult { code message } ... on InvalidInput { field }
+          }
+        }`,
         { id: alert.id, comment },
       );
       const refused = refusal(result);

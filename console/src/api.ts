@@ -2,30 +2,40 @@
 // subscriptions over graphql-ws on the same URL, with the signed-in person's token (ADR 0044).
 import { type Client, createClient } from 'graphql-ws';
 
-/** What the hub tells the page (a JSON script element): where the development sign-in is, if on. */
-export type PageSettings = { devSignIn: { tokenEndpoint: string } | null };
+/**
+ * What the hub tells the page (a JSON script element): where people sign in (OpenID Connect, or why
+ * not), and the development provider's token endpoint for the signature dialog's fresh sign-in.
+ */
+export type PageSettings = {
+  signIn: { issuer: string; clientId: string; scopes: string } | { error: string } | null;
+  devSignIn: { tokenEndpoint: string } | null;
+};
 export const settings = JSON.parse(
-  document.getElementById('plantgraph-console')?.textContent ?? '{"devSignIn":null}',
+  document.getElementById('plantgraph-console')?.textContent ?? '{"signIn":null,"devSignIn":null}',
 ) as PageSettings;
 
 const TOKEN_KEY = 'plantgraph.console.token';
-const NAME_KEY = 'plantgraph.console.name';
+const SESSION_KEY = 'plantgraph.console.session';
 const httpUrl = `${location.origin}/graphql`;
 
-export type Session = { token: string; name: string };
+/** A sign-in: the access token sent to the hub, and from OpenID Connect the id token and the expiry. */
+export type Session = { token: string; name: string; idToken?: string; expiresAt?: number };
 
 export function savedSession(): Session | null {
   const token = localStorage.getItem(TOKEN_KEY);
-  return token ? { token, name: localStorage.getItem(NAME_KEY) ?? '' } : null;
+  if (!token) return null;
+  const rest = JSON.parse(localStorage.getItem(SESSION_KEY) ?? '{}') as Partial<Session>;
+  return { ...rest, name: rest.name ?? '', token };
 }
 
 export function saveSession(session: Session | null): void {
   if (session) {
-    localStorage.setItem(TOKEN_KEY, session.token);
-    localStorage.setItem(NAME_KEY, session.name);
+    const { token, ...rest } = session;
+    localStorage.setItem(TOKEN_KEY, token);
+    localStorage.setItem(SESSION_KEY, JSON.stringify(rest));
   } else {
     localStorage.removeItem(TOKEN_KEY);
-    localStorage.removeItem(NAME_KEY);
+    localStorage.removeItem(SESSION_KEY);
   }
   void socket?.dispose();
   socket = null;
@@ -41,9 +51,13 @@ export class ApiError extends Error {
   }
 }
 
-/** A fresh token from the development identity provider (password grant): sign-in and signatures. */
+/**
+ * A fresh token of a signer from the development identity provider (password grant), for a
+ * signature: the signer signs in afresh at the station, beside the person signed in there.
+ */
 export async function signIn(employeeId: string, password: string): Promise<string> {
-  if (!settings.devSignIn) throw new ApiError('This hub has no development sign-in; paste a token instead.', undefined);
+  if (!settings.devSignIn)
+    throw new ApiError('This hub has no development sign-in: signatures need one (or a signing token).', undefined);
   const response = await fetch(settings.devSignIn.tokenEndpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -162,7 +176,6 @@ export function onConnection(listener: (up: boolean) => void): () => void {
 
 /** An expected failure of a mutation (the `ErrorResult` members of the result unions). */
 export type Failure = { __typename: string; code?: string; message?: string; field?: string };
-export const RESULT_FIELDS = '__typename ... on ErrorResult { code message } ... on InvalidInput { field }';
 
 /**
  * The refusal in plain words, or null when the result is the record asked for. An InvalidInput's

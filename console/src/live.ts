@@ -2,8 +2,9 @@ import { useEffect } from 'preact/hooks';
 import { onReconnect, subscribe } from './api.js';
 
 /** Any change of the orders at a scope: the screens that show orders read them again. */
-export const ORDER_CHANGES =
-  'subscription OrderChanges($scope: String!) { workOrderChanged(scope: $scope) { number } }';
+export const ORDER_CHANGES = /* GraphQL */ `subscription OrderChanges($scope: String!) {
+  workOrderChanged(scope: $scope) { number }
+}`;
 
 /** Reads now, again on each event of `subscription` at `scope`, and after each reconnect of the socket. */
 export function useLive(read: () => void, subscription: string, scope: string): void {

@@ -6,11 +6,14 @@ import { useEffect, useState } from 'preact/hooks';
 import { gql, onConnection, type Session, savedSession, saveSession, whenSignedOut } from './api.js';
 import { Andon } from './andon.js';
 import { OeeBoard } from './oee.js';
+import { finishSignIn, returnedFromSignIn, signOutAtProvider } from './oidc.js';
 import { Orders } from './orders.js';
 import { SignIn } from './sign-in.js';
+import type { ViewerQuery } from './generated/operations.js';
 import { Station } from './station.js';
 
 type Grant = { role: string; scope: string };
+const EXPIRED = 'Your sign-in has expired or was refused: sign in again (a wall screen keeps an API key).';
 const SCREENS = [
   ['andon', 'Andon'],
   ['oee', 'OEE'],
@@ -44,39 +47,55 @@ function App() {
   const [session, setSession] = useState<Session | null>(savedSession);
   const [grants, setGrants] = useState<Grant[] | null>(null);
   const [viewer, setViewer] = useState('');
-  const [expired, setExpired] = useState(false);
+  const [notice, setNotice] = useState('');
+  const [finishing, setFinishing] = useState(returnedFromSignIn);
   const [online, setOnline] = useState(true);
   const { screen, params } = useHash();
+  const signedOut = (why: string) => {
+    saveSession(null);
+    setSession(null);
+    setNotice(why);
+  };
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: once at load; signedIn, signedOut only set state
   useEffect(() => {
-    whenSignedOut(() => {
-      saveSession(null);
-      setSession(null);
-      setExpired(true);
-    });
+    whenSignedOut(() => signedOut(EXPIRED));
+    // Back from the identity provider with a code: exchanged for the tokens, then the screen it left.
+    if (finishing)
+      finishSignIn()
+        .then((s) => {
+          signedIn(s);
+          // The address got its screen back by replaceState, which tells no one: the screens read it now.
+          dispatchEvent(new HashChangeEvent('hashchange'));
+        })
+        .catch((error: Error) => setNotice(error.message))
+        .finally(() => setFinishing(false));
     return onConnection(setOnline);
   }, []);
+  // A token with an expiry (OpenID Connect) signs out when it ends, rather than at the next refusal.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: signedOut only calls state setters
+  useEffect(() => {
+    if (!session?.expiresAt) return;
+    const timer = setTimeout(() => signedOut(EXPIRED), Math.max(0, session.expiresAt - Date.now()));
+    return () => clearTimeout(timer);
+  }, [session]);
   useEffect(() => {
     if (!session) return;
-    gql<{ viewer: { name: string; grants: Grant[] } }>('{ viewer { name grants { role scope } } }')
+    gql<ViewerQuery>(/* GraphQL */ `query Viewer { viewer { name grants { role scope } } }`)
       .then((d) => {
         setGrants(d.viewer.grants);
         setViewer(d.viewer.name);
       })
       .catch(() => setGrants([]));
   }, [session]);
+  function signedIn(s: Session) {
+    setNotice('');
+    saveSession(s);
+    setSession(s);
+  }
 
-  if (!session)
-    return (
-      <SignIn
-        expired={expired}
-        onSignedIn={(s) => {
-          setExpired(false);
-          saveSession(s);
-          setSession(s);
-        }}
-      />
-    );
+  if (finishing) return <main class="sign-in">Signing in…</main>;
+  if (!session) return <SignIn notice={notice} onSignedIn={signedIn} />;
   // What a user sees follows their scopes: the first grant's scope unless the address names another.
   const scopes = [...new Set((grants ?? []).map((g) => g.scope).filter((s) => s !== '*'))];
   const scope = params.get('scope') ?? scopes[0] ?? 'acme';
@@ -118,8 +137,8 @@ function App() {
         <button
           type="button"
           onClick={() => {
-            saveSession(null);
-            setSession(null);
+            signedOut('Signed out.');
+            void signOutAtProvider(session.idToken);
           }}
         >
           Sign out

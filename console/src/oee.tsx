@@ -4,6 +4,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { gql, onReconnect, subscribe } from './api.js';
 import { BarChart, Waterfall } from './charts.js';
 import { hours, percent } from './format.js';
+import type { OeeBoardQuery, OeeLiveSubscription, ShiftCalendarsQuery } from './generated/operations.js';
 
 type OeeRow = {
   group: string;
@@ -21,14 +22,17 @@ type OeeRow = {
   mttr: number | null;
 };
 type Calendar = { scope: string; timeZone: string; shifts: { name: string; start: string; end: string }[] };
-const FIELDS = `group oee availability performance quality plannedBusyTime actualProductionTime actualUnitDownTime
-  actualUnitDelayTime goodQuantity producedQuantity mtbf mttr`;
-const BOARD = `query OeeBoard($scope: String!, $from: DateTimeISO!, $to: DateTimeISO!, $total: OeeGrouping!,
-  $drill: OeeGrouping!, $over: OeeGrouping!) {
-  total: oee(scope: $scope, from: $from, to: $to, groupBy: $total) { ${FIELDS} }
-  drill: oee(scope: $scope, from: $from, to: $to, groupBy: $drill) { ${FIELDS} }
+
+const BOARD = /* GraphQL */ `query OeeBoard($scope: String!, $from: DateTimeISO!, $to: DateTimeISO!,
+  $total: OeeGrouping!, $drill: OeeGrouping!, $over: OeeGrouping!) {
+  total: oee(scope: $scope, from: $from, to: $to, groupBy: $total) { ...OeeFigures }
+  drill: oee(scope: $scope, from: $from, to: $to, groupBy: $drill) { ...OeeFigures }
   over: oee(scope: $scope, from: $from, to: $to, groupBy: $over) { group oee }
   downtimePareto(scope: $scope, from: $from, to: $to) { reason seconds occurrences }
+}
+fragment OeeFigures on OeeRow {
+  group oee availability performance quality plannedBusyTime actualProductionTime actualUnitDownTime
+  actualUnitDelayTime goodQuantity producedQuantity mtbf mttr
 }`;
 /** Path depth → the grouping that gives the scope as one row, and the one a level down. */
 const TOTAL = ['Site', 'Site', 'Area', 'ProductionLine', 'Equipment'];
@@ -87,7 +91,9 @@ export function OeeBoard({
   const last = useRef(0);
 
   useEffect(() => {
-    gql<{ shiftCalendars: Calendar[] }>('{ shiftCalendars { scope timeZone shifts { name start end } } }')
+    gql<ShiftCalendarsQuery>(
+      /* GraphQL */ `query ShiftCalendars { shiftCalendars { scope timeZone shifts { name start end } } }`,
+    )
       .then((d) => setCalendars(d.shiftCalendars))
       .catch(() => setCalendars([]));
   }, []);
@@ -111,7 +117,7 @@ export function OeeBoard({
       drill: DRILL[depth],
       over: window === 'shift' ? 'Shift' : 'Day',
     };
-    gql<Omit<NonNullable<typeof data>, 'from' | 'to'>>(BOARD, variables)
+    gql<OeeBoardQuery>(BOARD, variables)
       .then((d) => {
         setData({ ...d, from, to });
         setError('');
@@ -122,9 +128,13 @@ export function OeeBoard({
     read();
     // Live during the shift: the hub announces new figures; the board reads at most every 5 s.
     const stops = [
-      subscribe('subscription OeeLive($scope: String!) { oeeUpdated(scope: $scope) { path } }', { scope }, () => {
-        if (Date.now() - last.current > 5000) read();
-      }),
+      subscribe<OeeLiveSubscription>(
+        /* GraphQL */ `subscription OeeLive($scope: String!) { oeeUpdated(scope: $scope) { path } }`,
+        { scope },
+        () => {
+          if (Date.now() - last.current > 5000) read();
+        },
+      ),
       onReconnect(read),
     ];
     const timer = setInterval(read, 60_000);

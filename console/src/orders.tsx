@@ -1,8 +1,10 @@
-// Orders: the dispatch list of the scope, and for one order its steps, deviations, signatures,
+// Orders: the schedule of the scope (schedule.tsx), its orders, and for one order its steps, deviations, signatures,
 // genealogy and the batch record as a PDF (rendered by the hub, which audits each rendering).
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { type Failure, gql } from './api.js';
+import { gql } from './api.js';
+import type { GenealogyQuery, OrderDetailQuery, OrdersQuery, RenderMutation } from './generated/operations.js';
 import { ORDER_CHANGES, type OrderScreenProps, useLive } from './live.js';
+import { Schedule } from './schedule.js';
 
 type Signature = { printedName: string; meaning: string; act: string | null; signedAt: string };
 type Detail = {
@@ -33,23 +35,25 @@ type Listed = {
   equipment: { path: string };
 };
 
-const LIST = `query Dispatch($scope: String!) {
+const LIST = /* GraphQL */ `query Orders($scope: String!) {
   workOrders(first: 200, filter: { equipmentPrefix: $scope }) {
     edges { node { number state plannedStart quantity unitOfMeasure equipment { path } } }
   }
 }`;
-const SIG = 'printedName meaning act signedAt';
 const SHORT: Intl.DateTimeFormatOptions = { dateStyle: 'short', timeStyle: 'short' };
-const DETAIL = `query OrderDetail($number: String!) {
+const DETAIL = /* GraphQL */ `query OrderDetail($number: String!) {
   workOrder(number: $number) {
     number state quantity unitOfMeasure producedLot equipment { path }
-    steps { segment operator startedAt completedAt signatures { ${SIG} } measurements { parameter value withinTolerance } }
+    steps {
+      segment operator startedAt completedAt signatures { ...Signed } measurements { parameter value withinTolerance }
+    }
     deviations { id kind severity state description }
-    signatures { ${SIG} }
+    signatures { ...Signed }
     reservations { segment quantity consumedQuantity lot { lotNumber } }
   }
-}`;
-const GENEALOGY = `query Genealogy($lot: String!) {
+}
+fragment Signed on ElectronicSignature { printedName meaning act signedAt }`;
+const GENEALOGY = /* GraphQL */ `query Genealogy($lot: String!) {
   materialLot(lotNumber: $lot) { lotNumber status genealogyInputs { lotNumber via quantity depth } }
 }`;
 
@@ -57,7 +61,7 @@ export function Orders({ scope, number }: OrderScreenProps) {
   const [orders, setOrders] = useState<Listed[]>([]);
   const [error, setError] = useState('');
   const read = useCallback(() => {
-    gql<{ workOrders: { edges: { node: Listed }[] } }>(LIST, { scope })
+    gql<OrdersQuery>(LIST, { scope })
       .then((d) =>
         setOrders(
           d.workOrders.edges
@@ -78,9 +82,10 @@ export function Orders({ scope, number }: OrderScreenProps) {
           {error}
         </p>
       )}
+      <Schedule scope={scope} />
       <div class="split">
         <table class="dispatch">
-          <caption>Dispatch list</caption>
+          <caption>Orders</caption>
           <thead>
             <tr>
               <th scope="col">Order</th>
@@ -124,34 +129,41 @@ function OrderDetail({ number }: { number: string }) {
   const [pdf, setPdf] = useState<{ url: string; name: string; sha256: string } | null>(null);
   const [message, setMessage] = useState('');
   useEffect(() => {
-    gql<{ workOrder: Detail | null }>(DETAIL, { number })
+    gql<OrderDetailQuery>(DETAIL, { number })
       .then((d) => {
         setOrder(d.workOrder);
         const lot = d.workOrder?.producedLot;
         if (lot)
-          return gql<{ materialLot: { genealogyInputs: typeof genealogy } | null }>(GENEALOGY, { lot }).then((g) =>
+          return gql<GenealogyQuery>(GENEALOGY, { lot }).then((g) =>
             setGenealogy(g.materialLot?.genealogyInputs ?? []),
           );
       })
       .catch((e: Error) => setMessage(e.message));
   }, [number]);
   useEffect(() => () => pdf && URL.revokeObjectURL(pdf.url), [pdf]);
-  const render = async () => {
+  /**
+   * Opens the batch record: the tab opens at the click (a tab opened after a wait is a blocked
+   * pop-up), then shows the PDF the hub rendered for this person (scope-checked, audited) from a blob
+   * URL of this page; no URL that works without the sign-in ever exists.
+   */
+  const open = async () => {
     setMessage('');
-    const { renderBatchRecord: r } = await gql<{
-      renderBatchRecord: Failure & { pdfBase64?: string; fileName?: string; sha256?: string };
-    }>(
-      `mutation Render($number: String!) { renderBatchRecord(number: $number) {
-        __typename ... on ErrorResult { code message } ... on BatchRecordDocument { fileName sha256 pdfBase64 } } }`,
-      { number },
-    );
-    if (r.message || !r.pdfBase64) return setMessage(r.message ?? 'No document.');
-    const bytes = Uint8Array.from(atob(r.pdfBase64), (c) => c.charCodeAt(0));
-    setPdf({
-      url: URL.createObjectURL(new Blob([bytes], { type: 'application/pdf' })),
-      name: r.fileName!,
-      sha256: r.sha256!,
-    });
+    const tab = window.open('', '_blank');
+    try {
+      const { renderBatchRecord: r } = await gql<RenderMutation>(
+        /* GraphQL */ `mutation Render($number: String!) { renderBatchRecord(number: $number) {
+          __typename ... on ErrorResult { code message } ... on BatchRecordDocument { fileName sha256 pdfBase64 } } }`,
+        { number },
+      );
+      if (r.__typename !== 'BatchRecordDocument') throw new Error(r.message);
+      const bytes = Uint8Array.from(atob(r.pdfBase64), (c) => c.charCodeAt(0));
+      const url = URL.createObjectURL(new Blob([bytes], { type: 'application/pdf' }));
+      setPdf({ url, name: r.fileName, sha256: r.sha256 });
+      if (tab) tab.location.href = url;
+    } catch (error) {
+      tab?.close();
+      setMessage((error as Error).message);
+    }
   };
   if (!order) return <p class="quiet">{message || 'Loading…'}</p>;
   const signature = (s: Signature) => (
@@ -208,14 +220,23 @@ function OrderDetail({ number }: { number: string }) {
           </li>
         ))}
       </ul>
-      <button type="button" onClick={() => void render().catch((e: Error) => setMessage(e.message))}>
-        Batch record (PDF)
-      </button>
-      {pdf && (
-        <a href={pdf.url} download={pdf.name}>
-          Download {pdf.name} (SHA-256 {pdf.sha256.slice(0, 12)}…)
-        </a>
-      )}
+      <p>
+        <button type="button" onClick={() => void open()}>
+          Open batch record (PDF)
+        </button>{' '}
+        {pdf && (
+          <a
+            href={pdf.url}
+            target="_blank"
+            rel="noopener"
+            type="application/pdf"
+            data-testid="batch-record"
+            data-sha256={pdf.sha256}
+          >
+            {pdf.name} (SHA-256 {pdf.sha256.slice(0, 12)}…)
+          </a>
+        )}
+      </p>
       {message && (
         <p role="alert" class="refusal">
           {message}

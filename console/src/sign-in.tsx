@@ -1,55 +1,54 @@
 import { useState } from 'preact/hooks';
-import { type Session, settings, signIn } from './api.js';
+import type { Session } from './api.js';
+import { beginSignIn, provider } from './oidc.js';
 
-/** Sign-in through the hub's identity provider: the development one (employee id and password) or a pasted token. */
-export function SignIn({ onSignedIn, expired }: { onSignedIn: (session: Session) => void; expired: boolean }) {
-  const [message, setMessage] = useState(
-    expired ? 'Your sign-in has expired or was refused: sign in again (a wall screen keeps an API key).' : '',
-  );
+/**
+ * Sign-in through the hub's identity provider (OpenID Connect, the development provider on `npm
+ * start`), or a pasted token or API key (a wall screen keeps an API key).
+ */
+export function SignIn({ onSignedIn, notice }: { onSignedIn: (session: Session) => void; notice: string }) {
+  const [message, setMessage] = useState(notice);
   const [busy, setBusy] = useState(false);
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    const form = new FormData(event.currentTarget as HTMLFormElement);
-    const employeeId = String(form.get('username') ?? '').trim();
-    const token = String(form.get('token') ?? '').trim();
+  const at = provider();
+  const redirect = async () => {
     setBusy(true);
     try {
-      if (token) return onSignedIn({ token, name: 'token' });
-      onSignedIn({ token: await signIn(employeeId, String(form.get('password') ?? '')), name: employeeId });
+      await beginSignIn(); // the browser leaves for the provider's sign-in page
     } catch (error) {
       setMessage((error as Error).message);
-    } finally {
       setBusy(false);
     }
+  };
+  const submitToken = (event: Event) => {
+    event.preventDefault();
+    const token = String(new FormData(event.currentTarget as HTMLFormElement).get('token') ?? '').trim();
+    if (token) onSignedIn({ token, name: 'token' });
+    else setMessage('Paste an access token or API key first.');
   };
   return (
     <main class="sign-in">
       <h1>PlantGraph console</h1>
-      <form onSubmit={submit} aria-describedby="sign-in-message">
-        {settings.devSignIn && (
-          <>
-            <p>Sign in with your employee id (development sign-in; the hub printed the password at start).</p>
-            <label>
-              Employee id
-              <input name="username" autoComplete="username" placeholder="E1001" />
-            </label>
-            <label>
-              Password
-              <input name="password" type="password" autoComplete="current-password" />
-            </label>
-          </>
-        )}
+      {'error' in at ? (
+        <p class="refusal" data-testid="sign-in-unavailable">
+          {at.error}
+        </p>
+      ) : (
+        <p>
+          <button type="button" class="primary" onClick={redirect} disabled={busy}>
+            Sign in with your plant account
+          </button>
+        </p>
+      )}
+      <form onSubmit={submitToken} aria-describedby="sign-in-message">
         <label>
-          {settings.devSignIn ? 'or a token or API key' : 'Access token or API key'}
+          {'error' in at ? 'Access token or API key' : 'or a token or API key'}
           <input name="token" type="password" placeholder="eyJ… or pgk_…" />
         </label>
-        <button type="submit" disabled={busy}>
-          Sign in
-        </button>
-        <p id="sign-in-message" role="alert">
-          {message}
-        </p>
+        <button type="submit">Use token</button>
       </form>
+      <p id="sign-in-message" role="alert">
+        {message}
+      </p>
     </main>
   );
 }

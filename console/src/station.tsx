@@ -2,7 +2,17 @@
 // their limits (out of tolerance shown as it is typed), material by lot number (a keyboard-wedge
 // scanner types it and presses Enter), the two-person signature, and the guards' refusals as said.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { type Failure, gql, RESULT_FIELDS, refusal as inPlainWords } from './api.js';
+import { gql, refusal as inPlainWords } from './api.js';
+import type {
+  CompleteStepMutation,
+  ConfirmLineClearanceMutation,
+  ConsumeMaterialMutation,
+  RecordMeasurementsMutation,
+  StartOrderMutation,
+  StartStepMutation,
+  StationOrderQuery,
+  StationOrdersQuery,
+} from './generated/operations.js';
 import { ORDER_CHANGES, type OrderScreenProps, useLive } from './live.js';
 import { type SignatureInput, SignatureDialog } from './signature.js';
 
@@ -38,7 +48,7 @@ type Order = {
   reservations: { segment: string; quantity: number; consumedQuantity: number; lot: { lotNumber: string } }[];
 };
 
-const ORDER = `query StationOrder($number: String!) {
+const ORDER = /* GraphQL */ `query StationOrder($number: String!) {
   workOrder(number: $number) {
     number state lineClearedAt
     currentStep { code name workInstruction critical
@@ -49,16 +59,55 @@ const ORDER = `query StationOrder($number: String!) {
     reservations { segment quantity consumedQuantity lot { lotNumber } }
   }
 }`;
-const ORDERS = `query StationOrders($scope: String!) {
+const ORDERS = /* GraphQL */ `query StationOrders($scope: String!) {
   workOrders(first: 100, filter: { equipmentPrefix: $scope, state: [Released, InProgress, Paused] }) {
     edges { node { number state } }
   }
 }`;
 
+const START_ORDER = /* GraphQL */ `mutation StartOrder($number: String!) {
+  result: startWorkOrder(input: { number: $number }) {
+    __typename ... on ErrorResult { code message } ... on InvalidInput { field }
+  }
+}`;
+const CONFIRM_LINE_CLEARANCE = /* GraphQL */ `mutation ConfirmLineClearance($number: String!, $s: SignatureInput) {
+  result: confirmLineClearance(number: $number, signature: $s) {
+    __typename ... on ErrorResult { code message } ... on InvalidInput { field }
+  }
+}`;
+const START_STEP = /* GraphQL */ `mutation StartStep($number: String!) {
+  result: startStep(number: $number) {
+    __typename ... on ErrorResult { code message } ... on InvalidInput { field }
+  }
+}`;
+const RECORD_MEASUREMENTS = /* GraphQL */ `mutation RecordMeasurements($number: String!, $m: [MeasurementInput!]!) {
+  result: recordMeasurements(number: $number, measurements: $m) {
+    __typename ... on ErrorResult { code message } ... on InvalidInput { field }
+  }
+}`;
+const CONSUME_MATERIAL = /* GraphQL */ `mutation ConsumeMaterial($number: String!, $lot: String!, $q: Float!) {
+  result: consumeMaterial(number: $number, lotNumber: $lot, quantity: $q) {
+    __typename ... on ErrorResult { code message } ... on InvalidInput { field }
+  }
+}`;
+const COMPLETE_STEP = /* GraphQL */ `mutation CompleteStep($number: String!, $v: SignatureInput) {
+  result: completeStep(number: $number, verification: $v) {
+    __typename ... on ErrorResult { code message } ... on InvalidInput { field }
+  }
+}`;
+/** What any of them answers. */
+type StationMutation =
+  | StartOrderMutation
+  | ConfirmLineClearanceMutation
+  | StartStepMutation
+  | RecordMeasurementsMutation
+  | ConsumeMaterialMutation
+  | CompleteStepMutation;
+
 export function Station({ scope, number, set }: OrderScreenProps) {
   const [choices, setChoices] = useState<{ number: string; state: string }[]>([]);
   useEffect(() => {
-    gql<{ workOrders: { edges: { node: { number: string; state: string } }[] } }>(ORDERS, { scope })
+    gql<StationOrdersQuery>(ORDERS, { scope })
       .then((d) => setChoices(d.workOrders.edges.map((e) => e.node)))
       .catch(() => setChoices([]));
   }, [scope]);
@@ -90,19 +139,19 @@ function StationOrder({ number, scope }: { number: string; scope: string }) {
   const [notice, setNotice] = useState('');
   const [signing, setSigning] = useState<Signing | null>(null);
   const read = useCallback(() => {
-    gql<{ workOrder: Order | null }>(ORDER, { number })
+    gql<StationOrderQuery>(ORDER, { number })
       .then((d) => setOrder(d.workOrder))
       .catch((e: Error) => setRefusal(e.message));
   }, [number]);
   useLive(read, ORDER_CHANGES, scope);
 
   /** Runs a mutation; its refusal (an ErrorResult) is shown in the hub's words. */
-  const act = async (field: string, document: string, variables: Record<string, unknown>, done?: string) => {
+  const act = async (document: string, variables: Record<string, unknown>, done?: string) => {
     setRefusal('');
     setNotice('');
     try {
-      const data = await gql<Record<string, Failure>>(document, { number, ...variables });
-      const result = data[field]!;
+      // Each station mutation names its result `result` (typed in generated/operations.ts, checked here).
+      const { result } = await gql<StationMutation>(document, { number, ...variables });
       const refused = inPlainWords(result);
       if (refused) setRefusal(refused);
       else if (done) setNotice(done);
@@ -133,17 +182,7 @@ function StationOrder({ number, scope }: { number: string; scope: string }) {
         </p>
       )}
       {order.state === 'Released' && (
-        <button
-          type="button"
-          class="primary big"
-          onClick={() =>
-            act(
-              'startWorkOrder',
-              `mutation ($number: String!) { startWorkOrder(input: { number: $number }) { ${RESULT_FIELDS} } }`,
-              {},
-            )
-          }
-        >
+        <button type="button" class="primary big" onClick={() => act(START_ORDER, {})}>
           Start order
         </button>
       )}
@@ -155,13 +194,7 @@ function StationOrder({ number, scope }: { number: string; scope: string }) {
             setSigning({
               title: 'Confirm line clearance',
               meaning: 'Responsibility',
-              run: (s) =>
-                act(
-                  'confirmLineClearance',
-                  `mutation ($number: String!, $s: SignatureInput) { confirmLineClearance(number: $number, signature: $s) { ${RESULT_FIELDS} } }`,
-                  { s },
-                  'Line clearance signed.',
-                ),
+              run: (s) => act(CONFIRM_LINE_CLEARANCE, { s }, 'Line clearance signed.'),
             })
           }
         >
@@ -182,14 +215,7 @@ function StationOrder({ number, scope }: { number: string; scope: string }) {
               type="button"
               class="primary big"
               disabled={order.state !== 'InProgress'}
-              onClick={() =>
-                act(
-                  'startStep',
-                  `mutation ($number: String!) { startStep(number: $number) { ${RESULT_FIELDS} } }`,
-                  {},
-                  'Step started.',
-                )
-              }
+              onClick={() => act(START_STEP, {}, 'Step started.')}
             >
               Start step
             </button>
@@ -198,37 +224,19 @@ function StationOrder({ number, scope }: { number: string; scope: string }) {
               <Capture
                 parameters={step.parameters}
                 recorded={running.measurements}
-                onRecord={(measurements) =>
-                  act(
-                    'recordMeasurements',
-                    `mutation ($number: String!, $m: [MeasurementInput!]!) { recordMeasurements(number: $number, measurements: $m) { ${RESULT_FIELDS} } }`,
-                    { m: measurements },
-                    'Values recorded.',
-                  )
-                }
+                onRecord={(measurements) => act(RECORD_MEASUREMENTS, { m: measurements }, 'Values recorded.')}
               />
               <Material
                 reservations={order.reservations.filter((r) => r.segment === step.code)}
                 onConsume={(lotNumber, quantity) =>
-                  act(
-                    'consumeMaterial',
-                    `mutation ($number: String!, $lot: String!, $q: Float!) { consumeMaterial(number: $number, lotNumber: $lot, quantity: $q) { ${RESULT_FIELDS} } }`,
-                    { lot: lotNumber, q: quantity },
-                    `Consumed from ${lotNumber}.`,
-                  )
+                  act(CONSUME_MATERIAL, { lot: lotNumber, q: quantity }, `Consumed from ${lotNumber}.`)
                 }
               />
               <button
                 type="button"
                 class="primary big"
                 onClick={() => {
-                  const complete = (v: SignatureInput | null) =>
-                    act(
-                      'completeStep',
-                      `mutation ($number: String!, $v: SignatureInput) { completeStep(number: $number, verification: $v) { ${RESULT_FIELDS} } }`,
-                      { v },
-                      'Step completed.',
-                    );
+                  const complete = (v: SignatureInput | null) => act(COMPLETE_STEP, { v }, 'Step completed.');
                   if (step.critical)
                     setSigning({ title: `Verify ${step.code}`, meaning: 'Verification', run: (s) => complete(s) });
                   else void complete(null);

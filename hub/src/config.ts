@@ -15,6 +15,14 @@ export interface OidcConfig {
   /** Claim listing the scopes that plain roles apply to. */
   scopesClaim: string;
   clockSkewSeconds: number;
+  /**
+   * The plant console's public client at this provider (`PLANTGRAPH_OIDC_CONSOLE_CLIENT_ID`): it signs
+   * in with the authorization code flow and PKCE, redirecting back to `<hub>/console`. Unset: the
+   * console says so and takes pasted tokens and API keys only.
+   */
+  consoleClientId?: string;
+  /** The scopes the console asks for (`PLANTGRAPH_OIDC_CONSOLE_SCOPES`, default `openid profile`). */
+  consoleScopes?: string;
 }
 
 export interface AuthConfig {
@@ -321,6 +329,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
             rolesClaim: env.PLANTGRAPH_OIDC_ROLES_CLAIM || 'roles',
             scopesClaim: env.PLANTGRAPH_OIDC_SCOPES_CLAIM || 'plantgraph_scopes',
             clockSkewSeconds: int('PLANTGRAPH_OIDC_CLOCK_SKEW_SECONDS', 30, 0),
+            consoleClientId: env.PLANTGRAPH_OIDC_CONSOLE_CLIENT_ID || undefined,
+            consoleScopes: env.PLANTGRAPH_OIDC_CONSOLE_SCOPES || undefined,
           }
         : null,
     },

@@ -53,10 +53,10 @@ import { HubTracing, tracedPublishes } from './observability/tracing.js';
 import { type JobControlFace, openJobControlFace } from './opcua/job-control-face.js';
 import { SpanKind } from '@opentelemetry/api';
 import { operationMetrics, operationTracing } from './graphql/operation-metrics.js';
-import { DEV_IDP_PATH, DevIdentityProvider } from './auth/dev-identity-provider.js';
+import { DEV_CONSOLE_CLIENT_ID, DEV_IDP_PATH, DevIdentityProvider } from './auth/dev-identity-provider.js';
 import { GraphQLIde } from './graphql/ide.js';
 import { CONNECTOR_ENDPOINT_PREFIX, serveConnectorEndpoint } from './graphql/connector-endpoints.js';
-import { CONSOLE_PATH, PlantConsole } from './graphql/console.js';
+import { CONSOLE_PATH, type ConsoleSignIn, PlantConsole } from './graphql/console.js';
 import type { LocalAdminKey } from './auth/local-admin-key.js';
 import { DevIdentityProviderEndpoints } from './auth/dev-identity-provider-http.js';
 
@@ -180,7 +180,7 @@ export async function startHub(
     const devIdpEndpoints = devIdp ? new DevIdentityProviderEndpoints(devIdp, config.trustedProxies) : null;
     const schema = await buildHubSchema(bus);
     const ide = openIde(config, devIdp !== null, log);
-    const plantConsole = openConsole(devIdp !== null, log);
+    const plantConsole = openConsole(config, devIdp !== null, log);
     const contextFor = (principal: Principal): HubContext => createContext(db, services, principal);
 
     // Limits on connections and operations, the same for HTTP and WebSocket (graphql/http-server.ts, operations.ts).
@@ -457,10 +457,28 @@ function openIde(config: HubConfig, devSignIn: boolean, log: HubLog): GraphQLIde
 }
 
 /** The plant console (ADR 0044), in production too: it needs nothing but the public API. */
-function openConsole(devSignIn: boolean, log: HubLog): PlantConsole | null {
-  const plantConsole = PlantConsole.load(devSignIn ? { tokenEndpoint: `${DEV_IDP_PATH}/token` } : null);
+function openConsole(config: HubConfig, devSignIn: boolean, log: HubLog): PlantConsole | null {
+  const plantConsole = PlantConsole.load(
+    consoleSignIn(config, devSignIn),
+    devSignIn ? { tokenEndpoint: `${DEV_IDP_PATH}/token` } : null,
+  );
   if (!plantConsole) log.warn('[hub] the plant console is not built (hub/dist/console); run `npm run build` to get it');
+  else if (config.auth.oidc && !config.auth.oidc.consoleClientId)
+    log.warn(`[hub] ${NO_CONSOLE_CLIENT}; until then the console takes pasted tokens and API keys only`);
   return plantConsole;
+}
+
+const NO_CONSOLE_CLIENT =
+  'the plant console cannot sign people in: register it at your identity provider as a public client ' +
+  '(authorization code with PKCE, redirect URI <hub URL>/console) and set PLANTGRAPH_OIDC_CONSOLE_CLIENT_ID';
+
+/** Where the console signs people in: the configured provider, or the development one on the hub. */
+function consoleSignIn(config: HubConfig, devSignIn: boolean): ConsoleSignIn {
+  const oidc = config.auth.oidc;
+  const scopes = oidc?.consoleScopes ?? 'openid profile';
+  if (oidc?.consoleClientId) return { issuer: oidc.issuer, clientId: oidc.consoleClientId, scopes };
+  if (oidc) return { error: `The console has no client at the hub's identity provider: ${NO_CONSOLE_CLIENT}.` };
+  return devSignIn ? { issuer: DEV_IDP_PATH, clientId: DEV_CONSOLE_CLIENT_ID, scopes } : null;
 }
 
 /** The development identity provider when the configuration asks for it (ADR 0015). */

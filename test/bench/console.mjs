@@ -101,7 +101,7 @@ try {
       await context.addInitScript(
         ([t]) => {
           localStorage.setItem('plantgraph.console.token', t);
-          localStorage.setItem('plantgraph.console.name', 'E1003');
+          localStorage.setItem('plantgraph.console.session', JSON.stringify({ name: 'E1003' }));
         },
         [token],
       );

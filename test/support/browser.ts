@@ -31,3 +31,15 @@ export async function onlyTheHub(page: Page, hubUrl: string, outside: string[]):
     return route.abort();
   });
 }
+
+/**
+ * Signs a person in to the plant console as a person does it: **Sign in with your plant account**,
+ * then the development provider's page (OpenID Connect, authorization code with PKCE), and back.
+ */
+export async function signInToConsole(page: Page, employeeId: string, password: string): Promise<void> {
+  await page.getByRole('button', { name: 'Sign in with your plant account' }).click();
+  await page.waitForURL(/\/dev-idp\/authorize\?/);
+  await page.getByLabel('Employee id').fill(employeeId);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}

@@ -67,11 +67,16 @@ export class StaticBundle {
   }
 }
 
-/** The HTML page of a bundle, with the hub's settings for it in a JSON script element. */
-export function servePage(res: ServerResponse, page: string): void {
+/**
+ * The HTML page of a bundle, with the hub's settings for it in a JSON script element. `connectTo`:
+ * origins besides the hub's the page may fetch from (the console's identity provider).
+ */
+export function servePage(res: ServerResponse, page: string, connectTo: readonly string[] = []): void {
   res.writeHead(200, {
     'content-type': 'text/html; charset=utf-8',
-    'content-security-policy': CONTENT_SECURITY_POLICY,
+    'content-security-policy': connectTo.length
+      ? CONTENT_SECURITY_POLICY.replace("connect-src 'self'", `connect-src 'self' ${connectTo.join(' ')}`)
+      : CONTENT_SECURITY_POLICY,
     'x-content-type-options': 'nosniff',
     'cache-control': 'no-cache',
     vary: 'accept',
