@@ -156,7 +156,13 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
 
   it("shows the `oee` query's figures for the same scope and window", async () => {
     // Some production on press 1 a minute ago, in this shift, so the figures are numbers, not blanks
-    // (counts are summed by whole minutes: the current minute's are not in yet).
+    // (counts are summed by whole minutes: the current minute's are not in yet). OEE counts parts only in
+    // planned time: a shift all day long, so a run inside the demo's breaks cannot hide them.
+    const { calendar } = await hub.gql(
+      'mutation ($i: SetShiftCalendarInput!) { calendar: setShiftCalendar(input: $i) { __typename } }',
+      { i: { scope: LINE_1, timeZone: 'UTC', shifts: [{ name: 'Day', start: '00:00', end: '00:00' }] } },
+    );
+    expect(calendar.__typename).toBe('ShiftCalendar');
     const at = new Date(Date.now() - 60_000).toISOString();
     expect((await signal({ kind: 'Count', good: 40, scrap: 2, at })).publishSignals.__typename).toBe(
       'SignalsPublished',
@@ -321,6 +327,13 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
     await page.goto(`${hub.url}/console#/orders?scope=${LINE_2}`);
     await page.getByRole('heading', { name: 'Schedule', exact: true }).waitFor();
     await page.getByTestId('connection').getByText('Live').waitFor({ timeout: 10_000 });
+    // The line's own calendar, a shift all day long with no roster: whatever the hour, the order lands in
+    // working time and is not short of the demo roster's night crew (it has none).
+    const { calendar } = await hub.gql(
+      'mutation ($i: SetShiftCalendarInput!) { calendar: setShiftCalendar(input: $i) { __typename } }',
+      { i: { scope: LINE_2, timeZone: 'UTC', shifts: [{ name: 'Day', start: '00:00', end: '00:00' }] } },
+    );
+    expect(calendar.__typename).toBe('ShiftCalendar');
     // After WO-1001's planned window (the demo plans it 2-10 h from the start), so that no one runs beside it.
     const start = new Date(Date.now() + 12 * 3_600_000).toISOString();
     const sent = Date.now();
