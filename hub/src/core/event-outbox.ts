@@ -98,8 +98,8 @@ export async function relayBacklog(em: Tx): Promise<{ unrelayed: boolean; unsequ
 export async function claimEvents(em: Tx, limit = SEQUENCE_ROUND): Promise<SequencedEvent[]> {
   const rows = await em.execute<OutboxRow[]>(
     `with mark as (select relayed_seq from event_outbox_relay where id = 1 for update),
-          claimed as (select o.seq, o.event_id, o.subject, o.type, o.data from event_outbox o, mark
-                       where o.seq > mark.relayed_seq order by o.seq limit ?),
+          claimed as (select seq, event_id, subject, type, data from event_outbox
+                       where seq > (select relayed_seq from mark) order by seq limit ?),
           moved as (update event_outbox_relay r set relayed_seq = c.last
                       from (select max(seq) as last from claimed) c where r.id = 1 and c.last is not null)
      select * from claimed order by seq`,

@@ -110,10 +110,10 @@ export interface RecordedStates {
 
 /**
  * The one writer of equipment state, for the `setEquipmentState` mutation: whatever the number of
- * reports, at most one statement each to find duplicates, write the history and update the
- * equipment rows, judged by `judgeStateReports`. `equipment` holds the reports' rows, locked by the
- * caller in this transaction (`lockEquipment`); they are not modified. The signal ingest judges the
- * same way and writes in one statement with its events (`signal-store.ts`).
+ * reports, at most two statements: one to find duplicates, one to write the history and the
+ * equipment rows, as `judgeStateReports` decides. `equipment` holds the reports' rows, locked by the
+ * caller in this transaction (`lockEquipment`); they are not modified. The signal ingest reads the
+ * duplicates with its lock and writes the same way (`signal-store.ts`).
  */
 export async function recordStateReports(
   tx: Tx,
@@ -129,30 +129,39 @@ export async function recordStateReports(
       )
     : new Set<string>();
   const judged = judgeStateReports(equipment, reports, seen);
-  const result: RecordedStates = {
-    events: [],
-    recorded: 0,
+  return {
+    events: await writeStateReports(tx, subjects, judged),
+    recorded: judged.inserts.length,
     duplicates: judged.duplicates,
     equipmentIds: judged.equipmentIds,
   };
-  if (!judged.inserts.length) return result;
+}
+
+/**
+ * Writes judged reports in one statement: the history rows and the equipment rows' current states
+ * (the history's ids come back in the rows' order). Returns the `EquipmentStateChanged` events of
+ * the changes, to write into the outbox after it.
+ */
+export async function writeStateReports(
+  tx: Tx,
+  subjects: Subjects,
+  judged: JudgedStateReports,
+): Promise<DomainEvent[]> {
+  if (!judged.inserts.length) return [];
   const ids = await executeBound<{ id: string }>(
     tx,
-    `insert into equipment_state_change (equipment_id, path, state, previous_state, reason, at, source, sequence, applied)
-     select * from jsonb_to_recordset($1::jsonb) as r(equipment_id uuid, path text, state text, previous_state text, reason text, at timestamptz, source text, sequence bigint, applied boolean)
+    `with moved as (
+       update equipment e set state = u.state, state_reason = u.reason, state_since = u.since,
+              last_reported_at = u.last, updated_at = now()
+         from jsonb_to_recordset($2::jsonb) as u(id uuid, state text, reason text, since timestamptz, last timestamptz)
+        where e.id = u.id)
+     insert into equipment_state_change (equipment_id, path, state, previous_state, reason, at, source, sequence, applied)
+     select * from jsonb_to_recordset($1::jsonb) as r(equipment_id uuid, path text, state text, previous_state text,
+       reason text, at timestamptz, source text, sequence bigint, applied boolean)
      returning id::text as id`,
-    [json(judged.inserts)],
+    [json(judged.inserts), json(judged.changed)],
   );
-  result.recorded = judged.inserts.length;
-  if (judged.changed.length)
-    await executeBound(
-      tx,
-      `update equipment e set state = u.state, state_reason = u.reason, state_since = u.since, last_reported_at = u.last, updated_at = now()
-       from jsonb_to_recordset($1::jsonb) as u(id uuid, state text, reason text, since timestamptz, last timestamptz) where e.id = u.id`,
-      [json(judged.changed)],
-    );
-  for (const i of judged.announce) result.events.push(stateChangedEvent(subjects, ids[i]!.id, judged.inserts[i]!));
-  return result;
+  return judged.announce.map((i) => stateChangedEvent(subjects, ids[i]!.id, judged.inserts[i]!));
 }
 
 /** The keys (`source`, `sequence`) of these signals already in the state history. */
@@ -266,16 +275,7 @@ export interface EquipmentStateChangedEvent {
 }
 
 /** The one builder of `EquipmentStateChanged`: an applied change of the current state. */
-export function stateChangedEvent(subjects: Subjects, id: string, row: StateChangeRow): DomainEvent {
-  return {
-    subject: subjects.equipmentStateChanged(row.path),
-    type: 'EquipmentStateChanged',
-    data: stateChangedData(id, row),
-  };
-}
-
-/** The data of `EquipmentStateChanged` for history row `id` (its id filled in by SQL when it is ''). */
-export function stateChangedData(id: string, row: StateChangeRow): Record<string, unknown> {
+function stateChangedEvent(subjects: Subjects, id: string, row: StateChangeRow): DomainEvent {
   const data: EquipmentStateChangedEvent = {
     id,
     equipmentId: row.equipment_id,
@@ -288,7 +288,7 @@ export function stateChangedData(id: string, row: StateChangeRow): Record<string
     sequence: row.sequence == null ? null : String(row.sequence),
     applied: true,
   };
-  return { ...data };
+  return { subject: subjects.equipmentStateChanged(row.path), type: 'EquipmentStateChanged', data: { ...data } };
 }
 
 /**

@@ -1,13 +1,18 @@
 import { executeBound, type Tx } from '../../infrastructure/database/database.js';
 import type { Subjects } from '../../subjects.js';
-import { type EquipmentStateRow, judgeStateReports, lockEquipment } from '../equipment/equipment-state.js';
+import {
+  type EquipmentStateRow,
+  judgeStateReports,
+  lockEquipment,
+  writeStateReports,
+} from '../equipment/equipment-state.js';
 import { type DomainEvent, recordEvents } from '../../core/event-outbox.js';
-import { lockForStateSignals, writeStateSignals } from './state-signal-write.js';
+import { lockForStateSignals } from './state-signal-write.js';
 import type { ParsedSignal } from './signal-parsing.js';
 import { equipmentRefusal, INSTALLATION } from './signal-admission.js';
 
 export interface StoredBatch {
-  /** The events of stored counts and process values (the announced state changes are written in SQL). */
+  /** The events of stored counts and process values. */
   events: DomainEvent[];
   /** Events written to the outbox: state changes, counts, values and dead letters. */
   written: number;
@@ -47,10 +52,10 @@ export interface DeadLetters {
  * (`jsonb_to_recordset`), which both PostgreSQL and PGlite plan once. Counts and process values
  * are de-duplicated by their unique (source, sequence) key; states are judged by the equipment
  * state writer's rule (`judgeStateReports`) against the equipment rows locked in path order, so
- * that replicas writing the same equipment take turns. A batch of states is two round trips: the
- * lock with the duplicates, then the history, current states and every event, numbered, in one
- * statement (`writeStateSignals`). The events (the batch's own, then the dead letters) are the
- * last statement, as the outbox requires. The sender on NATS is the installation itself: of the
+ * that replicas writing the same equipment take turns. A batch of states is three statements: the
+ * lock with the duplicates (`lockForStateSignals`), the history with the current states
+ * (`writeStateReports`), and every event of the batch, numbered (`recordEvents`), last, as the
+ * outbox requires. The sender on NATS is the installation itself: of the
  * admission rule, only the equipment's existence applies (the parse was done before).
  */
 export async function storeSignals(
@@ -88,18 +93,14 @@ export async function storeSignals(
   const values = known.filter((s): s is ValueSignal => s.kind === 'value');
   await storeCounts(tx, subjects, counts, equipment, batch);
   await storeValues(tx, subjects, values, equipment, batch);
-  const others = [...deadLetters.leading, ...batch.events, ...batch.unknown.map(deadLetters.unknown)];
   const judged = judgeStateReports(equipment, states, seen);
-  batch.duplicates += judged.duplicates;
-  batch.written = others.length;
-  if (!judged.inserts.length) {
-    await recordEvents(tx, others);
-    return batch;
-  }
-  await writeStateSignals(tx, subjects, judged, others);
+  const stateEvents = await writeStateReports(tx, subjects, judged);
   batch.stored += judged.inserts.length;
+  batch.duplicates += judged.duplicates;
   for (const id of judged.equipmentIds) batch.equipmentIds.add(id);
-  batch.written = judged.announce.length + others.length;
+  const events = [...stateEvents, ...batch.events, ...deadLetters.leading, ...batch.unknown.map(deadLetters.unknown)];
+  await recordEvents(tx, events);
+  batch.written = events.length;
   return batch;
 }
 
