@@ -55,8 +55,8 @@ export interface DeadLetters {
  * that replicas writing the same equipment take turns. A batch of states is three statements: the
  * lock with the duplicates (`lockForStateSignals`), the history with the current states
  * (`writeStateReports`), and every event of the batch, numbered (`recordEvents`), last, as the
- * outbox requires. The sender on NATS is the installation itself: of the
- * admission rule, only the equipment's existence applies (the parse was done before).
+ * outbox requires. The sender on NATS is the installation itself: of the admission rule, only the
+ * equipment's existence applies (the parse was done before).
  */
 export async function storeSignals(
   tx: Tx,
