@@ -70,9 +70,11 @@ describe('events through a NATS outage (postgres+nats)', () => {
       ).map((r) => Number(r.seq));
     let expected: number[] = [];
     for (let i = 0; i < 600; i++) {
+      // Stored first, then counted: the other way round, batches committed in between are in `stored`
+      // but not in `counted`, and the wait ends before the subscriber has them.
+      const storedAll = hub.services.signals.statistics.stored >= SIGNALS;
       expected = await committed();
-      const counted = expected.length;
-      if (hub.services.signals.statistics.stored >= SIGNALS && subscriber.events.length >= counted) break;
+      if (storedAll && subscriber.events.length >= expected.length) break;
       await sleep(100);
     }
     await sleep(500);

@@ -27,60 +27,85 @@ interface OutboxRow {
   data: Record<string, unknown> | string;
 }
 
-/** Events sequenced per round; a backlog after an outage goes out in rounds of this size. */
+/** Events relayed per round; a backlog after an outage goes out in rounds of this size. */
 export const SEQUENCE_ROUND = 1000;
 
 /**
  * The transactional outbox (ADR 0010): events are rows written by the transaction whose change they
- * announce, so a committed change always has its events and a rolled-back one never does. After the
- * commit they get their `seq`, dense and in commit order (see `sequenceEvents`), and are relayed to
- * the bus (`event-relay.ts`); subscribers fill any gap from here by `seq` (`event-feed.ts`).
+ * announce, so a committed change always has its events and a rolled-back one never does. They are
+ * numbered here, in that transaction (ADR 0051): the update of the head row takes its lock, which
+ * is held until the commit, so writers take turns from this statement to their commit and `seq` is
+ * dense and in commit order; a rolled-back writer gives its numbers back with its update. The relay
+ * publishes them after the commit (`event-relay.ts`); subscribers fill any gap from here by `seq`
+ * (`event-feed.ts`). **Call it last in the transaction**: whatever runs after it holds every other
+ * event writer up, and a lock taken after it could deadlock with a writer that waits for the head.
  */
 export async function recordEvents(tx: Tx, events: DomainEvent[]): Promise<void> {
   if (!events.length) return;
-  const rows = events.map((e) => {
+  const rows = events.map((e, i) => {
     const data: Record<string, unknown> = { type: e.type, ...(typeof e.data === 'function' ? e.data() : e.data) };
-    return { subject: e.subject, type: e.type, path: typeof data.path === 'string' ? data.path : null, data };
+    return { n: i + 1, subject: e.subject, type: e.type, path: typeof data.path === 'string' ? data.path : null, data };
   });
   await executeBound(
     tx,
-    `insert into event_outbox (subject, type, path, data)
-       select subject, type, path, data from jsonb_to_recordset($1::jsonb)
-         as x(subject text, type text, path text, data jsonb)`,
-    [JSON.stringify(rows)],
+    `with head as (update event_outbox_head set last_seq = last_seq + $2 where id = 1 returning last_seq - $2 as base)
+     insert into event_outbox (seq, subject, type, path, data)
+       select head.base + x.n, x.subject, x.type, x.path, x.data
+         from head, jsonb_to_recordset($1::jsonb) as x(n int, subject text, type text, path text, data jsonb)`,
+    [JSON.stringify(rows), rows.length],
   );
 }
 
 /**
- * Gives the committed, unsequenced events their sequence numbers, continuing the head's count
- * without gaps. The head row's lock makes replicas take turns; the events' ids give the order, and
- * since writers of one equipment take its row lock (and allocate ids under it), an equipment's
- * events are sequenced in the order they were committed.
+ * Numbers committed events that were written without a number (rows of an older hub during an
+ * upgrade, or inserted by hand), after the head's count, in the order of their ids, under the head
+ * row's lock like `recordEvents`. Returns how many it numbered.
  */
-export async function sequenceEvents(tx: Tx, limit = SEQUENCE_ROUND): Promise<SequencedEvent[]> {
+export async function sequenceEvents(tx: Tx, limit = SEQUENCE_ROUND): Promise<number> {
   const [head] = await tx.execute<{ last_seq: string }[]>(
     'select last_seq from event_outbox_head where id = 1 for update',
   );
   const last = Number(head!.last_seq);
-  const rows = await tx.execute<OutboxRow[]>(
+  const rows = await tx.execute<{ seq: string }[]>(
     `update event_outbox o set seq = ? + p.rn
        from (select id, row_number() over (order by id) as rn
                from (select id from event_outbox where seq is null order by id limit ?) pending) p
       where o.id = p.id
-      returning o.seq, o.event_id, o.subject, o.type, o.data`,
+      returning o.seq`,
     [last, limit],
   );
-  if (!rows.length) return [];
-  await tx.execute('update event_outbox_head set last_seq = ? where id = 1', [last + rows.length]);
-  return rows.map(toEvent).sort((a, b) => a.seq - b.seq);
+  if (rows.length) await tx.execute('update event_outbox_head set last_seq = ? where id = 1', [last + rows.length]);
+  return rows.length;
 }
 
-/** Whether committed events wait for their numbers (a probe on the partial index, no lock). */
-export async function hasUnsequencedEvents(em: Tx): Promise<boolean> {
-  const [row] = await em.execute<{ pending: boolean }[]>(
-    'select exists (select 1 from event_outbox where seq is null) as pending',
+/** What the relay has to do (one statement, no lock): events to publish, events without a number. */
+export async function relayBacklog(em: Tx): Promise<{ unrelayed: boolean; unsequenced: boolean }> {
+  const [row] = await em.execute<{ unrelayed: boolean; unsequenced: boolean }[]>(
+    `select (select last_seq from event_outbox_head where id = 1)
+              > (select relayed_seq from event_outbox_relay where id = 1) as unrelayed,
+            exists (select 1 from event_outbox where seq is null) as unsequenced`,
   );
-  return row?.pending === true;
+  return { unrelayed: row?.unrelayed === true, unsequenced: row?.unsequenced === true };
+}
+
+/**
+ * Claims the next committed events to publish, up to `limit`, and moves the relays' mark past them:
+ * one statement, so one round trip and its own transaction. The mark's row lock makes replicas take
+ * turns, so each event is claimed once. Reading `seq > mark` cannot skip an event still to commit:
+ * numbers are handed out under the head's lock held to the commit, so the numbers any snapshot sees
+ * committed are all numbers up to some n, never n + 1 without n (ADR 0051).
+ */
+export async function claimEvents(em: Tx, limit = SEQUENCE_ROUND): Promise<SequencedEvent[]> {
+  const rows = await em.execute<OutboxRow[]>(
+    `with mark as (select relayed_seq from event_outbox_relay where id = 1 for update),
+          claimed as (select seq, event_id, subject, type, data from event_outbox
+                       where seq > (select relayed_seq from mark) order by seq limit ?),
+          moved as (update event_outbox_relay r set relayed_seq = c.last
+                      from (select max(seq) as last from claimed) c where r.id = 1 and c.last is not null)
+     select * from claimed order by seq`,
+    [limit],
+  );
+  return rows.map(toEvent);
 }
 
 /** Sequenced events after `after`, in order, up to `through` and at most `limit`. */
@@ -108,11 +133,12 @@ export async function retainedRange(em: Tx): Promise<{ oldest: number; newest: n
   return { oldest: row!.oldest === null ? newest + 1 : Number(row!.oldest), newest };
 }
 
-/** Removes sequenced events older than the retention, a bounded number per call. */
+/** Removes relayed events older than the retention, a bounded number per call. */
 export async function pruneEvents(em: Tx, olderThanMs: number, limit = 10_000): Promise<number> {
   const rows = await em.execute<{ id: string }[]>(
     `delete from event_outbox where id in (
-       select id from event_outbox where seq is not null and created_at < now() - ? * interval '1 millisecond'
+       select id from event_outbox
+        where seq <= (select relayed_seq from event_outbox_relay where id = 1) and created_at < now() - ? * interval '1 millisecond'
         order by id limit ?) returning id`,
     [olderThanMs, limit],
   );

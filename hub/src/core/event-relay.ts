@@ -1,11 +1,11 @@
 import type { Database } from '../infrastructure/database/database.js';
 import type { BusMessage, MessageBus } from '../infrastructure/bus/message-bus.js';
-import { hasUnsequencedEvents, pruneEvents, SEQUENCE_ROUND, sequenceEvents, toMessage } from './event-outbox.js';
+import { claimEvents, pruneEvents, relayBacklog, SEQUENCE_ROUND, sequenceEvents, toMessage } from './event-outbox.js';
 import type { EventsCommitted } from './unit-of-work.js';
 
 type Log = Pick<Console, 'log' | 'warn'>;
 
-/** A publish not confirmed by then counts as failed, so sequencing goes on during a bus outage. */
+/** A publish not confirmed by then counts as failed, so relaying goes on during a bus outage. */
 const PUBLISH_TIMEOUT_MS = 2000;
 
 export interface EventRelayOptions {
@@ -22,13 +22,16 @@ export interface EventRelayOptions {
 }
 
 /**
- * Turns committed outbox rows into published events. Every replica runs one: it is woken after each
- * local commit that wrote events and sweeps every `sweepMs` for others' commits; sequencing is
- * serialised by the database (`sequenceEvents`), so relays of several replicas never hand out a
- * number twice. Each event is published with its event id as the NATS message id, so a re-publish
- * after a failed flush is dropped by the event stream. A publish that fails (bus down) is not
- * retried here: the events are stored with their numbers, and every subscriber's feed fills its
- * gaps from the database (`event-feed.ts`); the outage is logged once, and once when it ends.
+ * Publishes committed outbox rows. Every replica runs one: it is woken after each local commit that
+ * wrote events and sweeps every `sweepMs` for others' commits. Events come numbered from the
+ * transaction that wrote them (`recordEvents`); the relay claims the next ones past the relays'
+ * mark in one statement (`claimEvents`), serialised by the database, so relays of several replicas
+ * never publish an event twice. Each event is published with its event id as the NATS message id,
+ * so a re-publish after a failed flush is dropped by the event stream. A publish that fails (bus
+ * down), or a replica killed between its claim and its publish, leaves the events stored with
+ * their numbers: every subscriber's feed fills its gaps from the database (`event-feed.ts`); an
+ * outage is logged once, and once when it ends. Rows written without a number (an older hub's)
+ * are numbered here first (`sequenceEvents`).
  */
 export class EventRelay implements EventsCommitted {
   #timer: NodeJS.Timeout | null = null;
@@ -78,7 +81,7 @@ export class EventRelay implements EventsCommitted {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
     await this.#running;
-    // Whatever this replica committed last is sequenced before it goes (others would sweep it up anyway).
+    // Whatever this replica committed last is published before it goes (others would sweep it up anyway).
     await this.#relayAll().catch(() => {});
   }
 
@@ -103,8 +106,7 @@ export class EventRelay implements EventsCommitted {
           if ((await pruneEvents(this.db.em.fork(), this.#retentionMs)) < 10_000) break;
       }
     } catch (err) {
-      if (!this.#storeFailing)
-        this.log.warn(`[events] cannot sequence the outbox (${(err as Error).message}); retrying`);
+      if (!this.#storeFailing) this.log.warn(`[events] cannot relay the outbox (${(err as Error).message}); retrying`);
       this.#storeFailing = true;
     }
   }
@@ -113,9 +115,11 @@ export class EventRelay implements EventsCommitted {
     for (let round = 0; round < 100; round++) {
       // A plain query first: nothing to do costs no transaction, and while the database is down no
       // transaction is opened (a pooled connection that dies inside one is not always given back).
-      if (!(await hasUnsequencedEvents(this.db.em.fork()))) return;
-      const events = await this.db.em.fork().transactional((tx) => sequenceEvents(tx));
-      if (!events.length) return;
+      const backlog = await relayBacklog(this.db.em.fork());
+      if (backlog.unsequenced) await this.db.em.fork().transactional((tx) => sequenceEvents(tx));
+      else if (!backlog.unrelayed) return;
+      const events = await claimEvents(this.db.em.fork());
+      if (!events.length && !backlog.unsequenced) return;
       const messages = events.map(toMessage);
       this.#local(messages);
       try {
@@ -131,7 +135,7 @@ export class EventRelay implements EventsCommitted {
           );
         this.#publishFailing = true;
       }
-      if (events.length < SEQUENCE_ROUND) return;
+      if (events.length < SEQUENCE_ROUND && !backlog.unsequenced) return;
     }
   }
 }

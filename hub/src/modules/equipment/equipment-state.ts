@@ -67,32 +67,34 @@ export async function lockEquipment(
   paths: string[],
   forUpdate = true,
 ): Promise<Map<string, EquipmentStateRow>> {
-  const rows = await executeBound<{
-    id: string;
-    path: string;
-    state: EquipmentState;
-    state_reason: string | null;
-    state_since: Date;
-    last_reported_at: Date | null;
-  }>(
+  const rows = await executeBound<EquipmentStateDbRow>(
     tx,
     `select id, path, state, state_reason, state_since, last_reported_at from equipment
      where path in (select jsonb_array_elements_text($1::jsonb)) order by path ${forUpdate ? 'for update' : ''}`,
     [json([...new Set(paths)].sort())],
   );
-  return new Map(
-    rows.map((r) => [
-      r.path,
-      {
-        id: r.id,
-        path: r.path,
-        state: r.state,
-        stateReason: r.state_reason,
-        stateSince: new Date(r.state_since),
-        lastReportedAt: r.last_reported_at && new Date(r.last_reported_at),
-      },
-    ]),
-  );
+  return new Map(rows.map((r) => [r.path, toStateRow(r)]));
+}
+
+/** The columns of `equipment` the state writer reads, as the driver gives them. */
+export interface EquipmentStateDbRow {
+  id: string;
+  path: string;
+  state: EquipmentState;
+  state_reason: string | null;
+  state_since: Date;
+  last_reported_at: Date | null;
+}
+
+export function toStateRow(r: EquipmentStateDbRow): EquipmentStateRow {
+  return {
+    id: r.id,
+    path: r.path,
+    state: r.state,
+    stateReason: r.state_reason,
+    stateSince: new Date(r.state_since),
+    lastReportedAt: r.last_reported_at && new Date(r.last_reported_at),
+  };
 }
 
 export interface RecordedStates {
@@ -107,13 +109,11 @@ export interface RecordedStates {
 }
 
 /**
- * The one writer of equipment state, for the `setEquipmentState` mutation and the signal ingest
- * alike: whatever the number of reports, at most one statement each to find duplicates, write the
- * history and update the equipment rows. Reports are judged in order: every one is kept in the
- * history (so it does not depend on which replica took which signal) and counts there by its own
- * time, a late one does not change the current state, a signal seen before (source, sequence)
- * changes nothing, and a report by hand repeating the current state is a no-op. `equipment` holds the reports' rows, locked by the caller in this
- * transaction (`lockEquipment`); they are not modified.
+ * The one writer of equipment state, for the `setEquipmentState` mutation: whatever the number of
+ * reports, at most two statements: one to find duplicates, one to write the history and the
+ * equipment rows, as `judgeStateReports` decides. `equipment` holds the reports' rows, locked by the
+ * caller in this transaction (`lockEquipment`); they are not modified. The signal ingest reads the
+ * duplicates with its lock and writes the same way (`signal-store.ts`).
  */
 export async function recordStateReports(
   tx: Tx,
@@ -121,29 +121,91 @@ export async function recordStateReports(
   equipment: ReadonlyMap<string, EquipmentStateRow>,
   reports: StateReport[],
 ): Promise<RecordedStates> {
-  const result: RecordedStates = { events: [], recorded: 0, duplicates: 0, equipmentIds: new Set() };
   const signals = reports.filter((r) => r.sequence != null);
   const seen = signals.length
-    ? new Set(
-        (
-          await executeBound<{ source: string; sequence: string }>(
-            tx,
-            `select source, sequence::text as sequence from equipment_state_change
-     where (source, sequence) in (select source, sequence from jsonb_to_recordset($1::jsonb) as k(source text, sequence bigint))`,
-            [json(signals.map((s) => ({ source: s.source, sequence: s.sequence })))],
-          )
-        ).map((r) => keyOf(r.source, r.sequence)),
+    ? await recordedSignals(
+        tx,
+        signals.map((s) => ({ source: s.source, sequence: s.sequence! })),
       )
     : new Set<string>();
+  const judged = judgeStateReports(equipment, reports, seen);
+  return {
+    events: await writeStateReports(tx, subjects, judged),
+    recorded: judged.inserts.length,
+    duplicates: judged.duplicates,
+    equipmentIds: judged.equipmentIds,
+  };
+}
+
+/**
+ * Writes judged reports in one statement: the history rows and the equipment rows' current states
+ * (the history's ids come back in the rows' order). Returns the `EquipmentStateChanged` events of
+ * the changes, to write into the outbox after it.
+ */
+export async function writeStateReports(
+  tx: Tx,
+  subjects: Subjects,
+  judged: JudgedStateReports,
+): Promise<DomainEvent[]> {
+  if (!judged.inserts.length) return [];
+  const ids = await executeBound<{ id: string }>(
+    tx,
+    `with moved as (
+       update equipment e set state = u.state, state_reason = u.reason, state_since = u.since,
+              last_reported_at = u.last, updated_at = now()
+         from jsonb_to_recordset($2::jsonb) as u(id uuid, state text, reason text, since timestamptz, last timestamptz)
+        where e.id = u.id)
+     insert into equipment_state_change (equipment_id, path, state, previous_state, reason, at, source, sequence, applied)
+     select * from jsonb_to_recordset($1::jsonb) as r(equipment_id uuid, path text, state text, previous_state text,
+       reason text, at timestamptz, source text, sequence bigint, applied boolean)
+     returning id::text as id`,
+    [json(judged.inserts), json(judged.changed)],
+  );
+  return judged.announce.map((i) => stateChangedEvent(subjects, ids[i]!.id, judged.inserts[i]!));
+}
+
+/** The keys (`source`, `sequence`) of these signals already in the state history. */
+async function recordedSignals(tx: Tx, keys: { source: string; sequence: number }[]): Promise<Set<string>> {
+  const rows = await executeBound<{ source: string; sequence: string }>(
+    tx,
+    `select source, sequence::text as sequence from equipment_state_change
+     where (source, sequence) in (select source, sequence from jsonb_to_recordset($1::jsonb) as k(source text, sequence bigint))`,
+    [json(keys)],
+  );
+  return new Set(rows.map((r) => keyOf(r.source, r.sequence)));
+}
+
+/** What state reports do to the history and the current states, decided before anything is written. */
+export interface JudgedStateReports {
+  /** History rows to write, in report order. */
+  inserts: StateChangeRow[];
+  /** The new current state of each equipment whose newest report moved (the `equipment` row update). */
+  changed: { id: string; state: EquipmentState; reason: string | null; since: string; last: string | null }[];
+  /** Indexes of `inserts` that changed a current state: each is announced (`EquipmentStateChanged`). */
+  announce: number[];
+  duplicates: number;
+  equipmentIds: Set<string>;
+}
+
+/**
+ * Judges reports in order against the locked rows: every one is kept in the history (so it does not
+ * depend on which replica took which signal) and counts there by its own time, a late one does not
+ * change the current state, a signal seen before (`seen`, or earlier in `reports`) changes nothing,
+ * and a report by hand repeating the current state is a no-op.
+ */
+export function judgeStateReports(
+  equipment: ReadonlyMap<string, EquipmentStateRow>,
+  reports: StateReport[],
+  seen: Set<string>,
+): JudgedStateReports {
+  const judged: JudgedStateReports = { inserts: [], changed: [], announce: [], duplicates: 0, equipmentIds: new Set() };
   const current = new Map<string, EquipmentStateRow>();
-  const inserts: StateChangeRow[] = [];
-  const changed = new Set<EquipmentStateRow>();
-  const announce: { insert: number; equipment: EquipmentStateRow }[] = [];
+  const moved = new Set<EquipmentStateRow>();
   for (const r of reports) {
     if (r.sequence != null) {
       const key = keyOf(r.source, r.sequence);
       if (seen.has(key)) {
-        result.duplicates++;
+        judged.duplicates++;
         continue;
       }
       seen.add(key);
@@ -151,19 +213,12 @@ export async function recordStateReports(
     let eq = current.get(r.path);
     if (!eq) {
       const row = equipment.get(r.path)!;
-      eq = {
-        id: row.id,
-        path: row.path,
-        state: row.state,
-        stateReason: row.stateReason ?? null,
-        stateSince: row.stateSince,
-        lastReportedAt: row.lastReportedAt ?? null,
-      };
+      eq = { ...row, stateReason: row.stateReason ?? null, lastReportedAt: row.lastReportedAt ?? null };
       current.set(r.path, eq);
     }
     const { newer, repeat } = judgeStateReport(eq, r.state, r.reason, r.at);
     if (r.sequence == null && newer && repeat) continue;
-    inserts.push({
+    judged.inserts.push({
       equipment_id: eq.id,
       path: eq.path,
       state: r.state,
@@ -174,48 +229,26 @@ export async function recordStateReports(
       sequence: r.sequence,
       applied: newer,
     });
-    result.equipmentIds.add(eq.id);
+    judged.equipmentIds.add(eq.id);
     if (!newer) continue;
     eq.lastReportedAt = r.at;
-    changed.add(eq);
+    moved.add(eq);
     if (repeat) continue;
     Object.assign(eq, { state: r.state, stateReason: r.reason, stateSince: r.at });
-    announce.push({ insert: inserts.length - 1, equipment: eq });
+    judged.announce.push(judged.inserts.length - 1);
   }
-  if (!inserts.length) return result;
-  const ids = await executeBound<{ id: string }>(
-    tx,
-    `insert into equipment_state_change (equipment_id, path, state, previous_state, reason, at, source, sequence, applied)
-     select * from jsonb_to_recordset($1::jsonb) as r(equipment_id uuid, path text, state text, previous_state text, reason text, at timestamptz, source text, sequence bigint, applied boolean)
-     returning id::text as id`,
-    [json(inserts)],
-  );
-  result.recorded = inserts.length;
-  if (changed.size) {
-    await executeBound(
-      tx,
-      `update equipment e set state = u.state, state_reason = u.reason, state_since = u.since, last_reported_at = u.last, updated_at = now()
-       from jsonb_to_recordset($1::jsonb) as u(id uuid, state text, reason text, since timestamptz, last timestamptz) where e.id = u.id`,
-      [
-        json(
-          [...changed].map((e) => ({
-            id: e.id,
-            state: e.state,
-            reason: e.stateReason ?? null,
-            since: e.stateSince.toISOString(),
-            last: e.lastReportedAt?.toISOString() ?? null,
-          })),
-        ),
-      ],
-    );
-  }
-  for (const { insert, equipment: eq } of announce)
-    result.events.push(stateChangedEvent(subjects, eq.id, ids[insert]!.id, inserts[insert]!));
-  return result;
+  judged.changed = [...moved].map((e) => ({
+    id: e.id,
+    state: e.state,
+    reason: e.stateReason ?? null,
+    since: e.stateSince.toISOString(),
+    last: e.lastReportedAt?.toISOString() ?? null,
+  }));
+  return judged;
 }
 
 /** A row of `equipment_state_change` as written. */
-interface StateChangeRow {
+export interface StateChangeRow {
   equipment_id: string;
   path: string;
   state: EquipmentState;
@@ -242,10 +275,10 @@ export interface EquipmentStateChangedEvent {
 }
 
 /** The one builder of `EquipmentStateChanged`: an applied change of the current state. */
-function stateChangedEvent(subjects: Subjects, equipmentId: string, id: string, row: StateChangeRow): DomainEvent {
+function stateChangedEvent(subjects: Subjects, id: string, row: StateChangeRow): DomainEvent {
   const data: EquipmentStateChangedEvent = {
     id,
-    equipmentId,
+    equipmentId: row.equipment_id,
     path: row.path,
     state: row.state,
     previousState: row.previous_state,

@@ -6,9 +6,10 @@ import type {
   SignalDelivery,
 } from '../../infrastructure/bus/message-bus.js';
 import type { EventsCommitted } from '../../core/unit-of-work.js';
-import { type DomainEvent, recordEvents } from '../../core/event-outbox.js';
+import type { DomainEvent } from '../../core/event-outbox.js';
 import { parseSignal, type ParsedSignal } from './signal-parsing.js';
-import { emptyBatch, storeSignals } from './signal-store.js';
+import { type DeadLetters, type StoredBatch, storeSignals } from './signal-store.js';
+import { isDuplicateStateSignal } from './state-signal-write.js';
 import { IngestBackoff } from './ingest-backoff.js';
 import type { IngestStatistics } from './signals.types.js';
 
@@ -68,19 +69,14 @@ export function startSignalIngest(
     }
     // One transaction per batch: the new rows, their events and the dead letters of refused signals,
     // so a signal is acked only once what it caused (or why it was refused) is stored.
-    let batch: Awaited<ReturnType<typeof storeSignals>>;
+    const deadLetters = {
+      leading: malformed.map((m) => deadLetter(m.delivery, m.reason)),
+      unknown: (s: ParsedSignal) =>
+        deadLetter(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`),
+    };
+    let batch: StoredBatch;
     try {
-      batch = await db.em.fork().transactional(async (tx) => {
-        const stored = signals.length ? await storeSignals(tx, bus.subjects, signals) : emptyBatch();
-        await recordEvents(tx, [
-          ...malformed.map((m) => deadLetter(m.delivery, m.reason)),
-          ...stored.events,
-          ...stored.unknown.map((s) =>
-            deadLetter(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`),
-          ),
-        ]);
-        return stored;
-      });
+      batch = await storeBatch(db, bus, signals, deadLetters);
     } catch (err) {
       stats.failedBatches++;
       stats.lastError = (err as Error).message;
@@ -94,10 +90,30 @@ export function startSignalIngest(
     stats.stored += batch.stored;
     stats.duplicates += batch.duplicates;
     stats.rejectedUnknownEquipment += batch.unknown.length;
-    if (batch.events.length || malformed.length || batch.unknown.length) relay.wake();
+    if (batch.written) relay.wake();
     if (batch.equipmentIds.size) onStored([...batch.equipmentIds]);
     stats.batches++;
     stats.lastBatchAt = new Date();
   }, options);
   return consumer;
+}
+
+/**
+ * One transaction for the batch; once more at once when it met a state signal another replica
+ * stored while this one waited for the equipment's lock (`lockForStateSignals`): the second time
+ * it is seen as the duplicate it is.
+ */
+async function storeBatch(
+  db: Database,
+  bus: MessageBus,
+  signals: ParsedSignal[],
+  deadLetters: DeadLetters,
+): Promise<StoredBatch> {
+  const store = () => db.em.fork().transactional((tx) => storeSignals(tx, bus.subjects, signals, deadLetters));
+  try {
+    return await store();
+  } catch (err) {
+    if (!isDuplicateStateSignal(err)) throw err;
+    return store();
+  }
 }

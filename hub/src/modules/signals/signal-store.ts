@@ -1,12 +1,21 @@
 import { executeBound, type Tx } from '../../infrastructure/database/database.js';
 import type { Subjects } from '../../subjects.js';
-import { lockEquipment, recordStateReports, type EquipmentStateRow } from '../equipment/equipment-state.js';
-import type { DomainEvent } from '../../core/event-outbox.js';
+import {
+  type EquipmentStateRow,
+  judgeStateReports,
+  lockEquipment,
+  writeStateReports,
+} from '../equipment/equipment-state.js';
+import { type DomainEvent, recordEvents } from '../../core/event-outbox.js';
+import { lockForStateSignals } from './state-signal-write.js';
 import type { ParsedSignal } from './signal-parsing.js';
 import { equipmentRefusal, INSTALLATION } from './signal-admission.js';
 
 export interface StoredBatch {
+  /** The events of stored counts and process values. */
   events: DomainEvent[];
+  /** Events written to the outbox: state changes, counts, values and dead letters. */
+  written: number;
   /** Signals the admission rule refuses for their equipment (on NATS: no equipment has the path). */
   unknown: ParsedSignal[];
   /** Equipment that got new rows (for live OEE). */
@@ -22,45 +31,76 @@ type ValueSignal = Extract<ParsedSignal, { kind: 'value' }>;
 const json = (rows: unknown[]) => JSON.stringify(rows);
 const keyOf = (source: string, sequence: number | string) => `${source}\u0000${sequence}`;
 
-/**
- * Writes one batch of signals inside the caller's transaction with a fixed number of statements,
- * whatever the batch size: each kind is one multi-row statement over a JSON array
- * (`jsonb_to_recordset`), which both PostgreSQL and PGlite plan once. Counts and process values
- * are de-duplicated by their unique (source, sequence) key; states go through the equipment state
- * writer, against the equipment rows locked in path order so that replicas writing the same
- * equipment take turns. The sender on NATS is the installation itself: of the admission rule,
- * only the equipment's existence applies (the parse was done before).
- */
 export const emptyBatch = (): StoredBatch => ({
   events: [],
+  written: 0,
   unknown: [],
   equipmentIds: new Set(),
   stored: 0,
   duplicates: 0,
 });
 
-export async function storeSignals(tx: Tx, subjects: Subjects, signals: ParsedSignal[]): Promise<StoredBatch> {
+/** The batch's dead letters: refused before the store (`leading`) and for unknown equipment. */
+export interface DeadLetters {
+  leading: DomainEvent[];
+  unknown: (signal: ParsedSignal) => DomainEvent;
+}
+
+/**
+ * Writes one batch of signals and its events inside the caller's transaction with a fixed number of
+ * statements, whatever the batch size: each kind is one multi-row statement over a JSON array
+ * (`jsonb_to_recordset`), which both PostgreSQL and PGlite plan once. Counts and process values
+ * are de-duplicated by their unique (source, sequence) key; states are judged by the equipment
+ * state writer's rule (`judgeStateReports`) against the equipment rows locked in path order, so
+ * that replicas writing the same equipment take turns. A batch of states is three statements: the
+ * lock with the duplicates (`lockForStateSignals`), the history with the current states
+ * (`writeStateReports`), and every event of the batch, numbered (`recordEvents`), last, as the
+ * outbox requires. The sender on NATS is the installation itself: of the admission rule, only the
+ * equipment's existence applies (the parse was done before).
+ */
+export async function storeSignals(
+  tx: Tx,
+  subjects: Subjects,
+  signals: ParsedSignal[],
+  deadLetters: DeadLetters,
+): Promise<StoredBatch> {
   const batch = emptyBatch();
-  const equipment = await lockEquipment(
-    tx,
-    signals.map((s) => s.path),
-    signals.some((s) => s.kind === 'state'),
-  );
+  if (!signals.length) {
+    await recordEvents(tx, deadLetters.leading);
+    batch.written = deadLetters.leading.length;
+    return batch;
+  }
+  const stateKeys = signals.flatMap((s) => (s.kind === 'state' ? [{ source: s.source, sequence: s.sequence }] : []));
+  const { equipment, seen } = stateKeys.length
+    ? await lockForStateSignals(
+        tx,
+        signals.map((s) => s.path),
+        stateKeys,
+      )
+    : {
+        equipment: await lockEquipment(
+          tx,
+          signals.map((s) => s.path),
+          false,
+        ),
+        seen: new Set<string>(),
+      };
   const known: ParsedSignal[] = [];
   for (const s of signals)
     (equipmentRefusal(INSTALLATION, s.path, equipment.has(s.path)) ? batch.unknown : known).push(s);
   const states = known.filter((s): s is StateSignal => s.kind === 'state');
   const counts = known.filter((s): s is CountSignal => s.kind === 'count' || s.kind === 'cycle');
   const values = known.filter((s): s is ValueSignal => s.kind === 'value');
-  if (states.length) {
-    const recorded = await recordStateReports(tx, subjects, equipment, states);
-    batch.events.push(...recorded.events);
-    batch.stored += recorded.recorded;
-    batch.duplicates += recorded.duplicates;
-    for (const id of recorded.equipmentIds) batch.equipmentIds.add(id);
-  }
   await storeCounts(tx, subjects, counts, equipment, batch);
   await storeValues(tx, subjects, values, equipment, batch);
+  const judged = judgeStateReports(equipment, states, seen);
+  const stateEvents = await writeStateReports(tx, subjects, judged);
+  batch.stored += judged.inserts.length;
+  batch.duplicates += judged.duplicates;
+  for (const id of judged.equipmentIds) batch.equipmentIds.add(id);
+  const events = [...stateEvents, ...batch.events, ...deadLetters.leading, ...batch.unknown.map(deadLetters.unknown)];
+  await recordEvents(tx, events);
+  batch.written = events.length;
   return batch;
 }
 
