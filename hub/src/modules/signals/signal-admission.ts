@@ -48,19 +48,28 @@ export async function admitSignals(
   const messages: SignalMessage[] = [];
   // One stand-in delivery for the whole call: parsing reads only its receive time.
   const delivery = { subject: '', payload: EMPTY, attempt: 1, receivedAt: new Date(), ack: () => {}, nak: () => {} };
+  // A call's signals come from a few machines: each path is checked and turned into subjects once.
+  const subjectsOf = new Map<string, Record<string, string> | null>();
   for (const [i, s] of inputs.entries()) {
-    if (!isEquipmentPath(s.path))
+    let ofPath = subjectsOf.get(s.path);
+    if (ofPath === undefined) {
+      ofPath = isEquipmentPath(s.path) ? {} : null;
+      subjectsOf.set(s.path, ofPath);
+    }
+    if (!ofPath)
       return invalidInput(
         `signals[${i}].path`,
         `"${s.path}" is not an equipment path such as acme/berlin/assembly/line-1/press-1.`,
       );
+    ofPath[s.kind] ??= subjects.equipmentSignal(s.kind, s.path);
+    const subject = ofPath[s.kind]!;
     const body = signalBody(s);
-    const subject = subjects.equipmentSignal(s.kind, s.path);
-    const target = subjects.parseSignalSubject(subject);
-    // Checked as the ingest will check the JSON it reads back (`parseSignal`), without the round trip.
-    const problem = target
-      ? signalFromBody(target.kind, target.path, body, delivery)
-      : parseSignal(subjects, { ...delivery, subject });
+    // Checked as the ingest will check the JSON it reads back (`parseSignal`), without the round trip:
+    // for a valid path and kind the subject parses back to exactly these.
+    const problem =
+      s.kind in subjects.signalPrefix
+        ? signalFromBody(s.kind, s.path, body, delivery)
+        : parseSignal(subjects, { ...delivery, subject });
     if (typeof problem === 'string') return invalidInput(`signals[${i}]`, problem);
     messages.push({ subject, payload: Buffer.from(JSON.stringify(body)), id: `${s.source}:${s.sequence}` });
   }
