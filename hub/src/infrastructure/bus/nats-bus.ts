@@ -147,7 +147,7 @@ export class NatsBus implements MessageBus {
   }
 
   publishSignals(batch: readonly SignalPublish[]): Promise<void> {
-    this.#signalPublisher ??= new SignalPublisher(this.nc);
+    if (!this.#signalPublisher || this.#signalPublisher.broken) this.#signalPublisher = new SignalPublisher(this.nc);
     return this.#signalPublisher.publish(batch);
   }
 

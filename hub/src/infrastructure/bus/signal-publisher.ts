@@ -23,11 +23,20 @@ export class SignalPublisher {
   readonly #prefix: string;
   readonly #waiting = new Map<number, Waiting>();
   #next = 0;
+  /** Its reply subscription ended: acknowledgements can no longer arrive. */
+  broken = false;
 
   constructor(private readonly nc: NatsConnection) {
     this.#prefix = `${createInbox()}.`;
     // For the connection's life: its drain at close ends it.
-    nc.subscribe(`${this.#prefix}*`, { callback: (_err, msg) => this.#answer(msg) });
+    nc.subscribe(`${this.#prefix}*`, {
+      // An error ends the subscription (e.g. a permission refused): the batches waiting time out,
+      // and the bus makes a new publisher for the next one.
+      callback: (err, msg) => {
+        if (err) this.broken = true;
+        else if (msg) this.#answer(msg);
+      },
+    });
   }
 
   publish(batch: readonly SignalPublish[]): Promise<void> {
