@@ -3,6 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { InProcessBus, NatsBus, Subjects, subjectMatches, type MessageBus, type SignalDelivery } from '@plantgraph/hub';
 import { TEST_NATS_URL, deleteNatsNamespace, sleep, uniqueName } from './support/harness.js';
+import { startPrivateNats } from './support/private-nats.js';
 
 describe('subject patterns follow NATS rules', () => {
   it.each([
@@ -89,6 +90,34 @@ describe.each([
     expect(seen.filter((s) => s.body === 'two').map((s) => s.attempt)).toEqual([1, 2]);
   });
 
+  it('publishes a batch at once: each signal stored once, also when the batch is sent again', async () => {
+    const subject = bus.subjects.equipmentSignal('value', 'acme/line-3');
+    const batch = Array.from({ length: 500 }, (_, i) => ({ subject, payload: Buffer.from(`v${i}`), id: `b:${i}` }));
+    await bus.publishSignals([...batch, batch[0]!]); // a repeat inside the batch
+    await bus.publishSignals(batch); // the whole batch again, as after a lost answer
+    const seen: string[] = [];
+    await new Promise<void>((resolve) => {
+      let quietSince = Date.now();
+      const consumer = bus.consumeSignals(
+        async (signals) => {
+          for (const d of signals) {
+            seen.push(Buffer.from(d.payload).toString());
+            d.ack();
+          }
+          quietSince = Date.now();
+        },
+        { batchSize: 100 },
+      );
+      const check = setInterval(() => {
+        if (seen.length >= 500 && Date.now() - quietSince > 500) {
+          clearInterval(check);
+          void consumer.stop().then(resolve);
+        }
+      }, 100);
+    });
+    expect(seen).toEqual(batch.map((_, i) => `v${i}`));
+  });
+
   it('dates each signal when the bus took it in, the same on every delivery', async () => {
     const subject = bus.subjects.equipmentSignal('count', 'acme/line-2');
     const sentFrom = Date.now();
@@ -173,4 +202,24 @@ describe.each([
   it('reports readiness', async () => {
     await expect(bus.checkReady()).resolves.toBeUndefined();
   });
+});
+
+describe('nats bus: a batch of signals the server does not acknowledge', () => {
+  it('fails as a whole, so its sender sends it again', async () => {
+    const nats = await startPrivateNats({ jetstream: true });
+    const bus = await NatsBus.connect(nats.url, new Subjects(uniqueName('c')));
+    try {
+      const subject = bus.subjects.equipmentSignal('value', 'acme/line-4');
+      const batch = (from: number) =>
+        Array.from({ length: 50 }, (_, i) => ({ subject, payload: Buffer.from('{}'), id: `k:${from + i}` }));
+      await bus.publishSignals(batch(0));
+      await nats.kill(); // no goodbye: only the missing acknowledgements tell
+      const started = Date.now();
+      await expect(bus.publishSignals(batch(50))).rejects.toThrow(/did not acknowledge 50 signals/);
+      expect(Date.now() - started).toBeLessThan(8000);
+    } finally {
+      await Promise.race([bus.close().catch(() => {}), sleep(2000)]);
+      await nats.dispose();
+    }
+  }, 30_000);
 });

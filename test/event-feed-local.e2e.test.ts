@@ -70,6 +70,7 @@ describe.each(MODES)('local delivery of events (%s)', (mode) => {
       onReachability: (listener) => bus.onReachability(listener),
       subscribe: (patterns, options) => bus.subscribe(patterns, options),
       publishSignal: (subject, payload, id) => bus.publishSignal(subject, payload, id),
+      publishSignals: (batch) => bus.publishSignals(batch),
       consumeSignals: (handle, options) => bus.consumeSignals(handle, options),
       checkReady: () => bus.checkReady(),
       signalBacklog: () => bus.signalBacklog(),

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NatsBus, Subjects } from '@plantgraph/hub';
 import {
@@ -22,10 +23,11 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
   let a: HubProcess;
   let b: HubProcess;
   let token: string;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const env = {
+    env = {
       DATABASE_URL: database.url,
       NATS_URL: TEST_NATS_URL,
       PLANTGRAPH_NATS_NAMESPACE: namespace,
@@ -138,6 +140,55 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
     expect(new Set(onB.received.map(key)).size).toBe(onB.received.length);
     await Promise.all([onA.close(), onB.close()]);
   });
+
+  it('stores every signal of publishSignals calls cut by a replica kill once, after they are sent again', async () => {
+    const c = await spawnHub(env);
+    const path = 'acme/berlin/assembly/line-1/welder-1';
+    const calls = 10;
+    const per = 500;
+    const call = (n: number) => ({
+      query: 'mutation ($s: [EquipmentSignalInput!]!) { publishSignals(signals: $s) { __typename } }',
+      variables: {
+        s: Array.from({ length: per }, (_, i) => ({
+          kind: 'Value',
+          path,
+          source: 'kill-test',
+          sequence: n * per + i + 1,
+          name: 'current',
+          value: i,
+          unit: 'A',
+        })),
+      },
+    });
+    let resent = 0;
+    for (let n = 0; n < calls; n++) {
+      const sending = graphqlRaw(n < 4 ? c.url : b.url, call(n), token).catch(() => null);
+      // The kill lands while call 3's signals are being published (its batch half acknowledged, or not).
+      if (n === 3) await sleep(40).then(() => c.kill());
+      const answer = await sending;
+      if (answer?.body?.data?.publishSignals?.__typename === 'SignalsPublished') continue;
+      resent++; // no answer: the sender cannot know what was stored, so it sends the whole call again
+      const again = await graphqlRaw(b.url, call(n), token);
+      expect(again.body.data.publishSignals.__typename).toBe('SignalsPublished');
+    }
+    expect(resent).toBeGreaterThan(0);
+    const db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    try {
+      const stored = async () =>
+        (
+          await db.query<{ n: string; distinct: string }>(
+            `select count(*) as n, count(distinct sequence) as distinct from process_value where source = 'kill-test'`,
+          )
+        ).rows[0]!;
+      const deadline = Date.now() + 60_000;
+      while (Number((await stored()).n) < calls * per && Date.now() < deadline) await sleep(500);
+      await sleep(1000); // nothing more comes after
+      expect(await stored()).toEqual({ n: String(calls * per), distinct: String(calls * per) });
+    } finally {
+      await db.end();
+    }
+  }, 180_000);
 
   it('loses no acked signal when a replica is killed mid-stream', async () => {
     const equipment = await NatsBus.connect(TEST_NATS_URL, new Subjects(namespace), 'test-plc');

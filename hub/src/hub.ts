@@ -36,6 +36,7 @@ import { CompiledReads, observedReads } from './graphql/compiled/compiled-reads.
 import { compiledFields } from './graphql/compiled/read-types.js';
 import { buildHubSchema } from './graphql/schema.js';
 import { operationExecutor } from './graphql/execute.js';
+import { signalIntake } from './graphql/signal-intake.js';
 import { createServices, type Services } from './services.js';
 import { startSignalIngest } from './modules/signals/signal-ingest.js';
 import { startAlertEscalation } from './modules/alert/alert.service.js';
@@ -356,6 +357,7 @@ export async function startHub(
       box: services.connectorSecrets,
       source: services.hubEvents,
       execute,
+      intake: signalIntake(db, services.signals, gate),
       log,
     });
     await connectorHost.start();

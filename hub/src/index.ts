@@ -19,6 +19,7 @@ export { SignalLanes } from './infrastructure/bus/signal-lanes.js';
 export { subjectMatches } from './infrastructure/bus/message-bus.js';
 export { InProcessBus } from './infrastructure/bus/in-process-bus.js';
 export { NatsBus } from './infrastructure/bus/nats-bus.js';
+export { SignalPublisher } from './infrastructure/bus/signal-publisher.js';
 export * from './infrastructure/queue/job-queue.js';
 export { openJobQueue, type OpenJobQueueOptions } from './infrastructure/queue/open-job-queue.js';
 export { openDatabase, migrate, type Database } from './infrastructure/database/database.js';

@@ -75,7 +75,7 @@ export interface EquipmentValueSignal {
 // The kinds are part of the flows' connection contract, which this hub implements (embedded) and serves (remote).
 export { SIGNAL_KINDS, type SignalKind };
 
-export const pathTokens = (path: string): string => path.split('/').join('.');
+export const pathTokens = (path: string): string => path.replaceAll('/', '.');
 
 /**
  * The subjects and streams of one PlantGraph installation. The namespace (default `pg`,
@@ -109,7 +109,7 @@ export class Subjects {
   /** The kind and equipment path of a signal subject, or null when it is not one. */
   parseSignalSubject(subject: string): { kind: SignalKind; path: string } | null {
     const kind = SIGNAL_KINDS.find((k) => subject.startsWith(this.signalPrefix[k]));
-    return kind ? { kind, path: subject.slice(this.signalPrefix[kind].length).split('.').join('/') } : null;
+    return kind ? { kind, path: subject.slice(this.signalPrefix[kind].length).replaceAll('.', '/') } : null;
   }
 
   processValueReported(path: string): string {

@@ -7,11 +7,11 @@
 // (a hub stand-in that takes each batch at once; BENCH_OPCUA_ALONE=0 skips it), then through a real
 // hub. BENCH_PROFILE=<dir> writes a CPU profile of the hub's process.
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import { startConnectorBenchHub } from './bench-hub.mjs';
-import { cpuSeconds } from './process-cpu.mjs';
+import { cpuMeter, cpuSeconds, pidsNamed, postgresPids } from './process-cpu.mjs';
 import { opcUaConnector } from '@plantgraph/connector-opcua';
 
 const CHANGES = Number(process.env.BENCH_OPCUA_CHANGES ?? 100_000);
@@ -106,6 +106,9 @@ async function bench(mode) {
       await session.post('Profiler.start');
     }
     const load = loadavg()[0];
+    // PostgreSQL's backends of the bench's database (and the WAL writer) and the NATS server.
+    const backing = mode === 'postgres+nats' ? await backingMeter(em) : null;
+    await backing?.start();
     const cpu0 = { hub: process.cpuUsage(), sim: cpuSeconds(sim.pid) };
     const t0 = performance.now();
     const emitted = await sim.run({ changes: CHANGES, rate: RATE });
@@ -122,6 +125,7 @@ async function bench(mode) {
     const tStored = performance.now();
     const hubCpu = process.cpuUsage(cpu0.hub);
     const simCpu = cpuSeconds(sim.pid) - cpu0.sim;
+    const backingCpu = await backing?.stop(Math.max(1, stored));
     if (session) {
       const { profile } = await session.post('Profiler.stop');
       mkdirSync(PROFILE, { recursive: true });
@@ -150,10 +154,26 @@ async function bench(mode) {
     console.log(
       `  CPU per change: hub process (hub + connector) ${perChange((hubCpu.user + hubCpu.system) / 1e6)}, simulator ${perChange(simCpu)}`,
     );
+    if (backingCpu)
+      console.log(
+        `  CPU per change: PostgreSQL ${backingCpu.perEvent.postgres.microsPerEvent.toFixed(1)} µs, ` +
+          `NATS ${backingCpu.perEvent.nats.microsPerEvent.toFixed(1)} µs (the shared server: other clients' work included)`,
+      );
   } finally {
     await stop();
     await sim.close();
   }
+}
+
+/** A CPU meter over the bench database's PostgreSQL backends and the NATS server. */
+async function backingMeter(em) {
+  const [{ db }] = await em().execute('select current_database() as db');
+  const client = { query: async (sql, params) => ({ rows: await em().execute(sql.replace(/\$\d+/g, '?'), params) }) };
+  // The shared server of PLANTGRAPH_TEST_NATS_URL, not other sessions' private ones.
+  const port = new URL(process.env.PLANTGRAPH_TEST_NATS_URL ?? 'nats://127.0.0.1:4222').port || '4222';
+  const shared = () =>
+    pidsNamed('nats-server').filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(port));
+  return cpuMeter({ postgres: () => postgresPids(client, db), nats: shared });
 }
 
 /**

@@ -2,20 +2,18 @@
 // While the hub cannot take them (its database or bus unreachable) they stay, up to a bound; they go
 // in batches of up to 1,000 per publishSignals call, one call at a time, so their order is kept.
 
-import { type ConnectorLog, type HubClient, request } from '@plantgraph/connector-sdk';
+import {
+  type ConnectorLog,
+  type HubClient,
+  type PublishSignalsAnswer,
+  publishSignals,
+} from '@plantgraph/connector-sdk';
 import type { EquipmentSignal } from './signals.js';
 
 /** The hub's bound on signals per publishSignals call. */
 export const MAX_BATCH = 1000;
 const FIRST_RETRY_MS = 250;
 const LONGEST_RETRY_MS = 5000;
-
-const PUBLISH = `mutation ($s: [EquipmentSignalInput!]!) { publishSignals(signals: $s) {
-  __typename ... on SignalsPublished { accepted } ... on ErrorResult { message } } }`;
-
-interface PublishAnswer {
-  publishSignals: { __typename: string; accepted?: number; message?: string };
-}
 
 export interface ForwarderOptions {
   hub: HubClient;
@@ -115,9 +113,9 @@ export class Forwarder {
 
   /** True when the batch is done with: taken, or refused signal by signal for a reason it carries. */
   async #send(batch: EquipmentSignal[]): Promise<boolean> {
-    let answer: PublishAnswer['publishSignals'];
+    let answer: PublishSignalsAnswer;
     try {
-      answer = (await request<PublishAnswer>(this.o.hub, PUBLISH, { s: batch })).publishSignals;
+      answer = await publishSignals(this.o.hub, batch);
     } catch (err) {
       if (!this.#failingSince) {
         this.#failingSince = new Date();

@@ -4,17 +4,8 @@
 // nothing is stored twice); a signal the hub refuses (equipment unknown or out of the instance's
 // scope, a field it rejects) is dropped and counted, since sending it again cannot help.
 
-import { request, type ConnectorLog, type HubClient } from '@plantgraph/connector-sdk';
+import { type ConnectorLog, type HubClient, publishSignals } from '@plantgraph/connector-sdk';
 import type { SignalInput } from './signals.js';
-
-const PUBLISH = `mutation ($s: [EquipmentSignalInput!]!) { publishSignals(signals: $s) {
-  __typename ... on SignalsPublished { accepted } ... on InvalidInput { field message }
-  ... on NotFound { entity key message } } }`;
-
-type Answer =
-  | { __typename: 'SignalsPublished'; accepted: number }
-  | { __typename: 'InvalidInput'; field: string; message: string }
-  | { __typename: 'NotFound'; entity: string; key: string; message: string };
 
 /** A path the hub refused is not sent again for this long (the engineer may create it meanwhile). */
 const REFUSED_PATH_MS = 10_000;
@@ -119,7 +110,7 @@ export class SignalBatcher {
     // Each refusal removes at least one signal, so this ends.
     while (batch.length) {
       this.stats.calls++;
-      const { publishSignals: answer } = await request<{ publishSignals: Answer }>(this.o.hub, PUBLISH, { s: batch });
+      const answer = await publishSignals(this.o.hub, batch);
       if (answer.__typename === 'SignalsPublished') {
         this.stats.published += batch.length;
         this.stats.lastPublishedAt = Date.now();

@@ -130,6 +130,19 @@ export function tracedPublishes<Bus extends object>(bus: Bus, tracing: HubTracin
     get(target, property) {
       const value = Reflect.get(target, property, target);
       if (typeof value !== 'function') return value;
+      if (property === 'publishSignals')
+        // One span per batch, named as a single publish was (one operation on the bus for its caller).
+        return (batch: readonly { subject: string }[]) =>
+          tracing.inSpan(
+            'nats publishSignal',
+            SpanKind.PRODUCER,
+            {
+              'messaging.system': 'nats',
+              'messaging.destination.name': batch[0]?.subject ?? '',
+              'messaging.batch.message_count': batch.length,
+            },
+            () => value.call(target, batch),
+          );
       if (!traced.has(property)) return value.bind(target);
       return (subject: string, ...rest: unknown[]) =>
         tracing.inSpan(

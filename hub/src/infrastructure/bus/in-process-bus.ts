@@ -7,6 +7,7 @@ import {
   type SignalConsumer,
   type SignalConsumerOptions,
   type SignalDelivery,
+  type SignalPublish,
   subjectMatches,
 } from './message-bus.js';
 
@@ -100,6 +101,10 @@ export class InProcessBus implements MessageBus {
     }
     this.#unconfirmed.add(queued);
     return confirmed;
+  }
+
+  publishSignals(batch: readonly SignalPublish[]): Promise<void> {
+    return Promise.all(batch.map((m) => this.publishSignal(m.subject, m.payload, m.id))).then(() => {});
   }
 
   /** One lane whatever `options.lanes` says: the embedded database has one connection. */

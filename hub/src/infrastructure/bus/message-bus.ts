@@ -65,6 +65,13 @@ export interface SignalConsumer {
   stop(): Promise<void>;
 }
 
+/** One signal for the signal stream; a repeated `id` within the de-duplication window is dropped. */
+export interface SignalPublish {
+  subject: string;
+  payload: Uint8Array;
+  id: string;
+}
+
 export interface MessageBus {
   readonly kind: 'nats' | 'in-process';
   readonly subjects: Subjects;
@@ -79,6 +86,11 @@ export interface MessageBus {
   subscribe(patterns: string[], options?: QueueOptions): BusSubscription;
   /** Publishes a machine signal durably; a repeated `messageId` within the window is dropped. */
   publishSignal(subject: string, payload: Uint8Array, messageId: string): Promise<void>;
+  /**
+   * Publishes signals durably as one batch: resolves when the bus has every one (or dropped it as a
+   * repeat), rejects if it may not have them all; then the whole batch is to be sent again.
+   */
+  publishSignals(batch: readonly SignalPublish[]): Promise<void>;
   /** Starts the single durable consumer of signals; `handle` receives batches in arrival order. */
   consumeSignals(handle: SignalBatchHandler, options?: SignalConsumerOptions): SignalConsumer;
   /** Resolves when the bus is reachable; rejects with the reason otherwise. */

@@ -19,8 +19,10 @@ import {
   type SignalConsumer,
   type SignalConsumerOptions,
   type SignalDelivery,
+  type SignalPublish,
 } from './message-bus.js';
 import { SignalLanes } from './signal-lanes.js';
+import { SignalPublisher } from './signal-publisher.js';
 import { Subjects } from '../../subjects.js';
 import { connectToNats } from './nats-connect.js';
 
@@ -47,6 +49,7 @@ export class NatsBus implements MessageBus {
     void this.#followStatus();
   }
   #flush: Promise<void> | null = null;
+  #signalPublisher: SignalPublisher | null = null;
   #manager: Promise<StreamManager> | null = null;
   /** The server the connection lost, while it is reconnecting. */
   #disconnectedFrom: string | null = null;
@@ -141,6 +144,11 @@ export class NatsBus implements MessageBus {
 
   async publishSignal(subject: string, payload: Uint8Array, messageId: string): Promise<void> {
     await this.js.publish(subject, payload, { msgID: messageId });
+  }
+
+  publishSignals(batch: readonly SignalPublish[]): Promise<void> {
+    if (!this.#signalPublisher || this.#signalPublisher.broken) this.#signalPublisher = new SignalPublisher(this.nc);
+    return this.#signalPublisher.publish(batch);
   }
 
   /**

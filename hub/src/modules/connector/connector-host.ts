@@ -22,6 +22,7 @@ import {
   type RunningJob,
 } from '../../infrastructure/queue/job-queue.js';
 import type { ExecuteOperation } from '../../graphql/execute.js';
+import type { SignalIntake } from '../../graphql/signal-intake.js';
 import { type Principal, within } from '../../core/principal.js';
 import { connectorPrincipal } from './connector-access.js';
 import type { ConnectorLedger } from './connector-ledger.js';
@@ -62,6 +63,8 @@ export interface ConnectorHostOptions {
   box: SecretBox;
   source: DeliveryEventSource;
   execute: ExecuteOperation;
+  /** The connectors' direct door for signals (`publishSignals` without GraphQL). */
+  intake: SignalIntake;
   log: HubLog;
 }
 
@@ -164,7 +167,10 @@ export class ConnectorHost implements ConnectorRuntimePort {
   private async launch(row: ConnectorInstance): Promise<void> {
     const definition = this.o.service.registry.get(row.type)!;
     const principal = connectorPrincipal(row.name, row.grants);
-    const hub: HubClient = { graphql: (q, v) => this.o.execute(principal, q, v) as never };
+    const hub: HubClient = {
+      graphql: (q, v) => this.o.execute(principal, q, v) as never,
+      publishSignals: (signals) => this.o.intake(principal, signals) as never,
+    };
     const settings = { ...row.settings, ...(await this.o.box.open(row.secrets)) };
     const log = {
       log: (m: string) => this.o.log.log(`[connector ${row.name}] ${m}`),

@@ -4,7 +4,7 @@ import type { Subjects } from '../../subjects.js';
 import { Principal } from '../../core/principal.js';
 import { type DomainFailure, invalidInput, notFound } from '../../core/failures.js';
 import { isEquipmentPath } from '../../core/keys.js';
-import { parseSignal } from './signal-parsing.js';
+import { parseSignal, signalFromBody } from './signal-parsing.js';
 import type { EquipmentSignalInput } from './signals.types.js';
 
 /**
@@ -46,20 +46,32 @@ export async function admitSignals(
   inputs: EquipmentSignalInput[],
 ): Promise<SignalMessage[] | DomainFailure> {
   const messages: SignalMessage[] = [];
+  // One stand-in delivery for the whole call: parsing reads only its receive time.
+  const delivery = { subject: '', payload: EMPTY, attempt: 1, receivedAt: new Date(), ack: () => {}, nak: () => {} };
+  // A call's signals come from a few machines: each path is checked and turned into subjects once.
+  const subjectsOf = new Map<string, Record<string, string> | null>();
   for (const [i, s] of inputs.entries()) {
-    if (!isEquipmentPath(s.path))
+    let ofPath = subjectsOf.get(s.path);
+    if (ofPath === undefined) {
+      ofPath = isEquipmentPath(s.path) ? {} : null;
+      subjectsOf.set(s.path, ofPath);
+    }
+    if (!ofPath)
       return invalidInput(
         `signals[${i}].path`,
         `"${s.path}" is not an equipment path such as acme/berlin/assembly/line-1/press-1.`,
       );
-    const { kind, path, at, ...fields } = s;
-    const body = Object.fromEntries(Object.entries({ ...fields, at: at?.toISOString() }).filter(([, v]) => v != null));
-    const subject = subjects.equipmentSignal(kind, path);
-    const payload = Buffer.from(JSON.stringify(body));
-    const delivery = { subject, payload, attempt: 1, receivedAt: new Date(), ack: () => {}, nak: () => {} };
-    const problem = parseSignal(subjects, delivery);
+    ofPath[s.kind] ??= subjects.equipmentSignal(s.kind, s.path);
+    const subject = ofPath[s.kind]!;
+    const body = signalBody(s);
+    // Checked as the ingest will check the JSON it reads back (`parseSignal`), without the round trip:
+    // for a valid path and kind the subject parses back to exactly these.
+    const problem =
+      s.kind in subjects.signalPrefix
+        ? signalFromBody(s.kind, s.path, body, delivery)
+        : parseSignal(subjects, { ...delivery, subject });
     if (typeof problem === 'string') return invalidInput(`signals[${i}]`, problem);
-    messages.push({ subject, payload, id: `${s.source}:${s.sequence}` });
+    messages.push({ subject, payload: Buffer.from(JSON.stringify(body)), id: `${s.source}:${s.sequence}` });
   }
   const paths = [...new Set(inputs.map((s) => s.path))];
   const found = new Set((await em.find(Equipment, { path: { $in: paths } }, { fields: ['path'] })).map((e) => e.path));
@@ -68,4 +80,18 @@ export async function admitSignals(
     if (refusal) return refusal;
   }
   return messages;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The signal's payload on the stream: its set fields without kind and path (the subject has them). */
+function signalBody(s: EquipmentSignalInput): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const key in s) {
+    if (key === 'kind' || key === 'path') continue;
+    const value = s[key as keyof EquipmentSignalInput];
+    if (value != null) body[key] = value;
+  }
+  if (s.at != null) body.at = s.at.toISOString();
+  return body;
 }

@@ -52,6 +52,19 @@ export function parseSignal(subjects: Subjects, d: SignalDelivery): ParsedSignal
   } catch {
     return `the payload is not JSON; send e.g. ${EXAMPLES[kind]}.`;
   }
+  return signalFromBody(kind, path, body, d);
+}
+
+/**
+ * The signal a payload's JSON object makes, or why it cannot be accepted. The admission checks the
+ * objects it is about to publish with it, before they are JSON, so it parses nothing twice.
+ */
+export function signalFromBody(
+  kind: ParsedSignal['kind'],
+  path: string,
+  body: Record<string, unknown>,
+  d: SignalDelivery,
+): ParsedSignal | string {
   if (!body || typeof body !== 'object' || Array.isArray(body))
     return `the payload must be a JSON object such as ${EXAMPLES[kind]}.`;
   if (typeof body.source !== 'string' || !body.source || body.source.length > 128)

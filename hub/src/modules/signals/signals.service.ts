@@ -53,7 +53,8 @@ export class SignalService {
       return invalidInput('signals', `send 1 to ${MAX_SIGNALS_PER_CALL} signals per call (got ${inputs.length}).`);
     const messages = await admitSignals(em, this.bus.subjects, principal, inputs);
     if (isFailure(messages)) return messages;
-    await Promise.all(messages.map((m) => this.bus.publishSignal(m.subject, m.payload, m.id)));
+    // One batch, its acknowledgements awaited together: all taken, or the caller sends it all again.
+    await this.bus.publishSignals(messages);
     return { accepted: messages.length };
   }
 
