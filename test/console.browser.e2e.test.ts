@@ -263,10 +263,39 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
     await page.getByRole('button', { name: /Complete step/ }).click();
     const dialog = page.getByRole('dialog');
     await dialog.waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'station-signature.png') });
+    const operatorToken = await page.evaluate(() => localStorage.getItem('plantgraph.console.token'));
+    // The signer signs in afresh at the provider, in a window of its own: a forced new login, PKCE, state, nonce.
+    const signerWindow = async () => {
+      const [popup] = await Promise.all([
+        page.waitForEvent('popup'),
+        dialog.getByRole('button', { name: 'Sign in as the signer' }).click(),
+      ]);
+      await popup.waitForURL(/\/dev-idp\/authorize\?/);
+      return popup;
+    };
+    const signInThere = async (popup: Page, employeeId: string) => {
+      await popup.getByLabel('Employee id').fill(employeeId);
+      await popup.getByLabel('Password').fill(hub.devIdentityProvider!.password);
+      await popup.getByRole('button', { name: 'Sign in' }).click();
+    };
+
+    // Closing the sign-in window cancels: nothing is signed, the dialog says so, the step stays open.
+    const closed = await signerWindow();
+    const asked = new URL(closed.url()).searchParams;
+    expect(['prompt', 'max_age', 'code_challenge_method'].map((k) => asked.get(k))).toEqual(['login', '0', 'S256']);
+    expect([asked.get('state'), asked.get('nonce')]).toEqual([
+      expect.stringMatching(/^[\w-]{20,}$/),
+      expect.any(String),
+    ]);
+    await closed.getByText('To sign, the signer signs in here').waitFor();
+    await closed.screenshot({ path: join(SCREENSHOTS, 'station-signer-sign-in.png') });
+    await closed.close();
+    await dialog.getByText('The sign-in window was closed: nothing was signed.').waitFor();
+    await page.screenshot({ path: join(SCREENSHOTS, 'station-signature-cancelled.png') });
+
     // The operator may not verify her own step: the hub's refusal is shown in its words, nothing is signed.
-    await dialog.getByLabel("Signer's employee id").fill('E1001');
-    await dialog.getByLabel('Password').fill(hub.devIdentityProvider!.password);
-    await dialog.getByRole('button', { name: 'Sign' }).click();
+    await signInThere(await signerWindow(), 'E1001');
     await dialog.waitFor({ state: 'detached' });
     await page.getByTestId('refusal').waitFor();
     const refused = await page.getByTestId('refusal').textContent();
@@ -274,20 +303,22 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'station-refused.png') });
     await page.getByRole('button', { name: /Complete step/ }).click();
     await dialog.waitFor();
-    await dialog.getByLabel("Signer's employee id").fill('E1003');
-    await dialog.getByLabel('Password').fill(hub.devIdentityProvider!.password);
-    await page.screenshot({ path: join(SCREENSHOTS, 'station-signature.png') });
-    await dialog.getByRole('button', { name: 'Sign' }).click();
+    const signer = await signerWindow();
+    await signInThere(signer, 'E1003');
+    await signer.waitForEvent('close');
     await page.getByText('Step completed.').waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(SCREENSHOTS, 'station-after.png') });
+    // The signer's sign-in did not replace the operator's session.
+    expect(await page.evaluate(() => localStorage.getItem('plantgraph.console.token'))).toBe(operatorToken);
+    expect(await page.locator('.who').textContent()).toBe('E1001');
 
     const { workOrder } = await hub.gql(
-      `{ workOrder(number: "WO-1001") { steps { segment operator signatures { printedName meaning } }
+      `{ workOrder(number: "WO-1001") { steps { segment operator signatures { signer printedName meaning } }
         deviations { segment kind state } } }`,
     );
     expect(workOrder.steps.map((s: any) => [s.segment, s.operator, s.signatures])).toEqual([
       ['10-stamp', 'E1001', []],
-      ['20-weld', 'E1001', [{ printedName: 'Chen Li', meaning: 'Verification' }]],
+      ['20-weld', 'E1001', [{ signer: 'E1003', printedName: 'Chen Li', meaning: 'Verification' }]],
     ]);
     expect(workOrder.deviations.some((d: any) => d.segment === '10-stamp' && d.state !== 'Closed')).toBe(true);
 

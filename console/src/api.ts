@@ -4,14 +4,13 @@ import { type Client, createClient } from 'graphql-ws';
 
 /**
  * What the hub tells the page (a JSON script element): where people sign in (OpenID Connect, or why
- * not), and the development provider's token endpoint for the signature dialog's fresh sign-in.
+ * not); signers sign there too (signer.ts).
  */
 export type PageSettings = {
   signIn: { issuer: string; clientId: string; scopes: string } | { error: string } | null;
-  devSignIn: { tokenEndpoint: string } | null;
 };
 export const settings = JSON.parse(
-  document.getElementById('plantgraph-console')?.textContent ?? '{"signIn":null,"devSignIn":null}',
+  document.getElementById('plantgraph-console')?.textContent ?? '{"signIn":null}',
 ) as PageSettings;
 
 const TOKEN_KEY = 'plantgraph.console.token';
@@ -49,24 +48,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-}
-
-/**
- * A fresh token of a signer from the development identity provider (password grant), for a
- * signature: the signer signs in afresh at the station, beside the person signed in there.
- */
-export async function signIn(employeeId: string, password: string): Promise<string> {
-  if (!settings.devSignIn)
-    throw new ApiError('This hub has no development sign-in: signatures need one (or a signing token).', undefined);
-  const response = await fetch(settings.devSignIn.tokenEndpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ grant_type: 'password', username: employeeId, password }),
-  });
-  const body = (await response.json()) as { access_token?: string; error_description?: string };
-  if (!body.access_token)
-    throw new ApiError(`Sign-in refused: ${body.error_description ?? `status ${response.status}`}`, 'UNAUTHENTICATED');
-  return body.access_token;
 }
 
 export async function gql<T>(query: string, variables?: Record<string, unknown>): Promise<T> {

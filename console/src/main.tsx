@@ -9,6 +9,7 @@ import { OeeBoard } from './oee.js';
 import { finishSignIn, returnedFromSignIn, signOutAtProvider } from './oidc.js';
 import { Orders } from './orders.js';
 import { SignIn } from './sign-in.js';
+import { handBackToOpener } from './signer.js';
 import type { ViewerQuery } from './generated/operations.js';
 import { Station } from './station.js';
 
@@ -154,4 +155,8 @@ function App() {
   );
 }
 
-render(<App />, document.getElementById('root')!);
+// A signer's sign-in window back from the provider hands the answer to the console that opened it
+// and closes; it signs no one in here (that would replace the operator's session, shared by localStorage).
+if (handBackToOpener())
+  render(<main class="sign-in">Signed in; this window closes.</main>, document.getElementById('root')!);
+else render(<App />, document.getElementById('root')!);

@@ -460,10 +460,7 @@ function openIde(config: HubConfig, devSignIn: boolean, log: HubLog): GraphQLIde
 
 /** The plant console (ADR 0044), in production too: it needs nothing but the public API. */
 function openConsole(config: HubConfig, devSignIn: boolean, log: HubLog): PlantConsole | null {
-  const plantConsole = PlantConsole.load(
-    consoleSignIn(config, devSignIn),
-    devSignIn ? { tokenEndpoint: `${DEV_IDP_PATH}/token` } : null,
-  );
+  const plantConsole = PlantConsole.load(consoleSignIn(config, devSignIn));
   if (!plantConsole) log.warn('[hub] the plant console is not built (hub/dist/console); run `npm run build` to get it');
   else if (config.auth.oidc && !config.auth.oidc.consoleClientId)
     log.warn(`[hub] ${NO_CONSOLE_CLIENT}; until then the console takes pasted tokens and API keys only`);

@@ -171,13 +171,20 @@ function authorizePage(request: URLSearchParams, error?: string): string {
     'nonce',
     'code_challenge',
     'code_challenge_method',
+    'prompt',
   ];
   const hidden = names
     .filter((name) => request.has(name))
     .map((name) => `<input type="hidden" name="${name}" value="${escapeHtml(request.get(name)!)}">`)
     .join('');
+  // It keeps no session, so every request gets this page: `prompt=login` (a signer's fresh login) is
+  // honoured as it stands, and `auth_time` is the moment of this sign-in. The page says why it asks.
+  const why =
+    request.get('prompt') === 'login'
+      ? 'To sign, the signer signs in here with their own employee id'
+      : 'Sign in to the plant console with your employee id';
   return page(`${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
-<p>Sign in to the plant console with your employee id (the demo plant's operator is E1001, its supervisor
+<p>${why} (the demo plant's operator is E1001, its supervisor
 E1003) and the development password the hub printed at start.</p>
 <form method="post" action="${DEV_IDP_PATH}/authorize">${hidden}
 <label>Employee id <input name="username" autocomplete="username" placeholder="E1001"

@@ -31,10 +31,9 @@ export class PlantConsole {
 
   /**
    * The console when it was built (`npm run build`); null, and the hub runs without it, when not.
-   * `devSignIn` is the development provider's token endpoint, for the signature dialog's fresh
-   * sign-in (password grant).
+   * Signers of signatures sign in afresh at the same provider (a forced new login in a popup).
    */
-  static load(signIn: ConsoleSignIn, devSignIn: { tokenEndpoint: string } | null): PlantConsole | null {
+  static load(signIn: ConsoleSignIn): PlantConsole | null {
     const assets = StaticBundle.load(new URL('../console/', import.meta.url), CONSOLE_ASSETS_PATH, {
       'console.js': 'text/javascript; charset=utf-8',
       'console.css': 'text/css; charset=utf-8',
@@ -44,7 +43,7 @@ export class PlantConsole {
     const page = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>PlantGraph console</title>
 <link rel="stylesheet" href="${CONSOLE_ASSETS_PATH}console.css">
-<script type="application/json" id="plantgraph-console">${pageSettings({ signIn, devSignIn })}</script>
+<script type="application/json" id="plantgraph-console">${pageSettings({ signIn })}</script>
 <script type="module" src="${CONSOLE_ASSETS_PATH}console.js"></script></head>
 <body><div id="root"></div></body></html>`;
     // The page fetches discovery and tokens from the identity provider: its origin joins the CSP's connect-src.
