@@ -294,6 +294,23 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
     await dialog.getByText('The sign-in window was closed: nothing was signed.').waitFor();
     await page.screenshot({ path: join(SCREENSHOTS, 'station-signature-cancelled.png') });
 
+    // A provider that answered from an older sign-in of its own (auth_time not fresh) does not sign.
+    await page.route(
+      '**/dev-idp/token',
+      async (route) => {
+        const answer = await route.fetch();
+        const tokens = await answer.json();
+        const [head, payload, signature] = tokens.id_token.split('.');
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+        const stale = { ...claims, auth_time: claims.auth_time - 3600 };
+        const idToken = [head, Buffer.from(JSON.stringify(stale)).toString('base64url'), signature].join('.');
+        await route.fulfill({ response: answer, json: { ...tokens, id_token: idToken } });
+      },
+      { times: 1 },
+    );
+    await signInThere(await signerWindow(), 'E1003');
+    await dialog.getByText('The identity provider did not ask the signer to sign in again').waitFor();
+
     // The operator may not verify her own step: the hub's refusal is shown in its words, nothing is signed.
     await signInThere(await signerWindow(), 'E1001');
     await dialog.waitFor({ state: 'detached' });
