@@ -143,7 +143,10 @@ export interface EndpointRequest {
    * endpoint whose sender the connector authenticates itself (`authenticatedBy: 'connector'`).
    */
   caller: string;
-  /** The request's headers, names in lower case (a signature the connector checks is in one). */
+  /**
+   * The request's headers, names in lower case (a signature the connector checks is in one), without
+   * the caller's credentials (`authorization`, `cookie`): the connector acts as itself.
+   */
   headers: Readonly<Record<string, string | undefined>>;
 }
 

@@ -19,6 +19,7 @@ import { ABORTED, readBody, send } from './http.js';
 
 export const CONNECTOR_ENDPOINT_PREFIX = '/connectors/';
 const DEFAULT_MAX_BYTES = 16_000_000;
+const WITHHELD = new Set(['authorization', 'cookie', 'proxy-authorization']);
 
 export async function serveConnectorEndpoint(
   gate: Gate,
@@ -62,9 +63,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, handler: Inboun
   const body = await readBody(req, handler.maxBytes ?? DEFAULT_MAX_BYTES);
   if (body === ABORTED) return;
   if (body === null) return close(req, res, 413, `The body is over ${handler.maxBytes ?? DEFAULT_MAX_BYTES} bytes.`);
+  // The caller's credentials stay with the hub: the connector acts as itself and never sees them.
   const headers: Record<string, string> = {};
   for (const [key, value] of Object.entries(req.headers))
-    if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+    if (value !== undefined && !WITHHELD.has(key)) headers[key] = Array.isArray(value) ? value.join(', ') : value;
   const answer = await handler.handle({ body, contentType: req.headers['content-type'] ?? null, caller, headers });
   res.writeHead(answer.status, answer.body ? { 'content-type': answer.contentType } : {});
   res.end(answer.body);
