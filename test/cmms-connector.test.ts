@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MaintainXSimulator } from '@plantgraph/cmms-maintainx-simulator';
-import { MaintainXClient, maintainXConnector, validateMapping } from '@plantgraph/connector-cmms-maintainx';
+import {
+  MaintainXClient,
+  maintainXConnector,
+  signatureProblem,
+  signWebhook,
+  validateMapping,
+  workOrderIdOf,
+} from '@plantgraph/connector-cmms-maintainx';
 import { ConnectorError } from '@plantgraph/connector-sdk';
 
 const PRESS = 'acme/berlin/assembly/line-1/press-1';
@@ -109,5 +116,28 @@ describe('the MaintainX client against the simulator', () => {
     } finally {
       await limited.close();
     }
+  });
+});
+
+describe('the MaintainX webhook signature', () => {
+  const body = '{"type":"WORK_ORDER_CHANGE","workOrderId":1001}';
+  const now = Date.parse('2026-12-03T10:00:00Z');
+  const t = now / 1000;
+
+  it('takes the body signed with the secret within five minutes, and refuses anything else', () => {
+    expect(signatureProblem('s3cret', signWebhook('s3cret', body, t - 299), body, now)).toBeNull();
+    expect(signatureProblem('s3cret', undefined, body, now)).toContain('header is missing');
+    expect(signatureProblem('s3cret', 'sha256=abc', body, now)).toContain('must read t=<unix seconds>,v1=');
+    expect(signatureProblem('s3cret', signWebhook('s3cret', body, t - 301), body, now)).toContain('more than 300 s');
+    expect(signatureProblem('s3cret', signWebhook('other', body, t), body, now)).toContain('does not match');
+    const tampered = body.replace('1001', '1002');
+    expect(signatureProblem('s3cret', signWebhook('s3cret', body, t), tampered, now)).toContain('does not match');
+  });
+
+  it('finds the work order a call names', () => {
+    expect(workOrderIdOf(body)).toBe(1001);
+    expect(workOrderIdOf('{"newWorkOrder":{"id":7}}')).toBe(7);
+    expect(workOrderIdOf('{"workOrderId":"x"}')).toBeNull();
+    expect(workOrderIdOf('not json')).toBeNull();
   });
 });

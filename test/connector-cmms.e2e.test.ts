@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MaintainXSimulator } from '@plantgraph/cmms-maintainx-simulator';
-import { maintainXConnector } from '@plantgraph/connector-cmms-maintainx';
+import { cmmsInstance, startHubForCmms } from './support/cmms.js';
 import { eventually } from './support/flows.js';
 import { MODES, type TestHub } from './support/harness.js';
-import type { TestIdentityProvider } from './support/idp.js';
-import {
-  actAs,
-  demoPeople,
-  draftOrder,
-  LINE_1,
-  LINE_1_ASSIGNMENTS,
-  R,
-  RELEASE,
-  startDemoWithPeople,
-} from './support/regulated.js';
+import { type actAs, draftOrder, LINE_1, LINE_1_ASSIGNMENTS, R, RELEASE } from './support/regulated.js';
 
 const PRESS_1 = `${LINE_1}/press-1`;
 const WELDER_1 = `${LINE_1}/welder-1`;
@@ -38,7 +28,6 @@ const EQUIPMENT = `query ($p: String!) { equipment(path: $p) { condition conditi
  * becomes exactly one work request across 429, 5xx, a lost answer and a replay; meter readings arrive once.
  */
 describe.each(MODES)('the MaintainX connector (%s)', (mode) => {
-  let idp: TestIdentityProvider;
   let hub: TestHub;
   let sim: MaintainXSimulator;
   let as: ReturnType<typeof actAs>;
@@ -60,15 +49,7 @@ describe.each(MODES)('the MaintainX connector (%s)', (mode) => {
     sim.addAsset(502, 'Welder 1');
     sim.addMeter(9001, 501, 'Runtime', 'hours');
     sim.addMeter(9002, 501, 'Cycles', 'strokes');
-    ({ idp, hub } = await startDemoWithPeople(mode, {
-      connectorTypes: [maintainXConnector],
-      connectors: { relayIntervalMs: 100, healthIntervalMs: 600_000 },
-    }));
-    // The integration engineer holds what the connector is given (Maintenance at the site) and may delegate it.
-    as = actAs(hub, {
-      ...demoPeople(idp),
-      integrator: () => idp.token({ sub: 'N4002', roles: ['integrator@acme/berlin', 'maintenance@acme/berlin'] }),
-    });
+    ({ hub, as } = await startHubForCmms(mode));
   }, 120_000);
   afterAll(async () => {
     await hub?.stop();
@@ -77,25 +58,18 @@ describe.each(MODES)('the MaintainX connector (%s)', (mode) => {
 
   const configure = (settings: Record<string, unknown>) =>
     as.run('integrator', CONFIGURE, {
-      i: {
-        name: 'cmms',
-        type: 'cmms-maintainx',
-        scope: 'acme/berlin',
-        settings: {
-          baseUrl: sim.url,
-          apiKey: 'mx-key',
-          pollIntervalMs: POLL_MS,
-          timeoutMs: 1000,
-          breakdownMinutes: BREAKDOWN_MINUTES,
-          meterMinIntervalMinutes: 0,
-          alertRules: ['down-too-long'],
-          alertUrlTemplate: 'https://hub.example.com/alerts/{id}',
-          mapping: MAPPING,
-          ...settings,
-        },
-        grants: [{ role: 'Maintenance', scope: 'acme/berlin' }],
-        enabled: true,
-      },
+      i: cmmsInstance({
+        baseUrl: sim.url,
+        apiKey: 'mx-key',
+        pollIntervalMs: POLL_MS,
+        timeoutMs: 1000,
+        breakdownMinutes: BREAKDOWN_MINUTES,
+        meterMinIntervalMinutes: 0,
+        alertRules: ['down-too-long'],
+        alertUrlTemplate: 'https://hub.example.com/alerts/{id}',
+        mapping: MAPPING,
+        ...settings,
+      }),
     });
 
   it('an open maintenance work order blocks release within seconds; its closure lifts the block', async () => {

@@ -1,14 +1,18 @@
 // A simulator of MaintainX's public REST API (v1) for tests and the demo: node:http on 127.0.0.1, bearer
-// keys, cursor paging (`limit`, `cursor`, `nextCursor`), `externalData` on work orders, `skipWebhook`
-// accepted, a per-key rate limit answering 429 with Retry-After, and fault injection (5xx, 429, a reset
-// or no answer after the change is committed). No MaintainX code: the shapes follow the public docs.
+// keys, cursor paging (`limit`, `cursor`, `nextCursor`), `externalData` on work orders, signed webhook
+// calls for work order changes to registered URLs (none for a change made with `skipWebhook=true`), a
+// per-key rate limit answering 429 with Retry-After, and fault injection (5xx, 429, a reset or no answer
+// after the change is committed; a webhook call lost, repeated or delayed). No MaintainX code: the
+// shapes follow the public docs.
 
 import { type Fault, type FaultOptions, HttpError, RestSimulator } from '@plantgraph/simulator-kit';
 import { type NewWorkOrder, SimStore, STATUSES, type SimWorkOrder, type WorkOrderStatus } from './store.js';
+import { type WebhookDelivery, type WebhookFault, WebhookSender } from './webhooks.js';
 
 export type { Fault, FaultOptions, NewWorkOrder, SimWorkOrder, WorkOrderStatus };
 export { SimStore, STATUSES };
 export type { SimAsset, SimMeter, SimMeterReading } from './store.js';
+export { WEBHOOK_SIGNATURE_HEADER, type WebhookDelivery, type WebhookFault, type WebhookType } from './webhooks.js';
 
 export interface MaintainXSimulatorOptions {
   /** Bearer keys let in; default one key, `sim-api-key`. */
@@ -21,9 +25,11 @@ export interface MaintainXSimulatorOptions {
 
 export class MaintainXSimulator extends RestSimulator {
   readonly store = new SimStore();
+  readonly webhooks = new WebhookSender();
 
   private constructor(private readonly options: MaintainXSimulatorOptions) {
     super({ apiKeys: options.apiKeys ?? ['sim-api-key'], ratePerSecond: options.ratePerSecond });
+    this.store.onWorkOrderChange = (type, order, skip) => this.webhooks.changed(type, order, skip);
   }
 
   static async start(options: MaintainXSimulatorOptions = {}): Promise<MaintainXSimulator> {
@@ -42,6 +48,21 @@ export class MaintainXSimulator extends RestSimulator {
     return this.store.addMeter(id, assetId, name, unit);
   }
 
+  /** A webhook as set up in MaintainX's settings: work order changes are POSTed to `url`, signed with `secret`. */
+  addWebhook(url: string, secret: string): void {
+    this.webhooks.register(url, secret);
+  }
+
+  /** The next `times` webhook calls are lost, sent twice, or held back. */
+  injectWebhookFault(fault: WebhookFault, times = 1): void {
+    this.webhooks.inject(fault, times);
+  }
+
+  /** Webhook calls made so far, with the receiver's answers. */
+  get webhookDeliveries(): WebhookDelivery[] {
+    return this.webhooks.deliveries;
+  }
+
   openWorkOrder(input: NewWorkOrder): SimWorkOrder {
     return this.store.createWorkOrder(input);
   }
@@ -55,6 +76,12 @@ export class MaintainXSimulator extends RestSimulator {
   /** Work orders created through the API with PlantGraph's key in `externalData`. */
   workOrdersFromHub(): SimWorkOrder[] {
     return [...this.store.workOrders.values()].filter((w) => w.externalData?.plantgraphKey);
+  }
+
+  /** Stops serving once the webhook calls under way are answered. */
+  override async close(): Promise<void> {
+    await this.webhooks.idle();
+    await super.close();
   }
 
   readingsOf(meterId: number) {
@@ -84,14 +111,14 @@ export class MaintainXSimulator extends RestSimulator {
     }
     if (method === 'POST' && resource === 'workorders' && !id) {
       this.stats.posts++;
-      const order = this.store.createWorkOrder(workOrderInput(body, this.store));
+      const order = this.store.createWorkOrder(workOrderInput(body, this.store), skipWebhook(query));
       return { status: 201, body: { id: order.id } };
     }
     if (method === 'PATCH' && resource === 'workorders' && id) {
       const change = body as Partial<NewWorkOrder>;
       if (change.status !== undefined && !STATUSES.includes(change.status))
         throw new HttpError(400, `status must be one of ${STATUSES.join(', ')}`);
-      const order = this.store.updateWorkOrder(Number(id), change);
+      const order = this.store.updateWorkOrder(Number(id), change, skipWebhook(query));
       if (!order) throw new HttpError(404, `Work order ${id} not found`);
       return ok({ id: order.id });
     }
@@ -111,6 +138,7 @@ export class MaintainXSimulator extends RestSimulator {
 }
 
 const ok = (body: unknown) => ({ status: 200, body });
+const skipWebhook = (query: URLSearchParams) => query.get('skipWebhook') === 'true';
 
 type SortKey = (string | number)[];
 

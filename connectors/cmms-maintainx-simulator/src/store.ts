@@ -1,6 +1,7 @@
 // What the simulated MaintainX organisation holds: assets, meters with their readings, and work orders
 // with MaintainX's statuses, categories, due dates and `externalData`. Every change moves `updatedAt`
-// forward (never back, never twice the same millisecond), so a poll by `updatedAt` sees each change.
+// forward (never back, never twice the same millisecond), so a poll by `updatedAt` sees each change, and
+// is told to the listener (the webhook sender).
 
 export type WorkOrderStatus = 'OPEN' | 'IN_PROGRESS' | 'ON_HOLD' | 'DONE';
 export const STATUSES: readonly WorkOrderStatus[] = ['OPEN', 'IN_PROGRESS', 'ON_HOLD', 'DONE'];
@@ -44,7 +45,15 @@ export type NewWorkOrder = Partial<Omit<SimWorkOrder, 'id' | 'createdAt' | 'upda
   title: string;
 };
 
+/** Told of every work order change; `skipWebhook` when the API call asked for no webhook. */
+export type WorkOrderListener = (
+  type: 'NEW_WORK_ORDER' | 'WORK_ORDER_CHANGE',
+  order: SimWorkOrder,
+  skipWebhook: boolean,
+) => void;
+
 export class SimStore {
+  onWorkOrderChange: WorkOrderListener = () => undefined;
   readonly assets = new Map<number, SimAsset>();
   readonly meters = new Map<number, SimMeter>();
   readonly workOrders = new Map<number, SimWorkOrder>();
@@ -71,7 +80,7 @@ export class SimStore {
     return meter;
   }
 
-  createWorkOrder(input: NewWorkOrder): SimWorkOrder {
+  createWorkOrder(input: NewWorkOrder, skipWebhook = false): SimWorkOrder {
     const at = this.stamp();
     const order: SimWorkOrder = {
       id: ++this.nextId,
@@ -88,14 +97,16 @@ export class SimStore {
       completedAt: input.status === 'DONE' ? at : null,
     };
     this.workOrders.set(order.id, order);
+    this.onWorkOrderChange('NEW_WORK_ORDER', order, skipWebhook);
     return order;
   }
 
-  updateWorkOrder(id: number, change: Partial<NewWorkOrder>): SimWorkOrder | undefined {
+  updateWorkOrder(id: number, change: Partial<NewWorkOrder>, skipWebhook = false): SimWorkOrder | undefined {
     const order = this.workOrders.get(id);
     if (!order) return undefined;
     Object.assign(order, change, { updatedAt: this.stamp() });
     order.completedAt = order.status === 'DONE' ? (order.completedAt ?? order.updatedAt) : null;
+    this.onWorkOrderChange('WORK_ORDER_CHANGE', order, skipWebhook);
     return order;
   }
 

@@ -1,7 +1,8 @@
 // The MaintainX connector as the hub's connector host runs it: maintenance and calibration work orders
-// in (polled by `updatedAt`) as equipment conditions that hold the interlock, and out: breakdowns and
-// alerts of chosen rules as work requests, run ends as meter readings, each keyed so retries and replays
-// leave one. It acts through the hub's GraphQL as its own principal, with the grants given to it.
+// in (pushed by MaintainX's signed webhooks, polled by `updatedAt` as the safety net) as equipment
+// conditions that hold the interlock, and out: breakdowns and alerts of chosen rules as work requests,
+// run ends as meter readings, each keyed so retries and replays leave one. It acts through the hub's
+// GraphQL as its own principal, with the grants given to it.
 
 import {
   defineConnector,
@@ -10,9 +11,10 @@ import {
   type SettingsIssue,
 } from '@plantgraph/connector-sdk';
 import { MaintainXClient } from './client.js';
-import { importWorkOrder, pollWorkOrders } from './conditions.js';
+import { pollWorkOrders } from './conditions.js';
 import { type CmmsMapping, MappedAssets, validateMapping } from './mapping.js';
 import { deliverStateChange } from './state-changes.js';
+import { importById, webhookEndpoint } from './webhooks.js';
 import { alertToWorkRequest } from './work-requests.js';
 
 export const maintainXConnector = defineConnector({
@@ -26,6 +28,11 @@ export const maintainXConnector = defineConnector({
       pattern: { regex: /^https?:\/\/[^\s/]+(\/.*)?$/, means: 'an http(s) URL' },
     },
     apiKey: { type: 'string', secret: true, required: true, description: 'MaintainX API key (bearer)' },
+    webhookSecret: {
+      type: 'string',
+      secret: true,
+      description: 'Secret of the MaintainX webhook that calls POST /connectors/<name>/webhook (unset: refused)',
+    },
     organizationId: {
       type: 'string',
       description: 'For a key of several organisations: the x-organization-id to act in',
@@ -110,8 +117,9 @@ export const maintainXConnector = defineConnector({
           poll: (cursor: string | null) => pollWorkOrders(client, context.hub, assets, cursor, s.pageSize as number),
           importOne: async (reference: string) => {
             const id = Number(reference);
-            const page = Number.isInteger(id) ? await client.getWorkOrder(id) : null;
-            const outcome = page ? await importWorkOrder(context.hub, assets, page) : null;
+            const { order: page, outcome } = Number.isInteger(id)
+              ? await importById(client, context.hub, assets, id)
+              : { order: null, outcome: null };
             return (
               outcome ?? {
                 reference,
@@ -130,6 +138,9 @@ export const maintainXConnector = defineConnector({
             );
           },
         },
+      },
+      endpoints: {
+        webhook: webhookEndpoint(client, context.hub, assets, s.webhookSecret as string | undefined),
       },
       outbound: {
         EquipmentStateChanged: {

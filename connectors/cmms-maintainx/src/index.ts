@@ -6,4 +6,13 @@ export { conditionReference, importWorkOrder, pollWorkOrders } from './condition
 export * from './mapping.js';
 export { deliverStateChange } from './state-changes.js';
 export { alertToWorkRequest, sendWorkRequest } from './work-requests.js';
+export {
+  importById,
+  SIGNATURE_HEADER,
+  SIGNATURE_TOLERANCE_S,
+  signatureProblem,
+  signWebhook,
+  webhookEndpoint,
+  workOrderIdOf,
+} from './webhooks.js';
 export { maintainXConnector } from './connector.js';

@@ -138,8 +138,16 @@ export interface EndpointRequest {
   /** The request body as text (UTF-8). */
   body: string;
   contentType: string | null;
-  /** Who sent it (the caller's principal id), for the connector's answers and logs. */
+  /**
+   * Who sent it (the caller's principal id), for the connector's answers and logs; `signed` for an
+   * endpoint whose sender the connector authenticates itself (`authenticatedBy: 'connector'`).
+   */
   caller: string;
+  /**
+   * The request's headers, names in lower case (a signature the connector checks is in one), without
+   * the caller's credentials (`authorization`, `cookie`): the connector acts as itself.
+   */
+  headers: Readonly<Record<string, string | undefined>>;
 }
 
 export interface EndpointResponse {
@@ -161,6 +169,12 @@ export interface EndpointResponse {
  */
 export interface InboundEndpoint {
   description: string;
+  /**
+   * `hub` (default): the caller signs in to the hub as above. `connector`: the hub lets the request
+   * through unauthenticated and the connector must authenticate it itself before acting (a webhook
+   * the external system signs with a shared secret, which cannot carry the hub's credentials).
+   */
+  authenticatedBy?: 'hub' | 'connector';
   /** Largest body taken, in bytes (default 16 MB); a larger one is refused with 413 before it is read. */
   maxBytes?: number;
   handle(request: EndpointRequest): Promise<EndpointResponse>;

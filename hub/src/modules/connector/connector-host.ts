@@ -421,7 +421,10 @@ export class ConnectorHost implements ConnectorRuntimePort {
       ...handler,
       handle: async (request) => {
         const answer = await handler.handle(request);
-        if (answer.outcomes?.length) await this.o.ledger.recordImports(name, answer.outcomes);
+        // A repeated request (a webhook sent twice) may record its first outcome at the same moment as
+        // the original and lose the insert race: recorded again, it updates the row the other made.
+        const record = () => this.o.ledger.recordImports(name, answer.outcomes!);
+        if (answer.outcomes?.length) await record().catch(record);
         return answer;
       },
     };
