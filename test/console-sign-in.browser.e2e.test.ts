@@ -62,7 +62,8 @@ describe.skipIf(!CHROMIUM)("the console's sign-in in Chromium (authorization cod
     await page.getByRole('heading', { name: 'Orders · acme/berlin/assembly' }).waitFor();
     // The code left the address at once; the screen asked for is back.
     expect(page.url()).toBe(`${hub.url}/console#/orders?scope=acme/berlin/assembly`);
-    expect(await page.locator('.who').textContent()).toBe('E1001');
+    // The header shows the session's name until the hub's `viewer` answers with the principal.
+    await expect.poll(() => page.locator('.who').textContent(), { timeout: 10_000 }).toBe('E1001');
     const session = await page.evaluate(() => JSON.parse(localStorage.getItem('plantgraph.console.session')!));
     expect(session.name).toBe('Ana Ruiz');
     expect(session.expiresAt - Date.now()).toBeGreaterThan(500_000); // the provider's 10 minutes
