@@ -147,6 +147,22 @@ export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): 
   });
 }
 
+/**
+ * `fetch`, sent again once when the kept-alive connection it reused was already closed by the hub. An embedded
+ * hub runs PGlite in the test's own process: a long synchronous statement holds back the client's idle-socket
+ * timer and the server's alike, and when they run the server may close the socket the client is just reusing
+ * (ECONNRESET before any byte of an answer; the hub never read the request).
+ */
+async function postOnce(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code;
+    if (code !== 'ECONNRESET' && code !== 'UND_ERR_SOCKET') throw error;
+    return fetch(url, init);
+  }
+}
+
 /** POSTs one operation; fails the test on GraphQL errors so they are never silently ignored. */
 export async function graphql<T = any>(
   url: string,
@@ -154,7 +170,7 @@ export async function graphql<T = any>(
   variables: Record<string, unknown> | undefined,
   token: string,
 ): Promise<T> {
-  const res = await fetch(`${url}/graphql`, {
+  const res = await postOnce(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
@@ -168,7 +184,7 @@ export async function graphql<T = any>(
 export async function graphqlRaw(url: string, body: unknown, token?: string): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(`${url}/graphql`, {
+  const res = await postOnce(`${url}/graphql`, {
     method: 'POST',
     headers,
     body: typeof body === 'string' ? body : JSON.stringify(body),
