@@ -20,7 +20,9 @@ export class EquipmentStateChange {
   @PrimaryKey({ type: new BigIntType('string'), autoincrement: true })
   id!: string;
 
-  @ManyToOne(() => Equipment, { deleteRule: 'cascade' })
+  // No foreign key (ADR 00XX): every writer holds the equipment row's lock; a statement trigger on
+  // `equipment` removes the history with it.
+  @ManyToOne(() => Equipment, { createForeignKeyConstraint: false })
   equipment!: Equipment;
 
   @Field({ description: 'Path of the equipment at the time of the change.' })

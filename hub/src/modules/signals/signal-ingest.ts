@@ -99,9 +99,9 @@ export function startSignalIngest(
 }
 
 /**
- * One transaction for the batch; once more at once when it met a state signal another replica
- * stored while this one waited for the equipment's lock (`lockForStateSignals`): the second time
- * it is seen as the duplicate it is.
+ * One transaction for the batch, assuming its state signals are new (`storeSignals`); once more at
+ * once, looking for the ones the history holds, when one was not: re-delivered, or stored by another
+ * replica while this one waited for the equipment's lock (`lockForStateSignals`).
  */
 async function storeBatch(
   db: Database,
@@ -109,11 +109,12 @@ async function storeBatch(
   signals: ParsedSignal[],
   deadLetters: DeadLetters,
 ): Promise<StoredBatch> {
-  const store = () => db.em.fork().transactional((tx) => storeSignals(tx, bus.subjects, signals, deadLetters));
+  const store = (lookForDuplicates: boolean) =>
+    db.em.fork().transactional((tx) => storeSignals(tx, bus.subjects, signals, deadLetters, lookForDuplicates));
   try {
-    return await store();
+    return await store(false);
   } catch (err) {
     if (!isDuplicateStateSignal(err)) throw err;
-    return store();
+    return store(true);
   }
 }

@@ -53,9 +53,12 @@ export interface DeadLetters {
  * are de-duplicated by their unique (source, sequence) key; states are judged by the equipment
  * state writer's rule (`judgeStateReports`) against the equipment rows locked in path order, so
  * that replicas writing the same equipment take turns. A batch of states is three statements: the
- * lock with the duplicates (`lockForStateSignals`), the history with the current states
- * (`writeStateReports`), and every event of the batch, numbered (`recordEvents`), last, as the
- * outbox requires. The sender on NATS is the installation itself: of the admission rule, only the
+ * lock, the history with the current states (`writeStateReports`), and every event of the batch,
+ * numbered (`recordEvents`), last, as the outbox requires. Which state signals the history already
+ * holds is looked up with the lock only when `lookForDuplicates` (ADR 00XX): a stream re-delivers
+ * rarely, so the first attempt assumes none, and a duplicate makes the history's unique
+ * (source, sequence) refuse the batch (`isDuplicateStateSignal`), which the ingest then stores again
+ * looking. The sender on NATS is the installation itself: of the admission rule, only the
  * equipment's existence applies (the parse was done before).
  */
 export async function storeSignals(
@@ -63,6 +66,7 @@ export async function storeSignals(
   subjects: Subjects,
   signals: ParsedSignal[],
   deadLetters: DeadLetters,
+  lookForDuplicates = true,
 ): Promise<StoredBatch> {
   const batch = emptyBatch();
   if (!signals.length) {
@@ -71,20 +75,11 @@ export async function storeSignals(
     return batch;
   }
   const stateKeys = signals.flatMap((s) => (s.kind === 'state' ? [{ source: s.source, sequence: s.sequence }] : []));
-  const { equipment, seen } = stateKeys.length
-    ? await lockForStateSignals(
-        tx,
-        signals.map((s) => s.path),
-        stateKeys,
-      )
-    : {
-        equipment: await lockEquipment(
-          tx,
-          signals.map((s) => s.path),
-          false,
-        ),
-        seen: new Set<string>(),
-      };
+  const paths = signals.map((s) => s.path);
+  const { equipment, seen } =
+    stateKeys.length && lookForDuplicates
+      ? await lockForStateSignals(tx, paths, stateKeys)
+      : { equipment: await lockEquipment(tx, paths, stateKeys.length > 0), seen: new Set<string>() };
   const known: ParsedSignal[] = [];
   for (const s of signals)
     (equipmentRefusal(INSTALLATION, s.path, equipment.has(s.path)) ? batch.unknown : known).push(s);
