@@ -42,17 +42,27 @@ export const SEQUENCE_ROUND = 1000;
  */
 export async function recordEvents(tx: Tx, events: DomainEvent[]): Promise<void> {
   if (!events.length) return;
-  const rows = events.map((e, i) => {
-    const data: Record<string, unknown> = { type: e.type, ...(typeof e.data === 'function' ? e.data() : e.data) };
-    return { n: i + 1, subject: e.subject, type: e.type, path: typeof data.path === 'string' ? data.path : null, data };
-  });
+  // The data as one JSON array, the short columns as text arrays: PostgreSQL then parses each event's
+  // JSON once, where `jsonb_to_recordset` over whole rows cost it half its work per event (ADR 00XX).
+  const data: Record<string, unknown>[] = [];
+  const subjects: string[] = [];
+  const types: string[] = [];
+  const paths: (string | null)[] = [];
+  for (const e of events) {
+    const d: Record<string, unknown> = { type: e.type, ...(typeof e.data === 'function' ? e.data() : e.data) };
+    data.push(d);
+    subjects.push(e.subject);
+    types.push(e.type);
+    paths.push(typeof d.path === 'string' ? d.path : null);
+  }
   await executeBound(
     tx,
-    `with head as (update event_outbox_head set last_seq = last_seq + $2 where id = 1 returning last_seq - $2 as base)
+    `with head as (update event_outbox_head set last_seq = last_seq + $5 where id = 1 returning last_seq - $5 as base)
      insert into event_outbox (seq, subject, type, path, data)
        select head.base + x.n, x.subject, x.type, x.path, x.data
-         from head, jsonb_to_recordset($1::jsonb) as x(n int, subject text, type text, path text, data jsonb)`,
-    [JSON.stringify(rows), rows.length],
+         from head, rows from (jsonb_array_elements($1::jsonb), unnest($2::text[]), unnest($3::text[]),
+                               unnest($4::text[])) with ordinality as x(data, subject, type, path, n)`,
+    [JSON.stringify(data), subjects, types, paths, events.length],
   );
 }
 
