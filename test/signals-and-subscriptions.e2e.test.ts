@@ -125,6 +125,44 @@ describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (
     expect(body.data.equipment.name).toBe('Acme Manufacturing');
   });
 
+  it('stores a batch again when it holds a state signal already stored, its new signals once', async () => {
+    // The first attempt assumes the batch's state signals are new (ADR 00XX): the stored one makes
+    // the history refuse it, and the ingest stores it again, looking for what the history holds.
+    const stats = async () =>
+      (await hub.gql('{ signalIngest { stored duplicates failedBatches } }')).signalIngest as {
+        stored: number;
+        duplicates: number;
+        failedBatches: number;
+      };
+    const at = (s: number) => new Date(Date.now() - 60_000 + s * 1000).toISOString();
+    await signal(LABELER, { state: 'Idle', source: 'plc-dup', sequence: 1, at: at(1) }, 'plc-dup:1');
+    const sent = async (n: number) => {
+      for (let i = 0; i < 100; i++) {
+        const rows = (await history(LABELER)).stateHistory.edges.filter((e: any) => e.node.source === 'plc-dup');
+        if (rows.length >= n) return rows;
+        await sleep(50);
+      }
+      throw new Error(`plc-dup: ${n} history rows expected`);
+    };
+    await sent(1);
+    const before = await stats();
+    await Promise.all([
+      signal(LABELER, { state: 'Idle', source: 'plc-dup', sequence: 1, at: at(1) }, 'plc-dup:1-resent'),
+      signal(LABELER, { state: 'Running', source: 'plc-dup', sequence: 2, at: at(2) }, 'plc-dup:2'),
+    ]);
+    await sent(2);
+    await sleep(300);
+    expect((await sent(2)).map((e: any) => [e.node.sequence, e.node.state])).toEqual([
+      ['2', 'Running'],
+      ['1', 'Idle'],
+    ]);
+    const after = await stats();
+    expect(after.duplicates - before.duplicates).toBe(1);
+    expect(after.stored - before.stored).toBe(1);
+    expect(after.failedBatches).toBe(before.failedBatches);
+    expect((await history(LABELER)).state).toBe('Running');
+  });
+
   it('runs identical subscriptions once and still serves each subscriber on its own', async () => {
     const boards = await Promise.all(
       [1, 2, 3].map(() =>
