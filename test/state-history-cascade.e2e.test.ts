@@ -3,7 +3,7 @@ import { migrate, openDatabase } from '@plantgraph/hub';
 import { createTestDatabase, MODES, uniqueName } from './support/harness.js';
 
 /**
- * The state history has no foreign key to `equipment` (ADR 00XX: its writers hold the equipment
+ * The state history has no foreign key to `equipment` (ADR 0055: its writers hold the equipment
  * row's lock); deleting equipment still removes its history, and only its own, as the key's
  * `on delete cascade` did.
  */

@@ -43,7 +43,7 @@ export const SEQUENCE_ROUND = 1000;
 export async function recordEvents(tx: Tx, events: DomainEvent[]): Promise<void> {
   if (!events.length) return;
   // The data as one JSON array, the short columns as text arrays: PostgreSQL then parses each event's
-  // JSON once, where `jsonb_to_recordset` over whole rows cost it half its work per event (ADR 00XX).
+  // JSON once, where `jsonb_to_recordset` over whole rows cost it half its work per event (ADR 0055).
   const data: Record<string, unknown>[] = [];
   const subjects: string[] = [];
   const types: string[] = [];

@@ -20,7 +20,7 @@ export class EquipmentStateChange {
   @PrimaryKey({ type: new BigIntType('string'), autoincrement: true })
   id!: string;
 
-  // No foreign key (ADR 00XX): every writer holds the equipment row's lock; a statement trigger on
+  // No foreign key (ADR 0055): every writer holds the equipment row's lock; a statement trigger on
   // `equipment` removes the history with it.
   @ManyToOne(() => Equipment, { createForeignKeyConstraint: false })
   equipment!: Equipment;

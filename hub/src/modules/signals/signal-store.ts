@@ -55,7 +55,7 @@ export interface DeadLetters {
  * that replicas writing the same equipment take turns. A batch of states is three statements: the
  * lock, the history with the current states (`writeStateReports`), and every event of the batch,
  * numbered (`recordEvents`), last, as the outbox requires. Which state signals the history already
- * holds is looked up with the lock only when `lookForDuplicates` (ADR 00XX): a stream re-delivers
+ * holds is looked up with the lock only when `lookForDuplicates` (ADR 0055): a stream re-delivers
  * rarely, so the first attempt assumes none, and a duplicate makes the history's unique
  * (source, sequence) refuse the batch (`isDuplicateStateSignal`), which the ingest then stores again
  * looking. The sender on NATS is the installation itself: of the admission rule, only the

@@ -4,7 +4,7 @@ export class Migration20261203121747 extends Migration {
   override name = 'Migration20261203121747';
 
   /**
-   * The state history's foreign key to `equipment` goes (ADR 00XX): every writer of the history
+   * The state history's foreign key to `equipment` goes (ADR 0055): every writer of the history
    * holds the equipment row's lock (`for update`) in the same transaction, so the per-row check
    * proved nothing and cost PostgreSQL about 4 µs per stored state signal. What the key also did,
    * remove an equipment's history with it, a statement trigger on `equipment` does instead (the hub
