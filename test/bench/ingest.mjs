@@ -85,6 +85,13 @@ const stopHub = async (h) => {
   await exited;
 };
 
+const publisherEnv = {
+  ...env,
+  ...Object.fromEntries(
+    ['BENCH_PUBLISH_WINDOW', 'BENCH_PUBLISH_TICK_MS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]),
+  ),
+};
+
 /** Runs the publisher processes side by side; resolves with the publishers' own rate. */
 async function publish(total, rate, source) {
   const started = performance.now();
@@ -93,13 +100,17 @@ async function publish(total, rate, source) {
       run(
         process.execPath,
         [PUBLISHER, NATS_URL, namespace, String(MACHINES), String(total), String(PUBLISHERS), String(i), rate, source],
-        { env, cwd: fileURLToPath(new URL('.', import.meta.url)) },
+        { env: publisherEnv, cwd: fileURLToPath(new URL('.', import.meta.url)) },
       ),
     ),
   );
   const seconds = (performance.now() - started) / 1000;
-  const published = results.map((r) => JSON.parse(r.stdout).published).reduce((a, b) => a + b, 0);
-  return { published, seconds, rate: published / seconds };
+  const outs = results.map((r) => JSON.parse(r.stdout));
+  const published = outs.reduce((a, o) => a + o.published, 0);
+  // The JetStream confirmation's round trip as each publisher saw it (the worst publisher's p50 and p99).
+  const ackP50 = Math.max(...outs.map((o) => o.ackP50));
+  const ackP99 = Math.max(...outs.map((o) => o.ackP99));
+  return { published, seconds, rate: published / seconds, ackP50, ackP99 };
 }
 
 let hub;
@@ -253,6 +264,7 @@ try {
         (l.errors ? `; ${l.errors} subscriber errors` : ''),
       'p99 ≤ 25 ms',
     );
+    row('latency: deliveries lost / out of order', `${fmt(l.lost)} / ${fmt(l.outOfOrder)}`, '0 / 0');
     const c = l.cpu.perEvent;
     row(
       'latency: CPU per delivered message',
@@ -262,6 +274,7 @@ try {
         `subscribers' process ${c.subscribers.microsPerEvent.toFixed(1)} µs (${c.subscribers.cores.toFixed(2)}); ` +
         `load ${formatLoad(l.cpu.load[0])} → ${formatLoad(l.cpu.load[1])}`,
     );
+    row('latency: JetStream confirmation of a publish', `p50 ${l.ackP50} ms, p99 ${l.ackP99} ms (worst publisher)`);
     row('latency: hub /healthz round trip meanwhile', `p50 ${l.health.p50} ms, p99 ${l.health.p99} ms`);
   }
   const rss = Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${hub.child.pid}/status`, 'utf8'))[1]) / 1024;
