@@ -85,6 +85,13 @@ const stopHub = async (h) => {
   await exited;
 };
 
+const publisherEnv = {
+  ...env,
+  ...Object.fromEntries(
+    ['BENCH_PUBLISH_WINDOW', 'BENCH_PUBLISH_TICK_MS'].filter((k) => process.env[k]).map((k) => [k, process.env[k]]),
+  ),
+};
+
 /** Runs the publisher processes side by side; resolves with the publishers' own rate. */
 async function publish(total, rate, source) {
   const started = performance.now();
@@ -93,15 +100,22 @@ async function publish(total, rate, source) {
       run(
         process.execPath,
         [PUBLISHER, NATS_URL, namespace, String(MACHINES), String(total), String(PUBLISHERS), String(i), rate, source],
-        { env, cwd: fileURLToPath(new URL('.', import.meta.url)) },
+        { env: publisherEnv, cwd: fileURLToPath(new URL('.', import.meta.url)) },
       ),
     ),
   );
   const seconds = (performance.now() - started) / 1000;
-  const published = results.map((r) => JSON.parse(r.stdout).published).reduce((a, b) => a + b, 0);
-  return { published, seconds, rate: published / seconds };
+  const outs = results.map((r) => JSON.parse(r.stdout));
+  const published = outs.reduce((a, o) => a + o.published, 0);
+  // The JetStream confirmation's round trip as each publisher saw it (the worst publisher's p50 and p99).
+  const ackP50 = Math.max(...outs.map((o) => o.ackP50));
+  const ackP99 = Math.max(...outs.map((o) => o.ackP99));
+  return { published, seconds, rate: published / seconds, ackP50, ackP99 };
 }
 
+// The NATS server's CPU: every nats-server on the host, or BENCH_NATS_PID's alone (a private server
+// for this bench, when others share the host's).
+const natsPids = () => (process.env.BENCH_NATS_PID ? [Number(process.env.BENCH_NATS_PID)] : pidsNamed('nats-server'));
 let hub;
 const rows = [];
 const row = (measure, result, target = '—') => rows.push([measure, result, target]);
@@ -153,7 +167,7 @@ try {
     cpuMeter({
       hub: () => [hub.child.pid],
       postgres: () => postgresPids(admin, name),
-      nats: () => pidsNamed('nats-server'),
+      nats: natsPids,
     });
   const cpuRow = (label, m, events) =>
     row(
@@ -231,7 +245,7 @@ try {
     const latencyMeter = cpuMeter({
       hub: () => [hub.child.pid],
       postgres: () => postgresPids(admin, name),
-      nats: () => pidsNamed('nats-server'),
+      nats: natsPids,
       subscribers: () => [process.pid],
     });
     const l = await measureLatency({
@@ -253,6 +267,7 @@ try {
         (l.errors ? `; ${l.errors} subscriber errors` : ''),
       'p99 ≤ 25 ms',
     );
+    row('latency: deliveries lost / out of order', `${fmt(l.lost)} / ${fmt(l.outOfOrder)}`, '0 / 0');
     const c = l.cpu.perEvent;
     row(
       'latency: CPU per delivered message',
@@ -262,6 +277,7 @@ try {
         `subscribers' process ${c.subscribers.microsPerEvent.toFixed(1)} µs (${c.subscribers.cores.toFixed(2)}); ` +
         `load ${formatLoad(l.cpu.load[0])} → ${formatLoad(l.cpu.load[1])}`,
     );
+    row('latency: JetStream confirmation of a publish', `p50 ${l.ackP50} ms, p99 ${l.ackP99} ms (worst publisher)`);
     row('latency: hub /healthz round trip meanwhile', `p50 ${l.health.p50} ms, p99 ${l.health.p99} ms`);
   }
   const rss = Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${hub.child.pid}/status`, 'utf8'))[1]) / 1024;

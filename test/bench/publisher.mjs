@@ -19,11 +19,18 @@ const publishers = Number(publishersArg);
 const index = Number(indexArg);
 const perSecond = rate === 'max' ? Infinity : Number(rate) / publishers;
 const WINDOW = Number(process.env.BENCH_PUBLISH_WINDOW ?? 4000);
+// At a set rate, how long a publisher sleeps at least once it is ahead: 0 (default) sends each signal
+// when it falls due (a timer per millisecond or so, one or two signals per write, as separate
+// gateways would); more sends each tick's signals together (one write, as one busy gateway would).
+const TICK_MS = Number(process.env.BENCH_PUBLISH_TICK_MS ?? 0);
 const machineSubjects = Array.from({ length: machines }, (_, m) =>
   subjects.equipmentSignal('state', `bench/site/area/line/m${m}`),
 );
 const inbox = createInbox();
 let outstanding = 0;
+/** When each publish was sent (by its index here), for the JetStream confirmation's round trip. */
+const sentAt = new Float64Array(Math.ceil(Number(totalArg) / Number(publishersArg)) + 1);
+const ackMs = [];
 let failed = null;
 let room = null;
 const wakePublisher = () => {
@@ -34,6 +41,8 @@ const wakePublisher = () => {
 nc.subscribe(`${inbox}.>`, {
   callback: (err, msg) => {
     outstanding--;
+    const n = Number(msg?.subject.slice(inbox.length + 1));
+    if (n >= 0) ackMs.push(performance.now() - sentAt[n]);
     // An empty reply is a status (e.g. 503: no stream captures the subject).
     const ack = err || !msg.data.length ? null : msg.json();
     if (!ack || ack.error)
@@ -48,7 +57,7 @@ for (let i = index; i < total && !failed; i += publishers) {
   if (perSecond !== Infinity) {
     const due = started + (published / perSecond) * 1000;
     const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 1) await new Promise((r) => setTimeout(r, Math.max(wait, TICK_MS)));
   }
   // Each machine alternates between Running and Idle, so every signal is a change.
   const state = Math.floor(i / machines) % 2 ? 'Running' : 'Idle';
@@ -56,7 +65,8 @@ for (let i = index; i < total && !failed; i += publishers) {
   const h = headers();
   h.set('Nats-Msg-Id', `${source}:${i}`);
   outstanding++;
-  nc.publish(machineSubjects[i % machines], body, { reply: `${inbox}.${i}`, headers: h });
+  sentAt[published] = performance.now();
+  nc.publish(machineSubjects[i % machines], body, { reply: `${inbox}.${published}`, headers: h });
   if (outstanding >= WINDOW) await new Promise((r) => (room = r));
 }
 const deadline = Date.now() + 60_000;
@@ -64,5 +74,7 @@ while (outstanding > 0 && !failed && Date.now() < deadline) await new Promise((r
 if (failed) throw failed;
 if (outstanding > 0) throw new Error(`${outstanding} publishes were not confirmed within 60 s.`);
 const seconds = (performance.now() - started) / 1000;
-process.stdout.write(`${JSON.stringify({ published, seconds })}\n`);
+ackMs.sort((a, b) => a - b);
+const ack = (p) => Number((ackMs[Math.min(ackMs.length - 1, Math.floor(p * ackMs.length))] ?? NaN).toFixed(1));
+process.stdout.write(`${JSON.stringify({ published, seconds, ackP50: ack(0.5), ackP99: ack(0.99) })}\n`);
 await nc.close();

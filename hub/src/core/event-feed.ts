@@ -256,7 +256,17 @@ export class EventFeed implements EventSource {
   async #read(): Promise<void> {
     while (!this.#stopped) {
       const inbox = this.#inbox ?? this.#openInbox();
-      for await (const m of inbox) await this.#exclusive(() => this.#receive(m));
+      for await (const m of inbox) {
+        // This replica's own events come back from the bus after its relay handed them over in
+        // process: dropped here, without a turn through the exclusive chain (a promise pair each).
+        // `#last` only grows, so what is behind it now stays behind it.
+        const seq = seqOf(m);
+        if (seq !== null && seq <= this.#last) {
+          this.#quietSince = Date.now();
+          continue;
+        }
+        await this.#exclusive(() => this.#receive(m));
+      }
       this.#inbox = this.#stopped ? null : this.#openInbox();
     }
   }

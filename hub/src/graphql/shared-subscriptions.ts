@@ -2,18 +2,31 @@ import { subscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import type { Principal } from '../core/principal.js';
 
 /**
+ * One result of a shared execution, serialised once for every subscriber: as text, and as UTF-8
+ * bytes made on first use (graphql/ws.ts writes them into each socket's frame without encoding again).
+ */
+export class SharedResult {
+  #bytes: Buffer | null = null;
+  constructor(readonly text: string) {}
+  get bytes(): Buffer {
+    this.#bytes ??= Buffer.from(this.text);
+    return this.#bytes;
+  }
+}
+
+/**
  * Where one subscriber's results go: graphql-ws `next` frames with its own operation id, written
  * straight to its socket (graphql/ws.ts decides how, and closes a socket that stops reading).
  */
 export interface Recipient {
   /** graphql-ws's id of the operation on its socket. */
   id: string;
-  /** Writes one whole frame, already serialised. */
-  write(frame: string): void;
+  /** Writes one whole `next` frame of this operation with the shared result as its payload. */
+  next(result: SharedResult): void;
 }
 
 interface Listener {
-  deliver(payload: string): void;
+  deliver(result: SharedResult): void;
   /** The shared execution ended; with the error that ended it (e.g. the event bus became unreachable). */
   end(error?: unknown): void;
 }
@@ -82,9 +95,8 @@ export class SharedSubscriptions {
       else source = this.#start(key, results);
     }
     const joined = source;
-    const prefix = `{"id":${JSON.stringify(recipient.id)},"type":"next","payload":`;
-    // Until graphql-ws reads the operation it has not registered it: frames wait here until then.
-    let held: string[] | null = [];
+    // Until graphql-ws reads the operation it has not registered it: results wait here until then.
+    let held: SharedResult[] | null = [];
     let ended = false;
     let failure: unknown = null;
     let settle: (() => void) | null = null;
@@ -95,12 +107,11 @@ export class SharedSubscriptions {
       settle?.();
     };
     const listener: Listener = {
-      deliver: (payload) => {
+      deliver: (result) => {
         if (ended) return;
-        const frame = `${prefix}${payload}}`;
-        if (!held) return recipient.write(frame);
+        if (!held) return recipient.next(result);
         if (held.length >= MAX_HELD) return leave();
-        held.push(frame);
+        held.push(result);
       },
       end: (error) => {
         failure = error ?? null;
@@ -111,7 +122,7 @@ export class SharedSubscriptions {
     const iterator: AsyncIterableIterator<ExecutionResult> = {
       next: async () => {
         if (held) {
-          for (const frame of held) recipient.write(frame);
+          for (const result of held) recipient.next(result);
           held = null;
         }
         if (!ended) await new Promise<void>((r) => (settle = r));
@@ -143,7 +154,7 @@ export class SharedSubscriptions {
       try {
         for await (const result of results) {
           // Serialised once for every subscriber of this execution.
-          const payload = JSON.stringify(this.format(result));
+          const payload = new SharedResult(JSON.stringify(this.format(result)));
           for (const listener of source.listeners) listener.deliver(payload);
         }
       } catch (err) {
