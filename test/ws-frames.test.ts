@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { textFrame } from '@plantgraph/hub/dist/graphql/ws.js';
 
-// Subscription results are written as WebSocket frames built by the hub itself (ADR 00XX): each
+// Subscription results are written as WebSocket frames built by the hub itself (ADR 0056): each
 // length class of RFC 6455's header (7-bit, 16-bit, 64-bit) must read back as the text it carries.
 describe('subscription frames written by the hub', () => {
   let server: WebSocketServer;
