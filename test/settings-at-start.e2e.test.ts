@@ -38,8 +38,10 @@ function start(env: Record<string, string>, node = process.execPath) {
 describe('settings checked at start', () => {
   const dirs: string[] = [];
   let natsWithoutJetStream: PrivateService | undefined;
+  let silentNats: PrivateService | undefined;
   afterAll(async () => {
     await natsWithoutJetStream?.dispose();
+    await silentNats?.dispose();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
   const folder = () => {
@@ -73,11 +75,40 @@ describe('settings checked at start', () => {
     expect(ended.ms).toBeLessThan(WITHIN_MS);
   });
 
-  it('NATS_URL pointing at Redis: no NATS answer within the check, said so within 3 s', async () => {
+  it('NATS_URL pointing at Redis: an answer that is not NATS, said so within 3 s', async () => {
     const ended = await start({ NATS_URL: 'nats://127.0.0.1:6379', PLANTGRAPH_DATA_DIR: folder() });
     expect(ended.code).toBe(1);
-    expect(ended.output).toMatch(/NATS at nats:\/\/127\.0\.0\.1:6379 \(NATS_URL\) did not answer as a NATS server/);
+    expect(ended.output).toMatch(
+      /NATS at nats:\/\/127\.0\.0\.1:6379 \(NATS_URL\) answered, but not as a NATS server \(it said "\+PONG"\)\. Is NATS_URL the address of nats-server/,
+    );
     expect(ended.ms).toBeLessThan(WITHIN_MS);
+  });
+
+  it('PLANTGRAPH_NATS_START_TIMEOUT_MS that is not a number of milliseconds: names the setting', async () => {
+    const ended = await start({
+      NATS_URL: 'nats://127.0.0.1:4222',
+      PLANTGRAPH_NATS_START_TIMEOUT_MS: '2s',
+      PLANTGRAPH_DATA_DIR: folder(),
+    });
+    expect(ended.code).toBe(1);
+    expect(ended.output).toMatch(/PLANTGRAPH_NATS_START_TIMEOUT_MS must be a whole number of milliseconds.*got "2s"/);
+    expect(ended.ms).toBeLessThan(WITHIN_MS);
+  });
+
+  it('NATS that never answers: the start ends at the bound PLANTGRAPH_NATS_START_TIMEOUT_MS gives', async () => {
+    silentNats = await startPrivateNats({ jetstream: true });
+    silentNats.pause();
+    const ended = await start({
+      NATS_URL: silentNats.url,
+      PLANTGRAPH_NATS_START_TIMEOUT_MS: '2000',
+      PLANTGRAPH_DATA_DIR: folder(),
+    });
+    expect(ended.code).toBe(1);
+    expect(ended.output).toMatch(
+      /NATS at nats:\/\/127\.0\.0\.1:\d+ \(NATS_URL\) did not answer as a NATS server within 2 s \(PLANTGRAPH_NATS_START_TIMEOUT_MS\)/,
+    );
+    expect(ended.ms).toBeGreaterThanOrEqual(2000);
+    expect(ended.ms).toBeLessThan(2000 + WITHIN_MS);
   });
 
   it('NATS without JetStream: says JetStream must be enabled', async () => {
