@@ -4,6 +4,7 @@ import { cmmsInstance, startHubForCmms } from './support/cmms.js';
 import { eventually } from './support/flows.js';
 import { MODES, type TestHub } from './support/harness.js';
 import { type actAs, draftOrder, LINE_1, LINE_1_ASSIGNMENTS, R, RELEASE } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const PRESS_1 = `${LINE_1}/press-1`;
 const WELDER_1 = `${LINE_1}/welder-1`;
@@ -50,7 +51,7 @@ describe.each(MODES)('the MaintainX connector (%s)', (mode) => {
     sim.addMeter(9001, 501, 'Runtime', 'hours');
     sim.addMeter(9002, 501, 'Cycles', 'strokes');
     ({ hub, as } = await startHubForCmms(mode));
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await sim?.close();

@@ -24,7 +24,7 @@ describe.each(['embedded', 'PostgreSQL'] as const)('a start while NATS answers s
   beforeAll(async () => {
     nats = await startPrivateNats({ jetstream: true });
     if (database === 'PostgreSQL') db = await createTestDatabase();
-  }, HUB_START_TIMEOUT_MS);
+  });
   afterAll(async () => {
     nats?.resume();
     await hub?.stop();

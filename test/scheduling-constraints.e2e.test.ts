@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, MODES, startTestHub, type TestHub } from './support/harness.js';
 import { tableCounts } from './support/plant.js';
 import { draftOrder, LINE_1, LINE_2, R } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const DAY = 86_400_000;
 const PROBLEMS = `... on ScheduleBlocked { problems { kind orderNumber subject message } }`;
@@ -57,7 +58,7 @@ describe.each(MODES)('scheduling constraints (%s)', (mode) => {
   const day = (n: number) => plusDays(MONDAY, n);
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   const run = (query: string, variables?: object) => hub.gql(query, variables as Record<string, unknown>);

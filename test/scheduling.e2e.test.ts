@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, MODES, startTestHub, subscribe, type TestHub } from './support/harness.js';
 import { tableCounts } from './support/plant.js';
 import { draftOrder, LINE_1, LINE_2, R } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const LINE_3 = 'acme/berlin/packaging/line-3';
 const PACK = [{ segment: '10-pack', equipment: `${LINE_3}/filler-1`, operators: ['E2002'] }];
@@ -38,7 +39,7 @@ describe.each(MODES)('production scheduling (%s)', (mode) => {
       },
     });
     expect(r.__typename).toBe('ShiftCalendar');
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   const run = (query: string, variables?: object) => hub.gql(query, variables as Record<string, unknown>);
