@@ -69,7 +69,7 @@ describe.each(MODES)('equipment booking at release (%s)', (mode) => {
       ['EquipmentDoubleBooked', TESTER],
     ]);
     expect(r.problems[0].message).toMatch(
-      /^Segment 10-stamp: .*press-1 is assigned to order WO-B2 \(2027-.* – 2027-.*\), which overlaps this order \(2027-.*\); plan them apart or assign another unit\.$/,
+      /^Segment 10-stamp: .*press-1 is assigned to order WO-B2 \(\d{4}-.* – \d{4}-.*\), which overlaps this order \(\d{4}-.*\); plan them apart or assign another unit\.$/,
     );
     expect(await tableCounts(hub)).toEqual(before);
     expect(await state('WO-B3')).toBe('Draft');
