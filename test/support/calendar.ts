@@ -1,36 +1,18 @@
 // Dates for tests that must keep working whatever day they run on: relative to now, in the plant's own
 // time where shifts matter, never fixed calendar dates (which expire with the demo's qualifications,
-// or fall into the past).
+// or fall into the past). Local times convert as the SAP connector converts SAP's plant-local ones.
+import { fromLocal, toLocal } from '@plantgraph/connector-sap-s4hana';
 
 const DAY = 86_400_000;
 
-/** `zone`'s offset from UTC at the instant `t` (ms; +3 600 000 for Berlin in winter). */
-function offsetAt(zone: string, t: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(t));
-  const n = (type: string) => Number(parts.find((p) => p.type === type)!.value);
-  const wall = Date.UTC(n('year'), n('month') - 1, n('day'), n('hour'), n('minute'), n('second'));
-  return wall - Math.floor(t / 1000) * 1000;
-}
-
 /** The instant (ISO) of the wall-clock time `hhmm` on the local `date` (YYYY-MM-DD) in `zone`. */
 export function zonedTime(zone: string, date: string, hhmm: string): string {
-  const wall = Date.parse(`${date}T${hhmm}:00.000Z`);
-  const guess = wall - offsetAt(zone, wall);
-  return new Date(wall - offsetAt(zone, guess)).toISOString();
+  return fromLocal(`${date}T${hhmm}:00`, zone).toISOString();
 }
 
 /** The local date (YYYY-MM-DD) in `zone` of the instant `t`. */
 export function localDate(zone: string, t: number): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: zone }).format(new Date(t));
+  return toLocal(new Date(t), zone).slice(0, 10);
 }
 
 /** `date` (YYYY-MM-DD) moved by `days` calendar days. */
