@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, graphqlRaw, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
 import { TestIdentityProvider, startHubWithIdp } from './support/idp.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const PRESS = 'acme/berlin/assembly/line-1/press-2';
 const FILLER = 'acme/berlin/packaging/line-3/filler-1';
@@ -12,7 +13,7 @@ describe.each(MODES)('alerts (%s)', (mode) => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0, alertEscalationCheckMs: 100 });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });
@@ -96,7 +97,10 @@ describe.each(MODES)('alerts (%s)', (mode) => {
 describe('alert permissions and scope', () => {
   let idp: TestIdentityProvider;
   let hub: TestHub;
-  beforeAll(async () => ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0 })));
+  beforeAll(
+    async () => ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0 })),
+    HUB_START_TIMEOUT_MS,
+  );
   afterAll(() => hub?.stop());
 
   it('lets operators acknowledge but not raise, and keeps other areas out of sight', async () => {

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, startTestHub, type TestHub } from './support/harness.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 describe.each(MODES)('audit trail (%s)', (mode) => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

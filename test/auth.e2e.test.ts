@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configFromEnv, startHub } from '@plantgraph/hub';
 import { graphql, graphqlRaw, sleep, subscribe, type TestHub } from './support/harness.js';
 import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const VIEWER = '{ viewer { name kind grants { role scope } } }';
 
@@ -11,7 +12,7 @@ describe('authentication', () => {
   let hub: TestHub;
   beforeAll(async () => {
     ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0 }));
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   it('issues no local admin token when an identity provider is configured', () => {

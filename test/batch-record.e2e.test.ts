@@ -18,6 +18,7 @@ import {
   signatureOf,
   startDemoWithPeople,
 } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../hub/dist/cli.js', import.meta.url));
@@ -59,7 +60,7 @@ describe.each(MODES)('the batch record document (%s)', (mode) => {
       { s: await signatureOf(people, 'ines', 'Approval') },
     );
     expect(released.r).toEqual({ __typename: 'WorkOrder', state: 'ReleasedToStock' });
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     rmSync(dir, { recursive: true, force: true });

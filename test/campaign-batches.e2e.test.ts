@@ -18,6 +18,7 @@ import {
   startDemoWithPeople,
   startOnLine1,
 } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const run = promisify(execFile);
 const BATCH = `mutation ($i: CompleteCampaignBatchInput!) { r: completeCampaignBatch(input: $i) { ${R}
@@ -39,7 +40,7 @@ describe.each(MODES)('campaign batches and splits at a step (%s)', (mode) => {
   const dir = mkdtempSync(join(tmpdir(), 'plantgraph-campaign-'));
   beforeAll(async () => {
     ({ hub, as, people } = await startDemoWithPeople(mode));
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     rmSync(dir, { recursive: true, force: true });

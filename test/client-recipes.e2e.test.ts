@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestHub, type TestHub } from './support/harness.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -30,7 +31,7 @@ describe('the client recipes in the README', () => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub('embedded', { demo: true, simulatorIntervalMs: 0 });
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     rmSync(project, { recursive: true, force: true });

@@ -4,6 +4,7 @@ import { Principal } from '@plantgraph/hub';
 import { MODES, startTestHub, type TestHub } from './support/harness.js';
 import { RESULT, countStatements } from './support/plant.js';
 import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const LINE = 'acme/berlin/assembly/line-1';
 const MACHINE = `${LINE}/press-1`;
@@ -96,7 +97,7 @@ describe.each(MODES)('compiled reads (%s)', (mode) => {
       );
       keys[name] = createApiKey.secret;
     }
-  }, 180_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });
@@ -261,7 +262,7 @@ describe('compiled reads for a principal that may read nothing', () => {
   let hub: TestHub;
   beforeAll(async () => {
     ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0 }));
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

@@ -9,6 +9,7 @@ import { deleteNatsNamespace, graphql, type TestHub, uniqueName } from './suppor
 import { TestIdentityProvider } from './support/idp.js';
 import { createApiKeyWithCli, demoDatabaseForKills, type HubProcess, spawnHub } from './support/process.js';
 import { actAs, demoPeople, executeToReview, R } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const SCHEDULE = new URL('./fixtures/b2mml/operations-schedule.xml', import.meta.url);
 
@@ -67,7 +68,7 @@ describe('the B2MML connector with the hub killed and restarted', () => {
       },
     );
     expect(configureConnector).toEqual({ __typename: 'ConnectorInstance', name: 'erp-b2mml' });
-  }, 180_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await child?.kill();
     await idp?.stop();

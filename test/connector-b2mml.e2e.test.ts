@@ -6,6 +6,7 @@ import { b2mmlConnector, children, parseDocument, text, validateDocument } from 
 import { eventually } from './support/flows.js';
 import { MODES, startTestHub, type TestHub } from './support/harness.js';
 import { executeToReview, R, startDemoWithPeople } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const SCHEDULE = new URL('./fixtures/b2mml/operations-schedule.xml', import.meta.url);
 const CONFIGURE = `mutation ($i: ConfigureConnectorInput!) { r: configureConnector(input: $i) { ${R}
@@ -71,7 +72,7 @@ describe.each(MODES)('the B2MML connector (%s)', (mode) => {
       },
     });
     expect(r).toMatchObject({ name: 'erp-b2mml', enabled: true });
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     if (root) await rm(root, { recursive: true, force: true });

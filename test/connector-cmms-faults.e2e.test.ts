@@ -4,6 +4,7 @@ import { eventually } from './support/flows.js';
 import { deleteNatsNamespace, graphql, sleep, uniqueName } from './support/harness.js';
 import { createApiKeyWithCli, demoDatabaseForKills, type HubProcess, spawnHub } from './support/process.js';
 import { LINE_1, R } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const PRESS_1 = `${LINE_1}/press-1`;
 
@@ -61,7 +62,7 @@ describe('the MaintainX connector with the hub killed and restarted', () => {
       },
     );
     expect(configureConnector).toEqual({ __typename: 'ConnectorInstance', name: 'cmms' });
-  }, 180_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await child?.kill();
     await sim?.close();

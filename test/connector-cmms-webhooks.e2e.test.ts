@@ -5,6 +5,7 @@ import { cmmsInstance, startHubForCmms } from './support/cmms.js';
 import { eventually } from './support/flows.js';
 import { MODES, type TestHub } from './support/harness.js';
 import { type actAs, draftOrder, LINE_1, LINE_1_ASSIGNMENTS, R, RELEASE } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const PRESS_1 = `${LINE_1}/press-1`;
 const WELDER_1 = `${LINE_1}/welder-1`;
@@ -69,7 +70,7 @@ describe.each(MODES)('MaintainX webhooks (%s)', (mode) => {
     expect(configured.r).toMatchObject({ enabled: true, secretNames: ['apiKey', 'webhookSecret'] });
     // The first poll runs when the connector starts: let it pass, so what follows can only be pushed.
     await new Promise((r) => setTimeout(r, 1500));
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await sim?.close();

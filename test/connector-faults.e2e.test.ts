@@ -15,6 +15,7 @@ import { TEST_REDIS_URL } from './support/queue.js';
 import { createApiKeyWithCli, type HubProcess, spawnHub } from './support/process.js';
 import { addSapOrder, configureSap, deliveries, R, runOnTheFloor, seedSapProduct } from './support/sap-loop.js';
 import { SapSimulator } from './support/sap-simulator/index.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 /**
  * The hub as its own process on PostgreSQL and NATS, killed with SIGKILL at the points where a
@@ -97,7 +98,7 @@ describe.each(QUEUES)('connector faults: the hub killed and restarted (%s)', (_n
     await sql.connect();
     await restart();
     expect((await configureSap(hub, sim, { timeoutMs: 120_000 })).configureConnector.name).toBe('sap-berlin');
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await child?.kill();
     await sql?.end();

@@ -6,6 +6,7 @@ import { startPrivateNats } from './support/private-nats.js';
 import type { PrivateService } from './support/private-service.js';
 import { until } from './support/queue.js';
 import { configureOpcUa, equipmentState, health, PRESS, pressMapping, stored } from './support/opcua.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -24,7 +25,7 @@ describe('OPC UA connector: store and forward (postgres+nats, the bus stopped an
       connectorTypes: [opcUaConnector],
       connectors: { relayIntervalMs: 100 },
     });
-  }, 60_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await sim?.stop();

@@ -4,6 +4,7 @@ import { nodeId, OpcUaMachineSimulator } from '@plantgraph/opcua-simulator';
 import { MODES, type Mode, startTestHub, type TestHub } from './support/harness.js';
 import { until } from './support/queue.js';
 import { browse, configureOpcUa, equipmentState, health, PRESS, stored } from './support/opcua.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const LINE = 'acme/berlin/assembly/line-1';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -37,7 +38,7 @@ describe.each(MODES)('OPC UA connector (%s)', (mode: Mode) => {
       { i: { scope: LINE, timeZone: 'UTC', shifts: [{ name: 'Day', start: '00:00', end: '00:00' }] } },
     );
     expect(r.__typename).toBe('ShiftCalendar');
-  }, 60_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await sim?.stop();

@@ -4,6 +4,7 @@ import { eventually } from './support/flows.js';
 import { deleteNatsNamespace, graphql, uniqueName } from './support/harness.js';
 import { createApiKeyWithCli, demoDatabaseForKills, type HubProcess, spawnHub } from './support/process.js';
 import { R } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 /**
  * The hub as its own process on PostgreSQL and NATS (loading the QMS connector by default, as users run
@@ -48,7 +49,7 @@ describe('the QMS connector with the hub killed and restarted', () => {
       },
     );
     expect(configureConnector).toEqual({ __typename: 'ConnectorInstance', name: 'qms' });
-  }, 180_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await child?.kill();
     await sim?.close();

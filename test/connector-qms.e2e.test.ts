@@ -15,6 +15,7 @@ import {
   signatureOf,
   startDemoWithPeople,
 } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const POLL_MS = 500;
 const CONFIGURE = `mutation ($i: ConfigureConnectorInput!) { r: configureConnector(input: $i) { ${R}
@@ -68,7 +69,7 @@ describe.each(MODES)('the QMS connector (%s)', (mode) => {
       integrator: () => idp.token({ sub: 'N4002', roles: ['integrator@acme/berlin', 'quality@acme/berlin'] }),
     };
     as = actAs(hub, people);
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await sim?.close();

@@ -6,6 +6,7 @@ import { startPrivateRedis } from './support/private-redis.js';
 import type { PrivateService } from './support/private-service.js';
 import { addSapOrder, configureSap, deliveries, runOnTheFloor, seedSapProduct } from './support/sap-loop.js';
 import { SapSimulator } from './support/sap-simulator/index.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 /**
  * Orders completed while Redis is down (SIGKILL, restarted on its files): their deliveries are in the
@@ -28,7 +29,7 @@ describe('connector deliveries across a Redis restart', () => {
       connectors: { relayIntervalMs: 100, healthIntervalMs: 600_000, sweepAfterMs: 2000 },
     });
     await seedSapProduct(hub);
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await sim?.close();

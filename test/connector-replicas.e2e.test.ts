@@ -5,6 +5,7 @@ import { startTestHub, type TestHub, type TestHubSettings } from './support/harn
 import { TEST_REDIS_URL } from './support/queue.js';
 import { configureSap, deliveries, imports, runOnTheFloor, seedSapProduct } from './support/sap-loop.js';
 import { SapSimulator } from './support/sap-simulator/index.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const SETTINGS: TestHubSettings = {
   redisUrl: TEST_REDIS_URL,
@@ -28,7 +29,7 @@ describe('connectors on two replicas', () => {
     // Each start issues the installation's local admin key anew: both replicas take the newest.
     (a as { localAdminToken: string | null }).localAdminToken = b.localAdminToken;
     await seedSapProduct(a);
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     for (const hub of [b, a]) if (hub && !stopped.includes(hub)) await hub.close();
     await a?.stop();

@@ -13,6 +13,7 @@ import {
   seedSapProduct,
 } from './support/sap-loop.js';
 import { SapSimulator } from './support/sap-simulator/index.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const CONFIGURE = `mutation ($i: ConfigureConnectorInput!) { configureConnector(input: $i) {
   ${R} ... on ConnectorInstance { name secretNames settingsVersion } } }`;
@@ -51,7 +52,7 @@ describe('the connector runtime', () => {
     const admin = as('plant-admin', ['admin@*']);
     hub.gql = async (query, variables) => graphql(hub.url, query, variables, await admin());
     await seedSapProduct(hub);
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await sim?.close();

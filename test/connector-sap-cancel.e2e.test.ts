@@ -7,6 +7,7 @@ import { graphql, MODES, type TestHub } from './support/harness.js';
 import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
 import { addSapOrder, configureSap, LINE, R, runOnTheFloor, seedSapProduct } from './support/sap-loop.js';
 import { SapSimulator } from './support/sap-simulator/index.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const ANA = new Principal('E1001', 'user', [{ role: Role.Operator, scope: 'acme/berlin' }]);
 
@@ -88,7 +89,7 @@ describe.each(MODES)('the SAP confirmation cancelled on rejection (%s)', (mode) 
       graphql(hub.url, query, variables, await idp.token({ sub: 'plant-admin', roles: ['admin@*'] }));
     await seedSapProduct(hub);
     expect((await configureSap(hub, sim, { timeoutMs: 2000 })).configureConnector.name).toBe('sap-berlin');
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await sim?.close();

@@ -15,6 +15,7 @@ import {
   seedSapProduct,
 } from './support/sap-loop.js';
 import { SapSimulator } from './support/sap-simulator/index.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 // Jobs on BullMQ's PostgreSQL backend (embedded and on PostgreSQL), and on Redis as in production.
 const RUNS: [string, Mode, Partial<HubConfig>][] = [
@@ -39,7 +40,7 @@ describe.each(RUNS)('the SAP loop (%s)', (_name, mode, backing) => {
       ...backing,
     });
     await seedSapProduct(hub);
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await sim?.close();

@@ -6,6 +6,7 @@ import { createOeeLine } from './support/plant.js';
 import { startPrivateMosquitto } from './support/private-mosquitto.js';
 import type { PrivateService } from './support/private-service.js';
 import { until } from './support/queue.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 /**
  * The Sparkplug B connector end to end: an engineer configures an instance through GraphQL, an edge
@@ -143,7 +144,7 @@ describe.each(MODES)('Sparkplug B connector (%s)', (mode) => {
   let s: Setup;
   beforeAll(async () => {
     s = await setUp(mode, SHARED_BROKER);
-  }, 60_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await s?.node.stop();
     await s?.hub.stop();
@@ -289,7 +290,7 @@ describe.each(MODES)('Sparkplug B connector through a broker restart (%s)', (mod
   beforeAll(async () => {
     broker = await startPrivateMosquitto();
     s = await setUp(mode, broker.url, { giveUpAfterMs: 5000 });
-  }, 60_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await s?.node.stop().catch(() => {});
     await s?.hub.stop();

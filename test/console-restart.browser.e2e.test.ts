@@ -8,6 +8,7 @@ import type { Browser } from 'playwright-core';
 import { CHROMIUM, launchChromium, onlyTheHub, signInToConsole, warnWithoutChromium } from './support/browser.js';
 import { graphql } from './support/harness.js';
 import { type HubProcess, spawnHub } from './support/process.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 warnWithoutChromium('console-restart.browser', 'the plant console across a hub restart');
 const SCREENSHOTS = join(tmpdir(), 'plantgraph-console-screenshots');
@@ -51,7 +52,7 @@ describe.skipIf(!CHROMIUM)('the plant console across a hub restart', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'plantgraph-console-restart-'));
     [hub, browser] = await Promise.all([start(await freePort()), launchChromium()]);
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await browser?.close();
     await hub?.stop();

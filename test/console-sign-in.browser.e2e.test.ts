@@ -7,6 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, launchChromium, onlyTheHub, signInToConsole, warnWithoutChromium } from './support/browser.js';
 import { startTestHub, type TestHub } from './support/harness.js';
 import { TestIdentityProvider } from './support/idp.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 warnWithoutChromium('console-sign-in.browser', "the console's OpenID Connect sign-in");
 const SCREENSHOTS = join(tmpdir(), 'plantgraph-console-screenshots');
@@ -38,7 +39,7 @@ describe.skipIf(!CHROMIUM)("the console's sign-in in Chromium (authorization cod
       startTestHub('embedded', { demo: true, simulatorIntervalMs: 0 }),
       launchChromium(),
     ]);
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await browser?.close();
     await hub?.stop();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, launchChromium, onlyTheHub, signInToConsole, warnWithoutChromium } from './support/browser.js';
 import { graphql, startTestHub, type TestHub } from './support/harness.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 warnWithoutChromium('console.browser', 'the plant console');
 const SCREENSHOTS = join(tmpdir(), 'plantgraph-console-screenshots');
@@ -78,7 +79,7 @@ describe.skipIf(!CHROMIUM)('the plant console in Chromium', () => {
     });
     page.context().on('page', (tab) => watchSockets(tab));
     watchSockets(page);
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await browser?.close();
     await hub?.stop();

@@ -3,6 +3,7 @@ import { sapS4HanaConnector } from '@plantgraph/connector-sap-s4hana';
 import { eventually } from './support/flows.js';
 import { startTestHub, type TestHub } from './support/harness.js';
 import { imports } from './support/sap-loop.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 /** `start --demo` with the SAP connector installed: the demo's SAP orders arrive as Drafts. */
 describe('the demo ERP', () => {
@@ -15,7 +16,7 @@ describe('the demo ERP', () => {
       connectorTypes: [sapS4HanaConnector],
       connectors: { relayIntervalMs: 100, healthIntervalMs: 600_000 },
     });
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   it('imports the SAP simulator’s orders, rejects the one with an unknown work center', async () => {

@@ -5,6 +5,7 @@ import { seedDemoFlows } from '@plantgraph/demo';
 import { configFromEnv } from '@plantgraph/hub';
 import { MODES, startTestHub, subscribe, uniqueName, type TestHub } from './support/harness.js';
 import { deploy, endpoint, eventually, withFlows } from './support/flows.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const MOSQUITTO = 'mqtt://127.0.0.1:1883';
 const PRESS = 'acme/berlin/assembly/line-1/press-1';
@@ -33,7 +34,7 @@ describe.each(MODES)('demo plant flows (%s)', (mode) => {
       ...withFlows(uniqueName('demo'), { grants: configFromEnv({}).flows.grants }),
     });
     machines = await mqtt.connectAsync(MOSQUITTO);
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await machines?.endAsync();
     await hub?.stop();

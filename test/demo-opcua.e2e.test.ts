@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttributeIds, type ClientSession, OPCUAClient } from 'node-opcua';
 import { demoConfigFromEnv } from '@plantgraph/demo';
 import { startTestHub, type TestHub } from './support/harness.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const PRESS = 'acme/berlin/assembly/line-1/press-1';
 
@@ -26,7 +27,7 @@ describe('the demo machines over OPC UA (PLANTGRAPH_DEMO_OPCUA_PORT)', () => {
   beforeAll(async () => {
     port = await freePort();
     hub = await startTestHub('embedded', { demo: true, simulatorIntervalMs: 100, demoOpcuaPort: port });
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await session?.close().catch(() => {});
     await client.disconnect().catch(() => {});

@@ -14,6 +14,7 @@ import {
   uniqueName,
 } from './support/harness.js';
 import { type HubProcess, spawnHub } from './support/process.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const README = fileURLToPath(new URL('../README.md', import.meta.url));
 
@@ -52,7 +53,7 @@ describe.each(MODES)('the README demo walk (%s)', (mode) => {
       };
     }
     hub = await spawnHub(env, ['--demo'], { readyWithinMs: 90_000 });
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await cleanup();

@@ -8,6 +8,7 @@ import { configFromEnv, startHub } from '@plantgraph/hub';
 import { graphql, graphqlRaw, MODES, startTestHub, type TestHub } from './support/harness.js';
 import { devIdpToken, startHubWithIdp } from './support/idp.js';
 import { RESULT, tableCounts } from './support/plant.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const signIn = (hub: TestHub, fields: Record<string, string>, json = false) =>
   fetch(hub.devIdentityProvider!.tokenEndpoint, {
@@ -20,7 +21,7 @@ describe.each(MODES)('the development identity provider (%s)', (mode) => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   it("signs the plant's people in with real OpenID Connect tokens, verified as any provider's", async () => {

@@ -10,6 +10,7 @@ import {
   startDemoWithPeople,
   signatureOf,
 } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const DEVIATION = `id kind severity state segment description openedBy capaReference capaLinkedBy capaLinkedAt
   capaClosedBy capaClosedAt capaClosure workOrder { number } lot { lotNumber }`;
@@ -29,7 +30,7 @@ describe.each(MODES)('deviations, CAPA and yield (%s)', (mode) => {
   let raised: any;
   beforeAll(async () => {
     ({ hub, people, as } = await startDemoWithPeople(mode));
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   const raise = async (who: string, i: object) => (await as.run(who, RAISE, { i })).r;

@@ -14,6 +14,7 @@ import {
   startDemoWithPeople,
   startOnLine1,
 } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const SEGMENT_FIELDS = `code name workInstruction equipmentClass qualification outsideEquipment critical durationMinutes
   materials { materialDefinition use quantity unitOfMeasure lotSelection }
@@ -33,7 +34,7 @@ describe.each(MODES)('an engineering change held at the step in work (%s)', (mod
   let people: ReturnType<typeof demoPeople>;
   beforeAll(async () => {
     ({ hub, as, people } = await startDemoWithPeople(mode));
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   const must = (who: string, query: string, variables?: object) => mustAs(as)(who, query, variables);

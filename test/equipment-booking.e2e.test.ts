@@ -3,6 +3,7 @@ import pg from 'pg';
 import { MODES, sleep, startTestHub, type TestHub } from './support/harness.js';
 import { tableCounts } from './support/plant.js';
 import { draftOrder, LINE_1, LINE_1_ASSIGNMENTS, LINE_2, plannedWindow, RELEASE, TESTER } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const WELDER_1 = `${LINE_1}/welder-1`;
 const PRESS_1 = `${LINE_1}/press-1`;
@@ -16,7 +17,7 @@ describe.each(MODES)('equipment booking at release (%s)', (mode) => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   const run = (query: string, variables?: object) => hub.gql(query, variables as Record<string, unknown>);
@@ -68,7 +69,7 @@ describe.each(MODES)('equipment booking at release (%s)', (mode) => {
       ['EquipmentDoubleBooked', TESTER],
     ]);
     expect(r.problems[0].message).toMatch(
-      /^Segment 10-stamp: .*press-1 is assigned to order WO-B2 \(2027-.* – 2027-.*\), which overlaps this order \(2027-.*\); plan them apart or assign another unit\.$/,
+      /^Segment 10-stamp: .*press-1 is assigned to order WO-B2 \(\d{4}-.* – \d{4}-.*\), which overlaps this order \(\d{4}-.*\); plan them apart or assign another unit\.$/,
     );
     expect(await tableCounts(hub)).toEqual(before);
     expect(await state('WO-B3')).toBe('Draft');

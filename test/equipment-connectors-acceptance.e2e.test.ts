@@ -8,6 +8,7 @@ import { until } from './support/queue.js';
 import { configureOpcUa, equipmentState, PRESS, pressMapping } from './support/opcua.js';
 import { LINE_1 } from './support/regulated.js';
 import { bracketJob, comment, JobControlClient } from './support/opcua-client.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const PRESS_2 = `${LINE_1}/press-2`;
 
@@ -48,7 +49,7 @@ describe('issue 17 done: both connectors on demo equipment, OEE moving, a job st
     await hub.gql('mutation ($i: SetShiftCalendarInput!) { setShiftCalendar(input: $i) { __typename } }', {
       i: { scope: LINE_1, timeZone: 'UTC', shifts: [{ name: 'Day', start: '00:00', end: '00:00' }] },
     });
-  }, 180_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await mes?.close();
     await node?.stop().catch(() => {});

@@ -13,6 +13,7 @@ import {
   signatureOf,
   startDemoWithPeople,
 } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const PRESS_1 = `${LINE_1}/press-1`;
 const WELDER_1 = `${LINE_1}/welder-1`;
@@ -37,7 +38,7 @@ describe.each(MODES)('equipment interlocks (%s)', (mode) => {
   let people: ReturnType<typeof demoPeople>;
   beforeAll(async () => {
     ({ idp, hub, as, people } = await startDemoWithPeople(mode, { equipmentConditionCheckMs: 200 }));
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   const equipment = async (path: string) => (await as.run('admin', EQUIPMENT, { p: path })).equipment;

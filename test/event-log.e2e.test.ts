@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, graphqlRaw, MODES, sleep, startTestHub, type TestHub } from './support/harness.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const LINE_1 = 'acme/berlin/assembly/line-1';
 const PRESS_1 = `${LINE_1}/press-1`;
@@ -14,7 +15,7 @@ describe.each(MODES)('hubEventLog (%s)', (mode) => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

@@ -3,6 +3,7 @@ import { sleep, startTestHub, uniqueName, type TestHub } from './support/harness
 import { startPrivateNats } from './support/private-nats.js';
 import type { PrivateService } from './support/private-service.js';
 import { resumingSubscriber } from './support/resuming-subscriber.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const MACHINES = ['line-1/press-1', 'line-1/press-2', 'line-1/robot-1', 'line-2/press-3'].map(
   (m) => `acme/berlin/assembly/${m}`,
@@ -26,7 +27,7 @@ describe('events through a NATS outage (postgres+nats)', () => {
       natsUrl: nats.url,
       natsNamespace: uniqueName('o'),
     });
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await nats?.dispose();

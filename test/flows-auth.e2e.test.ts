@@ -3,6 +3,7 @@ import { generateKeyPair } from 'jose';
 import { graphql, graphqlRaw, uniqueName, type TestHub } from './support/harness.js';
 import { TestIdentityProvider, startHubWithIdp } from './support/idp.js';
 import { adminGet, deploy, helloFlow, withFlows } from './support/flows.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 type Who = {
   name: string;
@@ -28,7 +29,7 @@ describe('flow editor authentication with hub credentials', () => {
       adminToken,
     );
     engineerKey = created.createApiKey.secret;
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   const cases: Who[] = [

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, startTestHub, uniqueName, type TestHub } from './support/harness.js';
 import { CLI } from './support/process.js';
 import { deploy, endpoint, eventually, helloFlow, withFlows } from './support/flows.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const run = promisify(execFile);
 
@@ -32,7 +33,7 @@ describe('plantgraph flows export / import', () => {
     database = await createTestDatabase();
     env = { PATH: process.env.PATH ?? '', DATABASE_URL: database.url };
     hub = await startTestHub('postgres+nats', { databaseUrl: database.url, ...withFlows(plant) });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await database?.drop();

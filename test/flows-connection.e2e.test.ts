@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Role } from '@plantgraph/schema';
 import { MODES, sleep, startTestHub, uniqueName, type TestHub } from './support/harness.js';
 import { withFlows, eventually } from './support/flows.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const PRESS = 'acme/berlin/assembly/line-1/press-2';
 const FILLER = 'acme/berlin/packaging/line-3/filler-1';
@@ -17,7 +18,7 @@ describe.each(MODES)('embedded hub connection (%s)', (mode) => {
       scope: 'acme/berlin/assembly',
     }));
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0, ...withFlows(plant, { grants }) });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

@@ -16,6 +16,7 @@ import {
 } from './support/harness.js';
 import { CLI, spawnHub, type HubProcess } from './support/process.js';
 import { eventually } from './support/flows.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const run = promisify(execFile);
 const PRESS = 'acme/berlin/assembly/line-2/press-3';
@@ -67,7 +68,7 @@ describe('alert rules across two replicas', () => {
     b = await spawnHub(env, ['--demo']);
     machines = await mqtt.connectAsync('mqtt://127.0.0.1:1883');
     // Two hubs with the demo, each with its flows process: more than a minute on two busy cores.
-  }, 150_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await machines?.publishAsync(`${prefix}/${PRESS}/state`, '', { retain: true }); // leave no retained tag behind
     await machines?.endAsync();

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_NATS_URL, createTestDatabase, deleteNatsNamespace, sleep, uniqueName } from './support/harness.js';
 import { CLI, spawnHub, type HubProcess } from './support/process.js';
 import { deploy, endpoint, eventually, helloFlow, tickerFlow } from './support/flows.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const run = promisify(execFile);
 
@@ -66,7 +67,7 @@ describe('flows run on one replica and fail over', () => {
     await eventually(async () => ticks.some((t) => t.replica === 'a'), 15_000, 'replica a to run the flows');
     b = await spawnHub({ ...env, FLOWS_TEST_REPLICA: 'b' });
     // Two hubs, each with its flows process, on two shared cores: more than the default minute under load.
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await new Promise((r) => collector?.close(r));

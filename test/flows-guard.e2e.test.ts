@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MODES, graphql, startTestHub, testLimits, uniqueName, type TestHub } from './support/harness.js';
 import { deploy, endpoint, eventually, helloFlow, withFlows } from './support/flows.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const echoCaller = (tab: string, path: string) => [
   { id: tab, type: 'tab', label: tab },
@@ -41,7 +42,7 @@ describe.each(MODES)('what flows may do (%s)', (mode) => {
         'mutation { createApiKey(input: { name: "andon", grants: [{ role: Operator, scope: "acme/berlin" }] }) { ... on CreatedApiKey { secret } } }',
       )
     ).createApiKey.secret;
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

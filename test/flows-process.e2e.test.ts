@@ -11,6 +11,7 @@ import { configFromEnv } from '@plantgraph/hub';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MODES, graphql, sleep, startTestHub, testLimits, uniqueName, type TestHub } from './support/harness.js';
 import { deploy, endpoint, eventually, tickerFlow, withFlows } from './support/flows.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 /** In the hub's environment while it starts: settings and secrets of the hub, and one variable flows may read. */
 const HUB_ENVIRONMENT: Record<string, string> = {
@@ -105,7 +106,7 @@ describe.each(MODES)('flows in their own process (%s)', (mode) => {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
     }
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await new Promise((r) => collector?.close(r));

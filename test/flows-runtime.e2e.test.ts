@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { MODES, graphql, startTestHub, subscribe, uniqueName, type TestHub } from './support/harness.js';
 import { adminGet, deploy, endpoint, eventually, helloFlow, withFlows } from './support/flows.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 /** The embedded Node-RED on the hub's port: editor, `http in` endpoints, storage, a real MQTT broker. */
 describe.each(MODES)('embedded flows (%s)', (mode) => {
@@ -9,7 +10,7 @@ describe.each(MODES)('embedded flows (%s)', (mode) => {
   const plant = uniqueName('plant');
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0, ...withFlows(plant) });
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

@@ -3,12 +3,13 @@ import type { Readiness } from '@plantgraph/hub';
 import { MODES, graphqlRaw, startTestHub, type TestHub } from './support/harness.js';
 import { RESULT, countStatements, tableCounts } from './support/plant.js';
 import { devIdpToken } from './support/idp.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 describe.each(MODES)('GraphQL API (%s)', (mode) => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });
@@ -171,7 +172,7 @@ describe.each(MODES)('mutations refuse bad input and change nothing (%s)', (mode
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

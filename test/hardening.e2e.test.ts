@@ -15,6 +15,7 @@ import { ANY_CALLER, Permission } from '@plantgraph/schema';
 import { buildHubSchema, InProcessBus } from '@plantgraph/hub';
 import { graphqlRaw, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
 import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const LIMITS = {
   maxDepth: 12,
@@ -76,7 +77,10 @@ describe('every field of the schema declares who may use it', () => {
 describe('limits per caller and per connection', () => {
   let idp: TestIdentityProvider;
   let hub: TestHub;
-  beforeAll(async () => ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0, limits: LIMITS })));
+  beforeAll(
+    async () => ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0, limits: LIMITS })),
+    HUB_START_TIMEOUT_MS,
+  );
   afterAll(() => hub?.stop());
 
   it('rate-limits each principal on its own, with a clear 429', async () => {
@@ -137,7 +141,7 @@ describe('production mode', () => {
   beforeAll(async () => {
     ({ idp, hub } = await startHubWithIdp({ production: true }));
     token = await idp.token({ roles: ['admin@*'] });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   it('turns off introspection and field suggestions', async () => {
@@ -159,7 +163,7 @@ describe('persisted-operation safelist', () => {
       simulatorIntervalMs: 0,
       limits: { ...LIMITS, ratePerSecond: 1000, rateBurst: 1000, safelistFile: file },
     });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

@@ -4,6 +4,7 @@ import { graphqlRaw, sleep, type TestHub } from './support/harness.js';
 import { startHubWithIdp, TestIdentityProvider } from './support/idp.js';
 import { countStatements } from './support/plant.js';
 import { spawnHub, type HubProcess } from './support/process.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const nest = (depth: number) =>
   `{ equipment(path: "acme") { ${'children { '.repeat(depth)} path ${'} '.repeat(depth)} } }`;
@@ -67,7 +68,7 @@ describe('hostile queries are rejected quickly, clearly, and before any SQL', ()
     ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0 }));
     token = await idp.token({ roles: ['admin@*'] });
     await graphqlRaw(hub.url, { query: '{ viewer { name } }' }, token); // warm up the JWKS cache
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   it.each(HOSTILE)('%s', async (_name, body, status, message) => {
@@ -100,7 +101,7 @@ describe('hostile queries do not grow the hub', () => {
       },
       ['--demo'],
     );
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await idp?.stop();

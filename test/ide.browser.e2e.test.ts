@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { readmeOperations } from '../hub/ide/readme-operations.mjs';
 import { CHROMIUM, launchChromium, onlyTheHub, warnWithoutChromium } from './support/browser.js';
 import { startTestHub, type TestHub } from './support/harness.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 warnWithoutChromium('ide.browser', 'the GraphQL IDE');
 const SCREENSHOTS = join(tmpdir(), 'plantgraph-ide-screenshots');
@@ -35,7 +36,7 @@ describe.skipIf(!CHROMIUM)('the GraphQL IDE in Chromium', () => {
     ]);
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await onlyTheHub(page, hub.url, outside);
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await browser?.close();
     await hub?.stop();

@@ -4,6 +4,7 @@ import type { HubConfig } from '@plantgraph/hub';
 import { graphql, graphqlRaw, MODES, sleep, startTestHub, type TestHub } from './support/harness.js';
 import { TestIdentityProvider } from './support/idp.js';
 import { wsRequest } from './support/raw-ws.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const VIEWER = { query: '{ viewer { name } }' };
 const CREATE_KEY = `mutation ($n: String!) {
@@ -53,7 +54,7 @@ describe.each(MODES)('failed authentication is limited, verified keys are cached
     idp = await TestIdentityProvider.start();
     hub = await startTestHub(mode, { auth: auth(idp.oidc), trustedProxies });
     admin = await idp.token({ roles: ['admin@*'] });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await idp?.stop();

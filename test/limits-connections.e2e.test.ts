@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphqlRaw, MODES, sleep, startTestHub, type TestHub, testLimits } from './support/harness.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 // Short enough for a test; the defaults are 200 connections, 10 s and 30 s.
 const LIMITS = testLimits({
@@ -58,7 +59,7 @@ describe.each(MODES)('connections: a cap per address, header and body timeouts (
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub(mode, { limits: LIMITS });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

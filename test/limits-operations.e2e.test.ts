@@ -4,6 +4,7 @@ import { graphqlRaw, MODES, startTestHub, type TestHub, testLimits } from './sup
 import { TestIdentityProvider } from './support/idp.js';
 import { countStatements } from './support/plant.js';
 import { wsErrors, wsOperation, wsRequest } from './support/raw-ws.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const LIMITS = testLimits();
 
@@ -28,7 +29,7 @@ describe.each(MODES)('operation limits over HTTP and WebSocket alike (%s)', (mod
     idp = await TestIdentityProvider.start();
     hub = await startTestHub(mode, { production: true, auth: { enabled: true, oidc: idp.oidc }, limits: LIMITS });
     token = await idp.token({ roles: ['admin@*'] });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
     await idp?.stop();

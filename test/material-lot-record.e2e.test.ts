@@ -12,6 +12,7 @@ import {
   signatureOf,
 } from './support/regulated.js';
 import { LINE_1_ASSIGNMENTS } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const UPDATE = `mutation ($n: String!, $i: UpdateMaterialLotInput!, $s: SignatureInput) {
   r: updateMaterialLot(lotNumber: $n, input: $i, signature: $s) { ${R} ... on MaterialLot { status quantity } } }`;
@@ -31,7 +32,7 @@ describe.each(MODES)('material lots and the record (%s)', (mode) => {
   let as: ReturnType<typeof actAs>;
   beforeAll(async () => {
     ({ hub, people, as } = await startDemoWithPeople(mode));
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   const update = async (who: string, lotNumber: string, input: object, signature?: object) =>

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, graphqlRaw, startTestHub, type TestHub } from './support/harness.js';
 import { RESULT, countStatements } from './support/plant.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const LINE = 'acme/berlin/assembly/reads-line';
 const OTHER = 'acme/berlin/assembly/reads-other';
@@ -69,7 +70,7 @@ describe.each(MODES)('nested reads (%s)', (mode) => {
         ),
       );
     }
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

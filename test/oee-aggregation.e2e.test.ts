@@ -3,6 +3,7 @@ import { EquipmentState } from '@plantgraph/schema';
 import { computeOee, operatingIntervals, shiftWindows, stateCategory, type OeeFigures } from '@plantgraph/hub';
 import { MODES, sleep, startTestHub, type TestHub } from './support/harness.js';
 import { createOeeLine } from './support/plant.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 /**
  * The database aggregation gives the figures of the pure calculation: random state reports
@@ -240,7 +241,7 @@ describe.each(MODES)('OEE aggregated by the database equals the pure calculation
     // Embedded, PGlite works on this thread: the seeding held the event loop past the keep-alive
     // timeout of the idle HTTP connection, which the hub now closes; let that happen before asking.
     await sleep(1500);
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
 import { createOeeLine } from './support/plant.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 /**
  * Late and backfilled signals count in OEE at their own times (ADR 0023): a shift replayed after
@@ -143,7 +144,7 @@ describe.each(MODES)('late and backfilled signals in OEE (%s)', (mode) => {
     await existedBefore('live');
     for (const s of SCRIPT) await send('live', [s]);
     await stored('live', SCRIPT.length);
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

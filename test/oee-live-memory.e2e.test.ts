@@ -11,6 +11,7 @@ import {
 } from './support/harness.js';
 import { createApiKeyWithCli, spawnHub, type HubProcess } from './support/process.js';
 import { createOeeLine } from './support/plant.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const MACHINES = ['m1', 'm2', 'm3', 'm4'];
 const COUNTS_PER_MACHINE = 500_000; // 2,000,000 count rows in the current shift
@@ -101,7 +102,7 @@ describe('live OEE over a large shift in a 300 MB heap (postgres+nats)', () => {
     } finally {
       await client.end();
     }
-  }, 180_000);
+  }, HUB_START_TIMEOUT_MS);
 
   afterAll(async () => {
     await hub?.stop();

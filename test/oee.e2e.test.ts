@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 /**
  * OEE from real signals: a machine reports states and part counts through the signal path and
@@ -9,7 +10,7 @@ describe.each(MODES)('OEE from machine signals (%s)', (mode) => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub(mode, { simulatorIntervalMs: 0, oeeUpdateIntervalMs: 300 });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

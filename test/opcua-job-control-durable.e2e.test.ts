@@ -13,6 +13,7 @@ import {
 } from './support/harness.js';
 import { LINE_1 } from './support/regulated.js';
 import { bracketJob, comment, JobControlClient, jobId } from './support/opcua-client.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 type Listed = { jobOrder: { jobOrderID: string; workMasterID: { ID: string }[] }; state: { stateNumber: number }[] };
 type Response = { jobOrderID: string; jobState: { stateNumber: number }[] };
@@ -62,7 +63,7 @@ describe.each(MODES)('OPC UA Job Control: job orders kept across a restart or fa
         ... on CreatedApiKey { secret } } }`,
     );
     planner = createApiKey.secret;
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     for (const c of clients) await c.close();
     await second?.stop();

@@ -4,6 +4,7 @@ import { MODES, startTestHub, type TestHub } from './support/harness.js';
 import { tableCounts } from './support/plant.js';
 import { LINE_1 } from './support/regulated.js';
 import { comment, JobControlClient, jobId, type UserCertificate, userCertificate } from './support/opcua-client.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const TRUST = `mutation ($c: String!, $k: ID!) { trustOpcuaUserCertificate(input: { certificate: $c, apiKey: $k }) {
   __typename ... on OpcuaUserCertificate { thumbprint subject apiKeyId } ... on ErrorResult { code message } } }`;
@@ -38,7 +39,7 @@ describe.each(MODES)('OPC UA Job Control sign-in with user certificates and its 
     keys.scada = await key('opcua-scada', '{ role: Supervisor, scope: "acme/berlin/assembly" }');
     keys.revoked = await key('opcua-revoked', '{ role: Supervisor, scope: "acme/berlin/assembly" }');
     keys.viewer = await key('opcua-viewer', '{ role: Operator, scope: "acme/berlin/assembly" }');
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     for (const c of clients) await c.close();
     await hub?.stop();

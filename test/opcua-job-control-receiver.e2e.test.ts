@@ -3,6 +3,7 @@ import { AttributeIds, DataType, NodeId as NodeIdClass, NodeIdType } from 'node-
 import { MODES, startTestHub, type TestHub } from './support/harness.js';
 import { LINE_1 } from './support/regulated.js';
 import { bracketJob, comment, JobControlClient, jobId } from './support/opcua-client.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const STRING_VARIABLES = ['EquipmentID', 'PersonnelID', 'MaterialClassID', 'MaterialDefinitionID', 'PhysicalAssetID'];
 
@@ -54,7 +55,7 @@ describe.each(MODES)('OPC UA Job Control: what a receiver offers and the respons
       );
       keys[name] = createApiKey.secret;
     }
-  }, 180_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     for (const c of clients) await c.close();
     await hub?.stop();

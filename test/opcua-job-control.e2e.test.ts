@@ -13,6 +13,7 @@ import { MODES, startTestHub, type TestHub } from './support/harness.js';
 import { tableCounts } from './support/plant.js';
 import { LINE_1, LINE_1_ASSIGNMENTS } from './support/regulated.js';
 import { bracketJob, comment, JobControlClient, jobId } from './support/opcua-client.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const STORED = `number state jobControlState externalReference stateReason quantity snapshot { version }
   assignments { segment equipment operators }`;
@@ -44,7 +45,7 @@ describe.each(MODES)('OPC UA ISA-95 Job Control face (%s)', (mode) => {
       );
       keys[name as keyof typeof keys] = createApiKey.secret;
     }
-  }, 60_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     for (const c of clients) await c.close();
     await hub?.stop();

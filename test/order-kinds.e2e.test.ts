@@ -14,6 +14,7 @@ import {
   signatureOf,
   startDemoWithPeople,
 } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const PRESS_1 = `${LINE_1}/press-1`;
 const MO = `__typename ${R} ... on MaintenanceOrder { number kind state workDone signedOffBy nextCalibrationDueAt }`;
@@ -36,7 +37,7 @@ describe.each(MODES)('order kinds (%s)', (mode) => {
   let people: ReturnType<typeof demoPeople>;
   beforeAll(async () => {
     ({ hub, as, people } = await startDemoWithPeople(mode));
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   const must = (who: string, query: string, variables?: object) => mustAs(as)(who, query, variables);

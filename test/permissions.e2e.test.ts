@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Permission, ROLE_PERMISSIONS, Role } from '@plantgraph/schema';
 import { graphqlRaw, sleep, subscribe, type TestHub } from './support/harness.js';
 import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const ASSEMBLY_PRESS = 'acme/berlin/assembly/line-1/press-1';
 const SCOPES = ['acme', 'acme/berlin/assembly', 'acme/berlin/packaging'] as const;
@@ -86,7 +87,7 @@ describe('permission matrix: every role at every scope against queries, mutation
   let hub: TestHub;
   beforeAll(async () => {
     ({ idp, hub } = await startHubWithIdp({ demo: true, simulatorIntervalMs: 0 }));
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   const cases = Object.values(Role).flatMap((role) =>

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, graphqlRaw, MODES, type TestHub } from './support/harness.js';
 import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
 import { RESULT } from './support/plant.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const LINE_1 = 'acme/berlin/assembly/line-1';
 const ASSIGN = [
@@ -59,7 +60,7 @@ describe.each(MODES)('signatures on regulated records (%s)', (mode) => {
       await idp.token({ sub: 'it-admin', roles: ['admin@*'] }),
     );
     apiKey = created.createApiKey.secret;
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   it('separates releasing to the floor from the quality decision', async () => {

@@ -12,6 +12,7 @@ import {
   uniqueName,
 } from './support/harness.js';
 import { createApiKeyWithCli, spawnHub, type HubProcess } from './support/process.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const STATE_CHANGED =
   'subscription ($scope: String!) { equipmentStateChanged(scope: $scope) { path state reason source sequence } }';
@@ -37,7 +38,7 @@ describe('two hub replicas on PostgreSQL and NATS', () => {
     token = await createApiKeyWithCli(env, 'replica-test');
     a = await spawnHub(env, ['--demo']);
     b = await spawnHub(env);
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
     await database?.drop();

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, MODES, startTestHub, type TestHub } from './support/harness.js';
 import { tableCounts } from './support/plant.js';
+import { addDays, localDate, mondayAhead, zonedTime } from './support/calendar.js';
 import { draftOrder, LINE_1, LINE_2, R } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
-const DAY = 86_400_000;
 const PROBLEMS = `... on ScheduleBlocked { problems { kind orderNumber subject message } }`;
 const SCHEDULE = `mutation ($i: ScheduleWorkOrderInput!) { r: scheduleWorkOrder(input: $i) { ${R}
   ... on ScheduleEntry { id start end } ${PROBLEMS} } }`;
@@ -14,37 +15,10 @@ const RECEIPT = `mutation ($i: RecordPlannedReceiptInput!) { r: recordPlannedRec
 
 type Problem = { kind: string; subject: string; message: string; orderNumber: string };
 
-const formatter = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'Europe/Berlin',
-  hourCycle: 'h23',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-});
-/** Minutes Berlin is ahead of UTC at `ms`. */
-function offset(ms: number): number {
-  const p = Object.fromEntries(formatter.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
-  return (Date.UTC(+p.year!, +p.month! - 1, +p.day!, +p.hour!, +p.minute!) - Math.floor(ms / 60_000) * 60_000) / 60_000;
-}
+const ZONE = 'Europe/Berlin';
 /** The instant of the plant's wall-clock time `hhmm` on local date `date` (YYYY-MM-DD), whatever DST says. */
-function berlin(date: string, hhmm: string): string {
-  const wall = Date.parse(`${date}T${hhmm}:00Z`);
-  const first = wall - offset(wall) * 60_000;
-  return new Date(wall - offset(first) * 60_000).toISOString();
-}
-const plusDays = (date: string, n: number) =>
-  new Date(Date.parse(`${date}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
-/** The plant's local date of an instant. */
-const localDate = (iso: string) =>
-  new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin' }).format(new Date(iso));
-
-/** A Monday three weeks ahead of the run: the tests plan there, on dates of their own, whenever they run. */
-function mondayAhead(): string {
-  const day = new Date(`${localDate(new Date(Date.now() + 21 * DAY).toISOString())}T00:00:00Z`);
-  return plusDays(day.toISOString().slice(0, 10), (8 - day.getUTCDay()) % 7);
-}
+const berlin = (date: string, hhmm: string) => zonedTime(ZONE, date, hhmm);
+const plusDays = addDays;
 
 /**
  * The constraints of issue 20 beyond the unit and the calendar: maintenance orders' planned windows
@@ -53,11 +27,12 @@ function mondayAhead(): string {
  */
 describe.each(MODES)('scheduling constraints (%s)', (mode) => {
   let hub: TestHub;
-  const MONDAY = mondayAhead();
+  // A Monday three weeks ahead of the run: the tests plan there, on dates of their own, whenever they run.
+  const MONDAY = mondayAhead(ZONE, 21);
   const day = (n: number) => plusDays(MONDAY, n);
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   const run = (query: string, variables?: object) => hub.gql(query, variables as Record<string, unknown>);
@@ -255,7 +230,7 @@ describe.each(MODES)('scheduling constraints (%s)', (mode) => {
       `{ maintenanceOrder(number: "PM-2026-0417") { kind state plannedStart plannedEnd } }`,
     );
     expect(pm).toMatchObject({ kind: 'Preventive', state: 'Open' });
-    const D = localDate(pm.plannedStart);
+    const D = localDate(ZONE, Date.parse(pm.plannedStart));
     expect([pm.plannedStart, pm.plannedEnd]).toEqual([berlin(D, '06:00'), berlin(D, '14:00')]);
     const week = Array.from({ length: 7 }, (_, n) => plusDays(D, n - 2));
     const dow = (d: string) => new Date(`${d}T00:00:00Z`).getUTCDay();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, graphqlRaw, MODES, sleep, subscribe, type TestHub, uniqueName } from './support/harness.js';
 import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 /**
  * A supervisor of the packaging area tries to learn about the assembly area every way the schema
@@ -21,7 +22,7 @@ describe('scope leakage: packaging sees nothing of assembly', () => {
       sub: 'pack-lead',
       roles: ['supervisor@acme/berlin/packaging', 'engineer@acme/berlin/packaging'],
     });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   it('by path and by key: the same null as for things that do not exist', async () => {
@@ -215,7 +216,7 @@ describe.each(MODES)('scope leakage at the edges (%s)', (mode) => {
     tokens.otherco = await idp.token({ sub: 'other', roles: ['operator@otherco'] });
     tokens.acmeAdmin = await idp.token({ sub: 'acme-admin', roles: ['admin@acme'] });
     tokens.root = await idp.token({ sub: 'root', roles: ['admin@*'] });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   it("alerts: a de-duplication key lives within its equipment path, never reaching another area's alert", async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineConnector, type HubClient, publishSignals, type SignalInput } from '@plantgraph/connector-sdk';
 import { startTestHub, type TestHub } from './support/harness.js';
 import { until } from './support/queue.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 /** A connector that only keeps the hub client the host gives it, to publish as the instance. */
 const clients = new Map<string, HubClient>();
@@ -48,7 +49,7 @@ describe.each(['postgres+nats', 'embedded'] as const)('signals from an in-proces
       expect(configureConnector.__typename).toBe('ConnectorInstance');
     }
     await until(async () => clients.has(`${tag}-line-1`) && clients.has(`${tag}-viewer`), 'probes running', 30_000);
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

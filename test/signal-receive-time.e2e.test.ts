@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, sleep, startTestHub, type TestHub } from './support/harness.js';
 import { until } from './support/queue.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const PRESS_1 = 'acme/berlin/assembly/line-1/press-1';
 const HOLD_MS = 2500;
@@ -16,7 +17,7 @@ describe.each(MODES)('signals without a time of their own (%s)', (mode) => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

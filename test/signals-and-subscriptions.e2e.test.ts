@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EquipmentStateSignal } from '@plantgraph/hub';
 import { MODES, graphqlRaw, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const PRESS_1 = 'acme/berlin/assembly/line-1/press-1';
 const PRESS_2 = 'acme/berlin/assembly/line-1/press-2';
@@ -12,7 +13,7 @@ describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const PRESS_1 = 'acme/berlin/assembly/line-1/press-1';
 const WELDER = 'acme/berlin/assembly/line-1/welder-1';
@@ -12,7 +13,7 @@ describe.each(MODES)('signals and events through GraphQL (%s)', (mode) => {
   let hub: TestHub;
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

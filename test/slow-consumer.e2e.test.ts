@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { sleep, startTestHub, type TestHub } from './support/harness.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 describe('a subscriber that stops reading', () => {
   let hub: TestHub;
@@ -21,7 +22,7 @@ describe('a subscriber that stops reading', () => {
         maxQueuedEvents: 500,
       },
     });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

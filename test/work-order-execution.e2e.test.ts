@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { graphql, type TestHub } from './support/harness.js';
 import { startHubWithIdp, type TestIdentityProvider } from './support/idp.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const LINE_1 = 'acme/berlin/assembly/line-1';
 const R = `__typename ... on ErrorResult { code message }`;
@@ -24,7 +25,7 @@ describe('a regulated work order from Draft to ReleasedToStock', () => {
     // Quality assurance: executed nothing, so she may release what the others made.
     as.ines = () => idp.token({ sub: 'E2003', roles: ['quality@acme'] });
     as.admin = () => idp.token({ sub: 'plant-admin', roles: ['admin@acme'] });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(() => hub?.stop());
 
   it('runs the whole lifecycle with execution data, signatures, genealogy and a verified audit chain', async () => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Principal } from '@plantgraph/hub';
 import { MODES, type Mode, startTestHub, type TestHub } from './support/harness.js';
 import { LINE, must, seedSapProduct } from './support/sap-loop.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const SYSTEM = Principal.system('test');
 const ANSWER = `__typename ... on WorkOrderImport { outcome message workOrder { number quantity state } }
@@ -57,7 +58,7 @@ describe.each(MODES)('importing work orders in a batch (%s)', (mode: Mode) => {
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
     await seedSapProduct(hub);
-  }, 120_000);
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

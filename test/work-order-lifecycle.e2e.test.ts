@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, sleep, startTestHub, subscribe, type TestHub } from './support/harness.js';
 import { activateVersion, RESULT, tableCounts } from './support/plant.js';
 import { plannedWindow } from './support/regulated.js';
+import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
 const LINE_1 = 'acme/berlin/assembly/line-1';
 const ASSIGN = [
@@ -19,7 +20,7 @@ describe.each(MODES)('work-order lifecycle (%s)', (mode) => {
   let serial = 0;
   beforeAll(async () => {
     hub = await startTestHub(mode, { demo: true, simulatorIntervalMs: 0 });
-  });
+  }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await hub?.stop();
   });

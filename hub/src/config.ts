@@ -1,4 +1,4 @@
-import { serviceUrl } from './service-urls.js';
+import { natsStartTimeoutMs, serviceUrl } from './service-urls.js';
 import { resolve } from 'node:path';
 import { type Grant, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
 import { isEquipmentPath } from './core/keys.js';
@@ -121,6 +121,8 @@ export interface HubConfig {
   natsUrl?: string;
   /** Prefix of subjects and streams, so several installations can share one NATS. */
   natsNamespace: string;
+  /** How long NATS has at start to answer, then for JetStream (`PLANTGRAPH_NATS_START_TIMEOUT_MS`, ADR 00XX). */
+  natsStartTimeoutMs?: number;
   /** Redis for the connectors' job queue (BullMQ); unset, jobs are kept in the hub's database. */
   redisUrl?: string;
   /**
@@ -364,6 +366,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     dataDir: dataDir.startsWith('memory://') ? dataDir : resolve(dataDir),
     natsUrl: serviceUrl(env, 'NATS_URL'),
     natsNamespace: env.PLANTGRAPH_NATS_NAMESPACE || 'pg',
+    natsStartTimeoutMs: natsStartTimeoutMs(env),
     redisUrl: serviceUrl(env, 'REDIS_URL'),
     alertEscalateAfterSeconds: int('PLANTGRAPH_ALERT_ESCALATE_AFTER_SECONDS', 300),
     alertEscalationCheckMs: int('PLANTGRAPH_ALERT_ESCALATION_CHECK_MS', 5000, 50),

@@ -112,7 +112,7 @@ export async function startHub(
   let plainBus: MessageBus;
   try {
     plainBus = config.natsUrl
-      ? await NatsBus.connect(config.natsUrl, subjects)
+      ? await NatsBus.connect(config.natsUrl, subjects, undefined, config.natsStartTimeoutMs)
       : new InProcessBus(subjects, { confirmWhenAcked: true });
   } catch (err) {
     opening.then((db) => db.close()).catch(() => {});

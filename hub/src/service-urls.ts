@@ -58,3 +58,23 @@ function urlProblem(text: string, protocols: readonly string[]): string | null {
 export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
+
+/**
+ * How long NATS has at start to answer as NATS and then for JetStream (ADR 00XX). It was 1.5 s, and
+ * on a machine at load 10-15 a healthy NATS (or the hub's own busy process) missed it and the hub
+ * did not start. A server that answers as something else (say Redis) is still told within a second
+ * (`greetingOf`), a closed port at once, and JetStream turned off at its first answer.
+ */
+export const NATS_START_TIMEOUT_MS = 20_000;
+
+/** `PLANTGRAPH_NATS_START_TIMEOUT_MS`, read apart from the hub's settings: the CLI checks NATS before loading them. */
+export function natsStartTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const text = env.PLANTGRAPH_NATS_START_TIMEOUT_MS?.trim();
+  if (!text) return NATS_START_TIMEOUT_MS;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1000)
+    throw new Error(
+      `PLANTGRAPH_NATS_START_TIMEOUT_MS must be a whole number of milliseconds, at least 1000, got "${text}".`,
+    );
+  return value;
+}

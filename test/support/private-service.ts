@@ -28,6 +28,9 @@ export interface PrivateService {
   restart(): Promise<void>;
   /** Kills it if it runs and removes its files: call at the end of the test. */
   dispose(): Promise<void>;
+  /** SIGSTOP: it keeps its port and accepted connections but answers nothing until `resume()` (SIGCONT). */
+  pause(): void;
+  resume(): void;
 }
 
 export interface ServerProcessSpec {
@@ -129,6 +132,11 @@ export class ServerProcess {
   stop(): Promise<void> {
     return this.signal(this.spec.stopSignal);
   }
+
+  /** Sends `signal` to the whole group without waiting (SIGSTOP, SIGCONT). */
+  send(signal: NodeJS.Signals): void {
+    if (this.#child?.pid) killGroup(this.#child.pid, signal);
+  }
 }
 
 /** Starts `server` and hands it out as a `PrivateService` whose files are in `dir`. */
@@ -155,5 +163,7 @@ export async function startedService(
       await server.signal('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },
+    pause: () => server.send('SIGSTOP'),
+    resume: () => server.send('SIGCONT'),
   };
 }

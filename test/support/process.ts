@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, startTestHub, TEST_NATS_URL } from './harness.js';
+import { HUB_START_TIMEOUT_MS } from './timeouts.js';
 
 export const CLI = fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.url));
 
@@ -22,8 +23,9 @@ export interface HubProcess {
 export async function spawnHub(
   env: Record<string, string>,
   args: string[] = [],
-  // Generous: on two cores shared with other suites a start (migrations, the demo, the flows process) takes 20-45 s.
-  { readyWithinMs = 60_000 } = {},
+  // Generous: on two cores shared with other suites a start (migrations, the demo, the flows process) takes 20-45 s,
+  // and over a minute at load 20.
+  { readyWithinMs = HUB_START_TIMEOUT_MS } = {},
 ): Promise<HubProcess> {
   const child = spawn(process.execPath, [CLI, 'start', ...args], {
     env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },

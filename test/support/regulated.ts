@@ -1,4 +1,5 @@
 import { graphql, graphqlRaw, type Mode, type TestHub, type TestHubSettings } from './harness.js';
+import { utcMidnightAhead } from './calendar.js';
 import { startHubWithIdp, type TestIdentityProvider } from './idp.js';
 
 export const LINE_1 = 'acme/berlin/assembly/line-1';
@@ -14,12 +15,14 @@ export const LINE_1_ASSIGNMENTS = [
 export const R = '__typename ... on ErrorResult { code message }';
 
 const HOUR = 3_600_000;
+/** UTC midnight a month from when the test file loaded: the first window's start, whatever the date. */
+const FIRST_WINDOW = utcMidnightAhead(30);
 /**
- * A planned window of its own for the `n`th order of a test (8 h each, a year ahead), so orders
+ * A planned window of its own for the `n`th order of a test (8 h each, from a month ahead), so orders
  * sharing equipment do not overlap unless a test wants them to.
  */
 export function plannedWindow(n: number, hours = 8): { plannedStart: string; plannedEnd: string } {
-  const start = Date.UTC(2027, 0, 1) + n * 10 * HOUR;
+  const start = FIRST_WINDOW + n * 10 * HOUR;
   return { plannedStart: new Date(start).toISOString(), plannedEnd: new Date(start + hours * HOUR).toISOString() };
 }
 

@@ -20,7 +20,12 @@ export abstract class Identified<Defaulted extends string = never> {
   @Property({ type: 'timestamptz' })
   createdAt: Date = new Date();
 
+  /**
+   * A new object's is its `createdAt`, the same instant: two clock reads may straddle a millisecond
+   * (about 1 in 100 records on a busy hub), and a caller telling a new record from a changed one by
+   * `createdAt === updatedAt` (the MaintainX connector's import outcome) then saw "Updated".
+   */
   @Field()
   @Property({ type: 'timestamptz', onUpdate: () => new Date() })
-  updatedAt: Date = new Date();
+  updatedAt: Date = new Date(this.createdAt);
 }

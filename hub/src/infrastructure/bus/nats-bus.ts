@@ -68,9 +68,15 @@ export class NatsBus implements MessageBus {
     }
   }
 
-  static async connect(servers: string, subjects = new Subjects(), name = 'plantgraph-hub'): Promise<NatsBus> {
+  /** `startTimeoutMs`: how long NATS has to answer, then for JetStream (`PLANTGRAPH_NATS_START_TIMEOUT_MS`). */
+  static async connect(
+    servers: string,
+    subjects = new Subjects(),
+    name = 'plantgraph-hub',
+    startTimeoutMs?: number,
+  ): Promise<NatsBus> {
     const { signalStream, eventStream, signalConsumer } = subjects;
-    const { nc, jsm } = await connectToNats(servers, name);
+    const { nc, jsm } = await connectToNats(servers, name, startTimeoutMs);
     await ensureStream(jsm, {
       name: signalStream.name,
       subjects: [signalStream.subjects],
