@@ -12,7 +12,7 @@ import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 const SILENT_MS = 4000;
 
 /**
- * A NATS that is slow to answer does not end the start (ADR 00XX): the server is paused (SIGSTOP, so it
+ * A NATS that is slow to answer does not end the start (ADR 0057): the server is paused (SIGSTOP, so it
  * keeps its port and the connections it accepted, as an overloaded one does) while `plantgraph start`
  * checks it and connects, and resumed later; the hub then starts and is ready.
  */

@@ -121,7 +121,7 @@ export interface HubConfig {
   natsUrl?: string;
   /** Prefix of subjects and streams, so several installations can share one NATS. */
   natsNamespace: string;
-  /** How long NATS has at start to answer, then for JetStream (`PLANTGRAPH_NATS_START_TIMEOUT_MS`, ADR 00XX). */
+  /** How long NATS has at start to answer, then for JetStream (`PLANTGRAPH_NATS_START_TIMEOUT_MS`, ADR 0057). */
   natsStartTimeoutMs?: number;
   /** Redis for the connectors' job queue (BullMQ); unset, jobs are kept in the hub's database. */
   redisUrl?: string;

@@ -60,7 +60,7 @@ export function redactUrl(url: string): string {
 }
 
 /**
- * How long NATS has at start to answer as NATS and then for JetStream (ADR 00XX). It was 1.5 s, and
+ * How long NATS has at start to answer as NATS and then for JetStream (ADR 0057). It was 1.5 s, and
  * on a machine at load 10-15 a healthy NATS (or the hub's own busy process) missed it and the hub
  * did not start. A server that answers as something else (say Redis) is still told within a second
  * (`greetingOf`), a closed port at once, and JetStream turned off at its first answer.

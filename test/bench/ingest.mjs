@@ -50,7 +50,7 @@ const env = {
 /**
  * Starts the hub (BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles it), up to three
  * times: on a machine loaded by others NATS may not answer within the start-up check of a build before
- * ADR 00XX (1.5 s; BENCH_CLI may name one, for A/B runs).
+ * ADR 0057 (1.5 s; BENCH_CLI may name one, for A/B runs).
  */
 async function startHub() {
   for (let attempt = 1; ; attempt++) {
