@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { executeBound, type Tx } from '../infrastructure/database/database.js';
 import type { BusMessage } from '../infrastructure/bus/message-bus.js';
 import { badUserInput } from './faults.js';
@@ -44,16 +45,38 @@ export async function recordEvents(tx: Tx, events: DomainEvent[]): Promise<void>
   if (!events.length) return;
   const rows = events.map((e, i) => {
     const data: Record<string, unknown> = { type: e.type, ...(typeof e.data === 'function' ? e.data() : e.data) };
-    return { n: i + 1, subject: e.subject, type: e.type, path: typeof data.path === 'string' ? data.path : null, data };
+    const path = typeof data.path === 'string' ? data.path : null;
+    return { n: i + 1, event_id: randomUUID(), subject: e.subject, type: e.type, path, data };
   });
-  await executeBound(
+  // The ids are made here, so the numbered events are known without reading the rows back.
+  const [head] = await executeBound<{ base: string | number }>(
     tx,
-    `with head as (update event_outbox_head set last_seq = last_seq + $2 where id = 1 returning last_seq - $2 as base)
-     insert into event_outbox (seq, subject, type, path, data)
-       select head.base + x.n, x.subject, x.type, x.path, x.data
-         from head, jsonb_to_recordset($1::jsonb) as x(n int, subject text, type text, path text, data jsonb)`,
+    `with head as (update event_outbox_head set last_seq = last_seq + $2 where id = 1 returning last_seq - $2 as base),
+          written as (insert into event_outbox (seq, event_id, subject, type, path, data)
+            select head.base + x.n, x.event_id, x.subject, x.type, x.path, x.data
+              from head, jsonb_to_recordset($1::jsonb)
+                as x(n int, event_id uuid, subject text, type text, path text, data jsonb))
+     select base from head`,
     [JSON.stringify(rows), rows.length],
   );
+  const recorded = collectors.get(tx);
+  if (!recorded) return;
+  const base = Number(head!.base);
+  for (const r of rows) recorded.push({ seq: base + r.n, eventId: r.event_id, subject: r.subject, data: r.data });
+}
+
+/** The events `recordEvents` numbered in a transaction whose caller asked for them (`collectEvents`). */
+const collectors = new WeakMap<Tx, SequencedEvent[]>();
+
+/**
+ * Collects the events `recordEvents` numbers in `tx`, as they are stored. Once the transaction has
+ * committed, they are what the relay would read back (`EventRelay.wake`); if it rolls back, their
+ * numbers go to the next writer, so they must then be dropped.
+ */
+export function collectEvents(tx: Tx): SequencedEvent[] {
+  const recorded: SequencedEvent[] = [];
+  collectors.set(tx, recorded);
+  return recorded;
 }
 
 /**
@@ -89,23 +112,26 @@ export async function relayBacklog(em: Tx): Promise<{ unrelayed: boolean; unsequ
 }
 
 /**
- * Claims the next committed events to publish, up to `limit`, and moves the relays' mark past them:
- * one statement, so one round trip and its own transaction. The mark's row lock makes replicas take
- * turns, so each event is claimed once. Reading `seq > mark` cannot skip an event still to commit:
- * numbers are handed out under the head's lock held to the commit, so the numbers any snapshot sees
- * committed are all numbers up to some n, never n + 1 without n (ADR 0051).
+ * Claims the next committed sequence numbers to publish, up to `limit`, by moving the relays' mark
+ * past them, without reading the events: one statement, so one round trip and its own transaction.
+ * The mark's row lock makes replicas take turns, so each number is claimed once. The numbers up to
+ * the head's committed count are all committed (numbers are handed out under the head's lock held
+ * to the commit, ADR 0051), so claiming up to it never claims an event still to commit. Returns the
+ * claimed numbers as `after < seq <= through` (`after === through` when there were none); the relay
+ * takes the events it holds from its own commits and reads the others (`readEvents`).
  */
-export async function claimEvents(em: Tx, limit = SEQUENCE_ROUND): Promise<SequencedEvent[]> {
-  const rows = await em.execute<OutboxRow[]>(
+export async function claimEvents(em: Tx, limit = SEQUENCE_ROUND): Promise<{ after: number; through: number }> {
+  const [row] = await em.execute<{ after: string; through: string }[]>(
     `with mark as (select relayed_seq from event_outbox_relay where id = 1 for update),
-          claimed as (select seq, event_id, subject, type, data from event_outbox
-                       where seq > (select relayed_seq from mark) order by seq limit ?),
-          moved as (update event_outbox_relay r set relayed_seq = c.last
-                      from (select max(seq) as last from claimed) c where r.id = 1 and c.last is not null)
-     select * from claimed order by seq`,
+          claim as (select mark.relayed_seq as after,
+                           greatest(mark.relayed_seq, least(head.last_seq, mark.relayed_seq + ?)) as through
+                      from mark, event_outbox_head head where head.id = 1),
+          moved as (update event_outbox_relay r set relayed_seq = claim.through
+                      from claim where r.id = 1 and claim.through > claim.after)
+     select after, through from claim`,
     [limit],
   );
-  return rows.map(toEvent);
+  return { after: Number(row!.after), through: Number(row!.through) };
 }
 
 /** Sequenced events after `after`, in order, up to `through` and at most `limit`. */

@@ -6,7 +6,7 @@ import type {
   SignalDelivery,
 } from '../../infrastructure/bus/message-bus.js';
 import type { EventsCommitted } from '../../core/unit-of-work.js';
-import type { DomainEvent } from '../../core/event-outbox.js';
+import { collectEvents, type DomainEvent, type SequencedEvent } from '../../core/event-outbox.js';
 import { parseSignal, type ParsedSignal } from './signal-parsing.js';
 import { type DeadLetters, type StoredBatch, storeSignals } from './signal-store.js';
 import { isDuplicateStateSignal } from './state-signal-write.js';
@@ -74,7 +74,7 @@ export function startSignalIngest(
       unknown: (s: ParsedSignal) =>
         deadLetter(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`),
     };
-    let batch: StoredBatch;
+    let batch: StoredBatch & { numbered: SequencedEvent[] };
     try {
       batch = await storeBatch(db, bus, signals, deadLetters);
     } catch (err) {
@@ -90,7 +90,8 @@ export function startSignalIngest(
     stats.stored += batch.stored;
     stats.duplicates += batch.duplicates;
     stats.rejectedUnknownEquipment += batch.unknown.length;
-    if (batch.written) relay.wake();
+    // The committed events go to the relay as numbered, so it need not read them back.
+    if (batch.written) relay.wake(batch.numbered);
     if (batch.equipmentIds.size) onStored([...batch.equipmentIds]);
     stats.batches++;
     stats.lastBatchAt = new Date();
@@ -101,15 +102,20 @@ export function startSignalIngest(
 /**
  * One transaction for the batch; once more at once when it met a state signal another replica
  * stored while this one waited for the equipment's lock (`lockForStateSignals`): the second time
- * it is seen as the duplicate it is.
+ * it is seen as the duplicate it is. With it, the events it numbered (only those of the attempt
+ * that committed: a rolled-back one's numbers go to the next writer).
  */
 async function storeBatch(
   db: Database,
   bus: MessageBus,
   signals: ParsedSignal[],
   deadLetters: DeadLetters,
-): Promise<StoredBatch> {
-  const store = () => db.em.fork().transactional((tx) => storeSignals(tx, bus.subjects, signals, deadLetters));
+): Promise<StoredBatch & { numbered: SequencedEvent[] }> {
+  const store = () =>
+    db.em.fork().transactional(async (tx) => {
+      const numbered = collectEvents(tx);
+      return { ...(await storeSignals(tx, bus.subjects, signals, deadLetters)), numbered };
+    });
   try {
     return await store();
   } catch (err) {
