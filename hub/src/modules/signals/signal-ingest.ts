@@ -14,10 +14,14 @@ import { IngestBackoff } from './ingest-backoff.js';
 import type { IngestStatistics } from './signals.types.js';
 
 /**
- * Batches stored at once on PostgreSQL, each on its own connection and for its own equipment: the
- * second keeps the database busy while the first one's results travel back and are acked.
+ * Batches stored at once on PostgreSQL, each on its own connection and for its own equipment: while
+ * one batch's statements run in the database, the others' results travel back, are acked and
+ * relayed, so both the hub and the database have work on a machine of two cores or more. Their
+ * transactions only meet at the outbox head's lock, which each takes last, for its final insert.
+ * Four lanes with three batches each buffered (6,144 signals of 512) stay under the consumer's
+ * 10,000 unacked signals.
  */
-export const INGEST_LANES = 2;
+export const INGEST_LANES = 4;
 
 export const newIngestStatistics = (): IngestStatistics => ({
   startedAt: new Date(),
