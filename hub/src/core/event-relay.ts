@@ -38,8 +38,9 @@ export interface EventRelayOptions {
  * transaction that wrote them (`recordEvents`); the relay claims the next numbers past the relays'
  * mark in one statement (`claimEvents`), serialised by the database, so relays of several replicas
  * never publish an event twice. The claimed events this replica committed itself and was handed
- * (`wake(events)`, the signal ingest) are published as held; only the others are read back. Each event is published with its event id as the NATS message id,
- * so a re-publish after a failed flush is dropped by the event stream. A publish that fails (bus
+ * (`wake(events)`, the signal ingest) are published as held; only the others are read back. Each
+ * event is published with its event id as the NATS message id, so a re-publish after a failed
+ * flush is dropped by the event stream. A publish that fails (bus
  * down), or a replica killed between its claim and its publish, leaves the events stored with
  * their numbers: every subscriber's feed fills its gaps from the database (`event-feed.ts`); an
  * outage is logged once, and once when it ends. Rows written without a number (an older hub's)
