@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  collectEvents,
   EventRelay,
   InProcessBus,
   migrate,
@@ -92,6 +93,40 @@ describe.each(MODES)('events numbered where they are written (%s)', (mode) => {
     await sleep(300);
     expect(published).toHaveLength(240);
     expect([...published].sort((a, b) => a - b)).toEqual(Array.from({ length: 240 }, (_, i) => i + 1));
+  });
+
+  it('publishes the events handed to a relay as they are, reads the others, each once', async () => {
+    const { db, bus } = await backing();
+    const published: { seq: number; at: string }[] = [];
+    const counting: MessageBus = Object.create(bus, {
+      publish: {
+        value: async (subject: string, data: Record<string, unknown>, id?: string) => {
+          published.push({ seq: data.seq as number, at: `${data.tag}${data.i}` });
+          return bus.publish(subject, data, id);
+        },
+      },
+    });
+    const relays = [0, 1].map(() => new EventRelay(db, counting, quiet, { sweepMs: 50 }));
+    for (const r of relays) r.start();
+    cleanup.push(() => Promise.all(relays.map((r) => r.stop())));
+    // Like the ingest: the events a committed transaction numbered go to one relay; the other
+    // writer's (a service's) are not handed over and are read from the outbox.
+    const handed = (tag: string, n: number) =>
+      db.em.fork().transactional(async (tx) => {
+        const events = collectEvents(tx);
+        await recordEvents(tx, probes(tag, n));
+        return events;
+      });
+    for (let round = 0; round < 20; round++) {
+      const events = await handed(`h${round}-`, 6);
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 6 }, (_, i) => round * 10 + i + 1));
+      await write(db, `w${round}-`, 4);
+      relays[round % 2]!.wake(events);
+    }
+    for (let i = 0; i < 50 && published.length < 200; i++) await sleep(100);
+    await sleep(300);
+    const stored = await numbered(db);
+    expect([...published].sort((a, b) => a.seq - b.seq)).toEqual(stored);
   });
 });
 

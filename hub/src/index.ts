@@ -44,5 +44,5 @@ export { IngestBackoff, type IngestBackoffOptions } from './modules/signals/inge
 export { INGEST_LANES, newIngestStatistics, startSignalIngest } from './modules/signals/signal-ingest.js';
 export { EventFeed } from './core/event-feed.js';
 export { EventRelay } from './core/event-relay.js';
-export { recordEvents } from './core/event-outbox.js';
+export { collectEvents, recordEvents } from './core/event-outbox.js';
 export { hubStatesShownAs, JobControlRefusal, planJobOrder } from './opcua/job-order-plan.js';

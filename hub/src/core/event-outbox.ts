@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { executeBound, type Tx } from '../infrastructure/database/database.js';
 import type { BusMessage } from '../infrastructure/bus/message-bus.js';
 import { badUserInput } from './faults.js';
@@ -42,28 +43,52 @@ export const SEQUENCE_ROUND = 1000;
  */
 export async function recordEvents(tx: Tx, events: DomainEvent[]): Promise<void> {
   if (!events.length) return;
-  // The data as one JSON array, the short columns as text arrays: PostgreSQL then parses each event's
-  // JSON once, where `jsonb_to_recordset` over whole rows cost it half its work per event (ADR 0055).
+  // The data as one JSON array, the short columns as arrays: PostgreSQL then parses each event's JSON
+  // once, where `jsonb_to_recordset` over whole rows cost it half its work per event (ADR 0055). The
+  // ids are made here, so the numbered events are known without reading the rows back (ADR 0058).
   const data: Record<string, unknown>[] = [];
+  const eventIds: string[] = [];
   const subjects: string[] = [];
   const types: string[] = [];
   const paths: (string | null)[] = [];
   for (const e of events) {
     const d: Record<string, unknown> = { type: e.type, ...(typeof e.data === 'function' ? e.data() : e.data) };
     data.push(d);
+    eventIds.push(randomUUID());
     subjects.push(e.subject);
     types.push(e.type);
     paths.push(typeof d.path === 'string' ? d.path : null);
   }
-  await executeBound(
+  const [head] = await executeBound<{ base: string | number }>(
     tx,
-    `with head as (update event_outbox_head set last_seq = last_seq + $5 where id = 1 returning last_seq - $5 as base)
-     insert into event_outbox (seq, subject, type, path, data)
-       select head.base + x.n, x.subject, x.type, x.path, x.data
-         from head, rows from (jsonb_array_elements($1::jsonb), unnest($2::text[]), unnest($3::text[]),
-                               unnest($4::text[])) with ordinality as x(data, subject, type, path, n)`,
-    [JSON.stringify(data), subjects, types, paths, events.length],
+    `with head as (update event_outbox_head set last_seq = last_seq + $6 where id = 1 returning last_seq - $6 as base),
+          written as (insert into event_outbox (seq, event_id, subject, type, path, data)
+            select head.base + x.n, x.event_id, x.subject, x.type, x.path, x.data
+              from head, rows from (jsonb_array_elements($1::jsonb), unnest($2::uuid[]), unnest($3::text[]),
+                                    unnest($4::text[]), unnest($5::text[]))
+                         with ordinality as x(data, event_id, subject, type, path, n))
+     select base from head`,
+    [JSON.stringify(data), eventIds, subjects, types, paths, events.length],
   );
+  const recorded = collectors.get(tx);
+  if (!recorded) return;
+  const base = Number(head!.base);
+  for (let i = 0; i < data.length; i++)
+    recorded.push({ seq: base + i + 1, eventId: eventIds[i]!, subject: subjects[i]!, data: data[i]! });
+}
+
+/** The events `recordEvents` numbered in a transaction whose caller asked for them (`collectEvents`). */
+const collectors = new WeakMap<Tx, SequencedEvent[]>();
+
+/**
+ * Collects the events `recordEvents` numbers in `tx`, as they are stored. Once the transaction has
+ * committed, they are what the relay would read back (`EventRelay.wake`); if it rolls back, their
+ * numbers go to the next writer, so they must then be dropped.
+ */
+export function collectEvents(tx: Tx): SequencedEvent[] {
+  const recorded: SequencedEvent[] = [];
+  collectors.set(tx, recorded);
+  return recorded;
 }
 
 /**
@@ -99,23 +124,26 @@ export async function relayBacklog(em: Tx): Promise<{ unrelayed: boolean; unsequ
 }
 
 /**
- * Claims the next committed events to publish, up to `limit`, and moves the relays' mark past them:
- * one statement, so one round trip and its own transaction. The mark's row lock makes replicas take
- * turns, so each event is claimed once. Reading `seq > mark` cannot skip an event still to commit:
- * numbers are handed out under the head's lock held to the commit, so the numbers any snapshot sees
- * committed are all numbers up to some n, never n + 1 without n (ADR 0051).
+ * Claims the next committed sequence numbers to publish, up to `limit`, by moving the relays' mark
+ * past them, without reading the events: one statement, so one round trip and its own transaction.
+ * The mark's row lock makes replicas take turns, so each number is claimed once. The numbers up to
+ * the head's committed count are all committed (numbers are handed out under the head's lock held
+ * to the commit, ADR 0051), so claiming up to it never claims an event still to commit. Returns the
+ * claimed numbers as `after < seq <= through` (`after === through` when there were none); the relay
+ * takes the events it holds from its own commits and reads the others (`readEvents`).
  */
-export async function claimEvents(em: Tx, limit = SEQUENCE_ROUND): Promise<SequencedEvent[]> {
-  const rows = await em.execute<OutboxRow[]>(
+export async function claimEvents(em: Tx, limit = SEQUENCE_ROUND): Promise<{ after: number; through: number }> {
+  const [row] = await em.execute<{ after: string; through: string }[]>(
     `with mark as (select relayed_seq from event_outbox_relay where id = 1 for update),
-          claimed as (select seq, event_id, subject, type, data from event_outbox
-                       where seq > (select relayed_seq from mark) order by seq limit ?),
-          moved as (update event_outbox_relay r set relayed_seq = c.last
-                      from (select max(seq) as last from claimed) c where r.id = 1 and c.last is not null)
-     select * from claimed order by seq`,
+          claim as (select mark.relayed_seq as after,
+                           greatest(mark.relayed_seq, least(head.last_seq, mark.relayed_seq + ?)) as through
+                      from mark, event_outbox_head head where head.id = 1),
+          moved as (update event_outbox_relay r set relayed_seq = claim.through
+                      from claim where r.id = 1 and claim.through > claim.after)
+     select after, through from claim`,
     [limit],
   );
-  return rows.map(toEvent);
+  return { after: Number(row!.after), through: Number(row!.through) };
 }
 
 /** Sequenced events after `after`, in order, up to `through` and at most `limit`. */

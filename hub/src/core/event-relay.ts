@@ -1,12 +1,23 @@
 import type { Database } from '../infrastructure/database/database.js';
 import type { BusMessage, MessageBus } from '../infrastructure/bus/message-bus.js';
-import { claimEvents, pruneEvents, relayBacklog, SEQUENCE_ROUND, sequenceEvents, toMessage } from './event-outbox.js';
+import {
+  claimEvents,
+  pruneEvents,
+  readEvents,
+  relayBacklog,
+  SEQUENCE_ROUND,
+  type SequencedEvent,
+  sequenceEvents,
+  toMessage,
+} from './event-outbox.js';
 import type { EventsCommitted } from './unit-of-work.js';
 
 type Log = Pick<Console, 'log' | 'warn'>;
 
 /** A publish not confirmed by then counts as failed, so relaying goes on during a bus outage. */
 const PUBLISH_TIMEOUT_MS = 2000;
+/** Events held from this replica's commits, at most: past it the oldest are read back instead. */
+const MAX_HELD = 20_000;
 
 export interface EventRelayOptions {
   /** How often committed events of other writers (replicas, the CLI) are looked for. */
@@ -24,10 +35,12 @@ export interface EventRelayOptions {
 /**
  * Publishes committed outbox rows. Every replica runs one: it is woken after each local commit that
  * wrote events and sweeps every `sweepMs` for others' commits. Events come numbered from the
- * transaction that wrote them (`recordEvents`); the relay claims the next ones past the relays'
+ * transaction that wrote them (`recordEvents`); the relay claims the next numbers past the relays'
  * mark in one statement (`claimEvents`), serialised by the database, so relays of several replicas
- * never publish an event twice. Each event is published with its event id as the NATS message id,
- * so a re-publish after a failed flush is dropped by the event stream. A publish that fails (bus
+ * never publish an event twice. The claimed events this replica committed itself and was handed
+ * (`wake(events)`, the signal ingest) are published as held; only the others are read back. Each
+ * event is published with its event id as the NATS message id, so a re-publish after a failed
+ * flush is dropped by the event stream. A publish that fails (bus
  * down), or a replica killed between its claim and its publish, leaves the events stored with
  * their numbers: every subscriber's feed fills its gaps from the database (`event-feed.ts`); an
  * outage is logged once, and once when it ends. Rows written without a number (an older hub's)
@@ -41,6 +54,8 @@ export class EventRelay implements EventsCommitted {
   #publishFailing = false;
   #storeFailing = false;
   #lastPrune = 0;
+  /** Committed events handed over by their writer, by number, until a claim covers them. */
+  readonly #held = new Map<number, SequencedEvent>();
   readonly #sweepMs: number;
   readonly #retentionMs: number;
   readonly #local: (messages: BusMessage[]) => void;
@@ -61,8 +76,12 @@ export class EventRelay implements EventsCommitted {
     this.#schedule();
   }
 
-  /** Relays now (coalesced: a wake during a round makes one more round). */
-  wake(): void {
+  /**
+   * Relays now (coalesced: a wake during a round makes one more round). `events` are ones just
+   * committed, with their numbers, as stored: published from memory when claimed, not read back.
+   */
+  wake(events?: readonly SequencedEvent[]): void {
+    if (events) this.#hold(events);
     if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
@@ -83,6 +102,38 @@ export class EventRelay implements EventsCommitted {
     await this.#running;
     // Whatever this replica committed last is published before it goes (others would sweep it up anyway).
     await this.#relayAll().catch(() => {});
+  }
+
+  #hold(events: readonly SequencedEvent[]): void {
+    for (const e of events) this.#held.set(e.seq, e);
+    // Claimed by another replica, or never claimed while the bus is down: the oldest go (Map order).
+    for (const seq of this.#held.keys()) {
+      if (this.#held.size <= MAX_HELD) break;
+      this.#held.delete(seq);
+    }
+  }
+
+  /** The claimed events: those held, and the others read from the outbox (one statement for them all). */
+  async #claimed(after: number, through: number): Promise<SequencedEvent[]> {
+    const events: SequencedEvent[] = [];
+    let firstMissing = 0;
+    let lastMissing = 0;
+    for (let seq = after + 1; seq <= through; seq++) {
+      const event = this.#held.get(seq);
+      if (event) events.push(event);
+      else {
+        firstMissing ||= seq;
+        lastMissing = seq;
+      }
+    }
+    // Anything held at or below the mark is published now or was claimed by another replica.
+    for (const seq of this.#held.keys()) if (seq <= through) this.#held.delete(seq);
+    if (!firstMissing) return events;
+    const read = await readEvents(this.db.em.fork(), firstMissing - 1, lastMissing - firstMissing + 1, lastMissing);
+    const merged = new Map<number, SequencedEvent>();
+    for (const e of events) merged.set(e.seq, e);
+    for (const e of read) merged.set(e.seq, e);
+    return [...merged.values()].sort((a, b) => a.seq - b.seq);
   }
 
   #schedule(): void {
@@ -118,8 +169,9 @@ export class EventRelay implements EventsCommitted {
       const backlog = await relayBacklog(this.db.em.fork());
       if (backlog.unsequenced) await this.db.em.fork().transactional((tx) => sequenceEvents(tx));
       else if (!backlog.unrelayed) return;
-      const events = await claimEvents(this.db.em.fork());
-      if (!events.length && !backlog.unsequenced) return;
+      const { after, through } = await claimEvents(this.db.em.fork());
+      if (through === after && !backlog.unsequenced) return;
+      const events = await this.#claimed(after, through);
       const messages = events.map(toMessage);
       this.#local(messages);
       try {
@@ -135,7 +187,7 @@ export class EventRelay implements EventsCommitted {
           );
         this.#publishFailing = true;
       }
-      if (events.length < SEQUENCE_ROUND && !backlog.unsequenced) return;
+      if (through - after < SEQUENCE_ROUND && !backlog.unsequenced) return;
     }
   }
 }

@@ -5,11 +5,14 @@ import { appendToAuditChain, type AuditEntry } from './audit-chain.js';
 import { auditScope, withoutSecrets } from './audit-scope.js';
 import type { Database, Tx } from '../infrastructure/database/database.js';
 import type { Subjects } from '../subjects.js';
-import { type DomainEvent, recordEvents } from './event-outbox.js';
+import { type DomainEvent, recordEvents, type SequencedEvent } from './event-outbox.js';
 
-/** Told after each commit that wrote events, so they are sequenced and relayed at once (`event-relay.ts`). */
+/**
+ * Told after each commit that wrote events, so they are relayed at once (`event-relay.ts`); with the
+ * committed events when the writer has them numbered (`collectEvents`), so they are not read back.
+ */
 export interface EventsCommitted {
-  wake(): void;
+  wake(events?: readonly SequencedEvent[]): void;
 }
 
 /** What a service gets inside a unit of work. */

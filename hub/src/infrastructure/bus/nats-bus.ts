@@ -159,7 +159,7 @@ export class NatsBus implements MessageBus {
 
   /**
    * Signals are fetched in pulls and split into lanes by equipment (`SignalLanes`): each lane
-   * stores one batch at a time, so with two lanes two batches are in flight, and one equipment's
+   * stores one batch at a time, so with four lanes four batches are in flight, and one equipment's
    * signals are stored in the order they arrived. A lane's batch is ready when full or when its
    * oldest signal has waited `maxBatchDelayMs`. With three batches per lane buffered, fetching
    * waits and JetStream holds the rest (back-pressure, not memory). Explicit pulls, rather than a

@@ -6,7 +6,7 @@ import type {
   SignalDelivery,
 } from '../../infrastructure/bus/message-bus.js';
 import type { EventsCommitted } from '../../core/unit-of-work.js';
-import type { DomainEvent } from '../../core/event-outbox.js';
+import { collectEvents, type DomainEvent, type SequencedEvent } from '../../core/event-outbox.js';
 import { parseSignal, type ParsedSignal } from './signal-parsing.js';
 import { type DeadLetters, type StoredBatch, storeSignals } from './signal-store.js';
 import { isDuplicateStateSignal } from './state-signal-write.js';
@@ -14,10 +14,14 @@ import { IngestBackoff } from './ingest-backoff.js';
 import type { IngestStatistics } from './signals.types.js';
 
 /**
- * Batches stored at once on PostgreSQL, each on its own connection and for its own equipment: the
- * second keeps the database busy while the first one's results travel back and are acked.
+ * Batches stored at once on PostgreSQL, each on its own connection and for its own equipment: while
+ * one batch's statements run in the database, the others' results travel back, are acked and
+ * relayed, so both the hub and the database have work on a machine of two cores or more. Their
+ * transactions only meet at the outbox head's lock, which each takes last, for its final insert.
+ * Four lanes with three batches each buffered (6,144 signals of 512) stay under the consumer's
+ * 10,000 unacked signals.
  */
-export const INGEST_LANES = 2;
+export const INGEST_LANES = 4;
 
 export const newIngestStatistics = (): IngestStatistics => ({
   startedAt: new Date(),
@@ -74,7 +78,7 @@ export function startSignalIngest(
       unknown: (s: ParsedSignal) =>
         deadLetter(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`),
     };
-    let batch: StoredBatch;
+    let batch: StoredBatch & { numbered: SequencedEvent[] };
     try {
       batch = await storeBatch(db, bus, signals, deadLetters);
     } catch (err) {
@@ -90,7 +94,8 @@ export function startSignalIngest(
     stats.stored += batch.stored;
     stats.duplicates += batch.duplicates;
     stats.rejectedUnknownEquipment += batch.unknown.length;
-    if (batch.written) relay.wake();
+    // The committed events go to the relay as numbered, so it need not read them back.
+    if (batch.written) relay.wake(batch.numbered);
     if (batch.equipmentIds.size) onStored([...batch.equipmentIds]);
     stats.batches++;
     stats.lastBatchAt = new Date();
@@ -101,16 +106,21 @@ export function startSignalIngest(
 /**
  * One transaction for the batch, assuming its state signals are new (`storeSignals`); once more at
  * once, looking for the ones the history holds, when one was not: re-delivered, or stored by another
- * replica while this one waited for the equipment's lock (`lockForStateSignals`).
+ * replica while this one waited for the equipment's lock (`lockForStateSignals`). With it, the events
+ * it numbered (only those of the attempt that committed: a rolled-back one's numbers go to the next
+ * writer).
  */
 async function storeBatch(
   db: Database,
   bus: MessageBus,
   signals: ParsedSignal[],
   deadLetters: DeadLetters,
-): Promise<StoredBatch> {
+): Promise<StoredBatch & { numbered: SequencedEvent[] }> {
   const store = (lookForDuplicates: boolean) =>
-    db.em.fork().transactional((tx) => storeSignals(tx, bus.subjects, signals, deadLetters, lookForDuplicates));
+    db.em.fork().transactional(async (tx) => {
+      const numbered = collectEvents(tx);
+      return { ...(await storeSignals(tx, bus.subjects, signals, deadLetters, lookForDuplicates)), numbered };
+    });
   try {
     return await store(false);
   } catch (err) {
