@@ -184,9 +184,15 @@ try {
   const key = /\n(pgk_\S+)/.exec(
     (await run(process.execPath, [CLI, 'api-key', 'create', '--name', 'bench', '--grant', 'admin@*'], { env })).stdout,
   )[1];
-  const started = await startChild('reads-hub.mjs', [], env, process.env.BENCH_HUB_NODE_ARGS?.split(' ') ?? [], {
-    message: (m) => m?.url,
-  });
+  const started = await startChild(
+    'reads-hub.mjs',
+    [],
+    env,
+    process.env.BENCH_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+    {
+      message: (m) => m?.url,
+    },
+  );
   children.push(started.child);
   const hub = {
     name: RESOLVERS ? 'PlantGraph (resolvers)' : 'PlantGraph',
