@@ -154,7 +154,7 @@ function startChild(script, args, env, execArgv, ready) {
   });
 }
 
-const { name, url, drop } = await freshBenchDatabase();
+const { name, url, admin, drop } = await freshBenchDatabase();
 const env = {
   PATH: process.env.PATH,
   DATABASE_URL: url,
@@ -289,8 +289,10 @@ try {
   await db?.end().catch(() => {});
   await new Promise((r) => setTimeout(r, 1000));
   // BENCH_READS_KEEP_DATABASE=1 keeps the seeded database (e.g. to EXPLAIN a shape's statement); drop it by hand.
-  if (process.env.BENCH_READS_KEEP_DATABASE) log(`kept database ${name}`);
-  else await drop();
+  if (process.env.BENCH_READS_KEEP_DATABASE) {
+    log(`kept database ${name}`);
+    await admin.end();
+  } else await drop();
 }
 
 function report(rows, plant) {
