@@ -20,7 +20,8 @@ import { type Bindings, type CompiledFields, DECLINE, type FieldCompile, type Fi
 export function compiledFields(metadata: MetadataStorage): CompiledFields {
   const table = (entity: EntityName<object>) => {
     const meta = metadata.get(entity);
-    const properties = meta.properties as Record<string, { fieldNames?: string[]; persist?: boolean; kind: string }>;
+    type Property = { fieldNames?: string[]; persist?: boolean; kind: string; enum?: boolean; items?: unknown[] };
+    const properties = meta.properties as Record<string, Property>;
     return {
       name: `"${meta.tableName}"`,
       column(property: string): string {
@@ -39,7 +40,9 @@ export function compiledFields(metadata: MetadataStorage): CompiledFields {
         return names.map((name) => {
           if (resolved.has(name)) throw new Error(`${meta.className}.${name} has a field resolver`);
           const column = this.column(name);
-          return [name, ({ row, field }) => leafJson(field, `${row}.${column}`)];
+          // MikroORM's `@Enum` with its items: PostgreSQL checks the column holds only those values.
+          const checked = properties[name]!.enum === true && !!properties[name]!.items?.length;
+          return [name, ({ row, field }) => leafJson(field, `${row}.${column}`, checked)];
         });
       },
     };
