@@ -214,6 +214,14 @@ try {
   await db.query(
     `comment on constraint equipment_parent_id_foreign on equipment is E'@fieldName parent\\n@foreignFieldName children'`,
   );
+  // Where the history has no foreign key to its equipment (ADR 0055), PostGraphile is told of the relation.
+  const { rowCount: keyed } = await db.query(
+    `select 1 from pg_constraint where conname = 'equipment_state_change_equipment_id_foreign'`,
+  );
+  if (!keyed)
+    await db.query(
+      `comment on table equipment_state_change is E'@foreignKey (equipment_id) references equipment (id)'`,
+    );
   const peerStarted = await startChild(
     'reads-postgraphile.mjs',
     [url.toString()],
