@@ -2,7 +2,13 @@
 // (DATABASE_URL, NATS_URL …), flows off. Sends `{ url }` over IPC when it listens; answers the IPC
 // message `statements` with the SQL statements it has run for requests, leaving out its own
 // schedules (event relay and feed, readiness probe, escalation), as test/support/plant.ts does.
-import { configFromEnv, startHub } from '@plantgraph/hub';
+// BENCH_CLI=<build>/hub/dist/cli.js starts that build's hub instead (a before/after).
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const { configFromEnv, startHub } = await import(
+  process.env.BENCH_CLI ? pathToFileURL(join(dirname(process.env.BENCH_CLI), 'index.js')).href : '@plantgraph/hub'
+);
 
 // Not per request: the API key is looked up again every few seconds and its last use written at most once
 // a minute; the calibration check runs on a timer.
@@ -15,8 +21,13 @@ let statements = 0;
 connection.executeQuery = function (...args) {
   if (BACKGROUND.test(String(args[0]))) return execute.apply(this, args);
   statements++;
-  // BENCH_READS_LOG_STATEMENTS=1 prints each counted statement (to see what a shape costs).
-  if (process.env.BENCH_READS_LOG_STATEMENTS) console.error(`[hub sql] ${String(args[0]).slice(0, 160)}`);
+  // BENCH_READS_LOG_STATEMENTS=1 prints each counted statement (to see what a shape costs); `full`, the
+  // whole text and its parameters (to EXPLAIN it against a database kept with BENCH_READS_KEEP_DATABASE=1).
+  const full = process.env.BENCH_READS_LOG_STATEMENTS === 'full';
+  if (process.env.BENCH_READS_LOG_STATEMENTS)
+    console.error(
+      `[hub sql] ${full ? `${args[0]}\n[hub sql parameters] ${JSON.stringify(args[1])}` : String(args[0]).slice(0, 160)}`,
+    );
   return execute.apply(this, args);
 };
 process.on('message', (m) => {

@@ -7,7 +7,9 @@
 // connections, each sending its next request when the previous answered, for BENCH_READS_SECONDS
 // per run, BENCH_READS_ROUNDS runs per server and shape, the servers alternating. SQL statements
 // per request are counted at each server's driver over sequential requests after the runs.
-// BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the hub.
+// BENCH_HUB_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the hub; BENCH_CLI=<build>/hub/dist/cli.js
+// runs another build of the hub (a before/after). CPU per request of each server and of the PostgreSQL
+// backends serving the database is read from /proc during each server's timed runs (they alternate).
 import { execFile, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -16,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freshBenchDatabase } from './bench-backing.mjs';
+import { cpuMeter, postgresPids } from './process-cpu.mjs';
 import { seedPlant } from './reads-seed.mjs';
 
 const LINES = Number(process.env.BENCH_READS_LINES ?? 10);
@@ -26,7 +29,7 @@ const SECONDS = Number(process.env.BENCH_READS_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_READS_ROUNDS ?? 3);
 const COUNTED = 20;
 const NATS_URL = process.env.PLANTGRAPH_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
-const CLI = fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.url));
+const CLI = process.env.BENCH_CLI ?? fileURLToPath(new URL('../../hub/dist/cli.js', import.meta.url));
 const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
@@ -81,6 +84,8 @@ function post(agent, url, headers, body) {
 
 /** `CONNECTIONS` closed loops against one server for `seconds`: requests, failures, latencies (ms). */
 async function drive(server, query, vars, seconds) {
+  const meter = server.meter?.();
+  await meter?.start();
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const latencies = [];
   let failures = 0;
@@ -98,7 +103,8 @@ async function drive(server, query, vars, seconds) {
   await Promise.all(Array.from({ length: CONNECTIONS }, loop));
   const elapsed = (performance.now() - t0) / 1000;
   agent.destroy();
-  return { requests: latencies.length, failures, latencies, elapsed };
+  const cpu = await meter?.stop(latencies.length);
+  return { requests: latencies.length, failures, latencies, elapsed, cpu };
 }
 
 async function answer(server, query, variables) {
@@ -148,7 +154,7 @@ function startChild(script, args, env, execArgv, ready) {
   });
 }
 
-const { name, url, drop } = await freshBenchDatabase();
+const { name, url, admin, drop } = await freshBenchDatabase();
 const env = {
   PATH: process.env.PATH,
   DATABASE_URL: url,
@@ -160,7 +166,15 @@ const env = {
   PLANTGRAPH_OEE_UPDATE_INTERVAL_MS: '60000',
   PORT: '0',
   BENCH_READS_LOG_STATEMENTS: process.env.BENCH_READS_LOG_STATEMENTS ?? '',
+  BENCH_CLI: CLI,
 };
+/** CPU of a server's process, of the database's backends and of this runner, over one timed run. */
+const meterOf = (child) => () =>
+  cpuMeter({
+    server: async () => [child.pid],
+    postgres: async () => postgresPids(db, name),
+    runner: async () => [process.pid],
+  });
 const children = [];
 let db;
 try {
@@ -170,15 +184,22 @@ try {
   const key = /\n(pgk_\S+)/.exec(
     (await run(process.execPath, [CLI, 'api-key', 'create', '--name', 'bench', '--grant', 'admin@*'], { env })).stdout,
   )[1];
-  const started = await startChild('reads-hub.mjs', [], env, process.env.BENCH_HUB_NODE_ARGS?.split(' ') ?? [], {
-    message: (m) => m?.url,
-  });
+  const started = await startChild(
+    'reads-hub.mjs',
+    [],
+    env,
+    process.env.BENCH_HUB_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+    {
+      message: (m) => m?.url,
+    },
+  );
   children.push(started.child);
   const hub = {
     name: RESOLVERS ? 'PlantGraph (resolvers)' : 'PlantGraph',
     resolvers: RESOLVERS,
     url: `${started.url}/graphql`,
     child: started.child,
+    meter: meterOf(started.child),
     headers: (body) => ({
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(body),
@@ -193,6 +214,14 @@ try {
   await db.query(
     `comment on constraint equipment_parent_id_foreign on equipment is E'@fieldName parent\\n@foreignFieldName children'`,
   );
+  // Where the history has no foreign key to its equipment (ADR 0055), PostGraphile is told of the relation.
+  const { rowCount: keyed } = await db.query(
+    `select 1 from pg_constraint where conname = 'equipment_state_change_equipment_id_foreign'`,
+  );
+  if (!keyed)
+    await db.query(
+      `comment on table equipment_state_change is E'@foreignKey (equipment_id) references equipment (id)'`,
+    );
   const peerStarted = await startChild(
     'reads-postgraphile.mjs',
     [url.toString()],
@@ -207,6 +236,7 @@ try {
     name: 'PostGraphile',
     url: peerStarted.url,
     child: peerStarted.child,
+    meter: meterOf(peerStarted.child),
     headers: (body) => ({ 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }),
   };
 
@@ -235,7 +265,14 @@ try {
     const sum = (list) => {
       const latencies = list.flatMap((r) => r.latencies).sort((x, y) => x - y);
       const elapsed = list.reduce((s, r) => s + r.elapsed, 0);
+      // CPU per request over all runs: each run's CPU seconds summed, over all its requests.
+      const cpu = {};
+      for (const group of ['server', 'postgres', 'runner']) {
+        const used = list.reduce((s, r) => s + (r.cpu.perEvent[group].microsPerEvent * r.requests) / 1e6, 0);
+        cpu[group] = { micros: (used * 1e6) / latencies.length, cores: used / elapsed };
+      }
       return {
+        cpu,
         rps: latencies.length / elapsed,
         p50: quantile(latencies, 0.5),
         p99: quantile(latencies, 0.99),
@@ -259,7 +296,11 @@ try {
   for (const child of children) child.kill('SIGTERM');
   await db?.end().catch(() => {});
   await new Promise((r) => setTimeout(r, 1000));
-  await drop();
+  // BENCH_READS_KEEP_DATABASE=1 keeps the seeded database (e.g. to EXPLAIN a shape's statement); drop it by hand.
+  if (process.env.BENCH_READS_KEEP_DATABASE) {
+    log(`kept database ${name}`);
+    await admin.end();
+  } else await drop();
 }
 
 function report(rows, plant) {
@@ -287,4 +328,14 @@ function report(rows, plant) {
         `${hub.statements} ${mark(hub.statements <= 3)} | ${peer.statements} | ${hub.failures} / ${peer.failures} | ${load.toFixed(1)} |`,
     );
   }
+  // CPU per request carries over between differently loaded machines where requests/s and latency do not.
+  console.log(
+    '\n| shape | PlantGraph CPU µs/request: hub / PostgreSQL / runner (cores) ' +
+      '| PostGraphile CPU µs/request: server / PostgreSQL / runner (cores) |',
+  );
+  console.log('|---|---|---|');
+  const cpuOf = ({ cpu }) =>
+    ['server', 'postgres', 'runner'].map((g) => f0(cpu[g].micros)).join(' / ') +
+    ` (${['server', 'postgres', 'runner'].map((g) => cpu[g].cores.toFixed(2)).join(' / ')})`;
+  for (const { shape, hub, peer } of rows) console.log(`| ${shape.name} | ${cpuOf(hub)} | ${cpuOf(peer)} |`);
 }

@@ -12,6 +12,8 @@ import { EquipmentState } from './equipment-state.js';
 @ObjectType({ description: 'A state an equipment entered, when, why, and who reported it.' })
 @Entity()
 @Index({ properties: ['equipment', 'at'] })
+// `stateHistory` pages newest first by id; without it the primary key is walked past other machines' rows.
+@Index({ properties: ['equipment', 'id'] })
 @Unique({ properties: ['source', 'sequence'] })
 @Extensions({ allow: [Permission.Read] })
 export class EquipmentStateChange {

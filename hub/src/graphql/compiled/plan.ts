@@ -178,7 +178,12 @@ export class PlanBuilder {
 }
 
 /** A column of a leaf field as JSON text, as graphql-js would serialize the value the resolvers read. */
-export function leafJson(field: GraphQLField<unknown, unknown>, column: string): string | null {
+export function leafJson(
+  field: GraphQLField<unknown, unknown>,
+  column: string,
+  /** The column holds only its enum's values (a check constraint): quoted without `to_json`. */
+  checkedEnum = false,
+): string | null {
   if (isListType(isNonNullType(field.type) ? field.type.ofType : field.type)) return null;
   const type = getNamedType(field.type);
   if (!isLeafType(type)) return null;
@@ -186,7 +191,9 @@ export function leafJson(field: GraphQLField<unknown, unknown>, column: string):
   if (type instanceof GraphQLEnumType) {
     // Stored as the enum's value; answered by its name: only enums whose names are their values.
     if (type.getValues().some((v) => v.value !== v.name)) return null;
-    value = `to_json(${column}::text)::text`;
+    // A GraphQL name needs no JSON escaping: where a check constraint holds the column to the enum's
+    // values it is quoted as it is, without `to_json` (13 % of the bench's shape (b) statement's CPU).
+    value = checkedEnum ? `'"' || ${column}::text || '"'` : `to_json(${column}::text)::text`;
   } else if (type.name === 'ID' || type.name === 'String') value = `to_json(${column}::text)::text`;
   else if (type.name === 'Int') value = `(${column})::int4::text`;
   else if (type.name === 'Float') value = `to_json((${column})::float8)::text`;

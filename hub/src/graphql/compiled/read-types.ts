@@ -20,7 +20,8 @@ import { type Bindings, type CompiledFields, DECLINE, type FieldCompile, type Fi
 export function compiledFields(metadata: MetadataStorage): CompiledFields {
   const table = (entity: EntityName<object>) => {
     const meta = metadata.get(entity);
-    const properties = meta.properties as Record<string, { fieldNames?: string[]; persist?: boolean; kind: string }>;
+    type Property = { fieldNames?: string[]; persist?: boolean; kind: string; enum?: boolean; items?: unknown[] };
+    const properties = meta.properties as Record<string, Property>;
     return {
       name: `"${meta.tableName}"`,
       column(property: string): string {
@@ -39,7 +40,9 @@ export function compiledFields(metadata: MetadataStorage): CompiledFields {
         return names.map((name) => {
           if (resolved.has(name)) throw new Error(`${meta.className}.${name} has a field resolver`);
           const column = this.column(name);
-          return [name, ({ row, field }) => leafJson(field, `${row}.${column}`)];
+          // MikroORM's `@Enum` with its items: PostgreSQL checks the column holds only those values.
+          const checked = properties[name]!.enum === true && !!properties[name]!.items?.length;
+          return [name, ({ row, field }) => leafJson(field, `${row}.${column}`, checked)];
         });
       },
     };
@@ -260,7 +263,13 @@ function page(c: FieldCompile, spec: PageSpec): string {
   let hasPrevious: string | undefined;
   const [t, q, p] = [plan.alias(), plan.alias(), plan.alias()];
   const beyond = spec.direction === 'asc' ? '>' : '<';
-  const keyset = byId ? `${t}.id ${beyond} ${id}` : `(${t}.${spec.orderColumn}, ${t}.id) ${beyond} (${value}, ${id})`;
+  // By an int8 id, the first page's bound is the type's end, so that the test is the index's range
+  // condition on every page (a prepared statement's generic plan cannot use `$n is null or id < $n` so).
+  const idEnd = `'${spec.direction === 'asc' ? '-9223372036854775808' : '9223372036854775807'}'::int8`;
+  const keyset =
+    byId && spec.id.cast === 'int8'
+      ? `${t}.id ${beyond} coalesce(${id}, ${idEnd})`
+      : `(${id} is null or ${byId ? `${t}.id ${beyond} ${id}` : `(${t}.${spec.orderColumn}, ${t}.id) ${beyond} (${value}, ${id})`})`;
   const orderOf = (r: string) =>
     byId ? `${r}.id ${spec.direction}` : `${r}.${spec.orderColumn} ${spec.direction}, ${r}.id ${spec.direction}`;
   const cursorValue = `to_json(${p}.${spec.orderColumn}::text)::text`;
@@ -273,7 +282,7 @@ function page(c: FieldCompile, spec: PageSpec): string {
   } satisfies PageRows);
   const object = plan.object(getNamedType(c.field.type) as GraphQLObjectType, c.nodes, p);
   return `(select ${object} from (select row_number() over (order by ${orderOf(q)}) as rank__, ${q}.*
-    from (select ${t}.* from ${spec.table} ${t} where ${spec.where(t)} and (${id} is null or ${keyset})
+    from (select ${t}.* from ${spec.table} ${t} where ${spec.where(t)} and ${keyset}
       order by ${orderOf(t)} limit ${first} + 1) ${q}) ${p} group by ())`;
 }
 
