@@ -53,6 +53,8 @@ describe('the MaintainX connector with the hub killed and restarted', () => {
             apiKey: 'mx-key',
             pollIntervalMs: 500,
             timeoutMs: 120_000,
+            // After the restart the cut-off post's outcome is unknown: read back after 2 s, not twice the timeout.
+            unknownOutcomeWaitMs: 2000,
             breakdownMinutes: 0.01,
             mapping: { version: 1, assets: [{ assetId: 501, equipment: PRESS_1 }] },
           },

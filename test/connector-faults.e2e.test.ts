@@ -97,7 +97,10 @@ describe.each(QUEUES)('connector faults: the hub killed and restarted (%s)', (_n
     sql = new pg.Client({ connectionString: database.url });
     await sql.connect();
     await restart();
-    expect((await configureSap(hub, sim, { timeoutMs: 120_000 })).configureConnector.name).toBe('sap-berlin');
+    // The request held open until the kill; after the restart, the cut-off attempt's outcome is unknown and
+    // waits 2 s (not twice the timeout) before it is read back.
+    const settings = { timeoutMs: 120_000, unknownOutcomeWaitMs: 2000 };
+    expect((await configureSap(hub, sim, settings)).configureConnector.name).toBe('sap-berlin');
   }, HUB_START_TIMEOUT_MS);
   afterAll(async () => {
     await child?.kill();

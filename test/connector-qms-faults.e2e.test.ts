@@ -42,7 +42,14 @@ describe('the QMS connector with the hub killed and restarted', () => {
           name: 'qms',
           type: 'qms-rest',
           scope: 'acme/berlin',
-          settings: { baseUrl: sim.url, apiKey: 'qms-key', pollIntervalMs: 500, timeoutMs: 120_000 },
+          // After the restart the cut-off post's outcome is unknown: read back after 2 s, not twice the timeout.
+          settings: {
+            baseUrl: sim.url,
+            apiKey: 'qms-key',
+            pollIntervalMs: 500,
+            timeoutMs: 120_000,
+            unknownOutcomeWaitMs: 2000,
+          },
           grants: [{ role: 'Quality', scope: 'acme/berlin' }],
           enabled: true,
         },

@@ -71,8 +71,9 @@ describe('connectors on two replicas', () => {
 
   it('a replica stopped while SAP holds the post: the survivor reconciles, one confirmation', async () => {
     const order = numbers[8];
-    // SAP commits and never answers; the hub's own timeout is far away.
-    await configureSap(a, sim, { pageSize: 7, timeoutMs: 120_000 });
+    // SAP commits and never answers; the hub's own timeout is far away. The survivor reads the cut-off
+    // post back after 2 s (not twice the timeout: that is how long SAP could still be committing it).
+    await configureSap(a, sim, { pageSize: 7, timeoutMs: 120_000, unknownOutcomeWaitMs: 2000 });
     sim.inject({ kind: 'hang-after-commit' }, { match: { method: 'POST', resource: 'ProdnOrdConf2' } });
     await runOnTheFloor(a, sim, order!);
     await eventually(async () => live(order!).length === 1, 30_000, 'SAP holding the confirmation');

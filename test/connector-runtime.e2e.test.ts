@@ -129,6 +129,8 @@ describe('the connector runtime', () => {
   });
 
   it('reconciles after an ambiguous failure and waits out a rate limit: one confirmation each', async () => {
+    // The lost answer's outcome is unknown: read back after 2 s rather than twice SAP's 30 s default timeout.
+    expect((await configureSap(hub, sim, { unknownOutcomeWaitMs: 2000 })).configureConnector.name).toBe('sap-berlin');
     const integrator = as('int-berlin', ['integrator@acme/berlin']);
     const changes = await subscribe(
       hub.url,

@@ -9,6 +9,8 @@ import {
   type ConnectorContext,
   type OutboundDelivery,
   type SettingsIssue,
+  UNKNOWN_OUTCOME_WAIT_SETTING,
+  unknownOutcomeWaitMs,
 } from '@plantgraph/connector-sdk';
 import { MaintainXClient } from './client.js';
 import { pollWorkOrders } from './conditions.js';
@@ -39,6 +41,7 @@ export const maintainXConnector = defineConnector({
       pattern: { regex: /^\d+$/, means: 'a number' },
     },
     timeoutMs: { type: 'number', default: 15_000, min: 1000, max: 120_000, description: 'Per request, in ms' },
+    unknownOutcomeWaitMs: UNKNOWN_OUTCOME_WAIT_SETTING,
     pollIntervalMs: {
       type: 'number',
       default: 5000,
@@ -111,6 +114,7 @@ export const maintainXConnector = defineConnector({
       testConnection: () => client.testConnection(),
       pollIntervalMs: s.pollIntervalMs as number,
       outboundConcurrency: 2,
+      unknownOutcomeWaitMs: unknownOutcomeWaitMs(s),
       inbound: {
         workOrders: {
           description: 'MaintainX work orders on mapped assets hold (and, closed, clear) the equipment condition',

@@ -8,6 +8,8 @@ import {
   type ConnectorContext,
   type OutboundDelivery,
   type SettingsIssue,
+  UNKNOWN_OUTCOME_WAIT_SETTING,
+  unknownOutcomeWaitMs,
 } from '@plantgraph/connector-sdk';
 import { QmsClient } from './client.js';
 import { deliverDeviation } from './deviations.js';
@@ -38,6 +40,7 @@ export const qmsRestConnector = defineConnector({
     },
     apiKey: { type: 'string', secret: true, required: true, description: 'QMS API key (bearer)' },
     timeoutMs: { type: 'number', default: 15_000, min: 1000, max: 120_000, description: 'Per request, in ms' },
+    unknownOutcomeWaitMs: UNKNOWN_OUTCOME_WAIT_SETTING,
     pollIntervalMs: {
       type: 'number',
       default: 5000,
@@ -77,6 +80,7 @@ export const qmsRestConnector = defineConnector({
       testConnection: () => client.testConnection(),
       pollIntervalMs: s.pollIntervalMs as number,
       outboundConcurrency: 2,
+      unknownOutcomeWaitMs: unknownOutcomeWaitMs(s),
       inbound: {
         qualityDecisions: {
           description:

@@ -11,6 +11,8 @@ import {
   type ImportOutcome,
   type OutboundDelivery,
   type SettingsIssue,
+  UNKNOWN_OUTCOME_WAIT_SETTING,
+  unknownOutcomeWaitMs,
 } from '@plantgraph/connector-sdk';
 import { cancelRejectedOrder } from './cancellation.js';
 import { SapS4HanaClient } from './client.js';
@@ -45,6 +47,7 @@ export const sapS4HanaConnector = defineConnector({
       pattern: { regex: /^\d{3}$/, means: 'three digits' },
     },
     timeoutMs: { type: 'number', default: 30_000, min: 1000, max: 300_000, description: 'Per request, in ms' },
+    unknownOutcomeWaitMs: UNKNOWN_OUTCOME_WAIT_SETTING,
     pollIntervalMs: {
       type: 'number',
       default: 60_000,
@@ -89,6 +92,7 @@ export const sapS4HanaConnector = defineConnector({
       testConnection: () => sap(() => client.testConnection()),
       close: async () => pages.clear(),
       outboundConcurrency: s.concurrency as number,
+      unknownOutcomeWaitMs: unknownOutcomeWaitMs(s),
       pollIntervalMs: s.pollIntervalMs as number,
       inbound: {
         productionOrders: {

@@ -207,7 +207,10 @@ export interface OutboundDelivery {
   event: HubEvent;
   /** This attempt's number, from 1 (replays start again at 1). */
   attempt: number;
-  /** How the previous attempt failed: after `ambiguous`, reconcile (read back by the key) before sending. */
+  /**
+   * How the previous attempt failed: after `ambiguous`, reconcile (read back by the key) before sending.
+   * The host has by then waited the runtime's `unknownOutcomeWaitMs` since that failure.
+   */
   lastFailure: FailureKind | null;
 }
 
@@ -245,6 +248,13 @@ export interface ConnectorRuntime {
    * external system, so more at once means more per second, as far as that system takes them.
    */
   outboundConcurrency?: number;
+  /**
+   * After an attempt whose outcome is unknown (`ambiguous`: a write sent, its answer lost), how long the
+   * external system may still take to apply it, in ms. The host holds the next attempt until this long
+   * after the failure, so its read-back by the key sees a write that was still being committed rather
+   * than sending it a second time. Absent or 0: the next attempt follows the job's backoff (about 1 s).
+   */
+  unknownOutcomeWaitMs?: number;
   /**
    * Lists the children of a node of the external system's address space (its root when `nodeId` is
    * absent), so an engineer picks what to map by name; for connectors whose source has one (OPC UA).

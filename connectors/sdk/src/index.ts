@@ -6,3 +6,4 @@ export * from './errors.js';
 export * from './hub-client.js';
 export * from './settings.js';
 export * from './rest.js';
+export * from './unknown-outcome.js';

@@ -1,11 +1,14 @@
 // Faults a test injects, each for a number of matching requests: a status before anything is applied
 // (5xx, 429 with Retry-After, 401), or, after the change is committed, a reset or no answer at all (the
-// client times out and cannot know whether its request was applied).
+// client times out and cannot know whether its request was applied), or a slow commit: the request is
+// taken, and the change committed and answered only `delayMs` later (a client with a shorter timeout has
+// given up by then, and a read-back before the commit finds nothing).
 
 export type Fault =
   | { kind: 'status'; status: number; retryAfterSeconds?: number; message?: string }
   | { kind: 'reset-after-commit' }
-  | { kind: 'hang-after-commit' };
+  | { kind: 'hang-after-commit' }
+  | { kind: 'slow-commit'; delayMs: number };
 
 export interface FaultMatch {
   method?: string;

@@ -1,7 +1,8 @@
 // What the REST simulators of external systems (MaintainX, the QMS) share: node:http on 127.0.0.1 under
 // `/v1`, bearer keys (401 without one), a per-key rate limit answering 429 with Retry-After, and the fault
-// plan applied around the system's own routes: a status before anything is applied, or, once the change
-// is committed, a reset or no answer at all. A simulator supplies its routes and its error body.
+// plan applied around the system's own routes: a status before anything is applied, a commit that comes
+// late, or, once the change is committed, a reset or no answer at all. A simulator supplies its routes
+// and its error body.
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -101,6 +102,8 @@ export abstract class RestSimulator {
       return;
     }
     const body = method === 'POST' || method === 'PATCH' ? await readJson(req) : undefined;
+    // Committed late whether or not the client still waits: its timeout does not undo the change.
+    if (fault?.kind === 'slow-commit') await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     const answer = this.route(method, segments.slice(1), url.searchParams, body);
     if (fault?.kind === 'reset-after-commit') {
       res.destroy();
@@ -110,6 +113,7 @@ export abstract class RestSimulator {
       this.hanging.add(res); // committed; the answer never comes
       return;
     }
+    if (res.destroyed) return; // the client gave up (a slow commit): the change stands all the same
     res.writeHead(answer.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(answer.body));
   }

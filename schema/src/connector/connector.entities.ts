@@ -114,7 +114,12 @@ export class ConnectorDelivery extends Identified<'state' | 'attempts' | 'replay
   @Field(() => String, { nullable: true, description: 'retryable, rate-limited, permanent or ambiguous.' })
   @Property({ type: 'text', nullable: true })
   lastFailureKind?: string | null;
-  @Field(() => String, { nullable: true, description: "The last failure, in the external system's words." })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The last failure, in the external system's words; on a delivered row whose earlier attempt had an " +
+      'unknown outcome, what the read-back by key found.',
+  })
   @Property({ type: 'text', nullable: true })
   lastError?: string | null;
   @Field(() => Date, { nullable: true }) @Property({ type: 'timestamptz', nullable: true }) deliveredAt?: Date | null;

@@ -31,6 +31,7 @@ import type { DeliveryEventSource } from './event-source.js';
 import type { SecretBox } from './secrets.js';
 import { StreamSupervisor } from './connector-streams.js';
 import { ConnectorKeyValueStore } from './connector-store.js';
+import { settleUnknownOutcome, unknownOutcomeNote } from './unknown-outcome.js';
 
 interface Running {
   instance: ConnectorInstance;
@@ -239,6 +240,11 @@ export class ConnectorHost implements ConnectorRuntimePort {
       await this.o.ledger.delivered(delivery.id, { externalReference: null, reconciled: false, skipped: 'no handler' });
       return;
     }
+    // A replay of a delivered row also says `ambiguous` (attempt 1, not cut off): long settled, no wait.
+    const unknown = lastFailure === 'ambiguous' && (job.attempt > 1 || started.cutOff);
+    const waitedMs = unknown
+      ? await settleUnknownOutcome(this.o.log, r.instance.name, r.runtime, delivery, started.previousAttemptAt)
+      : 0;
     let result: Awaited<ReturnType<OutboundHandler['deliver']>>;
     try {
       result = await handler.deliver({
@@ -262,7 +268,10 @@ export class ConnectorHost implements ConnectorRuntimePort {
       if (e.kind === 'rate-limited') throw new JobRateLimitedError(e.retryAfterMs ?? 1000, e.message);
       throw new Error(e.message);
     }
-    await this.o.ledger.delivered(delivery.id, result);
+    const note =
+      unknown && !result.skipped ? unknownOutcomeNote(r.instance.name, delivery, result, waitedMs) : undefined;
+    if (note) this.o.log.log(`[connectors] ${note}`);
+    await this.o.ledger.delivered(delivery.id, result, note);
   }
 
   /**

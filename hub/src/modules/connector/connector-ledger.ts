@@ -94,13 +94,13 @@ export class ConnectorLedger {
   async startAttempt(id: string, attempt: number) {
     const em = this.db.em.fork();
     const [row] = await em.execute<Record<string, unknown>[]>(
-      `with old as (select id, state, last_failure_kind from connector_delivery where id = ? for update)
+      `with old as (select id, state, last_failure_kind, updated_at from connector_delivery where id = ? for update)
        update connector_delivery d
           set state = ?, attempts = ?, updated_at = now(),
               last_failure_kind = case when old.state = ? then 'ambiguous' else old.last_failure_kind end
          from old
         where d.id = old.id and old.state in (?, ?)
-        returning d.*`,
+        returning d.*, old.updated_at as previous_update, old.state as previous_state`,
       [
         id,
         DeliveryState.Delivering,
@@ -111,9 +111,14 @@ export class ConnectorLedger {
       ],
     );
     if (!row) return null;
-    const delivery = em.map(ConnectorDelivery, row);
+    const { previous_update: previousUpdate, previous_state: previousState, ...columns } = row;
+    const delivery = em.map(ConnectorDelivery, columns);
     return {
       delivery,
+      /** When the previous attempt failed (or, cut off mid-attempt, started): what an unknown outcome waits from. */
+      previousAttemptAt: new Date(previousUpdate as string | Date),
+      /** The previous attempt was cut off (the worker died) rather than recorded as failed. */
+      cutOff: previousState === DeliveryState.Delivering,
       lastFailure: (delivery.lastFailureKind ?? null) as
         | 'retryable'
         | 'rate-limited'
@@ -138,14 +143,22 @@ export class ConnectorLedger {
     );
   }
 
-  async delivered(id: string, result: { externalReference: string | null; reconciled: boolean; skipped?: string }) {
+  /**
+   * `note` (after an unknown outcome: how it was resolved) stays as the delivered row's `lastError`, so the
+   * ledger shows that an attempt's outcome was unknown and what the read-back by key found.
+   */
+  async delivered(
+    id: string,
+    result: { externalReference: string | null; reconciled: boolean; skipped?: string },
+    note?: string,
+  ) {
     await this.uow.run(system('relay'), async (work) => {
       const delivery = await work.tx.findOneOrFail(ConnectorDelivery, id, { populate: ['instance'] });
       const before = snapshot(delivery);
       delivery.state = result.skipped ? DeliveryState.Skipped : DeliveryState.Delivered;
       delivery.externalReference = result.externalReference;
       delivery.reconciled = result.reconciled;
-      delivery.lastError = result.skipped ?? null;
+      delivery.lastError = result.skipped ?? note ?? null;
       delivery.deliveredAt = new Date();
       // At most once a second: every delivery writing the instance's row made them queue for its lock.
       const now = Date.now();
