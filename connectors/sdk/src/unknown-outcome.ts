@@ -1,7 +1,7 @@
 // The one setting every writing connector shares for writes whose outcome is unknown (a timeout or a reset
 // after the request was sent): how long the external system may still be applying such a write. A
 // system that timed out on us is often still working on the request; reading back by the key too soon
-// finds nothing and sends the record a second time (ADR 00XX).
+// finds nothing and sends the record a second time (ADR 0061).
 
 import type { SettingField, Settings } from './settings.js';
 

@@ -2,7 +2,7 @@
 // reset, a worker cut off). The external system may still be committing that write: a read-back by the
 // key straight away finds nothing and the record is sent twice. So the next attempt is held until the
 // connector's `unknownOutcomeWaitMs` has passed since the failure, then reads back, and only then sends
-// (ADR 00XX). The delivered row and the log say what the read-back found.
+// (ADR 0061). The delivered row and the log say what the read-back found.
 
 import type { ConnectorRuntime } from '@plantgraph/connector-sdk';
 import type { ConnectorDelivery } from '@plantgraph/schema';
