@@ -44,7 +44,7 @@ while (!/stop with Ctrl-C/.test(output)) {
   await sleep(100);
 }
 const url = /ready at (http:\/\/\S+)/.exec(output)[1];
-const token = /local admin token[\s\S]*?(pgk_[\w-]+)/.exec(output)[1];
+const token = /local admin (?:API key|token)[\s\S]*?(pgk_[\w-]+)/.exec(output)[1];
 console.log(`[sockets] hub ${hub.pid} at ${url}; opening up to ${SOCKETS} sockets`);
 
 const rssBytes = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${hub.pid}/status`, 'utf8'))[1]) * 1024;
