@@ -88,7 +88,10 @@ describe.each(MODES)('connections: a cap per address, header and body timeouts (
       // The hub's clock starts when it accepts the connection, at or after the client's.
       const lifetimes = silent.map((p) => p.closedAt! - p.connectedAt);
       expect(Math.min(...lifetimes)).toBeGreaterThanOrEqual(900);
-      expect(silent.every((p) => p.received === '')).toBe(true);
+      // Closed without a word by the hub's own timer, or with node's 408 when its connection check ran
+      // first (both are due at the same moment; on a loaded machine either may run first): never more.
+      const answers = silent.map((p) => p.received).filter((r) => r !== '');
+      expect(answers.every((r) => r.startsWith('HTTP/1.1 408 '))).toBe(true);
     } finally {
       closeAll(silent);
     }
