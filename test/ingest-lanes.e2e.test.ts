@@ -1,6 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
+  isEmbedded,
   NatsBus,
+  openDatabase,
   startSignalIngest,
   newIngestStatistics,
   SignalLanes,
@@ -127,6 +129,14 @@ describe('ingest on PostgreSQL with two lanes', () => {
   const cleanup: (() => Promise<unknown>)[] = [];
   afterAll(async () => {
     for (const c of cleanup.reverse()) await c();
+  });
+
+  it('runs its lanes on PostgreSQL and one embedded (PostgreSQL is not taken for PGlite)', async () => {
+    const { db } = await postgresAndNats(cleanup);
+    expect(isEmbedded(db)).toBe(false);
+    const embedded = await openDatabase({ databaseUrl: '', dataDir: 'memory://', logSql: false });
+    cleanup.push(() => embedded.close());
+    expect(isEmbedded(embedded)).toBe(true);
   });
 
   it('stores every signal once, repeats included, and applies each equipment’s states in order', async () => {

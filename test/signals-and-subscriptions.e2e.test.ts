@@ -109,12 +109,15 @@ describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (
     const reasons: string[] = [];
     for (let i = 0; i < 4; i++) reasons.push(((await rejected.next()).value.data as { reason: string }).reason);
     rejected.close();
-    expect(reasons).toEqual([
+    // In order per equipment; press-99's lane may store its batch before PRESS_1's (lanes on PostgreSQL).
+    expect(reasons.filter((r) => !r.includes('press-99'))).toEqual([
       expect.stringMatching(/not JSON/),
       expect.stringMatching(/state must be one of Running, Idle, Down/),
       expect.stringMatching(/Down state needs a reason code/),
-      expect.stringMatching(/no equipment has the path "acme\/berlin\/assembly\/line-1\/press-99"/),
     ]);
+    expect(reasons).toContainEqual(
+      expect.stringMatching(/no equipment has the path "acme\/berlin\/assembly\/line-1\/press-99"/),
+    );
     await waitUntil(async () => (await history(PRESS_1)).state === 'Idle');
   });
 

@@ -22,7 +22,7 @@ export { NatsBus } from './infrastructure/bus/nats-bus.js';
 export { SignalPublisher } from './infrastructure/bus/signal-publisher.js';
 export * from './infrastructure/queue/job-queue.js';
 export { openJobQueue, type OpenJobQueueOptions } from './infrastructure/queue/open-job-queue.js';
-export { openDatabase, migrate, type Database } from './infrastructure/database/database.js';
+export { openDatabase, migrate, isEmbedded, type Database } from './infrastructure/database/database.js';
 export { baselineKey, type ExtensionBaseline } from './infrastructure/database/embedded-baseline.js';
 export { lockFolder, FolderLockedError, type FolderLock } from './infrastructure/database/folder-lock.js';
 export { EmbeddedFolderError, backupsFolderOf, listBackups } from './infrastructure/database/embedded-backup.js';

@@ -15,7 +15,7 @@ import {
 import { CompiledQuery, type Kysely } from 'kysely';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
-import { MikroORM as PgliteORM } from '@mikro-orm/pglite';
+import { PgliteDriver, MikroORM as PgliteORM } from '@mikro-orm/pglite';
 import { MikroORM as PostgresORM } from '@mikro-orm/postgresql';
 import { entities } from '@plantgraph/schema';
 import type { HubConfig } from '../../config.js';
@@ -220,7 +220,9 @@ interface LoggingConnection {
 
 /** Whether the database is the embedded PGlite: one connection, so one statement at a time. */
 export function isEmbedded(db: Database): boolean {
-  return typeof (db.driver.getConnection() as { getNativeClient?: unknown }).getNativeClient === 'function';
+  // By the driver: PostgreSQL's connection has a `getNativeClient` too (its pg pool), so asking for that
+  // one answered "embedded" on PostgreSQL as well, and the hub's ingest ran one lane there.
+  return (db.driver as unknown) instanceof PgliteDriver;
 }
 
 /** The PGlite instance behind an embedded database (for backups). */
