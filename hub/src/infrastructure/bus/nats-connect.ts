@@ -23,8 +23,10 @@ export async function connectToNats(
     await nc.close().catch(() => {});
     throw new Error(
       isTimeout(err)
-        ? `${where} answers as NATS, but not for JetStream within ${seconds(startTimeoutMs)} (${SETTING}). Is the server overloaded, or JetStream still starting?`
-        : `${where} answers, but not for JetStream (${(err as Error).message}). The hub keeps signals and events in JetStream streams: start nats-server with JetStream enabled (-js, or "jetstream {}" in its configuration).`,
+        ? `${where} answers as NATS, but not for JetStream within ${seconds(startTimeoutMs)} (${SETTING}). ` +
+            'Is the server overloaded, or JetStream still starting?'
+        : `${where} answers, but not for JetStream (${(err as Error).message}). The hub keeps signals and events ` +
+            'in JetStream streams: start nats-server with JetStream enabled (-js, or "jetstream {}" in its configuration).',
       { cause: err },
     );
   }

@@ -20,7 +20,8 @@ export class Migration20261203121747 extends Migration {
        end $$;`,
     );
     this.addSql(
-      'create trigger equipment_state_change_cascade after delete on equipment referencing old table as gone for each statement execute function equipment_state_change_cascade();',
+      `create trigger equipment_state_change_cascade after delete on equipment referencing old table as gone
+       for each statement execute function equipment_state_change_cascade();`,
     );
   }
 
@@ -28,7 +29,8 @@ export class Migration20261203121747 extends Migration {
     this.addSql('drop trigger equipment_state_change_cascade on equipment;');
     this.addSql('drop function equipment_state_change_cascade();');
     this.addSql(
-      `alter table "equipment_state_change" add constraint "equipment_state_change_equipment_id_foreign" foreign key ("equipment_id") references "equipment" ("id") on delete cascade;`,
+      `alter table "equipment_state_change" add constraint "equipment_state_change_equipment_id_foreign"
+       foreign key ("equipment_id") references "equipment" ("id") on delete cascade;`,
     );
   }
 }
