@@ -130,8 +130,8 @@ describe.each(MODES)('state changes: signals, history and subscriptions (%s)', (
   });
 
   it('stores a batch again when it holds a state signal already stored, its new signals once', async () => {
-    // The first attempt assumes the batch's state signals are new (ADR 0055): the stored one makes
-    // the history refuse it, and the ingest stores it again, looking for what the history holds.
+    // The store first assumes the batch's state signals are new (ADR 0055): the stored one makes the
+    // history refuse them, and the store function judges them again, looking (ADR 0062).
     const stats = async () =>
       (await hub.gql('{ signalIngest { stored duplicates failedBatches } }')).signalIngest as {
         stored: number;

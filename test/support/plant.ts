@@ -48,14 +48,19 @@ const BACKGROUND = /event_outbox|^select 1$|escalation_level|connector_|"conditi
  * own (numbering and reading the outbox runs on its own schedule, not for a request).
  */
 export async function countStatements(hub: TestHub, work: () => Promise<unknown>): Promise<number> {
+  return (await recordStatements(hub, work)).filter((sql) => !BACKGROUND.test(sql)).length;
+}
+
+/** The text of every SQL statement the hub runs while `work` runs, in order. */
+export async function recordStatements(hub: TestHub, work: () => Promise<unknown>): Promise<string[]> {
   // `executeQuery`: the ORM's statements and those bound by the driver (`executeBound`, compiled reads) alike.
   const connection = hub.db.em.getDriver().getConnection() as unknown as {
     executeQuery: (...args: unknown[]) => Promise<unknown>;
   };
   const original = connection.executeQuery;
-  let count = 0;
+  const statements: string[] = [];
   connection.executeQuery = function (this: unknown, ...args: unknown[]) {
-    if (!BACKGROUND.test(String(args[0]))) count++;
+    statements.push(String(args[0]));
     return original.apply(this, args);
   };
   try {
@@ -63,7 +68,7 @@ export async function countStatements(hub: TestHub, work: () => Promise<unknown>
   } finally {
     connection.executeQuery = original;
   }
-  return count;
+  return statements;
 }
 
 export const RESULT = `__typename ... on ErrorResult { code message }`;

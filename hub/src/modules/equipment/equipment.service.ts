@@ -145,9 +145,7 @@ export class EquipmentService {
         source: `api:${principal.name}`,
         sequence: null,
       };
-      const { events } = await recordStateReports(tx, this.events.subjects, new Map([[equipment.path, equipment]]), [
-        report,
-      ]);
+      const events = await recordStateReports(tx, this.events.subjects, [report]);
       if (events.length) {
         // The writer wrote the row with SQL: read it back, so the audit and the answer show the new state.
         await tx.refreshOrFail(equipment);

@@ -1,7 +1,7 @@
 import { Equipment, Permission } from '@plantgraph/schema';
 import type { Tx } from '../../infrastructure/database/database.js';
 import type { Subjects } from '../../subjects.js';
-import { Principal } from '../../core/principal.js';
+import type { Principal } from '../../core/principal.js';
 import { type DomainFailure, invalidInput, notFound } from '../../core/failures.js';
 import { isEquipmentPath } from '../../core/keys.js';
 import { parseSignal, signalFromBody } from './signal-parsing.js';
@@ -12,12 +12,10 @@ import type { EquipmentSignalInput } from './signals.types.js';
  * 1. it parses (subject, JSON, fields: `parseSignal`);
  * 2. its equipment exists and the principal holds SetEquipmentState there (`equipmentRefusal`).
  * Callers of the API, and through it both flow connections, get the whole rule (`admitSignals`).
- * On NATS the sender is the installation itself: the ingest parses, then checks existence
- * against the rows it locks anyway, and dead-letters what is refused.
+ * On NATS the sender is the installation itself (equipment and gateways there hold no identity of
+ * the hub): the ingest parses, then its store function checks existence against the rows it locks
+ * anyway, and dead-letters what is refused.
  */
-
-/** The sender of the signals on NATS: equipment and gateways there hold no identity of the hub. */
-export const INSTALLATION = Principal.system('installation');
 
 /**
  * Step 2 of the rule. Out of the principal's scope a signal is refused exactly as if the

@@ -6,10 +6,9 @@ import type {
   SignalDelivery,
 } from '../../infrastructure/bus/message-bus.js';
 import type { EventsCommitted } from '../../core/unit-of-work.js';
-import { collectEvents, type DomainEvent, type SequencedEvent } from '../../core/event-outbox.js';
+import type { DomainEvent } from '../../core/event-outbox.js';
 import { parseSignal, type ParsedSignal } from './signal-parsing.js';
-import { type DeadLetters, type StoredBatch, storeSignals } from './signal-store.js';
-import { isDuplicateStateSignal } from './state-signal-write.js';
+import { type StoredBatch, storeSignals } from './signal-store.js';
 import { IngestBackoff } from './ingest-backoff.js';
 import type { IngestStatistics } from './signals.types.js';
 
@@ -38,7 +37,8 @@ export const newIngestStatistics = (): IngestStatistics => ({
 
 /**
  * The durable consumer of equipment signals (states, counts, cycles, process values). Per batch:
- * one transaction writes every new row and its events (into the outbox); only after the commit are
+ * one call of the store function (`storeSignals`, ADR 0062), one transaction, writes every new row and its
+ * events (into the outbox); only after the commit are
  * the signals acked and the events relayed. Re-delivered signals are recognised by (source,
  * sequence) and change nothing. What the admission rule refuses (`signal-admission.ts`: here,
  * malformed signals and unknown equipment) becomes a `SignalRejected` event with the reason in the
@@ -71,16 +71,17 @@ export function startSignalIngest(
       if (typeof parsed !== 'string') signals.push(parsed);
       else malformed.push({ delivery: d, reason: parsed });
     }
-    // One transaction per batch: the new rows, their events and the dead letters of refused signals,
-    // so a signal is acked only once what it caused (or why it was refused) is stored.
+    // One transaction per batch (one call of the store function): the new rows, their events and the
+    // dead letters of refused signals, so a signal is acked only once what it caused, or why it was
+    // refused, is stored.
     const deadLetters = {
       leading: malformed.map((m) => deadLetter(m.delivery, m.reason)),
       unknown: (s: ParsedSignal) =>
         deadLetter(s.delivery, `no equipment has the path "${s.path}"; create it or fix the subject.`),
     };
-    let batch: StoredBatch & { numbered: SequencedEvent[] };
+    let batch: StoredBatch;
     try {
-      batch = await storeBatch(db, bus, signals, deadLetters);
+      batch = await storeSignals(db.em.fork(), bus.subjects, signals, deadLetters);
     } catch (err) {
       stats.failedBatches++;
       stats.lastError = (err as Error).message;
@@ -95,36 +96,10 @@ export function startSignalIngest(
     stats.duplicates += batch.duplicates;
     stats.rejectedUnknownEquipment += batch.unknown.length;
     // The committed events go to the relay as numbered, so it need not read them back.
-    if (batch.written) relay.wake(batch.numbered);
-    if (batch.equipmentIds.size) onStored([...batch.equipmentIds]);
+    if (batch.numbered.length) relay.wake(batch.numbered);
+    if (batch.equipmentIds.length) onStored(batch.equipmentIds);
     stats.batches++;
     stats.lastBatchAt = new Date();
   }, options);
   return consumer;
-}
-
-/**
- * One transaction for the batch, assuming its state signals are new (`storeSignals`); once more at
- * once, looking for the ones the history holds, when one was not: re-delivered, or stored by another
- * replica while this one waited for the equipment's lock (`lockForStateSignals`). With it, the events
- * it numbered (only those of the attempt that committed: a rolled-back one's numbers go to the next
- * writer).
- */
-async function storeBatch(
-  db: Database,
-  bus: MessageBus,
-  signals: ParsedSignal[],
-  deadLetters: DeadLetters,
-): Promise<StoredBatch & { numbered: SequencedEvent[] }> {
-  const store = (lookForDuplicates: boolean) =>
-    db.em.fork().transactional(async (tx) => {
-      const numbered = collectEvents(tx);
-      return { ...(await storeSignals(tx, bus.subjects, signals, deadLetters, lookForDuplicates)), numbered };
-    });
-  try {
-    return await store(false);
-  } catch (err) {
-    if (!isDuplicateStateSignal(err)) throw err;
-    return store(true);
-  }
 }
