@@ -11,6 +11,8 @@ export type {
   BusMessage,
   BusSubscription,
   BatchOutcome,
+  EventPublish,
+  QueueOptions,
   SignalBatchHandler,
   SignalConsumerOptions,
   SignalDelivery,

@@ -226,8 +226,9 @@ export class EventFeed implements EventSource {
 
   /**
    * Events this replica sequenced, straight from its relay: its subscribers get them without the
-   * round trip through the bus. The same events arriving from the bus afterwards are dropped by
-   * their sequence number (`#receive`), so no follower gets one twice.
+   * round trip through the bus, and the bus does not bring them back to the inbox (the relay
+   * publishes them with `publishEvents`, ADR 0063). Should one come back all the same (a relay
+   * without this hand-over), it is dropped by its sequence number, so no follower gets one twice.
    */
   deliverLocally(messages: BusMessage[]): void {
     if (this.#stopped || !messages.length) return;
@@ -247,7 +248,9 @@ export class EventFeed implements EventSource {
   }
 
   #openInbox(): BusSubscription {
-    return this.bus.subscribe([`${this.bus.subjects.namespace}.event.>`], {
+    // Everything on the event subjects except this replica's relayed events, which came in process:
+    // other replicas' events, and those without a number (live OEE figures, published here too).
+    return this.bus.subscribeExceptOwnEvents([`${this.bus.subjects.namespace}.event.>`], {
       limit: INBOX_LIMIT,
       onOverflow: () => this.log.warn('[events] the feed fell behind; filling from the outbox'),
     });
@@ -257,9 +260,9 @@ export class EventFeed implements EventSource {
     while (!this.#stopped) {
       const inbox = this.#inbox ?? this.#openInbox();
       for await (const m of inbox) {
-        // This replica's own events come back from the bus after its relay handed them over in
-        // process: dropped here, without a turn through the exclusive chain (a promise pair each).
-        // `#last` only grows, so what is behind it now stays behind it.
+        // Events already given (filled from the outbox before the bus brought them, or relayed
+        // here without the hand-over): dropped here, without a turn through the exclusive chain (a
+        // promise pair each). `#last` only grows, so what is behind it now stays behind it.
         const seq = seqOf(m);
         if (seq !== null && seq <= this.#last) {
           this.#quietSince = Date.now();

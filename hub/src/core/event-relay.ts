@@ -26,8 +26,9 @@ export interface EventRelayOptions {
   retentionMs?: number;
   /**
    * This replica's own subscribers, handed each sequenced event before it is published (the feed:
-   * `EventFeed.deliverLocally`), so they do not wait for the round trip through the bus; the copy
-   * that comes back from the bus is dropped there by its sequence number.
+   * `EventFeed.deliverLocally`), so they do not wait for the round trip through the bus. The events
+   * then go out with `publishEvents`, which the feed's inbox (`subscribeExceptOwnEvents`) is not
+   * sent back (ADR 0063). Without it, with `publish`: a feed on the bus gets them from there.
    */
   local?: (messages: BusMessage[]) => void;
 }
@@ -58,7 +59,7 @@ export class EventRelay implements EventsCommitted {
   readonly #held = new Map<number, SequencedEvent>();
   readonly #sweepMs: number;
   readonly #retentionMs: number;
-  readonly #local: (messages: BusMessage[]) => void;
+  readonly #local: ((messages: BusMessage[]) => void) | null;
 
   constructor(
     private readonly db: Database,
@@ -68,7 +69,7 @@ export class EventRelay implements EventsCommitted {
   ) {
     this.#sweepMs = options.sweepMs ?? 250;
     this.#retentionMs = options.retentionMs ?? 24 * 3600_000;
-    this.#local = options.local ?? (() => {});
+    this.#local = options.local ?? null;
   }
 
   start(): void {
@@ -173,10 +174,8 @@ export class EventRelay implements EventsCommitted {
       if (through === after && !backlog.unsequenced) return;
       const events = await this.#claimed(after, through);
       const messages = events.map(toMessage);
-      this.#local(messages);
       try {
-        const published = Promise.all(messages.map((m, i) => this.bus.publish(m.subject, m.data, events[i]!.eventId)));
-        await withTimeout(published, PUBLISH_TIMEOUT_MS);
+        await withTimeout(this.#publish(events, messages), PUBLISH_TIMEOUT_MS);
         if (this.#publishFailing) this.log.log('[events] publishing events again');
         this.#publishFailing = false;
       } catch (err) {
@@ -189,6 +188,16 @@ export class EventRelay implements EventsCommitted {
       }
       if (through - after < SEQUENCE_ROUND && !backlog.unsequenced) return;
     }
+  }
+
+  /** Hands the events to this replica's feed, then publishes them for everyone else. */
+  #publish(events: SequencedEvent[], messages: BusMessage[]): Promise<unknown> {
+    if (!this.#local)
+      return Promise.all(messages.map((m, i) => this.bus.publish(m.subject, m.data, events[i]!.eventId)));
+    this.#local(messages);
+    return this.bus.publishEvents(
+      messages.map((m, i) => ({ subject: m.subject, data: m.data, id: events[i]!.eventId })),
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { Subjects } from '../../subjects.js';
 import {
   createSubscriptionQueue,
+  type EventPublish,
   type MessageBus,
   type QueueOptions,
   type SignalBatchHandler,
@@ -26,6 +27,13 @@ interface QueuedSignal {
   fail(err: Error): void;
 }
 
+interface InProcessSubscription {
+  patterns: string[];
+  queue: ReturnType<typeof createSubscriptionQueue>;
+  /** Opened with `subscribeExceptOwnEvents`: not given what `publishEvents` publishes. */
+  exceptOwnEvents: boolean;
+}
+
 export interface InProcessBusOptions {
   /**
    * `publishSignal` resolves only once the consumer has acked the signal. The hub's ingest acks
@@ -47,7 +55,7 @@ export class InProcessBus implements MessageBus {
     readonly subjects: Subjects = new Subjects(),
     private readonly options: InProcessBusOptions = {},
   ) {}
-  readonly #subscriptions = new Set<{ patterns: string[]; queue: ReturnType<typeof createSubscriptionQueue> }>();
+  readonly #subscriptions = new Set<InProcessSubscription>();
   readonly #signals: QueuedSignal[] = [];
   /** Message ids seen within the window, with the confirmation of the first publish. */
   readonly #seenMessageIds = new Map<string, { at: number; confirmed: Promise<void> }>();
@@ -58,10 +66,24 @@ export class InProcessBus implements MessageBus {
   #closed = false;
 
   async publish(subject: string, data: unknown): Promise<void> {
-    // Round-trip through JSON so subscribers see exactly what a NATS subscriber would.
-    const copy = JSON.parse(JSON.stringify(data)) as unknown;
-    for (const s of this.#subscriptions)
-      if (s.patterns.some((p) => subjectMatches(p, subject))) s.queue.push({ subject, data: copy });
+    this.#deliver(subject, data, true);
+  }
+
+  /** The feed has these already: only the other subscriptions get them (as NATS does with `noEcho`). */
+  async publishEvents(events: readonly EventPublish[]): Promise<void> {
+    for (const e of events) this.#deliver(e.subject, e.data, false);
+  }
+
+  #deliver(subject: string, data: unknown, toOwnEvents: boolean): void {
+    let copy: unknown;
+    for (const s of this.#subscriptions) {
+      if (!toOwnEvents && s.exceptOwnEvents) continue;
+      if (!s.patterns.some((p) => subjectMatches(p, subject))) continue;
+      // Round-trip through JSON so subscribers see exactly what a NATS subscriber would; once per
+      // message, and not at all when no subscription takes it.
+      copy ??= JSON.parse(JSON.stringify(data)) as unknown;
+      s.queue.push({ subject, data: copy });
+    }
   }
 
   /** The in-process bus is always reachable while the process runs. */
@@ -70,8 +92,16 @@ export class InProcessBus implements MessageBus {
   }
 
   subscribe(patterns: string[], options?: QueueOptions) {
+    return this.#subscribe(patterns, options, false);
+  }
+
+  subscribeExceptOwnEvents(patterns: string[], options?: QueueOptions) {
+    return this.#subscribe(patterns, options, true);
+  }
+
+  #subscribe(patterns: string[], options: QueueOptions | undefined, exceptOwnEvents: boolean) {
     const queue = createSubscriptionQueue(() => this.#subscriptions.delete(entry), options);
-    const entry = { patterns, queue };
+    const entry = { patterns, queue, exceptOwnEvents };
     this.#subscriptions.add(entry);
     return queue;
   }

@@ -72,6 +72,13 @@ export interface SignalPublish {
   id: string;
 }
 
+/** A numbered event for `publishEvents`: `id` is its event id, the message id the event stream de-duplicates by. */
+export interface EventPublish {
+  subject: string;
+  data: unknown;
+  id: string;
+}
+
 export interface MessageBus {
   readonly kind: 'nats' | 'in-process';
   readonly subjects: Subjects;
@@ -80,10 +87,22 @@ export interface MessageBus {
    * a repeated `messageId` within the window is dropped). Resolves once the bus has it.
    */
   publish(subject: string, data: unknown, messageId?: string): Promise<void>;
+  /**
+   * Publishes numbered events that this process has already handed to its own event feed, each with
+   * its event id as message id (a repeat within the window is dropped): every subscription gets them,
+   * except this bus's `subscribeExceptOwnEvents` ones (the feed's), which would only drop them again.
+   * Resolves once the bus has them all.
+   */
+  publishEvents(events: readonly EventPublish[]): Promise<void>;
   /** Calls `listener(false)` when the bus becomes unreachable and `listener(true)` when it is back. */
   onReachability(listener: (reachable: boolean) => void): () => void;
   /** Subscribes to one or more subject patterns (`*` one token, `>` the rest). */
   subscribe(patterns: string[], options?: QueueOptions): BusSubscription;
+  /**
+   * Like `subscribe`, without what this bus published with `publishEvents` (on NATS, a connection of
+   * its own that the server does not echo to): the event feed's inbox, which has those in process.
+   */
+  subscribeExceptOwnEvents(patterns: string[], options?: QueueOptions): BusSubscription;
   /** Publishes a machine signal durably; a repeated `messageId` within the window is dropped. */
   publishSignal(subject: string, payload: Uint8Array, messageId: string): Promise<void>;
   /**

@@ -13,6 +13,7 @@ import { headers, type MsgHdrs, type NatsConnection, type Subscription } from '@
 import {
   type BatchOutcome,
   createSubscriptionQueue,
+  type EventPublish,
   type MessageBus,
   type QueueOptions,
   type SignalBatchHandler,
@@ -24,7 +25,7 @@ import {
 import { SignalLanes } from './signal-lanes.js';
 import { SignalPublisher } from './signal-publisher.js';
 import { Subjects } from '../../subjects.js';
-import { connectToNats } from './nats-connect.js';
+import { connectToNats, connectWithoutEcho } from './nats-connect.js';
 
 const SECOND_NS = 1_000_000_000;
 /** How long JetStream waits for a delivered signal to be settled before it delivers it again. */
@@ -37,33 +38,41 @@ const DEFAULT_MAX_BATCH_DELAY_MS = 5;
 /**
  * The production bus. Domain events go to core NATS subjects, captured by the event stream for
  * later replay; machine signals go through JetStream with de-duplication by message id and one
- * durable pull consumer shared by all hub replicas (each signal reaches one replica).
+ * durable pull consumer shared by all hub replicas (each signal reaches one replica). The relay's
+ * numbered events and the feed's inbox share a second connection, `events`, opened with `noEcho`
+ * (ADR 0063): the server sends this replica's events to every other subscriber, its other
+ * subscriptions included, but not back to the feed that had them in process.
  */
 export class NatsBus implements MessageBus {
   readonly kind = 'nats' as const;
   private constructor(
     private readonly nc: NatsConnection,
+    private readonly events: NatsConnection,
     private readonly js: JetStreamClient,
     readonly subjects: Subjects,
   ) {
-    void this.#followStatus();
+    void this.#followStatus(nc);
+    void this.#followStatus(events);
   }
   #flush: Promise<void> | null = null;
+  #eventsFlush: Promise<void> | null = null;
+  /** One header set for every event, filled in before each publish (which encodes it at once). */
+  readonly #eventHeaders = headers();
   #signalPublisher: SignalPublisher | null = null;
   #manager: Promise<StreamManager> | null = null;
-  /** The server the connection lost, while it is reconnecting. */
-  #disconnectedFrom: string | null = null;
+  /** The server each connection lost, while it is reconnecting. */
+  readonly #disconnectedFrom = new Map<NatsConnection, string>();
 
   readonly #listeners = new Set<(reachable: boolean) => void>();
 
-  /** Follows the connection: a disconnect makes the bus unreachable until it reconnects. */
-  async #followStatus(): Promise<void> {
-    for await (const status of this.nc.status()) {
-      const wasReachable = this.#disconnectedFrom === null;
-      if (status.type === 'disconnect') this.#disconnectedFrom = status.server;
-      else if (status.type === 'reconnect') this.#disconnectedFrom = null;
+  /** Follows a connection: a disconnect of either makes the bus unreachable until both are back. */
+  async #followStatus(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      const wasReachable = this.#disconnectedFrom.size === 0;
+      if (status.type === 'disconnect') this.#disconnectedFrom.set(nc, status.server);
+      else if (status.type === 'reconnect') this.#disconnectedFrom.delete(nc);
       else continue;
-      const reachable = this.#disconnectedFrom === null;
+      const reachable = this.#disconnectedFrom.size === 0;
       if (reachable !== wasReachable) for (const l of this.#listeners) l(reachable);
     }
   }
@@ -105,7 +114,14 @@ export class NatsBus implements MessageBus {
         filter_subject: signalStream.subjects,
       });
     }
-    return new NatsBus(nc, jetstream(nc), subjects);
+    let events: NatsConnection;
+    try {
+      events = await connectWithoutEcho(servers, `${name}-events`, startTimeoutMs);
+    } catch (err) {
+      await nc.close().catch(() => {});
+      throw err;
+    }
+    return new NatsBus(nc, events, jetstream(nc), subjects);
   }
 
   publish(subject: string, data: unknown, messageId?: string): Promise<void> {
@@ -125,19 +141,41 @@ export class NatsBus implements MessageBus {
     return this.#flush;
   }
 
+  publishEvents(events: readonly EventPublish[]): Promise<void> {
+    // As `publish`, on the connection the server does not echo to: the feed's inbox is on it too.
+    const h = this.#eventHeaders;
+    for (const e of events) {
+      h.set('Nats-Msg-Id', e.id);
+      this.events.publish(e.subject, JSON.stringify(e.data), { headers: h });
+    }
+    this.#eventsFlush ??= Promise.resolve().then(() => {
+      this.#eventsFlush = null;
+      return this.events.flush();
+    });
+    return this.#eventsFlush;
+  }
+
   onReachability(listener: (reachable: boolean) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
   subscribe(patterns: string[], options?: QueueOptions) {
+    return this.#subscribe(this.nc, patterns, options);
+  }
+
+  subscribeExceptOwnEvents(patterns: string[], options?: QueueOptions) {
+    return this.#subscribe(this.events, patterns, options);
+  }
+
+  #subscribe(nc: NatsConnection, patterns: string[], options?: QueueOptions) {
     const subs: Subscription[] = [];
     const queue = createSubscriptionQueue(() => {
       for (const s of subs) s.unsubscribe();
     }, options);
     for (const pattern of patterns) {
       subs.push(
-        this.nc.subscribe(pattern, {
+        nc.subscribe(pattern, {
           callback: (err, msg) => {
             if (err) return queue.close();
             queue.push({ subject: msg.subject, data: msg.json() });
@@ -301,10 +339,11 @@ export class NatsBus implements MessageBus {
   }
 
   async checkReady(): Promise<void> {
-    if (this.nc.isClosed()) throw new Error('NATS: the connection is closed.');
-    // Known at once from the connection's status, without waiting for a flush that cannot come back.
-    if (this.#disconnectedFrom) throw new Error(`NATS: disconnected from ${this.#disconnectedFrom}, reconnecting.`);
-    await this.nc.flush();
+    if (this.nc.isClosed() || this.events.isClosed()) throw new Error('NATS: the connection is closed.');
+    // Known at once from the connections' status, without waiting for a flush that cannot come back.
+    const [lost] = this.#disconnectedFrom.values();
+    if (lost) throw new Error(`NATS: disconnected from ${lost}, reconnecting.`);
+    await Promise.all([this.nc.flush(), this.events.flush()]);
   }
 
   async signalBacklog(): Promise<number> {
@@ -319,7 +358,7 @@ export class NatsBus implements MessageBus {
   }
 
   async close(): Promise<void> {
-    if (!this.nc.isClosed()) await this.nc.drain();
+    await Promise.all([this.nc, this.events].map((c) => (c.isClosed() ? undefined : c.drain())));
   }
 }
 

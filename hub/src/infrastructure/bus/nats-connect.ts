@@ -33,6 +33,22 @@ export async function connectToNats(
 }
 
 /**
+ * The hub's second connection, for its events (ADR 0063): with `noEcho` the server does not deliver
+ * what this connection publishes to this connection's own subscriptions, so the event feed is not
+ * sent back, nor parses, the events its relay has already handed it in process. Opened after
+ * `connectToNats` succeeded, so the server is known to answer.
+ */
+export function connectWithoutEcho(servers: string, name: string, startTimeoutMs = NATS_START_TIMEOUT_MS) {
+  return connect({
+    servers: servers.split(','),
+    name,
+    maxReconnectAttempts: -1,
+    timeout: startTimeoutMs,
+    noEcho: true,
+  });
+}
+
+/**
  * One connection attempt, waited for up to the whole bound (a server that accepted the connection
  * but is slow to greet gains nothing from a new one), beside a look at what the server says first:
  * an answer that is not NATS ends the wait at once.
