@@ -29,6 +29,45 @@ describe('signal lanes', () => {
     }
     expect(Math.min(...counts)).toBeGreaterThan(30);
   });
+
+  /** Paths spread over four lanes, `perLane` of each lane's, in lane order. */
+  const spread = (lanes: SignalLanes<string>, perLane: number) => {
+    const byLane: string[][] = [[], [], [], []];
+    for (let i = 0; byLane.some((l) => l.length < perLane); i++) {
+      const path = `acme/site/area/line/m${i}`;
+      const l = byLane[lanes.laneOf(path)]!;
+      if (l.length < perLane) l.push(path);
+    }
+    return byLane;
+  };
+
+  it('has a batch that is not full take what waits in the lanes that are not storing, until released', async () => {
+    const lanes = new SignalLanes<string>(4, 10, 5);
+    const byLane = spread(lanes, 2);
+    for (const l of byLane) for (const p of l) lanes.push(p, p);
+    const first = await lanes.next(2);
+    expect(first.lanes).toEqual([2, 3, 0, 1]);
+    expect(first.items).toEqual([...byLane[2]!, ...byLane[3]!, ...byLane[0]!, ...byLane[1]!]);
+    // Held by the batch: lane 0's new signal waits until the batch is released, then comes alone.
+    lanes.push(byLane[0]![0]!, 'later');
+    let second: string[] | null = null;
+    void lanes.next(0).then((b) => (second = b.items));
+    await sleep(30);
+    expect(second).toBeNull();
+    lanes.release(first, [byLane[0]![1]!]); // one signal was not stored: it goes first, in its lane
+    await sleep(30);
+    expect(second).toEqual([byLane[0]![1]!, 'later']);
+  });
+
+  it('lets a full lane take only its own signals while other lanes store theirs', async () => {
+    const lanes = new SignalLanes<string>(4, 3, 1000);
+    const byLane = spread(lanes, 3);
+    for (const l of byLane) for (const p of l) lanes.push(p, p);
+    const a = await lanes.next(0);
+    const b = await lanes.next(1);
+    expect([a.lanes, b.lanes]).toEqual([[0], [1]]);
+    expect([a.items, b.items]).toEqual([byLane[0], byLane[1]]);
+  });
 });
 
 describe('NATS signal consumer with two lanes', () => {

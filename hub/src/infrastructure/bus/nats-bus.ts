@@ -197,7 +197,8 @@ export class NatsBus implements MessageBus {
 
   /**
    * Signals are fetched in pulls and split into lanes by equipment (`SignalLanes`): each lane
-   * stores one batch at a time, so with four lanes four batches are in flight, and one equipment's
+   * stores one batch at a time, so with four lanes up to four batches are in flight (a batch that is
+   * not full takes the idle lanes' signals with it, ADR 0064), and one equipment's
    * signals are stored in the order they arrived. A lane's batch is ready when full or when its
    * oldest signal has waited `maxBatchDelayMs`. With three batches per lane buffered, fetching
    * waits and JetStream holds the rest (back-pressure, not memory). Explicit pulls, rather than a
@@ -278,11 +279,12 @@ export class NatsBus implements MessageBus {
           await sleepUntil(pausedUntil);
           continue;
         }
-        const taken = await lanes.next(lane);
+        const batchOfLanes = await lanes.next(lane);
+        const taken = batchOfLanes.items;
         resumeReader();
         if (!taken.length) continue;
         if (paused()) {
-          lanes.unshift(lane, taken);
+          lanes.release(batchOfLanes, taken);
           continue;
         }
         const unsettled = new Set(taken);
@@ -309,15 +311,13 @@ export class NatsBus implements MessageBus {
         if (!outcome) {
           for (const m of unsettled) settle(m, true);
           inBatch[lane] = new Set();
+          lanes.release(batchOfLanes);
           continue;
         }
-        // Back to the head of its lane: the reader hands it all back once its open pull has
+        // Back to the head of their lanes: the reader hands it all back once its open pull has
         // ended, or, after a short pause, the next batch takes it up again.
         pausedUntil = Math.max(pausedUntil, Date.now() + outcome.pauseMs);
-        lanes.unshift(
-          lane,
-          taken.filter((m) => unsettled.has(m)),
-        );
+        lanes.release(batchOfLanes, unsettled);
         inBatch[lane] = new Set();
         resumeReader();
         await sleepUntil(pausedUntil);
