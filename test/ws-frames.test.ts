@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { textFrame } from '@plantgraph/hub/dist/graphql/ws.js';
+import { SocketFrames, textFrame } from '@plantgraph/hub/dist/graphql/socket-frames.js';
 
 // Subscription results are written as WebSocket frames built by the hub itself (ADR 0056): each
 // length class of RFC 6455's header (7-bit, 16-bit, 64-bit) must read back as the text it carries.
@@ -50,5 +50,57 @@ describe('subscription frames written by the hub', () => {
     await all;
     expect(received).toEqual(['before', `{"id":"7","payload":${body}}`, 'after']);
     client.close();
+  });
+
+  const opened = async () => {
+    const client = new WebSocket(url);
+    const received: string[] = [];
+    client.on('message', (data) => received.push(data.toString()));
+    const count = sockets.length;
+    await new Promise((r) => client.once('open', r));
+    await expect.poll(() => sockets.length).toBeGreaterThan(count);
+    return { client, received, server: sockets.at(-1)! };
+  };
+  const prefix = Buffer.from('{"id":"7","payload":');
+  const payload = (text: string) => ({ text, bytes: Buffer.from(text) });
+
+  it("writes a turn's frames together, after what ws sent before them and before what it sends next", async () => {
+    const { client, received, server } = await opened();
+    const written: WebSocket[] = [];
+    const frames = new SocketFrames((socket) => written.push(socket));
+    frames.watch(server);
+    server.send('first');
+    frames.add(server, prefix, payload('1'));
+    frames.add(server, prefix, payload('"é"'));
+    server.send('between'); // graphql-ws's own messages (a `complete`) come after the frames before them
+    frames.add(server, prefix, payload('3'));
+    frames.add(server, prefix, payload(`"${'a'.repeat(70_000)}"`)); // past the bound: written at once
+    frames.add(server, prefix, payload('5'));
+    expect(written).toHaveLength(2);
+    await expect.poll(() => received.length).toBe(7);
+    expect(written).toHaveLength(3); // the rest at the end of the turn, in one write
+    expect(received.map((m) => m.slice(0, 30))).toEqual([
+      'first',
+      '{"id":"7","payload":1}',
+      '{"id":"7","payload":"é"}',
+      'between',
+      '{"id":"7","payload":3}',
+      '{"id":"7","payload":"aaaaaaaaa',
+      '{"id":"7","payload":5}',
+    ]);
+    expect(received[5]).toBe(`{"id":"7","payload":"${'a'.repeat(70_000)}"}`);
+    client.close();
+  });
+
+  it('writes the frames gathered before a close, and none after it', async () => {
+    const { client, received, server } = await opened();
+    const frames = new SocketFrames(() => {});
+    frames.watch(server);
+    frames.add(server, prefix, payload('1'));
+    const closed = new Promise((r) => client.once('close', r));
+    server.close(1000);
+    frames.add(server, prefix, payload('2'));
+    await closed;
+    expect(received).toEqual(['{"id":"7","payload":1}']);
   });
 });

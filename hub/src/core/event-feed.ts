@@ -235,7 +235,9 @@ export class EventFeed implements EventSource {
     void this.#exclusive(async () => {
       let sliceStart = performance.now();
       for (const m of messages) {
-        await this.#receive(m);
+        // In order, the usual case, an event is handed on at once: an await only for a gap to fill.
+        const filling = this.#receive(m);
+        if (filling) await filling;
         // A round (up to a thousand events) fans out to every subscriber in microtasks: between
         // slices of it the ingest, the bus and the sockets get their turn (issue 15: the store
         // fell behind while one round's fan-out held the event loop for hundreds of milliseconds).
@@ -268,18 +270,19 @@ export class EventFeed implements EventSource {
           this.#quietSince = Date.now();
           continue;
         }
-        await this.#exclusive(() => this.#receive(m));
+        await this.#exclusive(async () => this.#receive(m));
       }
       this.#inbox = this.#stopped ? null : this.#openInbox();
     }
   }
 
-  async #receive(m: BusMessage): Promise<void> {
+  /** Hands `m` on, at once or (after a gap) once the gap is filled: then the promise of that. */
+  #receive(m: BusMessage): Promise<void> | undefined {
     this.#quietSince = Date.now();
     const seq = seqOf(m);
-    if (seq === null) return this.#dispatch(m, null); // not from the outbox (e.g. live OEE figures)
-    if (seq <= this.#last) return;
-    if (seq > this.#last + 1) await this.#fill(seq - 1);
+    if (seq === null) this.#dispatch(m, null); // not from the outbox (e.g. live OEE figures)
+    if (seq === null || seq <= this.#last) return;
+    if (seq > this.#last + 1) return this.#fill(seq - 1).then(() => this.#dispatch(m, seq));
     this.#dispatch(m, seq);
   }
 

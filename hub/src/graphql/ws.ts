@@ -17,6 +17,7 @@ import type { Gate } from './gate.js';
 import type { OperationChecker } from './operations.js';
 import { AuthenticationError, AuthenticationThrottled } from '../auth/authenticator.js';
 import { type Recipient, SharedSubscriptions } from './shared-subscriptions.js';
+import { SocketFrames } from './socket-frames.js';
 import type { KeySockets } from './key-sockets.js';
 
 type Connection = {
@@ -56,9 +57,9 @@ export function serveGraphQLOverWebSocket(
     result.errors?.length ? presented(result, checker) : graphqlWsPayload(result),
   );
   const corked = new Set<Duplex>();
-  /** One write per socket per tick instead of one per frame (a shared result reaches many sockets at once). */
+  /** One write per socket per tick for what graphql-ws sends itself (answers to queries over the socket). */
   const cork = (socket: WebSocket) => {
-    const raw = (socket as Internals)._socket;
+    const raw = (socket as WebSocket & { _socket?: Duplex })._socket;
     if (raw && !corked.has(raw)) {
       corked.add(raw);
       raw.cork();
@@ -72,26 +73,17 @@ export function serveGraphQLOverWebSocket(
   const checkBacklog = (socket: WebSocket) => {
     if (socket.bufferedAmount > limits.maxSocketBufferBytes) closeSlow(socket, `${socket.bufferedAmount} bytes unsent`);
   };
+  /** Shared results' `next` frames, one write per socket per turn of the event loop (socket-frames.ts). */
+  const frames = new SocketFrames(checkBacklog);
   /**
    * A shared result's `next` frame, written without graphql-ws's per-subscriber serialisation
-   * (shared-subscriptions.ts) and, while ws has nothing of its own queued for the socket, without
-   * its per-frame work either: the WebSocket frame is the cached prefix naming the operation, the
-   * result's bytes (encoded once for all its subscribers) and a brace, copied into one buffer and
-   * written into the corked socket in order with everything else ws writes to it.
+   * (shared-subscriptions.ts): the cached prefix naming the operation, the result's bytes (encoded
+   * once for all its subscribers) and a brace, gathered with the socket's other frames of this turn.
    */
   const recipient = (socket: WebSocket, id: string): Recipient => {
     const prefix = Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`);
-    return {
-      id,
-      next: (result) => {
-        if (socket.readyState !== socket.OPEN) return;
-        cork(socket);
-        const raw = writableDirectly(socket);
-        if (raw) raw.write(textFrame(prefix, result.bytes));
-        else socket.send(`${prefix.toString()}${result.text}}`);
-        checkBacklog(socket);
-      },
-    };
+    frames.watch(socket);
+    return { id, next: (result) => frames.add(socket, prefix, result) };
   };
   return useServer<Record<string, unknown> | undefined, Connection>(
     {
@@ -176,43 +168,6 @@ export function serveGraphQLOverWebSocket(
     },
     wss,
   );
-}
-
-type Internals = WebSocket & {
-  _socket?: Duplex;
-  /** ws's frame writer: it queues frames only while it compresses or reads a Blob (neither here). */
-  _sender?: { _queue?: unknown[]; _state?: number };
-};
-
-/**
- * The socket under a WebSocket when frames may be written to it directly: ws has nothing of its own
- * waiting (no compression, no Blob being read), so a frame written now goes out after everything ws
- * wrote before it and before everything after it. Otherwise null, and the caller goes through ws.
- */
-function writableDirectly(socket: WebSocket): Duplex | null {
-  const { _socket: raw, _sender: sender } = socket as Internals;
-  if (!raw || !sender || sender._queue?.length !== 0 || (sender._state ?? 0) !== 0) return null;
-  return raw;
-}
-
-/** An unmasked, unfragmented WebSocket text frame (server to client, RFC 6455 §5.2) of `prefix`, `body` and `}`. */
-export function textFrame(prefix: Buffer, body: Buffer): Buffer {
-  const length = prefix.length + body.length + 1;
-  const header = length < 126 ? 2 : length < 65_536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(header + length);
-  frame[0] = 0x81; // FIN, text
-  if (header === 2) frame[1] = length;
-  else if (header === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeBigUInt64BE(BigInt(length), 2);
-  }
-  prefix.copy(frame, header);
-  body.copy(frame, header + prefix.length);
-  frame[header + length - 1] = 0x7d; // }
-  return frame;
 }
 
 /** A close reason: at most 123 bytes of UTF-8. */
