@@ -109,7 +109,8 @@ describe.each(MODES)('the ingest stores a batch with one call (%s)', (mode) => {
       expect(row).toEqual({ state: 'Idle', history: STATES + 1, late: true });
     }
     const events = await sql<{ type: string; n: string }>(
-      `select type, count(*) as n from event_outbox where (path like ? or data->>'subject' like ?) and type <> 'EquipmentCreated' group by type order by type`,
+      `select type, count(*) as n from event_outbox
+        where (path like ? or data->>'subject' like ?) and type <> 'EquipmentCreated' group by type order by type`,
       [`${LINE}/%`, `%.onecall.%`],
     );
     expect(Object.fromEntries(events.map((e) => [e.type, Number(e.n)]))).toEqual({

@@ -75,7 +75,8 @@ if (process.argv[2] === 'clients') {
         ['batched', batched],
       ])
         console.log(
-          `${slice} events per slice, ${name}: ${await run(write, slice)} µs per frame (load ${loadavg()[0].toFixed(2)})`,
+          `${slice} events per slice, ${name}: ${await run(write, slice)} µs per frame ` +
+            `(load ${loadavg()[0].toFixed(2)})`,
         );
   clients.kill();
   wss.close();
