@@ -54,8 +54,8 @@ export class NatsBus implements MessageBus {
     void this.#followStatus(nc);
     void this.#followStatus(events);
   }
-  #flush: Promise<void> | null = null;
-  #eventsFlush: Promise<void> | null = null;
+  /** Each connection's flush of this tick, shared by every publish of the tick. */
+  readonly #flushes = new Map<NatsConnection, Promise<void>>();
   /** One header set for every event, filled in before each publish (which encodes it at once). */
   readonly #eventHeaders = headers();
   #signalPublisher: SignalPublisher | null = null;
@@ -134,11 +134,7 @@ export class NatsBus implements MessageBus {
       h.set('Nats-Msg-Id', messageId);
     }
     this.nc.publish(subject, JSON.stringify(data), h ? { headers: h } : undefined);
-    this.#flush ??= Promise.resolve().then(() => {
-      this.#flush = null;
-      return this.nc.flush();
-    });
-    return this.#flush;
+    return this.#flushThisTick(this.nc);
   }
 
   publishEvents(events: readonly EventPublish[]): Promise<void> {
@@ -148,11 +144,19 @@ export class NatsBus implements MessageBus {
       h.set('Nats-Msg-Id', e.id);
       this.events.publish(e.subject, JSON.stringify(e.data), { headers: h });
     }
-    this.#eventsFlush ??= Promise.resolve().then(() => {
-      this.#eventsFlush = null;
-      return this.events.flush();
-    });
-    return this.#eventsFlush;
+    return this.#flushThisTick(this.events);
+  }
+
+  #flushThisTick(nc: NatsConnection): Promise<void> {
+    let flush = this.#flushes.get(nc);
+    if (!flush) {
+      flush = Promise.resolve().then(() => {
+        this.#flushes.delete(nc);
+        return nc.flush();
+      });
+      this.#flushes.set(nc, flush);
+    }
+    return flush;
   }
 
   onReachability(listener: (reachable: boolean) => void): () => void {

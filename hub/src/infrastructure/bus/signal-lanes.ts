@@ -113,7 +113,9 @@ export class SignalLanes<T> {
       batch.items.forEach((item, i) => {
         if (!back.has(item)) return;
         const lane = batch.laneOfItem[i]!;
-        byLane.set(lane, [...(byLane.get(lane) ?? []), item]);
+        const items = byLane.get(lane);
+        if (items) items.push(item);
+        else byLane.set(lane, [item]);
       });
       for (const [lane, items] of byLane) {
         const q = this.#queues[lane]!;
