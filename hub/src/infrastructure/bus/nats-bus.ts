@@ -26,6 +26,7 @@ import { SignalLanes } from './signal-lanes.js';
 import { SignalPublisher } from './signal-publisher.js';
 import { Subjects } from '../../subjects.js';
 import { connectToNats, connectWithoutEcho } from './nats-connect.js';
+import { isLostPull, lostPullNotice, PULL_HEARTBEAT_MS } from './lost-pull.js';
 
 const SECOND_NS = 1_000_000_000;
 /** How long JetStream waits for a delivered signal to be settled before it delivers it again. */
@@ -241,6 +242,8 @@ export class NatsBus implements MessageBus {
       });
     const reader = (async () => {
       let failing = false;
+      const noticeLostPull = lostPullNotice();
+      let lostLastPull = false;
       let consumer = null as Awaited<ReturnType<JetStreamClient['consumers']['get']>> | null;
       while (running && !this.nc.isClosed()) {
         if (paused()) {
@@ -256,12 +259,23 @@ export class NatsBus implements MessageBus {
         }
         try {
           consumer ??= await this.js.consumers.get(this.subjects.signalStream.name, this.subjects.signalConsumer);
-          pull = await consumer.fetch({ max_messages: batchSize * lanes.lanes, expires: PULL_EXPIRES_MS });
+          pull = await consumer.fetch({
+            max_messages: batchSize * lanes.lanes,
+            expires: PULL_EXPIRES_MS,
+            idle_heartbeat: PULL_HEARTBEAT_MS,
+          });
           if (failing) console.error('[bus] reading signals again');
           failing = false;
           for await (const m of pull) lanes.push(keyOf(m), m);
+          lostLastPull = false;
         } catch (err) {
           if (!running) break;
+          // One lost pull is pulled again at once; a second in a row is taken for an outage (below).
+          if (isLostPull(err) && !lostLastPull) {
+            lostLastPull = true;
+            noticeLostPull();
+            continue;
+          }
           consumer = null;
           // Once per outage, not once per attempt.
           if (!failing) console.error(`[bus] reading signals failed, retrying every second: ${(err as Error).message}`);
