@@ -63,6 +63,7 @@ export function redisBacking(url: string, prefix: string): QueueBacking {
 
 /** BullMQ's PostgreSQL backend on the hub's PostgreSQL, in its own schema: production without Redis. */
 export function postgresBacking(url: string, schema: string): QueueBacking {
+  toleratePgClientOutages();
   const { Queue: PgQueue, Worker: PgWorker } = withBackend(createPostgresBackend);
   // BullMQ's pools build their clients from `Client`: ours never lets a dropped connection crash the hub.
   const connection = { connectionString: url, schema, max: 4, Client: OutageTolerantClient };
@@ -109,6 +110,18 @@ export class OutageTolerantClient extends pg.Client {
     if (event === 'error' && this.listenerCount('error') === 0) return false;
     return super.emit(event, ...args);
   }
+}
+
+/**
+ * BullMQ builds its LISTEN connection as `new (require('pg').Client)(…)`, not with the pool's
+ * `Client`, and removes every listener from it before ending it: a server that ended it then (a
+ * restart, `pg_terminate_backend`) still raised an unhandled `'error'` event (queue-postgres-restart
+ * in CI, about one run in eight). So `pg.Client` itself becomes {@link OutageTolerantClient}, once,
+ * for the process: every client built from the `pg` module afterwards, the hub's included, is one.
+ */
+function toleratePgClientOutages(): void {
+  const module = pg as { Client: typeof pg.Client };
+  if (module.Client !== OutageTolerantClient) module.Client = OutageTolerantClient;
 }
 
 /**
