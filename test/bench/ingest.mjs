@@ -269,6 +269,7 @@ try {
       'p99 ≤ 25 ms',
     );
     row('latency: deliveries lost / out of order', `${fmt(l.lost)} / ${fmt(l.outOfOrder)}`, '0 / 0');
+    row('latency: p99 by second of publishing', l.bySecond.map((ms) => `${ms}`).join(' · ') + ' ms');
     const c = l.cpu.perEvent;
     row(
       'latency: CPU per delivered message',

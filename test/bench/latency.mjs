@@ -17,7 +17,7 @@ const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
 export async function measureLatency({ hubUrl, key, machines, storedOf, publish, log, meter }) {
   log(`latency: ${SUBSCRIBERS} graphql-ws subscribers (each on one machine), ${RATE} events/s for ${SECONDS} s`);
   const subscribers = await openSubscribers({ hubUrl, key, machines, count: SUBSCRIBERS });
-  const { latencies, errors } = subscribers;
+  const { latencies, sentAt, errors } = subscribers;
   await new Promise((r) => setTimeout(r, 3000));
   const before = await storedOf('lat');
   const total = RATE * SECONDS;
@@ -39,6 +39,7 @@ export async function measureLatency({ hubUrl, key, machines, storedOf, publish,
   }
   const health = await probe.stop();
   const cpu = await meter.stop(Math.max(1, latencies.length));
+  const bySecond = latencyBySecond(latencies, sentAt);
   latencies.sort((a, b) => a - b);
   const pct = (p) =>
     latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] : NaN;
@@ -61,7 +62,25 @@ export async function measureLatency({ hubUrl, key, machines, storedOf, publish,
     outOfOrder,
     cpu,
     health,
+    bySecond,
   };
+}
+
+/**
+ * The p99 of the deliveries of each second of publishing (by the signals' `at`): whether a high
+ * p99 is the whole run queueing, its first second (publishers starting) or one stall.
+ */
+function latencyBySecond(latencies, sentAt) {
+  const start = Math.min(...sentAt.slice(0, 10_000));
+  const seconds = [];
+  latencies.forEach((ms, i) => {
+    const s = Math.max(0, Math.floor((sentAt[i] - start) / 1000));
+    (seconds[s] ??= []).push(ms);
+  });
+  return seconds.map((list) => {
+    list.sort((a, b) => a - b);
+    return list[Math.min(list.length - 1, Math.floor(0.99 * list.length))];
+  });
 }
 
 /** `/healthz` every 50 ms, one at a time: the p50 and p99 of its round trip. */

@@ -9,6 +9,8 @@ const PER_CONNECTION = 10;
 
 export async function openSubscribers({ hubUrl, key, machines, count }) {
   const latencies = [];
+  /** When each delivered signal was sent (its `at`), by the index of its latency. */
+  const sentAt = [];
   const errors = [];
   const received = new Array(count).fill(0);
   const lastSequence = new Array(count).fill(-1);
@@ -31,7 +33,9 @@ export async function openSubscribers({ hubUrl, key, machines, count }) {
             const k = Number(m.id);
             if (m.payload.errors) return errors.push(m.payload.errors[0].message);
             const change = m.payload.data.equipmentStateChanged;
-            latencies.push(Date.now() - Date.parse(change.at));
+            const at = Date.parse(change.at);
+            latencies.push(Date.now() - at);
+            sentAt.push(at);
             const sequence = Number(change.sequence);
             if (sequence <= lastSequence[k]) outOfOrder++;
             lastSequence[k] = sequence;
@@ -58,6 +62,7 @@ export async function openSubscribers({ hubUrl, key, machines, count }) {
   await Promise.all(opened);
   return {
     latencies,
+    sentAt,
     errors,
     /** Subscribers short of their machine's events, over all, and deliveries out of order. */
     check(total) {

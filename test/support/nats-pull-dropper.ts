@@ -58,22 +58,22 @@ export async function startNatsPullDropper(upstreamUrl: string): Promise<NatsPul
   };
 
   const server = createServer((client) => {
-    const server = createConnection({ host: upstream.hostname, port: Number(upstream.port || 4222) });
-    sockets.add(client).add(server);
+    const toServer = createConnection({ host: upstream.hostname, port: Number(upstream.port || 4222) });
+    sockets.add(client).add(toServer);
     const read = clientReader();
     client.on('data', (chunk) => {
       const forward = read(chunk);
-      if (forward.length) server.write(forward);
+      if (forward.length) toServer.write(forward);
     });
-    server.pipe(client);
+    toServer.pipe(client);
     const end = () => {
       client.destroy();
-      server.destroy();
+      toServer.destroy();
       sockets.delete(client);
-      sockets.delete(server);
+      sockets.delete(toServer);
     };
     client.on('close', end).on('error', end);
-    server.on('close', end).on('error', end);
+    toServer.on('close', end).on('error', end);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
