@@ -71,6 +71,7 @@ export async function measureLatency({ hubUrl, key, machines, storedOf, publish,
  * p99 is the whole run queueing, its first second (publishers starting) or one stall.
  */
 function latencyBySecond(latencies, sentAt) {
+  if (!sentAt.length) return [];
   const start = Math.min(...sentAt.slice(0, 10_000));
   const seconds = [];
   latencies.forEach((ms, i) => {

@@ -120,8 +120,8 @@ export class OutageTolerantClient extends pg.Client {
  * for the process: every client built from the `pg` module afterwards, the hub's included, is one.
  */
 function toleratePgClientOutages(): void {
-  const module = pg as { Client: typeof pg.Client };
-  if (module.Client !== OutageTolerantClient) module.Client = OutageTolerantClient;
+  const pgModule = pg as { Client: typeof pg.Client };
+  if (pgModule.Client !== OutageTolerantClient) pgModule.Client = OutageTolerantClient;
 }
 
 /**
