@@ -94,24 +94,53 @@ const publisherEnv = {
 };
 
 /** Runs the publisher processes side by side; resolves with the publishers' own rate. */
-async function publish(total, rate, source) {
-  const started = performance.now();
-  const results = await Promise.all(
-    Array.from({ length: PUBLISHERS }, (_, i) =>
-      run(
-        process.execPath,
-        [PUBLISHER, NATS_URL, namespace, String(MACHINES), String(total), String(PUBLISHERS), String(i), rate, source],
-        { env: publisherEnv, cwd: fileURLToPath(new URL('.', import.meta.url)) },
-      ),
-    ),
+/**
+ * Starts the publisher processes and waits until each has connected (their start-up, about a second of
+ * CPU each, is then outside what is measured); `go()` has them send and resolves with their figures.
+ */
+async function preparePublishers(total, rate, source) {
+  const publishers = Array.from({ length: PUBLISHERS }, (_, i) =>
+    startPublisher([NATS_URL, namespace, String(MACHINES), String(total), String(PUBLISHERS), String(i), rate, source]),
   );
-  const seconds = (performance.now() - started) / 1000;
-  const outs = results.map((r) => JSON.parse(r.stdout));
-  const published = outs.reduce((a, o) => a + o.published, 0);
-  // The JetStream confirmation's round trip as each publisher saw it (the worst publisher's p50 and p99).
-  const ackP50 = Math.max(...outs.map((o) => o.ackP50));
-  const ackP99 = Math.max(...outs.map((o) => o.ackP99));
-  return { published, seconds, rate: published / seconds, ackP50, ackP99 };
+  await Promise.all(publishers.map((p) => p.ready));
+  return {
+    go: async () => {
+      const started = performance.now();
+      for (const p of publishers) p.go();
+      const outs = await Promise.all(publishers.map((p) => p.done));
+      const seconds = (performance.now() - started) / 1000;
+      const published = outs.reduce((a, o) => a + o.published, 0);
+      // The JetStream confirmation's round trip as each publisher saw it (the worst publisher's p50 and p99).
+      const ackP50 = Math.max(...outs.map((o) => o.ackP50));
+      const ackP99 = Math.max(...outs.map((o) => o.ackP99));
+      return { published, seconds, rate: published / seconds, ackP50, ackP99 };
+    },
+  };
+}
+
+/** One publisher process: `ready` once it has connected, `go()` starts it, `done` is its figures. */
+function startPublisher(args) {
+  const child = spawn(process.execPath, [PUBLISHER, ...args], {
+    env: publisherEnv,
+    cwd: fileURLToPath(new URL('.', import.meta.url)),
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let out = '';
+  let readyNow = () => {};
+  const ready = new Promise((resolve) => (readyNow = resolve));
+  child.stdout.on('data', (chunk) => {
+    out += chunk;
+    if (out.startsWith('ready\n')) readyNow();
+  });
+  const done = new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      readyNow(); // a publisher that failed before it was ready must not hold the others
+      if (code !== 0) return reject(new Error(`publisher ${args[5]} exited with code ${code}`));
+      resolve(JSON.parse(out.trim().split('\n').at(-1)));
+    });
+  });
+  return { ready, done, go: () => child.stdin.end('go\n') };
 }
 
 // The NATS server's CPU: every nats-server on the host, or BENCH_NATS_PID's alone (a private server
@@ -183,7 +212,7 @@ try {
     // 1. Pre-loaded drain: the stream holds every signal before the hub's consumer starts.
     await stopHub(hub);
     log(`drain: publishing ${DRAIN_EVENTS} signals with the hub stopped (${PUBLISHERS} publishers)`);
-    const pub = await publish(DRAIN_EVENTS, 'max', 'drain');
+    const pub = await (await preparePublishers(DRAIN_EVENTS, 'max', 'drain')).go();
     row(
       'publishers alone (hub stopped)',
       `${fmt(pub.rate)} events/s (${fmt(pub.published)} in ${pub.seconds.toFixed(1)} s)`,
@@ -217,10 +246,11 @@ try {
   if (PHASES.includes('sustained')) {
     // 2. End to end: publishers and hub at once, as fast as the publishers go.
     log(`sustained: ${SUSTAINED_EVENTS} signals from ${PUBLISHERS} publishers while the hub stores them`);
+    const publishers = await preparePublishers(SUSTAINED_EVENTS, 'max', 'tp');
     const m = meter();
     await m.start();
     const t0 = performance.now();
-    const publishing = publish(SUSTAINED_EVENTS, 'max', 'tp');
+    const publishing = publishers.go();
     let count = await storedOf('tp');
     while (count < SUSTAINED_EVENTS && performance.now() - t0 < 600_000) {
       await new Promise((r) => setTimeout(r, 50));
@@ -254,7 +284,7 @@ try {
       key,
       machines: MACHINES,
       storedOf,
-      publish,
+      preparePublishers,
       log,
       meter: latencyMeter,
     });
@@ -269,7 +299,7 @@ try {
       'p99 ≤ 25 ms',
     );
     row('latency: deliveries lost / out of order', `${fmt(l.lost)} / ${fmt(l.outOfOrder)}`, '0 / 0');
-    row('latency: p99 by second of publishing', l.bySecond.map((ms) => `${ms}`).join(' · ') + ' ms');
+    row('latency: p99 by second of publishing', `${l.bySecond.join(' · ')} ms`);
     const c = l.cpu.perEvent;
     row(
       'latency: CPU per delivered message',

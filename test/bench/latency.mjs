@@ -13,30 +13,36 @@ import { openSubscribers } from './subscribers.mjs';
 const RATE = Number(process.env.BENCH_RATE ?? 5_000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const SUBSCRIBERS = Number(process.env.BENCH_SUBSCRIBERS ?? 1_000);
+/** Seconds at the rate before the measured run: a hub's first seconds at a new rate are its slowest. */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 
-export async function measureLatency({ hubUrl, key, machines, storedOf, publish, log, meter }) {
+export async function measureLatency({ hubUrl, key, machines, storedOf, preparePublishers, log, meter }) {
   log(`latency: ${SUBSCRIBERS} graphql-ws subscribers (each on one machine), ${RATE} events/s for ${SECONDS} s`);
   const subscribers = await openSubscribers({ hubUrl, key, machines, count: SUBSCRIBERS });
   const { latencies, sentAt, errors } = subscribers;
   await new Promise((r) => setTimeout(r, 3000));
+  if (WARMUP_SECONDS > 0) {
+    // An even number of signals per machine: its state ends where the measured run's first one changes it.
+    const warm = machines * 2 * Math.ceil((RATE * WARMUP_SECONDS) / (2 * machines));
+    log(`latency: warming up with ${warm} signals at ${RATE}/s (not measured)`);
+    await (await preparePublishers(warm, String(RATE), 'warm')).go();
+    await untilDelivered(latencies, Math.floor((warm * SUBSCRIBERS) / machines));
+    subscribers.reset();
+  }
   const before = await storedOf('lat');
   const total = RATE * SECONDS;
+  const publishers = await preparePublishers(total, String(RATE), 'lat');
   const l0 = performance.now();
   await meter.start();
   const probe = probeHealth(hubUrl);
-  const pub = await publish(total, String(RATE), 'lat');
+  const pub = await publishers.go();
   while ((await storedOf('lat')) < before + total && performance.now() - l0 < 300_000)
     await new Promise((r) => setTimeout(r, 250));
   const seconds = (performance.now() - l0) / 1000;
   const load = loadavg();
   // Then until every subscriber has every event of its machine (or nothing arrives for 5 s), so the
   // CPU per delivered message covers the whole fan-out.
-  const expected = Math.floor((total * SUBSCRIBERS) / machines);
-  for (let seen = -1, idle = 0; latencies.length < expected && idle < 20; ) {
-    idle = latencies.length === seen ? idle + 1 : 0;
-    seen = latencies.length;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  await untilDelivered(latencies, Math.floor((total * SUBSCRIBERS) / machines));
   const health = await probe.stop();
   const cpu = await meter.stop(Math.max(1, latencies.length));
   const bySecond = latencyBySecond(latencies, sentAt);
@@ -68,7 +74,7 @@ export async function measureLatency({ hubUrl, key, machines, storedOf, publish,
 
 /**
  * The p99 of the deliveries of each second of publishing (by the signals' `at`): whether a high
- * p99 is the whole run queueing, its first second (publishers starting) or one stall.
+ * p99 is the whole run queueing, its first seconds (the hub's code not yet optimised) or one stall.
  */
 function latencyBySecond(latencies, sentAt) {
   if (!sentAt.length) return [];
@@ -76,12 +82,22 @@ function latencyBySecond(latencies, sentAt) {
   const seconds = [];
   latencies.forEach((ms, i) => {
     const s = Math.max(0, Math.floor((sentAt[i] - start) / 1000));
-    (seconds[s] ??= []).push(ms);
+    if (!seconds[s]) seconds[s] = [];
+    seconds[s].push(ms);
   });
   return seconds.map((list) => {
     list.sort((a, b) => a - b);
     return list[Math.min(list.length - 1, Math.floor(0.99 * list.length))];
   });
+}
+
+/** Until `expected` deliveries have arrived, or none for 5 s. */
+async function untilDelivered(latencies, expected) {
+  for (let seen = -1, idle = 0; latencies.length < expected && idle < 20; ) {
+    idle = latencies.length === seen ? idle + 1 : 0;
+    seen = latencies.length;
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 /** `/healthz` every 50 ms, one at a time: the p50 and p99 of its round trip. */

@@ -3,6 +3,7 @@
 // The confirmations come back on one inbox subscription of this process (rather than one request,
 // promise and timer per publish, as `js.publish` does), so one process sends tens of thousands a second.
 // Usage: node publisher.mjs <natsUrl> <namespace> <machines> <total> <publishers> <index> <ratePerSecond|max> <source>
+// It prints `ready` once connected and starts at the first line on its stdin; its figures are its last line.
 // The bench runs <publishers> of these side by side; this one publishes the sequences i < total with
 // i % publishers = index (at rate / publishers), so with machines a multiple of publishers each
 // machine is fed by one process, in order.
@@ -50,6 +51,11 @@ nc.subscribe(`${inbox}.>`, {
     if (outstanding < WINDOW / 2 || outstanding === 0) wakePublisher();
   },
 });
+// Connected and subscribed: say so, and send nothing until the bench says go on stdin, so that
+// starting the publisher processes (about a second of CPU each) is not inside what the bench measures.
+process.stdout.write('ready\n');
+await new Promise((resolve) => process.stdin.once('data', resolve));
+process.stdin.pause();
 const started = performance.now();
 let published = 0;
 for (let i = index; i < total && !failed; i += publishers) {

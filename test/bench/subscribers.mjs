@@ -74,6 +74,14 @@ export async function openSubscribers({ hubUrl, key, machines, count }) {
       }
       return { lost, outOfOrder };
     },
+    /** Forgets every delivery so far (after a warm-up): counts, sequences and latencies start again. */
+    reset() {
+      latencies.length = 0;
+      sentAt.length = 0;
+      received.fill(0);
+      lastSequence.fill(-1);
+      outOfOrder = 0;
+    },
     close() {
       for (const s of sockets) s.close(1000);
     },
