@@ -140,6 +140,7 @@ function startPublisher(args) {
       resolve(JSON.parse(out.trim().split('\n').at(-1)));
     });
   });
+  child.stdin.on('error', () => {}); // one that already died is reported by `done`
   return { ready, done, go: () => child.stdin.end('go\n') };
 }
 
