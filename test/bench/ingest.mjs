@@ -93,7 +93,6 @@ const publisherEnv = {
   ),
 };
 
-/** Runs the publisher processes side by side; resolves with the publishers' own rate. */
 /**
  * Starts the publisher processes and waits until each has connected (their start-up, about a second of
  * CPU each, is then outside what is measured); `go()` has them send and resolves with their figures.
