@@ -94,7 +94,16 @@ describe.each(MODES)('OPC UA connector (%s)', (mode: Mode) => {
       await sleep(5);
     }
     sim.setTemperature('press-1', 71.5);
-    await until(async () => (await stored(hub, 'press-opcua')).good === 20, '20 good parts stored', 20_000);
+    // Good, scrap and cycle time are separate monitored items: the server may notify them in different
+    // publish responses, so the last good part can be stored before the last scrap and cycle.
+    await until(
+      async () => {
+        const s = await stored(hub, 'press-opcua');
+        return s.good === 20 && s.scrap === 4 && s.cycles === 20;
+      },
+      '20 good, 4 scrap, 20 cycles stored',
+      20_000,
+    );
     expect(await stored(hub, 'press-opcua')).toMatchObject({ good: 20, scrap: 4, cycles: 20 });
     await until(async () => (await oee(hub, PRESS)).goodQuantity >= before.goodQuantity + 20, 'OEE moved', 20_000);
     expect((await oee(hub, PRESS)).scrapQuantity).toBe(before.scrapQuantity + 4);
