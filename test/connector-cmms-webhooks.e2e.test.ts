@@ -86,6 +86,8 @@ describe.each(MODES)('MaintainX webhooks (%s)', (mode) => {
       'the press blocked by the webhook',
     );
     console.log(`[cmms webhook] blocked ${Date.now() - t0} ms after the work order opened (poll every 10 min)`);
+    // The hub commits the block before it answers the call: the simulator records the call once the answer is in.
+    await sim.webhooks.idle();
     expect(sim.webhookDeliveries).toContainEqual(
       expect.objectContaining({ workOrderId: opened.id, type: 'NEW_WORK_ORDER', status: 200 }),
     );
