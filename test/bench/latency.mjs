@@ -26,8 +26,11 @@ export async function measureLatency({ hubUrl, key, machines, storedOf, prepareP
     const warm = machines * 2 * Math.ceil((RATE * WARMUP_SECONDS) / (2 * machines));
     log(`latency: warming up with ${warm} signals at ${RATE}/s (not measured)`);
     await (await preparePublishers(warm, String(RATE), 'warm')).go();
-    await untilDelivered(latencies, Math.floor((warm * SUBSCRIBERS) / machines));
-    subscribers.reset();
+    const expected = Math.floor((warm * SUBSCRIBERS) / machines);
+    await untilDelivered(latencies, expected);
+    if (latencies.length < expected)
+      log(`latency: warm-up short: ${latencies.length} of ${expected} deliveries before nothing came for 5 s`);
+    subscribers.reset('lat');
   }
   const before = await storedOf('lat');
   const total = RATE * SECONDS;

@@ -15,6 +15,8 @@ export async function openSubscribers({ hubUrl, key, machines, count }) {
   const received = new Array(count).fill(0);
   const lastSequence = new Array(count).fill(-1);
   let outOfOrder = 0;
+  /** The source whose signals are counted (all until `reset` names one): a warm-up's late ones are not. */
+  let counting = null;
   const sockets = [];
   const url = `${hubUrl.replace('http', 'ws')}/graphql`;
   const opened = [];
@@ -33,6 +35,7 @@ export async function openSubscribers({ hubUrl, key, machines, count }) {
             const k = Number(m.id);
             if (m.payload.errors) return errors.push(m.payload.errors[0].message);
             const change = m.payload.data.equipmentStateChanged;
+            if (counting !== null && change.source !== counting) return;
             const at = Date.parse(change.at);
             latencies.push(Date.now() - at);
             sentAt.push(at);
@@ -43,7 +46,7 @@ export async function openSubscribers({ hubUrl, key, machines, count }) {
           } else if (m.type === 'connection_ack') {
             for (let k = first; k < last; k++) {
               const scope = `bench/site/area/line/m${k % machines}`;
-              const query = `subscription { equipmentStateChanged(scope: "${scope}") { at sequence } }`;
+              const query = `subscription { equipmentStateChanged(scope: "${scope}") { at sequence source } }`;
               socket.send(JSON.stringify({ id: String(k), type: 'subscribe', payload: { query } }));
             }
             resolve();
@@ -74,8 +77,13 @@ export async function openSubscribers({ hubUrl, key, machines, count }) {
       }
       return { lost, outOfOrder };
     },
-    /** Forgets every delivery so far (after a warm-up): counts, sequences and latencies start again. */
-    reset() {
+    /**
+     * Forgets every delivery so far (after a warm-up): counts, sequences and latencies start again, and
+     * from now on only signals of `source` count (a warm-up's signals still arriving would otherwise
+     * count as measured, and each subscriber's sequence would seem to step back).
+     */
+    reset(source) {
+      counting = source;
       latencies.length = 0;
       sentAt.length = 0;
       received.fill(0);
