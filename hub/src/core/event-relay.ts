@@ -60,6 +60,8 @@ export class EventRelay implements EventsCommitted {
   readonly #sweepMs: number;
   readonly #retentionMs: number;
   readonly #local: ((messages: BusMessage[]) => void) | null;
+  /** The highest number handed to this replica's feed at its commit (`wake`): claims hand on only later ones. */
+  #localThrough = 0;
 
   constructor(
     private readonly db: Database,
@@ -82,7 +84,10 @@ export class EventRelay implements EventsCommitted {
    * committed, with their numbers, as stored: published from memory when claimed, not read back.
    */
   wake(events?: readonly SequencedEvent[]): void {
-    if (events) this.#hold(events);
+    if (events) {
+      this.#hold(events);
+      this.#deliverAtCommit(events);
+    }
     if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
@@ -103,6 +108,19 @@ export class EventRelay implements EventsCommitted {
     await this.#running;
     // Whatever this replica committed last is published before it goes (others would sweep it up anyway).
     await this.#relayAll().catch(() => {});
+  }
+
+  /**
+   * This replica's own subscribers get its committed events at once, before the claim's round trips
+   * (issue 15: at 20 signals/s a state change reached them about 2 ms later for the claim alone, and
+   * under load behind every earlier round). They are committed, and numbered under the outbox head's
+   * lock held to the commit, so nothing before them is still to commit: should an earlier number not
+   * have reached the feed yet (another replica's), the feed fills it from the outbox first.
+   */
+  #deliverAtCommit(events: readonly SequencedEvent[]): void {
+    if (!this.#local || this.#stopped || !events.length) return;
+    this.#local(events.map(toMessage));
+    for (const e of events) if (e.seq > this.#localThrough) this.#localThrough = e.seq;
   }
 
   #hold(events: readonly SequencedEvent[]): void {
@@ -190,11 +208,13 @@ export class EventRelay implements EventsCommitted {
     }
   }
 
-  /** Hands the events to this replica's feed, then publishes them for everyone else. */
+  /** Hands the events to this replica's feed (those not handed at commit), then publishes them for everyone else. */
   #publish(events: SequencedEvent[], messages: BusMessage[]): Promise<unknown> {
     if (!this.#local)
       return Promise.all(messages.map((m, i) => this.bus.publish(m.subject, m.data, events[i]!.eventId)));
-    this.#local(messages);
+    // Those handed over at their commit are not handed again (the feed would drop them by number).
+    const later = messages.filter((_, i) => events[i]!.seq > this.#localThrough);
+    if (later.length) this.#local(later);
     return this.bus.publishEvents(
       messages.map((m, i) => ({ subject: m.subject, data: m.data, id: events[i]!.eventId })),
     );
