@@ -110,6 +110,8 @@ describe.each(MODES)('local delivery of events (%s)', (mode) => {
         await tx.execute('select relayed_seq from event_outbox_relay where id = 1 for update');
         await new Promise<void>((r) => (release = r));
       });
+      // A failed expectation must not leave the lock held: the relay's stop would wait on it for good.
+      cleanup.push(async () => release());
       await sleep(100);
       let numbered: ReturnType<typeof collectEvents> = [];
       await db.em.fork().transactional(async (tx) => {
