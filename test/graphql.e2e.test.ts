@@ -111,8 +111,12 @@ describe.each(MODES)('GraphQL API (%s)', (mode) => {
       equipmentClass { code } children { path equipmentClass { code } children { path } } } } } }`;
     // A warm-up first, so the API key's check and its last-use record (at most once a minute) are not counted.
     const warm = () => hub.gql('{ viewer { name } }');
+    // The fewer of two counts: a background statement of the hub's own (seen once in CI: 5 against 4)
+    // can only add to one, while a count that grows with the plant grows in both.
+    const count = async () =>
+      Math.min(await countStatements(hub, () => hub.gql(query)), await countStatements(hub, () => hub.gql(query)));
     await warm();
-    const before = await countStatements(hub, () => hub.gql(query));
+    const before = await count();
     for (let i = 0; i < 15; i++) {
       const r = await hub.gql(`mutation ($i: CreateEquipmentInput!) { createEquipment(input: $i) { ${RESULT} } }`, {
         i: {
@@ -126,7 +130,7 @@ describe.each(MODES)('GraphQL API (%s)', (mode) => {
       expect(r.createEquipment.__typename).toBe('Equipment');
     }
     await warm();
-    const after = await countStatements(hub, () => hub.gql(query));
+    const after = await count();
     expect(before).toBeLessThanOrEqual(8);
     expect(after).toBe(before);
   });
