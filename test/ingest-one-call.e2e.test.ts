@@ -1,3 +1,6 @@
+import type { DomainEvent } from '@plantgraph/hub/dist/core/event-outbox.js';
+import type { ParsedSignal } from '@plantgraph/hub/dist/modules/signals/signal-parsing.js';
+import { storeSignals } from '@plantgraph/hub/dist/modules/signals/signal-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODES, sleep, startTestHub, type TestHub } from './support/harness.js';
 import { createOeeLine, recordStatements } from './support/plant.js';
@@ -150,5 +153,70 @@ describe.each(MODES)('the ingest stores a batch with one call (%s)', (mode) => {
       applied: true,
     });
     expect(change!.data.id).toMatch(/^\d+$/);
+  });
+});
+
+/**
+ * The store's answer names its events and the hub builds them from the signals (ADR 0068), for its
+ * own subscribers and the publish; the outbox gets them from the store functions. Both must be the
+ * same events, for every kind, a dead letter before the store and one for unknown equipment.
+ */
+describe.each(MODES)('the events the hub builds are those in the outbox (%s)', (mode) => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await startTestHub(mode, { simulatorIntervalMs: 0 });
+    await createOeeLine(hub.gql, 'parity', ['m1', 'm2'], 10);
+  }, HUB_START_TIMEOUT_MS);
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  it('builds each numbered event as the store function wrote it', async () => {
+    const line = 'parity/site/area/line';
+    const at = (i: number) => new Date(Date.now() - 3_600_000 + i * 1000);
+    const common = (path: string, i: number) => ({ path, source: 'parity', sequence: i, at: at(i) }) as const;
+    const m1 = `${line}/m1`;
+    const m2 = `${line}/m2`;
+    const signals = [
+      { ...common(m1, 1), kind: 'state', state: 'Running', reason: null },
+      { ...common(m2, 2), kind: 'state', state: 'Down', reason: 'JAM' },
+      { ...common(m1, 3), kind: 'state', state: 'Running', reason: null }, // no change: no event
+      { ...common(m1, 4), kind: 'count', good: 5, scrap: 1, rework: 0, cycleTimeMs: null },
+      { ...common(m2, 5), kind: 'cycle', good: 1, scrap: 0, rework: 0, cycleTimeMs: 5200.5 },
+      { ...common(m1, 4), kind: 'count', good: 5, scrap: 1, rework: 0, cycleTimeMs: null }, // a duplicate
+      { ...common(m2, 6), kind: 'value', name: 'temperature', value: 71.25, unit: 'degC' },
+      { ...common(m2, 7), kind: 'value', name: 'ratio', value: 0.1, unit: null },
+      { ...common(`${line}/ghost`, 8), kind: 'state', state: 'Idle', reason: null },
+      { ...common(m1, 0), kind: 'state', state: 'Idle', reason: 'late' }, // older than m1's newest report
+    ] as unknown as ParsedSignal[];
+    const letter = (reason: string, data: Record<string, unknown>): DomainEvent => ({
+      subject: hub.bus.subjects.signalRejected,
+      type: 'SignalRejected',
+      data: { reason, ...data },
+    });
+    const batch = await storeSignals(hub.db.em.fork(), hub.bus.subjects, signals, {
+      leading: [letter('the payload is not JSON', { at: new Date(0), skipped: undefined })],
+      unknown: (s) => letter('no equipment', { path: s.path, sequence: s.sequence }),
+    });
+    expect(batch.stored).toBe(8); // the history keeps the repeat and the late report
+    expect(batch.duplicates).toBe(1);
+    expect(batch.numbered.map((e) => e.data.type)).toEqual([
+      'EquipmentStateChanged',
+      'EquipmentStateChanged',
+      'ProductionCounted',
+      'ProductionCounted',
+      'ProcessValueReported',
+      'ProcessValueReported',
+      'SignalRejected',
+      'SignalRejected',
+    ]);
+    const rows = await hub.db.em
+      .fork()
+      .execute<{ seq: string; event_id: string; subject: string; data: object }[]>(
+        'select seq, event_id, subject, data from event_outbox where seq >= ? order by seq',
+        [batch.numbered[0]!.seq],
+      );
+    const stored = rows.map((r) => ({ seq: Number(r.seq), eventId: r.event_id, subject: r.subject, data: r.data }));
+    expect(batch.numbered).toStrictEqual(stored);
   });
 });

@@ -23,11 +23,25 @@ export interface DeadLetters {
 
 interface StoreAnswer {
   unknownPaths?: string[];
-  events: { seq: number | string; eventId: string; subject: string; data: Record<string, unknown> }[];
+  events: AnsweredEvents;
   stored: number;
   duplicates: number;
   unknown: number[];
   equipmentIds: string[];
+}
+
+/**
+ * The batch's events as the store names them (ADR 0068), numbered from `first` in this order: state
+ * changes, counts, values, dead letters, each by its 1-based position in the signals (the letters).
+ */
+interface AnsweredEvents {
+  first: number | string | null;
+  ids: string[];
+  states: { n: number[]; id: (number | string)[]; previous: (string | null)[] };
+  counts: number[];
+  values: number[];
+  letters: number[];
+  equipment: Record<string, string> | null;
 }
 
 /** Calls of the store per batch at most: equipment may come and go between a call and the next. */
@@ -37,7 +51,8 @@ const STORE_CALLS = 3;
  * Stores one batch of signals and its events in one call of `plantgraph_store_signals` (ADR 0062):
  * one statement, so one round trip and its own transaction, which numbers the events in the outbox
  * last and commits at once. What it does, and the one rule by which states are judged, is in the
- * function (migration 20261203150000). A signal for equipment that does not exist gets a dead letter
+ * function (migration 20261203150000); its answer names the events, which are built here from the
+ * signals (ADR 0068, migration 20261204040000). A signal for equipment that does not exist gets a dead letter
  * with its raw payload, which only the hub has: the first call then answers with the unknown paths
  * and writes nothing, and the second carries their letters (a rare batch pays a second round trip).
  * `em` must not be in a transaction: on the embedded database a second connection inside one would
@@ -49,7 +64,8 @@ export async function storeSignals(
   signals: ParsedSignal[],
   deadLetters: DeadLetters,
 ): Promise<StoredBatch> {
-  const input = JSON.stringify(signals.map(toStoreInput));
+  const inputs = signals.map(toStoreInput);
+  const input = JSON.stringify(inputs);
   const prefixes = JSON.stringify({
     state: subjects.equipmentStateChanged(''),
     count: subjects.productionCounted(''),
@@ -58,13 +74,14 @@ export async function storeSignals(
   const letters: (DomainEvent & { i?: number })[] = [...deadLetters.leading];
   const lettered = new Set<string>();
   for (let call = 1; ; call++) {
+    const sent = letters.map(toLetter);
     const [row] = await executeBound<{ answer: StoreAnswer }>(
       em,
       'select plantgraph_store_signals($1::jsonb, $2::jsonb, $3::jsonb) as answer',
-      [input, JSON.stringify(letters.map(toLetter)), prefixes],
+      [input, JSON.stringify(sent), prefixes],
     );
     const answer = typeof row!.answer === 'string' ? (JSON.parse(row!.answer) as StoreAnswer) : row!.answer;
-    if (!answer.unknownPaths) return toStoredBatch(answer, signals);
+    if (!answer.unknownPaths) return toStoredBatch(answer, signals, inputs, sent, subjects);
     if (call === STORE_CALLS)
       throw new Error(`equipment ${answer.unknownPaths.join(', ')} kept changing while the batch was stored.`);
     for (const path of answer.unknownPaths) lettered.add(path);
@@ -75,14 +92,86 @@ export async function storeSignals(
   }
 }
 
-function toStoredBatch(answer: StoreAnswer, signals: ParsedSignal[]): StoredBatch {
+function toStoredBatch(
+  answer: StoreAnswer,
+  signals: ParsedSignal[],
+  inputs: Record<string, unknown>[],
+  letters: Letter[],
+  subjects: Subjects,
+) {
   return {
-    numbered: answer.events.map((e) => ({ seq: Number(e.seq), eventId: e.eventId, subject: e.subject, data: e.data })),
+    numbered: numberedEvents(answer.events, signals, inputs, letters, subjects),
     unknown: answer.unknown.map((i) => signals[i]!),
     equipmentIds: answer.equipmentIds,
     stored: answer.stored,
     duplicates: answer.duplicates,
-  };
+  } satisfies StoredBatch;
+}
+
+/**
+ * The events the store numbered, built from the signals as the store functions build their data for
+ * the outbox (`test/ingest-one-call.e2e.test.ts` holds both equal): the answer names them only.
+ */
+function numberedEvents(
+  named: AnsweredEvents,
+  signals: ParsedSignal[],
+  inputs: Record<string, unknown>[],
+  letters: Letter[],
+  subjects: Subjects,
+): SequencedEvent[] {
+  if (named.first === null) return [];
+  // The time as sent to the store (`toStoreInput`), which its events carry as text.
+  const at = (n: number) => inputs[n - 1]!.at as string;
+  const first = Number(named.first);
+  const events: SequencedEvent[] = [];
+  const add = (subject: string, data: Record<string, unknown>) =>
+    events.push({ seq: first + events.length, eventId: named.ids[events.length]!, subject, data });
+  named.states.n.forEach((n, k) => {
+    const s = signals[n - 1] as Extract<ParsedSignal, { kind: 'state' }>;
+    add(subjects.equipmentStateChanged(s.path), {
+      type: 'EquipmentStateChanged',
+      id: String(named.states.id[k]),
+      equipmentId: named.equipment![s.path],
+      path: s.path,
+      state: s.state,
+      previousState: named.states.previous[k],
+      reason: s.reason,
+      at: at(n),
+      source: s.source,
+      sequence: String(s.sequence),
+      applied: true,
+    });
+  });
+  for (const n of named.counts) {
+    const s = signals[n - 1] as Extract<ParsedSignal, { kind: 'count' | 'cycle' }>;
+    add(subjects.productionCounted(s.path), {
+      type: 'ProductionCounted',
+      path: s.path,
+      good: s.good,
+      scrap: s.scrap,
+      rework: s.rework,
+      cycleTimeMs: s.cycleTimeMs,
+      at: at(n),
+    });
+  }
+  for (const n of named.values) {
+    const s = signals[n - 1] as Extract<ParsedSignal, { kind: 'value' }>;
+    add(subjects.processValueReported(s.path), {
+      type: 'ProcessValueReported',
+      path: s.path,
+      name: s.name,
+      value: s.value,
+      unit: s.unit,
+      at: at(n),
+    });
+  }
+  for (const n of named.letters) {
+    const l = letters[n - 1]!;
+    // As JSON, the outbox's `jsonb` holds it: dates as text, no undefined keys; the letter's own
+    // `type` wins over the event's, as in `jsonb ||`.
+    add(l.subject, JSON.parse(JSON.stringify({ type: l.type, ...l.data })) as Record<string, unknown>);
+  }
+  return events;
 }
 
 /** A signal as the store function reads it (`at` with milliseconds, as its event carries it). */
@@ -98,6 +187,13 @@ function toStoreInput(s: ParsedSignal): Record<string, unknown> {
   }
 }
 
-function toLetter(e: DomainEvent & { i?: number }): Record<string, unknown> {
+interface Letter {
+  i: number | undefined;
+  subject: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
+function toLetter(e: DomainEvent & { i?: number }): Letter {
   return { i: e.i, subject: e.subject, type: e.type, data: typeof e.data === 'function' ? e.data() : e.data };
 }

@@ -50,7 +50,7 @@ export class Migration20261203150000 extends Migration {
  * Events travel as arrays, not `jsonb_agg`: that aggregate re-encodes every value it collects and cost
  * PostgreSQL 11 µs per event here.
  */
-const JUDGE_STATES = `
+export const JUDGE_STATES = `
 create function plantgraph_store_states(p_reports jsonb, p_subject text, p_look boolean,
   out subjects text[], out data jsonb[], out stored int, out equipment_ids uuid[])
 language plpgsql as $$
@@ -136,7 +136,7 @@ begin
   select array_agg(distinct id) into equipment_ids from unnest(h_eq) as id;
 end $$;`;
 
-const STORE_SIGNALS = `
+export const STORE_SIGNALS = `
 create function plantgraph_store_signals(p_signals jsonb, p_letters jsonb, p_subjects jsonb) returns json
 language plpgsql as $$
 declare
