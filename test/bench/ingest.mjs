@@ -16,7 +16,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { Subjects } from '@plantgraph/hub';
 import { freshBenchDatabase } from './bench-backing.mjs';
-import { cpuMeter, formatLoad, pidsNamed, postgresPids } from './process-cpu.mjs';
+import { cpuMeter, cpuSeconds, endedChildrenCpuSeconds, formatLoad, pidsNamed, postgresPids } from './process-cpu.mjs';
 import { measureLatency } from './latency.mjs';
 
 const run = promisify(execFile);
@@ -117,6 +117,9 @@ async function preparePublishers(total, rate, source) {
   };
 }
 
+/** The publisher processes running now (for their CPU). */
+const publisherPids = new Set();
+
 /** One publisher process: `ready` once it has connected, `go()` starts it, `done` is its figures. */
 function startPublisher(args) {
   const child = spawn(process.execPath, [PUBLISHER, ...args], {
@@ -124,6 +127,8 @@ function startPublisher(args) {
     cwd: fileURLToPath(new URL('.', import.meta.url)),
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  publisherPids.add(child.pid);
+  child.once('exit', () => publisherPids.delete(child.pid));
   let out = '';
   let readyNow = () => {};
   const ready = new Promise((resolve) => (readyNow = resolve));
@@ -278,6 +283,11 @@ try {
       postgres: () => postgresPids(admin, name),
       nats: natsPids,
       subscribers: () => [process.pid],
+      // The publisher processes end before the meter stops: those alive read from /proc, ended ones
+      // from the children's total; their start-up before the meter's start is left out.
+      publishers: {
+        cpuSeconds: () => endedChildrenCpuSeconds() + [...publisherPids].reduce((a, pid) => a + cpuSeconds(pid), 0),
+      },
     });
     const l = await measureLatency({
       hubUrl: hub.url,
@@ -306,7 +316,8 @@ try {
       `hub ${c.hub.microsPerEvent.toFixed(1)} µs (${c.hub.cores.toFixed(2)} cores), ` +
         `PostgreSQL ${c.postgres.microsPerEvent.toFixed(1)} µs (${c.postgres.cores.toFixed(2)}), ` +
         `NATS ${c.nats.microsPerEvent.toFixed(1)} µs (${c.nats.cores.toFixed(2)}), ` +
-        `subscribers' process ${c.subscribers.microsPerEvent.toFixed(1)} µs (${c.subscribers.cores.toFixed(2)}); ` +
+        `subscribers' process ${c.subscribers.microsPerEvent.toFixed(1)} µs (${c.subscribers.cores.toFixed(2)}), ` +
+        `publishers ${c.publishers.microsPerEvent.toFixed(1)} µs (${c.publishers.cores.toFixed(2)}); ` +
         `load ${formatLoad(l.cpu.load[0])} → ${formatLoad(l.cpu.load[1])}`,
     );
     row('latency: JetStream confirmation of a publish', `p50 ${l.ackP50} ms, p99 ${l.ackP99} ms (worst publisher)`);

@@ -18,6 +18,17 @@ export function cpuSeconds(pid) {
   }
 }
 
+/**
+ * User + system CPU seconds of this process's children that have ended and been waited for (the
+ * kernel adds them to the parent's `cutime` and `cstime`): processes that start and end within a
+ * measurement, such as the bench's publishers, which a sample of live pids would miss.
+ */
+export function endedChildrenCpuSeconds() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND;
+}
+
 /** The pids of the processes whose command name is `name` (e.g. nats-server). */
 export function pidsNamed(name) {
   const pids = [];
@@ -43,6 +54,7 @@ export async function postgresPids(client, database) {
  * A CPU meter over named groups of processes: `start()` samples them, `stop(events)` samples again
  * and gives each group's CPU in microseconds per event and in cores. A process that appears in
  * between is counted from zero (a new backend); one that ends before the second sample is left out.
+ * A group given as `{ cpuSeconds }` is a counter read at both samples (`endedChildrenCpuSeconds`).
  */
 export function cpuMeter(groups) {
   let before = null;
@@ -50,9 +62,10 @@ export function cpuMeter(groups) {
   let loadBefore = null;
   const sample = async () => {
     const out = {};
-    for (const [name, pids] of Object.entries(groups)) {
+    for (const [name, group] of Object.entries(groups)) {
       out[name] = new Map();
-      for (const pid of await pids()) out[name].set(pid, cpuSeconds(pid));
+      if (typeof group === 'function') for (const pid of await group()) out[name].set(pid, cpuSeconds(pid));
+      else out[name].set(name, group.cpuSeconds());
     }
     return out;
   };
