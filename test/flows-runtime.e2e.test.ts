@@ -39,6 +39,57 @@ describe.each(MODES)('embedded flows (%s)', (mode) => {
     ).toBeTruthy();
   });
 
+  it('answers a request taken before a deploy with a 503 to retry, not never', async () => {
+    // /held counts the request and waits a minute in a delay node; /held-count tells the count.
+    const flows = [
+      { id: 'h', type: 'tab', label: 'held' },
+      { id: 'h-in', type: 'http in', z: 'h', url: '/held', method: 'get', wires: [['h-mark']] },
+      {
+        id: 'h-mark',
+        type: 'function',
+        z: 'h',
+        func: "flow.set('held', (flow.get('held') || 0) + 1); return msg;",
+        outputs: 1,
+        wires: [['h-wait']],
+      },
+      {
+        id: 'h-wait',
+        type: 'delay',
+        z: 'h',
+        pauseType: 'delay',
+        timeout: '60',
+        timeoutUnits: 'seconds',
+        wires: [['h-out']],
+      },
+      { id: 'h-count-in', type: 'http in', z: 'h', url: '/held-count', method: 'get', wires: [['h-count']] },
+      {
+        id: 'h-count',
+        type: 'function',
+        z: 'h',
+        func: "msg.payload = String(flow.get('held') || 0); return msg;",
+        outputs: 1,
+        wires: [['h-out']],
+      },
+      { id: 'h-out', type: 'http response', z: 'h', statusCode: '', headers: {}, wires: [] },
+    ];
+    expect((await deploy(hub.url, hub.localAdminToken, flows)).status).toBe(204);
+    const heldCount = async () => {
+      const res = await endpoint(hub.url, '/held-count', hub.localAdminToken);
+      return res.status === 200 ? res.text() : null;
+    };
+    const before = Number(await eventually(heldCount, 10_000, 'the held flow to run'));
+    const held = endpoint(hub.url, '/held', hub.localAdminToken, { signal: AbortSignal.timeout(15_000) });
+    const counted = async () => Number(await heldCount()) === before + 1;
+    await eventually(counted, 10_000, 'the request to be held in the flow');
+    const deployedAt = Date.now();
+    expect((await deploy(hub.url, hub.localAdminToken, helloFlow('h2', '/after', 'after'))).status).toBe(204);
+    const answer = await held;
+    expect(answer.status).toBe(503);
+    expect(answer.headers.get('retry-after')).toBe('1');
+    expect((await answer.json()).error).toMatch(/stopped \(a deploy or a reload\).*send it again/);
+    expect(Date.now() - deployedAt).toBeLessThan(5_000);
+  });
+
   it('keeps graphql-ws at /graphql working next to the editor WebSocket at /flows/comms', async () => {
     const comms = new WebSocket(`${hub.url.replace(/^http/, 'ws')}/flows/comms`);
     const auth = await new Promise<string>((resolve, reject) => {

@@ -37,7 +37,7 @@ interface NodeRed {
   };
 }
 type DeployCall = 'setFlows' | 'addFlow' | 'updateFlow';
-type Host = ((req: IncomingMessage, res: ServerResponse) => void) & { use(path: string, app: unknown): void };
+type Host = ((req: IncomingMessage, res: ServerResponse) => void) & { use(path: string, ...handlers: unknown[]): void };
 
 export interface RunningNodeRed {
   /** Serves `/flows` and `/flows-http` (after the proxy check). */
@@ -151,7 +151,7 @@ export async function startNodeRed(start: FlowsChildStart, hub: IpcPeer): Promis
   refuseBeforeDeploy(RED, (nodes) => checkFlowPolicy(nodes, start.policy));
   const host = express();
   host.use(FLOWS_EDITOR_PATH, RED.httpAdmin);
-  host.use(FLOWS_HTTP_PATH, RED.httpNode);
+  host.use(FLOWS_HTTP_PATH, answeredAtFullStop(RED), RED.httpNode);
   await RED.start();
   await Promise.race([initialStarted, new Promise((r) => setTimeout(r, 15_000).unref())]);
   RED.events.off('runtime-event', onRuntimeEvent);
@@ -188,6 +188,37 @@ export async function startNodeRed(start: FlowsChildStart, hub: IpcPeer): Promis
     stop: () => serial(() => RED.stop()),
   };
 }
+
+/**
+ * Goes before Node-RED's `http in` endpoints: an answer for every request its flows will never
+ * answer. A full stop (a deploy, a reload after an import or another replica's deploy, the lease
+ * lost) closes every node, and the messages in flight go with them, so a request taken before it
+ * would otherwise wait for ever. Those get a 503 to retry as soon as the stop is done. A partial
+ * deploy stops only the changed nodes and leaves its requests as Node-RED does.
+ */
+function answeredAtFullStop(RED: NodeRed): NodeRed['httpNode'] {
+  const unanswered = new Set<ServerResponse>();
+  RED.events.on('flows:stopped', ((event: { type?: string }) => {
+    if (event.type !== 'full') return;
+    for (const res of unanswered) {
+      if (res.headersSent) res.destroy();
+      else
+        res
+          .writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' })
+          .end(FLOWS_STOPPED_WHILE_ANSWERING);
+    }
+    unanswered.clear();
+  }) as (e: never) => void);
+  return (_req, res, next) => {
+    unanswered.add(res);
+    res.on('close', () => unanswered.delete(res));
+    next();
+  };
+}
+
+const FLOWS_STOPPED_WHILE_ANSWERING = JSON.stringify({
+  error: 'The flows were stopped (a deploy or a reload) while this request was being answered; send it again.',
+});
 
 /**
  * Checks every deploy through Node-RED's runtime API (what the editor's admin API calls) before
