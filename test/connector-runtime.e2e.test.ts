@@ -85,7 +85,15 @@ describe('the connector runtime', () => {
         from audit_record where action like 'Connector%'`);
     expect(audit.length).toBeGreaterThanOrEqual(3);
     for (const { text } of audit) expect(text).not.toMatch(/s3cret-pw|"secrets"/);
-    expect((await configureSap(hub, sim)).configureConnector.secretNames).toEqual(['password']);
+    const applied = (await configureSap(hub, sim)).configureConnector;
+    expect(applied.secretNames).toEqual(['password']);
+    // The same configuration again is no new version, and nothing is audited.
+    const again = (await configureSap(hub, sim)).configureConnector;
+    expect(again.settingsVersion).toBe(applied.settingsVersion);
+    const audited = await hub.db.em
+      .fork()
+      .execute<{ text: string }[]>("select action as text from audit_record where action like 'Connector%'");
+    expect(audited.length).toBe(audit.length + 1);
   });
 
   it("scopes reads and management; a connector's grants never exceed its configurer's", async () => {

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sapS4HanaConnector } from '@plantgraph/connector-sap-s4hana';
 import { eventually } from './support/flows.js';
-import { startTestHub, type TestHub } from './support/harness.js';
+import {
+  createTestDatabase,
+  deleteNatsNamespace,
+  startTestHub,
+  type TestHub,
+  type TestHubSettings,
+  uniqueName,
+} from './support/harness.js';
 import { imports } from './support/sap-loop.js';
 import { HUB_START_TIMEOUT_MS } from './support/timeouts.js';
 
@@ -32,4 +39,47 @@ describe('the demo ERP', () => {
     expect(connector.enabled).toBe(true);
     expect(connector.lastSuccessAt).not.toBeNull();
   });
+});
+
+/** A demo that starts again on the same database leaves its connector as it was. */
+describe('the demo ERP at the next start', () => {
+  it(
+    'listens on the same port, so its connector gets no new version, audit record or event',
+    async () => {
+      const database = await createTestDatabase();
+      const namespace = uniqueName('t');
+      const settings: TestHubSettings = {
+        databaseUrl: database.url,
+        natsNamespace: namespace,
+        demo: true,
+        simulatorIntervalMs: 0,
+        demoErpPollMs: 60_000,
+        connectorTypes: [sapS4HanaConnector],
+        connectors: { relayIntervalMs: 100, healthIntervalMs: 600_000 },
+      };
+      const sapDemo = async (hub: TestHub) => {
+        const { connector } = await hub.gql('{ connector(name: "sap-demo") { settings settingsVersion } }');
+        const [{ n }] = await hub.db.em
+          .fork()
+          .execute<{ n: number }[]>("select count(*)::int as n from audit_record where action like 'Connector%'");
+        return { baseUrl: connector.settings.baseUrl as string, version: connector.settingsVersion, audited: n };
+      };
+      try {
+        const first = await startTestHub('postgres+nats', settings);
+        const before = await sapDemo(first).finally(() => first.stop());
+        const second = await startTestHub('postgres+nats', settings);
+        const after = await sapDemo(second).finally(() => second.stop());
+        expect(before).toEqual({
+          baseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/),
+          version: 1,
+          audited: 1,
+        });
+        expect(after).toEqual(before);
+      } finally {
+        await database.drop();
+        await deleteNatsNamespace(namespace);
+      }
+    },
+    2 * HUB_START_TIMEOUT_MS,
+  );
 });

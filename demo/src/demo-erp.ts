@@ -35,7 +35,12 @@ export async function startDemoErp(hub: HubExtensionContext, pollIntervalMs: num
     log.warn('[demo] the SAP connector (@plantgraph/connector-sap-s4hana) is not installed: no ERP in the demo');
     return;
   }
-  const sim = await SapSimulator.start();
+  // On the port of the last start when it is free: the connector's settings then stay as they are.
+  const previous = await services.connectors.get(hub.db.em.fork(), Principal.system('demo'), DEMO_SAP_CONNECTOR);
+  const previousUrl = previous?.settings.baseUrl;
+  const sim = await SapSimulator.start({
+    port: typeof previousUrl === 'string' ? Number(new URL(previousUrl).port) : undefined,
+  });
   onClose(() => sim.close());
   const order = (n: number, line: string, quantity: number, day: number) =>
     sim.addOrder({

@@ -27,6 +27,8 @@ export interface SapSimulatorOptions {
   duplicates?: DuplicatePolicy;
   /** Gateway's server-side page limit (answers carry __next beyond it). */
   maxPageSize?: number;
+  /** The loopback port to listen on, when free (another one otherwise). Default: any free port. */
+  port?: number;
 }
 
 /** A stored confirmation (SAP field names) with its goods movements. */
@@ -76,7 +78,17 @@ export class SapSimulator {
 
   static async start(options: SapSimulatorOptions = {}): Promise<SapSimulator> {
     const simulator = new SapSimulator(options);
-    await new Promise<void>((resolve) => simulator.server.listen(0, '127.0.0.1', resolve));
+    const listen = (port: number) =>
+      new Promise<void>((resolve, reject) => {
+        simulator.server.once('error', reject);
+        simulator.server.listen(port, '127.0.0.1', () => {
+          simulator.server.off('error', reject);
+          resolve();
+        });
+      });
+    await listen(options.port ?? 0).catch((err: NodeJS.ErrnoException) =>
+      err.code === 'EADDRINUSE' && options.port ? listen(0) : Promise.reject(err),
+    );
     simulator.url = `http://127.0.0.1:${(simulator.server.address() as AddressInfo).port}`;
     return simulator;
   }

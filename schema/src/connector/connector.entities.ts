@@ -42,7 +42,9 @@ export class ConnectorInstance extends Identified<
   @Property({ type: 'json' })
   secretNames: string[] = [];
   @Property({ type: 'json' }) grants: Grant[] = [];
-  @Field(() => Int, { description: 'Counts saves of the settings.' }) @Property() settingsVersion: number = 1;
+  @Field(() => Int, { description: 'Counts changes of the settings (saving the same ones again is none).' })
+  @Property()
+  settingsVersion: number = 1;
   @Field(() => String, { nullable: true, description: 'Where the next poll starts (the connector’s own format).' })
   @Property({ type: 'text', nullable: true })
   inboundCursor?: string | null;

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { FilterQuery } from '@mikro-orm/core';
 import { type BrowsedNode, type StreamHealth, splitSecrets, validateSettings } from '@plantgraph/connector-sdk';
 import {
@@ -152,7 +153,8 @@ export class ConnectorService {
           fail(invalidInput('type', `connector ${input.name} is a ${existing.type}; its type cannot change.`));
       }
       const given = splitSecrets(definition.settings, input.settings ?? {});
-      const secrets = existing ? await this.box.open(existing.secrets) : {};
+      const storedSecrets = existing ? await this.box.open(existing.secrets) : {};
+      const secrets = { ...storedSecrets };
       for (const [k, v] of Object.entries(given.secrets)) {
         if (v === null) delete secrets[k];
         else secrets[k] = v;
@@ -164,6 +166,17 @@ export class ConnectorService {
       const problems = grantProblems(principal, scope, input.grants);
       if (problems.length) fail(invalidInput('grants', problems.join('; ')));
       const stored = splitSecrets(definition.settings, checked.settings as Record<string, unknown>);
+      const grants = input.grants.map((g) => ({ role: g.role, scope: g.scope }));
+      // The same configuration again (a script or the demo applying it at each start) is no new version:
+      // nothing is written, audited or announced.
+      const unchanged =
+        existing &&
+        existing.scope === scope &&
+        isDeepStrictEqual(existing.settings, stored.plain) &&
+        isDeepStrictEqual(storedSecrets, stored.secrets) &&
+        isDeepStrictEqual(existing.grants, grants) &&
+        (input.enabled == null || input.enabled === existing.enabled);
+      if (unchanged) return existing;
       const before = existing ? snapshot(existing) : null;
       const instance =
         existing ?? tx.create(ConnectorInstance, { name: input.name, type: input.type, scope, settings: {} });
@@ -171,7 +184,7 @@ export class ConnectorService {
       instance.settings = stored.plain;
       instance.secretNames = Object.keys(stored.secrets).sort();
       instance.secrets = instance.secretNames.length ? await this.box.seal(stored.secrets) : null;
-      instance.grants = input.grants.map((g) => ({ role: g.role, scope: g.scope }));
+      instance.grants = grants;
       if (existing) instance.settingsVersion += 1;
       else instance.eventCursor = await this.deliveryEvents.head(tx);
       if (input.enabled != null) instance.enabled = input.enabled;
