@@ -45,7 +45,7 @@ import { startOeeUpdates } from './modules/oee/oee-updates.js';
 import { startFlowsRuntime, type FlowsRuntime } from './modules/flows/runtime.js';
 import { ConnectorHost } from './modules/connector/connector-host.js';
 import { runHook, type HubExtensionContext, type HubLog, type HubOptions } from './extensions.js';
-import { ReadinessProbe } from './readiness.js';
+import { BACKGROUND_AFTER_LISTEN_MS, firstAnswerOrTimeout, ReadinessProbe } from './readiness.js';
 import { moveBaselineTimes } from './core/baseline-times.js';
 import { HubMetrics, routeOf } from './observability/metrics.js';
 import { serveMetrics } from './observability/metrics-endpoint.js';
@@ -149,13 +149,15 @@ export async function startHub(
 
     // Installations sharing a Redis keep apart as they do on NATS: by their namespace.
     const redisPrefix = config.natsNamespace === 'pg' ? 'plantgraph' : `plantgraph.${config.natsNamespace}`;
-    // BullMQ loads once the hub listens (or later, at first use): /readyz does not need it.
+    // BullMQ loads once the API has answered (`apiAnswered`), or at first use after that: /readyz does
+    // not need it, and loading it (and its first work on the embedded database, on this thread) held
+    // up the first answers by more than it took itself.
     let listening: () => void = () => {};
-    const listened = new Promise<void>((resolve) => {
+    const apiAnswered = new Promise<void>((resolve) => {
       listening = resolve;
-    });
+    }).then(() => firstAnswerOrTimeout(server, BACKGROUND_AFTER_LISTEN_MS));
     const jobs = openJobQueue(config, db, {
-      loadAfter: listened,
+      loadAfter: apiAnswered,
       warn: (m) => log.warn(m),
       redisPrefix,
       lockDurationMs: config.connectors.jobLockMs,

@@ -1,3 +1,5 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+
 /** One dependency as `/readyz` reports it. */
 export interface DependencyHealth {
   /** What it is, e.g. PostgreSQL, PGlite, NATS, in-process bus. */
@@ -92,3 +94,24 @@ export class ReadinessProbe {
 }
 
 const now = () => new Date().toISOString();
+
+/** How long after the hub listens the background start (BullMQ) waits at most for the API's first answer. */
+export const BACKGROUND_AFTER_LISTEN_MS = 1000;
+
+/**
+ * Settles once the server has answered its first request (any; its response closed), or after `ms`:
+ * when the hub's background start may begin without holding up the API's first answers (ADR 0069).
+ */
+export function firstAnswerOrTimeout(server: Server, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      server.off('request', onRequest);
+      resolve();
+    };
+    const onRequest = (_req: IncomingMessage, res: ServerResponse) => res.once('close', done);
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    server.once('request', onRequest);
+  });
+}
