@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -69,6 +69,8 @@ describe('plantgraph CLI', () => {
     expect((await fetch(`${hub.url}/readyz`)).status).toBe(200);
     expect(hub.output()).not.toMatch(/\[demo\]|demo plant/);
     await hub.stop();
+    // memory:// is no folder: nothing is unpacked ahead for it (ADR 0070), here or anywhere.
+    expect(readdirSync('.').filter((f) => f.startsWith('memory:'))).toEqual([]);
     const missing = /The demo \(--demo, PLANTGRAPH_DEMO\) needs the package @plantgraph\/demo, which is not installed/;
     await expect(spawnHub(env, ['--demo'])).rejects.toThrow(missing);
   });
@@ -79,6 +81,9 @@ describe('plantgraph CLI', () => {
     const env = { PLANTGRAPH_DATA_DIR: dataDir, PLANTGRAPH_SIMULATOR_INTERVAL_MS: '500' };
     const hub = await spawnHub(env, ['--demo']);
     expect(hub.output()).toMatch(/seeded the demo plant/);
+    expect(hub.output()).toMatch(/made from the demo baseline/);
+    // Unpacked ahead by a worker while the modules loaded (ADR 0070), then moved into place.
+    expect(readdirSync(dirname(dataDir)).filter((f) => f.startsWith(`${basename(dataDir)}.unpacking-`))).toEqual([]);
     expect(hub.output()).toMatch(/GraphQL \(HTTP and WebSocket\): +http:\/\/127\.0\.0\.1:\d+\/graphql/);
     const live = await subscribe(
       hub.url,
@@ -101,5 +106,13 @@ describe('plantgraph CLI', () => {
     expect(again.token).toBe(hub.token);
     expect(after.equipmentList.totalCount).toBe(20);
     await again.stop();
+  });
+
+  it('leaves nothing unpacked beside a new folder when a start fails early', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'plantgraph-failed-start-'));
+    dirs.push(parent);
+    const env = { PLANTGRAPH_DATA_DIR: join(parent, 'data'), PORT: 'not-a-port' };
+    await expect(spawnHub(env, ['--demo'])).rejects.toThrow(/PORT must be a port number/);
+    expect(readdirSync(parent)).toEqual([]);
   });
 });

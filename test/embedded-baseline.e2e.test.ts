@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -8,7 +8,7 @@ import {
   seededFromBaseline,
   type Database,
 } from '@plantgraph/hub/dist/infrastructure/database/database.js';
-import { baselineIsCurrent } from '@plantgraph/hub/dist/infrastructure/database/embedded-baseline.js';
+import { baselineIsCurrent, unpackAhead } from '@plantgraph/hub/dist/infrastructure/database/embedded-baseline.js';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -91,5 +91,36 @@ describe('the embedded baseline', () => {
     } finally {
       await again.close();
     }
+  });
+
+  it('uses the copy unpacked ahead for a new folder, and drops it when the folder is not new', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'plantgraph-baseline-'));
+    dirs.push(parent);
+    const dataDir = join(parent, 'data');
+    const ahead = unpackAhead(dataDir, null);
+    expect(ahead).not.toBeNull();
+    expect(await ahead!.done).toBe(true);
+    // A mark in the copy: the folder opened below must be this copy, not a second unpacking.
+    writeFileSync(join(ahead!.staging, 'unpacked-ahead'), '');
+    const db = await openDatabase({ dataDir, logSql: false }, undefined, null, ahead);
+    try {
+      expect(seededFromBaseline(db)).toBe(true);
+      expect(existsSync(join(dataDir, 'unpacked-ahead'))).toBe(true);
+      expect(await migrate(db, () => {})).toEqual([]);
+    } finally {
+      await db.close();
+    }
+    expect(readdirSync(parent)).toEqual(['data']); // no staging left beside it
+
+    // Unpacked ahead, but the folder got data meanwhile (another start): the data stays, the copy goes.
+    const other = join(parent, 'other');
+    const late = unpackAhead(other, null);
+    mkdirSync(other);
+    writeFileSync(join(other, 'PG_VERSION'), 'not ours');
+    expect(await late!.done).toBe(true);
+    await expect(openDatabase({ dataDir: other, logSql: false }, undefined, null, late)).rejects.toThrow();
+    expect(readdirSync(other)).toEqual(['PG_VERSION']);
+    expect(readdirSync(parent).sort()).toEqual(['data', 'other']);
+    expect(unpackAhead(dataDir, null)).toBeNull(); // not new
   });
 });

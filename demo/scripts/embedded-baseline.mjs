@@ -14,7 +14,11 @@ import {
   openDatabase,
   seededFromBaseline,
 } from '@plantgraph/hub/dist/infrastructure/database/database.js';
-import { baselineKey, baselineIsCurrent } from '@plantgraph/hub/dist/infrastructure/database/embedded-baseline.js';
+import {
+  baselineIsCurrent,
+  baselineKey,
+  packBaseline,
+} from '@plantgraph/hub/dist/infrastructure/database/embedded-baseline.js';
 import { createServices } from '@plantgraph/hub/dist/services.js';
 import { DEMO_BASELINE, demoBaselineIsCurrent, storeDemoBaseline } from '../dist/demo-baseline.js';
 import { seedDemoPlant } from '../dist/demo-plant.js';
@@ -55,7 +59,7 @@ try {
   const pglite = await nativePglite(db);
   // A checkpoint first: the data files then hold everything, and a start needs no WAL replay.
   await pglite.exec('CHECKPOINT');
-  const tarball = new Uint8Array(await (await pglite.dumpDataDir('gzip')).arrayBuffer());
+  const tarball = packBaseline(new Uint8Array(await (await pglite.dumpDataDir('none')).arrayBuffer()));
   storeDemoBaseline(tarball, { key: baselineKey(), inputs, madeAt: madeAt.toISOString() });
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`[build] demo baseline written to ${DEMO_BASELINE} (${seconds} s)`);

@@ -9,7 +9,7 @@ import type { ExtensionBaseline } from '@plantgraph/hub';
  * `--demo` is made from it, and its times are moved to the start's, instead of seeding for seconds.
  */
 const DIR = fileURLToPath(new URL('./baseline', import.meta.url));
-export const DEMO_BASELINE = join(DIR, 'pgdata.tar.gz');
+export const DEMO_BASELINE = join(DIR, 'pgdata.tar.zst');
 const META = join(DIR, 'baseline.json');
 
 interface Meta {
@@ -40,6 +40,7 @@ export function demoBaselineIsCurrent(inputs: string): boolean {
   return meta()?.inputs === inputs;
 }
 
+/** Stores the demo's data folder, packed as the hub packs its baseline (`packBaseline`). */
 export function storeDemoBaseline(tarball: Uint8Array, m: Meta): void {
   mkdirSync(DIR, { recursive: true });
   writeFileSync(`${DEMO_BASELINE}.tmp`, tarball);

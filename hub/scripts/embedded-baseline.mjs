@@ -13,7 +13,7 @@ try {
   const pglite = await nativePglite(db);
   // A checkpoint first: the data files then hold everything, and a start needs no WAL replay.
   await pglite.exec('CHECKPOINT');
-  storeBaseline(new Uint8Array(await (await pglite.dumpDataDir('gzip')).arrayBuffer()), key);
+  storeBaseline(new Uint8Array(await (await pglite.dumpDataDir('none')).arrayBuffer()), key);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`[build] embedded baseline written: ${applied.length} migrations (${seconds} s)`);
 } finally {

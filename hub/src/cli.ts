@@ -26,4 +26,14 @@ if (process.argv[2] === 'start' && process.env.NATS_URL) {
 // NODE_COMPILE_CACHE): a start after the first compiles none of them again, about a third of a
 // warm start's CPU (ADR 0030).
 (await import('node:module')).enableCompileCache?.();
-await import('./commands.js');
+// A new embedded folder's baseline unpacks in a worker thread while the modules load (ADR 0070).
+const unpackingAhead =
+  process.argv[2] === 'start'
+    ? await (await import('./start-ahead.js')).unpackAheadForStart(process.env, process.argv.slice(3))
+    : null;
+const { main } = await import('./commands.js');
+await main(process.argv.slice(2), unpackingAhead).catch(async (err: Error) => {
+  console.error(`[plantgraph] ${err.message}`);
+  await unpackingAhead?.discard();
+  process.exit(1);
+});

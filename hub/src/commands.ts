@@ -22,6 +22,8 @@ import { type LocalAdminKey, rotateLocalAdminKey } from './auth/local-admin-key.
 import { UnitOfWork } from './core/unit-of-work.js';
 import { isEquipmentPath } from './core/keys.js';
 import { startHub } from './hub.js';
+import { DEMO_PACKAGE } from './start-ahead.js';
+import type { UnpackingAhead } from './infrastructure/database/embedded-baseline.js';
 import type { HubExtension, HubExtensionPackage } from './extensions.js';
 import { FlowStore } from './modules/flows/storage.js';
 import { InvalidFlowsError, parseFlows } from './modules/flows/flow-document.js';
@@ -31,8 +33,6 @@ import { createHubLog } from './observability/logger.js';
 import { OPCUA_CERTIFICATES_USAGE, opcuaCertificatesCommand } from './opcua-certificate-commands.js';
 
 export const SDL_FILE = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
-/** The demo plant, its machine simulator and its flows: an extension package, for `start --demo`. */
-const DEMO_PACKAGE = '@plantgraph/demo';
 /** Connector packages loaded when installed, unless PLANTGRAPH_CONNECTOR_PACKAGES names others. */
 const CONNECTOR_PACKAGES = [
   '@plantgraph/connector-sap-s4hana',
@@ -67,7 +67,8 @@ ${OPCUA_CERTIFICATES_USAGE}${RECORD_USAGE}  schema              write the GraphQ
   migration:create    write a migration for model changes to hub/src/infrastructure/database/migrations
 `;
 
-async function main(argv: string[]): Promise<void> {
+/** Runs one command; `unpackingAhead` is what the CLI started before loading this (`start`). */
+export async function main(argv: string[], unpackingAhead: UnpackingAhead | null = null): Promise<void> {
   const [command, ...flags] = argv;
   switch (command) {
     case 'start': {
@@ -80,7 +81,7 @@ async function main(argv: string[]): Promise<void> {
       const demo = config.demo ? await loadExtensionPackage(DEMO_PACKAGE, 'The demo (--demo, PLANTGRAPH_DEMO)') : null;
       const extensions = demo ? [demo] : [];
       const connectors = await loadConnectorPackages(process.env.PLANTGRAPH_CONNECTOR_PACKAGES ?? CONNECTOR_PACKAGES);
-      const hub = await startHub(config, log, { extensions, connectors });
+      const hub = await startHub(config, log, { extensions, connectors, unpackingAhead });
       const token = localAdminKeyBanner(hub.localAdminKey);
       const idp = hub.devIdentityProvider;
       const signIn = idp
@@ -426,8 +427,3 @@ function embeddedOnly(command: string) {
 function redact(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
-
-main(process.argv.slice(2)).catch((err: Error) => {
-  console.error(`[plantgraph] ${err.message}`);
-  process.exit(1);
-});

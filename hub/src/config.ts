@@ -1,5 +1,5 @@
 import { natsStartTimeoutMs, serviceUrl } from './service-urls.js';
-import { resolve } from 'node:path';
+import { embeddedDataDir } from './data-dir.js';
 import { type Grant, Role, WHOLE_INSTALLATION } from '@plantgraph/schema';
 import { isEquipmentPath } from './core/keys.js';
 import type { LogFormat } from './observability/logger.js';
@@ -252,7 +252,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
   const port = Number(env.PORT ?? 4000);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`PORT must be a port number (0-65535), got "${env.PORT}".`);
-  const dataDir = env.PLANTGRAPH_DATA_DIR ?? '.plantgraph/data';
   const production = env.NODE_ENV === 'production' || env.PLANTGRAPH_PRODUCTION === '1';
   const authSetting = (env.PLANTGRAPH_AUTH ?? 'on').toLowerCase();
   if (!['on', 'off'].includes(authSetting))
@@ -363,7 +362,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: P
     tracing: tracingFromEnv(env),
     opcuaPort: opcuaPortFrom(env, int),
     databaseUrl: serviceUrl(env, 'DATABASE_URL'),
-    dataDir: dataDir.startsWith('memory://') ? dataDir : resolve(dataDir),
+    dataDir: embeddedDataDir(env),
     natsUrl: serviceUrl(env, 'NATS_URL'),
     natsNamespace: env.PLANTGRAPH_NATS_NAMESPACE || 'pg',
     natsStartTimeoutMs: natsStartTimeoutMs(env),

@@ -1,7 +1,7 @@
 import type { ConnectorDefinition } from '@plantgraph/connector-sdk';
 import type { HubConfig } from './config.js';
 import type { Database } from './infrastructure/database/database.js';
-import type { ExtensionBaseline } from './infrastructure/database/embedded-baseline.js';
+import type { ExtensionBaseline, UnpackingAhead } from './infrastructure/database/embedded-baseline.js';
 import type { MessageBus } from './infrastructure/bus/message-bus.js';
 import type { Services } from './services.js';
 
@@ -44,6 +44,8 @@ export interface HubOptions {
   extensions?: readonly HubExtension[];
   /** The connector types this hub can run (e.g. `@plantgraph/connector-sap-s4hana`'s definition). */
   connectors?: readonly ConnectorDefinition[];
+  /** A new embedded folder's baseline, already being unpacked (the CLI starts it first, ADR 0070). */
+  unpackingAhead?: UnpackingAhead | null;
 }
 
 /**

@@ -95,7 +95,7 @@ export interface RunningHub {
 export async function startHub(
   config: HubConfig,
   log: HubLog = console,
-  { extensions = [], connectors = [] }: HubOptions = {},
+  { extensions = [], connectors = [], unpackingAhead = null }: HubOptions = {},
 ): Promise<RunningHub> {
   refuseDevIdentityProviderWhereNotAllowed(config);
   const tracing = config.tracing ? await HubTracing.open(config.tracing) : null;
@@ -108,6 +108,7 @@ export async function startHub(
     config,
     tracing ? (sql, ms, failed) => tracing.statement(sql, ms, failed) : undefined,
     withBaseline?.embeddedBaseline?.() ?? null,
+    unpackingAhead,
   );
   let plainBus: MessageBus;
   try {

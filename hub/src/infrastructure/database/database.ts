@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite } from '@electric-sql/pglite';
 import type { Pool } from 'pg';
@@ -21,7 +21,7 @@ import { entities } from '@plantgraph/schema';
 import type { HubConfig } from '../../config.js';
 import { lockFolder } from './folder-lock.js';
 import { backupBeforeMigration, EmbeddedFolderError } from './embedded-backup.js';
-import { type ExtensionBaseline, type SeededFrom, seedFromBaseline } from './embedded-baseline.js';
+import { type ExtensionBaseline, type SeededFrom, seedFromBaseline, type UnpackingAhead } from './embedded-baseline.js';
 
 export type Database = MikroORM;
 export type Tx = EntityManager;
@@ -47,6 +47,8 @@ export async function openDatabase(
   observeStatement?: (sql: string, tookMs: number, failed: boolean) => void,
   /** A new embedded folder is made from this extension's baseline (the demo plant) instead of the hub's. */
   baseline: ExtensionBaseline | null = null,
+  /** That baseline already being unpacked for a new folder (`unpackAhead`, the CLI's `start`). */
+  ahead: UnpackingAhead | null = null,
 ): Promise<Database> {
   const options: Partial<Options> = {
     entities,
@@ -93,7 +95,7 @@ export async function openDatabase(
   if (config.dataDir.startsWith('memory://')) {
     return (await PgliteORM.init({ ...embedded, dbName: config.dataDir } as never)) as unknown as Database;
   }
-  return openEmbeddedFolder(embedded, config.dataDir, baseline);
+  return openEmbeddedFolder(embedded, config.dataDir, baseline, ahead);
 }
 
 /** MikroORM's logger, also telling `observe` of each statement (MikroORM logs every one with its time). */
@@ -133,17 +135,22 @@ async function openEmbeddedFolder(
   options: Partial<Options>,
   folder: string,
   baseline: ExtensionBaseline | null,
+  ahead: UnpackingAhead | null,
 ): Promise<Database> {
   const lock = lockFolder(folder);
   let db: Database;
   let seeded: SeededFrom | null = null;
   try {
-    seeded = seedFromBaseline(folder, baseline);
+    const unpacked = ahead && (await ahead.done) ? ahead : null;
+    seeded = seedFromBaseline(folder, baseline, unpacked);
     mkdirSync(folder, { recursive: true });
     db = (await PgliteORM.init({ ...options, dbName: folder } as never)) as unknown as Database;
   } catch (err) {
     lock.release();
     throw err;
+  } finally {
+    // Not used (the folder was not new any more, another baseline was chosen, or it failed).
+    if (ahead) rmSync(ahead.staging, { recursive: true, force: true });
   }
   try {
     // MikroORM connects lazily: open PGlite now, so a damaged folder is reported here.
