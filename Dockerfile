@@ -40,9 +40,11 @@ COPY README.md ./
 # The PlantGraph Node-RED nodes are built to CommonJS with their editor HTML; the GraphQL IDE
 # (GraphiQL, a dev dependency) is bundled into hub/dist/ide with the README for its saved tabs, the
 # plant console (Preact, a dev dependency) into hub/dist/console, its operations typed from schema.graphql.
+# The third-party packages the hub imports are bundled into hub/dist/vendor (esbuild, ADR 0074).
 # npm nests a dependency under demo/node_modules when the demo pins another version
 # than the hoisted one (mqtt today; the Sparkplug connector too); the folders must exist for the COPY below.
 RUN npx tsc -b hub connectors/sap-s4hana connectors/opcua connectors/sparkplug connectors/cmms-maintainx connectors/b2mml demo \
+ && node hub/scripts/bundle-vendor.mjs \
  && npm run build -w flows/node-red \
  && { test -f schema/schema.graphql || node hub/dist/cli.js schema; } \
  && node hub/ide/build.mjs \

@@ -26,6 +26,8 @@ if (process.argv[2] === 'start' && process.env.NATS_URL) {
 // NODE_COMPILE_CACHE): a start after the first compiles none of them again, about a third of a
 // warm start's CPU (ADR 0030).
 (await import('node:module')).enableCompileCache?.();
+// The packages the hub imports, from the bundle the build wrote (ADR 0074).
+(await import('./vendor-bundle.js')).loadPackagesFromVendorBundle();
 // A new embedded folder's baseline unpacks in a worker thread while the modules load (ADR 0070).
 const unpackingAhead =
   process.argv[2] === 'start'
