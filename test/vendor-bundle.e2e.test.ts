@@ -43,7 +43,7 @@ describe('the CLI with its vendor bundle (ADR 0074)', () => {
     expect(loaded.length).toBeLessThan(60);
   });
 
-  it('gives import and require, from the hub and from an extension, one copy of a package', async () => {
+  it('gives the hub, an extension and an unbundled package, by import or require, one copy of a package', async () => {
     const script = `
       import { createRequire } from 'node:module';
       const { loadPackagesFromVendorBundle } = await import(${JSON.stringify(`${HUB_DIST}vendor-bundle.js`)});
@@ -54,10 +54,14 @@ describe('the CLI with its vendor bundle (ADR 0074)', () => {
       const graphql = await import('graphql');
       const { printSchema } = graphql;
       const { InProcessBus } = await import(${JSON.stringify(`${HUB_DIST}index.js`)});
+      // BullMQ (unbundled) requires pg's CommonJS entry, the hub imports its ES wrapper.
+      const fromBullmq = createRequire(import.meta.resolve('bullmq'));
+      const pg = (await import('pg')).default;
       console.log(JSON.stringify({
         resolved: import.meta.resolve('graphql'),
         sameForRequire: fromHub('graphql').GraphQLSchema === graphql.GraphQLSchema,
         sameForExtension: fromDemo('graphql').GraphQLSchema === graphql.GraphQLSchema,
+        sameForUnbundled: fromBullmq('pg') === pg,
         sdl: printSchema(await imported.buildHubSchema(new InProcessBus(), { check: true })) + '\\n',
       }));
     `;
@@ -66,11 +70,14 @@ describe('the CLI with its vendor bundle (ADR 0074)', () => {
       resolved: string;
       sameForRequire: boolean;
       sameForExtension: boolean;
+      sameForUnbundled: boolean;
       sdl: string;
     };
     expect(seen.resolved).toMatch(/\/hub\/dist\/vendor\/graphql\+index\.js$/);
     expect(seen.sameForRequire).toBe(true);
     expect(seen.sameForExtension).toBe(true);
+    // One pg for both: the hub's outage-tolerant pg.Client must reach BullMQ's connections.
+    expect(seen.sameForUnbundled).toBe(true);
     // type-graphql and MikroORM name types and entities by class names, which the bundle keeps.
     expect(seen.sdl).toBe(readFileSync(fileURLToPath(new URL('../schema/schema.graphql', import.meta.url)), 'utf8'));
   });

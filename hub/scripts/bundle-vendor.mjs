@@ -39,22 +39,31 @@ function compiledFiles(dir, into = []) {
   return into;
 }
 
-/** Finds each file a package import of the given modules resolves to (esbuild's resolver, Node's rules). */
-function packageFilesOf(resolved) {
+/** Resolves a package import as Node would (esbuild's resolver, Node's rules); null when not installed. */
+async function resolvePackage(build, args) {
+  const found = await build.resolve(args.path, {
+    kind: args.kind,
+    resolveDir: args.resolveDir,
+    importer: args.importer,
+    pluginData: { inner: true },
+  });
+  return found.errors.length || !found.path.includes('/node_modules/') ? null : found;
+}
+
+/**
+ * Finds each file a package import of the given modules resolves to: into `resolved`, or for an
+ * unbundled third-party package into `unbundledFiles`.
+ */
+function packageFilesOf(resolved, unbundledFiles) {
   return {
     name: 'package-files',
     setup(build) {
       build.onResolve({ filter: /^[^./]/ }, async (args) => {
         if (args.pluginData?.inner) return undefined;
-        if (args.path.startsWith('node:') || unbundled(args.path)) return { external: true };
-        const found = await build.resolve(args.path, {
-          kind: args.kind,
-          resolveDir: args.resolveDir,
-          importer: args.importer,
-          pluginData: { inner: true },
-        });
+        if (args.path.startsWith('node:') || args.path.startsWith('@plantgraph/')) return { external: true };
         // An optional import that is not installed stays Node's to resolve (and fail) at run time.
-        if (!found.errors.length && found.path.includes('/node_modules/')) resolved.add(found.path);
+        const found = await resolvePackage(build, args);
+        if (found) (unbundled(args.path) ? unbundledFiles : resolved).add(found.path);
         return { external: true };
       });
     },
@@ -62,18 +71,53 @@ function packageFilesOf(resolved) {
 }
 
 const packageFiles = new Set();
-await esbuild.build({
-  ...asNode,
-  entryPoints: HUB_PROCESS.flatMap((p) => {
+const unbundledFiles = new Set();
+const scan = (entryPoints, plugin) =>
+  esbuild.build({
+    ...asNode,
+    entryPoints,
+    bundle: true,
+    write: false,
+    outdir: out,
+    plugins: [plugin],
+    logLevel: 'silent',
+  });
+await scan(
+  HUB_PROCESS.flatMap((p) => {
     const dist = join(root, p, 'dist');
     return statSync(dist, { throwIfNoEntry: false })?.isDirectory() ? compiledFiles(dist) : [];
   }),
-  bundle: true,
-  write: false,
-  outdir: out,
-  plugins: [packageFilesOf(packageFiles)],
-  logLevel: 'silent',
-});
+  packageFilesOf(packageFiles, unbundledFiles),
+);
+
+/**
+ * The files of bundled packages that the unbundled ones (and what they import) reach, often by another
+ * file than the hub's (BullMQ's `require('pg')` is pg's CommonJS entry, the hub's `import` its ES
+ * wrapper): bundled too, so both share one copy of the package. Two copies would each keep their own
+ * state: the hub's outage-tolerant `pg.Client` would not reach BullMQ's connections.
+ */
+async function reachedFromUnbundled(files) {
+  const bundledPackages = new Set([...packageFiles].map(packageNameOf));
+  await scan(
+    [...files].filter((f) => !/\/node_modules\/node-red\//.test(f)),
+    {
+      name: 'reached-from-unbundled',
+      setup(build) {
+        // What esbuild cannot read as code (native addons, WebAssembly) imports no package.
+        build.onResolve({ filter: /\.(node|wasm|data)$/ }, () => ({ external: true }));
+        build.onResolve({ filter: /^[^./]/ }, async (args) => {
+          if (args.pluginData?.inner) return undefined;
+          if (args.path.startsWith('node:') || args.path.startsWith('@plantgraph/')) return { external: true };
+          const found = await resolvePackage(build, args);
+          if (!found || !bundledPackages.has(packageNameOf(found.path))) return found ?? { external: true };
+          packageFiles.add(found.path);
+          return { external: true };
+        });
+      },
+    },
+  );
+}
+await reachedFromUnbundled(unbundledFiles);
 
 // One entry per package file, re-exporting exactly the names Node gives an importer of it (for a
 // CommonJS package, the ones its lexer finds), so an import of the bundled copy sees what it saw before.
