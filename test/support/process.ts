@@ -17,6 +17,8 @@ export interface HubProcess {
   stop(): Promise<void>;
   /** SIGKILL: the hub gets no chance to clean up. */
   kill(): Promise<void>;
+  /** Throws, with its exit and last output, if the hub ended by itself after it was ready. */
+  checkRunning(): void;
 }
 
 /** Runs `plantgraph start` as its own process, the way users run it; resolves once it is ready. */
@@ -57,16 +59,33 @@ export async function spawnHub(
       reject(new Error(`hub exited with ${code} before it was ready:\n${output}`));
     });
   });
+  let signalled = false;
   const signal = async (name: NodeJS.Signals) => {
+    signalled = true;
     if (child.exitCode === null && child.signalCode === null) child.kill(name);
     await exited;
+  };
+  const checkRunning = () => {
+    if (signalled || (child.exitCode === null && child.signalCode === null)) return;
+    const how = child.signalCode ?? `exit code ${child.exitCode}`;
+    throw new Error(
+      `the hub process ended by itself (${how}) after it was ready; its last output:\n${output.slice(-4000)}`,
+    );
   };
   // Printed when this start made it (a text line or a JSON one's msg); else the banner says which file keeps it.
   const kept = /local admin API key: kept in ([^\s\\"]+) /.exec(output)?.[1];
   const token = kept
     ? readFileSync(kept, 'utf8').trim()
     : (/local admin API key[\s\S]*?(pgk_[\w-]+)/.exec(output)?.[1] ?? null);
-  return { url, token, child, output: () => output, stop: () => signal('SIGTERM'), kill: () => signal('SIGKILL') };
+  return {
+    url,
+    token,
+    child,
+    output: () => output,
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
+    checkRunning,
+  };
 }
 
 /** An API key made the production way, with the CLI against the installation `env` points at. */
