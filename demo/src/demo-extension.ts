@@ -20,14 +20,18 @@ export function demoExtension(demo: DemoConfig): HubExtension {
     name: 'demo',
     async beforeFlows({ config, services, log, onClose }) {
       if (!config.flows.enabled) return;
+      const { plant } = config.flows;
       mqttUrl = demo.mqttUrl ?? null;
       if (!mqttUrl) {
-        const broker = await startEmbeddedBroker(demo.mqttPort);
+        // When the configured port is taken, the last start's port keeps the stored flows as they are.
+        const broker = await startEmbeddedBroker([
+          demo.mqttPort,
+          loopbackPort(await storedDemoBroker(services.flows, plant)),
+        ]);
         onClose(() => broker.close());
         mqttUrl = broker.url;
         log.log(`[demo] MQTT broker for the demo machines at ${broker.url}`);
       }
-      const { plant } = config.flows;
       const seeded = await seedDemoFlows(services.flows, plant, mqttUrl);
       if (seeded === 'stored') log.log(`[demo] stored the demo flows as plant "${plant}" (flows/plants/demo.json)`);
       if (seeded === 'updated')
@@ -64,4 +68,10 @@ export function demoExtension(demo: DemoConfig): HubExtension {
       }
     },
   };
+}
+
+/** The port of an MQTT URL on this machine's loopback (the demo broker's), or 0. */
+function loopbackPort(url: string | null): number {
+  const parsed = url && URL.canParse(url) ? new URL(url) : null;
+  return parsed?.hostname === '127.0.0.1' && parsed.port ? Number(parsed.port) : 0;
 }

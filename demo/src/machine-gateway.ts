@@ -100,21 +100,32 @@ export async function mqttGateway(url: string): Promise<MachineGateway> {
   };
 }
 
-/** An MQTT broker inside the hub, for `npm start` on a machine without one (loopback only). */
+/**
+ * An MQTT broker inside the hub, for `npm start` on a machine without one (loopback only), on the
+ * first of `ports` that is free (0: any), else on any free port.
+ */
 export async function startEmbeddedBroker(
-  port: number,
+  ports: number[],
 ): Promise<{ url: string; port: number; close(): Promise<void> }> {
   const broker = await Aedes.createBroker();
   const server: Server = createServer(broker.handle as never);
   const listen = (p: number) =>
     new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(p, '127.0.0.1', resolve);
+      const refused = (err: Error) => reject(err);
+      server.once('error', refused);
+      server.listen(p, '127.0.0.1', () => {
+        server.off('error', refused);
+        resolve();
+      });
     });
   // Another demo hub (or a broker) may have the port: any free one will do for the demo's own flows.
-  await listen(port).catch((err: NodeJS.ErrnoException) =>
-    err.code === 'EADDRINUSE' && port !== 0 ? listen(0) : Promise.reject(err),
-  );
+  for (const port of [...ports.filter((p) => p !== 0), 0]) {
+    const taken = await listen(port).then(
+      () => false,
+      (err: NodeJS.ErrnoException) => (err.code === 'EADDRINUSE' && port !== 0 ? true : Promise.reject(err)),
+    );
+    if (!taken) break;
+  }
   const actual = (server.address() as { port: number }).port;
   return {
     url: `mqtt://127.0.0.1:${actual}`,

@@ -70,6 +70,8 @@ export type TestHubSettings = Partial<Omit<HubConfig, 'connectors'>> & {
   connectors?: Partial<HubConfig['connectors']>;
   simulatorIntervalMs?: number;
   demoMqttUrl?: string;
+  /** Without `demoMqttUrl`: the port of the broker embedded for the demo (1884 unless given). */
+  demoMqttPort?: number;
   /** Connector types the hub runs (e.g. the SAP connector's definition). */
   connectorTypes?: HubOptions['connectors'];
   /** With `demo: true`: the demo ERP's poll period (the SAP simulator and connector); off unless given. */
@@ -86,6 +88,7 @@ export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): 
   const {
     simulatorIntervalMs = 60_000,
     demoMqttUrl,
+    demoMqttPort,
     connectorTypes,
     demoErpPollMs = 0,
     demoOpcuaPort,
@@ -116,6 +119,7 @@ export async function startTestHub(mode: Mode, settings: TestHubSettings = {}): 
           {
             simulatorIntervalMs,
             mqttUrl: demoMqttUrl,
+            ...(demoMqttPort === undefined ? {} : { mqttPort: demoMqttPort }),
             erpPollIntervalMs: demoErpPollMs,
             opcuaPort: demoOpcuaPort ?? null,
           },
