@@ -93,7 +93,14 @@ describe.skipIf(!CHROMIUM)('the plant console across a hub restart', () => {
     expect(await tile.getAttribute('data-state'), 'no socket yet: the board cannot know').not.toBe('Down');
 
     blocked = false;
-    await expect.poll(() => tile.getAttribute('data-state'), { timeout: 20_000, interval: 100 }).toBe('Down');
+    await expect
+      .poll(() => tile.getAttribute('data-state'), { timeout: 20_000, interval: 100 })
+      .toBe('Down')
+      .catch(async (err: Error) => {
+        // Whether the socket came back says whether the read after the reconnect is what is missing.
+        await page.screenshot({ path: join(SCREENSHOTS, 'andon-after-restart.png') });
+        throw new Error(`${err.message}; the console's connection shows "${await connection.textContent()}"`);
+      });
     expect(await tile.textContent()).toContain('Changed during the restart');
     await connection.getByText('Live').waitFor();
     // Subscribed again: the next change arrives live.
