@@ -35,6 +35,17 @@ const ACK_WAIT_MS = 10_000;
 const PULL_EXPIRES_MS = 2000;
 /** How long a lane's first signal waits for more before its batch is stored anyway. */
 const DEFAULT_MAX_BATCH_DELAY_MS = 5;
+/**
+ * The most signals in one batch. A full batch happens only with a backlog (at live rates the delay
+ * closes batches first): 1024 instead of 512 drained 26,000-27,500 instead of 23,300-24,700 signals/s,
+ * fewer calls and commits for PostgreSQL and fewer turns for the hub.
+ */
+const DEFAULT_BATCH_SIZE = 1024;
+/**
+ * Signals delivered to this consumer and not yet acknowledged, at most (the durable consumer's
+ * setting): buffered, in a pull or being stored. It bounds what the lanes hold as well.
+ */
+const MAX_ACK_PENDING = 10_000;
 
 /**
  * The production bus. Domain events go to core NATS subjects, captured by the event stream for
@@ -111,7 +122,7 @@ export class NatsBus implements MessageBus {
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
         ack_wait: ACK_WAIT_MS * 1_000_000,
-        max_ack_pending: 10_000,
+        max_ack_pending: MAX_ACK_PENDING,
         filter_subject: signalStream.subjects,
       });
     }
@@ -205,8 +216,9 @@ export class NatsBus implements MessageBus {
    * stores one batch at a time, so with four lanes up to four batches are in flight (a batch that is
    * not full takes the idle lanes' signals with it, ADR 0064), and one equipment's
    * signals are stored in the order they arrived. A lane's batch is ready when full or when its
-   * oldest signal has waited `maxBatchDelayMs`. With three batches per lane buffered, fetching
-   * waits and JetStream holds the rest (back-pressure, not memory). Explicit pulls, rather than a
+   * oldest signal has waited `maxBatchDelayMs`. With three batches per lane buffered (or the
+   * consumer's `MAX_ACK_PENDING` reached), fetching waits and JetStream holds the rest
+   * (back-pressure, not memory). Explicit pulls, rather than a
    * continuous consume, mean nothing is on its way to this replica unless a pull is open: when a
    * batch asks for a pause, the open pull ends, what is held here goes back to JetStream, and
    * nothing is fetched (nor stored, in any lane) until the pause ends.
@@ -214,7 +226,7 @@ export class NatsBus implements MessageBus {
   consumeSignals(handle: SignalBatchHandler, options: SignalConsumerOptions = {}): SignalConsumer {
     const lanes = new SignalLanes<JsMsg>(
       options.lanes ?? 1,
-      options.batchSize ?? 512,
+      options.batchSize ?? DEFAULT_BATCH_SIZE,
       options.maxBatchDelayMs ?? DEFAULT_MAX_BATCH_DELAY_MS,
     );
     const { batchSize } = lanes;
@@ -253,7 +265,7 @@ export class NatsBus implements MessageBus {
           await sleepUntil(pausedUntil);
           continue;
         }
-        if (lanes.size >= batchSize * 3 * lanes.lanes) {
+        if (lanes.size >= Math.min(batchSize * 3 * lanes.lanes, MAX_ACK_PENDING)) {
           await new Promise<void>((r) => (resumeReading = r));
           continue;
         }
