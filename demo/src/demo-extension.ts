@@ -21,13 +21,12 @@ export function demoExtension(demo: DemoConfig): HubExtension {
     async beforeFlows({ config, services, log, onClose }) {
       if (!config.flows.enabled) return;
       const { plant } = config.flows;
+      // The broker the plant's stored flows read, before this start stores anything.
+      const before = await storedDemoBroker(services.flows, plant);
       mqttUrl = demo.mqttUrl ?? null;
       if (!mqttUrl) {
         // When the configured port is taken, the last start's port keeps the stored flows as they are.
-        const broker = await startEmbeddedBroker([
-          demo.mqttPort,
-          loopbackPort(await storedDemoBroker(services.flows, plant)),
-        ]);
+        const broker = await startEmbeddedBroker([demo.mqttPort, loopbackPort(before)]);
         onClose(() => broker.close());
         mqttUrl = broker.url;
         log.log(`[demo] MQTT broker for the demo machines at ${broker.url}`);
@@ -36,8 +35,9 @@ export function demoExtension(demo: DemoConfig): HubExtension {
       if (seeded === 'stored') log.log(`[demo] stored the demo flows as plant "${plant}" (flows/plants/demo.json)`);
       if (seeded === 'updated')
         log.log(`[demo] stored the demo flows again as plant "${plant}", for the broker at ${mqttUrl}`);
-      // An engineer's flows are theirs; say so when they no longer read this start's machines.
-      const stored = await storedDemoBroker(services.flows, plant);
+      // An engineer's flows are theirs; say so when they no longer read this start's machines. Flows kept
+      // as they were read the broker they read before; flows stored now read this start's.
+      const stored = seeded === 'kept' ? before : mqttUrl;
       if (stored && stored !== mqttUrl) {
         log.warn(
           `[demo] the flows of plant "${plant}" read MQTT at ${stored}, but the demo machines publish to ${mqttUrl}: ` +
