@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page, Request } from 'playwright-core';
 import { CHROMIUM, launchChromium, onlyTheHub, signInToConsole, warnWithoutChromium } from './support/browser.js';
 import { graphql } from './support/harness.js';
 import { type HubProcess, spawnHub } from './support/process.js';
@@ -22,6 +22,34 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/**
+ * What the page did, for a failure to say: its GraphQL requests by operation, their answers (the
+ * board's with press 1's state), failed requests and its console, each with the time since the start.
+ */
+function pageTrail(page: Page) {
+  const started = Date.now();
+  const lines: string[] = [];
+  const add = (line: string) => lines.push(`${((Date.now() - started) / 1000).toFixed(1)} s ${line}`);
+  const operation = (request: Request) => {
+    const { query } = (request.postDataJSON() ?? {}) as { query?: string };
+    return /^\s*(?:query|mutation)\s+(\w+)/.exec(query ?? '')?.[1];
+  };
+  page.on('request', (request) => {
+    if (request.url().endsWith('/graphql')) add(`→ ${operation(request) ?? request.method()}`);
+  });
+  page.on('requestfailed', (request) => add(`✗ ${request.url()}: ${request.failure()?.errorText}`));
+  page.on('response', async (response) => {
+    if (!response.url().endsWith('/graphql')) return;
+    const name = operation(response.request());
+    type Board = { data?: { equipmentList: { edges: { node: { path: string; state: string } }[] } } };
+    const board = name === 'AndonBoard' ? ((await response.json().catch(() => ({}))) as Board) : {};
+    const press = board.data?.equipmentList.edges.find((e) => e.node.path === PRESS_1)?.node.state;
+    add(`← ${name ?? response.request().method()} ${response.status()}${press ? ` press-1 ${press}` : ''}`);
+  });
+  page.on('console', (message) => add(`console ${message.type()}: ${message.text()}`));
+  return { add, lines: () => lines };
 }
 
 /**
@@ -62,8 +90,10 @@ describe.skipIf(!CHROMIUM)('the plant console across a hub restart', () => {
   it('shows that it reconnects, then subscribes again and reads what changed meanwhile', async () => {
     const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await onlyTheHub(page, hub.url, outside);
+    const trail = pageTrail(page);
     let blocked = false;
     await page.routeWebSocket(/\/graphql$/, (ws) => {
+      trail.add(blocked ? 'socket held closed' : 'socket to the hub');
       if (blocked) return ws.close({ code: 1012, reason: 'held closed by the test' });
       ws.connectToServer();
     });
@@ -93,13 +123,17 @@ describe.skipIf(!CHROMIUM)('the plant console across a hub restart', () => {
     expect(await tile.getAttribute('data-state'), 'no socket yet: the board cannot know').not.toBe('Down');
 
     blocked = false;
+    trail.add('socket no longer held closed');
     await expect
       .poll(() => tile.getAttribute('data-state'), { timeout: 20_000, interval: 100 })
       .toBe('Down')
       .catch(async (err: Error) => {
         // Whether the socket came back says whether the read after the reconnect is what is missing.
         await page.screenshot({ path: join(SCREENSHOTS, 'andon-after-restart.png') });
-        throw new Error(`${err.message}; the console's connection shows "${await connection.textContent()}"`);
+        throw new Error(
+          `${err.message}; the console's connection shows "${await connection.textContent()}"; ` +
+            `what the page did:\n${trail.lines().join('\n')}`,
+        );
       });
     expect(await tile.textContent()).toContain('Changed during the restart');
     await connection.getByText('Live').waitFor();
