@@ -3,7 +3,8 @@
 // A hub process, publisher processes, and (for latency) graphql-ws subscribers in this process.
 // Phases (BENCH_PHASES, default all): `drain` publishes BENCH_DRAIN_EVENTS signals while the hub is
 // stopped, then starts it and times how fast it drains the stream; `sustained` publishes
-// BENCH_EVENTS signals as fast as BENCH_PUBLISHERS processes can while the hub stores them;
+// BENCH_EVENTS signals as fast as BENCH_PUBLISHERS processes can (or at BENCH_SUSTAINED_RATE) while
+// the hub stores them;
 // `latency` runs BENCH_SUBSCRIBERS subscribers at BENCH_RATE events/s (`npm run bench:latency`).
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,8 +30,8 @@ const PUBLISHERS = Number(process.env.BENCH_PUBLISHERS ?? 4);
 const DRAIN_EVENTS = Number(process.env.BENCH_DRAIN_EVENTS ?? 100_000);
 const SUSTAINED_EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 // The sustained phase's offered rate: 'max' (default) publishes as fast as the publishers go, a burst
-// the hub stores behind; a number holds that rate, and the lag after the last publish says whether the
-// hub kept up with it.
+// the hub stores behind; a number holds that rate, and how long after the publishers end the last signal
+// is stored says whether the hub kept up with it.
 const SUSTAINED_RATE = process.env.BENCH_SUSTAINED_RATE ?? 'max';
 const PHASES = (process.env.BENCH_PHASES || 'drain,sustained,latency').split(',');
 const TARGET = 25_000;
