@@ -18,8 +18,10 @@ const HUB_PROCESS = ['hub', 'schema', 'demo', ...readdirSync(join(root, 'connect
 // Loaded from node_modules as before: PlantGraph's own packages, packages that read files next to
 // their code (PGlite's WebAssembly, BullMQ's Lua scripts, pdfkit's font metrics), and packages loaded
 // after the start or in another process. Packages found to use their own file's location (below) are
-// added to it.
-const UNBUNDLED = ['@electric-sql/pglite', 'bullmq', 'ioredis', 'node-opcua', 'node-red', 'pdfkit'];
+// added to it. And `pg` (ADR 0077): BullMQ require()s it while the hub imports it, and a require() of
+// a bundled copy is a require() of an ES module, which can meet that module's evaluation under way;
+// from node_modules both get pg's CommonJS module, one copy.
+const UNBUNDLED = ['@electric-sql/pglite', 'bullmq', 'ioredis', 'node-opcua', 'node-red', 'pdfkit', 'pg'];
 const unbundled = (spec) =>
   spec.startsWith('@plantgraph/') || UNBUNDLED.some((p) => spec === p || spec.startsWith(`${p}/`));
 const packageNameOf = (path) => /.*node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1];
