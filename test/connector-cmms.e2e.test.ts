@@ -100,8 +100,16 @@ describe.each(MODES)('the MaintainX connector (%s)', (mode) => {
       conditionSetBy: 'connector:cmms',
       conditionReason: `MaintainX work order #${opened.id}: Replace hydraulic seal (OPEN)`,
     });
-    const imported = await admin(`{ connectorImports(connector: "cmms", first: 10) { edges { node {
-      reference outcome hubReference } } } }`);
+    // The import's ledger row may land just after the condition it applied (seen once in CI): wait for it.
+    const imported = await eventually(
+      async () => {
+        const read = await admin(`{ connectorImports(connector: "cmms", first: 10) { edges { node {
+        reference outcome hubReference } } } }`);
+        return read.connectorImports.edges.length ? read : null;
+      },
+      10_000,
+      'the import of the work order',
+    );
     expect(imported.connectorImports.edges.map((e: any) => e.node)).toContainEqual({
       reference: String(opened.id),
       outcome: 'Created',
