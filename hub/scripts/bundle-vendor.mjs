@@ -94,9 +94,9 @@ await scan(
 
 /**
  * The files of bundled packages that the unbundled ones (and what they import) reach, often by another
- * file than the hub's (BullMQ's `require('pg')` is pg's CommonJS entry, the hub's `import` its ES
- * wrapper): bundled too, so both share one copy of the package. Two copies would each keep their own
- * state: the hub's outage-tolerant `pg.Client` would not reach BullMQ's connections.
+ * file than the hub's (a package's CommonJS entry where the hub imports its ES wrapper): bundled too,
+ * so both share one copy of the package, each keeping one state. (`pg`, the case that needed it, is
+ * now unbundled itself: ADR 0077.)
  */
 async function reachedFromUnbundled(files) {
   const bundledPackages = new Set([...packageFiles].map(packageNameOf));
